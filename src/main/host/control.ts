@@ -1,0 +1,31 @@
+// Messages on the control channel between the host and each worker thread. Ports travel in
+// these messages (transferred, not cloned), which is why they are not part of the RPC protocol.
+
+import type { MessagePort } from 'node:worker_threads';
+import type { HostConfig } from '../../shared/config';
+import type { ErrorBody } from '../../shared/errors';
+import type { WorkerName } from '../../shared/services';
+
+export interface WorkerData {
+  name: WorkerName;
+  config: HostConfig;
+  control: MessagePort;
+  /** Ports to peers known at spawn time, so setup() can call them at once. */
+  peers: Partial<Record<WorkerName, MessagePort>>;
+}
+
+export type HostToWorker =
+  /** Serve this worker's service on `port` for `client`; `events` marks ports that get store events. */
+  | { t: 'serve'; client: string; port: MessagePort; events: boolean }
+  /** Use `port` to call peer worker `peer`. */
+  | { t: 'peer'; peer: WorkerName; port: MessagePort }
+  /** Peer `peer` died: fail calls to it fast until a new port arrives. */
+  | { t: 'peer-down'; peer: WorkerName }
+  | { t: 'shutdown' };
+
+export type WorkerToHost =
+  | { t: 'ready'; info: Record<string, unknown> }
+  | { t: 'fatal'; error: ErrorBody }
+  | { t: 'stopped' }
+  /** Escalation from inside the worker (e.g. too many actor restarts): the host restarts it. */
+  | { t: 'escalate'; reason: string };

@@ -1,0 +1,99 @@
+// The inside of every worker thread: reads its config, serves its service on the ports the
+// host hands it, keeps RPC clients to its peers, and reports ready / fatal / stopped.
+
+import { type MessagePort, workerData } from 'node:worker_threads';
+import type { HostConfig } from '../../shared/config';
+import { toErrorBody } from '../../shared/errors';
+import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
+import type { WorkerName } from '../../shared/services';
+import type { HostToWorker, WorkerData, WorkerToHost } from './control';
+
+export interface WorkerContext {
+  name: WorkerName;
+  config: HostConfig;
+  /** A client of a peer worker; calls fail with `unavailable` until the host connects it. */
+  peer<T>(name: WorkerName): RpcClient<T>;
+  /** Emits to every client port that was served with `events: true`. */
+  broadcast(topic: string, data: unknown): void;
+  /** Asks the host to restart this worker (supervision escalation). */
+  escalate(reason: string): void;
+}
+
+export interface WorkerModule {
+  service: object;
+  /** Extra facts for the ready message (e.g. the proxy's bound address). */
+  info?: Record<string, unknown>;
+  /** Called once on a clean shutdown, before the thread exits. */
+  shutdown?(): Promise<void> | void;
+}
+
+export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>): void {
+  const data = workerData as WorkerData;
+  const control = data.control;
+  const send = (m: WorkerToHost) => control.postMessage(m);
+  const peers = new Map<WorkerName, RpcClient<unknown>>();
+  const served: { server: RpcServer; events: boolean; port: MessagePort }[] = [];
+  let mod: WorkerModule | null = null;
+  const early: HostToWorker[] = [];
+
+  const ctx: WorkerContext = {
+    name: data.name,
+    config: data.config,
+    peer<T>(name: WorkerName) {
+      let c = peers.get(name);
+      if (!c) peers.set(name, (c = new RpcClient<unknown>(name, { timeoutMs: data.config.rpcTimeoutMs })));
+      return c as RpcClient<T>;
+    },
+    broadcast(topic, payload) {
+      for (const s of served) if (s.events) s.server.emit(topic, payload);
+    },
+    escalate(reason) {
+      send({ t: 'escalate', reason });
+    },
+  };
+
+  const handle = async (msg: HostToWorker) => {
+    switch (msg.t) {
+      case 'peer':
+        ctx.peer(msg.peer).attach(msg.port);
+        break;
+      case 'peer-down':
+        ctx.peer(msg.peer).detach(`${msg.peer} worker is restarting`);
+        break;
+      case 'serve':
+        if (!mod) {
+          early.push(msg);
+          return;
+        }
+        served.push({ server: serveRpc(msg.port, mod.service), events: msg.events, port: msg.port });
+        break;
+      case 'shutdown':
+        try {
+          await mod?.shutdown?.();
+        } finally {
+          for (const s of served) s.port.close();
+          for (const p of peers.values()) p.detach('worker stopped');
+          send({ t: 'stopped' });
+          control.close();
+        }
+        break;
+    }
+  };
+
+  for (const [name, port] of Object.entries(data.peers ?? {})) {
+    if (port) ctx.peer(name as WorkerName).attach(port);
+  }
+
+  control.on('message', (msg: HostToWorker) => {
+    handle(msg).catch((err) => send({ t: 'fatal', error: toErrorBody(err) }));
+  });
+
+  setup(ctx).then(
+    (m) => {
+      mod = m;
+      for (const msg of early.splice(0)) void handle(msg);
+      send({ t: 'ready', info: m.info ?? {} });
+    },
+    (err) => send({ t: 'fatal', error: toErrorBody(err) }),
+  );
+}

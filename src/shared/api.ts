@@ -1,0 +1,97 @@
+// The one API interface every client uses — the CLI, the console pane, the dashboard — and the
+// one client implementation, over a transport that is HTTP (fetch) or Electron IPC. Both
+// transports end in the proxy worker's gate, so validation, metrics and logs are the same.
+
+import { ApiError, isErrorBody } from './errors';
+import type { Health, LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from './types';
+
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path with query, e.g. `/v1/vms?region=SIN`. */
+  path: string;
+  /** JSON-serialisable body (POST only). */
+  body?: unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  /** Parsed JSON body (null when empty). */
+  body: unknown;
+}
+
+/** Carries one request to the proxy's gate. Rejects only when the gate cannot be reached. */
+export type Transport = (req: ApiRequest) => Promise<ApiResponse>;
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+/** A live feed of store events. The implementation reconnects; `onState` says when. */
+export interface EventSource_ {
+  close(): void;
+}
+export type SubscribeEvents = (
+  onEvent: (e: StoreEvent) => void,
+  onState?: (s: ConnectionState, detail?: string) => void,
+) => EventSource_;
+
+export interface FlylightApi {
+  health(): Promise<Health>;
+  regions(): Promise<Region[]>;
+  machines(region: string): Promise<Machine[]>;
+  launch(req: LaunchRequest): Promise<Vm>;
+  vms(region?: string): Promise<Vm[]>;
+  vm(id: string): Promise<Vm>;
+  destroy(id: string): Promise<Vm>;
+  status(): Promise<StatusReport>;
+}
+
+export function createApiClient(transport: Transport): FlylightApi {
+  const call = async <T>(req: ApiRequest, pick: (body: Record<string, unknown>) => unknown): Promise<T> => {
+    const res = await transport(req);
+    const body = (res.body ?? {}) as Record<string, unknown>;
+    if (res.status >= 400) {
+      const err = body.error;
+      if (isErrorBody(err)) throw ApiError.from(err);
+      throw new ApiError('internal', `unexpected ${res.status} from ${req.method} ${req.path}`);
+    }
+    return pick(body) as T;
+  };
+  const enc = encodeURIComponent;
+  return {
+    health: () => call({ method: 'GET', path: '/healthz' }, (b) => b),
+    regions: () => call({ method: 'GET', path: '/v1/regions' }, (b) => b.regions),
+    machines: (region) => call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines` }, (b) => b.machines),
+    launch: (req) => call({ method: 'POST', path: '/v1/vms', body: req }, (b) => b),
+    vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, (b) => b.vms),
+    vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, (b) => b),
+    destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, (b) => b),
+    status: () => call({ method: 'GET', path: '/v1/status' }, (b) => b),
+  };
+}
+
+/** A Transport over fetch, for the CLI (Node 20 has fetch) and the browser dashboard. */
+export function fetchTransport(baseUrl: string, headers: Record<string, string> = {}): Transport {
+  const base = baseUrl.replace(/\/+$/, '');
+  return async (req) => {
+    const init: RequestInit = { method: req.method, headers: { accept: 'application/json', ...headers } };
+    if (req.body !== undefined) {
+      init.body = JSON.stringify(req.body);
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    }
+    let res: Response;
+    try {
+      res = await fetch(base + req.path, init);
+    } catch (err) {
+      throw new ApiError('unavailable', `nothing answers at ${base} (${(err as Error).message})`);
+    }
+    const text = await res.text();
+    let body: unknown = null;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new ApiError('internal', `${req.method} ${req.path} answered ${res.status} with a body that is not JSON`);
+      }
+    }
+    return { status: res.status, body };
+  };
+}

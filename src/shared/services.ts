@@ -1,0 +1,96 @@
+// The services each worker serves over its MessagePorts. The host, the other workers and the
+// tests all call them through RpcClient<...>.api, so these interfaces are the whole contract.
+
+import type {
+  FleetTotals,
+  LaunchRequest,
+  Machine,
+  MachineUpdate,
+  Region,
+  StoreEvent,
+  Vm,
+} from './types';
+
+export type WorkerName = 'store' | 'orchestrator' | 'proxy';
+
+/** Topic on which the store emits StoreEvent to the ports that asked for events. */
+export const STORE_EVENTS = 'store.event';
+
+/** fly_kv: regions, machines (indexed per region), VMs; candidates; change events. */
+export interface StoreService {
+  regions(): Region[];
+  /** Throws `unknown_region` (message lists nothing; the proxy's validation names codes). */
+  region(code: string): Region;
+  /** Machines of one region, ordered by id. Throws `unknown_region`. */
+  machines(region: string): Machine[];
+  /** Every machine, for Infrastructure at start (the seam for "which machines are mine"). */
+  allMachines(): Machine[];
+  machine(id: string): Machine;
+  /**
+   * Up to n machines of `region` with free memory >= memory_gb AND free cores >= cores,
+   * Fisher–Yates shuffled with the store's (seedable) RNG. Looks at that region's index only.
+   */
+  candidates(region: string, memory_gb: number, cores: number, n: number): Machine[];
+  /** One conflated FlyD update; ignored when update.version <= the machine's applied version. */
+  apply(update: MachineUpdate): { applied: boolean; machine: Machine };
+  /** The machine's last applied FlyD version (FlyD resumes from it after a restart). */
+  versions(): Record<string, number>;
+  /** Records a VM durably before the launch is acknowledged. */
+  putVm(vm: Vm): void;
+  /** Removes a VM record; throws `not_found`. Returns the removed VM (state 'destroyed'). */
+  deleteVm(id: string): Vm;
+  vms(region?: string): Vm[];
+  vm(id: string): Vm;
+  /**
+   * Sets every machine's allocation to the sum of its VMs and publishes the changes: the
+   * orchestrator calls it after a restart, when FlyD queues that were never flushed are gone.
+   */
+  reconcile(): { changed: number };
+  totals(): FleetTotals;
+  /** Back to the bootstrap CSV: no VMs, nothing allocated. Publishes a `reset` event. */
+  reset(): void;
+}
+
+export interface OrchestratorStats {
+  machines: number;
+  actor_restarts: number;
+  flyd_queue_depth: number;
+  flyd_flushes: number;
+  flyd_failed_flushes: number;
+  launches_ok: number;
+  launches_failed: number;
+}
+
+/** fly_global: Infrastructure, one MachineD + one FlyD per machine, supervised. */
+export interface OrchestratorService {
+  /** Throws `no_capacity` with details {largest_free_memory_gb, largest_free_cores}. */
+  launch(req: LaunchRequest): Vm;
+  /** Throws `not_found`. */
+  destroy(id: string): Vm;
+  /** Flushes every FlyD queue now (clean shutdown, tests). */
+  flush(): { flushed: number };
+  stats(): OrchestratorStats;
+}
+
+/** A request as the proxy's gate sees it, whatever carried it (HTTP or Electron IPC). */
+export interface GateRequest {
+  method: string;
+  /** Path with query string, e.g. `/v1/vms?region=SIN`. */
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Where it came from, for the log line: 'http' or 'ipc'. */
+  via: 'http' | 'ipc';
+}
+
+export interface GateResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** fly-proxy: the one gate. The HTTP server and Electron IPC both end in handle(). */
+export interface ProxyService {
+  handle(req: GateRequest): GateResponse;
+  address(): { host: string; port: number; url: string };
+}

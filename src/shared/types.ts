@@ -1,0 +1,103 @@
+// Domain records as they cross threads and the wire. Snake_case on purpose: the same object is
+// structured-cloned between workers, sent as JSON by the proxy and rendered by the dashboard,
+// so there is exactly one shape per concept and no mapping layer to drift.
+
+/** Region status text as the seed spells it; anything else is shown as-is. */
+export type RegionStatus = 'Operational' | 'Degraded Performance' | (string & {});
+
+export interface Region {
+  code: string;
+  location: string;
+  status: RegionStatus;
+  machine_count: number;
+  cores_total: number;
+  cores_allocated: number;
+  memory_total_gb: number;
+  memory_allocated_gb: number;
+}
+
+export type MachineStatus = 'available' | 'allocated' | 'full' | (string & {});
+
+export interface Machine {
+  id: string;
+  region: string;
+  datacenter: string;
+  status: MachineStatus;
+  cores_total: number;
+  cores_allocated: number;
+  memory_total_gb: number;
+  memory_allocated_gb: number;
+  vm_count: number;
+  updated_at: string;
+}
+
+export type VmState = 'running' | 'destroyed';
+
+export interface Vm {
+  id: string;
+  region: string;
+  machine_id: string;
+  memory_gb: number;
+  cores: number;
+  state: VmState;
+  created_at: string;
+}
+
+export interface LaunchRequest {
+  region: string;
+  memory_gb: number;
+  cores: number;
+  /** How many store candidates to ask for (seed's num_candidates). Default 5. */
+  num_candidates?: number;
+}
+
+/**
+ * One conflated FlyD update for one machine. Values are absolute and carry a per-machine
+ * version, so a retried update is idempotent: the store ignores versions it has already applied.
+ */
+export interface MachineUpdate {
+  machine_id: string;
+  version: number;
+  cores_allocated: number;
+  memory_allocated_gb: number;
+  vm_count: number;
+  /** How many MachineD changes this update conflates (for metrics and the tests). */
+  changes: number;
+}
+
+/** A store change event, fanned out to dashboards, `flylight watch` and SSE clients. */
+export type StoreEvent =
+  | { type: 'machine'; seq: number; at: string; machine: Machine; region: Region }
+  | { type: 'reset'; seq: number; at: string };
+
+/** Sizes of the fleet, for `flylight status` and the dashboard header. */
+export interface FleetTotals {
+  regions: number;
+  machines: number;
+  vms: number;
+  cores_total: number;
+  cores_allocated: number;
+  memory_total_gb: number;
+  memory_allocated_gb: number;
+}
+
+export interface WorkerStatus {
+  name: 'store' | 'orchestrator' | 'proxy';
+  state: 'starting' | 'ready' | 'restarting' | 'stopped';
+  restarts: number;
+}
+
+export interface StatusReport {
+  version: string;
+  uptime_s: number;
+  api: string;
+  flyd_interval_ms: number;
+  fleet: FleetTotals;
+  workers: WorkerStatus[];
+  requests: { total: number; errors: number; launches_ok: number; launches_failed: number };
+}
+
+export interface Health {
+  ok: boolean;
+  version: string;
+}
