@@ -20,7 +20,40 @@ export interface HostConfig {
   rpcTimeoutMs: number;
   /** Pretty logs for a terminal, JSON lines otherwise. */
   logFormat: 'pretty' | 'json' | 'silent';
+  /**
+   * The API token every /v1 call, the event stream and /metrics must carry. Created by the
+   * host in the config directory; absent only in unit tests of code below the gate.
+   */
+  token?: string | null;
+  /** Seed-compatible /regions and /launch without a token (off by default). */
+  compatOpen?: boolean;
+  /** Gate limits; defaults in GATE_DEFAULTS. */
+  limits?: Partial<GateLimits>;
+  /** Exposes test-only hooks (killing a worker over HTTP). Never set by the CLI or Electron. */
+  testHooks?: boolean;
 }
+
+export interface GateLimits {
+  /** Token bucket per token: sustained requests per second and burst. */
+  ratePerSec: number;
+  burst: number;
+  /** Requests being handled at once; more get 503 at once. */
+  maxConcurrent: number;
+  /** A request that takes longer is answered 504. */
+  requestTimeoutMs: number;
+  /** Headers must arrive within it (slow-loris). */
+  headersTimeoutMs: number;
+  maxHeaderBytes: number;
+}
+
+export const GATE_DEFAULTS: GateLimits = {
+  ratePerSec: 500,
+  burst: 1000,
+  maxConcurrent: 256,
+  requestTimeoutMs: 10_000,
+  headersTimeoutMs: 5_000,
+  maxHeaderBytes: 16 * 1024,
+};
 
 export const DEFAULT_PORT = 3030;
 export const DEFAULT_FLYD_INTERVAL_MS = 1000;

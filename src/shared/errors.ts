@@ -57,7 +57,9 @@ export class ApiError extends Error {
     return httpStatusOf(this.code);
   }
   toBody(): ErrorBody {
-    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+    return this.details
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
   }
   static from(body: ErrorBody): ApiError {
     return new ApiError(body.code, body.message, body.details);
@@ -73,5 +75,10 @@ export function toErrorBody(err: unknown): ErrorBody {
 }
 
 export function isErrorBody(v: unknown): v is ErrorBody {
-  return typeof v === 'object' && v !== null && typeof (v as ErrorBody).code === 'string' && typeof (v as ErrorBody).message === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as ErrorBody).code === 'string' &&
+    typeof (v as ErrorBody).message === 'string'
+  );
 }

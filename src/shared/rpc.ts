@@ -86,7 +86,8 @@ export class RpcClient<T> {
   /** Calls `method` with `args`; `timeoutMs` overrides the default deadline for this call. */
   call(method: string, args: unknown[], timeoutMs = this.options.timeoutMs): Promise<never> {
     const port = this.port;
-    if (!port) return Promise.reject(new ApiError('unavailable', `${this.peer} is unavailable (restarting or stopped)`));
+    if (!port)
+      return Promise.reject(new ApiError('unavailable', `${this.peer} is unavailable (restarting or stopped)`));
     const id = this.nextId++;
     return new Promise<never>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -107,7 +108,10 @@ export class RpcClient<T> {
   /** Subscribes to events the serving side emits on `topic`; returns the unsubscribe. */
   on(topic: string, handler: (data: unknown) => void): () => void {
     let set = this.listeners.get(topic);
-    if (!set) this.listeners.set(topic, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(topic, set);
+    }
     set.add(handler);
     return () => set.delete(handler);
   }
@@ -143,7 +147,7 @@ export interface RpcServer {
  */
 export function serveRpc<T extends object>(port: PortLike, impl: T): RpcServer {
   const onMessage = (msg: RpcMessage) => {
-    if (!msg || msg.t !== 'req') return;
+    if (msg?.t !== 'req') return;
     const reply = (r: RpcResult) => {
       try {
         port.postMessage(r);
@@ -154,7 +158,12 @@ export function serveRpc<T extends object>(port: PortLike, impl: T): RpcServer {
     const fn = (impl as Record<string, unknown>)[msg.m];
     // Only the service's own methods: never 'constructor', '__proto__' or anything private.
     if (typeof fn !== 'function' || typeof msg.m !== 'string' || msg.m in Object.prototype || msg.m.startsWith('_')) {
-      reply({ t: 'res', id: msg.id, ok: false, e: { code: 'bad_request', message: `unknown method ${String(msg.m)}` } });
+      reply({
+        t: 'res',
+        id: msg.id,
+        ok: false,
+        e: { code: 'bad_request', message: `unknown method ${String(msg.m)}` },
+      });
       return;
     }
     let result: unknown;

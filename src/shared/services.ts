@@ -1,15 +1,7 @@
 // The services each worker serves over its MessagePorts. The host, the other workers and the
 // tests all call them through RpcClient<...>.api, so these interfaces are the whole contract.
 
-import type {
-  FleetTotals,
-  LaunchRequest,
-  Machine,
-  MachineUpdate,
-  Region,
-  StoreEvent,
-  Vm,
-} from './types';
+import type { FleetTotals, LaunchRequest, Machine, MachineUpdate, Region, Vm } from './types';
 
 export type WorkerName = 'store' | 'orchestrator' | 'proxy';
 
@@ -94,3 +86,12 @@ export interface ProxyService {
   handle(req: GateRequest): GateResponse;
   address(): { host: string; port: number; url: string };
 }
+
+/** Served by the host (main thread) to the proxy, for `/v1/status`. */
+export interface HostService {
+  workers(): import('./types').WorkerStatus[];
+  uptimeSeconds(): number;
+}
+
+/** Anyone a worker can hold an RPC client to. */
+export type PeerName = WorkerName | 'host';

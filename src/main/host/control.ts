@@ -4,23 +4,23 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { HostConfig } from '../../shared/config';
 import type { ErrorBody } from '../../shared/errors';
-import type { WorkerName } from '../../shared/services';
+import type { PeerName, WorkerName } from '../../shared/services';
 
 export interface WorkerData {
   name: WorkerName;
   config: HostConfig;
   control: MessagePort;
   /** Ports to peers known at spawn time, so setup() can call them at once. */
-  peers: Partial<Record<WorkerName, MessagePort>>;
+  peers: Partial<Record<PeerName, MessagePort>>;
 }
 
 export type HostToWorker =
   /** Serve this worker's service on `port` for `client`; `events` marks ports that get store events. */
   | { t: 'serve'; client: string; port: MessagePort; events: boolean }
   /** Use `port` to call peer worker `peer`. */
-  | { t: 'peer'; peer: WorkerName; port: MessagePort }
+  | { t: 'peer'; peer: PeerName; port: MessagePort }
   /** Peer `peer` died: fail calls to it fast until a new port arrives. */
-  | { t: 'peer-down'; peer: WorkerName }
+  | { t: 'peer-down'; peer: PeerName }
   | { t: 'shutdown' };
 
 export type WorkerToHost =

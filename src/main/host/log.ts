@@ -21,7 +21,9 @@ export function createLogger(
   format: LogFormat,
   base: LogFields = {},
   write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-  minLevel: LogLevel = (process.env.FLYLIGHT_LOG_LEVEL as LogLevel) in ORDER ? (process.env.FLYLIGHT_LOG_LEVEL as LogLevel) : 'info',
+  minLevel: LogLevel = (process.env.FLYLIGHT_LOG_LEVEL as LogLevel) in ORDER
+    ? (process.env.FLYLIGHT_LOG_LEVEL as LogLevel)
+    : 'info',
 ): Logger {
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (format === 'silent' || ORDER[level] < ORDER[minLevel]) return;
@@ -37,7 +39,8 @@ export function createLogger(
   };
 }
 
-function pretty(rec: Record<string, unknown>): string {
+/** One record as a compact line for a person at a terminal. */
+export function pretty(rec: Record<string, unknown>): string {
   const { time, level, msg, worker, ...rest } = rec;
   const t = String(time).slice(11, 23);
   const tag = worker ? `[${worker}] ` : '';

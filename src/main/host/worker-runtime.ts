@@ -5,14 +5,14 @@ import { type MessagePort, workerData } from 'node:worker_threads';
 import type { HostConfig } from '../../shared/config';
 import { toErrorBody } from '../../shared/errors';
 import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
-import type { WorkerName } from '../../shared/services';
+import type { PeerName, WorkerName } from '../../shared/services';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
 
 export interface WorkerContext {
   name: WorkerName;
   config: HostConfig;
   /** A client of a peer worker; calls fail with `unavailable` until the host connects it. */
-  peer<T>(name: WorkerName): RpcClient<T>;
+  peer<T>(name: PeerName): RpcClient<T>;
   /** Emits to every client port that was served with `events: true`. */
   broadcast(topic: string, data: unknown): void;
   /** Asks the host to restart this worker (supervision escalation). */
@@ -31,7 +31,7 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
   const data = workerData as WorkerData;
   const control = data.control;
   const send = (m: WorkerToHost) => control.postMessage(m);
-  const peers = new Map<WorkerName, RpcClient<unknown>>();
+  const peers = new Map<PeerName, RpcClient<unknown>>();
   const served: { server: RpcServer; events: boolean; port: MessagePort }[] = [];
   let mod: WorkerModule | null = null;
   const early: HostToWorker[] = [];
@@ -39,9 +39,12 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
   const ctx: WorkerContext = {
     name: data.name,
     config: data.config,
-    peer<T>(name: WorkerName) {
+    peer<T>(name: PeerName) {
       let c = peers.get(name);
-      if (!c) peers.set(name, (c = new RpcClient<unknown>(name, { timeoutMs: data.config.rpcTimeoutMs })));
+      if (!c) {
+        c = new RpcClient<unknown>(name, { timeoutMs: data.config.rpcTimeoutMs });
+        peers.set(name, c);
+      }
       return c as RpcClient<T>;
     },
     broadcast(topic, payload) {
@@ -81,7 +84,7 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
   };
 
   for (const [name, port] of Object.entries(data.peers ?? {})) {
-    if (port) ctx.peer(name as WorkerName).attach(port);
+    if (port) ctx.peer(name as PeerName).attach(port);
   }
 
   control.on('message', (msg: HostToWorker) => {

@@ -1,0 +1,323 @@
+// The host: starts the three worker threads, wires their MessagePorts, supervises them and
+// stops them cleanly. It is the same code under Electron and under `flylight serve`.
+
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { HostConfig } from '../../shared/config';
+import { ApiError, type ErrorBody } from '../../shared/errors';
+import { RpcClient, serveRpc } from '../../shared/rpc';
+import {
+  type GateRequest,
+  type GateResponse,
+  type HostService,
+  type OrchestratorService,
+  type PeerName,
+  type ProxyService,
+  STORE_EVENTS,
+  type StoreService,
+  type WorkerName,
+} from '../../shared/services';
+import type { StoreEvent, WorkerStatus } from '../../shared/types';
+import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
+import proxyWorkerPath from '../proxy/worker?modulePath';
+import storeWorkerPath from '../store/worker?modulePath';
+import type { HostToWorker, WorkerData, WorkerToHost } from './control';
+import { createLogger, type Logger } from './log';
+import { LogSink } from './log-sink';
+
+const WORKER_PATHS: Record<WorkerName, string> = {
+  store: storeWorkerPath,
+  orchestrator: orchestratorWorkerPath,
+  proxy: proxyWorkerPath,
+};
+
+/** Who each worker calls. Start order follows it: a worker starts after its peers. */
+const PEERS: Record<WorkerName, PeerName[]> = {
+  store: [],
+  orchestrator: ['store'],
+  proxy: ['store', 'orchestrator', 'host'],
+};
+const START_ORDER: WorkerName[] = ['store', 'orchestrator', 'proxy'];
+/** Ports on which the store's change events are wanted. */
+const WANTS_EVENTS = new Set<string>(['proxy', 'host']);
+
+/** Restart intensity, as OTP's: more than MAX_RESTARTS within RESTART_WINDOW_MS gives up. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 30_000;
+const STOP_DEADLINE_MS = 1500;
+
+export interface RunningHost {
+  /** e.g. http://127.0.0.1:3030 — the proxy's bound address. */
+  url: string;
+  config: HostConfig;
+  /** Runs one request through the proxy's gate (Electron IPC uses this). */
+  gate(req: GateRequest): Promise<GateResponse>;
+  /** Store change events; returns the unsubscribe. */
+  onEvent(cb: (e: StoreEvent) => void): () => void;
+  /** Worker state changes (restarts), for the desktop window's "recovering" state. */
+  onWorkers(cb: (workers: WorkerStatus[]) => void): () => void;
+  workers(): WorkerStatus[];
+  /** Test hook: terminates a worker thread as a crash would. Not reachable from any client. */
+  crashWorker(name: WorkerName): Promise<void>;
+  /** Flushes FlyD queues, stops workers, closes the port. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves when the host gives up (a worker crashes too often) or stops. */
+  readonly finished: Promise<{ ok: boolean; reason?: string }>;
+}
+
+interface Slot {
+  name: WorkerName;
+  worker: Worker | null;
+  control: MessagePort | null;
+  status: WorkerStatus;
+  restartTimes: number[];
+  /** Clients that hold a port to this worker: re-pointed on restart. */
+  ready: Promise<Record<string, unknown>> | null;
+}
+
+export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Promise<RunningHost> {
+  // Every thread logs JSON lines; the sink files them and shows them as the user asked.
+  const logFile = initialConfig.dataDir ? join(initialConfig.dataDir, 'logs', 'flylight.log') : null;
+  const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile });
+  const log = hostLog ?? createLogger('json', { worker: 'host' }, (l) => sink.line(l));
+  // Copied so a restarted proxy can rebind the port the OS picked for `--port 0`.
+  const config: HostConfig = {
+    ...initialConfig,
+    logFormat: initialConfig.logFormat === 'silent' && !logFile ? 'silent' : 'json',
+  };
+  const started = Date.now();
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  let stopping = false;
+  /** Until every worker has started once, an exit is a failed start, not a crash to restart. */
+  let running = false;
+  let finish!: (r: { ok: boolean; reason?: string }) => void;
+  const finished = new Promise<{ ok: boolean; reason?: string }>((r) => (finish = r));
+
+  const slots = new Map<WorkerName, Slot>(
+    START_ORDER.map((name) => [
+      name,
+      {
+        name,
+        worker: null,
+        control: null,
+        status: { name, state: 'starting', restarts: 0 },
+        restartTimes: [],
+        ready: null,
+      },
+    ]),
+  );
+  // The host's own clients of each worker.
+  const clients = {
+    store: new RpcClient<StoreService>('store', { timeoutMs: config.rpcTimeoutMs }),
+    orchestrator: new RpcClient<OrchestratorService>('orchestrator', { timeoutMs: config.rpcTimeoutMs }),
+    proxy: new RpcClient<ProxyService>('proxy', { timeoutMs: config.rpcTimeoutMs }),
+  };
+  clients.store.on(STORE_EVENTS, (e) => bus.emit('event', e));
+
+  const hostService: HostService = {
+    workers: () => workerStatuses(),
+    uptimeSeconds: () => Math.round((Date.now() - started) / 1000),
+  };
+
+  const workerStatuses = (): WorkerStatus[] => START_ORDER.map((n) => ({ ...(slots.get(n) as Slot).status }));
+  const setState = (slot: Slot, state: WorkerStatus['state']) => {
+    slot.status.state = state;
+    bus.emit('workers', workerStatuses());
+  };
+  const send = (slot: Slot, msg: HostToWorker, transfer: MessagePort[] = []) =>
+    slot.control?.postMessage(msg, transfer);
+
+  /** Makes `client` (a worker or the host) a caller of worker `server`. */
+  const connect = (client: PeerName, server: WorkerName, initial?: Partial<Record<PeerName, MessagePort>>) => {
+    const { port1, port2 } = new MessageChannel();
+    const serverSlot = slots.get(server) as Slot;
+    send(serverSlot, { t: 'serve', client, port: port2, events: server === 'store' && WANTS_EVENTS.has(client) }, [
+      port2,
+    ]);
+    if (client === 'host') clients[server].attach(port1 as never);
+    else if (initial) initial[server] = port1;
+    else send(slots.get(client) as Slot, { t: 'peer', peer: server, port: port1 }, [port1]);
+  };
+
+  const spawn = (slot: Slot): Promise<Record<string, unknown>> => {
+    const control = new MessageChannel();
+    const peers: Partial<Record<PeerName, MessagePort>> = {};
+    slot.control = control.port1;
+    const transfer: MessagePort[] = [control.port2];
+    for (const peer of PEERS[slot.name]) {
+      if (peer === 'host') {
+        const ch = new MessageChannel();
+        serveRpc(ch.port2 as never, hostService);
+        peers.host = ch.port1;
+      } else {
+        connect(slot.name, peer, peers);
+      }
+      transfer.push(peers[peer] as MessagePort);
+    }
+    const data: WorkerData = { name: slot.name, config, control: control.port2, peers };
+    const worker = new Worker(WORKER_PATHS[slot.name], {
+      workerData: data,
+      transferList: transfer as never[],
+      name: `flylight-${slot.name}`,
+      stdout: true,
+    });
+    slot.worker = worker;
+    createInterface({ input: worker.stdout }).on('line', (l) => sink.line(l));
+
+    const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
+      control.port1.on('message', (msg: WorkerToHost) => {
+        if (msg.t === 'ready') resolve(msg.info);
+        else if (msg.t === 'fatal') {
+          reject(ApiError.from(msg.error));
+          log.error(`${slot.name} worker failed`, { error: msg.error.message });
+          void worker.terminate();
+        } else if (msg.t === 'escalate') {
+          log.warn(`${slot.name} worker escalated: ${msg.reason}; restarting it`);
+          void worker.terminate();
+        }
+      });
+      worker.on('error', (err) => {
+        log.error(`${slot.name} worker crashed`, { error: err.message });
+        reject(new ApiError('internal', `${slot.name} worker crashed: ${err.message}`));
+      });
+      worker.on('exit', (code) => {
+        reject(new ApiError('unavailable', `${slot.name} worker exited (code ${code}) before it was ready`));
+        if (slot.worker === worker) onExit(slot, code);
+      });
+    });
+    // The host's own client is connected once the worker is up.
+    slot.ready = ready.then((info) => {
+      connect('host', slot.name);
+      setState(slot, 'ready');
+      return info;
+    });
+    slot.ready.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection
+    return slot.ready;
+  };
+
+  /** Workers whose peers include `name`. */
+  const dependents = (name: WorkerName) => START_ORDER.filter((w) => PEERS[w].includes(name));
+
+  const onExit = (slot: Slot, code: number) => {
+    slot.worker = null;
+    slot.control?.close();
+    slot.control = null;
+    clients[slot.name].detach(`${slot.name} worker is restarting`);
+    if (stopping || !running) {
+      setState(slot, 'stopped');
+      return;
+    }
+    log.warn(`${slot.name} worker exited unexpectedly (code ${code}); restarting`);
+    for (const d of dependents(slot.name)) send(slots.get(d) as Slot, { t: 'peer-down', peer: slot.name });
+    const now = Date.now();
+    slot.restartTimes = slot.restartTimes.filter((t) => now - t < RESTART_WINDOW_MS).concat(now);
+    if (slot.restartTimes.length > MAX_RESTARTS) {
+      const reason = `${slot.name} worker crashed ${slot.restartTimes.length} times in ${RESTART_WINDOW_MS / 1000} s; giving up`;
+      log.error(reason);
+      void stop({ ok: false, reason });
+      return;
+    }
+    slot.status.restarts++;
+    setState(slot, 'restarting');
+    // Back off a little on repeated crashes so a crash loop cannot eat both cores.
+    const delay = Math.min(2000, 50 * 2 ** (slot.restartTimes.length - 1));
+    setTimeout(() => void restart(slot), delay);
+  };
+
+  const restart = async (slot: Slot) => {
+    if (stopping) return;
+    try {
+      await spawn(slot);
+    } catch (err) {
+      log.error(`${slot.name} worker failed to restart`, { error: (err as Error).message });
+      return; // its exit handler schedules the next attempt (or gives up)
+    }
+    if (stopping) return;
+    for (const d of dependents(slot.name)) {
+      if ((slots.get(d) as Slot).worker) connect(d, slot.name);
+    }
+    // An in-memory store comes back empty: the orchestrator must rebuild from it too.
+    if (slot.name === 'store' && config.dataDir === null) {
+      const orch = slots.get('orchestrator') as Slot;
+      if (orch.worker) void orch.worker.terminate();
+    }
+    log.info(`${slot.name} worker restarted`, { restarts: slot.status.restarts });
+  };
+
+  const stop = async (result: { ok: boolean; reason?: string } = { ok: true }) => {
+    if (stopping) return finished.then(() => undefined);
+    stopping = true;
+    const deadline = Date.now() + STOP_DEADLINE_MS;
+    // Reverse start order: stop taking requests, flush FlyD queues into the store, close the store.
+    for (const name of [...START_ORDER].reverse()) {
+      const slot = slots.get(name) as Slot;
+      const worker = slot.worker;
+      if (!worker) continue;
+      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+      send(slot, { t: 'shutdown' });
+      const left = Math.max(100, deadline - Date.now() - 50 * START_ORDER.indexOf(name));
+      const timer = setTimeout(() => {
+        log.warn(`${name} worker did not stop in time; terminating it`);
+        void worker.terminate();
+      }, left);
+      // The runtime posts 'stopped' after its shutdown hook; then the thread is ours to end.
+      slot.control?.on('message', (m: WorkerToHost) => {
+        if (m.t === 'stopped') void worker.terminate();
+      });
+      await exited;
+      clearTimeout(timer);
+    }
+    bus.removeAllListeners();
+    await sink.close();
+    finish(result);
+  };
+
+  // Start in order; any failure stops what started and rejects with the worker's reason.
+  let proxyInfo: Record<string, unknown> = {};
+  try {
+    for (const name of START_ORDER) {
+      const info = await spawn(slots.get(name) as Slot);
+      if (name === 'proxy') {
+        proxyInfo = info;
+        if (typeof info.port === 'number') config.port = info.port;
+      }
+    }
+  } catch (err) {
+    await stop({ ok: false, reason: (err as Error).message });
+    throw err;
+  }
+  running = true;
+
+  const url = String(proxyInfo.url ?? `http://${config.host}:${config.port}`);
+  if (config.logFormat !== 'silent') {
+    process.stdout.write(`Flylight proxy listening on ${url}\n`);
+  }
+  return {
+    url,
+    config,
+    finished,
+    gate: (req) => clients.proxy.api.handle(req),
+    onEvent: (cb) => {
+      bus.on('event', cb);
+      return () => bus.off('event', cb);
+    },
+    onWorkers: (cb) => {
+      bus.on('workers', cb);
+      return () => bus.off('workers', cb);
+    },
+    workers: workerStatuses,
+    crashWorker: async (name) => {
+      await (slots.get(name) as Slot).worker?.terminate();
+    },
+    stop: () => stop(),
+  };
+}
+
+/** The ErrorBody of a failed start, for the one-line message the CLI prints. */
+export function startErrorMessage(err: unknown): string {
+  const body = err as Partial<ErrorBody>;
+  return typeof body?.message === 'string' ? body.message : String(err);
+}

@@ -1,0 +1,91 @@
+// Where every thread's log lines end: workers write JSON lines to their stdout, the host reads
+// them (Worker `stdout: true`) and hands each line here, which appends it to a size-rotated file
+// in the data directory and shows it in the terminal as the user asked (pretty, JSON or not).
+
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { pretty } from './log';
+
+export interface LogSinkOptions {
+  terminal: 'pretty' | 'json' | 'silent';
+  /** The log file, or null to keep none (ephemeral runs). */
+  file: string | null;
+  /** Rotate when the file grows past this. */
+  maxBytes?: number;
+  /** Rotated files kept: flylight.log.1 … .N. */
+  keep?: number;
+  writeTerminal?: (line: string) => void;
+}
+
+export class LogSink {
+  private size = 0;
+  private stream: WriteStream | null = null;
+  private readonly maxBytes: number;
+  private readonly keep: number;
+  private readonly writeTerminal: (line: string) => void;
+
+  constructor(private readonly options: LogSinkOptions) {
+    this.maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
+    this.keep = options.keep ?? 5;
+    this.writeTerminal = options.writeTerminal ?? ((l) => process.stdout.write(`${l}\n`));
+    if (options.file) {
+      mkdirSync(dirname(options.file), { recursive: true });
+      this.size = existsSync(options.file) ? statSync(options.file).size : 0;
+      this.stream = this.open(options.file);
+    }
+  }
+
+  /** Takes one line: a JSON log record, or anything else a thread printed. */
+  line(text: string): void {
+    if (!text) return;
+    let rec: Record<string, unknown> | null = null;
+    if (text.startsWith('{')) {
+      try {
+        rec = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        rec = null;
+      }
+    }
+    if (this.options.file)
+      this.append(rec ? text : JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: text }));
+    if (this.options.terminal === 'silent') return;
+    this.writeTerminal(rec && this.options.terminal === 'pretty' ? pretty(rec) : text);
+  }
+
+  /** Flushes and closes the file (the host calls it last on stop). */
+  close(): Promise<void> {
+    const s = this.stream;
+    this.stream = null;
+    return new Promise((r) => (s ? s.end(r) : r()));
+  }
+
+  // Buffered and asynchronous: logging thousands of requests a second must not block the host.
+  private open(file: string): WriteStream {
+    const s = createWriteStream(file, { flags: 'a' });
+    // A full disk must not take the platform down with it; the terminal still shows the lines.
+    s.on('error', () => {
+      if (this.stream === s) this.stream = null;
+    });
+    return s;
+  }
+
+  private append(line: string): void {
+    if (!this.stream) return;
+    const file = this.options.file as string;
+    const bytes = Buffer.byteLength(line) + 1;
+    if (this.size + bytes > this.maxBytes && this.size > 0) this.rotate(file);
+    this.stream?.write(`${line}\n`);
+    this.size += bytes;
+  }
+
+  private rotate(file: string): void {
+    this.stream?.end();
+    rmSync(`${file}.${this.keep}`, { force: true });
+    for (let i = this.keep - 1; i >= 1; i--) {
+      if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+    }
+    if (existsSync(file)) renameSync(file, `${file}.1`);
+    this.size = 0;
+    this.stream = this.open(file);
+  }
+}

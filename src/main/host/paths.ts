@@ -1,0 +1,52 @@
+// Where things are on disk. The package root is found by walking up from this module, because
+// bundling moves code into chunks and Electron, the CLI and tests all start from other places.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let root: string | null = null;
+
+export function packageRoot(): string {
+  if (root) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'flylight') {
+          root = dir;
+          return dir;
+        }
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the flylight package root');
+    dir = up;
+  }
+}
+
+export function defaultRegionsFile(): string {
+  return join(packageRoot(), 'resources', 'regions.csv');
+}
+
+/** The built dashboard, or null when `npm run build` has not produced it. */
+export function builtDashboardDir(): string | null {
+  const dir = join(packageRoot(), 'out', 'renderer');
+  return existsSync(join(dir, 'index.html')) ? dir : null;
+}
+
+/** XDG data directory for the headless host (Electron uses its own userData). */
+export function defaultDataDir(): string {
+  const xdg = process.env.XDG_DATA_HOME;
+  return resolve(xdg?.startsWith('/') ? xdg : join(homedir(), '.local', 'share'), 'flylight');
+}
+
+/** XDG config directory: where the API token lives. */
+export function defaultConfigDir(): string {
+  const xdg = process.env.XDG_CONFIG_HOME;
+  return resolve(xdg?.startsWith('/') ? xdg : join(homedir(), '.config'), 'flylight');
+}

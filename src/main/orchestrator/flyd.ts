@@ -1,0 +1,235 @@
+// FlyD: closes the gap between a MachineD and the store. It keeps the newest state its MachineD
+// reported and how many changes led there, and on each tick writes ONE absolute update with a
+// fresh version. Absolute values plus an increasing version make every retry idempotent: a
+// refused or unanswered update stays queued and the next tick sends the newer state with a
+// newer version; if the old one did land after all, the newer one simply supersedes it.
+
+import type { ErrorBody } from '../../shared/errors';
+import { ApiError, toErrorBody } from '../../shared/errors';
+import type { Remote } from '../../shared/rpc';
+import type { StoreService } from '../../shared/services';
+import type { Machine, MachineUpdate } from '../../shared/types';
+import type { Logger } from '../host/log';
+import type { Behaviour, Reply } from './actor';
+import type { Allocation, MachineChange } from './machined';
+
+/** What a flush did: wrote an update, had nothing to write, failed, or skipped (one in flight). */
+export type FlushOutcome = 'applied' | 'clean' | 'failed' | 'busy';
+
+export interface Held {
+  /** The newest state FlyD knows, or null if its MachineD has not reported since FlyD started. */
+  state: Allocation | null;
+  /** True when that state may not be in the store yet (queued or in flight). */
+  unflushed: boolean;
+}
+
+interface Flight {
+  update: MachineUpdate;
+  /** The change sequence number this update covers. */
+  seq: number;
+  waiters: Reply<FlushOutcome>[];
+}
+
+export type FlydMsg =
+  | ({ t: 'change' } & MachineChange)
+  /** `wait`: also wait for an update already in flight and flush again after it (shutdown). */
+  | { t: 'flush'; wait: boolean; reply: Reply<FlushOutcome> }
+  | { t: 'applied'; flight: Flight; result: { applied: boolean; machine: Machine } }
+  | { t: 'refused'; flight: Flight; error: ErrorBody }
+  | { t: 'held'; reply: Reply<Held> }
+  /** Test hook: crashes the handler, as a bug would. */
+  | { t: 'poison'; reason?: string };
+
+/**
+ * The last version sent per machine. It lives outside the FlyD behaviour (like an ETS table
+ * owned by the supervisor) so a restarted FlyD never reuses a version its predecessor sent.
+ */
+export class VersionBook {
+  private readonly last = new Map<string, number>();
+  constructor(initial: Record<string, number> = {}) {
+    for (const [id, v] of Object.entries(initial)) if (Number.isFinite(v)) this.last.set(id, v);
+  }
+  next(id: string): number {
+    const v = (this.last.get(id) ?? 0) + 1;
+    this.last.set(id, v);
+    return v;
+  }
+  raise(id: string, version: number): void {
+    if (Number.isFinite(version) && version > (this.last.get(id) ?? 0)) this.last.set(id, version);
+  }
+  get(id: string): number {
+    return this.last.get(id) ?? 0;
+  }
+}
+
+export interface FlydCounters {
+  flushes: number;
+  failed: number;
+}
+
+export interface FlydDeps {
+  machineId: string;
+  store: Pick<Remote<StoreService>, 'apply' | 'versions'>;
+  versions: VersionBook;
+  counters: FlydCounters;
+  /** Posts to this FlyD's own mailbox (store answers come back as messages). */
+  self(msg: FlydMsg): void;
+  /** Tells the ticker this FlyD has something to write. */
+  markDirty(): void;
+  /** Asks the MachineD to report its current state (after this FlyD restarted empty). */
+  resync(): void;
+  log: Logger;
+}
+
+export class FlyD implements Behaviour<FlydMsg> {
+  private latest: Allocation | null = null;
+  /** Changes not yet acknowledged by the store: the queue depth. */
+  private pending = 0;
+  private seq = 0;
+  private flushedSeq = 0;
+  private flight: Flight | null = null;
+  private waiting: Reply<FlushOutcome>[] = [];
+
+  constructor(
+    private readonly deps: FlydDeps,
+    private readonly restarted = false,
+  ) {}
+
+  init(): void {
+    // A restarted FlyD keeps nothing; its MachineD still has the truth, so ask for it.
+    if (this.restarted) this.deps.resync();
+  }
+
+  get depth(): number {
+    return this.pending;
+  }
+
+  get dirty(): boolean {
+    return this.seq !== this.flushedSeq;
+  }
+
+  handle(msg: FlydMsg): void {
+    switch (msg.t) {
+      case 'change':
+        this.latest = msg.state;
+        this.pending += msg.changes;
+        this.seq++;
+        this.deps.markDirty();
+        return;
+      case 'flush':
+        this.flush(msg.wait, msg.reply);
+        return;
+      case 'applied':
+        this.settle(msg.flight, true, msg.result);
+        return;
+      case 'refused':
+        this.settle(msg.flight, false, undefined, msg.error);
+        return;
+      case 'held':
+        msg.reply.resolve({ state: this.latest && { ...this.latest }, unflushed: this.dirty || this.flight !== null });
+        return;
+      case 'poison':
+        throw new Error(msg.reason ?? `poisoned flyd ${this.deps.machineId}`);
+    }
+  }
+
+  terminate(reason: string): void {
+    const error = new ApiError('unavailable', reason);
+    for (const w of this.flight?.waiters ?? []) w.reject(error);
+    for (const w of this.waiting) w.reject(error);
+    this.waiting = [];
+  }
+
+  private flush(wait: boolean, reply: Reply<FlushOutcome>): void {
+    if (this.flight) {
+      if (wait) this.waiting.push(reply);
+      else reply.resolve('busy'); // one update in flight at a time; the next tick retries
+      return;
+    }
+    if (!this.dirty || !this.latest) {
+      reply.resolve('clean');
+      return;
+    }
+    this.send([reply]);
+  }
+
+  private send(waiters: Reply<FlushOutcome>[]): void {
+    const latest = this.latest as Allocation;
+    const update: MachineUpdate = {
+      machine_id: this.deps.machineId,
+      version: this.deps.versions.next(this.deps.machineId),
+      cores_allocated: latest.cores_allocated,
+      memory_allocated_gb: latest.memory_allocated_gb,
+      vm_count: latest.vm_count,
+      changes: this.pending,
+    };
+    const flight: Flight = { update, seq: this.seq, waiters };
+    this.flight = flight;
+    let answer: Promise<{ applied: boolean; machine: Machine }>;
+    try {
+      answer = this.deps.store.apply(update);
+    } catch (err) {
+      answer = Promise.reject(err);
+    }
+    answer.then(
+      (result) => this.deps.self({ t: 'applied', flight, result }),
+      (err) => this.deps.self({ t: 'refused', flight, error: toErrorBody(err) }),
+    );
+  }
+
+  private settle(
+    flight: Flight,
+    ok: boolean,
+    result?: { applied: boolean; machine: Machine },
+    error?: ErrorBody,
+  ): void {
+    // An answer to an update sent by a crashed predecessor: its waiters were already failed.
+    if (flight !== this.flight) return;
+    this.flight = null;
+    const u = flight.update;
+    if (ok && result && !result.applied && !sameState(result.machine, u)) {
+      // The store holds a newer version than ours (e.g. written by an earlier incarnation of
+      // this worker): our state was ignored. Learn the store's version and send again.
+      ok = false;
+      error = { code: 'internal', message: `store ignored version ${u.version} of ${u.machine_id} as stale` };
+      this.deps.store.versions().then(
+        (v) => this.deps.versions.raise(u.machine_id, v[u.machine_id] ?? 0),
+        () => {},
+      );
+    }
+    let outcome: FlushOutcome;
+    if (ok) {
+      this.pending = Math.max(0, this.pending - u.changes);
+      this.flushedSeq = flight.seq;
+      this.deps.counters.flushes++;
+      outcome = 'applied';
+    } else {
+      this.deps.counters.failed++;
+      this.deps.log.warn('flyd update not applied; kept for the next tick', {
+        machine: u.machine_id,
+        version: u.version,
+        changes: u.changes,
+        code: error?.code,
+        error: error?.message,
+      });
+      outcome = 'failed';
+    }
+    for (const w of flight.waiters) w.resolve(outcome);
+    const waiting = this.waiting.splice(0);
+    if (waiting.length > 0) {
+      // Shutdown flushes queued behind that flight: write what arrived since, but never spin
+      // on a store that just refused.
+      if (ok && this.dirty && this.latest) this.send(waiting);
+      else for (const w of waiting) w.resolve(ok ? 'clean' : 'failed');
+    }
+    if (this.dirty) this.deps.markDirty();
+  }
+}
+
+function sameState(m: Machine, u: MachineUpdate): boolean {
+  return (
+    m.cores_allocated === u.cores_allocated &&
+    m.memory_allocated_gb === u.memory_allocated_gb &&
+    m.vm_count === u.vm_count
+  );
+}

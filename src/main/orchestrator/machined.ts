@@ -1,0 +1,174 @@
+// MachineD: the authoritative free resources of one machine. The store's copy lags by up to one
+// FlyD interval; this one never does, so placement asks here and only here decides.
+
+import type { Logger } from '../host/log';
+import type { Behaviour, Reply } from './actor';
+
+/** What a machine has handed out. Always absolute values, never deltas. */
+export interface Allocation {
+  cores_allocated: number;
+  memory_allocated_gb: number;
+  vm_count: number;
+}
+
+export interface Capacity {
+  id: string;
+  region: string;
+  cores_total: number;
+  memory_total_gb: number;
+  /** False for machines an operator took out (maintenance, offline): they host nothing new. */
+  schedulable: boolean;
+}
+
+export interface MachineSnapshot extends Capacity, Allocation {
+  free_cores: number;
+  free_memory_gb: number;
+}
+
+export type MachineMsg =
+  | { t: 'allocate'; memory_gb: number; cores: number; reply: Reply<boolean> }
+  | { t: 'release'; memory_gb: number; cores: number; reply?: Reply<void> }
+  /** Its FlyD restarted empty: send it the current state so the store converges. */
+  | { t: 'resync' }
+  /** Test hook: crashes the handler, as a bug would. */
+  | { t: 'poison'; reason?: string };
+
+/** A change as MachineD tells its FlyD: the new absolute state and how many changes led there. */
+export interface MachineChange {
+  state: Allocation;
+  changes: number;
+}
+
+export interface MachineDeps {
+  capacity: Capacity;
+  /** Posts to this machine's FlyD mailbox; never a direct call. */
+  notify(change: MachineChange): void;
+  /** Where a restarted MachineD gets its state: the store's record plus FlyD's unflushed state. */
+  recover(): Promise<Allocation>;
+  log: Logger;
+}
+
+export const EMPTY: Allocation = { cores_allocated: 0, memory_allocated_gb: 0, vm_count: 0 };
+
+export class MachineD implements Behaviour<MachineMsg> {
+  private alloc: Allocation = { ...EMPTY };
+
+  /** `initial` is the state at first start; without it (a restart) init() recovers it. */
+  constructor(
+    private readonly deps: MachineDeps,
+    private readonly initial?: Allocation,
+  ) {
+    if (initial) this.alloc = sanitize(initial, deps.capacity, deps.log);
+  }
+
+  async init(): Promise<void> {
+    if (this.initial) return;
+    this.alloc = sanitize(await this.deps.recover(), this.deps.capacity, this.deps.log);
+    this.deps.log.info('machined rebuilt', { machine: this.deps.capacity.id, ...this.alloc });
+  }
+
+  snapshot(): MachineSnapshot {
+    const c = this.deps.capacity;
+    return {
+      ...c,
+      ...this.alloc,
+      free_cores: c.cores_total - this.alloc.cores_allocated,
+      free_memory_gb: c.memory_total_gb - this.alloc.memory_allocated_gb,
+    };
+  }
+
+  fits(memory_gb: number, cores: number): boolean {
+    const c = this.deps.capacity;
+    if (!c.schedulable) return false;
+    return (
+      c.memory_total_gb - this.alloc.memory_allocated_gb >= memory_gb &&
+      c.cores_total - this.alloc.cores_allocated >= cores
+    );
+  }
+
+  handle(msg: MachineMsg): void {
+    switch (msg.t) {
+      case 'allocate':
+        this.allocate(msg);
+        return;
+      case 'release':
+        this.release(msg.memory_gb, msg.cores);
+        msg.reply?.resolve();
+        return;
+      case 'resync':
+        this.deps.notify({ state: { ...this.alloc }, changes: 0 });
+        return;
+      case 'poison':
+        throw new Error(msg.reason ?? `poisoned ${this.deps.capacity.id}`);
+    }
+  }
+
+  private allocate(msg: Extract<MachineMsg, { t: 'allocate' }>): void {
+    if (!isWhole(msg.memory_gb) || !isWhole(msg.cores)) {
+      msg.reply.resolve(false);
+      return;
+    }
+    // Check and reserve with no await in between: this is the whole concurrency story.
+    if (!this.fits(msg.memory_gb, msg.cores)) {
+      msg.reply.resolve(false);
+      return;
+    }
+    this.alloc = {
+      cores_allocated: this.alloc.cores_allocated + msg.cores,
+      memory_allocated_gb: this.alloc.memory_allocated_gb + msg.memory_gb,
+      vm_count: this.alloc.vm_count + 1,
+    };
+    this.deps.notify({ state: { ...this.alloc }, changes: 1 });
+    msg.reply.resolve(true);
+  }
+
+  private release(memory_gb: number, cores: number): void {
+    const a = this.alloc;
+    if (
+      !isWhole(memory_gb) ||
+      !isWhole(cores) ||
+      a.vm_count === 0 ||
+      memory_gb > a.memory_allocated_gb ||
+      cores > a.cores_allocated
+    ) {
+      // An accounting bug elsewhere; going negative would hide it and corrupt every later check.
+      this.deps.log.warn('release larger than the allocation; clamped at zero', {
+        machine: this.deps.capacity.id,
+        memory_gb,
+        cores,
+        ...a,
+      });
+    }
+    const m = isWhole(memory_gb) ? memory_gb : 0;
+    const c = isWhole(cores) ? cores : 0;
+    this.alloc = {
+      cores_allocated: Math.max(0, a.cores_allocated - c),
+      memory_allocated_gb: Math.max(0, a.memory_allocated_gb - m),
+      vm_count: Math.max(0, a.vm_count - 1),
+    };
+    this.deps.notify({ state: { ...this.alloc }, changes: 1 });
+  }
+}
+
+function isWhole(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+}
+
+/** Keeps a recovered state inside [0, capacity] whatever the store held. */
+function sanitize(a: Allocation, c: Capacity, log: Logger): Allocation {
+  const clamp = (v: unknown, max: number) =>
+    typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(0, Math.round(v))) : 0;
+  const out: Allocation = {
+    cores_allocated: clamp(a.cores_allocated, c.cores_total),
+    memory_allocated_gb: clamp(a.memory_allocated_gb, c.memory_total_gb),
+    vm_count: clamp(a.vm_count, Number.MAX_SAFE_INTEGER),
+  };
+  if (
+    out.cores_allocated !== a.cores_allocated ||
+    out.memory_allocated_gb !== a.memory_allocated_gb ||
+    out.vm_count !== a.vm_count
+  ) {
+    log.warn('machine state outside its capacity; clamped', { machine: c.id, given: a, used: out });
+  }
+  return out;
+}

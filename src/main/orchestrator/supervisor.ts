@@ -1,0 +1,62 @@
+// one_for_one supervision with restart intensity, as OTP's supervisor does it: a crashed actor
+// is restarted alone; more than `maxRestarts` restarts within `windowMs` means something is
+// wrong beyond one actor, so the supervisor gives up and escalates (the host then restarts the
+// whole worker, which rebuilds every actor from the store).
+
+import type { Logger } from '../host/log';
+import type { ActorCell, CrashHandler } from './actor';
+
+export interface SupervisorOptions {
+  maxRestarts: number;
+  windowMs: number;
+  log: Logger;
+  escalate: (reason: string) => void;
+  now?: () => number;
+}
+
+export class Supervisor implements CrashHandler {
+  /** Restarts done since start (for stats and metrics). */
+  restarts = 0;
+  private escalatedReason: string | null = null;
+  private recent: number[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get escalated(): boolean {
+    return this.escalatedReason !== null;
+  }
+
+  crashed(cell: ActorCell<never>, error: unknown, during: string): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.escalatedReason !== null) {
+      // Already given up: the worker is about to be replaced; fail fast instead of restarting.
+      cell.kill(this.escalatedReason);
+      return;
+    }
+    const now = this.now();
+    this.recent = this.recent.filter((t) => now - t < this.options.windowMs);
+    this.recent.push(now);
+    if (this.recent.length > this.options.maxRestarts) {
+      const reason = `${this.recent.length} actor crashes within ${this.options.windowMs} ms (last: ${cell.name} on '${during}': ${message})`;
+      this.escalatedReason = reason;
+      this.options.log.error('restart intensity exceeded; escalating to a worker restart', {
+        actor: cell.name,
+        reason,
+      });
+      cell.kill(reason);
+      this.options.escalate(reason);
+      return;
+    }
+    this.restarts++;
+    this.options.log.warn(`${cell.name} crashed; restarting it alone`, {
+      actor: cell.name,
+      during,
+      error: message,
+      restarts: this.restarts,
+    });
+    cell.restart();
+  }
+}

@@ -1,0 +1,131 @@
+// Server-sent events: every store change goes to every open `GET /v1/events` stream. Each
+// event is serialised once, however many clients listen; a client that cannot keep up is cut
+// off (it reconnects and resynchronises) rather than growing the worker's memory.
+
+import type { StoreEvent } from '../../shared/types';
+
+/** What the hub needs of a response stream (node's ServerResponse fits). */
+export interface SseSink {
+  write(chunk: string): boolean;
+  end(): void;
+  destroy(): void;
+  readonly writableLength: number;
+}
+
+export interface EventHubOptions {
+  heartbeatMs?: number;
+  /** Bytes a slow client may have queued before it is dropped. */
+  maxBufferedBytes?: number;
+  /** Recent events kept to answer a reconnect's Last-Event-ID. */
+  replay?: number;
+  maxClients?: number;
+}
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-store, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/** One SSE frame for a store event. JSON never contains a raw newline, so `data:` is one line. */
+export function frameOf(e: StoreEvent): string {
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+}
+
+export class EventHub {
+  private readonly clients = new Set<SseSink>();
+  private readonly recent: { seq: number; frame: string }[] = [];
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private readonly opts: Required<EventHubOptions>;
+
+  constructor(opts: EventHubOptions = {}) {
+    this.opts = { heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, replay: 1000, maxClients: 256, ...opts };
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  get full(): boolean {
+    return this.clients.size >= this.opts.maxClients;
+  }
+
+  /**
+   * Starts a stream on `sink` (headers already sent). With a Last-Event-ID whose successors are
+   * all still remembered, the missed events are replayed; otherwise the client resyncs itself.
+   * Returns the detach function (call it when the connection closes).
+   */
+  attach(sink: SseSink, lastEventId?: string): () => void {
+    let head = ': connected\nretry: 2000\n\n';
+    const last = lastEventId !== undefined && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : null;
+    if (last !== null && this.recent.length > 0 && this.recent[0].seq <= last + 1) {
+      for (const r of this.recent) if (r.seq > last) head += r.frame;
+    }
+    this.clients.add(sink);
+    this.send(sink, head);
+    this.startHeartbeat();
+    return () => this.detach(sink);
+  }
+
+  publish(e: StoreEvent): void {
+    let frame: string;
+    try {
+      frame = frameOf(e);
+    } catch {
+      return; // not serialisable: nothing a client could read
+    }
+    const seq = typeof e.seq === 'number' ? e.seq : Number.NaN;
+    // A restarted store counts from the start again: old events would replay wrongly.
+    const tail = this.recent[this.recent.length - 1];
+    if (tail && !(seq > tail.seq)) this.recent.length = 0;
+    if (Number.isFinite(seq)) {
+      this.recent.push({ seq, frame });
+      if (this.recent.length > this.opts.replay) this.recent.shift();
+    }
+    for (const c of this.clients) this.send(c, frame);
+  }
+
+  /** Ends every stream (shutdown). */
+  closeAll(): void {
+    for (const c of [...this.clients]) {
+      this.detach(c);
+      try {
+        c.end();
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private detach(sink: SseSink): void {
+    this.clients.delete(sink);
+    if (this.clients.size === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
+  }
+
+  private send(sink: SseSink, chunk: string): void {
+    try {
+      if (sink.writableLength > this.opts.maxBufferedBytes) {
+        this.detach(sink);
+        sink.destroy();
+        return;
+      }
+      sink.write(chunk);
+    } catch {
+      this.detach(sink);
+    }
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    // Keeps idle connections (and any proxy between) from timing out, and finds dead clients.
+    this.heartbeat = setInterval(() => {
+      for (const c of this.clients) this.send(c, ': heartbeat\n\n');
+    }, this.opts.heartbeatMs);
+    this.heartbeat.unref?.();
+  }
+}

@@ -1,0 +1,369 @@
+// The one gate: every API request — HTTP or Electron IPC — is taken apart, validated, sent to
+// the worker that owns the answer, counted and logged here. It knows nothing about sockets, so
+// the HTTP server and the host's IPC bridge feed it the same GateRequest.
+
+import { performance } from 'node:perf_hooks';
+import type { HostConfig } from '../../shared/config';
+import { LIMITS } from '../../shared/config';
+import { ApiError, httpStatusOf, toErrorBody } from '../../shared/errors';
+import type { Remote } from '../../shared/rpc';
+import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
+import type { FleetTotals, LaunchRequest, Machine, StatusReport, StoreEvent } from '../../shared/types';
+import {
+  checkJsonContentType,
+  checkQuery,
+  checkRegion,
+  checkVmId,
+  clip,
+  parseJsonBody,
+  validateLaunchBody,
+  validateLaunchQuery,
+} from '../../shared/validation';
+import { VERSION } from '../../shared/version';
+import type { Logger } from '../host/log';
+import { ProxyMetrics } from './metrics';
+import { matchRoute, parseTarget, type RouteMatch, type RouteName } from './routes';
+
+export interface GateDeps {
+  store: Remote<StoreService>;
+  orchestrator: Remote<OrchestratorService>;
+  host: Remote<HostService>;
+  config: Pick<HostConfig, 'flydIntervalMs'>;
+  /** The proxy's bound address (known once it listens). */
+  address: () => { url: string };
+  log: Logger;
+  metrics?: ProxyMetrics;
+  /** How long the store's region codes are trusted before they are asked for again. */
+  regionTtlMs?: number;
+}
+
+/** One finished request, as logged and counted. */
+export interface RequestLog {
+  method: string;
+  path: string;
+  via: 'http' | 'ipc';
+  status: number;
+  started: number;
+  route?: RouteName | 'invalid';
+  vmId?: string;
+  code?: string;
+  launched?: boolean;
+}
+
+/** What a route answers, plus the facts the log line and the counters want. */
+interface Outcome {
+  response: GateResponse;
+  code?: string;
+  vmId?: string;
+  launched?: boolean;
+}
+
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+const METHOD = /^[A-Z]{1,16}$/;
+
+export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): GateResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(value) };
+}
+
+/** The `{"error": {...}}` response for anything thrown; 405s carry their Allow header. */
+export function errorResponse(err: unknown): GateResponse {
+  const body = toErrorBody(err);
+  const headers: Record<string, string> = {};
+  const allow = body.details?.allow;
+  if (body.code === 'method_not_allowed' && Array.isArray(allow)) headers.allow = allow.join(', ');
+  return jsonResponse(httpStatusOf(body.code), { error: body }, headers);
+}
+
+function header(headers: Record<string, string>, name: string): string | undefined {
+  const v = headers[name];
+  if (typeof v === 'string') return v;
+  for (const [k, val] of Object.entries(headers)) if (k.toLowerCase() === name && typeof val === 'string') return val;
+  return undefined;
+}
+
+/** The path part of a target, safe for a log line whatever the client sent. */
+function logPath(url: unknown): string {
+  if (typeof url !== 'string') return '?';
+  const q = url.indexOf('?');
+  return clip(q === -1 ? url : url.slice(0, q), 200);
+}
+
+export class Gate {
+  readonly metrics: ProxyMetrics;
+  private regionCodes: { codes: string[]; at: number } | null = null;
+  private regionFetch: Promise<string[]> | null = null;
+  private readonly ttl: number;
+
+  constructor(private readonly deps: GateDeps) {
+    this.metrics = deps.metrics ?? new ProxyMetrics();
+    this.ttl = deps.regionTtlMs ?? 10_000;
+  }
+
+  /** Never rejects: whatever arrives, the answer is a GateResponse. */
+  async handle(req: GateRequest): Promise<GateResponse> {
+    const started = performance.now();
+    const input = (typeof req === 'object' && req !== null ? req : {}) as Partial<GateRequest>;
+    const via = input.via === 'http' ? 'http' : 'ipc';
+    const method = typeof input.method === 'string' ? clip(input.method, 16) : '?';
+    const path = logPath(input.url);
+    let outcome: Outcome;
+    let route: RouteName | 'invalid' = 'invalid';
+    try {
+      const m = this.resolve(input);
+      route = m.route;
+      outcome = await this.dispatch(m, input as GateRequest);
+    } catch (err) {
+      outcome = { response: this.errorOutcome(err, method, path), code: toErrorBody(err).code };
+      if (route === 'vms' && method === 'POST') outcome.launched = launchFailed(err);
+      if (route === 'seed_launch') outcome.launched = launchFailed(err);
+    }
+    const res = outcome.response;
+    this.record({
+      method,
+      path,
+      via,
+      status: res.status,
+      started,
+      route,
+      vmId: outcome.vmId,
+      launched: outcome.launched,
+      code: outcome.code,
+    });
+    return res;
+  }
+
+  /** Parses and routes a request: throws the 400/404/405 a bad target or method earns. */
+  resolve(req: Partial<GateRequest>): RouteMatch {
+    if (typeof req.method !== 'string' || !METHOD.test(req.method))
+      throw new ApiError('bad_request', 'the request method is not valid');
+    if (typeof req.url !== 'string')
+      throw new ApiError('bad_request', 'the request target must be a path starting with /');
+    if (typeof req.headers !== 'object' || req.headers === null)
+      throw new ApiError('bad_request', 'the request headers are missing');
+    if (req.body !== undefined && typeof req.body !== 'string')
+      throw new ApiError('bad_request', 'the request body must be text');
+    return matchRoute(req.method, parseTarget(req.url));
+  }
+
+  /** Builds an error response; unexpected exceptions are logged with their stack. */
+  errorOutcome(err: unknown, method: string, path: string): GateResponse {
+    if (!(err instanceof ApiError)) {
+      this.deps.log.error('unexpected error in the gate', {
+        method,
+        path,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+    }
+    return errorResponse(err);
+  }
+
+  /** Counts and logs one finished request (the HTTP server calls it for streams and files). */
+  record(r: RequestLog): void {
+    try {
+      this.metrics.record({ route: r.route ?? 'invalid', status: r.status, launched: r.launched });
+      const fields: Record<string, unknown> = {
+        method: r.method,
+        path: r.path,
+        status: r.status,
+        duration_ms: Math.round((performance.now() - r.started) * 10) / 10,
+        via: r.via,
+      };
+      if (r.vmId) fields.vm_id = r.vmId;
+      if (r.code) fields.code = r.code;
+      if (r.status >= 500) this.deps.log.warn('request', fields);
+      else this.deps.log.info('request', fields);
+    } catch {
+      // A log line must never be the reason a request fails.
+    }
+  }
+
+  /** Store events that change what the gate caches. */
+  onStoreEvent(e: StoreEvent): void {
+    if (e?.type === 'reset') this.regionCodes = null;
+  }
+
+  /** The store's region codes, cached; a stale list beats none when the store is restarting. */
+  async knownRegions(): Promise<string[]> {
+    const cached = this.regionCodes;
+    if (cached && performance.now() - cached.at < this.ttl) return cached.codes;
+    if (!this.regionFetch) {
+      this.regionFetch = this.deps.store
+        .regions()
+        .then((regions) => {
+          const codes = regions.map((r) => r.code);
+          this.regionCodes = { codes, at: performance.now() };
+          return codes;
+        })
+        .finally(() => {
+          this.regionFetch = null;
+        });
+    }
+    try {
+      return await this.regionFetch;
+    } catch (err) {
+      if (cached) return cached.codes;
+      throw err;
+    }
+  }
+
+  private async dispatch(m: RouteMatch, req: GateRequest): Promise<Outcome> {
+    const { store, orchestrator } = this.deps;
+    const { query } = m.target;
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    switch (m.route) {
+      case 'health':
+        checkQuery(query, []);
+        return { response: jsonResponse(200, { ok: true, version: VERSION }) };
+      case 'regions': {
+        checkQuery(query, []);
+        const regions = await store.regions();
+        this.regionCodes = { codes: regions.map((r) => r.code), at: performance.now() };
+        return { response: jsonResponse(200, { regions }) };
+      }
+      case 'region_machines': {
+        checkQuery(query, []);
+        const code = checkRegion(m.params.code, await this.knownRegions());
+        return { response: jsonResponse(200, { machines: await store.machines(code) }) };
+      }
+      case 'vms':
+        if (method === 'POST')
+          return this.launch(await this.withKnownRegion(validateLaunchBody(this.jsonBody(req))), 'v1');
+        checkQuery(query, ['region']);
+        if (query.has('region')) {
+          const region = checkRegion(query.get('region'), await this.knownRegions());
+          return { response: jsonResponse(200, { vms: await store.vms(region) }) };
+        }
+        return { response: jsonResponse(200, { vms: await store.vms() }) };
+      case 'vm': {
+        checkQuery(query, []);
+        const id = checkVmId(m.params.id);
+        const vm = method === 'DELETE' ? await orchestrator.destroy(id) : await store.vm(id);
+        return { response: jsonResponse(200, vm), vmId: vm.id };
+      }
+      case 'status':
+        checkQuery(query, []);
+        return { response: jsonResponse(200, await this.status()) };
+      case 'seed_regions':
+        checkQuery(query, []);
+        return { response: jsonResponse(200, { data: await this.seedRegions() }) };
+      case 'seed_launch':
+        return this.launch(await this.withKnownRegion(validateLaunchQuery(query), 'vm_region'), 'seed');
+      case 'events':
+        throw new ApiError(
+          'bad_request',
+          'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',
+        );
+      case 'static':
+        throw new ApiError('not_found', 'the dashboard is served over HTTP only');
+    }
+  }
+
+  /** Shape first (no store call for nonsense), then the region against the store's list. */
+  private async withKnownRegion(req: LaunchRequest, name = 'region'): Promise<LaunchRequest> {
+    return { ...req, region: checkRegion(req.region, await this.knownRegions(), name) };
+  }
+
+  /** A POST body: JSON by its Content-Type, within the size limit, parsed. */
+  private jsonBody(req: GateRequest): unknown {
+    const type = header(req.headers, 'content-type');
+    // Electron IPC builds its requests itself; over HTTP the type is what keeps form posts out.
+    if (req.via === 'http' || type !== undefined) checkJsonContentType(type);
+    const body = req.body ?? '';
+    if (Buffer.byteLength(body) > LIMITS.bodyBytes) {
+      throw new ApiError('payload_too_large', `the request body is larger than ${LIMITS.bodyBytes / 1024} KB`);
+    }
+    return parseJsonBody(body);
+  }
+
+  private async launch(req: LaunchRequest, style: 'v1' | 'seed'): Promise<Outcome> {
+    const vm = await this.deps.orchestrator.launch(req);
+    if (style === 'v1') {
+      return {
+        response: jsonResponse(201, vm, { location: `/v1/vms/${vm.id}` }),
+        vmId: vm.id,
+        launched: true,
+      };
+    }
+    // The VM exists whatever happens next: a store hiccup must not turn it into an error.
+    let machine: Machine | null = null;
+    try {
+      machine = await this.deps.store.machine(vm.machine_id);
+    } catch (err) {
+      this.deps.log.warn('launched, but could not read the machine back', {
+        vm_id: vm.id,
+        error: toErrorBody(err).message,
+      });
+    }
+    return { response: jsonResponse(200, { data: { machine, vm } }), vmId: vm.id, launched: true };
+  }
+
+  /** The seed's `/regions`: each region with its machines and their latest update. */
+  private async seedRegions() {
+    const [regions, machines] = await Promise.all([this.deps.store.regions(), this.deps.store.allMachines()]);
+    const byRegion = new Map<string, Machine[]>();
+    for (const m of machines) {
+      const list = byRegion.get(m.region);
+      if (list) list.push(m);
+      else byRegion.set(m.region, [m]);
+    }
+    return regions.map((r) => {
+      const ms = byRegion.get(r.code) ?? [];
+      const updated = ms.reduce<string | null>(
+        (max, m) => (max === null || m.updated_at > max ? m.updated_at : max),
+        null,
+      );
+      return { code: r.code, location: r.location, status: r.status, machines: ms, updated_at: updated };
+    });
+  }
+
+  /**
+   * Status answers even while a worker restarts: that is when people ask for it. Missing parts
+   * fall back (empty fleet, the proxy's own launch counts) and the worker list shows why.
+   */
+  private async status(): Promise<StatusReport> {
+    const { host, store, orchestrator } = this.deps;
+    const [workers, uptime, totals, stats] = await Promise.allSettled([
+      host.workers(),
+      host.uptimeSeconds(),
+      store.totals(),
+      orchestrator.stats(),
+    ]);
+    const own = this.metrics.snapshot();
+    const emptyFleet: FleetTotals = {
+      regions: 0,
+      machines: 0,
+      vms: 0,
+      cores_total: 0,
+      cores_allocated: 0,
+      memory_total_gb: 0,
+      memory_allocated_gb: 0,
+    };
+    return {
+      version: VERSION,
+      uptime_s: uptime.status === 'fulfilled' ? uptime.value : Math.round(process.uptime()),
+      api: this.deps.address().url,
+      flyd_interval_ms: this.deps.config.flydIntervalMs,
+      fleet: totals.status === 'fulfilled' ? totals.value : emptyFleet,
+      workers: workers.status === 'fulfilled' ? workers.value : [],
+      requests: {
+        total: own.total,
+        errors: own.errors,
+        launches_ok: stats.status === 'fulfilled' ? stats.value.launches_ok : own.launches_ok,
+        launches_failed: stats.status === 'fulfilled' ? stats.value.launches_failed : own.launches_failed,
+      },
+    };
+  }
+}
+
+/** A launch that reached the orchestrator and failed counts; one refused by validation does not. */
+function launchFailed(err: unknown): boolean | undefined {
+  const code = toErrorBody(err).code;
+  return code === 'no_capacity' || code === 'unavailable' || code === 'timeout' || code === 'internal'
+    ? false
+    : undefined;
+}

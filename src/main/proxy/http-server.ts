@@ -1,0 +1,291 @@
+// The node:http side of the proxy: turns sockets into GateRequests and GateResponses back
+// into bytes. It enforces what only a transport can (body size while bytes stream in, UTF-8,
+// malformed HTTP), and serves the two HTTP-only routes: the event stream and the dashboard.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { LIMITS } from '../../shared/config';
+import { ApiError } from '../../shared/errors';
+import type { GateRequest, GateResponse } from '../../shared/services';
+import { clip } from '../../shared/validation';
+import type { Logger } from '../host/log';
+import { type EventHub, SSE_HEADERS } from './events';
+import { errorResponse, type Gate } from './gate';
+import type { RouteMatch } from './routes';
+import { NOT_BUILT_TEXT, type StaticFiles } from './static';
+
+export interface ProxyServerDeps {
+  gate: Gate;
+  hub: EventHub;
+  files: StaticFiles;
+  log: Logger;
+  bodyLimit?: number;
+}
+
+export interface Address {
+  host: string;
+  port: number;
+  url: string;
+}
+
+export interface ProxyServer {
+  /** Resolves with the bound address; rejects with a sentence a person can act on. */
+  listen(host: string, port: number): Promise<Address>;
+  /** Ends event streams, stops accepting, and closes every connection (idle ones at once). */
+  close(): Promise<void>;
+  readonly server: Server;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError('payload_too_large', `the request body is larger than ${limit / 1024} KB`);
+}
+
+/** Reads a body, counting bytes as they arrive; stops at `limit` without buffering the rest. */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err: ApiError | null, value?: string) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      if (err) reject(err);
+      else resolve(value as string);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        finish(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => {
+      try {
+        finish(null, utf8.decode(Buffer.concat(chunks)));
+      } catch {
+        finish(new ApiError('bad_request', 'the request body is not valid UTF-8'));
+      }
+    });
+    req.on('error', () => finish(new ApiError('bad_request', 'the connection failed while the body was being sent')));
+    req.on('aborted', () =>
+      finish(new ApiError('bad_request', 'the client closed the connection before sending the whole body')),
+    );
+  });
+}
+
+function send(
+  res: ServerResponse,
+  r: { status: number; headers: Record<string, string>; body: string | Buffer },
+  close = false,
+) {
+  if (res.headersSent || res.destroyed) return;
+  const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+  res.statusCode = r.status;
+  for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
+  res.setHeader('content-length', body.length);
+  // After a refused body the rest of it may still be on the wire: end the connection.
+  if (close) res.setHeader('connection', 'close');
+  res.end(body); // node drops the body itself for HEAD
+}
+
+export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
+  const { gate, hub, files, log } = deps;
+  const limit = deps.bodyLimit ?? LIMITS.bodyBytes;
+  const streams = new Set<ServerResponse>();
+
+  const server = createServer(
+    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      onRequest(req, res).catch((err) => {
+        // Last line of defence: onRequest handles its own errors, so this is a bug, not input.
+        log.error('unexpected error in the HTTP server', { error: err instanceof Error ? err.stack : String(err) });
+        send(res, errorResponse(new ApiError('internal', 'internal error in the proxy')));
+      });
+    },
+  );
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const headers = flatHeaders(req);
+    const meta = { method: clip(method, 16), path: clip(url.split('?')[0], 200), via: 'http' as const, started };
+    let route: RouteMatch | null = null;
+
+    const refuse = (err: unknown, close = false) => {
+      const r = errorResponse(err);
+      send(res, r, close);
+      gate.record({ ...meta, status: r.status, code: (err as ApiError).code, route: route?.route ?? 'invalid' });
+    };
+
+    try {
+      route = gate.resolve({ method, url, headers });
+    } catch {
+      route = null; // the gate answers it below with the same error
+    }
+
+    // Refuse an oversized body before reading a byte of it.
+    const declared = Number(headers['content-length'] ?? 0);
+    if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge(limit), true);
+
+    if (route?.route === 'events') return openStream(req, res, route, meta);
+    if (route?.route === 'static') return serveFile(res, route, headers, meta);
+
+    let body: string | undefined;
+    const hasBody = declared > 0 || headers['transfer-encoding'] !== undefined;
+    if (hasBody && method === 'POST' && route) {
+      try {
+        body = await readBody(req, limit);
+      } catch (err) {
+        return refuse(err, true);
+      }
+    }
+    const gr: GateRequest = { method, url, headers, via: 'http' };
+    if (body !== undefined) gr.body = body;
+    else if (method === 'POST') gr.body = '';
+    const r: GateResponse = await gate.handle(gr);
+    // An unread body (say, on a 404) would be parsed as the next request: close instead.
+    send(res, r, hasBody && body === undefined);
+  };
+
+  const openStream = (req: IncomingMessage, res: ServerResponse, _route: RouteMatch, meta: LogMeta) => {
+    if (hub.full) {
+      const r = errorResponse(new ApiError('unavailable', 'too many event streams are open; try again later'));
+      send(res, r);
+      gate.record({ ...meta, status: r.status, route: 'events', code: 'unavailable' });
+      return;
+    }
+    res.writeHead(200, SSE_HEADERS);
+    if (req.method === 'HEAD') {
+      res.end();
+      gate.record({ ...meta, status: 200, route: 'events' });
+      return;
+    }
+    req.socket.setNoDelay(true);
+    req.socket.setTimeout(0);
+    streams.add(res);
+    gate.metrics.sseClients = hub.size + 1;
+    const detach = hub.attach(res, req.headers['last-event-id'] as string | undefined);
+    // One log line per request: written when the stream ends, with its whole duration.
+    res.once('close', () => {
+      detach();
+      streams.delete(res);
+      gate.metrics.sseClients = hub.size;
+      gate.record({ ...meta, status: 200, route: 'events' });
+    });
+  };
+
+  const serveFile = async (res: ServerResponse, route: RouteMatch, headers: Record<string, string>, meta: LogMeta) => {
+    let status: number;
+    if (!files.built && route.params.file === 'index.html') {
+      status = 200;
+      send(res, {
+        status,
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' },
+        body: NOT_BUILT_TEXT,
+      });
+    } else {
+      try {
+        const r = await files.serve(route.params.file, {
+          acceptEncoding: headers['accept-encoding'],
+          ifNoneMatch: headers['if-none-match'],
+        });
+        status = r.status;
+        send(res, r);
+      } catch (err) {
+        const r = errorResponse(err);
+        status = r.status;
+        send(res, r);
+      }
+    }
+    gate.record({ ...meta, status, route: 'static' });
+  };
+
+  // Requests node cannot even parse: answer in the API's error shape instead of a bare 400.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const message =
+      status === 431
+        ? 'the request headers are too large'
+        : status === 408
+          ? 'the request took too long to arrive'
+          : `malformed HTTP request (${clip(err.code ?? 'parse error', 40)})`;
+    const body = JSON.stringify({ error: { code: 'bad_request', message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    gate.record({
+      method: '?',
+      path: '?',
+      via: 'http',
+      started: performance.now(),
+      status,
+      code: 'bad_request',
+      route: 'invalid',
+    });
+  });
+
+  return {
+    server,
+    listen: (host, port) =>
+      new Promise<Address>((resolve, reject) => {
+        const onError = (err: NodeJS.ErrnoException) => reject(new Error(listenErrorMessage(err, host, port)));
+        server.once('error', onError);
+        server.listen({ host, port }, () => {
+          server.off('error', onError);
+          server.on('error', (err) => log.error('HTTP server error', { error: err.message }));
+          const a = server.address();
+          const bound = typeof a === 'object' && a ? a.port : port;
+          const shown = host.includes(':') ? `[${host}]` : host;
+          resolve({ host, port: bound, url: `http://${shown}:${bound}` });
+        });
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        hub.closeAll();
+        for (const s of streams) s.end();
+        if (!server.listening) return resolve();
+        const force = setTimeout(() => server.closeAllConnections(), 500);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+type LogMeta = { method: string; path: string; via: 'http'; started: number };
+
+export function listenErrorMessage(err: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `port ${port} is in use; pass --port N or --port 0`;
+    case 'EACCES':
+      return `not allowed to listen on ${host}:${port}; pass --port N with N above 1023, or --port 0`;
+    case 'EADDRNOTAVAIL':
+      return `address ${host} is not available on this computer; use 127.0.0.1`;
+    default:
+      return `cannot listen on ${host}:${port}: ${err.message}`;
+  }
+}

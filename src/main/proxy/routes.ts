@@ -1,0 +1,153 @@
+// The proxy's paths: how a request target is taken apart (refusing path tricks before any
+// route sees them) and which route and methods it names. No I/O here, so it is cheap to test.
+
+import { ApiError } from '../../shared/errors';
+import { clip } from '../../shared/validation';
+
+export type RouteName =
+  | 'health'
+  | 'regions'
+  | 'region_machines'
+  | 'vms'
+  | 'vm'
+  | 'events'
+  | 'status'
+  | 'seed_regions'
+  | 'seed_launch'
+  | 'static';
+
+export interface Target {
+  /** The path as sent (undecoded), for log lines and messages. */
+  pathname: string;
+  /** Decoded path segments; [] for `/`. */
+  segments: string[];
+  query: URLSearchParams;
+}
+
+export interface RouteMatch {
+  route: RouteName;
+  params: Record<string, string>;
+  target: Target;
+}
+
+interface RouteDef {
+  name: RouteName;
+  methods: readonly string[];
+  /** Returns the path parameters when the segments name this route. */
+  match(s: readonly string[]): Record<string, string> | null;
+}
+
+export const MAX_TARGET_LENGTH = 2048;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const exact =
+  (...want: string[]) =>
+  (s: readonly string[]) =>
+    s.length === want.length && want.every((w, i) => w === s[i]) ? {} : null;
+
+// A hashed Vite asset or a file at the top of the built dashboard (favicon.svg, robots.txt).
+const ROOT_FILE = /^[\w-]+(\.[\w-]+)*\.[a-z0-9]+$/i;
+
+const ROUTES: readonly RouteDef[] = [
+  { name: 'health', methods: ['GET'], match: exact('healthz') },
+  { name: 'regions', methods: ['GET'], match: exact('v1', 'regions') },
+  {
+    name: 'region_machines',
+    methods: ['GET'],
+    match: (s) =>
+      s.length === 4 && s[0] === 'v1' && s[1] === 'regions' && s[3] === 'machines' ? { code: s[2] } : null,
+  },
+  { name: 'vms', methods: ['GET', 'POST'], match: exact('v1', 'vms') },
+  {
+    name: 'vm',
+    methods: ['GET', 'DELETE'],
+    match: (s) => (s.length === 3 && s[0] === 'v1' && s[1] === 'vms' ? { id: s[2] } : null),
+  },
+  { name: 'events', methods: ['GET'], match: exact('v1', 'events') },
+  { name: 'status', methods: ['GET'], match: exact('v1', 'status') },
+  { name: 'seed_regions', methods: ['GET'], match: exact('regions') },
+  { name: 'seed_launch', methods: ['GET'], match: exact('launch') },
+  {
+    name: 'static',
+    methods: ['GET'],
+    match: (s) => {
+      if (s.length === 0 || (s.length === 1 && s[0] === 'flylight')) return { file: 'index.html' };
+      if (s.length === 2 && s[0] === 'flylight' && s[1] === '') return { file: 'index.html' };
+      if (s.length >= 2 && s[0] === 'assets' && s.every((x) => x !== '')) return { file: s.join('/') };
+      if (s.length === 1 && ROOT_FILE.test(s[0])) return { file: s[0] };
+      return null;
+    },
+  },
+];
+
+function bad(message: string): ApiError {
+  return new ApiError('bad_request', message);
+}
+
+/**
+ * Splits a request target into decoded segments and a query. Refused with 400: targets that are
+ * not origin-form, too long, badly percent-encoded, or that smuggle '.', '..', an encoded slash
+ * or a control character (null bytes included) into a segment. Empty segments are kept, so
+ * `//v1/vms` simply matches nothing (404).
+ */
+export function parseTarget(url: string): Target {
+  if (typeof url !== 'string' || !url.startsWith('/')) throw bad('the request target must be a path starting with /');
+  if (url.length > MAX_TARGET_LENGTH)
+    throw bad(`the request target is too long (at most ${MAX_TARGET_LENGTH} characters)`);
+  const q = url.indexOf('?');
+  const pathname = q === -1 ? url : url.slice(0, q);
+  const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+  const raw = pathname === '/' ? [] : pathname.slice(1).split('/');
+  const segments = raw.map((seg) => {
+    let s: string;
+    try {
+      s = decodeURIComponent(seg);
+    } catch {
+      throw bad(`malformed percent-encoding in the path: '${clip(seg, 40)}'`);
+    }
+    if (s === '.' || s === '..') throw bad("'.' and '..' are not allowed in the path");
+    if (s.includes('/') || s.includes('\\')) throw bad('encoded slashes are not allowed in the path');
+    if (CONTROL.test(s)) throw bad('control characters (such as null bytes) are not allowed in the path');
+    return s;
+  });
+  return { pathname, segments, query };
+}
+
+/** Methods a path accepts; HEAD comes with GET. */
+function allowOf(defs: readonly RouteDef[]): string[] {
+  const set = new Set(defs.flatMap((d) => d.methods));
+  if (set.has('GET')) set.add('HEAD');
+  return ['GET', 'HEAD', 'POST', 'DELETE'].filter((m) => set.has(m));
+}
+
+/** The route for `method` on `target`; 404 when no route has this path, 405 (with `allow`) when the method is wrong. */
+export function matchRoute(method: string, target: Target): RouteMatch {
+  const candidates: { def: RouteDef; params: Record<string, string> }[] = [];
+  for (const def of ROUTES) {
+    const params = def.match(target.segments);
+    if (params) candidates.push({ def, params });
+  }
+  if (candidates.length === 0) {
+    throw new ApiError(
+      'not_found',
+      `no such path: ${clip(target.pathname, 80)} (the API lives under /v1; try /healthz)`,
+    );
+  }
+  const effective = method === 'HEAD' ? 'GET' : method;
+  const hit = candidates.find((c) => c.def.methods.includes(effective));
+  if (!hit) {
+    const allow = allowOf(candidates.map((c) => c.def));
+    throw new ApiError(
+      'method_not_allowed',
+      `${clip(method, 16)} is not allowed on ${clip(target.pathname, 80)} (allowed: ${allow.join(', ')})`,
+      { allow },
+    );
+  }
+  return { route: hit.def.name, params: hit.params, target };
+}
+
+/** Routes that only HTTP can serve: a stream and files. */
+export function isHttpOnly(route: RouteName): boolean {
+  return route === 'events' || route === 'static';
+}

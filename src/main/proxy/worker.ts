@@ -1,0 +1,28 @@
+// fly-proxy: the proxy worker thread. Wires the gate to its peers, fans store events out to
+// event streams, and listens on the configured address.
+
+import type { HostService, OrchestratorService, StoreService } from '../../shared/services';
+import { STORE_EVENTS } from '../../shared/services';
+import type { StoreEvent } from '../../shared/types';
+import { createLogger } from '../host/log';
+import { runWorker } from '../host/worker-runtime';
+import { createProxy } from './proxy';
+
+runWorker(async (ctx) => {
+  const log = createLogger(ctx.config.logFormat, { worker: 'proxy' });
+  const store = ctx.peer<StoreService>('store');
+  const proxy = createProxy({
+    store: store.api,
+    orchestrator: ctx.peer<OrchestratorService>('orchestrator').api,
+    host: ctx.peer<HostService>('host').api,
+    config: ctx.config,
+    log,
+  });
+  store.on(STORE_EVENTS, (e) => proxy.publish(e as StoreEvent));
+  const address = await proxy.listen();
+  return {
+    service: proxy.service,
+    info: { ...address },
+    shutdown: () => proxy.close(),
+  };
+});

@@ -1,0 +1,91 @@
+// Where the store keeps what must outlive the process: VM records and each machine's
+// allocation state. The bootstrap CSV is not stored: it is read at every start and the
+// backend's contents are laid over it. The interface is small (load, commit a batch, clear,
+// close) so a shared backend (etcd) can fill it later without the model changing.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Vm } from '../../shared/types';
+import type { OperatorStatus } from './csv';
+
+/** A machine's state beyond its bootstrap row. */
+export interface MachineState {
+  /** Last applied FlyD update version. */
+  version: number;
+  cores_allocated: number;
+  memory_allocated_gb: number;
+  vm_count: number;
+  updated_at: string;
+  /** Set at runtime (fault simulation); null = whatever the CSV says. */
+  operator_status: OperatorStatus | null;
+}
+
+export type BackendOp =
+  | { t: 'machine'; id: string; state: MachineState }
+  | { t: 'vm'; vm: Vm }
+  | { t: 'vm-delete'; id: string };
+
+export interface BackendSnapshot {
+  machines: Map<string, MachineState>;
+  vms: Vm[];
+}
+
+export interface StoreBackend {
+  /** 'memory' (ephemeral) or 'lmdb' (durable), for logs and status. */
+  readonly kind: string;
+  /** Everything stored, read once at start. */
+  load(): Promise<BackendSnapshot>;
+  /** Applies the ops atomically, in order; resolves when they are durable. */
+  commit(ops: BackendOp[]): Promise<void>;
+  /** Removes everything (reset). */
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `--ephemeral`: the seed KV's behaviour, nothing survives the process. */
+export class MemoryBackend implements StoreBackend {
+  readonly kind = 'memory';
+  private readonly machines = new Map<string, MachineState>();
+  private readonly vms = new Map<string, Vm>();
+  private closed = false;
+
+  async load(): Promise<BackendSnapshot> {
+    this.assertOpen();
+    return {
+      machines: new Map([...this.machines].map(([id, s]) => [id, { ...s }])),
+      vms: [...this.vms.values()].map((v) => ({ ...v })),
+    };
+  }
+
+  async commit(ops: BackendOp[]): Promise<void> {
+    this.assertOpen();
+    for (const op of ops) {
+      if (op.t === 'machine') this.machines.set(op.id, { ...op.state });
+      else if (op.t === 'vm') this.vms.set(op.vm.id, { ...op.vm });
+      else this.vms.delete(op.id);
+    }
+  }
+
+  async clear(): Promise<void> {
+    this.assertOpen();
+    this.machines.clear();
+    this.vms.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('store backend is closed');
+  }
+}
+
+/** The backend for a data directory: LMDB at DIR/store.lmdb, or memory when dir is null. */
+export async function openBackend(dataDir: string | null): Promise<StoreBackend> {
+  if (dataDir === null) return new MemoryBackend();
+  await mkdir(dataDir, { recursive: true });
+  // Loaded on demand so that `--ephemeral` never needs the native module.
+  const { LmdbBackend } = await import('./lmdb-backend');
+  return LmdbBackend.open(join(dataDir, 'store.lmdb'));
+}

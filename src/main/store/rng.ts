@@ -1,0 +1,45 @@
+// A small seedable RNG, so tests (and `--seed`) can pin where VMs land, and the Fisher–Yates
+// shuffle that spreads allocation across a region's machines at random.
+
+import { randomInt } from 'node:crypto';
+
+/** Returns a float in [0, 1). */
+export type Rng = () => number;
+
+/** mulberry32: 32 bits of state, fast, and good enough to spread placement evenly. */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded RNG when a seed is given, else one seeded from the OS's randomness. */
+export function createRng(seed?: number): Rng {
+  return mulberry32(seed ?? randomInt(0, 2 ** 32 - 1));
+}
+
+/**
+ * Fisher–Yates, stopped after the first `n` positions: the result is a uniformly random
+ * ordered selection of min(n, length) items. Shuffles `items` in place and returns its prefix.
+ */
+export function sampleInPlace<T>(items: T[], n: number, rng: Rng): T[] {
+  const k = Math.min(n, items.length);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rng() * (items.length - i));
+    const t = items[i];
+    items[i] = items[j];
+    items[j] = t;
+  }
+  items.length = k;
+  return items;
+}
+
+/** Fisher–Yates over the whole array, in place. */
+export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
+  return sampleInPlace(items, items.length, rng);
+}

@@ -1,0 +1,225 @@
+// Input validation shared by the proxy's gate and the CLI, so a user sees the same words
+// whether a mistake is caught on their side or by the proxy. Pure functions: each returns the
+// clean value or throws an ApiError whose message says what was wrong and what is allowed.
+
+import { LIMITS } from './config';
+import { ApiError } from './errors';
+import type { LaunchRequest } from './types';
+
+/** The whole-number inputs, with the range and the words the messages use for them. */
+export const NUMBER_FIELDS = {
+  memory_gb: { ...LIMITS.memoryGb, what: `a whole number of GB from ${LIMITS.memoryGb.min} to ${LIMITS.memoryGb.max}` },
+  cores: { ...LIMITS.cores, what: `a whole number from ${LIMITS.cores.min} to ${LIMITS.cores.max}` },
+  num_candidates: {
+    ...LIMITS.numCandidates,
+    what: `a whole number from ${LIMITS.numCandidates.min} to ${LIMITS.numCandidates.max}`,
+  },
+} as const;
+
+export type NumberField = keyof typeof NUMBER_FIELDS;
+
+export const REGION_WHAT = 'a region code such as SIN';
+export const LAUNCH_FIELDS = ['region', 'memory_gb', 'cores', 'num_candidates'] as const;
+export const LAUNCH_PARAMS = ['vm_region', 'vm_memory', 'vm_cores', 'num_candidates'] as const;
+export const VM_ID_PATTERN = /^vm-[a-z0-9]{6,40}$/;
+export const LAUNCH_EXAMPLE = '{"region":"SIN","memory_gb":8,"cores":4}';
+
+// Region codes are short letters; anything longer or stranger is not worth a store lookup.
+const REGION_SHAPE = /^[A-Za-z0-9][A-Za-z0-9-]{0,15}$/;
+const WHOLE_TEXT = /^[0-9]+$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * How a value is shown inside a message: short, one line, no control characters, so neither a
+ * huge nor a hostile input can flood a terminal or a log line.
+ */
+export function shown(value: unknown, max = 24): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') {
+    if (value === '') return 'an empty value';
+    // JSON escapes \n, \t and \u0000 readably; the few it leaves raw are escaped after it.
+    return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value).replace(CONTROL, escapeChar);
+  }
+  return String(value);
+}
+
+/** A user's text cut to `max` characters with control characters escaped, for messages. */
+export function clip(text: string, max = 24): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return cut.replace(CONTROL, escapeChar);
+}
+
+function escapeChar(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+function bad(message: string, details?: Record<string, unknown>): ApiError {
+  return new ApiError('bad_request', message, details);
+}
+
+/** A whole number given as a JSON value (body field). Strings, floats, booleans are refused. */
+export function checkNumber(field: NumberField, value: unknown, name: string = field): number {
+  const spec = NUMBER_FIELDS[field];
+  if (value === undefined) throw bad(`${name} is required (${spec.what})`, { field: name });
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
+    throw bad(`${name} must be ${spec.what}; got ${shown(value)}`, { field: name });
+  }
+  return value;
+}
+
+/** A whole number typed as text (query parameter, CLI flag): digits only, e.g. "8". */
+export function parseNumber(field: NumberField, raw: string | null | undefined, name: string = field): number {
+  const spec = NUMBER_FIELDS[field];
+  if (raw === undefined || raw === null) throw bad(`${name} is required (${spec.what})`, { field: name });
+  // Digits only: Number() would also take '8.0', ' 8', '0x8', '1e1' and ''.
+  const n = WHOLE_TEXT.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(n) || n < spec.min || n > spec.max) {
+    throw bad(`${name} must be ${spec.what}; got ${shown(raw)}`, { field: name });
+  }
+  return n;
+}
+
+/** "unknown region 'XYZ' (known: AMS, ARN, ATL, BOG, BOM, … 35 regions; see `flylight regions`)" */
+export function unknownRegionMessage(given: string, known: readonly string[]): string {
+  const sorted = [...known].sort();
+  const list =
+    sorted.length === 0
+      ? 'no regions are loaded'
+      : sorted.length <= 8
+        ? `known: ${sorted.join(', ')}`
+        : `known: ${sorted.slice(0, 5).join(', ')}, … ${sorted.length} regions`;
+  return `unknown region '${clip(given)}' (${list}; see \`flylight regions\`)`;
+}
+
+/**
+ * A region code, any case. With `known` (the store's codes) it must be one of them and the
+ * store's spelling is returned; without (the CLI before it has asked), only its shape is checked
+ * and it is upper-cased.
+ */
+export function checkRegion(value: unknown, known?: readonly string[], name = 'region'): string {
+  if (value === undefined) throw bad(`${name} is required (${REGION_WHAT})`, { field: name });
+  if (typeof value !== 'string' || !REGION_SHAPE.test(value)) {
+    throw bad(`${name} must be ${REGION_WHAT}; got ${shown(value)}`, { field: name });
+  }
+  if (!known) return value.toUpperCase();
+  const upper = value.toUpperCase();
+  const match = known.find((k) => k.toUpperCase() === upper);
+  if (match === undefined) {
+    throw new ApiError('unknown_region', unknownRegionMessage(value, known), { region: clip(value) });
+  }
+  return match;
+}
+
+/** Refuses every key not in `allowed`, naming the first stranger and the allowed ones. */
+export function checkKnownKeys(
+  keys: readonly string[],
+  allowed: readonly string[],
+  kind: 'field' | 'query parameter',
+): void {
+  const unknown = keys.filter((k) => !allowed.includes(k));
+  if (unknown.length === 0) return;
+  const name = clip(unknown[0], 32);
+  const more = unknown.length > 1 ? ` and ${unknown.length - 1} more` : '';
+  const allowedText = allowed.length ? `allowed: ${allowed.join(', ')}` : `this path takes no ${kind}s`;
+  throw new ApiError('unknown_field', `unknown ${kind} '${name}'${more} (${allowedText})`, {
+    field: name,
+    allowed: [...allowed],
+  });
+}
+
+/** The body of `POST /v1/vms`, already parsed from JSON. */
+export function validateLaunchBody(body: unknown, known?: readonly string[]): LaunchRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw bad(`the request body must be a JSON object like ${LAUNCH_EXAMPLE}; got ${shown(body)}`);
+  }
+  const b = body as Record<string, unknown>;
+  checkKnownKeys(Object.keys(b), LAUNCH_FIELDS, 'field');
+  const req: LaunchRequest = {
+    region: checkRegion(b.region, known),
+    memory_gb: checkNumber('memory_gb', b.memory_gb),
+    cores: checkNumber('cores', b.cores),
+  };
+  if (b.num_candidates !== undefined) req.num_candidates = checkNumber('num_candidates', b.num_candidates);
+  return req;
+}
+
+const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
+/**
+ * Launch values typed as text (the CLI's --vm-region/--vm-memory/--vm-cores flags), checked
+ * exactly as `POST /v1/vms` checks the JSON the CLI would send: text that reads as a number
+ * becomes that number, anything else stays text, so `8.5` and `abc` get the proxy's own words
+ * ("memory_gb must be …; got 8.5" / "got \"abc\""). Leave a flag undefined when it was not given.
+ */
+export function validateLaunchText(
+  text: { region?: string; memory_gb?: string; cores?: string; num_candidates?: string },
+  known?: readonly string[],
+): LaunchRequest {
+  const num = (t: string | undefined) => (t !== undefined && JSON_NUMBER.test(t) ? Number(t) : t);
+  const body: Record<string, unknown> = {
+    region: text.region,
+    memory_gb: num(text.memory_gb),
+    cores: num(text.cores),
+  };
+  if (text.num_candidates !== undefined) body.num_candidates = num(text.num_candidates);
+  return validateLaunchBody(body, known);
+}
+
+/** The seed's `GET /launch?vm_region=&vm_memory=&vm_cores=[&num_candidates=]`. */
+export function validateLaunchQuery(query: URLSearchParams, known?: readonly string[]): LaunchRequest {
+  checkQuery(query, LAUNCH_PARAMS);
+  const req: LaunchRequest = {
+    region: checkRegion(query.get('vm_region') ?? undefined, known, 'vm_region'),
+    memory_gb: parseNumber('memory_gb', query.get('vm_memory'), 'vm_memory'),
+    cores: parseNumber('cores', query.get('vm_cores'), 'vm_cores'),
+  };
+  const n = query.get('num_candidates');
+  if (n !== null) req.num_candidates = parseNumber('num_candidates', n);
+  return req;
+}
+
+/** Unknown or repeated query parameters are refused: a typo must not be silently ignored. */
+export function checkQuery(query: URLSearchParams, allowed: readonly string[]): void {
+  const keys = [...query.keys()];
+  checkKnownKeys(keys, allowed, 'query parameter');
+  const seen = new Set<string>();
+  for (const k of keys) {
+    if (seen.has(k)) throw bad(`query parameter ${k} is given more than once`, { field: k });
+    seen.add(k);
+  }
+}
+
+/** A VM id; anything else cannot name a VM, so it is not found without asking anyone. */
+export function checkVmId(id: unknown): string {
+  if (typeof id !== 'string' || !VM_ID_PATTERN.test(id)) {
+    throw new ApiError('not_found', `no VM with id ${shown(id)} (VM ids look like vm-1a2b3c)`);
+  }
+  return id;
+}
+
+/** A request body as text → JSON value; empty or malformed bodies say what is wrong. */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') throw bad(`the request body is empty; send a JSON object like ${LAUNCH_EXAMPLE}`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw bad(`malformed JSON in the request body: ${clip(reason, 160)}`);
+  }
+}
+
+/** Bodies must say they are JSON (also what keeps browser form posts out). */
+export function checkJsonContentType(contentType: string | undefined): void {
+  const [type = '', ...params] = (contentType ?? '').split(';').map((s) => s.trim().toLowerCase());
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice(8)
+    .replace(/"/g, '');
+  if (type === 'application/json' && (charset === undefined || charset === 'utf-8' || charset === 'utf8')) return;
+  const got = contentType ? shown(contentType, 60) : 'none';
+  throw new ApiError('unsupported_media_type', `Content-Type must be application/json (UTF-8); got ${got}`);
+}

@@ -1,0 +1,117 @@
+// Starting real hosts for integration tests: in-process (the built host bundle, real worker
+// threads, real HTTP on 127.0.0.1 port 0) or as the real `flylight serve` child process.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { HostConfig } from '../../src/shared/config';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(ROOT, 'bin', 'flylight.js');
+const HOST_BUNDLE = join(ROOT, 'out', 'main', 'host.js');
+
+type HostModule = typeof import('../../src/main/host/index');
+
+export async function loadHostBundle(): Promise<HostModule> {
+  if (!existsSync(HOST_BUNDLE)) {
+    throw new Error(`${HOST_BUNDLE} is missing: integration tests drive the built app; run \`npm run build\` first`);
+  }
+  return (await import(/* @vite-ignore */ pathToFileURL(HOST_BUNDLE).href)) as HostModule;
+}
+
+export function testConfig(overrides: Partial<HostConfig> = {}): HostConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    regionsFile: join(ROOT, 'resources', 'regions.csv'),
+    flydIntervalMs: 100,
+    numCandidates: 5,
+    dataDir: null,
+    staticDir: null,
+    rpcTimeoutMs: 5000,
+    logFormat: 'silent',
+    ...overrides,
+  };
+}
+
+export type TestHost = Awaited<ReturnType<HostModule['startHost']>>;
+
+/** The real host in this process: real worker threads and a real HTTP port. */
+export async function startTestHost(overrides: Partial<HostConfig> = {}): Promise<TestHost> {
+  const { startHost } = await loadHostBundle();
+  return startHost(testConfig(overrides));
+}
+
+export interface ServeProcess {
+  url: string;
+  proc: ChildProcess;
+  output(): string;
+  /** SIGTERM, then the exit code (rejects if it takes longer than `ms`). */
+  stop(ms?: number): Promise<number | null>;
+}
+
+/** The real `flylight serve` as a child process; resolves once it prints its address. */
+export function startServe(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return new Promise((resolvePromise, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /Flylight proxy listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({
+          url: m[1],
+          proc,
+          output: () => out,
+          stop: async (ms = 5000) => {
+            if (proc.exitCode !== null) return proc.exitCode;
+            proc.kill('SIGTERM');
+            const t = setTimeout(() => proc.kill('SIGKILL'), ms);
+            const code = await exited;
+            clearTimeout(t);
+            return code;
+          },
+        });
+      }
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`flylight serve did not start within 20 s:\n${out}`));
+    }, 20_000);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`flylight serve exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI as a child process. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const proc = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    proc.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}

@@ -1,0 +1,233 @@
+// An in-memory StoreService for the orchestrator's unit tests, shaped like the RPC client's
+// `.api` (every call async), with switches to make calls fail the ways a real peer can: refuse,
+// time out before doing anything, or time out after doing it (the answer lost on the way back).
+
+import { createLogger, type Logger } from '../../src/main/host/log';
+import { Infrastructure, type InfrastructureOptions } from '../../src/main/orchestrator/infrastructure';
+import { ApiError } from '../../src/shared/errors';
+import type { Remote } from '../../src/shared/rpc';
+import type { StoreService } from '../../src/shared/services';
+import type { FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/shared/types';
+
+export type Failure = 'reject' | 'timeout' | 'timeout-after';
+
+export function machine(
+  id: string,
+  region: string,
+  cores_total: number,
+  memory_total_gb: number,
+  extra: Partial<Machine> = {},
+): Machine {
+  return {
+    id,
+    region,
+    datacenter: 'dc-1',
+    status: 'available',
+    cores_total,
+    cores_allocated: 0,
+    memory_total_gb,
+    memory_allocated_gb: 0,
+    vm_count: 0,
+    updated_at: '2025-01-01T00:00:00.000Z',
+    ...extra,
+  };
+}
+
+export class FakeStore implements Remote<StoreService> {
+  readonly machinesById = new Map<string, Machine>();
+  readonly applied = new Map<string, number>();
+  readonly vmsById = new Map<string, Vm>();
+  /** Every apply call received, in order, whatever became of it. */
+  readonly applyCalls: MachineUpdate[] = [];
+  readonly putVmCalls: Vm[] = [];
+  readonly deleteVmCalls: string[] = [];
+  /** Failures queued per method: each call takes the next one (undefined = succeed). */
+  readonly failures: Partial<Record<keyof StoreService, Failure[]>> = {};
+  /** Orders the candidates (default: by id); tests pin the order the store "shuffled" to. */
+  order: (ms: Machine[]) => Machine[] = (ms) => ms;
+  /** Answers to apply are held until release() (a slow store). */
+  private held: (() => void)[] | null = null;
+
+  constructor(machines: Machine[], versions: Record<string, number> = {}) {
+    for (const m of machines) this.machinesById.set(m.id, { ...m });
+    for (const [id, v] of Object.entries(versions)) this.applied.set(id, v);
+  }
+
+  fail(method: keyof StoreService, ...kinds: Failure[]): void {
+    this.failures[method] = [...(this.failures[method] ?? []), ...kinds];
+  }
+
+  hold(): void {
+    this.held = [];
+  }
+
+  release(): void {
+    const h = this.held ?? [];
+    this.held = null;
+    for (const go of h) go();
+  }
+
+  /** Runs `body` as the store would, failing the way the next queued failure says. */
+  private async op<T>(method: keyof StoreService, body: () => T): Promise<T> {
+    await Promise.resolve();
+    const f = this.failures[method]?.shift();
+    if (f === 'reject') throw new ApiError('unavailable', `store refused ${method}`);
+    if (f === 'timeout') throw new ApiError('timeout', `store did not answer ${method}`);
+    const v = body();
+    if (f === 'timeout-after') throw new ApiError('timeout', `store did ${method} but the answer was lost`);
+    return v;
+  }
+
+  private known(code: string): boolean {
+    for (const m of this.machinesById.values()) if (m.region === code) return true;
+    return false;
+  }
+
+  regions(): Promise<Region[]> {
+    return this.op('regions', () => []);
+  }
+  region(code: string): Promise<Region> {
+    return this.op('region', () => {
+      throw new ApiError('unknown_region', `unknown region ${code}`);
+    });
+  }
+  machines(region: string): Promise<Machine[]> {
+    return this.op('machines', () =>
+      [...this.machinesById.values()].filter((m) => m.region === region).map((m) => ({ ...m })),
+    );
+  }
+  allMachines(): Promise<Machine[]> {
+    return this.op('allMachines', () => [...this.machinesById.values()].map((m) => ({ ...m })));
+  }
+  machine(id: string): Promise<Machine> {
+    return this.op('machine', () => {
+      const m = this.machinesById.get(id);
+      if (!m) throw new ApiError('not_found', `no machine ${id}`);
+      return { ...m };
+    });
+  }
+  candidates(region: string, memory_gb: number, cores: number, n: number): Promise<Machine[]> {
+    return this.op('candidates', () => {
+      if (!this.known(region)) throw new ApiError('unknown_region', `unknown region ${region}`);
+      const fit = [...this.machinesById.values()].filter(
+        (m) =>
+          m.region === region &&
+          m.memory_total_gb - m.memory_allocated_gb >= memory_gb &&
+          m.cores_total - m.cores_allocated >= cores,
+      );
+      return this.order(fit)
+        .slice(0, n)
+        .map((m) => ({ ...m }));
+    });
+  }
+  async apply(update: MachineUpdate): Promise<{ applied: boolean; machine: Machine }> {
+    this.applyCalls.push({ ...update });
+    if (this.held) {
+      const held = this.held;
+      await new Promise<void>((go) => held.push(go));
+    }
+    return this.op('apply', () => this.applyNow(update));
+  }
+  /** The store's side of apply, also used by tests to deliver an update a second time. */
+  applyNow(update: MachineUpdate): { applied: boolean; machine: Machine } {
+    const m = this.machinesById.get(update.machine_id);
+    if (!m) throw new ApiError('not_found', `no machine ${update.machine_id}`);
+    if (update.version <= (this.applied.get(m.id) ?? 0)) return { applied: false, machine: { ...m } };
+    this.applied.set(m.id, update.version);
+    m.cores_allocated = update.cores_allocated;
+    m.memory_allocated_gb = update.memory_allocated_gb;
+    m.vm_count = update.vm_count;
+    return { applied: true, machine: { ...m } };
+  }
+  versions(): Promise<Record<string, number>> {
+    return this.op('versions', () => Object.fromEntries(this.applied));
+  }
+  putVm(vm: Vm): Promise<void> {
+    this.putVmCalls.push({ ...vm });
+    return this.op('putVm', () => {
+      this.vmsById.set(vm.id, { ...vm });
+    });
+  }
+  deleteVm(id: string): Promise<Vm> {
+    this.deleteVmCalls.push(id);
+    return this.op('deleteVm', () => {
+      const vm = this.vmsById.get(id);
+      if (!vm) throw new ApiError('not_found', `no VM ${id}`);
+      this.vmsById.delete(id);
+      return { ...vm, state: 'destroyed' as const };
+    });
+  }
+  vms(region?: string): Promise<Vm[]> {
+    return this.op('vms', () => [...this.vmsById.values()].filter((v) => !region || v.region === region));
+  }
+  vm(id: string): Promise<Vm> {
+    return this.op('vm', () => {
+      const vm = this.vmsById.get(id);
+      if (!vm) throw new ApiError('not_found', `no VM ${id}`);
+      return { ...vm };
+    });
+  }
+  reconcile(): Promise<{ changed: number }> {
+    return this.op('reconcile', () => ({ changed: 0 }));
+  }
+  totals(): Promise<FleetTotals> {
+    return this.op('totals', () => ({
+      regions: 0,
+      machines: this.machinesById.size,
+      vms: this.vmsById.size,
+      cores_total: 0,
+      cores_allocated: 0,
+      memory_total_gb: 0,
+      memory_allocated_gb: 0,
+    }));
+  }
+  reset(): Promise<void> {
+    return this.op('reset', () => {});
+  }
+
+  /** Sum of the stored VMs per machine. */
+  vmSums(): Map<string, { cores: number; memory_gb: number; count: number }> {
+    const sums = new Map<string, { cores: number; memory_gb: number; count: number }>();
+    for (const vm of this.vmsById.values()) {
+      const s = sums.get(vm.machine_id) ?? { cores: 0, memory_gb: 0, count: 0 };
+      s.cores += vm.cores;
+      s.memory_gb += vm.memory_gb;
+      s.count++;
+      sums.set(vm.machine_id, s);
+    }
+    return sums;
+  }
+}
+
+/** Log lines captured as objects, so tests can assert what was logged. */
+export function captureLog(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger('json', { worker: 'orchestrator' }, (l) => lines.push(JSON.parse(l)), 'debug');
+  return { log, lines };
+}
+
+/** Infrastructure over a FakeStore with no ticker: tests drive FlyD rounds with tick(). */
+export async function startInfra(
+  store: FakeStore,
+  options: Partial<InfrastructureOptions> = {},
+): Promise<Infrastructure> {
+  return Infrastructure.start({ store, autoTick: false, log: createLogger('silent'), ...options });
+}
+
+/** Lets every queued microtask and mailbox drain. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise((r) => setImmediate(r));
+}
+
+/** A small seedable PRNG (mulberry32) so random tests replay exactly. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
