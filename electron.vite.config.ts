@@ -13,6 +13,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/cli/index.ts'),
+          host: resolve(__dirname, 'src/main/host/index.ts'),
         },
       },
     },
@@ -31,7 +32,22 @@ export default defineConfig({
     root: resolve(__dirname, 'src/renderer'),
     build: {
       outDir: 'out/renderer',
-      rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
+      // electron-vite leaves the renderer unminified (it loads from disk); `flylight serve`
+      // sends the same files to browsers, so make them small.
+      minify: true,
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src/renderer/index.html') },
+        output: {
+          // Libraries in their own chunks: they change less often than the app, so a rebuild
+          // leaves their hashed names (and the browser's cached copies) alone.
+          manualChunks(id: string) {
+            if (!id.includes('node_modules')) return undefined;
+            if (id.includes('@xterm')) return 'xterm';
+            if (/node_modules\/(react|react-dom|scheduler)\//.test(id)) return 'react';
+            return 'vendor';
+          },
+        },
+      },
     },
     plugins: [react()],
   },

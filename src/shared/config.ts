@@ -31,6 +31,12 @@ export interface HostConfig {
   limits?: Partial<GateLimits>;
   /** Exposes test-only hooks (killing a worker over HTTP). Never set by the CLI or Electron. */
   testHooks?: boolean;
+  /**
+   * Signs the dashboard's session cookie. The host makes one random value per process, so a
+   * restarted proxy worker keeps the browser signed in while another run's cookies are refused;
+   * without it the proxy makes its own (a proxy restart then signs browsers out).
+   */
+  sessionKey?: string;
 }
 
 export interface GateLimits {
@@ -44,6 +50,15 @@ export interface GateLimits {
   /** Headers must arrive within it (slow-loris). */
   headersTimeoutMs: number;
   maxHeaderBytes: number;
+  /** Wrong tokens from one client address within authWindowMs before it is slowed down (429). */
+  authFailures: number;
+  authWindowMs: number;
+  /** How long such an address gets 429 for any token it presents. */
+  authLockoutMs: number;
+  /** Consecutive orchestrator failures (unavailable/timeout) that open the circuit breaker. */
+  breakerFailures: number;
+  /** How long an open breaker fails fast before one request probes the orchestrator again. */
+  breakerCooldownMs: number;
 }
 
 export const GATE_DEFAULTS: GateLimits = {
@@ -53,6 +68,11 @@ export const GATE_DEFAULTS: GateLimits = {
   requestTimeoutMs: 10_000,
   headersTimeoutMs: 5_000,
   maxHeaderBytes: 16 * 1024,
+  authFailures: 10,
+  authWindowMs: 60_000,
+  authLockoutMs: 30_000,
+  breakerFailures: 5,
+  breakerCooldownMs: 2_000,
 };
 
 export const DEFAULT_PORT = 3030;

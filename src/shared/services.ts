@@ -53,12 +53,18 @@ export interface OrchestratorStats {
   launches_failed: number;
 }
 
+/** Facts about the request behind a call, carried across the worker hop for log lines. */
+export interface CallMeta {
+  /** The X-Request-Id of the HTTP (or IPC) request that caused the call. */
+  request_id?: string;
+}
+
 /** fly_global: Infrastructure, one MachineD + one FlyD per machine, supervised. */
 export interface OrchestratorService {
   /** Throws `no_capacity` with details {largest_free_memory_gb, largest_free_cores}. */
-  launch(req: LaunchRequest): Vm;
+  launch(req: LaunchRequest, meta?: CallMeta): Vm;
   /** Throws `not_found`. */
-  destroy(id: string): Vm;
+  destroy(id: string, meta?: CallMeta): Vm;
   /** Flushes every FlyD queue now (clean shutdown, tests). */
   flush(): { flushed: number };
   stats(): OrchestratorStats;

@@ -95,6 +95,18 @@ export interface StatusReport {
   fleet: FleetTotals;
   workers: WorkerStatus[];
   requests: { total: number; errors: number; launches_ok: number; launches_failed: number };
+  /** The proxy's circuit breaker in front of the orchestrator (absent from older proxies). */
+  breaker?: BreakerStatus;
+}
+
+export interface BreakerStatus {
+  state: 'closed' | 'open' | 'half_open';
+  /** Consecutive failures counted so far. */
+  failures: number;
+  /** Times it has opened since the proxy started. */
+  opened: number;
+  /** While open: seconds until one request probes the orchestrator again. */
+  retry_after_s?: number;
 }
 
 export interface Health {

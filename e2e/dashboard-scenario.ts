@@ -1,0 +1,117 @@
+// The dashboard scenario of issue 3, as steps on a Playwright Page, so the Chromium project
+// (against `flylight serve`) and the Electron project (against the desktop window) run the
+// same checks. Only the way the page is opened and the host is controlled differs.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { ROOT } from '../test/helpers/host';
+
+export const SCREENSHOTS = join(ROOT, 'screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+export const terminal = (page: Page): Locator => page.locator('[data-testid="console-terminal"] .xterm-rows');
+
+export const machineCard = (page: Page, id: string): Locator =>
+  page.locator(`[data-testid="machine-card"][data-machine-id="${id}"]`);
+
+/** The dashboard has loaded its first snapshot and its live feed is open. */
+export async function waitLive(page: Page): Promise<void> {
+  await expect(page.locator('[data-testid="region-row"]').first()).toBeVisible();
+  await expect(page.locator('[data-testid="connection"]')).toHaveAttribute('data-state', 'open');
+}
+
+/** Selects a region with the keyboard: `/` focuses the filter, Enter opens the match. */
+export async function selectRegionByKeyboard(page: Page, filter: string, code: string): Promise<void> {
+  await page.locator('body').press('/');
+  await expect(page.locator('[data-testid="region-filter"]')).toBeFocused();
+  await page.keyboard.type(filter);
+  await page.keyboard.press('Enter');
+  await expect(page.locator(`[data-testid="region-row"][data-region="${code}"]`)).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
+  await expect(page.locator('[data-testid="region-header"]')).toHaveAttribute('data-region', code);
+  await expect(page.locator('[data-testid="machine-card"]').first()).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`#/${code}$`));
+  // Escape clears the filter: every region is listed again, the selection stays.
+  await page.keyboard.press('Escape');
+  await expect(page.locator('[data-testid="region-filter"]')).toHaveValue('');
+  await expect(page.locator('[data-testid="region-row"][aria-selected="true"]')).toHaveAttribute('data-region', code);
+}
+
+/** ↓ and Enter in the region list open the next region; ↑ and Enter go back. */
+export async function walkRegionsByKeyboard(page: Page, from: string): Promise<string> {
+  const rows = page.locator('[data-testid="region-row"]');
+  const codes = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-region') ?? ''));
+  const next = codes[codes.indexOf(from) + 1];
+  await page.locator('[data-testid="region-list"]').focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.locator(`[data-testid="region-row"][data-region="${next}"]`)).toHaveClass(/is-active/);
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-testid="region-header"]')).toHaveAttribute('data-region', next);
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-testid="region-header"]')).toHaveAttribute('data-region', from);
+  await expect(page.locator('[data-testid="machine-card"]').first()).toBeVisible();
+  return next;
+}
+
+/** Types into the console pane (opening it if needed) and, unless told otherwise, presses Enter. */
+export async function typeInConsole(page: Page, text: string, opts: { enter?: boolean } = {}): Promise<void> {
+  const pane = page.locator('[data-testid="console-pane"]');
+  if ((await pane.getAttribute('data-open')) !== 'true') await page.keyboard.press('Control+Backquote');
+  await page.locator('[data-testid="console-terminal"]').click();
+  await page.keyboard.type(text);
+  if (opts.enter !== false) await page.keyboard.press('Enter');
+}
+
+/** `Launched vm-… on MACHINE (SIN): …` → the VM and machine ids, from the terminal or the CLI. */
+export function parseLaunched(text: string): { vm: string; machine: string } | null {
+  const m = /Launched\s+(vm-[\w-]+)\s+on\s+(\S+)\s+\(/.exec(text.replace(/\u00a0/g, ' '));
+  return m ? { vm: m[1], machine: m[2] } : null;
+}
+
+/** Waits until the console shows its nth (0-based) launch line and returns the ids in it. */
+export async function launchedInConsole(page: Page, nth: number): Promise<{ vm: string; machine: string }> {
+  let found: { vm: string; machine: string } | null = null;
+  await expect
+    .poll(async () => {
+      const text = (await terminal(page).locator(':scope > div').allTextContents()).join('\n').replace(/\u00a0/g, ' ');
+      const all = [...text.matchAll(/Launched\s+(vm-[\w-]+)\s+on\s+(\S+)\s+\(/g)];
+      found = all[nth] ? { vm: all[nth][1], machine: all[nth][2] } : null;
+      return found !== null;
+    })
+    .toBe(true);
+  return found as unknown as { vm: string; machine: string };
+}
+
+/** The machine's card shows at least `cores` allocated, in the allocation colour. */
+export async function expectAllocated(page: Page, machine: string, cores: number, timeoutMs: number): Promise<void> {
+  const card = machineCard(page, machine);
+  await expect
+    .poll(async () => Number(await card.getAttribute('data-cores-allocated')), { timeout: timeoutMs })
+    .toBeGreaterThanOrEqual(cores);
+  await expect(card).toHaveClass(/is-allocated/);
+  // The change flashed the card (the overlay is keyed by the card's change count).
+  await expect(card.locator('.flash')).toHaveCount(1);
+  await expect(card.locator('[data-testid="cores-bar"]')).toHaveAttribute(
+    'data-allocated',
+    String(await card.getAttribute('data-cores-allocated')),
+  );
+}
+
+/** Each chart has samples and has drawn an SVG curve from them. */
+export async function expectChartsDrawn(page: Page, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const chart = page.locator(`[data-testid="chart-${id}"]`);
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 15_000 })
+      .toBeGreaterThan(2);
+    await expect(chart.locator('path.recharts-area-curve').first()).toHaveAttribute('d', /\d/);
+  }
+}

@@ -1,0 +1,91 @@
+// Builds the host's configuration for `flylight serve` from its flags and the environment.
+// Separate from the command so the Electron entry and the tests can build the same config.
+// Precedence: flag, then environment variable, then the default.
+
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/host/paths';
+import { UsageError } from '../shared/cli/grammar';
+import type { ServeFlags } from '../shared/cli/run';
+import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
+
+export type Env = Record<string, string | undefined>;
+
+export interface ServeConfigOptions {
+  /** Relative paths are resolved against it. */
+  cwd?: string;
+  /** Overridable so tests need no real files. */
+  defaults?: { regionsFile(): string; dataDir(): string; staticDir(): string | null };
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const RPC_TIMEOUT_MS = 5000;
+const LOG_FORMATS = ['pretty', 'json', 'silent'] as const;
+
+function envInt(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}; got '${raw}'`, 'serve');
+  }
+  return n;
+}
+
+function envText(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts: ServeConfigOptions = {}): HostConfig {
+  const cwd = opts.cwd ?? process.cwd();
+  const defaults = opts.defaults ?? {
+    regionsFile: defaultRegionsFile,
+    dataDir: defaultDataDir,
+    staticDir: builtDashboardDir,
+  };
+
+  const port = flags.port ?? envInt(env, 'FLYLIGHT_PORT', 0, 65535) ?? DEFAULT_PORT;
+  const flydIntervalMs =
+    flags.flydIntervalMs ?? envInt(env, 'FLYLIGHT_FLYD_INTERVAL', 1, 3_600_000) ?? DEFAULT_FLYD_INTERVAL_MS;
+  const host = (flags.host ?? DEFAULT_HOST).trim();
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) {
+    throw new UsageError(`--host must be an IP address or host name such as 127.0.0.1; got '${host}'`, 'serve');
+  }
+
+  const regionsGiven = flags.regions ?? envText(env, 'FLYLIGHT_REGIONS');
+  const regionsFile = regionsGiven === undefined ? defaults.regionsFile() : resolve(cwd, regionsGiven);
+  if (regionsGiven !== undefined && !(existsSync(regionsFile) && statSync(regionsFile).isFile())) {
+    const from = flags.regions !== undefined ? '--regions' : 'FLYLIGHT_REGIONS';
+    throw new UsageError(`${from}: no such file ${regionsFile}`, 'serve');
+  }
+
+  if (flags.ephemeral && flags.dataDir !== undefined) {
+    throw new UsageError('--ephemeral keeps nothing on disk, so it cannot be combined with --data-dir', 'serve');
+  }
+  const dataDirGiven = flags.dataDir ?? envText(env, 'FLYLIGHT_DATA_DIR');
+  const dataDir = flags.ephemeral ? null : dataDirGiven === undefined ? defaults.dataDir() : resolve(cwd, dataDirGiven);
+
+  const logFormat = envText(env, 'FLYLIGHT_LOG_FORMAT') ?? 'pretty';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new UsageError(`FLYLIGHT_LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}; got '${logFormat}'`, 'serve');
+  }
+
+  const config: HostConfig = {
+    host,
+    port,
+    regionsFile,
+    flydIntervalMs,
+    numCandidates: DEFAULT_NUM_CANDIDATES,
+    dataDir,
+    staticDir: defaults.staticDir(),
+    rpcTimeoutMs: RPC_TIMEOUT_MS,
+    logFormat: logFormat as HostConfig['logFormat'],
+  };
+  if (flags.seed !== undefined) config.seed = flags.seed;
+  return config;
+}

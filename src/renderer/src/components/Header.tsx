@@ -1,0 +1,133 @@
+import { useMemo } from 'react';
+import { formatCount, formatGb, formatPercent, percent } from '../format';
+import { useDash, useRuntime } from '../hooks';
+import { fleetTotals } from '../state/dashboard';
+import { Logo } from './Logo';
+import { MiniBar } from './UsageBar';
+
+export function ConnectionBadge() {
+  const conn = useDash((s) => s.connection);
+  const load = useDash((s) => s.load.state);
+  const workers = useDash((s) => s.status?.workers);
+  const loaded = load === 'ready';
+  // A worker the host is restarting: the feed may be open, but answers are not to be trusted.
+  const down = (workers ?? []).filter((w) => w.state !== 'ready').map((w) => `${w.name} ${w.state}`);
+  let label: string;
+  let tone: string;
+  let detail = conn.detail;
+  if (load === 'error') {
+    label = 'Not loaded';
+    tone = 'bad';
+  } else if (conn.state === 'open' && down.length > 0) {
+    label = 'Recovering…';
+    tone = 'warn';
+    detail = down.join(', ');
+  } else if (conn.state === 'open') {
+    label = 'Live';
+    tone = 'ok';
+  } else if (conn.state === 'connecting' && conn.drops === 0 && !conn.detail) {
+    label = 'Connecting…';
+    tone = 'idle';
+  } else if (conn.state === 'connecting') {
+    label = loaded ? 'Reconnecting…' : 'Connecting…';
+    tone = 'warn';
+  } else {
+    label = 'Disconnected';
+    tone = 'bad';
+  }
+  return (
+    <span
+      className={`conn conn-${tone}`}
+      data-testid="connection"
+      data-state={conn.state}
+      data-workers={down.length > 0 ? 'recovering' : 'ready'}
+      title={detail ?? (conn.state === 'open' ? 'Receiving live changes' : undefined)}
+      role="status"
+      aria-live="polite"
+    >
+      <span className="conn-dot" aria-hidden="true" />
+      {label}
+    </span>
+  );
+}
+
+function ProxyAddress() {
+  const { client } = useRuntime();
+  const api = useDash((s) => s.status?.api);
+  const url = api ?? client.apiUrl;
+  return (
+    <span
+      className="proxy"
+      data-testid="proxy-address"
+      title={client.kind === 'electron' ? 'Proxy for the CLI and browsers' : 'This dashboard is served by the proxy'}
+    >
+      <span className="proxy-label">proxy</span>
+      <span className="mono">{url.replace(/^https?:\/\//, '')}</span>
+    </span>
+  );
+}
+
+function Totals() {
+  const regions = useDash((s) => s.regions);
+  const vms = useDash((s) => s.status?.fleet.vms);
+  const t = useMemo(() => fleetTotals(regions), [regions]);
+  const cores = percent(t.cores_allocated, t.cores_total);
+  const mem = percent(t.memory_allocated_gb, t.memory_total_gb);
+  return (
+    <dl
+      className="totals"
+      data-testid="fleet-totals"
+      data-cores-allocated={t.cores_allocated}
+      data-memory-allocated={t.memory_allocated_gb}
+    >
+      <div className="total">
+        <dt>Regions</dt>
+        <dd>{formatCount(t.regions)}</dd>
+      </div>
+      <div className="total">
+        <dt>Machines</dt>
+        <dd>{formatCount(t.machines)}</dd>
+      </div>
+      <div className="total">
+        <dt>VMs</dt>
+        <dd data-testid="fleet-vms">{vms === undefined ? '—' : formatCount(vms)}</dd>
+      </div>
+      <div className="total total-wide">
+        <dt>
+          Cores <span className="total-pct">{formatPercent(cores)}</span>
+        </dt>
+        <dd>
+          <span className="alloc-cores">{formatCount(t.cores_allocated)}</span>
+          <span className="muted">/ {formatCount(t.cores_total)}</span>
+          <MiniBar value={cores} tone="cores" />
+        </dd>
+      </div>
+      <div className="total total-wide">
+        <dt>
+          Memory <span className="total-pct">{formatPercent(mem)}</span>
+        </dt>
+        <dd>
+          <span className="alloc-memory">{formatGb(t.memory_allocated_gb)}</span>
+          <span className="muted">/ {formatGb(t.memory_total_gb)}</span>
+          <MiniBar value={mem} tone="memory" />
+        </dd>
+      </div>
+    </dl>
+  );
+}
+
+export function Header() {
+  const loaded = useDash((s) => s.load.state === 'ready');
+  return (
+    <header className="header">
+      <div className="brand">
+        <Logo />
+        <span className="brand-name">Flylight</span>
+      </div>
+      <ConnectionBadge />
+      <ProxyAddress />
+      <div className="header-spacer" />
+      {loaded && <Totals />}
+    </header>
+  );
+}

@@ -1,0 +1,246 @@
+import { useMemo } from 'react';
+import type { Machine, Region } from '../../../shared/types';
+import { formatCount, formatGb, formatPercent, percent } from '../format';
+import { regionTone, useDash, useRuntime, useUi } from '../hooks';
+import { type MachineShow, type MachineSort, uiStore } from '../ui-prefs';
+import { Charts } from './Charts';
+import { MachineCard } from './MachineCard';
+import { SkeletonCards } from './States';
+import { MiniBar, UsageBar } from './UsageBar';
+
+const regionLoad = (r: Region) =>
+  Math.max(percent(r.cores_allocated, r.cores_total), percent(r.memory_allocated_gb, r.memory_total_gb));
+
+const load = (m: Machine) =>
+  Math.max(percent(m.cores_allocated, m.cores_total), percent(m.memory_allocated_gb, m.memory_total_gb));
+
+export function orderMachines(list: Machine[], sort: MachineSort, show: MachineShow): Machine[] {
+  const isUsed = (m: Machine) => m.cores_allocated > 0 || m.memory_allocated_gb > 0 || m.vm_count > 0;
+  const shown = show === 'all' ? list : list.filter((m) => (show === 'allocated' ? isUsed(m) : !isUsed(m)));
+  if (sort === 'id') return shown;
+  const dir = sort === 'busiest' ? -1 : 1;
+  return [...shown].sort((a, b) => dir * (load(a) - load(b)) || a.id.localeCompare(b.id));
+}
+
+function RegionHeader({ code }: { code: string }) {
+  const region = useDash((s) => s.regions[code]);
+  if (!region) return null;
+  const tone = regionTone(region.status);
+  return (
+    <div className="region-header" data-testid="region-header" data-region={code}>
+      <div className="region-title">
+        <h1>
+          <span className="mono">{region.code}</span>
+          <span className="region-title-loc">{region.location}</span>
+        </h1>
+        <span className={`pill pill-status tone-${tone}`} data-testid="region-status">
+          <span className={`dot dot-${tone}`} />
+          {region.status}
+        </span>
+      </div>
+      <div className="region-stats">
+        <div className="stat">
+          <span className="stat-label">Machines</span>
+          <span className="stat-value">{formatCount(region.machine_count)}</span>
+        </div>
+        <UsageBar
+          kind="cores"
+          used={region.cores_allocated}
+          total={region.cores_total}
+          format={formatCount}
+          testId="region-cores-bar"
+        />
+        <UsageBar
+          kind="memory"
+          used={region.memory_allocated_gb}
+          total={region.memory_total_gb}
+          format={formatGb}
+          testId="region-memory-bar"
+        />
+      </div>
+    </div>
+  );
+}
+
+const SHOW: { value: MachineShow; label: string }[] = [
+  { value: 'all', label: 'All' },
+  { value: 'allocated', label: 'Allocated' },
+  { value: 'free', label: 'Idle' },
+];
+
+function MachinesToolbar({ total, shown }: { total: number | null; shown: number }) {
+  const sort = useUi((s) => s.machineSort);
+  const show = useUi((s) => s.machineShow);
+  return (
+    <div className="toolbar">
+      <h2>
+        Machines{' '}
+        <span className="count">
+          {total === null
+            ? '…'
+            : shown === total
+              ? formatCount(total)
+              : `${formatCount(shown)} of ${formatCount(total)}`}
+        </span>
+      </h2>
+      <div className="legend" aria-hidden="true">
+        <span>
+          <span className="swatch swatch-cores" /> cores allocated
+        </span>
+        <span>
+          <span className="swatch swatch-memory" /> memory allocated
+        </span>
+      </div>
+      <div className="toolbar-spacer" />
+      <fieldset className="segmented" aria-label="Show machines">
+        {SHOW.map((o) => (
+          <button
+            key={o.value}
+            type="button"
+            className={show === o.value ? 'is-on' : ''}
+            aria-pressed={show === o.value}
+            data-testid={`show-${o.value}`}
+            onClick={() => uiStore.setState({ machineShow: o.value })}
+          >
+            {o.label}
+          </button>
+        ))}
+      </fieldset>
+      <label className="select">
+        <span className="muted">Sort</span>
+        <select value={sort} onChange={(e) => uiStore.setState({ machineSort: e.target.value as MachineSort })}>
+          <option value="id">by name</option>
+          <option value="busiest">busiest first</option>
+          <option value="freest">idlest first</option>
+        </select>
+      </label>
+    </div>
+  );
+}
+
+function Machines({ code }: { code: string }) {
+  const { dashboard } = useRuntime();
+  const view = useDash((s) => s.machines);
+  const sort = useUi((s) => s.machineSort);
+  const show = useUi((s) => s.machineShow);
+  const list = useMemo(() => view.ids.map((id) => view.byId[id]).filter(Boolean), [view.ids, view.byId]);
+  const ordered = useMemo(() => orderMachines(list, sort, show), [list, sort, show]);
+
+  if (view.region !== code || view.state === 'loading' || view.state === 'idle') {
+    return (
+      <>
+        <MachinesToolbar total={null} shown={0} />
+        <SkeletonCards />
+      </>
+    );
+  }
+  if (view.state === 'error') {
+    return (
+      <div className="detail-empty" data-testid="machines-error" role="alert">
+        <h3>Could not load the machines of {code}</h3>
+        <p className="mono muted">{view.error?.message}</p>
+        <button type="button" className="btn" onClick={() => void dashboard.actions.select(code)}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  return (
+    <>
+      <MachinesToolbar total={list.length} shown={ordered.length} />
+      {list.length === 0 ? (
+        <div className="detail-empty" data-testid="machines-empty">
+          <h3>{code} has no machines</h3>
+          <p className="muted">Machines come from the regions CSV the host was started with.</p>
+        </div>
+      ) : ordered.length === 0 ? (
+        <div className="detail-empty" data-testid="machines-empty">
+          <h3>
+            No {show === 'allocated' ? 'allocated' : 'idle'} machines in {code}
+          </h3>
+          <button type="button" className="btn" onClick={() => uiStore.setState({ machineShow: 'all' })}>
+            Show all machines
+          </button>
+        </div>
+      ) : (
+        <div className="machine-grid" data-testid="machine-grid">
+          {ordered.map((m) => (
+            <MachineCard key={m.id} machine={m} change={view.changes[m.id] ?? 0} />
+          ))}
+        </div>
+      )}
+    </>
+  );
+}
+
+function FleetOverview() {
+  const { select } = useRuntime();
+  const regions = useDash((s) => s.regions);
+  const ordered = useMemo(
+    () => Object.values(regions).sort((a, b) => regionLoad(b) - regionLoad(a) || a.code.localeCompare(b.code)),
+    [regions],
+  );
+  return (
+    <div className="overview" data-testid="fleet-overview">
+      {ordered.map((r) => {
+        const tone = regionTone(r.status);
+        const cores = percent(r.cores_allocated, r.cores_total);
+        const mem = percent(r.memory_allocated_gb, r.memory_total_gb);
+        return (
+          <button
+            key={r.code}
+            type="button"
+            className={`tile${regionLoad(r) > 0 ? ' is-used' : ''}`}
+            data-testid="region-tile"
+            data-region={r.code}
+            onClick={() => select(r.code)}
+            title={`${r.location} — ${r.status}`}
+          >
+            <span className="tile-head">
+              <span className={`dot dot-${tone}`} />
+              <span className="tile-code mono">{r.code}</span>
+              <span className="tile-count">{formatCount(r.machine_count)} mach.</span>
+            </span>
+            <span className="tile-loc">{r.location}</span>
+            <span className="tile-bar">
+              <MiniBar value={cores} tone="cores" />
+              <span className="tile-pct alloc-cores">{formatPercent(cores)}</span>
+            </span>
+            <span className="tile-bar">
+              <MiniBar value={mem} tone="memory" />
+              <span className="tile-pct alloc-memory">{formatPercent(mem)}</span>
+            </span>
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+function NoRegion() {
+  return (
+    <div className="welcome" data-testid="no-region">
+      <div className="welcome-text">
+        <h3>Pick a region</h3>
+        <p className="muted">
+          Its machines appear here and change live as VMs launch. Use <kbd>↑</kbd> <kbd>↓</kbd> <kbd>Enter</kbd> in the
+          list, <kbd>/</kbd> to filter, or click a region below — busiest first. Try it from the console:{' '}
+          <code className="nowrap">launch --vm-region SIN --vm-memory 8 --vm-cores 4</code>
+        </p>
+      </div>
+      <FleetOverview />
+    </div>
+  );
+}
+
+export function RegionDetail() {
+  const selected = useDash((s) => s.selected);
+  const stale = useDash((s) => s.connection.state !== 'open');
+  return (
+    <section className={`detail${stale ? ' is-stale' : ''}`} aria-label="Selected region" data-stale={stale}>
+      {selected && <RegionHeader code={selected} />}
+      <Charts />
+      {selected ? <Machines code={selected} /> : <NoRegion />}
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+import { formatPercent, percent } from '../format';
+
+export interface UsageBarProps {
+  kind: 'cores' | 'memory';
+  used: number;
+  total: number;
+  format: (n: number) => string;
+  label?: string;
+  /** For the e2e tests: data-testid of the bar. */
+  testId?: string;
+  size?: 'sm' | 'md';
+}
+
+/** Used of total as a bar; the allocated part has its own colour (cores violet, memory fuchsia). */
+export function UsageBar({ kind, used, total, format, label, testId, size = 'md' }: UsageBarProps) {
+  const p = percent(used, total);
+  const name = label ?? (kind === 'cores' ? 'Cores' : 'Memory');
+  return (
+    <div className={`usage usage-${kind} usage-${size}`} data-testid={testId} data-allocated={used} data-total={total}>
+      <div className="usage-head">
+        <span className="usage-label">{name}</span>
+        <span className="usage-value">
+          <span className={used > 0 ? 'usage-used is-used' : 'usage-used'}>{format(used)}</span>
+          <span className="usage-sep"> / </span>
+          {format(total)}
+          <span className="usage-pct">{formatPercent(p)}</span>
+        </span>
+      </div>
+      {/* biome-ignore lint/a11y/useSemanticElements: <meter> cannot be styled alike in every engine; the role carries the semantics */}
+      <div
+        className="usage-track"
+        role="meter"
+        aria-label={`${name} allocated`}
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={used}
+        aria-valuetext={`${format(used)} of ${format(total)}`}
+      >
+        <div className="usage-fill" style={{ transform: `scaleX(${p / 100})` }} />
+      </div>
+    </div>
+  );
+}
+
+/** A bare thin bar, for lists. */
+export function MiniBar({ value, tone }: { value: number; tone?: 'cores' | 'memory' | 'util' }) {
+  return (
+    <div className={`minibar minibar-${tone ?? 'util'}`} aria-hidden="true">
+      <div className="minibar-fill" style={{ transform: `scaleX(${Math.min(100, Math.max(0, value)) / 100})` }} />
+    </div>
+  );
+}

@@ -1,0 +1,239 @@
+// The console pane: an xterm.js terminal wired to a ConsoleSession that runs the CLI's own
+// commands against this app's API (IPC in Electron, HTTP in the browser — same gate either
+// way). The terminal stays mounted while the pane is hidden, so output and state survive.
+
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal } from '@xterm/xterm';
+import { useEffect, useRef, useState } from 'react';
+import { splitArgs } from '../../../shared/cli/args';
+import { complete } from '../../../shared/cli/complete';
+import { runCommand } from '../../../shared/cli/run';
+import { formatCount } from '../format';
+import { useDash, useRuntime, useUi } from '../hooks';
+import type { Runtime } from '../runtime';
+import { CONSOLE_MIN_HEIGHT, uiStore } from '../ui-prefs';
+import { ConsoleSession, type HistoryStorage } from './session';
+
+const HISTORY_KEY = 'flylight.console.history';
+
+const localHistory: HistoryStorage = {
+  load() {
+    const raw = localStorage.getItem(HISTORY_KEY);
+    const v: unknown = raw ? JSON.parse(raw) : [];
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  },
+  save(entries) {
+    localStorage.setItem(HISTORY_KEY, JSON.stringify(entries));
+  },
+};
+
+const THEME = {
+  background: '#0a0e16',
+  foreground: '#d6dde8',
+  cursor: '#a78bfa',
+  cursorAccent: '#0a0e16',
+  selectionBackground: '#a78bfa55',
+  black: '#1c2433',
+  red: '#f87171',
+  green: '#34d399',
+  yellow: '#fbbf24',
+  blue: '#60a5fa',
+  magenta: '#c084fc',
+  cyan: '#22d3ee',
+  white: '#d6dde8',
+  brightBlack: '#5b6679',
+  brightRed: '#fca5a5',
+  brightGreen: '#6ee7b7',
+  brightYellow: '#fcd34d',
+  brightBlue: '#93c5fd',
+  brightMagenta: '#d8b4fe',
+  brightCyan: '#67e8f9',
+  brightWhite: '#f1f5f9',
+};
+
+function createSession(rt: Runtime, term: Terminal): ConsoleSession {
+  const { client, dashboard } = rt;
+  return new ConsoleSession({
+    out: term,
+    columns: () => term.cols,
+    run: (argv, io) =>
+      runCommand(
+        argv,
+        {
+          api: client.api,
+          subscribe: client.subscribe,
+          apiUrl: dashboard.store.getState().status?.api ?? client.apiUrl,
+          where: 'console',
+        },
+        io,
+      ),
+    split: splitArgs,
+    complete: (line, cursor) => {
+      const c = complete(line, cursor, dashboard.store.getState().regionCodes);
+      return { from: c.start, to: c.end, candidates: c.candidates };
+    },
+    history: localHistory,
+    onExit: () => uiStore.setState({ consoleOpen: false }),
+  });
+}
+
+function useTerminal(host: React.RefObject<HTMLDivElement | null>, open: boolean) {
+  const rt = useRuntime();
+  const termRef = useRef<{ term: Terminal; fit: FitAddon; session: ConsoleSession } | null>(null);
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const term = new Terminal({
+      theme: THEME,
+      fontFamily: '"JetBrains Mono", "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace',
+      fontSize: 13,
+      lineHeight: 1.2,
+      cursorBlink: true,
+      cursorStyle: 'bar',
+      scrollback: 5000,
+      allowProposedApi: false,
+      // Keep the terminal from treating Alt as Meta-prefix noise on macOS.
+      macOptionIsMeta: true,
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(el);
+    const session = createSession(rt, term);
+    termRef.current = { term, fit, session };
+    const sub = term.onData((d) => session.input(d));
+    // Expose the session for e2e and for "run in console" actions, but nothing else.
+    el.dataset.ready = 'true';
+
+    let cols = 0;
+    const refit = () => {
+      if (!el.offsetParent) return; // hidden: nothing to measure
+      try {
+        fit.fit();
+      } catch {
+        return;
+      }
+      if (term.cols !== cols) {
+        cols = term.cols;
+        session.resize();
+      }
+    };
+    const ro = new ResizeObserver(() => refit());
+    ro.observe(el);
+    refit();
+    cols = term.cols;
+    session.start([
+      "\x1b[1mFlylight console\x1b[0m — the CLI's commands, run against this app. Type \x1b[1mhelp\x1b[0m to begin; Tab completes.",
+    ]);
+    return () => {
+      ro.disconnect();
+      sub.dispose();
+      term.dispose();
+      termRef.current = null;
+      delete el.dataset.ready;
+    };
+  }, [host, rt]);
+
+  const wasOpen = useRef(open);
+  useEffect(() => {
+    const t = termRef.current;
+    const opened = open && !wasOpen.current;
+    wasOpen.current = open;
+    if (!t || !open) return;
+    // After display:none the size is unknown until the next frame has laid the pane out.
+    // Focus follows only an explicit opening: on page load the keyboard belongs to the page.
+    const id = requestAnimationFrame(() => {
+      try {
+        t.fit.fit();
+      } catch {
+        // not laid out yet
+      }
+      if (opened) t.term.focus();
+    });
+    return () => cancelAnimationFrame(id);
+  }, [open]);
+}
+
+function ResizeHandle() {
+  const height = useUi((s) => s.consoleHeight);
+  const [dragging, setDragging] = useState(false);
+  const start = useRef({ y: 0, h: 0 });
+  const clamp = (h: number) => Math.round(Math.max(CONSOLE_MIN_HEIGHT, Math.min(window.innerHeight - 240, h)));
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a draggable splitter has no native element
+    <div
+      className={`console-resize${dragging ? ' is-dragging' : ''}`}
+      role="separator"
+      aria-orientation="horizontal"
+      aria-label="Resize the console"
+      aria-valuenow={height}
+      aria-valuemin={CONSOLE_MIN_HEIGHT}
+      tabIndex={0}
+      data-testid="console-resize"
+      onPointerDown={(e) => {
+        e.preventDefault();
+        e.currentTarget.setPointerCapture(e.pointerId);
+        // Start from the height on screen: the stored one may be capped in a smaller window.
+        const term = e.currentTarget.parentElement?.querySelector('.console-term');
+        start.current = { y: e.clientY, h: term ? term.getBoundingClientRect().height : height };
+        setDragging(true);
+      }}
+      onPointerMove={(e) => {
+        if (!dragging) return;
+        uiStore.setState({ consoleHeight: clamp(start.current.h + (start.current.y - e.clientY)) });
+      }}
+      onPointerUp={(e) => {
+        e.currentTarget.releasePointerCapture(e.pointerId);
+        setDragging(false);
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'ArrowUp') uiStore.setState({ consoleHeight: clamp(height + 24) });
+        if (e.key === 'ArrowDown') uiStore.setState({ consoleHeight: clamp(height - 24) });
+      }}
+    />
+  );
+}
+
+function EventMeter() {
+  const applied = useDash((s) => s.eventsApplied);
+  const connected = useDash((s) => s.connection.state === 'open');
+  return (
+    <span className="console-meter" title="Store change events applied to this page">
+      <span className={`pulse${connected ? ' is-live' : ''}`} key={applied} aria-hidden="true" />
+      {formatCount(applied)} events
+    </span>
+  );
+}
+
+export function ConsolePane() {
+  const open = useUi((s) => s.consoleOpen);
+  const host = useRef<HTMLDivElement>(null);
+  useTerminal(host, open);
+  return (
+    <section
+      className={`console${open ? ' is-open' : ''}`}
+      data-testid="console-pane"
+      data-open={open}
+      aria-label="Console"
+    >
+      {open && <ResizeHandle />}
+      <div className="console-bar">
+        <button
+          type="button"
+          className="console-title"
+          onClick={() => uiStore.setState((s) => ({ consoleOpen: !s.consoleOpen }))}
+          aria-expanded={open}
+        >
+          <span className={`chev${open ? ' is-open' : ''}`} aria-hidden="true">
+            ▸
+          </span>
+          Console
+          <kbd>Ctrl+`</kbd>
+        </button>
+        <div className="console-bar-spacer" />
+        <EventMeter />
+      </div>
+      <div className="console-term" ref={host} data-testid="console-terminal" />
+    </section>
+  );
+}

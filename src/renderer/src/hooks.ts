@@ -1,0 +1,43 @@
+// React access to the runtime's stores. Components select the smallest slice they need, so
+// an event for one machine re-renders that machine's card and the totals, not the page.
+
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import type { Runtime } from './runtime';
+import type { DashboardState } from './state/dashboard';
+import type { Sample } from './state/history';
+import { type UiState, uiStore } from './ui-prefs';
+
+export const RuntimeContext = createContext<Runtime | null>(null);
+
+export function useRuntime(): Runtime {
+  const rt = useContext(RuntimeContext);
+  if (!rt) throw new Error('useRuntime outside <RuntimeContext.Provider>');
+  return rt;
+}
+
+export function useDash<T>(select: (s: DashboardState) => T): T {
+  return useStore(useRuntime().dashboard.store, select);
+}
+
+export function useSamples(): Sample[] {
+  return useStore(useRuntime().history, (s) => s.samples);
+}
+
+export function useNow(): number {
+  return useStore(useRuntime().clock, (s) => s.now);
+}
+
+export function useUi<T>(select: (s: UiState) => T): T {
+  return useStore(uiStore, select);
+}
+
+export type Tone = 'ok' | 'warn' | 'bad';
+
+/** Region status colour: Operational, Degraded Performance, and anything else. */
+export function regionTone(status: string): Tone {
+  const s = status.toLowerCase();
+  if (s === 'operational') return 'ok';
+  if (s.startsWith('degraded')) return 'warn';
+  return 'bad';
+}

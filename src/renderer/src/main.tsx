@@ -1,0 +1,24 @@
+import '@xterm/xterm/css/xterm.css';
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/regions.css';
+import './styles/machines.css';
+import './styles/charts.css';
+import './styles/console.css';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { RuntimeContext } from './hooks';
+import { startRuntime } from './runtime';
+
+const runtime = startRuntime();
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+
+createRoot(root).render(
+  <StrictMode>
+    <RuntimeContext.Provider value={runtime}>
+      <App />
+    </RuntimeContext.Provider>
+  </StrictMode>,
+);

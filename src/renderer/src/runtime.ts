@@ -1,0 +1,111 @@
+// Wires the page together once: picks the adapter, creates the dashboard store, keeps the
+// event stream, the status poll and the chart sampler running, and follows the URL's region.
+
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { EventSource_ } from '../../shared/api';
+import { type AppClient, browserClient, electronClient } from './api/client';
+import { frameSchedule } from './state/batcher';
+import { createDashboard, type Dashboard } from './state/dashboard';
+import { appendSample, LaunchRate, type Sample, takeSample } from './state/history';
+
+export interface Runtime {
+  client: AppClient;
+  dashboard: Dashboard;
+  history: StoreApi<{ samples: Sample[] }>;
+  /** Wall clock for "12 s ago" labels, ticking once a second. */
+  clock: StoreApi<{ now: number }>;
+  /** Closes and reopens the event stream now (the user's "Reconnect"). */
+  reconnect(): void;
+  select(code: string | null): void;
+}
+
+const STATUS_EVERY_MS = 2000;
+const SAMPLE_EVERY_MS = 1000;
+
+function regionFromHash(): string | null {
+  const m = /^#\/?([A-Za-z0-9-]{1,16})$/.exec(location.hash);
+  return m ? m[1].toUpperCase() : null;
+}
+
+export function startRuntime(): Runtime {
+  const client = window.flylight ? electronClient(window.flylight) : browserClient(location.origin);
+  const dashboard = createDashboard({
+    api: client.api,
+    schedule: frameSchedule(
+      (cb) => requestAnimationFrame(cb),
+      (id) => cancelAnimationFrame(id),
+      () => document.hidden,
+    ),
+    now: () => Date.now(),
+  });
+  const { actions, store } = dashboard;
+  const samples = createStore<{ samples: Sample[] }>(() => ({ samples: [] }));
+  const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
+  const rate = new LaunchRate();
+
+  let stream: EventSource_ | null = null;
+  const connect = (): void => {
+    stream?.close();
+    stream = null;
+    // Each subscription gets its own callbacks, so the close() of the old one (which reports
+    // 'closed') cannot be mistaken for the new one's state.
+    let current = true;
+    const sub = client.subscribe(
+      (e) => actions.receive(e),
+      (state, detail) => {
+        if (current) actions.setConnection(state, detail);
+      },
+    );
+    stream = {
+      close() {
+        current = false;
+        sub.close();
+      },
+    };
+  };
+
+  const pollStatus = async (): Promise<void> => {
+    if (document.hidden) return;
+    const st = await actions.refreshStatus();
+    if (st) rate.observe(Date.now(), st.requests.launches_ok, st.requests.launches_failed);
+    else rate.lost();
+  };
+
+  const sample = (): void => {
+    const t = Date.now();
+    clock.setState({ now: t });
+    const st = store.getState();
+    if (st.load.state !== 'ready') return;
+    const s = takeSample(t, st.regions, rate.current(), st.connection.state !== 'open');
+    samples.setState({ samples: appendSample(samples.getState().samples, s) });
+  };
+
+  const select = (code: string | null): void => {
+    const hash = code ? `#/${code}` : '';
+    if (location.hash !== hash) replaceHash(hash);
+    void actions.select(code);
+  };
+
+  window.addEventListener('hashchange', () => {
+    const code = regionFromHash();
+    if (code !== store.getState().selected) void actions.select(code);
+  });
+
+  void actions.start(regionFromHash()).then(() => {
+    // An unknown region in the URL was dropped: say so in the URL too.
+    if (!store.getState().selected && location.hash) replaceHash('');
+  });
+  connect();
+  void pollStatus();
+  setInterval(() => void pollStatus(), STATUS_EVERY_MS);
+  setInterval(sample, SAMPLE_EVERY_MS);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) void pollStatus();
+  });
+
+  return { client, dashboard, history: samples, clock, reconnect: connect, select };
+}
+
+function replaceHash(hash: string): void {
+  window.history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+}

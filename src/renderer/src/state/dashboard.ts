@@ -1,0 +1,369 @@
+// The dashboard's state: regions with totals, the selected region's machines, the connection
+// and the host's status. Change events patch it in place (no refetch per event), a burst is
+// applied once per frame (see batcher.ts), and after a drop the page resynchronises from a
+// snapshot without losing events that arrive while the snapshot is in flight.
+//
+// No DOM here: the API, the frame scheduler and the clock are injected, so the logic runs in
+// unit tests as it runs in the page.
+
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ConnectionState, FlylightApi } from '../../../shared/api';
+import { ApiError } from '../../../shared/errors';
+import type { Machine, Region, StatusReport, StoreEvent } from '../../../shared/types';
+import { createEventBatcher, type Schedule } from './batcher';
+
+export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
+
+export interface UiError {
+  code: string;
+  message: string;
+}
+
+export interface ConnectionInfo {
+  state: ConnectionState;
+  /** Why it is not open, or when it retries; shown as-is. */
+  detail?: string;
+  /** When the state last changed (ms, injected clock). */
+  since: number;
+  /** How many times an open stream has dropped since start. */
+  drops: number;
+}
+
+export interface MachinesView {
+  region: string | null;
+  state: LoadState;
+  error?: UiError;
+  /** Ordered by id, as the API returns them. */
+  ids: string[];
+  byId: Record<string, Machine>;
+  /** Bumped each time an event changes the machine: the card flashes when it moves. */
+  changes: Record<string, number>;
+}
+
+export interface DashboardState {
+  connection: ConnectionInfo;
+  load: { state: LoadState; error?: UiError };
+  regions: Record<string, Region>;
+  /** Region codes, sorted. */
+  regionCodes: string[];
+  selected: string | null;
+  machines: MachinesView;
+  status: StatusReport | null;
+  /** Last time the host's status could not be read (ms), or null. */
+  statusFailedAt: number | null;
+  /** Events applied since start (after conflation), for the header's heartbeat. */
+  eventsApplied: number;
+  lastEventAt: number | null;
+}
+
+export interface DashboardDeps {
+  api: Pick<FlylightApi, 'regions' | 'machines' | 'status'>;
+  schedule: Schedule;
+  now: () => number;
+  /** A gap in event numbers triggers a resync, but not more often than this. Default 2000. */
+  resyncMinIntervalMs?: number;
+  /** Timer for the delayed resync; defaults to setTimeout. */
+  setTimer?: (cb: () => void, ms: number) => () => void;
+}
+
+export interface DashboardActions {
+  /** First load: regions, then the selected region's machines. */
+  start(initialRegion?: string | null): Promise<void>;
+  select(code: string | null): Promise<void>;
+  /** Reloads regions and the selected region's machines from a snapshot. */
+  resync(): Promise<void>;
+  /** One event from the stream (buffered; applied on the next frame). */
+  receive(e: StoreEvent): void;
+  setConnection(state: ConnectionState, detail?: string): void;
+  refreshStatus(): Promise<StatusReport | null>;
+  /** Applies buffered events now. */
+  flush(): void;
+  dispose(): void;
+}
+
+export interface Dashboard {
+  store: StoreApi<DashboardState>;
+  actions: DashboardActions;
+}
+
+const emptyMachines = (region: string | null, state: LoadState): MachinesView => ({
+  region,
+  state,
+  ids: [],
+  byId: {},
+  changes: {},
+});
+
+export function toUiError(err: unknown): UiError {
+  if (err instanceof ApiError) return { code: err.code, message: err.message };
+  if (err instanceof Error) return { code: 'internal', message: err.message };
+  return { code: 'internal', message: String(err) };
+}
+
+export function createDashboard(deps: DashboardDeps): Dashboard {
+  const { api, now } = deps;
+  const minGap = deps.resyncMinIntervalMs ?? 2000;
+  const setTimer =
+    deps.setTimer ??
+    ((cb, ms) => {
+      const t = setTimeout(cb, ms);
+      return () => clearTimeout(t);
+    });
+
+  const store = createStore<DashboardState>(() => ({
+    connection: { state: 'connecting', since: now(), drops: 0 },
+    load: { state: 'idle' },
+    regions: {},
+    regionCodes: [],
+    selected: null,
+    machines: emptyMachines(null, 'idle'),
+    status: null,
+    statusFailedAt: null,
+    eventsApplied: 0,
+    lastEventAt: null,
+  }));
+
+  // Newest event seen per machine and per region, numbered by arrival. A snapshot requested
+  // at arrival number N is patched with everything newer than N before it is shown: events
+  // are absolute, so the newest one per machine is that machine's truth.
+  let arrivals = 0;
+  const seenMachine = new Map<string, { n: number; machine: Machine }>();
+  const seenRegion = new Map<string, { n: number; region: Region }>();
+  let lastSeq: number | null = null;
+  let lastResyncAt = Number.NEGATIVE_INFINITY;
+  let cancelDelayedResync: (() => void) | null = null;
+  let disposed = false;
+
+  const applyBatch = (batch: StoreEvent[]): void => {
+    const s = store.getState();
+    let regions: Record<string, Region> | null = null;
+    let byId: Record<string, Machine> | null = null;
+    let changes: Record<string, number> | null = null;
+    let ids: string[] | null = null;
+    for (const e of batch) {
+      if (e.type === 'reset') continue; // handled on receipt: a resync is on its way
+      const code = e.region.code;
+      if (s.regions[code] || regions?.[code]) {
+        regions ??= { ...s.regions };
+        regions[code] = e.region;
+      }
+      if (s.machines.region === code && s.machines.state === 'ready') {
+        byId ??= { ...s.machines.byId };
+        changes ??= { ...s.machines.changes };
+        if (!byId[e.machine.id]) {
+          ids ??= [...s.machines.ids];
+          ids.push(e.machine.id);
+        }
+        byId[e.machine.id] = e.machine;
+        changes[e.machine.id] = (changes[e.machine.id] ?? 0) + 1;
+      }
+    }
+    const patch: Partial<DashboardState> = {
+      eventsApplied: s.eventsApplied + batch.length,
+      lastEventAt: now(),
+    };
+    if (regions) patch.regions = regions;
+    if (byId && changes) {
+      if (ids) ids.sort();
+      patch.machines = { ...s.machines, byId, changes, ids: ids ?? s.machines.ids };
+    }
+    store.setState(patch);
+  };
+
+  const batcher = createEventBatcher(applyBatch, deps.schedule);
+
+  const loadMachines = async (code: string): Promise<void> => {
+    // Buffered events are older than the snapshot about to be taken: apply them now, so they
+    // cannot land on top of it afterwards.
+    batcher.flushNow();
+    const from = arrivals;
+    try {
+      const list = await api.machines(code);
+      if (disposed || store.getState().selected !== code) return;
+      const byId: Record<string, Machine> = {};
+      for (const m of list) {
+        const seen = seenMachine.get(m.id);
+        byId[m.id] = seen && seen.n > from ? seen.machine : m;
+      }
+      const prev = store.getState().machines;
+      // Keep change counters across a resync of the same region so cards do not all flash.
+      const changes = prev.region === code ? prev.changes : {};
+      store.setState({
+        machines: { region: code, state: 'ready', ids: list.map((m) => m.id).sort(), byId, changes },
+      });
+    } catch (err) {
+      if (disposed || store.getState().selected !== code) return;
+      const prev = store.getState().machines;
+      // A failed resync keeps showing what we had (marked stale by the connection state).
+      if (prev.region === code && prev.state === 'ready') return;
+      store.setState({ machines: { ...emptyMachines(code, 'error'), error: toUiError(err) } });
+    }
+  };
+
+  const loadRegions = async (): Promise<void> => {
+    const from = arrivals;
+    const list = await api.regions();
+    const regions: Record<string, Region> = {};
+    for (const r of list) {
+      const seen = seenRegion.get(r.code);
+      regions[r.code] = seen && seen.n > from ? seen.region : r;
+    }
+    const regionCodes = Object.keys(regions).sort();
+    const s = store.getState();
+    const selected = s.selected && regions[s.selected] ? s.selected : null;
+    store.setState({
+      regions,
+      regionCodes,
+      selected,
+      load: { state: 'ready' },
+      ...(selected ? {} : { machines: emptyMachines(null, 'idle') }),
+    });
+  };
+
+  const doResync = async (): Promise<void> => {
+    lastResyncAt = now();
+    batcher.flushNow();
+    try {
+      await loadRegions();
+    } catch (err) {
+      if (disposed) return;
+      const s = store.getState();
+      // Before the first successful load this is the page's error state; after it, the
+      // connection badge already says what is wrong and the last data stays visible.
+      if (s.load.state !== 'ready') store.setState({ load: { state: 'error', error: toUiError(err) } });
+      return;
+    }
+    const sel = store.getState().selected;
+    if (sel) await loadMachines(sel);
+  };
+
+  // One resync at a time. A request made while one runs gets exactly one more run after
+  // it, because events may have been missed after the running one took its snapshot.
+  let running: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+  const resync = (): Promise<void> => {
+    if (disposed) return Promise.resolve();
+    cancelDelayedResync?.();
+    cancelDelayedResync = null;
+    if (!running) {
+      running = doResync().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    queued ??= running.then(() => {
+      queued = null;
+      return resync();
+    });
+    return queued;
+  };
+
+  const scheduleResync = (): void => {
+    if (cancelDelayedResync || queued) return;
+    const wait = Math.max(0, lastResyncAt + minGap - now());
+    if (wait === 0) {
+      void resync();
+      return;
+    }
+    cancelDelayedResync = setTimer(() => {
+      cancelDelayedResync = null;
+      void resync();
+    }, wait);
+  };
+
+  const actions: DashboardActions = {
+    async start(initialRegion) {
+      store.setState({ load: { state: 'loading' } });
+      if (initialRegion) store.setState({ selected: initialRegion, machines: emptyMachines(initialRegion, 'loading') });
+      await resync();
+      if (initialRegion && store.getState().selected !== initialRegion) {
+        // Unknown region in the URL: nothing selected rather than an error page.
+        store.setState({ selected: null, machines: emptyMachines(null, 'idle') });
+      }
+    },
+
+    async select(code) {
+      const s = store.getState();
+      if (code === s.selected && s.machines.state !== 'error') return;
+      if (code === null) {
+        store.setState({ selected: null, machines: emptyMachines(null, 'idle') });
+        return;
+      }
+      if (!s.regions[code]) return;
+      store.setState({ selected: code, machines: emptyMachines(code, 'loading') });
+      await loadMachines(code);
+    },
+
+    resync,
+
+    receive(e) {
+      if (disposed) return;
+      arrivals++;
+      if (lastSeq !== null && e.seq !== lastSeq + 1) scheduleResync();
+      lastSeq = e.seq;
+      if (e.type === 'reset') {
+        batcher.push(e);
+        void resync();
+        return;
+      }
+      seenMachine.set(e.machine.id, { n: arrivals, machine: e.machine });
+      seenRegion.set(e.region.code, { n: arrivals, region: e.region });
+      batcher.push(e);
+    },
+
+    setConnection(state, detail) {
+      const prev = store.getState().connection;
+      if (prev.state === state && prev.detail === detail) return;
+      const drops = prev.state === 'open' && state !== 'open' ? prev.drops + 1 : prev.drops;
+      store.setState({ connection: { state, detail, since: prev.state === state ? prev.since : now(), drops } });
+      if (state === 'open') {
+        // A new stream numbers its events afresh, and whatever happened before it opened is
+        // only in a snapshot taken after it opened (a resync already running gets a rerun).
+        lastSeq = null;
+        if (prev.state !== 'open') void resync();
+      }
+    },
+
+    async refreshStatus() {
+      try {
+        const status = await api.status();
+        if (!disposed) store.setState({ status, statusFailedAt: null });
+        return status;
+      } catch {
+        if (!disposed) store.setState({ statusFailedAt: now() });
+        return null;
+      }
+    },
+
+    flush: () => batcher.flushNow(),
+
+    dispose() {
+      disposed = true;
+      cancelDelayedResync?.();
+      batcher.dispose();
+    },
+  };
+
+  return { store, actions };
+}
+
+/** Fleet totals from the region records (always current: every event carries its region). */
+export function fleetTotals(regions: Record<string, Region>): {
+  regions: number;
+  machines: number;
+  cores_total: number;
+  cores_allocated: number;
+  memory_total_gb: number;
+  memory_allocated_gb: number;
+} {
+  const t = { regions: 0, machines: 0, cores_total: 0, cores_allocated: 0, memory_total_gb: 0, memory_allocated_gb: 0 };
+  for (const r of Object.values(regions)) {
+    t.regions++;
+    t.machines += r.machine_count;
+    t.cores_total += r.cores_total;
+    t.cores_allocated += r.cores_allocated;
+    t.memory_total_gb += r.memory_total_gb;
+    t.memory_allocated_gb += r.memory_allocated_gb;
+  }
+  return t;
+}

@@ -1,0 +1,316 @@
+// Runs one `flylight` command line against a FlylightApi. The Node CLI and the dashboard's
+// console pane both call runCommand, so grammar, output and exit codes are identical; only the
+// IO (stdout vs a terminal widget) and the transport (HTTP vs IPC) differ.
+//
+// Exit codes: 0 ok, 1 the command failed, 2 the command was written wrong, 130 interrupted.
+
+import type { FlylightApi, SubscribeEvents } from '../api';
+import { ApiError } from '../errors';
+import type { StoreEvent } from '../types';
+import { checkRegion, validateLaunchQuery } from '../validation';
+import { VERSION } from '../version';
+import {
+  destroyedLine,
+  eventLine,
+  jsonLines,
+  launchedLine,
+  machinesTable,
+  paint,
+  regionsTable,
+  sortKeys,
+  statusLines,
+  vmsTable,
+} from './format';
+import { type CommandName, type FlagValues, parseArgs, UsageError } from './grammar';
+import { commandHelp, overviewHelp } from './help';
+
+export interface CommandIO {
+  /** One whole line, without a trailing newline. */
+  out(text: string): void;
+  err(text: string): void;
+  color: boolean;
+  /** Aborted by Ctrl+C: `watch` stops (exit 0), anything else gives up waiting (exit 130). */
+  signal?: AbortSignal;
+  /** Terminal width; long tables shrink their text columns to fit. */
+  columns?: number;
+}
+
+/** `flylight serve`'s options, already parsed and range-checked. */
+export interface ServeFlags {
+  port?: number;
+  host?: string;
+  regions?: string;
+  flydIntervalMs?: number;
+  dataDir?: string;
+  ephemeral?: boolean;
+  seed?: number;
+}
+
+export interface CommandEnv {
+  api: FlylightApi;
+  subscribe: SubscribeEvents;
+  /** Where the API is, for messages (and `--api` has already been applied by the caller). */
+  apiUrl: string;
+  where: 'cli' | 'console';
+  /** Runs the headless host; only the Node CLI provides it. */
+  serve?: (flags: ServeFlags, io: CommandIO) => Promise<number>;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+export function nothingListening(apiUrl: string, where: 'cli' | 'console'): string {
+  const hint = where === 'cli' ? ' (or pass --api URL)' : '';
+  return `nothing is listening at ${apiUrl} — start Flylight with \`npm start\` or \`flylight serve\`${hint}`;
+}
+
+/** Checks an --api / FLYLIGHT_API value; returns it without a trailing slash. */
+export function checkApiUrl(raw: string, label = '--api'): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new UsageError(`${label} must be an http:// or https:// URL such as http://127.0.0.1:3030; got '${raw}'`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+class Interrupted extends Error {}
+
+/** Local checks that failed before anything was sent: the command line was wrong (exit 2). */
+class LocalInputError extends Error {}
+
+export async function runCommand(argv: string[], env: CommandEnv, io: CommandIO): Promise<number> {
+  const args = env.where === 'console' && argv[0] === 'flylight' ? argv.slice(1) : argv;
+  try {
+    const parsed = parseArgs(args);
+    const color = io.color && !parsed.flags['no-color'];
+    const ctx: Ctx = { env, io, color, flags: parsed.flags, json: parsed.flags.json === true };
+    if (parsed.flags.version || parsed.command === 'version') {
+      io.out(`flylight ${VERSION}`);
+      return EXIT.ok;
+    }
+    if (parsed.flags.help) return print(io, commandHelp(parsed.command ?? '', env.where, color));
+    if (parsed.command === 'help') return print(io, commandHelp(parsed.positionals[0] ?? '', env.where, color));
+    if (!parsed.command) {
+      if (Object.keys(parsed.flags).length === 0) return print(io, overviewHelp(env.where, color));
+      throw new UsageError('missing command (see `help`)');
+    }
+    if (parsed.flags.api !== undefined && env.where === 'console') {
+      throw new UsageError('--api is not available in the console: it always talks to this app', parsed.command);
+    }
+    if (parsed.command === 'serve') return await serve(ctx);
+    if (env.where === 'cli') checkApiUrl(env.apiUrl, parsed.flags.api !== undefined ? '--api' : 'FLYLIGHT_API');
+    return await dispatch(parsed.command, parsed.positionals, ctx);
+  } catch (err) {
+    return fail(err, env, io);
+  }
+}
+
+interface Ctx {
+  env: CommandEnv;
+  io: CommandIO;
+  color: boolean;
+  flags: FlagValues;
+  json: boolean;
+}
+
+function print(io: CommandIO, lines: string[]): number {
+  for (const l of lines) io.out(l);
+  return EXIT.ok;
+}
+
+function fail(err: unknown, env: CommandEnv, io: CommandIO): number {
+  if (err instanceof Interrupted) return EXIT.interrupted;
+  if (err instanceof UsageError || err instanceof LocalInputError) {
+    io.err(`error: ${oneLine(err.message)}`);
+    return EXIT.usage;
+  }
+  let message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ApiError && err.code === 'unavailable' && /^nothing answers at /.test(message)) {
+    message = nothingListening(env.apiUrl, env.where);
+  }
+  io.err(`error: ${oneLine(message)}`);
+  return EXIT.failed;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/** Waits for `p`, or throws Interrupted as soon as the IO's signal aborts. */
+function interruptible<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new Interrupted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function str(flags: FlagValues, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function num(flags: FlagValues, name: string): number | undefined {
+  const v = flags[name];
+  return typeof v === 'number' ? v : undefined;
+}
+
+async function dispatch(command: CommandName, positionals: string[], ctx: Ctx): Promise<number> {
+  const { env, io, color, json, flags } = ctx;
+  const call = <T>(p: Promise<T>) => interruptible(p, io.signal);
+  const opts = { color, width: io.columns };
+  switch (command) {
+    case 'regions': {
+      let regions = await call(env.api.regions());
+      const filter = str(flags, 'filter');
+      if (filter) regions = regions.filter((r) => r.status.toLowerCase().includes(filter.toLowerCase()));
+      const key = (str(flags, 'sort') ?? 'code') as 'code' | 'location' | 'status';
+      regions = [...regions].sort((a, b) => a[key].localeCompare(b[key]) || a.code.localeCompare(b.code));
+      if (json) return print(io, jsonLines({ regions }));
+      if (regions.length === 0) {
+        return print(io, [filter ? `No region has a status matching '${filter}'.` : 'No regions are loaded.']);
+      }
+      return print(io, regionsTable(regions, opts));
+    }
+    case 'machines': {
+      const machines = await call(env.api.machines(positionals[0]));
+      if (json) return print(io, jsonLines({ machines }));
+      if (machines.length === 0) return print(io, [`Region ${positionals[0].toUpperCase()} has no machines.`]);
+      return print(io, machinesTable(machines, opts));
+    }
+    case 'launch': {
+      const query = new URLSearchParams();
+      query.set('vm_region', str(flags, 'vm-region') ?? '');
+      query.set('vm_memory', str(flags, 'vm-memory') ?? '');
+      query.set('vm_cores', str(flags, 'vm-cores') ?? '');
+      const n = str(flags, 'num-candidates');
+      if (n !== undefined) query.set('num_candidates', n);
+      let req: ReturnType<typeof validateLaunchQuery>;
+      try {
+        // The seed's /launch parameters are exactly these flags, so its validation — and its
+        // messages, word for word — apply before anything is sent.
+        req = validateLaunchQuery(query);
+      } catch (err) {
+        throw new LocalInputError(err instanceof Error ? err.message : String(err));
+      }
+      const vm = await call(env.api.launch(req));
+      if (json) return print(io, jsonLines(vm));
+      return print(io, [launchedLine(vm, color)]);
+    }
+    case 'vms': {
+      const region = str(flags, 'vm-region');
+      const vms = await call(env.api.vms(region));
+      if (json) return print(io, jsonLines({ vms }));
+      if (vms.length === 0) return print(io, [region ? `No VMs in ${region.toUpperCase()}.` : 'No VMs.']);
+      return print(io, vmsTable(vms, opts));
+    }
+    case 'destroy': {
+      const vm = await call(env.api.destroy(positionals[0]));
+      if (json) return print(io, jsonLines(vm));
+      return print(io, [destroyedLine(vm, color)]);
+    }
+    case 'status': {
+      const st = await call(env.api.status());
+      if (json) return print(io, jsonLines(st));
+      return print(io, statusLines(st, color));
+    }
+    case 'watch':
+      return watch(ctx);
+    default:
+      throw new UsageError(`${command} cannot run here`);
+  }
+}
+
+async function watch(ctx: Ctx): Promise<number> {
+  const { env, io, color, json, flags } = ctx;
+  const asked = str(flags, 'vm-region');
+  // Ask once first: a dead API or an unknown region is an error now, not an endless retry loop.
+  let region: string | null = null;
+  if (asked !== undefined) {
+    const regions = await interruptible(env.api.regions(), io.signal);
+    region = checkRegion(
+      asked,
+      regions.map((r) => r.code),
+      'vm_region',
+    );
+  } else {
+    await interruptible(env.api.health(), io.signal);
+  }
+  if (io.signal?.aborted) return EXIT.ok;
+
+  // Progress notes go to stderr under --json so stdout stays one JSON event per line.
+  const note = (text: string) => (json ? io.err(text) : io.out(paint(text, 'gray', color)));
+  return new Promise<number>((resolve) => {
+    let opened = false;
+    let lost = false;
+    let done = false;
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      io.signal?.removeEventListener('abort', stop);
+      sub.close();
+      resolve(code);
+    };
+    const stop = () => finish(EXIT.ok);
+    const onEvent = (e: StoreEvent) => {
+      if (done) return;
+      if (region && e.type === 'machine' && e.machine.region.toUpperCase() !== region.toUpperCase()) return;
+      io.out(json ? JSON.stringify(sortKeys(e)) : eventLine(e, color));
+    };
+    const sub = env.subscribe(onEvent, (state, detail) => {
+      if (done) return;
+      if (state === 'open') {
+        if (!opened)
+          note(
+            `Watching ${region ?? 'every region'} at ${env.apiUrl}${env.where === 'cli' ? ' (Ctrl+C to stop)' : ''}`,
+          );
+        else if (lost) note('Reconnected.');
+        opened = true;
+        lost = false;
+      } else if (state === 'connecting' && detail) {
+        lost = true;
+        note(`${opened ? 'Connection lost' : 'Cannot open the event stream'}: ${detail}`);
+      } else if (state === 'closed' && detail) {
+        io.err(`error: the event stream closed: ${oneLine(detail)}`);
+        finish(EXIT.failed);
+      }
+    });
+    if (io.signal?.aborted) stop();
+    else io.signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+async function serve(ctx: Ctx): Promise<number> {
+  const { env, io, flags } = ctx;
+  if (env.where === 'console' || !env.serve) {
+    io.err('error: serve is only available from a terminal: run `flylight serve` there');
+    return EXIT.failed;
+  }
+  return env.serve(
+    {
+      port: num(flags, 'port'),
+      host: str(flags, 'host'),
+      regions: str(flags, 'regions'),
+      flydIntervalMs: num(flags, 'flyd-interval'),
+      dataDir: str(flags, 'data-dir'),
+      ephemeral: flags.ephemeral === true ? true : undefined,
+      seed: num(flags, 'seed'),
+    },
+    io,
+  );
+}

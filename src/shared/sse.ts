@@ -1,0 +1,264 @@
+// A server-sent-events client over fetch + ReadableStream, so the same code runs in Node 20
+// (`flylight watch`) and in the browser dashboard — where the built-in EventSource cannot send
+// an Authorization header. It reconnects with exponential backoff from the server's `retry:`
+// delay and sends Last-Event-ID, so the server can replay what was missed.
+
+import type { ConnectionState, SubscribeEvents } from './api';
+import type { StoreEvent } from './types';
+
+export interface SseMessage {
+  /** `event:` field; 'message' when the server sent none. */
+  event: string;
+  data: string;
+  /** The last event id seen on the stream so far ('' when none). */
+  id: string;
+}
+
+/** Incremental parser of the text/event-stream format (WHATWG HTML §9.2.6). */
+export class SseParser {
+  lastEventId = '';
+  /** Reconnection delay the server asked for with `retry:`, if any. */
+  retryMs: number | null = null;
+  private buffer = '';
+  private started = false;
+  private data = '';
+  private event = '';
+
+  /** Feeds decoded text; returns the messages completed by it. */
+  push(chunk: string): SseMessage[] {
+    if (!this.started && chunk.length) {
+      this.started = true;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    }
+    this.buffer += chunk;
+    const out: SseMessage[] = [];
+    let start = 0;
+    for (let i = 0; i < this.buffer.length; i++) {
+      const c = this.buffer[i];
+      if (c !== '\n' && c !== '\r') continue;
+      // A CR at the very end may be the first half of CRLF: wait for the next chunk.
+      if (c === '\r' && i === this.buffer.length - 1) break;
+      this.line(this.buffer.slice(start, i), out);
+      if (c === '\r' && this.buffer[i + 1] === '\n') i++;
+      start = i + 1;
+    }
+    this.buffer = this.buffer.slice(start);
+    return out;
+  }
+
+  /** Forgets a half-received event (the connection dropped mid-event). */
+  reset(): void {
+    this.buffer = '';
+    this.data = '';
+    this.event = '';
+    this.started = false;
+  }
+
+  private line(line: string, out: SseMessage[]): void {
+    if (line === '') {
+      if (this.data !== '') {
+        out.push({ event: this.event || 'message', data: this.data.slice(0, -1), id: this.lastEventId });
+      }
+      this.data = '';
+      this.event = '';
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') this.data += `${value}\n`;
+    else if (field === 'event') this.event = value;
+    else if (field === 'id') {
+      if (!value.includes('\0')) this.lastEventId = value;
+    } else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
+  }
+}
+
+export interface SseOptions {
+  headers?: Record<string, string>;
+  /** First reconnection delay until the server sends `retry:`. */
+  retryMs?: number;
+  /** Cap of the exponential backoff. */
+  maxRetryMs?: number;
+  /** Resume after this id (sent as Last-Event-ID on the first request too). */
+  lastEventId?: string;
+  /** Injected in tests. */
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+export interface SseHandlers {
+  onMessage(m: SseMessage): void;
+  /** 'connecting' (first attempt, and after each drop with the reason and the delay), 'open',
+   *  and 'closed' — by close() or because the server refused for good (a 4xx). */
+  onState?(s: ConnectionState, detail?: string): void;
+}
+
+export interface SseConnection {
+  close(): void;
+}
+
+const DEFAULT_RETRY_MS = 1000;
+const DEFAULT_MAX_RETRY_MS = 30_000;
+
+export function connectSse(url: string, handlers: SseHandlers, opts: SseOptions = {}): SseConnection {
+  const doFetch: typeof fetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  const random = opts.random ?? Math.random;
+  const parser = new SseParser();
+  parser.lastEventId = opts.lastEventId ?? '';
+  let closed = false;
+  let failures = 0;
+  let controller: AbortController | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const state = (s: ConnectionState, detail?: string) => {
+    try {
+      handlers.onState?.(s, detail);
+    } catch {
+      // a listener's bug must not stop the stream
+    }
+  };
+
+  const retryLater = (reason: string) => {
+    if (closed) return;
+    failures++;
+    const base = parser.retryMs ?? opts.retryMs ?? DEFAULT_RETRY_MS;
+    const max = Math.max(base, opts.maxRetryMs ?? DEFAULT_MAX_RETRY_MS);
+    const backoff = Math.min(max, base * 2 ** (failures - 1));
+    // Jitter keeps many dashboards from reconnecting in lockstep after a host restart.
+    const delay = Math.round(failures === 1 ? backoff : backoff * (0.8 + 0.4 * random()));
+    state('connecting', `${reason}; retrying in ${formatDelay(delay)}`);
+    timer = setTimeout(() => {
+      timer = null;
+      void attempt();
+    }, delay);
+  };
+
+  const attempt = async () => {
+    if (closed) return;
+    controller = new AbortController();
+    parser.reset();
+    const headers: Record<string, string> = {
+      accept: 'text/event-stream',
+      'cache-control': 'no-cache',
+      ...opts.headers,
+    };
+    if (parser.lastEventId) headers['last-event-id'] = parser.lastEventId;
+    let res: Response;
+    try {
+      res = await doFetch(url, { headers, signal: controller.signal });
+    } catch (err) {
+      if (!closed) retryLater(`cannot connect (${errorText(err)})`);
+      return;
+    }
+    if (closed) return;
+    if (!res.ok) {
+      const reason = `the server answered ${res.status}${await errorMessage(res)}`;
+      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+        closed = true;
+        state('closed', reason);
+      } else retryLater(reason);
+      return;
+    }
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.toLowerCase().startsWith('text/event-stream') || !res.body) {
+      await res.body?.cancel().catch(() => {});
+      closed = true;
+      state('closed', `the server answered with ${type || 'no content type'}, not an event stream`);
+      return;
+    }
+    state('open');
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        // Something arrived: this connection works, so the next drop starts the backoff afresh.
+        failures = 0;
+        for (const m of parser.push(decoder.decode(value, { stream: true }))) {
+          if (closed) return;
+          try {
+            handlers.onMessage(m);
+          } catch {
+            // a listener's bug must not stop the stream
+          }
+        }
+      }
+      if (!closed) retryLater('the server closed the stream');
+    } catch (err) {
+      if (!closed) retryLater(`the connection dropped (${errorText(err)})`);
+    }
+  };
+
+  state('connecting');
+  void attempt();
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearTimeout(timer);
+      controller?.abort();
+      state('closed');
+    },
+  };
+}
+
+async function errorMessage(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { error?: { message?: unknown } };
+    return typeof body?.error?.message === 'string' ? `: ${body.error.message}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? err.message;
+  }
+  return String(err);
+}
+
+function formatDelay(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s`;
+}
+
+export function isStoreEvent(v: unknown): v is StoreEvent {
+  if (!v || typeof v !== 'object') return false;
+  const e = v as Record<string, unknown>;
+  if (typeof e.seq !== 'number' || typeof e.at !== 'string') return false;
+  if (e.type === 'reset') return true;
+  return (
+    e.type === 'machine' &&
+    typeof e.machine === 'object' &&
+    e.machine !== null &&
+    typeof e.region === 'object' &&
+    e.region !== null
+  );
+}
+
+/** SubscribeEvents over the proxy's `GET /v1/events` stream of StoreEvent JSON messages. */
+export function sseSubscriber(baseUrl: string, opts: SseOptions = {}): SubscribeEvents {
+  const url = `${baseUrl.replace(/\/+$/, '')}/v1/events`;
+  return (onEvent, onState) =>
+    connectSse(
+      url,
+      {
+        onMessage(m) {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(m.data);
+          } catch {
+            return; // not ours (a comment-like keepalive sent as data): skip it
+          }
+          if (isStoreEvent(parsed)) onEvent(parsed);
+        },
+        onState,
+      },
+      opts,
+    );
+}

@@ -1,0 +1,196 @@
+// A fake FlylightApi and event feed for the CLI tests: real objects implementing the
+// interfaces, with data shaped like the proxy's answers.
+
+import type { ConnectionState, FlylightApi, SubscribeEvents } from '../../src/shared/api';
+import type { CommandEnv, CommandIO } from '../../src/shared/cli/run';
+import { ApiError } from '../../src/shared/errors';
+import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
+
+export const REGIONS: Region[] = [
+  {
+    code: 'SIN',
+    location: 'Singapore',
+    status: 'Operational',
+    machine_count: 2,
+    cores_total: 96,
+    cores_allocated: 8,
+    memory_total_gb: 512,
+    memory_allocated_gb: 16,
+  },
+  {
+    code: 'BOM',
+    location: 'Mumbai, India',
+    status: 'Degraded Performance',
+    machine_count: 2,
+    cores_total: 64,
+    cores_allocated: 0,
+    memory_total_gb: 256,
+    memory_allocated_gb: 0,
+  },
+  {
+    code: 'AMS',
+    location: 'Amsterdam, Netherlands',
+    status: 'Operational',
+    machine_count: 3,
+    cores_total: 128,
+    cores_allocated: 120,
+    memory_total_gb: 1024,
+    memory_allocated_gb: 100,
+  },
+];
+
+export const MACHINES: Machine[] = [
+  {
+    id: 'consul-node-80',
+    region: 'SIN',
+    datacenter: 'sin1',
+    status: 'allocated',
+    cores_total: 64,
+    cores_allocated: 8,
+    memory_total_gb: 256,
+    memory_allocated_gb: 16,
+    vm_count: 2,
+    updated_at: '2025-11-27T20:47:03.123Z',
+  },
+  {
+    id: 'consul-node-81',
+    region: 'SIN',
+    datacenter: 'sin1',
+    status: 'available',
+    cores_total: 32,
+    cores_allocated: 0,
+    memory_total_gb: 256,
+    memory_allocated_gb: 0,
+    vm_count: 0,
+    updated_at: '2025-11-27T20:40:00.000Z',
+  },
+];
+
+export const VM: Vm = {
+  id: 'vm-3f9c2a71',
+  region: 'SIN',
+  machine_id: 'consul-node-80',
+  memory_gb: 8,
+  cores: 4,
+  state: 'running',
+  created_at: '2025-11-27T20:47:01.000Z',
+};
+
+export const STATUS: StatusReport = {
+  version: '0.1.0',
+  uptime_s: 3725,
+  api: 'http://127.0.0.1:3030',
+  flyd_interval_ms: 1000,
+  fleet: {
+    regions: 35,
+    machines: 120,
+    vms: 3,
+    cores_total: 4000,
+    cores_allocated: 12,
+    memory_total_gb: 20000,
+    memory_allocated_gb: 24,
+  },
+  workers: [
+    { name: 'store', state: 'ready', restarts: 0 },
+    { name: 'orchestrator', state: 'ready', restarts: 1 },
+    { name: 'proxy', state: 'ready', restarts: 0 },
+  ],
+  requests: { total: 42, errors: 2, launches_ok: 3, launches_failed: 1 },
+};
+
+export class FakeApi implements FlylightApi {
+  calls: { method: string; args: unknown[] }[] = [];
+  /** When set, every call rejects with it (e.g. the transport's "nothing answers"). */
+  failWith: Error | null = null;
+
+  private async record<T>(method: string, args: unknown[], value: () => T): Promise<T> {
+    this.calls.push({ method, args });
+    if (this.failWith) throw this.failWith;
+    return value();
+  }
+  health() {
+    return this.record('health', [], () => ({ ok: true, version: '0.1.0' }));
+  }
+  regions() {
+    return this.record('regions', [], () => REGIONS.map((r) => ({ ...r })));
+  }
+  machines(region: string) {
+    return this.record('machines', [region], () => {
+      if (region.toUpperCase() === 'SIN') return MACHINES;
+      if (REGIONS.some((r) => r.code === region.toUpperCase())) return [];
+      throw new ApiError('unknown_region', `unknown region '${region}'`);
+    });
+  }
+  launch(req: LaunchRequest) {
+    return this.record('launch', [req], () => {
+      if (req.memory_gb > 200) throw new ApiError('no_capacity', 'no machine in SIN has 250 GB and 4 cores free');
+      return { ...VM, region: req.region, memory_gb: req.memory_gb, cores: req.cores };
+    });
+  }
+  vms(region?: string) {
+    return this.record('vms', [region], () => (region && region.toUpperCase() !== 'SIN' ? [] : [VM]));
+  }
+  vm(id: string) {
+    return this.record('vm', [id], () => VM);
+  }
+  destroy(id: string) {
+    return this.record('destroy', [id], () => {
+      if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
+      return { ...VM, state: 'destroyed' as const };
+    });
+  }
+  status() {
+    return this.record('status', [], () => STATUS);
+  }
+}
+
+/** A hand-driven event feed: the test pushes events and connection states. */
+export class FakeFeed {
+  onEvent: ((e: StoreEvent) => void) | null = null;
+  onState: ((s: ConnectionState, detail?: string) => void) | null = null;
+  closed = false;
+  opened = 0;
+  subscribe: SubscribeEvents = (onEvent, onState) => {
+    this.opened++;
+    this.onEvent = onEvent;
+    this.onState = onState ?? null;
+    return {
+      close: () => {
+        this.closed = true;
+      },
+    };
+  };
+}
+
+export function machineEvent(seq: number, machine: Machine = MACHINES[0], region: Region = REGIONS[0]): StoreEvent {
+  return { type: 'machine', seq, at: '2025-11-27T20:47:05.000Z', machine, region };
+}
+
+export interface Captured {
+  io: CommandIO;
+  out: string[];
+  err: string[];
+  abort(): void;
+}
+
+export function capture(opts: { color?: boolean; columns?: number } = {}): Captured {
+  const out: string[] = [];
+  const err: string[] = [];
+  const controller = new AbortController();
+  return {
+    io: {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      color: opts.color ?? false,
+      signal: controller.signal,
+      columns: opts.columns,
+    },
+    out,
+    err,
+    abort: () => controller.abort(),
+  };
+}
+
+export function makeEnv(api: FlylightApi, feed = new FakeFeed(), where: 'cli' | 'console' = 'cli'): CommandEnv {
+  return { api, subscribe: feed.subscribe, apiUrl: 'http://127.0.0.1:3030', where };
+}

@@ -1,0 +1,300 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT, nothingListening, runCommand, type ServeFlags } from '../../src/shared/cli/run';
+import { ApiError } from '../../src/shared/errors';
+import { VERSION } from '../../src/shared/version';
+import { capture, FakeApi, FakeFeed, MACHINES, machineEvent, makeEnv, REGIONS, STATUS, VM } from './cli-fixtures';
+
+async function run(argv: string[], opts: { api?: FakeApi; where?: 'cli' | 'console'; color?: boolean } = {}) {
+  const api = opts.api ?? new FakeApi();
+  const c = capture({ color: opts.color });
+  const code = await runCommand(argv, makeEnv(api, new FakeFeed(), opts.where ?? 'cli'), c.io);
+  return { code, out: c.out, err: c.err, api };
+}
+
+describe('runCommand: output and exit codes', () => {
+  it('regions prints an aligned table sorted by code', async () => {
+    const r = await run(['regions']);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.err).toEqual([]);
+    expect(r.out[0]).toMatch(/^CODE\s+LOCATION\s+STATUS\s+MACHINES\s+CORES\s+MEMORY GB\s+UTIL%$/);
+    expect(r.out.slice(1).map((l) => l.split(' ')[0])).toEqual(['AMS', 'BOM', 'SIN']);
+  });
+
+  it('regions --filter matches the status in any case, by substring', async () => {
+    const r = await run(['regions', '--filter', 'DEGRADED']);
+    expect(r.out.slice(1).map((l) => l.split(' ')[0])).toEqual(['BOM']);
+    const none = await run(['regions', '--filter', 'maintenance']);
+    expect(none.code).toBe(EXIT.ok);
+    expect(none.out).toEqual(["No region has a status matching 'maintenance'."]);
+  });
+
+  it('regions --sort location --json prints the wrapped list as parseable JSON', async () => {
+    const r = await run(['--json', 'regions', '--sort', 'location']);
+    const body = JSON.parse(r.out.join('\n'));
+    expect(body.regions.map((x: { code: string }) => x.code)).toEqual(['AMS', 'BOM', 'SIN']);
+    expect(body.regions[2]).toEqual(REGIONS[0]);
+  });
+
+  it('machines REGION prints the machines of the region', async () => {
+    const r = await run(['machines', 'sin']);
+    expect(r.api.calls).toEqual([{ method: 'machines', args: ['sin'] }]);
+    expect(r.out).toHaveLength(3);
+    expect(r.out[1]).toMatch(/^consul-node-80 /);
+    const json = await run(['machines', 'SIN', '--json']);
+    expect(JSON.parse(json.out.join('\n'))).toEqual({ machines: MACHINES });
+  });
+
+  it('machines of an unknown region fails with the API message', async () => {
+    const r = await run(['machines', 'XYZ']);
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toEqual(["error: unknown region 'XYZ'"]);
+    expect(r.out).toEqual([]);
+  });
+
+  it("launch in the seed's flag order sends whole numbers and prints one line", async () => {
+    const r = await run(['--vm-memory', '8', '--vm-cores', '4', '--vm-region', 'sin', 'launch']);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.api.calls).toEqual([{ method: 'launch', args: [{ region: 'SIN', memory_gb: 8, cores: 4 }] }]);
+    expect(r.out).toEqual([`Launched ${VM.id} on consul-node-80 (SIN): 8 GB, 4 cores`]);
+  });
+
+  it('launch --num-candidates and --json', async () => {
+    const r = await run(['launch', '--region=SIN', '--memory=2', '--cores=1', '--num-candidates', '3', '--json']);
+    expect(r.api.calls[0].args[0]).toEqual({ region: 'SIN', memory_gb: 2, cores: 1, num_candidates: 3 });
+    expect(JSON.parse(r.out.join('\n'))).toMatchObject({ id: VM.id, memory_gb: 2, cores: 1 });
+  });
+
+  it.each([
+    ['8.5', '4', 'vm_memory must be a whole number of GB from 1 to 256; got "8.5"'],
+    ['0', '4', 'vm_memory must be a whole number of GB from 1 to 256; got "0"'],
+    ['512', '4', 'vm_memory must be a whole number of GB from 1 to 256; got "512"'],
+    ['-5', '4', 'vm_memory must be a whole number of GB from 1 to 256; got "-5"'],
+    ['8', 'four', 'vm_cores must be a whole number from 1 to 32; got "four"'],
+    ['8', '33', 'vm_cores must be a whole number from 1 to 32; got "33"'],
+  ])(
+    'launch --vm-memory %s --vm-cores %s is refused locally with the proxy message',
+    async (memory, cores, message) => {
+      const r = await run(['launch', '--vm-region', 'SIN', '--vm-memory', memory, '--vm-cores', cores]);
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.err).toEqual([`error: ${message}`]);
+      expect(r.api.calls).toEqual([]);
+    },
+  );
+
+  it('launch reports no capacity from the API as a failure', async () => {
+    const r = await run(['launch', '--vm-region', 'SIN', '--vm-memory', '250', '--vm-cores', '4']);
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toEqual(['error: no machine in SIN has 250 GB and 4 cores free']);
+  });
+
+  it('vms lists VMs, by region when asked', async () => {
+    const all = await run(['vms']);
+    expect(all.out[0]).toMatch(/^VM\s+REGION\s+MACHINE\s+MEMORY GB\s+CORES\s+STATE\s+CREATED$/);
+    expect(all.out[1]).toMatch(/^vm-3f9c2a71\s+SIN\s+consul-node-80\s+8\s+4\s+running\s+2025-11-27 20:47:01$/);
+    const none = await run(['vms', '--vm-region', 'ams']);
+    expect(none.api.calls).toEqual([{ method: 'vms', args: ['ams'] }]);
+    expect(none.out).toEqual(['No VMs in AMS.']);
+    const json = await run(['vms', '--json']);
+    expect(JSON.parse(json.out.join('\n'))).toEqual({ vms: [VM] });
+  });
+
+  it('destroy prints what was freed, and fails for an unknown id', async () => {
+    const ok = await run(['destroy', VM.id]);
+    expect(ok.out).toEqual([`Destroyed ${VM.id} on consul-node-80 (SIN): freed 8 GB, 4 cores`]);
+    const missing = await run(['destroy', 'vm-nope00']);
+    expect(missing.code).toBe(EXIT.failed);
+    expect(missing.err).toEqual(['error: no VM with id "vm-nope00"']);
+  });
+
+  it('status prints the summary, or the report as JSON', async () => {
+    const r = await run(['status']);
+    expect(r.out[0]).toContain('0.1.0 at http://127.0.0.1:3030');
+    expect(r.out.some((l) => l.includes('35 regions, 120 machines, 3 VMs'))).toBe(true);
+    const json = await run(['status', '--json']);
+    expect(JSON.parse(json.out.join('\n'))).toEqual(STATUS);
+  });
+
+  it('colours output only when the IO asks for it, and --no-color wins', async () => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes
+    const esc = /\x1b\[/;
+    expect((await run(['regions'], { color: true })).out.some((l) => esc.test(l))).toBe(true);
+    expect((await run(['regions'], { color: false })).out.some((l) => esc.test(l))).toBe(false);
+    expect((await run(['regions', '--no-color'], { color: true })).out.some((l) => esc.test(l))).toBe(false);
+  });
+});
+
+describe('runCommand: help, version and mistakes', () => {
+  it('prints the version', async () => {
+    for (const argv of [['--version'], ['-v'], ['version'], ['regions', '--version']]) {
+      const r = await run(argv);
+      expect(r.code).toBe(EXIT.ok);
+      expect(r.out).toEqual([`flylight ${VERSION}`]);
+    }
+  });
+
+  it('prints the overview for no command, --help and help', async () => {
+    for (const argv of [[], ['--help'], ['-h'], ['help']]) {
+      const r = await run(argv);
+      expect(r.code).toBe(EXIT.ok);
+      expect(r.out[0]).toMatch(/^Flylight — /);
+      for (const c of ['regions', 'machines', 'launch', 'vms', 'destroy', 'status', 'watch', 'serve']) {
+        expect(r.out.some((l) => l.trimStart().startsWith(c))).toBe(true);
+      }
+    }
+  });
+
+  it('prints help for each command, with --help or help COMMAND', async () => {
+    for (const c of ['regions', 'machines', 'launch', 'vms', 'destroy', 'status', 'watch', 'serve', 'help']) {
+      const a = await run([c, '--help']);
+      const b = await run(['help', c]);
+      expect(a.code).toBe(EXIT.ok);
+      expect(a.out).toEqual(b.out);
+      expect(a.out[0]).toMatch(new RegExp(`^flylight ${c} — `));
+      expect(a.out.some((l) => l.startsWith(`Usage: flylight ${c}`))).toBe(true);
+    }
+    const launch = await run(['help', 'launch']);
+    expect(launch.out.join('\n')).toContain('--vm-memory GB');
+    expect(launch.out.join('\n')).toContain('; alias --memory');
+  });
+
+  it('writes examples without the program name in the console', async () => {
+    const r = await run(['help', 'launch'], { where: 'console' });
+    expect(r.out.some((l) => l.startsWith('Usage: launch --vm-region'))).toBe(true);
+  });
+
+  it.each([
+    [['lanch'], "error: unknown command 'lanch' — did you mean 'launch'? (see `help`)"],
+    [['regions', '--filtr', 'x'], 'error: unknown flag --filtr — did you mean --filter?'],
+    [['launch', '--vm-region'], 'error: --vm-region needs a value (REGION)'],
+    [['serve', '--port', 'x'], "error: --port must be a whole number from 0 to 65535, got 'x'"],
+    [['--json'], 'error: missing command (see `help`)'],
+  ])('%j exits 2 with one line on stderr', async (argv, line) => {
+    const r = await run(argv);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toEqual([line]);
+    expect(r.out).toEqual([]);
+  });
+
+  it('says how to start Flylight when nothing listens', async () => {
+    const api = new FakeApi();
+    api.failWith = new ApiError('unavailable', 'nothing answers at http://127.0.0.1:3030 (ECONNREFUSED)');
+    const r = await run(['regions'], { api });
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toEqual([`error: ${nothingListening('http://127.0.0.1:3030', 'cli')}`]);
+    expect(r.err[0]).toBe(
+      'error: nothing is listening at http://127.0.0.1:3030 — start Flylight with `npm start` or `flylight serve` (or pass --api URL)',
+    );
+  });
+
+  it('refuses a malformed API address', async () => {
+    const c = capture();
+    const env = { ...makeEnv(new FakeApi()), apiUrl: 'ftp://x' };
+    expect(await runCommand(['regions', '--api', 'ftp://x'], env, c.io)).toBe(EXIT.usage);
+    expect(c.err[0]).toMatch(/^error: --api must be an http:\/\/ or https:\/\/ URL/);
+  });
+
+  it('stops waiting when interrupted', async () => {
+    const api = new FakeApi();
+    api.regions = () => new Promise(() => {});
+    const c = capture();
+    const pending = runCommand(['regions'], makeEnv(api), c.io);
+    c.abort();
+    expect(await pending).toBe(EXIT.interrupted);
+  });
+});
+
+describe('runCommand: serve', () => {
+  it('is only available from a terminal in the console', async () => {
+    const r = await run(['serve'], { where: 'console' });
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toEqual(['error: serve is only available from a terminal: run `flylight serve` there']);
+  });
+
+  it('hands the parsed flags to the CLI serve hook', async () => {
+    const seen: ServeFlags[] = [];
+    const env = {
+      ...makeEnv(new FakeApi()),
+      serve: async (f: ServeFlags) => {
+        seen.push(f);
+        return 0;
+      },
+    };
+    const c = capture();
+    const argv = ['--port', '0', 'serve', '--regions', 'x.csv', '--flyd-interval', '50', '--ephemeral', '--seed', '9'];
+    expect(await runCommand(argv, env, c.io)).toBe(0);
+    expect(seen).toEqual([
+      { port: 0, host: undefined, regions: 'x.csv', flydIntervalMs: 50, dataDir: undefined, ephemeral: true, seed: 9 },
+    ]);
+  });
+});
+
+describe('runCommand: watch', () => {
+  it('prints one line per event until aborted, then closes the feed', async () => {
+    const feed = new FakeFeed();
+    const c = capture();
+    const done = runCommand(['watch'], makeEnv(new FakeApi(), feed), c.io);
+    await waitUntil(() => feed.onEvent !== null);
+    feed.onState?.('open');
+    feed.onEvent?.(machineEvent(1));
+    feed.onEvent?.({ type: 'reset', seq: 2, at: '2025-11-27T20:48:00Z' });
+    c.abort();
+    expect(await done).toBe(EXIT.ok);
+    expect(feed.closed).toBe(true);
+    expect(c.out[0]).toBe('Watching every region at http://127.0.0.1:3030 (Ctrl+C to stop)');
+    expect(c.out[1]).toMatch(/^20:47:05 SIN consul-node-80 allocated: cores 8\/64/);
+    expect(c.out[2]).toMatch(/reset/);
+    expect(c.out).toHaveLength(3);
+  });
+
+  it('filters by region, says when it reconnects, and prints JSON lines', async () => {
+    const feed = new FakeFeed();
+    const c = capture();
+    const done = runCommand(['watch', '--vm-region', 'ams', '--json'], makeEnv(new FakeApi(), feed), c.io);
+    await waitUntil(() => feed.onEvent !== null);
+    feed.onState?.('open');
+    feed.onEvent?.(machineEvent(1)); // SIN: filtered out
+    const ams = { ...MACHINES[1], id: 'ams-1', region: 'AMS' };
+    feed.onEvent?.(machineEvent(2, ams, REGIONS[2]));
+    feed.onState?.('connecting', 'the server closed the stream; retrying in 1 s');
+    feed.onState?.('open');
+    c.abort();
+    expect(await done).toBe(EXIT.ok);
+    expect(c.out).toHaveLength(1);
+    expect(JSON.parse(c.out[0])).toMatchObject({ seq: 2, machine: { id: 'ams-1' } });
+    expect(c.err).toEqual([
+      'Watching AMS at http://127.0.0.1:3030 (Ctrl+C to stop)',
+      'Connection lost: the server closed the stream; retrying in 1 s',
+      'Reconnected.',
+    ]);
+  });
+
+  it('fails at once for an unknown region or when nothing listens', async () => {
+    const unknown = await run(['watch', '--vm-region', 'XYZ']);
+    expect(unknown.code).toBe(EXIT.failed);
+    expect(unknown.err[0]).toMatch(/^error: unknown region 'XYZ'/);
+    const api = new FakeApi();
+    api.failWith = new ApiError('unavailable', 'nothing answers at http://127.0.0.1:3030 (ECONNREFUSED)');
+    const down = await run(['watch'], { api });
+    expect(down.code).toBe(EXIT.failed);
+    expect(down.err[0]).toMatch(/^error: nothing is listening at/);
+  });
+
+  it('fails when the server refuses the stream for good', async () => {
+    const feed = new FakeFeed();
+    const c = capture();
+    const done = runCommand(['watch'], makeEnv(new FakeApi(), feed), c.io);
+    await waitUntil(() => feed.onState !== null);
+    feed.onState?.('closed', 'the server answered 401: missing token');
+    expect(await done).toBe(EXIT.failed);
+    expect(c.err).toEqual(['error: the event stream closed: the server answered 401: missing token']);
+  });
+});
+
+/** Waits (on microtasks and short timers) until `cond` holds; fails after 2 s. */
+async function waitUntil(cond: () => boolean): Promise<void> {
+  const until = Date.now() + 2000;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
