@@ -9,7 +9,8 @@ import { IPC } from '../shared/ipc';
 import type { RunningHost } from './host/host';
 import { startErrorMessage, startHost } from './host/host';
 import { handleIpcRequest } from './host/ipc-gate';
-import { builtDashboardDir, defaultRegionsFile } from './host/paths';
+import { builtDashboardDir, defaultConfigDir, defaultRegionsFile } from './host/paths';
+import { ensureToken } from './host/token';
 
 const RENDERER_DEV_URL = process.env.ELECTRON_RENDERER_URL;
 const RENDERER_FILE = join(__dirname, '../renderer/index.html');
@@ -29,6 +30,8 @@ function hostConfig(port: number): HostConfig {
     staticDir: builtDashboardDir(),
     rpcTimeoutMs: 5000,
     logFormat: 'pretty',
+    // The window talks over IPC and needs no token; the CLI and browsers on the port do.
+    token: ensureToken(defaultConfigDir()),
   };
 }
 

@@ -42,6 +42,14 @@ export interface FlylightApi {
   vm(id: string): Promise<Vm>;
   destroy(id: string): Promise<Vm>;
   status(): Promise<StatusReport>;
+  /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
+  reset(): Promise<ResetReport>;
+}
+
+export interface ResetReport {
+  reset: true;
+  regions: number;
+  machines: number;
 }
 
 export function createApiClient(transport: Transport): FlylightApi {
@@ -65,6 +73,7 @@ export function createApiClient(transport: Transport): FlylightApi {
     vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, (b) => b),
     destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, (b) => b),
     status: () => call({ method: 'GET', path: '/v1/status' }, (b) => b),
+    reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, (b) => b),
   };
 }
 

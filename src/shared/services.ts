@@ -68,6 +68,8 @@ export interface OrchestratorService {
   /** Flushes every FlyD queue now (clean shutdown, tests). */
   flush(): { flushed: number };
   stats(): OrchestratorStats;
+  /** Drops every actor and queue and rebuilds from the store (after a store reset). */
+  resync(): { machines: number };
 }
 
 /** A request as the proxy's gate sees it, whatever carried it (HTTP or Electron IPC). */

@@ -2,7 +2,8 @@
 // threads, real HTTP on 127.0.0.1 port 0) or as the real `flylight serve` child process.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HostConfig } from '../../src/shared/config';
@@ -45,6 +46,14 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}): Promis
 
 export interface ServeProcess {
   url: string;
+  /** The API token the host created in its (temporary) config directory, once auth exists. */
+  token: string | null;
+  /** The environment it runs with: a private XDG_CONFIG_HOME, so tests never touch a real token. */
+  env: NodeJS.ProcessEnv;
+  /** Headers that authenticate a request to this host. */
+  auth(): Record<string, string>;
+  /** Runs the real CLI against this host, finding its token the way a user's CLI does. */
+  cli(args: string[]): Promise<CliResult>;
   proc: ChildProcess;
   output(): string;
   /** SIGTERM, then the exit code (rejects if it takes longer than `ms`). */
@@ -52,8 +61,14 @@ export interface ServeProcess {
 }
 
 /** The real `flylight serve` as a child process; resolves once it prints its address. */
-export function startServe(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
+export function startServe(args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const env: NodeJS.ProcessEnv = {
+    XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'flylight-config-')),
+    XDG_DATA_HOME: mkdtempSync(join(tmpdir(), 'flylight-data-')),
+    ...extraEnv,
+  };
+  const hasPort = args.includes('--port');
+  const proc = spawn(process.execPath, [CLI, 'serve', ...(hasPort ? [] : ['--port', '0']), ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,8 +81,15 @@ export function startServe(args: string[] = [], env: NodeJS.ProcessEnv = {}): Pr
       const m = /Flylight proxy listening on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
+        const url = m[1];
+        const tokenFile = join(String(env.XDG_CONFIG_HOME), 'flylight', 'token');
+        const token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : null;
         resolvePromise({
-          url: m[1],
+          url,
+          token,
+          env,
+          auth: (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {}),
+          cli: (cliArgs) => runCli([...cliArgs, '--api', url], env),
           proc,
           output: () => out,
           stop: async (ms = 5000) => {

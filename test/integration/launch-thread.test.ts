@@ -11,7 +11,7 @@ let serve: ServeProcess;
 async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
   const res = await fetch(serve.url + path, {
     ...init,
-    headers: init.body ? { 'content-type': 'application/json', ...init.headers } : init.headers,
+    headers: { ...serve.auth(), ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
   });
   return { status: res.status, body: (await res.json()) as T };
 }
@@ -53,57 +53,36 @@ afterAll(async () => {
 
 describe('the CLI against a real host', () => {
   it('lists regions as a table and as JSON', async () => {
-    const table = await runCli(['regions', '--api', serve.url]);
+    const table = await serve.cli(['regions']);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/SIN\s+Singapore/);
     expect(table.stdout).toMatch(/BOM\s+.*Degraded Performance/);
-    const json = await runCli(['regions', '--json', '--api', serve.url]);
+    const json = await serve.cli(['regions', '--json']);
     const { regions } = JSON.parse(json.stdout) as { regions: Region[] };
     expect(regions).toHaveLength(35);
   });
 
   it('launches (seed flag order), lists, and destroys a VM', async () => {
-    const launched = await runCli([
-      '--vm-memory',
-      '8',
-      '--vm-cores',
-      '4',
-      '--vm-region',
-      'SIN',
-      'launch',
-      '--json',
-      '--api',
-      serve.url,
-    ]);
+    const launched = await serve.cli(['--vm-memory', '8', '--vm-cores', '4', '--vm-region', 'SIN', 'launch', '--json']);
     expect(launched.code, launched.stderr).toBe(0);
     const vm = JSON.parse(launched.stdout) as Vm;
     expect(vm).toMatchObject({ region: 'SIN', memory_gb: 8, cores: 4, state: 'running' });
     expect(vm.id).toMatch(/^vm-[a-z0-9]+$/);
 
-    const listed = await runCli(['vms', '--vm-region', 'SIN', '--api', serve.url]);
+    const listed = await serve.cli(['vms', '--vm-region', 'SIN']);
     expect(listed.stdout).toContain(vm.id);
 
-    const destroyed = await runCli(['destroy', vm.id, '--api', serve.url]);
+    const destroyed = await serve.cli(['destroy', vm.id]);
     expect(destroyed.code, destroyed.stderr).toBe(0);
     expect(destroyed.stdout).toContain(vm.id);
-    const again = await runCli(['destroy', vm.id, '--api', serve.url]);
+    const again = await serve.cli(['destroy', vm.id]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/no VM with id/i);
     await expectAccountingHolds('SIN');
   });
 
   it('rejects bad flags locally with the proxy’s own words', async () => {
-    const local = await runCli([
-      'launch',
-      '--vm-region',
-      'SIN',
-      '--vm-memory',
-      '8.5',
-      '--vm-cores',
-      '4',
-      '--api',
-      serve.url,
-    ]);
+    const local = await serve.cli(['launch', '--vm-region', 'SIN', '--vm-memory', '8.5', '--vm-cores', '4']);
     expect(local.code).not.toBe(0);
     // The CLI's flags are the seed's --vm-* flags, so its words are those of the seed's /launch.
     const remote = await api<{ error: { message: string } }>('/launch?vm_region=SIN&vm_memory=8.5&vm_cores=4');
@@ -122,7 +101,7 @@ describe('the CLI against a real host', () => {
 describe('change events', () => {
   it('reach /v1/events within flyd-interval + 500 ms with the right totals', async () => {
     const ac = new AbortController();
-    const res = await fetch(`${serve.url}/v1/events`, { signal: ac.signal });
+    const res = await fetch(`${serve.url}/v1/events`, { signal: ac.signal, headers: serve.auth() });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();

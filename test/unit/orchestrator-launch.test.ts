@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/main/host/log';
 import type { Infrastructure } from '../../src/main/orchestrator/infrastructure';
 import { orchestratorService } from '../../src/main/orchestrator/service';
 import { ApiError } from '../../src/shared/errors';
@@ -265,8 +266,10 @@ describe('service object', () => {
   it('exposes exactly the OrchestratorService methods', async () => {
     const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
     infra = await startInfra(store);
-    const service = orchestratorService(infra);
-    expect(Object.keys(service).sort()).toEqual(['destroy', 'flush', 'launch', 'stats']);
+    const started = infra;
+    const holder = { current: started, rebuild: async () => started };
+    const service = orchestratorService(holder, createLogger('silent'));
+    expect(Object.keys(service).sort()).toEqual(['destroy', 'flush', 'launch', 'resync', 'stats']);
     const vm = await service.launch({ region: 'SIN', memory_gb: 2, cores: 1 });
     await settle();
     expect(await service.flush()).toEqual({ flushed: 1 });

@@ -250,7 +250,9 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const stop = async (result: { ok: boolean; reason?: string } = { ok: true }) => {
     if (stopping) return finished.then(() => undefined);
     stopping = true;
-    const deadline = Date.now() + STOP_DEADLINE_MS;
+    const began = Date.now();
+    const deadline = began + STOP_DEADLINE_MS;
+    if (running) log.info('stopping: closing the port, flushing FlyD queues, closing the store');
     // Reverse start order: stop taking requests, flush FlyD queues into the store, close the store.
     for (const name of [...START_ORDER].reverse()) {
       const slot = slots.get(name) as Slot;
@@ -271,6 +273,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       clearTimeout(timer);
     }
     bus.removeAllListeners();
+    if (running) log.info('stopped', { duration_ms: Date.now() - began });
     await sink.close();
     finish(result);
   };
@@ -292,7 +295,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   running = true;
 
   const url = String(proxyInfo.url ?? `http://${config.host}:${config.port}`);
-  if (config.logFormat !== 'silent') {
+  if (initialConfig.logFormat !== 'silent') {
     process.stdout.write(`Flylight proxy listening on ${url}\n`);
   }
   return {

@@ -2,15 +2,49 @@
 // methods: serveRpc dispatches by name, so nothing else of Infrastructure (its test hooks
 // above all) is reachable from another worker.
 
+import { ApiError } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
-import type { OrchestratorService } from '../../shared/services';
+import type { CallMeta, OrchestratorService } from '../../shared/services';
+import type { Logger } from '../host/log';
 import type { Infrastructure } from './infrastructure';
 
-export function orchestratorService(infra: Infrastructure): Remote<OrchestratorService> {
+/** The running Infrastructure; `resync` swaps it for one rebuilt from the store. */
+export interface InfrastructureHolder {
+  current: Infrastructure;
+  rebuild(): Promise<Infrastructure>;
+}
+
+export function orchestratorService(holder: InfrastructureHolder, log: Logger): Remote<OrchestratorService> {
+  // Every line about a request carries its X-Request-Id across the worker hop.
+  const traced = async <T>(
+    what: string,
+    meta: CallMeta | undefined,
+    fields: Record<string, unknown>,
+    run: () => Promise<T>,
+  ) => {
+    try {
+      const result = await run();
+      log.debug(what, {
+        ...fields,
+        ...((result as { id?: string }).id && { vm_id: (result as { id: string }).id }),
+        request_id: meta?.request_id,
+      });
+      return result;
+    } catch (err) {
+      const code = err instanceof ApiError ? err.code : 'internal';
+      const level = code === 'no_capacity' || code === 'not_found' ? 'info' : 'warn';
+      log[level](`${what} failed`, { ...fields, code, reason: (err as Error).message, request_id: meta?.request_id });
+      throw err;
+    }
+  };
   return {
-    launch: (req) => infra.launch(req),
-    destroy: (id) => infra.destroy(id),
-    flush: async () => ({ flushed: await infra.flushAll() }),
-    stats: async () => infra.stats(),
+    launch: (req, meta) =>
+      traced('launch', meta, { region: req.region, memory_gb: req.memory_gb, cores: req.cores }, () =>
+        holder.current.launch(req),
+      ),
+    destroy: (id, meta) => traced('destroy', meta, { vm_id: id }, () => holder.current.destroy(id)),
+    flush: async () => ({ flushed: await holder.current.flushAll() }),
+    stats: async () => holder.current.stats(),
+    resync: async () => ({ machines: (await holder.rebuild()).registry.size }),
   };
 }

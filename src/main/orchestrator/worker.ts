@@ -6,25 +6,37 @@ import type { StoreService } from '../../shared/services';
 import { createLogger } from '../host/log';
 import { runWorker } from '../host/worker-runtime';
 import { Infrastructure } from './infrastructure';
-import { orchestratorService } from './service';
+import { type InfrastructureHolder, orchestratorService } from './service';
 
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
-  await store.api.reconcile();
-  const infra = await Infrastructure.start({
-    store: store.api,
-    flydIntervalMs: ctx.config.flydIntervalMs,
-    numCandidates: ctx.config.numCandidates,
-    log,
-    escalate: (reason) => ctx.escalate(reason),
-  });
+  const build = async () => {
+    await store.api.reconcile();
+    return Infrastructure.start({
+      store: store.api,
+      flydIntervalMs: ctx.config.flydIntervalMs,
+      numCandidates: ctx.config.numCandidates,
+      log,
+      escalate: (reason) => ctx.escalate(reason),
+    });
+  };
+  const holder: InfrastructureHolder = {
+    current: await build(),
+    // After a store reset: drop every actor and its queue, and rebuild from the store.
+    async rebuild() {
+      holder.current.stop();
+      holder.current = await build();
+      log.info('infrastructure rebuilt from the store', { machines: holder.current.registry.size });
+      return holder.current;
+    },
+  };
   return {
-    service: orchestratorService(infra),
-    info: { machines: infra.registry.size },
+    service: orchestratorService(holder, log),
+    info: { machines: holder.current.registry.size },
     shutdown: async () => {
-      infra.stop();
-      await infra.flushAll();
+      holder.current.stop();
+      await holder.current.flushAll();
     },
   };
 });
