@@ -1,5 +1,10 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from './e2e/chromium';
+import { findElectron } from './scripts/electron-binary.js';
+
+// Said once, where the run starts: the Electron project is skipped, and why.
+const electron = findElectron();
+if ('why' in electron && !process.env.TEST_WORKER_INDEX) console.log(`Electron e2e skipped: ${electron.why}`);
 
 export default defineConfig({
   testDir: 'e2e',

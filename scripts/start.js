@@ -4,9 +4,10 @@
 // headless host instead, which serves the same dashboard to a browser.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findElectron } from './electron-binary.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'out', 'main', 'cli.js');
@@ -27,21 +28,6 @@ function needsBuild() {
   return Math.max(...sources.filter(existsSync).map(newestMtime)) > statSync(built).mtimeMs;
 }
 
-/** Why Electron cannot start here, or null when it can. Never triggers electron's own download. */
-function electronUnavailable() {
-  if (process.env.FLYLIGHT_HEADLESS === '1') return 'FLYLIGHT_HEADLESS=1 is set';
-  const dir = join(root, 'node_modules', 'electron');
-  const pathFile = join(dir, 'path.txt');
-  if (!existsSync(pathFile))
-    return 'the Electron binary is not installed (run `npx install-electron` where its download host is reachable)';
-  const binary = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim());
-  if (!existsSync(binary)) return `the Electron binary is missing at ${binary}`;
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
-    return 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)';
-  }
-  return null;
-}
-
 if (needsBuild()) {
   console.log('Building Flylight (electron-vite build)…');
   const r = spawnSync(
@@ -55,9 +41,9 @@ if (needsBuild()) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const why = electronUnavailable();
-if (why) {
-  console.log(`Electron cannot start: ${why}; running the headless host (flylight serve) instead.`);
+const electron = findElectron();
+if ('why' in electron) {
+  console.log(`Electron cannot start: ${electron.why}; running the headless host (flylight serve) instead.`);
   process.argv = [process.argv[0], join(root, 'bin', 'flylight.js'), 'serve', ...args];
   await import(join(root, 'bin', 'flylight.js'));
 } else {

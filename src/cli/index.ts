@@ -5,9 +5,9 @@ import { main } from './main';
 function exit(code: number): void {
   // Let buffered output reach the terminal or pipe before leaving: nothing else must keep
   // the process alive (an idle keep-alive socket, a stopped host's last handle).
-  const done = () => process.exit(code);
-  if (process.stdout.writableNeedDrain) process.stdout.once('drain', done);
-  else done();
+  // An empty write's callback runs once everything queued before it is flushed (a pipe to a
+  // test harness or `| head` can be asynchronous, and writableNeedDrain only says "full").
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
 main(process.argv.slice(2)).then(exit, (err: unknown) => {

@@ -356,6 +356,13 @@ describe('refusals', () => {
     expect((await call(req('POST', '/healthz'))).headers.allow).toBe('GET, HEAD');
   });
 
+  it('HEAD never runs the seed’s side-effecting GET /launch', async () => {
+    const res = await call(req('HEAD', '/launch?vm_region=SIN&vm_memory=1&vm_cores=1'));
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET');
+    expect(fleet.calls.filter((c) => c === 'launch')).toHaveLength(0);
+  });
+
   it('unknown path: 404', async () => {
     const res = await call(req('GET', '/v2/vms'));
     expect(res.status).toBe(404);

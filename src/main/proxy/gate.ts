@@ -1,16 +1,19 @@
 // The one gate: every API request — HTTP or Electron IPC — is taken apart, validated, sent to
 // the worker that owns the answer, counted and logged here. It knows nothing about sockets, so
-// the HTTP server and the host's IPC bridge feed it the same GateRequest.
+// the HTTP server and the host's IPC bridge feed it the same GateRequest. Who may send a
+// request over HTTP is settled before it gets here (admission.ts); what protects the workers
+// from every caller is here: the concurrency cap, the request deadline and the breaker.
 
 import { performance } from 'node:perf_hooks';
-import type { HostConfig } from '../../shared/config';
-import { LIMITS } from '../../shared/config';
+import type { ResetReport } from '../../shared/api';
+import { GATE_DEFAULTS, type GateLimits, type HostConfig, LIMITS } from '../../shared/config';
 import { ApiError, httpStatusOf, toErrorBody } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
 import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
-import type { FleetTotals, LaunchRequest, Machine, StatusReport, StoreEvent } from '../../shared/types';
+import type { FleetTotals, LaunchRequest, Machine, StatusReport, StoreEvent, Vm } from '../../shared/types';
 import {
   checkJsonContentType,
+  checkKnownKeys,
   checkQuery,
   checkRegion,
   checkVmId,
@@ -21,7 +24,9 @@ import {
 } from '../../shared/validation';
 import { VERSION } from '../../shared/version';
 import type { Logger } from '../host/log';
+import { CircuitBreaker } from './breaker';
 import { ProxyMetrics } from './metrics';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { matchRoute, parseTarget, type RouteMatch, type RouteName } from './routes';
 
 export interface GateDeps {
@@ -35,6 +40,8 @@ export interface GateDeps {
   metrics?: ProxyMetrics;
   /** How long the store's region codes are trusted before they are asked for again. */
   regionTtlMs?: number;
+  /** Concurrency cap, request deadline and breaker settings; GATE_DEFAULTS fill the rest. */
+  limits?: Partial<GateLimits>;
 }
 
 /** One finished request, as logged and counted. */
@@ -47,7 +54,7 @@ export interface RequestLog {
   route?: RouteName | 'invalid';
   vmId?: string;
   code?: string;
-  launched?: boolean;
+  requestId?: string;
 }
 
 /** What a route answers, plus the facts the log line and the counters want. */
@@ -55,8 +62,10 @@ interface Outcome {
   response: GateResponse;
   code?: string;
   vmId?: string;
-  launched?: boolean;
 }
+
+/** How long a /metrics scrape waits for each worker before it reports the source as down. */
+const SCRAPE_WAIT_MS = 1000;
 
 const JSON_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -70,16 +79,25 @@ export function jsonResponse(status: number, value: unknown, headers: Record<str
   return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(value) };
 }
 
-/** The `{"error": {...}}` response for anything thrown; 405s carry their Allow header. */
+/**
+ * The `{"error": {...}}` response for anything thrown: 405s carry their Allow header, refusals
+ * that say when to come back a Retry-After, and admission's refusals their own headers.
+ */
 export function errorResponse(err: unknown): GateResponse {
   const body = toErrorBody(err);
   const headers: Record<string, string> = {};
   const allow = body.details?.allow;
   if (body.code === 'method_not_allowed' && Array.isArray(allow)) headers.allow = allow.join(', ');
+  const retry = body.details?.retry_after_s;
+  if (typeof retry === 'number' && Number.isFinite(retry))
+    headers['retry-after'] = String(Math.max(1, Math.ceil(retry)));
+  const own = (err as { headers?: unknown }).headers;
+  if (err instanceof ApiError && typeof own === 'object' && own !== null) Object.assign(headers, own);
   return jsonResponse(httpStatusOf(body.code), { error: body }, headers);
 }
 
 function header(headers: Record<string, string>, name: string): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
   const v = headers[name];
   if (typeof v === 'string') return v;
   for (const [k, val] of Object.entries(headers)) if (k.toLowerCase() === name && typeof val === 'string') return val;
@@ -95,46 +113,104 @@ function logPath(url: unknown): string {
 
 export class Gate {
   readonly metrics: ProxyMetrics;
+  readonly breaker: CircuitBreaker;
+  readonly limits: GateLimits;
   private regionCodes: { codes: string[]; at: number } | null = null;
   private regionFetch: Promise<string[]> | null = null;
   private readonly ttl: number;
+  private inFlight = 0;
 
   constructor(private readonly deps: GateDeps) {
     this.metrics = deps.metrics ?? new ProxyMetrics();
     this.ttl = deps.regionTtlMs ?? 10_000;
+    this.limits = { ...GATE_DEFAULTS, ...deps.limits };
+    this.breaker = new CircuitBreaker({
+      peer: 'orchestrator',
+      failures: this.limits.breakerFailures,
+      cooldownMs: this.limits.breakerCooldownMs,
+      // Deadlines answer requests while their calls still wait: this many waiting is a pile-up.
+      maxInFlight: this.limits.maxConcurrent,
+      onChange: (state, reason) => {
+        const log = state === 'open' ? deps.log.warn : deps.log.info;
+        log.call(deps.log, `circuit breaker ${state.replace('_', '-')}`, { peer: 'orchestrator', reason });
+      },
+    });
   }
 
-  /** Never rejects: whatever arrives, the answer is a GateResponse. */
+  /** Never rejects: whatever arrives, the answer is a GateResponse (with its X-Request-Id). */
   async handle(req: GateRequest): Promise<GateResponse> {
     const started = performance.now();
     const input = (typeof req === 'object' && req !== null ? req : {}) as Partial<GateRequest>;
     const via = input.via === 'http' ? 'http' : 'ipc';
     const method = typeof input.method === 'string' ? clip(input.method, 16) : '?';
     const path = logPath(input.url);
+    const requestId = requestIdOf(header(input.headers as Record<string, string>, REQUEST_ID_HEADER));
+    const route: { name: RouteName | 'invalid' } = { name: 'invalid' };
     let outcome: Outcome;
-    let route: RouteName | 'invalid' = 'invalid';
-    try {
-      const m = this.resolve(input);
-      route = m.route;
-      outcome = await this.dispatch(m, input as GateRequest);
-    } catch (err) {
-      outcome = { response: this.errorOutcome(err, method, path), code: toErrorBody(err).code };
-      if (route === 'vms' && method === 'POST') outcome.launched = launchFailed(err);
-      if (route === 'seed_launch') outcome.launched = launchFailed(err);
+    if (this.inFlight >= this.limits.maxConcurrent) {
+      const err = new ApiError(
+        'unavailable',
+        `the proxy is handling ${this.inFlight} requests at once, its limit; retry in a moment`,
+        { retry_after_s: 1 },
+      );
+      outcome = { response: errorResponse(err), code: err.code };
+    } else {
+      this.inFlight++;
+      this.metrics.inFlight = this.inFlight;
+      try {
+        outcome = await this.withDeadline(this.run(input, route, requestId, method, path));
+      } finally {
+        this.inFlight--;
+        this.metrics.inFlight = this.inFlight;
+      }
     }
     const res = outcome.response;
+    res.headers[REQUEST_ID_HEADER] = requestId;
     this.record({
       method,
       path,
       via,
       status: res.status,
       started,
-      route,
+      route: route.name,
       vmId: outcome.vmId,
-      launched: outcome.launched,
       code: outcome.code,
+      requestId,
     });
     return res;
+  }
+
+  /** Routes and dispatches; every failure becomes its error response. */
+  private async run(
+    input: Partial<GateRequest>,
+    route: { name: RouteName | 'invalid' },
+    requestId: string,
+    method: string,
+    path: string,
+  ): Promise<Outcome> {
+    try {
+      const m = this.resolve(input);
+      route.name = m.route;
+      return await this.dispatch(m, input as GateRequest, requestId);
+    } catch (err) {
+      return { response: this.errorOutcome(err, method, path), code: toErrorBody(err).code };
+    }
+  }
+
+  /** A request that outlives requestTimeoutMs is answered 504; its worker call may still finish. */
+  private withDeadline(work: Promise<Outcome>): Promise<Outcome> {
+    const ms = this.limits.requestTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<Outcome>((resolve) => {
+      timer = setTimeout(() => {
+        const err = new ApiError(
+          'timeout',
+          `the request took longer than ${ms} ms; its outcome is unknown (a launch may still finish: check \`flylight vms\` before retrying)`,
+        );
+        resolve({ response: errorResponse(err), code: err.code });
+      }, ms);
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
   /** Parses and routes a request: throws the 400/404/405 a bad target or method earns. */
@@ -162,17 +238,22 @@ export class Gate {
     return errorResponse(err);
   }
 
-  /** Counts and logs one finished request (the HTTP server calls it for streams and files). */
+  /**
+   * Counts and logs one finished request (the HTTP server calls it for streams, files and
+   * refusals). The line never holds headers or the query string: that is where tokens travel.
+   */
   record(r: RequestLog): void {
     try {
-      this.metrics.record({ route: r.route ?? 'invalid', status: r.status, launched: r.launched });
+      const ms = performance.now() - r.started;
+      this.metrics.record({ route: r.route ?? 'invalid', status: r.status, method: r.method, seconds: ms / 1000 });
       const fields: Record<string, unknown> = {
         method: r.method,
         path: r.path,
         status: r.status,
-        duration_ms: Math.round((performance.now() - r.started) * 10) / 10,
+        duration_ms: Math.round(ms * 10) / 10,
         via: r.via,
       };
+      if (r.requestId) fields.request_id = r.requestId;
       if (r.vmId) fields.vm_id = r.vmId;
       if (r.code) fields.code = r.code;
       if (r.status >= 500) this.deps.log.warn('request', fields);
@@ -211,7 +292,7 @@ export class Gate {
     }
   }
 
-  private async dispatch(m: RouteMatch, req: GateRequest): Promise<Outcome> {
+  private async dispatch(m: RouteMatch, req: GateRequest, requestId: string): Promise<Outcome> {
     const { store, orchestrator } = this.deps;
     const { query } = m.target;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
@@ -232,7 +313,7 @@ export class Gate {
       }
       case 'vms':
         if (method === 'POST')
-          return this.launch(await this.withKnownRegion(validateLaunchBody(this.jsonBody(req))), 'v1');
+          return this.launch(await this.withKnownRegion(validateLaunchBody(this.jsonBody(req))), 'v1', requestId);
         checkQuery(query, ['region']);
         if (query.has('region')) {
           const region = checkRegion(query.get('region'), await this.knownRegions());
@@ -242,17 +323,33 @@ export class Gate {
       case 'vm': {
         checkQuery(query, []);
         const id = checkVmId(m.params.id);
-        const vm = method === 'DELETE' ? await orchestrator.destroy(id) : await store.vm(id);
+        const vm: Vm =
+          method === 'DELETE'
+            ? await this.breaker.call(() => orchestrator.destroy(id, { request_id: requestId }))
+            : await store.vm(id);
         return { response: jsonResponse(200, vm), vmId: vm.id };
       }
       case 'status':
         checkQuery(query, []);
         return { response: jsonResponse(200, await this.status()) };
+      case 'reset':
+        checkQuery(query, []);
+        return { response: jsonResponse(200, await this.reset(req)) };
       case 'seed_regions':
         checkQuery(query, []);
         return { response: jsonResponse(200, { data: await this.seedRegions() }) };
       case 'seed_launch':
-        return this.launch(await this.withKnownRegion(validateLaunchQuery(query), 'vm_region'), 'seed');
+        return this.launch(await this.withKnownRegion(validateLaunchQuery(query), 'vm_region'), 'seed', requestId);
+      case 'metrics':
+        checkQuery(query, []);
+        if (req.via !== 'http') throw new ApiError('bad_request', 'metrics are served over HTTP only (GET /metrics)');
+        return {
+          response: {
+            status: 200,
+            headers: { 'content-type': this.metrics.contentType, 'cache-control': 'no-store' },
+            body: await this.scrape(),
+          },
+        };
       case 'events':
         throw new ApiError(
           'bad_request',
@@ -261,6 +358,23 @@ export class Gate {
       case 'static':
         throw new ApiError('not_found', 'the dashboard is served over HTTP only');
     }
+  }
+
+  /**
+   * Back to the bootstrap fleet. The store forgets every VM first; then the orchestrator drops
+   * its actors and queues and rebuilds from the store, so no stale FlyD update outlives it.
+   */
+  private async reset(req: GateRequest): Promise<ResetReport> {
+    const body = req.body?.trim() ? this.jsonBody(req) : {};
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ApiError('bad_request', 'the reset body must be an empty JSON object ({}) or nothing');
+    }
+    checkKnownKeys(Object.keys(body), [], 'field');
+    const { store, orchestrator } = this.deps;
+    await store.reset();
+    const { machines } = await this.breaker.call(() => orchestrator.resync());
+    this.regionCodes = null;
+    return { reset: true, regions: (await store.regions()).length, machines };
   }
 
   /** Shape first (no store call for nonsense), then the region against the store's list. */
@@ -280,14 +394,18 @@ export class Gate {
     return parseJsonBody(body);
   }
 
-  private async launch(req: LaunchRequest, style: 'v1' | 'seed'): Promise<Outcome> {
-    const vm = await this.deps.orchestrator.launch(req);
+  private async launch(req: LaunchRequest, style: 'v1' | 'seed', requestId: string): Promise<Outcome> {
+    let vm: Vm;
+    try {
+      vm = await this.breaker.call(() => this.deps.orchestrator.launch(req, { request_id: requestId }));
+    } catch (err) {
+      const body = toErrorBody(err);
+      this.metrics.launch(req.region, body.details?.breaker ? 'breaker_open' : body.code);
+      throw err;
+    }
+    this.metrics.launch(req.region, null);
     if (style === 'v1') {
-      return {
-        response: jsonResponse(201, vm, { location: `/v1/vms/${vm.id}` }),
-        vmId: vm.id,
-        launched: true,
-      };
+      return { response: jsonResponse(201, vm, { location: `/v1/vms/${vm.id}` }), vmId: vm.id };
     }
     // The VM exists whatever happens next: a store hiccup must not turn it into an error.
     let machine: Machine | null = null;
@@ -299,7 +417,23 @@ export class Gate {
         error: toErrorBody(err).message,
       });
     }
-    return { response: jsonResponse(200, { data: { machine, vm } }), vmId: vm.id, launched: true };
+    return { response: jsonResponse(200, { data: { machine, vm } }), vmId: vm.id };
+  }
+
+  /** Prometheus text; a worker that does not answer within SCRAPE_WAIT_MS is reported down. */
+  private scrape(): Promise<string> {
+    const { store, orchestrator, host } = this.deps;
+    const soon = <T>(p: Promise<T>) => withTimeout(p, SCRAPE_WAIT_MS);
+    return this.metrics.render({
+      regions: () => soon(store.regions()),
+      // An open breaker means the orchestrator is not answering: do not queue behind it.
+      stats: () =>
+        this.breaker.status().state === 'open'
+          ? Promise.reject(new ApiError('unavailable', 'breaker open'))
+          : soon(orchestrator.stats()),
+      workers: () => soon(host.workers()),
+      breaker: () => this.breaker.status(),
+    });
   }
 
   /** The seed's `/regions`: each region with its machines and their latest update. */
@@ -356,14 +490,15 @@ export class Gate {
         launches_ok: stats.status === 'fulfilled' ? stats.value.launches_ok : own.launches_ok,
         launches_failed: stats.status === 'fulfilled' ? stats.value.launches_failed : own.launches_failed,
       },
+      breaker: this.breaker.status(),
     };
   }
 }
 
-/** A launch that reached the orchestrator and failed counts; one refused by validation does not. */
-function launchFailed(err: unknown): boolean | undefined {
-  const code = toErrorBody(err).code;
-  return code === 'no_capacity' || code === 'unavailable' || code === 'timeout' || code === 'internal'
-    ? false
-    : undefined;
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ApiError('timeout', `no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -1,17 +1,20 @@
 // The node:http side of the proxy: turns sockets into GateRequests and GateResponses back
 // into bytes. It enforces what only a transport can (body size while bytes stream in, UTF-8,
-// malformed HTTP), and serves the two HTTP-only routes: the event stream and the dashboard.
+// malformed HTTP, header size, slow clients), runs admission (Host, Origin, token, rate) on
+// every request, and serves the two HTTP-only routes: the event stream and the dashboard.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { LIMITS } from '../../shared/config';
+import { GATE_DEFAULTS, type GateLimits, LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import type { GateRequest, GateResponse } from '../../shared/services';
-import { clip } from '../../shared/validation';
+import { checkQuery, clip } from '../../shared/validation';
 import type { Logger } from '../host/log';
+import type { Admission } from './admission';
 import { type EventHub, SSE_HEADERS } from './events';
 import { errorResponse, type Gate } from './gate';
+import { newRequestId, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import type { RouteMatch } from './routes';
 import { NOT_BUILT_TEXT, type StaticFiles } from './static';
 
@@ -20,6 +23,8 @@ export interface ProxyServerDeps {
   hub: EventHub;
   files: StaticFiles;
   log: Logger;
+  admission: Admission;
+  limits?: Partial<GateLimits>;
   bodyLimit?: number;
 }
 
@@ -103,12 +108,21 @@ function send(
 }
 
 export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
-  const { gate, hub, files, log } = deps;
+  const { gate, hub, files, log, admission } = deps;
   const limit = deps.bodyLimit ?? LIMITS.bodyBytes;
+  const limits = { ...GATE_DEFAULTS, ...deps.limits };
   const streams = new Set<ServerResponse>();
 
   const server = createServer(
-    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    {
+      // Slow clients: the headers must arrive within headersTimeout and the whole request
+      // within requestTimeout, checked every second (node's default check is every 30 s).
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+      keepAliveTimeout: 5_000,
+      maxHeaderSize: limits.maxHeaderBytes,
+    },
     (req, res) => {
       onRequest(req, res).catch((err) => {
         // Last line of defence: onRequest handles its own errors, so this is a bug, not input.
@@ -123,8 +137,20 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const headers = flatHeaders(req);
-    const meta = { method: clip(method, 16), path: clip(url.split('?')[0], 200), via: 'http' as const, started };
+    // Every response carries the id, refusals included; the gate reuses it from the header.
+    const requestId = requestIdOf(headers[REQUEST_ID_HEADER]);
+    headers[REQUEST_ID_HEADER] = requestId;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const meta: LogMeta = {
+      method: clip(method, 16),
+      path: clip(url.split('?')[0], 200),
+      via: 'http',
+      started,
+      requestId,
+    };
     let route: RouteMatch | null = null;
+    const declared = Number(headers['content-length'] ?? 0);
+    const hasBody = declared > 0 || headers['transfer-encoding'] !== undefined;
 
     const refuse = (err: unknown, close = false) => {
       const r = errorResponse(err);
@@ -138,15 +164,22 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       route = null; // the gate answers it below with the same error
     }
 
+    // Who is asking comes first: a stranger learns nothing, not even the body limit.
+    let admitted: ReturnType<Admission['admit']>;
+    try {
+      admitted = admission.admit({ method, url, headers, remote: req.socket.remoteAddress ?? '?' }, route);
+    } catch (err) {
+      return refuse(err, hasBody);
+    }
+    if (admitted.kind === 'login') return signIn(res, admitted, meta, hasBody);
+
     // Refuse an oversized body before reading a byte of it.
-    const declared = Number(headers['content-length'] ?? 0);
     if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge(limit), true);
 
     if (route?.route === 'events') return openStream(req, res, route, meta);
     if (route?.route === 'static') return serveFile(res, route, headers, meta);
 
     let body: string | undefined;
-    const hasBody = declared > 0 || headers['transfer-encoding'] !== undefined;
     if (hasBody && method === 'POST' && route) {
       try {
         body = await readBody(req, limit);
@@ -162,7 +195,29 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     send(res, r, hasBody && body === undefined);
   };
 
-  const openStream = (req: IncomingMessage, res: ServerResponse, _route: RouteMatch, meta: LogMeta) => {
+  /** `?token=` on the start page: the cookie, then the same page without the token in its URL. */
+  const signIn = (res: ServerResponse, a: { location: string; setCookie: string }, meta: LogMeta, close: boolean) => {
+    const headers: Record<string, string> = {
+      location: a.location,
+      'content-type': 'text/plain; charset=utf-8',
+      // The URL held the token: no cache, no history entry worth keeping, no Referer.
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    };
+    if (a.setCookie) headers['set-cookie'] = a.setCookie;
+    send(res, { status: 303, headers, body: `Signed in; continue at ${a.location}\n` }, close);
+    gate.record({ ...meta, status: 303, route: 'static' });
+  };
+
+  const openStream = (req: IncomingMessage, res: ServerResponse, route: RouteMatch, meta: LogMeta) => {
+    try {
+      checkQuery(route.target.query, []);
+    } catch (err) {
+      const r = errorResponse(err);
+      send(res, r);
+      gate.record({ ...meta, status: r.status, route: 'events', code: (err as ApiError).code });
+      return;
+    }
     if (hub.full) {
       const r = errorResponse(new ApiError('unavailable', 'too many event streams are open; try again later'));
       send(res, r);
@@ -191,11 +246,14 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
 
   const serveFile = async (res: ServerResponse, route: RouteMatch, headers: Record<string, string>, meta: LogMeta) => {
     let status: number;
-    if (!files.built && route.params.file === 'index.html') {
+    const index = route.params.file === 'index.html';
+    // The page never sends its own URL onwards (it may have been reached through a token link).
+    const privacy: Record<string, string> = index ? { 'referrer-policy': 'no-referrer' } : {};
+    if (!files.built && index) {
       status = 200;
       send(res, {
         status,
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' },
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', ...privacy },
         body: NOT_BUILT_TEXT,
       });
     } else {
@@ -205,7 +263,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
           ifNoneMatch: headers['if-none-match'],
         });
         status = r.status;
-        send(res, r);
+        send(res, { ...r, headers: { ...r.headers, ...privacy } });
       } catch (err) {
         const r = errorResponse(err);
         status = r.status;
@@ -229,8 +287,10 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
           ? 'the request took too long to arrive'
           : `malformed HTTP request (${clip(err.code ?? 'parse error', 40)})`;
     const body = JSON.stringify({ error: { code: 'bad_request', message } });
+    const requestId = newRequestId();
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `${REQUEST_ID_HEADER}: ${requestId}\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
     gate.record({
@@ -241,6 +301,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       status,
       code: 'bad_request',
       route: 'invalid',
+      requestId,
     });
   });
 
@@ -275,7 +336,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   };
 }
 
-type LogMeta = { method: string; path: string; via: 'http'; started: number };
+type LogMeta = { method: string; path: string; via: 'http'; started: number; requestId: string };
 
 export function listenErrorMessage(err: NodeJS.ErrnoException, host: string, port: number): string {
   switch (err.code) {

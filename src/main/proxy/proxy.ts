@@ -1,11 +1,12 @@
 // The proxy assembled from its parts, without the worker thread around it, so tests can run
 // the very same server in-process against fake peers.
 
-import type { HostConfig } from '../../shared/config';
+import { GATE_DEFAULTS, type HostConfig } from '../../shared/config';
 import type { Remote } from '../../shared/rpc';
 import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
 import type { StoreEvent } from '../../shared/types';
 import type { Logger } from '../host/log';
+import { Admission } from './admission';
 import { EventHub } from './events';
 import { Gate } from './gate';
 import { type Address, createProxyServer } from './http-server';
@@ -15,12 +16,14 @@ export interface ProxyDeps {
   store: Remote<StoreService>;
   orchestrator: Remote<OrchestratorService>;
   host: Remote<HostService>;
-  config: Pick<HostConfig, 'host' | 'port' | 'staticDir' | 'flydIntervalMs'>;
+  config: Pick<HostConfig, 'host' | 'port' | 'staticDir' | 'flydIntervalMs'> &
+    Partial<Pick<HostConfig, 'token' | 'compatOpen' | 'limits' | 'sessionKey'>>;
   log: Logger;
 }
 
 export interface ProxyInstance {
   gate: Gate;
+  admission: Admission;
   hub: EventHub;
   /** What the worker serves over RPC (the host's IPC bridge calls `handle`). */
   service: { handle(req: GateRequest): Promise<GateResponse>; address(): Address };
@@ -32,6 +35,7 @@ export interface ProxyInstance {
 export function createProxy(deps: ProxyDeps): ProxyInstance {
   const { config, log } = deps;
   let address: Address = { host: config.host, port: config.port, url: `http://${config.host}:${config.port}` };
+  const limits = { ...GATE_DEFAULTS, ...config.limits };
   const gate = new Gate({
     store: deps.store,
     orchestrator: deps.orchestrator,
@@ -39,13 +43,27 @@ export function createProxy(deps: ProxyDeps): ProxyInstance {
     config,
     address: () => address,
     log,
+    limits,
   });
+  const admission = new Admission(
+    {
+      token: config.token,
+      compatOpen: config.compatOpen,
+      host: config.host,
+      sessionKey: config.sessionKey,
+      limits,
+    },
+    () => address.port,
+  );
+  admission.onAuthFailure = () => gate.metrics.authFailure();
   const hub = new EventHub();
-  const server = createProxyServer({ gate, hub, files: new StaticFiles(config.staticDir), log });
+  const server = createProxyServer({ gate, hub, files: new StaticFiles(config.staticDir), log, admission, limits });
   return {
     gate,
+    admission,
     hub,
-    service: { handle: (req) => gate.handle(req), address: () => address },
+    // Only the host holds this RPC service, for Electron IPC: whatever the caller says, it is IPC.
+    service: { handle: (req) => gate.handle({ ...req, via: 'ipc' }), address: () => address },
     publish: (e) => {
       gate.onStoreEvent(e);
       hub.publish(e);

@@ -12,9 +12,18 @@ export type RouteName =
   | 'vm'
   | 'events'
   | 'status'
+  | 'reset'
   | 'seed_regions'
   | 'seed_launch'
+  | 'metrics'
   | 'static';
+
+/**
+ * Who may call a route: `token` needs the API token (header or dashboard cookie); `compat` is
+ * the seed's routes, open only under --compat-open; `open` needs nothing (health, and the
+ * dashboard's files, which hold no data).
+ */
+export type Access = 'token' | 'compat' | 'open';
 
 export interface Target {
   /** The path as sent (undecoded), for log lines and messages. */
@@ -33,8 +42,13 @@ export interface RouteMatch {
 interface RouteDef {
   name: RouteName;
   methods: readonly string[];
+  access: Access;
+  /** A path this route serves, so tests can walk every route without knowing them. */
+  example: string;
   /** Returns the path parameters when the segments name this route. */
   match(s: readonly string[]): Record<string, string> | null;
+  /** A GET with a side effect (the seed's /launch): HEAD must not run it. */
+  noHead?: boolean;
 }
 
 export const MAX_TARGET_LENGTH = 2048;
@@ -50,27 +64,42 @@ const exact =
 const ROOT_FILE = /^[\w-]+(\.[\w-]+)*\.[a-z0-9]+$/i;
 
 const ROUTES: readonly RouteDef[] = [
-  { name: 'health', methods: ['GET'], match: exact('healthz') },
-  { name: 'regions', methods: ['GET'], match: exact('v1', 'regions') },
+  { name: 'health', methods: ['GET'], access: 'open', example: '/healthz', match: exact('healthz') },
+  { name: 'regions', methods: ['GET'], access: 'token', example: '/v1/regions', match: exact('v1', 'regions') },
   {
     name: 'region_machines',
     methods: ['GET'],
+    access: 'token',
+    example: '/v1/regions/SIN/machines',
     match: (s) =>
       s.length === 4 && s[0] === 'v1' && s[1] === 'regions' && s[3] === 'machines' ? { code: s[2] } : null,
   },
-  { name: 'vms', methods: ['GET', 'POST'], match: exact('v1', 'vms') },
+  { name: 'vms', methods: ['GET', 'POST'], access: 'token', example: '/v1/vms', match: exact('v1', 'vms') },
   {
     name: 'vm',
     methods: ['GET', 'DELETE'],
+    access: 'token',
+    example: '/v1/vms/vm-000001',
     match: (s) => (s.length === 3 && s[0] === 'v1' && s[1] === 'vms' ? { id: s[2] } : null),
   },
-  { name: 'events', methods: ['GET'], match: exact('v1', 'events') },
-  { name: 'status', methods: ['GET'], match: exact('v1', 'status') },
-  { name: 'seed_regions', methods: ['GET'], match: exact('regions') },
-  { name: 'seed_launch', methods: ['GET'], match: exact('launch') },
+  { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
+  { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
+  { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
+  { name: 'metrics', methods: ['GET'], access: 'token', example: '/metrics', match: exact('metrics') },
+  { name: 'seed_regions', methods: ['GET'], access: 'compat', example: '/regions', match: exact('regions') },
+  {
+    name: 'seed_launch',
+    methods: ['GET'],
+    access: 'compat',
+    example: '/launch?vm_region=SIN&vm_memory=1&vm_cores=1',
+    match: exact('launch'),
+    noHead: true,
+  },
   {
     name: 'static',
     methods: ['GET'],
+    access: 'open',
+    example: '/',
     match: (s) => {
       if (s.length === 0 || (s.length === 1 && s[0] === 'flylight')) return { file: 'index.html' };
       if (s.length === 2 && s[0] === 'flylight' && s[1] === '') return { file: 'index.html' };
@@ -80,6 +109,33 @@ const ROUTES: readonly RouteDef[] = [
     },
   },
 ];
+
+/** Every route the proxy serves, for documentation and for tests that must cover them all. */
+export const ROUTE_TABLE: readonly { name: RouteName; methods: readonly string[]; access: Access; example: string }[] =
+  ROUTES.map(({ name, methods, access, example }) => ({ name, methods, access, example }));
+
+/** Path prefixes that are the API's whatever follows, so a typo under them still needs the token. */
+const PROTECTED_PREFIXES = new Set(['v1', 'metrics']);
+
+/**
+ * Who may send a request to `pathname`, decided before routing so that a request without the
+ * token learns nothing about the API (not even which paths exist or which methods they take).
+ */
+export function accessOf(pathname: string): Access {
+  const raw = pathname === '/' ? [] : pathname.slice(1).split('/');
+  const segments = raw.map((seg) => {
+    try {
+      return decodeURIComponent(seg);
+    } catch {
+      return seg;
+    }
+  });
+  const access = new Set(ROUTES.filter((d) => d.match(segments) !== null).map((d) => d.access));
+  if (access.has('token') || PROTECTED_PREFIXES.has(segments[0] ?? '') || PROTECTED_PREFIXES.has(raw[0] ?? ''))
+    return 'token';
+  if (access.has('compat')) return 'compat';
+  return 'open';
+}
 
 function bad(message: string): ApiError {
   return new ApiError('bad_request', message);
@@ -117,7 +173,7 @@ export function parseTarget(url: string): Target {
 /** Methods a path accepts; HEAD comes with GET. */
 function allowOf(defs: readonly RouteDef[]): string[] {
   const set = new Set(defs.flatMap((d) => d.methods));
-  if (set.has('GET')) set.add('HEAD');
+  if (defs.some((d) => d.methods.includes('GET') && !d.noHead)) set.add('HEAD');
   return ['GET', 'HEAD', 'POST', 'DELETE'].filter((m) => set.has(m));
 }
 
@@ -134,8 +190,7 @@ export function matchRoute(method: string, target: Target): RouteMatch {
       `no such path: ${clip(target.pathname, 80)} (the API lives under /v1; try /healthz)`,
     );
   }
-  const effective = method === 'HEAD' ? 'GET' : method;
-  const hit = candidates.find((c) => c.def.methods.includes(effective));
+  const hit = candidates.find((c) => c.def.methods.includes(method === 'HEAD' && !c.def.noHead ? 'GET' : method));
   if (!hit) {
     const allow = allowOf(candidates.map((c) => c.def));
     throw new ApiError(
@@ -147,7 +202,12 @@ export function matchRoute(method: string, target: Target): RouteMatch {
   return { route: hit.def.name, params: hit.params, target };
 }
 
-/** Routes that only HTTP can serve: a stream and files. */
+/** Routes that only HTTP can serve: a stream, files and Prometheus text. */
 export function isHttpOnly(route: RouteName): boolean {
-  return route === 'events' || route === 'static';
+  return route === 'events' || route === 'static' || route === 'metrics';
+}
+
+/** The dashboard's start page, where `?token=` signs a browser in. */
+export function isIndex(m: RouteMatch): boolean {
+  return m.route === 'static' && m.params.file === 'index.html';
 }

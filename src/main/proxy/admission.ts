@@ -1,0 +1,252 @@
+// Who may talk to the proxy over HTTP at all, decided before any route runs: the Host header
+// (DNS rebinding), the browser's Origin and Sec-Fetch-Site (cross-site requests), the API token
+// or the dashboard's session cookie, wrong-token slow-down and the rate limit. Electron IPC
+// never passes here: it cannot come from a web page, so the gate takes it as it is.
+
+import { networkInterfaces, hostname as osHostname } from 'node:os';
+import type { GateLimits } from '../../shared/config';
+import { ApiError, type ErrorCode } from '../../shared/errors';
+import { clip } from '../../shared/validation';
+import {
+  cookieName,
+  credentialOf,
+  MALFORMED_AUTH,
+  MISSING_TOKEN,
+  TOKEN_PARAMS,
+  TokenAuth,
+  unauthorized,
+  WRONG_TOKEN,
+} from './auth';
+import { type Clock, RateLimiter, StrikeCounter } from './limits';
+import { accessOf, isIndex, type RouteMatch } from './routes';
+
+export interface AdmissionConfig {
+  /** The API token; null or undefined turns authentication off (tests of code below the gate). */
+  token?: string | null;
+  compatOpen?: boolean;
+  /** The configured listen address. */
+  host: string;
+  sessionKey?: string;
+  limits: GateLimits;
+}
+
+/** An HTTP request as admission sees it; headers are lower-case. */
+export interface HttpFacts {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  remote: string;
+}
+
+export type Admitted =
+  /** `principal` keys the rate limit: one bucket for the token, one per address otherwise. */
+  | { kind: 'pass'; principal: 'token' | 'cookie' | 'anonymous' }
+  /** `?token=` on the dashboard's start page: set the cookie and send the browser on. */
+  | { kind: 'login'; location: string; setCookie: string };
+
+/** An error answer that needs headers of its own (Retry-After, WWW-Authenticate, Set-Cookie). */
+export class Refusal extends ApiError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string>,
+    details?: Record<string, unknown>,
+  ) {
+    super(code, message, details);
+  }
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1|\[::1\])$/i;
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * The Host header values that name this server: loopback by address or as localhost, plus
+ * the explicit --listen address (every interface's address when that is a wildcard).
+ */
+export function allowedHosts(listen: string, port: number): Set<string> {
+  const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
+  if (!isLoopback(listen)) {
+    if (WILDCARD.has(listen)) {
+      for (const list of Object.values(networkInterfaces())) {
+        for (const a of list ?? []) names.add(bracketed(a.address.split('%')[0]));
+      }
+      names.add(osHostname());
+    } else {
+      names.add(bracketed(listen));
+    }
+  }
+  const out = new Set<string>();
+  for (const n of names) {
+    out.add(`${n}:${port}`.toLowerCase());
+    if (port === 80) out.add(n.toLowerCase());
+  }
+  return out;
+}
+
+function forbidden(message: string): ApiError {
+  return new ApiError('forbidden', message);
+}
+
+function rateLimited(message: string, retryAfterS: number): Refusal {
+  return new Refusal('rate_limited', message, { 'retry-after': String(retryAfterS) }, { retry_after_s: retryAfterS });
+}
+
+const BEARER_CHALLENGE = 'Bearer realm="flylight"';
+
+export class Admission {
+  readonly auth: TokenAuth | null;
+  private readonly limiter: RateLimiter;
+  private readonly strikes: StrikeCounter;
+  private hosts: { port: number; set: Set<string> } | null = null;
+  /** Told about each wrong token (for the metrics). */
+  onAuthFailure: (() => void) | null = null;
+
+  constructor(
+    private readonly cfg: AdmissionConfig,
+    /** The bound port (known once the server listens). */
+    private readonly port: () => number,
+    now: Clock = Date.now,
+  ) {
+    const l = cfg.limits;
+    this.auth = typeof cfg.token === 'string' ? new TokenAuth(cfg.token, cfg.sessionKey, now) : null;
+    this.limiter = new RateLimiter(l.ratePerSec, l.burst, now);
+    this.strikes = new StrikeCounter(l.authFailures, l.authWindowMs, l.authLockoutMs, now);
+  }
+
+  /** Lets the request on, or throws the 400/401/403/429 it earns. `match` is null when it routes nowhere. */
+  admit(req: HttpFacts, match: RouteMatch | null): Admitted {
+    const { headers } = req;
+    const q = req.url.indexOf('?');
+    const pathname = q === -1 ? req.url : req.url.slice(0, q);
+    const query = new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
+    const isFile = match?.route === 'static';
+    const login = match !== null && isIndex(match) && TOKEN_PARAMS.some((p) => query.has(p));
+
+    this.checkHost(headers.host);
+    this.checkOrigin(headers.origin);
+    // The dashboard's files may be linked from anywhere; the data and a sign-in may not.
+    const site = headers['sec-fetch-site'];
+    if ((!isFile || login) && (site === 'cross-site' || site === 'same-site')) {
+      throw forbidden(
+        `requests from other sites are refused (Sec-Fetch-Site: ${clip(site, 20)}); open the dashboard from this server itself`,
+      );
+    }
+
+    if (login) return this.login(req, pathname, query);
+    if (isFile) return { kind: 'pass', principal: 'anonymous' };
+
+    if (TOKEN_PARAMS.some((p) => query.has(p))) {
+      throw new ApiError(
+        'bad_request',
+        'the API token is not accepted in the URL (URLs end up in logs and browser history): pass Authorization: Bearer <token> (see `flylight token`)',
+      );
+    }
+
+    const access = accessOf(pathname);
+    const needsToken = this.auth !== null && (access === 'token' || (access === 'compat' && !this.cfg.compatOpen));
+    const principal = needsToken ? this.authenticate(req) : 'anonymous';
+    const verdict = this.limiter.take(principal === 'anonymous' ? `addr:${req.remote}` : 'token');
+    if (!verdict.ok) {
+      const { ratePerSec, burst } = this.cfg.limits;
+      throw rateLimited(
+        `rate limit reached (${ratePerSec} requests per second, bursts of ${burst}); retry in ${verdict.retryAfterS} s`,
+        verdict.retryAfterS,
+      );
+    }
+    return { kind: 'pass', principal };
+  }
+
+  private allowed(): Set<string> {
+    const port = this.port();
+    if (this.hosts?.port !== port) this.hosts = { port, set: allowedHosts(this.cfg.host, port) };
+    return this.hosts.set;
+  }
+
+  private own(): string {
+    return `http://127.0.0.1:${this.port()}`;
+  }
+
+  /** DNS rebinding: a page on evil.example resolved to 127.0.0.1 still sends Host: evil.example. */
+  private checkHost(host: string | undefined): void {
+    if (host === undefined) throw forbidden(`the Host header is missing; this server answers to ${this.own()}`);
+    if (!this.allowed().has(host.toLowerCase())) {
+      throw forbidden(
+        `Host '${clip(host, 60)}' is not this server; use ${this.own()} or http://localhost:${this.port()}`,
+      );
+    }
+  }
+
+  /** Browsers send Origin on cross-origin requests and on every POST: only our own is welcome. */
+  private checkOrigin(origin: string | undefined): void {
+    if (origin === undefined) return;
+    const m = /^http:\/\/([^/]+)$/i.exec(origin);
+    if (!m || !this.allowed().has(m[1].toLowerCase())) {
+      throw forbidden(
+        `cross-origin requests are refused (Origin: ${clip(origin, 60)}); this server's origin is ${this.own()}`,
+      );
+    }
+  }
+
+  /** Bearer token or session cookie; throws 401 (or 429 while the address is slowed down). */
+  private authenticate(req: HttpFacts): 'token' | 'cookie' {
+    const auth = this.auth as TokenAuth;
+    const port = this.port();
+    const cred = credentialOf(req.headers, cookieName(port));
+    if (cred.kind === 'bearer' || cred.kind === 'malformed') {
+      this.checkStrikes(req.remote);
+      if (cred.kind === 'bearer' && auth.matches(cred.value)) return 'token';
+      this.strike(req.remote);
+      throw this.unauthorized(cred.kind === 'bearer' ? WRONG_TOKEN : MALFORMED_AUTH);
+    }
+    if (cred.kind === 'cookie') {
+      // A stale cookie is an old tab, not a guess: refused, but it does not count as a strike.
+      const problem = auth.cookieProblem(cred.value);
+      if (problem === null) return 'cookie';
+      throw this.unauthorized(problem, { 'set-cookie': TokenAuth.clearCookie(port) });
+    }
+    throw this.unauthorized(MISSING_TOKEN);
+  }
+
+  private login(req: HttpFacts, pathname: string, query: URLSearchParams): Admitted {
+    const rest = new URLSearchParams(query);
+    for (const p of TOKEN_PARAMS) rest.delete(p);
+    const qs = rest.toString();
+    const location = qs ? `${pathname}?${qs}` : pathname;
+    if (!this.auth) return { kind: 'login', location, setCookie: '' };
+    this.checkStrikes(req.remote);
+    const given = TOKEN_PARAMS.flatMap((p) => query.getAll(p));
+    if (given.length !== 1 || !this.auth.matches(given[0])) {
+      this.strike(req.remote);
+      throw this.unauthorized('the token in this link is not valid (Flylight may have a new token)');
+    }
+    return { kind: 'login', location, setCookie: this.auth.setCookie(this.port()) };
+  }
+
+  private checkStrikes(remote: string): void {
+    const v = this.strikes.check(remote);
+    if (!v.ok) {
+      throw rateLimited(
+        `too many wrong API tokens from this address; wait ${v.retryAfterS} s, then pass the right one (see \`flylight token\`)`,
+        v.retryAfterS,
+      );
+    }
+  }
+
+  private strike(remote: string): void {
+    this.strikes.strike(remote);
+    this.onAuthFailure?.();
+  }
+
+  private unauthorized(why: string, headers: Record<string, string> = {}): Refusal {
+    const err = unauthorized(why);
+    return new Refusal('unauthorized', err.message, { 'www-authenticate': BEARER_CHALLENGE, ...headers });
+  }
+}
