@@ -95,6 +95,9 @@ export interface ProxyService {
   address(): { host: string; port: number; url: string };
 }
 
+/** Topic on which the host tells the proxy its workers' states whenever one changes. */
+export const HOST_WORKERS = 'host.workers';
+
 /** Served by the host (main thread) to the proxy, for `/v1/status`. */
 export interface HostService {
   workers(): import('./types').WorkerStatus[];

@@ -82,3 +82,34 @@ describe.each<WorkerName>(['store', 'orchestrator', 'proxy'])('the %s worker kil
     }
   });
 });
+
+describe('the event stream during a restart', () => {
+  it('tells browser dashboards a worker is recovering, then that all are ready', { timeout: 30_000 }, async () => {
+    host = await startTestHost({ token: TOKEN });
+    const ac = new AbortController();
+    const res = await fetch(`${host.url}/v1/events`, { headers, signal: ac.signal });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    const seen: string[] = [];
+    let buf = '';
+    const crashed = host.crashWorker('orchestrator');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !(seen.length > 1 && seen[seen.length - 1] === 'ready')) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      buf += decoder.decode(chunk.value, { stream: true });
+      const frames = buf.split('\n\n');
+      buf = frames.pop() ?? '';
+      for (const f of frames) {
+        if (!f.startsWith('event: workers')) continue;
+        const data = JSON.parse(f.slice(f.indexOf('data: ') + 6)) as { workers: { name: string; state: string }[] };
+        const orch = data.workers.find((w) => w.name === 'orchestrator');
+        seen.push(orch?.state === 'ready' ? 'ready' : 'recovering');
+      }
+    }
+    ac.abort();
+    await crashed;
+    expect(seen[0]).toBe('recovering');
+    expect(seen[seen.length - 1]).toBe('ready');
+  });
+});

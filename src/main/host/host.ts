@@ -8,10 +8,11 @@ import { createInterface } from 'node:readline';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { HostConfig } from '../../shared/config';
 import { ApiError, type ErrorBody } from '../../shared/errors';
-import { RpcClient, serveRpc } from '../../shared/rpc';
+import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import {
   type GateRequest,
   type GateResponse,
+  HOST_WORKERS,
   type HostService,
   type OrchestratorService,
   type PeerName,
@@ -126,9 +127,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   };
 
   const workerStatuses = (): WorkerStatus[] => START_ORDER.map((n) => ({ ...(slots.get(n) as Slot).status }));
+  /** The proxy's ports to the host: worker states are pushed on them for the event stream. */
+  const hostPorts = new Set<RpcServer>();
   const setState = (slot: Slot, state: WorkerStatus['state']) => {
     slot.status.state = state;
-    bus.emit('workers', workerStatuses());
+    const ws = workerStatuses();
+    bus.emit('workers', ws);
+    for (const p of hostPorts) p.emit(HOST_WORKERS, ws);
   };
   const send = (slot: Slot, msg: HostToWorker, transfer: MessagePort[] = []) =>
     slot.control?.postMessage(msg, transfer);
@@ -153,7 +158,10 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     for (const peer of PEERS[slot.name]) {
       if (peer === 'host') {
         const ch = new MessageChannel();
-        serveRpc(ch.port2 as never, hostService);
+        const server = serveRpc(ch.port2 as never, hostService);
+        hostPorts.add(server);
+        // A dead proxy's port is dropped with it.
+        ch.port2.once('close', () => hostPorts.delete(server));
         peers.host = ch.port1;
       } else {
         connect(slot.name, peer, peers);

@@ -2,7 +2,7 @@
 // event is serialised once, however many clients listen; a client that cannot keep up is cut
 // off (it reconnects and resynchronises) rather than growing the worker's memory.
 
-import type { StoreEvent } from '../../shared/types';
+import type { StoreEvent, WorkerStatus } from '../../shared/types';
 
 /** What the hub needs of a response stream (node's ServerResponse fits). */
 export interface SseSink {
@@ -83,6 +83,20 @@ export class EventHub {
     if (Number.isFinite(seq)) {
       this.recent.push({ seq, frame });
       if (this.recent.length > this.opts.replay) this.recent.shift();
+    }
+    for (const c of this.clients) this.send(c, frame);
+  }
+
+  /**
+   * The host's worker states, so a browser dashboard can say "recovering" while a worker
+   * restarts, as the desktop window does. Not numbered and not replayed: only the latest counts.
+   */
+  publishWorkers(workers: WorkerStatus[]): void {
+    let frame: string;
+    try {
+      frame = `event: workers\ndata: ${JSON.stringify({ workers })}\n\n`;
+    } catch {
+      return;
     }
     for (const c of this.clients) this.send(c, frame);
   }

@@ -2,8 +2,8 @@
 // event streams, and listens on the configured address.
 
 import type { HostService, OrchestratorService, StoreService } from '../../shared/services';
-import { STORE_EVENTS } from '../../shared/services';
-import type { StoreEvent } from '../../shared/types';
+import { HOST_WORKERS, STORE_EVENTS } from '../../shared/services';
+import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { createLogger } from '../host/log';
 import { runWorker } from '../host/worker-runtime';
 import { createProxy } from './proxy';
@@ -19,6 +19,7 @@ runWorker(async (ctx) => {
     log,
   });
   store.on(STORE_EVENTS, (e) => proxy.publish(e as StoreEvent));
+  ctx.peer<HostService>('host').on(HOST_WORKERS, (ws) => proxy.hub.publishWorkers(ws as WorkerStatus[]));
   const address = await proxy.listen();
   return {
     service: proxy.service,
