@@ -1,0 +1,76 @@
+// Small statistics and timing helpers. Every figure is repeated and reported as its median with
+// the min–max spread, because on a shared 2-core machine one run says little on its own.
+
+import { performance } from 'node:perf_hooks';
+
+/** @param {number[]} xs */
+export function median(xs) {
+  return quantile(xs, 0.5);
+}
+
+/** Nearest-rank quantile (q in 0..1) of an unsorted list; NaN for an empty one. */
+export function quantile(xs, q) {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(xs).sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank];
+}
+
+/**
+ * @param {number[]} xs
+ * @returns {{median: number, min: number, max: number, runs: number[]}}
+ */
+export function summarize(xs) {
+  return { median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)), runs: xs.map(round) };
+}
+
+/** Four significant digits: enough to compare, few enough to read. */
+export function round(x) {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(x))));
+  return Number(x.toFixed(Math.min(digits, 6)));
+}
+
+/** 12345.6 → "12,346"; 0.01234 → "0.01234". */
+export function fmt(x) {
+  if (!Number.isFinite(x)) return String(x);
+  const r = round(x);
+  return Math.abs(r) >= 1000 ? Math.round(r).toLocaleString('en-US') : String(r);
+}
+
+/**
+ * Calls `fn(i)` (sync or async) in growing batches until at least `ms` have passed; returns
+ * calls per second. Batching keeps the clock reads out of the figure for fast functions.
+ */
+export async function opsPerSecond(fn, ms) {
+  let calls = 0;
+  let batch = 1;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    for (let i = 0; i < batch; i++) {
+      const r = fn(calls + i);
+      if (r && typeof r.then === 'function') await r;
+    }
+    calls += batch;
+    elapsed = performance.now() - start;
+    if (elapsed < ms / 4) batch *= 2;
+  }
+  return (calls / elapsed) * 1000;
+}
+
+/** A seedable RNG (mulberry32), so every run asks the same questions of subject and baseline. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
