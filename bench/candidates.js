@@ -117,7 +117,14 @@ export async function run(report, { reps, sampleMs }) {
     const a = viaIndex(i);
     const b = viaScan(i);
     const x = queries[i];
-    const fits = fleet.regionIndex(x.region).fitting(x.memory_gb, x.cores).length;
+    const fits = fleet
+      .regionIndex(x.region)
+      .machines.filter(
+        (m) =>
+          (m.status === 'available' || m.status === 'allocated') &&
+          m.memory_total_gb - m.memory_allocated_gb >= x.memory_gb &&
+          m.cores_total - m.cores_allocated >= x.cores,
+      ).length;
     fitting += fits;
     if (a.length !== b.length || a.length !== Math.min(CANDIDATES, fits))
       throw new Error(`candidates disagree on query ${i}: index ${a.length}, scan ${b.length}, fitting ${fits}`);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BackendOp, MemoryBackend, openBackend, type StoreBackend } from '../../src/main/store/backend';
 import type { FleetData, MachineSpec } from '../../src/main/store/csv';
 import { deriveStatus, Fleet, RegionIndex, storeService } from '../../src/main/store/fleet';
-import { mulberry32, sampleInPlace } from '../../src/main/store/rng';
+import { mulberry32 } from '../../src/main/store/rng';
 import { ApiError } from '../../src/shared/errors';
 import type { MachineUpdate, StoreEvent, Vm } from '../../src/shared/types';
 
@@ -171,14 +171,25 @@ function fleet9(): string[] {
   return ['sin-a', 'sin-b', 'sin-big', 'sin-c', 'sin-d', 'sin-e', 'sin-f', 'sin-few-cores', 'sin-little-memory'];
 }
 
-describe('rng', () => {
-  it('samples without repeats and in place', () => {
-    const items = Array.from({ length: 20 }, (_, i) => i);
-    const picked = sampleInPlace([...items], 5, mulberry32(3));
-    expect(picked).toHaveLength(5);
-    expect(new Set(picked).size).toBe(5);
-    for (const p of picked) expect(items).toContain(p);
-    expect(sampleInPlace([...items], 5, mulberry32(3))).toEqual(picked);
+describe('candidate sampling', () => {
+  it('picks every fitting machine about equally often, never one that does not fit', async () => {
+    const { fleet } = await openFleet({ seed: 11 });
+    const counts = new Map<string, number>();
+    const rounds = 4000;
+    for (let i = 0; i < rounds; i++) {
+      for (const m of fleet.candidates('SIN', 1, 1, 1)) counts.set(m.id, (counts.get(m.id) ?? 0) + 1);
+    }
+    const fitting = fleet.machines('SIN').filter((m) => m.status === 'available' || m.status === 'allocated');
+    expect(new Set(counts.keys())).toEqual(new Set(fitting.map((m) => m.id)));
+    const expected = rounds / fitting.length;
+    // A seeded run: far inside what chance allows (each count is ~ Binomial(4000, 1/k)).
+    for (const n of counts.values()) expect(Math.abs(n - expected)).toBeLessThan(expected * 0.25);
+  });
+
+  it('is repeatable for a seed', () => {
+    const rng = mulberry32(3);
+    const again = mulberry32(3);
+    expect(Array.from({ length: 5 }, rng)).toEqual(Array.from({ length: 5 }, again));
   });
 });
 

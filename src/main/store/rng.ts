@@ -1,5 +1,5 @@
-// A small seedable RNG, so tests (and `--seed`) can pin where VMs land, and the Fisher–Yates
-// shuffle that spreads allocation across a region's machines at random.
+// A small seedable RNG, so tests (and `--seed`) can pin where VMs land. RegionIndex.fitting
+// draws its Fisher–Yates walk over a region's machines from it.
 
 import { randomInt } from 'node:crypto';
 
@@ -21,25 +21,4 @@ export function mulberry32(seed: number): Rng {
 /** A seeded RNG when a seed is given, else one seeded from the OS's randomness. */
 export function createRng(seed?: number): Rng {
   return mulberry32(seed ?? randomInt(0, 2 ** 32 - 1));
-}
-
-/**
- * Fisher–Yates, stopped after the first `n` positions: the result is a uniformly random
- * ordered selection of min(n, length) items. Shuffles `items` in place and returns its prefix.
- */
-export function sampleInPlace<T>(items: T[], n: number, rng: Rng): T[] {
-  const k = Math.min(n, items.length);
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(rng() * (items.length - i));
-    const t = items[i];
-    items[i] = items[j];
-    items[j] = t;
-  }
-  items.length = k;
-  return items;
-}
-
-/** Fisher–Yates over the whole array, in place. */
-export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
-  return sampleInPlace(items, items.length, rng);
 }
