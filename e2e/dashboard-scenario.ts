@@ -115,3 +115,63 @@ export async function expectChartsDrawn(page: Page, ids: string[]): Promise<void
     await expect(chart.locator('path.recharts-area-curve').first()).toHaveAttribute('d', /\d/);
   }
 }
+
+/** The dashboard's "needs its key" page is shown instead of the dashboard. */
+export async function keyNeeded(page: Page): Promise<void> {
+  const panel = page.locator('[data-testid="auth-needed"]');
+  await expect(panel).toBeVisible();
+  await expect(panel.locator('h1')).toHaveText('This dashboard needs its key');
+  await expect(panel).toContainText('flylight token');
+  await expect(page.locator('[data-testid="region-row"]')).toHaveCount(0);
+}
+
+async function openResetDialog(page: Page): Promise<Locator> {
+  await page.locator('[data-testid="header-menu"]').click();
+  // The menu takes the keyboard: ↓ moves to the item, Enter picks it.
+  await page.keyboard.press('ArrowDown');
+  await expect(page.locator('[data-testid="menu-reset"]')).toBeFocused();
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('[data-testid="reset-dialog"]');
+  await expect(dialog).toBeVisible();
+  // Cancel has the focus: a reflexive Enter does nothing harmful.
+  await expect(page.locator('[data-testid="reset-cancel"]')).toBeFocused();
+  return dialog;
+}
+
+/**
+ * "Reset fleet…" from the header menu: Escape and Enter-on-Cancel change nothing; the
+ * destructive button resets and the notice says so.
+ */
+export async function resetFleetFromMenu(page: Page, vmCount: number): Promise<void> {
+  // The header's count comes from the status poll: wait until it has caught up.
+  const vms = page.locator('[data-testid="fleet-vms"]');
+  const before = String(vmCount);
+  await expect(vms).toHaveText(before);
+
+  let dialog = await openResetDialog(page);
+  await expect(dialog).toContainText(`This destroys all ${before} VMs`);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('[data-testid="header-menu"]')).toBeFocused();
+
+  dialog = await openResetDialog(page);
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden();
+  await expect(vms).toHaveText(before);
+
+  dialog = await openResetDialog(page);
+  await screenshot(page, 'dashboard-reset-confirm');
+  await page.locator('[data-testid="reset-confirm"]').click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('[data-testid="reset-notice"]')).toContainText(
+    /Fleet reset: \d+ regions, [\d,]+ machines, all VMs destroyed\./,
+  );
+}
+
+/** No VMs and nothing allocated anywhere in the fleet. */
+export async function expectFleetEmpty(page: Page, timeoutMs: number): Promise<void> {
+  await expect(page.locator('[data-testid="fleet-vms"]')).toHaveText('0', { timeout: timeoutMs });
+  const totals = page.locator('[data-testid="fleet-totals"]');
+  await expect(totals).toHaveAttribute('data-cores-allocated', '0', { timeout: timeoutMs });
+  await expect(totals).toHaveAttribute('data-memory-allocated', '0', { timeout: timeoutMs });
+}

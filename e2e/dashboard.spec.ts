@@ -1,16 +1,27 @@
 // The dashboard in real Chromium against the real `flylight serve` (port 0, ephemeral): select
 // a region, launch from the console and from the external CLI, watch the machine change, see
-// errors, charts, history across a reload, and a host killed and restarted.
+// errors, charts, history across a reload, reset the fleet, the page without its key, and a
+// host killed and restarted.
+//
+// The host runs with its own XDG_CONFIG_HOME, so the tests never read or create the user's real
+// token. The page is opened through the `Dashboard: …?token=…` link that serve prints (the
+// proxy trades it for a session cookie); a build that prints none is opened at its plain URL.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { CLI, ROOT, runCli } from '../test/helpers/host';
 import {
   expectAllocated,
   expectChartsDrawn,
+  expectFleetEmpty,
+  keyNeeded,
   launchedInConsole,
   machineCard,
   parseLaunched,
+  resetFleetFromMenu,
   screenshot,
   selectRegionByKeyboard,
   terminal,
@@ -22,20 +33,38 @@ import {
 const FLYD_MS = 500;
 /** FlyD's interval plus the way to the page: store, proxy, SSE, one animation frame. */
 const VISIBLE_WITHIN_MS = FLYD_MS + 2500;
+/** How long serve may take between its "listening" line and its "Dashboard:" line. */
+const DASHBOARD_LINE_GRACE_MS = 3000;
+
+/** One config directory for every host of this file: a restarted host keeps its token, as at home. */
+const CONFIG_HOME = mkdtempSync(join(tmpdir(), 'flylight-e2e-config-'));
 
 interface Serve {
   url: string;
   port: number;
+  /** Where a browser opens the dashboard: the printed link with the token, or the plain URL. */
+  open: string;
+  token: string | null;
   proc: ChildProcess;
   output(): string;
 }
 
-/** `flylight serve` on `port` (0: any); resolves with its URL once it listens. */
+/** The external CLI, pointed at `api` and at this file's token. */
+const cliEnv = (api: string) => ({ FLYLIGHT_API: api, XDG_CONFIG_HOME: CONFIG_HOME });
+
+/** The dashboard link with a fragment (the browser keeps it across the sign-in redirect). */
+const openAt = (s: Serve, hash = ''): string => `${s.open}${hash}`;
+
+/** `flylight serve` on `port` (0: any); resolves once it listens and has printed its dashboard link. */
 function serve(port = 0): Promise<Serve> {
   const proc = spawn(
     process.execPath,
     [CLI, 'serve', '--port', String(port), '--ephemeral', '--flyd-interval', String(FLYD_MS), '--seed', '7'],
-    { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: CONFIG_HOME },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   return new Promise((resolve, reject) => {
@@ -43,13 +72,23 @@ function serve(port = 0): Promise<Serve> {
       proc.kill('SIGKILL');
       reject(new Error(`flylight serve did not start within 20 s:\n${out}`));
     }, 20_000);
+    let grace: ReturnType<typeof setTimeout> | null = null;
+    let listening: RegExpExecArray | null = null;
+    const finish = (link: string | null) => {
+      clearTimeout(timer);
+      if (grace) clearTimeout(grace);
+      const m = listening as RegExpExecArray;
+      const token = link ? new URL(link).searchParams.get('token') : null;
+      resolve({ url: m[1], port: Number(m[2]), open: link ?? `${m[1]}/`, token, proc, output: () => out });
+    };
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /Flylight proxy listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1], port: Number(m[2]), proc, output: () => out });
-      }
+      listening ??= /Flylight proxy listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+      if (!listening) return;
+      const link = /^Dashboard: (http:\/\/\S+)$/m.exec(out);
+      if (link) finish(link[1]);
+      // An older build prints no link: open the plain URL.
+      else grace ??= setTimeout(() => finish(null), DASHBOARD_LINE_GRACE_MS);
     };
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);
@@ -80,8 +119,10 @@ test.afterAll(async () => {
 
 test('dashboard: select SIN, launch from the console and the CLI, errors, charts, history', async ({ page }) => {
   const api = (host as Serve).url;
-  await page.goto(`${api}/`);
+  await page.goto(openAt(host as Serve));
   await waitLive(page);
+  // The token left the address bar with the sign-in redirect.
+  expect(page.url()).not.toContain('token=');
   await expect(page.locator('[data-testid="proxy-address"]')).toContainText(`127.0.0.1:${(host as Serve).port}`);
   await expect(page.locator('[data-testid="region-row"]')).toHaveCount(35);
 
@@ -96,9 +137,7 @@ test('dashboard: select SIN, launch from the console and the CLI, errors, charts
   await expect(machineCard(page, first.machine).locator('[data-testid="machine-status"]')).not.toHaveText('available');
 
   // A launch from the external CLI process shows up the same way.
-  const cli = await runCli(['launch', '--vm-region', 'SIN', '--vm-memory', '16', '--vm-cores', '8'], {
-    FLYLIGHT_API: api,
-  });
+  const cli = await runCli(['launch', '--vm-region', 'SIN', '--vm-memory', '16', '--vm-cores', '8'], cliEnv(api));
   expect(cli.code, cli.stderr).toBe(0);
   const second = parseLaunched(cli.stdout);
   expect(second, cli.stdout).not.toBeNull();
@@ -131,9 +170,7 @@ test('dashboard: select SIN, launch from the console and the CLI, errors, charts
   // `watch` streams changes into the console until Ctrl+C stops it.
   await typeInConsole(page, 'watch --vm-region SIN');
   await expect(terminal(page)).toContainText('Watching SIN');
-  const watched = await runCli(['launch', '--vm-region', 'SIN', '--vm-memory', '2', '--vm-cores', '1'], {
-    FLYLIGHT_API: api,
-  });
+  const watched = await runCli(['launch', '--vm-region', 'SIN', '--vm-memory', '2', '--vm-cores', '1'], cliEnv(api));
   const third = parseLaunched(watched.stdout);
   expect(third, watched.stdout).not.toBeNull();
   await expect(terminal(page)).toContainText(new RegExp(`SIN ${third?.machine} \\w+: cores`), {
@@ -182,9 +219,71 @@ test('dashboard: select SIN, launch from the console and the CLI, errors, charts
   await screenshot(page, 'dashboard-console-history');
 });
 
-test('dashboard: a killed host shows the disconnected state, then recovers from a snapshot', async ({ page }) => {
+test('dashboard: Reset fleet asks first, then every VM is gone and nothing is allocated', async ({ page }) => {
   const api = (host as Serve).url;
-  await page.goto(`${api}/#/SIN`);
+  await page.goto(openAt(host as Serve, '#/SIN'));
+  await waitLive(page);
+  for (const [memory, cores] of [
+    ['8', '4'],
+    ['4', '2'],
+  ]) {
+    const r = await runCli(['launch', '--vm-region', 'SIN', '--vm-memory', memory, '--vm-cores', cores], cliEnv(api));
+    expect(r.code, r.stderr).toBe(0);
+  }
+  const last = parseLaunched(
+    (await runCli(['launch', '--vm-region', 'SIN', '--vm-memory', '2', '--vm-cores', '1'], cliEnv(api))).stdout,
+  );
+  expect(last).not.toBeNull();
+  await expectAllocated(page, last?.machine as string, 1, VISIBLE_WITHIN_MS);
+
+  const listed = await runCli(['vms', '--json'], cliEnv(api));
+  await resetFleetFromMenu(page, (JSON.parse(listed.stdout) as { vms: unknown[] }).vms.length);
+  await expectFleetEmpty(page, VISIBLE_WITHIN_MS);
+  await expect(machineCard(page, last?.machine as string)).toHaveAttribute('data-cores-allocated', '0');
+  await screenshot(page, 'dashboard-after-reset');
+  const vms = await runCli(['vms'], cliEnv(api));
+  expect(vms.stdout.trim()).toBe('No VMs.');
+
+  // The console runs it too, with --yes.
+  await typeInConsole(page, 'reset');
+  await expect(terminal(page)).toContainText('type `reset --yes`');
+  await typeInConsole(page, 'reset --yes');
+  await expect(terminal(page)).toContainText('Fleet reset: 35 regions');
+  await typeInConsole(page, 'token');
+  await expect(terminal(page)).toContainText('error: token is not available in the console');
+});
+
+test('dashboard: without its key the page says how to get in, and the pasted token opens it', async ({ page }) => {
+  const h = host as Serve;
+  const probe = await fetch(`${h.url}/v1/regions`);
+  test.skip(probe.status !== 401, 'this build does not require the token yet');
+  expect(h.token, 'serve printed no dashboard link with a token').not.toBeNull();
+
+  const asked: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/v1/')) asked.push(new URL(r.url()).pathname);
+  });
+  await page.goto(`${h.url}/#/SIN`);
+  await keyNeeded(page);
+  await expect(page.locator('[data-testid="auth-needed"]')).toContainText(`Dashboard: ${h.url}/?token=…`);
+  // Refused once, the page stops asking: longer than a status poll, and nothing more is sent.
+  const after = asked.length;
+  await page.waitForTimeout(2500);
+  expect(asked.length).toBe(after);
+  await screenshot(page, 'dashboard-key-needed');
+
+  await page.locator('[data-testid="key-input"]').fill('not-a-token');
+  await page.locator('[data-testid="key-submit"]').click();
+  await expect(page.locator('#key-problem')).toContainText('43 letters');
+  await page.locator('[data-testid="key-input"]').fill(h.token as string);
+  await page.locator('[data-testid="key-submit"]').click();
+  await waitLive(page);
+  expect(page.url()).not.toContain('token=');
+  await expect(page.locator('[data-testid="region-header"]')).toHaveAttribute('data-region', 'SIN');
+});
+
+test('dashboard: a killed host shows the disconnected state, then recovers from a snapshot', async ({ page }) => {
+  await page.goto(openAt(host as Serve, '#/SIN'));
   await waitLive(page);
   await typeInConsole(page, 'launch --vm-region SIN --vm-memory 8 --vm-cores 4');
   const launched = await launchedInConsole(page, 0);
@@ -199,14 +298,31 @@ test('dashboard: a killed host shows the disconnected state, then recovers from 
   await expect(page.locator('section.detail')).toHaveAttribute('data-stale', 'true');
   await screenshot(page, 'dashboard-disconnected');
 
-  // Same port, fresh ephemeral fleet: the page reconnects by itself and shows the new truth.
+  // Same port, fresh ephemeral fleet: the page reconnects by itself and shows the new truth —
+  // or, where the restarted host ended the old sessions, says it needs its key and opens again
+  // through the new dashboard link.
   host = await serve(port);
+  // One look at the page, so the answer cannot fall between the two states.
+  const outcome = () =>
+    page
+      .locator('[data-testid="auth-needed"], [data-testid="connection"]')
+      .first()
+      .evaluate((el) =>
+        el.getAttribute('data-testid') === 'auth-needed' ? 'key' : (el.getAttribute('data-state') ?? 'none'),
+      );
+  await expect.poll(outcome, { timeout: 20_000 }).toMatch(/^(key|open)$/);
+  const signedOut = (await outcome()) === 'key';
+  if (signedOut) {
+    await screenshot(page, 'dashboard-key-needed-after-restart');
+    await page.goto(openAt(host, '#/SIN'));
+  }
   await expect(page.locator('[data-testid="connection"]')).toHaveAttribute('data-state', 'open', { timeout: 20_000 });
   await expect(page.locator('[data-testid="disconnected-banner"]')).toBeHidden();
   await expect(machineCard(page, launched.machine)).toHaveAttribute('data-cores-allocated', '0');
 
   // And it is live again.
   await typeInConsole(page, 'launch --vm-region SIN --vm-memory 8 --vm-cores 2');
-  const again = await launchedInConsole(page, 1);
+  // A page opened afresh has a fresh terminal: this is its first launch line.
+  const again = await launchedInConsole(page, signedOut ? 0 : 1);
   await expectAllocated(page, again.machine, 2, VISIBLE_WITHIN_MS);
 });

@@ -1,12 +1,16 @@
 // The Node side of the `flylight` CLI: real stdout/stderr, signals, HTTP transport and SSE.
 // Everything about commands — grammar, help, output — is in src/shared/cli.
 
+import { defaultConfigDir } from '../main/host/paths';
+import { readToken, TOKEN_PATTERN, tokenPath } from '../main/host/token';
 import { createApiClient, fetchTransport } from '../shared/api';
 import { parseArgs } from '../shared/cli/grammar';
-import { type CommandIO, runCommand } from '../shared/cli/run';
+import { type CliAuth, type CommandIO, runCommand } from '../shared/cli/run';
 import { DEFAULT_API } from '../shared/config';
 import { sseSubscriber } from '../shared/sse';
+import { terminalPrompt } from './prompt';
 import { runServe } from './serve';
+import { isLoopback } from './serve-config';
 
 export type Env = Record<string, string | undefined>;
 
@@ -30,9 +34,67 @@ export function apiUrlFrom(argv: string[], env: Env): string {
   return raw.replace(/\/+$/, '');
 }
 
+/**
+ * The token to send: --token, then FLYLIGHT_TOKEN, then the file the host created. The file's
+ * token goes only to this computer's own addresses: pointing --api elsewhere must not hand
+ * the local host's key to another machine (pass that machine's token explicitly).
+ */
+export function resolveToken(
+  argv: string[],
+  env: Env,
+  apiUrl: string,
+  configDir: string = defaultConfigDir(),
+): { token: string | null; auth: CliAuth } {
+  const file = tokenPath(configDir);
+  const stored = (): string | null => {
+    try {
+      return readToken(configDir);
+    } catch (err) {
+      throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  let flag: string | undefined;
+  try {
+    const t = parseArgs(argv).flags.token;
+    if (typeof t === 'string') flag = t;
+  } catch {
+    // runCommand reports it
+  }
+  const fromEnv = env.FLYLIGHT_TOKEN?.trim() ? env.FLYLIGHT_TOKEN.trim() : undefined;
+  const given =
+    flag !== undefined
+      ? { token: flag.trim(), source: 'flag' as const }
+      : fromEnv !== undefined
+        ? { token: fromEnv, source: 'env' as const }
+        : null;
+  if (given) {
+    if (TOKEN_PATTERN.test(given.token)) return { token: given.token, auth: { source: given.source, file, stored } };
+    // Never echo the value: it may be a real token with a typo, or some other secret.
+    const what = given.source === 'flag' ? '--token' : 'FLYLIGHT_TOKEN';
+    const problem = `${what} is not a Flylight token (43 letters, digits, - and _; \`flylight token\` prints the right one)`;
+    return { token: null, auth: { source: null, file, stored, problem } };
+  }
+  let local = false;
+  try {
+    local = isLoopback(new URL(apiUrl).hostname);
+  } catch {
+    // a malformed --api is reported by runCommand
+  }
+  let token: string | null = null;
+  try {
+    token = stored();
+  } catch {
+    // unreadable: `flylight token` says why; other commands go without and get the 401 hint
+  }
+  if (token && !local) return { token: null, auth: { source: null, file, stored, withheld: true } };
+  return { token, auth: { source: token ? 'file' : null, file, stored } };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const env = process.env;
   const apiUrl = apiUrlFrom(argv, env);
+  const { token, auth } = resolveToken(argv, env, apiUrl);
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const controller = new AbortController();
   let signals = 0;
   const onSignal = () => {
@@ -55,14 +117,24 @@ export async function main(argv: string[]): Promise<number> {
     signal: controller.signal,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
   };
+  // Only a person at a terminal can confirm; a script has to say --yes.
+  if (process.stdin.isTTY) {
+    io.prompt = terminalPrompt({
+      input: process.stdin,
+      output: process.stderr,
+      signal: controller.signal,
+      onInterrupt: onSignal,
+    });
+  }
   return runCommand(
     argv,
     {
-      api: createApiClient(fetchTransport(apiUrl)),
-      subscribe: sseSubscriber(apiUrl),
+      api: createApiClient(fetchTransport(apiUrl, headers)),
+      subscribe: sseSubscriber(apiUrl, { headers }),
       apiUrl,
       where: 'cli',
       serve: (flags, cmdIo) => runServe(flags, cmdIo),
+      auth,
     },
     io,
   );

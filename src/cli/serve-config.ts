@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/host/paths';
+import { ensureToken } from '../main/host/token';
 import { UsageError } from '../shared/cli/grammar';
 import type { ServeFlags } from '../shared/cli/run';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
@@ -38,8 +39,12 @@ function envText(env: Env, name: string): string | undefined {
 }
 
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
+
+/** Addresses that mean "every interface": a browser on this computer reaches them as loopback. */
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 
 export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts: ServeConfigOptions = {}): HostConfig {
   const cwd = opts.cwd ?? process.cwd();
@@ -54,7 +59,7 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
     flags.flydIntervalMs ?? envInt(env, 'FLYLIGHT_FLYD_INTERVAL', 1, 3_600_000) ?? DEFAULT_FLYD_INTERVAL_MS;
   const host = (flags.host ?? DEFAULT_HOST).trim();
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) {
-    throw new UsageError(`--host must be an IP address or host name such as 127.0.0.1; got '${host}'`, 'serve');
+    throw new UsageError(`--listen must be an IP address or host name such as 127.0.0.1; got '${host}'`, 'serve');
   }
 
   const regionsGiven = flags.regions ?? envText(env, 'FLYLIGHT_REGIONS');
@@ -87,5 +92,24 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
     logFormat: logFormat as HostConfig['logFormat'],
   };
   if (flags.seed !== undefined) config.seed = flags.seed;
+  if (flags.compatOpen) config.compatOpen = true;
   return config;
+}
+
+/**
+ * The config with the API token, created in `configDir` (mode 0600) on first start. Apart from
+ * buildServeConfig so that stays a pure function of flags and environment. FLYLIGHT_TOKEN is
+ * deliberately not read: it says which token a client sends, not which one the host accepts.
+ */
+export function withToken(config: HostConfig, configDir: string): HostConfig {
+  return { ...config, token: ensureToken(configDir) };
+}
+
+/** The one line `serve` prints for people: the dashboard link that signs a browser in. */
+export function dashboardUrl(hostUrl: string, token: string): string {
+  const url = new URL(hostUrl);
+  if (WILDCARD.has(url.hostname)) url.hostname = url.hostname.includes(':') ? '[::1]' : '127.0.0.1';
+  url.pathname = '/';
+  url.search = `?token=${encodeURIComponent(token)}`;
+  return url.toString();
 }

@@ -1,10 +1,12 @@
 // `flylight serve`: the headless host in this process until Ctrl+C or SIGTERM. The host prints
-// its own address line; this adds only errors and the non-loopback warning.
+// its own address line; this adds the dashboard link (with the token, as Jupyter does), errors
+// and the non-loopback warning.
 
 import type { RunningHost } from '../main/host/host';
+import { defaultConfigDir } from '../main/host/paths';
 import type { CommandIO, ServeFlags } from '../shared/cli/run';
 import type { HostConfig } from '../shared/config';
-import { buildServeConfig, type Env, isLoopback } from './serve-config';
+import { buildServeConfig, dashboardUrl, type Env, isLoopback, withToken } from './serve-config';
 
 /**
  * One line for stderr. Errors cross from workers as plain {code, message} objects; a bad CSV
@@ -26,6 +28,8 @@ const STOP_DEADLINE_MS = 10_000;
 export interface ServeDeps {
   env?: Env;
   cwd?: string;
+  /** Where the token lives; defaults to the XDG config directory. */
+  configDir?: string;
   start?: (config: HostConfig) => Promise<RunningHost>;
 }
 
@@ -34,11 +38,16 @@ export interface ServeDeps {
  * aborts (the CLI aborts it on the first SIGINT/SIGTERM), 1 when it fails to start or gives up.
  */
 export async function runServe(flags: ServeFlags, io: CommandIO, deps: ServeDeps = {}): Promise<number> {
-  const config = buildServeConfig(flags, deps.env ?? process.env, { cwd: deps.cwd });
+  const configDir = deps.configDir ?? defaultConfigDir();
+  let config = buildServeConfig(flags, deps.env ?? process.env, { cwd: deps.cwd });
+  try {
+    config = withToken(config, configDir);
+  } catch (err) {
+    io.err(`error: cannot create the API token in ${configDir}: ${messageOf(err)}`);
+    return 1;
+  }
   if (!isLoopback(config.host)) {
-    io.err(
-      `warning: listening on ${config.host} lets other computers reach Flylight; use 127.0.0.1 unless you mean it`,
-    );
+    io.err(`warning: listening on ${config.host}: anyone who can reach this address can use the API with the token`);
   }
   let host: RunningHost;
   try {
@@ -49,6 +58,8 @@ export async function runServe(flags: ServeFlags, io: CommandIO, deps: ServeDeps
     io.err(`error: ${messageOf(err)}`);
     return 1;
   }
+  // After the host's own "listening" line, and quiet when the host is (tests).
+  if (config.token && config.logFormat !== 'silent') io.out(`Dashboard: ${dashboardUrl(host.url, config.token)}`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

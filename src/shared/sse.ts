@@ -84,6 +84,11 @@ export interface SseOptions {
   maxRetryMs?: number;
   /** Resume after this id (sent as Last-Event-ID on the first request too). */
   lastEventId?: string;
+  /**
+   * The server refused the stream for good (a 4xx other than 408/429), with its status and
+   * error code: a 401 means the token (or the dashboard's session) is not accepted.
+   */
+  onRefused?: (status: number, code: string | null) => void;
   /** Injected in tests. */
   fetch?: typeof fetch;
   random?: () => number;
@@ -155,9 +160,15 @@ export function connectSse(url: string, handlers: SseHandlers, opts: SseOptions 
     }
     if (closed) return;
     if (!res.ok) {
-      const reason = `the server answered ${res.status}${await errorMessage(res)}`;
+      const error = await errorOf(res);
+      const reason = `the server answered ${res.status}${error.message ? `: ${error.message}` : ''}`;
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
         closed = true;
+        try {
+          opts.onRefused?.(res.status, error.code);
+        } catch {
+          // a listener's bug must not hide the state change
+        }
         state('closed', reason);
       } else retryLater(reason);
       return;
@@ -206,12 +217,15 @@ export function connectSse(url: string, handlers: SseHandlers, opts: SseOptions 
   };
 }
 
-async function errorMessage(res: Response): Promise<string> {
+async function errorOf(res: Response): Promise<{ code: string | null; message: string | null }> {
   try {
-    const body = (await res.json()) as { error?: { message?: unknown } };
-    return typeof body?.error?.message === 'string' ? `: ${body.error.message}` : '';
+    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
+    return {
+      code: typeof body?.error?.code === 'string' ? body.error.code : null,
+      message: typeof body?.error?.message === 'string' ? body.error.message : null,
+    };
   } catch {
-    return '';
+    return { code: null, message: null };
   }
 }
 

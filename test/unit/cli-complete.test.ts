@@ -9,7 +9,20 @@ describe('complete', () => {
     expect(at('')).toEqual({
       start: 0,
       end: 0,
-      candidates: ['destroy', 'help', 'launch', 'machines', 'regions', 'serve', 'status', 'version', 'vms', 'watch'],
+      candidates: [
+        'destroy',
+        'help',
+        'launch',
+        'machines',
+        'regions',
+        'reset',
+        'serve',
+        'status',
+        'token',
+        'version',
+        'vms',
+        'watch',
+      ],
     });
     expect(at('s')).toEqual({ start: 0, end: 1, candidates: ['serve', 'status'] });
     expect(at('la')).toEqual({ start: 0, end: 2, candidates: ['launch'] });
@@ -27,6 +40,7 @@ describe('complete', () => {
       '--json',
       '--no-color',
       '--sort',
+      '--token',
       '--version',
     ]);
     const c = at('regions --fi');
@@ -70,6 +84,28 @@ describe('complete', () => {
     const line = 'machines s --json';
     expect(complete(line, 10, REGIONS)).toEqual({ start: 9, end: 10, candidates: ['SEA', 'SIN', 'SJC'] });
     expect(complete('lau --json', 2, REGIONS)).toEqual({ start: 0, end: 3, candidates: ['launch'] });
+  });
+
+  it('completes the new commands and flags: reset --yes, serve --listen and --compat-open', () => {
+    expect(at('res').candidates).toEqual(['reset']);
+    expect(at('reset --').candidates).toContain('--yes');
+    expect(at('serve --li').candidates).toEqual(['--listen']);
+    expect(at('serve --ho').candidates).toEqual(['--host']);
+    expect(at('serve --comp').candidates).toEqual(['--compat-open']);
+    expect(at('regions --to').candidates).toEqual(['--token']);
+  });
+
+  it('in the console, leaves out what only a terminal can run', () => {
+    const inConsole = (line: string) => complete(line, line.length, REGIONS, { where: 'console' }).candidates;
+    expect(inConsole('')).not.toContain('serve');
+    expect(inConsole('')).not.toContain('token');
+    expect(inConsole('t')).toEqual([]);
+    expect(inConsole('re')).toEqual(['regions', 'reset']);
+    expect(inConsole('regions --')).toEqual(['--filter', '--help', '--json', '--no-color', '--sort', '--version']);
+    expect(inConsole('--po')).toEqual([]);
+    expect(inConsole('--vm-m')).toEqual(['--vm-memory']);
+    expect(inConsole('reset --y')).toEqual(['--yes']);
+    expect(inConsole('help s')).toEqual(['status']);
   });
 
   it('ignores a leading "flylight" and works inside an open quote', () => {

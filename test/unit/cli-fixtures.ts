@@ -2,7 +2,7 @@
 // interfaces, with data shaped like the proxy's answers.
 
 import type { ConnectionState, FlylightApi, SubscribeEvents } from '../../src/shared/api';
-import type { CommandEnv, CommandIO } from '../../src/shared/cli/run';
+import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/run';
 import { ApiError } from '../../src/shared/errors';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
 
@@ -142,6 +142,9 @@ export class FakeApi implements FlylightApi {
   status() {
     return this.record('status', [], () => STATUS);
   }
+  reset() {
+    return this.record('reset', [], () => ({ reset: true as const, regions: 35, machines: 215 }));
+  }
 }
 
 /** A hand-driven event feed: the test pushes events and connection states. */
@@ -193,4 +196,25 @@ export function capture(opts: { color?: boolean; columns?: number } = {}): Captu
 
 export function makeEnv(api: FlylightApi, feed = new FakeFeed(), where: 'cli' | 'console' = 'cli'): CommandEnv {
   return { api, subscribe: feed.subscribe, apiUrl: 'http://127.0.0.1:3030', where };
+}
+
+export const TOKEN = 'A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2xyz';
+export const TOKEN_FILE = '/home/u/.config/flylight/token';
+
+/** The CLI's credentials as main.ts would make them; `stored` is the token file's content. */
+export function cliAuth(over: Partial<CliAuth> & { storedToken?: string | null } = {}): CliAuth {
+  const { storedToken = TOKEN, ...rest } = over;
+  return { source: 'file', file: TOKEN_FILE, stored: () => storedToken, ...rest };
+}
+
+/** A prompt that answers `answer` and records the questions. */
+export function answering(answer: string | null): { prompt(q: string): Promise<string | null>; asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    prompt: async (q) => {
+      asked.push(q);
+      return answer;
+    },
+  };
 }

@@ -2,7 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { EXIT, nothingListening, runCommand, type ServeFlags } from '../../src/shared/cli/run';
 import { ApiError } from '../../src/shared/errors';
 import { VERSION } from '../../src/shared/version';
-import { capture, FakeApi, FakeFeed, MACHINES, machineEvent, makeEnv, REGIONS, STATUS, VM } from './cli-fixtures';
+import {
+  answering,
+  capture,
+  cliAuth,
+  FakeApi,
+  FakeFeed,
+  MACHINES,
+  machineEvent,
+  makeEnv,
+  REGIONS,
+  STATUS,
+  TOKEN,
+  TOKEN_FILE,
+  VM,
+} from './cli-fixtures';
 
 async function run(argv: string[], opts: { api?: FakeApi; where?: 'cli' | 'console'; color?: boolean } = {}) {
   const api = opts.api ?? new FakeApi();
@@ -144,7 +158,19 @@ describe('runCommand: help, version and mistakes', () => {
   });
 
   it('prints help for each command, with --help or help COMMAND', async () => {
-    for (const c of ['regions', 'machines', 'launch', 'vms', 'destroy', 'status', 'watch', 'serve', 'help']) {
+    for (const c of [
+      'regions',
+      'machines',
+      'launch',
+      'vms',
+      'destroy',
+      'status',
+      'watch',
+      'reset',
+      'token',
+      'serve',
+      'help',
+    ]) {
       const a = await run([c, '--help']);
       const b = await run(['help', c]);
       expect(a.code).toBe(EXIT.ok);
@@ -152,6 +178,10 @@ describe('runCommand: help, version and mistakes', () => {
       expect(a.out[0]).toMatch(new RegExp(`^flylight ${c} — `));
       expect(a.out.some((l) => l.startsWith(`Usage: flylight ${c}`))).toBe(true);
     }
+    const serve = (await run(['help', 'serve'])).out.join('\n');
+    expect(serve).toContain('--listen ADDR');
+    expect(serve).toContain("the seed's own CLI sends no token, and an open port lets any");
+    expect((await run(['help', 'reset'])).out.join('\n')).toContain('-y, --yes');
     const launch = await run(['help', 'launch']);
     expect(launch.out.join('\n')).toContain('--vm-memory GB');
     expect(launch.out.join('\n')).toContain('; alias --memory');
@@ -223,7 +253,33 @@ describe('runCommand: serve', () => {
     const argv = ['--port', '0', 'serve', '--regions', 'x.csv', '--flyd-interval', '50', '--ephemeral', '--seed', '9'];
     expect(await runCommand(argv, env, c.io)).toBe(0);
     expect(seen).toEqual([
-      { port: 0, host: undefined, regions: 'x.csv', flydIntervalMs: 50, dataDir: undefined, ephemeral: true, seed: 9 },
+      {
+        port: 0,
+        host: undefined,
+        regions: 'x.csv',
+        flydIntervalMs: 50,
+        dataDir: undefined,
+        ephemeral: true,
+        seed: 9,
+        compatOpen: undefined,
+      },
+    ]);
+  });
+
+  it('takes --listen (or its alias --host) and --compat-open', async () => {
+    const seen: ServeFlags[] = [];
+    const env = {
+      ...makeEnv(new FakeApi()),
+      serve: async (f: ServeFlags) => {
+        seen.push(f);
+        return 0;
+      },
+    };
+    expect(await runCommand(['serve', '--listen', '0.0.0.0', '--compat-open'], env, capture().io)).toBe(0);
+    expect(await runCommand(['serve', '--host', '::1'], env, capture().io)).toBe(0);
+    expect(seen.map((f) => [f.host, f.compatOpen])).toEqual([
+      ['0.0.0.0', true],
+      ['::1', undefined],
     ]);
   });
 });
@@ -284,9 +340,37 @@ describe('runCommand: watch', () => {
     const c = capture();
     const done = runCommand(['watch'], makeEnv(new FakeApi(), feed), c.io);
     await waitUntil(() => feed.onState !== null);
-    feed.onState?.('closed', 'the server answered 401: missing token');
+    feed.onState?.('closed', 'the server answered 403: cross-origin requests are refused');
     expect(await done).toBe(EXIT.failed);
-    expect(c.err).toEqual(['error: the event stream closed: the server answered 401: missing token']);
+    expect(c.err).toEqual([
+      'error: the event stream closed: the server answered 403: cross-origin requests are refused',
+    ]);
+  });
+
+  it('says the token was refused when the stream answers 401', async () => {
+    const feed = new FakeFeed();
+    const c = capture();
+    const done = runCommand(['watch'], { ...makeEnv(new FakeApi(), feed), auth: cliAuth({ source: 'env' }) }, c.io);
+    await waitUntil(() => feed.onState !== null);
+    feed.onState?.('closed', 'the server answered 401: this request needs the API token: pass …');
+    expect(await done).toBe(EXIT.failed);
+    expect(c.err).toEqual([
+      'error: the API refused the token in FLYLIGHT_TOKEN: `flylight token` prints the right one',
+    ]);
+  });
+
+  it('asks for the region list first, so a refused token fails at once', async () => {
+    const api = new FakeApi();
+    api.failWith = new ApiError('unauthorized', 'this request needs the API token: pass Authorization…');
+    const c = capture();
+    const code = await runCommand(
+      ['watch'],
+      { ...makeEnv(api), auth: cliAuth({ source: null, storedToken: null }) },
+      c.io,
+    );
+    expect(code).toBe(EXIT.failed);
+    expect(api.calls.map((x) => x.method)).toEqual(['regions']);
+    expect(c.err[0]).toMatch(/^error: the API needs a token and none was found/);
   });
 });
 
@@ -298,3 +382,193 @@ async function waitUntil(cond: () => boolean): Promise<void> {
     await new Promise((r) => setTimeout(r, 1));
   }
 }
+
+describe('runCommand: the API token', () => {
+  const refused = () => {
+    const api = new FakeApi();
+    api.failWith = new ApiError('unauthorized', 'the API token is not valid: pass Authorization: Bearer <token> …');
+    return api;
+  };
+  async function with401(auth: ReturnType<typeof cliAuth> | undefined, where: 'cli' | 'console' = 'cli') {
+    const c = capture();
+    const env = { ...makeEnv(refused(), new FakeFeed(), where), auth };
+    const code = await runCommand(['regions'], env, c.io);
+    return { code, err: c.err, out: c.out };
+  }
+
+  it.each([
+    ['flag', 'error: the API refused the token given with --token: `flylight token` prints the right one'],
+    ['env', 'error: the API refused the token in FLYLIGHT_TOKEN: `flylight token` prints the right one'],
+    [
+      'file',
+      `error: the API refused the token in ${TOKEN_FILE}: is http://127.0.0.1:3030 another Flylight? Pass its token with --token or FLYLIGHT_TOKEN (\`flylight token\` prints it on that host)`,
+    ],
+  ] as const)('a 401 with the token from the %s says which token was refused, in one line', async (source, line) => {
+    const r = await with401(cliAuth({ source }));
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toEqual([line]);
+    expect(r.out).toEqual([]);
+    expect(r.err.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('a 401 without any token says how to get one', async () => {
+    const none = await with401(cliAuth({ source: null, storedToken: null }));
+    expect(none.err).toEqual([
+      `error: the API needs a token and none was found: start Flylight once (\`npm start\` or \`flylight serve\`) to create ${TOKEN_FILE}, or pass one with --token or FLYLIGHT_TOKEN`,
+    ]);
+    const withheld = await with401(cliAuth({ source: null, withheld: true }));
+    expect(withheld.err[0]).toMatch(/sent only to this computer's own addresses, so pass the token of http/);
+  });
+
+  it('a 401 in the console points at the dashboard link, not at --token', async () => {
+    const r = await with401(undefined, 'console');
+    expect(r.err).toEqual([
+      "error: the API refused this page's session: open the dashboard link that `flylight serve` prints, or run `flylight token` in a terminal",
+    ]);
+  });
+
+  it('a malformed --token or FLYLIGHT_TOKEN is a usage error before any call, never echoed', async () => {
+    const api = new FakeApi();
+    const c = capture();
+    const problem =
+      'FLYLIGHT_TOKEN is not a Flylight token (43 letters, digits, - and _; `flylight token` prints the right one)';
+    const env = { ...makeEnv(api), auth: cliAuth({ source: null, problem }) };
+    expect(await runCommand(['regions'], env, c.io)).toBe(EXIT.usage);
+    expect(c.err).toEqual([`error: ${problem}`]);
+    expect(api.calls).toEqual([]);
+    // Help still works: the problem only matters to commands that call the API.
+    const h = capture();
+    expect(await runCommand(['help'], env, h.io)).toBe(EXIT.ok);
+  });
+
+  it('token prints the stored token and nothing else', async () => {
+    const c = capture();
+    const env = { ...makeEnv(new FakeApi()), auth: cliAuth({ source: 'env' }) };
+    expect(await runCommand(['token'], env, c.io)).toBe(EXIT.ok);
+    expect(c.out).toEqual([TOKEN]);
+    expect(c.err).toEqual([]);
+  });
+
+  it('token without a token file says how to create one', async () => {
+    const c = capture();
+    const env = { ...makeEnv(new FakeApi()), auth: cliAuth({ source: null, storedToken: null }) };
+    expect(await runCommand(['token'], env, c.io)).toBe(EXIT.failed);
+    expect(c.err).toEqual([
+      `error: no token yet: start Flylight once (\`npm start\` or \`flylight serve\`) to create ${TOKEN_FILE}`,
+    ]);
+    expect(c.out).toEqual([]);
+  });
+
+  it('token and --token are refused in the console; serve and token take no --token', async () => {
+    const inConsole = await run(['token'], { where: 'console' });
+    expect(inConsole.code).toBe(EXIT.failed);
+    expect(inConsole.err).toEqual([
+      'error: token is not available in the console: this window needs no token (run `flylight token` in a terminal)',
+    ]);
+    const flag = await run(['regions', '--token', TOKEN], { where: 'console' });
+    expect(flag.code).toBe(EXIT.usage);
+    expect(flag.err).toEqual(['error: --token is not available in the console: this window needs no token']);
+    const c = capture();
+    const env = { ...makeEnv(new FakeApi()), auth: cliAuth(), serve: async () => 0 };
+    expect(await runCommand(['serve', '--token', TOKEN], env, c.io)).toBe(EXIT.usage);
+    expect(c.err[0]).toMatch(/^error: serve takes no --token/);
+    const d = capture();
+    expect(await runCommand(['token', '--token', TOKEN], env, d.io)).toBe(EXIT.usage);
+    expect(d.err[0]).toMatch(/^error: token prints the token stored in .*; it takes no --token$/);
+    expect(d.err[0]).not.toContain(TOKEN);
+  });
+});
+
+describe('runCommand: reset', () => {
+  async function reset(argv: string[], opts: { where?: 'cli' | 'console'; answer?: string | null } = {}) {
+    const api = new FakeApi();
+    const c = capture();
+    const asker = opts.answer !== undefined ? answering(opts.answer) : null;
+    if (asker) c.io.prompt = asker.prompt;
+    const code = await runCommand(argv, makeEnv(api, new FakeFeed(), opts.where ?? 'cli'), c.io);
+    return { code, out: c.out, err: c.err, methods: api.calls.map((x) => x.method), asked: asker?.asked ?? [] };
+  }
+
+  it('--yes resets at once and prints the summary', async () => {
+    const r = await reset(['reset', '--yes']);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.methods).toEqual(['reset']);
+    expect(r.out).toEqual(['Fleet reset: 35 regions, 215 machines, all VMs destroyed.']);
+    const json = await reset(['reset', '-y', '--json']);
+    expect(JSON.parse(json.out.join('\n'))).toEqual({ machines: 215, regions: 35, reset: true });
+  });
+
+  it("at a terminal, asks first with the number of VMs and resets on 'reset'", async () => {
+    const r = await reset(['reset'], { answer: ' reset ' });
+    expect(r.asked).toEqual([
+      `This destroys all ${STATUS.fleet.vms} VMs and returns the fleet to its bootstrap state. Type 'reset' to confirm: `,
+    ]);
+    expect(r.methods).toEqual(['status', 'reset']);
+    expect(r.code).toBe(EXIT.ok);
+  });
+
+  it.each([['no'], ['RESET'], [''], [null]])('any other answer (%j) changes nothing', async (answer) => {
+    const r = await reset(['reset'], { answer });
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.methods).toEqual(['status']);
+    expect(r.err).toEqual(['Reset cancelled: nothing was changed.']);
+  });
+
+  it('without a terminal and without --yes, refuses with exit 2 and names --yes', async () => {
+    const r = await reset(['reset']);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.methods).toEqual([]);
+    expect(r.err).toEqual([
+      'error: reset destroys every VM, and there is no terminal here to confirm it: pass --yes to reset without asking',
+    ]);
+  });
+
+  it('in the console, needs --yes and says so', async () => {
+    const r = await reset(['reset'], { where: 'console', answer: 'reset' });
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.methods).toEqual([]);
+    expect(r.asked).toEqual([]);
+    expect(r.err[0]).toMatch(/^error: reset destroys every VM .*type `reset --yes`/);
+    const ok = await reset(['reset', '--yes'], { where: 'console' });
+    expect(ok.code).toBe(EXIT.ok);
+    expect(ok.methods).toEqual(['reset']);
+  });
+
+  it('Ctrl+C while asking interrupts (exit 130) and resets nothing', async () => {
+    const api = new FakeApi();
+    const c = capture();
+    c.io.prompt = () => new Promise(() => {});
+    const pending = runCommand(['reset'], makeEnv(api), c.io);
+    await waitUntil(() => api.calls.length === 1);
+    await new Promise((r) => setTimeout(r, 1));
+    c.abort();
+    expect(await pending).toBe(EXIT.interrupted);
+    expect(api.calls.map((x) => x.method)).toEqual(['status']);
+  });
+
+  it('words the question for one VM and for none', async () => {
+    const { resetQuestion } = await import('../../src/shared/cli/run');
+    expect(resetQuestion(1)).toBe(
+      "This destroys the one VM and returns the fleet to its bootstrap state. Type 'reset' to confirm: ",
+    );
+    expect(resetQuestion(0)).toMatch(/^There are no VMs\. .* Type 'reset' to confirm: $/);
+  });
+});
+
+describe('runCommand: status with the circuit breaker', () => {
+  it('shows the breaker when the proxy reports it, and nothing when it does not', async () => {
+    const api = new FakeApi();
+    api.status = async () => ({ ...STATUS, breaker: { state: 'open', failures: 5, opened: 2, retry_after_s: 2 } });
+    const c = capture();
+    await runCommand(['status'], makeEnv(api), c.io);
+    expect(c.out.at(-1)).toBe(
+      'Breaker   open: the orchestrator is not answering, requests fail fast with 503, next probe in 2 s (opened 2 times since start)',
+    );
+    api.status = async () => ({ ...STATUS, breaker: { state: 'closed', failures: 0, opened: 0 } });
+    const d = capture();
+    await runCommand(['status'], makeEnv(api), d.io);
+    expect(d.out.at(-1)).toBe('Breaker   closed (never opened)');
+    const plain = await run(['status']);
+    expect(plain.out.some((l) => l.startsWith('Breaker'))).toBe(false);
+  });
+});

@@ -132,6 +132,27 @@ describe('connectSse', () => {
     ]);
   });
 
+  it('reports a refusal for good with its status and code, once, and sends the given headers', async () => {
+    const f = scriptedFetch([
+      () =>
+        new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'the API token is not valid' } }), {
+          status: 401,
+        }),
+    ]);
+    const c = collect();
+    const refused: [number, string | null][] = [];
+    connectSse('http://x/v1/events', c.handlers, {
+      fetch: f.fn,
+      headers: { authorization: 'Bearer t' },
+      onRefused: (status, code) => refused.push([status, code]),
+    });
+    await until(() => c.states.some(([s]) => s === 'closed'));
+    expect(refused).toEqual([[401, 'unauthorized']]);
+    expect(f.requests[0].authorization).toBe('Bearer t');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(f.requests).toHaveLength(1);
+  });
+
   it('stops for good on close(), even while waiting to retry', async () => {
     const f = scriptedFetch([() => stream('data: a\n\n')]);
     const c = collect();

@@ -507,3 +507,30 @@ describe('event batcher', () => {
     expect(batches).toHaveLength(0);
   });
 });
+
+describe('dashboard store: a refused key', () => {
+  it('stops asking once the key is refused: no resync, status, selection or delayed resync', async () => {
+    const t = setup();
+    await t.actions.start('SIN');
+    const regions = t.state.calls.regions;
+    const machines = t.state.calls.machines.length;
+    const status = t.state.calls.status;
+    t.actions.refuseAuth('the API token is not valid');
+    expect(t.store.getState().authRefused).toBe('the API token is not valid');
+
+    await t.actions.resync();
+    expect(await t.actions.refreshStatus()).toBeNull();
+    await t.actions.select('AMS');
+    seq += 5; // a gap in the numbering would schedule a resync
+    t.actions.receive({ type: 'reset', seq, at: '' });
+    t.timers.runAll();
+    await flushPromises();
+
+    expect(t.state.calls.regions).toBe(regions);
+    expect(t.state.calls.machines).toHaveLength(machines);
+    expect(t.state.calls.status).toBe(status);
+    // The first reason stays: later refusals are echoes of it.
+    t.actions.refuseAuth('another reason');
+    expect(t.store.getState().authRefused).toBe('the API token is not valid');
+  });
+});

@@ -1,8 +1,10 @@
 import { useEffect } from 'react';
 import { ConnectionBanner } from './components/ConnectionBanner';
 import { Header } from './components/Header';
+import { KeyNeededState } from './components/KeyNeeded';
 import { RegionDetail } from './components/RegionDetail';
 import { RegionList } from './components/RegionList';
+import { ResetDialog, ResetNotice } from './components/ResetDialog';
 import { FatalState, StartingState } from './components/States';
 import { ConsolePane } from './console/ConsolePane';
 import { useDash, useUi } from './hooks';
@@ -39,6 +41,10 @@ export function App() {
   const load = useDash((s) => s.load.state);
   const consoleOpen = useUi((s) => s.consoleOpen);
   const consoleHeight = useUi((s) => s.consoleHeight);
+  const keyNeeded = useDash((s) => s.authRefused !== null);
+
+  // Without its key nothing on the dashboard can work: one page that says how to get in.
+  if (keyNeeded) return <KeyNeededState />;
 
   let body: React.ReactNode;
   if (load === 'error') body = <FatalState />;
@@ -57,6 +63,8 @@ export function App() {
       <ConnectionBanner />
       <main className="app-body">{body}</main>
       <ConsolePane />
+      <ResetDialog />
+      <ResetNotice />
     </div>
   );
 }

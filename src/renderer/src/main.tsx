@@ -5,6 +5,7 @@ import './styles/regions.css';
 import './styles/machines.css';
 import './styles/charts.css';
 import './styles/console.css';
+import './styles/dialogs.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

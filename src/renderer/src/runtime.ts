@@ -1,5 +1,7 @@
 // Wires the page together once: picks the adapter, creates the dashboard store, keeps the
 // event stream, the status poll and the chart sampler running, and follows the URL's region.
+// When the API refuses this page's key (401) it stops all of that at once: every further call
+// would be refused too, and wrong credentials count against this address.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EventSource_ } from '../../shared/api';
@@ -7,6 +9,7 @@ import { type AppClient, browserClient, electronClient } from './api/client';
 import { frameSchedule } from './state/batcher';
 import { createDashboard, type Dashboard } from './state/dashboard';
 import { appendSample, LaunchRate, type Sample, takeSample } from './state/history';
+import { createResetFlow, type ResetFlow } from './state/reset';
 
 export interface Runtime {
   client: AppClient;
@@ -14,6 +17,8 @@ export interface Runtime {
   history: StoreApi<{ samples: Sample[] }>;
   /** Wall clock for "12 s ago" labels, ticking once a second. */
   clock: StoreApi<{ now: number }>;
+  /** "Reset fleet" behind its confirm dialog. */
+  resetFlow: ResetFlow;
   /** Closes and reopens the event stream now (the user's "Reconnect"). */
   reconnect(): void;
   select(code: string | null): void;
@@ -44,9 +49,11 @@ export function startRuntime(): Runtime {
   const rate = new LaunchRate();
 
   let stream: EventSource_ | null = null;
+  let locked = false;
   const connect = (): void => {
     stream?.close();
     stream = null;
+    if (locked) return;
     // Each subscription gets its own callbacks, so the close() of the old one (which reports
     // 'closed') cannot be mistaken for the new one's state.
     let current = true;
@@ -65,7 +72,7 @@ export function startRuntime(): Runtime {
   };
 
   const pollStatus = async (): Promise<void> => {
-    if (document.hidden) return;
+    if (document.hidden || locked) return;
     const st = await actions.refreshStatus();
     if (st) rate.observe(Date.now(), st.requests.launches_ok, st.requests.launches_failed);
     else rate.lost();
@@ -91,19 +98,39 @@ export function startRuntime(): Runtime {
     if (code !== store.getState().selected) void actions.select(code);
   });
 
+  const resetFlow = createResetFlow({
+    reset: () => client.api.reset(),
+    // The store's `reset` event resyncs too; this covers a page whose stream is down.
+    after: async () => {
+      await actions.resync();
+      await pollStatus();
+    },
+    now: () => Date.now(),
+  });
+
+  const timers: ReturnType<typeof setInterval>[] = [];
+  client.onUnauthorized((message) => {
+    if (locked) return;
+    locked = true;
+    actions.refuseAuth(message);
+    stream?.close();
+    stream = null;
+    for (const t of timers) clearInterval(t);
+  });
+
   void actions.start(regionFromHash()).then(() => {
     // An unknown region in the URL was dropped: say so in the URL too.
     if (!store.getState().selected && location.hash) replaceHash('');
   });
   connect();
   void pollStatus();
-  setInterval(() => void pollStatus(), STATUS_EVERY_MS);
-  setInterval(sample, SAMPLE_EVERY_MS);
+  timers.push(setInterval(() => void pollStatus(), STATUS_EVERY_MS));
+  timers.push(setInterval(sample, SAMPLE_EVERY_MS));
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void pollStatus();
   });
 
-  return { client, dashboard, history: samples, clock, reconnect: connect, select };
+  return { client, dashboard, history: samples, clock, resetFlow, reconnect: connect, select };
 }
 
 function replaceHash(hash: string): void {

@@ -1,12 +1,23 @@
 // Tab completion for the console pane: command names, the flags of the command being typed
 // (or every flag while the command is not written yet — flags may come first), region codes
-// after a region flag or `machines`, and the fixed choices of --sort.
+// after a region flag or `machines`, and the fixed choices of --sort. In the console pane it
+// leaves out what only a terminal can run (serve, token) and the flags only they or the
+// terminal take (--port, --api, --token, …): offering them would only lead to a refusal.
 //
 // The caller replaces line.slice(start, end) with a candidate (adding a space when it is the
 // only one) and leaves the rest of the line as it is.
 
 import { tokenize } from './args';
-import { COMMANDS, type CommandName, commandSpec, type FlagSpec, flagSpec, flagsOf, shortFlagSpec } from './grammar';
+import {
+  COMMANDS,
+  type CommandName,
+  commandSpec,
+  FLAGS,
+  type FlagSpec,
+  flagSpec,
+  flagsOf,
+  shortFlagSpec,
+} from './grammar';
 
 export interface Completion {
   start: number;
@@ -14,7 +25,25 @@ export interface Completion {
   candidates: string[];
 }
 
-export function complete(line: string, cursor: number, regionCodes: string[]): Completion {
+export interface CompleteOptions {
+  /** Default 'cli'. */
+  where?: 'cli' | 'console';
+}
+
+/** Flags that mean nothing in the console: the terminal's own, and those of terminal-only commands. */
+function consoleHidden(): Set<string> {
+  const hidden = new Set(['api', 'token']);
+  for (const f of FLAGS) {
+    const owners = COMMANDS.filter((c) => c.flags.includes(f.name));
+    if (owners.length > 0 && owners.every((c) => c.terminalOnly)) hidden.add(f.name);
+  }
+  return hidden;
+}
+
+export function complete(line: string, cursor: number, regionCodes: string[], opts: CompleteOptions = {}): Completion {
+  const console_ = opts.where === 'console';
+  const hiddenFlags = console_ ? consoleHidden() : new Set<string>();
+  const commands = COMMANDS.filter((c) => !(console_ && c.terminalOnly)).map((c) => c.name);
   const at = Math.max(0, Math.min(cursor, line.length));
   const before = line.slice(0, at);
   const { tokens, open } = tokenize(before);
@@ -41,7 +70,7 @@ export function complete(line: string, cursor: number, regionCodes: string[]): C
     }
     const names = flagsOf(state.command).flatMap((n) => {
       const spec = flagSpec(n) as FlagSpec;
-      return state.used.has(spec.name) ? [] : [spec.name, ...(spec.aliases ?? [])];
+      return state.used.has(spec.name) || hiddenFlags.has(spec.name) ? [] : [spec.name, ...(spec.aliases ?? [])];
     });
     return done(
       byPrefix(
@@ -50,22 +79,10 @@ export function complete(line: string, cursor: number, regionCodes: string[]): C
       ),
     );
   }
-  if (!state.command)
-    return done(
-      byPrefix(
-        COMMANDS.map((c) => c.name),
-        prefix,
-      ),
-    );
+  if (!state.command) return done(byPrefix(commands, prefix));
   const positional = commandSpec(state.command)?.positionals[state.positionals];
   if (positional?.regionValue) return done(regionsByPrefix(regionCodes, prefix));
-  if (positional?.commandValue)
-    return done(
-      byPrefix(
-        COMMANDS.map((c) => c.name),
-        prefix,
-      ),
-    );
+  if (positional?.commandValue) return done(byPrefix(commands, prefix));
   return done([]);
 }
 

@@ -1,7 +1,8 @@
 // Output formatting shared by the CLI and the console pane: aligned tables, ANSI colour only
 // when the IO asks for it, and stable pretty JSON. Everything returns lines without '\n'.
 
-import type { Machine, Region, StatusReport, StoreEvent, Vm } from '../types';
+import type { ResetReport } from '../api';
+import type { BreakerStatus, Machine, Region, StatusReport, StoreEvent, Vm } from '../types';
 
 export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray';
 
@@ -112,6 +113,8 @@ export function percent(part: number, total: number): number {
 }
 
 export function formatPercent(p: number): string {
+  // A little use must not read as none: 4 of 10,768 cores is not "0.0%".
+  if (p > 0 && p < 0.1) return '<0.1%';
   return `${p < 10 && p > 0 ? p.toFixed(1) : Math.round(p).toString()}%`;
 }
 
@@ -251,7 +254,7 @@ export function statusLines(st: StatusReport, color: boolean): string[] {
     return `${w.name} ${state} (${w.restarts} ${w.restarts === 1 ? 'restart' : 'restarts'})`;
   });
   const r = st.requests;
-  return [
+  const lines = [
     `${label('Flylight')}${st.version} at ${st.api}, up ${formatUptime(st.uptime_s)}`,
     `${label('Fleet')}${f.regions} regions, ${f.machines} machines, ${f.vms} ${plural(f.vms, 'VM')}`,
     `${label('Cores')}${f.cores_allocated} of ${f.cores_total} allocated (${pct(f.cores_allocated, f.cores_total)})`,
@@ -260,6 +263,29 @@ export function statusLines(st: StatusReport, color: boolean): string[] {
     `${label('Workers')}${workers.join(', ')}`,
     `${label('Requests')}${r.total} total, ${r.errors > 0 ? paint(String(r.errors), 'red', color) : '0'} ${plural(r.errors, 'error')}; launches ${r.launches_ok} ok, ${r.launches_failed > 0 ? paint(String(r.launches_failed), 'yellow', color) : '0'} failed`,
   ];
+  if (st.breaker) lines.push(`${label('Breaker')}${breakerText(st.breaker, color)}`);
+  return lines;
+}
+
+/** The circuit breaker between proxy and orchestrator, in words. */
+export function breakerText(b: BreakerStatus, color: boolean): string {
+  const history = b.opened === 0 ? 'never opened' : `opened ${b.opened} ${plural(b.opened, 'time')} since start`;
+  switch (b.state) {
+    case 'open': {
+      const wait = b.retry_after_s !== undefined ? `, next probe in ${b.retry_after_s} s` : '';
+      return `${paint('open', 'red', color)}: the orchestrator is not answering, requests fail fast with 503${wait} (${history})`;
+    }
+    case 'half_open':
+      return `${paint('half open', 'yellow', color)}: probing the orchestrator with one request (${history})`;
+    default: {
+      const recent = b.failures > 0 ? `, ${b.failures} recent ${plural(b.failures, 'failure')}` : '';
+      return `${paint('closed', b.failures > 0 ? 'yellow' : 'green', color)}${recent} (${history})`;
+    }
+  }
+}
+
+export function resetLine(r: ResetReport, color: boolean): string {
+  return `${paint('Fleet reset', 'bold', color)}: ${r.regions} ${plural(r.regions, 'region')}, ${r.machines} ${plural(r.machines, 'machine')}, all VMs destroyed.`;
 }
 
 /** One line per store event, for `watch`. */

@@ -31,6 +31,8 @@ export type CommandName =
   | 'destroy'
   | 'status'
   | 'watch'
+  | 'reset'
+  | 'token'
   | 'serve'
   | 'help'
   | 'version';
@@ -78,7 +80,18 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'order by code, location or status',
   },
   { name: 'port', kind: 'int', value: 'N', min: 0, max: 65535, help: 'proxy port (0 lets the OS pick; default 3030)' },
-  { name: 'host', kind: 'text', value: 'ADDR', help: 'address to bind (default 127.0.0.1)' },
+  {
+    name: 'listen',
+    aliases: ['host'],
+    kind: 'text',
+    value: 'ADDR',
+    help: 'address to bind (default 127.0.0.1); anything but loopback prints a warning',
+  },
+  {
+    name: 'compat-open',
+    kind: 'bool',
+    help: "serve the seed's /regions and /launch without the token (off by default)",
+  },
   { name: 'regions', kind: 'text', value: 'FILE', help: 'bootstrap CSV of regions and machines' },
   {
     name: 'flyd-interval',
@@ -104,13 +117,20 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'URL',
     help: 'Flylight API address (env FLYLIGHT_API; default http://127.0.0.1:3030)',
   },
+  {
+    name: 'token',
+    kind: 'text',
+    value: 'TOKEN',
+    help: 'API token (env FLYLIGHT_TOKEN; default: the one `flylight token` prints)',
+  },
+  { name: 'yes', short: 'y', kind: 'bool', help: 'do it without asking for confirmation' },
   { name: 'json', kind: 'bool', help: 'print JSON for scripts instead of tables' },
   { name: 'no-color', kind: 'bool', help: 'no colours (also env NO_COLOR)' },
   { name: 'help', short: 'h', kind: 'bool', help: 'show help' },
   { name: 'version', short: 'v', kind: 'bool', help: 'show the version' },
 ];
 
-export const GLOBAL_FLAGS: readonly string[] = ['api', 'json', 'no-color', 'help', 'version'];
+export const GLOBAL_FLAGS: readonly string[] = ['api', 'token', 'json', 'no-color', 'help', 'version'];
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -170,15 +190,46 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['watch', 'watch --vm-region SIN', 'watch --json'],
   },
   {
+    name: 'reset',
+    summary: 'destroy every VM and return the fleet to its bootstrap state',
+    positionals: [],
+    flags: ['yes'],
+    details: ["Asks you to type 'reset' first; --yes skips the question (scripts, and the console pane, need it)."],
+    examples: ['reset', 'reset --yes'],
+  },
+  {
+    name: 'token',
+    summary: 'print the API token, for scripts',
+    positionals: [],
+    flags: [],
+    details: [
+      'Prints the token the host created on its first start (mode 0600 in the config directory:',
+      '$XDG_CONFIG_HOME/flylight/token, by default ~/.config/flylight/token), and nothing else.',
+      'Every /v1 call, the event stream and /metrics need it as Authorization: Bearer <token>:',
+      '  curl -H "Authorization: Bearer $(flylight token)" http://127.0.0.1:3030/v1/regions',
+    ],
+    examples: ['token'],
+    terminalOnly: true,
+  },
+  {
     name: 'serve',
     summary: 'run the Flylight host headless: store, orchestrator and proxy',
     positionals: [],
-    flags: ['port', 'host', 'regions', 'flyd-interval', 'data-dir', 'ephemeral', 'seed'],
+    flags: ['port', 'listen', 'regions', 'flyd-interval', 'data-dir', 'ephemeral', 'seed', 'compat-open'],
     details: [
       'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR (flags win).',
+      'Creates the API token on first start (see `flylight token`) and prints the dashboard link with it:',
+      'open that link once and the browser keeps a session cookie instead.',
+      "--compat-open is off by default: the seed's own CLI sends no token, and an open port lets any",
+      'local process or web page drive the platform. Turn it on only to run the seed CLI unchanged.',
       'Ctrl+C or SIGTERM shuts down cleanly: FlyD queues flushed, port closed.',
     ],
-    examples: ['serve', 'serve --port 0 --ephemeral', 'serve --regions ./my-fleet.csv --flyd-interval 15000'],
+    examples: [
+      'serve',
+      'serve --port 0 --ephemeral',
+      'serve --regions ./my-fleet.csv --flyd-interval 15000',
+      'serve --compat-open',
+    ],
     terminalOnly: true,
   },
   {

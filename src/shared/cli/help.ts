@@ -6,6 +6,11 @@ import { COMMANDS, type CommandSpec, commandSpec, FLAGS, type FlagSpec, flagSpec
 
 export type Where = 'cli' | 'console';
 
+/** Commands whose output is not data: --json changes nothing for them. */
+const NO_JSON = new Set(['serve', 'help', 'version', 'token']);
+
+const CLI_ONLY_FLAGS = new Set(['api', 'token']);
+
 const prog = (where: Where) => (where === 'cli' ? 'flylight ' : '');
 
 function flagLabel(f: FlagSpec): string {
@@ -26,7 +31,7 @@ function usageOf(spec: CommandSpec, where: Where): string {
     const text = `--${f.name}${f.value ? ` ${f.value}` : ''}`;
     parts.push(spec.required?.includes(name) ? text : `[${text}]`);
   }
-  if (spec.name !== 'serve' && spec.name !== 'help' && spec.name !== 'version') parts.push('[--json]');
+  if (!NO_JSON.has(spec.name)) parts.push('[--json]');
   return parts.join(' ');
 }
 
@@ -36,10 +41,10 @@ export function overviewHelp(where: Where, color: boolean): string[] {
     c.name,
     c.summary + (c.terminalOnly && where === 'console' ? ' (terminal only)' : ''),
   ]);
-  const globals = GLOBAL_FLAGS.map((n) => FLAGS.find((f) => f.name === n) as FlagSpec).map((f): [string, string] => [
-    flagLabel(f),
-    f.help,
-  ]);
+  // The console always talks to its own app, which needs no token: --api and --token are refused there.
+  const globals = GLOBAL_FLAGS.filter((n) => where === 'cli' || !CLI_ONLY_FLAGS.has(n))
+    .map((n) => FLAGS.find((f) => f.name === n) as FlagSpec)
+    .map((f): [string, string] => [flagLabel(f), f.help]);
   return [
     `${h('Flylight')} — a laptop-sized simulator of a fly.io-style compute platform`,
     '',
@@ -57,7 +62,7 @@ export function overviewHelp(where: Where, color: boolean): string[] {
     `  ${prog(where)}--vm-memory 8 --vm-cores 4 --vm-region SIN launch`,
     '',
     where === 'cli'
-      ? 'Environment: FLYLIGHT_API (API address), NO_COLOR (no colours).'
+      ? 'Environment: FLYLIGHT_API (API address), FLYLIGHT_TOKEN (API token), NO_COLOR (no colours).'
       : 'In this console: ↑/↓ history, Tab completes, Ctrl+C interrupts, Ctrl+L or `clear` clears.',
     `Run \`${prog(where)}help COMMAND\` for a command's flags and examples.`,
   ];
@@ -89,7 +94,10 @@ export function commandHelp(name: string, where: Where, color: boolean): string[
     });
     lines.push('', h('Flags:'), ...twoColumns(rows, color));
   }
-  lines.push('', `${h('Global flags:')} --api URL, --json, --no-color, -h/--help, -v/--version`);
+  lines.push(
+    '',
+    `${h('Global flags:')} ${where === 'cli' ? '--api URL, --token TOKEN, ' : ''}--json, --no-color, -h/--help, -v/--version`,
+  );
   if (spec.details?.length) lines.push('', ...spec.details);
   lines.push('', h('Examples:'), ...spec.examples.map((e) => `  ${prog(where)}${e}`));
   return lines;

@@ -17,6 +17,7 @@ import {
   machinesTable,
   paint,
   regionsTable,
+  resetLine,
   sortKeys,
   statusLines,
   vmsTable,
@@ -33,6 +34,11 @@ export interface CommandIO {
   signal?: AbortSignal;
   /** Terminal width; long tables shrink their text columns to fit. */
   columns?: number;
+  /**
+   * Asks one question at a terminal and resolves with the answer line (null on end of input).
+   * Absent when nobody can answer (no TTY, the console pane): then `reset` needs --yes.
+   */
+  prompt?(question: string): Promise<string | null>;
 }
 
 /** `flylight serve`'s options, already parsed and range-checked. */
@@ -44,6 +50,23 @@ export interface ServeFlags {
   dataDir?: string;
   ephemeral?: boolean;
   seed?: number;
+  compatOpen?: boolean;
+}
+
+export type TokenSource = 'flag' | 'env' | 'file';
+
+/** The CLI's credentials. The console pane has none: its window needs no token. */
+export interface CliAuth {
+  /** Where the token sent with every call came from; null when none is sent. */
+  source: TokenSource | null;
+  /** The token file, for messages. */
+  file: string;
+  /** True when the file's token was not sent because --api points away from this computer. */
+  withheld?: boolean;
+  /** Why the given token cannot be used (a usage error), reported before any call. */
+  problem?: string;
+  /** The token in the file now, or null when there is none yet (`flylight token`). */
+  stored(): string | null;
 }
 
 export interface CommandEnv {
@@ -54,6 +77,8 @@ export interface CommandEnv {
   where: 'cli' | 'console';
   /** Runs the headless host; only the Node CLI provides it. */
   serve?: (flags: ServeFlags, io: CommandIO) => Promise<number>;
+  /** Only the Node CLI has a token; the console pane's window needs none. */
+  auth?: CliAuth;
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -101,8 +126,13 @@ export async function runCommand(argv: string[], env: CommandEnv, io: CommandIO)
     if (parsed.flags.api !== undefined && env.where === 'console') {
       throw new UsageError('--api is not available in the console: it always talks to this app', parsed.command);
     }
+    if (parsed.flags.token !== undefined && env.where === 'console') {
+      throw new UsageError('--token is not available in the console: this window needs no token', parsed.command);
+    }
     if (parsed.command === 'serve') return await serve(ctx);
+    if (parsed.command === 'token') return token(ctx);
     if (env.where === 'cli') checkApiUrl(env.apiUrl, parsed.flags.api !== undefined ? '--api' : 'FLYLIGHT_API');
+    if (env.auth?.problem) throw new UsageError(env.auth.problem, parsed.command);
     return await dispatch(parsed.command, parsed.positionals, ctx);
   } catch (err) {
     return fail(err, env, io);
@@ -132,8 +162,32 @@ function fail(err: unknown, env: CommandEnv, io: CommandIO): number {
   if (err instanceof ApiError && err.code === 'unavailable' && /^nothing answers at /.test(message)) {
     message = nothingListening(env.apiUrl, env.where);
   }
+  // The proxy's own 401 text is for any client; the CLI knows where its token came from.
+  if (err instanceof ApiError && err.code === 'unauthorized') message = tokenRefused(env);
   io.err(`error: ${oneLine(message)}`);
   return EXIT.failed;
+}
+
+/** One line for a 401: which token was refused and how to get the right one. Never the token. */
+export function tokenRefused(env: Pick<CommandEnv, 'where' | 'auth' | 'apiUrl'>): string {
+  const how = '`flylight token` prints the right one';
+  const auth = env.auth;
+  if (env.where === 'console' || !auth) {
+    return "the API refused this page's session: open the dashboard link that `flylight serve` prints, or run `flylight token` in a terminal";
+  }
+  switch (auth.source) {
+    case 'flag':
+      return `the API refused the token given with --token: ${how}`;
+    case 'env':
+      return `the API refused the token in FLYLIGHT_TOKEN: ${how}`;
+    case 'file':
+      return `the API refused the token in ${auth.file}: is ${env.apiUrl} another Flylight? Pass its token with --token or FLYLIGHT_TOKEN (\`flylight token\` prints it on that host)`;
+    default:
+      if (auth.withheld) {
+        return `the API needs a token: the one in ${auth.file} is sent only to this computer's own addresses, so pass the token of ${env.apiUrl} with --token or FLYLIGHT_TOKEN`;
+      }
+      return `the API needs a token and none was found: start Flylight once (\`npm start\` or \`flylight serve\`) to create ${auth.file}, or pass one with --token or FLYLIGHT_TOKEN`;
+  }
 }
 
 function oneLine(text: string): string {
@@ -231,6 +285,8 @@ async function dispatch(command: CommandName, positionals: string[], ctx: Ctx): 
     }
     case 'watch':
       return watch(ctx);
+    case 'reset':
+      return reset(ctx);
     default:
       throw new UsageError(`${command} cannot run here`);
   }
@@ -239,17 +295,16 @@ async function dispatch(command: CommandName, positionals: string[], ctx: Ctx): 
 async function watch(ctx: Ctx): Promise<number> {
   const { env, io, color, json, flags } = ctx;
   const asked = str(flags, 'vm-region');
-  // Ask once first: a dead API or an unknown region is an error now, not an endless retry loop.
+  // Ask once first: a dead API, a refused token or an unknown region is an error now, not an
+  // endless retry loop. (The region list needs the token; /healthz would not tell.)
   let region: string | null = null;
+  const regions = await interruptible(env.api.regions(), io.signal);
   if (asked !== undefined) {
-    const regions = await interruptible(env.api.regions(), io.signal);
     region = checkRegion(
       asked,
       regions.map((r) => r.code),
       'vm_region',
     );
-  } else {
-    await interruptible(env.api.health(), io.signal);
   }
   if (io.signal?.aborted) return EXIT.ok;
 
@@ -286,7 +341,9 @@ async function watch(ctx: Ctx): Promise<number> {
         lost = true;
         note(`${opened ? 'Connection lost' : 'Cannot open the event stream'}: ${detail}`);
       } else if (state === 'closed' && detail) {
-        io.err(`error: the event stream closed: ${oneLine(detail)}`);
+        io.err(
+          `error: ${/\banswered 401\b/.test(detail) ? tokenRefused(env) : `the event stream closed: ${oneLine(detail)}`}`,
+        );
         finish(EXIT.failed);
       }
     });
@@ -295,21 +352,86 @@ async function watch(ctx: Ctx): Promise<number> {
   });
 }
 
+async function reset(ctx: Ctx): Promise<number> {
+  const { env, io, flags, json, color } = ctx;
+  const call = <T>(p: Promise<T>) => interruptible(p, io.signal);
+  if (flags.yes !== true) {
+    if (env.where === 'console') {
+      throw new UsageError(
+        "reset destroys every VM and returns the fleet to its bootstrap state: type `reset --yes` to do it (or use Reset fleet… in the dashboard's menu)",
+        'reset',
+      );
+    }
+    if (!io.prompt) {
+      throw new UsageError(
+        'reset destroys every VM, and there is no terminal here to confirm it: pass --yes to reset without asking',
+        'reset',
+      );
+    }
+    const vms = (await call(env.api.status())).fleet.vms;
+    const answer = await call(io.prompt(resetQuestion(vms)));
+    if (answer?.trim() !== 'reset') {
+      io.err('Reset cancelled: nothing was changed.');
+      return EXIT.failed;
+    }
+  }
+  const report = await call(env.api.reset());
+  if (json) return print(io, jsonLines(report));
+  return print(io, [resetLine(report, color)]);
+}
+
+export function resetQuestion(vms: number): string {
+  const what =
+    vms === 0
+      ? 'There are no VMs. This returns every machine to its bootstrap state.'
+      : vms === 1
+        ? 'This destroys the one VM and returns the fleet to its bootstrap state.'
+        : `This destroys all ${vms} VMs and returns the fleet to its bootstrap state.`;
+  return `${what} Type 'reset' to confirm: `;
+}
+
+function token(ctx: Ctx): number {
+  const { env, io, flags } = ctx;
+  if (env.where === 'console' || !env.auth) {
+    io.err(
+      'error: token is not available in the console: this window needs no token (run `flylight token` in a terminal)',
+    );
+    return EXIT.failed;
+  }
+  if (flags.token !== undefined) {
+    throw new UsageError(`token prints the token stored in ${env.auth.file}; it takes no --token`, 'token');
+  }
+  const stored = env.auth.stored();
+  if (stored === null) {
+    io.err(`error: no token yet: start Flylight once (\`npm start\` or \`flylight serve\`) to create ${env.auth.file}`);
+    return EXIT.failed;
+  }
+  io.out(stored);
+  return EXIT.ok;
+}
+
 async function serve(ctx: Ctx): Promise<number> {
   const { env, io, flags } = ctx;
   if (env.where === 'console' || !env.serve) {
     io.err('error: serve is only available from a terminal: run `flylight serve` there');
     return EXIT.failed;
   }
+  if (flags.token !== undefined) {
+    throw new UsageError(
+      'serve takes no --token: it uses the token in the config directory, creating it on first start (`flylight token` prints it)',
+      'serve',
+    );
+  }
   return env.serve(
     {
       port: num(flags, 'port'),
-      host: str(flags, 'host'),
+      host: str(flags, 'listen'),
       regions: str(flags, 'regions'),
       flydIntervalMs: num(flags, 'flyd-interval'),
       dataDir: str(flags, 'data-dir'),
       ephemeral: flags.ephemeral === true ? true : undefined,
       seed: num(flags, 'seed'),
+      compatOpen: flags['compat-open'] === true ? true : undefined,
     },
     io,
   );

@@ -5,6 +5,7 @@
 import { createApiClient, type FlylightApi, fetchTransport, type SubscribeEvents } from '../../../shared/api';
 import type { FlylightBridge } from '../../../shared/bridge';
 import { sseSubscriber } from '../../../shared/sse';
+import { guardAuth } from '../state/auth';
 
 export interface AppClient {
   kind: 'electron' | 'browser';
@@ -13,12 +14,35 @@ export interface AppClient {
   subscribe: SubscribeEvents;
   /** Where the API is, until the host's status says more precisely. */
   apiUrl: string;
+  /**
+   * Calls `cb` when a call or the event stream answers 401: this page has no valid session.
+   * (Only the browser can meet it: the Electron window talks over IPC and needs no key.)
+   */
+  onUnauthorized(cb: (message: string) => void): () => void;
+}
+
+function listeners<T>() {
+  const set = new Set<(v: T) => void>();
+  return {
+    add(cb: (v: T) => void): () => void {
+      set.add(cb);
+      return () => set.delete(cb);
+    },
+    emit(v: T): void {
+      for (const cb of set) cb(v);
+    },
+  };
 }
 
 export function electronClient(bridge: FlylightBridge): AppClient {
+  const refused = listeners<string>();
   return {
     kind: 'electron',
-    api: createApiClient((req) => bridge.request(req)),
+    api: guardAuth(
+      createApiClient((req) => bridge.request(req)),
+      (m) => refused.emit(m),
+    ),
+    onUnauthorized: refused.add,
     subscribe(onEvent, onState) {
       const offEvent = bridge.onEvent(onEvent);
       const offConn = bridge.onConnection?.((s, detail) => onState?.(s, detail));
@@ -40,11 +64,19 @@ export function electronClient(bridge: FlylightBridge): AppClient {
 const MAX_RETRY_MS = 5000;
 
 export function browserClient(origin: string): AppClient {
+  const refused = listeners<string>();
   return {
     kind: 'browser',
-    // Same origin, so the session cookie (issue 4's token exchange) goes along by itself.
-    api: createApiClient(fetchTransport(origin)),
-    subscribe: sseSubscriber(origin, { retryMs: 500, maxRetryMs: MAX_RETRY_MS }),
+    // Same origin, so the session cookie (from the `?token=` link) goes along by itself.
+    api: guardAuth(createApiClient(fetchTransport(origin)), (m) => refused.emit(m)),
+    subscribe: sseSubscriber(origin, {
+      retryMs: 500,
+      maxRetryMs: MAX_RETRY_MS,
+      onRefused: (status) => {
+        if (status === 401) refused.emit('the live event stream was refused (401): this page has no valid session');
+      },
+    }),
     apiUrl: origin,
+    onUnauthorized: refused.add,
   };
 }

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { formatCount, formatGb, formatPercent, percent } from '../format';
 import { useDash, useRuntime } from '../hooks';
 import { fleetTotals } from '../state/dashboard';
+import { HeaderMenu } from './HeaderMenu';
 import { Logo } from './Logo';
 import { MiniBar } from './UsageBar';
 
@@ -128,6 +129,7 @@ export function Header() {
       <ProxyAddress />
       <div className="header-spacer" />
       {loaded && <Totals />}
+      {loaded && <HeaderMenu />}
     </header>
   );
 }

@@ -36,23 +36,24 @@ export function StartingState() {
 export function FatalState() {
   const { dashboard, reconnect, client } = useRuntime();
   const error = useDash((s) => s.load.error);
-  const unauthorised = error?.code === 'unauthorized' || error?.code === 'forbidden';
+  // A refused key has its own page (KeyNeeded.tsx); a 403 here is the Host/Origin check.
+  const forbidden = error?.code === 'forbidden';
   const unreachable = error?.code === 'unavailable';
   return (
     <div className="fatal" data-testid="error-state" role="alert">
       <div className="fatal-card">
         <Logo size={40} />
         <h1>
-          {unauthorised
-            ? 'This dashboard needs its key'
+          {forbidden
+            ? 'The Flylight host refused this page'
             : unreachable
               ? 'Cannot reach the Flylight host'
               : 'The dashboard could not load'}
         </h1>
         <p className="fatal-message mono">{error?.message ?? 'Unknown error'}</p>
         <p className="muted">
-          {unauthorised
-            ? 'Open the dashboard with the link `flylight serve` printed (it carries the token), or run `flylight token`.'
+          {forbidden
+            ? 'Open the dashboard at the address `flylight serve` printed (http://127.0.0.1:PORT), not through another host name.'
             : client.kind === 'browser'
               ? 'Start it with `npm start` or `flylight serve`; this page connects by itself once it answers.'
               : 'The host inside the app did not answer; it is being restarted.'}

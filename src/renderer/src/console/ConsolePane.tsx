@@ -69,7 +69,7 @@ function createSession(rt: Runtime, term: Terminal): ConsoleSession {
       ),
     split: splitArgs,
     complete: (line, cursor) => {
-      const c = complete(line, cursor, dashboard.store.getState().regionCodes);
+      const c = complete(line, cursor, dashboard.store.getState().regionCodes, { where: 'console' });
       return { from: c.start, to: c.end, candidates: c.candidates };
     },
     history: localHistory,

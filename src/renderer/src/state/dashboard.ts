@@ -54,6 +54,8 @@ export interface DashboardState {
   /** Events applied since start (after conflation), for the header's heartbeat. */
   eventsApplied: number;
   lastEventAt: number | null;
+  /** Set when the API refused this page's key (401): why, as the server said it. */
+  authRefused: string | null;
 }
 
 export interface DashboardDeps {
@@ -78,6 +80,11 @@ export interface DashboardActions {
   refreshStatus(): Promise<StatusReport | null>;
   /** Applies buffered events now. */
   flush(): void;
+  /**
+   * The API answered 401: from now on nothing is asked (each call would be refused too, and
+   * count against this address); the page shows how to get the key.
+   */
+  refuseAuth(message: string): void;
   dispose(): void;
 }
 
@@ -121,6 +128,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     statusFailedAt: null,
     eventsApplied: 0,
     lastEventAt: null,
+    authRefused: null,
   }));
 
   // Newest event seen per machine and per region, numbered by arrival. A snapshot requested
@@ -133,6 +141,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   let lastResyncAt = Number.NEGATIVE_INFINITY;
   let cancelDelayedResync: (() => void) | null = null;
   let disposed = false;
+  let locked = false;
 
   const applyBatch = (batch: StoreEvent[]): void => {
     const s = store.getState();
@@ -242,7 +251,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   let running: Promise<void> | null = null;
   let queued: Promise<void> | null = null;
   const resync = (): Promise<void> => {
-    if (disposed) return Promise.resolve();
+    if (disposed || locked) return Promise.resolve();
     cancelDelayedResync?.();
     cancelDelayedResync = null;
     if (!running) {
@@ -283,6 +292,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     },
 
     async select(code) {
+      if (locked) return;
       const s = store.getState();
       if (code === s.selected && s.machines.state !== 'error') return;
       if (code === null) {
@@ -325,6 +335,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     },
 
     async refreshStatus() {
+      if (locked) return null;
       try {
         const status = await api.status();
         if (!disposed) store.setState({ status, statusFailedAt: null });
@@ -336,6 +347,14 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     },
 
     flush: () => batcher.flushNow(),
+
+    refuseAuth(message) {
+      if (locked || disposed) return;
+      locked = true;
+      cancelDelayedResync?.();
+      cancelDelayedResync = null;
+      store.setState({ authRefused: message });
+    },
 
     dispose() {
       disposed = true;

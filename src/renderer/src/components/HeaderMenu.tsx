@@ -1,0 +1,113 @@
+// The header's "⋯" menu: view actions and the one destructive fleet action, kept out of the
+// way of a dashboard left open all day. A real menu: arrow keys move, Escape and a click
+// outside close it, focus returns to the button.
+
+import { useEffect, useRef, useState } from 'react';
+import { useRuntime, useUi } from '../hooks';
+import { uiStore } from '../ui-prefs';
+
+export const MENU_BUTTON_ID = 'fleet-menu-button';
+
+export function HeaderMenu() {
+  const { resetFlow } = useRuntime();
+  const consoleOpen = useUi((s) => s.consoleOpen);
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const menu = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    menu.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    const onDown = (e: PointerEvent) => {
+      const t = e.target as Node;
+      if (!menu.current?.contains(t) && !button.current?.contains(t)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', onDown);
+    return () => document.removeEventListener('pointerdown', onDown);
+  }, [open]);
+
+  const close = (refocus: boolean) => {
+    setOpen(false);
+    if (refocus) button.current?.focus();
+  };
+
+  const onMenuKey = (e: React.KeyboardEvent) => {
+    const items = [...(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? [])];
+    const at = items.indexOf(document.activeElement as HTMLElement);
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      close(true);
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const step = e.key === 'ArrowDown' ? 1 : -1;
+      items[(at + step + items.length) % items.length]?.focus();
+    } else if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      items[e.key === 'Home' ? 0 : items.length - 1]?.focus();
+    } else if (e.key === 'Tab') {
+      close(false);
+    }
+  };
+
+  return (
+    <div className="menu-wrap">
+      <button
+        ref={button}
+        id={MENU_BUTTON_ID}
+        type="button"
+        className={`btn btn-ghost icon-btn${open ? ' is-on' : ''}`}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={open ? 'fleet-menu' : undefined}
+        aria-label="Fleet actions"
+        title="Fleet actions"
+        data-testid="header-menu"
+        onClick={() => setOpen((o) => !o)}
+      >
+        <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
+          <circle cx="3" cy="8" r="1.5" fill="currentColor" />
+          <circle cx="8" cy="8" r="1.5" fill="currentColor" />
+          <circle cx="13" cy="8" r="1.5" fill="currentColor" />
+        </svg>
+      </button>
+      {open && (
+        <div
+          ref={menu}
+          id="fleet-menu"
+          className="menu"
+          role="menu"
+          aria-labelledby={MENU_BUTTON_ID}
+          tabIndex={-1}
+          onKeyDown={onMenuKey}
+        >
+          <button
+            type="button"
+            role="menuitem"
+            className="menu-item"
+            onClick={() => {
+              close(true);
+              uiStore.setState((s) => ({ consoleOpen: !s.consoleOpen }));
+            }}
+          >
+            <span>{consoleOpen ? 'Hide console' : 'Show console'}</span>
+            <kbd>Ctrl+`</kbd>
+          </button>
+          <hr className="menu-sep" />
+          <button
+            type="button"
+            role="menuitem"
+            className="menu-item menu-danger"
+            data-testid="menu-reset"
+            onClick={() => {
+              close(false);
+              resetFlow.open();
+            }}
+          >
+            <span>Reset fleet…</span>
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
