@@ -5,6 +5,7 @@ import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
 import type { ApiRequest, ApiResponse, ConnectionState } from '../shared/api';
 import { BRIDGE_KEY, type FlylightBridge } from '../shared/bridge';
 import { IPC } from '../shared/ipc';
+import { recoveryState } from '../shared/sse';
 import type { StoreEvent, WorkerStatus } from '../shared/types';
 
 function listen<T>(channel: string, cb: (value: T) => void): () => void {
@@ -18,10 +19,9 @@ const bridge: FlylightBridge = {
   onEvent: (cb: (e: StoreEvent) => void) => listen(IPC.event, cb),
   // A restarting worker is, to the page, a dropped connection: it resyncs when all are ready.
   onConnection: (cb: (s: ConnectionState, detail?: string) => void) =>
-    listen(IPC.workers, (ws: WorkerStatus[]) => {
-      const down = ws.filter((w) => w.state !== 'ready');
-      if (down.length === 0) cb('open');
-      else cb('connecting', `${down.map((w) => w.name).join(', ')} recovering`);
+    listen(IPC.workers, (workers: WorkerStatus[]) => {
+      const r = recoveryState({ workers });
+      if (r) cb(r.state, r.detail);
     }),
 };
 

@@ -255,11 +255,24 @@ export function isStoreEvent(v: unknown): v is StoreEvent {
   );
 }
 
+/**
+ * The stream's `event: workers` frames as a connection state, the way the desktop window's
+ * preload reports them: a worker restarting is, to a client, a connection that is down
+ * ('connecting', "store recovering"); all ready again is 'open', after which clients resync.
+ */
+export function recoveryState(data: unknown): { state: ConnectionState; detail?: string } | null {
+  const workers = (data as { workers?: unknown } | null)?.workers;
+  if (!Array.isArray(workers)) return null;
+  const down = workers.filter((w) => w?.state !== 'ready').map((w) => String(w?.name));
+  return down.length > 0 ? { state: 'connecting', detail: `${down.join(', ')} recovering` } : { state: 'open' };
+}
+
 /** SubscribeEvents over the proxy's `GET /v1/events` stream of StoreEvent JSON messages. */
 export function sseSubscriber(baseUrl: string, opts: SseOptions = {}): SubscribeEvents {
   const url = `${baseUrl.replace(/\/+$/, '')}/v1/events`;
-  return (onEvent, onState) =>
-    connectSse(
+  return (onEvent, onState) => {
+    let recovering = false;
+    return connectSse(
       url,
       {
         onMessage(m) {
@@ -269,10 +282,18 @@ export function sseSubscriber(baseUrl: string, opts: SseOptions = {}): Subscribe
           } catch {
             return; // not ours (a comment-like keepalive sent as data): skip it
           }
-          if (isStoreEvent(parsed)) onEvent(parsed);
+          if (m.event === 'workers') {
+            const r = recoveryState(parsed);
+            // Only changes are news: "all ready" while nothing was down says nothing.
+            if (r && (r.state !== 'open' || recovering)) {
+              recovering = r.state !== 'open';
+              onState?.(r.state, r.detail);
+            }
+          } else if (isStoreEvent(parsed)) onEvent(parsed);
         },
         onState,
       },
       opts,
     );
+  };
 }

@@ -14,6 +14,8 @@ export interface Region {
   cores_allocated: number;
   memory_total_gb: number;
   memory_allocated_gb: number;
+  /** VMs on the region's machines, as of the last FlyD updates (like the allocations). */
+  vm_count: number;
 }
 
 export type MachineStatus = 'available' | 'allocated' | 'full' | (string & {});

@@ -21,6 +21,11 @@ export async function loadHostBundle(): Promise<HostModule> {
   return (await import(/* @vite-ignore */ pathToFileURL(HOST_BUNDLE).href)) as HostModule;
 }
 
+/** The built dashboard, for hosts that serve it. */
+export function builtDashboard(): string {
+  return join(ROOT, 'out', 'renderer');
+}
+
 export function testConfig(overrides: Partial<HostConfig> = {}): HostConfig {
   return {
     host: '127.0.0.1',

@@ -22,6 +22,7 @@ const REGIONS: Region[] = ['SIN', 'AMS'].map((code) => ({
   location: code,
   status: 'Operational',
   machine_count: 2,
+  vm_count: 0,
   cores_total: 64,
   cores_allocated: 8,
   memory_total_gb: 256,

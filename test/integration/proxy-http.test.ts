@@ -169,6 +169,7 @@ const REGION: Region = {
   location: 'Singapore',
   status: 'Operational',
   machine_count: 1,
+  vm_count: 0,
   cores_total: 32,
   cores_allocated: 4,
   memory_total_gb: 64,

@@ -203,3 +203,20 @@ describe('sseSubscriber over real HTTP', () => {
     expect(seenIds).toEqual([undefined, '1']);
   });
 });
+
+describe('worker states on the stream', () => {
+  it('reads a restarting worker as a connection that is recovering, and all ready as open', async () => {
+    const { recoveryState } = await import('../../src/shared/sse');
+    expect(
+      recoveryState({
+        workers: [
+          { name: 'store', state: 'restarting', restarts: 1 },
+          { name: 'orchestrator', state: 'ready', restarts: 0 },
+        ],
+      }),
+    ).toEqual({ state: 'connecting', detail: 'store recovering' });
+    expect(recoveryState({ workers: [{ name: 'store', state: 'ready', restarts: 1 }] })).toEqual({ state: 'open' });
+    expect(recoveryState({ nonsense: true })).toBeNull();
+    expect(recoveryState(null)).toBeNull();
+  });
+});

@@ -40,6 +40,7 @@ function region(code: string, location: string): Region {
     location,
     status: 'Operational',
     machine_count: 2,
+    vm_count: 0,
     cores_total: 64,
     cores_allocated: 0,
     memory_total_gb: 128,

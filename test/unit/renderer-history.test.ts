@@ -7,6 +7,7 @@ const region = (code: string, cores: [number, number], mem: [number, number]): R
   location: code,
   status: 'Operational',
   machine_count: 1,
+  vm_count: 0,
   cores_allocated: cores[0],
   cores_total: cores[1],
   memory_allocated_gb: mem[0],

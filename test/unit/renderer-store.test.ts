@@ -12,6 +12,7 @@ function region(code: string, over: Partial<Region> = {}): Region {
     location: `${code} city`,
     status: 'Operational',
     machine_count: 2,
+    vm_count: 0,
     cores_total: 64,
     cores_allocated: 0,
     memory_total_gb: 512,
@@ -293,12 +294,13 @@ describe('dashboard store: live events', () => {
 
   it('fleet totals add up the regions', () => {
     const t = fleetTotals({
-      A: region('A', { cores_allocated: 3, memory_allocated_gb: 10, machine_count: 2 }),
-      B: region('B', { cores_allocated: 5, memory_allocated_gb: 20, machine_count: 4 }),
+      A: region('A', { cores_allocated: 3, memory_allocated_gb: 10, machine_count: 2, vm_count: 2 }),
+      B: region('B', { cores_allocated: 5, memory_allocated_gb: 20, machine_count: 4, vm_count: 3 }),
     });
     expect(t).toEqual({
       regions: 2,
       machines: 6,
+      vms: 5,
       cores_total: 128,
       cores_allocated: 8,
       memory_total_gb: 1024,

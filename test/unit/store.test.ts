@@ -286,6 +286,7 @@ describe('apply', () => {
       cores_allocated: 12,
       memory_allocated_gb: 48,
       memory_total_gb: 128 * 7 + 512 + 16 + 256 * 2,
+      vm_count: 3,
     });
     expect(fleet.totals()).toEqual({
       regions: 3,

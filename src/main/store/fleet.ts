@@ -89,6 +89,7 @@ export class RegionIndex {
   memory_total_gb = 0;
   cores_allocated = 0;
   memory_allocated_gb = 0;
+  vm_count = 0;
 
   constructor(readonly spec: RegionSpec) {}
 
@@ -127,6 +128,7 @@ export class RegionIndex {
       cores_allocated: this.cores_allocated,
       memory_total_gb: this.memory_total_gb,
       memory_allocated_gb: this.memory_allocated_gb,
+      vm_count: this.vm_count,
     };
   }
 }
@@ -500,6 +502,7 @@ export class Fleet implements StoreServiceImpl {
     const dm = memory_gb - m.memory_allocated_gb;
     index.cores_allocated += dc;
     index.memory_allocated_gb += dm;
+    index.vm_count += vm_count - m.vm_count;
     this.totalCoresAllocated += dc;
     this.totalMemoryAllocated += dm;
     m.cores_allocated = cores;

@@ -26,6 +26,10 @@ export function ConnectionBadge() {
   } else if (conn.state === 'open') {
     label = 'Live';
     tone = 'ok';
+  } else if (conn.state === 'connecting' && conn.detail?.endsWith('recovering')) {
+    // The host is restarting a worker: the stream is up, the answers are not yet.
+    label = 'Recovering…';
+    tone = 'warn';
   } else if (conn.state === 'connecting' && conn.drops === 0 && !conn.detail) {
     label = 'Connecting…';
     tone = 'idle';
@@ -70,7 +74,6 @@ function ProxyAddress() {
 
 function Totals() {
   const regions = useDash((s) => s.regions);
-  const vms = useDash((s) => s.status?.fleet.vms);
   const t = useMemo(() => fleetTotals(regions), [regions]);
   const cores = percent(t.cores_allocated, t.cores_total);
   const mem = percent(t.memory_allocated_gb, t.memory_total_gb);
@@ -91,7 +94,7 @@ function Totals() {
       </div>
       <div className="total">
         <dt>VMs</dt>
-        <dd data-testid="fleet-vms">{vms === undefined ? '—' : formatCount(vms)}</dd>
+        <dd data-testid="fleet-vms">{formatCount(t.vms)}</dd>
       </div>
       <div className="total total-wide">
         <dt>

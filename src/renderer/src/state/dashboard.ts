@@ -370,15 +370,25 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
 export function fleetTotals(regions: Record<string, Region>): {
   regions: number;
   machines: number;
+  vms: number;
   cores_total: number;
   cores_allocated: number;
   memory_total_gb: number;
   memory_allocated_gb: number;
 } {
-  const t = { regions: 0, machines: 0, cores_total: 0, cores_allocated: 0, memory_total_gb: 0, memory_allocated_gb: 0 };
+  const t = {
+    regions: 0,
+    machines: 0,
+    vms: 0,
+    cores_total: 0,
+    cores_allocated: 0,
+    memory_total_gb: 0,
+    memory_allocated_gb: 0,
+  };
   for (const r of Object.values(regions)) {
     t.regions++;
     t.machines += r.machine_count;
+    t.vms += r.vm_count;
     t.cores_total += r.cores_total;
     t.cores_allocated += r.cores_allocated;
     t.memory_total_gb += r.memory_total_gb;
