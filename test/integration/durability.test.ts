@@ -6,24 +6,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '../../src/shared/random';
 import type { Machine, Vm } from '../../src/shared/types';
 import { type ServeProcess, startServe } from '../helpers/host';
 
 const ROUNDS = 4;
 const CLIENTS = 8;
 const REGIONS = ['SIN', 'NRT', 'AMS', 'SEA'];
-
-/** mulberry32: a fixed seed, so the kill times and the load are the same on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Ledger {
   /** Launched and acknowledged (201), not acknowledged as destroyed. */

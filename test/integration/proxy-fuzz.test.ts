@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_TABLE } from '../../src/main/proxy/routes';
+import { mulberry32 as prng } from '../../src/shared/random';
 import { startTestHost, type TestHost } from '../helpers/host';
 import { type Raw, type Reply, send, sendRaw } from '../helpers/http';
 
@@ -13,18 +14,6 @@ const SEED = Number(process.env.FLYLIGHT_FUZZ_SEED ?? 20250101);
 const CASES = 1500;
 const PARALLEL = 6;
 const TOKEN = 'f'.repeat(43);
-
-/** mulberry32: small, fast, and the same sequence everywhere for one seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let host: TestHost;
 let port: number;

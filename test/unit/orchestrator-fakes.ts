@@ -220,14 +220,5 @@ export async function settle(): Promise<void> {
   await new Promise((r) => setImmediate(r));
 }
 
-/** A small seedable PRNG (mulberry32) so random tests replay exactly. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seedable PRNG so random tests replay exactly. */
+export { mulberry32 as seeded } from '../../src/shared/random';

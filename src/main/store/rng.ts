@@ -1,24 +1,11 @@
-// A small seedable RNG, so tests (and `--seed`) can pin where VMs land. RegionIndex.fitting
-// draws its Fisher–Yates walk over a region's machines from it.
+// The store's RNG: seeded when `--seed` (or a test) pins placement, else from the OS's
+// randomness. RegionIndex.fitting draws its Fisher–Yates walk over a region's machines from it.
 
 import { randomInt } from 'node:crypto';
+import { mulberry32, type Rng } from '../../shared/random';
 
-/** Returns a float in [0, 1). */
-export type Rng = () => number;
+export { mulberry32, type Rng };
 
-/** mulberry32: 32 bits of state, fast, and good enough to spread placement evenly. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seeded RNG when a seed is given, else one seeded from the OS's randomness. */
 export function createRng(seed?: number): Rng {
   return mulberry32(seed ?? randomInt(0, 2 ** 32 - 1));
 }

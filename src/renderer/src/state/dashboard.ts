@@ -9,7 +9,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConnectionState, FlylightApi } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
-import type { Machine, Region, StatusReport, StoreEvent } from '../../../shared/types';
+import type { FleetTotals, Machine, Region, StatusReport, StoreEvent } from '../../../shared/types';
 import { createEventBatcher, type Schedule } from './batcher';
 
 export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
@@ -367,15 +367,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
 }
 
 /** Fleet totals from the region records (always current: every event carries its region). */
-export function fleetTotals(regions: Record<string, Region>): {
-  regions: number;
-  machines: number;
-  vms: number;
-  cores_total: number;
-  cores_allocated: number;
-  memory_total_gb: number;
-  memory_allocated_gb: number;
-} {
+export function fleetTotals(regions: Record<string, Region>): FleetTotals {
   const t = {
     regions: 0,
     machines: 0,
