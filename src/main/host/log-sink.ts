@@ -2,7 +2,16 @@
 // them (Worker `stdout: true`) and hands each line here, which appends it to a size-rotated file
 // in the data directory and shows it in the terminal as the user asked (pretty, JSON or not).
 
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { pretty } from './log';
 
@@ -61,7 +70,8 @@ export class LogSink {
 
   // Buffered and asynchronous: logging thousands of requests a second must not block the host.
   private open(file: string): WriteStream {
-    const s = createWriteStream(file, { flags: 'a' });
+    // Opened now, not when the stream gets round to it, so a rotation right after finds the file.
+    const s = createWriteStream(file, { fd: openSync(file, 'a') });
     // A full disk must not take the platform down with it; the terminal still shows the lines.
     s.on('error', () => {
       if (this.stream === s) this.stream = null;
