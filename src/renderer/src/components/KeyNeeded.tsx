@@ -40,7 +40,7 @@ export function KeyNeededState() {
         <h1>This dashboard needs its key</h1>
         <p className="muted">
           Flylight answers only to holders of its API token, and this page has no valid session: it was opened without
-          the link that carries the token, or Flylight restarted and ended the old sessions.
+          the link that carries the token, or Flylight's token has changed since.
         </p>
         <ol className="key-steps">
           <li>
