@@ -93,6 +93,8 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
   };
   if (flags.seed !== undefined) config.seed = flags.seed;
   if (flags.compatOpen) config.compatOpen = true;
+  const rate = flags.rateLimit ?? envInt(env, 'FLYLIGHT_RATE_LIMIT', 1, 1_000_000);
+  if (rate !== undefined) config.limits = { ratePerSec: rate, burst: rate * 2 };
   return config;
 }
 

@@ -64,6 +64,17 @@ describe('buildServeConfig', () => {
     expect(fromFlags).toMatchObject({ port: 0, flydIntervalMs: 50, dataDir: null, seed: 3, host: 'localhost' });
   });
 
+  it('sets the per-token rate limit from --rate-limit or FLYLIGHT_RATE_LIMIT, bursting to twice that', () => {
+    expect(buildServeConfig({}, { FLYLIGHT_RATE_LIMIT: '2000' }, { defaults }).limits).toEqual({
+      ratePerSec: 2000,
+      burst: 4000,
+    });
+    expect(buildServeConfig({ rateLimit: 50 }, { FLYLIGHT_RATE_LIMIT: '2000' }, { defaults }).limits).toEqual({
+      ratePerSec: 50,
+      burst: 100,
+    });
+  });
+
   it.each([
     [{}, { FLYLIGHT_PORT: 'abc' }, "FLYLIGHT_PORT must be a whole number from 0 to 65535; got 'abc'"],
     [{}, { FLYLIGHT_FLYD_INTERVAL: '0' }, 'FLYLIGHT_FLYD_INTERVAL must be a whole number from 1 to 3600000'],
@@ -72,6 +83,7 @@ describe('buildServeConfig', () => {
     [{ ephemeral: true, dataDir: 'd' }, {}, 'cannot be combined with --data-dir'],
     [{ host: 'a b' }, {}, '--listen must be an IP address or host name'],
     [{}, { FLYLIGHT_LOG_FORMAT: 'xml' }, 'FLYLIGHT_LOG_FORMAT must be one of pretty, json, silent'],
+    [{}, { FLYLIGHT_RATE_LIMIT: '0' }, 'FLYLIGHT_RATE_LIMIT must be a whole number from 1 to 1000000'],
   ])('refuses %j with env %j', (flags, env, message) => {
     expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(UsageError);
     expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(message);

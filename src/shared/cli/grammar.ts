@@ -104,6 +104,14 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'data-dir', kind: 'text', value: 'DIR', help: 'where the durable fleet state lives' },
   { name: 'ephemeral', kind: 'bool', help: 'keep everything in memory; forget it on exit' },
   {
+    name: 'rate-limit',
+    kind: 'int',
+    value: 'N',
+    min: 1,
+    max: 1_000_000,
+    help: 'requests per second allowed per token, with bursts of twice that (default 500)',
+  },
+  {
     name: 'seed',
     kind: 'int',
     value: 'N',
@@ -215,9 +223,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'serve',
     summary: 'run the Flylight host headless: store, orchestrator and proxy',
     positionals: [],
-    flags: ['port', 'listen', 'regions', 'flyd-interval', 'data-dir', 'ephemeral', 'seed', 'compat-open'],
+    flags: ['port', 'listen', 'regions', 'flyd-interval', 'data-dir', 'ephemeral', 'seed', 'rate-limit', 'compat-open'],
     details: [
-      'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR (flags win).',
+      'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT (flags win).',
       'Creates the API token on first start (see `flylight token`) and prints the dashboard link with it:',
       'open that link once and the browser keeps a session cookie instead.',
       "--compat-open is off by default: the seed's own CLI sends no token, and an open port lets any",

@@ -51,6 +51,8 @@ export interface ServeFlags {
   ephemeral?: boolean;
   seed?: number;
   compatOpen?: boolean;
+  /** Requests per second per token (burst: twice that). */
+  rateLimit?: number;
 }
 
 export type TokenSource = 'flag' | 'env' | 'file';
@@ -432,6 +434,7 @@ async function serve(ctx: Ctx): Promise<number> {
       ephemeral: flags.ephemeral === true ? true : undefined,
       seed: num(flags, 'seed'),
       compatOpen: flags['compat-open'] === true ? true : undefined,
+      rateLimit: num(flags, 'rate-limit'),
     },
     io,
   );
