@@ -29,12 +29,10 @@ export interface HostConfig {
   compatOpen?: boolean;
   /** Gate limits; defaults in GATE_DEFAULTS. */
   limits?: Partial<GateLimits>;
-  /** Exposes test-only hooks (killing a worker over HTTP). Never set by the CLI or Electron. */
-  testHooks?: boolean;
   /**
-   * Signs the dashboard's session cookie. The host makes one random value per process, so a
-   * restarted proxy worker keeps the browser signed in while another run's cookies are refused;
-   * without it the proxy makes its own (a proxy restart then signs browsers out).
+   * Signs the dashboard's session cookie. The host derives it from the token, so restarted
+   * proxy workers and restarted hosts keep browsers signed in while a new token signs them
+   * out; without it the proxy makes its own (a proxy restart then signs browsers out).
    */
   sessionKey?: string;
 }

@@ -74,9 +74,8 @@ interface Slot {
   worker: Worker | null;
   control: MessagePort | null;
   status: WorkerStatus;
+  /** When it last crashed, for the restart intensity. */
   restartTimes: number[];
-  /** Clients that hold a port to this worker: re-pointed on restart. */
-  ready: Promise<Record<string, unknown>> | null;
 }
 
 export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Promise<RunningHost> {
@@ -114,7 +113,6 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
         control: null,
         status: { name, state: 'starting', restarts: 0 },
         restartTimes: [],
-        ready: null,
       },
     ]),
   );
@@ -205,13 +203,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       });
     });
     // The host's own client is connected once the worker is up.
-    slot.ready = ready.then((info) => {
+    const up = ready.then((info) => {
       connect('host', slot.name);
       setState(slot, 'ready');
       return info;
     });
-    slot.ready.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection
-    return slot.ready;
+    up.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection
+    return up;
   };
 
   /** Workers whose peers include `name`. */
