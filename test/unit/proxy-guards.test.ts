@@ -127,6 +127,18 @@ describe('CircuitBreaker', () => {
     expect(b.status().state).toBe('closed'); // never three outages in a row
   });
 
+  it('ends the cool-down early when the host reports every worker ready', async () => {
+    const { b, changes } = breaker();
+    b.recovered(); // nothing to do while closed
+    expect(b.status().state).toBe('closed');
+    for (let i = 0; i < 3; i++) await b.call(down).catch(() => {});
+    b.recovered();
+    expect(b.status().state).toBe('half_open');
+    expect(await b.call(answer('ok'))).toBe('ok');
+    expect(b.status().state).toBe('closed');
+    expect(changes).toEqual(['open', 'half_open', 'closed']);
+  });
+
   it('half-opens after the cool-down: one probe; success closes, failure reopens', async () => {
     const { b, c, changes } = breaker();
     for (let i = 0; i < 3; i++) await b.call(down).catch(() => {});

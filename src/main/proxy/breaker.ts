@@ -59,6 +59,16 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * The host says every worker is ready again: end the cool-down now and let the next request
+   * probe, instead of failing fast for the rest of it.
+   */
+  recovered(): void {
+    if (this.state !== 'open') return;
+    this.state = 'half_open';
+    this.opts.onChange?.('half_open', 'the host reports every worker ready; the next request checks the peer');
+  }
+
   status(): BreakerStatus {
     this.tick();
     const s: BreakerStatus = { state: this.state, failures: this.consecutive, opened: this.opened };

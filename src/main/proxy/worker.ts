@@ -19,7 +19,11 @@ runWorker(async (ctx) => {
     log,
   });
   store.on(STORE_EVENTS, (e) => proxy.publish(e as StoreEvent));
-  ctx.peer<HostService>('host').on(HOST_WORKERS, (ws) => proxy.hub.publishWorkers(ws as WorkerStatus[]));
+  ctx.peer<HostService>('host').on(HOST_WORKERS, (data) => {
+    const workers = data as WorkerStatus[];
+    proxy.hub.publishWorkers(workers);
+    if (workers.every((w) => w.state === 'ready')) proxy.gate.breaker.recovered();
+  });
   const address = await proxy.listen();
   return {
     service: proxy.service,
