@@ -83,6 +83,17 @@ export interface FleetTotals {
   memory_allocated_gb: number;
 }
 
+/** A fleet with nothing in it: the start of a sum, or what to show when the store is away. */
+export const EMPTY_FLEET: Readonly<FleetTotals> = {
+  regions: 0,
+  machines: 0,
+  vms: 0,
+  cores_total: 0,
+  cores_allocated: 0,
+  memory_total_gb: 0,
+  memory_allocated_gb: 0,
+};
+
 export interface WorkerStatus {
   name: 'store' | 'orchestrator' | 'proxy';
   state: 'starting' | 'ready' | 'restarting' | 'stopped';

@@ -10,7 +10,14 @@ import { GATE_DEFAULTS, type GateLimits, type HostConfig, LIMITS } from '../../s
 import { ApiError, httpStatusOf, toErrorBody } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
 import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
-import type { FleetTotals, LaunchRequest, Machine, StatusReport, StoreEvent, Vm } from '../../shared/types';
+import {
+  EMPTY_FLEET,
+  type LaunchRequest,
+  type Machine,
+  type StatusReport,
+  type StoreEvent,
+  type Vm,
+} from '../../shared/types';
 import {
   checkJsonContentType,
   checkKnownKeys,
@@ -468,21 +475,12 @@ export class Gate {
       orchestrator.stats(),
     ]);
     const own = this.metrics.snapshot();
-    const emptyFleet: FleetTotals = {
-      regions: 0,
-      machines: 0,
-      vms: 0,
-      cores_total: 0,
-      cores_allocated: 0,
-      memory_total_gb: 0,
-      memory_allocated_gb: 0,
-    };
     return {
       version: VERSION,
       uptime_s: uptime.status === 'fulfilled' ? uptime.value : Math.round(process.uptime()),
       api: this.deps.address().url,
       flyd_interval_ms: this.deps.config.flydIntervalMs,
-      fleet: totals.status === 'fulfilled' ? totals.value : emptyFleet,
+      fleet: totals.status === 'fulfilled' ? totals.value : { ...EMPTY_FLEET },
       workers: workers.status === 'fulfilled' ? workers.value : [],
       requests: {
         total: own.total,

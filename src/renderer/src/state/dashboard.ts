@@ -9,7 +9,14 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConnectionState, FlylightApi } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
-import type { FleetTotals, Machine, Region, StatusReport, StoreEvent } from '../../../shared/types';
+import {
+  EMPTY_FLEET,
+  type FleetTotals,
+  type Machine,
+  type Region,
+  type StatusReport,
+  type StoreEvent,
+} from '../../../shared/types';
 import { createEventBatcher, type Schedule } from './batcher';
 
 export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
@@ -368,15 +375,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
 
 /** Fleet totals from the region records (always current: every event carries its region). */
 export function fleetTotals(regions: Record<string, Region>): FleetTotals {
-  const t = {
-    regions: 0,
-    machines: 0,
-    vms: 0,
-    cores_total: 0,
-    cores_allocated: 0,
-    memory_total_gb: 0,
-    memory_allocated_gb: 0,
-  };
+  const t = { ...EMPTY_FLEET };
   for (const r of Object.values(regions)) {
     t.regions++;
     t.machines += r.machine_count;
