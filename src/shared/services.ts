@@ -51,6 +51,8 @@ export interface OrchestratorStats {
   flyd_failed_flushes: number;
   launches_ok: number;
   launches_failed: number;
+  /** Launches and destroys whose store write is of unknown outcome, being settled. */
+  unsettled_writes: number;
 }
 
 /** Facts about the request behind a call, carried across the worker hop for log lines. */

@@ -64,6 +64,7 @@ class FakeOrchestrator {
         flyd_failed_flushes: 0,
         launches_ok: 0,
         launches_failed: 0,
+        unsettled_writes: 0,
       }),
     };
   }

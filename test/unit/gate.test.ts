@@ -142,6 +142,7 @@ class FakeFleet {
         flyd_failed_flushes: 0,
         launches_ok: 7,
         launches_failed: 2,
+        unsettled_writes: 0,
       }),
     };
   }

@@ -9,7 +9,8 @@ import type { Remote } from '../../src/shared/rpc';
 import type { StoreService } from '../../src/shared/services';
 import type { FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/shared/types';
 
-export type Failure = 'reject' | 'timeout' | 'timeout-after';
+/** `died-after`: did the work, then the worker died before answering (its port dropped). */
+export type Failure = 'reject' | 'timeout' | 'timeout-after' | 'died-after';
 
 export function machine(
   id: string,
@@ -75,6 +76,7 @@ export class FakeStore implements Remote<StoreService> {
     if (f === 'timeout') throw new ApiError('timeout', `store did not answer ${method}`);
     const v = body();
     if (f === 'timeout-after') throw new ApiError('timeout', `store did ${method} but the answer was lost`);
+    if (f === 'died-after') throw new ApiError('unavailable', `store did ${method}, then its worker died`);
     return v;
   }
 

@@ -152,6 +152,28 @@ describe('launch', () => {
     expect(infra.machine('m1')).toMatchObject({ vm_count: 0 });
   });
 
+  it('a VM recorded just before the store died is taken back once the store answers again', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    // The record lands, the answer is lost with the worker, and the store stays down a while.
+    store.fail('putVm', 'died-after');
+    store.fail('deleteVm', 'reject', 'reject');
+    expect((await rejection(infra.launch({ region: 'SIN', memory_gb: 4, cores: 2 }))).code).toBe('unavailable');
+    await settle();
+    // Unknown outcome: the reservation stays, so nothing can over-allocate the machine meanwhile.
+    expect(store.vmsById.size).toBe(1);
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 1, cores_allocated: 2 });
+    expect(infra.stats().unsettled_writes).toBe(1);
+    await infra.tick(); // the store still refuses
+    expect(infra.stats().unsettled_writes).toBe(1);
+    await infra.tick(); // the store is back: the unacknowledged VM goes, the machine is freed
+    expect(store.vmsById.size).toBe(0);
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 0, cores_allocated: 0, memory_allocated_gb: 0 });
+    expect(infra.stats().unsettled_writes).toBe(0);
+    await infra.tick();
+    expect(store.machinesById.get('m1')).toMatchObject({ cores_allocated: 0, vm_count: 0 });
+  });
+
   it('200 concurrent launches into one region never over-allocate, and the store adds up after a flush', async () => {
     const sizes: [number, number][] = [
       [16, 64],
@@ -258,6 +280,40 @@ describe('destroy', () => {
     expect(await infra.destroy(vm.id)).toMatchObject({ id: vm.id, state: 'destroyed' });
     expect(infra.machine('m1')).toMatchObject({ vm_count: 0, cores_allocated: 0 });
     expect((await rejection(infra.destroy(vm.id))).code).toBe('not_found');
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 0, cores_allocated: 0 });
+  });
+});
+
+describe('destroy when the store dies mid-delete', () => {
+  it('frees the machine once the store answers again, exactly once even if the user retries', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    const vm = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 4 });
+    store.fail('deleteVm', 'died-after', 'reject');
+    expect((await rejection(infra.destroy(vm.id))).code).toBe('unavailable');
+    expect(store.vmsById.has(vm.id)).toBe(false);
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 1, cores_allocated: 4 });
+    expect(infra.stats().unsettled_writes).toBe(1);
+    // The user retries: the VM is already gone.
+    expect((await rejection(infra.destroy(vm.id))).code).toBe('not_found');
+    await infra.tick();
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 0, cores_allocated: 0, memory_allocated_gb: 0 });
+    expect(infra.stats().unsettled_writes).toBe(0);
+    await infra.tick();
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 0, cores_allocated: 0 });
+  });
+
+  it('a destroy the store could not confirm is finished on a later tick', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    const vm = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 4 });
+    store.fail('deleteVm', 'reject', 'reject');
+    const err = await rejection(infra.destroy(vm.id));
+    expect(err.code).toBe('unavailable');
+    expect(err.message).toContain(`${vm.id} will be destroyed when it answers again`);
+    expect(store.vmsById.has(vm.id)).toBe(true);
+    await infra.tick(); // the store is back: the destroy the user asked for completes
+    expect(store.vmsById.has(vm.id)).toBe(false);
     expect(infra.machine('m1')).toMatchObject({ vm_count: 0, cores_allocated: 0 });
   });
 });

@@ -14,6 +14,7 @@ import { type Allocation, type Capacity, MachineD, type MachineMsg, type Machine
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { checkLaunch, checkVmId, type Placement } from './request';
 import { Supervisor } from './supervisor';
+import { Unsettled } from './unsettled';
 
 export interface InfrastructureOptions {
   store: Remote<StoreService>;
@@ -48,6 +49,8 @@ export class Infrastructure {
   private readonly dirty = new Set<MachineEntry>();
   /** Destroys per VM id, chained so two destroys of one id never both release. */
   private readonly destroying = new Map<string, Promise<unknown>>();
+  /** Launches and destroys the store left unknown, finished on later ticks. */
+  private readonly unsettled: Unsettled;
   private timer: ReturnType<typeof setInterval> | null = null;
 
   /** Reads the fleet and the applied FlyD versions from the store and starts every actor. */
@@ -63,6 +66,7 @@ export class Infrastructure {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.versions = new VersionBook(versions);
+    this.unsettled = new Unsettled(this.log);
     this.supervisor = new Supervisor({
       maxRestarts: options.maxRestarts ?? 5,
       windowMs: options.restartWindowMs ?? 5000,
@@ -95,18 +99,13 @@ export class Infrastructure {
 
   async destroy(id: string): Promise<Vm> {
     const vmId = checkVmId(id);
-    const before = this.destroying.get(vmId) ?? Promise.resolve();
-    const mine = before.catch(() => {}).then(() => this.destroyOnce(vmId));
-    this.destroying.set(vmId, mine);
-    const forget = () => {
-      if (this.destroying.get(vmId) === mine) this.destroying.delete(vmId);
-    };
-    mine.then(forget, forget);
-    return mine;
+    return this.serialised(vmId, () => this.destroyOnce(vmId));
   }
 
   /** One FlyD round now; resolves, with how many updates were written, once the store answered. */
   async tick(): Promise<number> {
+    // Settle unknown writes first: what they release is then in this round's updates.
+    if (this.unsettled.size > 0) await this.unsettled.retry();
     const due = [...this.dirty];
     this.dirty.clear();
     const outcomes = await Promise.all(due.map((e) => this.askFlush(e, false)));
@@ -130,6 +129,7 @@ export class Infrastructure {
       flyd_failed_flushes: this.flydCounters.failed,
       launches_ok: this.launches.ok,
       launches_failed: this.launches.failed,
+      unsettled_writes: this.unsettled.size,
     };
   }
 
@@ -209,11 +209,16 @@ export class Infrastructure {
       await this.store.putVm(vm);
     } catch (err) {
       const body = toErrorBody(err);
-      entry.machined.tell({ t: 'release', memory_gb: p.memory_gb, cores: p.cores });
-      if (body.code === 'timeout') {
-        // The record may still land; take it back so no VM exists that nobody acknowledged.
-        this.store.deleteVm(vm.id).catch(() => {});
-      }
+      // The record may have landed before the store died or timed out. Take it back before
+      // freeing the machine, so no VM exists that nobody acknowledged and MachineD never frees
+      // what a recorded VM holds. Not awaited: the caller hears "try again" at once.
+      const undo = async () => {
+        await this.store.deleteVm(vm.id).catch((e) => {
+          if (toErrorBody(e).code !== 'not_found') throw e;
+        });
+        entry.machined.tell({ t: 'release', memory_gb: p.memory_gb, cores: p.cores });
+      };
+      undo().catch(() => this.unsettled.add(`launch:${vm.id}`, undo));
       this.log.warn('launch undone: the store did not record the VM', {
         vm: vm.id,
         machine: vm.machine_id,
@@ -256,34 +261,61 @@ export class Infrastructure {
 
   private async destroyOnce(id: string): Promise<Vm> {
     const vm = await this.store.vm(id);
-    let removed: Vm;
-    try {
-      removed = await this.store.deleteVm(id);
-    } catch (err) {
-      if (toErrorBody(err).code !== 'timeout') throw err;
-      // Unknown outcome. Destroys of one id are serialised here, so if it is gone, it was us.
-      const gone = await this.store.vm(id).then(
-        () => false,
-        (e) => toErrorBody(e).code === 'not_found',
-      );
-      if (!gone) throw err;
-      removed = { ...vm, state: 'destroyed' };
-    }
     const entry = this.registry.get(vm.machine_id);
+    const release = () =>
+      entry?.machined
+        .ask<void>((reply) => ({ t: 'release', memory_gb: vm.memory_gb, cores: vm.cores, reply }))
+        .catch((err) =>
+          this.log.error('release failed after destroy', {
+            vm: id,
+            machine: vm.machine_id,
+            error: toErrorBody(err).message,
+          }),
+        );
+    // Deleted now or already gone (an earlier delete whose answer was lost): either way the
+    // machine is freed exactly once, because destroys of one id run one at a time.
+    const finish = async () => {
+      await this.store.deleteVm(id).catch((e) => {
+        if (toErrorBody(e).code !== 'not_found') throw e;
+      });
+      this.unsettled.drop(`destroy:${id}`);
+      await release();
+    };
+    try {
+      await this.store.deleteVm(id);
+    } catch (err) {
+      if (toErrorBody(err).code === 'not_found') throw err;
+      // Unknown outcome: the store died or timed out mid-delete. Finish it now if the store
+      // answers, else on a later tick; the caller hears unavailable meanwhile.
+      try {
+        await finish();
+      } catch {
+        this.unsettled.add(`destroy:${id}`, () => this.serialised(id, finish));
+        throw new ApiError(
+          'unavailable',
+          `the store did not confirm the destroy (${toErrorBody(err).message}); ${id} will be destroyed when it answers again`,
+          { vm_id: id },
+        );
+      }
+      return { ...vm, state: 'destroyed' };
+    }
+    this.unsettled.drop(`destroy:${id}`);
     if (!entry) {
       this.log.warn('destroyed a VM on a machine this host does not run', { vm: id, machine: vm.machine_id });
-      return removed;
-    }
-    await entry.machined
-      .ask<void>((reply) => ({ t: 'release', memory_gb: vm.memory_gb, cores: vm.cores, reply }))
-      .catch((err) =>
-        this.log.error('release failed after destroy', {
-          vm: id,
-          machine: vm.machine_id,
-          error: toErrorBody(err).message,
-        }),
-      );
-    return removed;
+    } else await release();
+    return { ...vm, state: 'destroyed' };
+  }
+
+  /** Runs `fn` after every earlier call for the same VM id has finished. */
+  private serialised<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.destroying.get(id) ?? Promise.resolve();
+    const mine = before.catch(() => {}).then(fn);
+    this.destroying.set(id, mine);
+    const forget = () => {
+      if (this.destroying.get(id) === mine) this.destroying.delete(id);
+    };
+    mine.then(forget, forget);
+    return mine;
   }
 
   // ---- actors -------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ export class ProxyMetrics {
   private readonly flydFlushes: Counter;
   private readonly flydFailed: Counter;
   private readonly flydQueue: Gauge;
+  private readonly unsettled: Gauge;
   private readonly actorRestarts: Counter;
   private readonly machines: Gauge;
   private readonly workerRestarts: Counter<'worker'>;
@@ -128,6 +129,11 @@ export class ProxyMetrics {
     this.flydQueue = new Gauge({
       name: 'flylight_flyd_queue_depth',
       help: 'Machine changes queued in FlyD actors, not yet in the store.',
+      registers,
+    });
+    this.unsettled = new Gauge({
+      name: 'flylight_unsettled_writes',
+      help: 'Launches and destroys the store left of unknown outcome (it died or timed out), being settled.',
       registers,
     });
     this.actorRestarts = new Counter({
@@ -242,6 +248,7 @@ export class ProxyMetrics {
       setCounter(this.flydFailed, s.flyd_failed_flushes);
       setCounter(this.actorRestarts, s.actor_restarts);
       this.flydQueue.set(s.flyd_queue_depth);
+      this.unsettled.set(s.unsettled_writes);
       this.machines.set(s.machines);
     }
     // On failure the orchestrator's figures keep their last values: zeros would read as a reset.

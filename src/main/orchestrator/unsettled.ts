@@ -1,0 +1,59 @@
+// Writes whose outcome the store left unknown: it died, or timed out, between doing a write and
+// answering. Until such a write is settled MachineD cannot know whether to free the resources,
+// so each one is kept here as an idempotent "find out and finish" step and retried on every
+// FlyD tick until the store answers. Without this a store crash could leave a VM recorded that
+// nobody acknowledged, or a destroyed VM's resources held forever.
+
+import { toErrorBody } from '../../shared/errors';
+import type { Logger } from '../host/log';
+
+interface Entry {
+  attempt: () => Promise<void>;
+  running: boolean;
+}
+
+export class Unsettled {
+  private readonly pending = new Map<string, Entry>();
+
+  constructor(private readonly log: Logger) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  has(key: string): boolean {
+    return this.pending.has(key);
+  }
+
+  /** Keeps `attempt` to be retried by retry() until one run of it resolves. */
+  add(key: string, attempt: () => Promise<void>): void {
+    this.pending.set(key, { attempt, running: false });
+  }
+
+  /** Forgets `key`: what it would have finished was done another way. */
+  drop(key: string): void {
+    this.pending.delete(key);
+  }
+
+  /** Tries every entry not already being tried; resolves when this round's tries are done. */
+  async retry(): Promise<number> {
+    const round = [...this.pending].filter(([, e]) => !e.running);
+    const settled = await Promise.all(round.map(([key, e]) => this.run(key, e)));
+    return settled.filter(Boolean).length;
+  }
+
+  private async run(key: string, e: Entry): Promise<boolean> {
+    e.running = true;
+    try {
+      await e.attempt();
+      if (this.pending.get(key) === e) this.pending.delete(key);
+      this.log.info('settled a store write left unknown', { key });
+      return true;
+    } catch (err) {
+      this.log.debug('store write still unknown; retrying next tick', { key, error: toErrorBody(err).message });
+      return false;
+    } finally {
+      e.running = false;
+    }
+  }
+}
