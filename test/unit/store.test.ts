@@ -388,6 +388,29 @@ describe('VMs', () => {
     expect((await backend.load()).vms).toEqual([]);
   });
 
+  it('reconcile counts a put that is still committing (an orchestrator died mid-launch)', async () => {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    class GatedBackend extends MemoryBackend {
+      gated = false;
+      override async commit(ops: BackendOp[]): Promise<void> {
+        if (this.gated) await gate;
+        return super.commit(ops);
+      }
+    }
+    const backend = new GatedBackend();
+    const { fleet } = await Fleet.open(DATA, { backend });
+    backend.gated = true;
+    const put = fleet.putVm(vmOn('vm-1', 'sin-a', 'SIN', 8, 2));
+    const reconciled = fleet.reconcile();
+    setTimeout(open, 20);
+    await put;
+    expect(await reconciled).toEqual({ changed: 1 });
+    expect(fleet.machine('sin-a')).toMatchObject({ cores_allocated: 2, memory_allocated_gb: 8, vm_count: 1 });
+  });
+
   it('never lets concurrent puts add up past a machine capacity', async () => {
     const { fleet } = await openFleet();
     const results = await Promise.allSettled(

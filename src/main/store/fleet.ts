@@ -348,6 +348,9 @@ export class Fleet implements StoreServiceImpl {
   }
 
   async reconcile(): Promise<{ changed: number }> {
+    // A VM write from an orchestrator that just died may still be committing: count it in (or
+    // out) before summing, or the new orchestrator's MachineDs would start one VM short.
+    while (this.vmWrites.size > 0) await Promise.allSettled([...this.vmWrites.values()]);
     const changed: MachineRecord[] = [];
     for (const m of this.machineOrder) {
       const sum = this.vmSums.get(m.id) as VmSum;
