@@ -4,6 +4,7 @@
 
 import { ApiError, isErrorBody } from './errors';
 import type { Health, LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from './types';
+import { IDEMPOTENCY_HEADER } from './validation';
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'DELETE';
@@ -11,6 +12,8 @@ export interface ApiRequest {
   path: string;
   /** JSON-serialisable body (POST only). */
   body?: unknown;
+  /** Sent as the Idempotency-Key header (launch only). */
+  idempotencyKey?: string;
 }
 
 export interface ApiResponse {
@@ -37,7 +40,8 @@ export interface FlylightApi {
   health(): Promise<Health>;
   regions(): Promise<Region[]>;
   machines(region: string): Promise<Machine[]>;
-  launch(req: LaunchRequest): Promise<Vm>;
+  /** With an idempotency key, a repeat of the same launch returns the VM the key first launched. */
+  launch(req: LaunchRequest, options?: { idempotencyKey?: string }): Promise<Vm>;
   vms(region?: string): Promise<Vm[]>;
   vm(id: string): Promise<Vm>;
   destroy(id: string): Promise<Vm>;
@@ -68,7 +72,8 @@ export function createApiClient(transport: Transport): FlylightApi {
     health: () => call({ method: 'GET', path: '/healthz' }, (b) => b),
     regions: () => call({ method: 'GET', path: '/v1/regions' }, (b) => b.regions),
     machines: (region) => call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines` }, (b) => b.machines),
-    launch: (req) => call({ method: 'POST', path: '/v1/vms', body: req }, (b) => b),
+    launch: (req, options) =>
+      call({ method: 'POST', path: '/v1/vms', body: req, idempotencyKey: options?.idempotencyKey }, (b) => b),
     vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, (b) => b.vms),
     vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, (b) => b),
     destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, (b) => b),
@@ -86,11 +91,13 @@ export function fetchTransport(baseUrl: string, headers: Record<string, string> 
       init.body = JSON.stringify(req.body);
       (init.headers as Record<string, string>)['content-type'] = 'application/json';
     }
+    if (req.idempotencyKey !== undefined)
+      (init.headers as Record<string, string>)[IDEMPOTENCY_HEADER] = req.idempotencyKey;
     let res: Response;
     try {
       res = await fetch(base + req.path, init);
     } catch (err) {
-      throw new ApiError('unavailable', `nothing answers at ${base} (${(err as Error).message})`);
+      throw fetchFailure(base, err);
     }
     const text = await res.text();
     let body: unknown = null;
@@ -103,4 +110,23 @@ export function fetchTransport(baseUrl: string, headers: Record<string, string> 
     }
     return { status: res.status, body };
   };
+}
+
+/** Errors whose cause names a refused or unreachable address: nothing is listening there. */
+const NOT_LISTENING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/**
+ * "Nothing answers" when the connection could not be made; "dropped" when it was made and lost
+ * before the answer (a restarting proxy), which is worth retrying. Browsers say neither.
+ */
+export function fetchFailure(base: string, err: unknown): ApiError {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  if (code !== undefined && !NOT_LISTENING.has(code)) {
+    const why = typeof cause?.message === 'string' && cause.message ? cause.message : code;
+    return new ApiError('unavailable', `the connection to ${base} dropped before an answer (${why})`, {
+      dropped: true,
+    });
+  }
+  return new ApiError('unavailable', `nothing answers at ${base} (${(err as Error).message})`);
 }

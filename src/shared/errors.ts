@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'no_capacity'
+  | 'idempotency_key_reused' // the key already launched a VM with other parameters
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'
@@ -32,6 +33,7 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   no_capacity: 409,
+  idempotency_key_reused: 422,
   unauthorized: 401,
   forbidden: 403,
   rate_limited: 429,

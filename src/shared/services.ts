@@ -27,12 +27,17 @@ export interface StoreService {
   apply(update: MachineUpdate): { applied: boolean; machine: Machine };
   /** The machine's last applied FlyD version (FlyD resumes from it after a restart). */
   versions(): Record<string, number>;
-  /** Records a VM durably before the launch is acknowledged. */
-  putVm(vm: Vm): void;
+  /**
+   * Records a VM durably before the launch is acknowledged, with the Idempotency-Key that
+   * launched it (refused if the key already names another live VM).
+   */
+  putVm(vm: Vm, idempotencyKey?: string): void;
   /** Removes a VM record; throws `not_found`. Returns the removed VM (state 'destroyed'). */
   deleteVm(id: string): Vm;
   vms(region?: string): Vm[];
   vm(id: string): Vm;
+  /** The live VM launched under this Idempotency-Key, or null. */
+  vmByIdempotencyKey(key: string): Vm | null;
   /**
    * Sets every machine's allocation to the sum of its VMs and publishes the changes: the
    * orchestrator calls it after a restart, when FlyD queues that were never flushed are gone.
@@ -61,10 +66,21 @@ export interface CallMeta {
   request_id?: string;
 }
 
+/** A launch under an Idempotency-Key: `replayed` when the key's earlier VM is returned. */
+export interface Launched {
+  vm: Vm;
+  replayed: boolean;
+}
+
 /** fly_global: Infrastructure, one MachineD + one FlyD per machine, supervised. */
 export interface OrchestratorService {
   /** Throws `no_capacity` with details {largest_free_memory_gb, largest_free_cores}. */
   launch(req: LaunchRequest, meta?: CallMeta): Vm;
+  /**
+   * The same, safe to retry: a key that already launched a live VM returns it (`replayed`);
+   * the same key with other parameters throws `idempotency_key_reused`.
+   */
+  launchIdempotent(req: LaunchRequest, key: string, meta?: CallMeta): Launched;
   /** Throws `not_found`. */
   destroy(id: string, meta?: CallMeta): Vm;
   /** Flushes every FlyD queue now (clean shutdown, tests). */

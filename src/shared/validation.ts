@@ -201,6 +201,22 @@ export function checkVmId(id: unknown): string {
   return id;
 }
 
+/** The header that makes a launch safe to retry (IETF draft "The Idempotency-Key HTTP Header"). */
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** An Idempotency-Key value, or undefined when none was sent. UUIDs fit. */
+export function checkIdempotencyKey(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(value)) {
+    throw bad(
+      `Idempotency-Key ${shown(value, 40)} is not valid (1 to 128 letters, digits, '.', '_', ':' or '-'; a UUID is a good choice)`,
+      { field: IDEMPOTENCY_HEADER },
+    );
+  }
+  return value;
+}
+
 /** A request body as text → JSON value; empty or malformed bodies say what is wrong. */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw bad(`the request body is empty; send a JSON object like ${LAUNCH_EXAMPLE}`);

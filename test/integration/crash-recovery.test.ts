@@ -30,13 +30,33 @@ async function getJson<T>(url: string): Promise<T> {
   return (await (await fetch(url, { headers })).json()) as T;
 }
 
+/** Lets the clients run, kills `victim`, waits for its restart, then stops the clients. */
+async function crashUnderLoad(h: TestHost, victim: WorkerName, clients: Promise<void>[], stop: () => void) {
+  await new Promise((r) => setTimeout(r, 200));
+  await h.crashWorker(victim);
+  await waitAllReady(h);
+  await new Promise((r) => setTimeout(r, 200));
+  stop();
+  await Promise.all(clients);
+}
+
+/** A host on a durable data directory, so a restarted worker rebuilds from what was stored. */
+function startDurableHost(): Promise<TestHost> {
+  return startTestHost({ dataDir: mkdtempSync(join(tmpdir(), 'flylight-crash-')), token: TOKEN, flydIntervalMs: 50 });
+}
+
+/** Every SIN machine's allocation is the sum of its VMs. */
+async function expectSinAddsUp(url: string, vms: Vm[]): Promise<void> {
+  const { machines } = await getJson<{ machines: Machine[] }>(`${url}/v1/regions/SIN/machines`);
+  for (const m of machines) {
+    const mine = vms.filter((v) => v.machine_id === m.id);
+    expect([m.id, m.cores_allocated, m.vm_count]).toEqual([m.id, mine.reduce((s, v) => s + v.cores, 0), mine.length]);
+  }
+}
+
 describe.each<WorkerName>(['store', 'orchestrator', 'proxy'])('the %s worker killed mid-load', (victim) => {
   it('comes back with every acknowledged VM and consistent accounting', { timeout: 60_000 }, async () => {
-    host = await startTestHost({
-      dataDir: mkdtempSync(join(tmpdir(), 'flylight-crash-')),
-      token: TOKEN,
-      flydIntervalMs: 50,
-    });
+    host = await startDurableHost();
     const url = host.url;
     const acked = new Set<string>();
     const statuses = new Map<number, number>();
@@ -58,13 +78,9 @@ describe.each<WorkerName>(['store', 'orchestrator', 'proxy'])('the %s worker kil
         }
       }
     };
-    const load = Promise.all([client(), client(), client(), client()]);
-    await new Promise((r) => setTimeout(r, 200));
-    await host.crashWorker(victim);
-    await waitAllReady(host);
-    await new Promise((r) => setTimeout(r, 200));
-    stop = true;
-    await load;
+    await crashUnderLoad(host, victim, [client(), client(), client(), client()], () => {
+      stop = true;
+    });
 
     // Only documented answers: created, or unavailable while the worker was down.
     for (const s of statuses.keys()) expect([201, 503]).toContain(s);
@@ -79,11 +95,51 @@ describe.each<WorkerName>(['store', 'orchestrator', 'proxy'])('the %s worker kil
       // A record that landed just before the store died, with its 201 never sent, is taken back.
       for (const id of ids) expect(acked).toContain(id);
     }
-    const { machines } = await getJson<{ machines: Machine[] }>(`${url}/v1/regions/SIN/machines`);
-    for (const m of machines) {
-      const mine = vms.filter((v) => v.machine_id === m.id);
-      expect([m.id, m.cores_allocated, m.vm_count]).toEqual([m.id, mine.reduce((s, v) => s + v.cores, 0), mine.length]);
-    }
+    await expectSinAddsUp(url, vms);
+  });
+});
+
+describe.each<WorkerName>(['store', 'orchestrator', 'proxy'])('keyed launches while the %s worker dies', (victim) => {
+  it('retried under their Idempotency-Key, each starts exactly one VM', { timeout: 60_000 }, async () => {
+    host = await startDurableHost();
+    const url = host.url;
+    const launched = new Map<string, string>(); // key → VM id
+    let stop = false;
+    let n = 0;
+    const client = async (c: number) => {
+      while (!stop) {
+        const key = `crash-${c}-${n++}`;
+        // As the CLI does: retry a 503, a 504 or a dropped connection under the same key.
+        for (let attempt = 0; attempt < 400; attempt++) {
+          try {
+            const res = await fetch(`${url}/v1/vms`, {
+              method: 'POST',
+              headers: { ...headers, 'idempotency-key': key },
+              body: JSON.stringify({ region: 'SIN', memory_gb: 1, cores: 1 }),
+            });
+            const body = (await res.json()) as Vm;
+            if (res.status === 201) {
+              launched.set(key, body.id);
+              break;
+            }
+            expect([503, 504]).toContain(res.status);
+          } catch {
+            // the proxy died under this request: the same key again once it is back
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+    await crashUnderLoad(host, victim, [client(0), client(1), client(2), client(3)], () => {
+      stop = true;
+    });
+    await new Promise((r) => setTimeout(r, 300)); // FlyD flushes and unknown writes settle
+
+    const { vms } = await getJson<{ vms: Vm[] }>(`${url}/v1/vms?region=SIN`);
+    // One VM per key, and no VM that no key owns: nothing lost, nothing started twice.
+    expect(new Set(launched.values()).size).toBe(launched.size);
+    expect(vms.map((v) => v.id).sort()).toEqual([...launched.values()].sort());
+    await expectSinAddsUp(url, vms);
   });
 });
 

@@ -81,6 +81,41 @@ describe('the CLI against a real host', () => {
     await expectAccountingHolds('SIN');
   });
 
+  it('an Idempotency-Key makes a launch safe to repeat, over HTTP and from the CLI', async () => {
+    const keyed = (key: string, cores = 1) =>
+      fetch(`${serve.url}/v1/vms`, {
+        method: 'POST',
+        headers: { ...serve.auth(), 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ region: 'NRT', memory_gb: 2, cores }),
+      });
+    const before = (await vms('NRT')).length;
+    const first = await keyed('http-key-1');
+    const again = await keyed('http-key-1');
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const [a, b] = [(await first.json()) as Vm, (await again.json()) as Vm];
+    expect(b).toEqual(a);
+    const reused = await keyed('http-key-1', 2);
+    expect(reused.status).toBe(422);
+
+    const args = ['launch', '--vm-region', 'NRT', '--vm-memory', '2', '--vm-cores', '1', '--json'];
+    const c1 = await serve.cli([...args, '--idempotency-key', 'cli-key-1']);
+    const c2 = await serve.cli([...args, '--idempotency-key', 'cli-key-1']);
+    expect(c1.code, c1.stderr).toBe(0);
+    expect(c2.code, c2.stderr).toBe(0);
+    expect(JSON.parse(c2.stdout)).toEqual(JSON.parse(c1.stdout));
+    // Without --idempotency-key every run is a new launch.
+    const c3 = await serve.cli(args);
+    expect(JSON.parse(c3.stdout).id).not.toBe(JSON.parse(c1.stdout).id);
+    expect((await vms('NRT')).length).toBe(before + 3);
+
+    const bad = await serve.cli([...args, '--idempotency-key', 'no spaces please']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Idempotency-Key "no spaces please" is not valid');
+    await expectAccountingHolds('NRT');
+  });
+
   it('rejects bad flags locally with the proxy’s own words', async () => {
     const local = await serve.cli(['launch', '--vm-region', 'SIN', '--vm-memory', '8.5', '--vm-cores', '4']);
     expect(local.code).not.toBe(0);

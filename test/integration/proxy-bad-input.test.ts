@@ -377,6 +377,34 @@ const CASES: Case[] = [
     says: 'more than once',
   },
   { name: 'vms misspelt filter', req: { path: '/v1/vms?regoin=SIN' }, status: 400, code: 'unknown_field' },
+  // Idempotency-Key
+  {
+    name: 'Idempotency-Key with spaces',
+    req: { ...launch(ok), headers: { 'content-type': 'application/json', 'idempotency-key': 'two words' } },
+    status: 400,
+    code: 'bad_request',
+    says: "Idempotency-Key \"two words\" is not valid (1 to 128 letters, digits, '.', '_', ':' or '-'",
+  },
+  {
+    name: 'Idempotency-Key over 128 characters',
+    req: { ...launch(ok), headers: { 'content-type': 'application/json', 'idempotency-key': 'k'.repeat(129) } },
+    status: 400,
+    code: 'bad_request',
+    says: 'Idempotency-Key',
+  },
+  {
+    name: 'Idempotency-Key reused with other parameters',
+    req: async () => {
+      const headers = { 'content-type': 'application/json', 'idempotency-key': 'reused-key-1' };
+      const first = await send({ ...launch(ok), headers });
+      const reused = await send({ ...launch({ ...ok, cores: 2 }), headers });
+      await send({ method: 'DELETE', path: `/v1/vms/${JSON.parse(first.body).id}` });
+      return reused;
+    },
+    status: 422,
+    code: 'idempotency_key_reused',
+    says: /Idempotency-Key reused-key-1 already launched vm-\w+ \(SIN, 1 GB, 1 cores\); a different launch needs a new key/,
+  },
   { name: 'vms unknown region filter', req: { path: '/v1/vms?region=XYZ' }, status: 400, code: 'unknown_region' },
   // not HTTP at all
   {

@@ -124,8 +124,15 @@ export class FakeApi implements FlylightApi {
       throw new ApiError('unknown_region', `unknown region '${region}'`);
     });
   }
-  launch(req: LaunchRequest) {
+  /** The Idempotency-Key of each launch call, in order. */
+  keys: (string | undefined)[] = [];
+  /** Failures the next launch calls reject with, one each, before launches succeed. */
+  launchFailures: Error[] = [];
+  launch(req: LaunchRequest, options?: { idempotencyKey?: string }) {
+    this.keys.push(options?.idempotencyKey);
     return this.record('launch', [req], () => {
+      const failure = this.launchFailures.shift();
+      if (failure) throw failure;
       if (req.memory_gb > 200) throw new ApiError('no_capacity', 'no machine in SIN has 250 GB and 4 cores free');
       return { ...VM, region: req.region, memory_gb: req.memory_gb, cores: req.cores };
     });

@@ -95,6 +95,70 @@ describe('runCommand: output and exit codes', () => {
     },
   );
 
+  it('launch sends a fresh Idempotency-Key each run, or the one given', async () => {
+    const api = new FakeApi();
+    await run(['launch', '--vm-region', 'SIN', '--vm-memory', '8', '--vm-cores', '4'], { api });
+    await run(['launch', '--vm-region', 'SIN', '--vm-memory', '8', '--vm-cores', '4'], { api });
+    await run(
+      ['launch', '--vm-region', 'SIN', '--vm-memory', '8', '--vm-cores', '4', '--idempotency-key', 'deploy-7'],
+      {
+        api,
+      },
+    );
+    expect(api.keys[0]).toMatch(/^cli-[0-9a-f]{32}$/);
+    expect(api.keys[1]).toMatch(/^cli-[0-9a-f]{32}$/);
+    expect(api.keys[1]).not.toBe(api.keys[0]);
+    expect(api.keys[2]).toBe('deploy-7');
+    const bad = await run([
+      'launch',
+      '--vm-region',
+      'SIN',
+      '--vm-memory',
+      '8',
+      '--vm-cores',
+      '4',
+      '--idempotency-key',
+      'a b',
+    ]);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.err[0]).toContain('Idempotency-Key "a b" is not valid');
+    expect(bad.api.calls).toEqual([]);
+  });
+
+  it('launch retries a restarting worker under the same key, and says so', async () => {
+    const api = new FakeApi();
+    api.launchFailures.push(
+      new ApiError('unavailable', 'orchestrator is unavailable (restarting or stopped)'),
+      new ApiError(
+        'unavailable',
+        'the connection to http://127.0.0.1:3030 dropped before an answer (other side closed)',
+      ),
+    );
+    const r = await run(['launch', '--vm-region', 'SIN', '--vm-memory', '8', '--vm-cores', '4'], { api });
+    expect(r.code).toBe(EXIT.ok);
+    expect(api.keys).toHaveLength(3);
+    expect(new Set(api.keys).size).toBe(1);
+    expect(r.err).toEqual([
+      'orchestrator is unavailable (restarting or stopped); retrying in 0.25 s',
+      'the connection to http://127.0.0.1:3030 dropped before an answer (other side closed); retrying in 0.5 s',
+    ]);
+    expect(r.out).toEqual([`Launched ${VM.id} on consul-node-80 (SIN): 8 GB, 4 cores`]);
+  });
+
+  it('launch does not retry what a retry cannot fix', async () => {
+    for (const failure of [
+      new ApiError('no_capacity', 'no machine in SIN has 8 GB and 4 cores free'),
+      new ApiError('unavailable', 'nothing answers at http://127.0.0.1:3030 (fetch failed)'),
+      new ApiError('idempotency_key_reused', 'Idempotency-Key k already launched vm-1'),
+    ]) {
+      const api = new FakeApi();
+      api.launchFailures.push(failure);
+      const r = await run(['launch', '--vm-region', 'SIN', '--vm-memory', '8', '--vm-cores', '4'], { api });
+      expect(r.code).toBe(EXIT.failed);
+      expect(api.keys).toHaveLength(1);
+    }
+  });
+
   it('launch reports no capacity from the API as a failure', async () => {
     const r = await run(['launch', '--vm-region', 'SIN', '--vm-memory', '250', '--vm-cores', '4']);
     expect(r.code).toBe(EXIT.failed);

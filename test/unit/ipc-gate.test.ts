@@ -16,12 +16,18 @@ describe('IPC into the gate', () => {
     );
   });
 
+  it('carries an idempotency key as the header HTTP clients send', () => {
+    const gate = toGateRequest({ method: 'POST', path: '/v1/vms', body: {}, idempotencyKey: 'deploy-7' });
+    expect(gate.headers['idempotency-key']).toBe('deploy-7');
+  });
+
   it.each([
     [null, /must be an object/],
     ['GET /v1/regions', /must be an object/],
     [{ method: 'PUT', path: '/v1/vms' }, /method must be one of GET, POST, DELETE/],
     [{ method: 'GET', path: 'v1/vms' }, /path must be a string starting with \//],
     [{ method: 'GET', path: `/${'a'.repeat(3000)}` }, /at most 2048/],
+    [{ method: 'POST', path: '/v1/vms', idempotencyKey: 42 }, /idempotencyKey must be a string/],
   ])('refuses a malformed request %#', (input, message) => {
     expect(() => toGateRequest(input)).toThrow(message);
   });

@@ -38,6 +38,8 @@ export class FakeStore implements Remote<StoreService> {
   readonly machinesById = new Map<string, Machine>();
   readonly applied = new Map<string, number>();
   readonly vmsById = new Map<string, Vm>();
+  /** Idempotency-Key → VM id. */
+  readonly keys = new Map<string, string>();
   /** Every apply call received, in order, whatever became of it. */
   readonly applyCalls: MachineUpdate[] = [];
   readonly putVmCalls: Vm[] = [];
@@ -144,10 +146,19 @@ export class FakeStore implements Remote<StoreService> {
   versions(): Promise<Record<string, number>> {
     return this.op('versions', () => Object.fromEntries(this.applied));
   }
-  putVm(vm: Vm): Promise<void> {
+  putVm(vm: Vm, key?: string): Promise<void> {
     this.putVmCalls.push({ ...vm });
     return this.op('putVm', () => {
+      if (key !== undefined && this.keys.has(key)) throw new ApiError('bad_request', `key ${key} is taken`);
       this.vmsById.set(vm.id, { ...vm });
+      if (key !== undefined) this.keys.set(key, vm.id);
+    });
+  }
+  vmByIdempotencyKey(key: string): Promise<Vm | null> {
+    return this.op('vmByIdempotencyKey', () => {
+      const id = this.keys.get(key);
+      const vm = id === undefined ? undefined : this.vmsById.get(id);
+      return vm ? { ...vm } : null;
     });
   }
   deleteVm(id: string): Promise<Vm> {
@@ -156,6 +167,7 @@ export class FakeStore implements Remote<StoreService> {
       const vm = this.vmsById.get(id);
       if (!vm) throw new ApiError('not_found', `no VM ${id}`);
       this.vmsById.delete(id);
+      for (const [k, v] of this.keys) if (v === id) this.keys.delete(k);
       return { ...vm, state: 'destroyed' as const };
     });
   }

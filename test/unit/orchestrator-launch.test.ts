@@ -284,6 +284,85 @@ describe('destroy', () => {
   });
 });
 
+describe('launch under an Idempotency-Key', () => {
+  const req = { region: 'SIN', memory_gb: 4, cores: 2 };
+
+  it('a repeat returns the first VM and allocates nothing more', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    const first = await infra.launchIdempotent(req, 'deploy-1');
+    expect(first.replayed).toBe(false);
+    const again = await infra.launchIdempotent({ ...req, region: 'sin' }, 'deploy-1');
+    expect(again).toEqual({ vm: first.vm, replayed: true });
+    expect(store.vmsById.size).toBe(1);
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 1, cores_allocated: 2 });
+    expect(infra.stats()).toMatchObject({ launches_ok: 1 });
+  });
+
+  it('the same key with other parameters is idempotency_key_reused, naming the VM', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    const { vm } = await infra.launchIdempotent(req, 'deploy-1');
+    const err = await rejection(infra.launchIdempotent({ ...req, cores: 3 }, 'deploy-1'));
+    expect(err.code).toBe('idempotency_key_reused');
+    expect(err.status).toBe(422);
+    expect(err.message).toContain(vm.id);
+    expect(err.details).toEqual({ vm_id: vm.id });
+    expect((await rejection(infra.launchIdempotent(req, 'bad key'))).code).toBe('bad_request');
+  });
+
+  it('concurrent launches under one key place exactly one VM', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 64, 256)]);
+    infra = await startInfra(store);
+    const all = await Promise.all(
+      Array.from({ length: 20 }, () => (infra as Infrastructure).launchIdempotent(req, 'k')),
+    );
+    expect(new Set(all.map((r) => r.vm.id)).size).toBe(1);
+    expect(all.filter((r) => !r.replayed)).toHaveLength(1);
+    expect(store.vmsById.size).toBe(1);
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 1, cores_allocated: 2 });
+  });
+
+  it('a retry never gets the record an unfinished undo is about to take back', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    store.fail('putVm', 'died-after'); // recorded, answer lost
+    store.fail('deleteVm', 'reject', 'reject'); // and the store stays down for two calls
+    expect((await rejection(infra.launchIdempotent(req, 'k'))).code).toBe('unavailable');
+    const early = await rejection(infra.launchIdempotent(req, 'k'));
+    expect(early.code).toBe('unavailable');
+    expect(early.message).toContain('not settled yet');
+    expect(store.vmsById.size).toBe(1); // the unacknowledged record is still there…
+    const retry = await infra.launchIdempotent(req, 'k'); // …until the store answers
+    expect(retry.replayed).toBe(false);
+    expect([...store.vmsById.keys()]).toEqual([retry.vm.id]);
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 1, cores_allocated: 2 });
+    expect(infra.stats().unsettled_writes).toBe(0);
+  });
+
+  it('once its VM is destroyed the key launches anew', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    const { vm } = await infra.launchIdempotent(req, 'k');
+    await infra.destroy(vm.id);
+    const next = await infra.launchIdempotent(req, 'k');
+    expect(next.replayed).toBe(false);
+    expect(next.vm.id).not.toBe(vm.id);
+  });
+
+  it('a retry after the store died mid-launch starts one VM, not two', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    store.fail('putVm', 'died-after');
+    expect((await rejection(infra.launchIdempotent(req, 'k'))).code).toBe('unavailable');
+    await settle(); // the unacknowledged record is taken back
+    const retry = await infra.launchIdempotent(req, 'k');
+    expect(retry.replayed).toBe(false);
+    expect([...store.vmsById.keys()]).toEqual([retry.vm.id]);
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 1, cores_allocated: 2 });
+  });
+});
+
 describe('destroy when the store dies mid-delete', () => {
   it('frees the machine once the store answers again, exactly once even if the user retries', async () => {
     const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
@@ -325,7 +404,7 @@ describe('service object', () => {
     const started = infra;
     const holder = { current: started, rebuild: async () => started };
     const service = orchestratorService(holder, createLogger('silent'));
-    expect(Object.keys(service).sort()).toEqual(['destroy', 'flush', 'launch', 'resync', 'stats']);
+    expect(Object.keys(service).sort()).toEqual(['destroy', 'flush', 'launch', 'launchIdempotent', 'resync', 'stats']);
     const vm = await service.launch({ region: 'SIN', memory_gb: 2, cores: 1 });
     await settle();
     expect(await service.flush()).toEqual({ flushed: 1 });

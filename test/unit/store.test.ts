@@ -365,6 +365,25 @@ describe('VMs', () => {
     expect(fleet.vms().map((v) => v.id)).toEqual(['vm-1', 'vm-2']);
   });
 
+  it('binds an Idempotency-Key to its live VM, refuses a second VM under it, frees it on delete', async () => {
+    const { fleet } = await openFleet();
+    const vm = vmOn('vm-1', 'sin-a', 'SIN', 8, 2);
+    await fleet.putVm(vm, 'deploy-42');
+    expect(fleet.vmByIdempotencyKey('deploy-42')).toEqual(vm);
+    expect(fleet.vmByIdempotencyKey('other')).toBeNull();
+    expect(fleet.vm('vm-1')).toEqual(vm); // the key is not part of the VM others see
+    await fleet.putVm({ ...vm }, 'deploy-42'); // a retried put of the same record and key
+    expect(await codeOf(() => fleet.putVm(vmOn('vm-2', 'sin-a', 'SIN', 8, 2), 'deploy-42'))).toBe('bad_request');
+    expect(await codeOf(() => fleet.putVm({ ...vm }, 'another-key'))).toBe('bad_request');
+    expect(await codeOf(() => fleet.putVm(vmOn('vm-3', 'sin-a', 'SIN', 8, 2), 'has spaces'))).toBe('bad_request');
+    expect(await codeOf(() => fleet.putVm(vmOn('vm-3', 'sin-a', 'SIN', 8, 2), 'k'.repeat(129)))).toBe('bad_request');
+    expect(fleet.vms().map((v) => v.id)).toEqual(['vm-1']);
+    await fleet.deleteVm('vm-1');
+    expect(fleet.vmByIdempotencyKey('deploy-42')).toBeNull();
+    await fleet.putVm(vmOn('vm-2', 'sin-a', 'SIN', 8, 2), 'deploy-42');
+    expect(fleet.vmByIdempotencyKey('deploy-42')?.id).toBe('vm-2');
+  });
+
   it('lets a delete take back a put that is still committing', async () => {
     let open: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -523,6 +542,7 @@ describe('reconcile and reset', () => {
         'totals',
         'versions',
         'vm',
+        'vmByIdempotencyKey',
         'vms',
       ].sort(),
     );
@@ -562,6 +582,23 @@ describe('LMDB backend', () => {
     expect(second.fleet.versions()['sin-a']).toBe(2);
     expect(second.fleet.machine('sin-b').status).toBe('offline');
     expect(second.fleet.candidates('SIN', 1, 1, 100).map((m) => m.id)).not.toContain('sin-b');
+    await second.backend.close();
+  });
+
+  it('keeps Idempotency-Keys with their VMs across a reopen, and forgets them with the VM', async () => {
+    const dir = tempDir();
+    const first = await openFleet({ backend: await openBackend(dir) });
+    await first.fleet.putVm(vmOn('vm-1', 'sin-a', 'SIN', 8, 2), 'key-1');
+    await first.fleet.putVm(vmOn('vm-2', 'sin-a', 'SIN', 8, 2), 'key-2');
+    await first.fleet.putVm(vmOn('vm-3', 'sin-a', 'SIN', 8, 2));
+    await first.fleet.deleteVm('vm-2');
+    await first.backend.close();
+
+    const second = await openFleet({ backend: await openBackend(dir) });
+    expect(second.fleet.vmByIdempotencyKey('key-1')?.id).toBe('vm-1');
+    expect(second.fleet.vmByIdempotencyKey('key-2')).toBeNull();
+    expect(second.fleet.vm('vm-1')).not.toHaveProperty('idempotency_key');
+    expect(await codeOf(() => second.fleet.putVm(vmOn('vm-4', 'sin-a', 'SIN', 8, 2), 'key-1'))).toBe('bad_request');
     await second.backend.close();
   });
 

@@ -5,6 +5,7 @@
 import type { ApiRequest, ApiResponse } from '../../shared/api';
 import { ApiError, toErrorBody } from '../../shared/errors';
 import type { GateRequest, GateResponse } from '../../shared/services';
+import { IDEMPOTENCY_HEADER } from '../../shared/validation';
 
 const METHODS = new Set(['GET', 'POST', 'DELETE']);
 
@@ -19,6 +20,13 @@ export function toGateRequest(input: unknown): GateRequest {
     throw new ApiError('bad_request', 'IPC request path must be a string starting with / (at most 2048 characters)');
   }
   const gate: GateRequest = { method: req.method, url: req.path, headers: { accept: 'application/json' }, via: 'ipc' };
+  if (req.idempotencyKey !== undefined) {
+    // Only the shape here; the gate checks the value as it does the HTTP header's.
+    if (typeof req.idempotencyKey !== 'string' || req.idempotencyKey.length > 256) {
+      throw new ApiError('bad_request', 'IPC request idempotencyKey must be a string (at most 256 characters)');
+    }
+    gate.headers[IDEMPOTENCY_HEADER] = req.idempotencyKey;
+  }
   if (req.body !== undefined) {
     gate.body = JSON.stringify(req.body);
     gate.headers['content-type'] = 'application/json';

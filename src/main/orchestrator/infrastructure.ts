@@ -5,14 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError, toErrorBody } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
-import type { OrchestratorStats, StoreService } from '../../shared/services';
+import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
 import type { LaunchRequest, Machine, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../host/log';
 import { ActorCell } from './actor';
 import { type FlushOutcome, FlyD, type FlydCounters, type FlydMsg, type Held, VersionBook } from './flyd';
 import { type Allocation, type Capacity, MachineD, type MachineMsg, type MachineSnapshot } from './machined';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
-import { checkLaunch, checkVmId, type Placement } from './request';
+import { checkKey, checkLaunch, checkVmId, type Placement } from './request';
 import { Supervisor } from './supervisor';
 import { Unsettled } from './unsettled';
 
@@ -47,8 +47,11 @@ export class Infrastructure {
   private readonly launches = { ok: 0, failed: 0 };
   /** FlyDs with something to write; the ticker visits only these. */
   private readonly dirty = new Set<MachineEntry>();
-  /** Destroys per VM id, chained so two destroys of one id never both release. */
-  private readonly destroying = new Map<string, Promise<unknown>>();
+  /**
+   * Calls chained per VM id (destroys: two never both release) and per Idempotency-Key
+   * (launches: two never both place a VM).
+   */
+  private readonly inOrder = new Map<string, Promise<unknown>>();
   /** Launches and destroys the store left unknown, finished on later ticks. */
   private readonly unsettled: Unsettled;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -86,9 +89,9 @@ export class Infrastructure {
 
   // ---- the orchestrator's service ----------------------------------------------------------
 
-  async launch(req: LaunchRequest): Promise<Vm> {
+  async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
     try {
-      const vm = await this.place(checkLaunch(req, this.numCandidates));
+      const vm = await this.place(checkLaunch(req, this.numCandidates), idempotencyKey);
       this.launches.ok++;
       return vm;
     } catch (err) {
@@ -97,9 +100,36 @@ export class Infrastructure {
     }
   }
 
+  /**
+   * A launch that is safe to retry: the live VM this key launched, if there is one and the
+   * parameters match, else a new launch recorded under the key.
+   */
+  async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+    const k = checkKey(key);
+    return this.serialised(`key:${k}`, async () => {
+      const p = checkLaunch(req, this.numCandidates);
+      if (!(await this.unsettled.settleNow(`key:${k}`))) {
+        throw new ApiError(
+          'unavailable',
+          `the last try under Idempotency-Key ${k} is not settled yet (the store is not answering); retry shortly`,
+        );
+      }
+      const prior = await this.store.vmByIdempotencyKey(k);
+      if (!prior) return { vm: await this.launch(req, k), replayed: false };
+      if (prior.region !== p.region || prior.memory_gb !== p.memory_gb || prior.cores !== p.cores) {
+        throw new ApiError(
+          'idempotency_key_reused',
+          `Idempotency-Key ${k} already launched ${prior.id} (${prior.region}, ${prior.memory_gb} GB, ${prior.cores} cores); a different launch needs a new key`,
+          { vm_id: prior.id },
+        );
+      }
+      return { vm: prior, replayed: true };
+    });
+  }
+
   async destroy(id: string): Promise<Vm> {
     const vmId = checkVmId(id);
-    return this.serialised(vmId, () => this.destroyOnce(vmId));
+    return this.serialised(`vm:${vmId}`, () => this.destroyOnce(vmId));
   }
 
   /** One FlyD round now; resolves, with how many updates were written, once the store answered. */
@@ -160,7 +190,7 @@ export class Infrastructure {
 
   // ---- launch -------------------------------------------------------------------------------
 
-  private async place(p: Placement): Promise<Vm> {
+  private async place(p: Placement, key?: string): Promise<Vm> {
     // The store's view lags by up to one FlyD interval, so its candidates are only a hint.
     const candidates = await this.store.candidates(p.region, p.memory_gb, p.cores, p.num_candidates);
     const tried = new Set<string>();
@@ -168,7 +198,7 @@ export class Infrastructure {
       const entry = this.registry.get(c.id);
       if (!entry || tried.has(c.id)) continue;
       tried.add(c.id);
-      if (await this.allocate(entry, p)) return this.commit(entry, p);
+      if (await this.allocate(entry, p)) return this.commit(entry, p, key);
     }
     // All candidates refused (or the store saw none): MachineDs are authoritative, so ask the
     // rest of the region before telling the user nothing fits.
@@ -176,7 +206,7 @@ export class Infrastructure {
       .inRegion(p.region)
       .filter((e) => !tried.has(e.record.id) && (e.machined.current?.fits(p.memory_gb, p.cores) ?? true));
     for (const entry of shuffle([...rest], this.random)) {
-      if (await this.allocate(entry, p)) return this.commit(entry, p);
+      if (await this.allocate(entry, p)) return this.commit(entry, p, key);
     }
     throw this.noCapacity(p);
   }
@@ -194,7 +224,7 @@ export class Infrastructure {
       });
   }
 
-  private async commit(entry: MachineEntry, p: Placement): Promise<Vm> {
+  private async commit(entry: MachineEntry, p: Placement, key?: string): Promise<Vm> {
     const vm: Vm = {
       id: newVmId(),
       region: entry.record.region,
@@ -206,19 +236,22 @@ export class Infrastructure {
     };
     try {
       // Durable before acknowledged: a launch the caller hears about is never lost.
-      await this.store.putVm(vm);
+      await this.store.putVm(vm, key);
     } catch (err) {
       const body = toErrorBody(err);
       // The record may have landed before the store died or timed out. Take it back before
       // freeing the machine, so no VM exists that nobody acknowledged and MachineD never frees
-      // what a recorded VM holds. Not awaited: the caller hears "try again" at once.
+      // what a recorded VM holds.
       const undo = async () => {
         await this.store.deleteVm(vm.id).catch((e) => {
           if (toErrorBody(e).code !== 'not_found') throw e;
         });
         entry.machined.tell({ t: 'release', memory_gb: p.memory_gb, cores: p.cores });
       };
-      undo().catch(() => this.unsettled.add(`launch:${vm.id}`, undo));
+      const undone = undo().catch(() => this.unsettled.add(key === undefined ? `launch:${vm.id}` : `key:${key}`, undo));
+      // Under a key the undo must finish first, or a retry could be handed the record it is
+      // about to take back; without one the caller hears "try again" at once.
+      if (key !== undefined) await undone;
       this.log.warn('launch undone: the store did not record the VM', {
         vm: vm.id,
         machine: vm.machine_id,
@@ -290,7 +323,7 @@ export class Infrastructure {
       try {
         await finish();
       } catch {
-        this.unsettled.add(`destroy:${id}`, () => this.serialised(id, finish));
+        this.unsettled.add(`destroy:${id}`, () => this.serialised(`vm:${id}`, finish));
         throw new ApiError(
           'unavailable',
           `the store did not confirm the destroy (${toErrorBody(err).message}); ${id} will be destroyed when it answers again`,
@@ -306,13 +339,13 @@ export class Infrastructure {
     return { ...vm, state: 'destroyed' };
   }
 
-  /** Runs `fn` after every earlier call for the same VM id has finished. */
-  private serialised<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.destroying.get(id) ?? Promise.resolve();
+  /** Runs `fn` after every earlier call under the same name has finished. */
+  private serialised<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.inOrder.get(name) ?? Promise.resolve();
     const mine = before.catch(() => {}).then(fn);
-    this.destroying.set(id, mine);
+    this.inOrder.set(name, mine);
     const forget = () => {
-      if (this.destroying.get(id) === mine) this.destroying.delete(id);
+      if (this.inOrder.get(name) === mine) this.inOrder.delete(name);
     };
     mine.then(forget, forget);
     return mine;

@@ -5,6 +5,7 @@
 import { LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import type { LaunchRequest } from '../../shared/types';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../shared/validation';
 import { regionKey } from './registry';
 
 export interface Placement {
@@ -38,6 +39,13 @@ export function checkVmId(id: unknown): string {
     throw new ApiError('bad_request', 'a VM id is a string such as vm-3f9c2a1b7d4e');
   }
   return id;
+}
+
+export function checkKey(key: unknown): string {
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new ApiError('bad_request', "an Idempotency-Key is 1 to 128 letters, digits, '.', '_', ':' or '-'");
+  }
+  return key;
 }
 
 function whole(name: string, v: unknown, range: { min: number; max: number }): number {

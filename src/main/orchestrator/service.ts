@@ -26,7 +26,7 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
       const result = await run();
       log.debug(what, {
         ...fields,
-        ...((result as { id?: string }).id && { vm_id: (result as { id: string }).id }),
+        ...vmFields(result),
         request_id: meta?.request_id,
       });
       return result;
@@ -42,9 +42,24 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
       traced('launch', meta, { region: req.region, memory_gb: req.memory_gb, cores: req.cores }, () =>
         holder.current.launch(req),
       ),
+    launchIdempotent: (req, key, meta) =>
+      traced(
+        'launch',
+        meta,
+        { region: req.region, memory_gb: req.memory_gb, cores: req.cores, idempotency_key: key },
+        () => holder.current.launchIdempotent(req, key),
+      ),
     destroy: (id, meta) => traced('destroy', meta, { vm_id: id }, () => holder.current.destroy(id)),
     flush: async () => ({ flushed: await holder.current.flushAll() }),
     stats: async () => holder.current.stats(),
     resync: async () => ({ machines: (await holder.rebuild()).registry.size }),
   };
+}
+
+/** The VM id (and whether it was a replay) for a result's log line. */
+function vmFields(result: unknown): Record<string, unknown> {
+  const r = result as { id?: unknown; vm?: { id?: unknown }; replayed?: unknown };
+  if (typeof r?.id === 'string') return { vm_id: r.id };
+  if (typeof r?.vm?.id === 'string') return { vm_id: r.vm.id, replayed: r.replayed };
+  return {};
 }

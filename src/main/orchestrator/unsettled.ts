@@ -9,7 +9,8 @@ import type { Logger } from '../host/log';
 
 interface Entry {
   attempt: () => Promise<void>;
-  running: boolean;
+  /** The try in progress, resolving to whether it settled. */
+  running: Promise<boolean> | null;
 }
 
 export class Unsettled {
@@ -27,7 +28,7 @@ export class Unsettled {
 
   /** Keeps `attempt` to be retried by retry() until one run of it resolves. */
   add(key: string, attempt: () => Promise<void>): void {
-    this.pending.set(key, { attempt, running: false });
+    this.pending.set(key, { attempt, running: null });
   }
 
   /** Forgets `key`: what it would have finished was done another way. */
@@ -42,8 +43,21 @@ export class Unsettled {
     return settled.filter(Boolean).length;
   }
 
-  private async run(key: string, e: Entry): Promise<boolean> {
-    e.running = true;
+  /** Settles `key` now (or waits for the try in progress); true when nothing is left unknown. */
+  settleNow(key: string): Promise<boolean> {
+    const e = this.pending.get(key);
+    if (!e) return Promise.resolve(true);
+    return e.running ?? this.run(key, e);
+  }
+
+  private run(key: string, e: Entry): Promise<boolean> {
+    e.running = this.attempt(key, e).finally(() => {
+      e.running = null;
+    });
+    return e.running;
+  }
+
+  private async attempt(key: string, e: Entry): Promise<boolean> {
     try {
       await e.attempt();
       if (this.pending.get(key) === e) this.pending.delete(key);
@@ -52,8 +66,6 @@ export class Unsettled {
     } catch (err) {
       this.log.debug('store write still unknown; retrying next tick', { key, error: toErrorBody(err).message });
       return false;
-    } finally {
-      e.running = false;
     }
   }
 }

@@ -19,12 +19,14 @@ import {
   type Vm,
 } from '../../shared/types';
 import {
+  checkIdempotencyKey,
   checkJsonContentType,
   checkKnownKeys,
   checkQuery,
   checkRegion,
   checkVmId,
   clip,
+  IDEMPOTENCY_HEADER,
   parseJsonBody,
   validateLaunchBody,
   validateLaunchQuery,
@@ -319,8 +321,11 @@ export class Gate {
         return { response: jsonResponse(200, { machines: await store.machines(code) }) };
       }
       case 'vms':
-        if (method === 'POST')
-          return this.launch(await this.withKnownRegion(validateLaunchBody(this.jsonBody(req))), 'v1', requestId);
+        if (method === 'POST') {
+          const key = checkIdempotencyKey(header(req.headers, IDEMPOTENCY_HEADER));
+          const launch = await this.withKnownRegion(validateLaunchBody(this.jsonBody(req)));
+          return this.launch(launch, 'v1', requestId, key);
+        }
         checkQuery(query, ['region']);
         if (query.has('region')) {
           const region = checkRegion(query.get('region'), await this.knownRegions());
@@ -401,18 +406,26 @@ export class Gate {
     return parseJsonBody(body);
   }
 
-  private async launch(req: LaunchRequest, style: 'v1' | 'seed', requestId: string): Promise<Outcome> {
+  private async launch(req: LaunchRequest, style: 'v1' | 'seed', requestId: string, key?: string): Promise<Outcome> {
+    const { orchestrator } = this.deps;
+    const meta = { request_id: requestId };
     let vm: Vm;
+    let replayed = false;
     try {
-      vm = await this.breaker.call(() => this.deps.orchestrator.launch(req, { request_id: requestId }));
+      if (key === undefined) vm = await this.breaker.call(() => orchestrator.launch(req, meta));
+      else ({ vm, replayed } = await this.breaker.call(() => orchestrator.launchIdempotent(req, key, meta)));
     } catch (err) {
       const body = toErrorBody(err);
       this.metrics.launch(req.region, body.details?.breaker ? 'breaker_open' : body.code);
       throw err;
     }
-    this.metrics.launch(req.region, null);
+    // A replay is the answer to a launch already counted.
+    if (!replayed) this.metrics.launch(req.region, null);
     if (style === 'v1') {
-      return { response: jsonResponse(201, vm, { location: `/v1/vms/${vm.id}` }), vmId: vm.id };
+      // As the first answer was, so a retrying client cannot tell a replay from the original.
+      const headers: Record<string, string> = { location: `/v1/vms/${vm.id}` };
+      if (replayed) headers['idempotent-replayed'] = 'true';
+      return { response: jsonResponse(201, vm, headers), vmId: vm.id };
     }
     // The VM exists whatever happens next: a store hiccup must not turn it into an error.
     let machine: Machine | null = null;

@@ -20,14 +20,17 @@ export interface MachineState {
   operator_status: OperatorStatus | null;
 }
 
+/** A VM as stored: the record plus the Idempotency-Key that launched it, if one was sent. */
+export type StoredVm = Vm & { idempotency_key?: string };
+
 export type BackendOp =
   | { t: 'machine'; id: string; state: MachineState }
-  | { t: 'vm'; vm: Vm }
+  | { t: 'vm'; vm: StoredVm }
   | { t: 'vm-delete'; id: string };
 
 export interface BackendSnapshot {
   machines: Map<string, MachineState>;
-  vms: Vm[];
+  vms: StoredVm[];
 }
 
 export interface StoreBackend {
@@ -46,7 +49,7 @@ export interface StoreBackend {
 export class MemoryBackend implements StoreBackend {
   readonly kind = 'memory';
   private readonly machines = new Map<string, MachineState>();
-  private readonly vms = new Map<string, Vm>();
+  private readonly vms = new Map<string, StoredVm>();
   private closed = false;
 
   async load(): Promise<BackendSnapshot> {

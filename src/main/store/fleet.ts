@@ -6,7 +6,8 @@
 import { ApiError } from '../../shared/errors';
 import type { StoreService } from '../../shared/services';
 import type { FleetTotals, Machine, MachineStatus, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
-import type { BackendOp, MachineState, StoreBackend } from './backend';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../shared/validation';
+import type { BackendOp, MachineState, StoreBackend, StoredVm } from './backend';
 import { type FleetData, MACHINE_STATUSES, type MachineSpec, type OperatorStatus, type RegionSpec } from './csv';
 import { createRng, type Rng } from './rng';
 
@@ -155,6 +156,11 @@ export class Fleet implements StoreServiceImpl {
   private readonly vmWrites = new Map<string, Promise<unknown>>();
   /** Resources of VMs whose put is still committing: the capacity guard counts them too. */
   private readonly vmPending = new Map<string, VmSum>();
+  /** Idempotency-Key → id of the live VM it launched, and back (for deletes). */
+  private readonly vmByKey = new Map<string, string>();
+  private readonly keyOfVm = new Map<string, string>();
+  /** Keys whose VM is still committing: a second VM under the same key is refused meanwhile. */
+  private readonly keyWrites = new Set<string>();
 
   /** Bumped by reset(), so a VM write that straddles a reset does not resurrect its VM. */
   private epoch = 0;
@@ -241,6 +247,13 @@ export class Fleet implements StoreServiceImpl {
     return { ...vm };
   }
 
+  /** The live VM an Idempotency-Key launched, or null (never used, or its VM was destroyed). */
+  vmByIdempotencyKey(key: string): Vm | null {
+    const id = typeof key === 'string' ? this.vmByKey.get(key) : undefined;
+    const vm = id === undefined ? undefined : this.vmById.get(id);
+    return vm ? { ...vm } : null;
+  }
+
   totals(): FleetTotals {
     return {
       regions: this.regionOrder.length,
@@ -292,14 +305,21 @@ export class Fleet implements StoreServiceImpl {
     return { applied: true, machine: view(m) };
   }
 
-  async putVm(vm: Vm): Promise<void> {
+  async putVm(vm: Vm, idempotencyKey?: string): Promise<void> {
     const rec = this.checkVm(vm);
+    const key = checkKey(idempotencyKey);
     const existing = this.vmById.get(rec.id);
     if (existing) {
-      if (sameVm(existing, rec)) return; // a retried put of the same record
+      if (sameVm(existing, rec) && this.keyOfVm.get(rec.id) === key) return; // a retried put of the same record
       throw new ApiError('bad_request', `a different VM with id ${rec.id} already exists`);
     }
     if (this.vmWrites.has(rec.id)) throw new ApiError('bad_request', `VM ${rec.id} is being written; retry`);
+    if (key !== undefined && (this.vmByKey.has(key) || this.keyWrites.has(key))) {
+      throw new ApiError(
+        'bad_request',
+        `Idempotency-Key ${key} already names VM ${this.vmByKey.get(key) ?? '(being written)'}`,
+      );
+    }
     const sum = this.vmSums.get(rec.machine_id) as VmSum;
     const pending = this.vmPending.get(rec.machine_id) ?? { cores: 0, memory_gb: 0, count: 0 };
     const machine = this.byId.get(rec.machine_id) as MachineRecord;
@@ -316,14 +336,17 @@ export class Fleet implements StoreServiceImpl {
     pending.memory_gb += rec.memory_gb;
     pending.count += 1;
     const epoch = this.epoch;
+    const stored: StoredVm = key === undefined ? rec : { ...rec, idempotency_key: key };
     // Durable first: the launch is acknowledged when this returns, and never before.
-    const write = this.commitOrUnavailable([{ t: 'vm', vm: rec }], `record VM ${rec.id}`);
+    const write = this.commitOrUnavailable([{ t: 'vm', vm: stored }], `record VM ${rec.id}`);
     this.vmWrites.set(rec.id, write);
+    if (key !== undefined) this.keyWrites.add(key);
     try {
       await write;
-      if (epoch === this.epoch) this.addVm(rec);
+      if (epoch === this.epoch) this.addVm(rec, key);
     } finally {
       this.vmWrites.delete(rec.id);
+      if (key !== undefined) this.keyWrites.delete(key);
       pending.cores -= rec.cores;
       pending.memory_gb -= rec.memory_gb;
       pending.count -= 1;
@@ -412,6 +435,8 @@ export class Fleet implements StoreServiceImpl {
     this.machineOrder.length = 0;
     this.vmById.clear();
     this.vmsByMachine.clear();
+    this.vmByKey.clear();
+    this.keyOfVm.clear();
     this.vmSums.clear();
     this.totalCores = this.totalMemory = this.totalCoresAllocated = this.totalMemoryAllocated = 0;
     const at = this.now().toISOString();
@@ -469,7 +494,11 @@ export class Fleet implements StoreServiceImpl {
         if (typeof stored.id === 'string') dropped.push({ t: 'vm-delete', id: stored.id });
         continue;
       }
-      this.addVm(vm);
+      const key = typeof stored.idempotency_key === 'string' ? stored.idempotency_key : undefined;
+      this.addVm(
+        vm,
+        key !== undefined && IDEMPOTENCY_KEY_PATTERN.test(key) && !this.vmByKey.has(key) ? key : undefined,
+      );
     }
     if (dropped.length > 0) await this.backend.commit(dropped);
     for (const m of this.machineOrder) {
@@ -553,8 +582,12 @@ export class Fleet implements StoreServiceImpl {
     };
   }
 
-  private addVm(vm: Vm): void {
+  private addVm(vm: Vm, key?: string): void {
     this.vmById.set(vm.id, vm);
+    if (key !== undefined) {
+      this.vmByKey.set(key, vm.id);
+      this.keyOfVm.set(vm.id, key);
+    }
     // Made on a machine's first VM: an empty Set per machine was a third of a 100k fleet's heap.
     let ids = this.vmsByMachine.get(vm.machine_id);
     if (!ids) {
@@ -570,6 +603,11 @@ export class Fleet implements StoreServiceImpl {
 
   private removeVm(vm: Vm): void {
     this.vmById.delete(vm.id);
+    const key = this.keyOfVm.get(vm.id);
+    if (key !== undefined) {
+      this.keyOfVm.delete(vm.id);
+      this.vmByKey.delete(key);
+    }
     this.vmsByMachine.get(vm.machine_id)?.delete(vm.id);
     const sum = this.vmSums.get(vm.machine_id);
     if (sum) {
@@ -628,14 +666,26 @@ export function storeService(fleet: Fleet): StoreServiceImpl {
     candidates: (region, memory_gb, cores, n) => fleet.candidates(region, memory_gb, cores, n),
     apply: (update) => fleet.apply(update),
     versions: () => fleet.versions(),
-    putVm: (vm) => fleet.putVm(vm),
+    putVm: (vm, key) => fleet.putVm(vm, key),
     deleteVm: (id) => fleet.deleteVm(id),
     vms: (region) => fleet.vms(region),
     vm: (id) => fleet.vm(id),
+    vmByIdempotencyKey: (key) => fleet.vmByIdempotencyKey(key),
     reconcile: () => fleet.reconcile(),
     totals: () => fleet.totals(),
     reset: () => fleet.reset(),
   };
+}
+
+function checkKey(key: unknown): string | undefined {
+  if (key === undefined || key === null) return undefined;
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new ApiError(
+      'bad_request',
+      `Idempotency-Key ${show(key)} is not valid (1 to 128 letters, digits, '.', '_', ':' or '-')`,
+    );
+  }
+  return key;
 }
 
 function newRecord(spec: MachineSpec, at: string): MachineRecord {

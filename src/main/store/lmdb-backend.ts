@@ -3,8 +3,7 @@
 // transaction is committed and flushed, which is the moment a launch may be acknowledged.
 
 import { type Database, open, type RootDatabase } from 'lmdb';
-import type { Vm } from '../../shared/types';
-import type { BackendOp, BackendSnapshot, MachineState, StoreBackend } from './backend';
+import type { BackendOp, BackendSnapshot, MachineState, StoreBackend, StoredVm } from './backend';
 
 /** Bumped when the stored record shapes change incompatibly. */
 const SCHEMA = 1;
@@ -16,7 +15,7 @@ export class LmdbBackend implements StoreBackend {
     readonly path: string,
     private readonly root: RootDatabase,
     private readonly machines: Database<MachineState, string>,
-    private readonly vms: Database<Vm, string>,
+    private readonly vms: Database<StoredVm, string>,
   ) {}
 
   static async open(path: string): Promise<LmdbBackend> {
@@ -36,7 +35,7 @@ export class LmdbBackend implements StoreBackend {
   async load(): Promise<BackendSnapshot> {
     const machines = new Map<string, MachineState>();
     for (const { key, value } of this.machines.getRange()) machines.set(key, value);
-    const vms: Vm[] = [];
+    const vms: StoredVm[] = [];
     for (const { value } of this.vms.getRange()) vms.push(value);
     return { machines, vms };
   }

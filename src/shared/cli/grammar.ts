@@ -112,6 +112,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'requests per second allowed per token, with bursts of twice that (default 500)',
   },
   {
+    name: 'idempotency-key',
+    kind: 'text',
+    value: 'KEY',
+    help: 'a key of your own, so re-running the same launch returns its VM instead of a second one',
+  },
+  {
     name: 'seed',
     kind: 'int',
     value: 'N',
@@ -160,12 +166,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'launch',
     summary: 'start a VM on a machine with room in a region',
     positionals: [],
-    flags: ['vm-region', 'vm-memory', 'vm-cores', 'num-candidates'],
+    flags: ['vm-region', 'vm-memory', 'vm-cores', 'num-candidates', 'idempotency-key'],
     required: ['vm-region', 'vm-memory', 'vm-cores'],
-    details: ['Flags may come before the command, as the seed wrote it.'],
+    details: [
+      'Flags may come before the command, as the seed wrote it.',
+      'Every launch carries an Idempotency-Key (a new one per run unless --idempotency-key gives it):',
+      'when a worker is restarting (503) the launch is retried for a few seconds under the same key,',
+      'so it starts at most one VM.',
+    ],
     examples: [
       'launch --vm-region SIN --vm-memory 8 --vm-cores 4',
       '--vm-memory 8 --vm-cores 4 --vm-region SIN launch',
+      'launch --vm-region SIN --vm-memory 8 --vm-cores 4 --idempotency-key deploy-42 --json',
     ],
   },
   {

@@ -6,8 +6,8 @@
 
 import type { FlylightApi, SubscribeEvents } from '../api';
 import { ApiError } from '../errors';
-import type { StoreEvent } from '../types';
-import { checkRegion, validateLaunchQuery } from '../validation';
+import type { LaunchRequest, StoreEvent, Vm } from '../types';
+import { checkIdempotencyKey, checkRegion, validateLaunchQuery } from '../validation';
 import { VERSION } from '../version';
 import {
   destroyedLine,
@@ -216,6 +216,41 @@ function interruptible<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
   });
 }
 
+/** Pauses before each retry of a launch that met a restarting worker: about 4 s in all. */
+export const LAUNCH_RETRY_MS: readonly number[] = [250, 500, 1000, 2000];
+
+/**
+ * A launch that a restarting worker refused (503), that timed out (504), or whose connection
+ * dropped before the answer, is retried under the same Idempotency-Key: the proxy returns the
+ * VM if the first try did launch it, so a retry never starts a second one.
+ */
+async function launchRetrying(api: FlylightApi, req: LaunchRequest, key: string, ctx: Ctx): Promise<Vm> {
+  const { io, color } = ctx;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await interruptible(api.launch(req, { idempotencyKey: key }), io.signal);
+    } catch (err) {
+      const wait = LAUNCH_RETRY_MS[attempt];
+      if (wait === undefined || !worthRetrying(err)) throw err;
+      io.err(paint(`${oneLine((err as Error).message)}; retrying in ${wait / 1000} s`, 'dim', color));
+      await interruptible(new Promise((r) => setTimeout(r, wait)), io.signal);
+    }
+  }
+}
+
+function worthRetrying(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return false;
+  if (err.code === 'timeout') return true;
+  // "Nothing answers" means no host runs there at all: say so at once rather than in 4 s.
+  return err.code === 'unavailable' && !/^nothing answers at /.test(err.message);
+}
+
+/** 128 random bits; getRandomValues works in every context (randomUUID needs a secure one). */
+export function newIdempotencyKey(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return `cli-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
 function str(flags: FlagValues, name: string): string | undefined {
   const v = flags[name];
   return typeof v === 'string' ? v : undefined;
@@ -264,7 +299,13 @@ async function dispatch(command: CommandName, positionals: string[], ctx: Ctx): 
       } catch (err) {
         throw new LocalInputError(err instanceof Error ? err.message : String(err));
       }
-      const vm = await call(env.api.launch(req));
+      let key: string;
+      try {
+        key = checkIdempotencyKey(str(flags, 'idempotency-key')) ?? newIdempotencyKey();
+      } catch (err) {
+        throw new LocalInputError(err instanceof Error ? err.message : String(err));
+      }
+      const vm = await launchRetrying(env.api, req, key, ctx);
       if (json) return print(io, jsonLines(vm));
       return print(io, [launchedLine(vm, color)]);
     }
