@@ -51,38 +51,64 @@ const host = await startHost({
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const regions = ['SIN', 'NRT', 'AMS', 'SEA', 'GRU', 'JNB', 'FRA', 'ORD'];
 const alive = [];
-const counts = { requests: 0, launched: 0, destroyed: 0, kills: 0 };
+const counts = { requests: 0, launched: 0, destroyed: 0, kills: 0, retries: 0, replayed: 0, gave_up: 0 };
 const errors = {};
 const bump = (k) => {
   errors[k] = (errors[k] ?? 0) + 1;
 };
 
+/** As `flylight launch` does: 503, 504 and dropped connections are retried (~4 s), the same key each time. */
+const RETRY_MS = [250, 500, 1000, 2000];
+let launchNo = 0;
+
+/** One request, retried while the answer is "a worker is restarting"; the last answer, or null if none came. */
+async function retrying(send, kind) {
+  for (let attempt = 0; ; attempt++) {
+    let res = null;
+    try {
+      res = await send();
+      if (res.status !== 503 && res.status !== 504) return { res, attempt };
+      bump(`${kind} ${res.status} ${(await res.json()).error?.code} (retried)`);
+    } catch (err) {
+      bump(`${kind} network ${err.cause?.code ?? err.message} (retried)`);
+    }
+    if (attempt >= RETRY_MS.length) return { res: null, attempt };
+    counts.retries++;
+    await new Promise((r) => setTimeout(r, RETRY_MS[attempt]));
+  }
+}
+
 async function one() {
   counts.requests++;
-  try {
-    if (alive.length > 0 && random() < 0.45) {
-      const id = alive.splice(Math.floor(random() * alive.length), 1)[0];
-      const res = await fetch(`${host.url}/v1/vms/${id}`, { method: 'DELETE', headers });
-      if (res.status === 200) counts.destroyed++;
-      else bump(`destroy ${res.status} ${(await res.json()).error?.code}`);
-      if (res.status === 503) alive.push(id);
-    } else {
-      const region = regions[Math.floor(random() * regions.length)];
-      const body = JSON.stringify({
-        region,
-        memory_gb: 1 + Math.floor(random() * 16),
-        cores: 1 + Math.floor(random() * 4),
-      });
-      const res = await fetch(`${host.url}/v1/vms`, { method: 'POST', headers, body });
-      const json = await res.json();
-      if (res.status === 201) {
-        counts.launched++;
-        alive.push(json.id);
-      } else bump(`launch ${res.status} ${json.error?.code}`);
+  if (alive.length > 0 && random() < 0.45) {
+    const id = alive.splice(Math.floor(random() * alive.length), 1)[0];
+    const { res, attempt } = await retrying(
+      () => fetch(`${host.url}/v1/vms/${id}`, { method: 'DELETE', headers }),
+      'destroy',
+    );
+    // A 404 after a 503 is our own destroy, finished once the store answered again.
+    if (res?.status === 200 || (res?.status === 404 && attempt > 0)) counts.destroyed++;
+    else {
+      counts.gave_up++;
+      if (res) bump(`destroy ${res.status} ${(await res.json()).error?.code}`);
+      alive.push(id); // not known to be gone: still counted as alive
     }
-  } catch (err) {
-    bump(`network ${err.cause?.code ?? err.message}`);
+    return;
   }
+  const region = regions[Math.floor(random() * regions.length)];
+  const body = JSON.stringify({
+    region,
+    memory_gb: 1 + Math.floor(random() * 16),
+    cores: 1 + Math.floor(random() * 4),
+  });
+  const key = { ...headers, 'idempotency-key': `soak-${launchNo++}` };
+  const { res } = await retrying(() => fetch(`${host.url}/v1/vms`, { method: 'POST', headers: key, body }), 'launch');
+  if (res?.status === 201) {
+    counts.launched++;
+    if (res.headers.get('idempotent-replayed') === 'true') counts.replayed++;
+    alive.push((await res.json()).id);
+  } else if (res) bump(`launch ${res.status} ${(await res.json()).error?.code}`);
+  else counts.gave_up++;
 }
 
 const endAt = Date.now() + minutes * 60_000;
@@ -121,7 +147,11 @@ for (const { code } of (await get('/v1/regions')).regions) {
     if (m.cores_allocated > m.cores_total || m.memory_allocated_gb > m.memory_total_gb) broken++;
   }
 }
-const lost = alive.filter((id) => !vms.some((v) => v.id === id)).length;
+const present = new Set(vms.map((v) => v.id));
+const lost = alive.filter((id) => !present.has(id)).length;
+// A VM nobody was told about: a launch that gave up after a retry may have left one.
+const known = new Set(alive);
+const unowned = vms.filter((v) => !known.has(v.id)).length;
 const restarts = Object.fromEntries(host.workers().map((w) => [w.name, w.restarts]));
 console.log('\nsoak report');
 console.log(
@@ -134,6 +164,7 @@ console.log(
       errors,
       restarts,
       lost_acknowledged: lost,
+      unacknowledged_vms: unowned,
       machines_out_of_balance: broken,
     },
     null,
@@ -141,4 +172,4 @@ console.log(
   ),
 );
 await host.stop();
-process.exit(lost === 0 && broken === 0 ? 0 : 1);
+process.exit(lost === 0 && unowned === 0 && broken === 0 ? 0 : 1);

@@ -145,6 +145,21 @@ describe('runCommand: output and exit codes', () => {
     expect(r.out).toEqual([`Launched ${VM.id} on consul-node-80 (SIN): 8 GB, 4 cores`]);
   });
 
+  it('launch retries a refused connection once the host has answered (its proxy restarting)', async () => {
+    const api = new FakeApi();
+    api.launchFailures.push(
+      new ApiError(
+        'unavailable',
+        'the connection to http://127.0.0.1:3030 dropped before an answer (other side closed)',
+      ),
+      new ApiError('unavailable', 'nothing answers at http://127.0.0.1:3030 (fetch failed)'),
+    );
+    const r = await run(['launch', '--vm-region', 'SIN', '--vm-memory', '8', '--vm-cores', '4'], { api });
+    expect(r.code).toBe(EXIT.ok);
+    expect(api.keys).toHaveLength(3);
+    expect(new Set(api.keys).size).toBe(1);
+  });
+
   it('launch does not retry what a retry cannot fix', async () => {
     for (const failure of [
       new ApiError('no_capacity', 'no machine in SIN has 8 GB and 4 cores free'),

@@ -226,12 +226,16 @@ export const LAUNCH_RETRY_MS: readonly number[] = [250, 500, 1000, 2000];
  */
 async function launchRetrying(api: FlylightApi, req: LaunchRequest, key: string, ctx: Ctx): Promise<Vm> {
   const { io, color } = ctx;
+  // Once a host has answered, a refused connection is its proxy restarting, not a missing host.
+  let reached = false;
   for (let attempt = 0; ; attempt++) {
     try {
       return await interruptible(api.launch(req, { idempotencyKey: key }), io.signal);
     } catch (err) {
       const wait = LAUNCH_RETRY_MS[attempt];
-      if (wait === undefined || !worthRetrying(err)) throw err;
+      const refused = isNothingAnswers(err);
+      if (wait === undefined || !(worthRetrying(err) || (refused && reached))) throw err;
+      reached ||= !refused;
       io.err(paint(`${oneLine((err as Error).message)}; retrying in ${wait / 1000} s`, 'dim', color));
       await interruptible(new Promise((r) => setTimeout(r, wait)), io.signal);
     }
@@ -241,8 +245,12 @@ async function launchRetrying(api: FlylightApi, req: LaunchRequest, key: string,
 function worthRetrying(err: unknown): boolean {
   if (!(err instanceof ApiError)) return false;
   if (err.code === 'timeout') return true;
-  // "Nothing answers" means no host runs there at all: say so at once rather than in 4 s.
-  return err.code === 'unavailable' && !/^nothing answers at /.test(err.message);
+  // "Nothing answers" on the first try means no host runs there: say so at once, not in 4 s.
+  return err.code === 'unavailable' && !isNothingAnswers(err);
+}
+
+function isNothingAnswers(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 'unavailable' && /^nothing answers at /.test(err.message);
 }
 
 /** 128 random bits; getRandomValues works in every context (randomUUID needs a secure one). */
