@@ -119,6 +119,8 @@ function generator(rand: () => number) {
           .replace(/[^a-z]/g, 'q')}`
       ] = printable(int(0, 200));
     if (chance(0.05)) h['accept-encoding'] = printable(20);
+    // A small key space, so keys come back with other parameters (422) as well as replays.
+    if (chance(0.15)) h['idempotency-key'] = chance(0.3) ? printable(int(1, 140)) : `fuzz-${int(0, 20)}`;
     return h;
   };
 
