@@ -138,6 +138,7 @@ describe('MachineD accounting', () => {
     expect(await infra.held('m1')).toEqual({
       state: { cores_allocated: 2, memory_allocated_gb: 4, vm_count: 1 },
       unflushed: true,
+      lost: false,
     });
     infra.stop();
   });

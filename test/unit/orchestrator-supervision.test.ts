@@ -115,11 +115,34 @@ describe('supervision of MachineD and FlyD', () => {
     expect(await infra.held('m1')).toEqual({
       state: { cores_allocated: 4, memory_allocated_gb: 16, vm_count: 2 },
       unflushed: true,
+      lost: false,
     });
     await infra.tick();
     expect(store.machinesById.get('m1')).toMatchObject({ cores_allocated: 4, memory_allocated_gb: 16, vm_count: 2 });
     expect(lines.some((l) => l.actor === 'flyd m1' && l.level === 'warn')).toBe(true);
     expect(infra.stats().actor_restarts).toBe(1);
+  });
+
+  it('a MachineD whose FlyD died with it is not rebuilt from a lagging record: the worker restarts', async () => {
+    const { log, lines } = captureLog();
+    const store = new FakeStore([machine('m1', 'SIN', 16, 64), machine('m2', 'SIN', 16, 64)]);
+    store.order = (ms) => [...ms].sort((a, b) => a.id.localeCompare(b.id));
+    const escalate = vi.fn();
+    infra = await startInfra(store, { log, escalate });
+    await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2 });
+    await settle();
+    // FlyD's queue held that launch; the store's record does not have it yet.
+    expect(store.machinesById.get('m1')?.vm_count).toBe(0);
+    infra.poison('m1', 'flyd');
+    infra.poison('m1', 'machined');
+    await settle();
+    expect(escalate).toHaveBeenCalledTimes(1);
+    expect(escalate.mock.calls[0][0]).toContain('machined and flyd of m1 both restarted');
+    expect(lines.some((l) => l.level === 'error' && l.msg === 'escalating to a worker restart')).toBe(true);
+    // Nothing is placed on m1 from the lagging record; m1 answers fast until the worker is replaced.
+    expect(infra.machine('m1')).toBeNull();
+    const next = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2 });
+    expect(next.machine_id).toBe('m2');
   });
 
   it('a restarted FlyD never reuses a version its predecessor sent', async () => {

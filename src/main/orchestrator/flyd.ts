@@ -21,6 +21,11 @@ export interface Held {
   state: Allocation | null;
   /** True when that state may not be in the store yet (queued or in flight). */
   unflushed: boolean;
+  /**
+   * True for a restarted FlyD that has not heard from its MachineD since: whatever its
+   * predecessor had not flushed is gone, so the store's record may lag the machine.
+   */
+  lost: boolean;
 }
 
 interface Flight {
@@ -89,11 +94,15 @@ export class FlyD implements Behaviour<FlydMsg> {
   private flushedSeq = 0;
   private flight: Flight | null = null;
   private waiting: Reply<FlushOutcome>[] = [];
+  /** A restarted FlyD until its MachineD reports (see Held.lost). */
+  private lost: boolean;
 
   constructor(
     private readonly deps: FlydDeps,
     private readonly restarted = false,
-  ) {}
+  ) {
+    this.lost = restarted;
+  }
 
   init(): void {
     // A restarted FlyD keeps nothing; its MachineD still has the truth, so ask for it.
@@ -111,6 +120,7 @@ export class FlyD implements Behaviour<FlydMsg> {
   handle(msg: FlydMsg): void {
     switch (msg.t) {
       case 'change':
+        this.lost = false;
         this.latest = msg.state;
         this.pending += msg.changes;
         this.seq++;
@@ -126,7 +136,11 @@ export class FlyD implements Behaviour<FlydMsg> {
         this.settle(msg.flight, false, undefined, msg.error);
         return;
       case 'held':
-        msg.reply.resolve({ state: this.latest && { ...this.latest }, unflushed: this.dirty || this.flight !== null });
+        msg.reply.resolve({
+          state: this.latest && { ...this.latest },
+          unflushed: this.dirty || this.flight !== null,
+          lost: this.lost,
+        });
         return;
       case 'poison':
         throw new Error(msg.reason ?? `poisoned flyd ${this.deps.machineId}`);

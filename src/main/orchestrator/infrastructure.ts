@@ -404,6 +404,14 @@ export class Infrastructure {
   private async recover(entry: MachineEntry): Promise<Allocation> {
     const held = await entry.flyd.ask<Held>((reply) => ({ t: 'held', reply })).catch(() => null);
     if (held?.state && held.unflushed) return held.state;
+    if (held === null || held.lost) {
+      // Its FlyD died too, taking any unflushed changes with it: the store's record may lag the
+      // machine, and building on it could over-allocate. Only the durable VMs are sure, and a
+      // worker restart reconciles every machine from them.
+      const reason = `machined and flyd of ${entry.record.id} both restarted; unflushed changes may be lost`;
+      this.supervisor.giveUp(entry.machined.name, reason);
+      throw new Error(`cannot rebuild ${entry.record.id} in place: ${reason}`);
+    }
     try {
       return pickAllocation(await this.store.machine(entry.record.id));
     } catch (err) {

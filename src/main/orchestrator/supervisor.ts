@@ -29,6 +29,17 @@ export class Supervisor implements CrashHandler {
     return this.escalatedReason !== null;
   }
 
+  /**
+   * Gives up at once: an actor's state cannot be rebuilt in place, so the whole worker must
+   * be (from the store's durable VMs). Idempotent.
+   */
+  giveUp(actor: string, reason: string): void {
+    if (this.escalatedReason !== null) return;
+    this.escalatedReason = reason;
+    this.options.log.error('escalating to a worker restart', { actor, reason });
+    this.options.escalate(reason);
+  }
+
   crashed(cell: ActorCell<never>, error: unknown, during: string): void {
     const message = error instanceof Error ? error.message : String(error);
     if (this.escalatedReason !== null) {
