@@ -382,6 +382,21 @@ describe('destroy when the store dies mid-delete', () => {
     expect(infra.machine('m1')).toMatchObject({ vm_count: 0, cores_allocated: 0 });
   });
 
+  it('a user retry and the tick finishing the same destroy free the machine once', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    const keep = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 2 });
+    const vm = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 4 });
+    store.fail('deleteVm', 'reject', 'reject'); // not deleted, and not confirmable either
+    expect((await rejection(infra.destroy(vm.id))).code).toBe('unavailable');
+    // The store is back: the user's retry and the tick's settlement race for the same VM.
+    const [retried] = await Promise.all([infra.destroy(vm.id), infra.tick()]);
+    expect(retried).toMatchObject({ id: vm.id, state: 'destroyed' });
+    await infra.tick();
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 1, cores_allocated: keep.cores, memory_allocated_gb: 4 });
+    expect(infra.stats().unsettled_writes).toBe(0);
+  });
+
   it('a destroy the store could not confirm is finished on a later tick', async () => {
     const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
     infra = await startInfra(store);

@@ -323,7 +323,13 @@ export class Infrastructure {
       try {
         await finish();
       } catch {
-        this.unsettled.add(`destroy:${id}`, () => this.serialised(`vm:${id}`, finish));
+        const later = `destroy:${id}`;
+        // In line with the user's own retries; one that succeeded first has dropped this entry.
+        this.unsettled.add(later, () =>
+          this.serialised(`vm:${id}`, async () => {
+            if (this.unsettled.has(later)) await finish();
+          }),
+        );
         throw new ApiError(
           'unavailable',
           `the store did not confirm the destroy (${toErrorBody(err).message}); ${id} will be destroyed when it answers again`,
