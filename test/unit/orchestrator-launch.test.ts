@@ -152,6 +152,20 @@ describe('launch', () => {
     expect(infra.machine('m1')).toMatchObject({ vm_count: 0 });
   });
 
+  it('a clean shutdown settles what is still unknown before it flushes', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    infra = await startInfra(store);
+    store.fail('putVm', 'died-after');
+    store.fail('deleteVm', 'reject');
+    expect((await rejection(infra.launch({ region: 'SIN', memory_gb: 4, cores: 2 }))).code).toBe('unavailable');
+    await settle();
+    expect(infra.stats().unsettled_writes).toBe(1);
+    await infra.flushAll();
+    expect(store.vmsById.size).toBe(0);
+    expect(infra.stats().unsettled_writes).toBe(0);
+    expect(store.machinesById.get('m1')).toMatchObject({ vm_count: 0, cores_allocated: 0 });
+  });
+
   it('a VM recorded just before the store died is taken back once the store answers again', async () => {
     const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
     infra = await startInfra(store);

@@ -144,6 +144,8 @@ export class Infrastructure {
 
   /** Writes every FlyD queue now, waiting for updates already in flight (clean shutdown). */
   async flushAll(): Promise<number> {
+    // Settled now, the next start has nothing unacknowledged to inherit (it would not know it).
+    if (this.unsettled.size > 0) await this.unsettled.retry();
     const outcomes = await Promise.all([...this.registry.entries()].map((e) => this.askFlush(e, true)));
     return outcomes.filter((o) => o === 'applied').length;
   }
