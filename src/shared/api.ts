@@ -128,5 +128,12 @@ export function fetchFailure(base: string, err: unknown): ApiError {
       dropped: true,
     });
   }
-  return new ApiError('unavailable', `nothing answers at ${base} (${(err as Error).message})`);
+  return new ApiError('unavailable', `${UNREACHABLE}${base} (${(err as Error).message})`);
+}
+
+const UNREACHABLE = 'nothing answers at ';
+
+/** True for fetchTransport's "nothing answers at …": no server listens at that address. */
+export function isUnreachable(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 'unavailable' && err.message.startsWith(UNREACHABLE);
 }

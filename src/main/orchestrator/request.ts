@@ -5,7 +5,7 @@
 import { LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import type { LaunchRequest } from '../../shared/types';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../shared/validation';
+import { checkIdempotencyKey } from '../../shared/validation';
 import { regionKey } from './registry';
 
 export interface Placement {
@@ -42,10 +42,9 @@ export function checkVmId(id: unknown): string {
 }
 
 export function checkKey(key: unknown): string {
-  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new ApiError('bad_request', "an Idempotency-Key is 1 to 128 letters, digits, '.', '_', ':' or '-'");
-  }
-  return key;
+  const k = checkIdempotencyKey(key);
+  if (k === undefined) throw new ApiError('bad_request', 'an idempotent launch needs an Idempotency-Key');
+  return k;
 }
 
 function whole(name: string, v: unknown, range: { min: number; max: number }): number {

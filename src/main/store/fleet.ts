@@ -6,7 +6,7 @@
 import { ApiError } from '../../shared/errors';
 import type { StoreService } from '../../shared/services';
 import type { FleetTotals, Machine, MachineStatus, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../shared/validation';
+import { checkIdempotencyKey, IDEMPOTENCY_KEY_PATTERN } from '../../shared/validation';
 import type { BackendOp, MachineState, StoreBackend, StoredVm } from './backend';
 import { type FleetData, MACHINE_STATUSES, type MachineSpec, type OperatorStatus, type RegionSpec } from './csv';
 import { createRng, type Rng } from './rng';
@@ -307,7 +307,7 @@ export class Fleet implements StoreServiceImpl {
 
   async putVm(vm: Vm, idempotencyKey?: string): Promise<void> {
     const rec = this.checkVm(vm);
-    const key = checkKey(idempotencyKey);
+    const key = checkIdempotencyKey(idempotencyKey ?? undefined);
     const existing = this.vmById.get(rec.id);
     if (existing) {
       if (sameVm(existing, rec) && this.keyOfVm.get(rec.id) === key) return; // a retried put of the same record
@@ -675,17 +675,6 @@ export function storeService(fleet: Fleet): StoreServiceImpl {
     totals: () => fleet.totals(),
     reset: () => fleet.reset(),
   };
-}
-
-function checkKey(key: unknown): string | undefined {
-  if (key === undefined || key === null) return undefined;
-  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new ApiError(
-      'bad_request',
-      `Idempotency-Key ${show(key)} is not valid (1 to 128 letters, digits, '.', '_', ':' or '-')`,
-    );
-  }
-  return key;
 }
 
 function newRecord(spec: MachineSpec, at: string): MachineRecord {

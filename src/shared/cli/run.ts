@@ -4,7 +4,7 @@
 //
 // Exit codes: 0 ok, 1 the command failed, 2 the command was written wrong, 130 interrupted.
 
-import type { FlylightApi, SubscribeEvents } from '../api';
+import { type FlylightApi, isUnreachable, type SubscribeEvents } from '../api';
 import { ApiError } from '../errors';
 import type { LaunchRequest, StoreEvent, Vm } from '../types';
 import { checkIdempotencyKey, checkRegion, validateLaunchQuery } from '../validation';
@@ -161,7 +161,7 @@ function fail(err: unknown, env: CommandEnv, io: CommandIO): number {
     return EXIT.usage;
   }
   let message = err instanceof Error ? err.message : String(err);
-  if (err instanceof ApiError && err.code === 'unavailable' && /^nothing answers at /.test(message)) {
+  if (isUnreachable(err)) {
     message = nothingListening(env.apiUrl, env.where);
   }
   // The proxy's own 401 text is for any client; the CLI knows where its token came from.
@@ -233,7 +233,7 @@ async function launchRetrying(api: FlylightApi, req: LaunchRequest, key: string,
       return await interruptible(api.launch(req, { idempotencyKey: key }), io.signal);
     } catch (err) {
       const wait = LAUNCH_RETRY_MS[attempt];
-      const refused = isNothingAnswers(err);
+      const refused = isUnreachable(err);
       if (wait === undefined || !(worthRetrying(err) || (refused && reached))) throw err;
       reached ||= !refused;
       io.err(paint(`${oneLine((err as Error).message)}; retrying in ${wait / 1000} s`, 'dim', color));
@@ -246,11 +246,7 @@ function worthRetrying(err: unknown): boolean {
   if (!(err instanceof ApiError)) return false;
   if (err.code === 'timeout') return true;
   // "Nothing answers" on the first try means no host runs there: say so at once, not in 4 s.
-  return err.code === 'unavailable' && !isNothingAnswers(err);
-}
-
-function isNothingAnswers(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 'unavailable' && /^nothing answers at /.test(err.message);
+  return err.code === 'unavailable' && !isUnreachable(err);
 }
 
 /** 128 random bits; getRandomValues works in every context (randomUUID needs a secure one). */
