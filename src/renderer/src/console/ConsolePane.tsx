@@ -200,7 +200,7 @@ function EventMeter() {
   return (
     <span className="console-meter" title="Store change events applied to this page">
       <span className={`pulse${connected ? ' is-live' : ''}`} key={applied} aria-hidden="true" />
-      {formatCount(applied)} events
+      {formatCount(applied)} {applied === 1 ? 'event' : 'events'}
     </span>
   );
 }
