@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
+import { rng } from '../bench/lib/stats.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [regionsIn = join(root, '..', 'shared', 'reference', 'seed-regions.csv')] = process.argv.slice(2, 3);
@@ -72,24 +73,15 @@ function hash(s) {
   for (const c of s) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
   return h;
 }
-function mulberry32(a) {
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeded = new Set(seed.map((m) => m.region));
 const generated = [];
 for (const r of regions) {
   if (seeded.has(r.code)) continue;
-  const rng = mulberry32(hash(r.code));
-  const n = 2 + Math.floor(rng() * 5);
+  const random = rng(hash(r.code));
+  const n = 2 + Math.floor(random() * 5);
   for (let i = 1; i <= n; i++) {
-    const shape = SHAPES[Math.floor(rng() * SHAPES.length)];
+    const shape = SHAPES[Math.floor(random() * SHAPES.length)];
     const id = `${r.code.toLowerCase()}-m${String(i).padStart(2, '0')}`;
     // Larger regions span two datacenters, as real ones do.
     const datacenter = n >= 4 && i > n / 2 ? 'dc-2' : 'dc-1';

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { rng } from '../bench/lib/stats.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -26,13 +27,7 @@ if (!(minutes > 0 && rate > 0 && killEvery > 0)) {
   process.exit(2);
 }
 
-let seed = Number(values.seed) >>> 0;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const random = rng(Number(values.seed));
 
 const { startHost, defaultRegionsFile } = await import(pathToFileURL(join(root, 'out', 'main', 'host.js')).href);
 const token = 'S'.repeat(43);

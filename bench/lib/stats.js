@@ -59,7 +59,10 @@ export async function opsPerSecond(fn, ms) {
   return (calls / elapsed) * 1000;
 }
 
-/** A seedable RNG (mulberry32), so every run asks the same questions of subject and baseline. */
+/**
+ * A seedable RNG (mulberry32), so every run asks the same questions of subject and baseline. The
+ * plain-JS scripts (soak, make-regions) use it too; the TypeScript code has src/shared/random.ts.
+ */
 export function rng(seed) {
   let a = seed >>> 0;
   return () => {
