@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { ResetReport } from '../../shared/api';
 import { GATE_DEFAULTS, type GateLimits, type HostConfig, LIMITS } from '../../shared/config';
 import { ApiError, httpStatusOf, toErrorBody } from '../../shared/errors';
+import { clip } from '../../shared/quote';
 import type { Remote } from '../../shared/rpc';
 import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
 import {
@@ -25,7 +26,6 @@ import {
   checkQuery,
   checkRegion,
   checkVmId,
-  clip,
   IDEMPOTENCY_HEADER,
   parseJsonBody,
   validateLaunchBody,

@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import Papa from 'papaparse';
+import { clip as clipText } from '../../shared/quote';
 
 export const CSV_COLUMNS = [
   'kind',
@@ -314,11 +315,8 @@ function quoteProblem(code: Papa.ParseError['code'], message: string): string {
   }
 }
 
-/** Keeps user text in messages short and on one line. */
-function clip(s: string): string {
-  const one = s.replace(/\s+/g, ' ');
-  return one.length > 40 ? `${one.slice(0, 40)}…` : one;
-}
+/** Keeps user text in messages short, on one line and free of control characters. */
+const clip = (s: string): string => clipText(s, 40);
 
 function countNewlines(s: string): number {
   let n = 0;

@@ -4,6 +4,7 @@
 // ApiError and the state stays as it was.
 
 import { ApiError } from '../../shared/errors';
+import { shown } from '../../shared/quote';
 import type { StoreService } from '../../shared/services';
 import type { FleetTotals, Machine, MachineStatus, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey, IDEMPOTENCY_KEY_PATTERN } from '../../shared/validation';
@@ -760,10 +761,7 @@ function wholeField(name: string, v: unknown): void {
 }
 
 /** A caller's value, quoted and cut short, for an error message. */
-function show(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
-  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
-}
+const show = (v: unknown): string => shown(v, 60);
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
