@@ -2,6 +2,8 @@
 // when the IO asks for it, and stable pretty JSON. Everything returns lines without '\n'.
 
 import type { ResetReport } from '../api';
+import { formatPercent, percent, utilisation } from '../percent';
+import { regionSeverity, type Severity } from '../region-status';
 import type { BreakerStatus, Machine, Region, StatusReport, StoreEvent, Vm } from '../types';
 
 export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray';
@@ -108,26 +110,6 @@ export function sortKeys(value: unknown): unknown {
   return value;
 }
 
-export function percent(part: number, total: number): number {
-  return total > 0 ? (part / total) * 100 : 0;
-}
-
-export function formatPercent(p: number): string {
-  // A little use must not read as none: 4 of 10,768 cores is not "0.0%".
-  if (p > 0 && p < 0.1) return '<0.1%';
-  return `${p < 10 && p > 0 ? p.toFixed(1) : Math.round(p).toString()}%`;
-}
-
-/** The larger of core and memory use: whichever runs out first limits launches. */
-export function utilisation(x: {
-  cores_allocated: number;
-  cores_total: number;
-  memory_allocated_gb: number;
-  memory_total_gb: number;
-}): number {
-  return Math.max(percent(x.cores_allocated, x.cores_total), percent(x.memory_allocated_gb, x.memory_total_gb));
-}
-
 function utilStyle(p: number): Style | null {
   if (p >= 90) return 'red';
   if (p >= 60) return 'yellow';
@@ -135,10 +117,10 @@ function utilStyle(p: number): Style | null {
   return 'gray';
 }
 
+const SEVERITY_STYLE: Record<Severity, Style> = { ok: 'green', warn: 'yellow', bad: 'red' };
+
 export function regionStatusStyle(status: string): Style {
-  if (status === 'Operational') return 'green';
-  if (/degraded/i.test(status)) return 'yellow';
-  return 'red';
+  return SEVERITY_STYLE[regionSeverity(status)];
 }
 
 export function machineStatusStyle(status: string): Style {

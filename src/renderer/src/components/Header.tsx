@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { formatCount, formatGb, formatPercent, percent } from '../format';
+import { formatPercent, percent } from '../../../shared/percent';
+import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime } from '../hooks';
 import { fleetTotals } from '../state/dashboard';
 import { HeaderMenu } from './HeaderMenu';

@@ -1,4 +1,4 @@
-import { formatPercent, percent } from '../format';
+import { formatPercent, percent } from '../../../shared/percent';
 
 export interface UsageBarProps {
   kind: 'cores' | 'memory';
