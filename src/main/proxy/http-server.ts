@@ -14,8 +14,9 @@ import { checkQuery } from '../../shared/validation';
 import type { Logger } from '../host/log';
 import type { Admission } from './admission';
 import { type EventHub, SSE_HEADERS } from './events';
-import { errorResponse, type Gate } from './gate';
+import type { Gate } from './gate';
 import { newRequestId, REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { errorResponse } from './responses';
 import type { RouteMatch } from './routes';
 import { NOT_BUILT_TEXT, type StaticFiles } from './static';
 
@@ -160,7 +161,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     };
 
     try {
-      route = gate.resolve({ method, url, headers });
+      route = gate.routeOf({ method, url, headers });
     } catch {
       route = null; // the gate answers it below with the same error
     }
