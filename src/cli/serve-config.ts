@@ -6,8 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/host/paths';
 import { ensureToken } from '../main/host/token';
-import { UsageError } from '../shared/cli/grammar';
 import type { ServeFlags } from '../shared/cli/run';
+import { UsageError } from '../shared/cli/usage-error';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
 
 export type Env = Record<string, string | undefined>;

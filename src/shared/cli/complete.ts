@@ -7,17 +7,9 @@
 // The caller replaces line.slice(start, end) with a candidate (adding a space when it is the
 // only one) and leaves the rest of the line as it is.
 
-import { tokenize } from './args';
-import {
-  COMMANDS,
-  type CommandName,
-  commandSpec,
-  FLAGS,
-  type FlagSpec,
-  flagSpec,
-  flagsOf,
-  shortFlagSpec,
-} from './grammar';
+import { COMMANDS, type CommandName, commandSpec, flagsOf } from './command-specs';
+import { FLAGS, type FlagSpec, flagSpec, shortFlagSpec } from './flag-specs';
+import { tokenize } from './shell-words';
 
 export interface Completion {
   start: number;

@@ -1,8 +1,9 @@
-// Help text, generated from the grammar so it cannot drift from what the parser accepts.
+// Help text, generated from the command and flag specs so it cannot drift from the parser.
 // In the console pane commands are typed without the program name, so examples follow `where`.
 
+import { COMMANDS, type CommandSpec, commandSpec } from './command-specs';
+import { FLAGS, type FlagSpec, flagSpec, GLOBAL_FLAGS } from './flag-specs';
 import { paint } from './format';
-import { COMMANDS, type CommandSpec, commandSpec, FLAGS, type FlagSpec, flagSpec, GLOBAL_FLAGS } from './grammar';
 
 export type Where = 'cli' | 'console';
 

@@ -9,6 +9,7 @@ import { ApiError } from '../errors';
 import type { LaunchRequest, StoreEvent, Vm } from '../types';
 import { checkIdempotencyKey, checkRegion, validateLaunchQuery } from '../validation';
 import { VERSION } from '../version';
+import type { CommandName } from './command-specs';
 import {
   destroyedLine,
   eventLine,
@@ -22,8 +23,9 @@ import {
   statusLines,
   vmsTable,
 } from './format';
-import { type CommandName, type FlagValues, parseArgs, UsageError } from './grammar';
 import { commandHelp, overviewHelp } from './help';
+import { type FlagValues, parseArgs } from './parse-args';
+import { UsageError } from './usage-error';
 
 export interface CommandIO {
   /** One whole line, without a trailing newline. */

@@ -5,7 +5,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { useEffect, useRef, useState } from 'react';
-import { splitArgs } from '../../../shared/cli/args';
+import { splitArgs } from '../../../shared/cli/shell-words';
 import { complete } from '../../../shared/cli/complete';
 import { runCommand } from '../../../shared/cli/run';
 import { formatCount } from '../format';
