@@ -4,8 +4,9 @@
 import { defaultConfigDir } from '../main/host/paths';
 import { readToken, TOKEN_PATTERN, tokenPath } from '../main/host/token';
 import { createApiClient, fetchTransport } from '../shared/api';
+import type { CliAuth, CommandIO } from '../shared/cli/env';
 import { parseArgs } from '../shared/cli/parse-args';
-import { type CliAuth, type CommandIO, runCommand } from '../shared/cli/run';
+import { runCommand } from '../shared/cli/run';
 import { DEFAULT_API } from '../shared/config';
 import { sseSubscriber } from '../shared/sse';
 import { terminalPrompt } from './prompt';

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/host/paths';
 import { ensureToken } from '../main/host/token';
-import type { ServeFlags } from '../shared/cli/run';
+import type { ServeFlags } from '../shared/cli/env';
 import { UsageError } from '../shared/cli/usage-error';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
 

@@ -33,9 +33,9 @@ function consoleHidden(): Set<string> {
 }
 
 export function complete(line: string, cursor: number, regionCodes: string[], opts: CompleteOptions = {}): Completion {
-  const console_ = opts.where === 'console';
-  const hiddenFlags = console_ ? consoleHidden() : new Set<string>();
-  const commands = COMMANDS.filter((c) => !(console_ && c.terminalOnly)).map((c) => c.name);
+  const inConsole = opts.where === 'console';
+  const hiddenFlags = inConsole ? consoleHidden() : new Set<string>();
+  const commands = COMMANDS.filter((c) => !(inConsole && c.terminalOnly)).map((c) => c.name);
   const at = Math.max(0, Math.min(cursor, line.length));
   const before = line.slice(0, at);
   const { tokens, open } = tokenize(before);

@@ -12,3 +12,6 @@ export class UsageError extends Error {
     this.command = command;
   }
 }
+
+/** A local check (the seed's launch validation, an Idempotency-Key) refused the line: exit 2. */
+export class LocalInputError extends Error {}
