@@ -4,7 +4,7 @@
 // would be refused too, and wrong credentials count against this address.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { EventSource_ } from '../../shared/api';
+import type { EventSubscription } from '../../shared/api';
 import { type AppClient, browserClient, electronClient } from './api/client';
 import { frameSchedule } from './state/batcher';
 import { createDashboard, type Dashboard } from './state/dashboard';
@@ -48,7 +48,7 @@ export function startRuntime(): Runtime {
   const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
   const rate = new LaunchRate();
 
-  let stream: EventSource_ | null = null;
+  let stream: EventSubscription | null = null;
   let locked = false;
   const connect = (): void => {
     stream?.close();
