@@ -4,7 +4,7 @@ import { LineEditor } from '../../src/renderer/src/console/line-editor';
 import { columnsOf, drawLine } from '../../src/renderer/src/console/render';
 import { ConsoleSession, commonPrefix, type RunIO } from '../../src/renderer/src/console/session';
 import { complete } from '../../src/shared/cli/complete';
-import { stripAnsi } from '../../src/shared/cli/format';
+import { stripAnsi } from '../../src/shared/cli/paint';
 import { splitArgs } from '../../src/shared/cli/shell-words';
 
 const type = (ed: LineEditor, s: string) => ed.insert(s);

@@ -3,7 +3,7 @@
 
 import { COMMANDS, type CommandSpec, commandSpec } from './command-specs';
 import { FLAGS, type FlagSpec, flagSpec, GLOBAL_FLAGS } from './flag-specs';
-import { paint } from './format';
+import { paint } from './paint';
 import { programPrefix, type Where } from './where';
 
 /** Commands whose output is not data: --json changes nothing for them. */

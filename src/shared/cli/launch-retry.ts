@@ -8,8 +8,8 @@ import { ApiError } from '../errors';
 import type { LaunchRequest, Vm } from '../types';
 import type { CommandIO } from './env';
 import { oneLine } from './failure-wording';
-import { paint } from './format';
 import { interruptible, pause } from './interrupt';
+import { paint } from './paint';
 
 /** Pauses before each retry of a launch that met a restarting worker: about 4 s in all. */
 export const LAUNCH_RETRY_MS: readonly number[] = [250, 500, 1000, 2000];

@@ -5,9 +5,9 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { useEffect, useRef, useState } from 'react';
-import { splitArgs } from '../../../shared/cli/shell-words';
 import { complete } from '../../../shared/cli/complete';
 import { runCommand } from '../../../shared/cli/run';
+import { splitArgs } from '../../../shared/cli/shell-words';
 import { formatCount } from '../format';
 import { useDash, useRuntime, useUi } from '../hooks';
 import type { Runtime } from '../runtime';

@@ -2,7 +2,7 @@
 // to the end of the screen, write prompt and text, put the cursor back. Lines longer than the
 // terminal wrap, so positions are counted in rows and columns.
 
-import { stripAnsi } from '../../../shared/cli/format';
+import { stripAnsi } from '../../../shared/cli/paint';
 
 /** Visible width of a string that may hold SGR colour sequences. */
 export function visibleWidth(s: string): number {

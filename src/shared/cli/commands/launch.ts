@@ -3,7 +3,8 @@
 
 import { checkIdempotencyKey, validateLaunchQuery } from '../../validation';
 import { type CommandRunner, print, textFlag } from '../context';
-import { jsonLines, launchedLine } from '../format';
+import { launchedLine } from '../format';
+import { jsonLines } from '../json-lines';
 import { launchRetrying, newIdempotencyKey } from '../launch-retry';
 import { LocalInputError } from '../usage-error';
 

@@ -2,7 +2,8 @@
 // status. Each prints JSON under --json, a table or a line otherwise.
 
 import { type CommandRunner, call, print, textFlag } from '../context';
-import { destroyedLine, jsonLines, machinesTable, regionsTable, statusLines, vmsTable } from '../format';
+import { destroyedLine, machinesTable, regionsTable, statusLines, vmsTable } from '../format';
+import { jsonLines } from '../json-lines';
 
 export const regions: CommandRunner = async (ctx) => {
   const { env, io, color, json, flags } = ctx;

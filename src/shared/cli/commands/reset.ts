@@ -3,7 +3,8 @@
 
 import { type CommandRunner, call, print } from '../context';
 import { EXIT } from '../env';
-import { jsonLines, resetLine } from '../format';
+import { resetLine } from '../format';
+import { jsonLines } from '../json-lines';
 import { UsageError } from '../usage-error';
 
 export const reset: CommandRunner = async (ctx) => {

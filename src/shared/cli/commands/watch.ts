@@ -6,7 +6,9 @@ import { checkRegion } from '../../validation';
 import { type CommandRunner, call, textFlag } from '../context';
 import { EXIT } from '../env';
 import { oneLine, tokenRefused } from '../failure-wording';
-import { eventLine, paint, sortKeys } from '../format';
+import { eventLine } from '../format';
+import { sortKeys } from '../json-lines';
+import { paint } from '../paint';
 
 export const watch: CommandRunner = async (ctx) => {
   const { env, io, color, json, flags } = ctx;
