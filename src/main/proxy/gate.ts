@@ -7,31 +7,22 @@
 // This file is the request's lifecycle only; what each route answers is route-handlers.ts.
 
 import { performance } from 'node:perf_hooks';
-import { GATE_DEFAULTS, type GateLimits, type HostConfig } from '../../shared/config';
+import { GATE_DEFAULTS, type GateLimits } from '../../shared/config';
 import { ApiError, toErrorBody } from '../../shared/errors';
 import { clip } from '../../shared/quote';
-import type { Remote } from '../../shared/rpc';
-import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
+import type { GateRequest, GateResponse } from '../../shared/services';
 import type { StoreEvent } from '../../shared/types';
-import type { Logger } from '../host/log';
 import { CircuitBreaker } from './breaker';
 import { withDeadline } from './deadline';
 import { ProxyMetrics } from './metrics';
 import { RegionCache } from './region-cache';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { errorResponse, headerOf } from './responses';
-import type { GateServices, Outcome } from './route-context';
+import type { GatePeers, GateServices, Outcome } from './route-context';
 import { ROUTE_HANDLERS } from './route-handlers';
 import { matchRoute, parseTarget, type RouteMatch, type RouteName } from './routes';
 
-export interface GateDeps {
-  store: Remote<StoreService>;
-  orchestrator: Remote<OrchestratorService>;
-  host: Remote<HostService>;
-  config: Pick<HostConfig, 'flydIntervalMs'>;
-  /** The proxy's bound address (known once it listens). */
-  address: () => { url: string };
-  log: Logger;
+export interface GateDeps extends GatePeers {
   metrics?: ProxyMetrics;
   /** How long the store's region codes are trusted before they are asked for again. */
   regionTtlMs?: number;

@@ -14,8 +14,8 @@ import type { RegionCache } from './region-cache';
 import { headerOf } from './responses';
 import type { RouteMatch, RouteName } from './routes';
 
-/** The workers and the gate's own parts that handlers call on. */
-export interface GateServices {
+/** The workers a gate answers from, and what it says about its host. */
+export interface GatePeers {
   store: Remote<StoreService>;
   orchestrator: Remote<OrchestratorService>;
   host: Remote<HostService>;
@@ -23,6 +23,10 @@ export interface GateServices {
   /** The proxy's bound address (known once it listens). */
   address: () => { url: string };
   log: Logger;
+}
+
+/** The workers and the gate's own parts that handlers call on. */
+export interface GateServices extends GatePeers {
   metrics: ProxyMetrics;
   breaker: CircuitBreaker;
   regions: RegionCache;
