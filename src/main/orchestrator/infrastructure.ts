@@ -1,5 +1,6 @@
 // Infrastructure: builds one MachineD and one FlyD per machine this host owns, registers them,
-// drives the FlyD ticker, and runs the launch and destroy threads of the design card.
+// drives the FlyD ticker, and runs every launch (place on a machine with room, then record the
+// VM in the store) and every destroy (free the machine, then forget the VM).
 
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';

@@ -1,5 +1,6 @@
-// The registry of this worker's machines: each machine's MachineD and FlyD by machine id (the
-// seed's via-tuple Registry), plus a per-region index so placement never scans other regions.
+// The registry of this worker's machines: each machine's MachineD and FlyD, found by machine id
+// (the way a message reaches a machine's actors), plus a per-region index so placement never
+// scans other regions.
 
 import type { Machine } from '../../shared/types';
 import type { ActorCell } from './actor';

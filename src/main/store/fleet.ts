@@ -1,4 +1,4 @@
-// The store's model (fly_kv): regions, their machines in per-region indexes, and VMs. It knows
+// The store worker's model: regions, their machines in per-region indexes, and VMs. It knows
 // nothing about threads: the worker hands it a backend and a publish callback, and the unit
 // tests do the same. Every input is checked before anything changes, so a bad call gets an
 // ApiError and the state stays as it was.
