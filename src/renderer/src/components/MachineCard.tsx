@@ -1,8 +1,8 @@
 import { memo } from 'react';
 import type { Machine } from '../../../shared/types';
-import { formatAgo, formatCount, formatGb } from '../format';
+import { formatAgo, formatCount } from '../format';
 import { useNow } from '../hooks';
-import { UsageBar } from './UsageBar';
+import { AllocationBars } from './UsageBar';
 
 function Ago({ iso }: { iso: string }) {
   const now = useNow();
@@ -64,14 +64,7 @@ export const MachineCard = memo(function MachineCard({ machine: m, change }: { m
           {formatCount(m.vm_count)} {m.vm_count === 1 ? 'VM' : 'VMs'}
         </span>
       </div>
-      <UsageBar kind="cores" used={m.cores_allocated} total={m.cores_total} format={formatCount} testId="cores-bar" />
-      <UsageBar
-        kind="memory"
-        used={m.memory_allocated_gb}
-        total={m.memory_total_gb}
-        format={formatGb}
-        testId="memory-bar"
-      />
+      <AllocationBars of={m} />
       <footer className="machine-foot">
         updated <Ago iso={m.updated_at} />
       </footer>

@@ -2,13 +2,13 @@ import { useMemo } from 'react';
 import { formatPercent, percent, utilisation } from '../../../shared/percent';
 import { regionSeverity } from '../../../shared/region-status';
 import type { Machine } from '../../../shared/types';
-import { formatCount, formatGb } from '../format';
+import { formatCount } from '../format';
 import { useDash, useRuntime, useUi } from '../hooks';
 import { type MachineShow, type MachineSort, uiStore } from '../ui-prefs';
 import { Charts } from './Charts';
 import { MachineCard } from './MachineCard';
 import { SkeletonCards } from './States';
-import { MiniBar, UsageBar } from './UsageBar';
+import { AllocationBars, MiniBar } from './UsageBar';
 
 export function orderMachines(list: Machine[], sort: MachineSort, show: MachineShow): Machine[] {
   const isUsed = (m: Machine) => m.cores_allocated > 0 || m.memory_allocated_gb > 0 || m.vm_count > 0;
@@ -39,20 +39,7 @@ function RegionHeader({ code }: { code: string }) {
           <span className="stat-label">Machines</span>
           <span className="stat-value">{formatCount(region.machine_count)}</span>
         </div>
-        <UsageBar
-          kind="cores"
-          used={region.cores_allocated}
-          total={region.cores_total}
-          format={formatCount}
-          testId="region-cores-bar"
-        />
-        <UsageBar
-          kind="memory"
-          used={region.memory_allocated_gb}
-          total={region.memory_total_gb}
-          format={formatGb}
-          testId="region-memory-bar"
-        />
+        <AllocationBars of={region} testIdPrefix="region-" />
       </div>
     </div>
   );

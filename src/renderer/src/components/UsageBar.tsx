@@ -1,4 +1,5 @@
-import { formatPercent, percent } from '../../../shared/percent';
+import { type Allocation, formatPercent, percent } from '../../../shared/percent';
+import { formatCount, formatGb } from '../format';
 
 export interface UsageBarProps {
   kind: 'cores' | 'memory';
@@ -39,6 +40,28 @@ export function UsageBar({ kind, used, total, format, label, testId, size = 'md'
         <div className="usage-fill" style={{ transform: `scaleX(${p / 100})` }} />
       </div>
     </div>
+  );
+}
+
+/** Cores and memory of a machine or a region, as two bars (test ids `${testIdPrefix}cores-bar`, …). */
+export function AllocationBars({ of, testIdPrefix = '' }: { of: Allocation; testIdPrefix?: string }) {
+  return (
+    <>
+      <UsageBar
+        kind="cores"
+        used={of.cores_allocated}
+        total={of.cores_total}
+        format={formatCount}
+        testId={`${testIdPrefix}cores-bar`}
+      />
+      <UsageBar
+        kind="memory"
+        used={of.memory_allocated_gb}
+        total={of.memory_total_gb}
+        format={formatGb}
+        testId={`${testIdPrefix}memory-bar`}
+      />
+    </>
   );
 }
 
