@@ -60,7 +60,8 @@ export const CONSOLE_KEYS_HELP = [
   'Ctrl+A/E go to start/end of line, Ctrl+U/K delete to start/end, Ctrl+W deletes a word.',
 ];
 
-export function prompt(lastExit: number): string {
+/** The console's prompt, red after a command that failed. */
+export function promptText(lastExit: number): string {
   return `${PROMPT_NAME}${lastExit === 0 ? '\x1b[90m' : RED}>${RESET} `;
 }
 
@@ -234,7 +235,7 @@ export class ConsoleSession {
   }
 
   private redraw(): void {
-    const d = drawLine(this.row, prompt(this.lastExit), this.editor.line, this.editor.cursor, this.deps.columns());
+    const d = drawLine(this.row, promptText(this.lastExit), this.editor.line, this.editor.cursor, this.deps.columns());
     this.row = d.cursorRow;
     this.deps.out.write(d.data);
   }
@@ -242,7 +243,7 @@ export class ConsoleSession {
   /** Moves below the line being edited (cursor to its end), optionally marking it. */
   private endInput(mark = ''): void {
     const ed = this.editor;
-    const d = drawLine(this.row, prompt(this.lastExit), ed.line, ed.line.length, this.deps.columns());
+    const d = drawLine(this.row, promptText(this.lastExit), ed.line, ed.line.length, this.deps.columns());
     this.deps.out.write(`${d.data}${mark ? `${DIM}${mark}${RESET}` : ''}\r\n`);
     this.row = 0;
   }
