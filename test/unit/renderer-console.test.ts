@@ -268,10 +268,7 @@ function harness(opts: { history?: string[]; run?: (argv: string[], io: RunIO) =
         return 0;
       }),
     split: splitArgs,
-    complete: (line, cursor) => {
-      const c = complete(line, cursor, ['SIN', 'SJC', 'SCL', 'AMS']);
-      return { from: c.start, to: c.end, candidates: c.candidates };
-    },
+    complete: (line, cursor) => complete(line, cursor, ['SIN', 'SJC', 'SCL', 'AMS']),
     history: { load: () => opts.history ?? [], save: (e) => (saved = [...e]) },
     onExit: () => (exited = true),
   });

@@ -11,6 +11,7 @@ import { COMMANDS, type CommandName, commandSpec, flagsOf } from './command-spec
 import { FLAGS, type FlagSpec, flagSpec, shortFlagSpec } from './flag-specs';
 import { tokenize } from './shell-words';
 
+/** What Tab offers: replace line.slice(start, end) with one of the candidates. */
 export interface Completion {
   start: number;
   end: number;

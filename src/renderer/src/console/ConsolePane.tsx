@@ -68,10 +68,7 @@ function createSession(rt: Runtime, term: Terminal): ConsoleSession {
         io,
       ),
     split: splitArgs,
-    complete: (line, cursor) => {
-      const c = complete(line, cursor, dashboard.store.getState().regionCodes, { where: 'console' });
-      return { from: c.start, to: c.end, candidates: c.candidates };
-    },
+    complete: (line, cursor) => complete(line, cursor, dashboard.store.getState().regionCodes, { where: 'console' }),
     history: localHistory,
     onExit: () => uiStore.setState({ consoleOpen: false }),
   });

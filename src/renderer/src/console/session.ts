@@ -3,6 +3,7 @@
 // draws everything as ANSI text. No DOM and no xterm here, so all of it is unit-tested with a
 // fake terminal; ConsolePane.tsx only plugs an xterm.js Terminal into it.
 
+import type { Completion } from '../../../shared/cli/complete';
 import { decodeKeys, type Key } from './keys';
 import { LineEditor } from './line-editor';
 import { columnsOf, drawLine } from './render';
@@ -17,13 +18,6 @@ export interface RunIO {
   color: boolean;
   signal: AbortSignal;
   columns: number;
-}
-
-/** What Tab offers: replace line[from, to) with one of the candidates. */
-export interface Completion {
-  from: number;
-  to: number;
-  candidates: string[];
 }
 
 export interface HistoryStorage {
@@ -340,19 +334,19 @@ export class ConsoleSession {
     const ed = this.editor;
     const c = this.deps.complete?.(ed.line, ed.cursor);
     if (!c || c.candidates.length === 0) return;
-    const typed = ed.line.slice(c.from, ed.cursor);
+    const typed = ed.line.slice(c.start, ed.cursor);
     if (c.candidates.length === 1) {
       const only = c.candidates[0];
       // A finished word gets its separating space, unless one is already there.
-      const space = ed.line[c.to] === ' ' || only.endsWith('=') ? '' : ' ';
-      ed.replace(c.from, c.to, only + space);
+      const space = ed.line[c.end] === ' ' || only.endsWith('=') ? '' : ' ';
+      ed.replace(c.start, c.end, only + space);
       if (space === '' && ed.line[ed.cursor] === ' ') ed.right();
       this.redraw();
       return;
     }
     const prefix = commonPrefix(c.candidates);
     if (prefix.length > typed.length && prefix.startsWith(typed)) {
-      ed.replace(c.from, c.to, prefix);
+      ed.replace(c.start, c.end, prefix);
       this.redraw();
       return;
     }
