@@ -10,6 +10,7 @@
 import { COMMANDS, type CommandName, commandSpec, flagsOf } from './command-specs';
 import { FLAGS, type FlagSpec, flagSpec, shortFlagSpec } from './flag-specs';
 import { tokenize } from './shell-words';
+import type { Where } from './where';
 
 /** What Tab offers: replace line.slice(start, end) with one of the candidates. */
 export interface Completion {
@@ -20,7 +21,7 @@ export interface Completion {
 
 export interface CompleteOptions {
   /** Default 'cli'. */
-  where?: 'cli' | 'console';
+  where?: Where;
 }
 
 /** Flags that mean nothing in the console: the terminal's own, and those of terminal-only commands. */

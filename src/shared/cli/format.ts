@@ -3,6 +3,7 @@
 // from the shared severity and percent rules, so the dashboard and the CLI agree.
 
 import type { ResetReport } from '../api';
+import { type MachineCondition, machineCondition } from '../machine-status';
 import { formatPercent, percent, utilisation } from '../percent';
 import { regionSeverity, type Severity } from '../region-status';
 import type { BreakerStatus, Machine, Region, StatusReport, StoreEvent, Vm } from '../types';
@@ -23,11 +24,17 @@ export function regionStatusStyle(status: string): Style {
   return SEVERITY_STYLE[regionSeverity(status)];
 }
 
+const CONDITION_STYLE: Record<MachineCondition, Style> = {
+  free: 'green',
+  alloc: 'cyan',
+  full: 'yellow',
+  maint: 'yellow',
+  off: 'red',
+};
+
+/** As the dashboard: maintenance is a warning (amber there, yellow here), offline is red. */
 export function machineStatusStyle(status: string): Style {
-  if (status === 'available') return 'green';
-  if (status === 'allocated') return 'cyan';
-  if (status === 'full') return 'yellow';
-  return 'red';
+  return CONDITION_STYLE[machineCondition(status)];
 }
 
 const used = (a: number, t: number) => `${a}/${t}`;

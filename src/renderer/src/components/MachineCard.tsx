@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import { machineCondition } from '../../../shared/machine-status';
 import type { Machine } from '../../../shared/types';
 import { formatAgo, formatCount } from '../format';
 import { useNow } from '../hooks';
@@ -13,29 +14,13 @@ function Ago({ iso }: { iso: string }) {
   );
 }
 
-/** Machine status colour: allocated in the allocation colour, trouble in amber or red. */
-export function machineTone(status: string): 'free' | 'alloc' | 'full' | 'maint' | 'off' {
-  switch (status) {
-    case 'available':
-      return 'free';
-    case 'allocated':
-      return 'alloc';
-    case 'full':
-      return 'full';
-    case 'maintenance':
-      return 'maint';
-    default:
-      return 'off'; // offline, or anything this version does not know
-  }
-}
-
 /**
  * One machine. `change` counts the events that moved it: the flash overlay is keyed by it, so
  * each change restarts the animation without timers.
  */
 export const MachineCard = memo(function MachineCard({ machine: m, change }: { machine: Machine; change: number }) {
   const allocated = m.cores_allocated > 0 || m.memory_allocated_gb > 0 || m.vm_count > 0;
-  const tone = machineTone(m.status);
+  const tone = machineCondition(m.status);
   return (
     <article
       className={`machine tone-${tone}${allocated ? ' is-allocated' : ''}`}
