@@ -15,6 +15,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { run as runStore } from './candidates.js';
+import { run as runDashboard } from './dashboard.js';
 import { run as runHttp } from './http.js';
 import { Report } from './lib/report.js';
 import { round } from './lib/stats.js';
@@ -49,6 +50,13 @@ const BENCHES = {
   store: (report, o) => runStore(report, { reps: o.reps, sampleMs: o.smoke ? 50 : 300, machines: o.machines }),
   memory: (report, o) => runMemory(report, { reps: Math.min(o.reps, 3), machines: o.machines }),
   http: (report, o) => runHttp(report, o),
+  dashboard: (report, o) =>
+    runDashboard(report, {
+      machines: o.smoke ? 2000 : o.machines,
+      rate: o.smoke ? 100 : 500,
+      seconds: o.smoke ? 1 : 10,
+      renders: o.smoke ? 1 : 3,
+    }),
 };
 
 /** @param {string} name @param {number} fallback @param {number} min */

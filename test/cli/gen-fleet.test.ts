@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fleetCsv, parseGenFleetArgs, pickRegions, runGenFleet } from '../../src/cli/gen-fleet';
 import { loadRegionsFile, parseRegionsCsv } from '../../src/main/store/csv';
+import { CLI } from '../helpers/host';
 
 const BOOTSTRAP = join(__dirname, '..', '..', 'resources', 'regions.csv');
 
@@ -68,5 +70,32 @@ describe('flylight gen-fleet', () => {
     expect(readFileSync(join(dir, 'f.csv'), 'utf8')).toBe(fleetCsv(pickRegions([], 2), 4, 1));
     expect(await runGenFleet(['--machines', 'many'], io)).toBe(2);
     expect(err.join('\n')).toContain('--machines "many" is not valid');
+  });
+});
+
+describe('flylight gen-fleet, the real CLI process', () => {
+  const run = (args: string[], cwd: string) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+
+  it('writes the same fleet twice for the same flags, and the bootstrap regions come first', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gen-fleet-cli-'));
+    try {
+      const a = run(['gen-fleet', '--regions', '35', '--machines', '700', '--seed', '1', '--out', 'a.csv'], dir);
+      expect(a.status, a.stderr).toBe(0);
+      expect(a.stderr).toContain('wrote 700 machines in 35 regions');
+      const b = run(['gen-fleet', '--regions=35', '--machines=700', '--seed=1'], dir);
+      expect(b.status, b.stderr).toBe(0);
+      const text = readFileSync(join(dir, 'a.csv'), 'utf8');
+      expect(b.stdout).toBe(text);
+      const parsed = parseRegionsCsv(text, 'a.csv');
+      expect(parsed.machines).toHaveLength(700);
+      expect(parsed.regions.map((r) => r.code)).toEqual(
+        parseRegionsCsv(readFileSync(BOOTSTRAP, 'utf8'), 'x').regions.map((r) => r.code),
+      );
+      const bad = run(['gen-fleet', '--machines', '-3'], dir);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain('--machines "-3" is not valid');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
