@@ -53,20 +53,22 @@ export async function run(report, o) {
     const cards = [];
     for (let i = 0; i < o.renders; i++) {
       await page.evaluate(() => {
-        location.hash = '';
+        /** @type {any} */ (globalThis).location.hash = '';
       });
       await page.locator('[data-testid="fleet-overview"], [data-testid="no-region"]').first().waitFor();
       const r = await page.evaluate(
         (code) =>
           new Promise((resolve) => {
+            // In the page: globalThis is the window (bench/ is type-checked without the DOM lib).
+            const w = /** @type {any} */ (globalThis);
             const t0 = performance.now();
-            location.hash = `#/${code}`;
+            w.location.hash = `#/${code}`;
             const poll = () => {
-              const n = document.querySelectorAll('[data-testid="machine-card"]').length;
+              const n = w.document.querySelectorAll('[data-testid="machine-card"]').length;
               if (n > 0) resolve({ ms: performance.now() - t0, cards: n });
-              else requestAnimationFrame(poll);
+              else w.requestAnimationFrame(poll);
             };
-            requestAnimationFrame(poll);
+            w.requestAnimationFrame(poll);
           }),
         REGION,
       );
@@ -80,15 +82,15 @@ export async function run(report, o) {
     await cdp.send('HeapProfiler.collectGarbage');
     const heapBefore = (await page.evaluate(() => /** @type {any} */ (performance).memory.usedJSHeapSize)) / 2 ** 20;
     await page.evaluate(() => {
-      const w = /** @type {any} */ (window);
+      const w = /** @type {any} */ (globalThis);
       w.__frames = [];
       let last = performance.now();
       const tick = (/** @type {number} */ t) => {
         w.__frames.push(t - last);
         last = t;
-        if (!w.__stopFrames) requestAnimationFrame(tick);
+        if (!w.__stopFrames) w.requestAnimationFrame(tick);
       };
-      requestAnimationFrame(tick);
+      w.requestAnimationFrame(tick);
     });
     const bodies = Array.from({ length: 64 }, (_, i) =>
       JSON.stringify({ region: REGION, memory_gb: 1 + (i % 2), cores: 1 }),
@@ -106,7 +108,7 @@ export async function run(report, o) {
     await new Promise((r) => setTimeout(r, 1200));
     /** @type {number[]} */
     const frames = await page.evaluate(() => {
-      const w = /** @type {any} */ (window);
+      const w = /** @type {any} */ (globalThis);
       w.__stopFrames = true;
       return w.__frames.slice(1);
     });
