@@ -116,7 +116,18 @@ async function main() {
 
   const report = new Report();
   const began = performance.now();
-  for (const name of names) await BENCHES[name](report, options);
+  // One benchmark failing (an unexpected answer, a host that would not start) must not lose the
+  // others' figures: each is reported, the run goes on, and the exit code says it failed.
+  /** @type {string[]} */
+  const failed = [];
+  for (const name of names) {
+    try {
+      await BENCHES[name](report, options);
+    } catch (err) {
+      failed.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      process.stdout.write(`  FAILED: ${failed[failed.length - 1]}\n`);
+    }
+  }
   info.load_average_at_end = os.loadavg().map(round);
 
   const results = {
@@ -125,6 +136,7 @@ async function main() {
     machine: info,
     options,
     metrics: report.metrics,
+    failed,
   };
   writeFileSync(join(ROOT, 'bench', smoke ? 'results-smoke.json' : 'results.json'), biomeJson(results));
   // One line per metric, so the summary reads as a table in a terminal or a CI log.
@@ -141,8 +153,9 @@ async function main() {
   );
   const head = JSON.stringify({ machine: `${info.cpus} × ${info.model}`, seconds: results.seconds });
   process.stdout.write(
-    `\nSummary (full results in bench/results.json):\n${head.slice(0, -1)},"metrics":[\n  ${lines.join(',\n  ')}\n]}\n`,
+    `\nSummary (full results in bench/${smoke ? 'results-smoke' : 'results'}.json):\n${head.slice(0, -1)},"metrics":[\n  ${lines.join(',\n  ')}\n]}\n`,
   );
+  if (failed.length > 0) throw new Error(`${failed.length} benchmark(s) failed:\n${failed.join('\n')}`);
 }
 
 main().catch((err) => {
