@@ -164,6 +164,8 @@ export async function run(report, o) {
       });
     const bareRun = (/** @type {number} */ count) =>
       load.closed({ port: bareProc.port, concurrency: c, n: count, bodies });
+    const bareHealthz = (/** @type {number} */ count) =>
+      load.closed({ port: bareProc.port, concurrency: c, n: count, method: 'GET', path: '/healthz', want: 200 });
     const healthz = (/** @type {number} */ count) =>
       load.closed({
         port: def.port,
@@ -181,7 +183,7 @@ export async function run(report, o) {
     check('warm-up healthz', await healthz(Math.min(1000, n)));
 
     /** @type {Record<string, number[]>} */
-    const rate = { bare: [], def: [], big: [], eph: [], warn: [], health: [] };
+    const rate = { bare: [], def: [], big: [], eph: [], warn: [], health: [], bareHealth: [] };
     /** @type {Record<string, number[]>} */
     const lat = { bareP50: [], bareP99: [], defP50: [], defP99: [], bigP50: [], bigP99: [] };
     const pacedP99 = {
@@ -200,6 +202,8 @@ export async function run(report, o) {
       const e = check(eph.label, await target(eph, n, r * n));
       const w = check(warn.label, await target(warn, n, r * n));
       const h = check('GET /healthz', await healthz(3 * n));
+      const bh = check('bare GET /healthz', await bareHealthz(3 * n));
+      rate.bareHealth.push(bh.perSecond);
       rate.bare.push(b.perSecond);
       rate.def.push(d.perSecond);
       rate.big.push(g.perSecond);
@@ -280,7 +284,7 @@ export async function run(report, o) {
         unit: 'req/s',
         better: 'higher',
         subject: { label, runs: rate[key] },
-        baseline: bareSide,
+        baseline: key === 'health' ? { label: 'bare GET /healthz', runs: rate.bareHealth } : bareSide,
         command: cmd,
       });
     }
@@ -385,11 +389,18 @@ export async function run(report, o) {
  */
 function hopRows(report, rate, command) {
   const us = (/** @type {number[]} */ xs) => xs.map((x) => 1e6 / x);
-  const [bare, def, eph, warn, health] = [rate.bare, rate.def, rate.eph, rate.warn, rate.health].map(us);
+  const [bare, def, eph, warn, health, bareHealth] = [
+    rate.bare,
+    rate.def,
+    rate.eph,
+    rate.warn,
+    rate.health,
+    rate.bareHealth,
+  ].map(us);
   /** @type {[string, number[], string][]} */
   const hops = [
     ['HTTP parse + JSON + response', bare, 'the bare node:http server'],
-    ['proxy HTTP stack + gate', health.map((h, i) => h - bare[i]), 'GET /healthz through serve − bare'],
+    ['proxy HTTP stack + gate', health.map((h, i) => h - bareHealth[i]), 'GET /healthz: serve − bare'],
     ['per-request logging', def.map((d, i) => d - warn[i]), 'default − FLYLIGHT_LOG_LEVEL=warn'],
     ['LMDB commit (durability)', def.map((d, i) => d - eph[i]), 'durable default − --ephemeral'],
     [

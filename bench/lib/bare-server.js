@@ -10,6 +10,16 @@ import { parentPort } from 'node:worker_threads';
 let seq = 0;
 
 const server = createServer((req, res) => {
+  // The floor of the per-hop rows: what `GET /healthz` costs with nothing behind it.
+  if (req.method === 'GET' && req.url === '/healthz') {
+    const text = JSON.stringify({ ok: true, version: 'bare' });
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+    return;
+  }
   /** @type {Buffer[]} */
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
