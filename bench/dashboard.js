@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
-import { CLI, startServe } from './lib/serve-proc.js';
+import { CLI, startServe, wall } from './lib/serve-proc.js';
 import { fmt } from './lib/stats.js';
 import { CACHE } from './lib/store-bundle.js';
-import { wall } from './serve.js';
 
 const REGION = 'AMS';
 
@@ -24,6 +23,24 @@ function chromiumPath() {
   );
   if (!path) throw new Error('no Chromium: set CHROMIUM_PATH or `sudo apt-get install -y chromium`');
   return path;
+}
+
+/**
+ * A dashboard open in Chromium on `serve`, with `region` selected, as someone watching while
+ * the event fan-out is measured; close() shuts the browser.
+ * @param {import('./lib/serve-proc.js').Served} serve @param {string} region
+ */
+export async function openDashboard(serve, region) {
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`http://127.0.0.1:${serve.port}/?token=${serve.token}#/${region}`);
+    await page.locator('[data-testid="machine-card"]').first().waitFor({ timeout: 120_000 });
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+  return { close: () => browser.close() };
 }
 
 /**

@@ -7,13 +7,12 @@
 // Where the time goes is estimated by subtraction between configurations that differ in one
 // thing (see hopRows): machine time per request at saturation, in µs.
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { openDashboard } from './dashboard.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
-import { CLI, get, startBareProcess, startServe } from './lib/serve-proc.js';
+import { CLI, get, startBareProcess, startServe, wall } from './lib/serve-proc.js';
 import { fmt, median, rng, sleep } from './lib/stats.js';
 import { CACHE, ROOT } from './lib/store-bundle.js';
 
@@ -24,23 +23,6 @@ const FLYD_INTERVAL_MS = 1000;
  *   pacedSeconds: number, fanRate: number, fanSeconds: number, cliRuns: number,
  *   startups: number}} ServeOptions
  */
-
-/**
- * Spawns a command and resolves with its wall time in ms (rejects on a non-zero exit).
- * @param {string[]} args @param {Record<string, string>} [env]
- */
-export function wall(args, env) {
-  return new Promise((resolve, reject) => {
-    const t = performance.now();
-    const child = spawn(process.execPath, args, { env: env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c) => (err += c));
-    child.once('exit', (code) => {
-      if (code === 0) resolve(performance.now() - t);
-      else reject(new Error(`node ${args.join(' ')} exited ${code}: ${err.trim().slice(0, 300)}`));
-    });
-  });
-}
 
 /**
  * Launch bodies that fit the fleet: regions weighted by their cores, so that a run fills each
@@ -308,22 +290,26 @@ export async function run(report, o) {
     hopRows(report, rate, cmd);
 
     if (big) {
-      // ---- event fan-out on the big fleet ------------------------------------------------------
+      // A dashboard watches too (issue 12), with the first region selected.
+      const regionCode = JSON.parse(bigBodies[0]).region;
+      const dashboard = await openDashboard(big, regionCode);
       // Not checked: an open loop may meet 503s (256 requests at once) if the host falls behind.
-      const fan = await load.paced({
-        port: big.port,
-        headers: big.headers,
-        rate: o.fanRate,
-        seconds: o.fanSeconds,
-        bodies: bigBodies,
-        subscribers: 3,
-        settleMs: 3 * FLYD_INTERVAL_MS,
-      });
+      const fan = await load
+        .paced({
+          port: big.port,
+          headers: big.headers,
+          rate: o.fanRate,
+          seconds: o.fanSeconds,
+          bodies: bigBodies,
+          subscribers: 3,
+          settleMs: 3 * FLYD_INTERVAL_MS,
+        })
+        .finally(() => dashboard.close());
       const fanFailed = Object.values(fan.unexpected).reduce((a, b) => a + b, 0);
       const fanCmd = 'npm run bench -- serve';
       report.add({
         bench: 'events',
-        name: `SSE fan-out: ${fmt(o.fanRate)} launches/s for ${o.fanSeconds} s, 3 subscribers (${fmt(o.bigMachines)} machines)`,
+        name: `SSE fan-out: ${fmt(o.fanRate)} launches/s for ${o.fanSeconds} s, 3 subscribers and a dashboard (${fmt(o.bigMachines)} machines)`,
         unit: 'events/s',
         better: 'higher',
         subject: { label: 'events delivered (all 3)', runs: [fan.eventsPerSecond] },

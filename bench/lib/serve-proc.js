@@ -166,3 +166,20 @@ export function startBareProcess() {
     });
   });
 }
+
+/**
+ * Spawns a command and resolves with its wall time in ms (rejects on a non-zero exit).
+ * @param {string[]} args @param {Record<string, string>} [env]
+ */
+export function wall(args, env) {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(process.execPath, args, { env: env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    child.once('exit', (code) => {
+      if (code === 0) resolve(performance.now() - t);
+      else reject(new Error(`node ${args.join(' ')} exited ${code}: ${err.trim().slice(0, 300)}`));
+    });
+  });
+}
