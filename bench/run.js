@@ -11,6 +11,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { run as runStore } from './candidates.js';
+import { run as runDurability } from './durability.js';
 import { run as runHttp } from './http.js';
 import { Report } from './lib/report.js';
 import { round } from './lib/stats.js';
@@ -21,6 +22,7 @@ const BENCHES = {
   store: (report, o) => runStore(report, { reps: o.reps, sampleMs: 300 }),
   memory: (report, o) => runMemory(report, { reps: Math.min(o.reps, 3) }),
   http: (report, o) => runHttp(report, o),
+  durability: (report, o) => runDurability(report, { reps: Math.min(o.reps, 3) }),
 };
 
 function intEnv(name, fallback, min) {
