@@ -69,6 +69,8 @@ export interface GateLimits {
   staticBurst: number;
   /** Open connections at once; past it idle ones are closed first, then new ones get 503. */
   maxConnections: number;
+  /** At the cap, a reply unread (or a new connection silent) this long may be closed to make room. */
+  connectionGraceMs: number;
   /** A connection with no bytes moving either way for this long is closed (a reply nobody reads). */
   idleTimeoutMs: number;
   /** How long a kept-alive connection may wait for its next request. */
@@ -97,6 +99,7 @@ export const GATE_DEFAULTS: GateLimits = {
   staticBurst: 400,
   // Half of the usual `ulimit -n` of 1024, leaving the rest for LMDB, logs and workers.
   maxConnections: 512,
+  connectionGraceMs: 1000,
   idleTimeoutMs: 20_000,
   keepAliveTimeoutMs: 5_000,
 };

@@ -139,8 +139,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
 
   // A reply nobody reads, or a connection gone quiet in any phase, is closed once no byte has
   // moved either way for idleTimeoutMs (node destroys the socket when nothing handles 'timeout').
-  // It is longer than the gate's own deadline, so a slow answer is a 504, not a dropped socket.
-  server.setTimeout(Math.max(limits.idleTimeoutMs, limits.keepAliveTimeoutMs));
+  // Keep it longer than the gate's deadline, so a slow answer is a 504, not a dropped socket.
+  server.setTimeout(limits.idleTimeoutMs);
   const floods = new RefusalTally(
     log,
     'refused in aggregate (rate limit for requests without a valid token, connection cap)',
@@ -148,6 +148,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   const guardMetrics = registerGuardMetrics(gate.metrics.registry, () => guard.size);
   const guard = new ConnectionGuard({
     max: limits.maxConnections,
+    graceMs: limits.connectionGraceMs,
     onRefuse: () => {
       guardMetrics.connectionRefused();
       floods.add('connection_cap');
