@@ -5,7 +5,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type ApiRequest, type ApiResponse, fetchFailure, type Transport } from '../shared/api';
 import { ApiError } from '../shared/errors';
-import { HELLO_PATH, helloMessage, portOf, readHello } from '../shared/hello';
+import { clientMessage, HELLO_PATH, helloMessage, portOf, readHello } from '../shared/hello';
 
 function refused(base: string, why: string): ApiError {
   return new ApiError('forbidden', `refusing to send the API token to ${base}: ${why}`);
@@ -15,6 +15,13 @@ function refused(base: string, why: string): ApiError {
 export async function proveHost(base: string, token: string): Promise<void> {
   const nonce = randomBytes(32).toString('base64url');
   const url = new URL(`${base}${HELLO_PATH}?nonce=${nonce}`);
+  // Says "a token holder asks" without revealing the token, so a flood of strangers does not queue us.
+  url.searchParams.set(
+    'client_proof',
+    createHmac('sha256', token)
+      .update(clientMessage(portOf(url), nonce))
+      .digest('base64url'),
+  );
   let res: Response;
   try {
     res = await fetch(url, { headers: { accept: 'application/json' } });

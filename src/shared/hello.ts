@@ -6,6 +6,12 @@
 // is in the message, so a squatter relaying the question to the real host on another port
 // gets an answer that fails the check.
 
+//
+// The client may add `client_proof` = HMAC-SHA256(token, clientMessage(port, client nonce)): a
+// holder of the token asking. Such a hello is not metered with strangers' requests, so a flood
+// of anonymous requests cannot keep the CLI from starting. It proves nothing the server needs
+// to keep secret (replayed, it buys one more hello), and tells a squatter nothing about the token.
+
 export const HELLO_PATH = '/v1/hello';
 /** At least 128 bits of base64url. */
 export const NONCE_PATTERN = /^[A-Za-z0-9_-]{22,128}$/;
@@ -13,6 +19,10 @@ const PROOF_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export function helloMessage(port: number, clientNonce: string, serverNonce: string): string {
   return `flylight-hello/1\n${port}\n${clientNonce}\n${serverNonce}`;
+}
+
+export function clientMessage(port: number, clientNonce: string): string {
+  return `flylight-hello-client/1\n${port}\n${clientNonce}`;
 }
 
 export interface HelloAnswer {

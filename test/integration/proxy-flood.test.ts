@@ -3,11 +3,13 @@
 // by a line a second of aggregate, not a line per request; /metrics counts every refusal; the
 // token holder is served throughout; the dashboard's files have a bucket of their own.
 
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientMessage } from '../../src/shared/hello';
 import { builtDashboard, startTestHost, type TestHost } from '../helpers/host';
 import { send } from '../helpers/http';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
@@ -124,4 +126,27 @@ describe('a flood of requests without a token', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<html');
   });
+});
+
+describe("the CLI's identity check during a flood", () => {
+  it('a hello from a token holder (client_proof) is not queued behind strangers', async () => {
+    const nonce = 'n'.repeat(43);
+    const proof = (p: number) => createHmac('sha256', TOKEN).update(clientMessage(p, nonce)).digest('base64url');
+    const flood = blast('/healthz', {}, 3000);
+    await new Promise((r) => setTimeout(r, 200));
+    const statuses = { holder: [] as number[], stranger: [] as number[], relayed: [] as number[] };
+    for (let i = 0; i < 10; i++) {
+      statuses.holder.push((await send(port, { path: `/v1/hello?nonce=${nonce}&client_proof=${proof(port)}` })).status);
+      statuses.stranger.push((await send(port, { path: `/v1/hello?nonce=${nonce}` })).status);
+      // A proof made for another port (a squatter relaying it) makes a stranger's hello.
+      statuses.relayed.push(
+        (await send(port, { path: `/v1/hello?nonce=${nonce}&client_proof=${proof(port + 1)}` })).status,
+      );
+    }
+    await flood;
+    expect(statuses.holder).toEqual(Array(10).fill(200));
+    // The strangers' bucket is empty while the flood lasts; a token that just refilled may go to one.
+    expect(statuses.stranger.filter((s) => s === 429).length).toBeGreaterThanOrEqual(8);
+    expect(statuses.relayed.filter((s) => s === 429).length).toBeGreaterThanOrEqual(8);
+  }, 60_000);
 });

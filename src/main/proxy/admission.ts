@@ -19,6 +19,7 @@ import {
   unauthorized,
   WRONG_TOKEN,
 } from './auth';
+import { isHolderHello } from './hello';
 import { type Clock, RateLimiter, StrikeCounter } from './limits';
 import { accessOf, isIndex, type RouteMatch } from './routes';
 
@@ -147,7 +148,12 @@ export class Admission {
 
     // Who holds a valid credential is known first (one hash), so that everyone else is metered
     // before anything costs more: a flood of strangers spends a counter, not a log line each.
-    const holder = this.holder(req, login ? query : null);
+    const holder =
+      match?.route === 'hello'
+        ? this.auth && isHolderHello(this.cfg.token as string, this.port(), query)
+          ? 'token'
+          : null
+        : this.holder(req, login ? query : null);
     if (holder === null && this.auth !== null) this.meterAnonymous(isFile && !login);
 
     this.checkHost(headers.host);
