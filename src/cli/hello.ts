@@ -51,12 +51,10 @@ export async function proveHost(base: string, token: string): Promise<void> {
     throw refused(base, 'it cannot prove it holds this token (another program may be listening on that port)');
 }
 
-/** `inner` (which sends the token) only after one successful proof, asked once per process. */
+/** `inner` (which sends the token) only once `prove` (which caches its success) has resolved. */
 export function provenTransport(inner: Transport, prove: () => Promise<void>): Transport {
-  let proof: Promise<void> | null = null;
   return async (req: ApiRequest): Promise<ApiResponse> => {
-    proof ??= prove();
-    await proof;
+    await prove();
     return inner(req);
   };
 }

@@ -125,9 +125,17 @@ export async function main(argv: string[]): Promise<number> {
   const { token, auth } = resolveToken(argv, env, apiUrl);
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   // The token goes nowhere until the server proves it holds it too: one round trip per process.
+  // A failed check is asked again next time (a restarting host may answer a retry); a refused
+  // proof is not retried by anyone, since launch retries only unavailable answers.
   let proof: Promise<void> | null = null;
   const prove = () => {
-    proof ??= token ? proveHost(apiUrl, token) : Promise.resolve();
+    if (!proof) {
+      const p = token ? proveHost(apiUrl, token) : Promise.resolve();
+      proof = p;
+      p.catch(() => {
+        if (proof === p) proof = null;
+      });
+    }
     return proof;
   };
   const controller = new AbortController();
