@@ -124,4 +124,5 @@ export const ROUTE_HANDLERS: RouteTable = {
   seed_regions: seedRegions,
   seed_launch: seedLaunch,
   static: httpOnly('the dashboard is served over HTTP only', 'not_found'),
+  hello: httpOnly('the identity check is served over HTTP only (GET /v1/hello)', 'not_found'),
 };
