@@ -43,24 +43,36 @@ export function UsageBar({ kind, used, total, format, label, testId, size = 'md'
   );
 }
 
+/** The two resources a VM takes, as a machine's or a region's bars show them. */
+const RESOURCES = [
+  {
+    kind: 'cores',
+    used: (a: Allocation) => a.cores_allocated,
+    total: (a: Allocation) => a.cores_total,
+    format: formatCount,
+  },
+  {
+    kind: 'memory',
+    used: (a: Allocation) => a.memory_allocated_gb,
+    total: (a: Allocation) => a.memory_total_gb,
+    format: formatGb,
+  },
+] as const;
+
 /** Cores and memory of a machine or a region, as two bars (test ids `${testIdPrefix}cores-bar`, …). */
 export function AllocationBars({ of, testIdPrefix = '' }: { of: Allocation; testIdPrefix?: string }) {
   return (
     <>
-      <UsageBar
-        kind="cores"
-        used={of.cores_allocated}
-        total={of.cores_total}
-        format={formatCount}
-        testId={`${testIdPrefix}cores-bar`}
-      />
-      <UsageBar
-        kind="memory"
-        used={of.memory_allocated_gb}
-        total={of.memory_total_gb}
-        format={formatGb}
-        testId={`${testIdPrefix}memory-bar`}
-      />
+      {RESOURCES.map((r) => (
+        <UsageBar
+          key={r.kind}
+          kind={r.kind}
+          used={r.used(of)}
+          total={r.total(of)}
+          format={r.format}
+          testId={`${testIdPrefix}${r.kind}-bar`}
+        />
+      ))}
     </>
   );
 }
