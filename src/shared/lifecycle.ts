@@ -150,6 +150,41 @@ export function failureOutcome(state: TransientState): PersistentState | typeof 
   }
 }
 
+/** Where a transient state ends when its stage succeeds (`restarting` comes back `started`). */
+export function targetOf(state: TransientState): PersistentState | typeof TERMINAL_STATE {
+  switch (state) {
+    case 'creating':
+      return 'created';
+    case 'starting':
+    case 'restarting':
+      return 'started';
+    case 'stopping':
+      return 'stopped';
+    case 'suspending':
+      return 'suspended';
+    case 'destroying':
+      return TERMINAL_STATE;
+  }
+}
+
+/** The timed stage a transient state stands for (a resume shows as `starting` too). */
+export function stageOf(state: TransientState): Stage {
+  switch (state) {
+    case 'creating':
+      return 'create';
+    case 'starting':
+      return 'start';
+    case 'stopping':
+      return 'stop';
+    case 'suspending':
+      return 'suspend';
+    case 'restarting':
+      return 'restart';
+    case 'destroying':
+      return 'destroy';
+  }
+}
+
 /** The wait targets `vm wait --state` accepts: any persistent state, or `destroyed`. */
 export function isWaitTarget(value: unknown): value is PersistentState | typeof TERMINAL_STATE {
   return typeof value === 'string' && (isPersistent(value as LifecycleState) || value === TERMINAL_STATE);
