@@ -1,6 +1,6 @@
 // Who may talk to the proxy over HTTP at all, decided before any route runs: the Host header
 // (DNS rebinding), the browser's Origin and Sec-Fetch-Site (cross-site requests), the API token
-// or the dashboard's session cookie, wrong-token slow-down and the rate limit. Electron IPC
+// or the dashboard's session header (never a cookie), wrong-token slow-down and the rate limit. Electron IPC
 // never passes here: it cannot come from a web page, so the gate takes it as it is.
 
 import { networkInterfaces, hostname as osHostname } from 'node:os';
@@ -8,10 +8,10 @@ import type { GateLimits } from '../../shared/config';
 import { ApiError, type ErrorCode } from '../../shared/errors';
 import { clip } from '../../shared/validation';
 import {
-  cookieName,
   credentialOf,
   MALFORMED_AUTH,
   MISSING_TOKEN,
+  NEEDS_THE_TOKEN,
   TOKEN_PARAMS,
   TokenAuth,
   unauthorized,
@@ -40,11 +40,9 @@ export interface HttpFacts {
 
 export type Admitted =
   /** `principal` keys the rate limit: one bucket for the token, one per address otherwise. */
-  | { kind: 'pass'; principal: 'token' | 'cookie' | 'anonymous' }
-  /** `?token=` on the dashboard's start page: set the cookie and send the browser on. */
-  | { kind: 'login'; location: string; setCookie: string };
+  { kind: 'pass'; principal: 'token' | 'session' | 'anonymous' };
 
-/** An error answer that needs headers of its own (Retry-After, WWW-Authenticate, Set-Cookie). */
+/** An error answer that needs headers of its own (Retry-After, WWW-Authenticate). */
 export class Refusal extends ApiError {
   constructor(
     code: ErrorCode,
@@ -128,6 +126,7 @@ export class Admission {
     const pathname = q === -1 ? req.url : req.url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
     const isFile = match?.route === 'static';
+    // `/?token=`: the page itself trades the token for a session (POST /v1/session).
     const login = match !== null && isIndex(match) && TOKEN_PARAMS.some((p) => query.has(p));
 
     this.checkHost(headers.host);
@@ -140,7 +139,6 @@ export class Admission {
       );
     }
 
-    if (login) return this.login(req, pathname, query);
     if (isFile) return { kind: 'pass', principal: 'anonymous' };
 
     if (TOKEN_PARAMS.some((p) => query.has(p))) {
@@ -151,8 +149,10 @@ export class Admission {
     }
 
     const access = accessOf(pathname);
-    const needsToken = this.auth !== null && (access === 'token' || (access === 'compat' && !this.cfg.compatOpen));
+    const needsToken =
+      this.auth !== null && (access === 'token' || access === 'key' || (access === 'compat' && !this.cfg.compatOpen));
     const principal = needsToken ? this.authenticate(req) : 'anonymous';
+    if (access === 'key' && principal === 'session') throw this.unauthorized(NEEDS_THE_TOKEN);
     const verdict = this.limiter.take(principal === 'anonymous' ? `addr:${req.remote}` : 'token');
     if (!verdict.ok) {
       const { ratePerSec, burst } = this.cfg.limits;
@@ -195,39 +195,24 @@ export class Admission {
     }
   }
 
-  /** Bearer token or session cookie; throws 401 (or 429 while the address is slowed down). */
-  private authenticate(req: HttpFacts): 'token' | 'cookie' {
+  /** Bearer token or dashboard session; throws 401 (or 429 while the address is slowed down). */
+  private authenticate(req: HttpFacts): 'token' | 'session' {
     const auth = this.auth as TokenAuth;
-    const port = this.port();
-    const cred = credentialOf(req.headers, cookieName(port));
+    const cred = credentialOf(req.headers);
     if (cred.kind === 'bearer' || cred.kind === 'malformed') {
       this.checkStrikes(req.remote);
       if (cred.kind === 'bearer' && auth.matches(cred.value)) return 'token';
       this.strike(req.remote);
       throw this.unauthorized(cred.kind === 'bearer' ? WRONG_TOKEN : MALFORMED_AUTH);
     }
-    if (cred.kind === 'cookie') {
-      // A stale cookie is an old tab, not a guess: refused, but it does not count as a strike.
-      const problem = auth.cookieProblem(cred.value);
-      if (problem === null) return 'cookie';
-      throw this.unauthorized(problem, { 'set-cookie': TokenAuth.clearCookie(port) });
+    if (cred.kind === 'session') {
+      // A stale session is an old tab, not a guess (a forgery would need the 256-bit key):
+      // refused, but it does not count as a strike.
+      const problem = auth.sessionProblem(cred.value);
+      if (problem === null) return 'session';
+      throw this.unauthorized(problem);
     }
     throw this.unauthorized(MISSING_TOKEN);
-  }
-
-  private login(req: HttpFacts, pathname: string, query: URLSearchParams): Admitted {
-    const rest = new URLSearchParams(query);
-    for (const p of TOKEN_PARAMS) rest.delete(p);
-    const qs = rest.toString();
-    const location = qs ? `${pathname}?${qs}` : pathname;
-    if (!this.auth) return { kind: 'login', location, setCookie: '' };
-    this.checkStrikes(req.remote);
-    const given = TOKEN_PARAMS.flatMap((p) => query.getAll(p));
-    if (given.length !== 1 || !this.auth.matches(given[0])) {
-      this.strike(req.remote);
-      throw this.unauthorized('the token in this link is not valid (Flylight may have a new token)');
-    }
-    return { kind: 'login', location, setCookie: this.auth.setCookie(this.port()) };
   }
 
   private checkStrikes(remote: string): void {
@@ -245,8 +230,8 @@ export class Admission {
     this.onAuthFailure?.();
   }
 
-  private unauthorized(why: string, headers: Record<string, string> = {}): Refusal {
+  private unauthorized(why: string): Refusal {
     const err = unauthorized(why);
-    return new Refusal('unauthorized', err.message, { 'www-authenticate': BEARER_CHALLENGE, ...headers });
+    return new Refusal('unauthorized', err.message, { 'www-authenticate': BEARER_CHALLENGE });
   }
 }
