@@ -9,6 +9,7 @@ import { type CliAuth, type CommandIO, runCommand } from '../shared/cli/run';
 import { DEFAULT_API } from '../shared/config';
 import { sseSubscriber } from '../shared/sse';
 import { terminalPrompt } from './prompt';
+import { rotateToken } from './rotate';
 import { runServe } from './serve';
 import { isLoopback } from './serve-config';
 
@@ -95,6 +96,12 @@ export async function main(argv: string[]): Promise<number> {
   const apiUrl = apiUrlFrom(argv, env);
   const { token, auth } = resolveToken(argv, env, apiUrl);
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  auth.rotate = () =>
+    rotateToken({
+      transport: fetchTransport(apiUrl, headers),
+      hasToken: token !== null,
+      configDir: defaultConfigDir(),
+    });
   const controller = new AbortController();
   let signals = 0;
   const onSignal = () => {
