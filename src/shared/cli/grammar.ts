@@ -246,7 +246,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: [
       'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT (flags win).',
       'Creates the API token on first start (see `flylight token`) and prints the dashboard link with it:',
-      'open that link once and the browser keeps a session cookie instead.',
+      'open that link once and the page keeps a session instead (in its own storage, never a cookie).',
       "--compat-open is off by default: the seed's own CLI sends no token, and an open port lets any",
       'local process or web page drive the platform. Turn it on only to run the seed CLI unchanged.',
       'Ctrl+C or SIGTERM shuts down cleanly: FlyD queues flushed, port closed.',
