@@ -112,11 +112,15 @@ test('a page on another 127.0.0.1 port gets no credential and cannot sign the da
 }) => {
   const token = host.token as string;
   await signIn(page, token, '#/SIN');
+
+  // The hostile page, in the same browser, on another port. What the browser sends it holds no
+  // credential of the dashboard's (a cookie would be sent to every port of 127.0.0.1).
+  const evil = await context.newPage();
+  await evil.goto(`${attacker.origin}/look`);
+  expect(attacker.cookiesSeen.join('; ')).not.toContain('flylight');
   const session = await storedSession(page);
   expect(session, 'the dashboard keeps its session in localStorage').toMatch(/^\d+\.[\w-]{43}$/);
 
-  // The hostile page, in the same browser, on another port.
-  const evil = await context.newPage();
   await evil.goto(`${attacker.origin}/plant`);
   await evil.waitForFunction(() => (globalThis as unknown as { resetSent?: boolean }).resetSent !== undefined);
   const loot = await evil.evaluate(
@@ -167,12 +171,6 @@ test('the dashboard cannot be framed by a page on another port', async ({ page, 
   // Signed in first, so a framed dashboard would have had everything it needs.
   await signIn(page, token);
 
-  const res = await fetch(`${host.url}/`);
-  expect(res.headers.get('x-frame-options')).toBe('DENY');
-  expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(res.headers.get('referrer-policy')).toBe('no-referrer');
-
   const evil = await context.newPage();
   const refusals: string[] = [];
   evil.on('console', (m) => refusals.push(m.text()));
@@ -194,6 +192,15 @@ test('the dashboard cannot be framed by a page on another port', async ({ page, 
   expect(await child?.locator('[data-testid="region-row"]').count()).toBe(0);
   expect(refusals.join('\n')).toMatch(/frame-ancestors 'none'|X-Frame-Options/);
   await screenshot(evil, 'session-framing-refused');
+
+  // Said by headers on the page itself (a <meta> CSP cannot forbid framing).
+  const res = await fetch(`${host.url}/?token=${token}`);
+  expect(res.headers.get('x-frame-options')).toBe('DENY');
+  expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(res.headers.get('cache-control')).toBe('no-store');
 });
 
 test('flylight token --rotate: the old token and every browser session get 401, the new token works', async ({
