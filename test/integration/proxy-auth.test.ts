@@ -135,6 +135,27 @@ describe('the dashboard session', () => {
     expect(res.status).toBe(200);
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.headers['referrer-policy']).toBe('no-referrer');
+    // Under a URL that holds the token, no cache keeps a copy; the plain page is revalidated.
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect((await call({ path: '/' })).headers['cache-control']).toBe('no-cache');
+  });
+
+  it('every page forbids framing and sniffing by HTTP header, with the CSP of its meta tag', async () => {
+    for (const path of ['/', '/flylight', '/flylight/', `/?token=${TOKEN}`, '/index.html']) {
+      const res = await call({ path });
+      if (res.status === 404) continue; // /index.html is not a route everywhere
+      expect(res.headers['x-frame-options'], path).toBe('DENY');
+      expect(res.headers['x-content-type-options'], path).toBe('nosniff');
+      expect(res.headers['referrer-policy'], path).toBe('no-referrer');
+      const csp = String(res.headers['content-security-policy']);
+      for (const directive of [
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+        "default-src 'self'",
+        "object-src 'none'",
+      ])
+        expect(csp, path).toContain(directive);
+    }
   });
 
   it('the session is accepted for /v1, POSTs from the own origin and the event stream', async () => {

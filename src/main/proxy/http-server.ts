@@ -12,6 +12,7 @@ import type { GateRequest, GateResponse } from '../../shared/services';
 import { checkQuery, clip } from '../../shared/validation';
 import type { Logger } from '../host/log';
 import type { Admission } from './admission';
+import { TOKEN_PARAMS } from './auth';
 import { type EventHub, SSE_HEADERS } from './events';
 import { errorResponse, type Gate } from './gate';
 import { newRequestId, REQUEST_ID_HEADER, requestIdOf } from './request-id';
@@ -231,8 +232,10 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   const serveFile = async (res: ServerResponse, route: RouteMatch, headers: Record<string, string>, meta: LogMeta) => {
     let status: number;
     const index = route.params.file === 'index.html';
-    // The page's security headers (no framing, no Referer: it may have been reached through a token link).
+    // The page's security headers (no framing, no Referer: it may have been reached through a
+    // token link); under a URL that holds the token, no copy is kept in any cache.
     const privacy: Record<string, string> = index ? { ...PAGE_HEADERS } : {};
+    if (index && TOKEN_PARAMS.some((p) => route.target.query.has(p))) privacy['cache-control'] = 'no-store';
     if (!files.built && index) {
       status = 200;
       send(res, {

@@ -153,12 +153,8 @@ export class StaticFiles {
     const page = ext === '.html';
     const out: Record<string, string> = {
       'content-type': entry.type,
-      'cache-control': page
-        ? // The start page is opened as `/?token=…`: keep no copy of it under that URL.
-          'no-store'
-        : file.startsWith('assets/') && HASHED.test(file)
-          ? 'public, max-age=31536000, immutable'
-          : 'no-cache',
+      'cache-control':
+        file.startsWith('assets/') && HASHED.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
       etag,
       vary: 'Accept-Encoding',
       'x-content-type-options': 'nosniff',
