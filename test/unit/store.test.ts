@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BackendOp, MemoryBackend, openBackend, type StoreBackend } from '../../src/main/store/backend';
 import type { FleetData, MachineSpec } from '../../src/main/store/csv';
-import { deriveStatus, Fleet, RegionIndex, storeService } from '../../src/main/store/fleet';
-import { mulberry32 } from '../../src/main/store/rng';
+import { Fleet } from '../../src/main/store/fleet';
+import { deriveStatus } from '../../src/main/store/machine-record';
+import { RegionIndex } from '../../src/main/store/region-index';
+import { storeService } from '../../src/main/store/service';
 import { ApiError } from '../../src/shared/errors';
+import { mulberry32 } from '../../src/shared/random';
 import type { MachineUpdate, StoreEvent, Vm } from '../../src/shared/types';
 
 const spec = (

@@ -45,7 +45,7 @@ export interface StoreBackend {
   close(): Promise<void>;
 }
 
-/** `--ephemeral`: the seed KV's behaviour, nothing survives the process. */
+/** `--ephemeral`: kept in memory only, so nothing survives the process. */
 export class MemoryBackend implements StoreBackend {
   readonly kind = 'memory';
   private readonly machines = new Map<string, MachineState>();

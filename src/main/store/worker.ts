@@ -6,7 +6,8 @@ import { createLogger } from '../host/log';
 import { runWorker } from '../host/worker-runtime';
 import { openBackend } from './backend';
 import { loadRegionsFile } from './csv';
-import { Fleet, storeService } from './fleet';
+import { Fleet } from './fleet';
+import { storeService } from './service';
 
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'store' });
