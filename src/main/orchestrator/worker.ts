@@ -5,7 +5,7 @@
 
 import type { StoreService } from '../../shared/services';
 import { createLogger } from '../host/log';
-import { runWorker } from '../host/worker-runtime';
+import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
 import { type InfrastructureHolder, orchestratorService } from './service';
 

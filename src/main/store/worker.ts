@@ -3,7 +3,7 @@
 
 import { STORE_EVENTS } from '../../shared/services';
 import { createLogger } from '../host/log';
-import { runWorker } from '../host/worker-runtime';
+import { runWorker } from '../worker-runtime/run-worker';
 import { openBackend } from './backend';
 import { loadRegionsFile } from './csv';
 import { Fleet } from './fleet';
