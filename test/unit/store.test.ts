@@ -320,6 +320,13 @@ describe('queries', () => {
     expect(await codeOf(() => fleet.machine('nope'))).toBe('not_found');
   });
 
+  it('quotes a bad id back cut short, with control characters escaped', async () => {
+    const { fleet } = await openFleet();
+    expect(() => fleet.machine('a\u009bb')).toThrow('no machine with id "a\\u009bb"');
+    expect(() => fleet.vm(`vm-${'x'.repeat(100)}`)).toThrow(`no VM with id "vm-${'x'.repeat(57)}…"`);
+    expect(() => fleet.region(undefined as unknown as string)).toThrow('unknown region nothing');
+  });
+
   it('hands out copies, so callers cannot change the model', async () => {
     const { fleet } = await openFleet();
     fleet.machine('sin-a').cores_allocated = 99;

@@ -2,11 +2,11 @@
 // listings follow.
 
 import { ApiError } from '../../shared/errors';
+import { shown } from '../../shared/validation';
 
-/** A caller's value, quoted and cut short, for an error message. */
+/** A caller's value for an error message (shared/validation's `shown`, long enough for ids). */
 export function show(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
-  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+  return shown(v, 60);
 }
 
 /** Throws bad_request unless `v` is a whole number >= 0; `what` names it in the message. */
