@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Vm } from '../../shared/types';
-import type { OperatorStatus } from './csv';
+import type { OperatorStatus } from './fleet-data';
 
 /** A machine's state beyond its bootstrap row. */
 export interface MachineState {

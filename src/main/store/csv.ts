@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import Papa from 'papaparse';
 import { clip } from '../../shared/validation';
+import { type FleetData, isOperatorStatus, type MachineSpec, type OperatorStatus, type RegionSpec } from './fleet-data';
 
 export const CSV_COLUMNS = [
   'kind',
@@ -17,31 +18,6 @@ export const CSV_COLUMNS = [
   'memory_gb',
 ] as const;
 type Column = (typeof CSV_COLUMNS)[number];
-
-export const MACHINE_STATUSES = ['available', 'maintenance', 'offline'] as const;
-/** What an operator can set in the CSV; 'allocated' and 'full' are derived, never written. */
-export type OperatorStatus = (typeof MACHINE_STATUSES)[number];
-
-export interface RegionSpec {
-  code: string;
-  location: string;
-  status: string;
-}
-
-export interface MachineSpec {
-  id: string;
-  region: string;
-  datacenter: string;
-  cores: number;
-  memory_gb: number;
-  status: OperatorStatus;
-}
-
-/** The parsed file: regions ordered by code, machines by id. */
-export interface FleetData {
-  regions: RegionSpec[];
-  machines: MachineSpec[];
-}
 
 // Bounds keep sums far inside safe integers even for 100,000 machines.
 export const CSV_LIMITS = {
@@ -259,11 +235,7 @@ function readMachine(get: Get, say: Say): MachineSpec | null {
     bad(`datacenter is too long (at most ${CSV_LIMITS.datacenterChars} characters)`);
   if (get('location') !== '') bad('location is set on a machine row (it belongs on the kind=region row)');
   const status: OperatorStatus | null =
-    statusText === ''
-      ? 'available'
-      : (MACHINE_STATUSES as readonly string[]).includes(statusText)
-        ? (statusText as OperatorStatus)
-        : null;
+    statusText === '' ? 'available' : isOperatorStatus(statusText) ? statusText : null;
   if (!status)
     bad(
       `machine status "${clipLine(get('status'))}" is not valid (available, maintenance or offline; empty means available)`,

@@ -3,7 +3,7 @@
 
 import type { Machine, MachineStatus } from '../../shared/types';
 import type { MachineState } from './backend';
-import { MACHINE_STATUSES, type MachineSpec, type OperatorStatus } from './csv';
+import { isOperatorStatus, type MachineSpec, type OperatorStatus } from './fleet-data';
 
 /** Free memory below this counts as full: VMs are sized in whole GB. */
 const MIN_FREE_MEMORY_GB = 1;
@@ -102,8 +102,4 @@ export function isValidState(s: MachineState): boolean {
     typeof s.updated_at === 'string' &&
     (s.operator_status === null || isOperatorStatus(s.operator_status))
   );
-}
-
-export function isOperatorStatus(s: unknown): s is OperatorStatus {
-  return (MACHINE_STATUSES as readonly unknown[]).includes(s);
 }

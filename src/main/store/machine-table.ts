@@ -3,7 +3,7 @@
 // stored state over it.
 
 import { ApiError } from '../../shared/errors';
-import type { FleetData } from './csv';
+import type { FleetData } from './fleet-data';
 import { deriveStatus, type MachineRecord, newRecord } from './machine-record';
 import { RegionIndex } from './region-index';
 import { cmp, show } from './values';

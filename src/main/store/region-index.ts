@@ -4,7 +4,7 @@
 import { hasRoomFor, takesNewVms } from '../../shared/placement';
 import type { Rng } from '../../shared/random';
 import type { Region } from '../../shared/types';
-import type { RegionSpec } from './csv';
+import type { RegionSpec } from './fleet-data';
 import type { MachineRecord } from './machine-record';
 
 export class RegionIndex {
