@@ -7,10 +7,11 @@ import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
 import type { Machine } from '../../shared/types';
 import type { Logger } from '../host/log';
-import { change, FlyD, type FlydCounters, flydCell, held, type VersionBook } from './flyd';
+import { change, FlyD, type FlydCounters, flydCell, held } from './flyd';
 import { type Allocation, type Capacity, MachineD, machineCell, resync } from './machined';
 import type { MachineEntry } from './registry';
 import type { Supervisor } from './supervisor';
+import type { VersionBook } from './version-book';
 
 export interface SpawnDeps {
   store: Remote<StoreService>;

@@ -12,6 +12,7 @@ import type { Machine, MachineUpdate } from '../../shared/types';
 import type { Logger } from '../host/log';
 import { ActorCell, type Behaviour, type CrashHandler, type Reply } from './actor';
 import type { Allocation, MachineChange } from './machined';
+import type { VersionBook } from './version-book';
 
 /** What a flush did: wrote an update, had nothing to write, failed, or skipped (one in flight). */
 export type FlushOutcome = 'applied' | 'clean' | 'failed' | 'busy';
@@ -73,29 +74,6 @@ export function held(cell: FlydCell): Promise<Held> {
 }
 
 // ---- the behaviour ----------------------------------------------------------------------------
-
-/**
- * The last version sent per machine. It lives outside the FlyD behaviour, owned by the
- * Infrastructure that outlives every FlyD, so a restarted FlyD never reuses a version its
- * predecessor sent.
- */
-export class VersionBook {
-  private readonly last = new Map<string, number>();
-  constructor(initial: Record<string, number> = {}) {
-    for (const [id, v] of Object.entries(initial)) if (Number.isFinite(v)) this.last.set(id, v);
-  }
-  next(id: string): number {
-    const v = (this.last.get(id) ?? 0) + 1;
-    this.last.set(id, v);
-    return v;
-  }
-  raise(id: string, version: number): void {
-    if (Number.isFinite(version) && version > (this.last.get(id) ?? 0)) this.last.set(id, version);
-  }
-  get(id: string): number {
-    return this.last.get(id) ?? 0;
-  }
-}
 
 export interface FlydCounters {
   flushes: number;

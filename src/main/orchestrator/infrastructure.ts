@@ -10,13 +10,14 @@ import type { LaunchRequest, Machine, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../host/log';
 import { spawnMachine } from './actors';
 import { destroy } from './destroy';
-import { type FlushOutcome, type FlydCounters, flush, type Held, held, VersionBook } from './flyd';
+import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
 import type { MachineSnapshot } from './machined';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
 import { Unsettled } from './unsettled';
+import { VersionBook } from './version-book';
 import type { VmDeps } from './vm-deps';
 
 export interface InfrastructureOptions {
