@@ -91,6 +91,8 @@ export function resolveToken(
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A local tool outside the API grammar (no host, no token): see gen-fleet.ts.
+  if (argv[0] === 'gen-fleet') return (await import('./gen-fleet')).genFleetMain(argv.slice(1));
   const env = process.env;
   const apiUrl = apiUrlFrom(argv, env);
   const { token, auth } = resolveToken(argv, env, apiUrl);
