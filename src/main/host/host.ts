@@ -25,7 +25,7 @@ import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
-import type { HostToWorker, WorkerData, WorkerToHost } from './control';
+import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/control';
 import { publishEndpoint } from './endpoint';
 import { createLogger, type Logger } from './log';
 import { LogSink } from './log-sink';
