@@ -1,10 +1,33 @@
-// Placement strategies and their explanation. Given a region's machines as the orchestrator
-// sees them (MachineD's free resources, not the store's lagging copy), decide the order in which
-// to try them and say, for every machine, why it was kept or refused. Pure: the orchestrator
-// runs it for real launches, the dry-run route runs it for `flylight place`, and the dashboard
-// renders the same explanation.
+// Placement: which machines may take new VMs (the one rule the store's candidate index and the
+// orchestrator's MachineDs share), the strategies that order them, and the explanation of a
+// decision. Given a region's machines as the orchestrator sees them (MachineD's free resources,
+// not the store's lagging copy), decide the order in which to try them and say, for every
+// machine, why it was kept or refused. Pure: the orchestrator runs it for real launches, the
+// dry-run route runs it for `flylight place`, and the dashboard renders the same explanation.
 
 import type { Rng } from './random';
+import type { MachineStatus } from './types';
+
+/**
+ * Statuses that take new VMs: the machine is in service, whatever its current fill ('full'
+ * frees up when a VM is destroyed). The rest ('maintenance', 'offline', …) are an operator's word.
+ */
+export function takesNewVms(status: MachineStatus): boolean {
+  return status === 'available' || status === 'allocated' || status === 'full';
+}
+
+/** A machine's size and what it has handed out, as both the store and MachineD keep them. */
+export interface Fill {
+  readonly cores_total: number;
+  readonly memory_total_gb: number;
+  readonly cores_allocated: number;
+  readonly memory_allocated_gb: number;
+}
+
+/** Whether memory_gb and cores are free on the machine now. */
+export function hasRoomFor(m: Fill, memory_gb: number, cores: number): boolean {
+  return m.memory_total_gb - m.memory_allocated_gb >= memory_gb && m.cores_total - m.cores_allocated >= cores;
+}
 
 export const STRATEGIES = ['random', 'binpack', 'spread'] as const;
 export type Strategy = (typeof STRATEGIES)[number];

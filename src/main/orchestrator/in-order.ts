@@ -1,23 +1,18 @@
-// Calls chained per key: each runs after every earlier call under the same key has finished,
-// whether that one succeeded or failed. Destroys of one VM never both release; launches under
-// one Idempotency-Key never both place; lifecycle steps of one VM never interleave.
+// Calls chained by name: destroys per VM id (two never both release the same VM) and launches
+// per Idempotency-Key (two never both place a VM under one key).
 
 export class InOrder {
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly last = new Map<string, Promise<unknown>>();
 
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.chains.get(key) ?? Promise.resolve();
+  /** Runs `fn` after every earlier call under the same name has finished, whatever its outcome. */
+  run<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.last.get(name) ?? Promise.resolve();
     const mine = before.catch(() => {}).then(fn);
-    this.chains.set(key, mine);
+    this.last.set(name, mine);
     const forget = () => {
-      if (this.chains.get(key) === mine) this.chains.delete(key);
+      if (this.last.get(name) === mine) this.last.delete(name);
     };
     mine.then(forget, forget);
     return mine;
-  }
-
-  /** Keys with a call running or waiting. */
-  get size(): number {
-    return this.chains.size;
   }
 }
