@@ -75,7 +75,7 @@ export class Gate {
         log.call(deps.log, `circuit breaker ${state.replace('_', '-')}`, { peer: 'orchestrator', reason });
       },
     });
-    const { store, orchestrator, host, config, address, log } = deps;
+    const { store, orchestrator, host, config, address, log, credentials } = deps;
     this.services = {
       store,
       orchestrator,
@@ -83,6 +83,7 @@ export class Gate {
       config,
       address,
       log,
+      credentials,
       metrics: this.metrics,
       breaker: this.breaker,
       regions: this.regions,

@@ -9,6 +9,7 @@ import type { LaunchRequest } from '../../shared/types';
 import { checkJsonContentType, checkRegion, parseJsonBody } from '../../shared/validation';
 import type { Logger } from '../host/log';
 import type { CircuitBreaker } from './breaker';
+import type { CredentialService } from './credentials';
 import type { ProxyMetrics } from './metrics';
 import type { RegionCache } from './region-cache';
 import { headerOf } from './responses';
@@ -23,6 +24,8 @@ export interface GatePeers {
   /** The proxy's bound address (known once it listens). */
   address: () => { url: string };
   log: Logger;
+  /** Dashboard sign-in and token rotation (credentials.ts); absent, those routes answer 404. */
+  credentials?: CredentialService;
 }
 
 /** The workers and the gate's own parts that handlers call on. */

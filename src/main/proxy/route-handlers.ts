@@ -101,6 +101,17 @@ const metrics: RouteHandler = async ({ match, req, services }) => {
   };
 };
 
+/** The dashboard's sign-in (a session for a token holder) and `flylight token --rotate`. */
+const credentialRoute =
+  (route: 'session' | 'token_rotate'): RouteHandler =>
+  async ({ match, services }) => {
+    checkQuery(match.target.query, []);
+    const creds = services.credentials;
+    if (!creds) throw new ApiError('not_found', 'this host has no API token, so there is nothing to sign in with');
+    const result = route === 'session' ? creds.issueSession() : await creds.rotate();
+    return { response: jsonResponse(route === 'session' ? 201 : 200, result) };
+  };
+
 /** The HTTP server serves these itself; a request that reaches the gate came over IPC. */
 const httpOnly =
   (message: string, code: 'bad_request' | 'not_found'): RouteHandler =>
@@ -123,6 +134,8 @@ export const ROUTE_HANDLERS: RouteTable = {
   metrics,
   seed_regions: seedRegions,
   seed_launch: seedLaunch,
+  session: credentialRoute('session'),
+  token_rotate: credentialRoute('token_rotate'),
   static: httpOnly('the dashboard is served over HTTP only', 'not_found'),
   hello: httpOnly('the identity check is served over HTTP only (GET /v1/hello)', 'not_found'),
 };

@@ -49,6 +49,11 @@ export interface CliAuth {
   problem?: string;
   /** The token in the file now, or null when there is none yet (`flylight token`). */
   stored(): string | null;
+  /**
+   * `flylight token --rotate`: a new token from the running host (or, when none answers, in the
+   * file), which voids the old one. Resolves with the new token and where it was made.
+   */
+  rotate?(): Promise<{ token: string; via: 'host' | 'file' }>;
 }
 
 export interface CommandEnv {

@@ -58,6 +58,11 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'regions', kind: 'text', value: 'FILE', help: 'bootstrap CSV of regions and machines' },
   {
+    name: 'rotate',
+    kind: 'bool',
+    help: 'make a new token: the old one stops working and every browser is signed out',
+  },
+  {
     name: 'flyd-interval',
     kind: 'int',
     value: 'MS',

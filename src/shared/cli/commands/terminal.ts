@@ -5,7 +5,8 @@ import { type CommandRunner, numberFlag, textFlag } from '../context';
 import { EXIT } from '../env';
 import { UsageError } from '../usage-error';
 
-export const token: CommandRunner = ({ env, io, flags }) => {
+/** Prints the API token for scripts; --rotate replaces it (the old one stops working) and prints the new one. */
+export const token: CommandRunner = async ({ env, io, flags }) => {
   if (!env.auth) {
     io.err(
       'error: token is not available in the console: this window needs no token (run `flylight token` in a terminal)',
@@ -14,6 +15,17 @@ export const token: CommandRunner = ({ env, io, flags }) => {
   }
   if (flags.token !== undefined) {
     throw new UsageError(`token prints the token stored in ${env.auth.file}; it takes no --token`, 'token');
+  }
+  if (flags.rotate === true) {
+    if (!env.auth.rotate) throw new UsageError('this build cannot rotate the token', 'token');
+    const { token, via } = await env.auth.rotate();
+    io.out(token);
+    io.err(
+      via === 'host'
+        ? 'Rotated: the old token no longer works and every browser dashboard is signed out (open the new link or paste this token).'
+        : `No host answered at ${env.apiUrl}: wrote a new token to ${env.auth.file}. A host running elsewhere keeps the old token until it restarts.`,
+    );
+    return EXIT.ok;
   }
   const stored = env.auth.stored();
   if (stored === null) {
