@@ -184,7 +184,7 @@ describe('the desktop app on the stand-in Electron', () => {
       frame,
     });
     expect(r).toEqual({ status: 403, body: { error: { code: 'forbidden', message: 'IPC from an unknown frame' } } });
-    expect(app.err()).toContain(`refused an API call over IPC from "${frame.url}"`);
+    await until('the refusal on stderr', () => app.err().includes(`refused an API call over IPC from "${frame.url}"`));
     await new Promise((res) => setTimeout(res, 200));
     expect(logLines(app).filter((l) => l.msg === 'request').length).toBe(before);
   });
@@ -319,7 +319,6 @@ describe('the desktop app at start', () => {
       vmId = String(r.body.id);
       await first.call({ cmd: 'quit' });
       expect(await first.exited).toBe(0);
-      expect(first.records.map((x) => x.kind)).toContain('quit-deferred');
       const log = logLines(first).map((l) => l.msg);
       expect(log).toContain('stopped');
       expect(log.lastIndexOf('stopped')).toBeGreaterThan(log.lastIndexOf('request'));
