@@ -4,8 +4,8 @@
 
 import { join } from 'node:path';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
+// Types only: host.ts pulls in the worker bundles, which the caller passes in with startHost.
 import type { RunningHost } from './host/host';
-import { startErrorMessage } from './host/host';
 import { builtDashboardDir, defaultConfigDir, defaultRegionsFile } from './host/paths';
 import { ensureToken } from './host/token';
 
@@ -40,16 +40,17 @@ const PORT_IN_USE = /\bport \d+ is in use\b/;
  */
 export async function startDesktopHost(
   config: HostConfig,
-  start: (c: HostConfig) => Promise<RunningHost>,
+  host: { start: (c: HostConfig) => Promise<RunningHost>; messageOf: (err: unknown) => string },
 ): Promise<{ host: RunningHost; moved?: string }> {
+  const { start, messageOf } = host;
   try {
     return { host: await start(config) };
   } catch (err) {
-    if (config.port === 0 || !PORT_IN_USE.test(startErrorMessage(err))) throw err;
+    if (config.port === 0 || !PORT_IN_USE.test(messageOf(err))) throw err;
   }
-  const host = await start({ ...config, port: 0 });
+  const moved = await start({ ...config, port: 0 });
   return {
-    host,
-    moved: `Port ${config.port} is in use, so Flylight is listening on ${host.url} instead (for the CLI: --api ${host.url})`,
+    host: moved,
+    moved: `Port ${config.port} is in use, so Flylight is listening on ${moved.url} instead (for the CLI: --api ${moved.url})`,
   };
 }

@@ -91,7 +91,10 @@ async function boot(): Promise<void> {
   await app.whenReady();
   secureSession();
 
-  const started = startDesktopHost(desktopHostConfig(process.env, app.getPath('userData')), startHost);
+  const started = startDesktopHost(desktopHostConfig(process.env, app.getPath('userData')), {
+    start: startHost,
+    messageOf: startErrorMessage,
+  });
   starting = started;
   try {
     const { host: h, moved } = await started;
