@@ -189,6 +189,15 @@ describe('the desktop app on the stand-in Electron', () => {
     expect(logLines(app).filter((l) => l.msg === 'request').length).toBe(before);
   });
 
+  it('answers a malformed request from the page with a 400, and keeps serving', async () => {
+    for (const req of ['GET /v1/regions', { method: 'PUT', path: '/v1/vms' }, { method: 'GET', path: 'v1' }, null]) {
+      const r = await page(app, req);
+      expect(r.status, JSON.stringify(req)).toBe(400);
+      expect(r.body.error?.code).toBe('bad_request');
+    }
+    expect((await page(app, { method: 'GET', path: '/healthz' })).status).toBe(200);
+  });
+
   it('accepts the same call from the top frame on flylight://app', async () => {
     const r = await app.call<ApiReply>({
       cmd: 'invoke',
