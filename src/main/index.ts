@@ -37,6 +37,8 @@ protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 let host: RunningHost | null = null;
 let starting: Promise<unknown> | null = null;
 let win: BrowserWindow | null = null;
+/** A second instance arrived before the window existed: focus it once it shows. */
+let focusWhenShown = false;
 
 const FORBIDDEN = { status: 403, body: { error: { code: 'forbidden', message: 'IPC from an unknown frame' } } };
 
@@ -63,7 +65,11 @@ function createWindow(): BrowserWindow {
     webPreferences: appWebPreferences(join(__dirname, '../preload/index.cjs')),
   });
   lockDown(w.webContents);
-  w.once('ready-to-show', () => w.show());
+  w.once('ready-to-show', () => {
+    w.show();
+    if (focusWhenShown) w.focus();
+    focusWhenShown = false;
+  });
   w.on('closed', () => {
     if (win === w) win = null;
   });
@@ -133,7 +139,10 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {
-    if (!win) return;
+    if (!win) {
+      focusWhenShown = true;
+      return;
+    }
     if (win.isMinimized()) win.restore();
     win.focus();
   });

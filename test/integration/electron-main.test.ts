@@ -247,6 +247,23 @@ describe('the desktop app on the stand-in Electron', () => {
 });
 
 describe('the desktop app at start', () => {
+  it('a second instance during the start: the first window shows, then takes the focus', async () => {
+    const first = startStandinApp();
+    try {
+      await first.waitFor('single-instance-lock');
+      const second = startStandinApp({ userData: first.userData, configDir: first.configDir });
+      expect(await second.exited).toBe(0);
+      expect(second.records.map((r) => r.kind)).not.toContain('window');
+      await first.waitFor('second-instance');
+      await first.waitFor('focus');
+      const kinds = first.records.map((r) => r.kind);
+      expect(kinds.indexOf('focus')).toBeGreaterThan(kinds.indexOf('show'));
+      expect(kinds.filter((k) => k === 'window')).toHaveLength(1);
+    } finally {
+      first.kill();
+    }
+  });
+
   let squatter: Server;
   beforeAll(async () => {
     squatter = createServer();
