@@ -4,10 +4,11 @@
 
 import { join } from 'node:path';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
+import { endpointPath } from './host/endpoint';
 // Types only: host.ts pulls in the worker bundles, which the caller passes in with startHost.
 import type { RunningHost } from './host/host';
 import { builtDashboardDir, defaultConfigDir, defaultRegionsFile } from './host/paths';
-import { ensureToken } from './host/token';
+import { withCredentials } from './host/token';
 
 /**
  * FLYLIGHT_PORT: a fixed port (0: any free one), else the seed's 3030; FLYLIGHT_REGIONS: the
@@ -27,7 +28,9 @@ export function desktopHostConfig(env: Record<string, string | undefined>, userD
     rpcTimeoutMs: 5000,
     logFormat: 'pretty',
     // The window talks over IPC and needs no token; the CLI and browsers on the port do.
-    token: ensureToken(defaultConfigDir()),
+    ...withCredentials(defaultConfigDir()),
+    // Where this app listens (it may have moved off 3030), for the CLI to find and verify.
+    endpointFile: endpointPath(defaultConfigDir()),
   };
 }
 
@@ -36,7 +39,7 @@ const PORT_IN_USE = /\bport \d+ is in use\b/;
 
 /**
  * Starts the host on the configured port; when that port is taken, on a free one instead, and
- * `moved` says so in one line (the CLI then needs `--api` with the new address).
+ * `moved` says so in one line.
  */
 export async function startDesktopHost(
   config: HostConfig,
@@ -51,6 +54,7 @@ export async function startDesktopHost(
   const moved = await start({ ...config, port: 0 });
   return {
     host: moved,
-    moved: `Port ${config.port} is in use, so Flylight is listening on ${moved.url} instead (for the CLI: --api ${moved.url})`,
+    // The CLI finds it through the endpoint file; people reading the terminal, through this.
+    moved: `Port ${config.port} is in use, so Flylight is listening on ${moved.url} instead`,
   };
 }

@@ -52,9 +52,7 @@ describe('desktop host start', () => {
     const r = await startDesktopHost(config, { start, messageOf });
     expect(tried).toEqual([3030, 0]);
     expect(r.host.url).toBe('http://127.0.0.1:45678');
-    expect(r.moved).toBe(
-      'Port 3030 is in use, so Flylight is listening on http://127.0.0.1:45678 instead (for the CLI: --api http://127.0.0.1:45678)',
-    );
+    expect(r.moved).toBe('Port 3030 is in use, so Flylight is listening on http://127.0.0.1:45678 instead');
   });
 
   it('starts where asked when it can, and passes any other error on', async () => {
