@@ -26,6 +26,7 @@ import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
+import { lockFleet } from './fleet-lock';
 import { createLogger, type Logger } from './log';
 import { LogSink } from './log-sink';
 
@@ -79,6 +80,8 @@ interface Slot {
 }
 
 export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Promise<RunningHost> {
+  // Before anything touches the data directory (the log file, the store): one host per fleet.
+  const fleetLock = initialConfig.dataDir ? await lockFleet(initialConfig.dataDir) : null;
   // Every thread logs JSON lines; the sink files them and shows them as the user asked.
   const logFile = initialConfig.dataDir ? join(initialConfig.dataDir, 'logs', 'flylight.log') : null;
   const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile });
@@ -289,6 +292,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     bus.removeAllListeners();
     if (running) log.info('stopped', { duration_ms: Date.now() - began });
     await sink.close();
+    await fleetLock?.release();
     finish(result);
   };
 
@@ -309,6 +313,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   running = true;
 
   const url = String(proxyInfo.url ?? `http://${config.host}:${config.port}`);
+  fleetLock?.announce(url);
   if (initialConfig.logFormat !== 'silent') {
     process.stdout.write(`Flylight proxy listening on ${url}\n`);
   }
