@@ -25,6 +25,7 @@ import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
+import { outsideAsar } from './asar';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
 import { lockFleet } from './fleet-lock';
 import { createLogger, type Logger } from './log';
@@ -89,6 +90,9 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   // Copied so a restarted proxy can rebind the port the OS picked for `--port 0`.
   const config: HostConfig = {
     ...initialConfig,
+    // Read by worker threads, which get real files in the packaged app (see ./asar).
+    regionsFile: outsideAsar(initialConfig.regionsFile),
+    staticDir: initialConfig.staticDir && outsideAsar(initialConfig.staticDir),
     logFormat: initialConfig.logFormat === 'silent' && !logFile ? 'silent' : 'json',
     // Derived from the token, so a restarted proxy worker — or a restarted host — still accepts
     // the dashboard's cookie; a new token signs every browser out.
@@ -175,7 +179,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       transfer.push(peers[peer] as MessagePort);
     }
     const data: WorkerData = { name: slot.name, config, control: control.port2, peers };
-    const worker = new Worker(WORKER_PATHS[slot.name], {
+    const worker = new Worker(outsideAsar(WORKER_PATHS[slot.name]), {
       workerData: data,
       transferList: transfer as never[],
       name: `flylight-${slot.name}`,
