@@ -1,8 +1,9 @@
-// `npm run dist [-- --linux|--mac|--win] [--x64|--arm64]`: the desktop app as one file for a
-// platform (default: this one) with electron-builder and electron-builder.config.js.
-// What stops a build is said in one line, before electron-builder starts where it can be known
+// `npm run dist [-- --linux|--mac|--win] [--x64|--arm64]`: builds the app and packs it as one
+// file for a platform (default: this one) with electron-builder and electron-builder.config.js.
+// What stops a build is said in one line, and checked before the build where it can be known
 // up front: Electron's download host unreachable, lmdb's native binary for the target missing.
 
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { homedir } from 'node:os';
@@ -76,8 +77,6 @@ async function main() {
   }
   const { platform, arch } = target;
 
-  if (!statSafe(join(root, 'out', 'main', 'index.js'))) fail('the app is not built: run `npm run build` first');
-
   // lmdb's prebuilt binary comes as an optional package per platform; npm installs this
   // machine's only. Shipping another platform's needs it installed.
   const lmdbPkg = `@lmdb/lmdb-${platform}-${arch}`;
@@ -95,10 +94,20 @@ async function main() {
     const why = await reach(url);
     if (why) {
       fail(
-        `cannot download Electron ${version} for ${platform}-${arch} from ${new URL(url).host} (${why}); run it where that host is reachable, or put ${zip} in ${electronCacheDir()}`,
+        `cannot download Electron ${version} for ${platform}-${arch} from ${new URL(url).host} (${why}); run it where that host is reachable, or set ELECTRON_MIRROR to a mirror that is`,
       );
     }
   }
+
+  const vite = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  if (vite.status !== 0) fail('the build (electron-vite build) failed; its output is above');
 
   const { Arch, build, Platform } = await import('electron-builder');
   const config = (await import('../electron-builder.config.js')).default;
