@@ -31,6 +31,9 @@ export default {
   // - what the workers read by path: the regions CSV (store) and the dashboard that the
   //   proxy serves to browsers.
   // The main entry and the preload stay inside app.asar, which the fuses below pin.
+  // package.json stays inside too (Electron reads the entry from it), so the unpacked tree gets
+  // its own, which says that its .js files are ES modules (extraResources below): without it
+  // Node would have to guess from the syntax.
   asarUnpack: [
     'out/main/worker-*.js',
     'out/main/chunks/**',
@@ -38,6 +41,8 @@ export default {
     'resources/regions.csv',
     'node_modules/**',
   ],
+
+  extraResources: [{ from: 'build/unpacked-package.json', to: 'app.asar.unpacked/package.json' }],
 
   // lmdb ships N-API binaries (node.napi.*.node), whose ABI is the same in Node and Electron:
   // nothing to rebuild, so no compiler and no @electron/rebuild (which wants Node 22) needed.

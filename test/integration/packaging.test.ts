@@ -62,6 +62,8 @@ describe.runIf(process.platform === 'linux')('packaging with a stand-in Electron
     const workers = readdirSync(join(unpackedDir, 'out', 'main')).filter((f) => /^worker-.*\.js$/.test(f));
     expect(workers).toHaveLength(3);
     for (const f of workers) expect(inAsar(`out/main/${f}`).unpacked).toBe(true);
+    // The unpacked workers are ES modules by their package.json, not by Node's guess.
+    expect(JSON.parse(readFileSync(join(unpackedDir, 'package.json'), 'utf8')).type).toBe('module');
     expect(existsSync(join(unpackedDir, 'resources', 'regions.csv'))).toBe(true);
     expect(existsSync(join(unpackedDir, 'out', 'renderer', 'index.html'))).toBe(true);
     expect(existsSync(join(unpackedDir, 'node_modules', '@lmdb', 'lmdb-linux-x64', 'node.napi.glibc.node'))).toBe(true);
