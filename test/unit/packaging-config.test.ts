@@ -115,7 +115,10 @@ describe('electron-builder.config.js', () => {
 
     const indexText = readFileSync(index, 'utf8');
     const preload = /join\(__dirname,\s*"(\.\.\/preload\/[^"]+)"\)/.exec(indexText)?.[1];
-    const renderer = /join\(__dirname,\s*"(\.\.\/renderer\/[^"]+)"\)/.exec(indexText)?.[1];
+    // The renderer: a file next to out/main (file://) or a directory served by the app's protocol.
+    const renderer = /join\(\w+,\s*"\.\.",\s*"renderer"\)/.test(indexText)
+      ? '../renderer/index.html'
+      : /join\(__dirname,\s*"(\.\.\/renderer\/[^"]+)"\)/.exec(indexText)?.[1];
     expect(preload, 'the preload path in out/main/index.js').toBeDefined();
     expect(renderer, 'the renderer path in out/main/index.js').toBeDefined();
 
