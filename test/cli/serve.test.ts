@@ -9,7 +9,7 @@ import type { RunningHost } from '../../src/main/host/host';
 import { TOKEN_PATTERN } from '../../src/main/host/token';
 import { UsageError } from '../../src/shared/cli/grammar';
 import type { HostConfig } from '../../src/shared/config';
-import { capture } from './cli-fixtures';
+import { capture } from '../helpers/cli-fixtures';
 
 const dir = mkdtempSync(join(tmpdir(), 'flylight-serve-'));
 const csv = join(dir, 'fleet.csv');

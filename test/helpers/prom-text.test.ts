@@ -2,7 +2,7 @@
 // refuse each kind of malformed text, or a passing /metrics test would mean nothing.
 
 import { describe, expect, it } from 'vitest';
-import { ExpositionError, parseExposition, sampleValue } from '../helpers/prom-text';
+import { ExpositionError, parseExposition, sampleValue } from './prom-text';
 
 const GOOD = `# HELP http_requests_total Requests.\\nSecond line with \\\\ backslash.
 # TYPE http_requests_total counter

@@ -9,7 +9,7 @@ import { Fleet, storeService } from '../../src/main/store/fleet';
 import type { Remote } from '../../src/shared/rpc';
 import type { StoreService } from '../../src/shared/services';
 import type { MachineUpdate, Vm } from '../../src/shared/types';
-import { seeded, settle } from './orchestrator-fakes';
+import { seeded, settle } from '../helpers/orchestrator-fakes';
 
 const CSV = `kind,region,location,status,machine,datacenter,cores,memory_gb
 region,SIN,Singapore,Operational,,,,

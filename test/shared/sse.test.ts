@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectionState } from '../../src/shared/api';
 import { connectSse, type SseMessage, SseParser, sseSubscriber } from '../../src/shared/sse';
 import type { StoreEvent } from '../../src/shared/types';
-import { machineEvent } from './cli-fixtures';
+import { machineEvent } from '../helpers/cli-fixtures';
 
 describe('SseParser', () => {
   it('parses events, ids, retry and multi-line data, skipping comments', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { handleIpcRequest, toGateRequest } from '../../src/main/host/ipc-gate';
-import { ApiError } from '../../src/shared/errors';
-import type { GateRequest } from '../../src/shared/services';
+import { handleIpcRequest, toGateRequest } from '../../../src/main/host/ipc-gate';
+import { ApiError } from '../../../src/shared/errors';
+import type { GateRequest } from '../../../src/shared/services';
 
 describe('IPC into the gate', () => {
   it('turns an API request into the same gate request HTTP would make', () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogSink } from '../../src/main/host/log-sink';
+import { LogSink } from '../../../src/main/host/log-sink';
 
 const record = (msg: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ time: '2026-11-27T21:00:00.000Z', level: 'info', worker: 'proxy', msg, ...extra });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Infrastructure } from '../../src/main/orchestrator/infrastructure';
-import { FakeStore, machine, settle, startInfra } from './orchestrator-fakes';
+import type { Infrastructure } from '../../../src/main/orchestrator/infrastructure';
+import { FakeStore, machine, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
 let infra: Infrastructure | null = null;
 afterEach(() => {

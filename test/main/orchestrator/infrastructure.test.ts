@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/main/host/log';
-import type { Infrastructure } from '../../src/main/orchestrator/infrastructure';
-import { orchestratorService } from '../../src/main/orchestrator/service';
-import { ApiError } from '../../src/shared/errors';
-import type { Vm } from '../../src/shared/types';
-import { FakeStore, machine, seeded, settle, startInfra } from './orchestrator-fakes';
+import { createLogger } from '../../../src/main/host/log';
+import type { Infrastructure } from '../../../src/main/orchestrator/infrastructure';
+import { orchestratorService } from '../../../src/main/orchestrator/service';
+import { ApiError } from '../../../src/shared/errors';
+import type { Vm } from '../../../src/shared/types';
+import { FakeStore, machine, seeded, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
 let infra: Infrastructure | null = null;
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/main/host/log';
-import { EMPTY, type MachineChange, MachineD } from '../../src/main/orchestrator/machined';
-import { captureLog, FakeStore, machine, seeded, settle, startInfra } from './orchestrator-fakes';
+import { createLogger } from '../../../src/main/host/log';
+import { EMPTY, type MachineChange, MachineD } from '../../../src/main/orchestrator/machined';
+import { captureLog, FakeStore, machine, seeded, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
 function machineD(cores_total: number, memory_total_gb: number, log = createLogger('silent')) {
   const changes: MachineChange[] = [];

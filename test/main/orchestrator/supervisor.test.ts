@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ActorCell, type Behaviour, type Reply } from '../../src/main/orchestrator/actor';
-import type { Infrastructure } from '../../src/main/orchestrator/infrastructure';
-import { Supervisor } from '../../src/main/orchestrator/supervisor';
-import { ApiError } from '../../src/shared/errors';
-import { captureLog, FakeStore, machine, settle, startInfra } from './orchestrator-fakes';
+import { ActorCell, type Behaviour, type Reply } from '../../../src/main/orchestrator/actor';
+import type { Infrastructure } from '../../../src/main/orchestrator/infrastructure';
+import { Supervisor } from '../../../src/main/orchestrator/supervisor';
+import { ApiError } from '../../../src/shared/errors';
+import { captureLog, FakeStore, machine, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
 let infra: Infrastructure | null = null;
 afterEach(() => {

@@ -3,14 +3,14 @@
 // Origin / token rules, the route table and request ids.
 
 import { describe, expect, it } from 'vitest';
-import { Admission, allowedHosts, Refusal } from '../../src/main/proxy/admission';
-import { cookieName, credentialOf, readCookie, SESSION_MAX_AGE_S, TokenAuth } from '../../src/main/proxy/auth';
-import { CircuitBreaker } from '../../src/main/proxy/breaker';
-import { RateLimiter, StrikeCounter } from '../../src/main/proxy/limits';
-import { newRequestId, requestIdOf } from '../../src/main/proxy/request-id';
-import { accessOf, matchRoute, parseTarget, ROUTE_TABLE } from '../../src/main/proxy/routes';
-import { GATE_DEFAULTS } from '../../src/shared/config';
-import { ApiError } from '../../src/shared/errors';
+import { Admission, allowedHosts, Refusal } from '../../../src/main/proxy/admission';
+import { cookieName, credentialOf, readCookie, SESSION_MAX_AGE_S, TokenAuth } from '../../../src/main/proxy/auth';
+import { CircuitBreaker } from '../../../src/main/proxy/breaker';
+import { RateLimiter, StrikeCounter } from '../../../src/main/proxy/limits';
+import { newRequestId, requestIdOf } from '../../../src/main/proxy/request-id';
+import { accessOf, matchRoute, parseTarget, ROUTE_TABLE } from '../../../src/main/proxy/routes';
+import { GATE_DEFAULTS } from '../../../src/shared/config';
+import { ApiError } from '../../../src/shared/errors';
 
 const TOKEN = 'T'.repeat(43);
 

@@ -3,19 +3,19 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/main/host/log';
-import { Gate } from '../../src/main/proxy/gate';
-import { ApiError } from '../../src/shared/errors';
-import { RpcClient, serveRpc } from '../../src/shared/rpc';
+import { createLogger } from '../../../src/main/host/log';
+import { Gate } from '../../../src/main/proxy/gate';
+import { ApiError } from '../../../src/shared/errors';
+import { RpcClient, serveRpc } from '../../../src/shared/rpc';
 import type {
   GateRequest,
   HostService,
   OrchestratorService,
   OrchestratorStats,
   StoreService,
-} from '../../src/shared/services';
-import type { FleetTotals, LaunchRequest, Machine, Region, Vm } from '../../src/shared/types';
-import { VERSION } from '../../src/shared/version';
+} from '../../../src/shared/services';
+import type { FleetTotals, LaunchRequest, Machine, Region, Vm } from '../../../src/shared/types';
+import { VERSION } from '../../../src/shared/version';
 
 const T = '2025-01-01T00:00:00.000Z';
 

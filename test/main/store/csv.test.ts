@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRegionsFile, parseRegionsCsv } from '../../src/main/store/csv';
+import { loadRegionsFile, parseRegionsCsv } from '../../../src/main/store/csv';
 
 const HEADER = 'kind,region,location,status,machine,datacenter,cores,memory_gb';
 const COLUMNS = 'kind, region, location, status, machine, datacenter, cores, memory_gb';
@@ -198,7 +198,7 @@ describe('the shipped resources/regions.csv', () => {
   const SEED_REGIONS = ['ARN', 'BOM', 'DEN', 'GDL', 'GRU', 'HKG', 'JNB', 'MEL', 'NRT', 'SIN'];
 
   it('holds the 35 seed regions, each with at least two machines, the 99 seed machines among them', async () => {
-    const data = await loadRegionsFile(join(__dirname, '..', '..', 'resources', 'regions.csv'));
+    const data = await loadRegionsFile(join(__dirname, '..', '..', '..', 'resources', 'regions.csv'));
     expect(data.regions.map((r) => r.code).join(' ')).toBe(CODES);
     for (const r of data.regions) {
       expect(r.status, r.code).toBe(r.code === 'BOM' ? 'Degraded Performance' : 'Operational');

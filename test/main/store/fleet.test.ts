@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type BackendOp, MemoryBackend, openBackend, type StoreBackend } from '../../src/main/store/backend';
-import type { FleetData, MachineSpec } from '../../src/main/store/csv';
-import { deriveStatus, Fleet, RegionIndex, storeService } from '../../src/main/store/fleet';
-import { mulberry32 } from '../../src/main/store/rng';
-import { ApiError } from '../../src/shared/errors';
-import type { MachineUpdate, StoreEvent, Vm } from '../../src/shared/types';
+import { type BackendOp, MemoryBackend, openBackend, type StoreBackend } from '../../../src/main/store/backend';
+import type { FleetData, MachineSpec } from '../../../src/main/store/csv';
+import { deriveStatus, Fleet, RegionIndex, storeService } from '../../../src/main/store/fleet';
+import { mulberry32 } from '../../../src/main/store/rng';
+import { ApiError } from '../../../src/shared/errors';
+import type { MachineUpdate, StoreEvent, Vm } from '../../../src/shared/types';
 
 const spec = (
   id: string,

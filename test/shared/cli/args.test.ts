@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { splitArgs, tokenize } from '../../src/shared/cli/args';
-import { ApiError } from '../../src/shared/errors';
+import { splitArgs, tokenize } from '../../../src/shared/cli/args';
+import { ApiError } from '../../../src/shared/errors';
 
 describe('splitArgs', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { complete } from '../../src/shared/cli/complete';
+import { complete } from '../../../src/shared/cli/complete';
 
 const REGIONS = ['SIN', 'SJC', 'SEA', 'AMS', 'ORD'];
 const at = (line: string) => complete(line, line.length, REGIONS);

@@ -9,8 +9,8 @@ import {
   stripAnsi,
   table,
   visibleLength,
-} from '../../src/shared/cli/format';
-import { MACHINES, machineEvent, REGIONS, STATUS, VM } from './cli-fixtures';
+} from '../../../src/shared/cli/format';
+import { MACHINES, machineEvent, REGIONS, STATUS, VM } from '../../helpers/cli-fixtures';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes
 const ESC = /\x1b\[/;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closest, parseArgs, UsageError } from '../../src/shared/cli/grammar';
+import { closest, parseArgs, UsageError } from '../../../src/shared/cli/grammar';
 
 function usage(argv: string[]): string {
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, nothingListening, runCommand, type ServeFlags } from '../../src/shared/cli/run';
-import { ApiError } from '../../src/shared/errors';
-import { VERSION } from '../../src/shared/version';
+import { EXIT, nothingListening, runCommand, type ServeFlags } from '../../../src/shared/cli/run';
+import { ApiError } from '../../../src/shared/errors';
+import { VERSION } from '../../../src/shared/version';
 import {
   answering,
   capture,
@@ -16,7 +16,7 @@ import {
   TOKEN,
   TOKEN_FILE,
   VM,
-} from './cli-fixtures';
+} from '../../helpers/cli-fixtures';
 
 async function run(argv: string[], opts: { api?: FakeApi; where?: 'cli' | 'console'; color?: boolean } = {}) {
   const api = opts.api ?? new FakeApi();
@@ -626,7 +626,7 @@ describe('runCommand: reset', () => {
   });
 
   it('words the question for one VM and for none', async () => {
-    const { resetQuestion } = await import('../../src/shared/cli/run');
+    const { resetQuestion } = await import('../../../src/shared/cli/run');
     expect(resetQuestion(1)).toBe(
       "This destroys the one VM and returns the fleet to its bootstrap state. Type 'reset' to confirm: ",
     );

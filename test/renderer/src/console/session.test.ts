@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeKeys } from '../../src/renderer/src/console/keys';
-import { LineEditor } from '../../src/renderer/src/console/line-editor';
-import { columnsOf, drawLine } from '../../src/renderer/src/console/render';
-import { ConsoleSession, commonPrefix, type RunIO } from '../../src/renderer/src/console/session';
-import { splitArgs } from '../../src/shared/cli/args';
-import { complete } from '../../src/shared/cli/complete';
-import { stripAnsi } from '../../src/shared/cli/format';
+import { decodeKeys } from '../../../../src/renderer/src/console/keys';
+import { LineEditor } from '../../../../src/renderer/src/console/line-editor';
+import { columnsOf, drawLine } from '../../../../src/renderer/src/console/render';
+import { ConsoleSession, commonPrefix, type RunIO } from '../../../../src/renderer/src/console/session';
+import { splitArgs } from '../../../../src/shared/cli/args';
+import { complete } from '../../../../src/shared/cli/complete';
+import { stripAnsi } from '../../../../src/shared/cli/format';
 
 const type = (ed: LineEditor, s: string) => ed.insert(s);
 

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkToken, guardAuth, signInUrl } from '../../src/renderer/src/state/auth';
-import { createApiClient, fetchTransport } from '../../src/shared/api';
-import { ApiError } from '../../src/shared/errors';
-import { sseSubscriber } from '../../src/shared/sse';
-import { FakeApi } from './cli-fixtures';
+import { checkToken, guardAuth, signInUrl } from '../../../../src/renderer/src/state/auth';
+import { createApiClient, fetchTransport } from '../../../../src/shared/api';
+import { ApiError } from '../../../../src/shared/errors';
+import { sseSubscriber } from '../../../../src/shared/sse';
+import { FakeApi } from '../../../helpers/cli-fixtures';
 
 const TOKEN = 'A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2xyz';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createEventBatcher } from '../../src/renderer/src/state/batcher';
-import { createDashboard, type DashboardDeps, fleetTotals } from '../../src/renderer/src/state/dashboard';
-import { ApiError } from '../../src/shared/errors';
-import type { Machine, Region, StatusReport, StoreEvent } from '../../src/shared/types';
+import { createEventBatcher } from '../../../../src/renderer/src/state/batcher';
+import { createDashboard, type DashboardDeps, fleetTotals } from '../../../../src/renderer/src/state/dashboard';
+import { ApiError } from '../../../../src/shared/errors';
+import type { Machine, Region, StatusReport, StoreEvent } from '../../../../src/shared/types';
 
 // ---- fixtures ---------------------------------------------------------------------------
 

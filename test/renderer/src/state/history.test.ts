@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appendSample, chartRows, LaunchRate, takeSample } from '../../src/renderer/src/state/history';
-import type { Region } from '../../src/shared/types';
+import { appendSample, chartRows, LaunchRate, takeSample } from '../../../../src/renderer/src/state/history';
+import type { Region } from '../../../../src/shared/types';
 
 const region = (code: string, cores: [number, number], mem: [number, number]): Region => ({
   code,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createResetFlow, resetConsequence } from '../../src/renderer/src/state/reset';
-import type { ResetReport } from '../../src/shared/api';
-import { ApiError } from '../../src/shared/errors';
+import { createResetFlow, resetConsequence } from '../../../../src/renderer/src/state/reset';
+import type { ResetReport } from '../../../../src/shared/api';
+import { ApiError } from '../../../../src/shared/errors';
 
 const REPORT: ResetReport = { reset: true, regions: 35, machines: 215 };
 
