@@ -80,6 +80,7 @@ export async function run(report, { reps, sampleMs }) {
   await opsPerSecond(viaFleet, sampleMs);
   for (let i = 0; i < MACHINES; i++) await viaFleet(i);
   await opsPerSecond(viaMap, sampleMs);
+  /** @type {{ fleet: number[], map: number[] }} */
   const applyRuns = { fleet: [], map: [] };
   for (let r = 0; r < reps; r++) {
     applyRuns.map.push(await opsPerSecond(viaMap, sampleMs));
@@ -134,6 +135,7 @@ export async function run(report, { reps, sampleMs }) {
   }
   await opsPerSecond(viaIndex, sampleMs);
   await opsPerSecond(viaScan, sampleMs);
+  /** @type {{ index: number[], scan: number[] }} */
   const candRuns = { index: [], scan: [] };
   for (let r = 0; r < reps; r++) {
     candRuns.scan.push(await opsPerSecond(viaScan, sampleMs));

@@ -76,7 +76,9 @@ export async function run(report, { reps, requests, concurrency, machines: machi
   let bare = null;
   let baseline = null;
 
+  /** @type {Record<'fly' | 'bare' | 'watched' | 'flyP50' | 'bareP50' | 'flyP99' | 'bareP99', number[]>} */
   const runs = { fly: [], bare: [], watched: [], flyP50: [], bareP50: [], flyP99: [], bareP99: [] };
+  /** @type {{ perSecond: number[], lag: number[], events: number, launches: number, gaps: number }} */
   const fan = { perSecond: [], lag: [], events: 0, launches: 0, gaps: 0 };
   const failures = new Map();
   const check = (what, r) => {
@@ -213,10 +215,12 @@ function startBareServer() {
       resolve({
         port,
         close: () =>
-          new Promise((r) => {
-            worker.once('exit', () => r());
-            worker.postMessage('close');
-          }),
+          new Promise(
+            /** @param {(v?: unknown) => void} r */ (r) => {
+              worker.once('exit', () => r());
+              worker.postMessage('close');
+            },
+          ),
       }),
     );
   });

@@ -45,7 +45,7 @@ const server = createServer((req, res) => {
 });
 
 server.listen(0, '127.0.0.1', () => {
-  parentPort?.postMessage({ port: server.address().port });
+  parentPort?.postMessage({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port });
 });
 
 parentPort?.on('message', (m) => {

@@ -20,10 +20,11 @@ export class Report {
   add(m) {
     const subject = { label: m.subject.label, ...summarize(m.subject.runs) };
     const out = { bench: m.bench, name: m.name, unit: m.unit, better: m.better, subject };
-    if (m.baseline) {
-      out.baseline = { label: m.baseline.label, ...summarize(m.baseline.runs) };
-      const pairs = m.subject.runs.map((s, i) => s / m.baseline.runs[i]);
-      out.ratio = { of: m.ratioLabel ?? `${m.subject.label} / ${m.baseline.label}`, ...summarize(pairs) };
+    const base = m.baseline;
+    if (base) {
+      out.baseline = { label: base.label, ...summarize(base.runs) };
+      const pairs = m.subject.runs.map((s, i) => s / base.runs[i]);
+      out.ratio = { of: m.ratioLabel ?? `${m.subject.label} / ${base.label}`, ...summarize(pairs) };
     }
     if (m.note) out.note = m.note;
     this.metrics.push(out);

@@ -53,7 +53,8 @@ export function watchEvents(port, headers) {
     );
     req.on('error', (err) => {
       // Destroying the request on close() is not an error worth reporting.
-      if (err.message !== 'socket hang up' && err.code !== 'ECONNRESET') reject(err);
+      if (err.message !== 'socket hang up' && /** @type {NodeJS.ErrnoException} */ (err).code !== 'ECONNRESET')
+        reject(err);
     });
     req.end();
   });
