@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { closest, parseArgs, UsageError } from '../../../src/shared/cli/grammar';
 
-function usage(argv: string[]): string {
+/** The UsageError parseArgs throws for `argv`; fails the test when it accepts it. */
+function usageError(argv: string[]): UsageError {
   try {
     parseArgs(argv);
   } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
+    if (err instanceof UsageError) return err;
+    throw err;
   }
   throw new Error(`expected a usage error for ${argv.join(' ')}`);
 }
+
+const usage = (argv: string[]): string => usageError(argv).message;
 
 describe('parseArgs', () => {
   const launch = { 'vm-region': 'SIN', 'vm-memory': '8', 'vm-cores': '4' };
@@ -110,11 +113,7 @@ describe('parseArgs', () => {
   });
 
   it('remembers the command so the caller can point at its help', () => {
-    try {
-      parseArgs(['machines']);
-    } catch (err) {
-      expect((err as UsageError).command).toBe('machines');
-    }
+    expect(usageError(['machines']).command).toBe('machines');
   });
 });
 
