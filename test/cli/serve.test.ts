@@ -10,6 +10,7 @@ import { TOKEN_PATTERN } from '../../src/main/host/token';
 import { UsageError } from '../../src/shared/cli/grammar';
 import type { HostConfig } from '../../src/shared/config';
 import { capture } from '../helpers/cli-fixtures';
+import { until } from '../helpers/until';
 
 const dir = mkdtempSync(join(tmpdir(), 'flylight-serve-'));
 const csv = join(dir, 'fleet.csv');
@@ -116,7 +117,7 @@ describe('runServe', () => {
       return made.host as unknown as RunningHost;
     };
     const done = runServe({ port: 0, ephemeral: true }, c.io, { env: {}, configDir: tmpConfig(), start });
-    await new Promise((r) => setTimeout(r, 5));
+    await until(() => made !== null, 2000, 'the host to start');
     c.abort();
     expect(await done).toBe(0);
     expect(made).not.toBeNull();
@@ -147,7 +148,7 @@ describe('runServe', () => {
       return made.host as unknown as RunningHost;
     };
     const done = runServe({ host: '0.0.0.0', ephemeral: true }, c.io, { env: {}, configDir: tmpConfig(), start });
-    await new Promise((r) => setTimeout(r, 5));
+    await until(() => made !== null, 2000, 'the host to start');
     (made as unknown as ReturnType<typeof fakeHost>).giveUp('the store crashed 6 times in 30 s');
     expect(await done).toBe(1);
     expect(c.err[0]).toMatch(/^warning: listening on 0\.0\.0\.0/);
@@ -200,7 +201,7 @@ describe('the API token', () => {
       configDir,
       start,
     });
-    await new Promise((r) => setTimeout(r, 5));
+    await until(() => seen !== null, 2000, 'the host to start');
     c.abort();
     expect(await done).toBe(0);
     const token = readFileSync(join(configDir, 'token'), 'utf8').trim();
@@ -211,9 +212,13 @@ describe('the API token', () => {
   it('prints the dashboard link with the token once, after the host is up', async () => {
     const configDir = fresh();
     const c = capture();
-    const start = async (config: HostConfig) => fakeHost({ ...config, port: 4567 }).host as unknown as RunningHost;
+    let up = false;
+    const start = async (config: HostConfig) => {
+      up = true;
+      return fakeHost({ ...config, port: 4567 }).host as unknown as RunningHost;
+    };
     const done = runServe({ ephemeral: true }, c.io, { env: {}, configDir, start });
-    await new Promise((r) => setTimeout(r, 5));
+    await until(() => up, 2000, 'the host to start');
     c.abort();
     expect(await done).toBe(0);
     const token = readFileSync(join(configDir, 'token'), 'utf8').trim();
@@ -242,9 +247,13 @@ describe('the API token', () => {
   it('--listen on a non-loopback address warns in one line; loopback does not', async () => {
     const run = async (host: string) => {
       const c = capture();
-      const start = async (config: HostConfig) => fakeHost(config).host as unknown as RunningHost;
+      let up = false;
+      const start = async (config: HostConfig) => {
+        up = true;
+        return fakeHost(config).host as unknown as RunningHost;
+      };
       const done = runServe({ host, ephemeral: true }, c.io, { env: {}, configDir: fresh(), start });
-      await new Promise((r) => setTimeout(r, 5));
+      await until(() => up, 2000, 'the host to start');
       c.abort();
       await done;
       return c.err;

@@ -12,28 +12,6 @@ import type { FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/
 /** `died-after`: did the work, then the worker died before answering (its port dropped). */
 export type Failure = 'reject' | 'timeout' | 'timeout-after' | 'died-after';
 
-export function machine(
-  id: string,
-  region: string,
-  cores_total: number,
-  memory_total_gb: number,
-  extra: Partial<Machine> = {},
-): Machine {
-  return {
-    id,
-    region,
-    datacenter: 'dc-1',
-    status: 'available',
-    cores_total,
-    cores_allocated: 0,
-    memory_total_gb,
-    memory_allocated_gb: 0,
-    vm_count: 0,
-    updated_at: '2025-01-01T00:00:00.000Z',
-    ...extra,
-  };
-}
-
 export class FakeStore implements Remote<StoreService> {
   readonly machinesById = new Map<string, Machine>();
   readonly applied = new Map<string, number>();

@@ -5,6 +5,7 @@ import type { ConnectionState } from '../../src/shared/api';
 import { connectSse, type SseMessage, SseParser, sseSubscriber } from '../../src/shared/sse';
 import type { StoreEvent } from '../../src/shared/types';
 import { machineEvent } from '../helpers/cli-fixtures';
+import { quietFor, until } from '../helpers/until';
 
 describe('SseParser', () => {
   it('parses events, ids, retry and multi-line data, skipping comments', () => {
@@ -77,14 +78,6 @@ function collect() {
   };
 }
 
-async function until(cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 describe('connectSse', () => {
   it('reconnects after the stream ends, honouring retry: and sending Last-Event-ID', async () => {
     const f = scriptedFetch([() => stream('retry: 5\nid: 41\ndata: a\n\n'), () => openStream('id: 42\ndata: b\n\n')]);
@@ -149,7 +142,7 @@ describe('connectSse', () => {
     await until(() => c.states.some(([s]) => s === 'closed'));
     expect(refused).toEqual([[401, 'unauthorized']]);
     expect(f.requests[0].authorization).toBe('Bearer t');
-    await new Promise((r) => setTimeout(r, 10));
+    await quietFor(10); // a retry would come now
     expect(f.requests).toHaveLength(1);
   });
 
@@ -160,7 +153,7 @@ describe('connectSse', () => {
     await until(() => c.states.some(([s, d]) => s === 'connecting' && d !== undefined));
     conn.close();
     const calls = f.requests.length;
-    await new Promise((r) => setTimeout(r, 30));
+    await quietFor(30); // six retry intervals: none may fire
     expect(f.requests.length).toBe(calls);
     expect(c.states.at(-1)).toEqual(['closed', undefined]);
   });

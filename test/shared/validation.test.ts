@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/shared/errors';
 import {
   checkJsonContentType,
   checkNumber,
@@ -14,18 +13,9 @@ import {
   validateLaunchQuery,
   validateLaunchText,
 } from '../../src/shared/validation';
+import { thrown } from '../helpers/thrown';
 
 const KNOWN = ['SIN', 'AMS', 'ARN', 'ATL', 'BOG', 'BOM', 'CDG', 'DEN', 'DFW', 'EWR'];
-
-function errorOf(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error('expected an ApiError, but nothing was thrown');
-}
 
 describe('validateLaunchBody', () => {
   it.each([
@@ -120,7 +110,7 @@ describe('validateLaunchBody', () => {
       "unknown field '__proto__' (allowed: region, memory_gb, cores, num_candidates)",
     ],
   ])('refuses %j', (body, code, message) => {
-    const err = errorOf(() => validateLaunchBody(body, KNOWN));
+    const err = thrown(() => validateLaunchBody(body, KNOWN));
     expect(err.code).toBe(code);
     expect(err.message).toBe(message);
   });
@@ -219,7 +209,7 @@ describe('validateLaunchQuery (seed /launch)', () => {
       'num_candidates must be a whole number from 1 to 100; got "101"',
     ],
   ])('refuses ?%s', (query, code, message) => {
-    const err = errorOf(() => validateLaunchQuery(q(query), KNOWN));
+    const err = thrown(() => validateLaunchQuery(q(query), KNOWN));
     expect(err.code).toBe(code);
     expect(err.message).toBe(message);
   });
@@ -255,37 +245,37 @@ describe('validateLaunchText (CLI flags, same words as POST /v1/vms)', () => {
   ])('%j says what the proxy says for %j', (flags, json, message) => {
     const text = { region: 'SIN', memory_gb: '8', cores: '4', ...flags };
     const body = { region: 'SIN', memory_gb: 8, cores: 4, ...(json as object) };
-    expect(errorOf(() => validateLaunchText(text, KNOWN)).message).toBe(message);
-    expect(errorOf(() => validateLaunchBody(body, KNOWN)).message).toBe(message);
+    expect(thrown(() => validateLaunchText(text, KNOWN)).message).toBe(message);
+    expect(thrown(() => validateLaunchBody(body, KNOWN)).message).toBe(message);
   });
 });
 
 describe('building blocks the CLI shares', () => {
   it('parseNumber takes the name the caller uses (e.g. a CLI flag)', () => {
     expect(parseNumber('cores', '4', '--vm-cores')).toBe(4);
-    expect(errorOf(() => parseNumber('cores', '4.0', '--vm-cores')).message).toBe(
+    expect(thrown(() => parseNumber('cores', '4.0', '--vm-cores')).message).toBe(
       '--vm-cores must be a whole number from 1 to 32; got "4.0"',
     );
-    expect(errorOf(() => parseNumber('memory_gb', undefined)).message).toBe(
+    expect(thrown(() => parseNumber('memory_gb', undefined)).message).toBe(
       'memory_gb is required (a whole number of GB from 1 to 256)',
     );
   });
 
   it('checkNumber refuses numeric strings that parseNumber accepts', () => {
     expect(checkNumber('cores', 4)).toBe(4);
-    expect(errorOf(() => checkNumber('cores', '4')).message).toBe('cores must be a whole number from 1 to 32; got "4"');
+    expect(thrown(() => checkNumber('cores', '4')).message).toBe('cores must be a whole number from 1 to 32; got "4"');
   });
 
   it('checkRegion returns the store spelling and lists few regions in full', () => {
     expect(checkRegion('sIn', KNOWN)).toBe('SIN');
-    expect(errorOf(() => checkRegion('nope', ['SIN', 'AMS'])).message).toBe(
+    expect(thrown(() => checkRegion('nope', ['SIN', 'AMS'])).message).toBe(
       "unknown region 'nope' (known: AMS, SIN; see `flylight regions`)",
     );
     expect(unknownRegionMessage('X', [])).toBe("unknown region 'X' (no regions are loaded; see `flylight regions`)");
   });
 
   it('checkQuery says when a path takes no parameters', () => {
-    const err = errorOf(() => checkQuery(new URLSearchParams('x=1'), []));
+    const err = thrown(() => checkQuery(new URLSearchParams('x=1'), []));
     expect(err.code).toBe('unknown_field');
     expect(err.message).toBe("unknown query parameter 'x' (this path takes no query parameters)");
   });
@@ -300,11 +290,11 @@ describe('building blocks the CLI shares', () => {
     ['vm-1a2b3c\u0000', false],
   ])('checkVmId(%j) valid=%s', (id, valid) => {
     if (valid) expect(checkVmId(id)).toBe(id);
-    else expect(errorOf(() => checkVmId(id)).code).toBe('not_found');
+    else expect(thrown(() => checkVmId(id)).code).toBe('not_found');
   });
 
   it('checkVmId names the id safely', () => {
-    expect(errorOf(() => checkVmId('bad\nid')).message).toBe('no VM with id "bad\\nid" (VM ids look like vm-1a2b3c)');
+    expect(thrown(() => checkVmId('bad\nid')).message).toBe('no VM with id "bad\\nid" (VM ids look like vm-1a2b3c)');
   });
 
   it.each<[string, string]>([
@@ -314,7 +304,7 @@ describe('building blocks the CLI shares', () => {
     ['{"a":1,}', 'malformed JSON in the request body: Expected double-quoted property name in JSON at position 7'],
     ['{"region":', 'malformed JSON in the request body: Unexpected end of JSON input'],
   ])('parseJsonBody(%j)', (text, message) => {
-    const err = errorOf(() => parseJsonBody(text));
+    const err = thrown(() => parseJsonBody(text));
     expect(err.code).toBe('bad_request');
     expect(err.message).toBe(message);
   });
@@ -342,7 +332,7 @@ describe('building blocks the CLI shares', () => {
       'Content-Type must be application/json (UTF-8); got "application/json; charset=utf-16"',
     ],
   ])('refuses Content-Type %s', (ct, message) => {
-    const err = errorOf(() => checkJsonContentType(ct));
+    const err = thrown(() => checkJsonContentType(ct));
     expect(err.code).toBe('unsupported_media_type');
     expect(err.status).toBe(415);
     expect(err.message).toBe(message);

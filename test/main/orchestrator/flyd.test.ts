@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Infrastructure } from '../../../src/main/orchestrator/infrastructure';
-import { FakeStore, machine, settle, startInfra } from '../../helpers/orchestrator-fakes';
+import { machine } from '../../helpers/fixtures';
+import { FakeStore, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
 let infra: Infrastructure | null = null;
 afterEach(() => {
@@ -15,7 +16,7 @@ async function launchMany(i: Infrastructure, n: number, memory_gb = 1, cores = 1
 
 describe('FlyD conflation', () => {
   it('conflates 50 changes within one interval into exactly one absolute update', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 64, 256)], { m1: 41 });
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 64, memory_total_gb: 256 })], { m1: 41 });
     infra = await startInfra(store);
     await launchMany(infra, 50, 2, 1);
     expect(store.applyCalls).toHaveLength(0);
@@ -35,9 +36,9 @@ describe('FlyD conflation', () => {
 
   it('writes one update per machine, each FlyD on its own', async () => {
     const store = new FakeStore([
-      machine('m1', 'SIN', 8, 32),
-      machine('m2', 'SIN', 8, 32),
-      machine('m3', 'SIN', 8, 32),
+      machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
+      machine('m2', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
+      machine('m3', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
     ]);
     store.order = (ms) => ms.filter((m) => m.id !== 'm3');
     infra = await startInfra(store, { numCandidates: 1 });
@@ -52,7 +53,7 @@ describe('FlyD conflation', () => {
   });
 
   it('keeps its queue when the store refuses, and retries once with the newest state', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 64, 256)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 64, memory_total_gb: 256 })]);
     infra = await startInfra(store);
     await launchMany(infra, 5);
     store.fail('apply', 'reject');
@@ -72,7 +73,7 @@ describe('FlyD conflation', () => {
   });
 
   it('keeps its queue when the store does not answer, and the retry lands once', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 64, 256)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 64, memory_total_gb: 256 })]);
     infra = await startInfra(store);
     await launchMany(infra, 4);
     store.fail('apply', 'timeout');
@@ -84,7 +85,7 @@ describe('FlyD conflation', () => {
   });
 
   it('does not double count when an update landed but its answer was lost', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 64, 256)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 64, memory_total_gb: 256 })]);
     infra = await startInfra(store);
     await launchMany(infra, 6, 4, 2);
     store.fail('apply', 'timeout-after');
@@ -97,7 +98,7 @@ describe('FlyD conflation', () => {
   });
 
   it('a duplicate delivery of the same update is ignored by its version', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 64, 256)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 64, memory_total_gb: 256 })]);
     infra = await startInfra(store);
     await launchMany(infra, 3);
     await infra.tick();
@@ -111,7 +112,7 @@ describe('FlyD conflation', () => {
   });
 
   it('a late answer to a stale update never hides a newer state', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 64, 256)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 64, memory_total_gb: 256 })]);
     infra = await startInfra(store);
     await launchMany(infra, 2);
     store.hold();
@@ -131,7 +132,10 @@ describe('FlyD conflation', () => {
   });
 
   it('flushAll waits for an update in flight and then writes what came after it', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 64, 256), machine('m2', 'SIN', 64, 256)]);
+    const store = new FakeStore([
+      machine('m1', 'SIN', { cores_total: 64, memory_total_gb: 256 }),
+      machine('m2', 'SIN', { cores_total: 64, memory_total_gb: 256 }),
+    ]);
     store.order = (ms) => ms.filter((m) => m.id === 'm1');
     infra = await startInfra(store);
     await launchMany(infra, 2);
@@ -151,7 +155,7 @@ describe('FlyD conflation', () => {
   it('flushes on its own every flydIntervalMs', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
-      const store = new FakeStore([machine('m1', 'SIN', 64, 256)]);
+      const store = new FakeStore([machine('m1', 'SIN', { cores_total: 64, memory_total_gb: 256 })]);
       infra = await startInfra(store, { autoTick: true, flydIntervalMs: 20 });
       await launchMany(infra, 7);
       expect(store.applyCalls).toHaveLength(0);

@@ -4,7 +4,8 @@ import type { Infrastructure } from '../../../src/main/orchestrator/infrastructu
 import { orchestratorService } from '../../../src/main/orchestrator/service';
 import { ApiError } from '../../../src/shared/errors';
 import type { Vm } from '../../../src/shared/types';
-import { FakeStore, machine, seeded, settle, startInfra } from '../../helpers/orchestrator-fakes';
+import { machine } from '../../helpers/fixtures';
+import { FakeStore, seeded, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
 let infra: Infrastructure | null = null;
 afterEach(() => {
@@ -25,7 +26,7 @@ async function rejection(p: Promise<unknown>): Promise<ApiError> {
 
 describe('launch', () => {
   it('answers with a running VM recorded in the store before the answer', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 16, 64)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 })]);
     infra = await startInfra(store);
     const vm = await infra.launch({ region: 'sin', memory_gb: 8, cores: 4 });
     expect(vm).toMatchObject({ region: 'SIN', machine_id: 'm1', memory_gb: 8, cores: 4, state: 'running' });
@@ -37,9 +38,9 @@ describe('launch', () => {
 
   it('tries the candidates in the order the store gave them; the first that accepts wins', async () => {
     const store = new FakeStore([
-      machine('m1', 'SIN', 8, 32),
-      machine('m2', 'SIN', 8, 32),
-      machine('m3', 'SIN', 8, 32),
+      machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
+      machine('m2', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
+      machine('m3', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
     ]);
     store.order = (ms) => ['m3', 'm1', 'm2'].map((id) => ms.find((m) => m.id === id)).filter((m) => m !== undefined);
     infra = await startInfra(store);
@@ -51,7 +52,10 @@ describe('launch', () => {
   });
 
   it('passes num_candidates (or the configured default) to the store', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32), machine('m2', 'SIN', 8, 32)]);
+    const store = new FakeStore([
+      machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
+      machine('m2', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
+    ]);
     const asked: number[] = [];
     const candidates = store.candidates.bind(store);
     store.candidates = (r, m, c, n) => {
@@ -66,9 +70,9 @@ describe('launch', () => {
 
   it("falls back to the region's MachineDs when the store's view is stale", async () => {
     const store = new FakeStore([
-      machine('m1', 'SIN', 4, 16),
-      machine('m2', 'SIN', 4, 16),
-      machine('x1', 'AMS', 64, 256),
+      machine('m1', 'SIN', { cores_total: 4, memory_total_gb: 16 }),
+      machine('m2', 'SIN', { cores_total: 4, memory_total_gb: 16 }),
+      machine('x1', 'AMS', { cores_total: 64, memory_total_gb: 256 }),
     ]);
     infra = await startInfra(store);
     const a = await infra.launch({ region: 'SIN', memory_gb: 16, cores: 4 });
@@ -87,9 +91,9 @@ describe('launch', () => {
 
   it('no_capacity names the largest free memory and cores on any one machine of the region', async () => {
     const store = new FakeStore([
-      machine('m1', 'SIN', 16, 64, { cores_allocated: 14, memory_allocated_gb: 58 }), // 6 GB, 2 cores free
-      machine('m2', 'SIN', 16, 64, { cores_allocated: 13, memory_allocated_gb: 60 }), // 4 GB, 3 cores free
-      machine('x1', 'AMS', 64, 256),
+      machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64, cores_allocated: 14, memory_allocated_gb: 58 }), // 6 GB, 2 cores free
+      machine('m2', 'SIN', { cores_total: 16, memory_total_gb: 64, cores_allocated: 13, memory_allocated_gb: 60 }), // 4 GB, 3 cores free
+      machine('x1', 'AMS', { cores_total: 64, memory_total_gb: 256 }),
     ]);
     infra = await startInfra(store);
     const err = await rejection(infra.launch({ region: 'SIN', memory_gb: 8, cores: 4 }));
@@ -110,7 +114,7 @@ describe('launch', () => {
   });
 
   it('unknown region and bad sizes are clear errors', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 16, 64)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 })]);
     infra = await startInfra(store);
     expect((await rejection(infra.launch({ region: 'XYZ', memory_gb: 1, cores: 1 }))).code).toBe('unknown_region');
     const bad = await rejection(infra.launch({ region: 'SIN', memory_gb: 2.5, cores: 1 }));
@@ -125,7 +129,7 @@ describe('launch', () => {
   });
 
   it('a failed putVm releases the reservation and answers unavailable', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     store.fail('putVm', 'reject');
     const err = await rejection(infra.launch({ region: 'SIN', memory_gb: 32, cores: 8 }));
@@ -142,7 +146,7 @@ describe('launch', () => {
   });
 
   it('a putVm that timed out is taken back, so no unacknowledged VM stays recorded', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     store.fail('putVm', 'timeout-after');
     expect((await rejection(infra.launch({ region: 'SIN', memory_gb: 4, cores: 2 }))).code).toBe('unavailable');
@@ -153,7 +157,7 @@ describe('launch', () => {
   });
 
   it('a clean shutdown settles what is still unknown before it flushes', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     store.fail('putVm', 'died-after');
     store.fail('deleteVm', 'reject');
@@ -167,7 +171,7 @@ describe('launch', () => {
   });
 
   it('a VM recorded just before the store died is taken back once the store answers again', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     // The record lands, the answer is lost with the worker, and the store stays down a while.
     store.fail('putVm', 'died-after');
@@ -196,7 +200,9 @@ describe('launch', () => {
       [24, 96],
       [48, 256],
     ];
-    const store = new FakeStore(sizes.map(([c, m], i) => machine(`m${i}`, 'SIN', c, m)));
+    const store = new FakeStore(
+      sizes.map(([c, m], i) => machine(`m${i}`, 'SIN', { cores_total: c, memory_total_gb: m })),
+    );
     const random = seeded(42);
     store.order = (ms) => {
       const a = [...ms];
@@ -248,7 +254,7 @@ describe('launch', () => {
 
 describe('destroy', () => {
   it('frees the resources and returns the destroyed VM', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const vm = await infra.launch({ region: 'SIN', memory_gb: 32, cores: 8 });
     const gone = await infra.destroy(vm.id);
@@ -261,7 +267,7 @@ describe('destroy', () => {
   });
 
   it('an unknown id is not_found and changes nothing', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     await infra.launch({ region: 'SIN', memory_gb: 4, cores: 2 });
     expect((await rejection(infra.destroy('vm-000000000000'))).code).toBe('not_found');
@@ -270,7 +276,7 @@ describe('destroy', () => {
   });
 
   it('two concurrent destroys of one VM: one succeeds, one is not_found, one release', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const keep = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 2 });
     const vm = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 3 });
@@ -287,7 +293,7 @@ describe('destroy', () => {
   });
 
   it('a delete whose answer was lost still frees the machine exactly once', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const vm = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 4 });
     store.fail('deleteVm', 'timeout-after');
@@ -302,7 +308,7 @@ describe('launch under an Idempotency-Key', () => {
   const req = { region: 'SIN', memory_gb: 4, cores: 2 };
 
   it('a repeat returns the first VM and allocates nothing more', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const first = await infra.launchIdempotent(req, 'deploy-1');
     expect(first.replayed).toBe(false);
@@ -314,7 +320,7 @@ describe('launch under an Idempotency-Key', () => {
   });
 
   it('the same key with other parameters is idempotency_key_reused, naming the VM', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const { vm } = await infra.launchIdempotent(req, 'deploy-1');
     const err = await rejection(infra.launchIdempotent({ ...req, cores: 3 }, 'deploy-1'));
@@ -326,7 +332,7 @@ describe('launch under an Idempotency-Key', () => {
   });
 
   it('concurrent launches under one key place exactly one VM', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 64, 256)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 64, memory_total_gb: 256 })]);
     infra = await startInfra(store);
     const all = await Promise.all(
       Array.from({ length: 20 }, () => (infra as Infrastructure).launchIdempotent(req, 'k')),
@@ -338,7 +344,7 @@ describe('launch under an Idempotency-Key', () => {
   });
 
   it('a retry never gets the record an unfinished undo is about to take back', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     store.fail('putVm', 'died-after'); // recorded, answer lost
     store.fail('deleteVm', 'reject', 'reject'); // and the store stays down for two calls
@@ -355,7 +361,7 @@ describe('launch under an Idempotency-Key', () => {
   });
 
   it('once its VM is destroyed the key launches anew', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const { vm } = await infra.launchIdempotent(req, 'k');
     await infra.destroy(vm.id);
@@ -365,7 +371,7 @@ describe('launch under an Idempotency-Key', () => {
   });
 
   it('a retry after the store died mid-launch starts one VM, not two', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     store.fail('putVm', 'died-after');
     expect((await rejection(infra.launchIdempotent(req, 'k'))).code).toBe('unavailable');
@@ -379,7 +385,7 @@ describe('launch under an Idempotency-Key', () => {
 
 describe('destroy when the store dies mid-delete', () => {
   it('frees the machine once the store answers again, exactly once even if the user retries', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const vm = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 4 });
     store.fail('deleteVm', 'died-after', 'reject');
@@ -397,7 +403,7 @@ describe('destroy when the store dies mid-delete', () => {
   });
 
   it('a user retry and the tick finishing the same destroy free the machine once', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const keep = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 2 });
     const vm = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 4 });
@@ -412,7 +418,7 @@ describe('destroy when the store dies mid-delete', () => {
   });
 
   it('a destroy the store could not confirm is finished on a later tick', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const vm = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 4 });
     store.fail('deleteVm', 'reject', 'reject');
@@ -428,7 +434,7 @@ describe('destroy when the store dies mid-delete', () => {
 
 describe('service object', () => {
   it('exposes exactly the OrchestratorService methods', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);
     const started = infra;
     const holder = { current: started, rebuild: async () => started };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/main/host/log';
 import { EMPTY, type MachineChange, MachineD } from '../../../src/main/orchestrator/machined';
-import { captureLog, FakeStore, machine, seeded, settle, startInfra } from '../../helpers/orchestrator-fakes';
+import { machine } from '../../helpers/fixtures';
+import { captureLog, FakeStore, seeded, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
 function machineD(cores_total: number, memory_total_gb: number, log = createLogger('silent')) {
   const changes: MachineChange[] = [];
@@ -128,7 +129,7 @@ describe('MachineD accounting', () => {
   });
 
   it('notifies its FlyD through the mailbox, not by a direct call', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 8, 32)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     const infra = await startInfra(store);
     const launching = infra.launch({ region: 'SIN', memory_gb: 4, cores: 2 });
     await launching;

@@ -3,7 +3,8 @@ import { ActorCell, type Behaviour, type Reply } from '../../../src/main/orchest
 import type { Infrastructure } from '../../../src/main/orchestrator/infrastructure';
 import { Supervisor } from '../../../src/main/orchestrator/supervisor';
 import { ApiError } from '../../../src/shared/errors';
-import { captureLog, FakeStore, machine, settle, startInfra } from '../../helpers/orchestrator-fakes';
+import { machine } from '../../helpers/fixtures';
+import { captureLog, FakeStore, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
 let infra: Infrastructure | null = null;
 afterEach(() => {
@@ -51,7 +52,10 @@ describe('actor cell', () => {
 describe('supervision of MachineD and FlyD', () => {
   it('a crashed MachineD is restarted alone, from its FlyD’s unflushed state, and logged', async () => {
     const { log, lines } = captureLog();
-    const store = new FakeStore([machine('m1', 'SIN', 16, 64), machine('m2', 'SIN', 16, 64)]);
+    const store = new FakeStore([
+      machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 }),
+      machine('m2', 'SIN', { cores_total: 16, memory_total_gb: 64 }),
+    ]);
     store.order = (ms) => [...ms].sort((a, b) => a.id.localeCompare(b.id));
     const escalate = vi.fn();
     infra = await startInfra(store, { log, escalate });
@@ -83,7 +87,7 @@ describe('supervision of MachineD and FlyD', () => {
   });
 
   it('a MachineD with nothing unflushed rebuilds from the store’s record', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 16, 64)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 })]);
     infra = await startInfra(store);
     await infra.launch({ region: 'SIN', memory_gb: 10, cores: 3 });
     await settle();
@@ -102,7 +106,10 @@ describe('supervision of MachineD and FlyD', () => {
 
   it('a crashed FlyD is restarted empty, re-seeded from its MachineD, and the store converges', async () => {
     const { log, lines } = captureLog();
-    const store = new FakeStore([machine('m1', 'SIN', 16, 64), machine('m2', 'SIN', 16, 64)]);
+    const store = new FakeStore([
+      machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 }),
+      machine('m2', 'SIN', { cores_total: 16, memory_total_gb: 64 }),
+    ]);
     store.order = (ms) => [...ms].sort((a, b) => a.id.localeCompare(b.id));
     infra = await startInfra(store, { log });
     await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2 });
@@ -125,7 +132,10 @@ describe('supervision of MachineD and FlyD', () => {
 
   it('a MachineD whose FlyD died with it is not rebuilt from a lagging record: the worker restarts', async () => {
     const { log, lines } = captureLog();
-    const store = new FakeStore([machine('m1', 'SIN', 16, 64), machine('m2', 'SIN', 16, 64)]);
+    const store = new FakeStore([
+      machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 }),
+      machine('m2', 'SIN', { cores_total: 16, memory_total_gb: 64 }),
+    ]);
     store.order = (ms) => [...ms].sort((a, b) => a.id.localeCompare(b.id));
     const escalate = vi.fn();
     infra = await startInfra(store, { log, escalate });
@@ -146,7 +156,7 @@ describe('supervision of MachineD and FlyD', () => {
   });
 
   it('a restarted FlyD never reuses a version its predecessor sent', async () => {
-    const store = new FakeStore([machine('m1', 'SIN', 16, 64)], { m1: 10 });
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 })], { m1: 10 });
     infra = await startInfra(store);
     await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1 });
     await settle();
@@ -167,7 +177,10 @@ describe('supervision of MachineD and FlyD', () => {
 
   it('a crash storm escalates once, and requests to the dead actor fail fast instead of hanging', async () => {
     const { log, lines } = captureLog();
-    const store = new FakeStore([machine('m1', 'SIN', 16, 64), machine('m2', 'SIN', 16, 64)]);
+    const store = new FakeStore([
+      machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 }),
+      machine('m2', 'SIN', { cores_total: 16, memory_total_gb: 64 }),
+    ]);
     store.order = (ms) => ms.filter((m) => m.id === 'm1');
     const escalate = vi.fn();
     infra = await startInfra(store, { log, escalate, maxRestarts: 5, restartWindowMs: 5000 });
@@ -194,7 +207,7 @@ describe('supervision of MachineD and FlyD', () => {
   it('crashes spread out over more than the window do not escalate', async () => {
     let clock = 0;
     const escalate = vi.fn();
-    const store = new FakeStore([machine('m1', 'SIN', 16, 64)]);
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 })]);
     infra = await startInfra(store, { escalate, maxRestarts: 2, restartWindowMs: 1000, now: () => clock });
     for (let i = 0; i < 6; i++) {
       clock += 600;

@@ -11,22 +11,13 @@ import { newRequestId, requestIdOf } from '../../../src/main/proxy/request-id';
 import { accessOf, matchRoute, parseTarget, ROUTE_TABLE } from '../../../src/main/proxy/routes';
 import { GATE_DEFAULTS } from '../../../src/shared/config';
 import { ApiError } from '../../../src/shared/errors';
+import { thrown } from '../../helpers/thrown';
 
 const TOKEN = 'T'.repeat(43);
 
 function clock(start = 1_700_000_000_000) {
   const c = { t: start, now: () => c.t };
   return c;
-}
-
-function thrown(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ApiError) return err;
-    throw err;
-  }
-  throw new Error('nothing was thrown');
 }
 
 describe('RateLimiter', () => {

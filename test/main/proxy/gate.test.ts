@@ -16,23 +16,9 @@ import type {
 } from '../../../src/shared/services';
 import type { FleetTotals, LaunchRequest, Machine, Region, Vm } from '../../../src/shared/types';
 import { VERSION } from '../../../src/shared/version';
+import { machine } from '../../helpers/fixtures';
 
 const T = '2025-01-01T00:00:00.000Z';
-
-function machine(id: string, region: string, updated_at = T): Machine {
-  return {
-    id,
-    region,
-    datacenter: 'dc-1',
-    status: 'available',
-    cores_total: 32,
-    cores_allocated: 0,
-    memory_total_gb: 64,
-    memory_allocated_gb: 0,
-    vm_count: 0,
-    updated_at,
-  };
-}
 
 function region(code: string, location: string): Region {
   return {
@@ -54,7 +40,7 @@ class FakeFleet {
   regionList = [region('SIN', 'Singapore'), region('AMS', 'Amsterdam, Netherlands'), region('BOM', 'Mumbai, India')];
   machineList = [
     machine('sin-1', 'SIN'),
-    machine('sin-2', 'SIN', '2025-01-02T00:00:00.000Z'),
+    machine('sin-2', 'SIN', { updated_at: '2025-01-02T00:00:00.000Z' }),
     machine('ams-1', 'AMS'),
     machine('ams-2', 'AMS'),
     machine('bom-1', 'BOM'),

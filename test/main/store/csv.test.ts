@@ -7,7 +7,7 @@ import { loadRegionsFile, parseRegionsCsv } from '../../../src/main/store/csv';
 const HEADER = 'kind,region,location,status,machine,datacenter,cores,memory_gb';
 const COLUMNS = 'kind, region, location, status, machine, datacenter, cores, memory_gb';
 const SIN = 'region,SIN,Singapore,Operational,,,,';
-const machine = (id: string, cores = '32', memory = '128', region = 'SIN', status = '') =>
+const machineRow = (id: string, cores = '32', memory = '128', region = 'SIN', status = '') =>
   `machine,${region},,${status},${id},dc-1,${cores},${memory}`;
 const csv = (...lines: string[]) => `${lines.join('\n')}\n`;
 
@@ -55,27 +55,27 @@ describe('parseRegionsCsv: rejected files', () => {
   it('rejects non-numeric, negative, zero, fractional and missing capacity', () => {
     const range = (name: string) =>
       name === 'cores' ? 'a whole number from 1 to 65536' : 'a whole number from 1 to 1048576';
-    expect(problem(csv(HEADER, SIN, machine('m1', 'abc')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m1', 'abc')))).toBe(
       `f.csv:3: cores "abc" is not a number (${range('cores')})`,
     );
-    expect(problem(csv(HEADER, SIN, machine('m1', '32', '-8')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m1', '32', '-8')))).toBe(
       `f.csv:3: memory_gb "-8" is negative (${range('memory')})`,
     );
-    expect(problem(csv(HEADER, SIN, machine('m1', '0')))).toBe(`f.csv:3: cores is zero (${range('cores')})`);
-    expect(problem(csv(HEADER, SIN, machine('m1', '32', '1.5')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m1', '0')))).toBe(`f.csv:3: cores is zero (${range('cores')})`);
+    expect(problem(csv(HEADER, SIN, machineRow('m1', '32', '1.5')))).toBe(
       `f.csv:3: memory_gb "1.5" is not a whole number (${range('memory')})`,
     );
-    expect(problem(csv(HEADER, SIN, machine('m1', '')))).toBe(`f.csv:3: cores is empty (${range('cores')})`);
-    expect(problem(csv(HEADER, SIN, machine('m1', '1e3')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m1', '')))).toBe(`f.csv:3: cores is empty (${range('cores')})`);
+    expect(problem(csv(HEADER, SIN, machineRow('m1', '1e3')))).toBe(
       `f.csv:3: cores "1e3" is not written as plain digits (${range('cores')})`,
     );
-    expect(problem(csv(HEADER, SIN, machine('m1', '99999999999999999999')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m1', '99999999999999999999')))).toBe(
       `f.csv:3: cores 99999999999999999999 is too large (${range('cores')})`,
     );
   });
 
   it('rejects a duplicate machine and says where the first one was', () => {
-    expect(problem(csv(HEADER, SIN, machine('m1'), machine('m2'), machine('m1')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m1'), machineRow('m2'), machineRow('m1')))).toBe(
       'f.csv:5: duplicate machine m1 (first defined on line 3; machine ids must be unique)',
     );
   });
@@ -87,13 +87,13 @@ describe('parseRegionsCsv: rejected files', () => {
   });
 
   it('rejects a machine in a region the file never declares', () => {
-    expect(problem(csv(HEADER, SIN, machine('m1', '4', '8', 'XYZ')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m1', '4', '8', 'XYZ')))).toBe(
       'f.csv:3: machine m1 is in unknown region XYZ (declare it with a kind=region row)',
     );
   });
 
   it('rejects an unterminated quote at the line where it opens', () => {
-    expect(problem(csv(HEADER, SIN, 'region,AMS,"Amsterdam,Operational,,,,', machine('m1')))).toBe(
+    expect(problem(csv(HEADER, SIN, 'region,AMS,"Amsterdam,Operational,,,,', machineRow('m1')))).toBe(
       'f.csv:3: a quoted field is never closed (close it with ", and write a quote inside a field as "")',
     );
   });
@@ -105,13 +105,13 @@ describe('parseRegionsCsv: rejected files', () => {
   });
 
   it('rejects a stray quote inside an unquoted field', () => {
-    expect(problem(csv(HEADER, SIN, machine('m"1')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m"1')))).toBe(
       'f.csv:3: stray quote inside a field (quote a whole field as "..." and write a quote inside it as "")',
     );
   });
 
   it('rejects a row with the wrong number of fields', () => {
-    expect(problem(csv(HEADER, SIN, `${machine('m1')},extra`))).toBe(
+    expect(problem(csv(HEADER, SIN, `${machineRow('m1')},extra`))).toBe(
       'f.csv:3: 9 fields, expected 8 (one per header column; quote values that contain commas)',
     );
     expect(problem(csv(HEADER, SIN, 'machine,SIN,,,m1,dc-1,32'))).toBe(
@@ -126,10 +126,10 @@ describe('parseRegionsCsv: rejected files', () => {
     expect(problem(csv(HEADER, 'region,SIN,,Operational,,,,'))).toBe(
       'f.csv:2: region location is empty (e.g. "Singapore")',
     );
-    expect(problem(csv(HEADER, SIN, machine('m 1')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m 1')))).toBe(
       `f.csv:3: machine id "m 1" is not valid (1 to 64 letters, digits, '.', '_' or '-')`,
     );
-    expect(problem(csv(HEADER, SIN, machine('m1', '4', '8', 'SIN', 'broken')))).toBe(
+    expect(problem(csv(HEADER, SIN, machineRow('m1', '4', '8', 'SIN', 'broken')))).toBe(
       'f.csv:3: machine status "broken" is not valid (available, maintenance or offline; empty means available)',
     );
     expect(problem(csv(HEADER, 'region,SIN,Singapore,Operational,m1,,,'))).toBe(
@@ -141,18 +141,18 @@ describe('parseRegionsCsv: rejected files', () => {
   });
 
   it('counts lines across CRLF ends, blank lines and quoted fields that span lines', () => {
-    const text = [HEADER, 'region,SIN,"Singa', 'pore",Operational,,,,', '', '   ', machine('m1', 'x')].join('\r\n');
+    const text = [HEADER, 'region,SIN,"Singa', 'pore",Operational,,,,', '', '   ', machineRow('m1', 'x')].join('\r\n');
     expect(problem(text)).toBe('f.csv:6: cores "x" is not a number (a whole number from 1 to 65536)');
   });
 
   it('lists several problems in line order, and summarises past ten', () => {
-    const text = csv(HEADER, SIN, machine('m1', 'x'), 'bogus,SIN,,,,,,', machine('m2', '4', '8', 'NOPE'));
+    const text = csv(HEADER, SIN, machineRow('m1', 'x'), 'bogus,SIN,,,,,,', machineRow('m2', '4', '8', 'NOPE'));
     expect(problem(text).split('\n')).toEqual([
       'f.csv:3: cores "x" is not a number (a whole number from 1 to 65536)',
       'f.csv:4: unknown kind "bogus" (allowed: region, machine)',
       'f.csv:5: machine m2 is in unknown region NOPE (declare it with a kind=region row)',
     ]);
-    const many = csv(HEADER, SIN, ...Array.from({ length: 12 }, (_, i) => machine(`m${i}`, '0')));
+    const many = csv(HEADER, SIN, ...Array.from({ length: 12 }, (_, i) => machineRow(`m${i}`, '0')));
     const lines = problem(many).split('\n');
     expect(lines).toHaveLength(11);
     expect(lines[0]).toBe('f.csv:3: cores is zero (a whole number from 1 to 65536)');
@@ -162,7 +162,7 @@ describe('parseRegionsCsv: rejected files', () => {
 
 describe('parseRegionsCsv: accepted files', () => {
   it('accepts a UTF-8 BOM and CRLF line ends', () => {
-    const text = `\uFEFF${[HEADER, SIN, machine('m1'), ''].join('\r\n')}`;
+    const text = `\uFEFF${[HEADER, SIN, machineRow('m1'), ''].join('\r\n')}`;
     const data = parseRegionsCsv(text, 'f.csv');
     expect(data.regions).toEqual([{ code: 'SIN', location: 'Singapore', status: 'Operational' }]);
     expect(data.machines).toEqual([
@@ -228,7 +228,7 @@ describe('loadRegionsFile', () => {
 
   it('names the file in its messages', async () => {
     const file = join(dir, 'bad.csv');
-    writeFileSync(file, csv(HEADER, SIN, machine('m1', '-1')));
+    writeFileSync(file, csv(HEADER, SIN, machineRow('m1', '-1')));
     await expect(loadRegionsFile(file)).rejects.toThrow(
       `${file}:3: cores "-1" is negative (a whole number from 1 to 65536)`,
     );

@@ -8,6 +8,7 @@ import { deriveStatus, Fleet, RegionIndex, storeService } from '../../../src/mai
 import { mulberry32 } from '../../../src/main/store/rng';
 import { ApiError } from '../../../src/shared/errors';
 import type { MachineUpdate, StoreEvent, Vm } from '../../../src/shared/types';
+import { until } from '../../helpers/until';
 
 const spec = (
   id: string,
@@ -443,9 +444,11 @@ describe('VMs', () => {
 
   it('returns from putVm only once the backend has committed, and keeps nothing if it fails', async () => {
     let release: () => void = () => {};
+    let commits = 0;
     let fail = false;
     class SlowBackend extends MemoryBackend {
       override async commit(ops: BackendOp[]): Promise<void> {
+        commits++;
         await new Promise<void>((resolve) => {
           release = resolve;
         });
@@ -459,7 +462,7 @@ describe('VMs', () => {
     const put = fleet.putVm(vmOn('vm-1', 'sin-a', 'SIN', 8, 2)).then(() => {
       done = true;
     });
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => commits === 1, 2000, 'the commit to start');
     expect(done).toBe(false);
     expect(fleet.vms()).toEqual([]);
     release();
@@ -469,7 +472,7 @@ describe('VMs', () => {
 
     fail = true;
     const refused = codeOf(() => fleet.putVm(vmOn('vm-2', 'sin-a', 'SIN', 8, 2)));
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => commits === 2, 2000, 'the second commit to start');
     release();
     expect(await refused).toBe('unavailable');
     expect(fleet.vms().map((v) => v.id)).toEqual(['vm-1']);

@@ -17,6 +17,7 @@ import {
   TOKEN_FILE,
   VM,
 } from '../../helpers/cli-fixtures';
+import { until } from '../../helpers/until';
 
 async function run(argv: string[], opts: { api?: FakeApi; where?: 'cli' | 'console'; color?: boolean } = {}) {
   const api = opts.api ?? new FakeApi();
@@ -368,7 +369,7 @@ describe('runCommand: watch', () => {
     const feed = new FakeFeed();
     const c = capture();
     const done = runCommand(['watch'], makeEnv(new FakeApi(), feed), c.io);
-    await waitUntil(() => feed.onEvent !== null);
+    await until(() => feed.onEvent !== null);
     feed.onState?.('open');
     feed.onEvent?.(machineEvent(1));
     feed.onEvent?.({ type: 'reset', seq: 2, at: '2025-11-27T20:48:00Z' });
@@ -385,7 +386,7 @@ describe('runCommand: watch', () => {
     const feed = new FakeFeed();
     const c = capture();
     const done = runCommand(['watch', '--vm-region', 'ams', '--json'], makeEnv(new FakeApi(), feed), c.io);
-    await waitUntil(() => feed.onEvent !== null);
+    await until(() => feed.onEvent !== null);
     feed.onState?.('open');
     feed.onEvent?.(machineEvent(1)); // SIN: filtered out
     const ams = { ...MACHINES[1], id: 'ams-1', region: 'AMS' };
@@ -418,7 +419,7 @@ describe('runCommand: watch', () => {
     const feed = new FakeFeed();
     const c = capture();
     const done = runCommand(['watch'], makeEnv(new FakeApi(), feed), c.io);
-    await waitUntil(() => feed.onState !== null);
+    await until(() => feed.onState !== null);
     feed.onState?.('closed', 'the server answered 403: cross-origin requests are refused');
     expect(await done).toBe(EXIT.failed);
     expect(c.err).toEqual([
@@ -430,7 +431,7 @@ describe('runCommand: watch', () => {
     const feed = new FakeFeed();
     const c = capture();
     const done = runCommand(['watch'], { ...makeEnv(new FakeApi(), feed), auth: cliAuth({ source: 'env' }) }, c.io);
-    await waitUntil(() => feed.onState !== null);
+    await until(() => feed.onState !== null);
     feed.onState?.('closed', 'the server answered 401: this request needs the API token: pass …');
     expect(await done).toBe(EXIT.failed);
     expect(c.err).toEqual([
@@ -452,15 +453,6 @@ describe('runCommand: watch', () => {
     expect(c.err[0]).toMatch(/^error: the API needs a token and none was found/);
   });
 });
-
-/** Waits (on microtasks and short timers) until `cond` holds; fails after 2 s. */
-async function waitUntil(cond: () => boolean): Promise<void> {
-  const until = Date.now() + 2000;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
 
 describe('runCommand: the API token', () => {
   const refused = () => {
@@ -616,10 +608,13 @@ describe('runCommand: reset', () => {
   it('Ctrl+C while asking interrupts (exit 130) and resets nothing', async () => {
     const api = new FakeApi();
     const c = capture();
-    c.io.prompt = () => new Promise(() => {});
+    let asked = false;
+    c.io.prompt = () => {
+      asked = true;
+      return new Promise(() => {});
+    };
     const pending = runCommand(['reset'], makeEnv(api), c.io);
-    await waitUntil(() => api.calls.length === 1);
-    await new Promise((r) => setTimeout(r, 1));
+    await until(() => asked);
     c.abort();
     expect(await pending).toBe(EXIT.interrupted);
     expect(api.calls.map((x) => x.method)).toEqual(['status']);

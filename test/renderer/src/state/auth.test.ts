@@ -6,6 +6,7 @@ import { createApiClient, fetchTransport } from '../../../../src/shared/api';
 import { ApiError } from '../../../../src/shared/errors';
 import { sseSubscriber } from '../../../../src/shared/sse';
 import { FakeApi } from '../../../helpers/cli-fixtures';
+import { quietFor, until } from '../../../helpers/until';
 
 const TOKEN = 'A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2xyz';
 
@@ -121,10 +122,9 @@ describe("the browser client's pieces against a server that refuses the page", (
       server.closeAllConnections();
       server.close();
     };
-    const until = Date.now() + 2000;
-    while (refused.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    await until(() => refused.length >= 2);
     expect(refused[1]).toMatch(/event stream was refused \(401\)/);
-    await new Promise((r) => setTimeout(r, 600)); // longer than the stream's first retry delay
+    await quietFor(600); // longer than the stream's first retry delay: no retry may come
     expect(hits.filter((h) => h === '/v1/events')).toHaveLength(1);
     expect(states).toContain('closed');
 

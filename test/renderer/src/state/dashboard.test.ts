@@ -3,6 +3,7 @@ import { createEventBatcher } from '../../../../src/renderer/src/state/batcher';
 import { createDashboard, type DashboardDeps, fleetTotals } from '../../../../src/renderer/src/state/dashboard';
 import { ApiError } from '../../../../src/shared/errors';
 import type { Machine, Region, StatusReport, StoreEvent } from '../../../../src/shared/types';
+import { machine } from '../../../helpers/fixtures';
 
 // ---- fixtures ---------------------------------------------------------------------------
 
@@ -17,22 +18,6 @@ function region(code: string, over: Partial<Region> = {}): Region {
     cores_allocated: 0,
     memory_total_gb: 512,
     memory_allocated_gb: 0,
-    ...over,
-  };
-}
-
-function machine(id: string, regionCode: string, over: Partial<Machine> = {}): Machine {
-  return {
-    id,
-    region: regionCode,
-    datacenter: 'dc-1',
-    status: 'available',
-    cores_total: 32,
-    cores_allocated: 0,
-    memory_total_gb: 256,
-    memory_allocated_gb: 0,
-    vm_count: 0,
-    updated_at: '2025-01-01T00:00:00.000Z',
     ...over,
   };
 }
