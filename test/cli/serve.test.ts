@@ -1,13 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { apiUrlFrom, resolveToken, wantsColor } from '../../src/cli/main';
 import { runServe } from '../../src/cli/serve';
 import { buildServeConfig, dashboardUrl, withToken } from '../../src/cli/serve-config';
 import type { RunningHost } from '../../src/main/host/host';
 import { TOKEN_PATTERN } from '../../src/main/host/token';
-import { UsageError } from '../../src/shared/cli/grammar';
 import type { HostConfig } from '../../src/shared/config';
 import { capture } from '../helpers/cli-fixtures';
 import { until } from '../helpers/until';
@@ -29,67 +27,6 @@ const defaults = {
   dataDir: () => '/home/u/.local/share/flylight',
   staticDir: () => null,
 };
-
-describe('buildServeConfig', () => {
-  it('uses the defaults when nothing is given', () => {
-    expect(buildServeConfig({}, {}, { defaults })).toEqual({
-      host: '127.0.0.1',
-      port: 3030,
-      regionsFile: '/pkg/resources/regions.csv',
-      flydIntervalMs: 1000,
-      numCandidates: 5,
-      dataDir: '/home/u/.local/share/flylight',
-      staticDir: null,
-      rpcTimeoutMs: 5000,
-      logFormat: 'pretty',
-    });
-  });
-
-  it('takes the environment, and flags over the environment', () => {
-    const env = {
-      FLYLIGHT_PORT: '4000',
-      FLYLIGHT_FLYD_INTERVAL: '250',
-      FLYLIGHT_REGIONS: 'fleet.csv',
-      FLYLIGHT_DATA_DIR: 'data',
-    };
-    const fromEnv = buildServeConfig({}, env, { cwd: dir, defaults });
-    expect(fromEnv).toMatchObject({ port: 4000, flydIntervalMs: 250, regionsFile: csv, dataDir: join(dir, 'data') });
-    const fromFlags = buildServeConfig(
-      { port: 0, flydIntervalMs: 50, ephemeral: true, seed: 3, host: 'localhost' },
-      env,
-      {
-        cwd: dir,
-        defaults,
-      },
-    );
-    expect(fromFlags).toMatchObject({ port: 0, flydIntervalMs: 50, dataDir: null, seed: 3, host: 'localhost' });
-  });
-
-  it('sets the per-token rate limit from --rate-limit or FLYLIGHT_RATE_LIMIT, bursting to twice that', () => {
-    expect(buildServeConfig({}, { FLYLIGHT_RATE_LIMIT: '2000' }, { defaults }).limits).toEqual({
-      ratePerSec: 2000,
-      burst: 4000,
-    });
-    expect(buildServeConfig({ rateLimit: 50 }, { FLYLIGHT_RATE_LIMIT: '2000' }, { defaults }).limits).toEqual({
-      ratePerSec: 50,
-      burst: 100,
-    });
-  });
-
-  it.each([
-    [{}, { FLYLIGHT_PORT: 'abc' }, "FLYLIGHT_PORT must be a whole number from 0 to 65535; got 'abc'"],
-    [{}, { FLYLIGHT_FLYD_INTERVAL: '0' }, 'FLYLIGHT_FLYD_INTERVAL must be a whole number from 1 to 3600000'],
-    [{ regions: 'missing.csv' }, {}, '--regions: no such file'],
-    [{}, { FLYLIGHT_REGIONS: 'missing.csv' }, 'FLYLIGHT_REGIONS: no such file'],
-    [{ ephemeral: true, dataDir: 'd' }, {}, 'cannot be combined with --data-dir'],
-    [{ host: 'a b' }, {}, '--listen must be an IP address or host name'],
-    [{}, { FLYLIGHT_LOG_FORMAT: 'xml' }, 'FLYLIGHT_LOG_FORMAT must be one of pretty, json, silent'],
-    [{}, { FLYLIGHT_RATE_LIMIT: '0' }, 'FLYLIGHT_RATE_LIMIT must be a whole number from 1 to 1000000'],
-  ])('refuses %j with env %j', (flags, env, message) => {
-    expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(UsageError);
-    expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(message);
-  });
-});
 
 function fakeHost(config: HostConfig) {
   let finish: (r: { ok: boolean; reason?: string }) => void = () => {};
@@ -153,23 +90,6 @@ describe('runServe', () => {
     expect(await done).toBe(1);
     expect(c.err[0]).toMatch(/^warning: listening on 0\.0\.0\.0/);
     expect(c.err[1]).toBe('error: the host stopped: the store crashed 6 times in 30 s');
-  });
-});
-
-describe('CLI environment', () => {
-  it('picks the API address from --api, then FLYLIGHT_API, then the default', () => {
-    expect(apiUrlFrom(['regions', '--api', 'http://h:1/'], { FLYLIGHT_API: 'http://e:2' })).toBe('http://h:1');
-    expect(apiUrlFrom(['regions'], { FLYLIGHT_API: 'http://e:2' })).toBe('http://e:2');
-    expect(apiUrlFrom(['regions'], {})).toBe('http://127.0.0.1:3030');
-    expect(apiUrlFrom(['--api'], {})).toBe('http://127.0.0.1:3030');
-  });
-
-  it('colours only for a terminal, and never under NO_COLOR', () => {
-    expect(wantsColor({}, true)).toBe(true);
-    expect(wantsColor({}, false)).toBe(false);
-    expect(wantsColor({ NO_COLOR: '1' }, true)).toBe(false);
-    expect(wantsColor({ TERM: 'dumb' }, true)).toBe(false);
-    expect(wantsColor({ FORCE_COLOR: '1' }, false)).toBe(true);
   });
 });
 
@@ -268,73 +188,5 @@ describe('the API token', () => {
   it('--compat-open reaches the config; it is off by default', () => {
     expect(buildServeConfig({ compatOpen: true }, {}, { defaults }).compatOpen).toBe(true);
     expect(buildServeConfig({}, {}, { defaults }).compatOpen).toBeUndefined();
-  });
-});
-
-describe('resolveToken: which token the CLI sends', () => {
-  const TOKEN_A = 'A'.repeat(43);
-  const TOKEN_B = 'B'.repeat(43);
-  const TOKEN_C = 'C'.repeat(43);
-  const local = 'http://127.0.0.1:3030';
-
-  function configWith(token: string | null): string {
-    const xdg = mkdtempSync(join(tmpdir(), 'flylight-xdg-'));
-    if (token !== null) {
-      mkdirSync(join(xdg, 'flylight'));
-      writeFileSync(join(xdg, 'flylight', 'token'), `${token}\n`, { mode: 0o600 });
-    }
-    return xdg;
-  }
-
-  it('reads the token file under XDG_CONFIG_HOME by default', () => {
-    const xdg = configWith(TOKEN_A);
-    vi.stubEnv('XDG_CONFIG_HOME', xdg);
-    const r = resolveToken(['regions'], {}, local);
-    expect(r.token).toBe(TOKEN_A);
-    expect(r.auth.source).toBe('file');
-    expect(r.auth.file).toBe(join(xdg, 'flylight', 'token'));
-    expect(r.auth.stored()).toBe(TOKEN_A);
-  });
-
-  it('precedence: --token, then FLYLIGHT_TOKEN, then the file', () => {
-    const dir = join(configWith(TOKEN_A), 'flylight');
-    const flag = resolveToken(['regions', '--token', TOKEN_C], { FLYLIGHT_TOKEN: TOKEN_B }, local, dir);
-    expect([flag.token, flag.auth.source]).toEqual([TOKEN_C, 'flag']);
-    const env = resolveToken(['regions'], { FLYLIGHT_TOKEN: ` ${TOKEN_B}\n` }, local, dir);
-    expect([env.token, env.auth.source]).toEqual([TOKEN_B, 'env']);
-    const file = resolveToken(['regions'], { FLYLIGHT_TOKEN: '  ' }, local, dir);
-    expect([file.token, file.auth.source]).toEqual([TOKEN_A, 'file']);
-    // `flylight token` always prints the file's token, whatever overrides it for calls.
-    expect(flag.auth.stored()).toBe(TOKEN_A);
-  });
-
-  it('no file and no override: no token, and `stored` says so', () => {
-    const dir = join(configWith(null), 'flylight');
-    const r = resolveToken(['regions'], {}, local, dir);
-    expect(r.token).toBeNull();
-    expect(r.auth.source).toBeNull();
-    expect(r.auth.stored()).toBeNull();
-  });
-
-  it("sends the file's token only to this computer; an explicit one goes where the user points it", () => {
-    const dir = join(configWith(TOKEN_A), 'flylight');
-    const away = resolveToken(['regions'], {}, 'http://10.0.0.7:3030', dir);
-    expect(away.token).toBeNull();
-    expect(away.auth.withheld).toBe(true);
-    for (const url of ['http://localhost:3030', 'http://[::1]:3030', 'http://127.0.0.5:1']) {
-      expect(resolveToken(['regions'], {}, url, dir).token).toBe(TOKEN_A);
-    }
-    expect(resolveToken(['regions'], { FLYLIGHT_TOKEN: TOKEN_B }, 'http://10.0.0.7:3030', dir).token).toBe(TOKEN_B);
-  });
-
-  it('a malformed override is a problem to report, never echoed and never sent', () => {
-    const dir = join(configWith(TOKEN_A), 'flylight');
-    const secret = 'my password with spaces';
-    const r = resolveToken(['regions'], { FLYLIGHT_TOKEN: secret }, local, dir);
-    expect(r.token).toBeNull();
-    expect(r.auth.problem).toMatch(/^FLYLIGHT_TOKEN is not a Flylight token/);
-    expect(r.auth.problem).not.toContain(secret);
-    const f = resolveToken(['regions', '--token', 'short'], {}, local, dir);
-    expect(f.auth.problem).toMatch(/^--token is not a Flylight token/);
   });
 });

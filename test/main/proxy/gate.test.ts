@@ -16,28 +16,18 @@ import type {
 } from '../../../src/shared/services';
 import type { FleetTotals, LaunchRequest, Machine, Region, Vm } from '../../../src/shared/types';
 import { VERSION } from '../../../src/shared/version';
-import { machine } from '../../helpers/fixtures';
+import { machine, region } from '../../helpers/fixtures';
 
 const T = '2025-01-01T00:00:00.000Z';
-
-function region(code: string, location: string): Region {
-  return {
-    code,
-    location,
-    status: 'Operational',
-    machine_count: 2,
-    vm_count: 0,
-    cores_total: 64,
-    cores_allocated: 0,
-    memory_total_gb: 128,
-    memory_allocated_gb: 0,
-  };
-}
 
 /** A small in-memory fleet that records which methods were called. */
 class FakeFleet {
   calls: string[] = [];
-  regionList = [region('SIN', 'Singapore'), region('AMS', 'Amsterdam, Netherlands'), region('BOM', 'Mumbai, India')];
+  regionList = [
+    region('SIN', { location: 'Singapore', memory_total_gb: 128 }),
+    region('AMS', { location: 'Amsterdam, Netherlands', memory_total_gb: 128 }),
+    region('BOM', { location: 'Mumbai, India', memory_total_gb: 128 }),
+  ];
   machineList = [
     machine('sin-1', 'SIN'),
     machine('sin-2', 'SIN', { updated_at: '2025-01-02T00:00:00.000Z' }),

@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createEventBatcher } from '../../../../src/renderer/src/state/batcher';
 import { createDashboard, type DashboardDeps, fleetTotals } from '../../../../src/renderer/src/state/dashboard';
 import { ApiError } from '../../../../src/shared/errors';
 import type { Machine, Region, StatusReport, StoreEvent } from '../../../../src/shared/types';
-import { machine } from '../../../helpers/fixtures';
+import { machine, region } from '../../../helpers/fixtures';
+import { manualFrames } from '../../../helpers/manual-frames';
 
 // ---- fixtures ---------------------------------------------------------------------------
-
-function region(code: string, over: Partial<Region> = {}): Region {
-  return {
-    code,
-    location: `${code} city`,
-    status: 'Operational',
-    machine_count: 2,
-    vm_count: 0,
-    cores_total: 64,
-    cores_allocated: 0,
-    memory_total_gb: 512,
-    memory_allocated_gb: 0,
-    ...over,
-  };
-}
 
 let seq = 0;
 function ev(m: Machine, r: Region): StoreEvent {
@@ -83,26 +68,6 @@ function fakeApi() {
 }
 
 /** A scheduler run by hand: nothing is applied until the test says a frame passed. */
-function manualFrames() {
-  let queue: (() => void)[] = [];
-  return {
-    schedule(cb: () => void) {
-      queue.push(cb);
-      return () => {
-        queue = queue.filter((f) => f !== cb);
-      };
-    },
-    frame() {
-      const q = queue;
-      queue = [];
-      for (const f of q) f();
-    },
-    get pending() {
-      return queue.length;
-    },
-  };
-}
-
 function manualTimers() {
   const timers: { at: number; cb: () => void }[] = [];
   return {
@@ -455,43 +420,6 @@ describe('dashboard store: drops and resync', () => {
     const st = await t.actions.refreshStatus();
     expect(st?.fleet.vms).toBe(3);
     expect(t.store.getState().status?.fleet.vms).toBe(3);
-  });
-});
-
-describe('event batcher', () => {
-  it('schedules once per burst and conflates by machine, keeping reset order', () => {
-    const frames = manualFrames();
-    const batches: StoreEvent[][] = [];
-    const b = createEventBatcher((x) => batches.push(x), frames.schedule);
-    const r = region('SIN');
-    b.push({ type: 'machine', seq: 1, at: '', machine: machine('a', 'SIN', { vm_count: 1 }), region: r });
-    b.push({ type: 'machine', seq: 2, at: '', machine: machine('b', 'SIN'), region: r });
-    b.push({ type: 'machine', seq: 3, at: '', machine: machine('a', 'SIN', { vm_count: 2 }), region: r });
-    expect(frames.pending).toBe(1);
-    expect(b.pending()).toBe(2);
-    frames.frame();
-    expect(batches).toHaveLength(1);
-    expect(batches[0].map((e) => (e.type === 'machine' ? `${e.machine.id}${e.machine.vm_count}` : 'reset'))).toEqual([
-      'b0',
-      'a2',
-    ]);
-
-    b.push({ type: 'machine', seq: 4, at: '', machine: machine('a', 'SIN'), region: r });
-    b.push({ type: 'reset', seq: 5, at: '' });
-    b.push({ type: 'machine', seq: 6, at: '', machine: machine('c', 'SIN'), region: r });
-    b.flushNow();
-    expect(frames.pending).toBe(0);
-    expect(batches[1].map((e) => e.seq)).toEqual([5, 6]);
-  });
-
-  it('applies nothing after dispose', () => {
-    const frames = manualFrames();
-    const batches: StoreEvent[][] = [];
-    const b = createEventBatcher((x) => batches.push(x), frames.schedule);
-    b.push({ type: 'reset', seq: 1, at: '' });
-    b.dispose();
-    frames.frame();
-    expect(batches).toHaveLength(0);
   });
 });
 
