@@ -90,10 +90,8 @@ describe('admission', () => {
   it('needs the token on /v1, /metrics and (unless compat-open) the seed routes', () => {
     const a = admission();
     for (const url of ['/v1/regions', '/v1/nope', '/metrics', '/regions', '/launch?vm_region=SIN']) {
-      let m = null;
-      try {
-        m = route(url);
-      } catch {}
+      // An unknown path has no route: admission still asks for the token before saying 404.
+      const m = url === '/v1/nope' ? null : route(url);
       const err = thrown(() => a.admit(req(url), m));
       expect(err).toBeInstanceOf(Refusal);
       expect(err.code).toBe('unauthorized');
