@@ -7,11 +7,15 @@ import { heading } from './lib/report.js';
 import { fmt, opsPerSecond, rng } from './lib/stats.js';
 import { loadStore } from './lib/store-bundle.js';
 
-const MACHINES = 100_000;
 const CANDIDATES = 5;
 const QUERIES = 4096;
 
-/** The seed's way: filter every machine of the fleet, shuffle all that fit, take n. */
+/**
+ * @typedef {import('../src/shared/types.js').Machine} Machine
+ * The seed's way: filter every machine of the fleet, shuffle all that fit, take n.
+ * @param {Machine[]} all @param {string} region @param {number} memory_gb @param {number} cores
+ * @param {number} n @param {() => number} random
+ */
 function naiveCandidates(all, region, memory_gb, cores, n, random) {
   const fit = all.filter(
     (m) =>
@@ -30,8 +34,11 @@ function naiveCandidates(all, region, memory_gb, cores, n, random) {
   return fit.slice(0, n).map((m) => ({ ...m }));
 }
 
-/** @param {import('./lib/report.js').Report} report */
-export async function run(report, { reps, sampleMs }) {
+/**
+ * @param {import('./lib/report.js').Report} report
+ * @param {{reps: number, sampleMs: number, machines?: number}} o
+ */
+export async function run(report, { reps, sampleMs, machines: MACHINES = 100_000 }) {
   heading(`Store model at scale: ${MACHINES.toLocaleString('en-US')} machines, in-memory backend`);
   const store = await loadStore();
   const regions = bootstrapRegions(store);
@@ -53,8 +60,9 @@ export async function run(report, { reps, sampleMs }) {
     return { cores, memory, vms: Math.max(cores > 0 ? 1 : 0, Math.floor(cores / 4)) };
   });
   const versions = new Uint32Array(MACHINES);
-  const plain = new Map(fleet.allMachines().map((m) => [m.id, m]));
-  const update = (i) => {
+  /** @type {Map<string, Machine>} */
+  const plain = new Map(fleet.allMachines().map((/** @type {Machine} */ m) => [m.id, m]));
+  const update = (/** @type {number} */ i) => {
     const k = i % MACHINES;
     const l = loads[k];
     return {
@@ -65,12 +73,12 @@ export async function run(report, { reps, sampleMs }) {
       vm_count: l.vms,
     };
   };
-  const viaFleet = (i) => fleet.apply(update(i));
+  const viaFleet = (/** @type {number} */ i) => fleet.apply(update(i));
   // A bare Map lookup and field assignment: what an update costs with no checks, no backend
   // write and no change event.
-  const viaMap = async (i) => {
+  const viaMap = async (/** @type {number} */ i) => {
     const u = update(i);
-    const m = plain.get(u.machine_id);
+    const m = /** @type {Machine} */ (plain.get(u.machine_id));
     m.cores_allocated = u.cores_allocated;
     m.memory_allocated_gb = u.memory_allocated_gb;
     m.vm_count = u.vm_count;
@@ -80,8 +88,7 @@ export async function run(report, { reps, sampleMs }) {
   await opsPerSecond(viaFleet, sampleMs);
   for (let i = 0; i < MACHINES; i++) await viaFleet(i);
   await opsPerSecond(viaMap, sampleMs);
-  /** @type {{ fleet: number[], map: number[] }} */
-  const applyRuns = { fleet: [], map: [] };
+  const applyRuns = { fleet: /** @type {number[]} */ ([]), map: /** @type {number[]} */ ([]) };
   for (let r = 0; r < reps; r++) {
     applyRuns.map.push(await opsPerSecond(viaMap, sampleMs));
     applyRuns.fleet.push(await opsPerSecond(viaFleet, sampleMs));
@@ -104,11 +111,11 @@ export async function run(report, { reps, sampleMs }) {
   }));
   const all = fleet.allMachines();
   const naiveRandom = rng(3);
-  const viaIndex = (i) => {
+  const viaIndex = (/** @type {number} */ i) => {
     const x = queries[i % QUERIES];
     return fleet.candidates(x.region, x.memory_gb, x.cores, CANDIDATES);
   };
-  const viaScan = (i) => {
+  const viaScan = (/** @type {number} */ i) => {
     const x = queries[i % QUERIES];
     return naiveCandidates(all, x.region, x.memory_gb, x.cores, CANDIDATES, naiveRandom);
   };
@@ -121,7 +128,7 @@ export async function run(report, { reps, sampleMs }) {
     const fits = fleet
       .regionIndex(x.region)
       .machines.filter(
-        (m) =>
+        (/** @type {Machine} */ m) =>
           (m.status === 'available' || m.status === 'allocated') &&
           m.memory_total_gb - m.memory_allocated_gb >= x.memory_gb &&
           m.cores_total - m.cores_allocated >= x.cores,
@@ -135,8 +142,7 @@ export async function run(report, { reps, sampleMs }) {
   }
   await opsPerSecond(viaIndex, sampleMs);
   await opsPerSecond(viaScan, sampleMs);
-  /** @type {{ index: number[], scan: number[] }} */
-  const candRuns = { index: [], scan: [] };
+  const candRuns = { index: /** @type {number[]} */ ([]), scan: /** @type {number[]} */ ([]) };
   for (let r = 0; r < reps; r++) {
     candRuns.scan.push(await opsPerSecond(viaScan, sampleMs));
     candRuns.index.push(await opsPerSecond(viaIndex, sampleMs));

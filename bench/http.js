@@ -20,7 +20,10 @@ const TOKEN = 'B'.repeat(43);
 const FLYD_INTERVAL_MS = 1000;
 const BASELINE_FACTOR = 3;
 
-/** @param {import('./lib/report.js').Report} report */
+/**
+ * @param {import('./lib/report.js').Report} report
+ * @param {{reps: number, requests: number, concurrency: number, machines: number}} o
+ */
 export async function run(report, { reps, requests, concurrency, machines: machineCount }) {
   heading(
     `Launch over HTTP: POST /v1/vms, ${concurrency} keep-alive clients, ${fmt(requests)} launches per run (baseline ${BASELINE_FACTOR}×), ${fmt(machineCount)} machines`,
@@ -49,7 +52,7 @@ export async function run(report, { reps, requests, concurrency, machines: machi
     }),
   );
   let offset = 0;
-  const bodyOf = (i) => bodies[(offset + i) % bodies.length];
+  const bodyOf = (/** @type {number} */ i) => bodies[(offset + i) % bodies.length];
 
   const { startHost } = await import(pathToFileURL(HOST_BUNDLE).href);
   const t0 = performance.now();
@@ -78,9 +81,19 @@ export async function run(report, { reps, requests, concurrency, machines: machi
 
   /** @type {Record<'fly' | 'bare' | 'watched' | 'flyP50' | 'bareP50' | 'flyP99' | 'bareP99', number[]>} */
   const runs = { fly: [], bare: [], watched: [], flyP50: [], bareP50: [], flyP99: [], bareP99: [] };
-  /** @type {{ perSecond: number[], lag: number[], events: number, launches: number, gaps: number }} */
-  const fan = { perSecond: [], lag: [], events: 0, launches: 0, gaps: 0 };
+  const fan = {
+    perSecond: /** @type {number[]} */ ([]),
+    lag: /** @type {number[]} */ ([]),
+    events: 0,
+    launches: 0,
+    gaps: 0,
+  };
+  /** @type {Map<string, number>} */
   const failures = new Map();
+  /**
+   * @template {{unexpected: Record<string, number>}} R
+   * @param {string} what @param {R} r @returns {R}
+   */
   const check = (what, r) => {
     for (const [k, v] of Object.entries(r.unexpected)) {
       const key = `${what}: ${k}`;
@@ -188,7 +201,10 @@ export async function run(report, { reps, requests, concurrency, machines: machi
   if (failed.length > 0) throw new Error(`${failed.length} kinds of unexpected answers (listed above)`);
 }
 
-/** The newest modification time of a .ts file under `dir`. */
+/**
+ * The newest modification time of a .ts file under `dir`.
+ * @param {string} dir
+ */
 function newestSource(dir) {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
@@ -197,7 +213,10 @@ function newestSource(dir) {
   return newest;
 }
 
-/** Resolves once no event has arrived for `ms` (FlyD has flushed everything). */
+/**
+ * Resolves once no event has arrived for `ms` (FlyD has flushed everything).
+ * @param {{lastAt: number}} stats @param {number} ms
+ */
 async function quiet(stats, ms) {
   const began = performance.now();
   for (;;) {
@@ -207,6 +226,7 @@ async function quiet(stats, ms) {
   }
 }
 
+/** @returns {Promise<{port: number, close: () => Promise<void>}>} */
 function startBareServer() {
   const worker = new Worker(new URL('./lib/bare-server.js', import.meta.url));
   return new Promise((resolve, reject) => {
@@ -215,12 +235,10 @@ function startBareServer() {
       resolve({
         port,
         close: () =>
-          new Promise(
-            /** @param {(v?: unknown) => void} r */ (r) => {
-              worker.once('exit', () => r());
-              worker.postMessage('close');
-            },
-          ),
+          new Promise((r) => {
+            worker.once('exit', () => r(undefined));
+            worker.postMessage('close');
+          }),
       }),
     );
   });

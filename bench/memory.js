@@ -9,17 +9,25 @@ import { heading } from './lib/report.js';
 import { fmt } from './lib/stats.js';
 import { CACHE, loadStore } from './lib/store-bundle.js';
 
-const MACHINES = 100_000;
-const VMS = 100_000;
+// The child learns the size from its command line; the parent from run()'s options.
+const sizeArg = process.argv.find((a) => a.startsWith('--machines='));
+let MACHINES = sizeArg ? Number(sizeArg.slice('--machines='.length)) : 100_000;
+let VMS = MACHINES;
 const MB = 1024 * 1024;
 
-/** @param {import('./lib/report.js').Report} report */
-export async function run(report, { reps }) {
+/**
+ * @param {import('./lib/report.js').Report} report
+ * @param {{reps: number, machines?: number}} o
+ */
+export async function run(report, { reps, machines = 100_000 }) {
+  MACHINES = machines;
+  VMS = machines;
   heading(`Memory: ${fmt(MACHINES)} machines and ${fmt(VMS)} VMs, heap after full GC`);
   await loadStore(); // builds the bundle the children import
+  /** @type {Record<string, number>[]} */
   const runs = [];
   for (let r = 0; r < reps; r++) runs.push(await child());
-  const pick = (k) => runs.map((x) => x[k] / MB);
+  const pick = (/** @type {string} */ k) => runs.map((x) => x[k] / MB);
   report.add({
     bench: 'memory',
     name: `heap of ${fmt(MACHINES)} machines`,
@@ -40,11 +48,12 @@ export async function run(report, { reps }) {
   });
 }
 
+/** @returns {Promise<Record<string, number>>} */
 function child() {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', fileURLToPath(import.meta.url), '--child'],
+      ['--expose-gc', fileURLToPath(import.meta.url), '--child', `--machines=${MACHINES}`],
       { maxBuffer: 1 << 20, timeout: 60_000 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`memory child failed: ${err.message}\n${stderr}`));
@@ -57,8 +66,7 @@ function child() {
 /** Heap used after GC has had every chance to run (weak refs and finalisers need two passes). */
 async function settledHeap() {
   for (let i = 0; i < 3; i++) {
-    // main() checked that --expose-gc put it there.
-    /** @type {() => void} */ (globalThis.gc)();
+    globalThis.gc?.();
     await new Promise((r) => setImmediate(r));
   }
   return process.memoryUsage().heapUsed;

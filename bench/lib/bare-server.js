@@ -1,6 +1,8 @@
-// The baseline of the launch benchmark: a bare node:http server in a worker thread (as the
-// proxy is), doing the least a launch endpoint can do — read the body, parse the JSON, check
-// the three fields, answer 201 with a VM-shaped JSON. No gate, no RPC, no placement, no store.
+// The baseline of the launch benchmark: a bare node:http server — in a worker thread (as the
+// proxy is) for the in-process rows, or in its own process (`node bare-server.js`, started with
+// an IPC channel) for the headline rows against `flylight serve` — doing the least a launch
+// endpoint can do: read the body, parse the JSON, check the three fields, answer 201 with a
+// VM-shaped JSON. No gate, no RPC, no placement, no store.
 
 import { createServer } from 'node:http';
 import { parentPort } from 'node:worker_threads';
@@ -8,6 +10,17 @@ import { parentPort } from 'node:worker_threads';
 let seq = 0;
 
 const server = createServer((req, res) => {
+  // The floor of the per-hop rows: what `GET /healthz` costs with nothing behind it.
+  if (req.method === 'GET' && req.url === '/healthz') {
+    const text = JSON.stringify({ ok: true, version: 'bare' });
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+    return;
+  }
+  /** @type {Buffer[]} */
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -45,8 +58,20 @@ const server = createServer((req, res) => {
 });
 
 server.listen(0, '127.0.0.1', () => {
-  parentPort?.postMessage({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  if (parentPort) parentPort.postMessage({ port });
+  else process.send?.({ port });
 });
+
+// As a process: stop on SIGTERM or when the parent goes away.
+if (!parentPort) {
+  process.on('SIGTERM', () => {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
 
 parentPort?.on('message', (m) => {
   if (m !== 'close') return;

@@ -10,13 +10,19 @@ import { ROOT } from './store-bundle.js';
 const CORES = [16, 32, 48, 64, 96, 128];
 const GB_PER_CORE = [4, 8];
 
-/** The 35 regions of the bootstrap file, parsed by the store's own CSV reader. */
+/**
+ * The 35 regions of the bootstrap file, parsed by the store's own CSV reader.
+ * @param {{parseRegionsCsv: (text: string, file: string) => {regions: {code: string, location: string, status: string}[]}}} store
+ */
 export function bootstrapRegions(store) {
   const file = join(ROOT, 'resources', 'regions.csv');
   return store.parseRegionsCsv(readFileSync(file, 'utf8'), file).regions;
 }
 
-/** `total` machines spread evenly over `regions`, ordered by id as the CSV reader returns them. */
+/**
+ * `total` machines spread evenly over `regions`, ordered by id as the CSV reader returns them.
+ * @param {{code: string}[]} regions @param {number} total
+ */
 export function makeMachines(regions, total, seed = 1) {
   const random = rng(seed);
   const machines = [];
@@ -36,9 +42,13 @@ export function makeMachines(regions, total, seed = 1) {
   return machines.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** The fleet in the regions.csv format (see src/main/store/csv.ts), for `--regions FILE`. */
+/**
+ * The fleet in the regions.csv format (see src/main/store/csv.ts), for `--regions FILE`.
+ * @param {{code: string, location: string, status: string}[]} regions
+ * @param {ReturnType<typeof makeMachines>} machines
+ */
 export function toCsv(regions, machines) {
-  const q = (s) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const q = (/** @type {string} */ s) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = ['kind,region,location,status,machine,datacenter,cores,memory_gb'];
   for (const r of regions) rows.push(`region,${r.code},${q(r.location)},${q(r.status)},,,,`);
   for (const m of machines)

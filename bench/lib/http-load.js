@@ -17,7 +17,11 @@ export class LoadClient {
     this.agent = new Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
   }
 
-  /** One request; resolves with the status and the body text. */
+  /**
+   * One request; resolves with the status and the body text.
+   * @param {string} method @param {string} path @param {string | undefined} body
+   * @returns {Promise<{status: number, text: string}>}
+   */
   send(method, path, body) {
     return new Promise((resolve, reject) => {
       const headers = { ...this.headers };
@@ -29,7 +33,7 @@ export class LoadClient {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode, text }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
         res.on('error', reject);
       });
       req.on('error', reject);
@@ -40,8 +44,18 @@ export class LoadClient {
   /**
    * Sends `n` POSTs of `bodyOf(i)` to `path` with `concurrency` in flight; returns requests per
    * second over the whole batch, latency quantiles in ms, and the statuses that were not `want`.
+   * @param {string} path @param {number} n @param {(i: number) => string} bodyOf
    */
   async post(path, n, bodyOf, want = 201) {
+    return this.closedLoop('POST', path, n, bodyOf, want);
+  }
+
+  /**
+   * The same closed loop for any method (a GET passes `bodyOf` returning undefined).
+   * @param {string} method @param {string} path @param {number} n
+   * @param {(i: number) => string | undefined} bodyOf @param {number} want
+   */
+  async closedLoop(method, path, n, bodyOf, want) {
     const latencies = new Float64Array(n);
     const unexpected = new Map();
     let next = 0;
@@ -50,7 +64,7 @@ export class LoadClient {
       for (let i = next++; i < n; i = next++) {
         const body = bodyOf(i);
         const t = performance.now();
-        const res = await this.send('POST', path, body);
+        const res = await this.send(method, path, body);
         const done = performance.now();
         latencies[i] = done - t;
         if (res.status === want) lastOk = done;

@@ -6,37 +6,49 @@ import { fmt, summarize } from './stats.js';
 
 /**
  * @typedef {{label: string, runs: number[]}} Side
+ * A target from issue 12, on the subject's median or on the median ratio to the baseline.
+ * @typedef {{on: 'subject' | 'ratio', op: '>=' | '<=', value: number}} Target
  * @typedef {{
  *   bench: string, name: string, unit: string, better: 'higher' | 'lower',
- *   subject: Side, baseline?: Side, ratioLabel?: string, note?: string,
+ *   subject: Side, baseline?: Side, ratioLabel?: string, note?: string, target?: Target,
+ *   command?: string,
  * }} MetricInput
  */
 
 export class Report {
-  /** @type {object[]} */
+  /** @type {any[]} */
   metrics = [];
 
   /** @param {MetricInput} m */
   add(m) {
     const subject = { label: m.subject.label, ...summarize(m.subject.runs) };
+    /** @type {any} */
     const out = { bench: m.bench, name: m.name, unit: m.unit, better: m.better, subject };
-    const base = m.baseline;
-    if (base) {
-      out.baseline = { label: base.label, ...summarize(base.runs) };
-      const pairs = m.subject.runs.map((s, i) => s / base.runs[i]);
-      out.ratio = { of: m.ratioLabel ?? `${m.subject.label} / ${base.label}`, ...summarize(pairs) };
+    if (m.baseline) {
+      out.baseline = { label: m.baseline.label, ...summarize(m.baseline.runs) };
+      const base = m.baseline.runs;
+      const pairs = m.subject.runs.map((s, i) => s / base[i]);
+      out.ratio = { of: m.ratioLabel ?? `${m.subject.label} / ${m.baseline.label}`, ...summarize(pairs) };
     }
     if (m.note) out.note = m.note;
+    if (m.command) out.command = m.command;
+    if (m.target) {
+      const got = m.target.on === 'ratio' ? out.ratio?.median : subject.median;
+      const met = got !== undefined && (m.target.op === '>=' ? got >= m.target.value : got <= m.target.value);
+      out.target = { ...m.target, met };
+    }
     this.metrics.push(out);
     print(out);
     return out;
   }
 }
 
+/** @param {{median: number, min: number, max: number}} s @param {string} unit */
 function spread(s, unit) {
   return `${fmt(s.median)} ${unit} [${fmt(s.min)}–${fmt(s.max)}]`;
 }
 
+/** @param {any} m */
 function print(m) {
   const w = 32;
   const lines = [`  ${m.name}`, `    ${m.subject.label.padEnd(w)} ${spread(m.subject, m.unit)}`];
@@ -45,9 +57,17 @@ function print(m) {
     lines.push(`    ${'ratio'.padEnd(w)} ${spread(m.ratio, '×')}  = ${m.ratio.of}`);
   }
   if (m.note) lines.push(`    (${m.note})`);
+  if (m.target) lines.push(`    target: ${describeTarget(m.target, m.unit)} — ${m.target.met ? 'met' : 'MISSED'}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** @param {string} text */
 export function heading(text) {
   process.stdout.write(`\n== ${text}\n`);
+}
+
+/** "ratio ≥ 0.5×" or "≤ 1,500 ms". @param {Target} t @param {string} unit */
+export function describeTarget(t, unit) {
+  const op = t.op === '>=' ? '≥' : '≤';
+  return t.on === 'ratio' ? `ratio ${op} ${fmt(t.value)}×` : `${op} ${fmt(t.value)} ${unit}`;
 }

@@ -4,7 +4,11 @@
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
-/** Opens the stream; resolves once the server has sent its first bytes. */
+/**
+ * Opens the stream; resolves once the server has sent its first bytes.
+ * @param {number} port @param {Record<string, string>} headers
+ * @returns {Promise<{stats: {events: number, bytes: number, firstAt: number, lastAt: number, gaps: number, lastSeq: number}, reset: () => void, close: () => void}>}
+ */
 export function watchEvents(port, headers) {
   return new Promise((resolve, reject) => {
     const stats = { events: 0, bytes: 0, firstAt: 0, lastAt: 0, gaps: 0, lastSeq: -1 };

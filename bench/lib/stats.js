@@ -8,7 +8,10 @@ export function median(xs) {
   return quantile(xs, 0.5);
 }
 
-/** Nearest-rank quantile (q in 0..1) of an unsorted list; NaN for an empty one. */
+/**
+ * Nearest-rank quantile (q in 0..1) of an unsorted list; NaN for an empty one.
+ * @param {ArrayLike<number>} xs @param {number} q
+ */
 export function quantile(xs, q) {
   if (xs.length === 0) return Number.NaN;
   const sorted = Float64Array.from(xs).sort();
@@ -24,14 +27,20 @@ export function summarize(xs) {
   return { median: round(median(xs)), min: round(Math.min(...xs)), max: round(Math.max(...xs)), runs: xs.map(round) };
 }
 
-/** Four significant digits: enough to compare, few enough to read. */
+/**
+ * Four significant digits: enough to compare, few enough to read.
+ * @param {number} x
+ */
 export function round(x) {
   if (!Number.isFinite(x) || x === 0) return x;
   const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(x))));
   return Number(x.toFixed(Math.min(digits, 6)));
 }
 
-/** 12345.6 → "12,346"; 0.01234 → "0.01234". */
+/**
+ * 12345.6 → "12,346"; 0.01234 → "0.01234".
+ * @param {number} x
+ */
 export function fmt(x) {
   if (!Number.isFinite(x)) return String(x);
   const r = round(x);
@@ -41,6 +50,7 @@ export function fmt(x) {
 /**
  * Calls `fn(i)` (sync or async) in growing batches until at least `ms` have passed; returns
  * calls per second. Batching keeps the clock reads out of the figure for fast functions.
+ * @param {(i: number) => unknown} fn @param {number} ms
  */
 export async function opsPerSecond(fn, ms) {
   let calls = 0;
@@ -49,7 +59,7 @@ export async function opsPerSecond(fn, ms) {
   let elapsed = 0;
   while (elapsed < ms) {
     for (let i = 0; i < batch; i++) {
-      const r = fn(calls + i);
+      const r = /** @type {any} */ (fn(calls + i));
       if (r && typeof r.then === 'function') await r;
     }
     calls += batch;
@@ -62,6 +72,7 @@ export async function opsPerSecond(fn, ms) {
 /**
  * A seedable RNG (mulberry32), so every run asks the same questions of subject and baseline. The
  * plain-JS scripts (soak, make-regions) use it too; the TypeScript code has src/shared/random.ts.
+ * @param {number} seed
  */
 export function rng(seed) {
   let a = seed >>> 0;
@@ -74,6 +85,7 @@ export function rng(seed) {
   };
 }
 
+/** @param {number} ms */
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }

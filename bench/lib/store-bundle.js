@@ -16,12 +16,29 @@ export { MemoryBackend } from './src/main/store/backend';
 export { parseRegionsCsv } from './src/main/store/csv';
 `;
 
+// Placement as the orchestrator runs it: Infrastructure (MachineD actors, the fallback scan,
+// no_capacity) over the store model, called in one thread so only placement is measured.
+const ORCHESTRATOR_ENTRY = `${ENTRY}
+export { storeService } from './src/main/store/fleet';
+export { Infrastructure } from './src/main/orchestrator/infrastructure';
+`;
+
 /** Builds (about 50 ms, so always: a stale bundle would measure old code) and imports it. */
-export async function loadStore() {
+export function loadStore() {
+  return loadBundle('store', ENTRY);
+}
+
+/** The store model plus the orchestrator's Infrastructure. */
+export function loadOrchestrator() {
+  return loadBundle('orchestrator', ORCHESTRATOR_ENTRY);
+}
+
+/** @param {string} name @param {string} contents */
+async function loadBundle(name, contents) {
   mkdirSync(CACHE, { recursive: true });
-  const outfile = join(CACHE, 'store.mjs');
+  const outfile = join(CACHE, `${name}.mjs`);
   await build({
-    stdin: { contents: ENTRY, resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-store-entry.ts' },
+    stdin: { contents, resolveDir: ROOT, loader: 'ts', sourcefile: `bench-${name}-entry.ts` },
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, type IpcMainInvokeEvent, ipcMain, session, type WebContents } from 'electron';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
 import { IPC } from '../shared/ipc';
+import { endpointPath } from './host/endpoint';
 import type { RunningHost } from './host/host';
 import { startErrorMessage, startHost } from './host/host';
 import { handleIpcRequest } from './host/ipc-gate';
@@ -32,6 +33,8 @@ function hostConfig(port: number): HostConfig {
     logFormat: 'pretty',
     // The window talks over IPC and needs no token; the CLI and browsers on the port do.
     token: ensureToken(defaultConfigDir()),
+    // Where this app listens (it may have moved off 3030), for the CLI to find and verify.
+    endpointFile: endpointPath(defaultConfigDir()),
   };
 }
 

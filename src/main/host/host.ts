@@ -26,6 +26,7 @@ import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
+import { publishEndpoint } from './endpoint';
 import { createLogger, type Logger } from './log';
 import { LogSink } from './log-sink';
 
@@ -287,11 +288,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       clearTimeout(timer);
     }
     bus.removeAllListeners();
+    withdrawEndpoint?.();
     if (running) log.info('stopped', { duration_ms: Date.now() - began });
     await sink.close();
     finish(result);
   };
 
+  let withdrawEndpoint: (() => void) | null = null;
   // Start in order; any failure stops what started and rejects with the worker's reason.
   let proxyInfo: Record<string, unknown> = {};
   try {
@@ -311,6 +314,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const url = String(proxyInfo.url ?? `http://${config.host}:${config.port}`);
   if (initialConfig.logFormat !== 'silent') {
     process.stdout.write(`Flylight proxy listening on ${url}\n`);
+  }
+  if (config.endpointFile) {
+    try {
+      withdrawEndpoint = publishEndpoint(config.endpointFile, url);
+    } catch (err) {
+      log.warn('cannot publish the address for the CLI', { file: config.endpointFile, error: (err as Error).message });
+    }
   }
   return {
     url,

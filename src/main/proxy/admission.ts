@@ -1,6 +1,8 @@
 // Who may talk to the proxy over HTTP at all, decided before any route runs: the Host header
 // (DNS rebinding), the browser's Origin and Sec-Fetch-Site (cross-site requests), the API token
-// or the dashboard's session cookie, wrong-token slow-down and the rate limit. Electron IPC
+// or the dashboard's session cookie, the strangers' bucket (every request without a valid
+// credential, metered before anything else is spent on it), wrong-token slow-down (which never
+// refuses a right token) and the rate limit of the token holder. Electron IPC
 // never passes here: it cannot come from a web page, so the gate takes it as it is.
 
 import { networkInterfaces, hostname as osHostname } from 'node:os';
@@ -17,6 +19,7 @@ import {
   unauthorized,
   WRONG_TOKEN,
 } from './auth';
+import { isHolderHello } from './hello';
 import { type Clock, RateLimiter, StrikeCounter } from './limits';
 import { accessOf, isIndex, type RouteMatch } from './routes';
 
@@ -51,6 +54,8 @@ export class Refusal extends ApiError {
     message: string,
     readonly headers: Record<string, string>,
     details?: Record<string, unknown>,
+    /** Part of a flood: answered, counted and logged in aggregate, never one line each. */
+    readonly quiet = false,
   ) {
     super(code, message, details);
   }
@@ -105,9 +110,13 @@ export class Admission {
   readonly auth: TokenAuth | null;
   private readonly limiter: RateLimiter;
   private readonly strikes: StrikeCounter;
+  private readonly anonBucket: RateLimiter;
+  private readonly fileBucket: RateLimiter;
   private hosts: { port: number; set: Set<string> } | null = null;
   /** Told about each wrong token (for the metrics). */
   onAuthFailure: (() => void) | null = null;
+  /** Told about each request without a valid credential and whether its bucket let it on. */
+  onAnonymous: ((kind: 'api' | 'static', admitted: boolean) => void) | null = null;
 
   constructor(
     private readonly cfg: AdmissionConfig,
@@ -119,6 +128,13 @@ export class Admission {
     this.auth = typeof cfg.token === 'string' ? new TokenAuth(cfg.token, cfg.sessionKey, now) : null;
     this.limiter = new RateLimiter(l.ratePerSec, l.burst, now);
     this.strikes = new StrikeCounter(l.authFailures, l.authWindowMs, l.authLockoutMs, now);
+    this.anonBucket = new RateLimiter(l.anonRatePerSec, l.anonBurst, now);
+    this.fileBucket = new RateLimiter(l.staticRatePerSec, l.staticBurst, now);
+  }
+
+  /** The API token this host accepts, or null when authentication is off. */
+  get token(): string | null {
+    return typeof this.cfg.token === 'string' ? this.cfg.token : null;
   }
 
   /** Lets the request on, or throws the 400/401/403/429 it earns. `match` is null when it routes nowhere. */
@@ -130,6 +146,16 @@ export class Admission {
     const isFile = match?.route === 'static';
     const login = match !== null && isIndex(match) && TOKEN_PARAMS.some((p) => query.has(p));
 
+    // Who holds a valid credential is known first (one hash), so that everyone else is metered
+    // before anything costs more: a flood of strangers spends a counter, not a log line each.
+    const holder =
+      match?.route === 'hello'
+        ? this.auth && isHolderHello(this.cfg.token as string, this.port(), query)
+          ? 'token'
+          : null
+        : this.holder(req, login ? query : null);
+    if (holder === null && this.auth !== null) this.meterAnonymous(isFile && !login);
+
     this.checkHost(headers.host);
     this.checkOrigin(headers.origin);
     // The dashboard's files may be linked from anywhere; the data and a sign-in may not.
@@ -140,8 +166,8 @@ export class Admission {
       );
     }
 
-    if (login) return this.login(req, pathname, query);
-    if (isFile) return { kind: 'pass', principal: 'anonymous' };
+    if (login) return this.login(req, pathname, query, holder !== null);
+    if (isFile) return { kind: 'pass', principal: holder ?? 'anonymous' };
 
     if (TOKEN_PARAMS.some((p) => query.has(p))) {
       throw new ApiError(
@@ -152,8 +178,12 @@ export class Admission {
 
     const access = accessOf(pathname);
     const needsToken = this.auth !== null && (access === 'token' || (access === 'compat' && !this.cfg.compatOpen));
-    const principal = needsToken ? this.authenticate(req) : 'anonymous';
-    const verdict = this.limiter.take(principal === 'anonymous' ? `addr:${req.remote}` : 'token');
+    if (needsToken && holder === null) this.refuseCredential(req);
+    const principal = needsToken ? (holder as 'token' | 'cookie') : 'anonymous';
+    // Without auth (tests below the gate) strangers are told apart by address, as before.
+    const key = principal !== 'anonymous' ? 'token' : this.auth === null ? `addr:${req.remote}` : null;
+    if (key === null) return { kind: 'pass', principal };
+    const verdict = this.limiter.take(key);
     if (!verdict.ok) {
       const { ratePerSec, burst } = this.cfg.limits;
       throw rateLimited(
@@ -162,6 +192,58 @@ export class Admission {
       );
     }
     return { kind: 'pass', principal };
+  }
+
+  /**
+   * 'token' or 'cookie' when the request carries a valid credential, else null. Never consults
+   * the failed-attempt counter: a right token is never refused because someone else guessed.
+   */
+  private holder(req: HttpFacts, loginQuery: URLSearchParams | null): 'token' | 'cookie' | null {
+    const auth = this.auth;
+    if (!auth) return null;
+    if (loginQuery) {
+      const given = TOKEN_PARAMS.flatMap((p) => loginQuery.getAll(p));
+      return given.length === 1 && auth.matches(given[0]) ? 'token' : null;
+    }
+    const cred = credentialOf(req.headers, cookieName(this.port()));
+    if (cred.kind === 'bearer') return auth.matches(cred.value) ? 'token' : null;
+    if (cred.kind === 'cookie') return auth.cookieProblem(cred.value) === null ? 'cookie' : null;
+    return null;
+  }
+
+  /** Takes one request from the strangers' bucket (files have their own); a quiet 429 when empty. */
+  private meterAnonymous(file: boolean): void {
+    const verdict = (file ? this.fileBucket : this.anonBucket).take('*');
+    this.onAnonymous?.(file ? 'static' : 'api', verdict.ok);
+    if (verdict.ok) return;
+    const l = this.cfg.limits;
+    const [rate, what] = file
+      ? [l.staticRatePerSec, 'dashboard files']
+      : [l.anonRatePerSec, 'requests without a valid token'];
+    throw new Refusal(
+      'rate_limited',
+      `too many ${what} (${rate} per second from everyone together); retry in ${verdict.retryAfterS} s`,
+      { 'retry-after': String(verdict.retryAfterS) },
+      { retry_after_s: verdict.retryAfterS },
+      true,
+    );
+  }
+
+  /** The request lacks a valid credential: 429 while this address is slowed down, else 401. */
+  private refuseCredential(req: HttpFacts): never {
+    const port = this.port();
+    const cred = credentialOf(req.headers, cookieName(port));
+    if (cred.kind === 'bearer' || cred.kind === 'malformed') {
+      this.checkStrikes(req.remote);
+      this.strike(req.remote);
+      throw this.unauthorized(cred.kind === 'bearer' ? WRONG_TOKEN : MALFORMED_AUTH);
+    }
+    if (cred.kind === 'cookie') {
+      // A stale cookie is an old tab, not a guess: refused, but it does not count as a strike.
+      const problem = (this.auth as TokenAuth).cookieProblem(cred.value) ?? 'the dashboard session is not valid';
+      throw this.unauthorized(problem, { 'set-cookie': TokenAuth.clearCookie(port) });
+    }
+    throw this.unauthorized(MISSING_TOKEN);
   }
 
   private allowed(): Set<string> {
@@ -195,35 +277,14 @@ export class Admission {
     }
   }
 
-  /** Bearer token or session cookie; throws 401 (or 429 while the address is slowed down). */
-  private authenticate(req: HttpFacts): 'token' | 'cookie' {
-    const auth = this.auth as TokenAuth;
-    const port = this.port();
-    const cred = credentialOf(req.headers, cookieName(port));
-    if (cred.kind === 'bearer' || cred.kind === 'malformed') {
-      this.checkStrikes(req.remote);
-      if (cred.kind === 'bearer' && auth.matches(cred.value)) return 'token';
-      this.strike(req.remote);
-      throw this.unauthorized(cred.kind === 'bearer' ? WRONG_TOKEN : MALFORMED_AUTH);
-    }
-    if (cred.kind === 'cookie') {
-      // A stale cookie is an old tab, not a guess: refused, but it does not count as a strike.
-      const problem = auth.cookieProblem(cred.value);
-      if (problem === null) return 'cookie';
-      throw this.unauthorized(problem, { 'set-cookie': TokenAuth.clearCookie(port) });
-    }
-    throw this.unauthorized(MISSING_TOKEN);
-  }
-
-  private login(req: HttpFacts, pathname: string, query: URLSearchParams): Admitted {
+  private login(req: HttpFacts, pathname: string, query: URLSearchParams, valid: boolean): Admitted {
     const rest = new URLSearchParams(query);
     for (const p of TOKEN_PARAMS) rest.delete(p);
     const qs = rest.toString();
     const location = qs ? `${pathname}?${qs}` : pathname;
     if (!this.auth) return { kind: 'login', location, setCookie: '' };
-    this.checkStrikes(req.remote);
-    const given = TOKEN_PARAMS.flatMap((p) => query.getAll(p));
-    if (given.length !== 1 || !this.auth.matches(given[0])) {
+    if (!valid) {
+      this.checkStrikes(req.remote);
       this.strike(req.remote);
       throw this.unauthorized('the token in this link is not valid (Flylight may have a new token)');
     }

@@ -369,6 +369,8 @@ export class Gate {
         );
       case 'static':
         throw new ApiError('not_found', 'the dashboard is served over HTTP only');
+      case 'hello':
+        throw new ApiError('not_found', 'the identity check is served over HTTP only (GET /v1/hello)');
     }
   }
 

@@ -11,12 +11,16 @@ import { ApiError } from '../../shared/errors';
 import type { GateRequest, GateResponse } from '../../shared/services';
 import { checkQuery, clip } from '../../shared/validation';
 import type { Logger } from '../host/log';
-import type { Admission } from './admission';
+import { type Admission, Refusal } from './admission';
+import { ConnectionGuard } from './connections';
 import { type EventHub, SSE_HEADERS } from './events';
 import { errorResponse, type Gate } from './gate';
+import { registerGuardMetrics } from './guard-metrics';
+import { answerHello } from './hello';
 import { newRequestId, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import type { RouteMatch } from './routes';
 import { NOT_BUILT_TEXT, type StaticFiles } from './static';
+import { RefusalTally } from './tally';
 
 export interface ProxyServerDeps {
   gate: Gate;
@@ -120,10 +124,11 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-      keepAliveTimeout: 5_000,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
       maxHeaderSize: limits.maxHeaderBytes,
     },
     (req, res) => {
+      if (!guard.begin(req, res)) return;
       onRequest(req, res).catch((err) => {
         // Last line of defence: onRequest handles its own errors, so this is a bug, not input.
         log.error('unexpected error in the HTTP server', { error: err instanceof Error ? err.stack : String(err) });
@@ -131,6 +136,27 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       });
     },
   );
+
+  // A reply nobody reads, or a connection gone quiet in any phase, is closed once no byte has
+  // moved either way for idleTimeoutMs (node destroys the socket when nothing handles 'timeout').
+  // Keep it longer than the gate's deadline, so a slow answer is a 504, not a dropped socket.
+  server.setTimeout(limits.idleTimeoutMs);
+  const floods = new RefusalTally(
+    log,
+    'refused in aggregate (rate limit for requests without a valid token, connection cap)',
+  );
+  const guardMetrics = registerGuardMetrics(gate.metrics.registry, () => guard.size);
+  const guard = new ConnectionGuard({
+    max: limits.maxConnections,
+    graceMs: limits.connectionGraceMs,
+    onRefuse: () => {
+      guardMetrics.connectionRefused();
+      floods.add('connection_cap');
+    },
+    onEvict: (why) => guardMetrics.connectionEvicted(why),
+  });
+  guard.attach(server);
+  admission.onAnonymous = (kind, admitted) => guardMetrics.anonymous(kind, admitted);
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
@@ -155,6 +181,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const refuse = (err: unknown, close = false) => {
       const r = errorResponse(err);
       send(res, r, close);
+      // A flood is counted (metrics, one aggregate log line a second), never logged per request.
+      if (err instanceof Refusal && err.quiet) return floods.add(err.code);
       gate.record({ ...meta, status: r.status, code: (err as ApiError).code, route: route?.route ?? 'invalid' });
     };
 
@@ -177,6 +205,11 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge(limit), true);
 
     if (route?.route === 'events') return openStream(req, res, route, meta);
+    if (route?.route === 'hello') {
+      const r = answerHello(admission, route.target.query, req.socket.localPort ?? 0);
+      send(res, r, hasBody);
+      return gate.record({ ...meta, status: r.status, route: 'hello' });
+    }
     if (route?.route === 'static') return serveFile(res, route, headers, meta);
 
     let body: string | undefined;
@@ -231,7 +264,9 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       return;
     }
     req.socket.setNoDelay(true);
+    // Heartbeats keep a stream busy; one that stops reading is dropped by the hub's buffer cap.
     req.socket.setTimeout(0);
+    guard.markStream(req.socket);
     streams.add(res);
     gate.metrics.sseClients = hub.size + 1;
     const detach = hub.attach(res, req.headers['last-event-id'] as string | undefined);
@@ -322,6 +357,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       }),
     close: () =>
       new Promise<void>((resolve) => {
+        floods.flush();
         hub.closeAll();
         for (const s of streams) s.end();
         if (!server.listening) return resolve();

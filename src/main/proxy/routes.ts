@@ -16,6 +16,7 @@ export type RouteName =
   | 'seed_regions'
   | 'seed_launch'
   | 'metrics'
+  | 'hello'
   | 'static';
 
 /**
@@ -86,6 +87,14 @@ const ROUTES: readonly RouteDef[] = [
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
   { name: 'metrics', methods: ['GET'], access: 'token', example: '/metrics', match: exact('metrics') },
+  // Open: the CLI asks it before sending the token, to learn that this server holds the token too.
+  {
+    name: 'hello',
+    methods: ['GET'],
+    access: 'open',
+    example: '/v1/hello?nonce=walkwalkwalkwalkwalkwalk',
+    match: exact('v1', 'hello'),
+  },
   { name: 'seed_regions', methods: ['GET'], access: 'compat', example: '/regions', match: exact('regions') },
   {
     name: 'seed_launch',
@@ -131,6 +140,7 @@ export function accessOf(pathname: string): Access {
     }
   });
   const access = new Set(ROUTES.filter((d) => d.match(segments) !== null).map((d) => d.access));
+  if (access.size === 1 && access.has('open') && segments[0] === 'v1') return 'open';
   if (access.has('token') || PROTECTED_PREFIXES.has(segments[0] ?? '') || PROTECTED_PREFIXES.has(raw[0] ?? ''))
     return 'token';
   if (access.has('compat')) return 'compat';
@@ -204,7 +214,7 @@ export function matchRoute(method: string, target: Target): RouteMatch {
 
 /** Routes that only HTTP can serve: a stream, files and Prometheus text. */
 export function isHttpOnly(route: RouteName): boolean {
-  return route === 'events' || route === 'static' || route === 'metrics';
+  return route === 'events' || route === 'static' || route === 'metrics' || route === 'hello';
 }
 
 /** The dashboard's start page, where `?token=` signs a browser in. */
