@@ -1,14 +1,15 @@
-// The durable store backend (LMDB) against a real temp directory.
+// The store reopened from its durable backend (LMDB, a real temp directory): VMs, allocations,
+// versions, statuses and Idempotency-Keys come back, and what a crash left behind is reconciled.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryBackend, openBackend, type StoreBackend } from '../../../src/main/store/backend';
-import type { FleetData, MachineSpec } from '../../../src/main/store/csv';
-import { Fleet } from '../../../src/main/store/fleet';
-import { ApiError } from '../../../src/shared/errors';
-import type { MachineUpdate, StoreEvent, Vm } from '../../../src/shared/types';
+import { MemoryBackend, openBackend, type StoreBackend } from '../../src/main/store/backend';
+import type { FleetData, MachineSpec } from '../../src/main/store/csv';
+import { Fleet } from '../../src/main/store/fleet';
+import { ApiError } from '../../src/shared/errors';
+import type { MachineUpdate, StoreEvent, Vm } from '../../src/shared/types';
 
 const spec = (
   id: string,
