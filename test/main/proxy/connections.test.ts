@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionGuard, type EvictReason } from '../../../src/main/proxy/connections';
+import { until } from '../../helpers/until';
 
 let server: Server;
 const sockets: Socket[] = [];
@@ -54,7 +55,11 @@ describe('ConnectionGuard', () => {
     const port = await start(2, 10_000, evicted);
     const idle = await open(port);
     idle.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 100));
+    await until(
+      () => /^HTTP\/1\.1 200 /.test(idle.received()),
+      2000,
+      'the first answer (the connection is idle after it)',
+    );
     const silent = await open(port);
     const third = await open(port);
     await idle.closed;

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/main/host/log';
 import { RefusalTally } from '../../../src/main/proxy/tally';
+import { until } from '../../helpers/until';
 
 describe('RefusalTally', () => {
   it('writes one line per period with the count of each reason', async () => {
@@ -11,7 +12,7 @@ describe('RefusalTally', () => {
     const tally = new RefusalTally(log, 'refused in aggregate', 50);
     for (let i = 0; i < 1000; i++) tally.add(i % 4 === 0 ? 'connection_cap' : 'rate_limited');
     expect(lines).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 120));
+    await until(() => lines.length > 0, 2000, 'the aggregate line');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0])).toMatchObject({
       level: 'warn',

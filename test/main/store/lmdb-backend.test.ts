@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredVm } from '../../../src/main/store/backend';
 import { openBackend } from '../../../src/main/store/backend';
 import { LMDB_OPTIONS, LmdbBackend } from '../../../src/main/store/lmdb-backend';
+import { until } from '../../helpers/until';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -64,7 +65,7 @@ describe('LMDB durability', () => {
     });
     let acked = false;
     const commit = backend.commit([{ t: 'vm', vm: vm('vm-1') }]).then(() => (acked = true));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => asked === 1, 2000, 'the commit to wait on flushed');
     expect(asked).toBe(1);
     expect(acked).toBe(false);
     release();
