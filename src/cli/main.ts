@@ -11,6 +11,7 @@ import { DEFAULT_API } from '../shared/config';
 import { sseSubscriber } from '../shared/sse';
 import { proveHost, provenTransport } from './hello';
 import { terminalPrompt } from './prompt';
+import { rotateToken } from './rotate';
 import { runServe } from './serve';
 import { isLoopback } from './serve-config';
 
@@ -140,6 +141,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     return proof;
   };
+  auth.rotate = () =>
+    rotateToken({
+      // Proven first, like every other call that carries the token.
+      transport: provenTransport(fetchTransport(apiUrl, headers), prove),
+      hasToken: token !== null,
+      configDir: defaultConfigDir(),
+    });
   const controller = new AbortController();
   let signals = 0;
   const onSignal = () => {

@@ -11,7 +11,7 @@ import type { RunningHost } from './host/host';
 import { startErrorMessage, startHost } from './host/host';
 import { handleIpcRequest } from './host/ipc-gate';
 import { builtDashboardDir, defaultConfigDir, defaultRegionsFile } from './host/paths';
-import { ensureToken } from './host/token';
+import { withCredentials } from './host/token';
 
 const RENDERER_DEV_URL = process.env.ELECTRON_RENDERER_URL;
 const RENDERER_FILE = join(__dirname, '../renderer/index.html');
@@ -32,7 +32,7 @@ function hostConfig(port: number): HostConfig {
     rpcTimeoutMs: 5000,
     logFormat: 'pretty',
     // The window talks over IPC and needs no token; the CLI and browsers on the port do.
-    token: ensureToken(defaultConfigDir()),
+    ...withCredentials(defaultConfigDir()),
     // Where this app listens (it may have moved off 3030), for the CLI to find and verify.
     endpointFile: endpointPath(defaultConfigDir()),
   };

@@ -35,11 +35,16 @@ export interface HostConfig {
   /** Gate limits; defaults in GATE_DEFAULTS. */
   limits?: Partial<GateLimits>;
   /**
-   * Signs the dashboard's session cookie. The host derives it from the token, so restarted
-   * proxy workers and restarted hosts keep browsers signed in while a new token signs them
-   * out; without it the proxy makes its own (a proxy restart then signs browsers out).
+   * Signs the dashboard's sessions: random, kept beside the token so restarted proxy workers
+   * and restarted hosts keep browsers signed in; without it the host makes one for its run.
    */
   sessionKey?: string;
+  /**
+   * The config directory holding the token and session key files. The proxy reads them from
+   * there when it starts (so a restarted proxy sees a rotation) and `POST /v1/token/rotate`
+   * rewrites them; without it the token cannot be rotated.
+   */
+  tokenDir?: string | null;
 }
 
 export interface GateLimits {

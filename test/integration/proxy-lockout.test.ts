@@ -1,6 +1,6 @@
 // Issue 8 item 5, over real sockets against the real host: another local process sending wrong
 // tokens every so often must not lock the user out. Wrong attempts are slowed (429 once ten
-// have failed); the right token, by header or by the dashboard's `?token=` link, still passes.
+// have failed); the right token, by header or in the dashboard's sign-in, still passes.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '../helpers/host';
@@ -51,11 +51,18 @@ describe('the failed-attempt limiter', () => {
     expect(res.status).toBe(429);
   });
 
-  it('the dashboard sign-in link with the right token still signs in; a wrong link is slowed', async () => {
-    const good = await send(port, { path: `/?token=${TOKEN}` });
-    expect(good.status).toBe(303);
-    expect(String(good.headers['set-cookie'])).toMatch(/^flylight_session_\d+=/);
-    const bad = await send(port, { path: `/?token=${'x'.repeat(43)}` });
-    expect(bad.status).toBe(429);
+  it('the dashboard sign-in with the right token still gets a session; a wrong one is slowed', async () => {
+    // The page opened as /?token= trades the token for a session with POST /v1/session.
+    const signIn = (headers: Record<string, string>) =>
+      send(port, {
+        method: 'POST',
+        path: '/v1/session',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: '{}',
+      });
+    const good = await signIn(RIGHT);
+    expect(good.status, good.body).toBe(201);
+    expect(typeof JSON.parse(good.body).session).toBe('string');
+    expect((await signIn(WRONG)).status).toBe(429);
   });
 });

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBackend, openBackend, type StoreBackend } from '../../src/main/store/backend';
-import type { FleetData, MachineSpec } from '../../src/main/store/csv';
 import { Fleet } from '../../src/main/store/fleet';
+import type { FleetData, MachineSpec } from '../../src/main/store/fleet-data';
 import { ApiError } from '../../src/shared/errors';
 import type { MachineUpdate, StoreEvent, Vm } from '../../src/shared/types';
 

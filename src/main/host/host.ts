@@ -1,7 +1,7 @@
 // The host: starts the three worker threads, wires their MessagePorts, supervises them and
 // stops them cleanly. It is the same code under Electron and under `flylight serve`.
 
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,7 +25,7 @@ import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
-import type { HostToWorker, WorkerData, WorkerToHost } from './control';
+import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/control';
 import { publishEndpoint } from './endpoint';
 import { createLogger, type Logger } from './log';
 import { LogSink } from './log-sink';
@@ -88,13 +88,9 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const config: HostConfig = {
     ...initialConfig,
     logFormat: initialConfig.logFormat === 'silent' && !logFile ? 'silent' : 'json',
-    // Derived from the token, so a restarted proxy worker — or a restarted host — still accepts
-    // the dashboard's cookie; a new token signs every browser out.
-    sessionKey:
-      initialConfig.sessionKey ??
-      (initialConfig.token
-        ? createHmac('sha256', initialConfig.token).update('flylight dashboard session').digest('base64url')
-        : randomBytes(32).toString('base64url')),
+    // One key for this run when none is kept beside the token (see tokenDir), so a restarted
+    // proxy worker still accepts the dashboard's sessions.
+    sessionKey: initialConfig.sessionKey ?? randomBytes(32).toString('base64url'),
   };
   const started = Date.now();
   const bus = new EventEmitter();

@@ -1,8 +1,8 @@
 // Who may talk to the proxy over HTTP at all, decided before any route runs: the Host header
 // (DNS rebinding), the browser's Origin and Sec-Fetch-Site (cross-site requests), the API token
-// or the dashboard's session cookie, the strangers' bucket (every request without a valid
-// credential, metered before anything else is spent on it), wrong-token slow-down (which never
-// refuses a right token) and the rate limit of the token holder. Electron IPC
+// or the dashboard's session header (never a cookie), the strangers' bucket (every request
+// without a valid credential, metered before anything else is spent on it), wrong-token
+// slow-down (which never refuses a right token) and the rate limit of the token holder. Electron IPC
 // never passes here: it cannot come from a web page, so the gate takes it as it is.
 
 import { networkInterfaces, hostname as osHostname } from 'node:os';
@@ -10,10 +10,10 @@ import type { GateLimits } from '../../shared/config';
 import { ApiError, type ErrorCode } from '../../shared/errors';
 import { clip } from '../../shared/validation';
 import {
-  cookieName,
   credentialOf,
   MALFORMED_AUTH,
   MISSING_TOKEN,
+  NEEDS_THE_TOKEN,
   TOKEN_PARAMS,
   TokenAuth,
   unauthorized,
@@ -43,11 +43,9 @@ export interface HttpFacts {
 
 export type Admitted =
   /** `principal` keys the rate limit: one bucket for the token, one per address otherwise. */
-  | { kind: 'pass'; principal: 'token' | 'cookie' | 'anonymous' }
-  /** `?token=` on the dashboard's start page: set the cookie and send the browser on. */
-  | { kind: 'login'; location: string; setCookie: string };
+  { kind: 'pass'; principal: 'token' | 'session' | 'anonymous' };
 
-/** An error answer that needs headers of its own (Retry-After, WWW-Authenticate, Set-Cookie). */
+/** An error answer that needs headers of its own (Retry-After, WWW-Authenticate,). */
 export class Refusal extends ApiError {
   constructor(
     code: ErrorCode,
@@ -110,9 +108,9 @@ export class Admission {
   readonly auth: TokenAuth | null;
   private readonly limiter: RateLimiter;
   private readonly strikes: StrikeCounter;
+  private hosts: { port: number; set: Set<string> } | null = null;
   private readonly anonBucket: RateLimiter;
   private readonly fileBucket: RateLimiter;
-  private hosts: { port: number; set: Set<string> } | null = null;
   /** Told about each wrong token (for the metrics). */
   onAuthFailure: (() => void) | null = null;
   /** Told about each request without a valid credential and whether its bucket let it on. */
@@ -144,6 +142,7 @@ export class Admission {
     const pathname = q === -1 ? req.url : req.url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
     const isFile = match?.route === 'static';
+    // `/?token=`: the page itself trades the token for a session (POST /v1/session).
     const login = match !== null && isIndex(match) && TOKEN_PARAMS.some((p) => query.has(p));
 
     // Who holds a valid credential is known first (one hash), so that everyone else is metered
@@ -153,8 +152,8 @@ export class Admission {
         ? this.auth && isHolderHello(this.cfg.token as string, this.port(), query)
           ? 'token'
           : null
-        : this.holder(req, login ? query : null);
-    if (holder === null && this.auth !== null) this.meterAnonymous(isFile && !login);
+        : this.holder(req);
+    if (holder === null && this.auth !== null) this.meterAnonymous(isFile);
 
     this.checkHost(headers.host);
     this.checkOrigin(headers.origin);
@@ -166,7 +165,6 @@ export class Admission {
       );
     }
 
-    if (login) return this.login(req, pathname, query, holder !== null);
     if (isFile) return { kind: 'pass', principal: holder ?? 'anonymous' };
 
     if (TOKEN_PARAMS.some((p) => query.has(p))) {
@@ -177,9 +175,11 @@ export class Admission {
     }
 
     const access = accessOf(pathname);
-    const needsToken = this.auth !== null && (access === 'token' || (access === 'compat' && !this.cfg.compatOpen));
+    const needsToken =
+      this.auth !== null && (access === 'token' || access === 'key' || (access === 'compat' && !this.cfg.compatOpen));
     if (needsToken && holder === null) this.refuseCredential(req);
-    const principal = needsToken ? (holder as 'token' | 'cookie') : 'anonymous';
+    const principal = needsToken ? (holder as 'token' | 'session') : 'anonymous';
+    if (access === 'key' && principal === 'session') throw this.unauthorized(NEEDS_THE_TOKEN);
     // Without auth (tests below the gate) strangers are told apart by address, as before.
     const key = principal !== 'anonymous' ? 'token' : this.auth === null ? `addr:${req.remote}` : null;
     if (key === null) return { kind: 'pass', principal };
@@ -192,58 +192,6 @@ export class Admission {
       );
     }
     return { kind: 'pass', principal };
-  }
-
-  /**
-   * 'token' or 'cookie' when the request carries a valid credential, else null. Never consults
-   * the failed-attempt counter: a right token is never refused because someone else guessed.
-   */
-  private holder(req: HttpFacts, loginQuery: URLSearchParams | null): 'token' | 'cookie' | null {
-    const auth = this.auth;
-    if (!auth) return null;
-    if (loginQuery) {
-      const given = TOKEN_PARAMS.flatMap((p) => loginQuery.getAll(p));
-      return given.length === 1 && auth.matches(given[0]) ? 'token' : null;
-    }
-    const cred = credentialOf(req.headers, cookieName(this.port()));
-    if (cred.kind === 'bearer') return auth.matches(cred.value) ? 'token' : null;
-    if (cred.kind === 'cookie') return auth.cookieProblem(cred.value) === null ? 'cookie' : null;
-    return null;
-  }
-
-  /** Takes one request from the strangers' bucket (files have their own); a quiet 429 when empty. */
-  private meterAnonymous(file: boolean): void {
-    const verdict = (file ? this.fileBucket : this.anonBucket).take('*');
-    this.onAnonymous?.(file ? 'static' : 'api', verdict.ok);
-    if (verdict.ok) return;
-    const l = this.cfg.limits;
-    const [rate, what] = file
-      ? [l.staticRatePerSec, 'dashboard files']
-      : [l.anonRatePerSec, 'requests without a valid token'];
-    throw new Refusal(
-      'rate_limited',
-      `too many ${what} (${rate} per second from everyone together); retry in ${verdict.retryAfterS} s`,
-      { 'retry-after': String(verdict.retryAfterS) },
-      { retry_after_s: verdict.retryAfterS },
-      true,
-    );
-  }
-
-  /** The request lacks a valid credential: 429 while this address is slowed down, else 401. */
-  private refuseCredential(req: HttpFacts): never {
-    const port = this.port();
-    const cred = credentialOf(req.headers, cookieName(port));
-    if (cred.kind === 'bearer' || cred.kind === 'malformed') {
-      this.checkStrikes(req.remote);
-      this.strike(req.remote);
-      throw this.unauthorized(cred.kind === 'bearer' ? WRONG_TOKEN : MALFORMED_AUTH);
-    }
-    if (cred.kind === 'cookie') {
-      // A stale cookie is an old tab, not a guess: refused, but it does not count as a strike.
-      const problem = (this.auth as TokenAuth).cookieProblem(cred.value) ?? 'the dashboard session is not valid';
-      throw this.unauthorized(problem, { 'set-cookie': TokenAuth.clearCookie(port) });
-    }
-    throw this.unauthorized(MISSING_TOKEN);
   }
 
   private allowed(): Set<string> {
@@ -277,18 +225,53 @@ export class Admission {
     }
   }
 
-  private login(req: HttpFacts, pathname: string, query: URLSearchParams, valid: boolean): Admitted {
-    const rest = new URLSearchParams(query);
-    for (const p of TOKEN_PARAMS) rest.delete(p);
-    const qs = rest.toString();
-    const location = qs ? `${pathname}?${qs}` : pathname;
-    if (!this.auth) return { kind: 'login', location, setCookie: '' };
-    if (!valid) {
+  /**
+   * 'token' or 'session' when the request carries a valid credential, else null. Never consults
+   * the failed-attempt counter: a right token is never refused because someone else guessed.
+   */
+  private holder(req: HttpFacts): 'token' | 'session' | null {
+    const auth = this.auth;
+    if (!auth) return null;
+    const cred = credentialOf(req.headers);
+    if (cred.kind === 'bearer') return auth.matches(cred.value) ? 'token' : null;
+    if (cred.kind === 'session') return auth.sessionProblem(cred.value) === null ? 'session' : null;
+    return null;
+  }
+
+  /** Takes one request from the strangers' bucket (files have their own); a quiet 429 when empty. */
+  private meterAnonymous(file: boolean): void {
+    const verdict = (file ? this.fileBucket : this.anonBucket).take('*');
+    this.onAnonymous?.(file ? 'static' : 'api', verdict.ok);
+    if (verdict.ok) return;
+    const l = this.cfg.limits;
+    const [rate, what] = file
+      ? [l.staticRatePerSec, 'dashboard files']
+      : [l.anonRatePerSec, 'requests without a valid token'];
+    throw new Refusal(
+      'rate_limited',
+      `too many ${what} (${rate} per second from everyone together); retry in ${verdict.retryAfterS} s`,
+      { 'retry-after': String(verdict.retryAfterS) },
+      { retry_after_s: verdict.retryAfterS },
+      true,
+    );
+  }
+
+  /** The request lacks a valid credential: 429 while this address is slowed down, else 401. */
+  private refuseCredential(req: HttpFacts): never {
+    const cred = credentialOf(req.headers);
+    if (cred.kind === 'bearer' || cred.kind === 'malformed') {
       this.checkStrikes(req.remote);
       this.strike(req.remote);
-      throw this.unauthorized('the token in this link is not valid (Flylight may have a new token)');
+      throw this.unauthorized(cred.kind === 'bearer' ? WRONG_TOKEN : MALFORMED_AUTH);
     }
-    return { kind: 'login', location, setCookie: this.auth.setCookie(this.port()) };
+    if (cred.kind === 'session') {
+      // A stale session is an old tab, not a guess (a forgery would need the 256-bit key):
+      // refused, but it does not count as a strike.
+      throw this.unauthorized(
+        (this.auth as TokenAuth).sessionProblem(cred.value) ?? 'the dashboard session is not valid',
+      );
+    }
+    throw this.unauthorized(MISSING_TOKEN);
   }
 
   private checkStrikes(remote: string): void {
@@ -306,8 +289,8 @@ export class Admission {
     this.onAuthFailure?.();
   }
 
-  private unauthorized(why: string, headers: Record<string, string> = {}): Refusal {
+  private unauthorized(why: string): Refusal {
     const err = unauthorized(why);
-    return new Refusal('unauthorized', err.message, { 'www-authenticate': BEARER_CHALLENGE, ...headers });
+    return new Refusal('unauthorized', err.message, { 'www-authenticate': BEARER_CHALLENGE });
   }
 }

@@ -34,6 +34,7 @@ import {
 import { VERSION } from '../../shared/version';
 import type { Logger } from '../host/log';
 import { CircuitBreaker } from './breaker';
+import type { CredentialService } from './credentials';
 import { ProxyMetrics } from './metrics';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { matchRoute, parseTarget, type RouteMatch, type RouteName } from './routes';
@@ -51,6 +52,8 @@ export interface GateDeps {
   regionTtlMs?: number;
   /** Concurrency cap, request deadline and breaker settings; GATE_DEFAULTS fill the rest. */
   limits?: Partial<GateLimits>;
+  /** Dashboard sign-in and token rotation (credentials.ts); absent, those routes answer 404. */
+  credentials?: CredentialService;
 }
 
 /** One finished request, as logged and counted. */
@@ -367,6 +370,14 @@ export class Gate {
           'bad_request',
           'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',
         );
+      case 'session':
+      case 'token_rotate': {
+        checkQuery(query, []);
+        const creds = this.deps.credentials;
+        if (!creds) throw new ApiError('not_found', 'this host has no API token, so there is nothing to sign in with');
+        const result = m.route === 'session' ? creds.issueSession() : await creds.rotate();
+        return { response: jsonResponse(m.route === 'session' ? 201 : 200, result) };
+      }
       case 'static':
         throw new ApiError('not_found', 'the dashboard is served over HTTP only');
       case 'hello':

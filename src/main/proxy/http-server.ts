@@ -12,6 +12,7 @@ import type { GateRequest, GateResponse } from '../../shared/services';
 import { checkQuery, clip } from '../../shared/validation';
 import type { Logger } from '../host/log';
 import { type Admission, Refusal } from './admission';
+import { TOKEN_PARAMS } from './auth';
 import { ConnectionGuard } from './connections';
 import { type EventHub, SSE_HEADERS } from './events';
 import { errorResponse, type Gate } from './gate';
@@ -19,7 +20,7 @@ import { registerGuardMetrics } from './guard-metrics';
 import { answerHello } from './hello';
 import { newRequestId, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import type { RouteMatch } from './routes';
-import { NOT_BUILT_TEXT, type StaticFiles } from './static';
+import { NOT_BUILT_TEXT, PAGE_HEADERS, type StaticFiles } from './static';
 import { RefusalTally } from './tally';
 
 export interface ProxyServerDeps {
@@ -193,13 +194,11 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     }
 
     // Who is asking comes first: a stranger learns nothing, not even the body limit.
-    let admitted: ReturnType<Admission['admit']>;
     try {
-      admitted = admission.admit({ method, url, headers, remote: req.socket.remoteAddress ?? '?' }, route);
+      admission.admit({ method, url, headers, remote: req.socket.remoteAddress ?? '?' }, route);
     } catch (err) {
       return refuse(err, hasBody);
     }
-    if (admitted.kind === 'login') return signIn(res, admitted, meta, hasBody);
 
     // Refuse an oversized body before reading a byte of it.
     if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge(limit), true);
@@ -226,20 +225,6 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const r: GateResponse = await gate.handle(gr);
     // An unread body (say, on a 404) would be parsed as the next request: close instead.
     send(res, r, hasBody && body === undefined);
-  };
-
-  /** `?token=` on the start page: the cookie, then the same page without the token in its URL. */
-  const signIn = (res: ServerResponse, a: { location: string; setCookie: string }, meta: LogMeta, close: boolean) => {
-    const headers: Record<string, string> = {
-      location: a.location,
-      'content-type': 'text/plain; charset=utf-8',
-      // The URL held the token: no cache, no history entry worth keeping, no Referer.
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-    };
-    if (a.setCookie) headers['set-cookie'] = a.setCookie;
-    send(res, { status: 303, headers, body: `Signed in; continue at ${a.location}\n` }, close);
-    gate.record({ ...meta, status: 303, route: 'static' });
   };
 
   const openStream = (req: IncomingMessage, res: ServerResponse, route: RouteMatch, meta: LogMeta) => {
@@ -282,8 +267,10 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   const serveFile = async (res: ServerResponse, route: RouteMatch, headers: Record<string, string>, meta: LogMeta) => {
     let status: number;
     const index = route.params.file === 'index.html';
-    // The page never sends its own URL onwards (it may have been reached through a token link).
-    const privacy: Record<string, string> = index ? { 'referrer-policy': 'no-referrer' } : {};
+    // The page's security headers (no framing, no Referer: it may have been reached through a
+    // token link); under a URL that holds the token, no copy is kept in any cache.
+    const privacy: Record<string, string> = index ? { ...PAGE_HEADERS } : {};
+    if (index && TOKEN_PARAMS.some((p) => route.target.query.has(p))) privacy['cache-control'] = 'no-store';
     if (!files.built && index) {
       status = 200;
       send(res, {

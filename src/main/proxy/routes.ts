@@ -17,14 +17,17 @@ export type RouteName =
   | 'seed_launch'
   | 'metrics'
   | 'hello'
+  | 'session'
+  | 'token_rotate'
   | 'static';
 
 /**
- * Who may call a route: `token` needs the API token (header or dashboard cookie); `compat` is
- * the seed's routes, open only under --compat-open; `open` needs nothing (health, and the
- * dashboard's files, which hold no data).
+ * Who may call a route: `token` needs the API token (header or dashboard session); `key` needs
+ * the token itself (signing a browser in, rotating the token: a session must not renew or
+ * replace itself); `compat` is the seed's routes, open only under --compat-open; `open` needs
+ * nothing (health, and the dashboard's files, which hold no data).
  */
-export type Access = 'token' | 'compat' | 'open';
+export type Access = 'token' | 'key' | 'compat' | 'open';
 
 export interface Target {
   /** The path as sent (undecoded), for log lines and messages. */
@@ -95,6 +98,14 @@ const ROUTES: readonly RouteDef[] = [
     example: '/v1/hello?nonce=walkwalkwalkwalkwalkwalk',
     match: exact('v1', 'hello'),
   },
+  { name: 'session', methods: ['POST'], access: 'key', example: '/v1/session', match: exact('v1', 'session') },
+  {
+    name: 'token_rotate',
+    methods: ['POST'],
+    access: 'key',
+    example: '/v1/token/rotate',
+    match: exact('v1', 'token', 'rotate'),
+  },
   { name: 'seed_regions', methods: ['GET'], access: 'compat', example: '/regions', match: exact('regions') },
   {
     name: 'seed_launch',
@@ -141,6 +152,7 @@ export function accessOf(pathname: string): Access {
   });
   const access = new Set(ROUTES.filter((d) => d.match(segments) !== null).map((d) => d.access));
   if (access.size === 1 && access.has('open') && segments[0] === 'v1') return 'open';
+  if (access.has('key')) return 'key';
   if (access.has('token') || PROTECTED_PREFIXES.has(segments[0] ?? '') || PROTECTED_PREFIXES.has(raw[0] ?? ''))
     return 'token';
   if (access.has('compat')) return 'compat';

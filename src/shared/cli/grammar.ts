@@ -94,6 +94,11 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'regions', kind: 'text', value: 'FILE', help: 'bootstrap CSV of regions and machines' },
   {
+    name: 'rotate',
+    kind: 'bool',
+    help: 'make a new token: the old one stops working and every browser is signed out',
+  },
+  {
     name: 'flyd-interval',
     kind: 'int',
     value: 'MS',
@@ -219,16 +224,18 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'token',
-    summary: 'print the API token, for scripts',
+    summary: 'print the API token, for scripts (--rotate: replace it)',
     positionals: [],
-    flags: [],
+    flags: ['rotate'],
     details: [
       'Prints the token the host created on its first start (mode 0600 in the config directory:',
       '$XDG_CONFIG_HOME/flylight/token, by default ~/.config/flylight/token), and nothing else.',
       'Every /v1 call, the event stream and /metrics need it as Authorization: Bearer <token>:',
       '  curl -H "Authorization: Bearer $(flylight token)" http://127.0.0.1:3030/v1/regions',
+      '--rotate asks the running host for a new token (or, when none answers, rewrites the file) and',
+      'prints it: the old token stops working and every browser dashboard is signed out.',
     ],
-    examples: ['token'],
+    examples: ['token', 'token --rotate'],
     terminalOnly: true,
   },
   {
@@ -239,7 +246,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: [
       'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT (flags win).',
       'Creates the API token on first start (see `flylight token`) and prints the dashboard link with it:',
-      'open that link once and the browser keeps a session cookie instead.',
+      'open that link once and the page keeps a session instead (in its own storage, never a cookie).',
       "--compat-open is off by default: the seed's own CLI sends no token, and an open port lets any",
       'local process or web page drive the platform. Turn it on only to run the seed CLI unchanged.',
       'Ctrl+C or SIGTERM shuts down cleanly: FlyD queues flushed, port closed.',

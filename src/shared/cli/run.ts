@@ -24,6 +24,7 @@ import {
 } from './format';
 import { type CommandName, type FlagValues, parseArgs, UsageError } from './grammar';
 import { commandHelp, overviewHelp } from './help';
+import { tokenCommand } from './token';
 
 export interface CommandIO {
   /** One whole line, without a trailing newline. */
@@ -69,6 +70,11 @@ export interface CliAuth {
   problem?: string;
   /** The token in the file now, or null when there is none yet (`flylight token`). */
   stored(): string | null;
+  /**
+   * `flylight token --rotate`: a new token from the running host (or, when none answers, in the
+   * file), which voids the old one. Resolves with the new token and where it was made.
+   */
+  rotate?(): Promise<{ token: string; via: 'host' | 'file' }>;
 }
 
 export interface CommandEnv {
@@ -132,7 +138,7 @@ export async function runCommand(argv: string[], env: CommandEnv, io: CommandIO)
       throw new UsageError('--token is not available in the console: this window needs no token', parsed.command);
     }
     if (parsed.command === 'serve') return await serve(ctx);
-    if (parsed.command === 'token') return token(ctx);
+    if (parsed.command === 'token') return await tokenCommand(ctx);
     if (env.where === 'cli') checkApiUrl(env.apiUrl, parsed.flags.api !== undefined ? '--api' : 'FLYLIGHT_API');
     if (env.auth?.problem) throw new UsageError(env.auth.problem, parsed.command);
     return await dispatch(parsed.command, parsed.positionals, ctx);
@@ -435,26 +441,6 @@ export function resetQuestion(vms: number): string {
         ? 'This destroys the one VM and returns the fleet to its bootstrap state.'
         : `This destroys all ${vms} VMs and returns the fleet to its bootstrap state.`;
   return `${what} Type 'reset' to confirm: `;
-}
-
-function token(ctx: Ctx): number {
-  const { env, io, flags } = ctx;
-  if (env.where === 'console' || !env.auth) {
-    io.err(
-      'error: token is not available in the console: this window needs no token (run `flylight token` in a terminal)',
-    );
-    return EXIT.failed;
-  }
-  if (flags.token !== undefined) {
-    throw new UsageError(`token prints the token stored in ${env.auth.file}; it takes no --token`, 'token');
-  }
-  const stored = env.auth.stored();
-  if (stored === null) {
-    io.err(`error: no token yet: start Flylight once (\`npm start\` or \`flylight serve\`) to create ${env.auth.file}`);
-    return EXIT.failed;
-  }
-  io.out(stored);
-  return EXIT.ok;
 }
 
 async function serve(ctx: Ctx): Promise<number> {

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Admission, allowedHosts, Refusal } from '../../../src/main/proxy/admission';
-import { cookieName } from '../../../src/main/proxy/auth';
+import type { TokenAuth } from '../../../src/main/proxy/auth';
 import { matchRoute, parseTarget } from '../../../src/main/proxy/routes';
 import { GATE_DEFAULTS } from '../../../src/shared/config';
 import { thrown } from '../../helpers/thrown';
@@ -114,11 +114,30 @@ describe('admission', () => {
     }
   });
 
-  it('signs a browser in from the start page and drops the token from the URL', () => {
+  it('serves the start page with a token in its URL (the page trades it itself), not from other sites', () => {
     const a = admission();
-    const got = a.admit(req(`/flylight?region=SIN&token=${TOKEN}`), route('/flylight'));
-    expect(got).toMatchObject({ kind: 'login', location: '/flylight?region=SIN' });
-    expect(got.kind === 'login' && got.setCookie.startsWith(`${cookieName(PORT)}=`)).toBe(true);
-    expect(thrown(() => a.admit(req('/?token=nope'), route('/'))).code).toBe('unauthorized');
+    expect(a.admit(req(`/flylight?region=SIN&token=${TOKEN}`), route('/flylight'))).toEqual({
+      kind: 'pass',
+      principal: 'anonymous',
+    });
+    const cross = req(`/?token=${TOKEN}`, { 'sec-fetch-site': 'same-site' });
+    expect(thrown(() => a.admit(cross, route('/'))).code).toBe('forbidden');
+  });
+
+  it('signing in and rotating need the token itself: a session is refused', () => {
+    const a = admission();
+    const session = (a.auth as TokenAuth).issue().session;
+    const withSession = { 'x-flylight-session': session };
+    expect(a.admit(req('/v1/regions', withSession), route('/v1/regions'))).toEqual({
+      kind: 'pass',
+      principal: 'session',
+    });
+    for (const path of ['/v1/session', '/v1/token/rotate']) {
+      const m = matchRoute('POST', parseTarget(path));
+      const err = thrown(() => a.admit(req(path, withSession), m));
+      expect(err.code).toBe('unauthorized');
+      expect(err.message).toContain('needs the API token itself');
+      expect(a.admit(req(path, bearer), m)).toEqual({ kind: 'pass', principal: 'token' });
+    }
   });
 });
