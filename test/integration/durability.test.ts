@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 as rng } from '../../src/shared/random';
 import type { Machine, Vm } from '../../src/shared/types';
 import { type ServeProcess, startServe } from '../helpers/host';
+import { until } from '../helpers/until';
 
 const ROUNDS = 4;
 const CLIENTS = 8;
@@ -80,6 +81,18 @@ async function snapshot(serve: ServeProcess) {
   return { vms, machines };
 }
 
+/** Every machine's allocation equals the sum of its VMs. */
+function balanced({ vms, machines }: Awaited<ReturnType<typeof snapshot>>): boolean {
+  return machines.every((m) => {
+    const mine = vms.filter((v) => v.machine_id === m.id);
+    return (
+      m.cores_allocated === mine.reduce((s, v) => s + v.cores, 0) &&
+      m.memory_allocated_gb === mine.reduce((s, v) => s + v.memory_gb, 0) &&
+      m.vm_count === mine.length
+    );
+  });
+}
+
 describe('kill -9 loses nothing acknowledged', () => {
   it(`survives ${ROUNDS} SIGKILLs mid-load`, { timeout: 120_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'flylight-durable-'));
@@ -99,7 +112,8 @@ describe('kill -9 loses nothing acknowledged', () => {
       const unansweredBefore = ledger.unanswered;
 
       serve = await startServe(args, env);
-      await new Promise((r) => setTimeout(r, 400)); // let FlyD flush what reconcile may have left
+      // FlyD flushes what reconcile may have left: wait until the books balance, then check everything.
+      await until(async () => balanced(await snapshot(serve)), 5000, `the books to balance after restart ${round}`);
       const { vms, machines } = await snapshot(serve);
       const present = new Set(vms.map((v) => v.id));
       for (const id of ledger.alive) expect(present.has(id), `acknowledged VM ${id} lost in round ${round}`).toBe(true);

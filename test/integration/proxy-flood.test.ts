@@ -13,6 +13,7 @@ import { clientMessage } from '../../src/shared/hello';
 import { builtDashboard, startTestHost, type TestHost } from '../helpers/host';
 import { send } from '../helpers/http';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
+import { until } from '../helpers/until';
 
 const TOKEN = 'F'.repeat(43);
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -103,7 +104,13 @@ describe('a flood of requests without a token', () => {
     expect(mineFailed).toBe(0);
 
     // The log grew by the admitted requests and about a line a second, not by N.
-    await new Promise((r) => setTimeout(r, 1500)); // the last aggregate line
+    // Until the last aggregate line is out: the lines together count every refusal.
+    const aggregateLines = () =>
+      logLines()
+        .slice(before)
+        .filter((l) => l.includes('refused in aggregate'));
+    const countedInLog = () => aggregateLines().reduce((sum, l) => sum + (JSON.parse(l).refused.rate_limited ?? 0), 0);
+    await until(() => countedInLog() >= refused, 5000, 'the aggregate lines to count every refusal');
     const added = logLines().slice(before);
     const aggregate = added.filter((l) => l.includes('refused in aggregate'));
     expect(aggregate.length).toBeGreaterThanOrEqual(1);
