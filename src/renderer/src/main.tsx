@@ -6,11 +6,17 @@ import './styles/machines.css';
 import './styles/charts.css';
 import './styles/console.css';
 import './styles/dialogs.css';
+import './styles/command.css';
+import './styles/theme.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { RuntimeContext } from './hooks';
 import { startRuntime } from './runtime';
+import { startTheme } from './theme';
+
+// Before the first render, so the page never flashes the other theme.
+startTheme();
 
 const runtime = startRuntime();
 const root = document.getElementById('root');

@@ -3,6 +3,7 @@ import { formatCount, formatGb, formatPercent, percent } from '../format';
 import { useDash, useRuntime } from '../hooks';
 import { fleetTotals } from '../state/dashboard';
 import { HeaderMenu } from './HeaderMenu';
+import { PaletteButton, ThemeSwitch } from './HeaderTools';
 import { Logo } from './Logo';
 import { MiniBar } from './UsageBar';
 
@@ -99,21 +100,21 @@ function Totals() {
       <div className="total total-wide">
         <dt>
           Cores <span className="total-pct">{formatPercent(cores)}</span>
+          <MiniBar value={cores} tone="cores" label={`Fleet cores allocated: ${formatPercent(cores)}`} />
         </dt>
         <dd>
           <span className="alloc-cores">{formatCount(t.cores_allocated)}</span>
           <span className="muted">/ {formatCount(t.cores_total)}</span>
-          <MiniBar value={cores} tone="cores" />
         </dd>
       </div>
       <div className="total total-wide">
         <dt>
           Memory <span className="total-pct">{formatPercent(mem)}</span>
+          <MiniBar value={mem} tone="memory" label={`Fleet memory allocated: ${formatPercent(mem)}`} />
         </dt>
         <dd>
           <span className="alloc-memory">{formatGb(t.memory_allocated_gb)}</span>
           <span className="muted">/ {formatGb(t.memory_total_gb)}</span>
-          <MiniBar value={mem} tone="memory" />
         </dd>
       </div>
     </dl>
@@ -132,7 +133,11 @@ export function Header() {
       <ProxyAddress />
       <div className="header-spacer" />
       {loaded && <Totals />}
-      {loaded && <HeaderMenu />}
+      <div className="header-tools">
+        {loaded && <PaletteButton />}
+        <ThemeSwitch />
+        {loaded && <HeaderMenu />}
+      </div>
     </header>
   );
 }

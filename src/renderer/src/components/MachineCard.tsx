@@ -31,14 +31,24 @@ export function machineTone(status: string): 'free' | 'alloc' | 'full' | 'maint'
 
 /**
  * One machine. `change` counts the events that moved it: the flash overlay is keyed by it, so
- * each change restarts the animation without timers.
+ * each change restarts the animation without timers. `focused` marks the machine the palette
+ * went to (a VM id when it went there for that VM).
  */
-export const MachineCard = memo(function MachineCard({ machine: m, change }: { machine: Machine; change: number }) {
+export const MachineCard = memo(function MachineCard({
+  machine: m,
+  change,
+  focused = false,
+}: {
+  machine: Machine;
+  change: number;
+  focused?: boolean | string;
+}) {
   const allocated = m.cores_allocated > 0 || m.memory_allocated_gb > 0 || m.vm_count > 0;
   const tone = machineTone(m.status);
   return (
     <article
-      className={`machine tone-${tone}${allocated ? ' is-allocated' : ''}`}
+      className={`machine tone-${tone}${allocated ? ' is-allocated' : ''}${focused ? ' is-focused' : ''}`}
+      data-focused={focused ? 'true' : undefined}
       data-testid="machine-card"
       data-machine-id={m.id}
       data-status={m.status}
@@ -72,6 +82,11 @@ export const MachineCard = memo(function MachineCard({ machine: m, change }: { m
         format={formatGb}
         testId="memory-bar"
       />
+      {typeof focused === 'string' && (
+        <div className="machine-focus-vm" data-testid="machine-focus-vm">
+          runs <span className="mono">{focused}</span>
+        </div>
+      )}
       <footer className="machine-foot">
         updated <Ago iso={m.updated_at} />
       </footer>
