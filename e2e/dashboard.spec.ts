@@ -48,6 +48,9 @@ test('dashboard: select SIN, launch from the console and the CLI, errors, charts
   expect(page.url()).not.toContain('token=');
   await expect(page.locator('[data-testid="proxy-address"]')).toContainText(`127.0.0.1:${(host as Serve).port}`);
   await expect(page.locator('[data-testid="region-row"]')).toHaveCount(35);
+  // The console starts compact; this test reads whole tables in it, so give it room (as a user would).
+  await page.locator('[data-testid="console-resize"]').focus();
+  for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowUp');
 
   await selectRegionByKeyboard(page, 'singapore', 'SIN');
   await walkRegionsByKeyboard(page, 'SIN');

@@ -117,15 +117,18 @@ test('palette: runs commands â€” launch in the console, theme, console, reset â€
   await screenshot(page, 'palette-command-light');
   await page.keyboard.press('Escape');
   await openPalette(page, 'hide the console');
+  await expect(highlighted(page)).toHaveAttribute('data-command', 'console');
   await page.keyboard.press('Enter');
   await expect(page.locator('[data-testid="console-pane"]')).toHaveAttribute('data-open', 'false');
   await openPalette(page, 'show the console');
+  await expect(highlighted(page)).toHaveAttribute('data-command', 'console');
   await page.keyboard.press('Enter');
   await expect(page.locator('[data-testid="console-pane"]')).toHaveAttribute('data-open', 'true');
 
   // "Filter the regions" hands the keyboard to the filter. (The console just took the keyboard,
   // where Ctrl+K is the shell's: Ctrl+Shift+P.)
   await openPalette(page, 'filter the regions', 'Control+Shift+P');
+  await expect(highlighted(page)).toHaveAttribute('data-command', 'filter');
   await page.keyboard.press('Enter');
   await expect(page.locator('[data-testid="region-filter"]')).toBeFocused();
 
@@ -150,6 +153,7 @@ test('palette: runs commands â€” launch in the console, theme, console, reset â€
   // "Reset the fleetâ€¦" opens the confirm dialog; the notice afterwards leaves the console's meter in view.
   await page.locator('section.detail').click({ position: { x: 5, y: 5 } });
   await openPalette(page, 'reset the fleet');
+  await expect(highlighted(page)).toHaveAttribute('data-command', 'reset');
   await page.keyboard.press('Enter');
   await expect(page.locator('[data-testid="reset-dialog"]')).toBeVisible();
   await page.locator('[data-testid="reset-confirm"]').click();

@@ -17,9 +17,9 @@ import { bestScore, type Rankable, rank } from './rank';
 /** Machines and VMs shown for one query: enough to pick from, few enough to stay instant. */
 const ENTITY_LIMIT = 30;
 
-const ofMachine = (m: MachineRef): Rankable => ({ primary: m.id, text: `machine ${m.region}` });
-const ofCommand = (c: PaletteCommand): Rankable => ({ primary: c.id, text: `${c.label} ${c.keywords.join(' ')}` });
-const ofVm = (v: VmRef): Rankable => ({ primary: v.id, text: `vm ${v.machine} ${v.region}` });
+const ofMachine = (m: MachineRef): Rankable => ({ primary: m.id, label: `machine ${m.region}` });
+const ofCommand = (c: PaletteCommand): Rankable => ({ primary: c.id, label: c.label, extra: c.keywords.join(' ') });
+const ofVm = (v: VmRef): Rankable => ({ primary: v.id, label: `vm ${v.machine} ${v.region}` });
 
 function Keys({ keys }: { keys: string[] }) {
   return (
@@ -49,7 +49,7 @@ export function CommandPalette() {
   const vms = useMemo(() => (search.trim() ? rank(search, index.vms, ofVm, ENTITY_LIMIT) : []), [index.vms, search]);
   const ofRegion = (code: string): Rankable => {
     const r = regions[code];
-    return { primary: code, text: r ? `region ${r.location} ${r.status}` : '' };
+    return { primary: code, label: r ? r.location : '', extra: r ? `region ${r.status}` : '' };
   };
   // A few hundred regions and commands at most: ranked afresh on each render.
   const shownRegions = rank(search, codes, ofRegion);

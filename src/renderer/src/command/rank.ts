@@ -5,8 +5,10 @@
 export interface Rankable {
   /** The id or code: an exact or prefix match on it ranks highest. */
   primary: string;
-  /** Label and keywords, any case. */
-  text: string;
+  /** What the item says on screen. */
+  label: string;
+  /** Other words it is found by (a city, a status, synonyms). */
+  extra?: string;
 }
 
 /** 0 hides the item; higher is better. Every word of the query must appear somewhere. */
@@ -16,12 +18,19 @@ export function matchScore(query: string, item: Rankable): number {
   const primary = item.primary.toLowerCase();
   if (primary === q) return 100;
   if (primary.startsWith(q)) return 80;
-  const text = `${primary} ${item.text.toLowerCase()}`;
   const words = q.split(/\s+/);
-  if (!words.every((w) => text.includes(w))) return 0;
-  // Words that start a word of the text read as meant ("hide con" → "Hide the console").
-  const starts = words.every((w) => new RegExp(`(^|[\\s(/:·,-])${escapeRe(w)}`).test(text));
-  return starts ? 60 : 30;
+  const label = `${primary} ${item.label.toLowerCase()}`;
+  const all = `${label} ${(item.extra ?? '').toLowerCase()}`;
+  // Words that start a word of what is shown read as meant ("hide con" → "Hide the console").
+  if (words.every((w) => startsWord(label, w))) return 70;
+  if (words.every((w) => label.includes(w))) return 50;
+  if (words.every((w) => startsWord(all, w))) return 40;
+  if (words.every((w) => all.includes(w))) return 20;
+  return 0;
+}
+
+function startsWord(text: string, w: string): boolean {
+  return new RegExp(`(^|[\\s(/:·,-])${escapeRe(w)}`).test(text);
 }
 
 function escapeRe(s: string): string {

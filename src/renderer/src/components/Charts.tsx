@@ -203,7 +203,15 @@ export function Charts() {
           </div>
         </figure>
       )}
-      <Chart id="launches" title="Launches / s" rows={fleet} series={LAUNCH_SERIES} unit="/s" end={end} />
+      <Chart
+        id="launches"
+        title="Launches"
+        subtitle="per second"
+        rows={fleet}
+        series={LAUNCH_SERIES}
+        unit="/s"
+        end={end}
+      />
     </section>
   );
 }
