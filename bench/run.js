@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { run as runStore } from './candidates.js';
 import { run as runDashboard } from './dashboard.js';
+import { run as runDurability } from './durability.js';
 import { run as runHttp } from './http.js';
 import { Report } from './lib/report.js';
 import { round } from './lib/stats.js';
@@ -58,6 +59,8 @@ const BENCHES = {
       seconds: o.smoke ? 1 : o.dashboardSeconds,
       renders: o.smoke ? 1 : 3,
     }),
+  durability: (report, o) =>
+    runDurability(report, { reps: Math.min(o.reps, 3), ...(o.smoke ? { durationMs: 200 } : {}) }),
 };
 
 /** @param {string} name @param {number} fallback @param {number} min */

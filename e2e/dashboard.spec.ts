@@ -5,7 +5,8 @@
 //
 // The host runs with its own XDG_CONFIG_HOME, so the tests never read or create the user's real
 // token. The page is opened through the `Dashboard: …?token=…` link that serve prints (the
-// proxy trades it for a session cookie); a build that prints none is opened at its plain URL.
+// page trades it for a session kept in its localStorage); a build that prints none is opened
+// at its plain URL.
 
 import { expect, test } from '@playwright/test';
 import { runCli } from '../test/helpers/host';
@@ -44,7 +45,7 @@ test('dashboard: select SIN, launch from the console and the CLI, errors, charts
   const api = (host as Serve).url;
   await page.goto(openAt(host as Serve));
   await waitLive(page);
-  // The token left the address bar with the sign-in redirect.
+  // The token left the address bar before it was traded for a session.
   expect(page.url()).not.toContain('token=');
   await expect(page.locator('[data-testid="proxy-address"]')).toContainText(`127.0.0.1:${(host as Serve).port}`);
   await expect(page.locator('[data-testid="region-row"]')).toHaveCount(35);
@@ -224,8 +225,8 @@ test('dashboard: a killed host shows the disconnected state, then recovers from 
   await expect(page.locator('section.detail')).toHaveAttribute('data-stale', 'true');
   await screenshot(page, 'dashboard-disconnected');
 
-  // Same port and token, fresh ephemeral fleet: the session cookie is still good (its key comes
-  // from the token), so the page reconnects by itself and shows the new truth.
+  // Same port and config directory, fresh ephemeral fleet: the session is still good (its key
+  // is kept beside the token), so the page reconnects by itself and shows the new truth.
   host = await serve(port);
   await expect(page.locator('[data-testid="connection"]')).toHaveAttribute('data-state', 'open', { timeout: 20_000 });
   await expect(page.locator('[data-testid="auth-needed"]')).toHaveCount(0);

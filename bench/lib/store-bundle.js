@@ -19,7 +19,7 @@ export { parseRegionsCsv } from './src/main/store/csv';
 // Placement as the orchestrator runs it: Infrastructure (MachineD actors, the fallback scan,
 // no_capacity) over the store model, called in one thread so only placement is measured.
 const ORCHESTRATOR_ENTRY = `${ENTRY}
-export { storeService } from './src/main/store/fleet';
+export { storeService } from './src/main/store/service';
 export { Infrastructure } from './src/main/orchestrator/infrastructure';
 `;
 

@@ -1,14 +1,18 @@
 // The Node side of the `flylight` CLI: real stdout/stderr, signals, HTTP transport and SSE.
 // Everything about commands — grammar, help, output — is in src/shared/cli.
 
+import { endpointPath, liveEndpoint } from '../main/host/endpoint';
 import { defaultConfigDir } from '../main/host/paths';
 import { readToken, TOKEN_PATTERN, tokenPath } from '../main/host/token';
-import { createApiClient, fetchTransport } from '../shared/api';
-import { parseArgs } from '../shared/cli/grammar';
-import { type CliAuth, type CommandIO, runCommand } from '../shared/cli/run';
+import { createApiClient, type EventSubscription, fetchTransport, type SubscribeEvents } from '../shared/api';
+import type { CliAuth, CommandIO } from '../shared/cli/env';
+import { parseArgs } from '../shared/cli/parse-args';
+import { runCommand } from '../shared/cli/run';
 import { DEFAULT_API } from '../shared/config';
 import { sseSubscriber } from '../shared/sse';
+import { proveHost, provenTransport } from './hello';
 import { terminalPrompt } from './prompt';
+import { rotateToken } from './rotate';
 import { runServe } from './serve';
 import { isLoopback } from './serve-config';
 
@@ -21,8 +25,12 @@ export function wantsColor(env: Env, isTTY: boolean): boolean {
   return isTTY && env.TERM !== 'dumb';
 }
 
-/** --api wins over FLYLIGHT_API; a line that does not parse is reported by runCommand. */
-export function apiUrlFrom(argv: string[], env: Env): string {
+/**
+ * --api wins over FLYLIGHT_API; without either, the address a running host published beside
+ * the token (it may have moved off 3030), else the default. A line that does not parse is
+ * reported by runCommand.
+ */
+export function apiUrlFrom(argv: string[], env: Env, configDir: string = defaultConfigDir()): string {
   let flag: string | undefined;
   try {
     const api = parseArgs(argv).flags.api;
@@ -30,8 +38,31 @@ export function apiUrlFrom(argv: string[], env: Env): string {
   } catch {
     // runCommand reports it
   }
-  const raw = flag ?? (env.FLYLIGHT_API?.trim() ? env.FLYLIGHT_API.trim() : DEFAULT_API);
+  const given = flag ?? (env.FLYLIGHT_API?.trim() ? env.FLYLIGHT_API.trim() : undefined);
+  const raw = given ?? liveEndpoint(endpointPath(configDir))?.url ?? DEFAULT_API;
   return raw.replace(/\/+$/, '');
+}
+
+/** Opens the event stream (which carries the token) only after the host's proof. */
+function provenSubscriber(subscribe: SubscribeEvents, prove: () => Promise<void>): SubscribeEvents {
+  return (onEvent, onState) => {
+    let inner: EventSubscription | null = null;
+    let closed = false;
+    prove().then(
+      () => {
+        if (!closed) inner = subscribe(onEvent, onState);
+      },
+      (err: unknown) => {
+        if (!closed) onState?.('closed', err instanceof Error ? err.message : String(err));
+      },
+    );
+    return {
+      close: () => {
+        closed = true;
+        inner?.close();
+      },
+    };
+  };
 }
 
 /**
@@ -97,6 +128,27 @@ export async function main(argv: string[]): Promise<number> {
   const apiUrl = apiUrlFrom(argv, env);
   const { token, auth } = resolveToken(argv, env, apiUrl);
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  // The token goes nowhere until the server proves it holds it too: one round trip per process.
+  // A failed check is asked again next time (a restarting host may answer a retry); a refused
+  // proof is not retried by anyone, since launch retries only unavailable answers.
+  let proof: Promise<void> | null = null;
+  const prove = () => {
+    if (!proof) {
+      const p = token ? proveHost(apiUrl, token) : Promise.resolve();
+      proof = p;
+      p.catch(() => {
+        if (proof === p) proof = null;
+      });
+    }
+    return proof;
+  };
+  auth.rotate = () =>
+    rotateToken({
+      // Proven first, like every other call that carries the token.
+      transport: provenTransport(fetchTransport(apiUrl, headers), prove),
+      hasToken: token !== null,
+      configDir: defaultConfigDir(),
+    });
   const controller = new AbortController();
   let signals = 0;
   const onSignal = () => {
@@ -131,8 +183,8 @@ export async function main(argv: string[]): Promise<number> {
   return runCommand(
     argv,
     {
-      api: createApiClient(fetchTransport(apiUrl, headers)),
-      subscribe: sseSubscriber(apiUrl, { headers }),
+      api: createApiClient(provenTransport(fetchTransport(apiUrl, headers), prove)),
+      subscribe: provenSubscriber(sseSubscriber(apiUrl, { headers }), prove),
       apiUrl,
       where: 'cli',
       serve: (flags, cmdIo) => runServe(flags, cmdIo),

@@ -4,10 +4,11 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { endpointPath } from '../main/host/endpoint';
 import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/host/paths';
-import { ensureToken } from '../main/host/token';
-import { UsageError } from '../shared/cli/grammar';
-import type { ServeFlags } from '../shared/cli/run';
+import { withCredentials } from '../main/host/token';
+import type { ServeFlags } from '../shared/cli/env';
+import { UsageError } from '../shared/cli/usage-error';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
 
 export type Env = Record<string, string | undefined>;
@@ -104,7 +105,7 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
  * deliberately not read: it says which token a client sends, not which one the host accepts.
  */
 export function withToken(config: HostConfig, configDir: string): HostConfig {
-  return { ...config, token: ensureToken(configDir) };
+  return { ...config, ...withCredentials(configDir), endpointFile: endpointPath(configDir) };
 }
 
 /** The one line `serve` prints for people: the dashboard link that signs a browser in. */

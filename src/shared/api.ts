@@ -2,6 +2,7 @@
 // one client implementation, over a transport that is HTTP (fetch) or Electron IPC. Both
 // transports end in the proxy worker's gate, so validation, metrics and logs are the same.
 
+import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
 import type { Health, LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from './types';
 import { IDEMPOTENCY_HEADER } from './validation';
@@ -28,13 +29,13 @@ export type Transport = (req: ApiRequest) => Promise<ApiResponse>;
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
 /** A live feed of store events. The implementation reconnects; `onState` says when. */
-export interface EventSource_ {
+export interface EventSubscription {
   close(): void;
 }
 export type SubscribeEvents = (
   onEvent: (e: StoreEvent) => void,
   onState?: (s: ConnectionState, detail?: string) => void,
-) => EventSource_;
+) => EventSubscription;
 
 export interface FlylightApi {
   health(): Promise<Health>;
@@ -57,28 +58,36 @@ export interface ResetReport {
 }
 
 export function createApiClient(transport: Transport): FlylightApi {
-  const call = async <T>(req: ApiRequest, pick: (body: Record<string, unknown>) => unknown): Promise<T> => {
+  const call = async <T>(
+    req: ApiRequest,
+    pick: (where: string, body: Record<string, unknown>) => unknown,
+  ): Promise<T> => {
     const res = await transport(req);
-    const body = (res.body ?? {}) as Record<string, unknown>;
+    const where = `${req.method} ${req.path.split('?')[0]}`;
     if (res.status >= 400) {
-      const err = body.error;
+      const err = (res.body as { error?: unknown } | null)?.error;
       if (isErrorBody(err)) throw ApiError.from(err);
-      throw new ApiError('internal', `unexpected ${res.status} from ${req.method} ${req.path}`);
+      throw new ApiError('internal', `unexpected ${res.status} from ${where}`);
     }
-    return pick(body) as T;
+    if (typeof res.body !== 'object' || res.body === null || Array.isArray(res.body)) {
+      const what =
+        res.body === null ? 'an empty body' : Array.isArray(res.body) ? 'a JSON array' : `a JSON ${typeof res.body}`;
+      throw new ApiError('internal', `${where} answered ${res.status} with ${what}, not a JSON object`);
+    }
+    return pick(where, res.body as Record<string, unknown>) as T;
   };
   const enc = encodeURIComponent;
   return {
-    health: () => call({ method: 'GET', path: '/healthz' }, (b) => b),
-    regions: () => call({ method: 'GET', path: '/v1/regions' }, (b) => b.regions),
-    machines: (region) => call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines` }, (b) => b.machines),
+    health: () => call({ method: 'GET', path: '/healthz' }, shapes.health),
+    regions: () => call({ method: 'GET', path: '/v1/regions' }, shapes.regions),
+    machines: (region) => call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines` }, shapes.machines),
     launch: (req, options) =>
-      call({ method: 'POST', path: '/v1/vms', body: req, idempotencyKey: options?.idempotencyKey }, (b) => b),
-    vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, (b) => b.vms),
-    vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, (b) => b),
-    destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, (b) => b),
-    status: () => call({ method: 'GET', path: '/v1/status' }, (b) => b),
-    reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, (b) => b),
+      call({ method: 'POST', path: '/v1/vms', body: req, idempotencyKey: options?.idempotencyKey }, shapes.vm),
+    vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, shapes.vms),
+    vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, shapes.vm),
+    destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, shapes.vm),
+    status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
+    reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
   };
 }
 
@@ -105,7 +114,8 @@ export function fetchTransport(baseUrl: string, headers: Record<string, string> 
       try {
         body = JSON.parse(text);
       } catch {
-        throw new ApiError('internal', `${req.method} ${req.path} answered ${res.status} with a body that is not JSON`);
+        const where = `${req.method} ${req.path.split('?')[0]}`;
+        throw new ApiError('internal', `${where} answered ${res.status} with a body that is not JSON`);
       }
     }
     return { status: res.status, body };

@@ -27,14 +27,24 @@ export interface HostConfig {
   token?: string | null;
   /** Seed-compatible /regions and /launch without a token (off by default). */
   compatOpen?: boolean;
+  /**
+   * Where the host publishes the address it listens on (mode 0600, beside the token), so the
+   * CLI finds it on any port; removed on stop. Null or absent publishes nothing.
+   */
+  endpointFile?: string | null;
   /** Gate limits; defaults in GATE_DEFAULTS. */
   limits?: Partial<GateLimits>;
   /**
-   * Signs the dashboard's session cookie. The host derives it from the token, so restarted
-   * proxy workers and restarted hosts keep browsers signed in while a new token signs them
-   * out; without it the proxy makes its own (a proxy restart then signs browsers out).
+   * Signs the dashboard's sessions: random, kept beside the token so restarted proxy workers
+   * and restarted hosts keep browsers signed in; without it the host makes one for its run.
    */
   sessionKey?: string;
+  /**
+   * The config directory holding the token and session key files. The proxy reads them from
+   * there when it starts (so a restarted proxy sees a rotation) and `POST /v1/token/rotate`
+   * rewrites them; without it the token cannot be rotated.
+   */
+  tokenDir?: string | null;
 }
 
 export interface GateLimits {
@@ -53,6 +63,23 @@ export interface GateLimits {
   authWindowMs: number;
   /** How long such an address gets 429 for any token it presents. */
   authLockoutMs: number;
+  /**
+   * Requests that carry no valid credential (401s, open routes, refusals of Host or Origin), all
+   * callers together: one bucket, so a flood costs a counter increment, not a log line each.
+   */
+  anonRatePerSec: number;
+  anonBurst: number;
+  /** The dashboard's files, by anyone not signed in: a bucket of their own. */
+  staticRatePerSec: number;
+  staticBurst: number;
+  /** Open connections at once; past it idle ones are closed first, then new ones get 503. */
+  maxConnections: number;
+  /** At the cap, a reply unread (or a new connection silent) this long may be closed to make room. */
+  connectionGraceMs: number;
+  /** A connection with no bytes moving either way for this long is closed (a reply nobody reads). */
+  idleTimeoutMs: number;
+  /** How long a kept-alive connection may wait for its next request. */
+  keepAliveTimeoutMs: number;
   /** Consecutive orchestrator failures (unavailable/timeout) that open the circuit breaker. */
   breakerFailures: number;
   /** How long an open breaker fails fast before one request probes the orchestrator again. */
@@ -71,6 +98,15 @@ export const GATE_DEFAULTS: GateLimits = {
   authLockoutMs: 30_000,
   breakerFailures: 5,
   breakerCooldownMs: 2_000,
+  anonRatePerSec: 100,
+  anonBurst: 200,
+  staticRatePerSec: 200,
+  staticBurst: 400,
+  // Half of the usual `ulimit -n` of 1024, leaving the rest for LMDB, logs and workers.
+  maxConnections: 512,
+  connectionGraceMs: 1000,
+  idleTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 5_000,
 };
 
 export const DEFAULT_PORT = 3030;

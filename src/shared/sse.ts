@@ -1,6 +1,7 @@
 // A server-sent-events client over fetch + ReadableStream, so the same code runs in Node 20
 // (`flylight watch`) and in the browser dashboard — where the built-in EventSource cannot send
-// an Authorization header. It reconnects with exponential backoff from the server's `retry:`
+// a header, and the dashboard's session travels only in one (X-Flylight-Session, never a
+// cookie: see session.ts). It reconnects with exponential backoff from the server's `retry:`
 // delay and sends Last-Event-ID, so the server can replay what was missed.
 
 import type { ConnectionState, SubscribeEvents } from './api';

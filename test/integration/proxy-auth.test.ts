@@ -1,10 +1,10 @@
 // Authentication and browser-safety rules against the real host (built bundle, real worker
 // threads, real HTTP on 127.0.0.1 port 0) started with an API token: every refusal with its
-// documented status and code, the right token by header and by the dashboard's cookie, and a
-// walk over every route the proxy serves.
+// documented status and code, the right token by header and by the dashboard's session header
+// (never a cookie), and a walk over every route the proxy serves.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieName, TokenAuth } from '../../src/main/proxy/auth';
+import { TokenAuth } from '../../src/main/proxy/auth';
 import { ROUTE_TABLE } from '../../src/main/proxy/routes';
 import type { WorkerStatus } from '../../src/shared/types';
 import { startTestHost, type TestHost } from '../helpers/host';
@@ -58,10 +58,10 @@ function expectRefused(res: Reply, status: number, code: string, says?: string |
   else if (says) expect(err.message).toMatch(says);
 }
 
-async function signIn(path = '/'): Promise<{ res: Reply; cookie: string }> {
-  const res = await call({ path: `${path}${path.includes('?') ? '&' : '?'}token=${TOKEN}` });
-  const set = String(res.headers['set-cookie'] ?? '');
-  return { res, cookie: set.split(';')[0] };
+/** A dashboard's sign-in: the token traded for a session, as the page does it. */
+async function signIn(): Promise<{ res: Reply; session: Record<string, string> }> {
+  const res = await call({ method: 'POST', path: '/v1/session', headers: AUTH });
+  return { res, session: { 'x-flylight-session': String(JSON.parse(res.body).session) } };
 }
 
 describe('the API token', () => {
@@ -117,50 +117,111 @@ describe('the API token', () => {
   });
 });
 
-describe('the dashboard cookie', () => {
-  it('GET /?token= sets an HttpOnly, SameSite=Strict cookie and redirects (303) without the token', async () => {
-    const { res, cookie } = await signIn('/');
-    expect(res.status).toBe(303);
-    expect(res.headers.location).toBe('/');
+describe('the dashboard session', () => {
+  it('POST /v1/session with the token issues a session that is not the token, and sets no cookie', async () => {
+    const { res, session } = await signIn();
+    expect(res.status).toBe(201);
+    expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
-    const set = String(res.headers['set-cookie']);
-    expect(set.split('; ')).toEqual(expect.arrayContaining(['Path=/', 'HttpOnly', 'SameSite=Strict']));
-    expect(cookie.startsWith(`${cookieName(port)}=`)).toBe(true);
-    expect(set).not.toContain(TOKEN);
-
-    const other = await signIn('/flylight?region=SIN');
-    expect(other.res.status).toBe(303);
-    expect(other.res.headers.location).toBe('/flylight?region=SIN');
+    const grant = JSON.parse(res.body);
+    expect(grant.session).toMatch(/^\d+\.[\w-]{43}$/);
+    expect(res.body).not.toContain(TOKEN);
+    expect(Date.parse(grant.expires_at) - Date.now()).toBeGreaterThan(29 * 24 * 3600 * 1000);
+    expect(session['x-flylight-session']).toBe(grant.session);
   });
 
-  it('the cookie is accepted for /v1, POSTs from the own origin and the event stream', async () => {
-    const { cookie } = await signIn();
-    expect((await call({ path: '/v1/vms', headers: { cookie } })).status).toBe(200);
-    const made = await call(launch({ cookie, origin: own, 'sec-fetch-site': 'same-origin' }));
+  it('the start page with ?token= is served as it is (no redirect, no cookie): the page trades it itself', async () => {
+    const res = await call({ path: `/?token=${TOKEN}` });
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    // Under a URL that holds the token, no cache keeps a copy; the plain page is revalidated.
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect((await call({ path: '/' })).headers['cache-control']).toBe('no-cache');
+  });
+
+  it('every page forbids framing and sniffing by HTTP header, with the CSP of its meta tag', async () => {
+    for (const path of ['/', '/flylight', '/flylight/', `/?token=${TOKEN}`, '/index.html']) {
+      const res = await call({ path });
+      if (res.status === 404) continue; // /index.html is not a route everywhere
+      expect(res.headers['x-frame-options'], path).toBe('DENY');
+      expect(res.headers['x-content-type-options'], path).toBe('nosniff');
+      expect(res.headers['referrer-policy'], path).toBe('no-referrer');
+      const csp = String(res.headers['content-security-policy']);
+      for (const directive of [
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+        "default-src 'self'",
+        "object-src 'none'",
+      ])
+        expect(csp, path).toContain(directive);
+    }
+  });
+
+  it('the session is accepted for /v1, POSTs from the own origin and the event stream', async () => {
+    const { session } = await signIn();
+    expect((await call({ path: '/v1/vms', headers: session })).status).toBe(200);
+    const made = await call(launch({ ...session, origin: own, 'sec-fetch-site': 'same-origin' }));
     expect(made.status).toBe(201);
-    const stream = await openStream(port, { cookie, 'sec-fetch-site': 'same-origin' });
+    const stream = await openStream(port, { ...session, 'sec-fetch-site': 'same-origin' });
     expect(stream.status).toBe(200);
     expect(stream.body.startsWith(': connected')).toBe(true);
   });
 
-  it('a wrong token in the link: 401, no cookie', async () => {
-    const res = await call({ path: `/?token=${'z'.repeat(43)}` });
-    expectRefused(res, 401, 'unauthorized', 'the token in this link is not valid');
-    expect(res.headers['set-cookie']).toBeUndefined();
+  it('a session cannot mint sessions or rotate the token; a wrong token gets no session', async () => {
+    const { session } = await signIn();
+    for (const path of ['/v1/session', '/v1/token/rotate']) {
+      const res = await call({ method: 'POST', path, headers: session });
+      expectRefused(res, 401, 'unauthorized', 'needs the API token itself');
+    }
+    expectRefused(
+      await call({ method: 'POST', path: '/v1/session', headers: { authorization: `Bearer ${'z'.repeat(43)}` } }),
+      401,
+      'unauthorized',
+      'the API token is not valid',
+    );
+  });
+
+  it('a host given its token in the config (no token file) says it cannot rotate it', async () => {
+    const res = await call({ method: 'POST', path: '/v1/token/rotate', headers: AUTH });
+    expectRefused(res, 400, 'bad_request', 'cannot rotate it');
+    expect((await call({ path: '/v1/regions', headers: AUTH })).status).toBe(200);
   });
 
   it.each([
-    ['expired', () => new TokenAuth(TOKEN, SESSION_KEY, () => Date.now() - 31 * 24 * 3600 * 1000).issue(), 'expired'],
-    ['from another run (another key)', () => new TokenAuth(TOKEN, 'another-key').issue(), 'not from this run'],
-    ['forged without the token', () => new TokenAuth('f'.repeat(43), SESSION_KEY).issue(), 'not from this run'],
+    [
+      'expired',
+      () => new TokenAuth(TOKEN, SESSION_KEY, () => Date.now() - 31 * 24 * 3600 * 1000).issue().session,
+      'expired',
+    ],
+    [
+      'of another key (rotated, or another host)',
+      () => new TokenAuth(TOKEN, 'another-key').issue().session,
+      'not valid',
+    ],
     ['the token itself', () => TOKEN, 'malformed'],
     ['garbage', () => '1.2.3', 'malformed'],
-  ])('a cookie that is %s: 401, and the browser is told to drop it', async (_name, value, says) => {
-    const res = await call({ path: '/v1/regions', headers: { cookie: `${cookieName(port)}=${value()}` } });
+  ])('a session that is %s: 401', async (_name, value, says) => {
+    const res = await call({ path: '/v1/regions', headers: { 'x-flylight-session': value() } });
     expectRefused(res, 401, 'unauthorized', says);
     expect(errorOf(res).message).toContain(HOW);
-    expect(String(res.headers['set-cookie'])).toContain('Max-Age=0');
+  });
+
+  it('a cookie is no credential: a good session or the token in any cookie gets 401', async () => {
+    const { session } = await signIn();
+    const value = session['x-flylight-session'];
+    for (const cookie of [
+      `flylight_session_${port}=${value}`,
+      `flylight_session=${TOKEN}`,
+      `x-flylight-session=${value}`,
+    ]) {
+      expectRefused(
+        await call({ path: '/v1/regions', headers: { cookie } }),
+        401,
+        'unauthorized',
+        'needs the API token',
+      );
+    }
   });
 });
 
@@ -180,9 +241,9 @@ describe('browser safety', () => {
   });
 
   it('cross-origin POSTs are refused: foreign origin, an IP-address origin, Origin: null', async () => {
-    const { cookie } = await signIn();
+    const { session } = await signIn();
     for (const origin of ['http://evil.example', `http://192.168.1.20:${port}`, 'null', `https://127.0.0.1:${port}`]) {
-      for (const cred of [{ cookie }, AUTH]) {
+      for (const cred of [session, AUTH]) {
         const res = await call(launch({ ...cred, origin }));
         expectRefused(res, 403, 'forbidden', 'cross-origin requests are refused');
       }
@@ -190,11 +251,11 @@ describe('browser safety', () => {
   });
 
   it('a text/plain form post is refused: 403 from another origin, 415 even from our own', async () => {
-    const { cookie } = await signIn();
+    const { session } = await signIn();
     const form = (origin: string): Raw => ({
       method: 'POST',
       path: '/v1/vms',
-      headers: { cookie, origin, 'content-type': 'text/plain' },
+      headers: { ...session, origin, 'content-type': 'text/plain' },
       body: launchBody,
     });
     expectRefused(await call(form('http://evil.example')), 403, 'forbidden');
@@ -202,9 +263,9 @@ describe('browser safety', () => {
   });
 
   it('Sec-Fetch-Site cross-site or same-site (another port) is refused for the API', async () => {
-    const { cookie } = await signIn();
+    const { session } = await signIn();
     for (const site of ['cross-site', 'same-site']) {
-      expectRefused(await call({ path: '/v1/vms', headers: { cookie, 'sec-fetch-site': site } }), 403, 'forbidden');
+      expectRefused(await call({ path: '/v1/vms', headers: { ...session, 'sec-fetch-site': site } }), 403, 'forbidden');
     }
     // A link to the dashboard from elsewhere still opens it (the files hold no data).
     expect((await call({ path: '/', headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(200);
@@ -276,7 +337,7 @@ describe('compat-open', () => {
       const p = Number(new URL(open.url).port);
       for (const w of ROUTE_TABLE) {
         const res = await send(p, { path: w.example });
-        if (w.access === 'token') expect(res.status, w.example).toBe(401);
+        if (w.access === 'token' || w.access === 'key') expect(res.status, w.example).toBe(401);
         else expect(res.status, w.example).toBeLessThan(400);
       }
       const seed = JSON.parse((await send(p, { path: '/launch?vm_region=SIN&vm_memory=2&vm_cores=1' })).body);

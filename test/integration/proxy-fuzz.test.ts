@@ -84,10 +84,11 @@ function generator(rand: () => number) {
 
   const headers = (): Record<string, string> => {
     const h: Record<string, string> = {};
-    const auth = pick(['right', 'right', 'right', 'wrong', 'malformed', 'none', 'cookie']);
+    const auth = pick(['right', 'right', 'right', 'wrong', 'malformed', 'none', 'cookie', 'session']);
     if (auth === 'right') h.authorization = `Bearer ${TOKEN}`;
     if (auth === 'wrong') h.authorization = `Bearer ${printable(int(1, 60))}`;
     if (auth === 'malformed') h.authorization = pick(['Basic abc', 'Bearer', `bearer ${TOKEN} extra`, printable(10)]);
+    if (auth === 'session') h['x-flylight-session'] = pick([`${int(0, 2e9)}.${printable(43)}`, printable(20), '']);
     if (auth === 'cookie')
       h.cookie = `flylight_session_${port}=${pick([`${int(0, 2e9)}.${printable(43)}`, printable(20), ''])}`;
     if (chance(0.15))

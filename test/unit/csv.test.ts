@@ -140,6 +140,15 @@ describe('parseRegionsCsv: rejected files', () => {
     );
   });
 
+  it('quotes bad values back on one line, cut short, with control characters escaped', () => {
+    expect(problem(csv(HEADER, 'region,S\u0007N,Somewhere,Operational,,,,'))).toBe(
+      'f.csv:2: region code "S\\u0007N" is not valid (2 to 8 letters or digits, e.g. SIN)',
+    );
+    expect(problem(csv(HEADER, SIN, machine(`m\t${'x'.repeat(60)}`)))).toBe(
+      `f.csv:3: machine id "m ${'x'.repeat(38)}…" is not valid (1 to 64 letters, digits, '.', '_' or '-')`,
+    );
+  });
+
   it('counts lines across CRLF ends, blank lines and quoted fields that span lines', () => {
     const text = [HEADER, 'region,SIN,"Singa', 'pore",Operational,,,,', '', '   ', machine('m1', 'x')].join('\r\n');
     expect(problem(text)).toBe('f.csv:6: cores "x" is not a number (a whole number from 1 to 65536)');

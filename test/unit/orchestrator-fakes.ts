@@ -3,7 +3,10 @@
 // time out before doing anything, or time out after doing it (the answer lost on the way back).
 
 import { createLogger, type Logger } from '../../src/main/host/log';
+import type { ActorCell } from '../../src/main/orchestrator/actor';
+import { FlyD } from '../../src/main/orchestrator/flyd';
 import { Infrastructure, type InfrastructureOptions } from '../../src/main/orchestrator/infrastructure';
+import { MachineD } from '../../src/main/orchestrator/machined';
 import { ApiError } from '../../src/shared/errors';
 import type { Remote } from '../../src/shared/rpc';
 import type { StoreService } from '../../src/shared/services';
@@ -226,6 +229,37 @@ export async function startInfra(
   options: Partial<InfrastructureOptions> = {},
 ): Promise<Infrastructure> {
   return Infrastructure.start({ store, autoTick: false, log: createLogger('silent'), ...options });
+}
+
+/** A message production actors never get: the harness teaches MachineD and FlyD to crash on it. */
+type Poison = { t: 'poison'; reason?: string };
+let poisonTaught = false;
+
+function teachPoison(): void {
+  if (poisonTaught) return;
+  poisonTaught = true;
+  for (const [proto, who] of [
+    [MachineD.prototype, 'machined'],
+    [FlyD.prototype, 'flyd'],
+  ] as const) {
+    const target = proto as unknown as { handle(msg: { t: string }): void };
+    const handle = target.handle;
+    target.handle = function (this: unknown, msg: { t: string }) {
+      if (msg.t === 'poison') throw new Error((msg as Poison).reason ?? `poisoned ${who}`);
+      handle.call(this, msg);
+    };
+  }
+}
+
+/**
+ * Makes the actor's next message handler throw, as a bug would: a 'poison' message queued in
+ * its mailbox like any other, so it is handled by whichever incarnation is running by then.
+ */
+export function poison(infra: Infrastructure, id: string, actor: 'machined' | 'flyd', reason?: string): void {
+  teachPoison();
+  const entry = infra.registry.get(id);
+  if (!entry) throw new Error(`no machine ${id} on this host`);
+  (entry[actor] as unknown as ActorCell<Poison>).tell({ t: 'poison', reason });
 }
 
 /** Lets every queued microtask and mailbox drain. */

@@ -21,10 +21,10 @@ function machineD(cores_total: number, memory_total_gb: number, log = createLogg
       memory_gb,
       cores,
       reply: {
-        resolve: (v) => {
+        answer: (v) => {
           answer = v;
         },
-        reject: (e) => {
+        fail: (e) => {
           throw e;
         },
       },

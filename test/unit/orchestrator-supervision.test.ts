@@ -3,7 +3,7 @@ import { ActorCell, type Behaviour, type Reply } from '../../src/main/orchestrat
 import type { Infrastructure } from '../../src/main/orchestrator/infrastructure';
 import { Supervisor } from '../../src/main/orchestrator/supervisor';
 import { ApiError } from '../../src/shared/errors';
-import { captureLog, FakeStore, machine, settle, startInfra } from './orchestrator-fakes';
+import { captureLog, FakeStore, machine, poison, settle, startInfra } from './orchestrator-fakes';
 
 let infra: Infrastructure | null = null;
 afterEach(() => {
@@ -18,7 +18,7 @@ class Counter implements Behaviour<CounterMsg> {
   constructor(readonly incarnation: number) {}
   handle(msg: CounterMsg): void {
     if (msg.t === 'add') this.total += msg.n;
-    else if (msg.t === 'get') msg.reply.resolve(this.total);
+    else if (msg.t === 'get') msg.reply.answer(this.total);
     else throw new Error('boom');
   }
 }
@@ -65,7 +65,7 @@ describe('supervision of MachineD and FlyD', () => {
     // The store has not heard of any of it yet: only FlyD's queue knows.
     expect(store.machinesById.get('m1')?.vm_count).toBe(0);
 
-    infra.poison('m1', 'machined', 'injected fault');
+    poison(infra, 'm1', 'machined', 'injected fault');
     // A launch queued behind the crash is served by the restarted MachineD.
     const next = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 1 });
     expect(next.machine_id).toBe('m1');
@@ -94,7 +94,7 @@ describe('supervision of MachineD and FlyD', () => {
       reads.push(id);
       return read(id);
     };
-    infra.poison('m1', 'machined');
+    poison(infra, 'm1', 'machined');
     await settle();
     expect(reads).toEqual(['m1']);
     expect(infra.machine('m1')).toMatchObject({ cores_allocated: 3, memory_allocated_gb: 10, vm_count: 1 });
@@ -109,7 +109,7 @@ describe('supervision of MachineD and FlyD', () => {
     await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2 });
     await settle();
     const m2Flyd = infra.registry.get('m2')?.flyd.current;
-    infra.poison('m1', 'flyd');
+    poison(infra, 'm1', 'flyd');
     await settle();
     expect(infra.registry.get('m2')?.flyd.current).toBe(m2Flyd);
     expect(await infra.held('m1')).toEqual({
@@ -133,8 +133,8 @@ describe('supervision of MachineD and FlyD', () => {
     await settle();
     // FlyD's queue held that launch; the store's record does not have it yet.
     expect(store.machinesById.get('m1')?.vm_count).toBe(0);
-    infra.poison('m1', 'flyd');
-    infra.poison('m1', 'machined');
+    poison(infra, 'm1', 'flyd');
+    poison(infra, 'm1', 'machined');
     await settle();
     expect(escalate).toHaveBeenCalledTimes(1);
     expect(escalate.mock.calls[0][0]).toContain('machined and flyd of m1 both restarted');
@@ -153,7 +153,7 @@ describe('supervision of MachineD and FlyD', () => {
     store.hold();
     void infra.tick(); // version 11 in flight
     await settle();
-    infra.poison('m1', 'flyd');
+    poison(infra, 'm1', 'flyd');
     await settle();
     await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1 });
     await settle();
@@ -172,12 +172,12 @@ describe('supervision of MachineD and FlyD', () => {
     const escalate = vi.fn();
     infra = await startInfra(store, { log, escalate, maxRestarts: 5, restartWindowMs: 5000 });
     for (let i = 0; i < 5; i++) {
-      infra.poison('m1', 'machined');
+      poison(infra, 'm1', 'machined');
       await settle();
     }
     expect(escalate).not.toHaveBeenCalled();
     expect(infra.stats().actor_restarts).toBe(5);
-    infra.poison('m1', 'machined');
+    poison(infra, 'm1', 'machined');
     await settle();
     expect(escalate).toHaveBeenCalledTimes(1);
     expect(escalate.mock.calls[0][0]).toContain('6 actor crashes within 5000 ms');
@@ -185,7 +185,7 @@ describe('supervision of MachineD and FlyD', () => {
     expect(infra.registry.get('m1')?.machined.state).toBe('dead');
     // m1 is dead: the launch skips it (its allocate fails fast) and lands on m2 by fallback.
     expect((await infra.launch({ region: 'SIN', memory_gb: 4, cores: 1 })).machine_id).toBe('m2');
-    infra.poison('m2', 'flyd');
+    poison(infra, 'm2', 'flyd');
     await settle();
     expect(escalate).toHaveBeenCalledTimes(1);
     await expect(infra.held('m2')).rejects.toBeInstanceOf(ApiError);
@@ -198,7 +198,7 @@ describe('supervision of MachineD and FlyD', () => {
     infra = await startInfra(store, { escalate, maxRestarts: 2, restartWindowMs: 1000, now: () => clock });
     for (let i = 0; i < 6; i++) {
       clock += 600;
-      infra.poison('m1', i % 2 === 0 ? 'machined' : 'flyd');
+      poison(infra, 'm1', i % 2 === 0 ? 'machined' : 'flyd');
       await settle();
     }
     expect(escalate).not.toHaveBeenCalled();

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Admission, allowedHosts, Refusal } from '../../src/main/proxy/admission';
-import { cookieName, credentialOf, readCookie, SESSION_MAX_AGE_S, TokenAuth } from '../../src/main/proxy/auth';
+import { credentialOf, SESSION_MAX_AGE_S, TokenAuth } from '../../src/main/proxy/auth';
 import { CircuitBreaker } from '../../src/main/proxy/breaker';
 import { RateLimiter, StrikeCounter } from '../../src/main/proxy/limits';
 import { newRequestId, requestIdOf } from '../../src/main/proxy/request-id';
@@ -182,54 +182,55 @@ describe('TokenAuth', () => {
     for (const wrong of ['', 'T', `${TOKEN}x`, TOKEN.slice(1), 't'.repeat(43)]) expect(a.matches(wrong)).toBe(false);
   });
 
-  it('issues cookies that are not the token, verify, and expire after 30 days', () => {
+  it('issues sessions that are not the token, verify, and expire after 30 days', () => {
     const c = clock();
     const a = new TokenAuth(TOKEN, 'key', c.now);
-    const cookie = a.issue();
-    expect(cookie).not.toContain(TOKEN);
-    expect(cookie).toMatch(/^\d+\.[A-Za-z0-9_-]{43}$/);
-    expect(a.cookieProblem(cookie)).toBeNull();
+    const { session, expiresAt } = a.issue();
+    expect(session).not.toContain(TOKEN);
+    expect(session).toMatch(/^\d+\.[A-Za-z0-9_-]{43}$/);
+    expect(expiresAt.getTime()).toBe(Math.floor(c.t / 1000) * 1000 + SESSION_MAX_AGE_S * 1000);
+    expect(a.sessionProblem(session)).toBeNull();
     c.t += SESSION_MAX_AGE_S * 1000;
-    expect(a.cookieProblem(cookie)).toBeNull();
+    expect(a.sessionProblem(session)).toBeNull();
     c.t += 1000;
-    expect(a.cookieProblem(cookie)).toBe('the dashboard session has expired (sessions last 30 days)');
+    expect(a.sessionProblem(session)).toBe('the dashboard session has expired (sessions last 30 days)');
   });
 
-  it('refuses cookies of another key, another token, an edited date, or garbage', () => {
+  it('refuses sessions of another key, an edited date, or garbage; the token does not sign them', () => {
     const c = clock();
     const a = new TokenAuth(TOKEN, 'key', c.now);
-    const notOurs = /not from this run of Flylight/;
-    expect(a.cookieProblem(new TokenAuth(TOKEN, 'other key', c.now).issue())).toMatch(notOurs);
-    expect(a.cookieProblem(new TokenAuth(TOKEN, undefined, c.now).issue())).toMatch(notOurs);
-    expect(a.cookieProblem(new TokenAuth('U'.repeat(43), 'key', c.now).issue())).toMatch(notOurs);
-    const [iat, mac] = a.issue().split('.');
-    expect(a.cookieProblem(`${Number(iat) + 1}.${mac}`)).toMatch(notOurs);
+    const notOurs = /session is not valid \(Flylight's token was rotated since/;
+    expect(a.sessionProblem(new TokenAuth(TOKEN, 'other key', c.now).issue().session)).toMatch(notOurs);
+    expect(a.sessionProblem(new TokenAuth(TOKEN, undefined, c.now).issue().session)).toMatch(notOurs);
+    // The key alone signs: knowing the token (or having had it) forges nothing.
+    expect(a.sessionProblem(new TokenAuth('U'.repeat(43), 'key', c.now).issue().session)).toBeNull();
+    const [iat, mac] = a.issue().session.split('.');
+    expect(a.sessionProblem(`${Number(iat) + 1}.${mac}`)).toMatch(notOurs);
     for (const junk of ['', 'x', `${iat}.`, `${iat}.${mac}x`, TOKEN, `-1.${mac}`])
-      expect(a.cookieProblem(junk)).toBe('the dashboard session cookie is malformed');
-    const future = new TokenAuth(TOKEN, 'key', () => c.t + 3600_000).issue();
-    expect(a.cookieProblem(future)).toBe('the dashboard session cookie is dated in the future');
+      expect(a.sessionProblem(junk)).toBe('the dashboard session is malformed');
+    const future = new TokenAuth(TOKEN, 'key', () => c.t + 3600_000).issue().session;
+    expect(a.sessionProblem(future)).toBe('the dashboard session is dated in the future');
   });
 
-  it('the Set-Cookie header is HttpOnly, SameSite=Strict, Path=/ and named for the port', () => {
+  it('replace() voids the old token and every session issued before it', () => {
     const a = new TokenAuth(TOKEN, 'key');
-    const header = a.setCookie(3030);
-    expect(header).toMatch(/^flylight_session_3030=\d+\.[\w-]{43}; /);
-    expect(header.split('; ')).toEqual(
-      expect.arrayContaining(['Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${SESSION_MAX_AGE_S}`]),
-    );
-    expect(TokenAuth.clearCookie(3030)).toContain('Max-Age=0');
+    const before = a.issue().session;
+    a.replace('N'.repeat(43), 'new key');
+    expect(a.matches(TOKEN)).toBe(false);
+    expect(a.matches('N'.repeat(43))).toBe(true);
+    expect(a.sessionProblem(before)).toMatch(/not valid/);
+    expect(a.sessionProblem(a.issue().session)).toBeNull();
   });
 
-  it('reads credentials: the header wins, then the cookie', () => {
-    const name = cookieName(1);
-    expect(credentialOf({ authorization: `Bearer ${TOKEN}` }, name)).toEqual({ kind: 'bearer', value: TOKEN });
-    expect(credentialOf({ authorization: `bearer  ${TOKEN} ` }, name)).toEqual({ kind: 'bearer', value: TOKEN });
-    expect(credentialOf({ authorization: 'Basic dXNlcjpwYXNz' }, name)).toEqual({ kind: 'malformed' });
-    expect(credentialOf({ authorization: 'Bearer' }, name)).toEqual({ kind: 'malformed' });
-    expect(credentialOf({ authorization: 'Bearer a b' }, name)).toEqual({ kind: 'malformed' });
-    expect(credentialOf({ cookie: `x=1; ${name}=abc; y=2` }, name)).toEqual({ kind: 'cookie', value: 'abc' });
-    expect(credentialOf({ cookie: 'flylight_session_2=abc' }, name)).toEqual({ kind: 'none' });
-    expect(readCookie('a=1;b=2', 'b')).toBe('2');
+  it('reads credentials: the Authorization header wins, then the session header; cookies are ignored', () => {
+    expect(credentialOf({ authorization: `Bearer ${TOKEN}` })).toEqual({ kind: 'bearer', value: TOKEN });
+    expect(credentialOf({ authorization: `bearer  ${TOKEN} ` })).toEqual({ kind: 'bearer', value: TOKEN });
+    expect(credentialOf({ authorization: 'Basic dXNlcjpwYXNz' })).toEqual({ kind: 'malformed' });
+    expect(credentialOf({ authorization: 'Bearer' })).toEqual({ kind: 'malformed' });
+    expect(credentialOf({ authorization: 'Bearer a b' })).toEqual({ kind: 'malformed' });
+    expect(credentialOf({ 'x-flylight-session': ' 1.abc ' })).toEqual({ kind: 'session', value: '1.abc' });
+    expect(credentialOf({ authorization: `Bearer ${TOKEN}`, 'x-flylight-session': '1.abc' }).kind).toBe('bearer');
+    expect(credentialOf({ cookie: `flylight_session_1=1.abc; flylight_session=${TOKEN}` })).toEqual({ kind: 'none' });
   });
 });
 
@@ -340,12 +341,31 @@ describe('admission', () => {
     }
   });
 
-  it('signs a browser in from the start page and drops the token from the URL', () => {
+  it('serves the start page with a token in its URL (the page trades it itself), not from other sites', () => {
     const a = admission();
-    const got = a.admit(req(`/flylight?region=SIN&token=${TOKEN}`), route('/flylight'));
-    expect(got).toMatchObject({ kind: 'login', location: '/flylight?region=SIN' });
-    expect(got.kind === 'login' && got.setCookie.startsWith(`${cookieName(PORT)}=`)).toBe(true);
-    expect(thrown(() => a.admit(req('/?token=nope'), route('/'))).code).toBe('unauthorized');
+    expect(a.admit(req(`/flylight?region=SIN&token=${TOKEN}`), route('/flylight'))).toEqual({
+      kind: 'pass',
+      principal: 'anonymous',
+    });
+    const cross = req(`/?token=${TOKEN}`, { 'sec-fetch-site': 'same-site' });
+    expect(thrown(() => a.admit(cross, route('/'))).code).toBe('forbidden');
+  });
+
+  it('signing in and rotating need the token itself: a session is refused', () => {
+    const a = admission();
+    const session = (a.auth as TokenAuth).issue().session;
+    const withSession = { 'x-flylight-session': session };
+    expect(a.admit(req('/v1/regions', withSession), route('/v1/regions'))).toEqual({
+      kind: 'pass',
+      principal: 'session',
+    });
+    for (const path of ['/v1/session', '/v1/token/rotate']) {
+      const m = matchRoute('POST', parseTarget(path));
+      const err = thrown(() => a.admit(req(path, withSession), m));
+      expect(err.code).toBe('unauthorized');
+      expect(err.message).toContain('needs the API token itself');
+      expect(a.admit(req(path, bearer), m)).toEqual({ kind: 'pass', principal: 'token' });
+    }
   });
 });
 

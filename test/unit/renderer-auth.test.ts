@@ -1,7 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkToken, guardAuth, signInUrl } from '../../src/renderer/src/state/auth';
+import {
+  browserSessionStore,
+  guardAuth,
+  type SessionStore,
+  signInFromAddress,
+  tokenInAddress,
+  tradeToken,
+} from '../../src/renderer/src/state/auth';
 import { createApiClient, fetchTransport } from '../../src/shared/api';
 import { ApiError } from '../../src/shared/errors';
 import { sseSubscriber } from '../../src/shared/sse';
@@ -26,53 +33,138 @@ describe('guardAuth', () => {
   });
 });
 
-describe('signInUrl', () => {
-  it('goes to a start page with the token, keeping the selected region', () => {
-    expect(signInUrl({ pathname: '/', hash: '#/SIN' }, TOKEN)).toBe(`/?token=${TOKEN}#/SIN`);
-    expect(signInUrl({ pathname: '/flylight/', hash: '' }, TOKEN)).toBe(`/flylight?token=${TOKEN}`);
-    expect(signInUrl({ pathname: '/assets/x.js', hash: '' }, TOKEN)).toBe(`/?token=${TOKEN}`);
+describe('tokenInAddress', () => {
+  it('finds the token and gives the address without it, keeping other parameters and the region', () => {
+    expect(tokenInAddress({ pathname: '/', search: `?token=${TOKEN}`, hash: '#/SIN' })).toEqual({
+      token: TOKEN,
+      rest: '/#/SIN',
+    });
+    expect(tokenInAddress({ pathname: '/flylight', search: `?a=1&access_token=${TOKEN}`, hash: '' })).toEqual({
+      token: TOKEN,
+      rest: '/flylight?a=1',
+    });
+    expect(tokenInAddress({ pathname: '/', search: '', hash: '' })).toEqual({ token: null, rest: '/' });
   });
 });
 
-describe('checkToken', () => {
+const memoryStore = (): SessionStore & { value: string | null } => {
+  const s = {
+    value: null as string | null,
+    get: () => s.value,
+    set: (v: string) => {
+      s.value = v;
+    },
+    clear: () => {
+      s.value = null;
+    },
+  };
+  return s;
+};
+
+describe('tradeToken', () => {
   const answering = (status: number, body: unknown = {}) => {
-    const seen: { url: string; auth: string | undefined }[] = [];
+    const seen: { url: string; method: string | undefined; auth: string | undefined; credentials?: string }[] = [];
     const fn = (async (url: unknown, init?: RequestInit) => {
-      seen.push({ url: String(url), auth: (init?.headers as Record<string, string>)?.authorization });
+      seen.push({
+        url: String(url),
+        method: init?.method,
+        auth: (init?.headers as Record<string, string>)?.authorization,
+        credentials: init?.credentials,
+      });
       return new Response(JSON.stringify(body), { status });
     }) as typeof fetch;
     return { fn, seen };
   };
 
   it('refuses empty and malformed tokens without asking the server', async () => {
-    const f = answering(200);
-    expect(await checkToken('  ', 'http://h', f.fn)).toMatchObject({ ok: false, message: /Paste the token/ });
-    expect(await checkToken('not a token', 'http://h', f.fn)).toMatchObject({ ok: false, message: /43 letters/ });
+    const f = answering(201);
+    expect(await tradeToken('  ', 'http://h', f.fn)).toMatchObject({ ok: false, message: /Paste the token/ });
+    expect(await tradeToken('not a token', 'http://h', f.fn)).toMatchObject({ ok: false, message: /43 letters/ });
     expect(f.seen).toEqual([]);
   });
 
-  it('accepts a token the server lets through, trimmed', async () => {
-    const f = answering(200, { regions: [] });
-    expect(await checkToken(` ${TOKEN}\n`, 'http://h:1', f.fn)).toEqual({ ok: true, token: TOKEN });
-    expect(f.seen).toEqual([{ url: 'http://h:1/v1/regions', auth: `Bearer ${TOKEN}` }]);
-    // Past the gate, a 503 is the fleet's trouble, not the key's.
-    expect((await checkToken(TOKEN, 'http://h', answering(503).fn)).ok).toBe(true);
+  it('posts the trimmed token to /v1/session (no cookies) and returns the session', async () => {
+    const f = answering(201, { session: '1.abc', expires_at: '2030-01-01T00:00:00Z' });
+    expect(await tradeToken(` ${TOKEN}\n`, 'http://h:1', f.fn)).toEqual({ ok: true, session: '1.abc' });
+    expect(f.seen).toEqual([
+      { url: 'http://h:1/v1/session', method: 'POST', auth: `Bearer ${TOKEN}`, credentials: 'omit' },
+    ]);
+    // A 2xx without a session is not a Flylight host: no sign-in.
+    expect(await tradeToken(TOKEN, 'http://h', answering(200, {}).fn)).toMatchObject({ ok: false });
   });
 
-  it('says so when the server refuses it or slows this address down', async () => {
-    expect(await checkToken(TOKEN, 'http://h', answering(401).fn)).toMatchObject({
+  it('says so when the server refuses it, slows this address down, or is not there', async () => {
+    expect(await tradeToken(TOKEN, 'http://h', answering(401).fn)).toMatchObject({
       ok: false,
       message: /refused that token/,
     });
     const slow = answering(429, { error: { code: 'rate_limited', message: 'too many wrong API tokens; wait 30 s' } });
-    expect(await checkToken(TOKEN, 'http://h', slow.fn)).toEqual({
+    expect(await tradeToken(TOKEN, 'http://h', slow.fn)).toEqual({
       ok: false,
       message: 'too many wrong API tokens; wait 30 s',
     });
     const down = (async () => {
       throw new TypeError('fetch failed');
     }) as typeof fetch;
-    expect(await checkToken(TOKEN, 'http://h', down)).toMatchObject({ ok: false, message: /Cannot reach/ });
+    expect(await tradeToken(TOKEN, 'http://h', down)).toMatchObject({ ok: false, message: /Cannot reach/ });
+  });
+});
+
+describe('signInFromAddress', () => {
+  const page = (search: string) => {
+    const replaced: string[] = [];
+    return {
+      replaced,
+      location: { pathname: '/', search, hash: '#/SIN', origin: 'http://127.0.0.1:9' },
+      history: { replaceState: (_d: unknown, _u: string, url: string) => void replaced.push(url) },
+    };
+  };
+  const grant = (async () => new Response(JSON.stringify({ session: '9.xyz' }), { status: 201 })) as typeof fetch;
+  const refuse = (async () => new Response('{}', { status: 401 })) as typeof fetch;
+
+  it('takes the token out of the address first, then keeps the session it was traded for', async () => {
+    const p = page(`?token=${TOKEN}`);
+    const store = memoryStore();
+    expect(await signInFromAddress(p, store, grant)).toBeNull();
+    expect(p.replaced).toEqual(['/#/SIN']);
+    expect(store.value).toBe('9.xyz');
+  });
+
+  it('a refused token: the address is still cleaned, no session, and the page is told why', async () => {
+    const p = page(`?token=${TOKEN}`);
+    const store = memoryStore();
+    expect(await signInFromAddress(p, store, refuse)).toMatch(/did not sign you in: Flylight refused that token/);
+    expect(p.replaced).toEqual(['/#/SIN']);
+    expect(store.value).toBeNull();
+  });
+
+  it('no token in the address: nothing happens', async () => {
+    const p = page('');
+    expect(await signInFromAddress(p, memoryStore(), refuse)).toBeNull();
+    expect(p.replaced).toEqual([]);
+  });
+});
+
+describe('browserSessionStore', () => {
+  it('keeps the session under one key, and survives a storage that throws', () => {
+    const data = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => data.get(k) ?? null,
+      setItem: (k: string, v: string) => void data.set(k, v),
+      removeItem: (k: string) => void data.delete(k),
+    };
+    const store = browserSessionStore(() => storage);
+    expect(store.get()).toBeNull();
+    store.set('1.a');
+    expect([...data]).toEqual([['flylight.session', '1.a']]);
+    expect(store.get()).toBe('1.a');
+    store.clear();
+    expect(store.get()).toBeNull();
+    const broken = browserSessionStore(() => {
+      throw new Error('SecurityError: storage is disabled');
+    });
+    expect(broken.get()).toBeNull();
+    expect(() => broken.set('x')).not.toThrow();
   });
 });
 

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BackendOp, MemoryBackend, openBackend, type StoreBackend } from '../../src/main/store/backend';
-import type { FleetData, MachineSpec } from '../../src/main/store/csv';
-import { deriveStatus, Fleet, RegionIndex, storeService } from '../../src/main/store/fleet';
-import { mulberry32 } from '../../src/main/store/rng';
+import { Fleet } from '../../src/main/store/fleet';
+import type { FleetData, MachineSpec } from '../../src/main/store/fleet-data';
+import { deriveStatus } from '../../src/main/store/machine-record';
+import { RegionIndex } from '../../src/main/store/region-index';
+import { storeService } from '../../src/main/store/service';
 import { ApiError } from '../../src/shared/errors';
+import { mulberry32 } from '../../src/shared/random';
 import type { MachineUpdate, StoreEvent, Vm } from '../../src/shared/types';
 
 const spec = (
@@ -315,6 +318,13 @@ describe('queries', () => {
     expect(await codeOf(() => fleet.region('XYZ'))).toBe('unknown_region');
     expect(await codeOf(() => fleet.machines('XYZ'))).toBe('unknown_region');
     expect(await codeOf(() => fleet.machine('nope'))).toBe('not_found');
+  });
+
+  it('quotes a bad id back cut short, with control characters escaped', async () => {
+    const { fleet } = await openFleet();
+    expect(() => fleet.machine('a\u009bb')).toThrow('no machine with id "a\\u009bb"');
+    expect(() => fleet.vm(`vm-${'x'.repeat(100)}`)).toThrow(`no VM with id "vm-${'x'.repeat(57)}…"`);
+    expect(() => fleet.region(undefined as unknown as string)).toThrow('unknown region nothing');
   });
 
   it('hands out copies, so callers cannot change the model', async () => {

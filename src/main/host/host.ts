@@ -1,7 +1,7 @@
 // The host: starts the three worker threads, wires their MessagePorts, supervises them and
 // stops them cleanly. It is the same code under Electron and under `flylight serve`.
 
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,7 +25,10 @@ import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
-import type { HostToWorker, WorkerData, WorkerToHost } from './control';
+import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/control';
+import { outsideAsar } from './asar';
+import { publishEndpoint } from './endpoint';
+import { lockFleet } from './fleet-lock';
 import { createLogger, type Logger } from './log';
 import { LogSink } from './log-sink';
 
@@ -79,6 +82,8 @@ interface Slot {
 }
 
 export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Promise<RunningHost> {
+  // Before anything touches the data directory (the log file, the store): one host per fleet.
+  const fleetLock = initialConfig.dataDir ? await lockFleet(initialConfig.dataDir) : null;
   // Every thread logs JSON lines; the sink files them and shows them as the user asked.
   const logFile = initialConfig.dataDir ? join(initialConfig.dataDir, 'logs', 'flylight.log') : null;
   const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile });
@@ -86,14 +91,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   // Copied so a restarted proxy can rebind the port the OS picked for `--port 0`.
   const config: HostConfig = {
     ...initialConfig,
+    // Read by worker threads, which get real files in the packaged app (see ./asar).
+    regionsFile: outsideAsar(initialConfig.regionsFile),
+    staticDir: initialConfig.staticDir && outsideAsar(initialConfig.staticDir),
     logFormat: initialConfig.logFormat === 'silent' && !logFile ? 'silent' : 'json',
-    // Derived from the token, so a restarted proxy worker — or a restarted host — still accepts
-    // the dashboard's cookie; a new token signs every browser out.
-    sessionKey:
-      initialConfig.sessionKey ??
-      (initialConfig.token
-        ? createHmac('sha256', initialConfig.token).update('flylight dashboard session').digest('base64url')
-        : randomBytes(32).toString('base64url')),
+    // One key for this run when none is kept beside the token (see tokenDir), so a restarted
+    // proxy worker still accepts the dashboard's sessions.
+    sessionKey: initialConfig.sessionKey ?? randomBytes(32).toString('base64url'),
   };
   const started = Date.now();
   const bus = new EventEmitter();
@@ -172,7 +176,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       transfer.push(peers[peer] as MessagePort);
     }
     const data: WorkerData = { name: slot.name, config, control: control.port2, peers };
-    const worker = new Worker(WORKER_PATHS[slot.name], {
+    const worker = new Worker(outsideAsar(WORKER_PATHS[slot.name]), {
       workerData: data,
       transferList: transfer as never[],
       name: `flylight-${slot.name}`,
@@ -287,11 +291,14 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       clearTimeout(timer);
     }
     bus.removeAllListeners();
+    withdrawEndpoint?.();
     if (running) log.info('stopped', { duration_ms: Date.now() - began });
     await sink.close();
+    await fleetLock?.release();
     finish(result);
   };
 
+  let withdrawEndpoint: (() => void) | null = null;
   // Start in order; any failure stops what started and rejects with the worker's reason.
   let proxyInfo: Record<string, unknown> = {};
   try {
@@ -309,8 +316,16 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   running = true;
 
   const url = String(proxyInfo.url ?? `http://${config.host}:${config.port}`);
+  fleetLock?.announce(url);
   if (initialConfig.logFormat !== 'silent') {
     process.stdout.write(`Flylight proxy listening on ${url}\n`);
+  }
+  if (config.endpointFile) {
+    try {
+      withdrawEndpoint = publishEndpoint(config.endpointFile, url);
+    } catch (err) {
+      log.warn('cannot publish the address for the CLI', { file: config.endpointFile, error: (err as Error).message });
+    }
   }
   return {
     url,

@@ -3,9 +3,9 @@
 // in the data directory and shows it in the terminal as the user asked (pretty, JSON or not).
 
 import {
+  chmodSync,
   createWriteStream,
   existsSync,
-  mkdirSync,
   openSync,
   renameSync,
   rmSync,
@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { pretty } from './log';
+import { ensurePrivateDir } from './paths';
 
 export interface LogSinkOptions {
   terminal: 'pretty' | 'json' | 'silent';
@@ -38,7 +39,7 @@ export class LogSink {
     this.keep = options.keep ?? 5;
     this.writeTerminal = options.writeTerminal ?? ((l) => process.stdout.write(`${l}\n`));
     if (options.file) {
-      mkdirSync(dirname(options.file), { recursive: true });
+      ensurePrivateDir(dirname(options.file));
       this.size = existsSync(options.file) ? statSync(options.file).size : 0;
       this.stream = this.open(options.file);
     }
@@ -71,7 +72,9 @@ export class LogSink {
   // Buffered and asynchronous: logging thousands of requests a second must not block the host.
   private open(file: string): WriteStream {
     // Opened now, not when the stream gets round to it, so a rotation right after finds the file.
-    const s = createWriteStream(file, { fd: openSync(file, 'a') });
+    // Private to the user whatever the umask (and tightened if an older run left it open).
+    const s = createWriteStream(file, { fd: openSync(file, 'a', 0o600) });
+    chmodSync(file, 0o600);
     // A full disk must not take the platform down with it; the terminal still shows the lines.
     s.on('error', () => {
       if (this.stream === s) this.stream = null;

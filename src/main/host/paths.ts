@@ -1,7 +1,7 @@
 // Where things are on disk. The package root is found by walking up from this module, because
 // bundling moves code into chunks and Electron, the CLI and tests all start from other places.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,4 +49,19 @@ export function defaultDataDir(): string {
 export function defaultConfigDir(): string {
   const xdg = process.env.XDG_CONFIG_HOME;
   return resolve(xdg?.startsWith('/') ? xdg : join(homedir(), '.config'), 'flylight');
+}
+
+/**
+ * Creates `dir` (and its missing parents) readable by this user only, and tightens it if it was
+ * there already: the fleet, the logs and the token are nobody else's business. The mode is
+ * set with chmod, so the umask cannot loosen it. A directory owned by someone else (chmod is
+ * refused) is left as it is.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dir, 0o700);
+  } catch {
+    // not ours to change; what we create inside it is still private
+  }
 }

@@ -7,10 +7,13 @@
 
 import { ApiError } from '../../shared/errors';
 
-/** The answer handle carried by a request (OTP's `call`); casts carry none. */
+/**
+ * The answer handle carried by a request (OTP's `call`); casts carry none. The behaviour calls
+ * exactly one of its methods: `answer` with the value, or `fail` with the error.
+ */
 export interface Reply<T> {
-  resolve(value: T): void;
-  reject(error: unknown): void;
+  answer(value: T): void;
+  fail(error: unknown): void;
 }
 
 export interface Behaviour<M> {
@@ -73,7 +76,7 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
   /** Fire and forget (OTP's cast). */
   tell(msg: M): void {
     if (this.status === 'dead') {
-      rejectReply(msg, new ApiError('unavailable', `${this.name} is stopped (the orchestrator is restarting)`));
+      failReply(msg, new ApiError('unavailable', `${this.name} is stopped (the orchestrator is restarting)`));
       return;
     }
     this.queue.push(msg);
@@ -82,7 +85,7 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
 
   /** Request and answer (OTP's call): `build` puts the reply handle into the message. */
   ask<R>(build: (reply: Reply<R>) => M): Promise<R> {
-    return new Promise<R>((resolve, reject) => this.tell(build({ resolve, reject })));
+    return new Promise<R>((resolve, reject) => this.tell(build({ answer: resolve, fail: reject })));
   }
 
   /** Called by the supervisor: a fresh behaviour takes over the same mailbox. */
@@ -101,7 +104,7 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
     while (this.head < this.queue.length) {
       const msg = this.queue[this.head];
       this.queue[this.head++] = undefined;
-      if (msg) rejectReply(msg, error);
+      if (msg) failReply(msg, error);
     }
     this.queue = [];
     this.head = 0;
@@ -148,10 +151,7 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
       try {
         this.behaviour.handle(msg);
       } catch (err) {
-        rejectReply(
-          msg,
-          new ApiError('unavailable', `${this.name} crashed while handling '${msg.t}' and is restarting`),
-        );
+        failReply(msg, new ApiError('unavailable', `${this.name} crashed while handling '${msg.t}' and is restarting`));
         this.fail(err, msg.t);
         return; // the restarted behaviour drains the rest
       }
@@ -172,9 +172,9 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
   }
 }
 
-function rejectReply(msg: { t: string }, error: ApiError): void {
+function failReply(msg: { t: string }, error: ApiError): void {
   const reply = (msg as AnyMessage).reply;
-  if (reply) reply.reject(error);
+  if (reply) reply.fail(error);
 }
 
 function safeTerminate(b: Behaviour<never> | null, reason: string): void {

@@ -10,8 +10,9 @@ import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
 import type { Machine, MachineUpdate } from '../../shared/types';
 import type { Logger } from '../host/log';
-import type { Behaviour, Reply } from './actor';
+import { ActorCell, type Behaviour, type CrashHandler, type Reply } from './actor';
 import type { Allocation, MachineChange } from './machined';
+import type { VersionBook } from './version-book';
 
 /** What a flush did: wrote an update, had nothing to write, failed, or skipped (one in flight). */
 export type FlushOutcome = 'applied' | 'clean' | 'failed' | 'busy';
@@ -35,37 +36,44 @@ interface Flight {
   waiters: Reply<FlushOutcome>[];
 }
 
-export type FlydMsg =
+/** What a FlyD is sent. Other modules use the client functions below, never these shapes. */
+type FlydMsg =
   | ({ t: 'change' } & MachineChange)
   /** `wait`: also wait for an update already in flight and flush again after it (shutdown). */
   | { t: 'flush'; wait: boolean; reply: Reply<FlushOutcome> }
   | { t: 'applied'; flight: Flight; result: { applied: boolean; machine: Machine } }
   | { t: 'refused'; flight: Flight; error: ErrorBody }
-  | { t: 'held'; reply: Reply<Held> }
-  /** Test hook: crashes the handler, as a bug would. */
-  | { t: 'poison'; reason?: string };
+  | { t: 'held'; reply: Reply<Held> };
+
+/** A FlyD's mailbox: it outlives each FlyD the supervisor builds into it. */
+export type FlydCell = ActorCell<FlydMsg, FlyD>;
+
+// ---- client API: how other modules talk to a FlyD -----------------------------------------
+
+/** A FlyD's mailbox, not started yet; `build` makes each incarnation (0 at first start). */
+export function flydCell(name: string, build: (incarnation: number) => FlyD, supervisor: CrashHandler): FlydCell {
+  return new ActorCell<FlydMsg, FlyD>(name, build, supervisor);
+}
+
+/** Tells FlyD its MachineD's newest state (MachineD's only way of reaching it). */
+export function change(cell: FlydCell, c: MachineChange): void {
+  cell.tell({ t: 'change', ...c });
+}
 
 /**
- * The last version sent per machine. It lives outside the FlyD behaviour (like an ETS table
- * owned by the supervisor) so a restarted FlyD never reuses a version its predecessor sent.
+ * Writes what FlyD holds to the store. `wait`: also wait for an update already in flight and
+ * write again after it (a clean shutdown); otherwise such a flush answers 'busy'.
  */
-export class VersionBook {
-  private readonly last = new Map<string, number>();
-  constructor(initial: Record<string, number> = {}) {
-    for (const [id, v] of Object.entries(initial)) if (Number.isFinite(v)) this.last.set(id, v);
-  }
-  next(id: string): number {
-    const v = (this.last.get(id) ?? 0) + 1;
-    this.last.set(id, v);
-    return v;
-  }
-  raise(id: string, version: number): void {
-    if (Number.isFinite(version) && version > (this.last.get(id) ?? 0)) this.last.set(id, version);
-  }
-  get(id: string): number {
-    return this.last.get(id) ?? 0;
-  }
+export function flush(cell: FlydCell, wait: boolean): Promise<FlushOutcome> {
+  return cell.ask<FlushOutcome>((reply) => ({ t: 'flush', wait, reply }));
 }
+
+/** What FlyD holds: its newest state and whether the store may lag behind it. */
+export function held(cell: FlydCell): Promise<Held> {
+  return cell.ask<Held>((reply) => ({ t: 'held', reply }));
+}
+
+// ---- the behaviour ----------------------------------------------------------------------------
 
 export interface FlydCounters {
   flushes: number;
@@ -136,32 +144,30 @@ export class FlyD implements Behaviour<FlydMsg> {
         this.settle(msg.flight, false, undefined, msg.error);
         return;
       case 'held':
-        msg.reply.resolve({
+        msg.reply.answer({
           state: this.latest && { ...this.latest },
           unflushed: this.dirty || this.flight !== null,
           lost: this.lost,
         });
         return;
-      case 'poison':
-        throw new Error(msg.reason ?? `poisoned flyd ${this.deps.machineId}`);
     }
   }
 
   terminate(reason: string): void {
     const error = new ApiError('unavailable', reason);
-    for (const w of this.flight?.waiters ?? []) w.reject(error);
-    for (const w of this.waiting) w.reject(error);
+    for (const w of this.flight?.waiters ?? []) w.fail(error);
+    for (const w of this.waiting) w.fail(error);
     this.waiting = [];
   }
 
   private flush(wait: boolean, reply: Reply<FlushOutcome>): void {
     if (this.flight) {
       if (wait) this.waiting.push(reply);
-      else reply.resolve('busy'); // one update in flight at a time; the next tick retries
+      else reply.answer('busy'); // one update in flight at a time; the next tick retries
       return;
     }
     if (!this.dirty || !this.latest) {
-      reply.resolve('clean');
+      reply.answer('clean');
       return;
     }
     this.send([reply]);
@@ -228,13 +234,13 @@ export class FlyD implements Behaviour<FlydMsg> {
       });
       outcome = 'failed';
     }
-    for (const w of flight.waiters) w.resolve(outcome);
+    for (const w of flight.waiters) w.answer(outcome);
     const waiting = this.waiting.splice(0);
     if (waiting.length > 0) {
       // Shutdown flushes queued behind that flight: write what arrived since, but never spin
       // on a store that just refused.
       if (ok && this.dirty && this.latest) this.send(waiting);
-      else for (const w of waiting) w.resolve(ok ? 'clean' : 'failed');
+      else for (const w of waiting) w.answer(ok ? 'clean' : 'failed');
     }
     if (this.dirty) this.deps.markDirty();
   }

@@ -1,8 +1,9 @@
 // MachineD: the authoritative free resources of one machine. The store's copy lags by up to one
 // FlyD interval; this one never does, so placement asks here and only here decides.
 
+import { hasRoomFor } from '../../shared/placement';
 import type { Logger } from '../host/log';
-import type { Behaviour, Reply } from './actor';
+import { ActorCell, type Behaviour, type CrashHandler, type Reply } from './actor';
 
 /** What a machine has handed out. Always absolute values, never deltas. */
 export interface Allocation {
@@ -25,13 +26,48 @@ export interface MachineSnapshot extends Capacity, Allocation {
   free_memory_gb: number;
 }
 
-export type MachineMsg =
+/** What a MachineD is sent. Other modules use the client functions below, never these shapes. */
+type MachineMsg =
   | { t: 'allocate'; memory_gb: number; cores: number; reply: Reply<boolean> }
   | { t: 'release'; memory_gb: number; cores: number; reply?: Reply<void> }
   /** Its FlyD restarted empty: send it the current state so the store converges. */
-  | { t: 'resync' }
-  /** Test hook: crashes the handler, as a bug would. */
-  | { t: 'poison'; reason?: string };
+  | { t: 'resync' };
+
+/** A MachineD's mailbox: it outlives each MachineD the supervisor builds into it. */
+export type MachineCell = ActorCell<MachineMsg, MachineD>;
+
+// ---- client API: how other modules talk to a MachineD -------------------------------------
+
+/** A MachineD's mailbox, not started yet; `build` makes each incarnation (0 at first start). */
+export function machineCell(
+  name: string,
+  build: (incarnation: number) => MachineD,
+  supervisor: CrashHandler,
+): MachineCell {
+  return new ActorCell<MachineMsg, MachineD>(name, build, supervisor);
+}
+
+/** Reserves memory_gb and cores if they fit; true when they were reserved. */
+export function allocate(cell: MachineCell, memory_gb: number, cores: number): Promise<boolean> {
+  return cell.ask<boolean>((reply) => ({ t: 'allocate', memory_gb, cores, reply }));
+}
+
+/** Frees what one VM held; resolves once MachineD has freed it. */
+export function release(cell: MachineCell, memory_gb: number, cores: number): Promise<void> {
+  return cell.ask<void>((reply) => ({ t: 'release', memory_gb, cores, reply }));
+}
+
+/** Frees what one VM held, without waiting for (or hearing of) the outcome. */
+export function releaseNoWait(cell: MachineCell, memory_gb: number, cores: number): void {
+  cell.tell({ t: 'release', memory_gb, cores });
+}
+
+/** Asks MachineD to report its current state to its FlyD again. */
+export function resync(cell: MachineCell): void {
+  cell.tell({ t: 'resync' });
+}
+
+// ---- the behaviour ----------------------------------------------------------------------------
 
 /** A change as MachineD tells its FlyD: the new absolute state and how many changes led there. */
 export interface MachineChange {
@@ -80,9 +116,15 @@ export class MachineD implements Behaviour<MachineMsg> {
   fits(memory_gb: number, cores: number): boolean {
     const c = this.deps.capacity;
     if (!c.schedulable) return false;
-    return (
-      c.memory_total_gb - this.alloc.memory_allocated_gb >= memory_gb &&
-      c.cores_total - this.alloc.cores_allocated >= cores
+    return hasRoomFor(
+      {
+        cores_total: c.cores_total,
+        memory_total_gb: c.memory_total_gb,
+        cores_allocated: this.alloc.cores_allocated,
+        memory_allocated_gb: this.alloc.memory_allocated_gb,
+      },
+      memory_gb,
+      cores,
     );
   }
 
@@ -93,24 +135,22 @@ export class MachineD implements Behaviour<MachineMsg> {
         return;
       case 'release':
         this.release(msg.memory_gb, msg.cores);
-        msg.reply?.resolve();
+        msg.reply?.answer();
         return;
       case 'resync':
         this.deps.notify({ state: { ...this.alloc }, changes: 0 });
         return;
-      case 'poison':
-        throw new Error(msg.reason ?? `poisoned ${this.deps.capacity.id}`);
     }
   }
 
   private allocate(msg: Extract<MachineMsg, { t: 'allocate' }>): void {
     if (!isWhole(msg.memory_gb) || !isWhole(msg.cores)) {
-      msg.reply.resolve(false);
+      msg.reply.answer(false);
       return;
     }
     // Check and reserve with no await in between: this is the whole concurrency story.
     if (!this.fits(msg.memory_gb, msg.cores)) {
-      msg.reply.resolve(false);
+      msg.reply.answer(false);
       return;
     }
     this.alloc = {
@@ -119,7 +159,7 @@ export class MachineD implements Behaviour<MachineMsg> {
       vm_count: this.alloc.vm_count + 1,
     };
     this.deps.notify({ state: { ...this.alloc }, changes: 1 });
-    msg.reply.resolve(true);
+    msg.reply.answer(true);
   }
 
   private release(memory_gb: number, cores: number): void {

@@ -1,15 +1,15 @@
-// The registry of this worker's machines: each machine's MachineD and FlyD by machine id (the
-// seed's via-tuple Registry), plus a per-region index so placement never scans other regions.
+// The registry of this worker's machines: each machine's MachineD and FlyD mailboxes by machine
+// id (a restarted actor keeps its mailbox, so a lookup never goes stale), plus a per-region
+// index so placement never scans other regions.
 
 import type { Machine } from '../../shared/types';
-import type { ActorCell } from './actor';
-import type { FlyD, FlydMsg } from './flyd';
-import type { Capacity, MachineD, MachineMsg } from './machined';
+import type { FlydCell } from './flyd';
+import type { Capacity, MachineCell } from './machined';
 
 /**
  * Which machines this host runs. Today one host runs the whole fleet; with a shared fleet
- * (several hosts on one distributed store) each host owns some machines, as flyd owns its
- * physical host, and this filter is where that decision plugs in.
+ * (several hosts on one distributed store) each host owns some machines and runs
+ * their MachineDs and FlyDs, and this filter is where that decision plugs in.
  */
 export type MachineFilter = (machine: Machine) => boolean;
 
@@ -19,8 +19,8 @@ export interface MachineEntry {
   /** The store's record at start (capacity and placement never change while running). */
   record: Machine;
   capacity: Capacity;
-  machined: ActorCell<MachineMsg, MachineD>;
-  flyd: ActorCell<FlydMsg, FlyD>;
+  machined: MachineCell;
+  flyd: FlydCell;
 }
 
 export function regionKey(code: string): string {

@@ -1,5 +1,5 @@
 // The OrchestratorService as other threads see it. A plain object with exactly the contract's
-// methods: serveRpc dispatches by name, so nothing else of Infrastructure (its test hooks
+// methods: serveRpc dispatches by name, so nothing else of Infrastructure (its peeks for tests
 // above all) is reachable from another worker.
 
 import { ApiError } from '../../shared/errors';

@@ -1,10 +1,11 @@
-// Orchestrator worker entry (fly_global). Reconciles first: after a worker restart the FlyD
-// queues of the previous incarnation are gone, so the store sets every machine's allocation to
-// the sum of its (durable) VMs before MachineDs are built from it.
+// The orchestrator worker thread: places and destroys VMs across the fleet. Reconciles first:
+// after a worker restart the FlyD queues of the previous incarnation are gone, so the store
+// sets every machine's allocation to the sum of its (durable) VMs before MachineDs are built
+// from it.
 
 import type { StoreService } from '../../shared/services';
 import { createLogger } from '../host/log';
-import { runWorker } from '../host/worker-runtime';
+import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
 import { type InfrastructureHolder, orchestratorService } from './service';
 

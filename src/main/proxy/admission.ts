@@ -1,22 +1,25 @@
 // Who may talk to the proxy over HTTP at all, decided before any route runs: the Host header
 // (DNS rebinding), the browser's Origin and Sec-Fetch-Site (cross-site requests), the API token
-// or the dashboard's session cookie, wrong-token slow-down and the rate limit. Electron IPC
+// or the dashboard's session header (never a cookie), the strangers' bucket (every request
+// without a valid credential, metered before anything else is spent on it), wrong-token
+// slow-down (which never refuses a right token) and the rate limit of the token holder. Electron IPC
 // never passes here: it cannot come from a web page, so the gate takes it as it is.
 
 import { networkInterfaces, hostname as osHostname } from 'node:os';
 import type { GateLimits } from '../../shared/config';
 import { ApiError, type ErrorCode } from '../../shared/errors';
-import { clip } from '../../shared/validation';
+import { clip } from '../../shared/quote';
 import {
-  cookieName,
   credentialOf,
   MALFORMED_AUTH,
   MISSING_TOKEN,
+  NEEDS_THE_TOKEN,
   TOKEN_PARAMS,
   TokenAuth,
   unauthorized,
   WRONG_TOKEN,
 } from './auth';
+import { isHolderHello } from './hello';
 import { type Clock, RateLimiter, StrikeCounter } from './limits';
 import { accessOf, isIndex, type RouteMatch } from './routes';
 
@@ -40,17 +43,17 @@ export interface HttpFacts {
 
 export type Admitted =
   /** `principal` keys the rate limit: one bucket for the token, one per address otherwise. */
-  | { kind: 'pass'; principal: 'token' | 'cookie' | 'anonymous' }
-  /** `?token=` on the dashboard's start page: set the cookie and send the browser on. */
-  | { kind: 'login'; location: string; setCookie: string };
+  { kind: 'pass'; principal: 'token' | 'session' | 'anonymous' };
 
-/** An error answer that needs headers of its own (Retry-After, WWW-Authenticate, Set-Cookie). */
+/** An error answer that needs headers of its own (Retry-After, WWW-Authenticate,). */
 export class Refusal extends ApiError {
   constructor(
     code: ErrorCode,
     message: string,
     readonly headers: Record<string, string>,
     details?: Record<string, unknown>,
+    /** Part of a flood: answered, counted and logged in aggregate, never one line each. */
+    readonly quiet = false,
   ) {
     super(code, message, details);
   }
@@ -106,8 +109,12 @@ export class Admission {
   private readonly limiter: RateLimiter;
   private readonly strikes: StrikeCounter;
   private hosts: { port: number; set: Set<string> } | null = null;
+  private readonly anonBucket: RateLimiter;
+  private readonly fileBucket: RateLimiter;
   /** Told about each wrong token (for the metrics). */
   onAuthFailure: (() => void) | null = null;
+  /** Told about each request without a valid credential and whether its bucket let it on. */
+  onAnonymous: ((kind: 'api' | 'static', admitted: boolean) => void) | null = null;
 
   constructor(
     private readonly cfg: AdmissionConfig,
@@ -119,6 +126,13 @@ export class Admission {
     this.auth = typeof cfg.token === 'string' ? new TokenAuth(cfg.token, cfg.sessionKey, now) : null;
     this.limiter = new RateLimiter(l.ratePerSec, l.burst, now);
     this.strikes = new StrikeCounter(l.authFailures, l.authWindowMs, l.authLockoutMs, now);
+    this.anonBucket = new RateLimiter(l.anonRatePerSec, l.anonBurst, now);
+    this.fileBucket = new RateLimiter(l.staticRatePerSec, l.staticBurst, now);
+  }
+
+  /** The API token this host accepts, or null when authentication is off. */
+  get token(): string | null {
+    return this.auth?.token ?? null;
   }
 
   /** Lets the request on, or throws the 400/401/403/429 it earns. `match` is null when it routes nowhere. */
@@ -128,7 +142,18 @@ export class Admission {
     const pathname = q === -1 ? req.url : req.url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
     const isFile = match?.route === 'static';
+    // `/?token=`: the page itself trades the token for a session (POST /v1/session).
     const login = match !== null && isIndex(match) && TOKEN_PARAMS.some((p) => query.has(p));
+
+    // Who holds a valid credential is known first (one hash), so that everyone else is metered
+    // before anything costs more: a flood of strangers spends a counter, not a log line each.
+    const holder =
+      match?.route === 'hello'
+        ? this.auth && isHolderHello(this.auth.token, this.port(), query)
+          ? 'token'
+          : null
+        : this.holder(req);
+    if (holder === null && this.auth !== null) this.meterAnonymous(isFile);
 
     this.checkHost(headers.host);
     this.checkOrigin(headers.origin);
@@ -140,8 +165,7 @@ export class Admission {
       );
     }
 
-    if (login) return this.login(req, pathname, query);
-    if (isFile) return { kind: 'pass', principal: 'anonymous' };
+    if (isFile) return { kind: 'pass', principal: holder ?? 'anonymous' };
 
     if (TOKEN_PARAMS.some((p) => query.has(p))) {
       throw new ApiError(
@@ -151,9 +175,15 @@ export class Admission {
     }
 
     const access = accessOf(pathname);
-    const needsToken = this.auth !== null && (access === 'token' || (access === 'compat' && !this.cfg.compatOpen));
-    const principal = needsToken ? this.authenticate(req) : 'anonymous';
-    const verdict = this.limiter.take(principal === 'anonymous' ? `addr:${req.remote}` : 'token');
+    const needsToken =
+      this.auth !== null && (access === 'token' || access === 'key' || (access === 'compat' && !this.cfg.compatOpen));
+    if (needsToken && holder === null) this.refuseCredential(req);
+    const principal = needsToken ? (holder as 'token' | 'session') : 'anonymous';
+    if (access === 'key' && principal === 'session') throw this.unauthorized(NEEDS_THE_TOKEN);
+    // Without auth (tests below the gate) strangers are told apart by address, as before.
+    const key = principal !== 'anonymous' ? 'token' : this.auth === null ? `addr:${req.remote}` : null;
+    if (key === null) return { kind: 'pass', principal };
+    const verdict = this.limiter.take(key);
     if (!verdict.ok) {
       const { ratePerSec, burst } = this.cfg.limits;
       throw rateLimited(
@@ -195,39 +225,53 @@ export class Admission {
     }
   }
 
-  /** Bearer token or session cookie; throws 401 (or 429 while the address is slowed down). */
-  private authenticate(req: HttpFacts): 'token' | 'cookie' {
-    const auth = this.auth as TokenAuth;
-    const port = this.port();
-    const cred = credentialOf(req.headers, cookieName(port));
+  /**
+   * 'token' or 'session' when the request carries a valid credential, else null. Never consults
+   * the failed-attempt counter: a right token is never refused because someone else guessed.
+   */
+  private holder(req: HttpFacts): 'token' | 'session' | null {
+    const auth = this.auth;
+    if (!auth) return null;
+    const cred = credentialOf(req.headers);
+    if (cred.kind === 'bearer') return auth.matches(cred.value) ? 'token' : null;
+    if (cred.kind === 'session') return auth.sessionProblem(cred.value) === null ? 'session' : null;
+    return null;
+  }
+
+  /** Takes one request from the strangers' bucket (files have their own); a quiet 429 when empty. */
+  private meterAnonymous(file: boolean): void {
+    const verdict = (file ? this.fileBucket : this.anonBucket).take('*');
+    this.onAnonymous?.(file ? 'static' : 'api', verdict.ok);
+    if (verdict.ok) return;
+    const l = this.cfg.limits;
+    const [rate, what] = file
+      ? [l.staticRatePerSec, 'dashboard files']
+      : [l.anonRatePerSec, 'requests without a valid token'];
+    throw new Refusal(
+      'rate_limited',
+      `too many ${what} (${rate} per second from everyone together); retry in ${verdict.retryAfterS} s`,
+      { 'retry-after': String(verdict.retryAfterS) },
+      { retry_after_s: verdict.retryAfterS },
+      true,
+    );
+  }
+
+  /** The request lacks a valid credential: 429 while this address is slowed down, else 401. */
+  private refuseCredential(req: HttpFacts): never {
+    const cred = credentialOf(req.headers);
     if (cred.kind === 'bearer' || cred.kind === 'malformed') {
       this.checkStrikes(req.remote);
-      if (cred.kind === 'bearer' && auth.matches(cred.value)) return 'token';
       this.strike(req.remote);
       throw this.unauthorized(cred.kind === 'bearer' ? WRONG_TOKEN : MALFORMED_AUTH);
     }
-    if (cred.kind === 'cookie') {
-      // A stale cookie is an old tab, not a guess: refused, but it does not count as a strike.
-      const problem = auth.cookieProblem(cred.value);
-      if (problem === null) return 'cookie';
-      throw this.unauthorized(problem, { 'set-cookie': TokenAuth.clearCookie(port) });
+    if (cred.kind === 'session') {
+      // A stale session is an old tab, not a guess (a forgery would need the 256-bit key):
+      // refused, but it does not count as a strike.
+      throw this.unauthorized(
+        (this.auth as TokenAuth).sessionProblem(cred.value) ?? 'the dashboard session is not valid',
+      );
     }
     throw this.unauthorized(MISSING_TOKEN);
-  }
-
-  private login(req: HttpFacts, pathname: string, query: URLSearchParams): Admitted {
-    const rest = new URLSearchParams(query);
-    for (const p of TOKEN_PARAMS) rest.delete(p);
-    const qs = rest.toString();
-    const location = qs ? `${pathname}?${qs}` : pathname;
-    if (!this.auth) return { kind: 'login', location, setCookie: '' };
-    this.checkStrikes(req.remote);
-    const given = TOKEN_PARAMS.flatMap((p) => query.getAll(p));
-    if (given.length !== 1 || !this.auth.matches(given[0])) {
-      this.strike(req.remote);
-      throw this.unauthorized('the token in this link is not valid (Flylight may have a new token)');
-    }
-    return { kind: 'login', location, setCookie: this.auth.setCookie(this.port()) };
   }
 
   private checkStrikes(remote: string): void {
@@ -245,8 +289,8 @@ export class Admission {
     this.onAuthFailure?.();
   }
 
-  private unauthorized(why: string, headers: Record<string, string> = {}): Refusal {
+  private unauthorized(why: string): Refusal {
     const err = unauthorized(why);
-    return new Refusal('unauthorized', err.message, { 'www-authenticate': BEARER_CHALLENGE, ...headers });
+    return new Refusal('unauthorized', err.message, { 'www-authenticate': BEARER_CHALLENGE });
   }
 }

@@ -1,24 +1,23 @@
-// The API token and the dashboard's session cookie. Tokens are compared in constant time over
-// equal-length digests, so neither a byte-by-byte timing nor the token's length leaks. The
-// cookie is never the token itself: it is an HMAC of the token and its issue time under a
-// per-process key, so it cannot be forged without the token, it expires, and another run's
-// cookie (another key) is refused.
+// The API token and the dashboard's sessions. Tokens are compared in constant time over
+// equal-length digests, so neither a byte-by-byte timing nor the token's length leaks. A
+// session is never the token itself: it is its issue time and an HMAC of it under the session
+// key — a random secret kept beside the token, not derived from it — so it cannot be forged,
+// it expires, and rotating the key (`flylight token --rotate`) revokes every session at once.
+// Sessions travel in the X-Flylight-Session header, never a cookie (see src/shared/session.ts):
+// a Cookie header is ignored entirely, so a cookie planted by another local page can neither
+// sign anyone in nor out.
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../../shared/errors';
+import { SESSION_HEADER } from '../../shared/session';
 import type { Clock } from './limits';
 
 /** How long a dashboard sign-in lasts. */
 export const SESSION_MAX_AGE_S = 30 * 24 * 3600;
-/** A cookie issued this far in the future is refused too (a clock moved back is forgiven this much). */
+/** A session issued this far in the future is refused too (a clock moved back is forgiven this much). */
 const FUTURE_SKEW_S = 300;
 /** Query parameters that would carry a token in a URL (and so into logs and history). */
 export const TOKEN_PARAMS = ['token', 'access_token'] as const;
-
-/** The cookie is per port: browsers share cookies between ports of one host. */
-export function cookieName(port: number): string {
-  return `flylight_session_${port}`;
-}
 
 const HOW =
   'pass Authorization: Bearer <token> (see `flylight token`), or open the dashboard link that `flylight serve` prints';
@@ -28,28 +27,17 @@ export type Credential =
   | { kind: 'bearer'; value: string }
   /** An Authorization header that is not a bearer token at all. */
   | { kind: 'malformed' }
-  | { kind: 'cookie'; value: string };
+  | { kind: 'session'; value: string };
 
-/** What a request presents: the Authorization header wins over a cookie. */
-export function credentialOf(headers: Record<string, string>, cookie: string): Credential {
+/** What a request presents: the Authorization header wins over a session. Cookies count for nothing. */
+export function credentialOf(headers: Record<string, string>): Credential {
   const auth = headers.authorization;
   if (auth !== undefined) {
     const m = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(auth);
     return m ? { kind: 'bearer', value: m[1] } : { kind: 'malformed' };
   }
-  const value = readCookie(headers.cookie, cookie);
-  return value === undefined ? { kind: 'none' } : { kind: 'cookie', value };
-}
-
-/** One cookie's value from a Cookie header, or undefined. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  const session = headers[SESSION_HEADER];
+  return session === undefined ? { kind: 'none' } : { kind: 'session', value: session.trim() };
 }
 
 function digest(text: string): Buffer {
@@ -57,16 +45,32 @@ function digest(text: string): Buffer {
 }
 
 export class TokenAuth {
-  private readonly tokenDigest: Buffer;
-  private readonly key: Buffer;
+  private tokenDigest: Buffer;
+  private key: Buffer;
+  /** The token itself: the host's answer to `/v1/hello` is an HMAC under it. */
+  private current: string;
 
   constructor(
-    private readonly token: string,
+    token: string,
+    /** Without one (tests of code below the gate), a random key: sessions then end with the process. */
     sessionKey?: string,
     private readonly nowMs: Clock = Date.now,
   ) {
+    this.current = token;
     this.tokenDigest = digest(token);
-    this.key = sessionKey ? digest(`flylight-session-key:${sessionKey}`) : randomBytes(32);
+    this.key = TokenAuth.keyOf(sessionKey);
+  }
+
+  /** The token in force now (rotation replaces it). */
+  get token(): string {
+    return this.current;
+  }
+
+  /** Takes a rotated token and session key: the old token and every session issued so far stop working. */
+  replace(token: string, sessionKey: string): void {
+    this.current = token;
+    this.tokenDigest = digest(token);
+    this.key = TokenAuth.keyOf(sessionKey);
   }
 
   /** Constant-time: both sides are SHA-256 digests, whatever was sent. */
@@ -74,40 +78,34 @@ export class TokenAuth {
     return timingSafeEqual(digest(candidate), this.tokenDigest);
   }
 
-  /** A fresh cookie value: `<issued-at seconds>.<HMAC>`. */
-  issue(): string {
+  /** A fresh session: `<issued-at seconds>.<HMAC>`, and when it expires. */
+  issue(): { session: string; expiresAt: Date } {
     const iat = Math.floor(this.nowMs() / 1000);
-    return `${iat}.${this.mac(iat)}`;
+    return { session: `${iat}.${this.mac(iat)}`, expiresAt: new Date((iat + SESSION_MAX_AGE_S) * 1000) };
   }
 
-  /** Why a cookie is refused, or null when it is good. */
-  cookieProblem(value: string): string | null {
+  /** Why a session is refused, or null when it is good. */
+  sessionProblem(value: string): string | null {
     const m = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value);
-    if (!m) return 'the dashboard session cookie is malformed';
+    if (!m) return 'the dashboard session is malformed';
     const iat = Number(m[1]);
     const now = Math.floor(this.nowMs() / 1000);
-    // The MAC is checked first, so a forged cookie is told nothing about its dates.
+    // The MAC is checked first, so a forged session is told nothing about its dates.
     const given = Buffer.from(m[2], 'base64url');
     const want = Buffer.from(this.mac(iat), 'base64url');
     if (given.length !== want.length || !timingSafeEqual(given, want))
-      return 'the dashboard session is not from this run of Flylight (it restarted, or the cookie was forged)';
-    if (iat > now + FUTURE_SKEW_S) return 'the dashboard session cookie is dated in the future';
+      return "the dashboard session is not valid (Flylight's token was rotated since, or the session was forged)";
+    if (iat > now + FUTURE_SKEW_S) return 'the dashboard session is dated in the future';
     if (now - iat > SESSION_MAX_AGE_S) return 'the dashboard session has expired (sessions last 30 days)';
     return null;
   }
 
-  /** The Set-Cookie header of a sign-in. */
-  setCookie(port: number): string {
-    return `${cookieName(port)}=${this.issue()}; Path=/; Max-Age=${SESSION_MAX_AGE_S}; HttpOnly; SameSite=Strict`;
-  }
-
-  /** The Set-Cookie header that makes a browser forget a bad cookie. */
-  static clearCookie(port: number): string {
-    return `${cookieName(port)}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict`;
-  }
-
   private mac(iat: number): string {
-    return createHmac('sha256', this.key).update(`flylight-session:${iat}:`).update(this.token).digest('base64url');
+    return createHmac('sha256', this.key).update(`flylight-session:${iat}`).digest('base64url');
+  }
+
+  private static keyOf(sessionKey: string | undefined): Buffer {
+    return sessionKey ? digest(`flylight-session-key:${sessionKey}`) : randomBytes(32);
   }
 }
 
@@ -119,3 +117,4 @@ export function unauthorized(why: string): ApiError {
 export const MISSING_TOKEN = 'this request needs the API token';
 export const WRONG_TOKEN = 'the API token is not valid';
 export const MALFORMED_AUTH = 'the Authorization header must be "Bearer <token>"';
+export const NEEDS_THE_TOKEN = 'this request needs the API token itself; a dashboard session is not enough';

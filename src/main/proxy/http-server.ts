@@ -8,15 +8,22 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { GATE_DEFAULTS, type GateLimits, LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
+import { clip } from '../../shared/quote';
 import type { GateRequest, GateResponse } from '../../shared/services';
-import { checkQuery, clip } from '../../shared/validation';
+import { checkQuery } from '../../shared/validation';
 import type { Logger } from '../host/log';
-import type { Admission } from './admission';
+import { type Admission, Refusal } from './admission';
+import { TOKEN_PARAMS } from './auth';
+import { ConnectionGuard } from './connections';
 import { type EventHub, SSE_HEADERS } from './events';
-import { errorResponse, type Gate } from './gate';
+import type { Gate } from './gate';
+import { registerGuardMetrics } from './guard-metrics';
+import { answerHello } from './hello';
 import { newRequestId, REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { errorResponse } from './responses';
 import type { RouteMatch } from './routes';
-import { NOT_BUILT_TEXT, type StaticFiles } from './static';
+import { NOT_BUILT_TEXT, PAGE_HEADERS, type StaticFiles } from './static';
+import { RefusalTally } from './tally';
 
 export interface ProxyServerDeps {
   gate: Gate;
@@ -120,10 +127,11 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
-      keepAliveTimeout: 5_000,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
       maxHeaderSize: limits.maxHeaderBytes,
     },
     (req, res) => {
+      if (!guard.begin(req, res)) return;
       onRequest(req, res).catch((err) => {
         // Last line of defence: onRequest handles its own errors, so this is a bug, not input.
         log.error('unexpected error in the HTTP server', { error: err instanceof Error ? err.stack : String(err) });
@@ -131,6 +139,27 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       });
     },
   );
+
+  // A reply nobody reads, or a connection gone quiet in any phase, is closed once no byte has
+  // moved either way for idleTimeoutMs (node destroys the socket when nothing handles 'timeout').
+  // Keep it longer than the gate's deadline, so a slow answer is a 504, not a dropped socket.
+  server.setTimeout(limits.idleTimeoutMs);
+  const floods = new RefusalTally(
+    log,
+    'refused in aggregate (rate limit for requests without a valid token, connection cap)',
+  );
+  const guardMetrics = registerGuardMetrics(gate.metrics.registry, () => guard.size);
+  const guard = new ConnectionGuard({
+    max: limits.maxConnections,
+    graceMs: limits.connectionGraceMs,
+    onRefuse: () => {
+      guardMetrics.connectionRefused();
+      floods.add('connection_cap');
+    },
+    onEvict: (why) => guardMetrics.connectionEvicted(why),
+  });
+  guard.attach(server);
+  admission.onAnonymous = (kind, admitted) => guardMetrics.anonymous(kind, admitted);
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
@@ -155,28 +184,33 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const refuse = (err: unknown, close = false) => {
       const r = errorResponse(err);
       send(res, r, close);
+      // A flood is counted (metrics, one aggregate log line a second), never logged per request.
+      if (err instanceof Refusal && err.quiet) return floods.add(err.code);
       gate.record({ ...meta, status: r.status, code: (err as ApiError).code, route: route?.route ?? 'invalid' });
     };
 
     try {
-      route = gate.resolve({ method, url, headers });
+      route = gate.routeOf({ method, url, headers });
     } catch {
       route = null; // the gate answers it below with the same error
     }
 
     // Who is asking comes first: a stranger learns nothing, not even the body limit.
-    let admitted: ReturnType<Admission['admit']>;
     try {
-      admitted = admission.admit({ method, url, headers, remote: req.socket.remoteAddress ?? '?' }, route);
+      admission.admit({ method, url, headers, remote: req.socket.remoteAddress ?? '?' }, route);
     } catch (err) {
       return refuse(err, hasBody);
     }
-    if (admitted.kind === 'login') return signIn(res, admitted, meta, hasBody);
 
     // Refuse an oversized body before reading a byte of it.
     if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge(limit), true);
 
     if (route?.route === 'events') return openStream(req, res, route, meta);
+    if (route?.route === 'hello') {
+      const r = answerHello(admission, route.target.query, req.socket.localPort ?? 0);
+      send(res, r, hasBody);
+      return gate.record({ ...meta, status: r.status, route: 'hello' });
+    }
     if (route?.route === 'static') return serveFile(res, route, headers, meta);
 
     let body: string | undefined;
@@ -193,20 +227,6 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const r: GateResponse = await gate.handle(gr);
     // An unread body (say, on a 404) would be parsed as the next request: close instead.
     send(res, r, hasBody && body === undefined);
-  };
-
-  /** `?token=` on the start page: the cookie, then the same page without the token in its URL. */
-  const signIn = (res: ServerResponse, a: { location: string; setCookie: string }, meta: LogMeta, close: boolean) => {
-    const headers: Record<string, string> = {
-      location: a.location,
-      'content-type': 'text/plain; charset=utf-8',
-      // The URL held the token: no cache, no history entry worth keeping, no Referer.
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-    };
-    if (a.setCookie) headers['set-cookie'] = a.setCookie;
-    send(res, { status: 303, headers, body: `Signed in; continue at ${a.location}\n` }, close);
-    gate.record({ ...meta, status: 303, route: 'static' });
   };
 
   const openStream = (req: IncomingMessage, res: ServerResponse, route: RouteMatch, meta: LogMeta) => {
@@ -231,7 +251,9 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       return;
     }
     req.socket.setNoDelay(true);
+    // Heartbeats keep a stream busy; one that stops reading is dropped by the hub's buffer cap.
     req.socket.setTimeout(0);
+    guard.markStream(req.socket);
     streams.add(res);
     gate.metrics.sseClients = hub.size + 1;
     const detach = hub.attach(res, req.headers['last-event-id'] as string | undefined);
@@ -247,8 +269,10 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
   const serveFile = async (res: ServerResponse, route: RouteMatch, headers: Record<string, string>, meta: LogMeta) => {
     let status: number;
     const index = route.params.file === 'index.html';
-    // The page never sends its own URL onwards (it may have been reached through a token link).
-    const privacy: Record<string, string> = index ? { 'referrer-policy': 'no-referrer' } : {};
+    // The page's security headers (no framing, no Referer: it may have been reached through a
+    // token link); under a URL that holds the token, no copy is kept in any cache.
+    const privacy: Record<string, string> = index ? { ...PAGE_HEADERS } : {};
+    if (index && TOKEN_PARAMS.some((p) => route.target.query.has(p))) privacy['cache-control'] = 'no-store';
     if (!files.built && index) {
       status = 200;
       send(res, {
@@ -322,6 +346,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       }),
     close: () =>
       new Promise<void>((resolve) => {
+        floods.flush();
         hub.closeAll();
         for (const s of streams) s.end();
         if (!server.listening) return resolve();

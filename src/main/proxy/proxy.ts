@@ -7,6 +7,7 @@ import type { GateRequest, GateResponse, HostService, OrchestratorService, Store
 import type { StoreEvent } from '../../shared/types';
 import type { Logger } from '../host/log';
 import { Admission } from './admission';
+import { createCredentials, currentCredentials } from './credentials';
 import { EventHub } from './events';
 import { Gate } from './gate';
 import { type Address, createProxyServer } from './http-server';
@@ -17,7 +18,7 @@ export interface ProxyDeps {
   orchestrator: Remote<OrchestratorService>;
   host: Remote<HostService>;
   config: Pick<HostConfig, 'host' | 'port' | 'staticDir' | 'flydIntervalMs'> &
-    Partial<Pick<HostConfig, 'token' | 'compatOpen' | 'limits' | 'sessionKey'>>;
+    Partial<Pick<HostConfig, 'token' | 'compatOpen' | 'limits' | 'sessionKey' | 'tokenDir'>>;
   log: Logger;
 }
 
@@ -36,6 +37,22 @@ export function createProxy(deps: ProxyDeps): ProxyInstance {
   const { config, log } = deps;
   let address: Address = { host: config.host, port: config.port, url: `http://${config.host}:${config.port}` };
   const limits = { ...GATE_DEFAULTS, ...config.limits };
+  // The files win over the config the host was started with: the token may have been rotated since.
+  const onDisk = config.token ? currentCredentials(config.tokenDir) : null;
+  const admission = new Admission(
+    {
+      token: onDisk?.token ?? config.token,
+      compatOpen: config.compatOpen,
+      host: config.host,
+      sessionKey: onDisk?.sessionKey ?? config.sessionKey,
+      limits,
+    },
+    () => address.port,
+  );
+  const hub = new EventHub();
+  const credentials = admission.auth
+    ? createCredentials({ auth: admission.auth, tokenDir: config.tokenDir, endStreams: () => hub.closeAll(), log })
+    : undefined;
   const gate = new Gate({
     store: deps.store,
     orchestrator: deps.orchestrator,
@@ -44,19 +61,9 @@ export function createProxy(deps: ProxyDeps): ProxyInstance {
     address: () => address,
     log,
     limits,
+    credentials,
   });
-  const admission = new Admission(
-    {
-      token: config.token,
-      compatOpen: config.compatOpen,
-      host: config.host,
-      sessionKey: config.sessionKey,
-      limits,
-    },
-    () => address.port,
-  );
   admission.onAuthFailure = () => gate.metrics.authFailure();
-  const hub = new EventHub();
   const server = createProxyServer({ gate, hub, files: new StaticFiles(config.staticDir), log, admission, limits });
   return {
     gate,

@@ -2,7 +2,7 @@
 // route sees them) and which route and methods it names. No I/O here, so it is cheap to test.
 
 import { ApiError } from '../../shared/errors';
-import { clip } from '../../shared/validation';
+import { clip } from '../../shared/quote';
 
 export type RouteName =
   | 'health'
@@ -16,14 +16,18 @@ export type RouteName =
   | 'seed_regions'
   | 'seed_launch'
   | 'metrics'
+  | 'hello'
+  | 'session'
+  | 'token_rotate'
   | 'static';
 
 /**
- * Who may call a route: `token` needs the API token (header or dashboard cookie); `compat` is
- * the seed's routes, open only under --compat-open; `open` needs nothing (health, and the
- * dashboard's files, which hold no data).
+ * Who may call a route: `token` needs the API token (header or dashboard session); `key` needs
+ * the token itself (signing a browser in, rotating the token: a session must not renew or
+ * replace itself); `compat` is the seed's routes, open only under --compat-open; `open` needs
+ * nothing (health, and the dashboard's files, which hold no data).
  */
-export type Access = 'token' | 'compat' | 'open';
+export type Access = 'token' | 'key' | 'compat' | 'open';
 
 export interface Target {
   /** The path as sent (undecoded), for log lines and messages. */
@@ -86,6 +90,22 @@ const ROUTES: readonly RouteDef[] = [
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
   { name: 'metrics', methods: ['GET'], access: 'token', example: '/metrics', match: exact('metrics') },
+  // Open: the CLI asks it before sending the token, to learn that this server holds the token too.
+  {
+    name: 'hello',
+    methods: ['GET'],
+    access: 'open',
+    example: '/v1/hello?nonce=walkwalkwalkwalkwalkwalk',
+    match: exact('v1', 'hello'),
+  },
+  { name: 'session', methods: ['POST'], access: 'key', example: '/v1/session', match: exact('v1', 'session') },
+  {
+    name: 'token_rotate',
+    methods: ['POST'],
+    access: 'key',
+    example: '/v1/token/rotate',
+    match: exact('v1', 'token', 'rotate'),
+  },
   { name: 'seed_regions', methods: ['GET'], access: 'compat', example: '/regions', match: exact('regions') },
   {
     name: 'seed_launch',
@@ -131,6 +151,8 @@ export function accessOf(pathname: string): Access {
     }
   });
   const access = new Set(ROUTES.filter((d) => d.match(segments) !== null).map((d) => d.access));
+  if (access.size === 1 && access.has('open') && segments[0] === 'v1') return 'open';
+  if (access.has('key')) return 'key';
   if (access.has('token') || PROTECTED_PREFIXES.has(segments[0] ?? '') || PROTECTED_PREFIXES.has(raw[0] ?? ''))
     return 'token';
   if (access.has('compat')) return 'compat';
@@ -204,7 +226,7 @@ export function matchRoute(method: string, target: Target): RouteMatch {
 
 /** Routes that only HTTP can serve: a stream, files and Prometheus text. */
 export function isHttpOnly(route: RouteName): boolean {
-  return route === 'events' || route === 'static' || route === 'metrics';
+  return route === 'events' || route === 'static' || route === 'metrics' || route === 'hello';
 }
 
 /** The dashboard's start page, where `?token=` signs a browser in. */

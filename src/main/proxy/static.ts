@@ -1,6 +1,7 @@
 // The built dashboard, served by the proxy for browser mode. Files are read and compressed
 // once (gzip and brotli, off the event loop) and kept while their size and mtime stay the
 // same, so a rebuild is picked up without a restart. Hashed assets are cached for good.
+// Every page carries its security policy as HTTP headers (a <meta> CSP cannot forbid framing).
 
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
@@ -36,6 +37,35 @@ const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '
 /** Vite's content-hashed names, e.g. index-BkD3xYz1.js: their bytes never change. */
 const HASHED = /-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
 const MAX_CACHED_FILE = 16 * 1024 * 1024;
+
+/**
+ * The page's Content-Security-Policy: what the <meta> tag in src/renderer/index.html allows, plus
+ * what only a header can say — `frame-ancestors 'none'`: no page on any origin (another local
+ * port included) may frame the dashboard and trick clicks out of it.
+ */
+export const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // xterm.js's DOM renderer injects <style> elements for its theme and cell size.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers of every page (HTML, and the "not built" text in its place). */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': PAGE_CSP,
+  // For browsers that predate frame-ancestors.
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  // The first URL may hold the token (`/?token=`): it must not leave as a Referer.
+  'referrer-policy': 'no-referrer',
+};
 
 export const NOT_BUILT_TEXT =
   'The Flylight dashboard is not built yet: run `npm run build`, then reload this page.\n' +
@@ -120,6 +150,7 @@ export class StaticFiles {
         etag = `${entry.etag.slice(0, -1)}-${encoding}"`;
       }
     }
+    const page = ext === '.html';
     const out: Record<string, string> = {
       'content-type': entry.type,
       'cache-control':
@@ -127,6 +158,7 @@ export class StaticFiles {
       etag,
       vary: 'Accept-Encoding',
       'x-content-type-options': 'nosniff',
+      ...(page ? PAGE_HEADERS : {}),
     };
     if (body !== entry.raw) out['content-encoding'] = encoding;
     if (etagMatches(headers.ifNoneMatch, etag)) return { status: 304, headers: out, body: Buffer.alloc(0) };

@@ -5,7 +5,7 @@ import type { HostService, OrchestratorService, StoreService } from '../../share
 import { HOST_WORKERS, STORE_EVENTS } from '../../shared/services';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { createLogger } from '../host/log';
-import { runWorker } from '../host/worker-runtime';
+import { runWorker } from '../worker-runtime/run-worker';
 import { createProxy } from './proxy';
 
 runWorker(async (ctx) => {

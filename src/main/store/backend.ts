@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Vm } from '../../shared/types';
-import type { OperatorStatus } from './csv';
+import type { OperatorStatus } from './fleet-data';
 
 /** A machine's state beyond its bootstrap row. */
 export interface MachineState {
@@ -45,7 +45,7 @@ export interface StoreBackend {
   close(): Promise<void>;
 }
 
-/** `--ephemeral`: the seed KV's behaviour, nothing survives the process. */
+/** `--ephemeral`: kept in memory only, so nothing survives the process. */
 export class MemoryBackend implements StoreBackend {
   readonly kind = 'memory';
   private readonly machines = new Map<string, MachineState>();

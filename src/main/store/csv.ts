@@ -4,6 +4,8 @@
 
 import { readFile } from 'node:fs/promises';
 import Papa from 'papaparse';
+import { clip } from '../../shared/quote';
+import { type FleetData, isOperatorStatus, type MachineSpec, type OperatorStatus, type RegionSpec } from './fleet-data';
 
 export const CSV_COLUMNS = [
   'kind',
@@ -16,31 +18,6 @@ export const CSV_COLUMNS = [
   'memory_gb',
 ] as const;
 type Column = (typeof CSV_COLUMNS)[number];
-
-export const MACHINE_STATUSES = ['available', 'maintenance', 'offline'] as const;
-/** What an operator can set in the CSV; 'allocated' and 'full' are derived, never written. */
-export type OperatorStatus = (typeof MACHINE_STATUSES)[number];
-
-export interface RegionSpec {
-  code: string;
-  location: string;
-  status: string;
-}
-
-export interface MachineSpec {
-  id: string;
-  region: string;
-  datacenter: string;
-  cores: number;
-  memory_gb: number;
-  status: OperatorStatus;
-}
-
-/** The parsed file: regions ordered by code, machines by id. */
-export interface FleetData {
-  regions: RegionSpec[];
-  machines: MachineSpec[];
-}
 
 // Bounds keep sums far inside safe integers even for 100,000 machines.
 export const CSV_LIMITS = {
@@ -158,7 +135,7 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
       if (first) say(`duplicate machine ${spec.id} (first defined on line ${first.line}; machine ids must be unique)`);
       else machines.set(spec.id, { ...spec, line: row.line });
     } else {
-      say(`unknown kind "${clip(get('kind'))}" (allowed: region, machine)`);
+      say(`unknown kind "${clipLine(get('kind'))}" (allowed: region, machine)`);
     }
   }
 
@@ -204,7 +181,7 @@ function readHeader(header: { line: number; fields: string[] }, problems: Proble
   header.fields.forEach((raw, i) => {
     const name = raw.trim().toLowerCase();
     if (!(CSV_COLUMNS as readonly string[]).includes(name)) {
-      say(`unknown column "${clip(raw.trim())}" (columns: ${allowed})`);
+      say(`unknown column "${clipLine(raw.trim())}" (columns: ${allowed})`);
     } else if (columns.has(name as Column)) {
       say(`column ${name} appears twice (each column once)`);
     } else {
@@ -229,7 +206,7 @@ function readRegion(get: Get, say: Say): RegionSpec | null {
     ok = false;
     say(text);
   };
-  if (!REGION_CODE.test(code)) bad(`region code "${clip(code)}" is not valid (2 to 8 letters or digits, e.g. SIN)`);
+  if (!REGION_CODE.test(code)) bad(`region code "${clipLine(code)}" is not valid (2 to 8 letters or digits, e.g. SIN)`);
   if (location === '') bad('region location is empty (e.g. "Singapore")');
   else if (location.length > CSV_LIMITS.locationChars)
     bad(`region location is too long (at most ${CSV_LIMITS.locationChars} characters)`);
@@ -252,20 +229,16 @@ function readMachine(get: Get, say: Say): MachineSpec | null {
     ok = false;
     say(text);
   };
-  if (!MACHINE_ID.test(id)) bad(`machine id "${clip(id)}" is not valid (1 to 64 letters, digits, '.', '_' or '-')`);
-  if (!REGION_CODE.test(code)) bad(`region code "${clip(code)}" is not valid (2 to 8 letters or digits, e.g. SIN)`);
+  if (!MACHINE_ID.test(id)) bad(`machine id "${clipLine(id)}" is not valid (1 to 64 letters, digits, '.', '_' or '-')`);
+  if (!REGION_CODE.test(code)) bad(`region code "${clipLine(code)}" is not valid (2 to 8 letters or digits, e.g. SIN)`);
   if (datacenter.length > CSV_LIMITS.datacenterChars)
     bad(`datacenter is too long (at most ${CSV_LIMITS.datacenterChars} characters)`);
   if (get('location') !== '') bad('location is set on a machine row (it belongs on the kind=region row)');
   const status: OperatorStatus | null =
-    statusText === ''
-      ? 'available'
-      : (MACHINE_STATUSES as readonly string[]).includes(statusText)
-        ? (statusText as OperatorStatus)
-        : null;
+    statusText === '' ? 'available' : isOperatorStatus(statusText) ? statusText : null;
   if (!status)
     bad(
-      `machine status "${clip(get('status'))}" is not valid (available, maintenance or offline; empty means available)`,
+      `machine status "${clipLine(get('status'))}" is not valid (available, maintenance or offline; empty means available)`,
     );
   const cores = readWhole(get('cores'), 'cores', CSV_LIMITS.cores, bad);
   const memory = readWhole(get('memory_gb'), 'memory_gb', CSV_LIMITS.memoryGb, bad);
@@ -288,7 +261,7 @@ function readWhole(raw: string, name: string, range: { min: number; max: number 
         : Number.isInteger(n)
           ? 'is not written as plain digits'
           : 'is not a whole number';
-    bad(`${name} "${clip(raw)}" ${what} (${allowed})`);
+    bad(`${name} "${clipLine(raw)}" ${what} (${allowed})`);
     return null;
   }
   const n = Number(raw);
@@ -297,7 +270,7 @@ function readWhole(raw: string, name: string, range: { min: number; max: number 
     return null;
   }
   if (n > range.max) {
-    bad(`${name} ${clip(raw)} is too large (${allowed})`);
+    bad(`${name} ${clipLine(raw)} is too large (${allowed})`);
     return null;
   }
   return n;
@@ -314,10 +287,9 @@ function quoteProblem(code: Papa.ParseError['code'], message: string): string {
   }
 }
 
-/** Keeps user text in messages short and on one line. */
-function clip(s: string): string {
-  const one = s.replace(/\s+/g, ' ');
-  return one.length > 40 ? `${one.slice(0, 40)}…` : one;
+/** Keeps user text in messages short and on one line, control characters escaped. */
+function clipLine(s: string): string {
+  return clip(s.replace(/\s+/g, ' '), 40);
 }
 
 function countNewlines(s: string): number {

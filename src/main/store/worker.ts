@@ -3,10 +3,11 @@
 
 import { STORE_EVENTS } from '../../shared/services';
 import { createLogger } from '../host/log';
-import { runWorker } from '../host/worker-runtime';
+import { runWorker } from '../worker-runtime/run-worker';
 import { openBackend } from './backend';
 import { loadRegionsFile } from './csv';
-import { Fleet, storeService } from './fleet';
+import { Fleet } from './fleet';
+import { storeService } from './service';
 
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'store' });

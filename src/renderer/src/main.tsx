@@ -13,19 +13,25 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { RuntimeContext } from './hooks';
 import { startRuntime } from './runtime';
+import { browserSessionStore, signInFromAddress } from './state/auth';
 import { startTheme } from './theme';
 
 // Before the first render, so the page never flashes the other theme.
 startTheme();
 
-const runtime = startRuntime();
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
+const mount = root;
 
-createRoot(root).render(
-  <StrictMode>
-    <RuntimeContext.Provider value={runtime}>
-      <App />
-    </RuntimeContext.Provider>
-  </StrictMode>,
-);
+// A browser opened through `/?token=…` trades the token for a session before anything asks the API.
+const signedIn = window.flylight ? Promise.resolve(null) : signInFromAddress(window, browserSessionStore());
+void signedIn.then((problem) => {
+  const runtime = startRuntime(problem);
+  createRoot(mount).render(
+    <StrictMode>
+      <RuntimeContext.Provider value={runtime}>
+        <App />
+      </RuntimeContext.Provider>
+    </StrictMode>,
+  );
+});

@@ -4,8 +4,9 @@
 // would be refused too, and wrong credentials count against this address.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { EventSource_ } from '../../shared/api';
+import type { EventSubscription } from '../../shared/api';
 import { type AppClient, browserClient, electronClient } from './api/client';
+import { browserSessionStore } from './state/auth';
 import { frameSchedule } from './state/batcher';
 import { createDashboard, type Dashboard } from './state/dashboard';
 import { appendSample, LaunchRate, type Sample, takeSample } from './state/history';
@@ -32,8 +33,11 @@ function regionFromHash(): string | null {
   return m ? m[1].toUpperCase() : null;
 }
 
-export function startRuntime(): Runtime {
-  const client = window.flylight ? electronClient(window.flylight) : browserClient(location.origin);
+/** `signInProblem`: why the `?token=` link did not sign this page in (state/auth.ts); the page then asks for the key. */
+export function startRuntime(signInProblem: string | null = null): Runtime {
+  const client = window.flylight
+    ? electronClient(window.flylight)
+    : browserClient(location.origin, browserSessionStore());
   const dashboard = createDashboard({
     api: client.api,
     schedule: frameSchedule(
@@ -48,7 +52,7 @@ export function startRuntime(): Runtime {
   const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
   const rate = new LaunchRate();
 
-  let stream: EventSource_ | null = null;
+  let stream: EventSubscription | null = null;
   let locked = false;
   const connect = (): void => {
     stream?.close();
@@ -109,14 +113,19 @@ export function startRuntime(): Runtime {
   });
 
   const timers: ReturnType<typeof setInterval>[] = [];
-  client.onUnauthorized((message) => {
+  const refuse = (message: string): void => {
     if (locked) return;
     locked = true;
     actions.refuseAuth(message);
     stream?.close();
     stream = null;
     for (const t of timers) clearInterval(t);
-  });
+  };
+  client.onUnauthorized(refuse);
+  if (signInProblem) {
+    refuse(signInProblem);
+    return { client, dashboard, history: samples, clock, resetFlow, reconnect: connect, select };
+  }
 
   void actions.start(regionFromHash()).then(() => {
     // An unknown region in the URL was dropped: say so in the URL too.

@@ -5,7 +5,7 @@
 import { createApiClient, type FlylightApi, fetchTransport, type SubscribeEvents } from '../../../shared/api';
 import type { FlylightBridge } from '../../../shared/bridge';
 import { sseSubscriber } from '../../../shared/sse';
-import { guardAuth } from '../state/auth';
+import { guardAuth, type SessionStore, sessionHeaders } from '../state/auth';
 
 export interface AppClient {
   kind: 'electron' | 'browser';
@@ -63,17 +63,27 @@ export function electronClient(bridge: FlylightBridge): AppClient {
 /** Reconnection backoff cap: a dashboard left open should find a restarted host quickly. */
 const MAX_RETRY_MS = 5000;
 
-export function browserClient(origin: string): AppClient {
+/**
+ * The dashboard over HTTP: every call and the event stream carry the session from `sessions`
+ * (state/auth.ts); a 401 forgets it, since it will never work again.
+ */
+export function browserClient(origin: string, sessions: SessionStore): AppClient {
   const refused = listeners<string>();
+  const headers = sessionHeaders(sessions.get());
+  const refuse = (message: string) => {
+    sessions.clear();
+    refused.emit(message);
+  };
   return {
     kind: 'browser',
-    // Same origin, so the session cookie (from the `?token=` link) goes along by itself.
-    api: guardAuth(createApiClient(fetchTransport(origin)), (m) => refused.emit(m)),
+    api: guardAuth(createApiClient(fetchTransport(origin, headers)), refuse),
+    // A fetch-based reader (not EventSource), so the stream carries the session header too.
     subscribe: sseSubscriber(origin, {
+      headers,
       retryMs: 500,
       maxRetryMs: MAX_RETRY_MS,
       onRefused: (status) => {
-        if (status === 401) refused.emit('the live event stream was refused (401): this page has no valid session');
+        if (status === 401) refuse('the live event stream was refused (401): this page has no valid session');
       },
     }),
     apiUrl: origin,

@@ -7,8 +7,9 @@
 import { Command } from 'cmdk';
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
+import { regionSeverity } from '../../../shared/region-status';
 import { formatCount, formatGb } from '../format';
-import { regionTone, useDash, useRuntime, useUi } from '../hooks';
+import { useDash, useRuntime, useUi } from '../hooks';
 import { type PaletteCommand, paletteCommands } from './commands';
 import { type MachineRef, useEntityIndex, type VmRef } from './entities';
 import { focusMachine, openOverlay, overlayStore } from './overlays';
@@ -171,7 +172,7 @@ export function CommandPalette() {
               data-region={code}
               onSelect={() => go(() => rt.select(code))}
             >
-              <span className={`dot dot-${regionTone(r.status)}`} />
+              <span className={`dot dot-${regionSeverity(r.status)}`} />
               <span className="mono palette-code">{code}</span>
               <span>{r.location}</span>
               <span className="palette-detail">

@@ -1,10 +1,11 @@
 // The page a browser sees when the API refuses its key (401): nothing else on the dashboard
 // could work, so it says plainly why and the two ways in — the link `flylight serve` printed,
-// or the token from `flylight token` pasted here. Nothing is retried behind the user's back.
+// or the token from `flylight token` pasted here, traded for a session (state/auth.ts) before
+// the page starts again. Nothing is retried behind the user's back.
 
 import { useState } from 'react';
 import { useDash } from '../hooks';
-import { checkToken, signInUrl } from '../state/auth';
+import { browserSessionStore, tradeToken } from '../state/auth';
 import { Logo } from './Logo';
 
 /** The proxy's 401 text ends with advice for API clients (an Authorization header): not for this page. */
@@ -23,10 +24,11 @@ export function KeyNeededState() {
     if (checking) return;
     setChecking(true);
     setProblem(null);
-    const r = await checkToken(value, location.origin);
+    const r = await tradeToken(value, location.origin);
     if (r.ok) {
-      // The proxy trades it for a cookie and sends the browser back here without it.
-      location.replace(signInUrl(location, r.token));
+      browserSessionStore().set(r.session);
+      // Starts the page afresh with its session (the fragment keeps the selected region).
+      location.reload();
       return;
     }
     setChecking(false);
@@ -40,7 +42,7 @@ export function KeyNeededState() {
         <h1>This dashboard needs its key</h1>
         <p className="muted">
           Flylight answers only to holders of its API token, and this page has no valid session: it was opened without
-          the link that carries the token, or Flylight's token has changed since.
+          the link that carries the token, its session expired, or the token was rotated since.
         </p>
         <ol className="key-steps">
           <li>
@@ -79,7 +81,9 @@ export function KeyNeededState() {
           </li>
         </ol>
         <p className="key-note">
-          The token is traded for a cookie that only this server can read, and leaves the address bar at once.
+          The token leaves the address bar at once and is traded for a session that this browser keeps for this address
+          only (no other site or local port can read it). It lasts 30 days, or until{' '}
+          <code>flylight token --rotate</code> signs every browser out.
         </p>
         {reason && <p className="key-reason mono">Flylight said: {briefly(reason)}</p>}
       </div>

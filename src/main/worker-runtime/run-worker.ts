@@ -1,5 +1,6 @@
-// The inside of every worker thread: reads its config, serves its service on the ports the
-// host hands it, keeps RPC clients to its peers, and reports ready / fatal / stopped.
+// The runtime every worker thread runs inside (the host spawns the thread; this is its inside):
+// reads its config, serves its service on the ports the host hands it, keeps RPC clients to its
+// peers, and reports ready / fatal / stopped.
 
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { HostConfig } from '../../shared/config';

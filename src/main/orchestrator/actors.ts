@@ -1,0 +1,100 @@
+// Spawning one machine's MachineD and FlyD under the supervisor, and what a restarted
+// MachineD rebuilds its state from.
+
+import { toErrorBody } from '../../shared/errors';
+import { takesNewVms } from '../../shared/placement';
+import type { Remote } from '../../shared/rpc';
+import type { StoreService } from '../../shared/services';
+import type { Machine } from '../../shared/types';
+import type { Logger } from '../host/log';
+import { change, FlyD, type FlydCounters, flydCell, held } from './flyd';
+import { type Allocation, type Capacity, MachineD, machineCell, resync } from './machined';
+import type { MachineEntry } from './registry';
+import type { Supervisor } from './supervisor';
+import type { VersionBook } from './version-book';
+
+export interface SpawnDeps {
+  store: Remote<StoreService>;
+  supervisor: Supervisor;
+  /** The last version sent per machine; shared by every FlyD incarnation. */
+  versions: VersionBook;
+  counters: FlydCounters;
+  /** Tells the ticker this machine's FlyD has something to write. */
+  markDirty(entry: MachineEntry): void;
+  log: Logger;
+}
+
+/** Builds and starts a machine's MachineD and FlyD, from the store's record of it. */
+export function spawnMachine(deps: SpawnDeps, record: Machine): MachineEntry {
+  const capacity: Capacity = {
+    id: record.id,
+    region: record.region,
+    cores_total: record.cores_total,
+    memory_total_gb: record.memory_total_gb,
+    schedulable: takesNewVms(record.status),
+  };
+  const log = deps.log.child({ machine: record.id });
+  const entry = { record, capacity } as MachineEntry;
+  entry.machined = machineCell(
+    `machined ${record.id}`,
+    (incarnation) =>
+      new MachineD(
+        {
+          capacity,
+          notify: (c) => change(entry.flyd, c),
+          recover: () => recover(deps, entry),
+          log,
+        },
+        incarnation === 0 ? pickAllocation(record) : undefined,
+      ),
+    deps.supervisor,
+  );
+  entry.flyd = flydCell(
+    `flyd ${record.id}`,
+    (incarnation) =>
+      new FlyD(
+        {
+          machineId: record.id,
+          store: deps.store,
+          versions: deps.versions,
+          counters: deps.counters,
+          self: (msg) => entry.flyd.tell(msg),
+          markDirty: () => deps.markDirty(entry),
+          resync: () => resync(entry.machined),
+          log,
+        },
+        incarnation > 0,
+      ),
+    deps.supervisor,
+  );
+  entry.flyd.start();
+  entry.machined.start();
+  return entry;
+}
+
+/** A restarted MachineD's state: FlyD's unflushed state if it has one, else the store's record. */
+async function recover(deps: SpawnDeps, entry: MachineEntry): Promise<Allocation> {
+  const h = await held(entry.flyd).catch(() => null);
+  if (h?.state && h.unflushed) return h.state;
+  if (h === null || h.lost) {
+    // Its FlyD died too, taking any unflushed changes with it: the store's record may lag the
+    // machine, and building on it could over-allocate. Only the durable VMs are sure, and a
+    // worker restart reconciles every machine from them.
+    const reason = `machined and flyd of ${entry.record.id} both restarted; unflushed changes may be lost`;
+    deps.supervisor.giveUp(entry.machined.name, reason);
+    throw new Error(`cannot rebuild ${entry.record.id} in place: ${reason}`);
+  }
+  try {
+    return pickAllocation(await deps.store.machine(entry.record.id));
+  } catch (err) {
+    // Everything FlyD held was acknowledged, so it equals what the store has.
+    if (h?.state) return h.state;
+    throw new Error(
+      `cannot rebuild ${entry.record.id}: the store did not answer (${toErrorBody(err).message}) and flyd holds no state`,
+    );
+  }
+}
+
+function pickAllocation(m: Machine): Allocation {
+  return { cores_allocated: m.cores_allocated, memory_allocated_gb: m.memory_allocated_gb, vm_count: m.vm_count };
+}

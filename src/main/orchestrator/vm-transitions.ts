@@ -1,0 +1,331 @@
+// Runs VMs through their lifecycle on the simulated clock: an operation begins by moving the VM
+// to its transient state (reserving or releasing on its machine as lifecycle.resourceDelta
+// says), and a timer drawn from the timing profile ends it in the target state, or in the
+// failure outcome. Operations on one VM run one at a time, in order; a transient state refuses
+// new ones, so two never interleave. Stages that take no time are collapsed into one durable
+// write (the instant profile costs a launch what it cost before the lifecycle existed).
+
+import { ApiError } from '../../shared/errors';
+import {
+  CREATE_STEP,
+  failureOutcome,
+  isRefusal,
+  isTransient,
+  type LifecycleState,
+  type Operation,
+  plan,
+  resourceDelta,
+  type Stage,
+  stageOf,
+  type TransientState,
+  targetOf,
+} from '../../shared/lifecycle';
+import type { Rng } from '../../shared/random';
+import { draw, type TimingProfile } from '../../shared/timing';
+import type { Logger } from '../host/log';
+import type { Clock } from './clock';
+import { InOrder } from './in-order';
+
+/** What the engine needs of a VM record. */
+export interface LifecycleVm {
+  id: string;
+  region: string;
+  machine_id: string;
+  memory_gb: number;
+  cores: number;
+  state: LifecycleState;
+  /** Why the VM is in its state, when something happened to it (failed, host_offline, …). */
+  reason?: string;
+}
+
+/** One state change, as the event stream and the VM's history show it. */
+export interface Transition {
+  vm_id: string;
+  from: LifecycleState | null;
+  to: LifecycleState;
+  at: string;
+  operation: Operation | 'create' | 'recover';
+  reason?: string;
+}
+
+export interface TransitionDeps<V extends LifecycleVm> {
+  clock: Clock;
+  rng: Rng;
+  timing(): { profile: TimingProfile; speed: number };
+  /** Regions whose status is Degraded Performance run every stage slower. */
+  degraded(region: string): boolean;
+  /** The VM's current durable record. Throws not_found. */
+  read(id: string): Promise<V>;
+  /** Writes the VM in its new state, with the transitions that led there; resolves when durable. */
+  persist(vm: V, transitions: Transition[]): Promise<void>;
+  /** Reserves the VM's resources on its machine again; false when they no longer fit there. */
+  reserve(vm: V): Promise<boolean>;
+  /** Frees what the VM holds on its machine. */
+  release(vm: V): void;
+  log: Logger;
+}
+
+/** A stage under way: when it ends and how. */
+interface Pending {
+  via: TransientState;
+  ms: number;
+  fails: boolean;
+  operation: Transition['operation'];
+}
+
+interface Waiter<V> {
+  target: LifecycleState;
+  resolve(vm: V): void;
+  reject(err: unknown): void;
+  cancel(): void;
+}
+
+/** How often a completion whose write failed is tried again. */
+const RETRY_MS = 1000;
+
+export class VmTransitions<V extends LifecycleVm> {
+  private readonly inOrder = new InOrder();
+  private readonly timers = new Map<string, () => void>();
+  private readonly waiters = new Map<string, Set<Waiter<V>>>();
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly deps: TransitionDeps<V>) {}
+
+  /**
+   * The state a new VM is first recorded in, with the zero-time stages already run: `created`
+   * (or `started` with autostart) when they take no time, `creating` otherwise. The caller
+   * records it durably, then calls launched().
+   */
+  firstState(vm: V, autostart: boolean): { vm: V; transitions: Transition[]; pending: Pending | null } {
+    const transitions: Transition[] = [this.transition(vm.id, null, CREATE_STEP.via, 'create')];
+    let state: LifecycleState = CREATE_STEP.via;
+    let pending: Pending | null = this.drawStage(vm, 'creating', 'create');
+    let reason: string | undefined;
+    while (pending && pending.ms === 0) {
+      const to = pending.fails ? failureOutcome(pending.via) : targetOf(pending.via);
+      reason = pending.fails ? `${stageOf(pending.via)}_failed` : undefined;
+      transitions.push(this.transition(vm.id, state, to, pending.operation, reason));
+      state = to;
+      pending = null;
+      if (state === 'created' && autostart) {
+        transitions.push(this.transition(vm.id, state, 'starting', 'start'));
+        state = 'starting';
+        pending = this.drawStage(vm, 'starting', 'start');
+      }
+    }
+    return { vm: { ...vm, state, reason }, transitions, pending };
+  }
+
+  /**
+   * After the first record is durable: frees what a VM that already failed does not hold, and
+   * starts the timer of the stage still under way.
+   */
+  launched(vm: V, pending: Pending | null, autostart: boolean): void {
+    if (resourceDelta(CREATE_STEP.via, vm.state) < 0) this.deps.release(vm);
+    this.count(vm.state);
+    this.notify(vm);
+    if (pending) this.schedule(vm, pending, autostart);
+  }
+
+  /** start, stop, suspend, restart or destroy: answers once the VM is in its transient state. */
+  operate(id: string, op: Operation, force = false): Promise<V> {
+    return this.inOrder.run(id, async () => {
+      const vm = await this.deps.read(id);
+      const step = plan(vm.state, op, force);
+      if (isRefusal(step)) {
+        const allowed = step.allowed.length ? step.allowed.join(', ') : 'nothing until it settles';
+        const hint = step.needs_force ? '; destroying a started VM needs force (--force)' : '';
+        throw new ApiError('invalid_state', `${id} is ${vm.state}: ${op} is not allowed (allowed: ${allowed})${hint}`, {
+          vm_id: id,
+          state: vm.state,
+          allowed: step.allowed,
+          ...(step.needs_force ? { needs_force: true } : {}),
+        });
+      }
+      const delta = resourceDelta(vm.state, step.via);
+      if (delta > 0 && !(await this.deps.reserve(vm))) {
+        throw new ApiError(
+          'no_capacity',
+          `machine ${vm.machine_id} in ${vm.region} no longer has ${vm.memory_gb} GB and ${vm.cores} ${vm.cores === 1 ? 'core' : 'cores'} free for ${id}; stop or destroy other VMs there, or destroy ${id} and launch anew`,
+          { vm_id: id, machine_id: vm.machine_id, region: vm.region },
+        );
+      }
+      const next = { ...vm, state: step.via, reason: undefined } as V;
+      try {
+        await this.deps.persist(next, [this.transition(id, vm.state, step.via, op)]);
+      } catch (err) {
+        if (delta > 0) this.deps.release(vm);
+        throw err;
+      }
+      if (delta < 0) this.deps.release(vm);
+      this.count(next.state);
+      this.notify(next);
+      this.schedule(next, this.drawStage(next, step.via, op, step.stage), true);
+      return next;
+    });
+  }
+
+  /**
+   * Resolves with the VM once it is in `target`; rejects when it can no longer get there
+   * (failed, destroyed) or after `timeoutMs` on the simulated clock.
+   */
+  async wait(id: string, target: LifecycleState, timeoutMs: number): Promise<V> {
+    const vm = await this.deps.read(id);
+    if (vm.state === target) return vm;
+    const dead = this.deadEnd(vm, target);
+    if (dead) throw dead;
+    return new Promise<V>((resolve, reject) => {
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      const w: Waiter<V> = {
+        target,
+        resolve,
+        reject,
+        cancel: this.deps.clock.after(timeoutMs, () => {
+          set.delete(w);
+          reject(new ApiError('timeout', `${id} did not become ${target} within ${timeoutMs} ms`, { vm_id: id }));
+        }),
+      };
+      set.add(w);
+    });
+  }
+
+  /** After a restart: every VM caught in a transient state runs its stage again, from the start. */
+  recover(vms: Iterable<V>): number {
+    let n = 0;
+    for (const vm of vms) {
+      if (!isTransient(vm.state)) continue;
+      this.schedule(vm, this.drawStage(vm, vm.state, 'recover'), true);
+      n++;
+    }
+    return n;
+  }
+
+  /** Transitions completed so far, by the state they ended in (for /metrics). */
+  completed(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  /** Forgets every timer and waiter (a fleet reset). */
+  clear(reason: string): void {
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+    for (const set of this.waiters.values()) {
+      for (const w of set) {
+        w.cancel();
+        w.reject(new ApiError('unavailable', reason));
+      }
+    }
+    this.waiters.clear();
+  }
+
+  /** Stages under way. */
+  get inFlight(): number {
+    return this.timers.size;
+  }
+
+  private drawStage(vm: V, via: TransientState, operation: Transition['operation'], stage?: Stage): Pending {
+    const { profile, speed } = this.deps.timing();
+    const d = draw(profile, stage ?? stageOf(via), this.deps.rng, speed, this.deps.degraded(vm.region));
+    return { via, ms: d.ms, fails: d.fails, operation };
+  }
+
+  private schedule(vm: V, pending: Pending, autostart: boolean): void {
+    const cancel = this.deps.clock.after(pending.ms, () => {
+      this.timers.delete(vm.id);
+      void this.complete(vm.id, pending, autostart);
+    });
+    this.timers.set(vm.id, cancel);
+  }
+
+  private complete(id: string, pending: Pending, autostart: boolean): Promise<void> {
+    return this.inOrder.run(id, async () => {
+      let vm: V;
+      try {
+        vm = await this.deps.read(id);
+      } catch (err) {
+        if ((err as ApiError).code === 'not_found') return; // reset or destroyed meanwhile
+        this.retryLater(id, pending, autostart, err);
+        return;
+      }
+      if (vm.state !== pending.via) return; // someone else settled it (a fault, a reset)
+      const to = pending.fails ? failureOutcome(pending.via) : targetOf(pending.via);
+      const reason = pending.fails ? `${stageOf(pending.via)}_failed` : undefined;
+      const next = { ...vm, state: to, reason } as V;
+      try {
+        await this.deps.persist(next, [this.transition(id, vm.state, to, pending.operation, reason)]);
+      } catch (err) {
+        this.retryLater(id, pending, autostart, err);
+        return;
+      }
+      if (resourceDelta(vm.state, to) < 0) this.deps.release(vm);
+      this.count(to);
+      this.notify(next);
+      if (to === 'created' && autostart) {
+        const starting = { ...next, state: 'starting' } as V;
+        try {
+          await this.deps.persist(starting, [this.transition(id, to, 'starting', 'start')]);
+        } catch (err) {
+          this.deps.log.warn('autostart not recorded; the VM stays created', { vm: id, error: (err as Error).message });
+          return;
+        }
+        this.count('starting');
+        this.notify(starting);
+        this.schedule(starting, this.drawStage(starting, 'starting', 'start'), true);
+      }
+    });
+  }
+
+  private retryLater(id: string, pending: Pending, autostart: boolean, err: unknown): void {
+    this.deps.log.warn('transition not recorded; trying again', { vm: id, error: (err as Error).message });
+    const cancel = this.deps.clock.after(RETRY_MS, () => {
+      this.timers.delete(id);
+      void this.complete(id, pending, autostart);
+    });
+    this.timers.set(id, cancel);
+  }
+
+  private notify(vm: V): void {
+    const set = this.waiters.get(vm.id);
+    if (!set) return;
+    for (const w of [...set]) {
+      const dead = vm.state === w.target ? null : this.deadEnd(vm, w.target);
+      if (vm.state !== w.target && !dead) continue;
+      set.delete(w);
+      w.cancel();
+      if (dead) w.reject(dead);
+      else w.resolve(vm);
+    }
+    if (set.size === 0) this.waiters.delete(vm.id);
+  }
+
+  /** An error when the VM rests somewhere it cannot leave on its own towards the target. */
+  private deadEnd(vm: V, target: LifecycleState): ApiError | null {
+    if (isTransient(vm.state)) return null;
+    // A persistent state only moves when asked (or by a fault); waiting for another state from
+    // failed or destroyed will never end, so say so now rather than at the timeout.
+    if (vm.state !== 'failed' && vm.state !== 'destroyed') return null;
+    const why = vm.reason ? ` (${vm.reason})` : '';
+    return new ApiError('invalid_state', `${vm.id} is ${vm.state}${why}; it will not become ${target}`, {
+      vm_id: vm.id,
+      state: vm.state,
+      reason: vm.reason,
+    });
+  }
+
+  private transition(
+    vm_id: string,
+    from: LifecycleState | null,
+    to: LifecycleState,
+    operation: Transition['operation'],
+    reason?: string,
+  ): Transition {
+    const t: Transition = { vm_id, from, to, at: new Date(this.deps.clock.now()).toISOString(), operation };
+    if (reason) t.reason = reason;
+    return t;
+  }
+
+  private count(state: LifecycleState): void {
+    this.counts.set(state, (this.counts.get(state) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,33 @@
+// The StoreService as other threads see it. A plain object with exactly the contract's
+// methods: serveRpc dispatches by name, so nothing else of the Fleet (setOperatorStatus, the
+// index peek for tests) is reachable from another worker.
+
+import type { StoreService } from '../../shared/services';
+import type { Fleet } from './fleet';
+
+/** A service whose methods may answer with a promise (RPC awaits them). */
+export type Served<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => R | Promise<R> : never;
+};
+export type StoreServiceImpl = Served<StoreService>;
+
+export function storeService(fleet: Fleet): StoreServiceImpl {
+  return {
+    regions: () => fleet.regions(),
+    region: (code) => fleet.region(code),
+    machines: (region) => fleet.machines(region),
+    allMachines: () => fleet.allMachines(),
+    machine: (id) => fleet.machine(id),
+    candidates: (region, memory_gb, cores, n) => fleet.candidates(region, memory_gb, cores, n),
+    apply: (update) => fleet.apply(update),
+    versions: () => fleet.versions(),
+    putVm: (vm, key) => fleet.putVm(vm, key),
+    deleteVm: (id) => fleet.deleteVm(id),
+    vms: (region) => fleet.vms(region),
+    vm: (id) => fleet.vm(id),
+    vmByIdempotencyKey: (key) => fleet.vmByIdempotencyKey(key),
+    reconcile: () => fleet.reconcile(),
+    totals: () => fleet.totals(),
+    reset: () => fleet.reset(),
+  };
+}

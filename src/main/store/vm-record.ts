@@ -1,0 +1,62 @@
+// A VM record as the store accepts it: every field checked against the machine it names, then
+// rebuilt from known fields only, so nothing a caller adds is ever stored.
+
+import { ApiError } from '../../shared/errors';
+import type { Vm } from '../../shared/types';
+import type { MachineRecord } from './machine-record';
+import { cmp, show } from './values';
+
+const VM_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The VM as it will be stored; throws bad_request or not_found on the first field that is wrong. */
+export function checkVm(vm: Vm, machineOf: (id: string) => MachineRecord | undefined): Vm {
+  if (typeof vm !== 'object' || vm === null) throw new ApiError('bad_request', 'a VM must be an object');
+  if (typeof vm.id !== 'string' || !VM_ID.test(vm.id)) {
+    throw new ApiError('bad_request', `VM id ${show(vm.id)} is not valid (1 to 128 letters, digits, '.', '_' or '-')`);
+  }
+  const m = machineOf(vm.machine_id);
+  if (!m) throw new ApiError('not_found', `VM ${vm.id} names machine ${show(vm.machine_id)}, which does not exist`);
+  if (typeof vm.region !== 'string' || vm.region.toUpperCase() !== m.region) {
+    throw new ApiError(
+      'bad_request',
+      `VM ${vm.id} says region ${show(vm.region)} but machine ${m.id} is in ${m.region}`,
+    );
+  }
+  for (const [name, v] of [
+    ['memory_gb', vm.memory_gb],
+    ['cores', vm.cores],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new ApiError('bad_request', `VM ${name} ${show(v)} is not valid (a whole number >= 1)`);
+  }
+  if (vm.state !== 'running') throw new ApiError('bad_request', `VM state ${show(vm.state)} is not valid (running)`);
+  if (typeof vm.created_at !== 'string' || Number.isNaN(Date.parse(vm.created_at))) {
+    throw new ApiError('bad_request', `VM created_at ${show(vm.created_at)} is not an RFC 3339 time`);
+  }
+  return {
+    id: vm.id,
+    region: m.region,
+    machine_id: m.id,
+    memory_gb: vm.memory_gb,
+    cores: vm.cores,
+    state: 'running',
+    created_at: vm.created_at,
+  };
+}
+
+export function sameVm(a: Vm, b: Vm): boolean {
+  return (
+    a.id === b.id &&
+    a.region === b.region &&
+    a.machine_id === b.machine_id &&
+    a.memory_gb === b.memory_gb &&
+    a.cores === b.cores &&
+    a.state === b.state &&
+    a.created_at === b.created_at
+  );
+}
+
+/** Oldest first; ties by id, so a listing is the same every time. */
+export function byCreated(a: Vm, b: Vm): number {
+  return cmp(a.created_at, b.created_at) || cmp(a.id, b.id);
+}

@@ -1,0 +1,84 @@
+// What a successful answer must look like before the client hands it on. Any server can answer
+// on the port (an old version, a squatter, a proxy in between): a body of the wrong shape is an
+// error naming what was wrong, never a table of "undefined".
+
+import { ApiError } from './errors';
+
+type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array';
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+export class ShapeError extends ApiError {
+  constructor(where: string, what: string) {
+    super('internal', `${where} answered with an unexpected body: ${what}`);
+  }
+}
+
+export type Shape = Record<string, Kind>;
+
+const REGION: Shape = { code: 'string', location: 'string', status: 'string' };
+const MACHINE: Shape = {
+  id: 'string',
+  region: 'string',
+  status: 'string',
+  cores_total: 'number',
+  cores_allocated: 'number',
+  memory_total_gb: 'number',
+  memory_allocated_gb: 'number',
+};
+const VM: Shape = {
+  id: 'string',
+  region: 'string',
+  machine_id: 'string',
+  memory_gb: 'number',
+  cores: 'number',
+  state: 'string',
+};
+const HEALTH: Shape = { ok: 'boolean', version: 'string' };
+const STATUS: Shape = { version: 'string', fleet: 'object', workers: 'array', requests: 'object' };
+const RESET: Shape = { reset: 'boolean', regions: 'number', machines: 'number' };
+
+function check(where: string, label: string, value: unknown, shape: Shape): void {
+  if (kindOf(value) !== 'object') throw new ShapeError(where, `${label} is ${kindOf(value)}, not an object`);
+  const o = value as Record<string, unknown>;
+  for (const [field, kind] of Object.entries(shape)) {
+    if (kindOf(o[field]) !== kind) {
+      const got = o[field] === undefined ? 'missing' : `a ${kindOf(o[field])}`;
+      throw new ShapeError(where, `${label}.${field} is ${got}, not a ${kind}`);
+    }
+  }
+}
+
+function list(where: string, body: Record<string, unknown>, field: string, shape: Shape): unknown[] {
+  const items = body[field];
+  if (!Array.isArray(items))
+    throw new ShapeError(
+      where,
+      `"${field}" is ${items === undefined ? 'missing' : `a ${kindOf(items)}`}, not an array`,
+    );
+  for (const [i, item] of items.entries()) check(where, `${field}[${i}]`, item, shape);
+  return items;
+}
+
+/** An object of `shape`, returned as it is. */
+function one(label: string, shape: Shape) {
+  return (where: string, body: Record<string, unknown>) => {
+    check(where, label, body, shape);
+    return body;
+  };
+}
+
+/** Pickers for createApiClient: each checks the body and returns the part the caller wants. */
+export const shapes = {
+  health: one('the body', HEALTH),
+  regions: (w: string, b: Record<string, unknown>) => list(w, b, 'regions', REGION),
+  machines: (w: string, b: Record<string, unknown>) => list(w, b, 'machines', MACHINE),
+  vms: (w: string, b: Record<string, unknown>) => list(w, b, 'vms', VM),
+  vm: one('the VM', VM),
+  status: one('the status', STATUS),
+  reset: one('the reset report', RESET),
+};
