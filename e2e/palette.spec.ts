@@ -30,6 +30,7 @@ const highlighted = (page: Page) => page.locator('[data-testid="palette"] [cmdk-
 
 test('palette: Ctrl+K finds a region, a machine and a VM by id and goes there; Escape closes', async ({ page }) => {
   const h = host as Serve;
+  await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto(openAt(h));
   await waitLive(page);
 

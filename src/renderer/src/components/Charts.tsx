@@ -204,15 +204,7 @@ export function Charts() {
           </div>
         </figure>
       )}
-      <Chart
-        id="launches"
-        title="Launches"
-        subtitle="per second"
-        rows={fleet}
-        series={LAUNCH_SERIES}
-        unit="/s"
-        end={end}
-      />
+      <Chart id="launches" title="Launches" subtitle="/ s" rows={fleet} series={LAUNCH_SERIES} unit="/s" end={end} />
     </section>
   );
 }
