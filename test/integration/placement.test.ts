@@ -27,7 +27,7 @@ machine,SIN,,available,sin-fit-b,dc-1,32,128
 machine,SIN,,maintenance,sin-maint,dc-1,64,256
 machine,SIN,,available,sin-few-cores,dc-1,2,64
 machine,SIN,,available,sin-low-mem,dc-1,16,4
-machine,NRT,,available,nrt-1,dc-1,16,64
+machine,NRT,,available,nrt-1,dc-1,64,256
 machine,PAR,,available,par-1,dc-1,8,32
 machine,PAR,,available,par-2,dc-1,8,32
 machine,PAR,,available,par-3,dc-1,8,32
@@ -197,11 +197,19 @@ describe('strategies on a fixed seed, through the real host', () => {
 
 describe('region fallback and batches', () => {
   it('--vm-region sin,nrt tries SIN first, then NRT', async () => {
-    // 60 GB fits nowhere in SIN but on nrt-1.
-    const out = await serve.cli(['launch', '--vm-region', 'sin,nrt', '--vm-memory', '60', '--vm-cores', '2', '--json']);
+    // 200 GB fits nowhere in SIN but on nrt-1.
+    const out = await serve.cli([
+      'launch',
+      '--vm-region',
+      'sin,nrt',
+      '--vm-memory',
+      '200',
+      '--vm-cores',
+      '2',
+      '--json',
+    ]);
     expect(out.code, out.stderr).toBe(0);
-    const { vms: launched } = JSON.parse(out.stdout) as LaunchBatch;
-    expect(launched.map((v) => v.machine_id)).toEqual(['nrt-1']);
+    expect(JSON.parse(out.stdout) as Vm).toMatchObject({ region: 'NRT', machine_id: 'nrt-1' });
     const first = await api<Vm>('/v1/vms', { region: 'sin,nrt', memory_gb: 8, cores: 2 });
     expect(first.body.region).toBe('SIN');
   });
