@@ -303,11 +303,11 @@ describe('fragmentation', () => {
 
     const table = await serve.cli(['platform', 'regions']);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/CAPACITY\s+STRANDED$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/UTIL%\s+CAPACITY$/);
     const fraRow = table.stdout.split('\n').find((l) => l.startsWith('FRA ')) ?? '';
-    expect(fraRow).toMatch(
-      new RegExp(`\\s${expected.reference_vms_free}\\s+${expected.stranded_cores}c ${expected.stranded_memory_gb}G$`),
-    );
+    expect(fraRow).toMatch(new RegExp(`\\s${expected.reference_vms_free}$`));
+    const json = JSON.parse((await serve.cli(['regions', '--json'])).stdout) as { regions: Region[] };
+    expect(json.regions.find((r) => r.code === 'FRA')?.capacity).toEqual(expected);
 
     const metrics = await (await fetch(`${serve.url}/metrics`, { headers: serve.auth() })).text();
     expect(metrics).toContain(`flylight_region_reference_vms_free{region="FRA"} ${expected.reference_vms_free}`);

@@ -49,8 +49,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: ['filter', 'sort'],
     details: [
       'UTIL% is the larger of the core and the memory utilisation: whichever runs out first.',
-      'CAPACITY is how many reference VMs (2 cores, 4 GB) still fit, machine by machine;',
-      'STRANDED is free capacity no reference VM can use (fragmentation). `platform regions` is the same.',
+      'CAPACITY is how many reference VMs (2 cores, 4 GB) still fit, machine by machine; --json adds the',
+      'free cores and memory stranded in slots too small for one (fragmentation). `platform regions` is the same.',
     ],
     examples: ['regions', 'regions --filter degraded', 'regions --sort status --json'],
   },

@@ -54,14 +54,8 @@ export function regionsTable(regions: readonly Region[], opts: { color: boolean;
         value: (r) => formatPercent(utilisation(r)),
         style: (r) => utilStyle(utilisation(r)),
       },
-      // How many reference VMs (2 cores, 4 GB) still fit, and what no such VM can use.
+      // How many reference VMs (2 cores, 4 GB) still fit, machine by machine (stranded capacity is in --json).
       { header: 'CAPACITY', align: 'right', value: (r) => (r.capacity ? String(r.capacity.reference_vms_free) : '-') },
-      {
-        header: 'STRANDED',
-        align: 'right',
-        value: (r) => (r.capacity ? `${r.capacity.stranded_cores}c ${r.capacity.stranded_memory_gb}G` : '-'),
-        style: () => 'gray',
-      },
     ],
     regions,
     opts,
