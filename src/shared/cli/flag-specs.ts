@@ -32,7 +32,7 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'text',
     value: 'REGION',
     regionValue: true,
-    help: 'region code, any case (e.g. SIN)',
+    help: 'region code, any case (e.g. SIN); launch and place take several to try in order (sin,nrt)',
   },
   { name: 'vm-memory', aliases: ['memory'], kind: 'text', value: 'GB', help: 'memory in whole GB (1–256)' },
   { name: 'vm-cores', aliases: ['cores'], kind: 'text', value: 'N', help: 'cores, a whole number (1–32)' },
