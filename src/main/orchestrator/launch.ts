@@ -144,23 +144,46 @@ export class Launcher {
         refused.push({ region, slots: got.slots });
         continue;
       }
+      const got = await this.planAndReserve(region, p, strategy);
+      if (p.explain) plans.push(got.plan);
+      if (!got.held) {
+        refused.push({ region, slots: got.plan.largest_slots });
+        continue;
+      }
+      const vms = await this.recordBatch(got.held, p, key);
+      return p.explain ? { vms, plans } : { vms };
+    }
+    throw this.noCapacity(p, refused, p.explain ? plans : undefined);
+  }
+
+  /**
+   * A plan for the region and the reservations it names. Batches and explained launches of one
+   * region plan one at a time, so they never take each other's room between plan and reserve;
+   * a single launch that does is planned around again. `held` is null when nothing fits.
+   */
+  private planAndReserve(
+    region: string,
+    p: Placement,
+    strategy: Strategy,
+  ): Promise<{ plan: PlacementPlan; held: MachineEntry[] | null }> {
+    return this.deps.inOrder.run(`plan:${region}`, async () => {
       for (let attempt = 1; ; attempt++) {
         const plan = planRegion(this.deps.registry, { ...p, region }, strategy, this.deps.random);
-        if (plan.placements.length === 0 || attempt > PLAN_ATTEMPTS) {
-          if (p.explain) plans.push(plan);
-          refused.push({ region, slots: plan.largest_slots });
-          break;
+        if (plan.placements.length === 0) return { plan, held: null };
+        if (attempt > PLAN_ATTEMPTS) {
+          // There is room, but concurrent launches kept taking it first: not a capacity answer.
+          throw new ApiError(
+            'unavailable',
+            `placement in ${region} lost its room to concurrent launches ${PLAN_ATTEMPTS} times; nothing was launched, try again`,
+            { region },
+          );
         }
         const held = await reserveAll(this.deps.registry, plan.placements, p.memory_gb, p.cores, (m, e) =>
           this.crashed(m, e),
         );
-        if (!held) continue; // a concurrent launch took room the plan counted on: plan again
-        const vms = await this.recordBatch(held, p, key);
-        if (p.explain) plans.push(plan);
-        return p.explain ? { vms, plans } : { vms };
+        if (held) return { plan, held };
       }
-    }
-    throw this.noCapacity(p, refused, p.explain ? plans : undefined);
+    });
   }
 
   /**

@@ -176,6 +176,28 @@ describe('batches: all or nothing', () => {
     for (const id of ['m1', 'm2', 'm3']) expect(infra.machine(id)).toMatchObject({ cores_allocated: 0, vm_count: 0 });
   });
 
+  it('concurrent batches: each lands whole or not at all, and MachineDs hold exactly what the store records', async () => {
+    const { store, infra } = await start(three());
+    // 24 cores in all; 12 batches of 3 × 1 core ask for 36.
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        infra.launchBatch({ region: 'SIN', memory_gb: 2, cores: 1, count: 3, strategy: i % 2 ? 'spread' : 'binpack' }),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    for (const r of results) {
+      if (r.status === 'fulfilled') expect(r.value.vms).toHaveLength(3);
+      else expect((r.reason as ApiError).code).toBe('no_capacity');
+    }
+    expect(ok.length).toBe(8);
+    await settle();
+    expect(store.vmsById.size).toBe(24);
+    for (const id of ['m1', 'm2', 'm3']) {
+      const held = [...store.vmsById.values()].filter((v) => v.machine_id === id);
+      expect(infra.machine(id)).toMatchObject({ cores_allocated: held.length, vm_count: held.length });
+    }
+  });
+
   it('under an Idempotency-Key a retry answers with the same batch', async () => {
     const { store, infra } = await start(three());
     const req = { region: 'SIN', memory_gb: 4, cores: 1, count: 3 };
