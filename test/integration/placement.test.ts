@@ -192,7 +192,7 @@ describe('strategies on a fixed seed, through the real host', () => {
     expect(Object.fromEntries(per)).toEqual({ 'par-1': 3, 'par-2': 3, 'par-3': 3 });
     for (const v of await vms('PAR'))
       await fetch(`${serve.url}/v1/vms/${v.id}`, { method: 'DELETE', headers: serve.auth() });
-  });
+  }, 120_000); // nine CLI processes on a shared 2-core machine
 });
 
 describe('region fallback and batches', () => {
