@@ -4,7 +4,17 @@
 
 import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
-import type { Health, LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from './types';
+import type {
+  Health,
+  LaunchBatch,
+  LaunchRequest,
+  Machine,
+  PlacementReport,
+  Region,
+  StatusReport,
+  StoreEvent,
+  Vm,
+} from './types';
 import { IDEMPOTENCY_HEADER } from './validation';
 
 export interface ApiRequest {
@@ -43,6 +53,10 @@ export interface FlylightApi {
   machines(region: string): Promise<Machine[]>;
   /** With an idempotency key, a repeat of the same launch returns the VM the key first launched. */
   launch(req: LaunchRequest, options?: { idempotencyKey?: string }): Promise<Vm>;
+  /** The batch form (`count`, `explain`): every VM launched, and the plans when asked. */
+  launchBatch(req: LaunchRequest, options?: { idempotencyKey?: string }): Promise<LaunchBatch>;
+  /** A dry run: where a launch would go and why, placing nothing. */
+  place(req: LaunchRequest): Promise<PlacementReport>;
   vms(region?: string): Promise<Vm[]>;
   vm(id: string): Promise<Vm>;
   destroy(id: string): Promise<Vm>;
@@ -83,6 +97,9 @@ export function createApiClient(transport: Transport): FlylightApi {
     machines: (region) => call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines` }, shapes.machines),
     launch: (req, options) =>
       call({ method: 'POST', path: '/v1/vms', body: req, idempotencyKey: options?.idempotencyKey }, shapes.vm),
+    launchBatch: (req, options) =>
+      call({ method: 'POST', path: '/v1/vms', body: req, idempotencyKey: options?.idempotencyKey }, shapes.batch),
+    place: (req) => call({ method: 'POST', path: '/v1/place', body: req }, shapes.place),
     vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, shapes.vms),
     vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, shapes.vm),
     destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, shapes.vm),

@@ -1,5 +1,7 @@
 // Host configuration, built once by the CLI or the Electron entry and handed to every worker.
 
+import type { Strategy } from './placement';
+
 export interface HostConfig {
   /** Address the proxy binds; loopback unless the user explicitly asks otherwise. */
   host: string;
@@ -10,8 +12,10 @@ export interface HostConfig {
   flydIntervalMs: number;
   /** Candidates the orchestrator asks the store for. */
   numCandidates: number;
-  /** Seeds the store's shuffle so tests can pin placement; undefined = random. */
+  /** Seeds the store's shuffle and the orchestrator's placement so a run replays; undefined = random. */
   seed?: number;
+  /** Placement strategy for launches that name none (`serve --strategy`); default random. */
+  strategy?: Strategy;
   /** Durable data directory; null keeps everything in memory (`--ephemeral`). */
   dataDir: string | null;
   /** Directory of the built dashboard, served by the proxy at `/`; null serves none. */

@@ -4,9 +4,10 @@
 
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
+import { DEFAULT_STRATEGY, type Strategy } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
-import type { LaunchRequest, Machine, Vm } from '../../shared/types';
+import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../host/log';
 import { spawnMachine } from './actors';
 import { destroy } from './destroy';
@@ -31,8 +32,10 @@ export interface InfrastructureOptions {
   maxRestarts?: number;
   restartWindowMs?: number;
   owns?: MachineFilter;
-  /** For the fallback shuffle; seedable in tests. */
+  /** Placement's randomness (shuffles, ties); seedable (`--seed`, tests). */
   random?: () => number;
+  /** The host's placement strategy for requests that name none (default random). */
+  strategy?: Strategy;
   now?: () => number;
   /** Start the FlyD ticker (default). Tests that drive rounds with tick() pass false. */
   autoTick?: boolean;
@@ -79,6 +82,7 @@ export class Infrastructure {
     this.launcher = new Launcher({
       ...this.vmDeps,
       numCandidates: options.numCandidates ?? DEFAULT_NUM_CANDIDATES,
+      strategy: options.strategy ?? DEFAULT_STRATEGY,
       random: options.random ?? Math.random,
       now,
     });
@@ -112,6 +116,17 @@ export class Infrastructure {
    */
   launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
     return this.launcher.launchIdempotent(req, key);
+  }
+
+  /** The batch form of a launch (count, explain); under a key, safe to retry. */
+  async launchBatch(req: LaunchRequest, key?: string): Promise<LaunchBatch & { replayed: boolean }> {
+    if (key !== undefined) return this.launcher.launchBatchIdempotent(req, key);
+    return { ...(await this.launcher.launchBatch(req)), replayed: false };
+  }
+
+  /** What a launch of `req` would do, reserving nothing. */
+  place(req: LaunchRequest): Promise<PlacementReport> {
+    return this.launcher.dryRun(req);
   }
 
   destroy(id: string): Promise<Vm> {

@@ -3,11 +3,15 @@
 // sets every machine's allocation to the sum of its (durable) VMs before MachineDs are built
 // from it.
 
+import { mulberry32 } from '../../shared/random';
 import type { StoreService } from '../../shared/services';
 import { createLogger } from '../host/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
 import { type InfrastructureHolder, orchestratorService } from './service';
+
+/** Mixed into `--seed` so placement does not draw the same numbers as the store's shuffle. */
+const PLACEMENT_STREAM = 0x9e3779b9;
 
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
@@ -18,6 +22,9 @@ runWorker(async (ctx) => {
       store: store.api,
       flydIntervalMs: ctx.config.flydIntervalMs,
       numCandidates: ctx.config.numCandidates,
+      strategy: ctx.config.strategy,
+      // Seeded placement replays (`--seed`); the store's candidate shuffle has its own stream.
+      random: ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ PLACEMENT_STREAM),
       log,
       escalate: (reason) => ctx.escalate(reason),
     });

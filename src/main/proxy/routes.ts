@@ -10,6 +10,7 @@ export type RouteName =
   | 'region_machines'
   | 'vms'
   | 'vm'
+  | 'place'
   | 'events'
   | 'status'
   | 'reset'
@@ -86,6 +87,8 @@ const ROUTES: readonly RouteDef[] = [
     example: '/v1/vms/vm-000001',
     match: (s) => (s.length === 3 && s[0] === 'v1' && s[1] === 'vms' ? { id: s[2] } : null),
   },
+  // A dry run: a POST because it takes the launch's body, though it changes nothing.
+  { name: 'place', methods: ['POST'], access: 'token', example: '/v1/place', match: exact('v1', 'place') },
   { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },

@@ -7,6 +7,8 @@ export type CommandName =
   | 'regions'
   | 'machines'
   | 'launch'
+  | 'place'
+  | 'platform'
   | 'vms'
   | 'destroy'
   | 'status'
@@ -45,7 +47,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'list regions with their machines and utilisation',
     positionals: [],
     flags: ['filter', 'sort'],
-    details: ['UTIL% is the larger of the core and the memory utilisation: whichever runs out first.'],
+    details: [
+      'UTIL% is the larger of the core and the memory utilisation: whichever runs out first.',
+      'CAPACITY is how many reference VMs (2 cores, 4 GB) still fit, machine by machine; --json adds the',
+      'free cores and memory stranded in slots too small for one (fragmentation). `platform regions` is the same.',
+    ],
     examples: ['regions', 'regions --filter degraded', 'regions --sort status --json'],
   },
   {
@@ -59,10 +65,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'launch',
     summary: 'start a VM on a machine with room in a region',
     positionals: [],
-    flags: ['vm-region', 'vm-memory', 'vm-cores', 'num-candidates', 'idempotency-key'],
+    flags: ['vm-region', 'vm-memory', 'vm-cores', 'num-candidates', 'idempotency-key', 'strategy', 'count', 'explain'],
     required: ['vm-region', 'vm-memory', 'vm-cores'],
     details: [
       'Flags may come before the command, as the seed wrote it.',
+      '--vm-region sin,nrt tries SIN, then NRT; --count N launches N VMs, all or none;',
+      "--strategy picks the machine (default: the host's); --explain prints the plan it followed.",
       'Every launch carries an Idempotency-Key (a new one per run unless --idempotency-key gives it):',
       'when a worker is restarting (503) the launch is retried for a few seconds under the same key,',
       'so it starts at most one VM.',
@@ -71,7 +79,31 @@ export const COMMANDS: readonly CommandSpec[] = [
       'launch --vm-region SIN --vm-memory 8 --vm-cores 4',
       '--vm-memory 8 --vm-cores 4 --vm-region SIN launch',
       'launch --vm-region SIN --vm-memory 8 --vm-cores 4 --idempotency-key deploy-42 --json',
+      'launch --vm-region sin,nrt --vm-memory 4 --vm-cores 2 --count 3 --strategy spread --explain',
     ],
+  },
+  {
+    name: 'place',
+    summary: 'show where a launch would go and why, placing nothing (a dry run)',
+    positionals: [],
+    flags: ['vm-region', 'vm-memory', 'vm-cores', 'count', 'strategy'],
+    required: ['vm-region', 'vm-memory', 'vm-cores'],
+    details: [
+      'Every machine of the region as its MachineD sees it now: status, free cores and memory, the',
+      'verdict (fits, chosen, or why not: not schedulable, cores short by N, memory short by N GB),',
+      "the strategy's score (higher is tried first; none under random) and its rank. ✓ marks the choice.",
+    ],
+    examples: [
+      'place --vm-region SIN --vm-memory 8 --vm-cores 4',
+      'place --vm-region sin,nrt --vm-memory 8 --vm-cores 4 --count 3 --strategy binpack --json',
+    ],
+  },
+  {
+    name: 'platform',
+    summary: "fly.io's form: `platform regions` lists regions with how many reference VMs still fit",
+    positionals: [{ name: 'WHAT', required: true, help: 'regions' }],
+    flags: ['filter', 'sort'],
+    examples: ['platform regions', 'platform regions --json'],
   },
   {
     name: 'vms',
@@ -130,7 +162,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'serve',
     summary: 'run the Flylight host headless: store, orchestrator and proxy',
     positionals: [],
-    flags: ['port', 'listen', 'regions', 'flyd-interval', 'data-dir', 'ephemeral', 'seed', 'rate-limit', 'compat-open'],
+    flags: [
+      'port',
+      'listen',
+      'regions',
+      'flyd-interval',
+      'data-dir',
+      'ephemeral',
+      'seed',
+      'strategy',
+      'rate-limit',
+      'compat-open',
+    ],
     details: [
       'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT (flags win).',
       'Creates the API token on first start (see `flylight token`) and prints the dashboard link with it:',
@@ -144,6 +187,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'serve --port 0 --ephemeral',
       'serve --regions ./my-fleet.csv --flyd-interval 15000',
       'serve --compat-open',
+      'serve --strategy binpack --seed 7',
     ],
     terminalOnly: true,
   },

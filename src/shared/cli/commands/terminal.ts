@@ -2,7 +2,7 @@
 // to run the host. Where the environment has neither (the console pane) they say so.
 
 import { type CommandRunner, numberFlag, textFlag } from '../context';
-import { EXIT } from '../env';
+import { EXIT, type ServeFlags } from '../env';
 import { UsageError } from '../usage-error';
 
 /** Prints the API token for scripts; --rotate replaces it (the old one stops working) and prints the new one. */
@@ -58,6 +58,7 @@ export const serve: CommandRunner = ({ env, io, flags }) => {
       seed: numberFlag(flags, 'seed'),
       compatOpen: flags['compat-open'] === true ? true : undefined,
       rateLimit: numberFlag(flags, 'rate-limit'),
+      strategy: textFlag(flags, 'strategy') as ServeFlags['strategy'],
     },
     io,
   );
