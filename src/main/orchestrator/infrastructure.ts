@@ -8,7 +8,7 @@ import { DEFAULT_STRATEGY, type Strategy } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Vm } from '../../shared/types';
-import { createLogger, type Logger } from '../host/log';
+import { createLogger, type Logger } from '../common/log';
 import { spawnMachine } from './actors';
 import { destroy } from './destroy';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
