@@ -21,6 +21,8 @@ export interface SpawnDeps {
   counters: FlydCounters;
   /** Tells the ticker this machine's FlyD has something to write. */
   markDirty(entry: MachineEntry): void;
+  /** Tells the region's free-capacity index what the machine's MachineD now holds. */
+  allocated(entry: MachineEntry, a: Allocation): void;
   log: Logger;
 }
 
@@ -43,6 +45,7 @@ export function spawnMachine(deps: SpawnDeps, record: Machine): MachineEntry {
           capacity,
           notify: (c) => change(entry.flyd, c),
           recover: () => recover(deps, entry),
+          allocated: (a) => deps.allocated(entry, a),
           log,
         },
         incarnation === 0 ? pickAllocation(record) : undefined,

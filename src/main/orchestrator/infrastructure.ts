@@ -14,7 +14,7 @@ import { destroy } from './destroy';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
-import type { MachineSnapshot } from './machined';
+import type { Allocation, MachineSnapshot } from './machined';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
 import { Unsettled } from './unsettled';
@@ -92,6 +92,7 @@ export class Infrastructure {
       versions: new VersionBook(versions),
       counters: this.flydCounters,
       markDirty: (entry: MachineEntry) => this.dirty.add(entry),
+      allocated: (entry: MachineEntry, a: Allocation) => this.registry.allocated(entry, a),
       log: this.log,
     };
     const owns = options.owns ?? ownAll;
