@@ -1,7 +1,8 @@
 // The services each worker serves over its MessagePorts. The host, the other workers and the
 // tests all call them through RpcClient<...>.api, so these interfaces are the whole contract.
 
-import type { FleetTotals, LaunchRequest, Machine, MachineUpdate, Region, Vm } from './types';
+import type { ChaosRun, KillReport, MachineActionReport } from './faults';
+import type { ActorRestart, FleetTotals, LaunchRequest, Machine, MachineUpdate, Region, Vm } from './types';
 
 export type WorkerName = 'store' | 'orchestrator' | 'proxy';
 
@@ -46,6 +47,12 @@ export interface StoreService {
   totals(): FleetTotals;
   /** Back to the bootstrap CSV: no VMs, nothing allocated. Publishes a `reset` event. */
   reset(): void;
+  /** An operator's machine status (available, draining, offline): durable, published. */
+  setMachineStatus(id: string, status: string): Machine;
+  /** A region's status (any case: operational, degraded, down): durable, a `region` event. */
+  setRegionStatus(code: string, status: string): Region;
+  /** Publishes an actor restart on the event stream (supervision made visible). */
+  announce(restart: ActorRestart): void;
 }
 
 export interface OrchestratorStats {
@@ -88,6 +95,32 @@ export interface OrchestratorService {
   stats(): OrchestratorStats;
   /** Drops every actor and queue and rebuilds from the store (after a store reset). */
   resync(): { machines: number };
+  /** drain | offline | online a machine; `evacuate` (offline only) re-places its failed VMs. */
+  machineAction(id: string, action: string, options?: { evacuate?: boolean }, meta?: CallMeta): MachineActionReport;
+  /** Sets a region's status (operational, degraded, down; any case): durable, acted on at once. */
+  setRegionStatus(code: string, status: string, meta?: CallMeta): Region;
+  /** Crashes `count` MachineD/FlyD actors (seeded); the supervisor restarts them. */
+  killActors(req: KillRequest, meta?: CallMeta): KillReport;
+  /** Starts a seeded fail-machines run; answers at once with its plan. */
+  failMachines(req: FailRequest, meta?: CallMeta): ChaosRun;
+  /** A fail-machines run and what it has done so far. Throws not_found. */
+  chaosRun(id: string): ChaosRun;
+}
+
+/** `chaos kill-actors`: how many, where, and the seed that replays it. */
+export interface KillRequest {
+  count: number;
+  region?: string;
+  seed?: number;
+}
+
+/** `chaos fail-machines`: probability per machine per second, for how long, repair time. */
+export interface FailRequest {
+  rate: number;
+  duration_s: number;
+  repair_s?: number;
+  region?: string;
+  seed?: number;
 }
 
 /** A request as the proxy's gate sees it, whatever carried it (HTTP or Electron IPC). */

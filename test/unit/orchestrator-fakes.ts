@@ -10,7 +10,7 @@ import { MachineD } from '../../src/main/orchestrator/machined';
 import { ApiError } from '../../src/shared/errors';
 import type { Remote } from '../../src/shared/rpc';
 import type { StoreService } from '../../src/shared/services';
-import type { FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/shared/types';
+import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/shared/types';
 
 /** `died-after`: did the work, then the worker died before answering (its port dropped). */
 export type Failure = 'reject' | 'timeout' | 'timeout-after' | 'died-after';
@@ -92,6 +92,25 @@ export class FakeStore implements Remote<StoreService> {
 
   regions(): Promise<Region[]> {
     return this.op('regions', () => []);
+  }
+  setMachineStatus(id: string, status: string): Promise<Machine> {
+    return this.op('setMachineStatus', () => {
+      const m = this.machinesById.get(id);
+      if (!m) throw new ApiError('not_found', `no machine ${id}`);
+      m.status = status;
+      return { ...m };
+    });
+  }
+  setRegionStatus(code: string): Promise<Region> {
+    return this.op('setRegionStatus', () => {
+      throw new ApiError('unknown_region', `unknown region ${code}`);
+    });
+  }
+  readonly announced: ActorRestart[] = [];
+  announce(restart: ActorRestart): Promise<void> {
+    return this.op('announce', () => {
+      this.announced.push(restart);
+    });
   }
   region(code: string): Promise<Region> {
     return this.op('region', () => {

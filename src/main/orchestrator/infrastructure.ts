@@ -4,16 +4,21 @@
 
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
+import { type MachineActionReport, parseRegionStatus } from '../../shared/faults';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
-import type { LaunchRequest, Machine, Vm } from '../../shared/types';
+import type { LaunchRequest, Machine, Region, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../host/log';
 import { spawnMachine } from './actors';
+import { Chaos } from './chaos';
+import { type Clock, wallClock } from './clock';
 import { destroy } from './destroy';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
+import { type MachineActionOptions, machineAction } from './machine-faults';
 import type { MachineSnapshot } from './machined';
+import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
 import { Unsettled } from './unsettled';
@@ -36,6 +41,10 @@ export interface InfrastructureOptions {
   now?: () => number;
   /** Start the FlyD ticker (default). Tests that drive rounds with tick() pass false. */
   autoTick?: boolean;
+  /** Region statuses at start (the store's); none means every region is Operational. */
+  regions?: Region[];
+  /** The clock chaos runs on (tests pass a ManualClock). */
+  clock?: Clock;
 }
 
 export class Infrastructure {
@@ -50,11 +59,18 @@ export class Infrastructure {
   private readonly vmDeps: VmDeps;
   private readonly launcher: Launcher;
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Region statuses: Down refuses launches, Degraded Performance slows lifecycle stages. */
+  readonly regions: RegionStatuses;
+  readonly chaos: Chaos;
 
   /** Reads the fleet and the applied FlyD versions from the store and starts every actor. */
   static async start(options: InfrastructureOptions): Promise<Infrastructure> {
-    const [machines, versions] = await Promise.all([options.store.allMachines(), options.store.versions()]);
-    return new Infrastructure(options, machines, versions);
+    const [machines, versions, regions] = await Promise.all([
+      options.store.allMachines(),
+      options.store.versions(),
+      options.regions ?? options.store.regions(),
+    ]);
+    return new Infrastructure({ ...options, regions }, machines, versions);
   }
 
   constructor(options: InfrastructureOptions, machines: Machine[], versions: Record<string, number>) {
@@ -68,7 +84,12 @@ export class Infrastructure {
       log: this.log,
       escalate: options.escalate ?? ((reason) => this.log.error('escalation with no one to escalate to', { reason })),
       now,
+      restarted: (actor, cause, restarts) => {
+        const machine_id = actor.slice(actor.indexOf(' ') + 1);
+        Promise.resolve(store.announce({ actor, machine_id, cause, restarts })).catch(() => {});
+      },
     });
+    this.regions = new RegionStatuses(options.regions ?? []);
     this.vmDeps = {
       store,
       registry: this.registry,
@@ -90,6 +111,13 @@ export class Infrastructure {
       markDirty: (entry: MachineEntry) => this.dirty.add(entry),
       log: this.log,
     };
+    this.chaos = new Chaos({
+      registry: this.registry,
+      supervisor: this.supervisor,
+      clock: options.clock ?? wallClock,
+      machineAction: (id, action) => this.machineAction(id, action),
+      log: this.log,
+    });
     const owns = options.owns ?? ownAll;
     for (const m of machines) if (owns(m)) this.registry.add(spawnMachine(spawnDeps, m));
     this.log.info('infrastructure started', { machines: this.registry.size });
@@ -103,6 +131,7 @@ export class Infrastructure {
   // ---- the orchestrator's service ----------------------------------------------------------
 
   launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
+    this.refuseIfDown(req);
     return this.launcher.launch(req, idempotencyKey);
   }
 
@@ -111,7 +140,43 @@ export class Infrastructure {
    * parameters match, else a new launch recorded under the key.
    */
   launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+    this.refuseIfDown(req);
     return this.launcher.launchIdempotent(req, key);
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  /** drain | offline [evacuate] | online one machine (machine-faults.ts). */
+  machineAction(id: string, action: string, options: MachineActionOptions = {}): Promise<MachineActionReport> {
+    return machineAction(
+      {
+        ...this.vmDeps,
+        failHolding: (machineId, reason) => this.failHolding(machineId, reason),
+        relaunch: (vm) => this.launch({ region: vm.region, memory_gb: vm.memory_gb, cores: vm.cores }),
+      },
+      id,
+      action,
+      options,
+    );
+  }
+
+  /** Records a region's status in the store, then acts on it here. */
+  async setRegionStatus(code: string, status: string): Promise<Region> {
+    const known = parseRegionStatus(status);
+    const region = await this.vmDeps.store.setRegionStatus(code, known);
+    this.regions.set(region.code, region.status);
+    this.log.info('region status', { region: region.code, status: region.status });
+    return region;
+  }
+
+  /** Fails every VM of the machine that holds resources (lifecycle `failed`, with the reason). */
+  private async failHolding(_machineId: string, _reason: string): Promise<Vm[]> {
+    return [];
+  }
+
+  private refuseIfDown(req: LaunchRequest): void {
+    if (req && typeof req.region === 'string')
+      this.regions.refuseIfDown(req.region, req.memory_gb, req.cores, this.registry);
   }
 
   destroy(id: string): Promise<Vm> {
@@ -152,6 +217,7 @@ export class Infrastructure {
   }
 
   stop(): void {
+    this.chaos.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

@@ -53,6 +53,21 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
     flush: async () => ({ flushed: await holder.current.flushAll() }),
     stats: async () => holder.current.stats(),
     resync: async () => ({ machines: (await holder.rebuild()).registry.size }),
+    machineAction: (id, action, options, meta) =>
+      traced(`machine ${action}`, meta, { machine: id, evacuate: options?.evacuate }, () =>
+        holder.current.machineAction(id, action, options ?? {}),
+      ),
+    setRegionStatus: (code, status, meta) =>
+      traced('region status', meta, { region: code, status }, () => holder.current.setRegionStatus(code, status)),
+    killActors: (req, meta) =>
+      traced('chaos kill-actors', meta, { count: req?.count, region: req?.region }, () =>
+        holder.current.chaos.killActors(req),
+      ),
+    failMachines: (req, meta) =>
+      traced('chaos fail-machines', meta, { rate: req?.rate, duration_s: req?.duration_s }, async () =>
+        holder.current.chaos.failMachines(req),
+      ),
+    chaosRun: async (id) => holder.current.chaos.run(id),
   };
 }
 

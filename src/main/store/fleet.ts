@@ -5,8 +5,9 @@
 
 import { randomInt } from 'node:crypto';
 import { ApiError } from '../../shared/errors';
+import { parseRegionStatus } from '../../shared/faults';
 import { mulberry32, type Rng } from '../../shared/random';
-import type { FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
+import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
 import type { BackendOp, StoreBackend } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
@@ -220,15 +221,23 @@ export class Fleet implements StoreServiceImpl {
   }
 
   /**
-   * An operator's status for one machine at runtime (maintenance, offline, or null to return
-   * to the CSV's). Not in StoreService yet: the hook for machine faults in the simulation.
+   * An operator's status for one machine (`flylight machine drain|offline|online`): durable,
+   * published as a machine event. `available` puts it back in service whatever the CSV said.
    */
+  async setMachineStatus(id: string, status: string): Promise<Machine> {
+    if (status !== 'available' && status !== 'draining' && status !== 'offline') {
+      throw new ApiError('bad_request', `machine status ${show(status)} is not valid (available, draining or offline)`);
+    }
+    return this.setOperatorStatus(id, status);
+  }
+
+  /** An operator's status for one machine, or null to return to the CSV's. */
   async setOperatorStatus(id: string, status: OperatorStatus | null): Promise<Machine> {
     const m = this.table.recordOrThrow(id);
     if (status !== null && !isOperatorStatus(status)) {
       throw new ApiError(
         'bad_request',
-        `machine status ${show(status)} is not valid (available, maintenance, offline or null)`,
+        `machine status ${show(status)} is not valid (available, maintenance, draining, offline or null)`,
       );
     }
     m.operator_status = status;
@@ -238,6 +247,36 @@ export class Fleet implements StoreServiceImpl {
     await this.persistMachines([m]);
     this.emit(event);
     return machineView(m);
+  }
+
+  /**
+   * A region's status (`flylight region status`): durable before the `region` event is
+   * published, so a launch refused by a Down region is never followed by a restart that forgets it.
+   */
+  async setRegionStatus(code: string, status: string): Promise<Region> {
+    const index = this.table.indexOrThrow(code);
+    const known = parseRegionStatus(status);
+    await this.commitOrUnavailable([{ t: 'region', code: index.spec.code, status: known }], 'record the region status');
+    index.status = known;
+    const region = index.view();
+    this.emit({ type: 'region', seq: 0, at: this.stamp(), region });
+    return region;
+  }
+
+  /** Publishes a supervision event from the orchestrator (not stored: it is news, not state). */
+  announce(restart: ActorRestart): void {
+    if (typeof restart !== 'object' || restart === null || typeof restart.actor !== 'string') {
+      throw new ApiError('bad_request', 'an actor restart must be an object with an actor name');
+    }
+    this.emit({
+      type: 'actor',
+      seq: 0,
+      at: this.stamp(),
+      actor: restart.actor,
+      machine_id: String(restart.machine_id),
+      cause: String(restart.cause),
+      restarts: Number(restart.restarts) || 0,
+    });
   }
 
   // ---- internals -------------------------------------------------------------------------

@@ -14,8 +14,12 @@ export class RegionIndex {
   cores_allocated = 0;
   memory_allocated_gb = 0;
   vm_count = 0;
+  /** The CSV's status until an operator sets another (`flylight region status`). */
+  status: string;
 
-  constructor(readonly spec: RegionSpec) {}
+  constructor(readonly spec: RegionSpec) {
+    this.status = spec.status;
+  }
 
   /** The region's machines in the order the last walk left them (a permutation of `machines`). */
   private order: MachineRecord[] | null = null;
@@ -44,7 +48,7 @@ export class RegionIndex {
     return {
       code: this.spec.code,
       location: this.spec.location,
-      status: this.spec.status,
+      status: this.status,
       machine_count: this.machines.length,
       cores_total: this.cores_total,
       cores_allocated: this.cores_allocated,

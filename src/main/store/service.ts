@@ -29,5 +29,8 @@ export function storeService(fleet: Fleet): StoreServiceImpl {
     reconcile: () => fleet.reconcile(),
     totals: () => fleet.totals(),
     reset: () => fleet.reset(),
+    setMachineStatus: (id, status) => fleet.setMachineStatus(id, status),
+    setRegionStatus: (code, status) => fleet.setRegionStatus(code, status),
+    announce: (restart) => fleet.announce(restart),
   };
 }

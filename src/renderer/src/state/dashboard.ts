@@ -157,13 +157,13 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     let changes: Record<string, number> | null = null;
     let ids: string[] | null = null;
     for (const e of batch) {
-      if (e.type === 'reset') continue; // handled on receipt: a resync is on its way
+      if (e.type === 'reset' || e.type === 'actor') continue; // reset: a resync is on its way
       const code = e.region.code;
       if (s.regions[code] || regions?.[code]) {
         regions ??= { ...s.regions };
         regions[code] = e.region;
       }
-      if (s.machines.region === code && s.machines.state === 'ready') {
+      if (e.type === 'machine' && s.machines.region === code && s.machines.state === 'ready') {
         byId ??= { ...s.machines.byId };
         changes ??= { ...s.machines.changes };
         if (!byId[e.machine.id]) {
@@ -323,7 +323,8 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         void resync();
         return;
       }
-      seenMachine.set(e.machine.id, { n: arrivals, machine: e.machine });
+      if (e.type === 'actor') return; // news for `watch`, not dashboard state
+      if (e.type === 'machine') seenMachine.set(e.machine.id, { n: arrivals, machine: e.machine });
       seenRegion.set(e.region.code, { n: arrivals, region: e.region });
       batcher.push(e);
     },
