@@ -130,7 +130,7 @@ export class Infrastructure {
 
   // ---- the orchestrator's service ----------------------------------------------------------
 
-  launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
+  async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
     this.refuseIfDown(req);
     return this.launcher.launch(req, idempotencyKey);
   }
@@ -139,7 +139,7 @@ export class Infrastructure {
    * A launch that is safe to retry: the live VM this key launched, if there is one and the
    * parameters match, else a new launch recorded under the key.
    */
-  launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+  async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
     this.refuseIfDown(req);
     return this.launcher.launchIdempotent(req, key);
   }
