@@ -30,6 +30,8 @@ export interface ChaosDeps {
   registry: Registry;
   supervisor: Supervisor;
   clock: Clock;
+  /** The host's --seed: runs without their own seed draw theirs from it, so a host replays. */
+  seed?: number;
   machineAction(id: string, action: 'offline' | 'online'): Promise<MachineActionReport>;
   log: Logger;
 }
@@ -43,8 +45,12 @@ const KEEP_RUNS = 20;
 export class Chaos {
   private readonly runs = new Map<string, { run: ChaosRun; cancel: (() => void)[] }>();
   private next = 1;
+  private readonly seeds: (() => number) | null;
 
-  constructor(private readonly deps: ChaosDeps) {}
+  constructor(private readonly deps: ChaosDeps) {
+    const hostRng = deps.seed === undefined ? null : mulberry32(deps.seed);
+    this.seeds = hostRng && (() => Math.floor(hostRng() * 2 ** 32));
+  }
 
   /** Crashes `count` distinct machines' MachineD or FlyD; resolves once all run again. */
   async killActors(req: KillRequest): Promise<KillReport> {
@@ -54,7 +60,7 @@ export class Chaos {
         field: 'count',
       });
     }
-    const seed = seedOf(req.seed);
+    const seed = this.seedOf(req.seed);
     const rng = mulberry32(seed);
     const pool = this.machines(req.region);
     // One actor per machine: MachineD and FlyD of one machine dying together cannot be rebuilt
@@ -91,7 +97,7 @@ export class Chaos {
     if (typeof repair_s !== 'number' || !(repair_s >= 0 && repair_s <= MAX_CHAOS_DURATION_S)) {
       throw new ApiError('bad_request', `repair must be from 0 s to ${MAX_CHAOS_DURATION_S} s`, { field: 'repair_s' });
     }
-    const seed = seedOf(req.seed);
+    const seed = this.seedOf(req.seed);
     // Machines an operator already took out are left alone: chaos must not bring them back.
     const ids = this.machines(req.region)
       .filter((e) => e.capacity.schedulable)
@@ -161,6 +167,12 @@ export class Chaos {
     return list.sort((a, b) => (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
   }
 
+  /** The run's seed: the caller's, else the next from the host's seed, else a fresh one. */
+  private seedOf(raw: unknown): number {
+    if (raw !== undefined && raw !== null) return checkSeed(raw);
+    return this.seeds ? this.seeds() : randomInt(0, 2 ** 32 - 1);
+  }
+
   /** Waits (briefly) until every victim's actors run again, so the report counts the restarts. */
   private async running(victims: MachineEntry[]): Promise<void> {
     for (let i = 0; i < 200; i++) {
@@ -170,8 +182,4 @@ export class Chaos {
       }
     }
   }
-}
-
-function seedOf(raw: unknown): number {
-  return raw === undefined || raw === null ? randomInt(0, 2 ** 32 - 1) : checkSeed(raw);
 }

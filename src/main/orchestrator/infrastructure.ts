@@ -45,6 +45,8 @@ export interface InfrastructureOptions {
   regions?: Region[];
   /** The clock chaos runs on (tests pass a ManualClock). */
   clock?: Clock;
+  /** The host's --seed (chaos runs without their own seed draw from it). */
+  seed?: number;
 }
 
 export class Infrastructure {
@@ -115,6 +117,7 @@ export class Infrastructure {
       registry: this.registry,
       supervisor: this.supervisor,
       clock: options.clock ?? wallClock,
+      seed: options.seed,
       machineAction: (id, action) => this.machineAction(id, action),
       log: this.log,
     });

@@ -20,6 +20,7 @@ runWorker(async (ctx) => {
       numCandidates: ctx.config.numCandidates,
       log,
       escalate: (reason) => ctx.escalate(reason),
+      seed: ctx.config.seed,
     });
   };
   const holder: InfrastructureHolder = {
