@@ -41,6 +41,9 @@ const VM: Shape = {
 const HEALTH: Shape = { ok: 'boolean', version: 'string' };
 const STATUS: Shape = { version: 'string', fleet: 'object', workers: 'array', requests: 'object' };
 const RESET: Shape = { reset: 'boolean', regions: 'number', machines: 'number' };
+const MACHINE_ACTION: Shape = { action: 'string', machine: 'object', failed: 'array', evacuated: 'array' };
+const KILL: Shape = { seed: 'number', killed: 'array', restarts: 'number' };
+const CHAOS_RUN: Shape = { id: 'string', seed: 'number', state: 'string', plan: 'array', done: 'array' };
 
 function check(where: string, label: string, value: unknown, shape: Shape): void {
   if (kindOf(value) !== 'object') throw new ShapeError(where, `${label} is ${kindOf(value)}, not an object`);
@@ -81,4 +84,8 @@ export const shapes = {
   vm: one('the VM', VM),
   status: one('the status', STATUS),
   reset: one('the reset report', RESET),
+  region: one('the region', REGION),
+  machineAction: one('the machine action report', MACHINE_ACTION),
+  kill: one('the kill report', KILL),
+  chaosRun: one('the chaos run', CHAOS_RUN),
 };

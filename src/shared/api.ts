@@ -4,6 +4,8 @@
 
 import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
+import type { ChaosRun, KillReport, MachineAction, MachineActionReport } from './faults';
+import type { FailRequest, KillRequest } from './services';
 import type { Health, LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from './types';
 import { IDEMPOTENCY_HEADER } from './validation';
 
@@ -49,6 +51,13 @@ export interface FlylightApi {
   status(): Promise<StatusReport>;
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
+  /** drain | offline | online a machine; `evacuate` (offline) re-places its failed VMs. */
+  machineAction(id: string, action: MachineAction, options?: { evacuate?: boolean }): Promise<MachineActionReport>;
+  /** Sets a region's status: operational, degraded or down (any case). */
+  setRegionStatus(code: string, status: string): Promise<Region>;
+  killActors(req: KillRequest): Promise<KillReport>;
+  failMachines(req: FailRequest): Promise<ChaosRun>;
+  chaosRun(id: string): Promise<ChaosRun>;
 }
 
 export interface ResetReport {
@@ -88,6 +97,16 @@ export function createApiClient(transport: Transport): FlylightApi {
     destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, shapes.vm),
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
+    machineAction: (id, action, options) =>
+      call(
+        { method: 'POST', path: `/v1/machines/${enc(id)}/${enc(action)}`, body: options ?? {} },
+        shapes.machineAction,
+      ),
+    setRegionStatus: (code, status) =>
+      call({ method: 'POST', path: `/v1/regions/${enc(code)}/status`, body: { status } }, shapes.region),
+    killActors: (req) => call({ method: 'POST', path: '/v1/chaos/kill-actors', body: req }, shapes.kill),
+    failMachines: (req) => call({ method: 'POST', path: '/v1/chaos/fail-machines', body: req }, shapes.chaosRun),
+    chaosRun: (id) => call({ method: 'GET', path: `/v1/chaos/runs/${enc(id)}` }, shapes.chaosRun),
   };
 }
 
