@@ -188,3 +188,35 @@ export function regionDownError(region: string, memory_gb: number, cores: number
   const details: RegionDownDetails = { region, suggestions: nearby };
   return new ApiError('region_down', `region ${region} is down; ${where}`, { ...details });
 }
+
+/**
+ * A duration typed by a user: `30s`, `2m`, `1h`, `500ms`, or a bare number of seconds. Returns
+ * seconds; throws bad_request naming the flag.
+ */
+export function parseDuration(raw: unknown, flag: string): number {
+  const m = typeof raw === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(raw) : null;
+  const n = typeof raw === 'number' ? raw : m ? Number(m[1]) : Number.NaN;
+  const unit = (m?.[2] ?? 's').toLowerCase();
+  const seconds = unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n;
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new ApiError('bad_request', `--${flag} must be a duration such as 30s, 2m, 1h or 500ms`, { field: flag });
+  }
+  return seconds;
+}
+
+/** A probability typed by a user: `0.05` or `5%`. Throws bad_request unless 0 < p <= 1. */
+export function parseRate(raw: unknown): number {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  const pct = text.endsWith('%');
+  const n = Number(pct ? text.slice(0, -1) : text) / (pct ? 100 : 1);
+  if (text === '' || !(n > 0 && n <= 1)) {
+    throw new ApiError(
+      'bad_request',
+      '--rate must be a probability per machine per second: 0.05 or 5% (above 0, at most 1)',
+      {
+        field: 'rate',
+      },
+    );
+  }
+  return n;
+}
