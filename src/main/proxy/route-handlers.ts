@@ -15,6 +15,7 @@ import {
   validateLaunchBody,
 } from '../../shared/validation';
 import { VERSION } from '../../shared/version';
+import { chaosRun, failMachines, killActors, machineAction, regionStatus } from './fault-routes';
 import { launch } from './launch';
 import { headerOf, jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
@@ -138,4 +139,9 @@ export const ROUTE_HANDLERS: RouteTable = {
   token_rotate: credentialRoute('token_rotate'),
   static: httpOnly('the dashboard is served over HTTP only', 'not_found'),
   hello: httpOnly('the identity check is served over HTTP only (GET /v1/hello)', 'not_found'),
+  machine_action: machineAction,
+  region_status: regionStatus,
+  chaos_kill_actors: killActors,
+  chaos_fail_machines: failMachines,
+  chaos_run: chaosRun,
 };
