@@ -14,6 +14,9 @@ export type CommandName =
   | 'reset'
   | 'token'
   | 'serve'
+  | 'machine'
+  | 'region'
+  | 'chaos'
   | 'help'
   | 'version';
 
@@ -23,6 +26,8 @@ export interface PositionalSpec {
   help: string;
   regionValue?: boolean;
   commandValue?: boolean;
+  /** Fixed words this argument takes (Tab completes them). */
+  choices?: readonly string[];
 }
 
 export interface CommandSpec {
@@ -109,6 +114,70 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: ['yes'],
     details: ["Asks you to type 'reset' first; --yes skips the question (scripts, and the console pane, need it)."],
     examples: ['reset', 'reset --yes'],
+  },
+  {
+    name: 'machine',
+    summary: 'drain a machine, take it offline (--evacuate: re-place its VMs) or bring it online',
+    positionals: [
+      { name: 'ACTION', required: true, help: 'drain, offline or online', choices: ['drain', 'offline', 'online'] },
+      { name: 'MACHINE_ID', required: true, help: 'the id `machines REGION` lists' },
+    ],
+    flags: ['evacuate'],
+    details: [
+      'A machine is a physical host (a fly.io "host"); what fly.io calls a Machine is a VM here.',
+      'drain: no new VMs land on it; its VMs keep running.',
+      'offline: its VMs fail with reason host_offline and free what they held; with --evacuate each',
+      'gets a replacement VM (new id, same size and region) through normal placement, and each that',
+      'could not be placed is reported.',
+      'online: back in service; VMs that failed with it stay failed.',
+    ],
+    examples: ['machine drain sin-1', 'machine offline sin-1 --evacuate', 'machine online sin-1 --json'],
+  },
+  {
+    name: 'region',
+    summary: "set a region's status: operational, degraded or down",
+    positionals: [
+      { name: 'status', required: true, help: 'the word `status`', choices: ['status'] },
+      { name: 'CODE', required: true, help: 'region code, any case', regionValue: true },
+      {
+        name: 'STATUS',
+        required: true,
+        help: 'operational, degraded or down (any case)',
+        choices: ['operational', 'degraded', 'down'],
+      },
+    ],
+    flags: [],
+    details: [
+      "degraded: lifecycle stages run slower by the timing profile's degraded_factor.",
+      'down: launches there are refused, naming the nearest regions with room.',
+    ],
+    examples: ['region status SIN down', 'region status sin Degraded', 'region status SIN operational --json'],
+  },
+  {
+    name: 'chaos',
+    summary: 'seeded chaos: kill-actors (supervision restarts them) or fail-machines over time',
+    positionals: [
+      {
+        name: 'ACTION',
+        required: true,
+        help: 'kill-actors or fail-machines',
+        choices: ['kill-actors', 'fail-machines'],
+      },
+    ],
+    flags: ['count', 'vm-region', 'seed', 'rate', 'duration', 'repair'],
+    details: [
+      'kill-actors --count N [--region R]: crashes the MachineD or FlyD of N machines; the supervisor',
+      'restarts each (counted in status and /metrics, an `actor` event in watch).',
+      'fail-machines --rate P --duration D [--repair D]: each second each machine in service goes',
+      'offline with probability P (its VMs fail) and comes back after about the repair time',
+      '(default 10s). Prints each step as it happens.',
+      'The same --seed on the same fleet picks the same victims; every answer names its seed.',
+    ],
+    examples: [
+      'chaos kill-actors --count 3 --seed 42',
+      'chaos kill-actors --count 2 --region SIN',
+      'chaos fail-machines --rate 0.05 --duration 30s --repair 5s --seed 7',
+    ],
   },
   {
     name: 'token',

@@ -183,7 +183,7 @@ export function eventLine(e: StoreEvent, color: boolean): string {
   if (e.type === 'reset')
     return `${time} ${paint('reset', 'magenta', color)}: the fleet is back to its bootstrap state`;
   if (e.type === 'region')
-    return `${time} ${paint(e.region.code, 'bold', color)} region status: ${paint(e.region.status, /down/i.test(e.region.status) ? 'red' : /degraded/i.test(e.region.status) ? 'yellow' : 'green', color)}`;
+    return `${time} ${paint(e.region.code, 'bold', color)} region status: ${paint(e.region.status, regionStatusStyle(e.region.status), color)}`;
   if (e.type === 'actor')
     return `${time} ${paint('supervisor', 'magenta', color)}: ${e.actor} crashed (${e.cause}) and was restarted · ${e.restarts} ${plural(e.restarts, 'restart')} so far`;
   const m = e.machine;
