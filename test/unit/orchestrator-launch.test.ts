@@ -433,7 +433,21 @@ describe('service object', () => {
     const started = infra;
     const holder = { current: started, rebuild: async () => started };
     const service = orchestratorService(holder, createLogger('silent'));
-    expect(Object.keys(service).sort()).toEqual(['destroy', 'flush', 'launch', 'launchIdempotent', 'resync', 'stats']);
+    expect(Object.keys(service).sort()).toEqual(
+      [
+        'chaosRun',
+        'destroy',
+        'failMachines',
+        'flush',
+        'killActors',
+        'launch',
+        'launchIdempotent',
+        'machineAction',
+        'resync',
+        'setRegionStatus',
+        'stats',
+      ].sort(),
+    );
     const vm = await service.launch({ region: 'SIN', memory_gb: 2, cores: 1 });
     await settle();
     expect(await service.flush()).toEqual({ flushed: 1 });

@@ -539,6 +539,7 @@ describe('reconcile and reset', () => {
     expect(Object.keys(service).sort()).toEqual(
       [
         'allMachines',
+        'announce',
         'apply',
         'candidates',
         'deleteVm',
@@ -549,6 +550,8 @@ describe('reconcile and reset', () => {
         'region',
         'regions',
         'reset',
+        'setMachineStatus',
+        'setRegionStatus',
         'totals',
         'versions',
         'vm',
