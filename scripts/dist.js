@@ -14,6 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PLATFORMS = { '--linux': 'linux', '--mac': 'darwin', '--win': 'win32' };
 const ARCHS = { '--x64': 'x64', '--arm64': 'arm64' };
 
+/** @param {string} line @returns {never} */
 function fail(line) {
   process.stderr.write(`npm run dist: ${line}\n`);
   process.exit(1);
@@ -63,17 +64,18 @@ function reach(url, timeoutMs = 10_000) {
       resolve(null);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (err) => resolve(err.code ? `${err.code}` : err.message));
+    req.on('error', (/** @type {NodeJS.ErrnoException} */ err) => resolve(err.code ? `${err.code}` : err.message));
     req.end();
   });
 }
 
 async function main() {
+  /** @type {{ platform: string, arch: string }} */
   let target;
   try {
     target = parseArgs(process.argv.slice(2));
   } catch (err) {
-    fail(err.message);
+    return fail(err instanceof Error ? err.message : String(err));
   }
   const { platform, arch } = target;
 
@@ -122,8 +124,9 @@ async function main() {
     for (const f of files) if (!f.endsWith('.blockmap')) process.stdout.write(`built ${f}\n`);
   } catch (err) {
     // electron-builder's errors carry stacks from deep inside; the first line says what failed.
-    const first = String(err?.message ?? err).split('\n')[0];
-    fail(err?.code && !first.includes(err.code) ? `${first} (${err.code})` : first);
+    const e = /** @type {{ message?: string, code?: string }} */ (err);
+    const first = String(e?.message ?? err).split('\n')[0];
+    fail(e?.code && !first.includes(e.code) ? `${first} (${e.code})` : first);
   }
 }
 
