@@ -429,7 +429,7 @@ async function stillServes(): Promise<void> {
   const made = await send(launch(ok));
   expect(made.status).toBe(201);
   const vm = JSON.parse(made.body);
-  expect(vm).toMatchObject({ region: 'SIN', memory_gb: 1, cores: 1, state: 'running' });
+  expect(vm).toMatchObject({ region: 'SIN', memory_gb: 1, cores: 1, state: 'started' });
   const gone = await send({ method: 'DELETE', path: `/v1/vms/${vm.id}` });
   expect(gone.status).toBe(200);
 }

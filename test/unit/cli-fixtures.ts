@@ -75,7 +75,7 @@ export const VM: Vm = {
   machine_id: 'consul-node-80',
   memory_gb: 8,
   cores: 4,
-  state: 'running',
+  state: 'started',
   created_at: '2025-11-27T20:47:01.000Z',
 };
 

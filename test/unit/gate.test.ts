@@ -121,7 +121,7 @@ class FakeFleet {
           machine_id: this.machineList.find((m) => m.region === req.region)?.id ?? '?',
           memory_gb: req.memory_gb,
           cores: req.cores,
-          state: 'running',
+          state: 'started',
           created_at: T,
         };
         this.vmMap.set(vm.id, vm);
@@ -242,7 +242,7 @@ describe('routes', () => {
   it('POST /v1/vms launches: 201, Location, and a log line with the VM id', async () => {
     const res = await call(req('POST', '/v1/vms', { region: 'sin', memory_gb: 8, cores: 4 }));
     expect(res.status).toBe(201);
-    expect(res.json).toMatchObject({ id: 'vm-000001', region: 'SIN', memory_gb: 8, cores: 4, state: 'running' });
+    expect(res.json).toMatchObject({ id: 'vm-000001', region: 'SIN', memory_gb: 8, cores: 4, state: 'started' });
     expect(res.headers.location).toBe('/v1/vms/vm-000001');
     const line = lines.find((l) => l.msg === 'request');
     expect(line).toMatchObject({ method: 'POST', path: '/v1/vms', status: 201, vm_id: 'vm-000001', via: 'http' });

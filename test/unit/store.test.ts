@@ -90,8 +90,9 @@ const vmOn = (
   machine_id,
   memory_gb,
   cores,
-  state: 'running',
+  state: 'started',
   created_at,
+  updated_at: created_at,
 });
 
 /** The ApiError code `fn` throws or rejects with. */
@@ -550,9 +551,11 @@ describe('reconcile and reset', () => {
         'regions',
         'reset',
         'totals',
+        'updateVm',
         'versions',
         'vm',
         'vmByIdempotencyKey',
+        'vmStates',
         'vms',
       ].sort(),
     );

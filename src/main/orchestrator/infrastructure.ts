@@ -6,10 +6,11 @@ import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/c
 import { ApiError } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
+import { INSTANT } from '../../shared/timing';
 import type { LaunchRequest, Machine, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../host/log';
 import { spawnMachine } from './actors';
-import { destroy } from './destroy';
+import { wallClock } from './clock';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
@@ -19,6 +20,7 @@ import { Supervisor } from './supervisor';
 import { Unsettled } from './unsettled';
 import { VersionBook } from './version-book';
 import type { VmDeps } from './vm-deps';
+import { type LifecycleSettings, MAX_WAIT_MS, VmLifecycle } from './vm-lifecycle';
 
 export interface InfrastructureOptions {
   store: Remote<StoreService>;
@@ -36,6 +38,8 @@ export interface InfrastructureOptions {
   now?: () => number;
   /** Start the FlyD ticker (default). Tests that drive rounds with tick() pass false. */
   autoTick?: boolean;
+  /** Timing of lifecycle stages, clock and rng; the instant profile on the wall clock by default. */
+  lifecycle?: Partial<LifecycleSettings>;
 }
 
 export class Infrastructure {
@@ -49,12 +53,16 @@ export class Infrastructure {
   private readonly unsettled: Unsettled;
   private readonly vmDeps: VmDeps;
   private readonly launcher: Launcher;
+  readonly lifecycle: VmLifecycle;
   private timer: ReturnType<typeof setInterval> | null = null;
 
   /** Reads the fleet and the applied FlyD versions from the store and starts every actor. */
   static async start(options: InfrastructureOptions): Promise<Infrastructure> {
     const [machines, versions] = await Promise.all([options.store.allMachines(), options.store.versions()]);
-    return new Infrastructure(options, machines, versions);
+    const infra = new Infrastructure(options, machines, versions);
+    // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays transient.
+    await infra.lifecycle.recover();
+    return infra;
   }
 
   constructor(options: InfrastructureOptions, machines: Machine[], versions: Record<string, number>) {
@@ -76,11 +84,20 @@ export class Infrastructure {
       inOrder: new InOrder(),
       log: this.log,
     };
+    const random = options.random ?? Math.random;
+    this.lifecycle = new VmLifecycle(this.vmDeps, {
+      profile: INSTANT,
+      speed: 1,
+      clock: wallClock,
+      rng: random,
+      ...options.lifecycle,
+    });
     this.launcher = new Launcher({
       ...this.vmDeps,
       numCandidates: options.numCandidates ?? DEFAULT_NUM_CANDIDATES,
-      random: options.random ?? Math.random,
+      random,
       now,
+      lifecycle: this.lifecycle.engine,
     });
     const spawnDeps = {
       store,
@@ -102,20 +119,33 @@ export class Infrastructure {
 
   // ---- the orchestrator's service ----------------------------------------------------------
 
-  launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
-    return this.launcher.launch(req, idempotencyKey);
+  /** Answers once the VM is created; with `wait: 'started'`, once it has started or failed. */
+  async launch(req: LaunchRequest, idempotencyKey?: string, wait?: LaunchWait): Promise<Vm> {
+    const vm = await this.launcher.launch(req, idempotencyKey);
+    return wait ? this.lifecycle.settle(vm.id, 'started', vm, waitMs(wait)) : vm;
   }
 
   /**
    * A launch that is safe to retry: the live VM this key launched, if there is one and the
    * parameters match, else a new launch recorded under the key.
    */
-  launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
-    return this.launcher.launchIdempotent(req, key);
+  async launchIdempotent(req: LaunchRequest, key: string, wait?: LaunchWait): Promise<Launched> {
+    const out = await this.launcher.launchIdempotent(req, key);
+    return wait ? { ...out, vm: await this.lifecycle.settle(out.vm.id, 'started', out.vm, waitMs(wait)) } : out;
   }
 
+  /** start, stop, suspend, restart or destroy (a started VM needs force to be destroyed). */
+  operate(id: string, op: string, force?: boolean): Promise<Vm> {
+    return this.lifecycle.operate(id, op, force);
+  }
+
+  wait(id: string, state: string, timeoutMs: number): Promise<Vm> {
+    return this.lifecycle.wait(id, state, timeoutMs);
+  }
+
+  /** The seed's destroy: whatever the VM's state, as `flylight destroy` always did. */
   destroy(id: string): Promise<Vm> {
-    return destroy(this.vmDeps, id);
+    return this.lifecycle.operate(id, 'destroy', true);
   }
 
   /** One FlyD round now; resolves, with how many updates were written, once the store answered. */
@@ -148,10 +178,13 @@ export class Infrastructure {
       launches_ok: this.launcher.counts.ok,
       launches_failed: this.launcher.counts.failed,
       unsettled_writes: this.unsettled.size,
+      vm_transitions: this.lifecycle.engine.completed(),
+      vm_stages_in_flight: this.lifecycle.engine.inFlight,
     };
   }
 
   stop(): void {
+    this.lifecycle.engine.clear('the orchestrator is stopping or rebuilding');
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
@@ -170,6 +203,16 @@ export class Infrastructure {
     if (!e) throw new ApiError('not_found', `no machine ${id} on this host`);
     return held(e.flyd);
   }
+}
+
+/** How long a launch with `wait` waits for its VM to start, at most. */
+export interface LaunchWait {
+  state: 'started';
+  timeoutMs?: number;
+}
+
+function waitMs(w: LaunchWait): number {
+  return Math.min(MAX_WAIT_MS, Math.max(0, w.timeoutMs ?? MAX_WAIT_MS));
 }
 
 /** A FlyD's flush; a FlyD that crashed or stopped on it counts as failed. */

@@ -6,7 +6,7 @@ import { ApiError } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
 import type { CallMeta, OrchestratorService } from '../../shared/services';
 import type { Logger } from '../host/log';
-import type { Infrastructure } from './infrastructure';
+import type { Infrastructure, LaunchWait } from './infrastructure';
 
 /** The running Infrastructure; `resync` swaps it for one rebuilt from the store. */
 export interface InfrastructureHolder {
@@ -38,22 +38,41 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
     }
   };
   return {
-    launch: (req, meta) =>
-      traced('launch', meta, { region: req.region, memory_gb: req.memory_gb, cores: req.cores }, () =>
-        holder.current.launch(req),
+    launch: (req, meta, wait) =>
+      traced('launch', meta, { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores }, () =>
+        holder.current.launch(req, undefined, launchWait(wait)),
       ),
-    launchIdempotent: (req, key, meta) =>
+    launchIdempotent: (req, key, meta, wait) =>
       traced(
         'launch',
         meta,
-        { region: req.region, memory_gb: req.memory_gb, cores: req.cores, idempotency_key: key },
-        () => holder.current.launchIdempotent(req, key),
+        { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key },
+        () => holder.current.launchIdempotent(req, key, launchWait(wait)),
       ),
     destroy: (id, meta) => traced('destroy', meta, { vm_id: id }, () => holder.current.destroy(id)),
+    operate: (id, op, force, meta) =>
+      traced(String(op), meta, { vm_id: id, force: force === true }, () =>
+        holder.current.operate(id, op, force === true),
+      ),
+    wait: (id, state, timeoutMs, meta) =>
+      traced('wait', meta, { vm_id: id, state }, () => holder.current.wait(id, state, timeoutMs)),
     flush: async () => ({ flushed: await holder.current.flushAll() }),
     stats: async () => holder.current.stats(),
     resync: async () => ({ machines: (await holder.rebuild()).registry.size }),
   };
+}
+
+/** A launch's wait option as another thread sent it: only `started` is a launch wait target. */
+function launchWait(w: unknown): LaunchWait | undefined {
+  if (w === undefined || w === null) return undefined;
+  const o = w as Partial<LaunchWait>;
+  if (typeof o !== 'object' || o.state !== 'started') {
+    throw new ApiError('bad_request', 'a launch can wait only for state "started"');
+  }
+  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !(o.timeoutMs >= 0))) {
+    throw new ApiError('bad_request', 'a launch wait timeout must be milliseconds >= 0');
+  }
+  return { state: 'started', timeoutMs: o.timeoutMs };
 }
 
 /** The VM id (and whether it was a replay) for a result's log line. */

@@ -18,6 +18,7 @@ import {
   type Stage,
   stageOf,
   type TransientState,
+  type Transition,
   targetOf,
 } from '../../shared/lifecycle';
 import type { Rng } from '../../shared/random';
@@ -38,15 +39,7 @@ export interface LifecycleVm {
   reason?: string;
 }
 
-/** One state change, as the event stream and the VM's history show it. */
-export interface Transition {
-  vm_id: string;
-  from: LifecycleState | null;
-  to: LifecycleState;
-  at: string;
-  operation: Operation | 'create' | 'recover';
-  reason?: string;
-}
+export type { Transition } from '../../shared/lifecycle';
 
 export interface TransitionDeps<V extends LifecycleVm> {
   clock: Clock;
@@ -62,6 +55,12 @@ export interface TransitionDeps<V extends LifecycleVm> {
   reserve(vm: V): Promise<boolean>;
   /** Frees what the VM holds on its machine. */
   release(vm: V): void;
+  /**
+   * A write whose outcome the store left unknown (it died or timed out mid-write): `attempt`
+   * finds out and finishes; the caller retries it until it resolves true. Absent: nothing is
+   * retried in the background, and the next operation on the VM settles it first.
+   */
+  unknown?(key: string, attempt: () => Promise<boolean>): void;
   log: Logger;
 }
 
@@ -80,6 +79,12 @@ interface Waiter<V> {
   cancel(): void;
 }
 
+/** A write that may have landed although its caller heard an error. */
+function isUnknownOutcome(err: unknown): boolean {
+  const code = (err as ApiError)?.code;
+  return code === 'unavailable' || code === 'timeout';
+}
+
 /** How often a completion whose write failed is tried again. */
 const RETRY_MS = 1000;
 
@@ -88,6 +93,8 @@ export class VmTransitions<V extends LifecycleVm> {
   private readonly timers = new Map<string, () => void>();
   private readonly waiters = new Map<string, Set<Waiter<V>>>();
   private readonly counts = new Map<string, number>();
+  /** Per VM: an operation whose first write has an unknown outcome, and how to settle it. */
+  private readonly unsure = new Map<string, () => Promise<boolean>>();
 
   constructor(private readonly deps: TransitionDeps<V>) {}
 
@@ -130,6 +137,12 @@ export class VmTransitions<V extends LifecycleVm> {
   /** start, stop, suspend, restart or destroy: answers once the VM is in its transient state. */
   operate(id: string, op: Operation, force = false): Promise<V> {
     return this.inOrder.run(id, async () => {
+      const settle = this.unsure.get(id);
+      if (settle && !(await settle())) {
+        throw new ApiError('unavailable', `the last change to ${id} is not confirmed yet (the store is not answering); retry shortly`, {
+          vm_id: id,
+        });
+      }
       const vm = await this.deps.read(id);
       const step = plan(vm.state, op, force);
       if (isRefusal(step)) {
@@ -151,18 +164,52 @@ export class VmTransitions<V extends LifecycleVm> {
         );
       }
       const next = { ...vm, state: step.via, reason: undefined } as V;
+      const pending = this.drawStage(next, step.via, op, step.stage);
+      const begun = () => {
+        if (delta < 0) this.deps.release(vm);
+        this.count(next.state);
+        this.notify(next);
+        this.schedule(next, pending, true);
+      };
       try {
         await this.deps.persist(next, [this.transition(id, vm.state, step.via, op)]);
       } catch (err) {
-        if (delta > 0) this.deps.release(vm);
+        if (!isUnknownOutcome(err)) {
+          if (delta > 0) this.deps.release(vm);
+          throw err;
+        }
+        this.settleLater(id, next.state, begun, () => {
+          if (delta > 0) this.deps.release(vm);
+        });
         throw err;
       }
-      if (delta < 0) this.deps.release(vm);
-      this.count(next.state);
-      this.notify(next);
-      this.schedule(next, this.drawStage(next, step.via, op, step.stage), true);
+      begun();
       return next;
     });
+  }
+
+  /**
+   * The store may or may not hold `state` for the VM: until a read tells, the VM takes no other
+   * operation, and whichever it was, its machine ends up holding what the store says it holds.
+   */
+  private settleLater(id: string, state: LifecycleState, landed: () => void, lost: () => void): void {
+    const key = `vm-write:${id}`;
+    const attempt = async (): Promise<boolean> => {
+      if (this.unsure.get(id) !== attempt) return true;
+      let vm: V | null;
+      try {
+        vm = await this.deps.read(id);
+      } catch (err) {
+        if ((err as ApiError).code !== 'not_found') return false;
+        vm = null;
+      }
+      this.unsure.delete(id);
+      if (vm?.state === state) landed();
+      else lost();
+      return true;
+    };
+    this.unsure.set(id, attempt);
+    this.deps.unknown?.(key, () => this.inOrder.run(id, attempt));
   }
 
   /**
@@ -233,32 +280,43 @@ export class VmTransitions<V extends LifecycleVm> {
   private schedule(vm: V, pending: Pending, autostart: boolean): void {
     const cancel = this.deps.clock.after(pending.ms, () => {
       this.timers.delete(vm.id);
-      void this.complete(vm.id, pending, autostart);
+      void this.complete(vm, pending, autostart);
     });
     this.timers.set(vm.id, cancel);
   }
 
-  private complete(id: string, pending: Pending, autostart: boolean): Promise<void> {
+  private complete(known: V, pending: Pending, autostart: boolean, retried = false): Promise<void> {
+    const id = known.id;
     return this.inOrder.run(id, async () => {
       let vm: V;
       try {
         vm = await this.deps.read(id);
       } catch (err) {
-        if ((err as ApiError).code === 'not_found') return; // reset or destroyed meanwhile
-        this.retryLater(id, pending, autostart, err);
+        if ((err as ApiError).code === 'not_found') {
+          // Gone: a reset, or (on a retry) our own `destroyed` write landed although its answer
+          // was lost. Whoever waits for destroyed hears of it either way.
+          if (retried && targetOf(pending.via) === 'destroyed') this.notify({ ...known, state: 'destroyed' } as V);
+          return;
+        }
+        this.retryLater(known, pending, autostart, err);
         return;
       }
-      if (vm.state !== pending.via) return; // someone else settled it (a fault, a reset)
       const to = pending.fails ? failureOutcome(pending.via) : targetOf(pending.via);
       const reason = pending.fails ? `${stageOf(pending.via)}_failed` : undefined;
+      // A retry after a write whose answer was lost: if it landed, finish what it began.
+      const landed = retried && vm.state === to && vm.reason === reason;
+      if (vm.state !== pending.via && !landed) return; // someone else settled it (a fault, a reset)
+      const from = { ...vm, state: pending.via } as V;
       const next = { ...vm, state: to, reason } as V;
-      try {
-        await this.deps.persist(next, [this.transition(id, vm.state, to, pending.operation, reason)]);
-      } catch (err) {
-        this.retryLater(id, pending, autostart, err);
-        return;
+      if (!landed) {
+        try {
+          await this.deps.persist(next, [this.transition(id, vm.state, to, pending.operation, reason)]);
+        } catch (err) {
+          this.retryLater(known, pending, autostart, err);
+          return;
+        }
       }
-      if (resourceDelta(vm.state, to) < 0) this.deps.release(vm);
+      if (resourceDelta(from.state, to) < 0) this.deps.release(from);
       this.count(to);
       this.notify(next);
       if (to === 'created' && autostart) {
@@ -276,13 +334,13 @@ export class VmTransitions<V extends LifecycleVm> {
     });
   }
 
-  private retryLater(id: string, pending: Pending, autostart: boolean, err: unknown): void {
-    this.deps.log.warn('transition not recorded; trying again', { vm: id, error: (err as Error).message });
+  private retryLater(vm: V, pending: Pending, autostart: boolean, err: unknown): void {
+    this.deps.log.warn('transition not recorded; trying again', { vm: vm.id, error: (err as Error).message });
     const cancel = this.deps.clock.after(RETRY_MS, () => {
-      this.timers.delete(id);
-      void this.complete(id, pending, autostart);
+      this.timers.delete(vm.id);
+      void this.complete(vm, pending, autostart, true);
     });
-    this.timers.set(id, cancel);
+    this.timers.set(vm.id, cancel);
   }
 
   private notify(vm: V): void {

@@ -21,13 +21,15 @@ export function storeService(fleet: Fleet): StoreServiceImpl {
     candidates: (region, memory_gb, cores, n) => fleet.candidates(region, memory_gb, cores, n),
     apply: (update) => fleet.apply(update),
     versions: () => fleet.versions(),
-    putVm: (vm, key) => fleet.putVm(vm, key),
+    putVm: (vm, key, transitions) => fleet.putVm(vm, key, transitions),
+    updateVm: (vm, transitions) => fleet.updateVm(vm, transitions),
     deleteVm: (id) => fleet.deleteVm(id),
     vms: (region) => fleet.vms(region),
     vm: (id) => fleet.vm(id),
     vmByIdempotencyKey: (key) => fleet.vmByIdempotencyKey(key),
     reconcile: () => fleet.reconcile(),
     totals: () => fleet.totals(),
+    vmStates: () => fleet.vmStates(),
     reset: () => fleet.reset(),
   };
 }

@@ -205,7 +205,7 @@ export function vmsTable(vms: readonly Vm[], opts: { color: boolean; width?: num
       { header: 'MACHINE', value: (v) => v.machine_id, shrink: true },
       { header: 'MEMORY GB', align: 'right', value: (v) => String(v.memory_gb) },
       { header: 'CORES', align: 'right', value: (v) => String(v.cores) },
-      { header: 'STATE', value: (v) => v.state, style: (v) => (v.state === 'running' ? 'green' : 'gray') },
+      { header: 'STATE', value: (v) => v.state, style: (v) => vmStateStyle(v.state) },
       { header: 'CREATED', value: (v) => shortTime(v.created_at), style: () => 'gray' },
     ],
     vms,
@@ -293,6 +293,10 @@ export function eventLine(e: StoreEvent, color: boolean): string {
   const time = paint(clock(e.at), 'gray', color);
   if (e.type === 'reset')
     return `${time} ${paint('reset', 'magenta', color)}: the fleet is back to its bootstrap state`;
+  if (e.type === 'vm') {
+    const why = e.reason ? ` (${e.reason})` : '';
+    return `${time} ${paint(e.vm.region, 'bold', color)} ${e.vm.id} on ${e.vm.machine_id}: ${e.from ?? 'new'} → ${paint(e.to, vmStateStyle(e.to), color)}${why}`;
+  }
   const m = e.machine;
   const r = e.region;
   return (
@@ -300,6 +304,14 @@ export function eventLine(e: StoreEvent, color: boolean): string {
     `cores ${used(m.cores_allocated, m.cores_total)}, memory ${used(m.memory_allocated_gb, m.memory_total_gb)} GB, ` +
     `${m.vm_count} ${plural(m.vm_count, 'VM')} · region ${formatPercent(utilisation(r))} used`
   );
+}
+
+/** Green at rest and working, red when failed, yellow on the way somewhere, gray otherwise. */
+export function vmStateStyle(state: string): 'green' | 'red' | 'yellow' | 'gray' {
+  if (state === 'started') return 'green';
+  if (state === 'failed') return 'red';
+  if (state.endsWith('ing')) return 'yellow';
+  return 'gray';
 }
 
 function clock(iso: string): string {

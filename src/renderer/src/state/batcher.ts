@@ -39,7 +39,7 @@ export function createEventBatcher(apply: (batch: StoreEvent[]) => void, schedul
         buffer.clear();
         buffer.set(`reset:${resets++}`, e);
       } else {
-        const key = `m:${e.machine.id}`;
+        const key = e.type === 'machine' ? `m:${e.machine.id}` : `v:${e.vm.id}`;
         buffer.delete(key);
         buffer.set(key, e);
       }

@@ -157,7 +157,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     let changes: Record<string, number> | null = null;
     let ids: string[] | null = null;
     for (const e of batch) {
-      if (e.type === 'reset') continue; // handled on receipt: a resync is on its way
+      if (e.type !== 'machine') continue; // a reset is handled on receipt: a resync is on its way
       const code = e.region.code;
       if (s.regions[code] || regions?.[code]) {
         regions ??= { ...s.regions };
@@ -323,6 +323,9 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         void resync();
         return;
       }
+      // A VM's state change: its machine's figures come in their own `machine` event. Counted
+      // above so the sequence stays whole; the dashboard has no VM view to update yet.
+      if (e.type !== 'machine') return;
       seenMachine.set(e.machine.id, { n: arrivals, machine: e.machine });
       seenRegion.set(e.region.code, { n: arrivals, region: e.region });
       batcher.push(e);
