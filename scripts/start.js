@@ -5,11 +5,10 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { findElectron } from './electron-binary.js';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { findElectron, projectRoot as root } from './electron-binary.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'out', 'main', 'cli.js');
 const args = process.argv.slice(2);
 
@@ -33,10 +32,7 @@ if (needsBuild()) {
   const r = spawnSync(
     process.execPath,
     [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
+    { cwd: root, stdio: 'inherit' },
   );
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
@@ -47,14 +43,31 @@ if ('why' in electron) {
   process.argv = [process.argv[0], join(root, 'bin', 'flylight.js'), 'serve', ...args];
   await import(join(root, 'bin', 'flylight.js'));
 } else {
-  const binary = join(
-    root,
-    'node_modules',
-    'electron',
-    'dist',
-    readFileSync(join(root, 'node_modules', 'electron', 'path.txt'), 'utf8').trim(),
-  );
+  runElectron(electron.binary);
+}
+
+/** Runs the desktop app until it exits; its exit code becomes ours. */
+function runElectron(binary) {
   const child = spawn(binary, [root, ...args], { stdio: 'inherit' });
-  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  // Electron quits cleanly on SIGINT/SIGTERM; we only pass them on and wait for it.
+  const forwarded = new Set();
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      forwarded.add(sig);
+      child.kill(sig);
+    });
+  }
+  child.on('error', (err) => {
+    console.error(`Electron could not be started (${binary}): ${err.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      // A signal we passed on is the user's own Ctrl+C: no news. Anything else is a crash.
+      if (!forwarded.has(signal)) console.error(`Electron crashed: it was killed by ${signal}`);
+      process.exit(128 + (constants.signals[signal] ?? 0));
+    }
+    if (code !== 0) console.error(`Electron exited with code ${code}`);
+    process.exit(code ?? 1);
+  });
 }

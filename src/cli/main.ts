@@ -4,9 +4,10 @@
 import { endpointPath, liveEndpoint } from '../main/host/endpoint';
 import { defaultConfigDir } from '../main/host/paths';
 import { readToken, TOKEN_PATTERN, tokenPath } from '../main/host/token';
-import { createApiClient, type EventSource_, fetchTransport, type SubscribeEvents } from '../shared/api';
-import { parseArgs } from '../shared/cli/grammar';
-import { type CliAuth, type CommandIO, runCommand } from '../shared/cli/run';
+import { createApiClient, type EventSubscription, fetchTransport, type SubscribeEvents } from '../shared/api';
+import type { CliAuth, CommandIO } from '../shared/cli/env';
+import { parseArgs } from '../shared/cli/parse-args';
+import { runCommand } from '../shared/cli/run';
 import { DEFAULT_API } from '../shared/config';
 import { sseSubscriber } from '../shared/sse';
 import { proveHost, provenTransport } from './hello';
@@ -45,7 +46,7 @@ export function apiUrlFrom(argv: string[], env: Env, configDir: string = default
 /** Opens the event stream (which carries the token) only after the host's proof. */
 function provenSubscriber(subscribe: SubscribeEvents, prove: () => Promise<void>): SubscribeEvents {
   return (onEvent, onState) => {
-    let inner: EventSource_ | null = null;
+    let inner: EventSubscription | null = null;
     let closed = false;
     prove().then(
       () => {

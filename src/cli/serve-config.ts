@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import { endpointPath } from '../main/host/endpoint';
 import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/host/paths';
 import { withCredentials } from '../main/host/token';
-import { UsageError } from '../shared/cli/grammar';
-import type { ServeFlags } from '../shared/cli/run';
+import type { ServeFlags } from '../shared/cli/env';
+import { UsageError } from '../shared/cli/usage-error';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
 
 export type Env = Record<string, string | undefined>;

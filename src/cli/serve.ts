@@ -4,7 +4,7 @@
 
 import type { RunningHost } from '../main/host/host';
 import { defaultConfigDir } from '../main/host/paths';
-import type { CommandIO, ServeFlags } from '../shared/cli/run';
+import type { CommandIO, ServeFlags } from '../shared/cli/env';
 import type { HostConfig } from '../shared/config';
 import { buildServeConfig, dashboardUrl, type Env, isLoopback, withToken } from './serve-config';
 

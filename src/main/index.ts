@@ -1,51 +1,50 @@
 // The Electron entry: the only main-process file that imports 'electron'. Everything it starts
 // (host, workers, proxy) is plain Node code shared with `flylight serve`; this file adds the
-// window, the single-instance lock, the security settings and the IPC wiring.
+// window, the single-instance lock, the security settings and the IPC wiring. The policy it
+// applies lives in window-policy.ts and app-protocol.ts, where it is tested without Electron.
 
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, type IpcMainInvokeEvent, ipcMain, session, type WebContents } from 'electron';
-import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  type IpcMainInvokeEvent,
+  ipcMain,
+  protocol,
+  session,
+  type WebContents,
+} from 'electron';
 import { IPC } from '../shared/ipc';
-import { endpointPath } from './host/endpoint';
+import { rendererDirFrom, rendererResponse } from './app-protocol';
+import { desktopHostConfig, startDesktopHost } from './desktop-host';
 import type { RunningHost } from './host/host';
 import { startErrorMessage, startHost } from './host/host';
 import { handleIpcRequest } from './host/ipc-gate';
-import { builtDashboardDir, defaultConfigDir, defaultRegionsFile } from './host/paths';
-import { withCredentials } from './host/token';
+import {
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  appWebPreferences,
+  CONTENT_SECURITY_POLICY,
+  isAppSender,
+  rendererSource,
+} from './window-policy';
 
-const RENDERER_DEV_URL = process.env.ELECTRON_RENDERER_URL;
-const RENDERER_FILE = join(__dirname, '../renderer/index.html');
+const source = rendererSource(app.isPackaged, process.env.ELECTRON_RENDERER_URL);
+if (source.ignored) console.warn(source.ignored);
+// Must happen before 'ready'.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 let host: RunningHost | null = null;
+let starting: Promise<unknown> | null = null;
 let win: BrowserWindow | null = null;
+/** A second instance arrived before the window existed: focus it once it shows. */
+let focusWhenShown = false;
 
-function hostConfig(port: number): HostConfig {
-  const envPort = Number(process.env.FLYLIGHT_PORT);
-  return {
-    host: '127.0.0.1',
-    port: Number.isInteger(envPort) && envPort >= 0 ? envPort : port,
-    regionsFile: process.env.FLYLIGHT_REGIONS ?? defaultRegionsFile(),
-    flydIntervalMs: Number(process.env.FLYLIGHT_FLYD_INTERVAL) || DEFAULT_FLYD_INTERVAL_MS,
-    numCandidates: DEFAULT_NUM_CANDIDATES,
-    dataDir: join(app.getPath('userData'), 'data'),
-    staticDir: builtDashboardDir(),
-    rpcTimeoutMs: 5000,
-    logFormat: 'pretty',
-    // The window talks over IPC and needs no token; the CLI and browsers on the port do.
-    ...withCredentials(defaultConfigDir()),
-    // Where this app listens (it may have moved off 3030), for the CLI to find and verify.
-    endpointFile: endpointPath(defaultConfigDir()),
-  };
-}
+const FORBIDDEN = { status: 403, body: { error: { code: 'forbidden', message: 'IPC from an unknown frame' } } };
 
-/** Only our own renderer, in its top frame, may call the API. */
-function fromOurRenderer(event: IpcMainInvokeEvent): boolean {
+function senderOf(event: IpcMainInvokeEvent) {
   const frame = event.senderFrame;
-  if (!frame || frame !== event.sender.mainFrame) return false;
-  const url = frame.url;
-  return RENDERER_DEV_URL
-    ? url.startsWith(RENDERER_DEV_URL)
-    : url.startsWith('file://') && url.includes('/out/renderer/');
+  return frame ? { url: frame.url, top: frame === event.sender.mainFrame } : null;
 }
 
 function lockDown(contents: WebContents): void {
@@ -63,60 +62,70 @@ function createWindow(): BrowserWindow {
     show: false,
     backgroundColor: '#0b0f17',
     title: 'Flylight',
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      nodeIntegration: false,
-      sandbox: true,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-    },
+    webPreferences: appWebPreferences(join(__dirname, '../preload/index.cjs')),
   });
   lockDown(w.webContents);
-  w.once('ready-to-show', () => w.show());
-  if (RENDERER_DEV_URL) void w.loadURL(RENDERER_DEV_URL);
-  else void w.loadFile(RENDERER_FILE);
+  w.once('ready-to-show', () => {
+    w.show();
+    if (focusWhenShown) w.focus();
+    focusWhenShown = false;
+  });
+  w.on('closed', () => {
+    if (win === w) win = null;
+  });
+  void w.loadURL(source.url);
   return w;
+}
+
+function secureSession(): void {
+  const ses = session.defaultSession;
+  // The app asks for no permission: refuse every request and every check.
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  protocol.handle(APP_SCHEME, (request) => rendererResponse(rendererDirFrom(__dirname), request));
+  if (source.dev) {
+    // The dev server sends no policy header; our own protocol does.
+    ses.webRequest.onHeadersReceived((details, callback) => {
+      callback({
+        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+      });
+    });
+  }
 }
 
 async function boot(): Promise<void> {
   await app.whenReady();
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  // The same policy as the page's meta tag, also as a header for the dev server.
-  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({
-      responseHeaders: {
-        ...details.responseHeaders,
-        'Content-Security-Policy': [
-          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-        ],
-      },
-    });
-  });
+  secureSession();
 
+  const started = startDesktopHost(desktopHostConfig(process.env, app.getPath('userData')), {
+    start: startHost,
+    messageOf: startErrorMessage,
+  });
+  starting = started;
   try {
-    host = await startHost(hostConfig(DEFAULT_PORT));
+    const { host: h, moved } = await started;
+    host = h;
+    if (moved) console.log(moved);
   } catch (err) {
-    const msg = startErrorMessage(err);
-    if (/in use/i.test(msg))
-      host = await startHost(hostConfig(0)); // the CLI can still find it via --api
-    else {
-      dialog.showErrorBox('Flylight could not start', msg);
-      app.exit(1);
-      return;
-    }
+    dialog.showErrorBox('Flylight could not start', startErrorMessage(err));
+    app.exit(1);
+    return;
   }
+  const running = host;
 
   ipcMain.handle(IPC.request, (event, req: unknown) => {
-    if (!fromOurRenderer(event) || !host) {
-      return { status: 403, body: { error: { code: 'forbidden', message: 'IPC from an unknown frame' } } };
+    if (!isAppSender(senderOf(event), source)) {
+      console.warn(`refused an API call over IPC from ${JSON.stringify(event.senderFrame?.url ?? null).slice(0, 200)}`);
+      return FORBIDDEN;
     }
-    return handleIpcRequest(req, host.gate);
+    return handleIpcRequest(req, running.gate);
   });
-  host.onEvent((e) => win?.webContents.send(IPC.event, e));
-  host.onWorkers((ws) => win?.webContents.send(IPC.workers, ws));
-  void host.finished.then((r) => {
-    if (!r.ok && r.reason) dialog.showErrorBox('Flylight stopped', r.reason);
+  running.onEvent((e) => win?.webContents.send(IPC.event, e));
+  running.onWorkers((ws) => win?.webContents.send(IPC.workers, ws));
+  void running.finished.then((r) => {
+    if (r.ok || !r.reason) return;
+    dialog.showErrorBox('Flylight stopped', r.reason);
+    app.exit(1);
   });
 
   win = createWindow();
@@ -126,22 +135,30 @@ async function boot(): Promise<void> {
 }
 
 if (!app.requestSingleInstanceLock()) {
+  // The first instance gets 'second-instance' and shows its window; this one starts nothing.
   app.quit();
 } else {
   app.on('second-instance', () => {
-    if (!win) return;
+    if (!win) {
+      focusWhenShown = true;
+      return;
+    }
     if (win.isMinimized()) win.restore();
     win.focus();
   });
   app.on('web-contents-created', (_e, contents) => lockDown(contents));
   app.on('window-all-closed', () => app.quit());
-  let quitting = false;
+  let stopped = false;
   app.on('before-quit', (e) => {
-    if (quitting || !host) return;
-    // Flush FlyD queues and stop the workers before the process goes.
+    if (stopped || !starting) return;
+    // Flush FlyD's queues and stop the workers (and wait for a start under way) before the
+    // process goes: a launch answered 201 is then in the store on the next start.
     e.preventDefault();
-    quitting = true;
-    void host.stop().finally(() => app.quit());
+    stopped = true;
+    void starting
+      .catch(() => undefined)
+      .then(() => host?.stop())
+      .finally(() => app.quit());
   });
   boot().catch((err) => {
     dialog.showErrorBox('Flylight could not start', startErrorMessage(err));

@@ -29,13 +29,13 @@ export type Transport = (req: ApiRequest) => Promise<ApiResponse>;
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
 /** A live feed of store events. The implementation reconnects; `onState` says when. */
-export interface EventSource_ {
+export interface EventSubscription {
   close(): void;
 }
 export type SubscribeEvents = (
   onEvent: (e: StoreEvent) => void,
   onState?: (s: ConnectionState, detail?: string) => void,
-) => EventSource_;
+) => EventSubscription;
 
 export interface FlylightApi {
   health(): Promise<Health>;

@@ -9,7 +9,7 @@ export type WorkerName = 'store' | 'orchestrator' | 'proxy';
 /** Topic on which the store emits StoreEvent to the ports that asked for events. */
 export const STORE_EVENTS = 'store.event';
 
-/** fly_kv: regions, machines (indexed per region), VMs; candidates; change events. */
+/** The store worker: regions, machines (indexed per region), VMs; placement candidates; change events. */
 export interface StoreService {
   regions(): Region[];
   /** Throws `unknown_region` (message lists nothing; the proxy's validation names codes). */

@@ -4,6 +4,7 @@
 
 import { LIMITS } from './config';
 import { ApiError } from './errors';
+import { clip, shown } from './quote';
 import type { LaunchRequest } from './types';
 
 /** The whole-number inputs, with the range and the words the messages use for them. */
@@ -27,35 +28,6 @@ export const LAUNCH_EXAMPLE = '{"region":"SIN","memory_gb":8,"cores":4}';
 // Region codes are short letters; anything longer or stranger is not worth a store lookup.
 const REGION_SHAPE = /^[A-Za-z0-9][A-Za-z0-9-]{0,15}$/;
 const WHOLE_TEXT = /^[0-9]+$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-/**
- * How a value is shown inside a message: short, one line, no control characters, so neither a
- * huge nor a hostile input can flood a terminal or a log line.
- */
-export function shown(value: unknown, max = 24): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') {
-    if (value === '') return 'an empty value';
-    // JSON escapes \n, \t and \u0000 readably; the few it leaves raw are escaped after it.
-    return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value).replace(CONTROL, escapeChar);
-  }
-  return String(value);
-}
-
-/** A user's text cut to `max` characters with control characters escaped, for messages. */
-export function clip(text: string, max = 24): string {
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.replace(CONTROL, escapeChar);
-}
-
-function escapeChar(c: string): string {
-  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-}
 
 function bad(message: string, details?: Record<string, unknown>): ApiError {
   return new ApiError('bad_request', message, details);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitArgs, tokenize } from '../../src/shared/cli/args';
+import { splitArgs, tokenize } from '../../src/shared/cli/shell-words';
 import { ApiError } from '../../src/shared/errors';
 
 describe('splitArgs', () => {

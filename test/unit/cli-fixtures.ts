@@ -2,7 +2,7 @@
 // interfaces, with data shaped like the proxy's answers.
 
 import type { ConnectionState, FlylightApi, SubscribeEvents } from '../../src/shared/api';
-import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/run';
+import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/env';
 import { ApiError } from '../../src/shared/errors';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
 
@@ -205,7 +205,10 @@ export function capture(opts: { color?: boolean; columns?: number } = {}): Captu
 }
 
 export function makeEnv(api: FlylightApi, feed = new FakeFeed(), where: 'cli' | 'console' = 'cli'): CommandEnv {
-  return { api, subscribe: feed.subscribe, apiUrl: 'http://127.0.0.1:3030', where };
+  const env: CommandEnv = { api, subscribe: feed.subscribe, apiUrl: 'http://127.0.0.1:3030', where };
+  // As main.ts does: a terminal always carries the CLI's credentials; the console pane none.
+  if (where === 'cli') env.auth = cliAuth();
+  return env;
 }
 
 export const TOKEN = 'A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2A1b2xyz';

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  eventLine,
-  jsonLines,
-  launchedLine,
-  machinesTable,
-  regionsTable,
-  statusLines,
-  stripAnsi,
-  table,
-  visibleLength,
-} from '../../src/shared/cli/format';
+import { eventLine, launchedLine, machinesTable, regionsTable, statusLines } from '../../src/shared/cli/format';
+import { jsonLines } from '../../src/shared/cli/json-lines';
+import { stripAnsi, visibleLength } from '../../src/shared/cli/paint';
+import { table } from '../../src/shared/cli/table';
 import { MACHINES, machineEvent, REGIONS, STATUS, VM } from './cli-fixtures';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes

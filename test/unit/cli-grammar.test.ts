@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { closest, parseArgs, UsageError } from '../../src/shared/cli/grammar';
+import { closest } from '../../src/shared/cli/closest';
+import { parseArgs } from '../../src/shared/cli/parse-args';
+import { UsageError } from '../../src/shared/cli/usage-error';
 
 function usage(argv: string[]): string {
   try {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, nothingListening, runCommand, type ServeFlags } from '../../src/shared/cli/run';
+import { EXIT, type ServeFlags } from '../../src/shared/cli/env';
+import { nothingListening } from '../../src/shared/cli/failure-wording';
+import { runCommand } from '../../src/shared/cli/run';
 import { ApiError } from '../../src/shared/errors';
 import { VERSION } from '../../src/shared/version';
 import {
@@ -289,7 +291,7 @@ describe('runCommand: help, version and mistakes', () => {
     api.failWith = new ApiError('unavailable', 'nothing answers at http://127.0.0.1:3030 (ECONNREFUSED)');
     const r = await run(['regions'], { api });
     expect(r.code).toBe(EXIT.failed);
-    expect(r.err).toEqual([`error: ${nothingListening('http://127.0.0.1:3030', 'cli')}`]);
+    expect(r.err).toEqual([`error: ${nothingListening({ apiUrl: 'http://127.0.0.1:3030', auth: cliAuth() })}`]);
     expect(r.err[0]).toBe(
       'error: nothing is listening at http://127.0.0.1:3030 — start Flylight with `npm start` or `flylight serve` (or pass --api URL)',
     );
@@ -603,7 +605,7 @@ describe('runCommand: reset', () => {
   });
 
   it('in the console, needs --yes and says so', async () => {
-    const r = await reset(['reset'], { where: 'console', answer: 'reset' });
+    const r = await reset(['reset'], { where: 'console' });
     expect(r.code).toBe(EXIT.usage);
     expect(r.methods).toEqual([]);
     expect(r.asked).toEqual([]);
@@ -626,7 +628,7 @@ describe('runCommand: reset', () => {
   });
 
   it('words the question for one VM and for none', async () => {
-    const { resetQuestion } = await import('../../src/shared/cli/run');
+    const { resetQuestion } = await import('../../src/shared/cli/commands/reset');
     expect(resetQuestion(1)).toBe(
       "This destroys the one VM and returns the fleet to its bootstrap state. Type 'reset' to confirm: ",
     );
@@ -649,5 +651,35 @@ describe('runCommand: status with the circuit breaker', () => {
     expect(d.out.at(-1)).toBe('Breaker   closed (never opened)');
     const plain = await run(['status']);
     expect(plain.out.some((l) => l.startsWith('Breaker'))).toBe(false);
+  });
+});
+
+describe('runCommand: what a command may do follows from its environment', () => {
+  it('an environment without credentials refuses --token and token, whatever it is called', async () => {
+    const c = capture();
+    const env = { ...makeEnv(new FakeApi()), auth: undefined };
+    expect(await runCommand(['regions', '--token', TOKEN], env, c.io)).toBe(EXIT.usage);
+    expect(await runCommand(['token'], env, c.io)).toBe(EXIT.failed);
+    expect(c.err[0]).toMatch(/^error: --token is not available/);
+    expect(c.err[1]).toMatch(/^error: token is not available/);
+  });
+
+  it('an environment with a serve hook serves; without one, serve is refused', async () => {
+    const c = capture();
+    const served: ServeFlags[] = [];
+    const serve = async (f: ServeFlags) => {
+      served.push(f);
+      return 0;
+    };
+    const env = { ...makeEnv(new FakeApi()), serve };
+    expect(await runCommand(['serve', '--port', '0'], env, c.io)).toBe(EXIT.ok);
+    expect(served).toEqual([expect.objectContaining({ port: 0 })]);
+    expect(await runCommand(['serve'], makeEnv(new FakeApi()), c.io)).toBe(EXIT.failed);
+  });
+
+  it('a console line pasted with the program name reads as typed there', async () => {
+    const c = capture();
+    expect(await runCommand(['flylight', 'version'], makeEnv(new FakeApi(), new FakeFeed(), 'console'), c.io)).toBe(0);
+    expect(c.out).toEqual([`flylight ${VERSION}`]);
   });
 });

@@ -7,7 +7,7 @@ import { runServe } from '../../src/cli/serve';
 import { buildServeConfig, dashboardUrl, withToken } from '../../src/cli/serve-config';
 import type { RunningHost } from '../../src/main/host/host';
 import { TOKEN_PATTERN } from '../../src/main/host/token';
-import { UsageError } from '../../src/shared/cli/grammar';
+import { UsageError } from '../../src/shared/cli/usage-error';
 import type { HostConfig } from '../../src/shared/config';
 import { capture } from './cli-fixtures';
 

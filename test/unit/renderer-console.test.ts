@@ -3,9 +3,9 @@ import { decodeKeys } from '../../src/renderer/src/console/keys';
 import { LineEditor } from '../../src/renderer/src/console/line-editor';
 import { columnsOf, drawLine } from '../../src/renderer/src/console/render';
 import { ConsoleSession, commonPrefix, type RunIO } from '../../src/renderer/src/console/session';
-import { splitArgs } from '../../src/shared/cli/args';
 import { complete } from '../../src/shared/cli/complete';
-import { stripAnsi } from '../../src/shared/cli/format';
+import { stripAnsi } from '../../src/shared/cli/paint';
+import { splitArgs } from '../../src/shared/cli/shell-words';
 
 const type = (ed: LineEditor, s: string) => ed.insert(s);
 
@@ -268,10 +268,7 @@ function harness(opts: { history?: string[]; run?: (argv: string[], io: RunIO) =
         return 0;
       }),
     split: splitArgs,
-    complete: (line, cursor) => {
-      const c = complete(line, cursor, ['SIN', 'SJC', 'SCL', 'AMS']);
-      return { from: c.start, to: c.end, candidates: c.candidates };
-    },
+    complete: (line, cursor) => complete(line, cursor, ['SIN', 'SJC', 'SCL', 'AMS']),
     history: { load: () => opts.history ?? [], save: (e) => (saved = [...e]) },
     onExit: () => (exited = true),
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors';
+import { shown } from '../../src/shared/quote';
 import {
   checkJsonContentType,
   checkNumber,
@@ -8,7 +9,6 @@ import {
   checkVmId,
   parseJsonBody,
   parseNumber,
-  shown,
   unknownRegionMessage,
   validateLaunchBody,
   validateLaunchQuery,

@@ -8,7 +8,7 @@
 import { networkInterfaces, hostname as osHostname } from 'node:os';
 import type { GateLimits } from '../../shared/config';
 import { ApiError, type ErrorCode } from '../../shared/errors';
-import { clip } from '../../shared/validation';
+import { clip } from '../../shared/quote';
 import {
   credentialOf,
   MALFORMED_AUTH,

@@ -6,7 +6,7 @@ import { ApiError } from '../../shared/errors';
 import { clientMessage, helloMessage, NONCE_PATTERN } from '../../shared/hello';
 import type { GateResponse } from '../../shared/services';
 import type { Admission } from './admission';
-import { errorResponse } from './gate';
+import { errorResponse } from './responses';
 
 export function helloProof(token: string, port: number, clientNonce: string): { server_nonce: string; proof: string } {
   const serverNonce = randomBytes(32).toString('base64url');

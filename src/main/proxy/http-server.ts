@@ -8,17 +8,19 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { GATE_DEFAULTS, type GateLimits, LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
+import { clip } from '../../shared/quote';
 import type { GateRequest, GateResponse } from '../../shared/services';
-import { checkQuery, clip } from '../../shared/validation';
+import { checkQuery } from '../../shared/validation';
 import type { Logger } from '../host/log';
 import { type Admission, Refusal } from './admission';
 import { TOKEN_PARAMS } from './auth';
 import { ConnectionGuard } from './connections';
 import { type EventHub, SSE_HEADERS } from './events';
-import { errorResponse, type Gate } from './gate';
+import type { Gate } from './gate';
 import { registerGuardMetrics } from './guard-metrics';
 import { answerHello } from './hello';
 import { newRequestId, REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { errorResponse } from './responses';
 import type { RouteMatch } from './routes';
 import { NOT_BUILT_TEXT, PAGE_HEADERS, type StaticFiles } from './static';
 import { RefusalTally } from './tally';
@@ -188,7 +190,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     };
 
     try {
-      route = gate.resolve({ method, url, headers });
+      route = gate.routeOf({ method, url, headers });
     } catch {
       route = null; // the gate answers it below with the same error
     }

@@ -2,7 +2,7 @@
 // route sees them) and which route and methods it names. No I/O here, so it is cheap to test.
 
 import { ApiError } from '../../shared/errors';
-import { clip } from '../../shared/validation';
+import { clip } from '../../shared/quote';
 
 export type RouteName =
   | 'health'

@@ -4,7 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import Papa from 'papaparse';
-import { clip } from '../../shared/validation';
+import { clip } from '../../shared/quote';
 import { type FleetData, isOperatorStatus, type MachineSpec, type OperatorStatus, type RegionSpec } from './fleet-data';
 
 export const CSV_COLUMNS = [

@@ -2,9 +2,9 @@
 // listings follow.
 
 import { ApiError } from '../../shared/errors';
-import { shown } from '../../shared/validation';
+import { shown } from '../../shared/quote';
 
-/** A caller's value for an error message (shared/validation's `shown`, long enough for ids). */
+/** A caller's value for an error message (shared/quote's `shown`, long enough for ids). */
 export function show(v: unknown): string {
   return shown(v, 60);
 }

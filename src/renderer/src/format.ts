@@ -15,15 +15,6 @@ export function formatGb(gb: number): string {
   return `${int.format(gb)} GB`;
 }
 
-export function percent(used: number, total: number): number {
-  return total > 0 ? Math.min(100, Math.max(0, (100 * used) / total)) : 0;
-}
-
-export function formatPercent(p: number): string {
-  if (p > 0 && p < 1) return '<1%';
-  return `${Math.round(p)}%`;
-}
-
 /** "just now", "12 s ago", "3 min ago", "2 h ago"; future times (clock skew) are "just now". */
 export function formatAgo(iso: string, now: number): string {
   const t = Date.parse(iso);

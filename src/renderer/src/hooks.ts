@@ -31,13 +31,3 @@ export function useNow(): number {
 export function useUi<T>(select: (s: UiState) => T): T {
   return useStore(uiStore, select);
 }
-
-export type Tone = 'ok' | 'warn' | 'bad';
-
-/** Region status colour: Operational, Degraded Performance, and anything else. */
-export function regionTone(status: string): Tone {
-  const s = status.toLowerCase();
-  if (s === 'operational') return 'ok';
-  if (s.startsWith('degraded')) return 'warn';
-  return 'bad';
-}

@@ -4,7 +4,7 @@
 // would be refused too, and wrong credentials count against this address.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { EventSource_ } from '../../shared/api';
+import type { EventSubscription } from '../../shared/api';
 import { type AppClient, browserClient, electronClient } from './api/client';
 import { browserSessionStore } from './state/auth';
 import { frameSchedule } from './state/batcher';
@@ -52,7 +52,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
   const rate = new LaunchRate();
 
-  let stream: EventSource_ | null = null;
+  let stream: EventSubscription | null = null;
   let locked = false;
   const connect = (): void => {
     stream?.close();

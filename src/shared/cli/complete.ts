@@ -7,18 +7,12 @@
 // The caller replaces line.slice(start, end) with a candidate (adding a space when it is the
 // only one) and leaves the rest of the line as it is.
 
-import { tokenize } from './args';
-import {
-  COMMANDS,
-  type CommandName,
-  commandSpec,
-  FLAGS,
-  type FlagSpec,
-  flagSpec,
-  flagsOf,
-  shortFlagSpec,
-} from './grammar';
+import { COMMANDS, type CommandName, commandSpec, flagsOf } from './command-specs';
+import { FLAGS, type FlagSpec, flagSpec, shortFlagSpec } from './flag-specs';
+import { tokenize } from './shell-words';
+import type { Where } from './where';
 
+/** What Tab offers: replace line.slice(start, end) with one of the candidates. */
 export interface Completion {
   start: number;
   end: number;
@@ -27,7 +21,7 @@ export interface Completion {
 
 export interface CompleteOptions {
   /** Default 'cli'. */
-  where?: 'cli' | 'console';
+  where?: Where;
 }
 
 /** Flags that mean nothing in the console: the terminal's own, and those of terminal-only commands. */
@@ -41,9 +35,9 @@ function consoleHidden(): Set<string> {
 }
 
 export function complete(line: string, cursor: number, regionCodes: string[], opts: CompleteOptions = {}): Completion {
-  const console_ = opts.where === 'console';
-  const hiddenFlags = console_ ? consoleHidden() : new Set<string>();
-  const commands = COMMANDS.filter((c) => !(console_ && c.terminalOnly)).map((c) => c.name);
+  const inConsole = opts.where === 'console';
+  const hiddenFlags = inConsole ? consoleHidden() : new Set<string>();
+  const commands = COMMANDS.filter((c) => !(inConsole && c.terminalOnly)).map((c) => c.name);
   const at = Math.max(0, Math.min(cursor, line.length));
   const before = line.slice(0, at);
   const { tokens, open } = tokenize(before);

@@ -1,132 +1,15 @@
-// Output formatting shared by the CLI and the console pane: aligned tables, ANSI colour only
-// when the IO asks for it, and stable pretty JSON. Everything returns lines without '\n'.
+// How the fleet reads in a terminal, for the CLI and the console pane: its tables, the one-line
+// answers of launch, destroy and reset, status, and the event lines of `watch`. Colour comes
+// from the shared severity and percent rules, so the dashboard and the CLI agree.
 
 import type { ResetReport } from '../api';
+import { type MachineCondition, machineCondition } from '../machine-status';
+import { formatPercent, percent, utilisation } from '../percent';
+import { regionSeverity, type Severity } from '../region-status';
 import type { BreakerStatus, Machine, Region, StatusReport, StoreEvent, Vm } from '../types';
 
-export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray';
-
-const SGR: Record<Style, string> = {
-  bold: '1',
-  dim: '2',
-  red: '31',
-  green: '32',
-  yellow: '33',
-  blue: '34',
-  magenta: '35',
-  cyan: '36',
-  gray: '90',
-};
-
-export function paint(text: string, style: Style | null | undefined, color: boolean): string {
-  if (!color || !style || text === '') return text;
-  return `\x1b[${SGR[style]}m${text}\x1b[0m`;
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point
-const ANSI = /\x1b\[[0-9;]*m/g;
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}
-
-/** Width on screen: ANSI codes take none. (Everything we print is narrow, single-width text.) */
-export function visibleLength(text: string): number {
-  return [...stripAnsi(text)].length;
-}
-
-export interface Column<T> {
-  header: string;
-  align?: 'left' | 'right';
-  value(row: T): string;
-  style?(row: T): Style | null;
-  /** May be cut with '…' when the table is wider than the terminal. */
-  shrink?: boolean;
-}
-
-const GAP = '  ';
-const MIN_SHRUNK = 8;
-
-/** An aligned table: header row, then one line per row. Trailing spaces are trimmed. */
-export function table<T>(columns: Column<T>[], rows: readonly T[], opts: { color: boolean; width?: number }): string[] {
-  const cells = rows.map((r) => columns.map((c) => c.value(r)));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => visibleLength(row[i]))));
-  if (opts.width && opts.width > 0) {
-    let excess = widths.reduce((a, b) => a + b, 0) + GAP.length * (columns.length - 1) - opts.width;
-    columns.forEach((c, i) => {
-      if (excess <= 0 || !c.shrink) return;
-      const floor = Math.max(MIN_SHRUNK, c.header.length);
-      const cut = Math.min(excess, widths[i] - floor);
-      if (cut > 0) {
-        widths[i] -= cut;
-        excess -= cut;
-      }
-    });
-  }
-  const line = (texts: string[], styles: (Style | null)[]) =>
-    texts
-      .map((t, i) => {
-        const fitted = fitCell(t, widths[i]);
-        const pad = ' '.repeat(widths[i] - visibleLength(fitted));
-        const painted = paint(fitted, styles[i], opts.color);
-        return columns[i].align === 'right' ? pad + painted : painted + pad;
-      })
-      .join(GAP)
-      .trimEnd();
-  const header = line(
-    columns.map((c) => c.header),
-    columns.map(() => 'bold'),
-  );
-  return [
-    header,
-    ...cells.map((row, r) =>
-      line(
-        row,
-        columns.map((c) => c.style?.(rows[r]) ?? null),
-      ),
-    ),
-  ];
-}
-
-function fitCell(text: string, width: number): string {
-  const chars = [...text];
-  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
-}
-
-/** Pretty JSON with keys sorted at every level, so the output of a script's run is stable. */
-export function jsonLines(value: unknown): string[] {
-  return JSON.stringify(sortKeys(value), null, 2).split('\n');
-}
-
-export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value;
-}
-
-export function percent(part: number, total: number): number {
-  return total > 0 ? (part / total) * 100 : 0;
-}
-
-export function formatPercent(p: number): string {
-  // A little use must not read as none: 4 of 10,768 cores is not "0.0%".
-  if (p > 0 && p < 0.1) return '<0.1%';
-  return `${p < 10 && p > 0 ? p.toFixed(1) : Math.round(p).toString()}%`;
-}
-
-/** The larger of core and memory use: whichever runs out first limits launches. */
-export function utilisation(x: {
-  cores_allocated: number;
-  cores_total: number;
-  memory_allocated_gb: number;
-  memory_total_gb: number;
-}): number {
-  return Math.max(percent(x.cores_allocated, x.cores_total), percent(x.memory_allocated_gb, x.memory_total_gb));
-}
+import { paint, type Style } from './paint';
+import { table } from './table';
 
 function utilStyle(p: number): Style | null {
   if (p >= 90) return 'red';
@@ -135,17 +18,23 @@ function utilStyle(p: number): Style | null {
   return 'gray';
 }
 
+const SEVERITY_STYLE: Record<Severity, Style> = { ok: 'green', warn: 'yellow', bad: 'red' };
+
 export function regionStatusStyle(status: string): Style {
-  if (status === 'Operational') return 'green';
-  if (/degraded/i.test(status)) return 'yellow';
-  return 'red';
+  return SEVERITY_STYLE[regionSeverity(status)];
 }
 
+const CONDITION_STYLE: Record<MachineCondition, Style> = {
+  free: 'green',
+  alloc: 'cyan',
+  full: 'yellow',
+  maint: 'yellow',
+  off: 'red',
+};
+
+/** As the dashboard: maintenance is a warning (amber there, yellow here), offline is red. */
 export function machineStatusStyle(status: string): Style {
-  if (status === 'available') return 'green';
-  if (status === 'allocated') return 'cyan';
-  if (status === 'full') return 'yellow';
-  return 'red';
+  return CONDITION_STYLE[machineCondition(status)];
 }
 
 const used = (a: number, t: number) => `${a}/${t}`;

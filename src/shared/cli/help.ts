@@ -1,17 +1,15 @@
-// Help text, generated from the grammar so it cannot drift from what the parser accepts.
+// Help text, generated from the command and flag specs so it cannot drift from the parser.
 // In the console pane commands are typed without the program name, so examples follow `where`.
 
-import { paint } from './format';
-import { COMMANDS, type CommandSpec, commandSpec, FLAGS, type FlagSpec, flagSpec, GLOBAL_FLAGS } from './grammar';
-
-export type Where = 'cli' | 'console';
+import { COMMANDS, type CommandSpec, commandSpec } from './command-specs';
+import { FLAGS, type FlagSpec, flagSpec, GLOBAL_FLAGS } from './flag-specs';
+import { paint } from './paint';
+import { programPrefix, type Where } from './where';
 
 /** Commands whose output is not data: --json changes nothing for them. */
 const NO_JSON = new Set(['serve', 'help', 'version', 'token']);
 
 const CLI_ONLY_FLAGS = new Set(['api', 'token']);
-
-const prog = (where: Where) => (where === 'cli' ? 'flylight ' : '');
 
 function flagLabel(f: FlagSpec): string {
   const long = `--${f.name}${f.value ? ` ${f.value}` : ''}`;
@@ -24,7 +22,7 @@ function twoColumns(rows: [string, string][], color: boolean): string[] {
 }
 
 function usageOf(spec: CommandSpec, where: Where): string {
-  const parts = [`${prog(where)}${spec.name}`];
+  const parts = [`${programPrefix(where)}${spec.name}`];
   for (const p of spec.positionals) parts.push(p.required ? p.name : `[${p.name}]`);
   for (const name of spec.flags) {
     const f = flagSpec(name) as FlagSpec;
@@ -48,7 +46,7 @@ export function overviewHelp(where: Where, color: boolean): string[] {
   return [
     `${h('Flylight')} — a laptop-sized simulator of a fly.io-style compute platform`,
     '',
-    `${h('Usage:')} ${prog(where)}[FLAGS] COMMAND [ARGS] [FLAGS]   (flags may come before or after the command)`,
+    `${h('Usage:')} ${programPrefix(where)}[FLAGS] COMMAND [ARGS] [FLAGS]   (flags may come before or after the command)`,
     '',
     h('Commands:'),
     ...twoColumns(commands, color),
@@ -57,14 +55,14 @@ export function overviewHelp(where: Where, color: boolean): string[] {
     ...twoColumns(globals, color),
     '',
     h('Examples:'),
-    `  ${prog(where)}regions`,
-    `  ${prog(where)}launch --vm-region SIN --vm-memory 8 --vm-cores 4`,
-    `  ${prog(where)}--vm-memory 8 --vm-cores 4 --vm-region SIN launch`,
+    `  ${programPrefix(where)}regions`,
+    `  ${programPrefix(where)}launch --vm-region SIN --vm-memory 8 --vm-cores 4`,
+    `  ${programPrefix(where)}--vm-memory 8 --vm-cores 4 --vm-region SIN launch`,
     '',
     where === 'cli'
       ? 'Environment: FLYLIGHT_API (API address), FLYLIGHT_TOKEN (API token), NO_COLOR (no colours).'
       : 'In this console: ↑/↓ history, Tab completes, Ctrl+C interrupts, Ctrl+L or `clear` clears.',
-    `Run \`${prog(where)}help COMMAND\` for a command's flags and examples.`,
+    `Run \`${programPrefix(where)}help COMMAND\` for a command's flags and examples.`,
   ];
 }
 
@@ -72,7 +70,11 @@ export function commandHelp(name: string, where: Where, color: boolean): string[
   const spec = commandSpec(name);
   if (!spec) return overviewHelp(where, color);
   const h = (t: string) => paint(t, 'bold', color);
-  const lines = [`${h(`${prog(where)}${spec.name}`)} — ${spec.summary}`, '', `${h('Usage:')} ${usageOf(spec, where)}`];
+  const lines = [
+    `${h(`${programPrefix(where)}${spec.name}`)} — ${spec.summary}`,
+    '',
+    `${h('Usage:')} ${usageOf(spec, where)}`,
+  ];
   if (spec.terminalOnly && where === 'console') {
     lines.push('', paint('Only available from a terminal: run it there, not in this console.', 'yellow', color));
   }
@@ -99,6 +101,6 @@ export function commandHelp(name: string, where: Where, color: boolean): string[
     `${h('Global flags:')} ${where === 'cli' ? '--api URL, --token TOKEN, ' : ''}--json, --no-color, -h/--help, -v/--version`,
   );
   if (spec.details?.length) lines.push('', ...spec.details);
-  lines.push('', h('Examples:'), ...spec.examples.map((e) => `  ${prog(where)}${e}`));
+  lines.push('', h('Examples:'), ...spec.examples.map((e) => `  ${programPrefix(where)}${e}`));
   return lines;
 }

@@ -1,5 +1,6 @@
 import { memo, useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
+import { formatPercent } from '../../../shared/percent';
 import { formatClock } from '../format';
 import { useDash, useSamples } from '../hooks';
 import { PALETTE } from '../palette';
@@ -23,7 +24,7 @@ const LAUNCH_SERIES: Series[] = [
 
 function fmtValue(unit: '%' | '/s', v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  if (unit === '%') return v > 0 && v < 1 ? '<1%' : `${v.toFixed(v < 10 && v > 0 ? 1 : 0)}%`;
+  if (unit === '%') return formatPercent(v);
   return `${v < 10 ? v.toFixed(1) : Math.round(v)}/s`;
 }
 

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { formatCount, formatGb, formatPercent, percent } from '../format';
+import { formatPercent, percent } from '../../../shared/percent';
+import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime } from '../hooks';
 import { fleetTotals } from '../state/dashboard';
 import { HeaderMenu } from './HeaderMenu';
@@ -72,11 +73,33 @@ function ProxyAddress() {
   );
 }
 
+/** One resource's allocation in the header: share, used / total, and a thin bar. */
+function TotalAllocated(props: {
+  label: string;
+  kind: 'cores' | 'memory';
+  used: number;
+  total: number;
+  format: (n: number) => string;
+}) {
+  const { label, kind, used, total, format } = props;
+  const p = percent(used, total);
+  return (
+    <div className="total total-wide">
+      <dt>
+        {label} <span className="total-pct">{formatPercent(p)}</span>
+      </dt>
+      <dd>
+        <span className={`alloc-${kind}`}>{format(used)}</span>
+        <span className="muted">/ {format(total)}</span>
+        <MiniBar value={p} tone={kind} />
+      </dd>
+    </div>
+  );
+}
+
 function Totals() {
   const regions = useDash((s) => s.regions);
   const t = useMemo(() => fleetTotals(regions), [regions]);
-  const cores = percent(t.cores_allocated, t.cores_total);
-  const mem = percent(t.memory_allocated_gb, t.memory_total_gb);
   return (
     <dl
       className="totals"
@@ -96,26 +119,14 @@ function Totals() {
         <dt>VMs</dt>
         <dd data-testid="fleet-vms">{formatCount(t.vms)}</dd>
       </div>
-      <div className="total total-wide">
-        <dt>
-          Cores <span className="total-pct">{formatPercent(cores)}</span>
-        </dt>
-        <dd>
-          <span className="alloc-cores">{formatCount(t.cores_allocated)}</span>
-          <span className="muted">/ {formatCount(t.cores_total)}</span>
-          <MiniBar value={cores} tone="cores" />
-        </dd>
-      </div>
-      <div className="total total-wide">
-        <dt>
-          Memory <span className="total-pct">{formatPercent(mem)}</span>
-        </dt>
-        <dd>
-          <span className="alloc-memory">{formatGb(t.memory_allocated_gb)}</span>
-          <span className="muted">/ {formatGb(t.memory_total_gb)}</span>
-          <MiniBar value={mem} tone="memory" />
-        </dd>
-      </div>
+      <TotalAllocated label="Cores" kind="cores" used={t.cores_allocated} total={t.cores_total} format={formatCount} />
+      <TotalAllocated
+        label="Memory"
+        kind="memory"
+        used={t.memory_allocated_gb}
+        total={t.memory_total_gb}
+        format={formatGb}
+      />
     </dl>
   );
 }

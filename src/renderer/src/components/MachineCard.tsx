@@ -1,8 +1,9 @@
 import { memo } from 'react';
+import { machineCondition } from '../../../shared/machine-status';
 import type { Machine } from '../../../shared/types';
-import { formatAgo, formatCount, formatGb } from '../format';
+import { formatAgo, formatCount } from '../format';
 import { useNow } from '../hooks';
-import { UsageBar } from './UsageBar';
+import { AllocationBars } from './UsageBar';
 
 function Ago({ iso }: { iso: string }) {
   const now = useNow();
@@ -13,29 +14,13 @@ function Ago({ iso }: { iso: string }) {
   );
 }
 
-/** Machine status colour: allocated in the allocation colour, trouble in amber or red. */
-export function machineTone(status: string): 'free' | 'alloc' | 'full' | 'maint' | 'off' {
-  switch (status) {
-    case 'available':
-      return 'free';
-    case 'allocated':
-      return 'alloc';
-    case 'full':
-      return 'full';
-    case 'maintenance':
-      return 'maint';
-    default:
-      return 'off'; // offline, or anything this version does not know
-  }
-}
-
 /**
  * One machine. `change` counts the events that moved it: the flash overlay is keyed by it, so
  * each change restarts the animation without timers.
  */
 export const MachineCard = memo(function MachineCard({ machine: m, change }: { machine: Machine; change: number }) {
   const allocated = m.cores_allocated > 0 || m.memory_allocated_gb > 0 || m.vm_count > 0;
-  const tone = machineTone(m.status);
+  const tone = machineCondition(m.status);
   return (
     <article
       className={`machine tone-${tone}${allocated ? ' is-allocated' : ''}`}
@@ -64,14 +49,7 @@ export const MachineCard = memo(function MachineCard({ machine: m, change }: { m
           {formatCount(m.vm_count)} {m.vm_count === 1 ? 'VM' : 'VMs'}
         </span>
       </div>
-      <UsageBar kind="cores" used={m.cores_allocated} total={m.cores_total} format={formatCount} testId="cores-bar" />
-      <UsageBar
-        kind="memory"
-        used={m.memory_allocated_gb}
-        total={m.memory_total_gb}
-        format={formatGb}
-        testId="memory-bar"
-      />
+      <AllocationBars of={m} />
       <footer className="machine-foot">
         updated <Ago iso={m.updated_at} />
       </footer>

@@ -1,31 +1,27 @@
 import { useMemo } from 'react';
-import type { Machine, Region } from '../../../shared/types';
-import { formatCount, formatGb, formatPercent, percent } from '../format';
-import { regionTone, useDash, useRuntime, useUi } from '../hooks';
+import { formatPercent, percent, utilisation } from '../../../shared/percent';
+import { regionSeverity } from '../../../shared/region-status';
+import type { Machine } from '../../../shared/types';
+import { formatCount } from '../format';
+import { useDash, useRuntime, useUi } from '../hooks';
 import { type MachineShow, type MachineSort, uiStore } from '../ui-prefs';
 import { Charts } from './Charts';
 import { MachineCard } from './MachineCard';
 import { SkeletonCards } from './States';
-import { MiniBar, UsageBar } from './UsageBar';
-
-const regionLoad = (r: Region) =>
-  Math.max(percent(r.cores_allocated, r.cores_total), percent(r.memory_allocated_gb, r.memory_total_gb));
-
-const load = (m: Machine) =>
-  Math.max(percent(m.cores_allocated, m.cores_total), percent(m.memory_allocated_gb, m.memory_total_gb));
+import { AllocationBars, MiniBar } from './UsageBar';
 
 export function orderMachines(list: Machine[], sort: MachineSort, show: MachineShow): Machine[] {
   const isUsed = (m: Machine) => m.cores_allocated > 0 || m.memory_allocated_gb > 0 || m.vm_count > 0;
   const shown = show === 'all' ? list : list.filter((m) => (show === 'allocated' ? isUsed(m) : !isUsed(m)));
   if (sort === 'id') return shown;
   const dir = sort === 'busiest' ? -1 : 1;
-  return [...shown].sort((a, b) => dir * (load(a) - load(b)) || a.id.localeCompare(b.id));
+  return [...shown].sort((a, b) => dir * (utilisation(a) - utilisation(b)) || a.id.localeCompare(b.id));
 }
 
 function RegionHeader({ code }: { code: string }) {
   const region = useDash((s) => s.regions[code]);
   if (!region) return null;
-  const tone = regionTone(region.status);
+  const tone = regionSeverity(region.status);
   return (
     <div className="region-header" data-testid="region-header" data-region={code}>
       <div className="region-title">
@@ -43,20 +39,7 @@ function RegionHeader({ code }: { code: string }) {
           <span className="stat-label">Machines</span>
           <span className="stat-value">{formatCount(region.machine_count)}</span>
         </div>
-        <UsageBar
-          kind="cores"
-          used={region.cores_allocated}
-          total={region.cores_total}
-          format={formatCount}
-          testId="region-cores-bar"
-        />
-        <UsageBar
-          kind="memory"
-          used={region.memory_allocated_gb}
-          total={region.memory_total_gb}
-          format={formatGb}
-          testId="region-memory-bar"
-        />
+        <AllocationBars of={region} testIdPrefix="region-" />
       </div>
     </div>
   );
@@ -177,20 +160,20 @@ function FleetOverview() {
   const { select } = useRuntime();
   const regions = useDash((s) => s.regions);
   const ordered = useMemo(
-    () => Object.values(regions).sort((a, b) => regionLoad(b) - regionLoad(a) || a.code.localeCompare(b.code)),
+    () => Object.values(regions).sort((a, b) => utilisation(b) - utilisation(a) || a.code.localeCompare(b.code)),
     [regions],
   );
   return (
     <div className="overview" data-testid="fleet-overview">
       {ordered.map((r) => {
-        const tone = regionTone(r.status);
+        const tone = regionSeverity(r.status);
         const cores = percent(r.cores_allocated, r.cores_total);
         const mem = percent(r.memory_allocated_gb, r.memory_total_gb);
         return (
           <button
             key={r.code}
             type="button"
-            className={`tile${regionLoad(r) > 0 ? ' is-used' : ''}`}
+            className={`tile${utilisation(r) > 0 ? ' is-used' : ''}`}
             data-testid="region-tile"
             data-region={r.code}
             onClick={() => select(r.code)}

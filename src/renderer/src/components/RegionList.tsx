@@ -1,13 +1,10 @@
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { formatPercent, utilisation } from '../../../shared/percent';
+import { regionSeverity } from '../../../shared/region-status';
 import type { Region } from '../../../shared/types';
-import { formatCount, formatPercent, percent } from '../format';
-import { regionTone, useDash, useRuntime } from '../hooks';
+import { formatCount } from '../format';
+import { useDash, useRuntime } from '../hooks';
 import { MiniBar } from './UsageBar';
-
-/** The CLI's UTIL%: whichever of cores and memory runs out first. */
-function utilOf(r: Region): number {
-  return Math.max(percent(r.cores_allocated, r.cores_total), percent(r.memory_allocated_gb, r.memory_total_gb));
-}
 
 export function matchesRegion(r: Region, q: string): boolean {
   if (!q) return true;
@@ -26,8 +23,8 @@ const RegionRow = memo(function RegionRow({
   active: boolean;
   onPick: (code: string) => void;
 }) {
-  const util = utilOf(region);
-  const tone = regionTone(region.status);
+  const util = utilisation(region);
+  const tone = regionSeverity(region.status);
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: keys reach the rows through the listbox (aria-activedescendant)
     <div
@@ -75,7 +72,7 @@ export function RegionList() {
   );
   const counts = useMemo(() => {
     const c = { ok: 0, warn: 0, bad: 0 };
-    for (const code of codes) c[regionTone(regions[code].status)]++;
+    for (const code of codes) c[regionSeverity(regions[code].status)]++;
     return c;
   }, [codes, regions]);
 

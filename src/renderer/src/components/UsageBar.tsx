@@ -1,4 +1,5 @@
-import { formatPercent, percent } from '../format';
+import { type Allocation, formatPercent, percent } from '../../../shared/percent';
+import { formatCount, formatGb } from '../format';
 
 export interface UsageBarProps {
   kind: 'cores' | 'memory';
@@ -39,6 +40,40 @@ export function UsageBar({ kind, used, total, format, label, testId, size = 'md'
         <div className="usage-fill" style={{ transform: `scaleX(${p / 100})` }} />
       </div>
     </div>
+  );
+}
+
+/** The two resources a VM takes, as a machine's or a region's bars show them. */
+const RESOURCES = [
+  {
+    kind: 'cores',
+    used: (a: Allocation) => a.cores_allocated,
+    total: (a: Allocation) => a.cores_total,
+    format: formatCount,
+  },
+  {
+    kind: 'memory',
+    used: (a: Allocation) => a.memory_allocated_gb,
+    total: (a: Allocation) => a.memory_total_gb,
+    format: formatGb,
+  },
+] as const;
+
+/** Cores and memory of a machine or a region, as two bars (test ids `${testIdPrefix}cores-bar`, …). */
+export function AllocationBars({ of, testIdPrefix = '' }: { of: Allocation; testIdPrefix?: string }) {
+  return (
+    <>
+      {RESOURCES.map((r) => (
+        <UsageBar
+          key={r.kind}
+          kind={r.kind}
+          used={r.used(of)}
+          total={r.total(of)}
+          format={r.format}
+          testId={`${testIdPrefix}${r.kind}-bar`}
+        />
+      ))}
+    </>
   );
 }
 

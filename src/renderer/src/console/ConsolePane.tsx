@@ -5,9 +5,9 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { useEffect, useRef, useState } from 'react';
-import { splitArgs } from '../../../shared/cli/args';
 import { complete } from '../../../shared/cli/complete';
 import { runCommand } from '../../../shared/cli/run';
+import { splitArgs } from '../../../shared/cli/shell-words';
 import { formatCount } from '../format';
 import { useDash, useRuntime, useUi } from '../hooks';
 import type { Runtime } from '../runtime';
@@ -68,10 +68,7 @@ function createSession(rt: Runtime, term: Terminal): ConsoleSession {
         io,
       ),
     split: splitArgs,
-    complete: (line, cursor) => {
-      const c = complete(line, cursor, dashboard.store.getState().regionCodes, { where: 'console' });
-      return { from: c.start, to: c.end, candidates: c.candidates };
-    },
+    complete: (line, cursor) => complete(line, cursor, dashboard.store.getState().regionCodes, { where: 'console' }),
     history: localHistory,
     onExit: () => uiStore.setState({ consoleOpen: false }),
   });

@@ -2,12 +2,7 @@
 // to the end of the screen, write prompt and text, put the cursor back. Lines longer than the
 // terminal wrap, so positions are counted in rows and columns.
 
-import { stripAnsi } from '../../../shared/cli/format';
-
-/** Visible width of a string that may hold SGR colour sequences. */
-export function visibleWidth(s: string): number {
-  return stripAnsi(s).length;
-}
+import { visibleLength } from '../../../shared/cli/paint';
 
 export interface Drawn {
   data: string;
@@ -21,7 +16,7 @@ export interface Drawn {
  */
 export function drawLine(fromRow: number, prompt: string, text: string, cursor: number, columns: number): Drawn {
   const cols = Math.max(1, columns);
-  const pw = visibleWidth(prompt);
+  const pw = visibleLength(prompt);
   let out = fromRow > 0 ? `\x1b[${fromRow}A` : '';
   out += `\r\x1b[J${prompt}${text}`;
   const total = pw + text.length;

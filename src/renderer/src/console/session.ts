@@ -3,6 +3,7 @@
 // draws everything as ANSI text. No DOM and no xterm here, so all of it is unit-tested with a
 // fake terminal; ConsolePane.tsx only plugs an xterm.js Terminal into it.
 
+import type { Completion } from '../../../shared/cli/complete';
 import { decodeKeys, type Key } from './keys';
 import { LineEditor } from './line-editor';
 import { columnsOf, drawLine } from './render';
@@ -17,13 +18,6 @@ export interface RunIO {
   color: boolean;
   signal: AbortSignal;
   columns: number;
-}
-
-/** What Tab offers: replace line[from, to) with one of the candidates. */
-export interface Completion {
-  from: number;
-  to: number;
-  candidates: string[];
 }
 
 export interface HistoryStorage {
@@ -60,7 +54,8 @@ export const CONSOLE_KEYS_HELP = [
   'Ctrl+A/E go to start/end of line, Ctrl+U/K delete to start/end, Ctrl+W deletes a word.',
 ];
 
-export function prompt(lastExit: number): string {
+/** The console's prompt, red after a command that failed. */
+export function promptText(lastExit: number): string {
   return `${PROMPT_NAME}${lastExit === 0 ? '\x1b[90m' : RED}>${RESET} `;
 }
 
@@ -234,7 +229,7 @@ export class ConsoleSession {
   }
 
   private redraw(): void {
-    const d = drawLine(this.row, prompt(this.lastExit), this.editor.line, this.editor.cursor, this.deps.columns());
+    const d = drawLine(this.row, promptText(this.lastExit), this.editor.line, this.editor.cursor, this.deps.columns());
     this.row = d.cursorRow;
     this.deps.out.write(d.data);
   }
@@ -242,7 +237,7 @@ export class ConsoleSession {
   /** Moves below the line being edited (cursor to its end), optionally marking it. */
   private endInput(mark = ''): void {
     const ed = this.editor;
-    const d = drawLine(this.row, prompt(this.lastExit), ed.line, ed.line.length, this.deps.columns());
+    const d = drawLine(this.row, promptText(this.lastExit), ed.line, ed.line.length, this.deps.columns());
     this.deps.out.write(`${d.data}${mark ? `${DIM}${mark}${RESET}` : ''}\r\n`);
     this.row = 0;
   }
@@ -339,19 +334,19 @@ export class ConsoleSession {
     const ed = this.editor;
     const c = this.deps.complete?.(ed.line, ed.cursor);
     if (!c || c.candidates.length === 0) return;
-    const typed = ed.line.slice(c.from, ed.cursor);
+    const typed = ed.line.slice(c.start, ed.cursor);
     if (c.candidates.length === 1) {
       const only = c.candidates[0];
       // A finished word gets its separating space, unless one is already there.
-      const space = ed.line[c.to] === ' ' || only.endsWith('=') ? '' : ' ';
-      ed.replace(c.from, c.to, only + space);
+      const space = ed.line[c.end] === ' ' || only.endsWith('=') ? '' : ' ';
+      ed.replace(c.start, c.end, only + space);
       if (space === '' && ed.line[ed.cursor] === ' ') ed.right();
       this.redraw();
       return;
     }
     const prefix = commonPrefix(c.candidates);
     if (prefix.length > typed.length && prefix.startsWith(typed)) {
-      ed.replace(c.from, c.to, prefix);
+      ed.replace(c.start, c.end, prefix);
       this.redraw();
       return;
     }

@@ -2,6 +2,7 @@
 // fleet and of every region (so switching regions shows their past at once), and launches per
 // second derived from the host's launch counters.
 
+import { percent } from '../../../shared/percent';
 import type { Region } from '../../../shared/types';
 
 export const HISTORY_WINDOW_MS = 10 * 60 * 1000;
@@ -20,12 +21,10 @@ export interface Sample {
   stale?: boolean;
 }
 
-const pct = (used: number, total: number): number => (total > 0 ? (100 * used) / total : 0);
-
 export function utilisationOf(
   r: Pick<Region, 'cores_total' | 'cores_allocated' | 'memory_total_gb' | 'memory_allocated_gb'>,
 ): Utilisation {
-  return [pct(r.cores_allocated, r.cores_total), pct(r.memory_allocated_gb, r.memory_total_gb)];
+  return [percent(r.cores_allocated, r.cores_total), percent(r.memory_allocated_gb, r.memory_total_gb)];
 }
 
 export function takeSample(
@@ -48,7 +47,7 @@ export function takeSample(
   }
   return {
     t,
-    fleet: [pct(ca, ct), pct(ma, mt)],
+    fleet: [percent(ca, ct), percent(ma, mt)],
     regions: per,
     launches: rate?.launches ?? null,
     failed: rate?.failed ?? null,

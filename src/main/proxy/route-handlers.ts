@@ -1,0 +1,141 @@
+// Every route's handler, in one table keyed by the route names routes.ts defines, so adding a
+// route is a line there and a handler here, and the gate's lifecycle never changes for it.
+// The API's own routes are here; the seed's live in seed-routes.ts.
+
+import type { ResetReport } from '../../shared/api';
+import { ApiError } from '../../shared/errors';
+import type { Vm } from '../../shared/types';
+import {
+  checkIdempotencyKey,
+  checkKnownKeys,
+  checkQuery,
+  checkRegion,
+  checkVmId,
+  IDEMPOTENCY_HEADER,
+  validateLaunchBody,
+} from '../../shared/validation';
+import { VERSION } from '../../shared/version';
+import { launch } from './launch';
+import { headerOf, jsonResponse } from './responses';
+import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
+import { seedLaunch, seedRegions } from './seed-routes';
+import { scrape, statusReport } from './status';
+
+const health: RouteHandler = async ({ match }) => {
+  checkQuery(match.target.query, []);
+  return { response: jsonResponse(200, { ok: true, version: VERSION }) };
+};
+
+const regions: RouteHandler = async ({ match, services }) => {
+  checkQuery(match.target.query, []);
+  const list = await services.store.regions();
+  services.regions.remember(list);
+  return { response: jsonResponse(200, { regions: list }) };
+};
+
+const regionMachines: RouteHandler = async ({ match, services }) => {
+  checkQuery(match.target.query, []);
+  const code = checkRegion(match.params.code, await services.regions.codes());
+  return { response: jsonResponse(200, { machines: await services.store.machines(code) }) };
+};
+
+const vms: RouteHandler = async ({ match, req, method, requestId, services }) => {
+  if (method === 'POST') {
+    const key = checkIdempotencyKey(headerOf(req.headers, IDEMPOTENCY_HEADER));
+    const launchReq = await withKnownRegion(services, validateLaunchBody(jsonBody(req)));
+    return launch(services, launchReq, 'v1', requestId, key);
+  }
+  const { query } = match.target;
+  checkQuery(query, ['region']);
+  if (query.has('region')) {
+    const region = checkRegion(query.get('region'), await services.regions.codes());
+    return { response: jsonResponse(200, { vms: await services.store.vms(region) }) };
+  }
+  return { response: jsonResponse(200, { vms: await services.store.vms() }) };
+};
+
+const vm: RouteHandler = async ({ match, method, requestId, services }) => {
+  checkQuery(match.target.query, []);
+  const id = checkVmId(match.params.id);
+  const { orchestrator, store, breaker } = services;
+  const found: Vm =
+    method === 'DELETE'
+      ? await breaker.call(() => orchestrator.destroy(id, { request_id: requestId }))
+      : await store.vm(id);
+  return { response: jsonResponse(200, found), vmId: found.id };
+};
+
+const status: RouteHandler = async ({ match, services }) => {
+  checkQuery(match.target.query, []);
+  return { response: jsonResponse(200, await statusReport(services)) };
+};
+
+/**
+ * Back to the bootstrap fleet. The store forgets every VM first; then the orchestrator drops
+ * its actors and queues and rebuilds from the store, so no stale FlyD update outlives it.
+ */
+const reset: RouteHandler = async ({ match, req, services }) => {
+  checkQuery(match.target.query, []);
+  const body = req.body?.trim() ? jsonBody(req) : {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError('bad_request', 'the reset body must be an empty JSON object ({}) or nothing');
+  }
+  checkKnownKeys(Object.keys(body), [], 'field');
+  const { store, orchestrator, breaker } = services;
+  await store.reset();
+  const { machines } = await breaker.call(() => orchestrator.resync());
+  services.regions.forget();
+  const report: ResetReport = { reset: true, regions: (await store.regions()).length, machines };
+  return { response: jsonResponse(200, report) };
+};
+
+const metrics: RouteHandler = async ({ match, req, services }) => {
+  checkQuery(match.target.query, []);
+  if (req.via !== 'http') throw new ApiError('bad_request', 'metrics are served over HTTP only (GET /metrics)');
+  return {
+    response: {
+      status: 200,
+      headers: { 'content-type': services.metrics.contentType, 'cache-control': 'no-store' },
+      body: await scrape(services),
+    },
+  };
+};
+
+/** The dashboard's sign-in (a session for a token holder) and `flylight token --rotate`. */
+const credentialRoute =
+  (route: 'session' | 'token_rotate'): RouteHandler =>
+  async ({ match, services }) => {
+    checkQuery(match.target.query, []);
+    const creds = services.credentials;
+    if (!creds) throw new ApiError('not_found', 'this host has no API token, so there is nothing to sign in with');
+    const result = route === 'session' ? creds.issueSession() : await creds.rotate();
+    return { response: jsonResponse(route === 'session' ? 201 : 200, result) };
+  };
+
+/** The HTTP server serves these itself; a request that reaches the gate came over IPC. */
+const httpOnly =
+  (message: string, code: 'bad_request' | 'not_found'): RouteHandler =>
+  async (_: RouteContext) => {
+    throw new ApiError(code, message);
+  };
+
+export const ROUTE_HANDLERS: RouteTable = {
+  health,
+  regions,
+  region_machines: regionMachines,
+  vms,
+  vm,
+  events: httpOnly(
+    'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',
+    'bad_request',
+  ),
+  status,
+  reset,
+  metrics,
+  seed_regions: seedRegions,
+  seed_launch: seedLaunch,
+  session: credentialRoute('session'),
+  token_rotate: credentialRoute('token_rotate'),
+  static: httpOnly('the dashboard is served over HTTP only', 'not_found'),
+  hello: httpOnly('the identity check is served over HTTP only (GET /v1/hello)', 'not_found'),
+};

@@ -1,0 +1,175 @@
+// The commands of the `flylight` command line: what each is for, its arguments and flags, its
+// help text and examples. The parser, help and completion all read this one list.
+
+import { FLAGS, GLOBAL_FLAGS } from './flag-specs';
+
+export type CommandName =
+  | 'regions'
+  | 'machines'
+  | 'launch'
+  | 'vms'
+  | 'destroy'
+  | 'status'
+  | 'watch'
+  | 'reset'
+  | 'token'
+  | 'serve'
+  | 'help'
+  | 'version';
+
+export interface PositionalSpec {
+  name: string;
+  required: boolean;
+  help: string;
+  regionValue?: boolean;
+  commandValue?: boolean;
+}
+
+export interface CommandSpec {
+  name: CommandName;
+  summary: string;
+  positionals: PositionalSpec[];
+  /** Command-specific flags (global flags are accepted everywhere). */
+  flags: string[];
+  /** Launch's memory and cores: required flags, checked after parsing. */
+  required?: string[];
+  details?: string[];
+  examples: string[];
+  /** Runs only in a terminal (needs Node), not in the console pane. */
+  terminalOnly?: boolean;
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'regions',
+    summary: 'list regions with their machines and utilisation',
+    positionals: [],
+    flags: ['filter', 'sort'],
+    details: ['UTIL% is the larger of the core and the memory utilisation: whichever runs out first.'],
+    examples: ['regions', 'regions --filter degraded', 'regions --sort status --json'],
+  },
+  {
+    name: 'machines',
+    summary: "list a region's machines",
+    positionals: [{ name: 'REGION', required: true, help: 'region code, any case', regionValue: true }],
+    flags: [],
+    examples: ['machines SIN', 'machines ord --json'],
+  },
+  {
+    name: 'launch',
+    summary: 'start a VM on a machine with room in a region',
+    positionals: [],
+    flags: ['vm-region', 'vm-memory', 'vm-cores', 'num-candidates', 'idempotency-key'],
+    required: ['vm-region', 'vm-memory', 'vm-cores'],
+    details: [
+      'Flags may come before the command, as the seed wrote it.',
+      'Every launch carries an Idempotency-Key (a new one per run unless --idempotency-key gives it):',
+      'when a worker is restarting (503) the launch is retried for a few seconds under the same key,',
+      'so it starts at most one VM.',
+    ],
+    examples: [
+      'launch --vm-region SIN --vm-memory 8 --vm-cores 4',
+      '--vm-memory 8 --vm-cores 4 --vm-region SIN launch',
+      'launch --vm-region SIN --vm-memory 8 --vm-cores 4 --idempotency-key deploy-42 --json',
+    ],
+  },
+  {
+    name: 'vms',
+    summary: 'list running VMs',
+    positionals: [],
+    flags: ['vm-region'],
+    examples: ['vms', 'vms --vm-region SIN --json'],
+  },
+  {
+    name: 'destroy',
+    summary: "destroy a VM and free its machine's resources",
+    positionals: [{ name: 'VM_ID', required: true, help: 'the id `launch` printed' }],
+    flags: [],
+    examples: ['destroy vm-3f9c2a71'],
+  },
+  {
+    name: 'status',
+    summary: 'version, uptime, fleet totals, workers and request counts',
+    positionals: [],
+    flags: [],
+    examples: ['status', 'status --json'],
+  },
+  {
+    name: 'watch',
+    summary: 'print machine changes as they happen (Ctrl+C stops)',
+    positionals: [],
+    flags: ['vm-region'],
+    details: ['Reconnects by itself when the connection drops, and says so.'],
+    examples: ['watch', 'watch --vm-region SIN', 'watch --json'],
+  },
+  {
+    name: 'reset',
+    summary: 'destroy every VM and return the fleet to its bootstrap state',
+    positionals: [],
+    flags: ['yes'],
+    details: ["Asks you to type 'reset' first; --yes skips the question (scripts, and the console pane, need it)."],
+    examples: ['reset', 'reset --yes'],
+  },
+  {
+    name: 'token',
+    summary: 'print the API token, for scripts (--rotate: replace it)',
+    positionals: [],
+    flags: ['rotate'],
+    details: [
+      'Prints the token the host created on its first start (mode 0600 in the config directory:',
+      '$XDG_CONFIG_HOME/flylight/token, by default ~/.config/flylight/token), and nothing else.',
+      'Every /v1 call, the event stream and /metrics need it as Authorization: Bearer <token>:',
+      '  curl -H "Authorization: Bearer $(flylight token)" http://127.0.0.1:3030/v1/regions',
+      '--rotate asks the running host for a new token (or, when none answers, rewrites the file) and',
+      'prints it: the old token stops working and every browser dashboard is signed out.',
+    ],
+    examples: ['token', 'token --rotate'],
+    terminalOnly: true,
+  },
+  {
+    name: 'serve',
+    summary: 'run the Flylight host headless: store, orchestrator and proxy',
+    positionals: [],
+    flags: ['port', 'listen', 'regions', 'flyd-interval', 'data-dir', 'ephemeral', 'seed', 'rate-limit', 'compat-open'],
+    details: [
+      'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT (flags win).',
+      'Creates the API token on first start (see `flylight token`) and prints the dashboard link with it:',
+      'open that link once and the page keeps a session instead (in its own storage, never a cookie).',
+      "--compat-open is off by default: the seed's own CLI sends no token, and an open port lets any",
+      'local process or web page drive the platform. Turn it on only to run the seed CLI unchanged.',
+      'Ctrl+C or SIGTERM shuts down cleanly: FlyD queues flushed, port closed.',
+    ],
+    examples: [
+      'serve',
+      'serve --port 0 --ephemeral',
+      'serve --regions ./my-fleet.csv --flyd-interval 15000',
+      'serve --compat-open',
+    ],
+    terminalOnly: true,
+  },
+  {
+    name: 'help',
+    summary: 'show help for all commands or one',
+    positionals: [{ name: 'COMMAND', required: false, help: 'a command name', commandValue: true }],
+    flags: [],
+    examples: ['help', 'help launch'],
+  },
+  {
+    name: 'version',
+    summary: 'show the version',
+    positionals: [],
+    flags: [],
+    examples: ['version'],
+  },
+];
+
+export function commandSpec(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** Flags (canonical names) a command accepts, its own first. */
+export function flagsOf(command: CommandName | null): string[] {
+  if (!command) return FLAGS.map((f) => f.name);
+  const spec = commandSpec(command);
+  return [...(spec?.flags ?? []), ...GLOBAL_FLAGS];
+}

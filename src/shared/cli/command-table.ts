@@ -1,0 +1,24 @@
+// Which function runs each command: one entry per command name the specs define, so a new
+// command is a spec in command-specs.ts and a line here.
+
+import type { CommandName } from './command-specs';
+import { launch } from './commands/launch';
+import { destroy, machines, regions, status, vms } from './commands/listings';
+import { reset } from './commands/reset';
+import { serve, token } from './commands/terminal';
+import { watch } from './commands/watch';
+import type { CommandRunner } from './context';
+
+/** `help` and `version` are answered while the line is read, before any command runs. */
+export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'version'>, CommandRunner>> = {
+  regions,
+  machines,
+  launch,
+  vms,
+  destroy,
+  status,
+  watch,
+  reset,
+  token,
+  serve,
+};

@@ -1,0 +1,124 @@
+// The flags of the `flylight` command line, for the CLI and the console pane alike. Flags may
+// come before or after the command, as the seed's CLI wrote it (`flylight --vm-memory 8
+// --vm-cores 4 --vm-region SIN launch`), so a flag's kind must not depend on the command: every
+// flag name means the same thing everywhere.
+
+export type FlagKind = 'bool' | 'text' | 'int';
+
+export interface FlagSpec {
+  /** Canonical name without dashes, e.g. 'vm-region'. */
+  name: string;
+  aliases?: string[];
+  /** One-letter form, e.g. 'h' for -h. */
+  short?: string;
+  kind: FlagKind;
+  /** Placeholder shown in help, e.g. 'GB'. */
+  value?: string;
+  /** Inclusive range for 'int' flags. */
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+  /** Values that complete after this flag come from the region list. */
+  regionValue?: boolean;
+  help: string;
+}
+
+export const FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'vm-region',
+    aliases: ['region'],
+    kind: 'text',
+    value: 'REGION',
+    regionValue: true,
+    help: 'region code, any case (e.g. SIN)',
+  },
+  { name: 'vm-memory', aliases: ['memory'], kind: 'text', value: 'GB', help: 'memory in whole GB (1–256)' },
+  { name: 'vm-cores', aliases: ['cores'], kind: 'text', value: 'N', help: 'cores, a whole number (1–32)' },
+  { name: 'num-candidates', kind: 'text', value: 'N', help: 'machines to ask the store for (default 5)' },
+  { name: 'filter', kind: 'text', value: 'STATUS', help: 'only regions whose status contains STATUS (any case)' },
+  {
+    name: 'sort',
+    kind: 'text',
+    value: 'KEY',
+    choices: ['code', 'location', 'status'],
+    help: 'order by code, location or status',
+  },
+  { name: 'port', kind: 'int', value: 'N', min: 0, max: 65535, help: 'proxy port (0 lets the OS pick; default 3030)' },
+  {
+    name: 'listen',
+    aliases: ['host'],
+    kind: 'text',
+    value: 'ADDR',
+    help: 'address to bind (default 127.0.0.1); anything but loopback prints a warning',
+  },
+  {
+    name: 'compat-open',
+    kind: 'bool',
+    help: "serve the seed's /regions and /launch without the token (off by default)",
+  },
+  { name: 'regions', kind: 'text', value: 'FILE', help: 'bootstrap CSV of regions and machines' },
+  {
+    name: 'rotate',
+    kind: 'bool',
+    help: 'make a new token: the old one stops working and every browser is signed out',
+  },
+  {
+    name: 'flyd-interval',
+    kind: 'int',
+    value: 'MS',
+    min: 1,
+    max: 3_600_000,
+    help: 'FlyD flush interval in ms (default 1000)',
+  },
+  { name: 'data-dir', kind: 'text', value: 'DIR', help: 'where the durable fleet state lives' },
+  { name: 'ephemeral', kind: 'bool', help: 'keep everything in memory; forget it on exit' },
+  {
+    name: 'rate-limit',
+    kind: 'int',
+    value: 'N',
+    min: 1,
+    max: 1_000_000,
+    help: 'requests per second allowed per token, with bursts of twice that (default 500)',
+  },
+  {
+    name: 'idempotency-key',
+    kind: 'text',
+    value: 'KEY',
+    help: 'a key of your own, so re-running the same launch returns its VM instead of a second one',
+  },
+  {
+    name: 'seed',
+    kind: 'int',
+    value: 'N',
+    min: 0,
+    max: 2 ** 32 - 1,
+    help: 'seed the placement shuffle (for repeatable runs)',
+  },
+  {
+    name: 'api',
+    kind: 'text',
+    value: 'URL',
+    help: 'Flylight API address (env FLYLIGHT_API; default http://127.0.0.1:3030)',
+  },
+  {
+    name: 'token',
+    kind: 'text',
+    value: 'TOKEN',
+    help: 'API token (env FLYLIGHT_TOKEN; default: the one `flylight token` prints)',
+  },
+  { name: 'yes', short: 'y', kind: 'bool', help: 'do it without asking for confirmation' },
+  { name: 'json', kind: 'bool', help: 'print JSON for scripts instead of tables' },
+  { name: 'no-color', kind: 'bool', help: 'no colours (also env NO_COLOR)' },
+  { name: 'help', short: 'h', kind: 'bool', help: 'show help' },
+  { name: 'version', short: 'v', kind: 'bool', help: 'show the version' },
+];
+
+export const GLOBAL_FLAGS: readonly string[] = ['api', 'token', 'json', 'no-color', 'help', 'version'];
+
+export function flagSpec(nameOrAlias: string): FlagSpec | undefined {
+  return FLAGS.find((f) => f.name === nameOrAlias || f.aliases?.includes(nameOrAlias));
+}
+
+export function shortFlagSpec(letter: string): FlagSpec | undefined {
+  return FLAGS.find((f) => f.short === letter);
+}
