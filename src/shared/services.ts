@@ -75,13 +75,6 @@ export interface OrchestratorStats {
   vm_stages_in_flight?: number;
 }
 
-/** A launch that answers once its VM has started or failed (API `wait=started`, CLI `--wait`). */
-export interface LaunchWaitOption {
-  state: 'started';
-  /** At most this long (default and maximum 60 s); then `timeout`. */
-  timeoutMs?: number;
-}
-
 /** Facts about the request behind a call, carried across the worker hop for log lines. */
 export interface CallMeta {
   /** The X-Request-Id of the HTTP (or IPC) request that caused the call. */
@@ -97,12 +90,12 @@ export interface Launched {
 /** fly_global: Infrastructure, one MachineD + one FlyD per machine, supervised. */
 export interface OrchestratorService {
   /** Throws `no_capacity` with details {largest_free_memory_gb, largest_free_cores}. */
-  launch(req: LaunchRequest, meta?: CallMeta, wait?: LaunchWaitOption): Vm;
+  launch(req: LaunchRequest, meta?: CallMeta): Vm;
   /**
    * The same, safe to retry: a key that already launched a live VM returns it (`replayed`);
    * the same key with other parameters throws `idempotency_key_reused`.
    */
-  launchIdempotent(req: LaunchRequest, key: string, meta?: CallMeta, wait?: LaunchWaitOption): Launched;
+  launchIdempotent(req: LaunchRequest, key: string, meta?: CallMeta): Launched;
   /** The seed's destroy, whatever the VM's state (it forces). Throws `not_found`. */
   destroy(id: string, meta?: CallMeta): Vm;
   /**

@@ -149,6 +149,19 @@ export class FakeApi implements FlylightApi {
       return { ...VM, state: 'destroyed' as const };
     });
   }
+  operate(id: string, op: string) {
+    return this.record('operate', [id, op], () => {
+      if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
+      const via = { start: 'starting', stop: 'stopping', suspend: 'suspending', restart: 'restarting' } as const;
+      return { ...VM, state: via[op as keyof typeof via] };
+    });
+  }
+  wait(id: string, state: string, timeoutS?: number) {
+    return this.record('wait', [id, state, timeoutS], () => {
+      if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
+      return { ...VM, state: state as Vm['state'] };
+    });
+  }
   status() {
     return this.record('status', [], () => STATUS);
   }

@@ -20,7 +20,7 @@ import { Supervisor } from './supervisor';
 import { Unsettled } from './unsettled';
 import { VersionBook } from './version-book';
 import type { VmDeps } from './vm-deps';
-import { type LifecycleSettings, MAX_WAIT_MS, VmLifecycle } from './vm-lifecycle';
+import { type LifecycleSettings, VmLifecycle } from './vm-lifecycle';
 
 export interface InfrastructureOptions {
   store: Remote<StoreService>;
@@ -119,19 +119,17 @@ export class Infrastructure {
 
   // ---- the orchestrator's service ----------------------------------------------------------
 
-  /** Answers once the VM is created; with `wait: 'started'`, once it has started or failed. */
-  async launch(req: LaunchRequest, idempotencyKey?: string, wait?: LaunchWait): Promise<Vm> {
-    const vm = await this.launcher.launch(req, idempotencyKey);
-    return wait ? this.lifecycle.settle(vm.id, 'started', vm, waitMs(wait)) : vm;
+  /** Answers once the VM is created (the gate waits for `started` when asked, with wait()). */
+  launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
+    return this.launcher.launch(req, idempotencyKey);
   }
 
   /**
    * A launch that is safe to retry: the live VM this key launched, if there is one and the
    * parameters match, else a new launch recorded under the key.
    */
-  async launchIdempotent(req: LaunchRequest, key: string, wait?: LaunchWait): Promise<Launched> {
-    const out = await this.launcher.launchIdempotent(req, key);
-    return wait ? { ...out, vm: await this.lifecycle.settle(out.vm.id, 'started', out.vm, waitMs(wait)) } : out;
+  launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+    return this.launcher.launchIdempotent(req, key);
   }
 
   /** start, stop, suspend, restart or destroy (a started VM needs force to be destroyed). */
@@ -203,16 +201,6 @@ export class Infrastructure {
     if (!e) throw new ApiError('not_found', `no machine ${id} on this host`);
     return held(e.flyd);
   }
-}
-
-/** How long a launch with `wait` waits for its VM to start, at most. */
-export interface LaunchWait {
-  state: 'started';
-  timeoutMs?: number;
-}
-
-function waitMs(w: LaunchWait): number {
-  return Math.min(MAX_WAIT_MS, Math.max(0, w.timeoutMs ?? MAX_WAIT_MS));
 }
 
 /** A FlyD's flush; a FlyD that crashed or stopped on it counts as failed. */

@@ -6,7 +6,7 @@ import { ApiError } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
 import type { CallMeta, OrchestratorService } from '../../shared/services';
 import type { Logger } from '../host/log';
-import type { Infrastructure, LaunchWait } from './infrastructure';
+import type { Infrastructure } from './infrastructure';
 
 /** The running Infrastructure; `resync` swaps it for one rebuilt from the store. */
 export interface InfrastructureHolder {
@@ -38,16 +38,16 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
     }
   };
   return {
-    launch: (req, meta, wait) =>
+    launch: (req, meta) =>
       traced('launch', meta, { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores }, () =>
-        holder.current.launch(req, undefined, launchWait(wait)),
+        holder.current.launch(req),
       ),
-    launchIdempotent: (req, key, meta, wait) =>
+    launchIdempotent: (req, key, meta) =>
       traced(
         'launch',
         meta,
         { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key },
-        () => holder.current.launchIdempotent(req, key, launchWait(wait)),
+        () => holder.current.launchIdempotent(req, key),
       ),
     destroy: (id, meta) => traced('destroy', meta, { vm_id: id }, () => holder.current.destroy(id)),
     operate: (id, op, force, meta) =>
@@ -60,19 +60,6 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
     stats: async () => holder.current.stats(),
     resync: async () => ({ machines: (await holder.rebuild()).registry.size }),
   };
-}
-
-/** A launch's wait option as another thread sent it: only `started` is a launch wait target. */
-function launchWait(w: unknown): LaunchWait | undefined {
-  if (w === undefined || w === null) return undefined;
-  const o = w as Partial<LaunchWait>;
-  if (typeof o !== 'object' || o.state !== 'started') {
-    throw new ApiError('bad_request', 'a launch can wait only for state "started"');
-  }
-  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !(o.timeoutMs >= 0))) {
-    throw new ApiError('bad_request', 'a launch wait timeout must be milliseconds >= 0');
-  }
-  return { state: 'started', timeoutMs: o.timeoutMs };
 }
 
 /** The VM id (and whether it was a replay) for a result's log line. */

@@ -139,9 +139,13 @@ export class VmTransitions<V extends LifecycleVm> {
     return this.inOrder.run(id, async () => {
       const settle = this.unsure.get(id);
       if (settle && !(await settle())) {
-        throw new ApiError('unavailable', `the last change to ${id} is not confirmed yet (the store is not answering); retry shortly`, {
-          vm_id: id,
-        });
+        throw new ApiError(
+          'unavailable',
+          `the last change to ${id} is not confirmed yet (the store is not answering); retry shortly`,
+          {
+            vm_id: id,
+          },
+        );
       }
       const vm = await this.deps.read(id);
       const step = plan(vm.state, op, force);
