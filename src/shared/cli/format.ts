@@ -109,7 +109,12 @@ export function shortTime(iso: string): string {
 }
 
 export function launchedLine(vm: Vm, color: boolean): string {
-  return `Launched ${paint(vm.id, 'bold', color)} on ${paint(vm.machine_id, 'cyan', color)} (${vm.region}): ${vm.memory_gb} GB, ${vm.cores} ${plural(vm.cores, 'core')}`;
+  // The seed's line for a started VM; one that is still on its way, or failed, says so.
+  const state =
+    vm.state === 'started'
+      ? ''
+      : ` · ${paint(vm.state, vmStateStyle(vm.state), color)}${vm.reason ? ` (${vm.reason})` : ''}`;
+  return `Launched ${paint(vm.id, 'bold', color)} on ${paint(vm.machine_id, 'cyan', color)} (${vm.region}): ${vm.memory_gb} GB, ${vm.cores} ${plural(vm.cores, 'core')}${state}`;
 }
 
 export function destroyedLine(vm: Vm, color: boolean): string {
