@@ -398,7 +398,7 @@ const CASES: Case[] = [
       const headers = { 'content-type': 'application/json', 'idempotency-key': 'reused-key-1' };
       const first = await send({ ...launch(ok), headers });
       const reused = await send({ ...launch({ ...ok, cores: 2 }), headers });
-      await send({ method: 'DELETE', path: `/v1/vms/${JSON.parse(first.body).id}` });
+      await send({ method: 'DELETE', path: `/v1/vms/${JSON.parse(first.body).id}?force=true` });
       return reused;
     },
     status: 422,
@@ -430,7 +430,7 @@ async function stillServes(): Promise<void> {
   expect(made.status).toBe(201);
   const vm = JSON.parse(made.body);
   expect(vm).toMatchObject({ region: 'SIN', memory_gb: 1, cores: 1, state: 'started' });
-  const gone = await send({ method: 'DELETE', path: `/v1/vms/${vm.id}` });
+  const gone = await send({ method: 'DELETE', path: `/v1/vms/${vm.id}?force=true` });
   expect(gone.status).toBe(200);
 }
 

@@ -134,6 +134,22 @@ class FakeFleet {
         this.vmMap.delete(id);
         return { ...vm, state: 'destroyed' };
       },
+      // The lifecycle's rule for destroy (a started VM needs force), as the engine applies it.
+      operate: (id: string, op: string, force?: boolean) => {
+        this.calls.push(op);
+        const vm = this.vmMap.get(id);
+        if (!vm) throw new ApiError('not_found', `no VM ${id}`);
+        if (op !== 'destroy') throw new ApiError('internal', `the fake knows only destroy, not ${op}`);
+        if (vm.state === 'started' && !force) {
+          throw new ApiError('invalid_state', `${id} is started: destroy is not allowed`, {
+            state: 'started',
+            allowed: ['stop', 'suspend', 'restart', 'destroy'],
+            needs_force: true,
+          });
+        }
+        this.vmMap.delete(id);
+        return { ...vm, state: 'destroyed' };
+      },
       stats: (): OrchestratorStats => ({
         machines: 6,
         actor_restarts: 0,
@@ -276,7 +292,13 @@ describe('routes', () => {
     expect(sin.json.vms.map((v: Vm) => v.id)).toEqual([a.id]);
     expect((await call(req('GET', `/v1/vms/${a.id}`))).json).toEqual(a);
 
-    const del = await call(req('DELETE', `/v1/vms/${a.id}`));
+    const refused = await call(req('DELETE', `/v1/vms/${a.id}`));
+    expect(refused.status).toBe(409);
+    expect(refused.json.error).toMatchObject({
+      code: 'invalid_state',
+      details: { state: 'started', needs_force: true },
+    });
+    const del = await call(req('DELETE', `/v1/vms/${a.id}?force=true`));
     expect(del.status).toBe(200);
     expect(del.json).toMatchObject({ id: a.id, state: 'destroyed' });
     expect(lines.at(-1)).toMatchObject({ method: 'DELETE', status: 200, vm_id: a.id });

@@ -120,16 +120,17 @@ export class Infrastructure {
   // ---- the orchestrator's service ----------------------------------------------------------
 
   /** Answers once the VM is created (the gate waits for `started` when asked, with wait()). */
-  launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
-    return this.launcher.launch(req, idempotencyKey);
+  async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
+    return this.lifecycle.created(await this.launcher.launch(req, idempotencyKey));
   }
 
   /**
    * A launch that is safe to retry: the live VM this key launched, if there is one and the
    * parameters match, else a new launch recorded under the key.
    */
-  launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
-    return this.launcher.launchIdempotent(req, key);
+  async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+    const out = await this.launcher.launchIdempotent(req, key);
+    return { ...out, vm: await this.lifecycle.created(out.vm) };
   }
 
   /** start, stop, suspend, restart or destroy (a started VM needs force to be destroyed). */

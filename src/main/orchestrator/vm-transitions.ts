@@ -73,7 +73,10 @@ interface Pending {
 }
 
 interface Waiter<V> {
-  target: LifecycleState;
+  reached(state: LifecycleState): boolean;
+  /** The target as words, for messages. */
+  what: string;
+  deadEnds: boolean;
   resolve(vm: V): void;
   reject(err: unknown): void;
   cancel(): void;
@@ -221,20 +224,37 @@ export class VmTransitions<V extends LifecycleVm> {
    * (failed, destroyed) or after `timeoutMs` on the simulated clock.
    */
   async wait(id: string, target: LifecycleState, timeoutMs: number): Promise<V> {
+    return this.waitUntil(id, (s) => s === target, timeoutMs, target, true);
+  }
+
+  /**
+   * Resolves with the VM once its state satisfies `reached` (checked now and at every change
+   * from here on, so a state passed through quickly is not missed); `timeout` after timeoutMs.
+   * `deadEnds`: reject at once when the VM rests where it will not leave on its own.
+   */
+  async waitUntil(
+    id: string,
+    reached: (state: LifecycleState) => boolean,
+    timeoutMs: number,
+    what = 'settled',
+    deadEnds = false,
+  ): Promise<V> {
     const vm = await this.deps.read(id);
-    if (vm.state === target) return vm;
-    const dead = this.deadEnd(vm, target);
+    if (reached(vm.state)) return vm;
+    const dead = deadEnds ? this.deadEnd(vm, what) : null;
     if (dead) throw dead;
     return new Promise<V>((resolve, reject) => {
       const set = this.waiters.get(id) ?? new Set();
       this.waiters.set(id, set);
       const w: Waiter<V> = {
-        target,
+        reached,
+        what,
+        deadEnds,
         resolve,
         reject,
         cancel: this.deps.clock.after(timeoutMs, () => {
           set.delete(w);
-          reject(new ApiError('timeout', `${id} did not become ${target} within ${timeoutMs} ms`, { vm_id: id }));
+          reject(new ApiError('timeout', `${id} did not become ${what} within ${timeoutMs} ms`, { vm_id: id }));
         }),
       };
       set.add(w);
@@ -351,8 +371,9 @@ export class VmTransitions<V extends LifecycleVm> {
     const set = this.waiters.get(vm.id);
     if (!set) return;
     for (const w of [...set]) {
-      const dead = vm.state === w.target ? null : this.deadEnd(vm, w.target);
-      if (vm.state !== w.target && !dead) continue;
+      const ok = w.reached(vm.state);
+      const dead = ok || !w.deadEnds ? null : this.deadEnd(vm, w.what);
+      if (!ok && !dead) continue;
       set.delete(w);
       w.cancel();
       if (dead) w.reject(dead);
@@ -362,7 +383,7 @@ export class VmTransitions<V extends LifecycleVm> {
   }
 
   /** An error when the VM rests somewhere it cannot leave on its own towards the target. */
-  private deadEnd(vm: V, target: LifecycleState): ApiError | null {
+  private deadEnd(vm: V, target: string): ApiError | null {
     if (isTransient(vm.state)) return null;
     // A persistent state only moves when asked (or by a fault); waiting for another state from
     // failed or destroyed will never end, so say so now rather than at the timeout.
