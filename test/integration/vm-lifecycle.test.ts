@@ -424,3 +424,56 @@ describe("the CLI's fly.io forms next to the seed's (real CLI process)", () => {
     expect(sub.stderr).toContain("vm: unknown subcommand 'explode'");
   });
 });
+
+describe('kill -9 mid-transition', () => {
+  it('a VM caught starting or stopping ends in a persistent state after a restart, never transient', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flylight-kill-'));
+    const data = join(dir, 'data');
+    const slow = join(dir, 'slow.json');
+    const quick = join(dir, 'quick.json');
+    const stages = (ms: number) => ({
+      create: { delay_ms: 0, jitter_ms: 0, failure: 0 },
+      start: { delay_ms: ms, jitter_ms: 0, failure: 0 },
+      stop: { delay_ms: ms, jitter_ms: 0, failure: 0 },
+    });
+    writeFileSync(slow, JSON.stringify({ stages: stages(600_000) }));
+    writeFileSync(quick, JSON.stringify({ stages: stages(20) }));
+    let serve = await startServe(['--data-dir', data, '--timing', slow, '--flyd-interval', '100']);
+    const c = client(() => serve);
+    const starting = (await c.launch({ region: 'SIN', memory_gb: 2, cores: 1 })).body;
+    expect(starting.state).toBe('starting');
+    const other = (await c.launch({ region: 'SIN', memory_gb: 1, cores: 1 })).body;
+    serve.proc.kill('SIGKILL');
+    await new Promise((r) => serve.proc.once('exit', r));
+
+    serve = await startServe(['--data-dir', data, '--timing', quick, '--flyd-interval', '100']);
+    try {
+      const settled = await until(
+        async () => (await c.api(`/v1/vms/${starting.id}`)).body.state,
+        (s) => s === 'started',
+      );
+      expect(settled).toBe('started');
+      expect((await c.wait(other.id, 'started', 5)).body.state).toBe('started');
+      // Now catch one stopping, on a slow host, and kill again.
+      await serve.stop();
+      serve = await startServe(['--data-dir', data, '--timing', slow, '--flyd-interval', '100']);
+      expect((await c.op(other.id, 'stop')).body.state).toBe('stopping');
+      serve.proc.kill('SIGKILL');
+      await new Promise((r) => serve.proc.once('exit', r));
+      serve = await startServe(['--data-dir', data, '--timing', quick, '--flyd-interval', '100']);
+      expect((await c.wait(other.id, 'stopped', 5)).body.state).toBe('stopped');
+      const vms = (await c.api('/v1/vms')).body as unknown as { vms: Vm[] };
+      for (const v of vms.vms) expect(['started', 'stopped']).toContain(v.state);
+      // The machine holds exactly the started VM: the stopped one released on recovery.
+      const m = await until(
+        () => c.machine('SIN', starting.machine_id),
+        (x) =>
+          x.vm_count === vms.vms.filter((v) => v.machine_id === starting.machine_id && v.state === 'started').length,
+      );
+      const held = vms.vms.filter((v) => v.machine_id === m.id && v.state === 'started');
+      expect(m.cores_allocated).toBe(held.reduce((s, v) => s + v.cores, 0));
+    } finally {
+      await serve.stop();
+    }
+  });
+});
