@@ -11,7 +11,7 @@ const CANDIDATES = 5;
 const QUERIES = 4096;
 
 /**
- * @typedef {import('../src/shared/types').Machine} Machine
+ * @typedef {import('../src/shared/types.js').Machine} Machine
  * The seed's way: filter every machine of the fleet, shuffle all that fit, take n.
  * @param {Machine[]} all @param {string} region @param {number} memory_gb @param {number} cores
  * @param {number} n @param {() => number} random

@@ -77,6 +77,7 @@ export async function run(report, { reps = 3, durationMs = Number(process.env.BE
   heading(`Durability: launches/s of the LMDB commit per acknowledgement mode (${durationMs} ms per run)`);
   const results = {};
   for (const concurrency of [1, 64]) {
+    /** @type {Record<string, number[]>} */
     const runs = Object.fromEntries(Object.keys(CASES).map((k) => [k, []]));
     for (let i = 0; i < reps; i++) {
       for (const name of Object.keys(CASES))

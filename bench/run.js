@@ -28,7 +28,7 @@ import { run as runServe } from './serve.js';
 
 /**
  * @typedef {{reps: number, requests: number, concurrency: number, machines: number, smoke: boolean, dashboardSeconds: number}} Options
- * @type {Record<string, (report: Report, o: Options) => Promise<void>>}
+ * @type {Record<string, (report: Report, o: Options) => Promise<unknown>>}
  */
 const BENCHES = {
   serve: (report, o) =>

@@ -54,6 +54,8 @@ const seed = read(machinesIn).map((m) => {
     cores: Number(m.cores_total),
     memory_gb: Number(m.memory_total_bytes) / BYTES_PER_GB,
     status: m.status.trim() || 'available',
+    /** Set below, once every label and host is counted. */
+    id: '',
   };
 });
 

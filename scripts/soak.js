@@ -64,7 +64,8 @@ async function retrying(send, kind) {
       res = await send();
       if (res.status !== 503 && res.status !== 504) return { res, attempt };
       bump(`${kind} ${res.status} ${(await res.json()).error?.code} (retried)`);
-    } catch (err) {
+    } catch (e) {
+      const err = /** @type {Error & { cause?: { code?: string } }} */ (e);
       bump(`${kind} network ${err.cause?.code ?? err.message} (retried)`);
     }
     if (attempt >= RETRY_MS.length) return { res: null, attempt };
@@ -130,6 +131,7 @@ for (let i = 0; i < 200 && !host.workers().every((w) => w.state === 'ready'); i+
   await new Promise((r) => setTimeout(r, 50));
 await new Promise((r) => setTimeout(r, 1000));
 
+/** @type {(path: string) => Promise<any>} */
 const get = async (path) => (await fetch(`${host.url}${path}`, { headers })).json();
 const { vms } = await get('/v1/vms');
 let broken = 0;

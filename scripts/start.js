@@ -51,7 +51,7 @@ function runElectron(binary) {
   const child = spawn(binary, [root, ...args], { stdio: 'inherit' });
   // Electron quits cleanly on SIGINT/SIGTERM; we only pass them on and wait for it.
   const forwarded = new Set();
-  for (const sig of ['SIGINT', 'SIGTERM']) {
+  for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM'])) {
     process.on(sig, () => {
       forwarded.add(sig);
       child.kill(sig);

@@ -1,5 +1,5 @@
-// Raw HTTP for proxy tests: node:http rather than fetch, because fetch normalises paths, sets
-// its own Origin/Sec-Fetch rules and will not send a foreign Host header.
+// Raw HTTP for proxy tests: node:http rather than fetch, because fetch normalises paths (`..`,
+// `//`, encoded slashes), sets its own Origin/Sec-Fetch rules and will not send a foreign Host header.
 
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -14,7 +14,10 @@ export interface Raw {
   method?: string;
   path: string;
   headers?: Record<string, string>;
+  /** Sent with Content-Length unless `chunked`. */
   body?: string | Buffer;
+  /** Send the body in several chunks (Transfer-Encoding: chunked), so a limit is met while bytes stream in. */
+  chunked?: boolean;
   /** false: send no Host header at all. */
   setHost?: boolean;
 }
@@ -23,7 +26,7 @@ export function send(port: number, r: Raw): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const body = r.body === undefined ? undefined : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
     const headers: Record<string, string> = { ...r.headers };
-    if (body) headers['content-length'] = String(body.length);
+    if (body && !r.chunked) headers['content-length'] = String(body.length);
     const req = request(
       {
         host: '127.0.0.1',
@@ -50,13 +53,17 @@ export function send(port: number, r: Raw): Promise<Reply> {
       },
     );
     req.on('error', reject);
-    if (body) req.write(body);
+    if (body && r.chunked) {
+      for (let i = 0; i < body.length; i += 8192) req.write(body.subarray(i, i + 8192));
+    } else if (body) {
+      req.write(body);
+    }
     req.end();
   });
 }
 
 /** The error body of a reply (throws with the body when it is not one). */
-export function errorOf(r: Reply): { code: string; message: string; details?: Record<string, unknown> } {
+export function errorBody(r: Reply): { code: string; message: string; details?: Record<string, unknown> } {
   const parsed = JSON.parse(r.body) as { error?: { code: string; message: string } };
   if (!parsed.error) throw new Error(`not an error body: ${r.body.slice(0, 200)}`);
   return parsed.error;

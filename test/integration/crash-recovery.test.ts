@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerName } from '../../src/shared/services';
 import type { Machine, Vm } from '../../src/shared/types';
 import { startTestHost, type TestHost } from '../helpers/host';
+import { until } from '../helpers/until';
 
 let host: TestHost | null = null;
 afterEach(async () => {
@@ -18,12 +19,8 @@ afterEach(async () => {
 const TOKEN = 'T'.repeat(43);
 const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
-async function waitAllReady(h: TestHost) {
-  for (let i = 0; i < 400; i++) {
-    if (h.workers().every((w) => w.state === 'ready')) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`workers did not recover: ${JSON.stringify(h.workers())}`);
+function waitAllReady(h: TestHost): Promise<void> {
+  return until(() => h.workers().every((w) => w.state === 'ready'), 10_000, 'every worker to be ready again');
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -32,10 +29,10 @@ async function getJson<T>(url: string): Promise<T> {
 
 /** Lets the clients run, kills `victim`, waits for its restart, then stops the clients. */
 async function crashUnderLoad(h: TestHost, victim: WorkerName, clients: Promise<void>[], stop: () => void) {
-  await new Promise((r) => setTimeout(r, 200));
+  await loadFor(200);
   await h.crashWorker(victim);
   await waitAllReady(h);
-  await new Promise((r) => setTimeout(r, 200));
+  await loadFor(200);
   stop();
   await Promise.all(clients);
 }
@@ -43,6 +40,21 @@ async function crashUnderLoad(h: TestHost, victim: WorkerName, clients: Promise<
 /** A host on a durable data directory, so a restarted worker rebuilds from what was stored. */
 function startDurableHost(): Promise<TestHost> {
   return startTestHost({ dataDir: mkdtempSync(join(tmpdir(), 'flylight-crash-')), token: TOKEN, flydIntervalMs: 50 });
+}
+
+/** Lets the load run this long (the clients loop until stopped): pacing, not a wait for a result. */
+const loadFor = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** FlyD flushes on its interval and unknown writes settle: wait until the books balance. */
+function sinBalances(url: string): Promise<void> {
+  return until(
+    async () => {
+      await expectSinAddsUp(url, (await getJson<{ vms: Vm[] }>(`${url}/v1/vms?region=SIN`)).vms);
+      return true;
+    },
+    5000,
+    'every SIN machine to equal the sum of its VMs',
+  );
 }
 
 /** Every SIN machine's allocation is the sum of its VMs. */
@@ -86,7 +98,7 @@ describe.each<WorkerName>(['store', 'orchestrator', 'proxy'])('the %s worker kil
     for (const s of statuses.keys()) expect([201, 503]).toContain(s);
     expect(host.workers().find((w) => w.name === victim)?.restarts).toBe(1);
 
-    await new Promise((r) => setTimeout(r, 300)); // FlyD flushes
+    await sinBalances(url);
     const { vms } = await getJson<{ vms: Vm[] }>(`${url}/v1/vms?region=SIN`);
     const ids = vms.map((v) => v.id);
     expect(new Set(ids).size).toBe(ids.length); // nothing duplicated
@@ -133,7 +145,7 @@ describe.each<WorkerName>(['store', 'orchestrator', 'proxy'])('keyed launches wh
     await crashUnderLoad(host, victim, [client(0), client(1), client(2), client(3)], () => {
       stop = true;
     });
-    await new Promise((r) => setTimeout(r, 300)); // FlyD flushes and unknown writes settle
+    await sinBalances(url);
 
     const { vms } = await getJson<{ vms: Vm[] }>(`${url}/v1/vms?region=SIN`);
     // One VM per key, and no VM that no key owns: nothing lost, nothing started twice.

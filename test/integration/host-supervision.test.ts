@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerStatus } from '../../src/shared/types';
 import { startTestHost, type TestHost } from '../helpers/host';
+import { until } from '../helpers/until';
 
 let host: TestHost | null = null;
 afterEach(async () => {
@@ -18,13 +19,9 @@ const post = (url: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
-async function waitReady(h: TestHost, name: WorkerStatus['name'], restarts: number) {
-  for (let i = 0; i < 200; i++) {
-    const w = h.workers().find((x) => x.name === name);
-    if (w?.state === 'ready' && w.restarts >= restarts) return w;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${name} did not come back: ${JSON.stringify(h.workers())}`);
+function waitReady(h: TestHost, name: WorkerStatus['name'], restarts: number): Promise<void> {
+  const back = () => h.workers().some((w) => w.name === name && w.state === 'ready' && w.restarts >= restarts);
+  return until(back, 5000, `${name} to be ready after ${restarts} restart(s)`);
 }
 
 describe('worker supervision', () => {
@@ -61,15 +58,11 @@ describe('worker supervision', () => {
     const url = host.url;
     await host.crashWorker('proxy');
     await waitReady(host, 'proxy', 1);
-    let ok = false;
-    for (let i = 0; i < 40 && !ok; i++) {
-      ok = await fetch(`${url}/healthz`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (!ok) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(ok).toBe(true);
+    await until(
+      async () => (await fetch(`${url}/healthz`)).status === 200,
+      2000,
+      'the restarted proxy to answer /healthz',
+    );
   });
 
   it('refuses to start on a malformed regions file, naming the line', async () => {

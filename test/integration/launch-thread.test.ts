@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine, Region, StoreEvent, Vm } from '../../src/shared/types';
 import { runCli, type ServeProcess, startServe } from '../helpers/host';
+import { until } from '../helpers/until';
 
 const FLYD_MS = 200;
 let serve: ServeProcess;
@@ -24,11 +25,9 @@ const machines = async (region: string) =>
   (await api<{ machines: Machine[] }>(`/v1/regions/${region}/machines`)).body.machines;
 const vms = async (region?: string) =>
   (await api<{ vms: Vm[] }>(`/v1/vms${region ? `?region=${region}` : ''}`)).body.vms;
-const settle = () => new Promise((r) => setTimeout(r, FLYD_MS * 3));
 
-/** After FlyD flushes, every machine's allocation equals the sum of its VMs and fits. */
-async function expectAccountingHolds(region: string) {
-  await settle();
+/** Every machine's allocation equals the sum of its VMs and fits. */
+async function accountingHolds(region: string) {
   const [ms, vs] = await Promise.all([machines(region), vms(region)]);
   for (const m of ms) {
     const mine = vs.filter((v) => v.machine_id === m.id);
@@ -42,6 +41,13 @@ async function expectAccountingHolds(region: string) {
     expect(m.memory_allocated_gb).toBeLessThanOrEqual(m.memory_total_gb);
   }
   return { machines: ms, vms: vs };
+}
+
+/** FlyD flushes within an interval or two: wait until the accounting holds, then return it. */
+async function expectAccountingHolds(region: string) {
+  const holds = async () => Boolean(await accountingHolds(region));
+  await until(holds, FLYD_MS * 20, `${region}'s machines to equal the sum of their VMs`);
+  return accountingHolds(region);
 }
 
 beforeAll(async () => {

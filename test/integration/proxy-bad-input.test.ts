@@ -2,25 +2,9 @@
 // 127.0.0.1 port 0). Each one must get its documented 4xx and error code, and afterwards the
 // proxy must still answer /healthz and launch (and destroy) a VM normally.
 
-import { request } from 'node:http';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '../helpers/host';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-interface Raw {
-  method?: string;
-  path: string;
-  headers?: Record<string, string>;
-  /** Sent with Content-Length unless `chunked`. */
-  body?: string | Buffer;
-  chunked?: boolean;
-}
+import { type Raw, type Reply, send, sendRaw } from '../helpers/http';
 
 let host: TestHost;
 let port: number;
@@ -34,47 +18,11 @@ afterAll(async () => {
   await host?.stop();
 });
 
-/** node:http, not fetch: fetch would normalise `..`, `//` and encoded slashes away. */
-function send(r: Raw): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const body = r.body === undefined ? undefined : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
-    const headers: Record<string, string> = { ...r.headers };
-    if (body && !r.chunked) headers['content-length'] = String(body.length);
-    const req = request(
-      { host: '127.0.0.1', port, method: r.method ?? 'GET', path: r.path, headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    if (body && r.chunked) {
-      // Several chunks, so the limit is met while bytes stream in, not from a header.
-      for (let i = 0; i < body.length; i += 8192) req.write(body.subarray(i, i + 8192));
-    } else if (body) {
-      req.write(body);
-    }
-    req.end();
-  });
-}
-
-/** Bytes that are not valid HTTP at all, straight onto a socket. */
-function sendRaw(bytes: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
-    let data = '';
-    socket.on('data', (c) => (data += c.toString()));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const [head = '', body = ''] = data.split('\r\n\r\n');
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
-      resolve({ status, headers: {}, body });
-    });
-  });
+/** Bytes that are not valid HTTP at all, straight onto a socket: the answer's status and body. */
+async function garbage(bytes: string): Promise<Reply> {
+  const data = await sendRaw(port, bytes);
+  const [head = '', body = ''] = data.split('\r\n\r\n');
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), headers: {}, body };
 }
 
 const json = (method: string, path: string, body: unknown): Raw => ({
@@ -396,9 +344,9 @@ const CASES: Case[] = [
     name: 'Idempotency-Key reused with other parameters',
     req: async () => {
       const headers = { 'content-type': 'application/json', 'idempotency-key': 'reused-key-1' };
-      const first = await send({ ...launch(ok), headers });
-      const reused = await send({ ...launch({ ...ok, cores: 2 }), headers });
-      await send({ method: 'DELETE', path: `/v1/vms/${JSON.parse(first.body).id}?force=true` });
+      const first = await send(port, { ...launch(ok), headers });
+      const reused = await send(port, { ...launch({ ...ok, cores: 2 }), headers });
+      await send(port, { method: 'DELETE', path: `/v1/vms/${JSON.parse(first.body).id}?force=true` });
       return reused;
     },
     status: 422,
@@ -409,28 +357,28 @@ const CASES: Case[] = [
   // not HTTP at all
   {
     name: 'garbage bytes',
-    req: () => sendRaw('HELLO THERE\r\n\r\n'),
+    req: () => garbage('HELLO THERE\r\n\r\n'),
     status: 400,
     code: 'bad_request',
     says: 'malformed HTTP request',
   },
   {
     name: 'headers over 16 KB',
-    req: () => sendRaw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+    req: () => garbage(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
     status: 431,
     code: 'bad_request',
   },
 ];
 
 async function stillServes(): Promise<void> {
-  const health = await send({ path: '/healthz' });
+  const health = await send(port, { path: '/healthz' });
   expect(health.status).toBe(200);
   expect(JSON.parse(health.body).ok).toBe(true);
-  const made = await send(launch(ok));
+  const made = await send(port, launch(ok));
   expect(made.status).toBe(201);
   const vm = JSON.parse(made.body);
   expect(vm).toMatchObject({ region: 'SIN', memory_gb: 1, cores: 1, state: 'started' });
-  const gone = await send({ method: 'DELETE', path: `/v1/vms/${vm.id}?force=true` });
+  const gone = await send(port, { method: 'DELETE', path: `/v1/vms/${vm.id}?force=true` });
   expect(gone.status).toBe(200);
 }
 
@@ -440,7 +388,7 @@ describe('the proxy refuses malformed requests and keeps serving', () => {
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const res = typeof c.req === 'function' ? await c.req() : await send(c.req);
+    const res = typeof c.req === 'function' ? await c.req() : await send(port, c.req);
     expect(res.status).toBe(c.status);
     const err = JSON.parse(res.body).error;
     expect(err.code).toBe(c.code);
@@ -452,12 +400,12 @@ describe('the proxy refuses malformed requests and keeps serving', () => {
   });
 
   it('counted every refusal, and the fleet holds no VM from them', async () => {
-    const status = JSON.parse((await send({ path: '/v1/status' })).body);
+    const status = JSON.parse((await send(port, { path: '/v1/status' })).body);
     expect(status.requests.errors).toBeGreaterThanOrEqual(CASES.length);
     expect(
       status.workers.every((w: { state: string; restarts: number }) => w.state === 'ready' && w.restarts === 0),
     ).toBe(true);
-    const vms = JSON.parse((await send({ path: '/v1/vms' })).body).vms;
+    const vms = JSON.parse((await send(port, { path: '/v1/vms' })).body).vms;
     expect(vms).toEqual([]);
   });
 });

@@ -11,8 +11,9 @@ import { ApiError } from '../../src/shared/errors';
 import { type Remote, RpcClient, serveRpc } from '../../src/shared/rpc';
 import type { CallMeta, HostService, OrchestratorService, StoreService } from '../../src/shared/services';
 import type { LaunchRequest, Region, Vm } from '../../src/shared/types';
-import { corsHeaders, errorOf, type Raw, type Reply, send, sendRaw } from '../helpers/http';
+import { corsHeaders, errorBody, type Raw, type Reply, send, sendRaw } from '../helpers/http';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
+import { until } from '../helpers/until';
 
 const TOKEN = 'k'.repeat(43);
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -161,15 +162,6 @@ const launch = (
 const requestLines = (r: Rig) =>
   r.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
 
-/** Polls until `cond` holds (bounded: the test's own timeout is the limit that matters). */
-async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('X-Request-Id', () => {
   it('is echoed when well-formed, carried to the orchestrator and into the log line', async () => {
     const r = await rig();
@@ -248,7 +240,7 @@ describe('limits', () => {
     const res = await r.call({ path: '/v1/regions', headers: AUTH });
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('2');
-    expect(errorOf(res)).toMatchObject({
+    expect(errorBody(res)).toMatchObject({
       code: 'rate_limited',
       message: expect.stringContaining('rate limit reached'),
     });
@@ -266,7 +258,7 @@ describe('limits', () => {
     const res = await r.call({ path: '/v1/regions', headers: { authorization: 'Bearer guess-4' } });
     expect(res.status).toBe(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(59);
-    expect(errorOf(res).message).toContain('too many wrong API tokens from this address');
+    expect(errorBody(res).message).toContain('too many wrong API tokens from this address');
     // Another process guessing must not lock the user out (issue 8): the right token passes.
     expect((await r.call({ path: '/v1/regions', headers: AUTH })).status).toBe(200);
     // A signed-in dashboard is not a guess and keeps working.
@@ -279,11 +271,11 @@ describe('limits', () => {
     const r = await rig({ maxConcurrent: 2 });
     r.orch.mode = 'hang';
     const held = [r.call(launch()), r.call(launch())];
-    await until(() => r.orch.metas.length === 2, 'two launches to reach the orchestrator');
+    await until(() => r.orch.metas.length === 2, 4000, 'two launches to reach the orchestrator');
     const res = await r.call({ path: '/v1/regions', headers: AUTH });
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
-    expect(errorOf(res)).toMatchObject({
+    expect(errorBody(res)).toMatchObject({
       code: 'unavailable',
       message: 'the proxy is handling 2 requests at once, its limit; retry in a moment',
     });
@@ -298,12 +290,12 @@ describe('limits', () => {
     for (let i = 0; i < 3; i++) {
       const res = await r.call(launch());
       expect(res.status).toBe(504);
-      expect(errorOf(res)).toMatchObject({ code: 'timeout', message: expect.stringContaining('longer than 100 ms') });
+      expect(errorBody(res)).toMatchObject({ code: 'timeout', message: expect.stringContaining('longer than 100 ms') });
     }
     // Three calls still wait for the orchestrator: the fourth is not added to them.
     const res = await r.call(launch());
     expect(res.status).toBe(503);
-    expect(errorOf(res).message).toMatch(/^orchestrator has 3 calls waiting; failing fast for \d+ s/);
+    expect(errorBody(res).message).toMatch(/^orchestrator has 3 calls waiting; failing fast for \d+ s/);
     expect(r.orch.metas).toHaveLength(3);
   });
 
@@ -334,11 +326,11 @@ describe('the circuit breaker', () => {
     for (let i = 0; i < 3; i++) {
       const res = await r.call(launch());
       expect(res.status).toBe(503);
-      expect(errorOf(res)).toMatchObject({ code: 'unavailable', message: expect.stringContaining('unavailable') });
+      expect(errorBody(res)).toMatchObject({ code: 'unavailable', message: expect.stringContaining('unavailable') });
     }
     const fast = await r.call({ method: 'DELETE', path: '/v1/vms/vm-000001', headers: AUTH });
     expect(fast.status).toBe(503);
-    expect(errorOf(fast)).toMatchObject({
+    expect(errorBody(fast)).toMatchObject({
       code: 'unavailable',
       message: expect.stringMatching(/^orchestrator is not answering; failing fast for 1 s/),
     });
@@ -358,10 +350,14 @@ describe('the circuit breaker', () => {
     ports.push(back.port1, back.port2);
     serveRpc(back.port2, r.orchImpl);
     r.orchClient.attach(back.port1);
-    await until(async () => {
-      const s = JSON.parse((await r.call({ path: '/v1/status', headers: AUTH })).body);
-      return s.breaker.state === 'half_open';
-    }, 'the cool-down to end');
+    await until(
+      async () => {
+        const s = JSON.parse((await r.call({ path: '/v1/status', headers: AUTH })).body);
+        return s.breaker.state === 'half_open';
+      },
+      4000,
+      'the cool-down to end',
+    );
     expect((await r.call(launch())).status).toBe(201);
     const closed = JSON.parse((await r.call({ path: '/v1/status', headers: AUTH })).body);
     expect(closed.breaker).toMatchObject({ state: 'closed', failures: 0, opened: 1 });

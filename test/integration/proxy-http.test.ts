@@ -12,6 +12,7 @@ import { createProxy, type ProxyInstance } from '../../src/main/proxy/proxy';
 import { RpcClient } from '../../src/shared/rpc';
 import type { HostService, OrchestratorService, StoreService } from '../../src/shared/services';
 import type { Region, StoreEvent } from '../../src/shared/types';
+import { until } from '../helpers/until';
 
 const INDEX = '<!doctype html><title>Flylight</title><div id="root"></div>';
 const BUNDLE = `console.log(${JSON.stringify('flylight '.repeat(2000))});\n`;
@@ -201,7 +202,7 @@ describe('the event stream', () => {
   it('opens with a comment, then sends each store event as id/event/data', async () => {
     const got = stream(proxy, {}, (t) => t.includes('event: reset'));
     // Wait for the stream to be attached before publishing.
-    while (proxy.hub.size === 0) await new Promise((r) => setTimeout(r, 5));
+    await until(() => proxy.hub.size > 0, 2000, 'the stream to be attached');
     proxy.publish(machineEvent(1));
     proxy.publish({ type: 'reset', seq: 2, at: '2025-01-01T00:00:01.000Z' });
     const res = await got;

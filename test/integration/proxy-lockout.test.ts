@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '../helpers/host';
-import { errorOf, send } from '../helpers/http';
+import { errorBody, send } from '../helpers/http';
 
 const TOKEN = 'L'.repeat(43);
 const WRONG = { authorization: `Bearer ${'w'.repeat(43)}` };
@@ -28,7 +28,7 @@ describe('the failed-attempt limiter', () => {
     for (let i = 0; i < 10; i++) expect((await send(port, { path: '/v1/regions', headers: WRONG })).status).toBe(401);
     const slowed = await send(port, { path: '/v1/regions', headers: WRONG });
     expect(slowed.status).toBe(429);
-    expect(errorOf(slowed).code).toBe('rate_limited');
+    expect(errorBody(slowed).code).toBe('rate_limited');
 
     // The attacker keeps at it; the user's CLI is served every time in between.
     for (let round = 0; round < 3; round++) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { Machine, StoreEvent, Vm } from '../../src/shared/types';
 import { startTestHost, type TestHost } from '../helpers/host';
+import { quietFor, until } from '../helpers/until';
 
 const TOKEN = 'R'.repeat(43);
 const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -20,6 +21,12 @@ const call = async <T>(path: string, init: RequestInit = {}) => {
   const res = await fetch(`${(host as TestHost).url}${path}`, { ...init, headers });
   return { status: res.status, body: (await res.json()) as T };
 };
+/** Cores allocated over SIN's machines, as the store shows them. */
+const sinCores = async () =>
+  (await call<{ machines: Machine[] }>('/v1/regions/SIN/machines')).body.machines.reduce(
+    (s, m) => s + m.cores_allocated,
+    0,
+  );
 const launch = () =>
   call<Vm>('/v1/vms', { method: 'POST', body: JSON.stringify({ region: 'SIN', memory_gb: 8, cores: 4 }) });
 
@@ -29,7 +36,7 @@ it('resets a durable fleet to its bootstrap state and keeps working', async () =
   const events: StoreEvent[] = [];
   host.onEvent((e) => events.push(e));
   for (let i = 0; i < 6; i++) expect((await launch()).status).toBe(201);
-  await new Promise((r) => setTimeout(r, 200));
+  await until(async () => (await sinCores()) === 24, 5000, 'FlyD to flush the six launches');
 
   const reset = await call<{ reset: boolean; regions: number; machines: number }>('/v1/reset', {
     method: 'POST',
@@ -38,16 +45,14 @@ it('resets a durable fleet to its bootstrap state and keeps working', async () =
   expect(reset).toEqual({ status: 200, body: { reset: true, regions: 35, machines: 215 } });
   expect(events.some((e) => e.type === 'reset')).toBe(true);
 
-  await new Promise((r) => setTimeout(r, 200)); // a stale FlyD flush would land here
+  await quietFor(200); // a stale FlyD flush would land here
   expect((await call<{ vms: Vm[] }>('/v1/vms')).body.vms).toEqual([]);
   const machines = (await call<{ machines: Machine[] }>('/v1/regions/SIN/machines')).body.machines;
   expect(machines.every((m) => m.cores_allocated === 0 && m.memory_allocated_gb === 0 && m.vm_count === 0)).toBe(true);
 
   const after = await launch();
   expect(after.status).toBe(201);
-  await new Promise((r) => setTimeout(r, 200));
-  const one = (await call<{ machines: Machine[] }>('/v1/regions/SIN/machines')).body.machines;
-  expect(one.reduce((s, m) => s + m.cores_allocated, 0)).toBe(4);
+  await until(async () => (await sinCores()) === 4, 5000, 'FlyD to flush the launch after the reset');
 
   // The reset is durable too: a restart shows the one VM made after it.
   await host.stop();

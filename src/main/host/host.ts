@@ -26,7 +26,9 @@ import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
 import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/control';
+import { outsideAsar } from './asar';
 import { publishEndpoint } from './endpoint';
+import { lockFleet } from './fleet-lock';
 import { createLogger, type Logger } from './log';
 import { LogSink } from './log-sink';
 
@@ -80,6 +82,8 @@ interface Slot {
 }
 
 export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Promise<RunningHost> {
+  // Before anything touches the data directory (the log file, the store): one host per fleet.
+  const fleetLock = initialConfig.dataDir ? await lockFleet(initialConfig.dataDir) : null;
   // Every thread logs JSON lines; the sink files them and shows them as the user asked.
   const logFile = initialConfig.dataDir ? join(initialConfig.dataDir, 'logs', 'flylight.log') : null;
   const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile });
@@ -87,6 +91,9 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   // Copied so a restarted proxy can rebind the port the OS picked for `--port 0`.
   const config: HostConfig = {
     ...initialConfig,
+    // Read by worker threads, which get real files in the packaged app (see ./asar).
+    regionsFile: outsideAsar(initialConfig.regionsFile),
+    staticDir: initialConfig.staticDir && outsideAsar(initialConfig.staticDir),
     logFormat: initialConfig.logFormat === 'silent' && !logFile ? 'silent' : 'json',
     // One key for this run when none is kept beside the token (see tokenDir), so a restarted
     // proxy worker still accepts the dashboard's sessions.
@@ -169,7 +176,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       transfer.push(peers[peer] as MessagePort);
     }
     const data: WorkerData = { name: slot.name, config, control: control.port2, peers };
-    const worker = new Worker(WORKER_PATHS[slot.name], {
+    const worker = new Worker(outsideAsar(WORKER_PATHS[slot.name]), {
       workerData: data,
       transferList: transfer as never[],
       name: `flylight-${slot.name}`,
@@ -287,6 +294,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     withdrawEndpoint?.();
     if (running) log.info('stopped', { duration_ms: Date.now() - began });
     await sink.close();
+    await fleetLock?.release();
     finish(result);
   };
 
@@ -308,6 +316,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   running = true;
 
   const url = String(proxyInfo.url ?? `http://${config.host}:${config.port}`);
+  fleetLock?.announce(url);
   if (initialConfig.logFormat !== 'silent') {
     process.stdout.write(`Flylight proxy listening on ${url}\n`);
   }

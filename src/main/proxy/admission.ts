@@ -132,7 +132,7 @@ export class Admission {
 
   /** The API token this host accepts, or null when authentication is off. */
   get token(): string | null {
-    return typeof this.cfg.token === 'string' ? this.cfg.token : null;
+    return this.auth?.token ?? null;
   }
 
   /** Lets the request on, or throws the 400/401/403/429 it earns. `match` is null when it routes nowhere. */
@@ -149,7 +149,7 @@ export class Admission {
     // before anything costs more: a flood of strangers spends a counter, not a log line each.
     const holder =
       match?.route === 'hello'
-        ? this.auth && isHolderHello(this.cfg.token as string, this.port(), query)
+        ? this.auth && isHolderHello(this.auth.token, this.port(), query)
           ? 'token'
           : null
         : this.holder(req);

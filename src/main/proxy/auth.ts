@@ -47,6 +47,8 @@ function digest(text: string): Buffer {
 export class TokenAuth {
   private tokenDigest: Buffer;
   private key: Buffer;
+  /** The token itself: the host's answer to `/v1/hello` is an HMAC under it. */
+  private current: string;
 
   constructor(
     token: string,
@@ -54,12 +56,19 @@ export class TokenAuth {
     sessionKey?: string,
     private readonly nowMs: Clock = Date.now,
   ) {
+    this.current = token;
     this.tokenDigest = digest(token);
     this.key = TokenAuth.keyOf(sessionKey);
   }
 
+  /** The token in force now (rotation replaces it). */
+  get token(): string {
+    return this.current;
+  }
+
   /** Takes a rotated token and session key: the old token and every session issued so far stop working. */
   replace(token: string, sessionKey: string): void {
+    this.current = token;
     this.tokenDigest = digest(token);
     this.key = TokenAuth.keyOf(sessionKey);
   }

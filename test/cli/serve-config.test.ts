@@ -1,0 +1,87 @@
+// How `flylight serve` builds the host config from flags, environment and defaults.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildServeConfig } from '../../src/cli/serve-config';
+import { UsageError } from '../../src/shared/cli/usage-error';
+
+const dir = mkdtempSync(join(tmpdir(), 'flylight-serve-'));
+const csv = join(dir, 'fleet.csv');
+writeFileSync(csv, 'x\n');
+/** Never the user's real config directory: every serve test gets its own token file. */
+const tmpConfig = () => mkdtempSync(join(tmpdir(), 'flylight-config-'));
+// And should a test forget its configDir, the default lands in a temp directory too.
+beforeEach(() => {
+  vi.stubEnv('XDG_CONFIG_HOME', tmpConfig());
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+const defaults = {
+  regionsFile: () => '/pkg/resources/regions.csv',
+  dataDir: () => '/home/u/.local/share/flylight',
+  staticDir: () => null,
+};
+
+describe('buildServeConfig', () => {
+  it('uses the defaults when nothing is given', () => {
+    expect(buildServeConfig({}, {}, { defaults })).toEqual({
+      host: '127.0.0.1',
+      port: 3030,
+      regionsFile: '/pkg/resources/regions.csv',
+      flydIntervalMs: 1000,
+      numCandidates: 5,
+      dataDir: '/home/u/.local/share/flylight',
+      staticDir: null,
+      rpcTimeoutMs: 5000,
+      logFormat: 'pretty',
+    });
+  });
+
+  it('takes the environment, and flags over the environment', () => {
+    const env = {
+      FLYLIGHT_PORT: '4000',
+      FLYLIGHT_FLYD_INTERVAL: '250',
+      FLYLIGHT_REGIONS: 'fleet.csv',
+      FLYLIGHT_DATA_DIR: 'data',
+    };
+    const fromEnv = buildServeConfig({}, env, { cwd: dir, defaults });
+    expect(fromEnv).toMatchObject({ port: 4000, flydIntervalMs: 250, regionsFile: csv, dataDir: join(dir, 'data') });
+    const fromFlags = buildServeConfig(
+      { port: 0, flydIntervalMs: 50, ephemeral: true, seed: 3, host: 'localhost' },
+      env,
+      {
+        cwd: dir,
+        defaults,
+      },
+    );
+    expect(fromFlags).toMatchObject({ port: 0, flydIntervalMs: 50, dataDir: null, seed: 3, host: 'localhost' });
+  });
+
+  it('sets the per-token rate limit from --rate-limit or FLYLIGHT_RATE_LIMIT, bursting to twice that', () => {
+    expect(buildServeConfig({}, { FLYLIGHT_RATE_LIMIT: '2000' }, { defaults }).limits).toEqual({
+      ratePerSec: 2000,
+      burst: 4000,
+    });
+    expect(buildServeConfig({ rateLimit: 50 }, { FLYLIGHT_RATE_LIMIT: '2000' }, { defaults }).limits).toEqual({
+      ratePerSec: 50,
+      burst: 100,
+    });
+  });
+
+  it.each([
+    [{}, { FLYLIGHT_PORT: 'abc' }, "FLYLIGHT_PORT must be a whole number from 0 to 65535; got 'abc'"],
+    [{}, { FLYLIGHT_FLYD_INTERVAL: '0' }, 'FLYLIGHT_FLYD_INTERVAL must be a whole number from 1 to 3600000'],
+    [{ regions: 'missing.csv' }, {}, '--regions: no such file'],
+    [{}, { FLYLIGHT_REGIONS: 'missing.csv' }, 'FLYLIGHT_REGIONS: no such file'],
+    [{ ephemeral: true, dataDir: 'd' }, {}, 'cannot be combined with --data-dir'],
+    [{ host: 'a b' }, {}, '--listen must be an IP address or host name'],
+    [{}, { FLYLIGHT_LOG_FORMAT: 'xml' }, 'FLYLIGHT_LOG_FORMAT must be one of pretty, json, silent'],
+    [{}, { FLYLIGHT_RATE_LIMIT: '0' }, 'FLYLIGHT_RATE_LIMIT must be a whole number from 1 to 1000000'],
+  ])('refuses %j with env %j', (flags, env, message) => {
+    expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(UsageError);
+    expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(message);
+  });
+});
