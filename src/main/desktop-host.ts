@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
 import { endpointPath } from './host/endpoint';
+import { FleetInUseError, fleetInUseMessage } from './host/fleet-lock';
 // Types only: host.ts pulls in the worker bundles, which the caller passes in with startHost.
 import type { RunningHost } from './host/host';
 import { builtDashboardDir, defaultConfigDir, defaultRegionsFile } from './host/paths';
@@ -57,4 +58,16 @@ export async function startDesktopHost(
     // The CLI finds it through the endpoint file; people reading the terminal, through this.
     moved: `Port ${config.port} is in use, so Flylight is listening on ${moved.url} instead`,
   };
+}
+
+/**
+ * A failed start in the words of the desktop app: a fleet held by another Flylight names it and
+ * says what to do from a window (there is no --data-dir to type), everything else as the CLI says it.
+ */
+export function desktopStartMessage(err: unknown, messageOf: (err: unknown) => string): string {
+  if (err instanceof FleetInUseError) {
+    const open = err.owner?.url ? `, or use it from its dashboard at ${err.owner.url}` : '';
+    return fleetInUseMessage(err.dataDir, err.owner, `quit that Flylight first${open}`);
+  }
+  return messageOf(err);
 }

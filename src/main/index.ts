@@ -16,7 +16,7 @@ import {
 } from 'electron';
 import { IPC } from '../shared/ipc';
 import { rendererDirFrom, rendererResponse } from './app-protocol';
-import { desktopHostConfig, startDesktopHost } from './desktop-host';
+import { desktopHostConfig, desktopStartMessage, startDesktopHost } from './desktop-host';
 import type { RunningHost } from './host/host';
 import { startErrorMessage, startHost } from './host/host';
 import { handleIpcRequest } from './host/ipc-gate';
@@ -107,7 +107,7 @@ async function boot(): Promise<void> {
     host = h;
     if (moved) console.log(moved);
   } catch (err) {
-    dialog.showErrorBox('Flylight could not start', startErrorMessage(err));
+    dialog.showErrorBox('Flylight could not start', desktopStartMessage(err, startErrorMessage));
     app.exit(1);
     return;
   }
@@ -161,7 +161,7 @@ if (!app.requestSingleInstanceLock()) {
       .finally(() => app.quit());
   });
   boot().catch((err) => {
-    dialog.showErrorBox('Flylight could not start', startErrorMessage(err));
+    dialog.showErrorBox('Flylight could not start', desktopStartMessage(err, startErrorMessage));
     app.exit(1);
   });
 }

@@ -43,11 +43,19 @@ export interface FlylightApi {
   health(): Promise<Health>;
   regions(): Promise<Region[]>;
   machines(region: string): Promise<Machine[]>;
-  /** With an idempotency key, a repeat of the same launch returns the VM the key first launched. */
-  launch(req: LaunchRequest, options?: { idempotencyKey?: string }): Promise<Vm>;
+  /**
+   * With an idempotency key, a repeat of the same launch returns the VM the key first launched.
+   * `wait: 'started'` answers once the VM has started or failed, instead of once it is created.
+   */
+  launch(req: LaunchRequest, options?: { idempotencyKey?: string; wait?: 'started' }): Promise<Vm>;
   vms(region?: string): Promise<Vm[]>;
   vm(id: string): Promise<Vm>;
-  destroy(id: string): Promise<Vm>;
+  /** The seed's destroy forces (any state); `force: false` refuses a started VM, as fly does. */
+  destroy(id: string, options?: { force?: boolean }): Promise<Vm>;
+  /** start, stop, suspend or restart a VM: answers with it in its new (transient) state. */
+  operate(id: string, op: 'start' | 'stop' | 'suspend' | 'restart'): Promise<Vm>;
+  /** The VM once it is in `state`; rejects with `timeout` after `timeoutS` seconds (1–60). */
+  wait(id: string, state: string, timeoutS?: number): Promise<Vm>;
   status(): Promise<StatusReport>;
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
@@ -91,10 +99,28 @@ export function createApiClient(transport: Transport): FlylightApi {
     regions: () => call({ method: 'GET', path: '/v1/regions' }, shapes.regions),
     machines: (region) => call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines` }, shapes.machines),
     launch: (req, options) =>
-      call({ method: 'POST', path: '/v1/vms', body: req, idempotencyKey: options?.idempotencyKey }, shapes.vm),
+      call(
+        {
+          method: 'POST',
+          path: options?.wait ? `/v1/vms?wait=${enc(options.wait)}` : '/v1/vms',
+          body: req,
+          idempotencyKey: options?.idempotencyKey,
+        },
+        shapes.vm,
+      ),
     vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, shapes.vms),
     vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, shapes.vm),
-    destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, shapes.vm),
+    destroy: (id, options) =>
+      call({ method: 'DELETE', path: `/v1/vms/${enc(id)}?force=${options?.force ?? true}` }, shapes.vm),
+    operate: (id, op) => call({ method: 'POST', path: `/v1/vms/${enc(id)}/${enc(op)}` }, shapes.vm),
+    wait: (id, state, timeoutS) =>
+      call(
+        {
+          method: 'GET',
+          path: `/v1/vms/${enc(id)}/wait?state=${enc(state)}${timeoutS === undefined ? '' : `&timeout=${timeoutS}`}`,
+        },
+        shapes.vm,
+      ),
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
     machineAction: (id, action, options) =>

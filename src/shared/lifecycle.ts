@@ -13,6 +13,17 @@ export type LifecycleState = PersistentState | TransientState | typeof TERMINAL_
 
 export const LIFECYCLE_STATES: readonly LifecycleState[] = [...TRANSIENT_STATES, ...PERSISTENT_STATES, TERMINAL_STATE];
 
+/** One state change of a VM, as the store records it and the event stream shows it. */
+export interface Transition {
+  vm_id: string;
+  from: LifecycleState | null;
+  to: LifecycleState;
+  at: string;
+  /** `fault`: the VM's machine went down under it (faults: machine offline). */
+  operation: Operation | 'create' | 'recover' | 'fault';
+  reason?: string;
+}
+
 /** What a user asks of an existing VM (`create` is the launch itself). */
 export const OPERATIONS = ['start', 'stop', 'suspend', 'restart', 'destroy'] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -130,59 +141,36 @@ function stepFor(state: LifecycleState, op: Operation): Step | null {
 /** The launch: a new VM is `creating`, then `created`, then (unless asked not to) started. */
 export const CREATE_STEP = { via: 'creating', to: 'created', stage: 'create' } as const;
 
+type Resting = PersistentState | typeof TERMINAL_STATE;
+
 /**
- * Where a transient state ends when its stage fails. Only steps that boot something can fail
- * (create, start, resume, restart); a failed stop, suspend or destroy still ends where it was
- * going, as a host that cannot stop a VM cleanly kills it.
+ * Each transient state's timed stage, where it ends when the stage succeeds, and where when it
+ * fails. Only steps that boot something can fail into `failed` (create, start, resume, restart);
+ * a failed stop, suspend or destroy still ends where it was going, as a host that cannot stop a
+ * VM cleanly kills it. A resume shows as `starting` too (its stage is chosen by plan()).
  */
-export function failureOutcome(state: TransientState): PersistentState | typeof TERMINAL_STATE {
-  switch (state) {
-    case 'creating':
-    case 'starting':
-    case 'restarting':
-      return 'failed';
-    case 'stopping':
-      return 'stopped';
-    case 'suspending':
-      return 'suspended';
-    case 'destroying':
-      return TERMINAL_STATE;
-  }
+const TRANSIENT: Readonly<Record<TransientState, { stage: Stage; target: Resting; failed: Resting }>> = {
+  creating: { stage: 'create', target: 'created', failed: 'failed' },
+  starting: { stage: 'start', target: 'started', failed: 'failed' },
+  restarting: { stage: 'restart', target: 'started', failed: 'failed' },
+  stopping: { stage: 'stop', target: 'stopped', failed: 'stopped' },
+  suspending: { stage: 'suspend', target: 'suspended', failed: 'suspended' },
+  destroying: { stage: 'destroy', target: TERMINAL_STATE, failed: TERMINAL_STATE },
+};
+
+/** Where a transient state ends when its stage fails. */
+export function failureOutcome(state: TransientState): Resting {
+  return TRANSIENT[state].failed;
 }
 
 /** Where a transient state ends when its stage succeeds (`restarting` comes back `started`). */
-export function targetOf(state: TransientState): PersistentState | typeof TERMINAL_STATE {
-  switch (state) {
-    case 'creating':
-      return 'created';
-    case 'starting':
-    case 'restarting':
-      return 'started';
-    case 'stopping':
-      return 'stopped';
-    case 'suspending':
-      return 'suspended';
-    case 'destroying':
-      return TERMINAL_STATE;
-  }
+export function targetOf(state: TransientState): Resting {
+  return TRANSIENT[state].target;
 }
 
-/** The timed stage a transient state stands for (a resume shows as `starting` too). */
+/** The timed stage a transient state stands for. */
 export function stageOf(state: TransientState): Stage {
-  switch (state) {
-    case 'creating':
-      return 'create';
-    case 'starting':
-      return 'start';
-    case 'stopping':
-      return 'stop';
-    case 'suspending':
-      return 'suspend';
-    case 'restarting':
-      return 'restart';
-    case 'destroying':
-      return 'destroy';
-  }
+  return TRANSIENT[state].stage;
 }
 
 /** The wait targets `vm wait --state` accepts: any persistent state, or `destroyed`. */

@@ -249,6 +249,7 @@ export function isStoreEvent(v: unknown): v is StoreEvent {
   if (e.type === 'reset') return true;
   if (e.type === 'region') return typeof e.region === 'object' && e.region !== null;
   if (e.type === 'actor') return typeof e.actor === 'string';
+  if (e.type === 'vm') return typeof e.vm === 'object' && e.vm !== null && typeof e.to === 'string';
   return (
     e.type === 'machine' &&
     typeof e.machine === 'object' &&

@@ -2,6 +2,8 @@
 // structured-cloned between workers, sent as JSON by the proxy and rendered by the dashboard,
 // so there is exactly one shape per concept and no mapping layer to drift.
 
+import type { LifecycleState } from './lifecycle';
+
 /** Region status text as the seed spells it, plus Down (faults.ts); anything else is shown as-is. */
 export type RegionStatus = 'Operational' | 'Degraded Performance' | 'Down' | (string & {});
 
@@ -34,7 +36,8 @@ export interface Machine {
   updated_at: string;
 }
 
-export type VmState = 'running' | 'destroyed';
+/** A VM's lifecycle state (src/shared/lifecycle.ts); the seed's 'running' is `started`. */
+export type VmState = LifecycleState;
 
 export interface Vm {
   id: string;
@@ -43,7 +46,11 @@ export interface Vm {
   memory_gb: number;
   cores: number;
   state: VmState;
+  /** Why the VM is in its state when something happened to it (start_failed, host_offline, …). */
+  reason?: string;
   created_at: string;
+  /** When the state last changed (absent only on records written before the lifecycle). */
+  updated_at?: string;
 }
 
 export interface LaunchRequest {
@@ -72,6 +79,16 @@ export interface MachineUpdate {
 export type StoreEvent =
   | { type: 'machine'; seq: number; at: string; machine: Machine; region: Region }
   | { type: 'reset'; seq: number; at: string }
+  /** A VM changed state: durable in the store before it is published. */
+  | {
+      type: 'vm';
+      seq: number;
+      at: string;
+      vm: Vm;
+      from: VmState | null;
+      to: VmState;
+      reason?: string;
+    }
   /** A region's status changed (an operator's or chaos's word): durable before it is published. */
   | { type: 'region'; seq: number; at: string; region: Region }
   /** Supervision at work: an actor crashed and was restarted (chaos kill-actors, or a real bug). */

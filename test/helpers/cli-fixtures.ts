@@ -77,7 +77,7 @@ export const VM: Vm = {
   machine_id: 'consul-node-80',
   memory_gb: 8,
   cores: 4,
-  state: 'running',
+  state: 'started',
   created_at: '2025-11-27T20:47:01.000Z',
 };
 
@@ -149,6 +149,19 @@ export class FakeApi implements FlylightApi {
     return this.record('destroy', [id], () => {
       if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
       return { ...VM, state: 'destroyed' as const };
+    });
+  }
+  operate(id: string, op: string) {
+    return this.record('operate', [id, op], () => {
+      if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
+      const via = { start: 'starting', stop: 'stopping', suspend: 'suspending', restart: 'restarting' } as const;
+      return { ...VM, state: via[op as keyof typeof via] };
+    });
+  }
+  wait(id: string, state: string, timeoutS?: number) {
+    return this.record('wait', [id, state, timeoutS], () => {
+      if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
+      return { ...VM, state: state as Vm['state'] };
     });
   }
   status() {

@@ -3,12 +3,13 @@
 // does, runs the preload the window names as a sandboxed preload runs, and lets the test act as
 // the page, the user and the OS. Under it: the real host, real worker threads, a real port.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IPC } from '../../src/shared/ipc';
-import { ROOT } from '../helpers/host';
+import { ROOT, startServe } from '../helpers/host';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { type StandinApp, startStandinApp } from '../helpers/standin-app';
 
@@ -330,6 +331,28 @@ describe('the desktop app at start', () => {
       expect(app.records.map((r) => r.kind)).not.toContain('window');
     } finally {
       app.kill();
+    }
+  });
+
+  it('a fleet held by another Flylight: the dialog names it and says to quit it, and nothing starts', async () => {
+    // `flylight serve` on the very directory the desktop app keeps its fleet in.
+    const userData = mkdtempSync(join(tmpdir(), 'flylight-userdata-'));
+    const serve = await startServe(['--data-dir', join(userData, 'data')]);
+    const app = startStandinApp({ userData });
+    try {
+      expect(await app.exited).toBe(1);
+      const dialog = await app.waitFor('dialog');
+      expect(dialog).toEqual({ title: 'Flylight could not start', content: expect.any(String) });
+      const content = String((dialog as { content: string }).content);
+      expect(content).toContain(`is in use by the Flylight at ${serve.url} (pid ${serve.proc.pid})`);
+      expect(content).toContain(`quit that Flylight first, or use it from its dashboard at ${serve.url}`);
+      expect(content).not.toContain('--data-dir');
+      expect(app.records.map((r) => r.kind)).not.toContain('window');
+      // The owner is untouched.
+      expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
+    } finally {
+      app.kill();
+      await serve.stop();
     }
   });
 

@@ -42,13 +42,16 @@ export class FleetInUseError extends Error {
   }
 }
 
-export function fleetInUseMessage(dataDir: string, owner: Owner | null): string {
+/** What to do about it, for someone at a terminal (the desktop app says its own). */
+export const SECOND_FLEET_HINT = 'use --data-dir DIR for a second fleet';
+
+export function fleetInUseMessage(dataDir: string, owner: Owner | null, hint = SECOND_FLEET_HINT): string {
   const who = !owner
     ? 'another Flylight (it did not say where)'
     : owner.url
       ? `the Flylight at ${owner.url} (pid ${owner.pid})`
       : `a Flylight that is still starting (pid ${owner.pid})`;
-  return `the fleet in ${tildify(dataDir)} is in use by ${who}; use --data-dir DIR for a second fleet`;
+  return `the fleet in ${tildify(dataDir)} is in use by ${who}; ${hint}`;
 }
 
 function tildify(dir: string): string {

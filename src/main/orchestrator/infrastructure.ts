@@ -7,12 +7,12 @@ import { ApiError } from '../../shared/errors';
 import { type MachineActionReport, parseRegionStatus } from '../../shared/faults';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
+import { INSTANT } from '../../shared/timing';
 import type { LaunchRequest, Machine, Region, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../host/log';
 import { spawnMachine } from './actors';
 import { Chaos } from './chaos';
 import { type Clock, wallClock } from './clock';
-import { destroy } from './destroy';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
@@ -24,6 +24,7 @@ import { Supervisor } from './supervisor';
 import { Unsettled } from './unsettled';
 import { VersionBook } from './version-book';
 import type { VmDeps } from './vm-deps';
+import { type LifecycleSettings, VmLifecycle } from './vm-lifecycle';
 
 export interface InfrastructureOptions {
   store: Remote<StoreService>;
@@ -47,6 +48,8 @@ export interface InfrastructureOptions {
   clock?: Clock;
   /** The host's --seed (chaos runs without their own seed draw from it). */
   seed?: number;
+  /** Timing of lifecycle stages, clock and rng; the instant profile on the wall clock by default. */
+  lifecycle?: Partial<LifecycleSettings>;
 }
 
 export class Infrastructure {
@@ -60,6 +63,7 @@ export class Infrastructure {
   private readonly unsettled: Unsettled;
   private readonly vmDeps: VmDeps;
   private readonly launcher: Launcher;
+  readonly lifecycle: VmLifecycle;
   private timer: ReturnType<typeof setInterval> | null = null;
   /** Region statuses: Down refuses launches, Degraded Performance slows lifecycle stages. */
   readonly regions: RegionStatuses;
@@ -72,7 +76,10 @@ export class Infrastructure {
       options.store.versions(),
       options.regions ?? options.store.regions(),
     ]);
-    return new Infrastructure({ ...options, regions }, machines, versions);
+    const infra = new Infrastructure({ ...options, regions }, machines, versions);
+    // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays transient.
+    await infra.lifecycle.recover();
+    return infra;
   }
 
   constructor(options: InfrastructureOptions, machines: Machine[], versions: Record<string, number>) {
@@ -99,11 +106,22 @@ export class Infrastructure {
       inOrder: new InOrder(),
       log: this.log,
     };
+    const random = options.random ?? Math.random;
+    this.lifecycle = new VmLifecycle(this.vmDeps, {
+      profile: INSTANT,
+      speed: 1,
+      clock: wallClock,
+      rng: random,
+      // Degraded Performance regions run every stage slower (the profile's degraded_factor).
+      degraded: (region) => this.regions.degraded(region),
+      ...options.lifecycle,
+    });
     this.launcher = new Launcher({
       ...this.vmDeps,
       numCandidates: options.numCandidates ?? DEFAULT_NUM_CANDIDATES,
-      random: options.random ?? Math.random,
+      random,
       now,
+      lifecycle: this.lifecycle.engine,
     });
     const spawnDeps = {
       store,
@@ -116,7 +134,7 @@ export class Infrastructure {
     this.chaos = new Chaos({
       registry: this.registry,
       supervisor: this.supervisor,
-      clock: options.clock ?? wallClock,
+      clock: options.clock ?? options.lifecycle?.clock ?? wallClock,
       seed: options.seed,
       machineAction: (id, action) => this.machineAction(id, action),
       log: this.log,
@@ -133,9 +151,10 @@ export class Infrastructure {
 
   // ---- the orchestrator's service ----------------------------------------------------------
 
+  /** Answers once the VM is created (the gate waits for `started` when asked, with wait()). */
   async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
     this.refuseIfDown(req);
-    return this.launcher.launch(req, idempotencyKey);
+    return this.lifecycle.created(await this.launcher.launch(req, idempotencyKey));
   }
 
   /**
@@ -144,7 +163,17 @@ export class Infrastructure {
    */
   async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
     this.refuseIfDown(req);
-    return this.launcher.launchIdempotent(req, key);
+    const out = await this.launcher.launchIdempotent(req, key);
+    return { ...out, vm: await this.lifecycle.created(out.vm) };
+  }
+
+  /** start, stop, suspend, restart or destroy (a started VM needs force to be destroyed). */
+  operate(id: string, op: string, force?: boolean): Promise<Vm> {
+    return this.lifecycle.operate(id, op, force);
+  }
+
+  wait(id: string, state: string, timeoutMs: number): Promise<Vm> {
+    return this.lifecycle.wait(id, state, timeoutMs);
   }
 
   // ---- faults -------------------------------------------------------------------------------
@@ -173,8 +202,9 @@ export class Infrastructure {
   }
 
   /** Fails every VM of the machine that holds resources (lifecycle `failed`, with the reason). */
-  private async failHolding(_machineId: string, _reason: string): Promise<Vm[]> {
-    return [];
+  private async failHolding(machineId: string, reason: string): Promise<Vm[]> {
+    const entry = this.registry.get(machineId);
+    return entry ? this.lifecycle.failHolding(machineId, entry.record.region, reason) : [];
   }
 
   private refuseIfDown(req: LaunchRequest): void {
@@ -182,8 +212,9 @@ export class Infrastructure {
       this.regions.refuseIfDown(req.region, req.memory_gb, req.cores, this.registry);
   }
 
+  /** The seed's destroy: whatever the VM's state, as `flylight destroy` always did. */
   destroy(id: string): Promise<Vm> {
-    return destroy(this.vmDeps, id);
+    return this.lifecycle.operate(id, 'destroy', true);
   }
 
   /** One FlyD round now; resolves, with how many updates were written, once the store answered. */
@@ -216,11 +247,12 @@ export class Infrastructure {
       launches_ok: this.launcher.counts.ok,
       launches_failed: this.launcher.counts.failed,
       unsettled_writes: this.unsettled.size,
+      vm_transitions: this.lifecycle.engine.completed(),
+      vm_stages_in_flight: this.lifecycle.engine.inFlight,
     };
   }
 
   stop(): void {
-    this.chaos.stop();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

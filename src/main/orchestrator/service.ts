@@ -39,17 +39,23 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
   };
   return {
     launch: (req, meta) =>
-      traced('launch', meta, { region: req.region, memory_gb: req.memory_gb, cores: req.cores }, () =>
+      traced('launch', meta, { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores }, () =>
         holder.current.launch(req),
       ),
     launchIdempotent: (req, key, meta) =>
       traced(
         'launch',
         meta,
-        { region: req.region, memory_gb: req.memory_gb, cores: req.cores, idempotency_key: key },
+        { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key },
         () => holder.current.launchIdempotent(req, key),
       ),
     destroy: (id, meta) => traced('destroy', meta, { vm_id: id }, () => holder.current.destroy(id)),
+    operate: (id, op, force, meta) =>
+      traced(String(op), meta, { vm_id: id, force: force === true }, () =>
+        holder.current.operate(id, op, force === true),
+      ),
+    wait: (id, state, timeoutMs, meta) =>
+      traced('wait', meta, { vm_id: id, state }, () => holder.current.wait(id, state, timeoutMs)),
     flush: async () => ({ flushed: await holder.current.flushAll() }),
     stats: async () => holder.current.stats(),
     resync: async () => ({ machines: (await holder.rebuild()).registry.size }),

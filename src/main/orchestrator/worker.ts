@@ -3,7 +3,9 @@
 // sets every machine's allocation to the sum of its (durable) VMs before MachineDs are built
 // from it.
 
+import { mulberry32 } from '../../shared/random';
 import type { StoreService } from '../../shared/services';
+import { REALISTIC } from '../../shared/timing';
 import { createLogger } from '../host/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -12,6 +14,8 @@ import { type InfrastructureHolder, orchestratorService } from './service';
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
+  // One stream of draws for the whole run: with --seed a run replays, across rebuilds too.
+  const rng = ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ 0x5eed);
   const build = async () => {
     await store.api.reconcile();
     return Infrastructure.start({
@@ -21,6 +25,7 @@ runWorker(async (ctx) => {
       log,
       escalate: (reason) => ctx.escalate(reason),
       seed: ctx.config.seed,
+      lifecycle: { profile: ctx.config.timing ?? REALISTIC, speed: ctx.config.speed ?? 1, rng },
     });
   };
   const holder: InfrastructureHolder = {

@@ -10,6 +10,8 @@ export type RouteName =
   | 'region_machines'
   | 'vms'
   | 'vm'
+  | 'vm_action'
+  | 'vm_wait'
   | 'events'
   | 'status'
   | 'reset'
@@ -90,6 +92,21 @@ const ROUTES: readonly RouteDef[] = [
     access: 'token',
     example: '/v1/vms/vm-000001',
     match: (s) => (s.length === 3 && s[0] === 'v1' && s[1] === 'vms' ? { id: s[2] } : null),
+  },
+  {
+    name: 'vm_action',
+    methods: ['POST'],
+    access: 'token',
+    example: '/v1/vms/vm-000001/start',
+    match: (s) =>
+      s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] !== 'wait' ? { id: s[2], action: s[3] } : null,
+  },
+  {
+    name: 'vm_wait',
+    methods: ['GET'],
+    access: 'token',
+    example: '/v1/vms/vm-000001/wait?state=started&timeout=1',
+    match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] === 'wait' ? { id: s[2] } : null),
   },
   { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },

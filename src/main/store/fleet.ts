@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { ApiError } from '../../shared/errors';
 import { parseRegionStatus } from '../../shared/faults';
+import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
 import { mulberry32, type Rng } from '../../shared/random';
 import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
@@ -131,6 +132,10 @@ export class Fleet implements StoreServiceImpl {
     return vm ? { ...vm } : null;
   }
 
+  vmStates(): Record<string, number> {
+    return this.ledger.byState();
+  }
+
   totals(): FleetTotals {
     return {
       regions: this.table.regions.length,
@@ -182,15 +187,40 @@ export class Fleet implements StoreServiceImpl {
     return { applied: true, machine: machineView(m) };
   }
 
-  async putVm(vm: Vm, idempotencyKey?: string): Promise<void> {
+  async putVm(vm: Vm, idempotencyKey?: string, transitions?: Transition[]): Promise<void> {
     const rec = checkVm(vm, (id) => this.table.get(id));
     const key = checkIdempotencyKey(idempotencyKey ?? undefined);
+    const known = this.ledger.get(rec.id) !== undefined;
     await this.ledger.put(rec, key, this.table.get(rec.machine_id) as MachineRecord);
+    // A retried put of a record already here changed nothing, so it tells no one anything.
+    if (!known)
+      this.emitTransitions(
+        rec,
+        transitions ?? [{ vm_id: rec.id, from: null, to: rec.state, at: rec.created_at, operation: 'create' }],
+      );
+  }
+
+  async updateVm(vm: Vm, transitions: Transition[]): Promise<Vm> {
+    if (vm?.state === TERMINAL_STATE) {
+      const gone = await this.ledger.delete(vm?.id);
+      const out: Vm = { ...gone, state: TERMINAL_STATE, updated_at: vm.updated_at ?? this.stamp() };
+      if (vm.reason) out.reason = vm.reason;
+      this.emitTransitions(out, transitions);
+      return out;
+    }
+    const rec = checkVm(vm, (id) => this.table.get(id));
+    await this.ledger.update(rec, this.table.get(rec.machine_id) as MachineRecord);
+    this.emitTransitions(rec, transitions);
+    return { ...rec };
   }
 
   async deleteVm(id: string): Promise<Vm> {
     const vm = await this.ledger.delete(id);
-    return { ...vm, state: 'destroyed' };
+    const out: Vm = { ...vm, state: TERMINAL_STATE, updated_at: this.stamp() };
+    this.emitTransitions(out, [
+      { vm_id: id, from: vm.state, to: TERMINAL_STATE, at: out.updated_at as string, operation: 'destroy' },
+    ]);
+    return out;
   }
 
   async reconcile(): Promise<{ changed: number }> {
@@ -322,6 +352,18 @@ export class Fleet implements StoreServiceImpl {
       machine: machineView(m),
       region: this.table.regionOf(m).view(),
     };
+  }
+
+  /** One `vm` event per transition, each carrying the record as it was in that state. */
+  private emitTransitions(vm: Vm, transitions: readonly Transition[] | undefined): void {
+    if (!Array.isArray(transitions)) return;
+    for (const t of transitions) {
+      if (!t || typeof t !== 'object') continue;
+      const at = typeof t.at === 'string' ? t.at : this.stamp();
+      const event: StoreEvent = { type: 'vm', seq: 0, at, vm: { ...vm, state: t.to }, from: t.from ?? null, to: t.to };
+      if (t.reason) event.reason = t.reason;
+      this.emit(event);
+    }
   }
 
   /** Numbers events as they leave, so seq follows the order subscribers see. */

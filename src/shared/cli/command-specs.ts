@@ -2,6 +2,7 @@
 // help text and examples. The parser, help and completion all read this one list.
 
 import { FLAGS, GLOBAL_FLAGS } from './flag-specs';
+import { VM_COMMANDS } from './vm-grammar';
 
 export type CommandName =
   | 'regions'
@@ -18,7 +19,8 @@ export type CommandName =
   | 'region'
   | 'chaos'
   | 'help'
-  | 'version';
+  | 'version'
+  | 'vm';
 
 export interface PositionalSpec {
   name: string;
@@ -64,13 +66,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'launch',
     summary: 'start a VM on a machine with room in a region',
     positionals: [],
-    flags: ['vm-region', 'vm-memory', 'vm-cores', 'num-candidates', 'idempotency-key'],
+    flags: ['vm-region', 'vm-memory', 'vm-cores', 'num-candidates', 'idempotency-key', 'wait'],
     required: ['vm-region', 'vm-memory', 'vm-cores'],
     details: [
       'Flags may come before the command, as the seed wrote it.',
       'Every launch carries an Idempotency-Key (a new one per run unless --idempotency-key gives it):',
       'when a worker is restarting (503) the launch is retried for a few seconds under the same key,',
       'so it starts at most one VM.',
+      'It answers once the VM is created (started too, with the instant timing profile); --wait',
+      'answers once it has started or failed.',
     ],
     examples: [
       'launch --vm-region SIN --vm-memory 8 --vm-cores 4',
@@ -199,9 +203,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'serve',
     summary: 'run the Flylight host headless: store, orchestrator and proxy',
     positionals: [],
-    flags: ['port', 'listen', 'regions', 'flyd-interval', 'data-dir', 'ephemeral', 'seed', 'rate-limit', 'compat-open'],
+    flags: [
+      'port',
+      'listen',
+      'regions',
+      'flyd-interval',
+      'data-dir',
+      'ephemeral',
+      'seed',
+      'rate-limit',
+      'compat-open',
+      'timing',
+      'speed',
+    ],
     details: [
-      'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT (flags win).',
+      'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT,',
+      'FLYLIGHT_TIMING, FLYLIGHT_SPEED (flags win).',
+      '--timing instant|realistic|FILE: how long VM lifecycle stages take and how often they fail',
+      "(realistic, the default, follows fly.io's published figures); --speed N runs that clock N× faster;",
+      '--seed N also seeds the timing draws, so a run replays.',
       'Creates the API token on first start (see `flylight token`) and prints the dashboard link with it:',
       'open that link once and the page keeps a session instead (in its own storage, never a cookie).',
       "--compat-open is off by default: the seed's own CLI sends no token, and an open port lets any",
@@ -213,6 +233,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'serve --port 0 --ephemeral',
       'serve --regions ./my-fleet.csv --flyd-interval 15000',
       'serve --compat-open',
+      'serve --timing instant',
+      'serve --timing realistic --speed 10 --seed 7',
     ],
     terminalOnly: true,
   },
@@ -230,6 +252,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [],
     examples: ['version'],
   },
+  ...VM_COMMANDS,
 ];
 
 export function commandSpec(name: string): CommandSpec | undefined {

@@ -7,6 +7,7 @@ import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
 import { reset } from './commands/reset';
 import { serve, token } from './commands/terminal';
+import { vm } from './commands/vm';
 import { watch } from './commands/watch';
 import type { CommandRunner } from './context';
 
@@ -25,4 +26,5 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   machine,
   region,
   chaos,
+  vm,
 };

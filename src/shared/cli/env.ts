@@ -33,6 +33,10 @@ export interface ServeFlags {
   compatOpen?: boolean;
   /** Requests per second per token (burst: twice that). */
   rateLimit?: number;
+  /** `--timing`: instant, realistic or a JSON file's path (read by the Node side). */
+  timing?: string;
+  /** `--speed`, as typed (checked where the config is built). */
+  speed?: string;
 }
 
 export type TokenSource = 'flag' | 'env' | 'file';

@@ -3,6 +3,8 @@
 // --vm-cores 4 --vm-region SIN launch`), so a flag's kind must not depend on the command: every
 // flag name means the same thing everywhere.
 
+import { VM_FLAGS } from './vm-grammar';
+
 export type FlagKind = 'bool' | 'text' | 'int';
 
 export interface FlagSpec {
@@ -27,6 +29,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'vm-region',
     aliases: ['region'],
+    short: 'r',
     kind: 'text',
     value: 'REGION',
     regionValue: true,
@@ -112,10 +115,11 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'duration', kind: 'text', value: 'D', help: 'how long: 30s, 2m, 1h' },
   { name: 'repair', kind: 'text', value: 'D', help: 'how long a failed machine stays down, about (default 10s)' },
   { name: 'yes', short: 'y', kind: 'bool', help: 'do it without asking for confirmation' },
-  { name: 'json', kind: 'bool', help: 'print JSON for scripts instead of tables' },
+  { name: 'json', short: 'j', kind: 'bool', help: 'print JSON for scripts instead of tables' },
   { name: 'no-color', kind: 'bool', help: 'no colours (also env NO_COLOR)' },
   { name: 'help', short: 'h', kind: 'bool', help: 'show help' },
   { name: 'version', short: 'v', kind: 'bool', help: 'show the version' },
+  ...VM_FLAGS,
 ];
 
 export const GLOBAL_FLAGS: readonly string[] = ['api', 'token', 'json', 'no-color', 'help', 'version'];

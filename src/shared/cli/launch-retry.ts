@@ -20,12 +20,16 @@ export async function launchRetrying(
   key: string,
   io: CommandIO,
   color: boolean,
+  wait?: 'started',
 ): Promise<Vm> {
   // Once a host has answered, a refused connection is its proxy restarting, not a missing host.
   let reached = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await interruptible(api.launch(req, { idempotencyKey: key }), io.signal);
+      return await interruptible(
+        api.launch(req, wait ? { idempotencyKey: key, wait } : { idempotencyKey: key }),
+        io.signal,
+      );
     } catch (err) {
       const wait = LAUNCH_RETRY_MS[attempt];
       const refused = isUnreachable(err);

@@ -88,8 +88,9 @@ const vmOn = (
   machine_id,
   memory_gb,
   cores,
-  state: 'running',
+  state: 'started',
   created_at,
+  updated_at: created_at,
 });
 
 /** The ApiError code `fn` throws or rejects with. */
@@ -553,9 +554,11 @@ describe('reconcile and reset', () => {
         'setMachineStatus',
         'setRegionStatus',
         'totals',
+        'updateVm',
         'versions',
         'vm',
         'vmByIdempotencyKey',
+        'vmStates',
         'vms',
       ].sort(),
     );

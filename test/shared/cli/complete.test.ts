@@ -23,6 +23,7 @@ describe('complete', () => {
         'status',
         'token',
         'version',
+        'vm',
         'vms',
         'watch',
       ],

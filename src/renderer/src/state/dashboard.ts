@@ -157,7 +157,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     let changes: Record<string, number> | null = null;
     let ids: string[] | null = null;
     for (const e of batch) {
-      if (e.type === 'reset' || e.type === 'actor') continue; // reset: a resync is on its way
+      if (e.type !== 'machine' && e.type !== 'region') continue; // reset: a resync is on its way
       const code = e.region.code;
       if (s.regions[code] || regions?.[code]) {
         regions ??= { ...s.regions };
@@ -323,7 +323,9 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         void resync();
         return;
       }
-      if (e.type === 'actor') return; // news for `watch`, not dashboard state
+      // A VM's state change: its machine's figures come in their own `machine` event; an actor
+      // restart is news for `watch`. Both counted above so the sequence stays whole.
+      if (e.type !== 'machine' && e.type !== 'region') return;
       if (e.type === 'machine') seenMachine.set(e.machine.id, { n: arrivals, machine: e.machine });
       seenRegion.set(e.region.code, { n: arrivals, region: e.region });
       batcher.push(e);

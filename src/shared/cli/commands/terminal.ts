@@ -58,6 +58,8 @@ export const serve: CommandRunner = ({ env, io, flags }) => {
       seed: numberFlag(flags, 'seed'),
       compatOpen: flags['compat-open'] === true ? true : undefined,
       rateLimit: numberFlag(flags, 'rate-limit'),
+      timing: textFlag(flags, 'timing'),
+      speed: textFlag(flags, 'speed'),
     },
     io,
   );
