@@ -1,4 +1,5 @@
-// The accounting never breaks: over random sequences of launches, destroys, machine faults
+// The accounting never breaks: over random sequences of launches, lifecycle operations (start,
+// stop, suspend, restart), destroys, machine faults
 // (drain, offline with and without evacuation, online), region statuses and actor kills, run
 // against the real orchestrator and the real store model, every machine's allocation equals the
 // sum of what its VMs hold and never exceeds its capacity, after every step, in MachineD and
@@ -16,6 +17,7 @@ const REGIONS = ['SIN', 'HKG', 'NRT', 'SYD'];
 type Step =
   | { t: 'launch'; region: string; memory_gb: number; cores: number }
   | { t: 'destroy'; pick: number }
+  | { t: 'op'; pick: number; op: 'start' | 'stop' | 'suspend' | 'restart' }
   | { t: 'machine'; id: string; action: 'drain' | 'offline' | 'online'; evacuate: boolean }
   | { t: 'region'; code: string; status: 'operational' | 'degraded' | 'down' }
   | { t: 'kill'; seed: number };
@@ -26,11 +28,19 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('launch' as const),
       region: fc.constantFrom(...REGIONS),
-      memory_gb: fc.integer({ min: 1, max: 40 }),
-      cores: fc.integer({ min: 1, max: 10 }),
+      memory_gb: fc.integer({ min: 1, max: 24 }),
+      cores: fc.integer({ min: 1, max: 6 }),
     }),
   },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('destroy' as const), pick: fc.nat() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('op' as const),
+      pick: fc.nat(),
+      op: fc.constantFrom('start' as const, 'stop' as const, 'suspend' as const, 'restart' as const),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -70,6 +80,11 @@ async function run(w: World, s: Step): Promise<void> {
     case 'destroy': {
       const vms = w.fleet.vms();
       if (vms.length > 0) await w.infra.destroy(vms[s.pick % vms.length].id).catch(tolerate);
+      return;
+    }
+    case 'op': {
+      const vms = w.fleet.vms();
+      if (vms.length > 0) await w.infra.operate(vms[s.pick % vms.length].id, s.op).catch(tolerate);
       return;
     }
     case 'machine':
@@ -131,7 +146,7 @@ describe('accounting under faults (property)', () => {
           w.infra.stop();
         }
       }),
-      { numRuns: 60, seed: 20261130 },
+      { numRuns: 80, seed: 20261130 },
     );
   }, 120_000);
 });

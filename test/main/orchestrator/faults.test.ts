@@ -64,6 +64,85 @@ describe('machine faults', () => {
     }
   });
 
+  it('offline fails its VMs with host_offline and frees the machine; online resurrects nothing', async () => {
+    w = await world();
+    const a = await launchIn(w.infra, 'HKG', 8, 4);
+    const b = await launchIn(w.infra, 'HKG', 4, 2);
+    const stopped = await launchIn(w.infra, 'HKG', 2, 1);
+    await w.infra.operate(stopped.id, 'stop');
+    const report = await w.infra.machineAction('hkg-1', 'offline');
+    expect(report.machine.status).toBe('offline');
+    expect(report.failed.map((v) => [v.id, v.state, v.reason]).sort()).toEqual(
+      [
+        [a.id, 'failed', 'host_offline'],
+        [b.id, 'failed', 'host_offline'],
+      ].sort(),
+    );
+    expect(w.fleet.vm(stopped.id).state).toBe('stopped'); // held nothing: left as it was
+    await settle();
+    expect(w.infra.machine('hkg-1')).toMatchObject({ cores_allocated: 0, memory_allocated_gb: 0 });
+    await w.infra.flushAll();
+    expect(w.fleet.machine('hkg-1')).toMatchObject({ cores_allocated: 0, memory_allocated_gb: 0 });
+    const vmEvents = w.events.filter((e) => e.type === 'vm' && e.to === 'failed');
+    expect(vmEvents.map((e) => (e.type === 'vm' ? e.reason : ''))).toEqual(['host_offline', 'host_offline']);
+    await w.infra.machineAction('hkg-1', 'online');
+    expect(w.fleet.vm(a.id)).toMatchObject({ state: 'failed', reason: 'host_offline' });
+    expect(w.fleet.vm(b.id).state).toBe('failed');
+    expect((await launchIn(w.infra, 'HKG')).machine_id).toBe('hkg-1');
+  });
+
+  it('offline --evacuate re-places each VM through placement, and reports those that found no room', async () => {
+    w = await world();
+    const small = await launchIn(w.infra, 'SIN', 4, 2);
+    const host = small.machine_id;
+    const big = await launchIn(w.infra, 'SIN', 8, 8); // lands on a 16-core machine
+    expect(big.machine_id).not.toBe('sin-3');
+    // Fill the rest of SIN so that an 8-core VM cannot move, while a 2-core one still can.
+    for (const m of ['sin-1', 'sin-2', 'sin-3']) {
+      if (m === host || m === big.machine_id) continue;
+      await w.infra.machineAction(m, 'drain');
+    }
+    const target = big.machine_id;
+    const report = await w.infra.machineAction(target, 'offline', { evacuate: true });
+    const failedIds = report.failed.map((v) => v.id);
+    expect(failedIds).toContain(big.id);
+    const moved = report.evacuated.find((e) => e.vm_id === big.id);
+    if (target === host) {
+      // Both were on one machine and no other machine takes VMs: both reported, none placed.
+      for (const e of report.evacuated) expect(e.error).toMatch(/^no machine in SIN has/);
+    } else {
+      expect(moved?.error).toMatch(/^no machine in SIN has 8 GB and 8 cores free/);
+    }
+    // Now make room elsewhere and evacuate a machine whose VM fits: it is re-placed.
+    await w.infra.machineAction(target, 'online');
+    const again = await launchIn(w.infra, 'HKG', 2, 1);
+    const r2 = await w.infra.machineAction('hkg-1', 'offline', { evacuate: true });
+    expect(r2.evacuated).toHaveLength(1);
+    const rep = r2.evacuated[0];
+    expect(rep.vm_id).toBe(again.id);
+    expect(rep.error).toMatch(/no machine in HKG has/); // HKG has one machine, and it is offline
+    await settle();
+    await w.infra.flushAll();
+    for (const m of w.fleet.allMachines()) {
+      const holding = w.fleet
+        .vms()
+        .filter((v) => v.machine_id === m.id && !['failed', 'stopped', 'suspended'].includes(v.state));
+      expect(m.cores_allocated).toBe(holding.reduce((x, v) => x + v.cores, 0));
+    }
+  });
+
+  it('offline --evacuate places the replacement on another machine of the region', async () => {
+    w = await world();
+    const vm = await launchIn(w.infra, 'SIN', 4, 2);
+    const report = await w.infra.machineAction(vm.machine_id, 'offline', { evacuate: true });
+    expect(report.evacuated).toHaveLength(1);
+    const rep = report.evacuated[0].replacement;
+    expect(rep).toMatchObject({ region: 'SIN', memory_gb: 4, cores: 2 });
+    expect(rep?.id).not.toBe(vm.id);
+    expect(rep?.machine_id).not.toBe(vm.machine_id);
+    expect(w.fleet.vm(vm.id)).toMatchObject({ state: 'failed', reason: 'host_offline' });
+  });
+
   it('refuses bad actions, unknown machines and evacuate without offline', async () => {
     w = await world();
     await expectCode(w.infra.machineAction('sin-1', 'reboot'), 'bad_request');
