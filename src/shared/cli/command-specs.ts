@@ -124,7 +124,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'drain a machine, take it offline (--evacuate: re-place its VMs) or bring it online',
     positionals: [
       { name: 'ACTION', required: true, help: 'drain, offline or online', choices: ['drain', 'offline', 'online'] },
-      { name: 'MACHINE_ID', required: true, help: 'the id `machines REGION` lists' },
+      { name: 'MACHINE_ID', required: false, help: 'the id `machines REGION` lists' },
     ],
     flags: ['evacuate'],
     details: [

@@ -37,6 +37,9 @@ describe('machine drain|offline|online', () => {
     expect(ev.code).toBe(EXIT.usage);
     expect(ev.err.join('\n')).toContain('--evacuate goes with `machine offline` only');
     expect((await run(['machine', 'drain'])).code).toBe(EXIT.usage);
+    const fly = await run(['machine', 'run']);
+    expect(fly.code).toBe(EXIT.usage);
+    expect(fly.err.join('\n')).toContain('in Flylight a fly.io Machine is a VM: use `flylight vm run`');
     expect((await run(['machine', 'drain', 'nope'])).code).toBe(EXIT.failed);
   });
 });

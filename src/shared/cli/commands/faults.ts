@@ -25,9 +25,17 @@ import { UsageError } from '../usage-error';
 export const machine: CommandRunner = async (ctx) => {
   const { env, io, json, color, flags, positionals } = ctx;
   const [action, id] = positionals;
+  if (action === 'run') {
+    // fly's word: a fly Machine is what Flylight calls a VM.
+    throw new UsageError(
+      'in Flylight a fly.io Machine is a VM: use `flylight vm run` (a machine here is a physical host)',
+      'machine',
+    );
+  }
   if (!isMachineAction(action)) {
     throw new UsageError(`machine: unknown action '${action}' (${MACHINE_ACTIONS.join(', ')})`, 'machine');
   }
+  if (id === undefined) throw new UsageError(`machine ${action} needs MACHINE_ID`, 'machine');
   const evacuate = flags.evacuate === true;
   if (evacuate && action !== 'offline') throw new UsageError('--evacuate goes with `machine offline` only', 'machine');
   const report = await call(ctx, env.api.machineAction(id, action, action === 'offline' ? { evacuate } : undefined));
