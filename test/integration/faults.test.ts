@@ -63,6 +63,30 @@ describe('machine faults on the real host', () => {
   });
 });
 
+describe('offline on the real host', () => {
+  it('fails the VMs with host_offline (vm events), frees the machine; evacuate re-places; online resurrects nothing', async () => {
+    host = await startTestHost({ token: TOKEN, flydIntervalMs: 50 });
+    const events: StoreEvent[] = [];
+    host.onEvent((e) => events.push(e));
+    const vm = (await launch('SIN', 4, 2)).body;
+    type Report = { failed: Vm[]; evacuated: { vm_id: string; replacement?: Vm; error?: string }[] };
+    const off = await post<Report>(`/v1/machines/${vm.machine_id}/offline`, { evacuate: true });
+    expect(off.status).toBe(200);
+    expect(off.body.failed.map((v) => [v.id, v.state, v.reason])).toEqual([[vm.id, 'failed', 'host_offline']]);
+    const rep = off.body.evacuated[0].replacement as Vm;
+    expect(rep.machine_id).not.toBe(vm.machine_id);
+    expect(rep).toMatchObject({ region: 'SIN', memory_gb: 4, cores: 2 });
+    await new Promise((r) => setTimeout(r, 300));
+    const m = (await machinesOf('SIN')).find((x) => x.id === vm.machine_id) as Machine;
+    expect(m).toMatchObject({ status: 'offline', cores_allocated: 0, memory_allocated_gb: 0 });
+    expect(
+      events.some((e) => e.type === 'vm' && e.vm.id === vm.id && e.to === 'failed' && e.reason === 'host_offline'),
+    ).toBe(true);
+    await post(`/v1/machines/${vm.machine_id}/online`, {});
+    expect((await call<Vm>(`/v1/vms/${vm.id}`)).body).toMatchObject({ state: 'failed', reason: 'host_offline' });
+  });
+});
+
 describe('region faults on the real host', () => {
   it('Down refuses launches with suggestions (503 region_down), durable across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'flylight-faults-'));
