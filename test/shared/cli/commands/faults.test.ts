@@ -1,9 +1,9 @@
 // The fault and chaos commands as a person types them (the same runner serves the console pane).
 
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../../../src/shared/cli/env';
-import { runCommand } from '../../../src/shared/cli/run';
-import { capture, FakeApi, FakeFeed, makeEnv } from '../../helpers/cli-fixtures';
+import { EXIT } from '../../../../src/shared/cli/env';
+import { runCommand } from '../../../../src/shared/cli/run';
+import { capture, FakeApi, FakeFeed, makeEnv } from '../../../helpers/cli-fixtures';
 
 async function run(argv: string[], opts: { api?: FakeApi; where?: 'cli' | 'console' } = {}) {
   const api = opts.api ?? new FakeApi();

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Infrastructure } from '../../../src/main/orchestrator/infrastructure';
 import { ApiError } from '../../../src/shared/errors';
-import { settle, type World, world } from './faults-helpers';
+import { settle, type World, world } from '../../helpers/faults-world';
 
 let w: World | null = null;
 afterEach(() => {

@@ -7,9 +7,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { holdsResources, type LifecycleState } from '../../../src/shared/lifecycle';
-import type { Vm } from '../../../src/shared/types';
-import { settle, type World, world } from './faults-helpers';
+import { holdsResources, type LifecycleState } from '../../src/shared/lifecycle';
+import type { Vm } from '../../src/shared/types';
+import { settle, type World, world } from '../helpers/faults-world';
 
 const MACHINES = ['sin-1', 'sin-2', 'sin-3', 'hkg-1', 'nrt-1', 'syd-1'];
 const REGIONS = ['SIN', 'HKG', 'NRT', 'SYD'];

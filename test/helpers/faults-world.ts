@@ -1,16 +1,16 @@
 // An orchestrator over the real store model (in memory, no threads), for the fault tests and the
 // accounting property test: Infrastructure with the store's Fleet behind an in-memory backend.
 
-import { ManualClock } from '../../../src/main/orchestrator/clock';
-import { Infrastructure } from '../../../src/main/orchestrator/infrastructure';
-import { MemoryBackend } from '../../../src/main/store/backend';
-import { parseRegionsCsv } from '../../../src/main/store/csv';
-import { Fleet } from '../../../src/main/store/fleet';
-import { storeService } from '../../../src/main/store/service';
-import type { Remote } from '../../../src/shared/rpc';
-import type { StoreService } from '../../../src/shared/services';
-import type { StoreEvent } from '../../../src/shared/types';
-import { seeded } from '../../helpers/orchestrator-fakes';
+import { ManualClock } from '../../src/main/orchestrator/clock';
+import { Infrastructure } from '../../src/main/orchestrator/infrastructure';
+import { MemoryBackend } from '../../src/main/store/backend';
+import { parseRegionsCsv } from '../../src/main/store/csv';
+import { Fleet } from '../../src/main/store/fleet';
+import { storeService } from '../../src/main/store/service';
+import type { Remote } from '../../src/shared/rpc';
+import type { StoreService } from '../../src/shared/services';
+import type { StoreEvent } from '../../src/shared/types';
+import { seeded } from './orchestrator-fakes';
 
 /** Five regions around Asia plus Amsterdam; NRT's one machine is small (4 cores, 16 GB). */
 export const FAULTS_CSV = `kind,region,location,status,machine,datacenter,cores,memory_gb
