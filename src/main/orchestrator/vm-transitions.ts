@@ -273,13 +273,7 @@ export class VmTransitions<V extends LifecycleVm> {
     return n;
   }
 
-  /**
-   * A fault: the VM's machine went down under it. A VM that holds resources ends in `failed`
-   * with `reason` whatever it was doing (its stage under way is dropped) and frees what it held;
-   * one that holds nothing (stopped, suspended, failed, destroying) is left as it is: null.
-   * In line with the VM's other operations, so a completion queued behind it sees `failed` and
-   * leaves it alone.
-   */
+  /** A fault (machine offline): a VM that holds resources ends `failed` with `reason`, its stage dropped. */
   fail(id: string, reason: string): Promise<V | null> {
     return this.inOrder.run(id, async () => {
       const vm = await this.deps.read(id);
