@@ -88,8 +88,9 @@ const vmOn = (
   machine_id,
   memory_gb,
   cores,
-  state: 'running',
+  state: 'started',
   created_at,
+  updated_at: created_at,
 });
 
 /** The ApiError code `fn` throws or rejects with. */
@@ -539,6 +540,7 @@ describe('reconcile and reset', () => {
     expect(Object.keys(service).sort()).toEqual(
       [
         'allMachines',
+        'announce',
         'apply',
         'candidates',
         'deleteVm',
@@ -549,10 +551,14 @@ describe('reconcile and reset', () => {
         'region',
         'regions',
         'reset',
+        'setMachineStatus',
+        'setRegionStatus',
         'totals',
+        'updateVm',
         'versions',
         'vm',
         'vmByIdempotencyKey',
+        'vmStates',
         'vms',
       ].sort(),
     );
