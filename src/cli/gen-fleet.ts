@@ -148,7 +148,7 @@ export async function genFleetMain(argv: string[]): Promise<number> {
     knownRegions: async () => {
       const [{ loadRegionsFile }, { defaultRegionsFile }] = await Promise.all([
         import('../main/store/csv'),
-        import('../main/host/paths'),
+        import('../main/common/paths'),
       ]);
       return (await loadRegionsFile(defaultRegionsFile())).regions;
     },

@@ -1,9 +1,9 @@
 // The Node side of the `flylight` CLI: real stdout/stderr, signals, HTTP transport and SSE.
 // Everything about commands — grammar, help, output — is in src/shared/cli.
 
+import { defaultConfigDir } from '../main/common/paths';
+import { readToken, TOKEN_PATTERN, tokenPath } from '../main/common/token';
 import { endpointPath, liveEndpoint } from '../main/host/endpoint';
-import { defaultConfigDir } from '../main/host/paths';
-import { readToken, TOKEN_PATTERN, tokenPath } from '../main/host/token';
 import { createApiClient, type EventSubscription, fetchTransport, type SubscribeEvents } from '../shared/api';
 import type { CliAuth, CommandIO } from '../shared/cli/env';
 import { parseArgs } from '../shared/cli/parse-args';

@@ -2,7 +2,7 @@
 // token and session-key files and voids the old token and every dashboard session at once);
 // when no host answers, rewrites the files itself, so the next start uses the new token.
 
-import { rotateCredentials, TOKEN_PATTERN } from '../main/host/token';
+import { rotateCredentials, TOKEN_PATTERN } from '../main/common/token';
 import { isUnreachable, type Transport } from '../shared/api';
 import { ApiError } from '../shared/errors';
 

@@ -4,9 +4,9 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/common/paths';
+import { withCredentials } from '../main/common/token';
 import { endpointPath } from '../main/host/endpoint';
-import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/host/paths';
-import { withCredentials } from '../main/host/token';
 import type { ServeFlags } from '../shared/cli/env';
 import { UsageError } from '../shared/cli/usage-error';
 import {

@@ -2,8 +2,8 @@
 // its own address line; this adds the dashboard link (with the token, as Jupyter does), errors
 // and the non-loopback warning.
 
+import { defaultConfigDir } from '../main/common/paths';
 import type { RunningHost } from '../main/host/host';
-import { defaultConfigDir } from '../main/host/paths';
 import type { CommandIO, ServeFlags } from '../shared/cli/env';
 import type { HostConfig } from '../shared/config';
 import { buildServeConfig, dashboardUrl, type Env, isLoopback, withToken } from './serve-config';

@@ -4,12 +4,12 @@
 
 import { join } from 'node:path';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
+import { builtDashboardDir, defaultConfigDir, defaultRegionsFile } from './common/paths';
+import { withCredentials } from './common/token';
 import { endpointPath } from './host/endpoint';
 import { FleetInUseError, fleetInUseMessage } from './host/fleet-lock';
 // Types only: host.ts pulls in the worker bundles, which the caller passes in with startHost.
 import type { RunningHost } from './host/host';
-import { builtDashboardDir, defaultConfigDir, defaultRegionsFile } from './host/paths';
-import { withCredentials } from './host/token';
 
 /**
  * FLYLIGHT_PORT: a fixed port (0: any free one), else the seed's 3030; FLYLIGHT_REGIONS: the

@@ -1,29 +1,12 @@
 // How `flylight serve` builds the host config from flags, environment and defaults.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildServeConfig } from '../../src/cli/serve-config';
 import { UsageError } from '../../src/shared/cli/usage-error';
+import { csv, defaults, dir, isolateConfigHome } from '../helpers/serve-fixtures';
 
-const dir = mkdtempSync(join(tmpdir(), 'flylight-serve-'));
-const csv = join(dir, 'fleet.csv');
-writeFileSync(csv, 'x\n');
-/** Never the user's real config directory: every serve test gets its own token file. */
-const tmpConfig = () => mkdtempSync(join(tmpdir(), 'flylight-config-'));
-// And should a test forget its configDir, the default lands in a temp directory too.
-beforeEach(() => {
-  vi.stubEnv('XDG_CONFIG_HOME', tmpConfig());
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
-const defaults = {
-  regionsFile: () => '/pkg/resources/regions.csv',
-  dataDir: () => '/home/u/.local/share/flylight',
-  staticDir: () => null,
-};
+isolateConfigHome();
 
 describe('buildServeConfig', () => {
   it('uses the defaults when nothing is given', () => {

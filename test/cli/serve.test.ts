@@ -1,32 +1,17 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runServe } from '../../src/cli/serve';
 import { buildServeConfig, dashboardUrl, withToken } from '../../src/cli/serve-config';
+import { TOKEN_PATTERN } from '../../src/main/common/token';
 import type { RunningHost } from '../../src/main/host/host';
-import { TOKEN_PATTERN } from '../../src/main/host/token';
 import type { HostConfig } from '../../src/shared/config';
 import { capture } from '../helpers/cli-fixtures';
+import { defaults, isolateConfigHome, tmpConfig } from '../helpers/serve-fixtures';
 import { until } from '../helpers/until';
 
-const dir = mkdtempSync(join(tmpdir(), 'flylight-serve-'));
-const csv = join(dir, 'fleet.csv');
-writeFileSync(csv, 'x\n');
-/** Never the user's real config directory: every serve test gets its own token file. */
-const tmpConfig = () => mkdtempSync(join(tmpdir(), 'flylight-config-'));
-// And should a test forget its configDir, the default lands in a temp directory too.
-beforeEach(() => {
-  vi.stubEnv('XDG_CONFIG_HOME', tmpConfig());
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
-const defaults = {
-  regionsFile: () => '/pkg/resources/regions.csv',
-  dataDir: () => '/home/u/.local/share/flylight',
-  staticDir: () => null,
-};
+isolateConfigHome();
 
 function fakeHost(config: HostConfig) {
   let finish: (r: { ok: boolean; reason?: string }) => void = () => {};

@@ -2,7 +2,7 @@
 // `.api` (every call async), with switches to make calls fail the ways a real peer can: refuse,
 // time out before doing anything, or time out after doing it (the answer lost on the way back).
 
-import { createLogger, type Logger } from '../../src/main/host/log';
+import { createLogger, type Logger } from '../../src/main/common/log';
 import type { ActorCell } from '../../src/main/orchestrator/actor';
 import { FlyD } from '../../src/main/orchestrator/flyd';
 import { Infrastructure, type InfrastructureOptions } from '../../src/main/orchestrator/infrastructure';

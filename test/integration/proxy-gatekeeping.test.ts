@@ -4,7 +4,7 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/main/host/log';
+import { createLogger } from '../../src/main/common/log';
 import { createProxy, type ProxyInstance } from '../../src/main/proxy/proxy';
 import type { GateLimits } from '../../src/shared/config';
 import { ApiError } from '../../src/shared/errors';

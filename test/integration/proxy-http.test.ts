@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/main/host/log';
+import { createLogger } from '../../src/main/common/log';
 import { createProxy, type ProxyInstance } from '../../src/main/proxy/proxy';
 import { RpcClient } from '../../src/shared/rpc';
 import type { HostService, OrchestratorService, StoreService } from '../../src/shared/services';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rotateToken } from '../../src/cli/rotate';
-import { createLogger } from '../../src/main/host/log';
+import { createLogger } from '../../src/main/common/log';
 import {
   ensureCredentials,
   readCredentials,
@@ -15,7 +15,7 @@ import {
   SESSION_KEY_FILE,
   TOKEN_PATTERN,
   withCredentials,
-} from '../../src/main/host/token';
+} from '../../src/main/common/token';
 import { TokenAuth } from '../../src/main/proxy/auth';
 import { createCredentials } from '../../src/main/proxy/credentials';
 import type { Transport } from '../../src/shared/api';

@@ -49,7 +49,7 @@ describe('npm run lint rejects a layering violation', () => {
       "only src/main/index.ts and src/preload import 'electron'",
     ],
     ['src/shared/bad.ts', importing('react'), 'noRestrictedImports', 'React belongs to src/renderer'],
-    ['src/shared/bad.ts', importing('../main/host/log'), 'noRestrictedImports', 'imports nothing outside src/shared'],
+    ['src/shared/bad.ts', importing('../main/common/log'), 'noRestrictedImports', 'imports nothing outside src/shared'],
     ['src/shared/cli/bad.ts', importing('../../cli/main'), 'noRestrictedImports', 'imports nothing outside src/shared'],
     [
       'src/shared/bad.ts',
@@ -89,6 +89,19 @@ describe('npm run lint rejects a layering violation', () => {
       'workers never import each other',
     ],
     [
+      'src/main/store/bad.ts',
+      importing('../host/log-sink'),
+      'noRestrictedImports',
+      "does not reach into the host's folder",
+    ],
+    [
+      'src/main/orchestrator/bad.ts',
+      importing('../host/host'),
+      'noRestrictedImports',
+      "does not reach into the host's folder",
+    ],
+    ['src/main/proxy/bad.ts', importing('../host'), 'noRestrictedImports', "does not reach into the host's folder"],
+    [
       'src/main/proxy/bad.ts',
       importing('../orchestrator/infrastructure'),
       'noRestrictedImports',
@@ -102,7 +115,7 @@ describe('npm run lint rejects a layering violation', () => {
     ],
     ['src/renderer/src/bad.ts', importing('node:path'), 'noNodejsModules', ''],
     ['src/renderer/src/bad.ts', importing('electron'), 'noRestrictedImports', "import 'electron'"],
-    ['src/renderer/src/state/bad.ts', importing('../../../main/host/log'), 'noRestrictedImports', 'browser-only'],
+    ['src/renderer/src/state/bad.ts', importing('../../../main/common/log'), 'noRestrictedImports', 'browser-only'],
     [
       'src/renderer/src/bad.ts',
       'export const cwd = () => process.cwd();\n',
@@ -115,7 +128,7 @@ describe('npm run lint rejects a layering violation', () => {
       'noRestrictedImports',
       'src/cli does not import the renderer',
     ],
-    ['src/preload/bad.ts', importing('../main/host/log'), 'noRestrictedImports', 'does not import src/main'],
+    ['src/preload/bad.ts', importing('../main/common/log'), 'noRestrictedImports', 'does not import src/main'],
   ])('%s: %s', async (file, text, rule, message) => {
     const { code, output } = await lint(file, text);
     expect(code, output).not.toBe(0);
@@ -135,6 +148,7 @@ describe('npm run lint rejects a layering violation', () => {
       ['src/preload/index.ts', importing('electron')],
       ['src/renderer/src/ok.ts', importing('../../shared/cli/format')],
       ['src/cli/ok.ts', importing('../main/host/host')],
+      ['src/main/proxy/ok.ts', importing('../common/log')],
     ];
     for (const [file, text] of allowed) {
       const { code, output } = await lint(file, text);

@@ -22,6 +22,7 @@ import {
   type WorkerName,
 } from '../../shared/services';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
+import { createLogger, type Logger } from '../common/log';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
@@ -29,7 +30,6 @@ import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/c
 import { outsideAsar } from './asar';
 import { publishEndpoint } from './endpoint';
 import { lockFleet } from './fleet-lock';
-import { createLogger, type Logger } from './log';
 import { LogSink } from './log-sink';
 
 const WORKER_PATHS: Record<WorkerName, string> = {

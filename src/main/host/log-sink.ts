@@ -13,8 +13,8 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { pretty } from './log';
-import { ensurePrivateDir } from './paths';
+import { pretty } from '../common/log';
+import { ensurePrivateDir } from '../common/paths';
 
 export interface LogSinkOptions {
   terminal: 'pretty' | 'json' | 'silent';

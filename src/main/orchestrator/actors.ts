@@ -6,7 +6,7 @@ import { takesNewVms } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
 import type { Machine } from '../../shared/types';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import { change, FlyD, type FlydCounters, flydCell, held } from './flyd';
 import { type Allocation, type Capacity, MachineD, machineCell, resync } from './machined';
 import type { MachineEntry } from './registry';

@@ -19,7 +19,7 @@ import {
 } from '../../shared/faults';
 import { mulberry32 } from '../../shared/random';
 import type { FailRequest, KillRequest } from '../../shared/services';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import type { Clock } from './clock';
 import { crashFlyd } from './flyd';
 import { crashMachined } from './machined';

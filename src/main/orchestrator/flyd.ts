@@ -9,7 +9,7 @@ import { ApiError, toErrorBody } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
 import type { Machine, MachineUpdate } from '../../shared/types';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import { ActorCell, type Behaviour, type CrashHandler, type Reply } from './actor';
 import type { Allocation, MachineChange } from './machined';
 import type { VersionBook } from './version-book';

@@ -10,7 +10,7 @@ import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
 import { INSTANT } from '../../shared/timing';
 import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, Vm } from '../../shared/types';
-import { createLogger, type Logger } from '../host/log';
+import { createLogger, type Logger } from '../common/log';
 import { spawnMachine } from './actors';
 import { Chaos } from './chaos';
 import { type Clock, wallClock } from './clock';

@@ -17,7 +17,7 @@ import { takesNewVms } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
 import type { Vm } from '../../shared/types';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import type { InOrder } from './in-order';
 import { setSchedulable } from './machined';
 import type { Registry } from './registry';

@@ -2,7 +2,7 @@
 // FlyD interval; this one never does, so placement asks here and only here decides.
 
 import { hasRoomFor } from '../../shared/placement';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import { ActorCell, type Behaviour, type CrashHandler, type Reply } from './actor';
 
 /** What a machine has handed out. Always absolute values, never deltas. */

@@ -5,7 +5,7 @@
 import { ApiError } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
 import type { CallMeta, OrchestratorService } from '../../shared/services';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import type { Infrastructure } from './infrastructure';
 
 /** The running Infrastructure; `resync` swaps it for one rebuilt from the store. */

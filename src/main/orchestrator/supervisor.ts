@@ -3,7 +3,7 @@
 // wrong beyond one actor, so the supervisor gives up and escalates (the host then restarts the
 // whole worker, which rebuilds every actor from the store).
 
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import type { ActorCell, CrashHandler } from './actor';
 
 export interface SupervisorOptions {

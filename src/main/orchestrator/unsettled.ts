@@ -5,7 +5,7 @@
 // nobody acknowledged, or a destroyed VM's resources held forever.
 
 import { toErrorBody } from '../../shared/errors';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 
 interface Entry {
   attempt: () => Promise<void>;

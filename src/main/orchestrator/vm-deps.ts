@@ -2,7 +2,7 @@
 
 import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import type { InOrder } from './in-order';
 import type { Registry } from './registry';
 import type { Unsettled } from './unsettled';

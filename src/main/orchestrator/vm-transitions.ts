@@ -24,7 +24,7 @@ import {
 } from '../../shared/lifecycle';
 import type { Rng } from '../../shared/random';
 import { draw, type TimingProfile } from '../../shared/timing';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import type { Clock } from './clock';
 import { InOrder } from './in-order';
 

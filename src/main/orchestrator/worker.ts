@@ -6,7 +6,7 @@
 import { mulberry32 } from '../../shared/random';
 import type { StoreService } from '../../shared/services';
 import { REALISTIC } from '../../shared/timing';
-import { createLogger } from '../host/log';
+import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
 import { type InfrastructureHolder, orchestratorService } from './service';

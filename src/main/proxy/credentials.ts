@@ -5,8 +5,8 @@
 
 import { ApiError } from '../../shared/errors';
 import type { SessionGrant, TokenRotation } from '../../shared/session';
-import type { Logger } from '../host/log';
-import { type Credentials, readCredentials, rotateCredentials } from '../host/token';
+import type { Logger } from '../common/log';
+import { type Credentials, readCredentials, rotateCredentials } from '../common/token';
 import type { TokenAuth } from './auth';
 
 export interface CredentialService {

@@ -11,7 +11,7 @@ import { ApiError } from '../../shared/errors';
 import { clip } from '../../shared/quote';
 import type { GateRequest, GateResponse } from '../../shared/services';
 import { checkQuery } from '../../shared/validation';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import { type Admission, Refusal } from './admission';
 import { TOKEN_PARAMS } from './auth';
 import { ConnectionGuard } from './connections';

@@ -5,7 +5,7 @@ import { GATE_DEFAULTS, type HostConfig } from '../../shared/config';
 import type { Remote } from '../../shared/rpc';
 import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
 import type { StoreEvent } from '../../shared/types';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import { Admission } from './admission';
 import { createCredentials, currentCredentials } from './credentials';
 import { EventHub } from './events';

@@ -7,7 +7,7 @@ import type { Remote } from '../../shared/rpc';
 import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
 import type { LaunchRequest } from '../../shared/types';
 import { checkJsonContentType, checkRegionList, parseJsonBody } from '../../shared/validation';
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 import type { CircuitBreaker } from './breaker';
 import type { CredentialService } from './credentials';
 import type { ProxyMetrics } from './metrics';

@@ -2,7 +2,7 @@
 // are logged in aggregate: at most one line per period with the count of each kind, so a flood
 // of a million requests writes a line a second instead of rotating the log history away.
 
-import type { Logger } from '../host/log';
+import type { Logger } from '../common/log';
 
 export class RefusalTally {
   private counts = new Map<string, number>();

@@ -4,7 +4,7 @@
 import type { HostService, OrchestratorService, StoreService } from '../../shared/services';
 import { HOST_WORKERS, STORE_EVENTS } from '../../shared/services';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
-import { createLogger } from '../host/log';
+import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { createProxy } from './proxy';
 

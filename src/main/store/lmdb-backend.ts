@@ -11,7 +11,7 @@
 import { chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Database, open, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
-import { ensurePrivateDir } from '../host/paths';
+import { ensurePrivateDir } from '../common/paths';
 import type { BackendOp, BackendSnapshot, MachineState, StoreBackend, StoredVm } from './backend';
 
 /** Bumped when the stored record shapes change incompatibly. */

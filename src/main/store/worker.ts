@@ -2,7 +2,7 @@
 // starts), opens the backend, lays the stored state over the CSV and serves StoreService.
 
 import { STORE_EVENTS } from '../../shared/services';
-import { createLogger } from '../host/log';
+import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { openBackend } from './backend';
 import { loadRegionsFile } from './csv';

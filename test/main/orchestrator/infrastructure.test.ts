@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/main/host/log';
+import { createLogger } from '../../../src/main/common/log';
 import type { Infrastructure } from '../../../src/main/orchestrator/infrastructure';
 import { orchestratorService } from '../../../src/main/orchestrator/service';
 import { ApiError } from '../../../src/shared/errors';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/main/host/log';
+import { createLogger } from '../../../src/main/common/log';
 import { EMPTY, type MachineChange, MachineD } from '../../../src/main/orchestrator/machined';
 import { machine } from '../../helpers/fixtures';
 import { captureLog, FakeStore, seeded, settle, startInfra } from '../../helpers/orchestrator-fakes';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/main/host/log';
+import { createLogger } from '../../../src/main/common/log';
 import { ManualClock } from '../../../src/main/orchestrator/clock';
 import { type LifecycleVm, type Transition, VmTransitions } from '../../../src/main/orchestrator/vm-transitions';
 import { ApiError } from '../../../src/shared/errors';

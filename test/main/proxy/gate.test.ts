@@ -3,7 +3,7 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/main/host/log';
+import { createLogger } from '../../../src/main/common/log';
 import { Gate } from '../../../src/main/proxy/gate';
 import { ApiError } from '../../../src/shared/errors';
 import { RpcClient, serveRpc } from '../../../src/shared/rpc';

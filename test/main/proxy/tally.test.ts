@@ -1,7 +1,7 @@
 // The aggregate refusal log line: refusals counted per reason and logged once per interval.
 
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/main/host/log';
+import { createLogger } from '../../../src/main/common/log';
 import { RefusalTally } from '../../../src/main/proxy/tally';
 import { until } from '../../helpers/until';
 

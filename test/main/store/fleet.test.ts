@@ -1,108 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type BackendOp, MemoryBackend, type StoreBackend } from '../../../src/main/store/backend';
+import { type BackendOp, MemoryBackend } from '../../../src/main/store/backend';
 import { Fleet } from '../../../src/main/store/fleet';
-import type { FleetData, MachineSpec } from '../../../src/main/store/fleet-data';
 import { deriveStatus } from '../../../src/main/store/machine-record';
 import { RegionIndex } from '../../../src/main/store/region-index';
 import { storeService } from '../../../src/main/store/service';
-import { ApiError } from '../../../src/shared/errors';
 import { mulberry32 } from '../../../src/shared/random';
-import type { MachineUpdate, StoreEvent, Vm } from '../../../src/shared/types';
+import type { MachineUpdate } from '../../../src/shared/types';
+import { codeOf, DATA, openFleet, update, vmOn } from '../../helpers/fleet-fixtures';
 import { until } from '../../helpers/until';
-
-const spec = (
-  id: string,
-  region: string,
-  cores: number,
-  memory_gb: number,
-  status: MachineSpec['status'] = 'available',
-): MachineSpec => ({
-  id,
-  region,
-  datacenter: 'dc-1',
-  cores,
-  memory_gb,
-  status,
-});
-
-/** SIN has machines rich in one resource and poor in the other, to test both filters. */
-const DATA: FleetData = {
-  regions: [
-    { code: 'AMS', location: 'Amsterdam, Netherlands', status: 'Operational' },
-    { code: 'BOM', location: 'Mumbai, India', status: 'Degraded Performance' },
-    { code: 'SIN', location: 'Singapore', status: 'Operational' },
-  ],
-  machines: [
-    spec('ams-1', 'AMS', 64, 256),
-    spec('ams-2', 'AMS', 64, 256),
-    spec('bom-1', 'BOM', 16, 64),
-    spec('sin-big', 'SIN', 32, 128),
-    spec('sin-few-cores', 'SIN', 8, 512),
-    spec('sin-little-memory', 'SIN', 64, 16),
-    spec('sin-maint', 'SIN', 64, 256, 'maintenance'),
-    spec('sin-off', 'SIN', 64, 256, 'offline'),
-    ...['a', 'b', 'c', 'd', 'e', 'f'].map((x) => spec(`sin-${x}`, 'SIN', 32, 128)),
-  ],
-};
-
-interface Opened {
-  fleet: Fleet;
-  events: StoreEvent[];
-  warnings: string[];
-  backend: StoreBackend;
-}
-
-async function openFleet(options: { seed?: number; backend?: StoreBackend; data?: FleetData } = {}): Promise<Opened> {
-  const events: StoreEvent[] = [];
-  const warnings: string[] = [];
-  const backend = options.backend ?? new MemoryBackend();
-  const { fleet } = await Fleet.open(options.data ?? DATA, {
-    backend,
-    seed: options.seed ?? 1,
-    publish: (e) => events.push(e),
-    warn: (msg) => warnings.push(msg),
-  });
-  events.length = 0; // what opening published is not what the tests look at
-  return { fleet, events, warnings, backend };
-}
-
-const update = (machine_id: string, version: number, cores: number, memory: number, vms = 1): MachineUpdate => ({
-  machine_id,
-  version,
-  cores_allocated: cores,
-  memory_allocated_gb: memory,
-  vm_count: vms,
-  changes: 1,
-});
-
-const vmOn = (
-  id: string,
-  machine_id: string,
-  region: string,
-  memory_gb: number,
-  cores: number,
-  created_at = '2025-01-01T00:00:00.000Z',
-): Vm => ({
-  id,
-  region,
-  machine_id,
-  memory_gb,
-  cores,
-  state: 'started',
-  created_at,
-  updated_at: created_at,
-});
-
-/** The ApiError code `fn` throws or rejects with. */
-async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    return (err as ApiError).code;
-  }
-  throw new Error('expected an ApiError');
-}
 
 describe('candidates', () => {
   it('requires enough free memory AND enough free cores, and an available or allocated machine', async () => {
