@@ -20,6 +20,7 @@ describe('complete', () => {
         'status',
         'token',
         'version',
+        'vm',
         'vms',
         'watch',
       ],
