@@ -7,7 +7,7 @@
 // Where the time goes is estimated by subtraction between configurations that differ in one
 // thing (see hopRows): machine time per request at saturation, in µs.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDashboard } from './dashboard.js';
 import { RemoteLoad } from './lib/load-remote.js';
@@ -79,6 +79,8 @@ export async function run(report, o) {
   if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) {
     throw new Error('out/main/cli.js is missing: run `npm run build` first (the bench drives the built CLI)');
   }
+  // A fresh clone has no cache folder yet; gen-fleet writes into it, it does not make it.
+  mkdirSync(CACHE, { recursive: true });
   const bigFile = join(CACHE, `gen-fleet-${o.bigMachines}.csv`);
   const genMs = await wall([
     CLI,

@@ -8,12 +8,8 @@
 // page trades it for a session kept in its localStorage); a build that prints none is opened
 // at its plain URL.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { CLI, ROOT, runCli } from '../test/helpers/host';
+import { runCli } from '../test/helpers/host';
 import {
   expectAllocated,
   expectChartsDrawn,
@@ -30,83 +26,10 @@ import {
   waitLive,
   walkRegionsByKeyboard,
 } from './dashboard-scenario';
+import { cliEnv, FLYD_MS, openAt, type Serve, serve, stop } from './serve';
 
-const FLYD_MS = 500;
 /** FlyD's interval plus the way to the page: store, proxy, SSE, one animation frame. */
 const VISIBLE_WITHIN_MS = FLYD_MS + 2500;
-/** How long serve may take between its "listening" line and its "Dashboard:" line. */
-const DASHBOARD_LINE_GRACE_MS = 3000;
-
-/** One config directory for every host of this file: a restarted host keeps its token, as at home. */
-const CONFIG_HOME = mkdtempSync(join(tmpdir(), 'flylight-e2e-config-'));
-
-interface Serve {
-  url: string;
-  port: number;
-  /** Where a browser opens the dashboard: the printed link with the token, or the plain URL. */
-  open: string;
-  token: string | null;
-  proc: ChildProcess;
-  output(): string;
-}
-
-/** The external CLI, pointed at `api` and at this file's token. */
-const cliEnv = (api: string) => ({ FLYLIGHT_API: api, XDG_CONFIG_HOME: CONFIG_HOME });
-
-/** The dashboard link with a fragment (the browser keeps it across the sign-in redirect). */
-const openAt = (s: Serve, hash = ''): string => `${s.open}${hash}`;
-
-/** `flylight serve` on `port` (0: any); resolves once it listens and has printed its dashboard link. */
-function serve(port = 0): Promise<Serve> {
-  const proc = spawn(
-    process.execPath,
-    [CLI, 'serve', '--port', String(port), '--ephemeral', '--flyd-interval', String(FLYD_MS), '--seed', '7'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: CONFIG_HOME, FLYLIGHT_TIMING: 'instant' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`flylight serve did not start within 20 s:\n${out}`));
-    }, 20_000);
-    let grace: ReturnType<typeof setTimeout> | null = null;
-    let listening: RegExpExecArray | null = null;
-    const finish = (link: string | null) => {
-      clearTimeout(timer);
-      if (grace) clearTimeout(grace);
-      const m = listening as RegExpExecArray;
-      const token = link ? new URL(link).searchParams.get('token') : null;
-      resolve({ url: m[1], port: Number(m[2]), open: link ?? `${m[1]}/`, token, proc, output: () => out });
-    };
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      listening ??= /Flylight proxy listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
-      if (!listening) return;
-      const link = /^Dashboard: (http:\/\/\S+)$/m.exec(out);
-      if (link) finish(link[1]);
-      // An older build prints no link: open the plain URL.
-      else grace ??= setTimeout(() => finish(null), DASHBOARD_LINE_GRACE_MS);
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`flylight serve exited with ${code} before listening:\n${out}`));
-    });
-  });
-}
-
-function stop(s: Serve | null, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!s || s.proc.exitCode !== null || s.proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    s.proc.once('exit', () => resolve());
-    s.proc.kill(signal);
-  });
-}
 
 let host: Serve | null = null;
 
@@ -126,6 +49,9 @@ test('dashboard: select SIN, launch from the console and the CLI, errors, charts
   expect(page.url()).not.toContain('token=');
   await expect(page.locator('[data-testid="proxy-address"]')).toContainText(`127.0.0.1:${(host as Serve).port}`);
   await expect(page.locator('[data-testid="region-row"]')).toHaveCount(35);
+  // The console starts compact; this test reads whole tables in it, so give it room (as a user would).
+  await page.locator('[data-testid="console-resize"]').focus();
+  for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowUp');
 
   await selectRegionByKeyboard(page, 'singapore', 'SIN');
   await walkRegionsByKeyboard(page, 'SIN');

@@ -1,46 +1,26 @@
-import { useEffect } from 'react';
+import { CommandPalette } from './command/CommandPalette';
+import { useGlobalKeys } from './command/global-keys';
+import { ShortcutSheet } from './command/ShortcutSheet';
 import { ConnectionBanner } from './components/ConnectionBanner';
 import { Header } from './components/Header';
 import { KeyNeededState } from './components/KeyNeeded';
 import { RegionDetail } from './components/RegionDetail';
 import { RegionList } from './components/RegionList';
 import { ResetDialog, ResetNotice } from './components/ResetDialog';
+import { SidebarResize } from './components/SidebarResize';
 import { FatalState, StartingState } from './components/States';
 import { ConsolePane } from './console/ConsolePane';
 import { useDash, useUi } from './hooks';
-import { uiStore } from './ui-prefs';
-
-/** Ctrl+` toggles the console anywhere (captured before xterm sees it); `/` finds a region. */
-function useGlobalKeys(): void {
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey && !e.altKey && !e.metaKey && (e.code === 'Backquote' || e.key === '`')) {
-        e.preventDefault();
-        e.stopPropagation();
-        uiStore.setState((s) => ({ consoleOpen: !s.consoleOpen }));
-        return;
-      }
-      const target = e.target as HTMLElement | null;
-      const typing = target?.closest('input, textarea, select, [contenteditable="true"], .xterm');
-      if (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
-        const filter = document.querySelector<HTMLInputElement>('[data-testid="region-filter"]');
-        if (filter) {
-          e.preventDefault();
-          filter.focus();
-          filter.select();
-        }
-      }
-    };
-    window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
-  }, []);
-}
+import { consoleHeightFor, sidebarWidthFor } from './ui-prefs';
+import { useViewport } from './viewport';
 
 export function App() {
   useGlobalKeys();
   const load = useDash((s) => s.load.state);
   const consoleOpen = useUi((s) => s.consoleOpen);
   const consoleHeight = useUi((s) => s.consoleHeight);
+  const sidebarWidth = useUi((s) => s.sidebarWidth);
+  const viewport = useViewport();
   const keyNeeded = useDash((s) => s.authRefused !== null);
 
   // Without its key nothing on the dashboard can work: one page that says how to get in.
@@ -52,19 +32,31 @@ export function App() {
     body = (
       <div className="workspace">
         <RegionList />
+        <SidebarResize />
         <RegionDetail />
       </div>
     );
   } else body = <StartingState />;
 
+  // Sizes are computed here, not in CSS, so that the remembered ones are capped to this window.
+  const layout = {
+    '--console-h': `${consoleOpen ? consoleHeightFor(consoleHeight, viewport.h) : 0}px`,
+    '--sidebar-w': `${sidebarWidthFor(sidebarWidth, viewport.w)}px`,
+  } as React.CSSProperties;
+
   return (
-    <div className="app" style={{ '--console-h': `${consoleOpen ? consoleHeight : 0}px` } as React.CSSProperties}>
+    <div className="app" style={layout}>
       <Header />
       <ConnectionBanner />
-      <main className="app-body">{body}</main>
+      <main className="app-body">
+        {body}
+        {/* Inside the body, so it sits above the console and never covers its bar. */}
+        <ResetNotice />
+      </main>
       <ConsolePane />
       <ResetDialog />
-      <ResetNotice />
+      {load === 'ready' && <CommandPalette />}
+      <ShortcutSheet />
     </div>
   );
 }

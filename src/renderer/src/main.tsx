@@ -6,12 +6,18 @@ import './styles/machines.css';
 import './styles/charts.css';
 import './styles/console.css';
 import './styles/dialogs.css';
+import './styles/command.css';
+import './styles/theme.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { RuntimeContext } from './hooks';
 import { startRuntime } from './runtime';
 import { browserSessionStore, signInFromAddress } from './state/auth';
+import { startTheme } from './theme';
+
+// Before the first render, so the page never flashes the other theme.
+startTheme();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

@@ -87,9 +87,9 @@ const Chart = memo(function Chart({
         </span>
         <span className="chart-legend">
           {series.map((s) => (
-            <span key={s.key} className="legend-item">
+            <span key={s.key} className="legend-item" title={s.name}>
               <span className="legend-swatch" style={{ background: s.color }} />
-              {s.name}
+              <span className="legend-name">{s.name}</span>
               <b data-testid={`chart-${id}-${s.key}`}>{fmtValue(unit, last?.[s.key] as number | null | undefined)}</b>
             </span>
           ))}
@@ -138,13 +138,16 @@ const Chart = memo(function Chart({
             <Tooltip
               isAnimationActive={false}
               cursor={{ stroke: PALETTE.muted }}
+              // Inline styles can read the theme's variables (SVG attributes cannot).
               contentStyle={{
-                background: PALETTE.panel2,
-                border: `1px solid ${PALETTE.border}`,
+                background: 'var(--panel-2)',
+                border: '1px solid var(--border-strong)',
                 borderRadius: 6,
                 fontSize: 12,
+                color: 'var(--text)',
               }}
-              labelStyle={{ color: PALETTE.muted }}
+              labelStyle={{ color: 'var(--muted)' }}
+              separator=": "
               labelFormatter={(t) => formatClock(Number(t))}
               formatter={(v, name) => [fmtValue(unit, typeof v === 'number' ? v : null), name]}
             />
@@ -178,20 +181,30 @@ export function Charts() {
   const region = useMemo(() => (selected ? chartRows(samples, selected) : []), [samples, selected]);
   return (
     <section className="charts" aria-label="Last 10 minutes">
-      <Chart id="fleet" title="Fleet utilisation" rows={fleet} series={UTIL_SERIES} unit="%" end={end} />
+      <Chart id="fleet" title="Fleet" subtitle="utilisation" rows={fleet} series={UTIL_SERIES} unit="%" end={end} />
       {selected ? (
-        <Chart id="region" title={`${selected} utilisation`} rows={region} series={UTIL_SERIES} unit="%" end={end} />
+        <Chart
+          id="region"
+          title={selected}
+          subtitle="utilisation"
+          rows={region}
+          series={UTIL_SERIES}
+          unit="%"
+          end={end}
+        />
       ) : (
         <figure className="chart chart-placeholder" data-testid="chart-region">
           <figcaption className="chart-head">
-            <span className="chart-title">Region utilisation</span>
+            <span className="chart-title">
+              Region<span className="chart-sub"> utilisation</span>
+            </span>
           </figcaption>
           <div className="chart-body">
             <div className="chart-empty">Select a region to see its last 10 minutes.</div>
           </div>
         </figure>
       )}
-      <Chart id="launches" title="Launches / s" rows={fleet} series={LAUNCH_SERIES} unit="/s" end={end} />
+      <Chart id="launches" title="Launches" subtitle="/ s" rows={fleet} series={LAUNCH_SERIES} unit="/s" end={end} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime } from '../hooks';
 import { fleetTotals } from '../state/dashboard';
 import { HeaderMenu } from './HeaderMenu';
+import { PaletteButton, ThemeSwitch } from './HeaderTools';
 import { Logo } from './Logo';
 import { MiniBar } from './UsageBar';
 
@@ -87,11 +88,12 @@ function TotalAllocated(props: {
     <div className="total total-wide">
       <dt>
         {label} <span className="total-pct">{formatPercent(p)}</span>
+        {/* Beside the label, not under the figures: they line up with the other totals'. */}
+        <MiniBar value={p} tone={kind} label={`Fleet ${label.toLowerCase()} allocated: ${formatPercent(p)}`} />
       </dt>
       <dd>
         <span className={`alloc-${kind}`}>{format(used)}</span>
         <span className="muted">/ {format(total)}</span>
-        <MiniBar value={p} tone={kind} />
       </dd>
     </div>
   );
@@ -143,7 +145,11 @@ export function Header() {
       <ProxyAddress />
       <div className="header-spacer" />
       {loaded && <Totals />}
-      {loaded && <HeaderMenu />}
+      <div className="header-tools">
+        {loaded && <PaletteButton />}
+        <ThemeSwitch />
+        {loaded && <HeaderMenu />}
+      </div>
     </header>
   );
 }

@@ -16,14 +16,24 @@ function Ago({ iso }: { iso: string }) {
 
 /**
  * One machine. `change` counts the events that moved it: the flash overlay is keyed by it, so
- * each change restarts the animation without timers.
+ * each change restarts the animation without timers. `focused` marks the machine the palette
+ * went to (a VM id when it went there for that VM).
  */
-export const MachineCard = memo(function MachineCard({ machine: m, change }: { machine: Machine; change: number }) {
+export const MachineCard = memo(function MachineCard({
+  machine: m,
+  change,
+  focused = false,
+}: {
+  machine: Machine;
+  change: number;
+  focused?: boolean | string;
+}) {
   const allocated = m.cores_allocated > 0 || m.memory_allocated_gb > 0 || m.vm_count > 0;
   const tone = machineCondition(m.status);
   return (
     <article
-      className={`machine tone-${tone}${allocated ? ' is-allocated' : ''}`}
+      className={`machine tone-${tone}${allocated ? ' is-allocated' : ''}${focused ? ' is-focused' : ''}`}
+      data-focused={focused ? 'true' : undefined}
       data-testid="machine-card"
       data-machine-id={m.id}
       data-status={m.status}
@@ -50,6 +60,11 @@ export const MachineCard = memo(function MachineCard({ machine: m, change }: { m
         </span>
       </div>
       <AllocationBars of={m} />
+      {typeof focused === 'string' && (
+        <div className="machine-focus-vm" data-testid="machine-focus-vm">
+          runs <span className="mono">{focused}</span>
+        </div>
+      )}
       <footer className="machine-foot">
         updated <Ago iso={m.updated_at} />
       </footer>

@@ -1,7 +1,9 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
+import { useStore } from 'zustand';
 import { formatPercent, percent, utilisation } from '../../../shared/percent';
 import { regionSeverity } from '../../../shared/region-status';
 import type { Machine } from '../../../shared/types';
+import { overlayStore } from '../command/overlays';
 import { formatCount } from '../format';
 import { useDash, useRuntime, useUi } from '../hooks';
 import { type MachineShow, type MachineSort, uiStore } from '../ui-prefs';
@@ -68,10 +70,10 @@ function MachinesToolbar({ total, shown }: { total: number | null; shown: number
       </h2>
       <div className="legend" aria-hidden="true">
         <span>
-          <span className="swatch swatch-cores" /> cores allocated
+          <span className="swatch swatch-cores" /> cores<span className="legend-long"> allocated</span>
         </span>
         <span>
-          <span className="swatch swatch-memory" /> memory allocated
+          <span className="swatch swatch-memory" /> memory<span className="legend-long"> allocated</span>
         </span>
       </div>
       <div className="toolbar-spacer" />
@@ -108,6 +110,19 @@ function Machines({ code }: { code: string }) {
   const show = useUi((s) => s.machineShow);
   const list = useMemo(() => view.ids.map((id) => view.byId[id]).filter(Boolean), [view.ids, view.byId]);
   const ordered = useMemo(() => orderMachines(list, sort, show), [list, sort, show]);
+  const focus = useStore(overlayStore, (s) => s.focus);
+  const ready = view.region === code && view.state === 'ready';
+
+  // The palette went to a machine: show it (even if the filter hid it) and bring it into view.
+  useEffect(() => {
+    if (!focus || !ready || !view.byId[focus.machine]) return;
+    if (!ordered.some((m) => m.id === focus.machine)) {
+      uiStore.setState({ machineShow: 'all' });
+      return;
+    }
+    const card = document.querySelector(`[data-testid="machine-card"][data-machine-id="${CSS.escape(focus.machine)}"]`);
+    card?.scrollIntoView({ block: 'center', behavior: 'instant' });
+  }, [focus, ready, ordered, view.byId]);
 
   if (view.region !== code || view.state === 'loading' || view.state === 'idle') {
     return (
@@ -148,7 +163,12 @@ function Machines({ code }: { code: string }) {
       ) : (
         <div className="machine-grid" data-testid="machine-grid">
           {ordered.map((m) => (
-            <MachineCard key={m.id} machine={m} change={view.changes[m.id] ?? 0} />
+            <MachineCard
+              key={m.id}
+              machine={m}
+              change={view.changes[m.id] ?? 0}
+              focused={focus?.machine === m.id ? (focus.vm ?? true) : false}
+            />
           ))}
         </div>
       )}
@@ -186,11 +206,11 @@ function FleetOverview() {
             </span>
             <span className="tile-loc">{r.location}</span>
             <span className="tile-bar">
-              <MiniBar value={cores} tone="cores" />
+              <MiniBar value={cores} tone="cores" label={`${r.code} cores allocated: ${formatPercent(cores)}`} />
               <span className="tile-pct alloc-cores">{formatPercent(cores)}</span>
             </span>
             <span className="tile-bar">
-              <MiniBar value={mem} tone="memory" />
+              <MiniBar value={mem} tone="memory" label={`${r.code} memory allocated: ${formatPercent(mem)}`} />
               <span className="tile-pct alloc-memory">{formatPercent(mem)}</span>
             </span>
           </button>

@@ -43,16 +43,20 @@ const RegionRow = memo(function RegionRow({
       <span className={`dot dot-${tone}`} title={region.status} />
       <span className="region-code">{region.code}</span>
       <span className="region-loc" title={region.location}>
-        <span>{region.location}</span>
-        {tone !== 'ok' && <span className={`region-status tone-${tone}`}>{region.status}</span>}
+        {region.location}
       </span>
-      <span className="region-count" title={`${region.machine_count} machines`}>
-        {formatCount(region.machine_count)}
+      <span className={`region-pct${util > 0 ? ' is-used' : ''}`}>{formatPercent(util)}</span>
+      <span className="region-sub">
+        <span className={tone === 'ok' ? 'region-status' : `region-status tone-${tone}`}>{region.status}</span>
+        <span className="region-count">
+          {' · '}
+          {formatCount(region.machine_count)} {region.machine_count === 1 ? 'machine' : 'machines'}
+        </span>
       </span>
-      <span className="region-util" title={`${formatPercent(util)} allocated (cores or memory, whichever is higher)`}>
-        <MiniBar value={util} />
-        <span className={`region-pct${util > 0 ? ' is-used' : ''}`}>{formatPercent(util)}</span>
-      </span>
+      <MiniBar
+        value={util}
+        label={`${region.code}: ${formatPercent(util)} allocated (cores or memory, whichever is higher)`}
+      />
     </div>
   );
 });
@@ -190,13 +194,6 @@ export function RegionList() {
           aria-activedescendant={activeCode ? `region-${activeCode}` : undefined}
         />
         <kbd className="filter-kbd">/</kbd>
-      </div>
-      <div className="regions-cols" aria-hidden="true">
-        <span />
-        <span>Code</span>
-        <span>Location</span>
-        <span className="right">Mach.</span>
-        <span className="right">Util</span>
       </div>
       {visible.length === 0 ? (
         <div className="regions-empty" data-testid="regions-empty">

@@ -30,6 +30,7 @@ export function UsageBar({ kind, used, total, format, label, testId, size = 'md'
       {/* biome-ignore lint/a11y/useSemanticElements: <meter> cannot be styled alike in every engine; the role carries the semantics */}
       <div
         className="usage-track"
+        title={`${name}: ${format(used)} of ${format(total)} allocated (${formatPercent(p)})`}
         role="meter"
         aria-label={`${name} allocated`}
         aria-valuemin={0}
@@ -77,10 +78,19 @@ export function AllocationBars({ of, testIdPrefix = '' }: { of: Allocation; test
   );
 }
 
-/** A bare thin bar, for lists. */
-export function MiniBar({ value, tone }: { value: number; tone?: 'cores' | 'memory' | 'util' }) {
+/** A thin bar for lists; `label` says what it measures (tooltip and screen readers). */
+export function MiniBar({ value, tone, label }: { value: number; tone?: 'cores' | 'memory' | 'util'; label: string }) {
   return (
-    <div className={`minibar minibar-${tone ?? 'util'}`} aria-hidden="true">
+    // biome-ignore lint/a11y/useSemanticElements: <meter> cannot be styled alike in every engine; the role carries the semantics
+    <div
+      className={`minibar minibar-${tone ?? 'util'}`}
+      role="meter"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={Math.round(value)}
+      title={label}
+    >
       <div className="minibar-fill" style={{ transform: `scaleX(${Math.min(100, Math.max(0, value)) / 100})` }} />
     </div>
   );

@@ -8,10 +8,13 @@ import { useEffect, useRef, useState } from 'react';
 import { complete } from '../../../shared/cli/complete';
 import { runCommand } from '../../../shared/cli/run';
 import { splitArgs } from '../../../shared/cli/shell-words';
+import { registerConsole } from '../console-bridge';
 import { formatCount } from '../format';
 import { useDash, useRuntime, useUi } from '../hooks';
 import type { Runtime } from '../runtime';
-import { CONSOLE_MIN_HEIGHT, uiStore } from '../ui-prefs';
+import { type Theme, useTheme } from '../theme';
+import { CONSOLE_MIN_HEIGHT, consoleHeightFor, uiStore } from '../ui-prefs';
+import { useViewport } from '../viewport';
 import { ConsoleSession, type HistoryStorage } from './session';
 
 const HISTORY_KEY = 'flylight.console.history';
@@ -27,7 +30,7 @@ const localHistory: HistoryStorage = {
   },
 };
 
-const THEME = {
+const DARK = {
   background: '#0a0e16',
   foreground: '#d6dde8',
   cursor: '#a78bfa',
@@ -50,6 +53,33 @@ const THEME = {
   brightCyan: '#67e8f9',
   brightWhite: '#f1f5f9',
 };
+
+/** The same meanings on a light page: darker hues, so text keeps its contrast on white. */
+const LIGHT = {
+  background: '#fbfcfe',
+  foreground: '#1b2330',
+  cursor: '#7c3aed',
+  cursorAccent: '#fbfcfe',
+  selectionBackground: '#7c3aed33',
+  black: '#1b2330',
+  red: '#dc2626',
+  green: '#047857',
+  yellow: '#a16207',
+  blue: '#1d4ed8',
+  magenta: '#9333ea',
+  cyan: '#0e7490',
+  white: '#566173',
+  brightBlack: '#8590a2',
+  brightRed: '#b91c1c',
+  brightGreen: '#065f46',
+  brightYellow: '#854d0e',
+  brightBlue: '#1e40af',
+  brightMagenta: '#7e22ce',
+  brightCyan: '#155e75',
+  brightWhite: '#0f172a',
+};
+
+const TERM_THEME: Record<Theme, typeof DARK> = { dark: DARK, light: LIGHT };
 
 function createSession(rt: Runtime, term: Terminal): ConsoleSession {
   const { client, dashboard } = rt;
@@ -74,15 +104,17 @@ function createSession(rt: Runtime, term: Terminal): ConsoleSession {
   });
 }
 
-function useTerminal(host: React.RefObject<HTMLDivElement | null>, open: boolean) {
+function useTerminal(host: React.RefObject<HTMLDivElement | null>, open: boolean, theme: Theme) {
   const rt = useRuntime();
+  const themeRef = useRef(theme);
+  themeRef.current = theme;
   const termRef = useRef<{ term: Terminal; fit: FitAddon; session: ConsoleSession } | null>(null);
 
   useEffect(() => {
     const el = host.current;
     if (!el) return;
     const term = new Terminal({
-      theme: THEME,
+      theme: TERM_THEME[themeRef.current],
       fontFamily: '"JetBrains Mono", "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace',
       fontSize: 13,
       lineHeight: 1.2,
@@ -98,6 +130,11 @@ function useTerminal(host: React.RefObject<HTMLDivElement | null>, open: boolean
     term.open(el);
     const session = createSession(rt, term);
     termRef.current = { term, fit, session };
+    registerConsole({
+      prefill: (line) => session.prefill(line),
+      submitLine: (line) => session.submitLine(line),
+      focus: () => term.focus(),
+    });
     const sub = term.onData((d) => session.input(d));
     // Expose the session for e2e and for "run in console" actions, but nothing else.
     el.dataset.ready = 'true';
@@ -123,6 +160,7 @@ function useTerminal(host: React.RefObject<HTMLDivElement | null>, open: boolean
       "\x1b[1mFlylight console\x1b[0m — the CLI's commands, run against this app. Type \x1b[1mhelp\x1b[0m to begin; Tab completes.",
     ]);
     return () => {
+      registerConsole(null);
       ro.disconnect();
       sub.dispose();
       term.dispose();
@@ -130,6 +168,11 @@ function useTerminal(host: React.RefObject<HTMLDivElement | null>, open: boolean
       delete el.dataset.ready;
     };
   }, [host, rt]);
+
+  useEffect(() => {
+    const t = termRef.current;
+    if (t) t.term.options.theme = TERM_THEME[theme];
+  }, [theme]);
 
   const wasOpen = useRef(open);
   useEffect(() => {
@@ -152,10 +195,12 @@ function useTerminal(host: React.RefObject<HTMLDivElement | null>, open: boolean
 }
 
 function ResizeHandle() {
-  const height = useUi((s) => s.consoleHeight);
+  const stored = useUi((s) => s.consoleHeight);
+  const { h: vh } = useViewport();
+  const height = consoleHeightFor(stored, vh);
   const [dragging, setDragging] = useState(false);
   const start = useRef({ y: 0, h: 0 });
-  const clamp = (h: number) => Math.round(Math.max(CONSOLE_MIN_HEIGHT, Math.min(window.innerHeight - 240, h)));
+  const clamp = (h: number) => consoleHeightFor(h, window.innerHeight);
   return (
     // biome-ignore lint/a11y/useSemanticElements: a draggable splitter has no native element
     <div
@@ -166,6 +211,7 @@ function ResizeHandle() {
       aria-valuenow={height}
       aria-valuemin={CONSOLE_MIN_HEIGHT}
       tabIndex={0}
+      title="Drag to resize · double-click for the compact size"
       data-testid="console-resize"
       onPointerDown={(e) => {
         e.preventDefault();
@@ -183,9 +229,12 @@ function ResizeHandle() {
         e.currentTarget.releasePointerCapture(e.pointerId);
         setDragging(false);
       }}
+      onDoubleClick={() => uiStore.setState({ consoleHeight: null })}
       onKeyDown={(e) => {
         if (e.key === 'ArrowUp') uiStore.setState({ consoleHeight: clamp(height + 24) });
-        if (e.key === 'ArrowDown') uiStore.setState({ consoleHeight: clamp(height - 24) });
+        else if (e.key === 'ArrowDown') uiStore.setState({ consoleHeight: clamp(height - 24) });
+        else return;
+        e.preventDefault();
       }}
     />
   );
@@ -195,7 +244,7 @@ function EventMeter() {
   const applied = useDash((s) => s.eventsApplied);
   const connected = useDash((s) => s.connection.state === 'open');
   return (
-    <span className="console-meter" title="Store change events applied to this page">
+    <span className="console-meter" data-testid="console-meter" title="Store change events applied to this page">
       <span className={`pulse${connected ? ' is-live' : ''}`} key={applied} aria-hidden="true" />
       {formatCount(applied)} {applied === 1 ? 'event' : 'events'}
     </span>
@@ -205,7 +254,7 @@ function EventMeter() {
 export function ConsolePane() {
   const open = useUi((s) => s.consoleOpen);
   const host = useRef<HTMLDivElement>(null);
-  useTerminal(host, open);
+  useTerminal(host, open, useTheme());
   return (
     <section
       className={`console${open ? ' is-open' : ''}`}

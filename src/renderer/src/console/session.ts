@@ -161,6 +161,13 @@ export class ConsoleSession {
     this.key({ kind: 'enter' });
   }
 
+  /** Puts a line at the prompt for the user to finish and run (e.g. the palette's "Launch a VM…"). */
+  prefill(line: string): void {
+    if (this.running) return;
+    this.editor.set(line);
+    this.redraw();
+  }
+
   private key(key: Key): void {
     const ed = this.editor;
     switch (key.kind) {
