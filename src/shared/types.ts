@@ -2,7 +2,8 @@
 // structured-cloned between workers, sent as JSON by the proxy and rendered by the dashboard,
 // so there is exactly one shape per concept and no mapping layer to drift.
 
-import type { LifecycleState } from './lifecycle';
+// '.js': the scripts' NodeNext check reads this file too (a type-only import, erased at build).
+import type { LifecycleState } from './lifecycle.js';
 
 /** Region status text as the seed spells it; anything else is shown as-is. */
 export type RegionStatus = 'Operational' | 'Degraded Performance' | (string & {});
