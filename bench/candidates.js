@@ -11,7 +11,14 @@ const CANDIDATES = 5;
 const QUERIES = 4096;
 
 /**
- * @typedef {import('../src/shared/types.js').Machine} Machine
+ * The fields of src/shared/types.ts's Machine the bench reads (the bench is plain JS, checked
+ * under NodeNext, which does not follow the sources' extensionless imports).
+ * @typedef {{ id: string, region: string, status: string, cores_total: number, cores_allocated: number,
+ *   memory_total_gb: number, memory_allocated_gb: number, vm_count: number, updated_at: string,
+ *   datacenter?: string }} Machine
+ */
+
+/**
  * The seed's way: filter every machine of the fleet, shuffle all that fit, take n.
  * @param {Machine[]} all @param {string} region @param {number} memory_gb @param {number} cores
  * @param {number} n @param {() => number} random

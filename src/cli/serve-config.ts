@@ -103,6 +103,7 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
   const speed = flags.speed ?? envText(env, 'FLYLIGHT_SPEED');
   if (speed !== undefined) config.speed = speedOf(speed, flags.speed !== undefined ? '--speed' : 'FLYLIGHT_SPEED');
   if (flags.seed !== undefined) config.seed = flags.seed;
+  if (flags.strategy !== undefined) config.strategy = flags.strategy;
   if (flags.compatOpen) config.compatOpen = true;
   const rate = flags.rateLimit ?? envInt(env, 'FLYLIGHT_RATE_LIMIT', 1, 1_000_000);
   if (rate !== undefined) config.limits = { ratePerSec: rate, burst: rate * 2 };

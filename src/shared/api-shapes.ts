@@ -38,6 +38,7 @@ const VM: Shape = {
   cores: 'number',
   state: 'string',
 };
+const PLAN: Shape = { strategy: 'string', placements: 'array', verdicts: 'array', largest_slots: 'array' };
 const HEALTH: Shape = { ok: 'boolean', version: 'string' };
 const STATUS: Shape = { version: 'string', fleet: 'object', workers: 'array', requests: 'object' };
 const RESET: Shape = { reset: 'boolean', regions: 'number', machines: 'number' };
@@ -81,4 +82,13 @@ export const shapes = {
   vm: one('the VM', VM),
   status: one('the status', STATUS),
   reset: one('the reset report', RESET),
+  batch: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'vms', VM);
+    if (b.plans !== undefined) list(w, b, 'plans', PLAN);
+    return b;
+  },
+  place: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'plans', PLAN);
+    return b;
+  },
 };

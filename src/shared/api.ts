@@ -4,7 +4,17 @@
 
 import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
-import type { Health, LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from './types';
+import type {
+  Health,
+  LaunchBatch,
+  LaunchRequest,
+  Machine,
+  PlacementReport,
+  Region,
+  StatusReport,
+  StoreEvent,
+  Vm,
+} from './types';
 import { IDEMPOTENCY_HEADER } from './validation';
 
 export interface ApiRequest {
@@ -46,6 +56,11 @@ export interface FlylightApi {
    * `wait: 'started'` answers once the VM has started or failed, instead of once it is created.
    */
   launch(req: LaunchRequest, options?: { idempotencyKey?: string; wait?: 'started' }): Promise<Vm>;
+  /** With an idempotency key, a repeat of the same launch returns the VM the key first launched. */
+  /** The batch form (`count`, `explain`): every VM launched, and the plans when asked. */
+  launchBatch(req: LaunchRequest, options?: { idempotencyKey?: string }): Promise<LaunchBatch>;
+  /** A dry run: where a launch would go and why, placing nothing. */
+  place(req: LaunchRequest): Promise<PlacementReport>;
   vms(region?: string): Promise<Vm[]>;
   vm(id: string): Promise<Vm>;
   /** The seed's destroy forces (any state); `force: false` refuses a started VM, as fly does. */
@@ -99,6 +114,9 @@ export function createApiClient(transport: Transport): FlylightApi {
         },
         shapes.vm,
       ),
+    launchBatch: (req, options) =>
+      call({ method: 'POST', path: '/v1/vms', body: req, idempotencyKey: options?.idempotencyKey }, shapes.batch),
+    place: (req) => call({ method: 'POST', path: '/v1/place', body: req }, shapes.place),
     vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, shapes.vms),
     vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, shapes.vm),
     destroy: (id, options) =>

@@ -1,5 +1,6 @@
 // Host configuration, built once by the CLI or the Electron entry and handed to every worker.
 
+import type { Strategy } from './placement';
 import type { TimingProfile } from './timing';
 
 export interface HostConfig {
@@ -12,8 +13,6 @@ export interface HostConfig {
   flydIntervalMs: number;
   /** Candidates the orchestrator asks the store for. */
   numCandidates: number;
-  /** Seeds the store's shuffle and the lifecycle's timing draws so a run replays; undefined = random. */
-  seed?: number;
   /**
    * How long lifecycle stages take and how often they fail (`--timing instant|realistic|FILE`);
    * absent means the realistic profile.
@@ -21,6 +20,10 @@ export interface HostConfig {
   timing?: TimingProfile;
   /** The simulated clock runs this many times faster than the wall (`--speed`); default 1. */
   speed?: number;
+  /** Seeds the store's shuffle, placement and the lifecycle's timing draws so a run replays; undefined = random. */
+  seed?: number;
+  /** Placement strategy for launches that name none (`serve --strategy`); default random. */
+  strategy?: Strategy;
   /** Durable data directory; null keeps everything in memory (`--ephemeral`). */
   dataDir: string | null;
   /** Directory of the built dashboard, served by the proxy at `/`; null serves none. */

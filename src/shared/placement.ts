@@ -77,6 +77,8 @@ export interface Verdict {
 }
 
 export interface PlacementPlan {
+  /** The region the plan is for (the orchestrator fills it in; explain() works on any machines). */
+  region?: string;
   strategy: Strategy;
   memory_gb: number;
   cores: number;
@@ -143,6 +145,30 @@ export function order(machines: readonly PlacementMachine[], req: PlacementReque
 }
 
 /**
+ * The machine order() would try first, in one pass and without sorting or copying: what a
+ * launch that asks for no explanation needs, in a region of thousands of machines.
+ */
+export function first(
+  machines: readonly PlacementMachine[],
+  req: PlacementRequest,
+  strategy: Strategy,
+  rng: Rng,
+): PlacementMachine | undefined {
+  if (strategy === 'random') return order(machines, req, strategy, rng)[0];
+  let top: PlacementMachine | undefined;
+  let topScore = 0;
+  for (const m of machines) {
+    if (!fits(m, req.memory_gb, req.cores)) continue;
+    const s = score(strategy, m, req.memory_gb, req.cores) ?? 0;
+    if (top === undefined || s > topScore || (s === topScore && m.id < top.id)) {
+      top = m;
+      topScore = s;
+    }
+  }
+  return top;
+}
+
+/**
  * Places a batch on paper: each VM goes to the first machine in the strategy's order given what
  * the VMs before it took. All or nothing: if one VM of the batch fits nowhere, placements is
  * empty. Every machine of the region gets a verdict.
@@ -156,17 +182,21 @@ export function explain(
   const count = req.count ?? 1;
   const firstOrder = order(machines, req, strategy, rng);
   const rankOf = new Map(firstOrder.map((m, i) => [m.id, i + 1]));
-  const working = new Map(machines.map((m) => [m.id, { ...m }]));
+  // Copies only for a batch: later VMs see what the earlier ones took.
+  const working = new Map(count > 1 ? machines.map((m) => [m.id, copyOf(m)]) : []);
   const placements: string[] = [];
   for (let i = 0; i < count; i++) {
     const candidates = i === 0 ? firstOrder : order([...working.values()], req, strategy, rng);
-    const pick = candidates[0] && working.get(candidates[0].id);
+    const pick = candidates[0];
     if (!pick) {
       placements.length = 0;
       break;
     }
-    pick.cores_free -= req.cores;
-    pick.memory_free_gb -= req.memory_gb;
+    const w = working.get(pick.id);
+    if (w) {
+      w.cores_free -= req.cores;
+      w.memory_free_gb -= req.memory_gb;
+    }
     placements.push(pick.id);
   }
   const chosen = new Map<string, number>();
@@ -228,6 +258,60 @@ export function noCapacityMessage(region: string, memory_gb: number, cpu: number
   return `${asked}; the largest free ${slots.length === 1 ? 'slot is' : 'slots are'} ${listed}`;
 }
 
+/** A refusal in words, as the CLI's table and the dashboard show it: "cores short by 2". */
+export function refusalText(r: RefusalReason): string {
+  switch (r.code) {
+    case 'not_schedulable':
+      return `not schedulable (${r.status})`;
+    case 'cores_short':
+      return `cores short by ${r.short_by}`;
+    case 'memory_short':
+      return `memory short by ${r.short_by_gb} GB`;
+  }
+}
+
+/** What a verdict says in one phrase: its refusals, or how many VMs of the batch it takes. */
+export function verdictText(v: Verdict): string {
+  if (v.reasons.length > 0) return v.reasons.map(refusalText).join(', ');
+  if (v.chosen > 0) return v.chosen === 1 ? 'chosen' : `chosen for ${v.chosen} VMs`;
+  return 'fits';
+}
+
+/** VMs one request may launch together (`--count`); all are placed or none. */
+export const MAX_BATCH = 100;
+
+/**
+ * A region list as fly's `--region sin,nrt` gives it: codes in the order to try them, upper
+ * case, duplicates dropped. Empty entries are refused by the caller (the list is [] for "").
+ */
+export function parseRegionList(text: string): string[] {
+  const out: string[] = [];
+  for (const part of text.split(',')) {
+    const code = part.trim().toUpperCase();
+    if (code !== '' && !out.includes(code)) out.push(code);
+  }
+  return out;
+}
+
+/** Fragmentation summed over regions (each machine counts once, so the sums are exact). */
+export function addFragmentation(a: Fragmentation, b: Fragmentation): Fragmentation {
+  return {
+    reference_vms_free: a.reference_vms_free + b.reference_vms_free,
+    free_cores: a.free_cores + b.free_cores,
+    free_memory_gb: a.free_memory_gb + b.free_memory_gb,
+    stranded_cores: a.stranded_cores + b.stranded_cores,
+    stranded_memory_gb: a.stranded_memory_gb + b.stranded_memory_gb,
+  };
+}
+
+export const NO_FRAGMENTATION: Readonly<Fragmentation> = {
+  reference_vms_free: 0,
+  free_cores: 0,
+  free_memory_gb: 0,
+  stranded_cores: 0,
+  stranded_memory_gb: 0,
+};
+
 /** A VM size that capacity and fragmentation are measured in. */
 export interface ReferenceVm {
   cores: number;
@@ -266,6 +350,18 @@ export function fragmentation(machines: Iterable<PlacementMachine>, ref: Referen
     out.stranded_memory_gb += m.memory_free_gb - n * ref.memory_gb;
   }
   return out;
+}
+
+function copyOf(m: PlacementMachine): PlacementMachine {
+  return {
+    id: m.id,
+    status: m.status,
+    schedulable: m.schedulable,
+    cores_total: m.cores_total,
+    memory_total_gb: m.memory_total_gb,
+    cores_free: m.cores_free,
+    memory_free_gb: m.memory_free_gb,
+  };
 }
 
 function round4(n: number): number {

@@ -2,7 +2,16 @@
 // tests all call them through RpcClient<...>.api, so these interfaces are the whole contract.
 
 import type { Operation, Transition } from './lifecycle';
-import type { FleetTotals, LaunchRequest, Machine, MachineUpdate, Region, Vm } from './types';
+import type {
+  FleetTotals,
+  LaunchBatch,
+  LaunchRequest,
+  Machine,
+  MachineUpdate,
+  PlacementReport,
+  Region,
+  Vm,
+} from './types';
 
 export type WorkerName = 'store' | 'orchestrator' | 'proxy';
 
@@ -89,8 +98,18 @@ export interface Launched {
 
 /** fly_global: Infrastructure, one MachineD + one FlyD per machine, supervised. */
 export interface OrchestratorService {
-  /** Throws `no_capacity` with details {largest_free_memory_gb, largest_free_cores}. */
+  /**
+   * Throws `no_capacity` with details {largest_slots, regions: [{region, largest_slots}]}: the
+   * largest free slots that exist on one machine, per region tried.
+   */
   launch(req: LaunchRequest, meta?: CallMeta): Vm;
+  /**
+   * The batch form: `count` VMs all or none, with the plans when `explain` is set. Under a key,
+   * a replay answers with the batch's VMs still alive (`replayed`).
+   */
+  launchBatch(req: LaunchRequest, key: string | undefined, meta?: CallMeta): LaunchBatch & { replayed: boolean };
+  /** A dry run: the plan of each region tried, reserving nothing (`POST /v1/place`). */
+  place(req: LaunchRequest, meta?: CallMeta): PlacementReport;
   /**
    * The same, safe to retry: a key that already launched a live VM returns it (`replayed`);
    * the same key with other parameters throws `idempotency_key_reused`.

@@ -2,8 +2,8 @@
 // structured-cloned between workers, sent as JSON by the proxy and rendered by the dashboard,
 // so there is exactly one shape per concept and no mapping layer to drift.
 
-// '.js': the scripts' NodeNext check reads this file too (a type-only import, erased at build).
-import type { LifecycleState } from './lifecycle.js';
+import type { LifecycleState } from './lifecycle';
+import type { Fragmentation, PlacementPlan, Strategy } from './placement';
 
 /** Region status text as the seed spells it; anything else is shown as-is. */
 export type RegionStatus = 'Operational' | 'Degraded Performance' | (string & {});
@@ -19,6 +19,11 @@ export interface Region {
   memory_allocated_gb: number;
   /** VMs on the region's machines, as of the last FlyD updates (like the allocations). */
   vm_count: number;
+  /**
+   * Free capacity counted in reference VMs (REFERENCE_VM) and what is stranded in slots too
+   * small for one, over the machines that take new VMs. Absent from older stores.
+   */
+  capacity?: Fragmentation;
 }
 
 export type MachineStatus = 'available' | 'allocated' | 'full' | (string & {});
@@ -54,11 +59,36 @@ export interface Vm {
 }
 
 export interface LaunchRequest {
+  /** A region code, or several to try in order (`sin,nrt`, as fly's `--region`). */
   region: string;
   memory_gb: number;
   cores: number;
   /** How many store candidates to ask for (seed's num_candidates). Default 5. */
   num_candidates?: number;
+  /** Placement strategy for this request; the host's default (`serve --strategy`) otherwise. */
+  strategy?: Strategy;
+  /** VMs to launch together, all or none (fly's `--count`). Default 1. */
+  count?: number;
+  /** Answer with the placement plan too (`launch --explain`). */
+  explain?: boolean;
+}
+
+/**
+ * A launch answered in the batch form (asked for with `count` or `explain`): every VM launched,
+ * and with `explain` the plan of each region tried, in order.
+ */
+export interface LaunchBatch {
+  vms: Vm[];
+  plans?: PlacementPlan[];
+}
+
+/**
+ * A dry run (`POST /v1/place`): the plan of each region tried, in order, up to the first that
+ * takes the whole batch (`region`), or of every region given when none does (`region` null).
+ */
+export interface PlacementReport {
+  region: string | null;
+  plans: PlacementPlan[];
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import { LIMITS } from './config';
 import { ApiError } from './errors';
+import { isStrategy, MAX_BATCH, STRATEGIES } from './placement';
 import { clip, shown } from './quote';
 import type { LaunchRequest } from './types';
 
@@ -20,7 +21,17 @@ export const NUMBER_FIELDS = {
 export type NumberField = keyof typeof NUMBER_FIELDS;
 
 export const REGION_WHAT = 'a region code such as SIN';
-export const LAUNCH_FIELDS = ['region', 'memory_gb', 'cores', 'num_candidates'] as const;
+export const LAUNCH_FIELDS = [
+  'region',
+  'memory_gb',
+  'cores',
+  'num_candidates',
+  'strategy',
+  'count',
+  'explain',
+] as const;
+/** The dry run's body (`POST /v1/place`): a launch's, less what only a launch means. */
+export const PLACE_FIELDS = ['region', 'memory_gb', 'cores', 'strategy', 'count'] as const;
 export const LAUNCH_PARAMS = ['vm_region', 'vm_memory', 'vm_cores', 'num_candidates'] as const;
 export const VM_ID_PATTERN = /^vm-[a-z0-9]{6,40}$/;
 export const LAUNCH_EXAMPLE = '{"region":"SIN","memory_gb":8,"cores":4}';
@@ -86,6 +97,41 @@ export function checkRegion(value: unknown, known?: readonly string[], name = 'r
   return match;
 }
 
+/**
+ * One region code or several to try in order, comma-separated (`sin,nrt`, as fly's
+ * `--region`): each checked as checkRegion does, returned joined with commas, duplicates dropped.
+ */
+export function checkRegionList(value: unknown, known?: readonly string[], name = 'region'): string {
+  if (typeof value !== 'string' || !value.includes(',')) return checkRegion(value, known, name);
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) {
+    throw bad(`${name} must be region codes separated by commas, such as SIN,NRT; got ${shown(value)}`, {
+      field: name,
+    });
+  }
+  const out: string[] = [];
+  for (const p of parts) {
+    const code = checkRegion(p, known, name);
+    if (!out.includes(code)) out.push(code);
+  }
+  return out.join(',');
+}
+
+/** A placement strategy by name. */
+export function checkStrategy(value: unknown, name = 'strategy'): LaunchRequest['strategy'] {
+  if (!isStrategy(value))
+    throw bad(`${name} must be one of ${STRATEGIES.join(', ')}; got ${shown(value)}`, { field: name });
+  return value;
+}
+
+/** How many VMs a batch launches: a whole number from 1 to MAX_BATCH. */
+export function checkCount(value: unknown, name = 'count'): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_BATCH) {
+    throw bad(`${name} must be a whole number from 1 to ${MAX_BATCH}; got ${shown(value)}`, { field: name });
+  }
+  return value;
+}
+
 /** Refuses every key not in `allowed`, naming the first stranger and the allowed ones. */
 export function checkKnownKeys(
   keys: readonly string[],
@@ -104,19 +150,34 @@ export function checkKnownKeys(
 }
 
 /** The body of `POST /v1/vms`, already parsed from JSON. */
-export function validateLaunchBody(body: unknown, known?: readonly string[]): LaunchRequest {
+export function validateLaunchBody(
+  body: unknown,
+  known?: readonly string[],
+  fields: readonly string[] = LAUNCH_FIELDS,
+): LaunchRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw bad(`the request body must be a JSON object like ${LAUNCH_EXAMPLE}; got ${shown(body)}`);
   }
   const b = body as Record<string, unknown>;
-  checkKnownKeys(Object.keys(b), LAUNCH_FIELDS, 'field');
+  checkKnownKeys(Object.keys(b), fields, 'field');
   const req: LaunchRequest = {
-    region: checkRegion(b.region, known),
+    region: checkRegionList(b.region, known),
     memory_gb: checkNumber('memory_gb', b.memory_gb),
     cores: checkNumber('cores', b.cores),
   };
   if (b.num_candidates !== undefined) req.num_candidates = checkNumber('num_candidates', b.num_candidates);
+  if (b.strategy !== undefined) req.strategy = checkStrategy(b.strategy);
+  if (b.count !== undefined) req.count = checkCount(b.count);
+  if (b.explain !== undefined) {
+    if (typeof b.explain !== 'boolean') throw bad(`explain must be true or false; got ${shown(b.explain)}`);
+    req.explain = b.explain;
+  }
   return req;
+}
+
+/** Whether a launch asks for the batch form of the answer ({vms[, plans]}). */
+export function wantsBatchForm(req: LaunchRequest): boolean {
+  return req.count !== undefined || req.explain === true;
 }
 
 const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
@@ -128,8 +189,17 @@ const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
  * ("memory_gb must be …; got 8.5" / "got \"abc\""). Leave a flag undefined when it was not given.
  */
 export function validateLaunchText(
-  text: { region?: string; memory_gb?: string; cores?: string; num_candidates?: string },
+  text: {
+    region?: string;
+    memory_gb?: string;
+    cores?: string;
+    num_candidates?: string;
+    strategy?: string;
+    count?: string;
+    explain?: boolean;
+  },
   known?: readonly string[],
+  fields: readonly string[] = LAUNCH_FIELDS,
 ): LaunchRequest {
   const num = (t: string | undefined) => (t !== undefined && JSON_NUMBER.test(t) ? Number(t) : t);
   const body: Record<string, unknown> = {
@@ -138,7 +208,10 @@ export function validateLaunchText(
     cores: num(text.cores),
   };
   if (text.num_candidates !== undefined) body.num_candidates = num(text.num_candidates);
-  return validateLaunchBody(body, known);
+  if (text.strategy !== undefined) body.strategy = text.strategy;
+  if (text.count !== undefined) body.count = num(text.count);
+  if (text.explain) body.explain = true;
+  return validateLaunchBody(body, known, fields);
 }
 
 /** The seed's `GET /launch?vm_region=&vm_memory=&vm_cores=[&num_candidates=]`. */

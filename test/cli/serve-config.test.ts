@@ -91,6 +91,14 @@ describe('buildServeConfig', () => {
     expect(fromFlags).toMatchObject({ port: 0, flydIntervalMs: 50, dataDir: null, seed: 3, host: 'localhost' });
   });
 
+  it('passes --strategy on as the host default placement strategy (absent: the orchestrator uses random)', () => {
+    expect(buildServeConfig({ strategy: 'binpack', seed: 7 }, {}, { defaults })).toMatchObject({
+      strategy: 'binpack',
+      seed: 7,
+    });
+    expect(buildServeConfig({}, {}, { defaults }).strategy).toBeUndefined();
+  });
+
   it('sets the per-token rate limit from --rate-limit or FLYLIGHT_RATE_LIMIT, bursting to twice that', () => {
     expect(buildServeConfig({}, { FLYLIGHT_RATE_LIMIT: '2000' }, { defaults }).limits).toEqual({
       ratePerSec: 2000,

@@ -4,6 +4,7 @@
 import type { ConnectionState, FlylightApi, SubscribeEvents } from '../../src/shared/api';
 import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/env';
 import { ApiError } from '../../src/shared/errors';
+import type { PlacementPlan } from '../../src/shared/placement';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
 
 export const REGIONS: Region[] = [
@@ -101,6 +102,69 @@ export const STATUS: StatusReport = {
   requests: { total: 42, errors: 2, launches_ok: 3, launches_failed: 1 },
 };
 
+/** A plan with a machine refused for each reason, as the dry run answers it. */
+export const PLAN: PlacementPlan = {
+  region: 'SIN',
+  strategy: 'binpack',
+  memory_gb: 8,
+  cores: 4,
+  count: 1,
+  placements: ['sin-m02'],
+  verdicts: [
+    {
+      machine_id: 'sin-m02',
+      status: 'allocated',
+      cores_free: 6,
+      memory_free_gb: 24,
+      reasons: [],
+      score: 0.8,
+      rank: 1,
+      chosen: 1,
+    },
+    {
+      machine_id: 'sin-m01',
+      status: 'available',
+      cores_free: 32,
+      memory_free_gb: 128,
+      reasons: [],
+      score: 0.0938,
+      rank: 2,
+      chosen: 0,
+    },
+    {
+      machine_id: 'sin-m03',
+      status: 'maintenance',
+      cores_free: 32,
+      memory_free_gb: 128,
+      reasons: [{ code: 'not_schedulable', status: 'maintenance' }],
+      score: null,
+      rank: null,
+      chosen: 0,
+    },
+    {
+      machine_id: 'sin-m04',
+      status: 'allocated',
+      cores_free: 2,
+      memory_free_gb: 64,
+      reasons: [{ code: 'cores_short', short_by: 2 }],
+      score: null,
+      rank: null,
+      chosen: 0,
+    },
+    {
+      machine_id: 'sin-m05',
+      status: 'allocated',
+      cores_free: 16,
+      memory_free_gb: 4,
+      reasons: [{ code: 'memory_short', short_by_gb: 4 }],
+      score: null,
+      rank: null,
+      chosen: 0,
+    },
+  ],
+  largest_slots: [{ machine_id: 'sin-m01', cores: 32, memory_gb: 128 }],
+};
+
 export class FakeApi implements FlylightApi {
   calls: { method: string; args: unknown[] }[] = [];
   /** When set, every call rejects with it (e.g. the transport's "nothing answers"). */
@@ -136,6 +200,22 @@ export class FakeApi implements FlylightApi {
       if (req.memory_gb > 200) throw new ApiError('no_capacity', 'no machine in SIN has 250 GB and 4 cores free');
       return { ...VM, region: req.region, memory_gb: req.memory_gb, cores: req.cores };
     });
+  }
+  launchBatch(req: LaunchRequest, options?: { idempotencyKey?: string }) {
+    this.keys.push(options?.idempotencyKey);
+    return this.record('launchBatch', [req], () => {
+      const vms = Array.from({ length: req.count ?? 1 }, (_, i) => ({
+        ...VM,
+        id: `${VM.id}${i}`,
+        region: req.region.split(',')[0],
+        memory_gb: req.memory_gb,
+        cores: req.cores,
+      }));
+      return req.explain ? { vms, plans: [PLAN] } : { vms };
+    });
+  }
+  place(req: LaunchRequest) {
+    return this.record('place', [req], () => ({ region: 'SIN', plans: [PLAN] }));
   }
   vms(region?: string) {
     return this.record('vms', [region], () => (region && region.toUpperCase() !== 'SIN' ? [] : [VM]));

@@ -121,7 +121,8 @@ describe('orchestrator with the real store model', () => {
     });
     await expect(infra.launch({ region: 'SIN', memory_gb: 200, cores: 1 })).rejects.toMatchObject({
       code: 'no_capacity',
-      details: { largest_free_memory_gb: 128, largest_free_cores: 32 }, // sin-4 is offline: not counted
+      // sin-4 is offline: not counted. Every slot named is one machine's.
+      details: { largest_slots: [{ cores: 32, memory_gb: 128 }] },
     });
   });
 });

@@ -126,7 +126,7 @@ const CASES: Case[] = [
     req: launch({ ...ok, gpu: 1 }),
     status: 400,
     code: 'unknown_field',
-    says: "unknown field 'gpu' (allowed: region, memory_gb, cores, num_candidates)",
+    says: "unknown field 'gpu' (allowed: region, memory_gb, cores, num_candidates, strategy, count, explain)",
   },
   // not an object, bad JSON, bad bytes
   { name: 'array body', req: launch([ok]), status: 400, code: 'bad_request', says: 'must be a JSON object' },
@@ -351,7 +351,7 @@ const CASES: Case[] = [
     },
     status: 422,
     code: 'idempotency_key_reused',
-    says: /Idempotency-Key reused-key-1 already launched vm-\w+ \(SIN, 1 GB, 1 cores\); a different launch needs a new key/,
+    says: /Idempotency-Key reused-key-1 already launched vm-\w+ \(SIN, 1 GB, 1 core\); a different launch needs a new key/,
   },
   { name: 'vms unknown region filter', req: { path: '/v1/vms?region=XYZ' }, status: 400, code: 'unknown_region' },
   // not HTTP at all

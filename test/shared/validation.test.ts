@@ -97,17 +97,17 @@ describe('validateLaunchBody', () => {
     [
       { region: 'SIN', memory_gb: 8, cores: 4, gpu: 1 },
       'unknown_field',
-      "unknown field 'gpu' (allowed: region, memory_gb, cores, num_candidates)",
+      "unknown field 'gpu' (allowed: region, memory_gb, cores, num_candidates, strategy, count, explain)",
     ],
     [
       { region: 'SIN', memory_gb: 8, cores: 4, a: 1, b: 2 },
       'unknown_field',
-      "unknown field 'a' and 1 more (allowed: region, memory_gb, cores, num_candidates)",
+      "unknown field 'a' and 1 more (allowed: region, memory_gb, cores, num_candidates, strategy, count, explain)",
     ],
     [
       JSON.parse('{"__proto__": {"x": 1}, "region": "SIN", "memory_gb": 8, "cores": 4}'),
       'unknown_field',
-      "unknown field '__proto__' (allowed: region, memory_gb, cores, num_candidates)",
+      "unknown field '__proto__' (allowed: region, memory_gb, cores, num_candidates, strategy, count, explain)",
     ],
   ])('refuses %j', (body, code, message) => {
     const err = thrown(() => validateLaunchBody(body, KNOWN));

@@ -4,10 +4,11 @@
 
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
+import { DEFAULT_STRATEGY, type Strategy } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
 import { INSTANT } from '../../shared/timing';
-import type { LaunchRequest, Machine, Vm } from '../../shared/types';
+import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../host/log';
 import { spawnMachine } from './actors';
 import { wallClock } from './clock';
@@ -33,8 +34,10 @@ export interface InfrastructureOptions {
   maxRestarts?: number;
   restartWindowMs?: number;
   owns?: MachineFilter;
-  /** For the fallback shuffle; seedable in tests. */
+  /** Placement's randomness (shuffles, ties); seedable (`--seed`, tests). */
   random?: () => number;
+  /** The host's placement strategy for requests that name none (default random). */
+  strategy?: Strategy;
   now?: () => number;
   /** Start the FlyD ticker (default). Tests that drive rounds with tick() pass false. */
   autoTick?: boolean;
@@ -96,6 +99,7 @@ export class Infrastructure {
       ...this.vmDeps,
       numCandidates: options.numCandidates ?? DEFAULT_NUM_CANDIDATES,
       random,
+      strategy: options.strategy ?? DEFAULT_STRATEGY,
       now,
       lifecycle: this.lifecycle.engine,
     });
@@ -143,6 +147,17 @@ export class Infrastructure {
   }
 
   /** The seed's destroy: whatever the VM's state, as `flylight destroy` always did. */
+  /** The batch form of a launch (count, explain); under a key, safe to retry. */
+  async launchBatch(req: LaunchRequest, key?: string): Promise<LaunchBatch & { replayed: boolean }> {
+    if (key !== undefined) return this.launcher.launchBatchIdempotent(req, key);
+    return { ...(await this.launcher.launchBatch(req)), replayed: false };
+  }
+
+  /** What a launch of `req` would do, reserving nothing. */
+  place(req: LaunchRequest): Promise<PlacementReport> {
+    return this.launcher.dryRun(req);
+  }
+
   destroy(id: string): Promise<Vm> {
     return this.lifecycle.operate(id, 'destroy', true);
   }

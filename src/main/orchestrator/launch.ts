@@ -1,12 +1,27 @@
-// Launching a VM: ask the store for candidates, let MachineDs decide (they are authoritative),
-// and record the VM in the store before anyone hears of it. A launch under an Idempotency-Key
+// Launching VMs: order the region's machines by the strategy (or, for one VM at random, ask the
+// store for candidates), let MachineDs decide (they are authoritative), and record the VMs in
+// the store before anyone hears of them. Regions are tried in the order given; a batch is
+// placed and recorded whole or not at all. A launch under an Idempotency-Key
 // is safe to retry: it answers with the VM the key already launched.
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorBody } from '../../shared/errors';
+import {
+  cores,
+  first,
+  fits,
+  largestSlots,
+  noCapacityMessage,
+  type PlacementMachine,
+  type PlacementPlan,
+  type Slot,
+  type Strategy,
+} from '../../shared/placement';
+import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
-import type { LaunchRequest, Vm } from '../../shared/types';
+import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { allocate, releaseNoWait } from './machined';
+import { placementView, planRegion, regionViews, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
@@ -15,11 +30,22 @@ import type { VmTransitions } from './vm-transitions';
 export interface LaunchDeps extends VmDeps {
   /** How many candidates to ask the store for when the request does not say. */
   numCandidates: number;
-  /** For the fallback shuffle; seedable in tests. */
-  random: () => number;
+  /** The host's strategy, for requests that name none. */
+  strategy: Strategy;
+  /** Placement's randomness (shuffles, ties); seeded by `--seed`. */
+  random: Rng;
   now: () => number;
   /** The lifecycle engine: a new VM's first state, and its stages under way after that. */
   lifecycle: VmTransitions<Vm>;
+}
+
+/** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
+const PLAN_ATTEMPTS = 3;
+
+/** Why one region of the request took nothing: the slots it does have. */
+interface RegionRefusal {
+  region: string;
+  slots: Slot[];
 }
 
 export class Launcher {
@@ -29,10 +55,17 @@ export class Launcher {
   constructor(private readonly deps: LaunchDeps) {}
 
   async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
+    return (await this.launchBatch(req, idempotencyKey)).vms[0];
+  }
+
+  /** A launch of `count` VMs (all or none), with the plans when `explain` asks for them. */
+  async launchBatch(req: LaunchRequest, idempotencyKey?: string): Promise<LaunchBatch> {
     try {
-      const vm = await this.place(checkLaunch(req, this.deps.numCandidates), idempotencyKey);
+      const p = checkLaunch(req, this.deps.numCandidates);
+      if (idempotencyKey !== undefined && p.count > 1) batchKey(idempotencyKey, p.count);
+      const out = await this.place(p, idempotencyKey);
       this.counts.ok++;
-      return vm;
+      return out;
     } catch (err) {
       this.counts.failed++;
       throw err;
@@ -44,6 +77,16 @@ export class Launcher {
    * parameters match, else a new launch recorded under the key.
    */
   async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+    const { vms, replayed } = await this.launchBatchIdempotent(req, key);
+    return { vm: vms[0], replayed };
+  }
+
+  /**
+   * The batch form under an Idempotency-Key: a batch's first VM is recorded under the key
+   * itself, last, so a VM under the key means the whole batch was recorded; the others are
+   * under `key:2`, `key:3`, … A replay answers with those still alive.
+   */
+  async launchBatchIdempotent(req: LaunchRequest, key: string): Promise<LaunchBatch & { replayed: boolean }> {
     const k = checkKey(key);
     return this.deps.inOrder.run(`key:${k}`, async () => {
       const p = checkLaunch(req, this.deps.numCandidates);
@@ -54,48 +97,195 @@ export class Launcher {
         );
       }
       const prior = await this.deps.store.vmByIdempotencyKey(k);
-      if (!prior) return { vm: await this.launch(req, k), replayed: false };
-      if (prior.region !== p.region || prior.memory_gb !== p.memory_gb || prior.cores !== p.cores) {
+      if (!prior) return { ...(await this.launchBatch(req, k)), replayed: false };
+      if (!p.regions.includes(prior.region) || prior.memory_gb !== p.memory_gb || prior.cores !== p.cores) {
         throw new ApiError(
           'idempotency_key_reused',
-          `Idempotency-Key ${k} already launched ${prior.id} (${prior.region}, ${prior.memory_gb} GB, ${prior.cores} cores); a different launch needs a new key`,
+          `Idempotency-Key ${k} already launched ${prior.id} (${prior.region}, ${prior.memory_gb} GB, ${cores(prior.cores)}); a different launch needs a new key`,
           { vm_id: prior.id },
         );
       }
-      return { vm: prior, replayed: true };
+      const vms = [prior];
+      for (let i = 2; i <= p.count; i++) {
+        const other = await this.deps.store.vmByIdempotencyKey(batchKey(k, i));
+        if (other) vms.push(other);
+      }
+      return { vms, replayed: true };
     });
   }
 
-  private async place(p: Placement, key?: string): Promise<Vm> {
+  /** A dry run: the plans a launch of this request would follow, reserving nothing. */
+  async dryRun(req: LaunchRequest): Promise<PlacementReport> {
+    const p = checkLaunch(req, this.deps.numCandidates);
+    const strategy = p.strategy ?? this.deps.strategy;
+    const plans: PlacementPlan[] = [];
+    for (const region of p.regions) {
+      await this.requireRegion(region);
+      const plan = planRegion(this.deps.registry, { ...p, region }, strategy, this.deps.random);
+      plans.push(plan);
+      if (plan.placements.length > 0) return { region, plans };
+    }
+    return { region: null, plans };
+  }
+
+  private async place(p: Placement, key?: string): Promise<LaunchBatch> {
+    const strategy = p.strategy ?? this.deps.strategy;
+    const refused: RegionRefusal[] = [];
+    const plans: PlacementPlan[] = [];
+    for (const region of p.regions) {
+      if (strategy === 'random' && p.count === 1 && !p.explain) {
+        // The seed's path: a handful of store candidates, so a roomy region costs a few steps.
+        const got = await this.placeOneAtRandom(region, p);
+        if ('entry' in got) return { vms: [await this.record(got.entry, p, key)] };
+        refused.push({ region, slots: got.slots });
+        continue;
+      }
+      await this.requireRegion(region);
+      if (p.count === 1 && !p.explain) {
+        const got = await this.placeOneRanked(region, p, strategy);
+        if ('entry' in got) return { vms: [await this.record(got.entry, p, key)] };
+        refused.push({ region, slots: got.slots });
+        continue;
+      }
+      const got = await this.planAndReserve(region, p, strategy);
+      if (p.explain) plans.push(got.plan);
+      if (!got.held) {
+        refused.push({ region, slots: got.plan.largest_slots });
+        continue;
+      }
+      const vms = await this.recordBatch(got.held, p, key);
+      return p.explain ? { vms, plans } : { vms };
+    }
+    throw this.noCapacity(p, refused, p.explain ? plans : undefined);
+  }
+
+  /**
+   * A plan for the region and the reservations it names. Batches and explained launches of one
+   * region plan one at a time, so they never take each other's room between plan and reserve;
+   * a single launch that does is planned around again. `held` is null when nothing fits.
+   */
+  private planAndReserve(
+    region: string,
+    p: Placement,
+    strategy: Strategy,
+  ): Promise<{ plan: PlacementPlan; held: MachineEntry[] | null }> {
+    return this.deps.inOrder.run(`plan:${region}`, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const plan = planRegion(this.deps.registry, { ...p, region }, strategy, this.deps.random);
+        if (plan.placements.length === 0) return { plan, held: null };
+        if (attempt > PLAN_ATTEMPTS) {
+          // There is room, but concurrent launches kept taking it first: not a capacity answer.
+          throw new ApiError(
+            'unavailable',
+            `placement in ${region} lost its room to concurrent launches ${PLAN_ATTEMPTS} times; nothing was launched, try again`,
+            { region },
+          );
+        }
+        const held = await reserveAll(this.deps.registry, plan.placements, p.memory_gb, p.cores, (m, e) =>
+          this.crashed(m, e),
+        );
+        if (held) return { plan, held };
+      }
+    });
+  }
+
+  /**
+   * One VM, `random`: the store's candidates first (a hint that lags a FlyD interval), then the
+   * rest of the region straight from MachineDs, which are authoritative. The same single pass
+   * over the region yields the slots a refusal reports.
+   */
+  private async placeOneAtRandom(region: string, p: Placement): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
     const { store, registry } = this.deps;
-    // The store's view lags by up to one FlyD interval, so its candidates are only a hint.
-    const candidates = await store.candidates(p.region, p.memory_gb, p.cores, p.num_candidates);
+    const candidates = await store.candidates(region, p.memory_gb, p.cores, p.num_candidates);
     const tried = new Set<string>();
     for (const c of candidates) {
       const entry = registry.get(c.id);
       if (!entry || tried.has(c.id)) continue;
       tried.add(c.id);
-      if (await this.reserve(entry, p)) return this.record(entry, p, key);
+      if (await this.reserve(entry, p)) return { entry };
     }
-    // All candidates refused (or the store saw none): MachineDs are authoritative, so ask the
-    // rest of the region before telling the user nothing fits.
-    const rest = registry
-      .inRegion(p.region)
-      .filter((e) => !tried.has(e.record.id) && (e.machined.current?.fits(p.memory_gb, p.cores) ?? true));
-    for (const entry of shuffle([...rest], this.deps.random)) {
-      if (await this.reserve(entry, p)) return this.record(entry, p, key);
+    const views: PlacementMachine[] = [];
+    const rest: MachineEntry[] = [];
+    for (const entry of registry.inRegion(region)) {
+      const view = placementView(entry);
+      views.push(view);
+      // A MachineD being restarted answers once it is back: worth asking, its mailbox waits.
+      const restarting = entry.machined.current === null;
+      if (!tried.has(entry.record.id) && (restarting || fits(view, p.memory_gb, p.cores))) rest.push(entry);
     }
-    throw this.noCapacity(p);
+    for (const entry of shuffle(rest, this.deps.random)) {
+      if (await this.reserve(entry, p)) return { entry };
+    }
+    return { slots: largestSlots(views) };
+  }
+
+  /**
+   * One VM, binpack or spread, no explanation asked: the strategy's first machine in one pass
+   * over the region's MachineDs (no sort, no verdicts). Lost to a concurrent launch, the next.
+   */
+  private async placeOneRanked(
+    region: string,
+    p: Placement,
+    strategy: Strategy,
+  ): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
+    for (let attempt = 1; attempt <= PLAN_ATTEMPTS; attempt++) {
+      const views = regionViews(this.deps.registry, region);
+      const pick = first(views, p, strategy, this.deps.random);
+      const entry = pick && this.deps.registry.get(pick.id);
+      if (!entry) return { slots: largestSlots(views) };
+      if (await this.reserve(entry, p)) return { entry };
+    }
+    return { slots: largestSlots(regionViews(this.deps.registry, region)) };
+  }
+
+  /** Throws unknown_region for a region the store does not know (the registry only knows its own). */
+  private async requireRegion(region: string): Promise<void> {
+    if (this.deps.registry.inRegion(region).length === 0) await this.deps.store.region(region);
+  }
+
+  /**
+   * Records every VM of a reserved batch. All or nothing: if the store refuses one, the VMs
+   * already recorded are taken back and every reservation is released before the error.
+   * The first VM is recorded last, under the bare key (see launchBatchIdempotent).
+   */
+  private async recordBatch(held: MachineEntry[], p: Placement, key?: string): Promise<Vm[]> {
+    if (held.length === 1) return [await this.record(held[0], p, key)];
+    const vms: Vm[] = new Array(held.length);
+    const order = [...held.keys()].slice(1).concat(0);
+    for (let n = 0; n < order.length; n++) {
+      const i = order[n];
+      try {
+        vms[i] = await this.record(held[i], p, key === undefined ? undefined : i === 0 ? key : batchKey(key, i + 1));
+      } catch (err) {
+        // record() took back its own VM and room; take back the rest of the batch too.
+        for (const j of order.slice(0, n)) this.takeBack(vms[j], held[j], p);
+        for (const j of order.slice(n + 1)) releaseNoWait(held[j].machined, p.memory_gb, p.cores);
+        throw err;
+      }
+    }
+    return vms;
+  }
+
+  /** Deletes a recorded VM nobody heard of and frees its room (later if the store is away). */
+  private takeBack(vm: Vm, entry: MachineEntry, p: Placement): void {
+    const undo = async () => {
+      await this.deps.store.deleteVm(vm.id).catch((e) => {
+        if (toErrorBody(e).code !== 'not_found') throw e;
+      });
+      releaseNoWait(entry.machined, p.memory_gb, p.cores);
+    };
+    undo().catch(() => this.deps.unsettled.add(`launch:${vm.id}`, undo));
+  }
+
+  private crashed(machine: string, err: unknown): void {
+    // A MachineD that crashed on our request simply counts as a refusal; try the next one.
+    this.deps.log.warn('allocate failed; trying the next machine', { machine, error: toErrorBody(err).message });
   }
 
   /** Asks the machine's MachineD to reserve the placement; a crash there counts as a refusal. */
   private reserve(entry: MachineEntry, p: Placement): Promise<boolean> {
     return allocate(entry.machined, p.memory_gb, p.cores).catch((err) => {
-      // A MachineD that crashed on our request simply counts as a refusal; try the next one.
-      this.deps.log.warn('allocate failed; trying the next machine', {
-        machine: entry.record.id,
-        error: toErrorBody(err).message,
-      });
+      this.crashed(entry.record.id, err);
       return false;
     });
   }
@@ -153,27 +343,40 @@ export class Launcher {
     return vm;
   }
 
-  private noCapacity(p: Placement): ApiError {
-    let memory = 0;
-    let cores = 0;
-    for (const e of this.deps.registry.inRegion(p.region)) {
-      const s = e.machined.current?.snapshot();
-      if (!s?.schedulable) continue;
-      memory = Math.max(memory, s.free_memory_gb);
-      cores = Math.max(cores, s.free_cores);
-    }
-    return new ApiError(
-      'no_capacity',
-      `no machine in ${p.region} has ${p.memory_gb} GB and ${p.cores} cores free; the most free on one machine is ${memory} GB / ${cores} cores`,
-      {
-        region: p.region,
-        requested_memory_gb: p.memory_gb,
-        requested_cores: p.cores,
-        largest_free_memory_gb: memory,
-        largest_free_cores: cores,
-      },
+  /**
+   * The truth about a refusal: for each region tried, the largest free slots that really exist
+   * on one machine (never one machine's cores beside another's memory).
+   */
+  private noCapacity(p: Placement, refused: RegionRefusal[], plans?: PlacementPlan[]): ApiError {
+    const batch = p.count > 1 ? `${p.count} VMs of ` : '';
+    const sentences = refused.map((r) => noCapacityMessage(r.region, p.memory_gb, p.cores, r.slots));
+    const message =
+      p.count > 1
+        ? `${sentences.join('. ')}. Room for ${batch}${p.memory_gb} GB and ${cores(p.cores)} was asked, all or none`
+        : sentences.join('. ');
+    const details: Record<string, unknown> = {
+      region: p.regions.join(','),
+      requested_memory_gb: p.memory_gb,
+      requested_cores: p.cores,
+      count: p.count,
+      largest_slots: refused[0]?.slots ?? [],
+      regions: refused.map((r) => ({ region: r.region, largest_slots: r.slots })),
+    };
+    if (plans) details.plans = plans;
+    return new ApiError('no_capacity', message, details);
+  }
+}
+
+/** The key a batch's i-th VM (2, 3, …) is recorded under; the first has the key itself. */
+export function batchKey(key: string, i: number): string {
+  const k = `${key}:${i}`;
+  if (k.length > 128) {
+    throw new ApiError(
+      'bad_request',
+      'an Idempotency-Key for a batch must leave room for its suffix (at most 124 characters)',
     );
   }
+  return k;
 }
 
 /** `vm-` and 12 random lowercase hex digits (the first 12 of a v4 UUID are all random). */

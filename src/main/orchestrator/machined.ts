@@ -103,6 +103,15 @@ export class MachineD implements Behaviour<MachineMsg> {
     this.deps.log.info('machined rebuilt', { machine: this.deps.capacity.id, ...this.alloc });
   }
 
+  /** The size and schedulability, and what is handed out: read-only views, no copies (placement reads a whole region). */
+  get capacity(): Readonly<Capacity> {
+    return this.deps.capacity;
+  }
+
+  get allocation(): Readonly<Allocation> {
+    return this.alloc;
+  }
+
   snapshot(): MachineSnapshot {
     const c = this.deps.capacity;
     return {

@@ -4,15 +4,23 @@
 
 import { LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
+import { isStrategy, MAX_BATCH, parseRegionList, STRATEGIES, type Strategy } from '../../shared/placement';
 import type { LaunchRequest } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
 import { regionKey } from './registry';
 
 export interface Placement {
+  /** The first region to try (the only one, mostly). */
   region: string;
+  /** Every region to try, in order. */
+  regions: string[];
   memory_gb: number;
   cores: number;
   num_candidates: number;
+  /** Undefined: the host's default. */
+  strategy?: Strategy;
+  count: number;
+  explain: boolean;
 }
 
 export function checkLaunch(req: unknown, defaultCandidates: number): Placement {
@@ -20,11 +28,22 @@ export function checkLaunch(req: unknown, defaultCandidates: number): Placement 
     throw new ApiError('bad_request', 'a launch needs an object {region, memory_gb, cores}');
   }
   const r = req as Partial<LaunchRequest>;
-  if (typeof r.region !== 'string' || regionKey(r.region) === '') {
-    throw new ApiError('bad_request', 'region must be a region code such as SIN');
+  const regions = typeof r.region === 'string' ? parseRegionList(r.region) : [];
+  if (regions.length === 0 || regions.some((code) => regionKey(code) === '')) {
+    throw new ApiError('bad_request', 'region must be a region code such as SIN, or several to try in order (SIN,NRT)');
+  }
+  if (r.strategy !== undefined && !isStrategy(r.strategy)) {
+    throw new ApiError('bad_request', `strategy must be one of ${STRATEGIES.join(', ')}`);
+  }
+  if (r.explain !== undefined && typeof r.explain !== 'boolean') {
+    throw new ApiError('bad_request', 'explain must be true or false');
   }
   return {
-    region: regionKey(r.region),
+    region: regions[0],
+    regions,
+    strategy: r.strategy,
+    count: r.count === undefined ? 1 : whole('count', r.count, { min: 1, max: MAX_BATCH }),
+    explain: r.explain === true,
     memory_gb: whole('memory_gb', r.memory_gb, LIMITS.memoryGb),
     cores: whole('cores', r.cores, LIMITS.cores),
     num_candidates:

@@ -49,6 +49,17 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
         { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key },
         () => holder.current.launchIdempotent(req, key),
       ),
+    launchBatch: (req, key, meta) =>
+      traced(
+        'launch',
+        meta,
+        { region: req.region, memory_gb: req.memory_gb, cores: req.cores, count: req.count, idempotency_key: key },
+        () => holder.current.launchBatch(req, key),
+      ),
+    place: (req, meta) =>
+      traced('place', meta, { region: req.region, memory_gb: req.memory_gb, cores: req.cores, count: req.count }, () =>
+        holder.current.place(req),
+      ),
     destroy: (id, meta) => traced('destroy', meta, { vm_id: id }, () => holder.current.destroy(id)),
     operate: (id, op, force, meta) =>
       traced(String(op), meta, { vm_id: id, force: force === true }, () =>
@@ -67,5 +78,7 @@ function vmFields(result: unknown): Record<string, unknown> {
   const r = result as { id?: unknown; vm?: { id?: unknown }; replayed?: unknown };
   if (typeof r?.id === 'string') return { vm_id: r.id };
   if (typeof r?.vm?.id === 'string') return { vm_id: r.vm.id, replayed: r.replayed };
+  const vms = (result as { vms?: { id?: unknown }[] })?.vms;
+  if (Array.isArray(vms)) return { vm_ids: vms.map((v) => v.id), replayed: r.replayed };
   return {};
 }

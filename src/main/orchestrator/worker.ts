@@ -11,6 +11,9 @@ import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
 import { type InfrastructureHolder, orchestratorService } from './service';
 
+/** Mixed into `--seed` so placement does not draw the same numbers as the store's shuffle. */
+const PLACEMENT_STREAM = 0x9e3779b9;
+
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
@@ -22,6 +25,9 @@ runWorker(async (ctx) => {
       store: store.api,
       flydIntervalMs: ctx.config.flydIntervalMs,
       numCandidates: ctx.config.numCandidates,
+      strategy: ctx.config.strategy,
+      // Seeded placement replays (`--seed`); the store's candidate shuffle has its own stream.
+      random: ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ PLACEMENT_STREAM),
       log,
       escalate: (reason) => ctx.escalate(reason),
       lifecycle: { profile: ctx.config.timing ?? REALISTIC, speed: ctx.config.speed ?? 1, rng },

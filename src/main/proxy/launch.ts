@@ -3,7 +3,8 @@
 // already counted), answered in the style of the route that asked.
 
 import { toErrorBody } from '../../shared/errors';
-import type { LaunchRequest, Machine, Vm } from '../../shared/types';
+import type { LaunchBatch, LaunchRequest, Machine, Vm } from '../../shared/types';
+import { wantsBatchForm } from '../../shared/validation';
 import { jsonResponse } from './responses';
 import type { GateServices, Outcome } from './route-context';
 
@@ -17,18 +18,29 @@ export async function launch(
 ): Promise<Outcome> {
   const { orchestrator, breaker, metrics } = services;
   const meta = { request_id: requestId };
+  // A region list is counted under the first region asked (labels stay the known codes).
+  const asked = req.region.split(',')[0];
   let vm: Vm;
   let replayed = false;
   try {
+    if (style === 'v1' && wantsBatchForm(req)) {
+      const batch = await breaker.call(() => orchestrator.launchBatch(req, key, meta));
+      for (const v of batch.replayed ? [] : batch.vms) metrics.launch(v.region, null);
+      const headers: Record<string, string> = {};
+      if (batch.replayed) headers['idempotent-replayed'] = 'true';
+      const body: LaunchBatch = batch.plans ? { vms: batch.vms, plans: batch.plans } : { vms: batch.vms };
+      return { response: jsonResponse(201, body, headers), vmId: batch.vms[0]?.id };
+    }
     if (key === undefined) vm = await breaker.call(() => orchestrator.launch(req, meta));
     else ({ vm, replayed } = await breaker.call(() => orchestrator.launchIdempotent(req, key, meta)));
   } catch (err) {
     const body = toErrorBody(err);
-    metrics.launch(req.region, body.details?.breaker ? 'breaker_open' : body.code);
+    metrics.launch(asked, body.details?.breaker ? 'breaker_open' : body.code);
     throw err;
   }
   if (!replayed) metrics.launch(req.region, null);
   if (waitStarted) vm = await untilStarted(services, vm, meta);
+  if (!replayed) metrics.launch(vm.region, null);
   if (style === 'v1') {
     // As the first answer was, so a retrying client cannot tell a replay from the original.
     const headers: Record<string, string> = { location: `/v1/vms/${vm.id}` };

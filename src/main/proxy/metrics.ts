@@ -6,6 +6,7 @@
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LIFECYCLE_STATES } from '../../shared/lifecycle';
+import { addFragmentation, NO_FRAGMENTATION, REFERENCE_VM } from '../../shared/placement';
 import type { OrchestratorStats } from '../../shared/services';
 import type { BreakerStatus, Region, WorkerStatus } from '../../shared/types';
 
@@ -56,9 +57,17 @@ export class ProxyMetrics {
   private readonly authFailures: Counter;
   private readonly launches: Counter<'region' | 'result' | 'reason'>;
   private readonly region: Record<
-    'machines' | 'coresCapacity' | 'coresAllocated' | 'memCapacity' | 'memAllocated',
+    | 'machines'
+    | 'coresCapacity'
+    | 'coresAllocated'
+    | 'memCapacity'
+    | 'memAllocated'
+    | 'referenceVmsFree'
+    | 'strandedCores'
+    | 'strandedMemory',
     Gauge<'region'>
   >;
+  private readonly fleetCapacity: Record<'referenceVmsFree' | 'strandedCores' | 'strandedMemory', Gauge>;
   private readonly utilisation: Gauge<'region' | 'resource'>;
   private readonly flydFlushes: Counter;
   private readonly flydFailed: Counter;
@@ -114,6 +123,32 @@ export class ProxyMetrics {
       coresAllocated: regionGauge('cores_allocated', 'Cores allocated to VMs in the region (as the store last saw).'),
       memCapacity: regionGauge('memory_capacity_bytes', 'Memory of all machines in the region.'),
       memAllocated: regionGauge('memory_allocated_bytes', 'Memory allocated to VMs in the region.'),
+      referenceVmsFree: regionGauge(
+        'reference_vms_free',
+        `Reference VMs (${REFERENCE_VM.cores} cores, ${REFERENCE_VM.memory_gb} GB) that still fit, machine by machine, on the region's schedulable machines.`,
+      ),
+      strandedCores: regionGauge('stranded_cores', 'Free cores of the region no reference VM can use (fragmentation).'),
+      strandedMemory: regionGauge(
+        'stranded_memory_bytes',
+        'Free memory of the region no reference VM can use (fragmentation).',
+      ),
+    };
+    this.fleetCapacity = {
+      referenceVmsFree: new Gauge({
+        name: 'flylight_fleet_reference_vms_free',
+        help: 'Reference VMs that still fit over the whole fleet (the sum of the regions).',
+        registers,
+      }),
+      strandedCores: new Gauge({
+        name: 'flylight_fleet_stranded_cores',
+        help: 'Free cores of the fleet no reference VM can use.',
+        registers,
+      }),
+      strandedMemory: new Gauge({
+        name: 'flylight_fleet_stranded_memory_bytes',
+        help: 'Free memory of the fleet no reference VM can use.',
+        registers,
+      }),
     };
     this.utilisation = new Gauge({
       name: 'flylight_region_utilisation_ratio',
@@ -252,9 +287,17 @@ export class ProxyMetrics {
     }
 
     for (const g of Object.values(this.region)) g.reset();
+    for (const g of Object.values(this.fleetCapacity)) g.reset();
     this.utilisation.reset();
     if (regions.status === 'fulfilled') {
+      let fleet = NO_FRAGMENTATION;
       for (const r of regions.value) {
+        if (r.capacity) {
+          fleet = addFragmentation(fleet, r.capacity);
+          this.region.referenceVmsFree.set({ region: r.code }, r.capacity.reference_vms_free);
+          this.region.strandedCores.set({ region: r.code }, r.capacity.stranded_cores);
+          this.region.strandedMemory.set({ region: r.code }, r.capacity.stranded_memory_gb * GIB);
+        }
         const region = { region: r.code };
         this.region.machines.set(region, r.machine_count);
         this.region.coresCapacity.set(region, r.cores_total);
@@ -267,6 +310,9 @@ export class ProxyMetrics {
           r.memory_total_gb ? r.memory_allocated_gb / r.memory_total_gb : 0,
         );
       }
+      this.fleetCapacity.referenceVmsFree.set(fleet.reference_vms_free);
+      this.fleetCapacity.strandedCores.set(fleet.stranded_cores);
+      this.fleetCapacity.strandedMemory.set(fleet.stranded_memory_gb * GIB);
     }
     this.sourceUp.set({ source: 'store' }, regions.status === 'fulfilled' ? 1 : 0);
 

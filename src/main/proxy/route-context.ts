@@ -6,7 +6,7 @@ import { ApiError } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
 import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
 import type { LaunchRequest } from '../../shared/types';
-import { checkJsonContentType, checkRegion, parseJsonBody } from '../../shared/validation';
+import { checkJsonContentType, checkRegionList, parseJsonBody } from '../../shared/validation';
 import type { Logger } from '../host/log';
 import type { CircuitBreaker } from './breaker';
 import type { CredentialService } from './credentials';
@@ -74,5 +74,5 @@ export async function withKnownRegion(
   req: LaunchRequest,
   name = 'region',
 ): Promise<LaunchRequest> {
-  return { ...req, region: checkRegion(req.region, await services.regions.codes(), name) };
+  return { ...req, region: checkRegionList(req.region, await services.regions.codes(), name) };
 }

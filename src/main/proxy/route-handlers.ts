@@ -4,11 +4,19 @@
 
 import type { ResetReport } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
+import { addFragmentation, NO_FRAGMENTATION } from '../../shared/placement';
 import type { Vm } from '../../shared/types';
-import { checkKnownKeys, checkQuery, checkRegion, checkVmId } from '../../shared/validation';
+import {
+  checkKnownKeys,
+  checkQuery,
+  checkRegion,
+  checkVmId,
+  PLACE_FIELDS,
+  validateLaunchBody,
+} from '../../shared/validation';
 import { VERSION } from '../../shared/version';
 import { jsonResponse } from './responses';
-import { jsonBody, type RouteContext, type RouteHandler, type RouteTable } from './route-context';
+import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
 import { seedLaunch, seedRegions } from './seed-routes';
 import { scrape, statusReport } from './status';
 import { vmAction, vmDestroy, vmLaunch, vmWait } from './vm-routes';
@@ -22,7 +30,19 @@ const regions: RouteHandler = async ({ match, services }) => {
   checkQuery(match.target.query, []);
   const list = await services.store.regions();
   services.regions.remember(list);
-  return { response: jsonResponse(200, { regions: list }) };
+  // Each machine counts in exactly one region, so the fleet's capacity is their sum.
+  let capacity = NO_FRAGMENTATION;
+  for (const r of list) if (r.capacity) capacity = addFragmentation(capacity, r.capacity);
+  return { response: jsonResponse(200, { regions: list, fleet: { capacity } }) };
+};
+
+/** The dry run: what a launch of this body would do, machine by machine; nothing is reserved. */
+const place: RouteHandler = async ({ match, req, requestId, services }) => {
+  checkQuery(match.target.query, []);
+  const body = validateLaunchBody(jsonBody(req), undefined, PLACE_FIELDS);
+  const placeReq = await withKnownRegion(services, body);
+  const report = await services.breaker.call(() => services.orchestrator.place(placeReq, { request_id: requestId }));
+  return { response: jsonResponse(200, report) };
 };
 
 const regionMachines: RouteHandler = async ({ match, services }) => {
@@ -113,6 +133,7 @@ export const ROUTE_HANDLERS: RouteTable = {
   vm,
   vm_action: vmAction,
   vm_wait: vmWait,
+  place,
   events: httpOnly(
     'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',
     'bad_request',

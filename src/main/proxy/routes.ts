@@ -12,6 +12,7 @@ export type RouteName =
   | 'vm'
   | 'vm_action'
   | 'vm_wait'
+  | 'place'
   | 'events'
   | 'status'
   | 'reset'
@@ -103,6 +104,8 @@ const ROUTES: readonly RouteDef[] = [
     example: '/v1/vms/vm-000001/wait?state=started&timeout=1',
     match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] === 'wait' ? { id: s[2] } : null),
   },
+  // A dry run: a POST because it takes the launch's body, though it changes nothing.
+  { name: 'place', methods: ['POST'], access: 'token', example: '/v1/place', match: exact('v1', 'place') },
   { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },

@@ -11,7 +11,7 @@ import type { FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from
 import { checkIdempotencyKey } from '../../shared/validation';
 import type { BackendOp, StoreBackend } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
-import { deriveStatus, type MachineRecord, machineView, storedState } from './machine-record';
+import { type MachineRecord, machineView, storedState } from './machine-record';
 import { MachineTable } from './machine-table';
 import type { RegionIndex } from './region-index';
 import { allocateFromVms, type LoadReport, overlaySnapshot, type Warn, warnOverCapacity } from './restore';
@@ -262,8 +262,7 @@ export class Fleet implements StoreServiceImpl {
       );
     }
     m.operator_status = status;
-    m.status = deriveStatus(m);
-    m.updated_at = this.stamp();
+    this.table.restatus(m, this.stamp());
     const event = this.machineEvent(m);
     await this.persistMachines([m]);
     this.emit(event);

@@ -38,6 +38,7 @@ export class MachineTable {
       this.memory_total_gb += m.memory_total_gb;
       this.byId.set(m.id, m);
       this.machines.push(m);
+      index.share(m);
     }
   }
 
@@ -78,5 +79,13 @@ export class MachineTable {
     m.vm_count = vm_count;
     m.updated_at = at;
     m.status = deriveStatus(m);
+    index.share(m);
+  }
+
+  /** Derives the status again after the operator's word changed, keeping the region's capacity in step. */
+  restatus(m: MachineRecord, at: string): void {
+    m.status = deriveStatus(m);
+    m.updated_at = at;
+    this.regionOf(m).share(m);
   }
 }

@@ -8,6 +8,8 @@ export type CommandName =
   | 'regions'
   | 'machines'
   | 'launch'
+  | 'place'
+  | 'platform'
   | 'vms'
   | 'destroy'
   | 'status'
@@ -47,7 +49,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'list regions with their machines and utilisation',
     positionals: [],
     flags: ['filter', 'sort'],
-    details: ['UTIL% is the larger of the core and the memory utilisation: whichever runs out first.'],
+    details: [
+      'UTIL% is the larger of the core and the memory utilisation: whichever runs out first.',
+      'CAPACITY is how many reference VMs (2 cores, 4 GB) still fit, machine by machine; --json adds the',
+      'free cores and memory stranded in slots too small for one (fragmentation). `platform regions` is the same.',
+    ],
     examples: ['regions', 'regions --filter degraded', 'regions --sort status --json'],
   },
   {
@@ -61,10 +67,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'launch',
     summary: 'start a VM on a machine with room in a region',
     positionals: [],
-    flags: ['vm-region', 'vm-memory', 'vm-cores', 'num-candidates', 'idempotency-key', 'wait'],
+    flags: [
+      'vm-region',
+      'vm-memory',
+      'vm-cores',
+      'num-candidates',
+      'idempotency-key',
+      'strategy',
+      'count',
+      'explain',
+      'wait',
+    ],
     required: ['vm-region', 'vm-memory', 'vm-cores'],
     details: [
       'Flags may come before the command, as the seed wrote it.',
+      '--vm-region sin,nrt tries SIN, then NRT; --count N launches N VMs, all or none;',
+      "--strategy picks the machine (default: the host's); --explain prints the plan it followed.",
       'Every launch carries an Idempotency-Key (a new one per run unless --idempotency-key gives it):',
       'when a worker is restarting (503) the launch is retried for a few seconds under the same key,',
       'so it starts at most one VM.',
@@ -75,7 +93,31 @@ export const COMMANDS: readonly CommandSpec[] = [
       'launch --vm-region SIN --vm-memory 8 --vm-cores 4',
       '--vm-memory 8 --vm-cores 4 --vm-region SIN launch',
       'launch --vm-region SIN --vm-memory 8 --vm-cores 4 --idempotency-key deploy-42 --json',
+      'launch --vm-region sin,nrt --vm-memory 4 --vm-cores 2 --count 3 --strategy spread --explain',
     ],
+  },
+  {
+    name: 'place',
+    summary: 'show where a launch would go and why, placing nothing (a dry run)',
+    positionals: [],
+    flags: ['vm-region', 'vm-memory', 'vm-cores', 'count', 'strategy'],
+    required: ['vm-region', 'vm-memory', 'vm-cores'],
+    details: [
+      'Every machine of the region as its MachineD sees it now: status, free cores and memory, the',
+      'verdict (fits, chosen, or why not: not schedulable, cores short by N, memory short by N GB),',
+      "the strategy's score (higher is tried first; none under random) and its rank. ✓ marks the choice.",
+    ],
+    examples: [
+      'place --vm-region SIN --vm-memory 8 --vm-cores 4',
+      'place --vm-region sin,nrt --vm-memory 8 --vm-cores 4 --count 3 --strategy binpack --json',
+    ],
+  },
+  {
+    name: 'platform',
+    summary: "fly.io's form: `platform regions` lists regions with how many reference VMs still fit",
+    positionals: [{ name: 'WHAT', required: true, help: 'regions' }],
+    flags: ['filter', 'sort'],
+    examples: ['platform regions', 'platform regions --json'],
   },
   {
     name: 'vms',
@@ -146,6 +188,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       'compat-open',
       'timing',
       'speed',
+      'strategy',
+      'rate-limit',
+      'compat-open',
     ],
     details: [
       'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT,',
@@ -166,6 +211,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'serve --compat-open',
       'serve --timing instant',
       'serve --timing realistic --speed 10 --seed 7',
+      'serve --strategy binpack --seed 7',
     ],
     terminalOnly: true,
   },

@@ -4,6 +4,7 @@
 import type { CommandName } from './command-specs';
 import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
+import { place, platform } from './commands/place';
 import { reset } from './commands/reset';
 import { serve, token } from './commands/terminal';
 import { vm } from './commands/vm';
@@ -15,6 +16,8 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   regions,
   machines,
   launch,
+  place,
+  platform,
   vms,
   destroy,
   status,

@@ -3,6 +3,7 @@
 // A command decides what it may do from what is here, not from where it runs.
 
 import type { FlylightApi, SubscribeEvents } from '../api';
+import type { Strategy } from '../placement';
 import type { Where } from './where';
 
 export interface CommandIO {
@@ -37,6 +38,8 @@ export interface ServeFlags {
   timing?: string;
   /** `--speed`, as typed (checked where the config is built). */
   speed?: string;
+  /** Placement strategy for launches that name none (the parser checked it is one). */
+  strategy?: Strategy;
 }
 
 export type TokenSource = 'flag' | 'env' | 'file';

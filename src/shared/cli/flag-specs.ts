@@ -3,6 +3,7 @@
 // --vm-cores 4 --vm-region SIN launch`), so a flag's kind must not depend on the command: every
 // flag name means the same thing everywhere.
 
+import { STRATEGIES } from '../placement';
 import { VM_FLAGS } from './vm-grammar';
 
 export type FlagKind = 'bool' | 'text' | 'int';
@@ -33,11 +34,20 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'text',
     value: 'REGION',
     regionValue: true,
-    help: 'region code, any case (e.g. SIN)',
+    help: 'region code, any case (e.g. SIN); launch and place take several to try in order (sin,nrt)',
   },
   { name: 'vm-memory', aliases: ['memory'], kind: 'text', value: 'GB', help: 'memory in whole GB (1–256)' },
   { name: 'vm-cores', aliases: ['cores'], kind: 'text', value: 'N', help: 'cores, a whole number (1–32)' },
   { name: 'num-candidates', kind: 'text', value: 'N', help: 'machines to ask the store for (default 5)' },
+  {
+    name: 'strategy',
+    kind: 'text',
+    value: 'S',
+    choices: STRATEGIES,
+    help: 'placement: random (default), binpack (fullest machine that fits) or spread (emptiest)',
+  },
+  { name: 'count', kind: 'text', value: 'N', help: 'VMs to launch together, all or none (1–100)' },
+  { name: 'explain', kind: 'bool', help: 'also print the placement plan: every machine, kept or refused, and why' },
   { name: 'filter', kind: 'text', value: 'STATUS', help: 'only regions whose status contains STATUS (any case)' },
   {
     name: 'sort',
@@ -95,7 +105,7 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'N',
     min: 0,
     max: 2 ** 32 - 1,
-    help: 'seed the placement shuffle (for repeatable runs)',
+    help: 'seed placement and the store shuffle (for repeatable runs)',
   },
   {
     name: 'api',

@@ -54,6 +54,8 @@ export function regionsTable(regions: readonly Region[], opts: { color: boolean;
         value: (r) => formatPercent(utilisation(r)),
         style: (r) => utilStyle(utilisation(r)),
       },
+      // How many reference VMs (2 cores, 4 GB) still fit, machine by machine (stranded capacity is in --json).
+      { header: 'CAPACITY', align: 'right', value: (r) => (r.capacity ? String(r.capacity.reference_vms_free) : '-') },
     ],
     regions,
     opts,

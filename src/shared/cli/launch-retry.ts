@@ -14,7 +14,7 @@ import { paint } from './paint';
 /** Pauses before each retry of a launch that met a restarting worker: about 4 s in all. */
 export const LAUNCH_RETRY_MS: readonly number[] = [250, 500, 1000, 2000];
 
-export async function launchRetrying(
+export function launchRetrying(
   api: FlylightApi,
   req: LaunchRequest,
   key: string,
@@ -22,14 +22,20 @@ export async function launchRetrying(
   color: boolean,
   wait?: 'started',
 ): Promise<Vm> {
+  return retryingLaunch(
+    () => api.launch(req, wait ? { idempotencyKey: key, wait } : { idempotencyKey: key }),
+    io,
+    color,
+  );
+}
+
+/** Any launch call under one Idempotency-Key (the single or the batch form), with that policy. */
+export async function retryingLaunch<T>(send: () => Promise<T>, io: CommandIO, color: boolean): Promise<T> {
   // Once a host has answered, a refused connection is its proxy restarting, not a missing host.
   let reached = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await interruptible(
-        api.launch(req, wait ? { idempotencyKey: key, wait } : { idempotencyKey: key }),
-        io.signal,
-      );
+      return await interruptible(send(), io.signal);
     } catch (err) {
       const wait = LAUNCH_RETRY_MS[attempt];
       const refused = isUnreachable(err);

@@ -90,7 +90,7 @@ describe('launch', () => {
     });
   });
 
-  it('no_capacity names the largest free memory and cores on any one machine of the region', async () => {
+  it('no_capacity names the largest free slots that exist on one machine of the region', async () => {
     const store = new FakeStore([
       machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64, cores_allocated: 14, memory_allocated_gb: 58 }), // 6 GB, 2 cores free
       machine('m2', 'SIN', { cores_total: 16, memory_total_gb: 64, cores_allocated: 13, memory_allocated_gb: 60 }), // 4 GB, 3 cores free
@@ -100,14 +100,19 @@ describe('launch', () => {
     const err = await rejection(infra.launch({ region: 'SIN', memory_gb: 8, cores: 4 }));
     expect(err.code).toBe('no_capacity');
     expect(err.message).toBe(
-      'no machine in SIN has 8 GB and 4 cores free; the most free on one machine is 6 GB / 3 cores',
+      'no machine in SIN has 8 GB and 4 cores free; the largest free slots are 4 GB with 3 cores (m2), 6 GB with 2 cores (m1)',
     );
+    const slots = [
+      { machine_id: 'm2', cores: 3, memory_gb: 4 },
+      { machine_id: 'm1', cores: 2, memory_gb: 6 },
+    ];
     expect(err.details).toEqual({
       region: 'SIN',
       requested_memory_gb: 8,
       requested_cores: 4,
-      largest_free_memory_gb: 6,
-      largest_free_cores: 3,
+      count: 1,
+      largest_slots: slots,
+      regions: [{ region: 'SIN', largest_slots: slots }],
     });
     expect(infra.stats()).toMatchObject({ launches_ok: 0, launches_failed: 1 });
     // What the details say fits, fits.
@@ -236,10 +241,16 @@ describe('launch', () => {
       expect(s?.memory_allocated_gb).toBeLessThanOrEqual(memory);
       expect(s).toMatchObject({ cores_allocated: v.cores, memory_allocated_gb: v.memory_gb, vm_count: v.count });
     });
-    // A failed request really did not fit anywhere at the end.
+    // A failed request really did not fit anywhere at the end: no slot it names holds it.
     for (const f of failed) {
-      const d = (f.reason as ApiError).details as Record<string, number>;
-      expect(d.largest_free_memory_gb < d.requested_memory_gb || d.largest_free_cores < d.requested_cores).toBe(true);
+      const d = (f.reason as ApiError).details as {
+        requested_memory_gb: number;
+        requested_cores: number;
+        largest_slots: { cores: number; memory_gb: number }[];
+      };
+      for (const slot of d.largest_slots) {
+        expect(slot.memory_gb < d.requested_memory_gb || slot.cores < d.requested_cores).toBe(true);
+      }
     }
 
     await settle();
@@ -441,6 +452,11 @@ describe('service object', () => {
       'resync',
       'stats',
       'wait',
+      'launchBatch',
+      'launchIdempotent',
+      'place',
+      'resync',
+      'stats',
     ]);
     const vm = await service.launch({ region: 'SIN', memory_gb: 2, cores: 1 });
     await settle();

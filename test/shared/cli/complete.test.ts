@@ -14,6 +14,8 @@ describe('complete', () => {
         'help',
         'launch',
         'machines',
+        'place',
+        'platform',
         'regions',
         'reset',
         'serve',

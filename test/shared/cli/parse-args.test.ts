@@ -94,6 +94,7 @@ describe('parseArgs', () => {
       'launch does not take --filter',
     ],
     [['--vm-region', 'SIN'], '--vm-region belongs to a command (launch, vms, watch, vm)'],
+    [['--vm-region', 'SIN'], '--vm-region belongs to a command (launch, place, vms, watch)'],
     [['lanch'], "unknown command 'lanch' — did you mean 'launch'?"],
     [['regoins'], "did you mean 'regions'?"],
     [['frobnicate'], "unknown command 'frobnicate' (see `help`)"],

@@ -33,7 +33,7 @@ describe('runCommand: output and exit codes', () => {
     const r = await run(['regions']);
     expect(r.code).toBe(EXIT.ok);
     expect(r.err).toEqual([]);
-    expect(r.out[0]).toMatch(/^CODE\s+LOCATION\s+STATUS\s+MACHINES\s+CORES\s+MEMORY GB\s+UTIL%$/);
+    expect(r.out[0]).toMatch(/^CODE\s+LOCATION\s+STATUS\s+MACHINES\s+CORES\s+MEMORY GB\s+UTIL%\s+CAPACITY$/);
     expect(r.out.slice(1).map((l) => l.split(' ')[0])).toEqual(['AMS', 'BOM', 'SIN']);
   });
 

@@ -2,7 +2,7 @@
 // to run the host. Where the environment has neither (the console pane) they say so.
 
 import { type CommandRunner, numberFlag, textFlag } from '../context';
-import { EXIT } from '../env';
+import { EXIT, type ServeFlags } from '../env';
 import { UsageError } from '../usage-error';
 
 /** Prints the API token for scripts; --rotate replaces it (the old one stops working) and prints the new one. */
@@ -60,6 +60,7 @@ export const serve: CommandRunner = ({ env, io, flags }) => {
       rateLimit: numberFlag(flags, 'rate-limit'),
       timing: textFlag(flags, 'timing'),
       speed: textFlag(flags, 'speed'),
+      strategy: textFlag(flags, 'strategy') as ServeFlags['strategy'],
     },
     io,
   );

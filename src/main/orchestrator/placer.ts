@@ -1,0 +1,106 @@
+// Placement against MachineDs: a region's machines as their MachineDs see them now (never the
+// store's lagging copy), the strategy's plan over them, and the reservations that carry a plan
+// out, all of a batch or none. Only the asked region is read: the registry indexes machines by
+// region, so a 100k-machine fleet costs the size of one region, not of the fleet.
+
+import { explain, type PlacementMachine, type PlacementPlan, type Strategy } from '../../shared/placement';
+import type { Rng } from '../../shared/random';
+import { type Allocation, allocate, type Capacity, releaseNoWait } from './machined';
+import type { MachineEntry, Registry } from './registry';
+
+/** Free memory below this counts as full, as the store words it (VMs are whole GB). */
+const MIN_FREE_MEMORY_GB = 1;
+
+/** A machine as placement sees it; a MachineD being restarted is shown and refused as such. */
+export function placementView(entry: MachineEntry): PlacementMachine {
+  const d = entry.machined.current;
+  if (!d) {
+    return {
+      id: entry.record.id,
+      status: 'restarting',
+      schedulable: false,
+      cores_total: entry.capacity.cores_total,
+      memory_total_gb: entry.capacity.memory_total_gb,
+      cores_free: 0,
+      memory_free_gb: 0,
+    };
+  }
+  // Field by field, no spreads: a region of thousands is read per placement.
+  const c = d.capacity;
+  const a = d.allocation;
+  return {
+    id: c.id,
+    status: statusOf(entry, c, a),
+    schedulable: c.schedulable,
+    cores_total: c.cores_total,
+    memory_total_gb: c.memory_total_gb,
+    cores_free: c.cores_total - a.cores_allocated,
+    memory_free_gb: c.memory_total_gb - a.memory_allocated_gb,
+  };
+}
+
+/**
+ * The status a verdict shows: the operator's word for a machine that takes nothing new (the
+ * capacity's own status when the fault path keeps one there, else the store's at start), and
+ * the fill otherwise, in the store's words.
+ */
+function statusOf(entry: MachineEntry, c: Readonly<Capacity>, a: Readonly<Allocation>): string {
+  if (!c.schedulable) {
+    const own = (c as { status?: unknown }).status;
+    if (typeof own === 'string') return own;
+    const rec = entry.record.status;
+    return rec === 'available' || rec === 'allocated' || rec === 'full' ? 'unschedulable' : rec;
+  }
+  if (a.vm_count === 0 && a.cores_allocated === 0 && a.memory_allocated_gb === 0) return 'available';
+  if (c.cores_total - a.cores_allocated <= 0 || c.memory_total_gb - a.memory_allocated_gb < MIN_FREE_MEMORY_GB)
+    return 'full';
+  return 'allocated';
+}
+
+/** Every machine of the region as MachineD sees it now. */
+export function regionViews(registry: Registry, region: string): PlacementMachine[] {
+  return registry.inRegion(region).map(placementView);
+}
+
+export interface PlanRequest {
+  region: string;
+  memory_gb: number;
+  cores: number;
+  count: number;
+}
+
+/** The strategy's plan for one region, every machine with its verdict. */
+export function planRegion(registry: Registry, req: PlanRequest, strategy: Strategy, rng: Rng): PlacementPlan {
+  const plan = explain(regionViews(registry, req.region), req, strategy, rng);
+  return { region: req.region, ...plan };
+}
+
+/**
+ * Reserves one VM per placement, in order. All or nothing: when a MachineD refuses (another
+ * launch took the room since the plan was made) or crashes, what was reserved is released and
+ * the answer is null; otherwise the entries that now hold the batch, in placement order.
+ */
+export async function reserveAll(
+  registry: Registry,
+  placements: readonly string[],
+  memory_gb: number,
+  cores: number,
+  onCrash: (machine: string, err: unknown) => void,
+): Promise<MachineEntry[] | null> {
+  const held: MachineEntry[] = [];
+  for (const id of placements) {
+    const entry = registry.get(id);
+    const ok =
+      entry !== undefined &&
+      (await allocate(entry.machined, memory_gb, cores).catch((err) => {
+        onCrash(id, err);
+        return false;
+      }));
+    if (!ok || !entry) {
+      for (const e of held) releaseNoWait(e.machined, memory_gb, cores);
+      return null;
+    }
+    held.push(entry);
+  }
+  return held;
+}
