@@ -447,16 +447,13 @@ describe('service object', () => {
       'destroy',
       'flush',
       'launch',
-      'launchIdempotent',
-      'operate',
-      'resync',
-      'stats',
-      'wait',
       'launchBatch',
       'launchIdempotent',
+      'operate',
       'place',
       'resync',
       'stats',
+      'wait',
     ]);
     const vm = await service.launch({ region: 'SIN', memory_gb: 2, cores: 1 });
     await settle();
