@@ -194,9 +194,9 @@ export class FakeApi implements FlylightApi {
   keys: (string | undefined)[] = [];
   /** Failures the next launch calls reject with, one each, before launches succeed. */
   launchFailures: Error[] = [];
-  launch(req: LaunchRequest, options?: { idempotencyKey?: string }) {
+  launch(req: LaunchRequest, options?: { idempotencyKey?: string; wait?: 'started' }) {
     this.keys.push(options?.idempotencyKey);
-    return this.record('launch', [req], () => {
+    return this.record('launch', options?.wait ? [req, { wait: options.wait }] : [req], () => {
       const failure = this.launchFailures.shift();
       if (failure) throw failure;
       if (req.memory_gb > 200) throw new ApiError('no_capacity', 'no machine in SIN has 250 GB and 4 cores free');
@@ -225,8 +225,8 @@ export class FakeApi implements FlylightApi {
   vm(id: string) {
     return this.record('vm', [id], () => VM);
   }
-  destroy(id: string) {
-    return this.record('destroy', [id], () => {
+  destroy(id: string, options?: { force?: boolean }) {
+    return this.record('destroy', options === undefined ? [id] : [id, options], () => {
       if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
       return { ...VM, state: 'destroyed' as const };
     });

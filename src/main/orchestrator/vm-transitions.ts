@@ -27,6 +27,7 @@ import { draw, type TimingProfile } from '../../shared/timing';
 import type { Logger } from '../common/log';
 import type { Clock } from './clock';
 import { InOrder } from './in-order';
+import { deadEnd, isUnknownOutcome } from './vm-outcomes';
 
 /** What the engine needs of a VM record. */
 export interface LifecycleVm {
@@ -81,12 +82,6 @@ interface Waiter<V> {
   resolve(vm: V): void;
   reject(err: unknown): void;
   cancel(): void;
-}
-
-/** A write that may have landed although its caller heard an error. */
-function isUnknownOutcome(err: unknown): boolean {
-  const code = (err as ApiError)?.code;
-  return code === 'unavailable' || code === 'timeout';
 }
 
 /** How often a completion whose write failed is tried again. */
@@ -242,7 +237,7 @@ export class VmTransitions<V extends LifecycleVm> {
   ): Promise<V> {
     const vm = await this.deps.read(id);
     if (reached(vm.state)) return vm;
-    const dead = deadEnds ? this.deadEnd(vm, what) : null;
+    const dead = deadEnds ? deadEnd(vm, what) : null;
     if (dead) throw dead;
     return new Promise<V>((resolve, reject) => {
       const set = this.waiters.get(id) ?? new Set();
@@ -389,7 +384,7 @@ export class VmTransitions<V extends LifecycleVm> {
     if (!set) return;
     for (const w of [...set]) {
       const ok = w.reached(vm.state);
-      const dead = ok || !w.deadEnds ? null : this.deadEnd(vm, w.what);
+      const dead = ok || !w.deadEnds ? null : deadEnd(vm, w.what);
       if (!ok && !dead) continue;
       set.delete(w);
       w.cancel();
@@ -397,20 +392,6 @@ export class VmTransitions<V extends LifecycleVm> {
       else w.resolve(vm);
     }
     if (set.size === 0) this.waiters.delete(vm.id);
-  }
-
-  /** An error when the VM rests somewhere it cannot leave on its own towards the target. */
-  private deadEnd(vm: V, target: string): ApiError | null {
-    if (isTransient(vm.state)) return null;
-    // A persistent state only moves when asked (or by a fault); waiting for another state from
-    // failed or destroyed will never end, so say so now rather than at the timeout.
-    if (vm.state !== 'failed' && vm.state !== 'destroyed') return null;
-    const why = vm.reason ? ` (${vm.reason})` : '';
-    return new ApiError('invalid_state', `${vm.id} is ${vm.state}${why}; it will not become ${target}`, {
-      vm_id: vm.id,
-      state: vm.state,
-      reason: vm.reason,
-    });
   }
 
   private transition(

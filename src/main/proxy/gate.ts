@@ -112,7 +112,7 @@ export class Gate {
       this.inFlight++;
       this.metrics.inFlight = this.inFlight;
       try {
-        const extraMs = longPollMs(input.method, input.url);
+        const extraMs = longPollMs(input.method, input.url, input.body);
         outcome = await this.withinDeadline(this.run(input, route, requestId, method, path), extraMs);
       } finally {
         this.inFlight--;

@@ -124,12 +124,14 @@ export const vmLaunch: RouteHandler = async ({ match, req, requestId, services }
  * How much longer than the gate's own deadline a request may take: a wait as long as it asks
  * (bounded), so a long /wait is answered by its own timeout rather than the gate's 504.
  */
-export function longPollMs(method: string | undefined, url: string | undefined): number {
+export function longPollMs(method: string | undefined, url: string | undefined, body?: unknown): number {
   if (typeof url !== 'string') return 0;
   if (method === 'GET' && /^\/v1\/vms\/[^/?]+\/wait(\?|$)/.test(url)) {
     const t = /[?&]timeout=(\d{1,3})(&|$)/.exec(url);
     return Math.min(WAIT_MAX_S, t ? Number(t[1]) : WAIT_MAX_S) * 1000;
   }
-  if (method === 'POST' && /^\/v1\/vms(\?|$)/.test(url)) return WAIT_MAX_S * 1000;
+  // Only a launch that asks to wait: every other launch keeps the gate's own deadline.
+  const asksToWait = /[?&]wait=/.test(url) || (typeof body === 'string' && /"wait"\s*:/.test(body));
+  if (method === 'POST' && /^\/v1\/vms(\?|$)/.test(url) && asksToWait) return WAIT_MAX_S * 1000;
   return 0;
 }

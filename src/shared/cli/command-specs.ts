@@ -147,7 +147,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'watch',
-    summary: 'print machine changes as they happen (Ctrl+C stops)',
+    summary: 'print machine and VM changes as they happen (Ctrl+C stops)',
     positionals: [],
     flags: ['vm-region'],
     details: ['Reconnects by itself when the connection drops, and says so.'],

@@ -144,3 +144,13 @@ function locally<T>(check: () => T): T {
     throw new LocalInputError(err instanceof ApiError || err instanceof Error ? err.message : String(err));
   }
 }
+
+/** fly's `machine run` here: one line that says what a fly Machine is in Flylight. */
+export const MACHINE_RUN_NOTE =
+  'In Flylight a fly Machine is a VM (a machine is the physical host): use `flylight vm run -r REGION --vm-cpus N --vm-memory MB`.';
+
+/** `machine run ...` (fly's word): prints MACHINE_RUN_NOTE and exits 2, having run nothing. */
+export const machineRun: CommandRunner = (ctx) => {
+  ctx.io.err(MACHINE_RUN_NOTE);
+  return EXIT.usage;
+};
