@@ -28,6 +28,7 @@ import type { Logger } from '../common/log';
 import type { Clock } from './clock';
 import { InOrder } from './in-order';
 import { deadEnd, isUnknownOutcome } from './vm-outcomes';
+import { VmWaiters } from './vm-waiters';
 
 /** What the engine needs of a VM record. */
 export interface LifecycleVm {
@@ -74,28 +75,20 @@ interface Pending {
   operation: Transition['operation'];
 }
 
-interface Waiter<V> {
-  reached(state: LifecycleState): boolean;
-  /** The target as words, for messages. */
-  what: string;
-  deadEnds: boolean;
-  resolve(vm: V): void;
-  reject(err: unknown): void;
-  cancel(): void;
-}
-
 /** How often a completion whose write failed is tried again. */
 const RETRY_MS = 1000;
 
 export class VmTransitions<V extends LifecycleVm> {
   private readonly inOrder = new InOrder();
   private readonly timers = new Map<string, () => void>();
-  private readonly waiters = new Map<string, Set<Waiter<V>>>();
+  private readonly waiters: VmWaiters<V>;
   private readonly counts = new Map<string, number>();
   /** Per VM: an operation whose first write has an unknown outcome, and how to settle it. */
   private readonly unsure = new Map<string, () => Promise<boolean>>();
 
-  constructor(private readonly deps: TransitionDeps<V>) {}
+  constructor(private readonly deps: TransitionDeps<V>) {
+    this.waiters = new VmWaiters<V>(deps.clock);
+  }
 
   /**
    * The state a new VM is first recorded in, with the zero-time stages already run: `created`
@@ -239,22 +232,7 @@ export class VmTransitions<V extends LifecycleVm> {
     if (reached(vm.state)) return vm;
     const dead = deadEnds ? deadEnd(vm, what) : null;
     if (dead) throw dead;
-    return new Promise<V>((resolve, reject) => {
-      const set = this.waiters.get(id) ?? new Set();
-      this.waiters.set(id, set);
-      const w: Waiter<V> = {
-        reached,
-        what,
-        deadEnds,
-        resolve,
-        reject,
-        cancel: this.deps.clock.after(timeoutMs, () => {
-          set.delete(w);
-          reject(new ApiError('timeout', `${id} did not become ${what} within ${timeoutMs} ms`, { vm_id: id }));
-        }),
-      };
-      set.add(w);
-    });
+    return this.waiters.add(id, { reached, what, deadEnds }, timeoutMs);
   }
 
   /** After a restart: every VM caught in a transient state runs its stage again, from the start. */
@@ -293,13 +271,7 @@ export class VmTransitions<V extends LifecycleVm> {
   clear(reason: string): void {
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
-    for (const set of this.waiters.values()) {
-      for (const w of set) {
-        w.cancel();
-        w.reject(new ApiError('unavailable', reason));
-      }
-    }
-    this.waiters.clear();
+    this.waiters.clear(reason);
   }
 
   /** Stages under way. */
@@ -380,18 +352,7 @@ export class VmTransitions<V extends LifecycleVm> {
   }
 
   private notify(vm: V): void {
-    const set = this.waiters.get(vm.id);
-    if (!set) return;
-    for (const w of [...set]) {
-      const ok = w.reached(vm.state);
-      const dead = ok || !w.deadEnds ? null : deadEnd(vm, w.what);
-      if (!ok && !dead) continue;
-      set.delete(w);
-      w.cancel();
-      if (dead) w.reject(dead);
-      else w.resolve(vm);
-    }
-    if (set.size === 0) this.waiters.delete(vm.id);
+    this.waiters.notify(vm);
   }
 
   private transition(
