@@ -136,6 +136,8 @@ export interface OrchestratorService {
    * (at most 60 000), `invalid_state` when it can no longer get there (failed, destroyed).
    */
   wait(id: string, state: string, timeoutMs: number, meta?: CallMeta): Vm;
+  /** The VM once its create stage is over (created, past it, or failed); `timeout` after timeoutMs. */
+  created(id: string, timeoutMs: number, meta?: CallMeta): Vm;
   /** Flushes every FlyD queue now (clean shutdown, tests). */
   flush(): { flushed: number };
   stats(): OrchestratorStats;

@@ -301,6 +301,52 @@ describe('timing on the realistic profile, run fast', () => {
   });
 });
 
+describe("slow stages: the seed's /launch at once, a degraded create past the RPC deadline", () => {
+  let serve: ServeProcess;
+  const c = client(() => serve);
+  beforeAll(async () => {
+    // At --speed 2 a create takes 3 s of wall time, 9 s in a degraded region: past the 5 s
+    // deadline of one orchestrator call.
+    const dir = mkdtempSync(join(tmpdir(), 'flylight-timing-'));
+    const file = join(dir, 'slow.json');
+    const stage = (delay_ms: number) => ({ delay_ms, jitter_ms: 0, failure: 0 });
+    const stages = {
+      create: stage(6000),
+      start: stage(0),
+      stop: stage(0),
+      suspend: stage(0),
+      restart: stage(0),
+      destroy: stage(0),
+    };
+    writeFileSync(file, JSON.stringify({ name: 'slow', stages, degraded_factor: 3 }));
+    serve = await startServe(['--ephemeral', '--timing', file, '--speed', '2', '--seed', '2']);
+  });
+  afterAll(async () => {
+    expect(await serve?.stop()).toBe(0);
+  });
+
+  it('GET /launch answers 200 at once with the VM creating; POST /v1/vms waits for created', async () => {
+    const t0 = Date.now();
+    const seed = await c.api('/launch?vm_region=SIN&vm_memory=1&vm_cores=1');
+    expect(seed.status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(2000); // the create stage alone takes 3 s of wall time
+    const body = seed.body as unknown as { data: { vm: Answer } };
+    expect(body.data.vm.state).toBe('creating');
+    const res = await c.launch({ region: 'SIN', memory_gb: 1, cores: 1 });
+    expect(res.status).toBe(201);
+    expect(['created', 'starting', 'started']).toContain(res.body.state);
+  });
+
+  it("a degraded region's create outlasts one RPC deadline and still answers 201, not 504", async () => {
+    expect(
+      (await c.api('/v1/regions/NRT/status', { method: 'POST', body: JSON.stringify({ status: 'degraded' }) })).status,
+    ).toBe(200);
+    const res = await c.launch({ region: 'NRT', memory_gb: 1, cores: 1 });
+    expect(res.status).toBe(201);
+    expect(['created', 'starting', 'started']).toContain(res.body.state);
+  }, 30_000);
+});
+
 describe('failure injection from a --timing FILE on a fixed seed', () => {
   let serve: ServeProcess;
   const c = client(() => serve);

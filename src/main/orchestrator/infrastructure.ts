@@ -155,10 +155,18 @@ export class Infrastructure {
 
   // ---- the orchestrator's service ----------------------------------------------------------
 
-  /** Answers once the VM is created (the gate waits for `started` when asked, with wait()). */
+  /**
+   * Answers once the VM is placed and recorded (`creating` under a timing that takes time): the
+   * gate waits for created() or wait() as its route promises, each call under the RPC deadline.
+   */
   async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
     this.refuseIfDown(req);
-    return this.lifecycle.created(await this.launcher.launch(req, idempotencyKey));
+    return this.launcher.launch(req, idempotencyKey);
+  }
+
+  /** The VM once its create stage is over (created, past it, or failed). */
+  created(id: string, timeoutMs: number): Promise<Vm> {
+    return this.lifecycle.created(id, timeoutMs);
   }
 
   /**
@@ -167,8 +175,7 @@ export class Infrastructure {
    */
   async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
     this.refuseIfDown(req);
-    const out = await this.launcher.launchIdempotent(req, key);
-    return { ...out, vm: await this.lifecycle.created(out.vm) };
+    return this.launcher.launchIdempotent(req, key);
   }
 
   /** The batch form of a launch (count, explain); under a key, safe to retry. */

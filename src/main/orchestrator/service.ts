@@ -65,6 +65,8 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
       traced(String(op), meta, { vm_id: id, force: force === true }, () =>
         holder.current.operate(id, op, force === true),
       ),
+    created: (id, timeoutMs, meta) =>
+      traced('created', meta, { vm_id: id }, () => holder.current.created(id, timeoutMs)),
     wait: (id, state, timeoutMs, meta) =>
       traced('wait', meta, { vm_id: id, state }, () => holder.current.wait(id, state, timeoutMs)),
     flush: async () => ({ flushed: await holder.current.flushAll() }),

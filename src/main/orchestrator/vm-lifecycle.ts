@@ -168,9 +168,8 @@ export class VmLifecycle {
    * A launched VM once its create stage is over (created, or already past it, or failed): a
    * launch answers when the VM exists, not while its rootfs is still being prepared.
    */
-  async created(vm: Vm): Promise<Vm> {
-    if (vm.state !== 'creating') return vm;
-    return this.engine.waitUntil(vm.id, (s) => s !== 'creating', MAX_WAIT_MS, 'created');
+  created(id: string, timeoutMs = MAX_WAIT_MS): Promise<Vm> {
+    return this.engine.waitUntil(id, (s) => s !== 'creating', timeoutMs, 'created');
   }
 
   /** After a restart: every VM a previous incarnation left mid-transition runs its stage again. */
