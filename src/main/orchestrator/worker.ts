@@ -5,7 +5,8 @@
 
 import { mulberry32 } from '../../shared/random';
 import type { StoreService } from '../../shared/services';
-import type { Machine } from '../../shared/types';
+import { REALISTIC } from '../../shared/timing';
+import type { Machine, Region } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -26,28 +27,29 @@ const STARTUP_READ_TIMEOUT_MS = 120_000;
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
-  const bulk = <T>(method: 'reconcile' | 'allMachines' | 'versions'): Promise<T> =>
+  const bulk = <T>(method: 'reconcile' | 'allMachines' | 'versions' | 'regions'): Promise<T> =>
     store.call(method, [], STARTUP_READ_TIMEOUT_MS);
+  // One stream of draws for the whole run: with --seed a run replays, across rebuilds too.
+  const rng = ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ 0x5eed);
   const build = async () => {
     await bulk('reconcile');
-    const [machines, versions] = await Promise.all([
-      bulk<Machine[]>('allMachines'),
-      bulk<Record<string, number>>('versions'),
-    ]);
-    return new Infrastructure(
-      {
-        store: store.api,
-        flydIntervalMs: ctx.config.flydIntervalMs,
-        numCandidates: ctx.config.numCandidates,
-        strategy: ctx.config.strategy,
-        // Seeded placement replays (`--seed`); the store's candidate shuffle has its own stream.
-        random: ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ PLACEMENT_STREAM),
-        log,
-        escalate: (reason) => ctx.escalate(reason),
+    return Infrastructure.start({
+      store: store.api,
+      startupReads: {
+        allMachines: () => bulk<Machine[]>('allMachines'),
+        versions: () => bulk<Record<string, number>>('versions'),
+        regions: () => bulk<Region[]>('regions'),
       },
-      machines,
-      versions,
-    );
+      flydIntervalMs: ctx.config.flydIntervalMs,
+      numCandidates: ctx.config.numCandidates,
+      strategy: ctx.config.strategy,
+      // Seeded placement replays (`--seed`); the store's candidate shuffle has its own stream.
+      random: ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ PLACEMENT_STREAM),
+      log,
+      escalate: (reason) => ctx.escalate(reason),
+      seed: ctx.config.seed,
+      lifecycle: { profile: ctx.config.timing ?? REALISTIC, speed: ctx.config.speed ?? 1, rng },
+    });
   };
   const holder: InfrastructureHolder = {
     current: await build(),

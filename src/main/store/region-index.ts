@@ -28,8 +28,12 @@ export class RegionIndex {
   private readonly shares = new Map<MachineRecord, Fragmentation>();
   /** Free cores × memory of the machines that take VMs: a search nothing can satisfy ends at once. */
   private readonly free = new FreeIndex<MachineRecord>((m) => m.id);
+  /** The CSV's status until an operator sets another (`flylight region status`). */
+  status: string;
 
-  constructor(readonly spec: RegionSpec) {}
+  constructor(readonly spec: RegionSpec) {
+    this.status = spec.status;
+  }
 
   /**
    * Counts a machine's current free capacity into the region's, in place of what was counted
@@ -100,7 +104,7 @@ export class RegionIndex {
     return {
       code: this.spec.code,
       location: this.spec.location,
-      status: this.spec.status,
+      status: this.status,
       machine_count: this.machines.length,
       cores_total: this.cores_total,
       cores_allocated: this.cores_allocated,

@@ -9,7 +9,7 @@ const vm = (id: string): Vm => ({
   machine_id: 'm1',
   memory_gb: 1,
   cores: 1,
-  state: 'running',
+  state: 'started',
   created_at: '2026-11-30T00:00:00.000Z',
 });
 const put = (id: string): BackendOp => ({ t: 'vm', vm: vm(id) });
