@@ -6,7 +6,7 @@ import { takesNewVms } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
 import type { Machine } from '../../shared/types';
-import type { Logger } from '../common/log';
+import { LazyChild, type Logger } from '../common/log';
 import { change, FlyD, type FlydCounters, flydCell, held } from './flyd';
 import { type Allocation, type Capacity, MachineD, machineCell, resync } from './machined';
 import type { MachineEntry } from './registry';
@@ -35,7 +35,7 @@ export function spawnMachine(deps: SpawnDeps, record: Machine): MachineEntry {
     memory_total_gb: record.memory_total_gb,
     schedulable: takesNewVms(record.status),
   };
-  const log = deps.log.child({ machine: record.id });
+  const log = new LazyChild(deps.log, { machine: record.id });
   const entry = { record, capacity } as MachineEntry;
   entry.machined = machineCell(
     `machined ${record.id}`,
