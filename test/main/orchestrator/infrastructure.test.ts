@@ -446,6 +446,7 @@ describe('service object', () => {
     expect(Object.keys(service).sort()).toEqual(
       [
         'chaosRun',
+        'created',
         'destroy',
         'failMachines',
         'flush',
