@@ -9,8 +9,6 @@ import { ApiError, toErrorBody } from '../../shared/errors';
 import {
   cores,
   first,
-  fits,
-  largestSlots,
   noCapacityMessage,
   type PlacementMachine,
   type PlacementPlan,
@@ -21,7 +19,7 @@ import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { allocate, releaseNoWait } from './machined';
-import { placementView, planRegion, regionViews, reserveAll } from './placer';
+import { placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
@@ -41,6 +39,17 @@ export interface LaunchDeps extends VmDeps {
 
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
 const PLAN_ATTEMPTS = 3;
+/** Random draws for one VM, each refused only because a concurrent launch took that room first. */
+const PICK_ATTEMPTS = 16;
+
+/** There is room, but concurrent launches kept taking it first: not a capacity answer. */
+function lostRoom(region: string, attempts: number): ApiError {
+  return new ApiError(
+    'unavailable',
+    `placement in ${region} lost its room to concurrent launches ${attempts} times; nothing was launched, try again`,
+    { region },
+  );
+}
 
 /** Why one region of the request took nothing: the slots it does have. */
 interface RegionRefusal {
@@ -173,14 +182,7 @@ export class Launcher {
       for (let attempt = 1; ; attempt++) {
         const plan = planRegion(this.deps.registry, { ...p, region }, strategy, this.deps.random);
         if (plan.placements.length === 0) return { plan, held: null };
-        if (attempt > PLAN_ATTEMPTS) {
-          // There is room, but concurrent launches kept taking it first: not a capacity answer.
-          throw new ApiError(
-            'unavailable',
-            `placement in ${region} lost its room to concurrent launches ${PLAN_ATTEMPTS} times; nothing was launched, try again`,
-            { region },
-          );
-        }
+        if (attempt > PLAN_ATTEMPTS) throw lostRoom(region, PLAN_ATTEMPTS);
         const held = await reserveAll(this.deps.registry, plan.placements, p.memory_gb, p.cores, (m, e) =>
           this.crashed(m, e),
         );
@@ -190,9 +192,9 @@ export class Launcher {
   }
 
   /**
-   * One VM, `random`: the store's candidates first (a hint that lags a FlyD interval), then the
-   * rest of the region straight from MachineDs, which are authoritative. The same single pass
-   * over the region yields the slots a refusal reports.
+   * One VM, `random`: the store's candidates first (a hint that lags a FlyD interval), then a
+   * machine drawn at random from the region's free-capacity index, which follows MachineDs
+   * exactly. Neither scans the region: a `no_capacity` is known from the index, with its slots.
    */
   private async placeOneAtRandom(region: string, p: Placement): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
     const { store, registry } = this.deps;
@@ -204,43 +206,39 @@ export class Launcher {
       tried.add(c.id);
       if (await this.reserve(entry, p)) return { entry };
     }
-    const views: PlacementMachine[] = [];
-    const rest: MachineEntry[] = [];
-    for (const entry of registry.inRegion(region)) {
-      const view = placementView(entry);
-      views.push(view);
-      // A MachineD being restarted answers once it is back: worth asking, its mailbox waits.
-      const restarting = entry.machined.current === null;
-      if (!tried.has(entry.record.id) && (restarting || fits(view, p.memory_gb, p.cores))) rest.push(entry);
-    }
-    for (const entry of shuffle(rest, this.deps.random)) {
+    const free = registry.freeIn(region);
+    for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
+      const entry = free.pick(p.memory_gb, p.cores, this.deps.random);
+      if (!entry) return { slots: free.slots() };
       if (await this.reserve(entry, p)) return { entry };
     }
-    return { slots: largestSlots(views) };
+    throw lostRoom(region, PICK_ATTEMPTS);
   }
 
   /**
-   * One VM, binpack or spread, no explanation asked: the strategy's first machine in one pass
-   * over the region's MachineDs (no sort, no verdicts). Lost to a concurrent launch, the next.
+   * One VM, binpack or spread, no explanation asked: the strategy's first machine among those
+   * the free index says fit (no sort, no verdicts, no machine that cannot take it). Lost to a
+   * concurrent launch, the next.
    */
   private async placeOneRanked(
     region: string,
     p: Placement,
     strategy: Strategy,
   ): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
+    const free = this.deps.registry.freeIn(region);
     for (let attempt = 1; attempt <= PLAN_ATTEMPTS; attempt++) {
-      const views = regionViews(this.deps.registry, region);
+      const views = free.fitting(p.memory_gb, p.cores).map(placementView);
       const pick = first(views, p, strategy, this.deps.random);
       const entry = pick && this.deps.registry.get(pick.id);
-      if (!entry) return { slots: largestSlots(views) };
+      if (!entry) return { slots: free.slots() };
       if (await this.reserve(entry, p)) return { entry };
     }
-    return { slots: largestSlots(regionViews(this.deps.registry, region)) };
+    throw lostRoom(region, PLAN_ATTEMPTS);
   }
 
   /** Throws unknown_region for a region the store does not know (the registry only knows its own). */
   private async requireRegion(region: string): Promise<void> {
-    if (this.deps.registry.inRegion(region).length === 0) await this.deps.store.region(region);
+    if (!this.deps.registry.hasRegion(region)) await this.deps.store.region(region);
   }
 
   /**
@@ -382,12 +380,4 @@ export function batchKey(key: string, i: number): string {
 /** `vm-` and 12 random lowercase hex digits (the first 12 of a v4 UUID are all random). */
 export function newVmId(): string {
   return `vm-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }

@@ -6,6 +6,7 @@
 import { mulberry32 } from '../../shared/random';
 import type { StoreService } from '../../shared/services';
 import { REALISTIC } from '../../shared/timing';
+import type { Machine, Region } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -14,15 +15,31 @@ import { type InfrastructureHolder, orchestratorService } from './service';
 /** Mixed into `--seed` so placement does not draw the same numbers as the store's shuffle. */
 const PLACEMENT_STREAM = 0x9e3779b9;
 
+/**
+ * The deadline of the start-up reads (reconcile, every machine, every version). They carry the
+ * whole fleet, so their time grows with it and with how busy the machine is: under the 5 s
+ * request deadline a 100k-machine fleet on a loaded machine once failed to start ("store did
+ * not answer versions within 5000 ms"). A store that is really gone still fails the start,
+ * and the host reports it; a slow one is waited for.
+ */
+const STARTUP_READ_TIMEOUT_MS = 120_000;
+
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
+  const bulk = <T>(method: 'reconcile' | 'allMachines' | 'versions' | 'regions'): Promise<T> =>
+    store.call(method, [], STARTUP_READ_TIMEOUT_MS);
   // One stream of draws for the whole run: with --seed a run replays, across rebuilds too.
   const rng = ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ 0x5eed);
   const build = async () => {
-    await store.api.reconcile();
+    await bulk('reconcile');
     return Infrastructure.start({
       store: store.api,
+      startupReads: {
+        allMachines: () => bulk<Machine[]>('allMachines'),
+        versions: () => bulk<Record<string, number>>('versions'),
+        regions: () => bulk<Region[]>('regions'),
+      },
       flydIntervalMs: ctx.config.flydIntervalMs,
       numCandidates: ctx.config.numCandidates,
       strategy: ctx.config.strategy,

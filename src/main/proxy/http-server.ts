@@ -224,7 +224,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const gr: GateRequest = { method, url, headers, via: 'http' };
     if (body !== undefined) gr.body = body;
     else if (method === 'POST') gr.body = '';
-    const r: GateResponse = await gate.handle(gr);
+    const r: GateResponse = await gate.handle(gr, route ?? undefined);
     // An unread body (say, on a 404) would be parsed as the next request: close instead.
     send(res, r, hasBody && body === undefined);
   };

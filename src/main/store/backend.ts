@@ -98,5 +98,6 @@ export async function openBackend(dataDir: string | null): Promise<StoreBackend>
   await mkdir(dataDir, { recursive: true });
   // Loaded on demand so that `--ephemeral` never needs the native module.
   const { LmdbBackend } = await import('./lmdb-backend');
-  return LmdbBackend.open(join(dataDir, 'store.lmdb'));
+  const { GroupCommit } = await import('./group-commit');
+  return new GroupCommit(await LmdbBackend.open(join(dataDir, 'store.lmdb')));
 }

@@ -7,6 +7,7 @@ import type { HostConfig } from '../../shared/config';
 import { toErrorBody } from '../../shared/errors';
 import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import type { PeerName, WorkerName } from '../../shared/services';
+import { flushLogs } from '../common/log';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
 
 export interface WorkerContext {
@@ -31,7 +32,12 @@ export interface WorkerModule {
 export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>): void {
   const data = workerData as WorkerData;
   const control = data.control;
-  const send = (m: WorkerToHost) => control.postMessage(m);
+  // Log lines wait for the end of the turn; the host may end this thread on any of these
+  // messages, so what was logged before them is written first.
+  const send = (m: WorkerToHost) => {
+    flushLogs();
+    control.postMessage(m);
+  };
   const peers = new Map<PeerName, RpcClient<unknown>>();
   const served: { server: RpcServer; events: boolean; port: MessagePort }[] = [];
   let mod: WorkerModule | null = null;
