@@ -14,6 +14,7 @@ import type { LaunchRequest, Region, Vm } from '../../src/shared/types';
 import { corsHeaders, errorBody, type Raw, type Reply, send, sendRaw } from '../helpers/http';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
+import { hostHistories } from '../helpers/host-fakes';
 
 const TOKEN = 'k'.repeat(43);
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -119,6 +120,7 @@ async function rig(limits: Partial<GateLimits> = {}, token: string | null = TOKE
       { name: 'proxy', state: 'ready', restarts: 0 },
     ],
     uptimeSeconds: () => 1,
+    ...hostHistories(),
   };
   const store: Partial<StoreService> = {
     regions: () => REGIONS,

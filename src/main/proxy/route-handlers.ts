@@ -17,6 +17,7 @@ import {
   validateLaunchBody,
 } from '../../shared/validation';
 import { VERSION } from '../../shared/version';
+import { activity, logs, samples } from './history-routes';
 import { launch } from './launch';
 import { headerOf, jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
@@ -144,6 +145,9 @@ export const ROUTE_HANDLERS: RouteTable = {
     'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',
     'bad_request',
   ),
+  activity,
+  samples,
+  logs,
   status,
   reset,
   metrics,

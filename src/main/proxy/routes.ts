@@ -12,6 +12,9 @@ export type RouteName =
   | 'vm'
   | 'place'
   | 'events'
+  | 'activity'
+  | 'samples'
+  | 'logs'
   | 'status'
   | 'reset'
   | 'seed_regions'
@@ -90,6 +93,10 @@ const ROUTES: readonly RouteDef[] = [
   // A dry run: a POST because it takes the launch's body, though it changes nothing.
   { name: 'place', methods: ['POST'], access: 'token', example: '/v1/place', match: exact('v1', 'place') },
   { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
+  // What the host remembers: the event log, the charts' samples, its own log (see history-routes.ts).
+  { name: 'activity', methods: ['GET'], access: 'token', example: '/v1/activity', match: exact('v1', 'activity') },
+  { name: 'samples', methods: ['GET'], access: 'token', example: '/v1/samples', match: exact('v1', 'samples') },
+  { name: 'logs', methods: ['GET'], access: 'token', example: '/v1/logs', match: exact('v1', 'logs') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
   { name: 'metrics', methods: ['GET'], access: 'token', example: '/metrics', match: exact('metrics') },
