@@ -2,8 +2,11 @@
 // one client implementation, over a transport that is HTTP (fetch) or Electron IPC. Both
 // transports end in the proxy worker's gate, so validation, metrics and logs are the same.
 
+import type { ActivityPage } from './activity';
 import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
+import type { LogPage, LogQuery } from './host-log';
+import type { SamplePage } from './samples';
 import type {
   Health,
   LaunchBatch,
@@ -63,6 +66,12 @@ export interface FlylightApi {
   status(): Promise<StatusReport>;
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
+  /** The host's event log after `since` (its seq). */
+  activity(since?: number): Promise<ActivityPage>;
+  /** The charts' samples the host took after `since` (ms since the epoch). */
+  samples(since?: number): Promise<SamplePage>;
+  /** The newest records of the host's log. */
+  logs(q?: Partial<LogQuery>): Promise<LogPage>;
 }
 
 export interface ResetReport {
@@ -105,6 +114,15 @@ export function createApiClient(transport: Transport): FlylightApi {
     destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, shapes.vm),
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
+    activity: (since = 0) => call({ method: 'GET', path: `/v1/activity?since=${since}` }, shapes.activity),
+    samples: (since = 0) => call({ method: 'GET', path: `/v1/samples?since=${since}` }, shapes.samples),
+    logs: (q = {}) => {
+      const query = new URLSearchParams();
+      if (q.lines !== undefined) query.set('lines', String(q.lines));
+      if (q.level !== undefined) query.set('level', q.level);
+      const qs = query.toString();
+      return call({ method: 'GET', path: `/v1/logs${qs ? `?${qs}` : ''}` }, shapes.logs);
+    },
   };
 }
 
