@@ -32,8 +32,12 @@ const num = (v: unknown, fallback: number, max: number): number =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 ? Math.min(v, max) : fallback;
 
 /** The log ring is made first (the log sink feeds it from the first line); the rest here. */
-export function createHostRecords(sources: SamplerSources, logs: LogRing): HostRecords {
-  const activity = new ActivityLog();
+export function createHostRecords(
+  sources: SamplerSources,
+  logs: LogRing,
+  bounds: { maxEvents?: number; maxAgeMs?: number } = {},
+): HostRecords {
+  const activity = new ActivityLog(bounds);
   const recorder = new ActivityRecorder((e) => activity.record(e));
   const sampler = new Sampler(sources);
   sampler.start();

@@ -145,6 +145,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       },
     },
     logRing,
+    config.activityBounds,
   );
   bus.on('event', (e: StoreEvent) => records.storeEvent(e));
   /** Log records go to the proxy only while someone follows them: most runs never pay for it. */

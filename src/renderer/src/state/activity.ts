@@ -38,19 +38,16 @@ export function createActivityFeed(deps: { api: Pick<FlylightApi, 'activity'>; n
 
   const apply = (page: ActivityPage): void => {
     const s = store.getState();
-    // A host numbers from 1 again when it restarts: what we hold belongs to the one before.
-    const restarted = page.last_seq < s.lastSeq;
-    const kept = restarted ? [] : s.events;
-    const fresh = page.events.filter((e) => restarted || e.seq > s.lastSeq);
-    if (!restarted && fresh.length === 0 && s.loaded && !s.failing) return;
+    const fresh = page.events.filter((e) => e.seq > s.lastSeq);
+    if (fresh.length === 0 && s.loaded && !s.failing) return;
     const cutoff = deps.now() - page.bounds.max_age_s * 1000;
-    let events = fresh.length ? kept.concat(fresh) : kept;
+    let events = fresh.length ? s.events.concat(fresh) : s.events;
     let from = Math.max(0, events.length - page.bounds.max_events);
     while (from < events.length && Date.parse(events[from].at) < cutoff) from++;
     if (from > 0) events = events.slice(from);
     store.setState({
       events,
-      lastSeq: fresh.length ? fresh[fresh.length - 1].seq : restarted ? page.last_seq : s.lastSeq,
+      lastSeq: fresh.length ? fresh[fresh.length - 1].seq : s.lastSeq,
       loaded: true,
       failing: false,
       bounds: page.bounds,
@@ -65,6 +62,12 @@ export function createActivityFeed(deps: { api: Pick<FlylightApi, 'activity'>; n
       // A page holds at most 5000: keep asking while the host has more.
       for (let i = 0; i < 10; i++) {
         const page = await deps.api.activity(since);
+        if (page.last_seq < since) {
+          // A host numbers from 1 again when it restarts: what we hold belongs to the one before.
+          store.setState({ events: [], lastSeq: 0 });
+          since = 0;
+          continue;
+        }
         apply(page);
         const got = page.events[page.events.length - 1]?.seq ?? page.last_seq;
         if (got >= page.last_seq) break;
