@@ -45,6 +45,9 @@ const RESET: Shape = { reset: 'boolean', regions: 'number', machines: 'number' }
 const ACTIVITY: Shape = { seq: 'number', at: 'string', kind: 'string', message: 'string' };
 const LOG_RECORD: Shape = { level: 'string', msg: 'string' };
 const SAMPLE: Shape = { t: 'number', fleet: 'array', regions: 'array' };
+const MACHINE_ACTION: Shape = { action: 'string', machine: 'object', failed: 'array', evacuated: 'array' };
+const KILL: Shape = { seed: 'number', killed: 'array', restarts: 'number' };
+const CHAOS_RUN: Shape = { id: 'string', seed: 'number', state: 'string', plan: 'array', done: 'array' };
 
 function check(where: string, label: string, value: unknown, shape: Shape): void {
   if (kindOf(value) !== 'object') throw new ShapeError(where, `${label} is ${kindOf(value)}, not an object`);
@@ -109,4 +112,8 @@ export const shapes = {
     check(w, 'the page', b, { regions: 'array', interval_ms: 'number' });
     return b;
   },
+  region: one('the region', REGION),
+  machineAction: one('the machine action report', MACHINE_ACTION),
+  kill: one('the kill report', KILL),
+  chaosRun: one('the chaos run', CHAOS_RUN),
 };

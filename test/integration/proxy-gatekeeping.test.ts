@@ -11,10 +11,10 @@ import { ApiError } from '../../src/shared/errors';
 import { type Remote, RpcClient, serveRpc } from '../../src/shared/rpc';
 import type { CallMeta, HostService, OrchestratorService, StoreService } from '../../src/shared/services';
 import type { LaunchRequest, Region, Vm } from '../../src/shared/types';
+import { hostHistories } from '../helpers/host-fakes';
 import { corsHeaders, errorBody, type Raw, type Reply, send, sendRaw } from '../helpers/http';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
-import { hostHistories } from '../helpers/host-fakes';
 
 const TOKEN = 'k'.repeat(43);
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -49,7 +49,7 @@ class FakeOrchestrator {
           machine_id: `${req.region.toLowerCase()}-1`,
           memory_gb: req.memory_gb,
           cores: req.cores,
-          state: 'running',
+          state: 'started',
           created_at: '2025-01-01T00:00:00.000Z',
         };
         return vm;

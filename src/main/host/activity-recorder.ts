@@ -37,8 +37,49 @@ export class ActivityRecorder {
           : `machine ${id} is back in service (${status}; was ${before})`;
         return { at: e.at, kind: 'fault', message, region, machine_id: id, from: before ?? null, to: status };
       }
+      case 'vm':
+        return vmNews(e);
+      case 'region': {
+        const { code, status } = e.region;
+        const ok = status === 'Operational';
+        return {
+          at: e.at,
+          kind: 'fault',
+          region: code,
+          to: status,
+          message: ok ? `region ${code} is operational again` : `region ${code} is ${status}`,
+        };
+      }
+      case 'actor':
+        return {
+          at: e.at,
+          kind: 'restart',
+          machine_id: e.machine_id,
+          worker: e.actor,
+          reason: e.cause,
+          message: `${e.actor} crashed (${e.cause}) and was restarted by its supervisor`,
+        };
       default:
         return null;
     }
   }
+}
+
+/** A VM's transition: its launch (from nothing), a destroy, a failure (a fault), or a step between. */
+function vmNews(e: Extract<StoreEvent, { type: 'vm' }>): ActivityInput {
+  const { vm, from, to, reason } = e;
+  const where = { region: vm.region, machine_id: vm.machine_id, vm_id: vm.id, from, to };
+  const why = reason ?? vm.reason;
+  const because = why ? ` (${why})` : '';
+  const base = { at: e.at, ...where, ...(why ? { reason: why } : {}) };
+  if (from === null) {
+    return {
+      ...base,
+      kind: 'launch',
+      message: `${vm.id} launched on ${vm.machine_id}: ${vm.cores} ${vm.cores === 1 ? 'core' : 'cores'}, ${vm.memory_gb} GB → ${to}`,
+    };
+  }
+  if (to === 'destroyed') return { ...base, kind: 'destroy', message: `${vm.id} destroyed (was ${from})${because}` };
+  if (to === 'failed') return { ...base, kind: 'fault', message: `${vm.id} failed while ${from}${because}` };
+  return { ...base, kind: 'transition', message: `${vm.id} ${from} → ${to}${because}` };
 }
