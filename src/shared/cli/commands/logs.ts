@@ -35,7 +35,9 @@ export const logs: CommandRunner = async (ctx) => {
   // Ask once first, so a dead API or a refused token is an error now, not an endless retry.
   await call(ctx, env.api.logs({ lines: 0, level: q.level }));
   if (io.signal?.aborted) return EXIT.ok;
-  const note = (text: string) => (json ? io.err(text) : io.err(paint(text, 'gray', color)));
+  // Notes go to stderr, so stdout stays the log (one JSON record per line under --json).
+  const note = (text: string) => io.err(paint(text, 'gray', color && !json));
+  const howToStop = env.where === 'cli' ? ' (Ctrl+C to stop)' : '';
   return new Promise<number>((resolve) => {
     let opened = false;
     let lost = false;
@@ -56,7 +58,8 @@ export const logs: CommandRunner = async (ctx) => {
       (state, detail) => {
         if (done) return;
         if (state === 'open') {
-          if (lost) note('Reconnected.');
+          if (!opened) note(`Following the log of ${env.apiUrl} at ${q.level} and above${howToStop}`);
+          else if (lost) note('Reconnected.');
           opened = true;
           lost = false;
         } else if (state === 'connecting' && detail) {
