@@ -78,7 +78,9 @@ function reportRefusal(
       region: req.region.split(',')[0],
       reason,
       request_id: requestId,
-      message: `launch of ${size} in ${req.region.toUpperCase()} refused: ${message}`,
+      // A capacity refusal already names the size and the region; anything else is said with them.
+      message:
+        reason === 'no_capacity' ? message : `launch of ${size} in ${req.region.toUpperCase()} refused: ${message}`,
     })
     .catch(() => {}); // a host that cannot take it must not fail the answer
 }
