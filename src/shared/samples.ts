@@ -120,29 +120,6 @@ export interface WireSample {
   stale?: boolean;
 }
 
-/** Percentages to one decimal on the wire: finer than a chart's pixel, a third of the bytes. */
-const round1 = (u: Utilisation): Utilisation => [Math.round(u[0] * 10) / 10, Math.round(u[1] * 10) / 10];
-const round2 = (v: number | null): number | null => (v === null ? null : Math.round(v * 100) / 100);
-
-export function packSamples(samples: readonly Sample[]): SamplePage {
-  const codes = new Set<string>();
-  for (const s of samples) for (const c of Object.keys(s.regions)) codes.add(c);
-  const regions = [...codes].sort();
-  return {
-    interval_ms: SAMPLE_INTERVAL_MS,
-    window_ms: HISTORY_WINDOW_MS,
-    regions,
-    samples: samples.map((s) => ({
-      t: s.t,
-      fleet: round1(s.fleet),
-      regions: regions.map((c) => (s.regions[c] ? round1(s.regions[c]) : null)),
-      launches: round2(s.launches),
-      failed: round2(s.failed),
-      ...(s.stale ? { stale: true } : {}),
-    })),
-  };
-}
-
 export function unpackSamples(page: SamplePage): Sample[] {
   return page.samples.map((w) => {
     const regions: Record<string, Utilisation> = {};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSamples, packSamples, type Sample, unpackSamples } from '../../src/shared/samples';
+import { mergeSamples, type Sample, unpackSamples } from '../../src/shared/samples';
 
 const s = (t: number, over: Partial<Sample> = {}): Sample => ({
   t,
@@ -11,16 +11,32 @@ const s = (t: number, over: Partial<Sample> = {}): Sample => ({
 });
 
 describe('chart samples on the wire', () => {
-  it('writes region codes once and reads back the same samples (to one decimal)', () => {
-    const page = packSamples([s(1000), s(2000, { regions: { SIN: [5, 5] }, stale: true })]);
-    expect(page.regions).toEqual(['NRT', 'SIN']);
-    expect(page.samples[0].regions).toEqual([
-      [1.3, 0],
-      [30, 40],
-    ]);
-    expect(page.samples[1].regions).toEqual([null, [5, 5]]);
-    const back = unpackSamples(page);
-    expect(back[0]).toEqual({ ...s(1000), fleet: [10, 20], regions: { SIN: [30, 40], NRT: [1.3, 0] }, launches: 1.23 });
+  it('reads region columns back into per-region figures, leaving out the nulls', () => {
+    const back = unpackSamples({
+      interval_ms: 1000,
+      window_ms: 600_000,
+      regions: ['NRT', 'SIN'],
+      samples: [
+        {
+          t: 1000,
+          fleet: [10, 20],
+          regions: [
+            [1.3, 0],
+            [30, 40],
+          ],
+          launches: 1.23,
+          failed: 0,
+        },
+        { t: 2000, fleet: [0, 0], regions: [null, [5, 5]], launches: null, failed: null, stale: true },
+      ],
+    });
+    expect(back[0]).toEqual({
+      t: 1000,
+      fleet: [10, 20],
+      regions: { NRT: [1.3, 0], SIN: [30, 40] },
+      launches: 1.23,
+      failed: 0,
+    });
     expect(back[1].regions).toEqual({ SIN: [5, 5] });
     expect(back[1].stale).toBe(true);
   });
