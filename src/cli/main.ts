@@ -4,11 +4,13 @@
 import { defaultConfigDir } from '../main/common/paths';
 import { readToken, TOKEN_PATTERN, tokenPath } from '../main/common/token';
 import { endpointPath, liveEndpoint } from '../main/host/endpoint';
-import { createApiClient, type EventSubscription, fetchTransport, type SubscribeEvents } from '../shared/api';
+import { type ConnectionState, createApiClient, type EventSubscription, fetchTransport } from '../shared/api';
 import type { CliAuth, CommandIO } from '../shared/cli/env';
 import { parseArgs } from '../shared/cli/parse-args';
 import { runCommand } from '../shared/cli/run';
 import { DEFAULT_API } from '../shared/config';
+import type { LogRecord } from '../shared/host-log';
+import { logFollower } from '../shared/log-follow';
 import { sseSubscriber } from '../shared/sse';
 import { proveHost, provenTransport } from './hello';
 import { terminalPrompt } from './prompt';
@@ -44,7 +46,10 @@ export function apiUrlFrom(argv: string[], env: Env, configDir: string = default
 }
 
 /** Opens the event stream (which carries the token) only after the host's proof. */
-function provenSubscriber(subscribe: SubscribeEvents, prove: () => Promise<void>): SubscribeEvents {
+function provenSubscriber<T>(
+  subscribe: (onEvent: (e: T) => void, onState?: (s: ConnectionState, detail?: string) => void) => EventSubscription,
+  prove: () => Promise<void>,
+): typeof subscribe {
   return (onEvent, onState) => {
     let inner: EventSubscription | null = null;
     let closed = false;
@@ -185,6 +190,12 @@ export async function main(argv: string[]): Promise<number> {
     {
       api: createApiClient(provenTransport(fetchTransport(apiUrl, headers), prove)),
       subscribe: provenSubscriber(sseSubscriber(apiUrl, { headers }), prove),
+      followLogs: (q, onRecord, onState) =>
+        provenSubscriber(
+          (on: (r: LogRecord) => void, st?: (s: ConnectionState, d?: string) => void) =>
+            logFollower(apiUrl, { headers })(q, on, st),
+          prove,
+        )(onRecord, onState),
       apiUrl,
       where: 'cli',
       serve: (flags, cmdIo) => runServe(flags, cmdIo),

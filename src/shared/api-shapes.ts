@@ -42,6 +42,9 @@ const PLAN: Shape = { strategy: 'string', placements: 'array', verdicts: 'array'
 const HEALTH: Shape = { ok: 'boolean', version: 'string' };
 const STATUS: Shape = { version: 'string', fleet: 'object', workers: 'array', requests: 'object' };
 const RESET: Shape = { reset: 'boolean', regions: 'number', machines: 'number' };
+const ACTIVITY: Shape = { seq: 'number', at: 'string', kind: 'string', message: 'string' };
+const LOG_RECORD: Shape = { level: 'string', msg: 'string' };
+const SAMPLE: Shape = { t: 'number', fleet: 'array', regions: 'array' };
 const MACHINE_ACTION: Shape = { action: 'string', machine: 'object', failed: 'array', evacuated: 'array' };
 const KILL: Shape = { seed: 'number', killed: 'array', restarts: 'number' };
 const CHAOS_RUN: Shape = { id: 'string', seed: 'number', state: 'string', plan: 'array', done: 'array' };
@@ -92,6 +95,21 @@ export const shapes = {
   },
   place: (w: string, b: Record<string, unknown>) => {
     list(w, b, 'plans', PLAN);
+    return b;
+  },
+  activity: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'events', ACTIVITY);
+    check(w, 'the page', b, { last_seq: 'number', bounds: 'object' });
+    return b;
+  },
+  logs: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'records', LOG_RECORD);
+    check(w, 'the page', b, { last_seq: 'number' });
+    return b;
+  },
+  samples: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'samples', SAMPLE);
+    check(w, 'the page', b, { regions: 'array', interval_ms: 'number' });
     return b;
   },
   region: one('the region', REGION),

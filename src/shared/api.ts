@@ -2,9 +2,12 @@
 // one client implementation, over a transport that is HTTP (fetch) or Electron IPC. Both
 // transports end in the proxy worker's gate, so validation, metrics and logs are the same.
 
+import type { ActivityPage } from './activity';
 import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
 import type { ChaosRun, KillReport, MachineAction, MachineActionReport } from './faults';
+import type { LogPage, LogQuery } from './host-log';
+import type { SamplePage } from './samples';
 import type { FailRequest, KillRequest } from './services';
 import type {
   Health,
@@ -73,6 +76,12 @@ export interface FlylightApi {
   status(): Promise<StatusReport>;
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
+  /** The host's event log after `since` (its seq). */
+  activity(since?: number): Promise<ActivityPage>;
+  /** The charts' samples the host took after `since` (ms since the epoch). */
+  samples(since?: number): Promise<SamplePage>;
+  /** The newest records of the host's log. */
+  logs(q?: Partial<LogQuery>): Promise<LogPage>;
   /** drain | offline | online a machine; `evacuate` (offline) re-places its failed VMs. */
   machineAction(id: string, action: MachineAction, options?: { evacuate?: boolean }): Promise<MachineActionReport>;
   /** Sets a region's status: operational, degraded or down (any case). */
@@ -140,6 +149,15 @@ export function createApiClient(transport: Transport): FlylightApi {
       ),
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
+    activity: (since = 0) => call({ method: 'GET', path: `/v1/activity?since=${since}` }, shapes.activity),
+    samples: (since = 0) => call({ method: 'GET', path: `/v1/samples?since=${since}` }, shapes.samples),
+    logs: (q = {}) => {
+      const query = new URLSearchParams();
+      if (q.lines !== undefined) query.set('lines', String(q.lines));
+      if (q.level !== undefined) query.set('level', q.level);
+      const qs = query.toString();
+      return call({ method: 'GET', path: `/v1/logs${qs ? `?${qs}` : ''}` }, shapes.logs);
+    },
     machineAction: (id, action, options) =>
       call(
         { method: 'POST', path: `/v1/machines/${enc(id)}/${enc(action)}`, body: options ?? {} },

@@ -57,6 +57,11 @@ export interface HostConfig {
    * rewrites them; without it the token cannot be rotated.
    */
   tokenDir?: string | null;
+  /**
+   * How much event history the host keeps for GET /v1/activity: the last `maxAgeMs`, at most
+   * `maxEvents` (defaults in ACTIVITY_BOUNDS: 10 minutes, 5000 events).
+   */
+  activityBounds?: { maxEvents?: number; maxAgeMs?: number };
 }
 
 export interface GateLimits {

@@ -1,8 +1,11 @@
 // The services each worker serves over its MessagePorts. The host, the other workers and the
 // tests all call them through RpcClient<...>.api, so these interfaces are the whole contract.
 
+import type { ActivityInput, ActivityPage } from './activity';
 import type { ChaosRun, KillReport, MachineActionReport } from './faults';
+import type { LogEntries, LogQuery } from './host-log';
 import type { Operation, Transition } from './lifecycle';
+import type { SamplePage } from './samples';
 import type {
   ActorRestart,
   FleetTotals,
@@ -197,10 +200,24 @@ export interface ProxyService {
 /** Topic on which the host tells the proxy its workers' states whenever one changes. */
 export const HOST_WORKERS = 'host.workers';
 
-/** Served by the host (main thread) to the proxy, for `/v1/status`. */
+/** Topics on which the host pushes new event-log entries and (while someone follows) log records. */
+export const HOST_ACTIVITY = 'host.activity';
+export const HOST_LOGS = 'host.logs';
+
+/** Served by the host (main thread) to the proxy: status, and the histories the host keeps. */
 export interface HostService {
   workers(): import('./types').WorkerStatus[];
   uptimeSeconds(): number;
+  /** Adds to the event log what only the gate sees (a refused launch). */
+  record(e: ActivityInput): void;
+  /** The event log after `since` (`GET /v1/activity`). */
+  activity(since?: number, limit?: number): ActivityPage;
+  /** The charts' samples after `since` ms (`GET /v1/samples`). */
+  samples(since?: number): SamplePage;
+  /** The newest log records (`GET /v1/logs`); `after` resumes a follower. */
+  logs(q: LogQuery, after?: number): LogEntries;
+  /** How many log followers the proxy has: records are pushed on HOST_LOGS only while any do. */
+  followLogs(followers: number): void;
 }
 
 /** Anyone a worker can hold an RPC client to. */

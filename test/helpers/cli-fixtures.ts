@@ -1,10 +1,12 @@
 // A fake FlylightApi and event feed for the CLI tests: real objects implementing the
 // interfaces, with data shaped like the proxy's answers.
 
+import type { ActivityEvent } from '../../src/shared/activity';
 import type { ConnectionState, FlylightApi, SubscribeEvents } from '../../src/shared/api';
 import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/env';
 import { ApiError } from '../../src/shared/errors';
 import { type ChaosRun, type MachineAction, parseRegionStatus, statusAfter } from '../../src/shared/faults';
+import { atLeast, type LogQuery, type LogRecord } from '../../src/shared/host-log';
 import type { PlacementPlan } from '../../src/shared/placement';
 import type { FailRequest, KillRequest } from '../../src/shared/services';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
@@ -249,6 +251,26 @@ export class FakeApi implements FlylightApi {
   }
   reset() {
     return this.record('reset', [], () => ({ reset: true as const, regions: 35, machines: 215 }));
+  }
+  /** What activity, samples and logs answer; tests set them. */
+  activityEvents: ActivityEvent[] = [];
+  logRecords: LogRecord[] = [];
+  activity(since = 0) {
+    return this.record('activity', [since], () => ({
+      events: this.activityEvents.filter((e) => e.seq > since),
+      last_seq: this.activityEvents.at(-1)?.seq ?? 0,
+      oldest_seq: this.activityEvents[0]?.seq ?? null,
+      bounds: { max_events: 5000, max_age_s: 600 },
+    }));
+  }
+  samples(since = 0) {
+    return this.record('samples', [since], () => ({ interval_ms: 1000, window_ms: 600_000, regions: [], samples: [] }));
+  }
+  logs(q: Partial<LogQuery> = {}) {
+    return this.record('logs', [q], () => ({
+      records: this.logRecords.filter((r) => atLeast(r.level, q.level ?? 'debug')).slice(-(q.lines ?? 100)),
+      last_seq: this.logRecords.length,
+    }));
   }
   machineAction(id: string, action: MachineAction, options?: { evacuate?: boolean }) {
     return this.record('machineAction', [id, action, options], () => {

@@ -11,6 +11,7 @@ import { ApiError } from '../../src/shared/errors';
 import { type Remote, RpcClient, serveRpc } from '../../src/shared/rpc';
 import type { CallMeta, HostService, OrchestratorService, StoreService } from '../../src/shared/services';
 import type { LaunchRequest, Region, Vm } from '../../src/shared/types';
+import { hostHistories } from '../helpers/host-fakes';
 import { corsHeaders, errorBody, type Raw, type Reply, send, sendRaw } from '../helpers/http';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
@@ -119,6 +120,7 @@ async function rig(limits: Partial<GateLimits> = {}, token: string | null = TOKE
       { name: 'proxy', state: 'ready', restarts: 0 },
     ],
     uptimeSeconds: () => 1,
+    ...hostHistories(),
   };
   const store: Partial<StoreService> = {
     regions: () => REGIONS,

@@ -12,6 +12,8 @@ import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import {
   type GateRequest,
   type GateResponse,
+  HOST_ACTIVITY,
+  HOST_LOGS,
   HOST_WORKERS,
   type HostService,
   type OrchestratorService,
@@ -30,6 +32,8 @@ import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/c
 import { outsideAsar } from './asar';
 import { publishEndpoint } from './endpoint';
 import { lockFleet } from './fleet-lock';
+import { createHostRecords } from './host-records';
+import { LogRing } from './log-ring';
 import { LogSink } from './log-sink';
 
 const WORKER_PATHS: Record<WorkerName, string> = {
@@ -86,7 +90,10 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const fleetLock = initialConfig.dataDir ? await lockFleet(initialConfig.dataDir) : null;
   // Every thread logs JSON lines; the sink files them and shows them as the user asked.
   const logFile = initialConfig.dataDir ? join(initialConfig.dataDir, 'logs', 'flylight.log') : null;
-  const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile });
+  // The newest records, for GET /v1/logs: the file's last lines, then every line from now on.
+  const logRing = new LogRing();
+  if (logFile) logRing.prime(logFile);
+  const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile, onLine: (l) => logRing.push(l) });
   const log = hostLog ?? createLogger('json', { worker: 'host' }, (l) => sink.line(l));
   // Copied so a restarted proxy can rebind the port the OS picked for `--port 0`.
   const config: HostConfig = {
@@ -127,15 +134,39 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     proxy: new RpcClient<ProxyService>('proxy', { timeoutMs: config.rpcTimeoutMs }),
   };
   clients.store.on(STORE_EVENTS, (e) => bus.emit('event', e));
+  /** The proxy's ports to the host: worker states, event-log entries and followed log records go out on them. */
+  const hostPorts = new Set<RpcServer>();
+  const records = createHostRecords(
+    {
+      regions: () => clients.store.api.regions(),
+      launchCounts: async () => {
+        const s = await clients.orchestrator.api.stats();
+        return { ok: s.launches_ok, failed: s.launches_failed };
+      },
+    },
+    logRing,
+    config.activityBounds,
+  );
+  bus.on('event', (e: StoreEvent) => records.storeEvent(e));
+  /** Log records go to the proxy only while someone follows them: most runs never pay for it. */
+  let logFollowers = 0;
+  records.activity.onRecord((e) => {
+    for (const p of hostPorts) p.emit(HOST_ACTIVITY, e);
+  });
+  logRing.onLine((seq, rec) => {
+    if (logFollowers > 0) for (const p of hostPorts) p.emit(HOST_LOGS, { seq, rec });
+  });
 
   const hostService: HostService = {
     workers: () => workerStatuses(),
     uptimeSeconds: () => Math.round((Date.now() - started) / 1000),
+    ...records.service,
+    followLogs: (n) => {
+      logFollowers = typeof n === 'number' && n > 0 ? n : 0;
+    },
   };
 
   const workerStatuses = (): WorkerStatus[] => START_ORDER.map((n) => ({ ...(slots.get(n) as Slot).status }));
-  /** The proxy's ports to the host: worker states are pushed on them for the event stream. */
-  const hostPorts = new Set<RpcServer>();
   const setState = (slot: Slot, state: WorkerStatus['state']) => {
     slot.status.state = state;
     const ws = workerStatuses();
@@ -168,7 +199,10 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
         const server = serveRpc(ch.port2 as never, hostService);
         hostPorts.add(server);
         // A dead proxy's port is dropped with it.
-        ch.port2.once('close', () => hostPorts.delete(server));
+        ch.port2.once('close', () => {
+          hostPorts.delete(server);
+          logFollowers = 0;
+        });
         peers.host = ch.port1;
       } else {
         connect(slot.name, peer, peers);
@@ -235,11 +269,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     if (slot.restartTimes.length > MAX_RESTARTS) {
       const reason = `${slot.name} worker crashed ${slot.restartTimes.length} times in ${RESTART_WINDOW_MS / 1000} s; giving up`;
       log.error(reason);
+      records.workerNews(slot.name, reason.slice(slot.name.length + 8));
       void stop({ ok: false, reason });
       return;
     }
     slot.status.restarts++;
     setState(slot, 'restarting');
+    records.workerNews(slot.name, `exited unexpectedly (code ${code}); restarting`);
     // Back off a little on repeated crashes so a crash loop cannot eat both cores.
     const delay = Math.min(2000, 50 * 2 ** (slot.restartTimes.length - 1));
     setTimeout(() => void restart(slot), delay);
@@ -263,6 +299,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       if (orch.worker) void orch.worker.terminate();
     }
     log.info(`${slot.name} worker restarted`, { restarts: slot.status.restarts });
+    records.workerNews(slot.name, `restarted (restart ${slot.status.restarts})`);
   };
 
   const stop = async (result: { ok: boolean; reason?: string } = { ok: true }) => {
@@ -291,6 +328,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       clearTimeout(timer);
     }
     bus.removeAllListeners();
+    records.stop();
     withdrawEndpoint?.();
     if (running) log.info('stopped', { duration_ms: Date.now() - began });
     await sink.close();

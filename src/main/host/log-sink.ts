@@ -28,6 +28,8 @@ export interface LogSinkOptions {
   /** Rotated files kept: flylight.log.1 … .N. */
   keep?: number;
   writeTerminal?: (line: string) => void;
+  /** Sees every line too (the host's in-memory tail for GET /v1/logs). */
+  onLine?: (line: string) => void;
 }
 
 export class LogSink {
@@ -54,6 +56,7 @@ export class LogSink {
   /** Takes one line: a JSON log record, or anything else a thread printed. */
   line(text: string): void {
     if (!text) return;
+    this.options.onLine?.(text);
     let rec: Record<string, unknown> | null = null;
     if (text.startsWith('{')) {
       try {

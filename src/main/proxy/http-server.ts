@@ -9,13 +9,14 @@ import { performance } from 'node:perf_hooks';
 import { GATE_DEFAULTS, type GateLimits, LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import { clip } from '../../shared/quote';
-import type { GateRequest, GateResponse } from '../../shared/services';
-import { checkQuery } from '../../shared/validation';
+import type { Remote } from '../../shared/rpc';
+import type { GateRequest, GateResponse, HostService } from '../../shared/services';
 import type { Logger } from '../common/log';
 import { type Admission, Refusal } from './admission';
 import { TOKEN_PARAMS } from './auth';
 import { ConnectionGuard } from './connections';
 import { type EventHub, SSE_HEADERS } from './events';
+import { type FollowStreams, streamAttacher, wantsFollow } from './follow-streams';
 import type { Gate } from './gate';
 import { registerGuardMetrics } from './guard-metrics';
 import { answerHello } from './hello';
@@ -33,6 +34,8 @@ export interface ProxyServerDeps {
   admission: Admission;
   limits?: Partial<GateLimits>;
   bodyLimit?: number;
+  /** The event log and the host's log, followed (follow-streams.ts); absent, neither streams. */
+  follow?: FollowStreams & { host: Remote<HostService> };
 }
 
 export interface Address {
@@ -48,6 +51,9 @@ export interface ProxyServer {
   close(): Promise<void>;
   readonly server: Server;
 }
+
+/** Log followers at once: each costs the host a message per log line. */
+const MAX_LOG_FOLLOWERS = 32;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -206,6 +212,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge(limit), true);
 
     if (route?.route === 'events') return openStream(req, res, route, meta);
+    if (route?.route === 'logs' && deps.follow && wantsFollow(route.target.query))
+      return openStream(req, res, route, meta);
     if (route?.route === 'hello') {
       const r = answerHello(admission, route.target.query, req.socket.localPort ?? 0);
       send(res, r, hasBody);
@@ -229,25 +237,28 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     send(res, r, hasBody && body === undefined);
   };
 
+  /** The store's events (with the event log after `since` when asked), or the host's log followed. */
   const openStream = (req: IncomingMessage, res: ServerResponse, route: RouteMatch, meta: LogMeta) => {
+    const follow = deps.follow;
+    let attach: () => () => void;
     try {
-      checkQuery(route.target.query, []);
+      attach = streamAttacher(route, res, hub, follow, req.headers['last-event-id'] as string | undefined);
     } catch (err) {
       const r = errorResponse(err);
       send(res, r);
-      gate.record({ ...meta, status: r.status, route: 'events', code: (err as ApiError).code });
+      gate.record({ ...meta, status: r.status, route: route.route, code: (err as ApiError).code });
       return;
     }
-    if (hub.full) {
+    if (hub.full || (route.route === 'logs' && (follow?.logs.size ?? 0) >= MAX_LOG_FOLLOWERS)) {
       const r = errorResponse(new ApiError('unavailable', 'too many event streams are open; try again later'));
       send(res, r);
-      gate.record({ ...meta, status: r.status, route: 'events', code: 'unavailable' });
+      gate.record({ ...meta, status: r.status, route: route.route, code: 'unavailable' });
       return;
     }
     res.writeHead(200, SSE_HEADERS);
     if (req.method === 'HEAD') {
       res.end();
-      gate.record({ ...meta, status: 200, route: 'events' });
+      gate.record({ ...meta, status: 200, route: route.route });
       return;
     }
     req.socket.setNoDelay(true);
@@ -255,14 +266,15 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     req.socket.setTimeout(0);
     guard.markStream(req.socket);
     streams.add(res);
-    gate.metrics.sseClients = hub.size + 1;
-    const detach = hub.attach(res, req.headers['last-event-id'] as string | undefined);
+    if (route.route === 'events') gate.metrics.sseClients = hub.size + 1;
+    if (route.route === 'logs') res.write(': following the host log\nretry: 2000\n\n');
+    const detach = attach();
     // One log line per request: written when the stream ends, with its whole duration.
     res.once('close', () => {
       detach();
       streams.delete(res);
       gate.metrics.sseClients = hub.size;
-      gate.record({ ...meta, status: 200, route: 'events' });
+      gate.record({ ...meta, status: 200, route: route.route });
     });
   };
 
@@ -348,6 +360,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       new Promise<void>((resolve) => {
         floods.flush();
         hub.closeAll();
+        deps.follow?.activity.closeAll();
+        deps.follow?.logs.closeAll();
         for (const s of streams) s.end();
         if (!server.listening) return resolve();
         const force = setTimeout(() => server.closeAllConnections(), 500);

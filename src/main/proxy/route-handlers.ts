@@ -16,6 +16,7 @@ import {
 } from '../../shared/validation';
 import { VERSION } from '../../shared/version';
 import { chaosRun, failMachines, killActors, machineAction, regionStatus } from './fault-routes';
+import { activity, logs, samples } from './history-routes';
 import { jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
 import { seedLaunch, seedRegions } from './seed-routes';
@@ -139,6 +140,9 @@ export const ROUTE_HANDLERS: RouteTable = {
     'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',
     'bad_request',
   ),
+  activity,
+  samples,
+  logs,
   status,
   reset,
   metrics,

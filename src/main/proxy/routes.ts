@@ -14,6 +14,9 @@ export type RouteName =
   | 'vm_action'
   | 'vm_wait'
   | 'events'
+  | 'activity'
+  | 'samples'
+  | 'logs'
   | 'status'
   | 'reset'
   | 'seed_regions'
@@ -112,6 +115,10 @@ const ROUTES: readonly RouteDef[] = [
     match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] === 'wait' ? { id: s[2] } : null),
   },
   { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
+  // What the host remembers: the event log, the charts' samples, its own log (see history-routes.ts).
+  { name: 'activity', methods: ['GET'], access: 'token', example: '/v1/activity', match: exact('v1', 'activity') },
+  { name: 'samples', methods: ['GET'], access: 'token', example: '/v1/samples', match: exact('v1', 'samples') },
+  { name: 'logs', methods: ['GET'], access: 'token', example: '/v1/logs', match: exact('v1', 'logs') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
   { name: 'metrics', methods: ['GET'], access: 'token', example: '/metrics', match: exact('metrics') },

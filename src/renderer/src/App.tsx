@@ -2,6 +2,7 @@ import { CommandPalette } from './command/CommandPalette';
 import { useGlobalKeys } from './command/global-keys';
 import { ShortcutSheet } from './command/ShortcutSheet';
 import { ConnectionBanner } from './components/ConnectionBanner';
+import { EventLogPanel } from './components/event-log/EventLog';
 import { Header } from './components/Header';
 import { KeyNeededState } from './components/KeyNeeded';
 import { RegionDetail } from './components/RegionDetail';
@@ -52,6 +53,7 @@ export function App() {
         {body}
         {/* Inside the body, so it sits above the console and never covers its bar. */}
         <ResetNotice />
+        {load === 'ready' && <EventLogPanel />}
       </main>
       <ConsolePane />
       <ResetDialog />

@@ -5,17 +5,21 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EventSubscription } from '../../shared/api';
+import { mergeSamples, unpackSamples } from '../../shared/samples';
 import { type AppClient, browserClient, electronClient } from './api/client';
+import { type ActivityFeed, createActivityFeed } from './state/activity';
 import { browserSessionStore } from './state/auth';
 import { frameSchedule } from './state/batcher';
 import { createDashboard, type Dashboard } from './state/dashboard';
-import { appendSample, LaunchRate, type Sample, takeSample } from './state/history';
+import { appendSample, type Sample } from './state/history';
 import { createResetFlow, type ResetFlow } from './state/reset';
 
 export interface Runtime {
   client: AppClient;
   dashboard: Dashboard;
   history: StoreApi<{ samples: Sample[] }>;
+  /** The event log: the host's history, then what is new. */
+  activity: ActivityFeed;
   /** Wall clock for "12 s ago" labels, ticking once a second. */
   clock: StoreApi<{ now: number }>;
   /** "Reset fleet" behind its confirm dialog. */
@@ -50,7 +54,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   const { actions, store } = dashboard;
   const samples = createStore<{ samples: Sample[] }>(() => ({ samples: [] }));
   const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
-  const rate = new LaunchRate();
+  const activity = createActivityFeed({ api: client.api, now: () => Date.now() });
 
   let stream: EventSubscription | null = null;
   let locked = false;
@@ -77,18 +81,33 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
 
   const pollStatus = async (): Promise<void> => {
     if (document.hidden || locked) return;
-    const st = await actions.refreshStatus();
-    if (st) rate.observe(Date.now(), st.requests.launches_ok, st.requests.launches_failed);
-    else rate.lost();
+    await actions.refreshStatus();
   };
 
-  const sample = (): void => {
+  // The charts' samples are the host's (it samples whether or not a page is open), so a reload
+  // starts with the last ten minutes. While the host cannot be read, the page adds stale
+  // samples of its own (a gap that keeps the axis moving); the host's real ones replace them.
+  let sampling = false;
+  const sample = async (): Promise<void> => {
     const t = Date.now();
     clock.setState({ now: t });
-    const st = store.getState();
-    if (st.load.state !== 'ready') return;
-    const s = takeSample(t, st.regions, rate.current(), st.connection.state !== 'open');
-    samples.setState({ samples: appendSample(samples.getState().samples, s) });
+    if (locked || sampling || (document.hidden && samples.getState().samples.length > 0)) return;
+    sampling = true;
+    try {
+      const mine = samples.getState().samples;
+      const since = mine.findLast((x) => !x.stale)?.t ?? 0;
+      try {
+        const theirs = unpackSamples(await client.api.samples(since));
+        samples.setState({ samples: mergeSamples(mine, theirs) });
+      } catch {
+        if (store.getState().load.state !== 'ready' || mine.length === 0) return;
+        const gap: Sample = { t, fleet: [0, 0], regions: {}, launches: null, failed: null, stale: true };
+        samples.setState({ samples: appendSample(mine, gap) });
+      }
+    } finally {
+      sampling = false;
+    }
+    if (!document.hidden) await activity.poll();
   };
 
   const select = (code: string | null): void => {
@@ -124,7 +143,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   client.onUnauthorized(refuse);
   if (signInProblem) {
     refuse(signInProblem);
-    return { client, dashboard, history: samples, clock, resetFlow, reconnect: connect, select };
+    return { client, dashboard, history: samples, activity, clock, resetFlow, reconnect: connect, select };
   }
 
   void actions.start(regionFromHash()).then(() => {
@@ -134,12 +153,13 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   connect();
   void pollStatus();
   timers.push(setInterval(() => void pollStatus(), STATUS_EVERY_MS));
-  timers.push(setInterval(sample, SAMPLE_EVERY_MS));
+  void sample();
+  timers.push(setInterval(() => void sample(), SAMPLE_EVERY_MS));
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void pollStatus();
   });
 
-  return { client, dashboard, history: samples, clock, resetFlow, reconnect: connect, select };
+  return { client, dashboard, history: samples, activity, clock, resetFlow, reconnect: connect, select };
 }
 
 function replaceHash(hash: string): void {

@@ -14,6 +14,7 @@ export type CommandName =
   | 'destroy'
   | 'status'
   | 'watch'
+  | 'logs'
   | 'reset'
   | 'token'
   | 'serve'
@@ -152,6 +153,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: ['vm-region'],
     details: ['Reconnects by itself when the connection drops, and says so.'],
     examples: ['watch', 'watch --vm-region SIN', 'watch --json'],
+  },
+  {
+    name: 'logs',
+    summary: "show the host's log (--follow: keep printing new lines until Ctrl+C)",
+    positionals: [],
+    flags: ['follow', 'level', 'lines'],
+    details: [
+      'The records every thread writes to <data dir>/logs/flylight.log, asked of the host over its port,',
+      'so it works against any host (--api) without finding its data directory. The host keeps the newest',
+      '5000 in memory, including the last lines of its previous run. --level L shows L and above',
+      '(debug, info, warn, error); --json prints each record as one JSON object per line.',
+    ],
+    examples: ['logs', 'logs --follow', 'logs --level warn --lines 20', 'logs -f --json'],
   },
   {
     name: 'reset',

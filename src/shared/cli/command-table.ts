@@ -5,6 +5,7 @@ import type { CommandName } from './command-specs';
 import { chaos, machine, region } from './commands/faults';
 import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
+import { logs } from './commands/logs';
 import { place, platform } from './commands/place';
 import { reset } from './commands/reset';
 import { serve, token } from './commands/terminal';
@@ -23,6 +24,7 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   destroy,
   status,
   watch,
+  logs,
   reset,
   token,
   serve,

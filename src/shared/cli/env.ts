@@ -3,6 +3,7 @@
 // A command decides what it may do from what is here, not from where it runs.
 
 import type { FlylightApi, SubscribeEvents } from '../api';
+import type { FollowLogs } from '../log-follow';
 import type { Strategy } from '../placement';
 import type { Where } from './where';
 
@@ -70,6 +71,8 @@ export interface CommandEnv {
   apiUrl: string;
   /** How commands are written and worded here (see where.ts); never what they may do. */
   where: Where;
+  /** Follows the host's log (`logs --follow`); absent where no HTTP stream can be opened. */
+  followLogs?: FollowLogs;
   /** Runs the headless host; only the Node CLI provides it. */
   serve?: (flags: ServeFlags, io: CommandIO) => Promise<number>;
   /**

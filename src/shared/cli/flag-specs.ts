@@ -3,6 +3,7 @@
 // --vm-cores 4 --vm-region SIN launch`), so a flag's kind must not depend on the command: every
 // flag name means the same thing everywhere.
 
+import { LOG_LEVELS, LOG_RING } from '../host-log';
 import { STRATEGIES } from '../placement';
 import { VM_FLAGS } from './vm-grammar';
 
@@ -123,6 +124,23 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'text',
     value: 'TOKEN',
     help: 'API token (env FLYLIGHT_TOKEN; default: the one `flylight token` prints)',
+  },
+  { name: 'follow', short: 'f', kind: 'bool', help: 'keep printing new log lines until Ctrl+C' },
+  {
+    name: 'level',
+    kind: 'text',
+    value: 'L',
+    choices: LOG_LEVELS,
+    help: 'only log lines at L and above: debug, info, warn or error',
+  },
+  {
+    name: 'lines',
+    short: 'n',
+    kind: 'int',
+    value: 'N',
+    min: 0,
+    max: LOG_RING,
+    help: 'how many of the newest log lines (default 100)',
   },
   { name: 'evacuate', kind: 'bool', help: 'machine offline: re-place its VMs elsewhere through normal placement' },
   { name: 'rate', kind: 'text', value: 'P', help: 'probability per machine per second: 0.05 or 5%' },

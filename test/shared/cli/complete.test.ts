@@ -14,6 +14,7 @@ describe('complete', () => {
         'destroy',
         'help',
         'launch',
+        'logs',
         'machine',
         'machines',
         'place',
@@ -128,5 +129,10 @@ describe('complete', () => {
     expect(at('region status SIN D').candidates).toEqual(['degraded', 'down']);
     expect(at('chaos ').candidates).toEqual(['fail-machines', 'kill-actors']);
     expect(at('chaos kill-actors --co').candidates).toEqual(['--count']);
+  });
+
+  it("completes logs' flags and the levels of --level", () => {
+    expect(at('logs --').candidates).toEqual(expect.arrayContaining(['--follow', '--level', '--lines']));
+    expect(at('logs --level ').candidates).toEqual(['debug', 'error', 'info', 'warn']);
   });
 });

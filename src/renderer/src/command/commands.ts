@@ -1,6 +1,7 @@
 // The commands the palette offers: everything the dashboard can do today, each named as a
 // person would look for it. Pure data over the runtime, so the list is easy to read and test.
 
+import { toggleEventLog } from '../components/event-log/event-log-state';
 import { sendToConsole } from '../console-bridge';
 import type { Runtime } from '../runtime';
 import { type MachineShow, type MachineSort, type ThemePref, uiStore } from '../ui-prefs';
@@ -72,6 +73,18 @@ export function paletteCommands(rt: Runtime): PaletteCommand[] {
       label: 'Watch the selected region’s changes (in the console)',
       keywords: ['watch', 'follow', 'stream', 'events'],
       run: () => sendToConsole(`watch --vm-region ${region()}`, true),
+    },
+    {
+      id: 'event-log',
+      label: 'Open the event log',
+      keywords: ['events', 'log', 'history', 'activity', 'faults', 'refused', 'export', 'csv'],
+      run: () => toggleEventLog(true),
+    },
+    {
+      id: 'logs',
+      label: 'Show the host’s log (in the console)',
+      keywords: ['logs', 'log file', 'errors', 'warnings', 'debug'],
+      run: () => sendToConsole('logs --lines 30', true),
     },
     {
       id: 'reset',

@@ -3,6 +3,7 @@ import { formatPercent, percent } from '../../../shared/percent';
 import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime } from '../hooks';
 import { fleetTotals } from '../state/dashboard';
+import { EventLogButton } from './event-log/EventLog';
 import { HeaderMenu } from './HeaderMenu';
 import { PaletteButton, ThemeSwitch } from './HeaderTools';
 import { Logo } from './Logo';
@@ -146,6 +147,7 @@ export function Header() {
       <div className="header-spacer" />
       {loaded && <Totals />}
       <div className="header-tools">
+        {loaded && <EventLogButton />}
         {loaded && <PaletteButton />}
         <ThemeSwitch />
         {loaded && <HeaderMenu />}
