@@ -4,6 +4,8 @@
 
 import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
+import { checkLoadStatus, type LoadStatusView } from './load/keeper';
+import { type LoadSpec, loadBody } from './load/spec';
 import type {
   Health,
   LaunchBatch,
@@ -63,6 +65,12 @@ export interface FlylightApi {
   status(): Promise<StatusReport>;
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
+  /** Asks the host to run a load run (one at a time: `load_running` otherwise). */
+  loadStart(spec: LoadSpec): Promise<LoadStatusView>;
+  /** The host's running or last load run. */
+  loadStatus(): Promise<LoadStatusView>;
+  /** Stops the host's load run; it still destroys what it launched. */
+  loadStop(): Promise<LoadStatusView>;
 }
 
 export interface ResetReport {
@@ -105,6 +113,9 @@ export function createApiClient(transport: Transport): FlylightApi {
     destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, shapes.vm),
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
+    loadStart: (spec) => call({ method: 'POST', path: '/v1/load', body: loadBody(spec) }, checkLoadStatus),
+    loadStatus: () => call({ method: 'GET', path: '/v1/load' }, checkLoadStatus),
+    loadStop: () => call({ method: 'DELETE', path: '/v1/load' }, checkLoadStatus),
   };
 }
 

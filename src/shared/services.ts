@@ -139,6 +139,10 @@ export const HOST_WORKERS = 'host.workers';
 export interface HostService {
   workers(): import('./types').WorkerStatus[];
   uptimeSeconds(): number;
+  /** The load generator, run by the host against the proxy's own port (`/v1/load`). */
+  loadStart(spec: import('./load/spec').LoadSpec): Promise<import('./load/keeper').LoadStatusView>;
+  loadStatus(): import('./load/keeper').LoadStatusView;
+  loadStop(): import('./load/keeper').LoadStatusView;
 }
 
 /** Anyone a worker can hold an RPC client to. */

@@ -4,6 +4,8 @@
 import type { ConnectionState, FlylightApi, SubscribeEvents } from '../../src/shared/api';
 import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/env';
 import { ApiError } from '../../src/shared/errors';
+import type { LoadKeeper } from '../../src/shared/load/keeper';
+import type { LoadSpec } from '../../src/shared/load/spec';
 import type { PlacementPlan } from '../../src/shared/placement';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
 
@@ -234,6 +236,21 @@ export class FakeApi implements FlylightApi {
   }
   reset() {
     return this.record('reset', [], () => ({ reset: true as const, regions: 35, machines: 215 }));
+  }
+  /** The host's load runs, when a test gives it one (a LoadKeeper over a scripted driver). */
+  loadKeeper: LoadKeeper | null = null;
+  async loadStart(spec: LoadSpec) {
+    const keeper = await this.record('loadStart', [spec], () => {
+      if (!this.loadKeeper) throw new ApiError('unavailable', 'this fake host runs no load');
+      return this.loadKeeper;
+    });
+    return keeper.start(spec);
+  }
+  loadStatus() {
+    return this.record('loadStatus', [], () => this.loadKeeper?.status() ?? { run: null });
+  }
+  loadStop() {
+    return this.record('loadStop', [], () => this.loadKeeper?.stop() ?? { run: null });
   }
 }
 

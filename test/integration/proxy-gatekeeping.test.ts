@@ -12,6 +12,7 @@ import { type Remote, RpcClient, serveRpc } from '../../src/shared/rpc';
 import type { CallMeta, HostService, OrchestratorService, StoreService } from '../../src/shared/services';
 import type { LaunchRequest, Region, Vm } from '../../src/shared/types';
 import { corsHeaders, errorBody, type Raw, type Reply, send, sendRaw } from '../helpers/http';
+import { NO_LOAD } from '../helpers/load-fixtures';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
 
@@ -119,6 +120,7 @@ async function rig(limits: Partial<GateLimits> = {}, token: string | null = TOKE
       { name: 'proxy', state: 'ready', restarts: 0 },
     ],
     uptimeSeconds: () => 1,
+    ...NO_LOAD,
   };
   const store: Partial<StoreService> = {
     regions: () => REGIONS,

@@ -30,6 +30,7 @@ import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/c
 import { outsideAsar } from './asar';
 import { publishEndpoint } from './endpoint';
 import { lockFleet } from './fleet-lock';
+import { hostLoad } from './load-host';
 import { LogSink } from './log-sink';
 
 const WORKER_PATHS: Record<WorkerName, string> = {
@@ -128,9 +129,18 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   };
   clients.store.on(STORE_EVENTS, (e) => bus.emit('event', e));
 
+  const load = hostLoad({
+    config,
+    url: () => dialable(config.host, config.port),
+    regions: async () => (await clients.store.api.regions()).map((r) => r.code),
+    log,
+  });
   const hostService: HostService = {
     workers: () => workerStatuses(),
     uptimeSeconds: () => Math.round((Date.now() - started) / 1000),
+    loadStart: (spec) => load.start(spec),
+    loadStatus: () => load.status(),
+    loadStop: () => load.stop(),
   };
 
   const workerStatuses = (): WorkerStatus[] => START_ORDER.map((n) => ({ ...(slots.get(n) as Slot).status }));
@@ -352,4 +362,10 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
 export function startErrorMessage(err: unknown): string {
   const body = err as Partial<ErrorBody>;
   return typeof body?.message === 'string' ? body.message : String(err);
+}
+
+/** Where the host itself reaches its proxy: a wildcard bind is dialled on loopback. */
+function dialable(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }

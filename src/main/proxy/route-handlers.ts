@@ -18,6 +18,7 @@ import {
 } from '../../shared/validation';
 import { VERSION } from '../../shared/version';
 import { launch } from './launch';
+import { load } from './load-route';
 import { headerOf, jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
 import { seedLaunch, seedRegions } from './seed-routes';
@@ -146,6 +147,7 @@ export const ROUTE_HANDLERS: RouteTable = {
   ),
   status,
   reset,
+  load,
   metrics,
   seed_regions: seedRegions,
   seed_launch: seedLaunch,

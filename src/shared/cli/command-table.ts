@@ -4,6 +4,7 @@
 import type { CommandName } from './command-specs';
 import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
+import { load } from './commands/load';
 import { place, platform } from './commands/place';
 import { reset } from './commands/reset';
 import { serve, token } from './commands/terminal';
@@ -22,6 +23,7 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   status,
   watch,
   reset,
+  load,
   token,
   serve,
 };

@@ -67,7 +67,26 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     help: "serve the seed's /regions and /launch without the token (off by default)",
   },
-  { name: 'regions', kind: 'text', value: 'FILE', help: 'bootstrap CSV of regions and machines' },
+  {
+    name: 'regions',
+    kind: 'text',
+    value: 'FILE|CODES',
+    help: 'serve: bootstrap CSV of regions and machines; load: region codes to launch in (SIN,NRT; default all)',
+  },
+  { name: 'rate', kind: 'text', value: 'N', help: 'launches per second (above 0; fractions allowed)' },
+  { name: 'duration', kind: 'text', value: 'TIME', help: 'how long to launch: 60s, 2m, 1m30s, 500ms' },
+  {
+    name: 'mix',
+    kind: 'text',
+    value: 'MIX',
+    help: 'VM sizes as CORESxGB:WEIGHT, comma-separated (default 1x1:70,4x8:25,16x64:5)',
+  },
+  {
+    name: 'destroy-after',
+    kind: 'text',
+    value: 'TIME',
+    help: 'destroy each VM this long after its launch (the rest when the launches end); default: keep them',
+  },
   {
     name: 'rotate',
     kind: 'bool',
@@ -103,7 +122,7 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'N',
     min: 0,
     max: 2 ** 32 - 1,
-    help: 'seed placement and the store shuffle (for repeatable runs)',
+    help: 'seed placement and the store shuffle (serve), or the size and region draws (load), for repeatable runs',
   },
   {
     name: 'api',
