@@ -144,14 +144,15 @@ export class LoadRun {
     for (;;) {
       const t = clock.now() - this.startedAt;
       if (this.launchEndedAt === null) {
-        if (this.stopAsked || t >= spec.duration_ms) {
-          this.launchEndedAt = Math.min(t, spec.duration_ms);
-        } else if (issued < total) {
+        if (this.stopAsked) this.launchEndedAt = t;
+        else {
+          // Launches due since the last wake-up leave now (a late wake-up must not drop any).
           const due = Math.min(total, Math.floor(t / interval) + 1);
           for (; issued < due; issued++) {
             if (this.stats.counts.in_flight >= maxInFlight) this.stats.skipped(t);
             else this.launch(pick(), t);
           }
+          if (t >= spec.duration_ms) this.launchEndedAt = spec.duration_ms;
         }
       }
       this.destroyDue(t);
