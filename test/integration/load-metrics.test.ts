@@ -21,6 +21,7 @@ afterAll(async () => {
   await serve?.stop();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests read several answer shapes straight from the JSON
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(serve.url + path, {
     method,

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { formatPercent, percent } from '../../../shared/percent';
 import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime } from '../hooks';
+import { LoadButton } from '../load/LoadButton';
 import { fleetTotals } from '../state/dashboard';
 import { HeaderMenu } from './HeaderMenu';
 import { PaletteButton, ThemeSwitch } from './HeaderTools';
@@ -146,6 +147,7 @@ export function Header() {
       <div className="header-spacer" />
       {loaded && <Totals />}
       <div className="header-tools">
+        {loaded && <LoadButton />}
         {loaded && <PaletteButton />}
         <ThemeSwitch />
         {loaded && <HeaderMenu />}
