@@ -3,9 +3,9 @@
 // the generator's timers and bookkeeping never run on the proxy's thread.
 
 import type { HostConfig } from '../../shared/config';
+import { formatDuration } from '../../shared/duration';
 import { transportDriver } from '../../shared/load/driver';
 import { LoadKeeper } from '../../shared/load/keeper';
-import { formatDuration } from '../../shared/load/spec';
 import { keepAliveTransport } from '../common/http-transport';
 import type { Logger } from '../common/log';
 import { readToken } from '../common/token';

@@ -25,6 +25,7 @@ import { placementView, planRegion, regionViews, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
+import type { VmTransitions } from './vm-transitions';
 
 export interface LaunchDeps extends VmDeps {
   /** How many candidates to ask the store for when the request does not say. */
@@ -34,6 +35,8 @@ export interface LaunchDeps extends VmDeps {
   /** Placement's randomness (shuffles, ties); seeded by `--seed`. */
   random: Rng;
   now: () => number;
+  /** The lifecycle engine: a new VM's first state, and its stages under way after that. */
+  lifecycle: VmTransitions<Vm>;
 }
 
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
@@ -290,18 +293,24 @@ export class Launcher {
   /** Records the VM MachineD reserved room for; on failure takes it back and frees the room. */
   private async record(entry: MachineEntry, p: Placement, key?: string): Promise<Vm> {
     const { store, unsettled, log } = this.deps;
-    const vm: Vm = {
+    const created_at = new Date(this.deps.now()).toISOString();
+    const fresh: Vm = {
       id: newVmId(),
       region: entry.record.region,
       machine_id: entry.record.id,
       memory_gb: p.memory_gb,
       cores: p.cores,
-      state: 'running',
-      created_at: new Date(this.deps.now()).toISOString(),
+      state: 'creating',
+      created_at,
+      updated_at: created_at,
     };
+    // Zero-time stages run now, so the instant profile records a started VM in one write.
+    const first = this.deps.lifecycle.firstState(fresh, true);
+    const vm: Vm = { ...first.vm, updated_at: first.transitions[first.transitions.length - 1].at };
+    if (vm.reason === undefined) delete vm.reason;
     try {
       // Durable before acknowledged: a launch the caller hears about is never lost.
-      await store.putVm(vm, key);
+      await store.putVm(vm, key, first.transitions);
     } catch (err) {
       const body = toErrorBody(err);
       // The record may have landed before the store died or timed out. Take it back before
@@ -330,6 +339,7 @@ export class Launcher {
         },
       );
     }
+    this.deps.lifecycle.launched(vm, first.pending, true);
     return vm;
   }
 

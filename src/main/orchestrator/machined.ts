@@ -31,7 +31,11 @@ type MachineMsg =
   | { t: 'allocate'; memory_gb: number; cores: number; reply: Reply<boolean> }
   | { t: 'release'; memory_gb: number; cores: number; reply?: Reply<void> }
   /** Its FlyD restarted empty: send it the current state so the store converges. */
-  | { t: 'resync' };
+  | { t: 'resync' }
+  /** An operator drained, took offline or brought back the machine (faults). */
+  | { t: 'schedulable'; value: boolean; reply: Reply<void> }
+  /** Chaos: crash now, so the supervisor restarts this MachineD (kill-actors). */
+  | { t: 'crash' };
 
 /** A MachineD's mailbox: it outlives each MachineD the supervisor builds into it. */
 export type MachineCell = ActorCell<MachineMsg, MachineD>;
@@ -60,6 +64,19 @@ export function release(cell: MachineCell, memory_gb: number, cores: number): Pr
 /** Frees what one VM held, without waiting for (or hearing of) the outcome. */
 export function releaseNoWait(cell: MachineCell, memory_gb: number, cores: number): void {
   cell.tell({ t: 'release', memory_gb, cores });
+}
+
+/**
+ * Whether the machine takes new VMs. In line with allocations: once this resolves no new VM can
+ * land, and the flag lives in the capacity every incarnation shares, so a restart keeps it.
+ */
+export function setSchedulable(cell: MachineCell, value: boolean): Promise<void> {
+  return cell.ask<void>((reply) => ({ t: 'schedulable', value, reply }));
+}
+
+/** Chaos: the MachineD throws on this message and its supervisor restarts it. */
+export function crashMachined(cell: MachineCell): void {
+  cell.tell({ t: 'crash' });
 }
 
 /** Asks MachineD to report its current state to its FlyD again. */
@@ -149,6 +166,12 @@ export class MachineD implements Behaviour<MachineMsg> {
       case 'resync':
         this.deps.notify({ state: { ...this.alloc }, changes: 0 });
         return;
+      case 'schedulable':
+        this.deps.capacity.schedulable = msg.value;
+        msg.reply.answer();
+        return;
+      case 'crash':
+        throw new Error('killed by chaos (kill-actors)');
     }
   }
 

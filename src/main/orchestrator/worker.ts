@@ -5,6 +5,7 @@
 
 import { mulberry32 } from '../../shared/random';
 import type { StoreService } from '../../shared/services';
+import { REALISTIC } from '../../shared/timing';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -16,6 +17,8 @@ const PLACEMENT_STREAM = 0x9e3779b9;
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
+  // One stream of draws for the whole run: with --seed a run replays, across rebuilds too.
+  const rng = ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ 0x5eed);
   const build = async () => {
     await store.api.reconcile();
     return Infrastructure.start({
@@ -27,6 +30,8 @@ runWorker(async (ctx) => {
       random: ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ PLACEMENT_STREAM),
       log,
       escalate: (reason) => ctx.escalate(reason),
+      seed: ctx.config.seed,
+      lifecycle: { profile: ctx.config.timing ?? REALISTIC, speed: ctx.config.speed ?? 1, rng },
     });
   };
   const holder: InfrastructureHolder = {

@@ -5,8 +5,10 @@
 
 import { randomInt } from 'node:crypto';
 import { ApiError } from '../../shared/errors';
+import { parseRegionStatus } from '../../shared/faults';
+import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
 import { mulberry32, type Rng } from '../../shared/random';
-import type { FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
+import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
 import type { BackendOp, StoreBackend } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
@@ -130,6 +132,10 @@ export class Fleet implements StoreServiceImpl {
     return vm ? { ...vm } : null;
   }
 
+  vmStates(): Record<string, number> {
+    return this.ledger.byState();
+  }
+
   totals(): FleetTotals {
     return {
       regions: this.table.regions.length,
@@ -181,15 +187,40 @@ export class Fleet implements StoreServiceImpl {
     return { applied: true, machine: machineView(m) };
   }
 
-  async putVm(vm: Vm, idempotencyKey?: string): Promise<void> {
+  async putVm(vm: Vm, idempotencyKey?: string, transitions?: Transition[]): Promise<void> {
     const rec = checkVm(vm, (id) => this.table.get(id));
     const key = checkIdempotencyKey(idempotencyKey ?? undefined);
+    const known = this.ledger.get(rec.id) !== undefined;
     await this.ledger.put(rec, key, this.table.get(rec.machine_id) as MachineRecord);
+    // A retried put of a record already here changed nothing, so it tells no one anything.
+    if (!known)
+      this.emitTransitions(
+        rec,
+        transitions ?? [{ vm_id: rec.id, from: null, to: rec.state, at: rec.created_at, operation: 'create' }],
+      );
+  }
+
+  async updateVm(vm: Vm, transitions: Transition[]): Promise<Vm> {
+    if (vm?.state === TERMINAL_STATE) {
+      const gone = await this.ledger.delete(vm?.id);
+      const out: Vm = { ...gone, state: TERMINAL_STATE, updated_at: vm.updated_at ?? this.stamp() };
+      if (vm.reason) out.reason = vm.reason;
+      this.emitTransitions(out, transitions);
+      return out;
+    }
+    const rec = checkVm(vm, (id) => this.table.get(id));
+    await this.ledger.update(rec, this.table.get(rec.machine_id) as MachineRecord);
+    this.emitTransitions(rec, transitions);
+    return { ...rec };
   }
 
   async deleteVm(id: string): Promise<Vm> {
     const vm = await this.ledger.delete(id);
-    return { ...vm, state: 'destroyed' };
+    const out: Vm = { ...vm, state: TERMINAL_STATE, updated_at: this.stamp() };
+    this.emitTransitions(out, [
+      { vm_id: id, from: vm.state, to: TERMINAL_STATE, at: out.updated_at as string, operation: 'destroy' },
+    ]);
+    return out;
   }
 
   async reconcile(): Promise<{ changed: number }> {
@@ -220,15 +251,23 @@ export class Fleet implements StoreServiceImpl {
   }
 
   /**
-   * An operator's status for one machine at runtime (maintenance, offline, or null to return
-   * to the CSV's). Not in StoreService yet: the hook for machine faults in the simulation.
+   * An operator's status for one machine (`flylight machine drain|offline|online`): durable,
+   * published as a machine event. `available` puts it back in service whatever the CSV said.
    */
+  async setMachineStatus(id: string, status: string): Promise<Machine> {
+    if (status !== 'available' && status !== 'draining' && status !== 'offline') {
+      throw new ApiError('bad_request', `machine status ${show(status)} is not valid (available, draining or offline)`);
+    }
+    return this.setOperatorStatus(id, status);
+  }
+
+  /** An operator's status for one machine, or null to return to the CSV's. */
   async setOperatorStatus(id: string, status: OperatorStatus | null): Promise<Machine> {
     const m = this.table.recordOrThrow(id);
     if (status !== null && !isOperatorStatus(status)) {
       throw new ApiError(
         'bad_request',
-        `machine status ${show(status)} is not valid (available, maintenance, offline or null)`,
+        `machine status ${show(status)} is not valid (available, maintenance, draining, offline or null)`,
       );
     }
     m.operator_status = status;
@@ -237,6 +276,36 @@ export class Fleet implements StoreServiceImpl {
     await this.persistMachines([m]);
     this.emit(event);
     return machineView(m);
+  }
+
+  /**
+   * A region's status (`flylight region status`): durable before the `region` event is
+   * published, so a launch refused by a Down region is never followed by a restart that forgets it.
+   */
+  async setRegionStatus(code: string, status: string): Promise<Region> {
+    const index = this.table.indexOrThrow(code);
+    const known = parseRegionStatus(status);
+    await this.commitOrUnavailable([{ t: 'region', code: index.spec.code, status: known }], 'record the region status');
+    index.status = known;
+    const region = index.view();
+    this.emit({ type: 'region', seq: 0, at: this.stamp(), region });
+    return region;
+  }
+
+  /** Publishes a supervision event from the orchestrator (not stored: it is news, not state). */
+  announce(restart: ActorRestart): void {
+    if (typeof restart !== 'object' || restart === null || typeof restart.actor !== 'string') {
+      throw new ApiError('bad_request', 'an actor restart must be an object with an actor name');
+    }
+    this.emit({
+      type: 'actor',
+      seq: 0,
+      at: this.stamp(),
+      actor: restart.actor,
+      machine_id: String(restart.machine_id),
+      cause: String(restart.cause),
+      restarts: Number(restart.restarts) || 0,
+    });
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -282,6 +351,18 @@ export class Fleet implements StoreServiceImpl {
       machine: machineView(m),
       region: this.table.regionOf(m).view(),
     };
+  }
+
+  /** One `vm` event per transition, each carrying the record as it was in that state. */
+  private emitTransitions(vm: Vm, transitions: readonly Transition[] | undefined): void {
+    if (!Array.isArray(transitions)) return;
+    for (const t of transitions) {
+      if (!t || typeof t !== 'object') continue;
+      const at = typeof t.at === 'string' ? t.at : this.stamp();
+      const event: StoreEvent = { type: 'vm', seq: 0, at, vm: { ...vm, state: t.to }, from: t.from ?? null, to: t.to };
+      if (t.reason) event.reason = t.reason;
+      this.emit(event);
+    }
   }
 
   /** Numbers events as they leave, so seq follows the order subscribers see. */

@@ -2,12 +2,14 @@
 // command is a spec in command-specs.ts and a line here.
 
 import type { CommandName } from './command-specs';
+import { chaos, machine, region } from './commands/faults';
 import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
 import { load } from './commands/load';
 import { place, platform } from './commands/place';
 import { reset } from './commands/reset';
 import { serve, token } from './commands/terminal';
+import { vm } from './commands/vm';
 import { watch } from './commands/watch';
 import type { CommandRunner } from './context';
 
@@ -26,4 +28,8 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   load,
   token,
   serve,
+  machine,
+  region,
+  chaos,
+  vm,
 };

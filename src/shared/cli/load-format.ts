@@ -1,7 +1,8 @@
 // What `flylight load` prints: a live line (redrawn in place on a terminal, one per second
 // otherwise) and the summary at the end.
 
-import { formatDuration, formatMix } from '../load/spec';
+import { formatDuration } from '../duration';
+import { formatMix } from '../load/spec';
 import type { LoadProgress, LoadSummary } from '../load/stats';
 import { paint } from './paint';
 

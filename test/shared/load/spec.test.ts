@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../../../src/shared/duration';
 import { ApiError } from '../../../src/shared/errors';
 import {
   checkLoadBody,
-  formatDuration,
   formatMix,
   LoadInputError,
   loadBody,
-  parseDuration,
   parseLoadTexts,
   parseMix,
 } from '../../../src/shared/load/spec';

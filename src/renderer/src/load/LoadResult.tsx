@@ -1,8 +1,9 @@
 // The run's figures: a progress bar and tiles while it runs (the same figures as the CLI's
 // live line), the charts, and the finished run's summary, kept until the next run starts.
 
+import { formatDuration } from '../../../shared/duration';
 import type { LoadRunView } from '../../../shared/load/keeper';
-import { formatDuration, formatMix } from '../../../shared/load/spec';
+import { formatMix } from '../../../shared/load/spec';
 import type { LoadSummary } from '../../../shared/load/stats';
 import { formatCount } from '../format';
 import { LoadCharts } from './LoadCharts';

@@ -59,6 +59,8 @@ export const serve: CommandRunner = ({ env, io, flags }) => {
       compatOpen: flags['compat-open'] === true ? true : undefined,
       rateLimit: numberFlag(flags, 'rate-limit'),
       strategy: textFlag(flags, 'strategy') as ServeFlags['strategy'],
+      timing: textFlag(flags, 'timing'),
+      speed: textFlag(flags, 'speed'),
     },
     io,
   );
