@@ -106,6 +106,10 @@ test('load in the console pane: the host runs it, the panel shows it, Ctrl+C sto
   await expect(page.locator('[data-testid="load-button"]')).toHaveAttribute('data-active', 'true', { timeout: 10_000 });
   await page.locator('[data-testid="load-button"]').click();
   await expect(page.locator('[data-testid="load-result"]')).toHaveAttribute('data-state', 'running');
+  // The form shows what the running run was asked, though the console asked it.
+  await expect(page.locator('[data-testid="load-rate"]')).toHaveValue('20');
+  await expect(page.locator('[data-testid="load-regions"]')).toHaveValue('ORD');
+  await expect(page.locator('[data-testid="load-destroyAfter"]')).toHaveValue('30s');
   // A live line in the console, redrawn in place: one line, however long it runs.
   await expect(terminal(page)).toContainText(/rate \d+\/s {2}ok \d+/);
   await expect.poll(async () => (await terminal(page).innerText()).match(/ok \d+/g)?.length).toBe(1);

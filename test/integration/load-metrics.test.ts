@@ -122,11 +122,15 @@ describe('flylight load (the CLI process)', () => {
     proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     proc.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number | null>((r) => proc.on('close', (code) => r(code)));
-    // A plain line a second when stdout is not a terminal.
-    await until(() => /2s\/1m .*ok \d+/.test(stdout), 15_000);
-    expect((await api('GET', '/v1/vms')).body.vms.length).toBeGreaterThan(0);
-    proc.kill('SIGINT');
-    expect(await exited).toBe(0);
+    try {
+      // A plain line a second when stdout is not a terminal, once some launches have landed.
+      await until(() => /\/1m {2}rate \d+\/s {2}ok [1-9]/.test(stdout), 20_000);
+      expect((await api('GET', '/v1/vms')).body.vms.length).toBeGreaterThan(0);
+      proc.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    }
     expect(stdout).toContain('Stopping: no more launches');
     expect(stdout).toMatch(/Load run stopped after \d/);
     expect(stdout).toContain('Nothing left running.');

@@ -19,7 +19,9 @@ export function keepAliveTransport(
 ): PooledTransport {
   const base = new URL(baseUrl);
   if (base.protocol !== 'http:') throw new Error(`the load generator speaks http only, not ${base.protocol}`);
-  const agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 });
+  // As many sockets as the proxy accepts connections (512 by default): fewer would queue launches
+  // here and hide the server's own limits; more would only be refused at connect.
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 512 });
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const prefix = base.pathname.replace(/\/+$/, '');
   const transport: Transport = (req) =>

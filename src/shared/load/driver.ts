@@ -1,6 +1,7 @@
 // The load generator's requests as API calls: a launch is one POST /v1/vms (never retried, so
 // every launch the generator counts is exactly one request the proxy counts), a destroy one
-// DELETE /v1/vms/{id}. Any Transport carries them: Node's keep-alive HTTP in the CLI and the
+// DELETE /v1/vms/{id}?force=true (a started VM needs force, as `fly machine destroy`; one still
+// creating or starting answers 409 invalid_state, and is asked again). Any Transport carries them: Node's keep-alive HTTP in the CLI and the
 // host, fetch in tests.
 
 import type { Transport } from '../api';
@@ -31,9 +32,11 @@ export function transportDriver(transport: Transport): LoadDriver {
     },
     async destroy(vmId): Promise<DestroyAnswer> {
       try {
-        const res = await transport({ method: 'DELETE', path: `/v1/vms/${encodeURIComponent(vmId)}` });
+        const res = await transport({ method: 'DELETE', path: `/v1/vms/${encodeURIComponent(vmId)}?force=true` });
         if (res.status === 200) return { ok: true };
-        return { ok: false, code: codeOf(res.status, res.body), retry: RETRY_DESTROY.has(res.status) };
+        const code = codeOf(res.status, res.body);
+        // invalid_state: the VM is between states (creating, starting…); it settles in seconds.
+        return { ok: false, code, retry: RETRY_DESTROY.has(res.status) || code === 'invalid_state' };
       } catch {
         return { ok: false, code: 'unreachable', retry: true };
       }

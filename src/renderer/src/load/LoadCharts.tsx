@@ -55,7 +55,7 @@ export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: 
       <figure className="chart" data-testid="load-chart-rate" data-points={rows.length}>
         <figcaption className="chart-head">
           <span className="chart-title">
-            Launches<span className="chart-sub"> answered / s</span>
+            Launches<span className="chart-sub"> / s</span>
           </span>
           <Legend items={OUTCOMES} />
         </figcaption>
@@ -95,7 +95,7 @@ export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: 
       <figure className="chart" data-testid="load-chart-latency" data-points={rows.length}>
         <figcaption className="chart-head">
           <span className="chart-title">
-            Latency<span className="chart-sub"> per second, ms</span>
+            Latency<span className="chart-sub"> ms</span>
           </span>
           <Legend items={LATENCY} />
         </figcaption>

@@ -1,9 +1,10 @@
 // The run's controls, the same as `flylight load`'s flags, with the field a start was refused
 // for marked and its message under the form.
 
+import { useMemo } from 'react';
 import { STRATEGIES } from '../../../shared/placement';
 import { useDash } from '../hooks';
-import { FIELD_LABELS, isActive, type LoadField } from './panel-state';
+import { FIELD_LABELS, isActive, type LoadField, specTexts } from './panel-state';
 import { useLoad, useLoadPanel } from './use-load';
 
 interface FieldDef {
@@ -25,12 +26,15 @@ const FIELDS: FieldDef[] = [
 
 export function LoadForm() {
   const panel = useLoadPanel();
-  const texts = useLoad((s) => s.texts);
+  const own = useLoad((s) => s.texts);
+  const runSpec = useLoad((s) => (isActive(s.run) ? s.run?.spec : undefined));
   const fieldError = useLoad((s) => s.fieldError);
   const error = useLoad((s) => s.error);
   const busy = useLoad((s) => s.busy);
   const active = useLoad((s) => isActive(s.run));
   const codes = useDash((s) => s.regionCodes);
+  // While a run is on, the fields show what it was asked (it may have come from the console).
+  const texts = useMemo(() => (runSpec ? specTexts(runSpec) : own), [runSpec, own]);
 
   return (
     <form

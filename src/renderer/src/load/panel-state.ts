@@ -5,9 +5,18 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { FlylightApi } from '../../../shared/api';
+import { formatDuration } from '../../../shared/duration';
 import { ApiError } from '../../../shared/errors';
 import type { LoadRunView } from '../../../shared/load/keeper';
-import { DEFAULT_MIX, LoadInputError, type LoadNames, type LoadTexts, parseLoadTexts } from '../../../shared/load/spec';
+import {
+  DEFAULT_MIX,
+  formatMix,
+  LoadInputError,
+  type LoadNames,
+  type LoadSpec,
+  type LoadTexts,
+  parseLoadTexts,
+} from '../../../shared/load/spec';
 
 export type LoadField = keyof LoadTexts;
 
@@ -60,6 +69,19 @@ export interface LoadPanel {
   refresh(): Promise<void>;
   /** Keeps polling the host; returns the stop. */
   poll(timers?: PollTimers): () => void;
+}
+
+/** A run's spec as the form's texts: the panel shows what the running run was asked, whoever asked. */
+export function specTexts(spec: LoadSpec): Record<LoadField, string> {
+  return {
+    rate: String(spec.rate),
+    duration: formatDuration(spec.duration_ms),
+    mix: formatMix(spec.mix),
+    regions: spec.regions.join(','),
+    destroyAfter: spec.destroy_after_ms === null ? '' : formatDuration(spec.destroy_after_ms),
+    strategy: spec.strategy ?? '',
+    seed: String(spec.seed),
+  };
 }
 
 export function isActive(run: LoadRunView | null): boolean {
