@@ -62,7 +62,7 @@ test('load panel: start a run, watch it live, keep its summary', async ({ page }
   await expect(page.locator('[data-testid="load-stop"]')).toBeVisible();
   await expect(page.locator('[data-testid="load-fig-rate"]')).toBeVisible();
   await expect
-    .poll(async () => Number(await page.locator('[data-testid="load-fig-ok"]').innerText()))
+    .poll(async () => Number(await page.locator('[data-testid="load-fig-ok"]').textContent()))
     .toBeGreaterThan(40);
   await expect
     .poll(async () => Number(await page.locator('[data-testid="load-chart-rate"]').getAttribute('data-points')))
@@ -112,7 +112,7 @@ test('load in the console pane: the host runs it, the panel shows it, Ctrl+C sto
   await expect(page.locator('[data-testid="load-destroyAfter"]')).toHaveValue('30s');
   // A live line in the console, redrawn in place: one line, however long it runs.
   await expect(terminal(page)).toContainText(/rate \d+\/s {2}ok \d+/);
-  await expect.poll(async () => (await terminal(page).innerText()).match(/ok \d+/g)?.length).toBe(1);
+  await expect.poll(async () => ((await terminal(page).textContent()) ?? '').match(/ok \d+/g)?.length).toBe(1);
   // One run at a time: the panel offers Stop only, and the host refuses another start.
   await expect(page.locator('[data-testid="load-start"]')).toHaveCount(0);
   const s = host as Serve;
