@@ -278,6 +278,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const stop = async (result: { ok: boolean; reason?: string } = { ok: true }) => {
     if (stopping) return finished.then(() => undefined);
     stopping = true;
+    load.close();
     const began = Date.now();
     const deadline = began + STOP_DEADLINE_MS;
     if (running) log.info('stopping: closing the port, flushing FlyD queues, closing the store');

@@ -95,6 +95,7 @@ export class LoadRun {
   private readonly clock: LoadClock;
   private readonly startedAt: number;
   private stopAsked = false;
+  private abandoned = false;
   private launchEndedAt: number | null = null;
   private finishedAt: number | null = null;
   /** VMs awaiting their destroy, in due order; retries go to `retries`. */
@@ -117,6 +118,15 @@ export class LoadRun {
   /** Stops launching now; the run still awaits its launches and destroys what it holds. */
   stop(): void {
     this.stopAsked = true;
+  }
+
+  /**
+   * Stops launching and destroys nothing more (the host is going away): the run ends once its
+   * requests in flight have answered, and every VM it holds is reported as left.
+   */
+  abandon(): void {
+    this.stopAsked = true;
+    this.abandoned = true;
   }
 
   get stopping(): boolean {
@@ -155,8 +165,9 @@ export class LoadRun {
           if (t >= spec.duration_ms) this.launchEndedAt = spec.duration_ms;
         }
       }
-      this.destroyDue(t);
-      if (this.launchEndedAt !== null && this.stats.counts.in_flight === 0 && this.idle()) break;
+      if (!this.abandoned) this.destroyDue(t);
+      const settled = this.abandoned ? this.destroying === 0 : this.idle();
+      if (this.launchEndedAt !== null && this.stats.counts.in_flight === 0 && settled) break;
       await clock.sleep(tick);
     }
     this.finishedAt = clock.now();

@@ -114,6 +114,11 @@ export class LoadKeeper {
     return this.status();
   }
 
+  /** The host is stopping: the run sends nothing more and reports what it leaves. */
+  close(): void {
+    if (this.running) this.current?.run.abandon();
+  }
+
   status(): LoadStatusView {
     const c = this.current;
     if (!c) return { run: null };

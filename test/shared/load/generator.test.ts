@@ -158,4 +158,21 @@ describe('LoadRun', () => {
     expect(s.destroyed).toBe(s.ok);
     expect(s.left).toEqual([]);
   });
+
+  it('abandon() (the host is stopping): no more launches or destroys, what it holds is reported left', async () => {
+    const clock = fakeClock();
+    const driver = new ScriptedDriver();
+    const run = new LoadRun(spec({ duration: '60s', destroyAfter: '30s' }), {
+      driver,
+      allRegions: REGIONS,
+      clock,
+      tickMs: 10,
+    });
+    while (clock.t < 1000) await new Promise((r) => setImmediate(r));
+    run.abandon();
+    const s = await run.done;
+    expect(driver.destroys).toEqual([]);
+    expect(s.left).toHaveLength(s.ok);
+    expect(s.stopped).toBe(true);
+  });
 });
