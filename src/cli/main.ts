@@ -13,6 +13,7 @@ import type { LogRecord } from '../shared/host-log';
 import { logFollower } from '../shared/log-follow';
 import { sseSubscriber } from '../shared/sse';
 import { proveHost, provenTransport } from './hello';
+import { cliLoadRunner, liveLines } from './load';
 import { terminalPrompt } from './prompt';
 import { rotateToken } from './rotate';
 import { runServe } from './serve';
@@ -169,9 +170,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code === 'EPIPE') process.exit(0);
   });
 
+  // On a terminal a status line (load's live figures) is redrawn in place.
+  const lines = process.stdout.isTTY ? liveLines(process.stdout, process.stderr) : null;
   const io: CommandIO = {
-    out: (line) => void process.stdout.write(`${line}\n`),
-    err: (line) => void process.stderr.write(`${line}\n`),
+    out: lines?.out ?? ((line) => void process.stdout.write(`${line}\n`)),
+    err: lines?.err ?? ((line) => void process.stderr.write(`${line}\n`)),
+    status: lines?.status,
     color: wantsColor(env, process.stdout.isTTY === true),
     signal: controller.signal,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
@@ -200,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
       where: 'cli',
       serve: (flags, cmdIo) => runServe(flags, cmdIo),
       auth,
+      load: cliLoadRunner(apiUrl, headers, prove),
     },
     io,
   );

@@ -7,6 +7,8 @@ import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
 import type { ChaosRun, KillReport, MachineAction, MachineActionReport } from './faults';
 import type { LogPage, LogQuery } from './host-log';
+import { checkLoadStatus, type LoadStatusView } from './load/keeper';
+import { type LoadSpec, loadBody } from './load/spec';
 import type { SamplePage } from './samples';
 import type { FailRequest, KillRequest } from './services';
 import type {
@@ -89,6 +91,12 @@ export interface FlylightApi {
   killActors(req: KillRequest): Promise<KillReport>;
   failMachines(req: FailRequest): Promise<ChaosRun>;
   chaosRun(id: string): Promise<ChaosRun>;
+  /** Asks the host to run a load run (one at a time: `load_running` otherwise). */
+  loadStart(spec: LoadSpec): Promise<LoadStatusView>;
+  /** The host's running or last load run. */
+  loadStatus(): Promise<LoadStatusView>;
+  /** Stops the host's load run; it still destroys what it launched. */
+  loadStop(): Promise<LoadStatusView>;
 }
 
 export interface ResetReport {
@@ -168,6 +176,9 @@ export function createApiClient(transport: Transport): FlylightApi {
     killActors: (req) => call({ method: 'POST', path: '/v1/chaos/kill-actors', body: req }, shapes.kill),
     failMachines: (req) => call({ method: 'POST', path: '/v1/chaos/fail-machines', body: req }, shapes.chaosRun),
     chaosRun: (id) => call({ method: 'GET', path: `/v1/chaos/runs/${enc(id)}` }, shapes.chaosRun),
+    loadStart: (spec) => call({ method: 'POST', path: '/v1/load', body: loadBody(spec) }, checkLoadStatus),
+    loadStatus: () => call({ method: 'GET', path: '/v1/load' }, checkLoadStatus),
+    loadStop: () => call({ method: 'DELETE', path: '/v1/load' }, checkLoadStatus),
   };
 }
 

@@ -7,6 +7,8 @@ import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/env';
 import { ApiError } from '../../src/shared/errors';
 import { type ChaosRun, type MachineAction, parseRegionStatus, statusAfter } from '../../src/shared/faults';
 import { atLeast, type LogQuery, type LogRecord } from '../../src/shared/host-log';
+import type { LoadKeeper } from '../../src/shared/load/keeper';
+import type { LoadSpec } from '../../src/shared/load/spec';
 import type { PlacementPlan } from '../../src/shared/placement';
 import type { FailRequest, KillRequest } from '../../src/shared/services';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
@@ -315,6 +317,21 @@ export class FakeApi implements FlylightApi {
   }
   chaosRun(id: string) {
     return this.record('chaosRun', [id], () => this.chaos);
+  }
+  /** The host's load runs, when a test gives it one (a LoadKeeper over a scripted driver). */
+  loadKeeper: LoadKeeper | null = null;
+  async loadStart(spec: LoadSpec) {
+    const keeper = await this.record('loadStart', [spec], () => {
+      if (!this.loadKeeper) throw new ApiError('unavailable', 'this fake host runs no load');
+      return this.loadKeeper;
+    });
+    return keeper.start(spec);
+  }
+  loadStatus() {
+    return this.record('loadStatus', [], () => this.loadKeeper?.status() ?? { run: null });
+  }
+  loadStop() {
+    return this.record('loadStop', [], () => this.loadKeeper?.stop() ?? { run: null });
   }
 }
 

@@ -6,7 +6,7 @@ import { LogRing } from '../../src/main/host/log-ring';
 import { Sampler } from '../../src/main/host/sampler';
 import type { HostService } from '../../src/shared/services';
 
-export type HostHistories = Omit<HostService, 'workers' | 'uptimeSeconds'> & {
+export type HostHistories = Omit<HostService, 'workers' | 'uptimeSeconds' | 'loadStart' | 'loadStatus' | 'loadStop'> & {
   activityLog: ActivityLog;
   logRing: LogRing;
 };

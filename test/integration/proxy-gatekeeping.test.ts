@@ -13,6 +13,7 @@ import type { CallMeta, HostService, OrchestratorService, StoreService } from '.
 import type { LaunchRequest, Region, Vm } from '../../src/shared/types';
 import { hostHistories } from '../helpers/host-fakes';
 import { corsHeaders, errorBody, type Raw, type Reply, send, sendRaw } from '../helpers/http';
+import { NO_LOAD } from '../helpers/load-fixtures';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
 
@@ -121,6 +122,7 @@ async function rig(limits: Partial<GateLimits> = {}, token: string | null = TOKE
     ],
     uptimeSeconds: () => 1,
     ...hostHistories(),
+    ...NO_LOAD,
   };
   const store: Partial<StoreService> = {
     regions: () => REGIONS,

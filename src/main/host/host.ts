@@ -33,6 +33,7 @@ import { outsideAsar } from './asar';
 import { publishEndpoint } from './endpoint';
 import { lockFleet } from './fleet-lock';
 import { createHostRecords } from './host-records';
+import { hostLoad } from './load-host';
 import { LogRing } from './log-ring';
 import { LogSink } from './log-sink';
 
@@ -157,6 +158,12 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     if (logFollowers > 0) for (const p of hostPorts) p.emit(HOST_LOGS, { seq, rec });
   });
 
+  const load = hostLoad({
+    config,
+    url: () => dialable(config.host, config.port),
+    regions: async () => (await clients.store.api.regions()).map((r) => r.code),
+    log,
+  });
   const hostService: HostService = {
     workers: () => workerStatuses(),
     uptimeSeconds: () => Math.round((Date.now() - started) / 1000),
@@ -164,6 +171,9 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     followLogs: (n) => {
       logFollowers = typeof n === 'number' && n > 0 ? n : 0;
     },
+    loadStart: (spec) => load.start(spec),
+    loadStatus: () => load.status(),
+    loadStop: () => load.stop(),
   };
 
   const workerStatuses = (): WorkerStatus[] => START_ORDER.map((n) => ({ ...(slots.get(n) as Slot).status }));
@@ -305,6 +315,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const stop = async (result: { ok: boolean; reason?: string } = { ok: true }) => {
     if (stopping) return finished.then(() => undefined);
     stopping = true;
+    load.close();
     const began = Date.now();
     const deadline = began + STOP_DEADLINE_MS;
     if (running) log.info('stopping: closing the port, flushing FlyD queues, closing the store');
@@ -390,4 +401,10 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
 export function startErrorMessage(err: unknown): string {
   const body = err as Partial<ErrorBody>;
   return typeof body?.message === 'string' ? body.message : String(err);
+}
+
+/** Where the host itself reaches its proxy: a wildcard bind is dialled on loopback. */
+function dialable(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }

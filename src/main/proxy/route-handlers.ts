@@ -17,6 +17,7 @@ import {
 import { VERSION } from '../../shared/version';
 import { chaosRun, failMachines, killActors, machineAction, regionStatus } from './fault-routes';
 import { activity, logs, samples } from './history-routes';
+import { load } from './load-route';
 import { jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
 import { seedLaunch, seedRegions } from './seed-routes';
@@ -145,6 +146,7 @@ export const ROUTE_HANDLERS: RouteTable = {
   logs,
   status,
   reset,
+  load,
   metrics,
   seed_regions: seedRegions,
   seed_launch: seedLaunch,

@@ -19,6 +19,7 @@ export type RouteName =
   | 'logs'
   | 'status'
   | 'reset'
+  | 'load'
   | 'seed_regions'
   | 'seed_launch'
   | 'metrics'
@@ -121,6 +122,14 @@ const ROUTES: readonly RouteDef[] = [
   { name: 'logs', methods: ['GET'], access: 'token', example: '/v1/logs', match: exact('v1', 'logs') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
+  // The host's load generator: start (POST), watch (GET), stop (DELETE). See src/shared/load.
+  {
+    name: 'load',
+    methods: ['GET', 'POST', 'DELETE'],
+    access: 'token',
+    example: '/v1/load',
+    match: exact('v1', 'load'),
+  },
   { name: 'metrics', methods: ['GET'], access: 'token', example: '/metrics', match: exact('metrics') },
   // Open: the CLI asks it before sending the token, to learn that this server holds the token too.
   {

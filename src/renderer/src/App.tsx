@@ -12,6 +12,7 @@ import { SidebarResize } from './components/SidebarResize';
 import { FatalState, StartingState } from './components/States';
 import { ConsolePane } from './console/ConsolePane';
 import { useDash, useUi } from './hooks';
+import { LoadPanel } from './load/LoadPanel';
 import { consoleHeightFor, sidebarWidthFor } from './ui-prefs';
 import { useViewport } from './viewport';
 
@@ -58,6 +59,7 @@ export function App() {
       <ConsolePane />
       <ResetDialog />
       {load === 'ready' && <CommandPalette />}
+      {load === 'ready' && <LoadPanel />}
       <ShortcutSheet />
     </div>
   );

@@ -16,6 +16,7 @@ export type CommandName =
   | 'watch'
   | 'logs'
   | 'reset'
+  | 'load'
   | 'token'
   | 'serve'
   | 'machine'
@@ -174,6 +175,27 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: ['yes'],
     details: ["Asks you to type 'reset' first; --yes skips the question (scripts, and the console pane, need it)."],
     examples: ['reset', 'reset --yes'],
+  },
+  {
+    name: 'load',
+    summary: 'launch VMs at a steady rate with a mix of sizes, live figures, a summary (Ctrl+C stops)',
+    positionals: [],
+    flags: ['rate', 'duration', 'mix', 'regions', 'destroy-after', 'strategy', 'seed'],
+    required: ['rate', 'duration'],
+    details: [
+      'Open loop: launch i leaves at i/RATE s whether or not earlier ones have answered, so a slow host',
+      'shows up as latency and errors, not as a lower rate. Each launch draws a size from --mix',
+      '(CORESxGB:WEIGHT, default 1x1:70,4x8:25,16x64:5) and a region from --regions (default: all),',
+      'from --seed (printed in the summary, so a run can be repeated). --destroy-after destroys each VM',
+      'that long after its launch, and the rest when the launches end; without it the VMs stay.',
+      'Live: rate, ok, no capacity, errors, p50/p99 latency. Ctrl+C stops launching and still destroys',
+      "and summarises; in the console pane the host runs it, as the dashboard's Load panel does.",
+    ],
+    examples: [
+      'load --rate 200 --duration 60s --mix "1x1:70,4x8:25,16x64:5" --regions SIN,NRT --destroy-after 30s',
+      'load --rate 50 --duration 10s --destroy-after 5s --seed 7 --json',
+      'load --rate 500 --duration 2m --strategy binpack --destroy-after 20s',
+    ],
   },
   {
     name: 'machine',

@@ -5,6 +5,7 @@ import type { CommandName } from './command-specs';
 import { chaos, machine, region } from './commands/faults';
 import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
+import { load } from './commands/load';
 import { logs } from './commands/logs';
 import { place, platform } from './commands/place';
 import { reset } from './commands/reset';
@@ -26,6 +27,7 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   watch,
   logs,
   reset,
+  load,
   token,
   serve,
   machine,

@@ -3,6 +3,7 @@
 // A command decides what it may do from what is here, not from where it runs.
 
 import type { FlylightApi, SubscribeEvents } from '../api';
+import type { LoadRunner } from '../load/runners';
 import type { FollowLogs } from '../log-follow';
 import type { Strategy } from '../placement';
 import type { Where } from './where';
@@ -21,6 +22,11 @@ export interface CommandIO {
    * Absent when nobody can answer (no TTY, the console pane): then `reset` needs --yes.
    */
   prompt?(question: string): Promise<string | null>;
+  /**
+   * Shows a line that the next status() replaces in place (`load`'s live figures); the next
+   * out() or err() clears it first. Absent where nothing can be redrawn (a pipe, a log).
+   */
+  status?(line: string): void;
 }
 
 /** `flylight serve`'s options, already parsed and range-checked. */
@@ -80,6 +86,11 @@ export interface CommandEnv {
    * to pass and no other API to point at: --api, --token and `token` are refused.
    */
   auth?: CliAuth;
+  /**
+   * Runs `load` here, against the port (the CLI). Without it `load` asks the host to run it
+   * (the console pane), as the dashboard's panel does.
+   */
+  load?: LoadRunner;
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;

@@ -18,6 +18,7 @@ import type { FleetTotals, LaunchRequest, Machine, Region, Vm } from '../../../s
 import { VERSION } from '../../../src/shared/version';
 import { machine, region } from '../../helpers/fixtures';
 import { hostHistories } from '../../helpers/host-fakes';
+import { NO_LOAD } from '../../helpers/load-fixtures';
 
 const T = '2025-01-01T00:00:00.000Z';
 
@@ -172,6 +173,7 @@ beforeEach(() => {
     ],
     uptimeSeconds: () => 42,
     ...hostHistories(),
+    ...NO_LOAD,
   };
   orch = connect<OrchestratorService>('orchestrator', fleet.orchestrator());
   gate = new Gate({

@@ -14,6 +14,7 @@ describe('complete', () => {
         'destroy',
         'help',
         'launch',
+        'load',
         'logs',
         'machine',
         'machines',

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { formatPercent, percent } from '../../../shared/percent';
 import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime } from '../hooks';
+import { LoadButton } from '../load/LoadButton';
 import { fleetTotals } from '../state/dashboard';
 import { EventLogButton } from './event-log/EventLog';
 import { HeaderMenu } from './HeaderMenu';
@@ -148,6 +149,7 @@ export function Header() {
       {loaded && <Totals />}
       <div className="header-tools">
         {loaded && <EventLogButton />}
+        {loaded && <LoadButton />}
         {loaded && <PaletteButton />}
         <ThemeSwitch />
         {loaded && <HeaderMenu />}

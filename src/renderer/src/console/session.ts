@@ -18,6 +18,8 @@ export interface RunIO {
   color: boolean;
   signal: AbortSignal;
   columns: number;
+  /** A line redrawn in place (`load`'s live figures); other output clears it first. */
+  status(text: string): void;
 }
 
 export interface HistoryStorage {
@@ -275,8 +277,19 @@ export class ConsoleSession {
   }
 
   private async execute(line: string): Promise<void> {
-    const out = (t: string) => this.deps.out.write(termLine(t));
-    const err = (t: string) => this.deps.out.write(termLine(t.includes('\x1b[') ? t : `${RED}${t}${RESET}`));
+    let statusShown = false;
+    const write = (data: string) => {
+      if (statusShown) this.deps.out.write('\r\x1b[2K');
+      statusShown = false;
+      this.deps.out.write(data);
+    };
+    const out = (t: string) => write(termLine(t));
+    const err = (t: string) => write(termLine(t.includes('\x1b[') ? t : `${RED}${t}${RESET}`));
+    // One line, cut to the width so it never wraps (a wrapped line cannot be redrawn in place).
+    const status = (t: string) => {
+      write(`\x1b[?7l${termLine(t).slice(0, -2)}\x1b[?7h`);
+      statusShown = true;
+    };
     if (line.trim() === '') {
       this.showPrompt();
       return;
@@ -321,6 +334,7 @@ export class ConsoleSession {
         color: true,
         signal: controller.signal,
         columns: this.deps.columns(),
+        status,
       });
     } catch (e) {
       err(`error: ${e instanceof Error ? e.message : String(e)}`);
@@ -329,6 +343,8 @@ export class ConsoleSession {
     if (code === 0 && words.length === 1 && words[0] === 'help') {
       for (const l of this.deps.helpFooter ?? CONSOLE_KEYS_HELP) out(l);
     }
+    // A status line left at the end stays, and the prompt starts below it.
+    if (statusShown) this.deps.out.write('\r\n');
     this.running = null;
     this.lastExit = code;
     this.showPrompt();
