@@ -4,6 +4,7 @@ import { ShortcutSheet } from './command/ShortcutSheet';
 import { ConnectionBanner } from './components/ConnectionBanner';
 import { Header } from './components/Header';
 import { KeyNeededState } from './components/KeyNeeded';
+import { OpsOverlays } from './components/ops-overlays';
 import { RegionDetail } from './components/RegionDetail';
 import { RegionList } from './components/RegionList';
 import { ResetDialog, ResetNotice } from './components/ResetDialog';
@@ -55,6 +56,7 @@ export function App() {
       </main>
       <ConsolePane />
       <ResetDialog />
+      {load === 'ready' && <OpsOverlays />}
       {load === 'ready' && <CommandPalette />}
       <ShortcutSheet />
     </div>
