@@ -156,6 +156,7 @@ test('operations: VM states on cards, drain and evacuate from the menu, Down reg
   const verdicts = refusal.locator('[data-testid="refusal-verdicts"] [data-testid="verdict-text"]');
   await expect(verdicts.first()).toBeVisible();
   await expect(refusal.locator('[data-testid="refusal-verdicts"]')).toContainText('short by');
+  await expect(refusal.locator('[data-testid="plan-summary"]')).toContainText('of the 11 VMs asked (all or none)');
   await screenshot(page, 'ops-no-capacity-dark');
   await page.keyboard.press('Escape');
   await expect(launch).toBeHidden();
@@ -206,4 +207,63 @@ test('operations: Tab completes a machine id and a VM id in the console', async 
   await expect.poll(() => consoleText(page)).toContain(`vm stop ${vm.vm} `);
   await expect(chip(page, vm.vm)).toHaveAttribute('data-state', 'stopped');
   await screenshot(page, 'ops-console-dark');
+});
+
+test('operations: with realistic timing a card shows a VM on its way, then started, then stopping', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  // fly.io's figures, at a quarter speed: a create then a start take seconds, so they are seen.
+  const slow = await serve(0, ['--timing', 'realistic', '--speed', '0.25']);
+  try {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(openAt(slow, '#/AMS'));
+    await waitLive(page);
+    await expect(page.locator('[data-testid="machine-card"]').first()).toBeVisible();
+    // Every state each chip shows, in order, as the page draws it.
+    await page.evaluate(() => {
+      const seen: Record<string, string[]> = {};
+      (window as unknown as { chipStates: typeof seen }).chipStates = seen;
+      const note = (el: Element) => {
+        const id = el.getAttribute('data-vm-id');
+        const state = el.getAttribute('data-state');
+        if (!id || !state) return;
+        const list = (seen[id] ??= []);
+        if (list[list.length - 1] !== state) list.push(state);
+      };
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const t = r.target as Element;
+          if (r.type === 'attributes') note(t);
+          for (const n of r.addedNodes) {
+            if (n instanceof Element) for (const el of n.querySelectorAll('[data-testid="vm-chip"]')) note(el);
+            if (n instanceof Element && n.matches('[data-testid="vm-chip"]')) note(n);
+          }
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+    });
+    const states = (vm: string) =>
+      page.evaluate((id) => (window as unknown as { chipStates: Record<string, string[]> }).chipStates[id] ?? [], vm);
+
+    await typeInConsole(page, 'launch --vm-region AMS --vm-memory 4 --vm-cores 2');
+    const { vm } = await launchedInConsole(page, 0);
+    const c = chip(page, vm);
+    await expect(c).toHaveAttribute('data-state', 'starting', { timeout: 15_000 });
+    await expect(c).toHaveClass(/is-transient/);
+    await screenshot(page, 'ops-transient-dark');
+    await expect(c).toHaveAttribute('data-state', 'started', { timeout: 20_000 });
+    await expect(c).not.toHaveClass(/is-transient/);
+    await typeInConsole(page, `vm stop ${vm}`);
+    await expect(c).toHaveAttribute('data-state', 'stopped', { timeout: 20_000 });
+    // The card went through each state in order. `created` lasts no time before the start begins,
+    // so one frame may conflate it (and `creating`, before the first frame) away.
+    expect((await states(vm)).filter((st) => st !== 'creating' && st !== 'created')).toEqual([
+      'starting',
+      'started',
+      'stopping',
+      'stopped',
+    ]);
+  } finally {
+    await stop(slow);
+  }
 });

@@ -72,13 +72,14 @@ export function ActionMenu({
   };
 
   const onMenuKey = (e: React.KeyboardEvent) => {
+    // React events bubble out of a portal to the card: keys meant for the menu stay in it.
+    e.stopPropagation();
     const list = [
       ...(menu.current?.querySelectorAll<HTMLElement>('[role^="menuitem"]:not([aria-disabled="true"])') ?? []),
     ];
     const at = list.indexOf(document.activeElement as HTMLElement);
     if (e.key === 'Escape') {
       e.preventDefault();
-      e.stopPropagation();
       close(true);
     } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
@@ -126,6 +127,7 @@ export function ActionMenu({
             tabIndex={-1}
             style={{ top: pos?.top, right: pos?.right }}
             onKeyDown={onMenuKey}
+            onClick={(e) => e.stopPropagation()}
             data-testid={`${testId}-list`}
           >
             {heading && <div className="act-menu-head mono">{heading}</div>}

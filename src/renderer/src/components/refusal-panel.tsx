@@ -4,7 +4,7 @@
 
 import { type PlacementPlan, verdictText } from '../../../shared/placement';
 import type { PlacementReport } from '../../../shared/types';
-import { nearbyText, type Refusal, slotText } from '../state/ops-wording';
+import { nearbyText, planSummary, type Refusal, slotText } from '../state/ops-wording';
 
 /** Verdict rows shown per region before "and N more". */
 const MAX_ROWS = 12;
@@ -100,6 +100,9 @@ function Verdicts({ plan }: { plan: PlacementPlan }) {
       <span className="refusal-label">
         {plan.region ?? 'Region'} · {plan.strategy} · {plan.count} × {plan.memory_gb} GB, {plan.cores} cores
       </span>
+      <p className="verdict-summary" data-testid="plan-summary">
+        {planSummary(plan)}
+      </p>
       <table>
         <thead>
           <tr>

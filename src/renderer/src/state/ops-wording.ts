@@ -6,7 +6,7 @@ import { ApiError } from '../../../shared/errors';
 import { HOST_OFFLINE, type KnownRegionStatus, type MachineActionReport } from '../../../shared/faults';
 import type { Nearby } from '../../../shared/geo';
 import { isTransient, type LifecycleState } from '../../../shared/lifecycle';
-import { cores, type Slot } from '../../../shared/placement';
+import { cores, type PlacementPlan, type Slot } from '../../../shared/placement';
 import type { Machine, Vm } from '../../../shared/types';
 
 export type MachineOp = 'drain' | 'offline' | 'evacuate' | 'online';
@@ -165,6 +165,23 @@ export function launchRefusal(err: unknown): Refusal {
       )
     : [];
   return { code, message, slots, suggestions, explainable: code === 'no_capacity' };
+}
+
+/**
+ * A dry run's one-line verdict on the whole request: how many of the VMs asked for the region's
+ * machines have room for now. A batch is all or nothing, so every machine may fit one VM and the
+ * batch still not fit: this says by how much.
+ */
+export function planSummary(plan: PlacementPlan): string {
+  const fitting = plan.verdicts.filter((v) => v.reasons.length === 0);
+  const room = fitting.reduce(
+    (n, v) => n + Math.min(Math.floor(v.cores_free / plan.cores), Math.floor(v.memory_free_gb / plan.memory_gb)),
+    0,
+  );
+  const machines = `${fitting.length} of ${plan.verdicts.length} ${plan.verdicts.length === 1 ? 'machine' : 'machines'} fit one VM`;
+  if (plan.placements.length > 0) return `${machines}; all ${plan.count} placed`;
+  if (plan.count === 1) return `${machines}; none has room`;
+  return `${machines}; room for ${Math.min(room, plan.count)} of the ${plan.count} VMs asked (all or none)`;
 }
 
 export function slotText(s: Slot): string {

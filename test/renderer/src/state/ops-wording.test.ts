@@ -7,6 +7,7 @@ import {
   machineActionNotice,
   machineConfirmation,
   machineOpEnabled,
+  planSummary,
   regionConfirmation,
   regionStatusNotice,
 } from '../../../../src/renderer/src/state/ops-wording';
@@ -167,5 +168,35 @@ describe('VM states on a card', () => {
     const newer = vm('a', 'started', { created_at: '2026-01-02T00:00:00.000Z' });
     expect(chipOrder([newer, older]).map((v) => v.id)).toEqual(['z', 'a']);
     expect(chipTitle(older)).toBe('z · 4 GB, 2 cores · failed — host_offline');
+  });
+});
+
+describe('a dry run in one line', () => {
+  const verdict = (id: string, cores_free: number, memory_free_gb: number, short = false) => ({
+    machine_id: id,
+    status: 'available',
+    cores_free,
+    memory_free_gb,
+    reasons: short ? [{ code: 'cores_short' as const, short_by: 1 }] : [],
+    score: null,
+    rank: short ? null : 1,
+    chosen: 0,
+  });
+  const plan = (count: number, placements: string[] = []) => ({
+    strategy: 'random' as const,
+    memory_gb: 4,
+    cores: 2,
+    count,
+    placements,
+    verdicts: [verdict('a', 8, 64), verdict('b', 2, 4), verdict('c', 1, 64, true)],
+    largest_slots: [],
+  });
+
+  it('says how much of a batch there is room for: every machine may fit one and the batch still not', () => {
+    expect(planSummary(plan(11))).toBe('2 of 3 machines fit one VM; room for 5 of the 11 VMs asked (all or none)');
+    expect(planSummary(plan(2, ['a', 'b']))).toBe('2 of 3 machines fit one VM; all 2 placed');
+    expect(planSummary({ ...plan(1), verdicts: [verdict('c', 1, 64, true)] })).toBe(
+      '0 of 1 machine fit one VM; none has room',
+    );
   });
 });
