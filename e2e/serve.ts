@@ -33,8 +33,8 @@ export const cliEnv = (api: string) => ({ FLYLIGHT_API: api, XDG_CONFIG_HOME: CO
 export const openAt = (s: Serve, hash = ''): string => `${s.open}${hash}`;
 
 /**
- * `flylight serve` on `port` (0: any); resolves once it listens and has printed its dashboard link.
- * `extra` flags win over the defaults (e.g. `--timing realistic`).
+ * `flylight serve` on `port` (0: any), with `extra` flags after the defaults; resolves once it
+ * listens and has printed its dashboard link.
  */
 export function serve(port = 0, extra: string[] = []): Promise<Serve> {
   const proc = spawn(
