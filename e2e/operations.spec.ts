@@ -213,8 +213,8 @@ test('operations: with realistic timing a card shows a VM on its way, then start
   page,
 }) => {
   test.setTimeout(120_000);
-  // fly.io's figures, at a quarter speed: a create then a start take seconds, so they are seen.
-  const slow = await serve(0, ['--timing', 'realistic', '--speed', '0.25']);
+  // fly.io's figures at half speed: a create then a start take seconds each, so they are seen.
+  const slow = await serve(0, ['--timing', 'realistic', '--speed', '0.5']);
   try {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(openAt(slow, '#/AMS'));
