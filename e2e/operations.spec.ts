@@ -27,6 +27,30 @@ test.afterAll(async () => {
   await stop(host);
 });
 
+// Page script (a string: this file is type-checked without the DOM's types): records, per VM,
+// each state its chip shows, in order.
+const OBSERVE_CHIP_STATES = `(() => {
+  const seen = {};
+  window.chipStates = seen;
+  const note = (el) => {
+    const id = el.getAttribute('data-vm-id');
+    const state = el.getAttribute('data-state');
+    if (!id || !state) return;
+    const list = seen[id] || (seen[id] = []);
+    if (list[list.length - 1] !== state) list.push(state);
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'attributes') note(r.target);
+      for (const n of r.addedNodes) {
+        if (!(n instanceof Element)) continue;
+        if (n.matches('[data-testid="vm-chip"]')) note(n);
+        for (const el of n.querySelectorAll('[data-testid="vm-chip"]')) note(el);
+      }
+    }
+  }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+})()`;
+
 const chip = (page: Page, vm: string) => page.locator(`[data-testid="vm-chip"][data-vm-id="${vm}"]`);
 
 async function openMachineMenu(page: Page, machine: string): Promise<void> {
@@ -221,29 +245,9 @@ test('operations: with realistic timing a card shows a VM on its way, then start
     await waitLive(page);
     await expect(page.locator('[data-testid="machine-card"]').first()).toBeVisible();
     // Every state each chip shows, in order, as the page draws it.
-    await page.evaluate(() => {
-      const seen: Record<string, string[]> = {};
-      (window as unknown as { chipStates: typeof seen }).chipStates = seen;
-      const note = (el: Element) => {
-        const id = el.getAttribute('data-vm-id');
-        const state = el.getAttribute('data-state');
-        if (!id || !state) return;
-        const list = (seen[id] ??= []);
-        if (list[list.length - 1] !== state) list.push(state);
-      };
-      new MutationObserver((records) => {
-        for (const r of records) {
-          const t = r.target as Element;
-          if (r.type === 'attributes') note(t);
-          for (const n of r.addedNodes) {
-            if (n instanceof Element) for (const el of n.querySelectorAll('[data-testid="vm-chip"]')) note(el);
-            if (n instanceof Element && n.matches('[data-testid="vm-chip"]')) note(n);
-          }
-        }
-      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
-    });
-    const states = (vm: string) =>
-      page.evaluate((id) => (window as unknown as { chipStates: Record<string, string[]> }).chipStates[id] ?? [], vm);
+    await page.evaluate(OBSERVE_CHIP_STATES);
+    const states = async (vm: string) =>
+      (await page.evaluate(`window.chipStates[${JSON.stringify(vm)}] ?? []`)) as string[];
 
     await typeInConsole(page, 'launch --vm-region AMS --vm-memory 4 --vm-cores 2');
     const { vm } = await launchedInConsole(page, 0);
