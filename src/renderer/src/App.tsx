@@ -5,6 +5,7 @@ import { ConnectionBanner } from './components/ConnectionBanner';
 import { EventLogPanel } from './components/event-log/EventLog';
 import { Header } from './components/Header';
 import { KeyNeededState } from './components/KeyNeeded';
+import { OpsOverlays } from './components/ops-overlays';
 import { RegionDetail } from './components/RegionDetail';
 import { RegionList } from './components/RegionList';
 import { ResetDialog, ResetNotice } from './components/ResetDialog';
@@ -58,6 +59,7 @@ export function App() {
       </main>
       <ConsolePane />
       <ResetDialog />
+      {load === 'ready' && <OpsOverlays />}
       {load === 'ready' && <CommandPalette />}
       {load === 'ready' && <LoadPanel />}
       <ShortcutSheet />

@@ -8,6 +8,7 @@ import './styles/console.css';
 import './styles/dialogs.css';
 import './styles/command.css';
 import './styles/load.css';
+import './styles/ops.css';
 import './styles/theme.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

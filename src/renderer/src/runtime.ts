@@ -12,7 +12,9 @@ import { browserSessionStore } from './state/auth';
 import { frameSchedule } from './state/batcher';
 import { createDashboard, type Dashboard } from './state/dashboard';
 import { appendSample, type Sample } from './state/history';
+import { createOpsFlow, type OpsFlow } from './state/ops-flow';
 import { createResetFlow, type ResetFlow } from './state/reset';
+import { createVmIndex, type VmIndex } from './state/vm-index';
 
 export interface Runtime {
   client: AppClient;
@@ -27,6 +29,10 @@ export interface Runtime {
   /** Closes and reopens the event stream now (the user's "Reconnect"). */
   reconnect(): void;
   select(code: string | null): void;
+  /** The VMs seen, by machine: the cards' VM states and the console's completion. */
+  vms: VmIndex;
+  /** Machine and region acts from their menus: the confirm dialog and the toasts. */
+  ops: OpsFlow;
 }
 
 const STATUS_EVERY_MS = 2000;
@@ -42,13 +48,23 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   const client = window.flylight
     ? electronClient(window.flylight)
     : browserClient(location.origin, browserSessionStore());
+  const schedule = frameSchedule(
+    (cb) => requestAnimationFrame(cb),
+    (id) => cancelAnimationFrame(id),
+    () => document.hidden,
+  );
+  const vms = createVmIndex({ api: client.api, schedule });
+  const ops = createOpsFlow();
   const dashboard = createDashboard({
-    api: client.api,
-    schedule: frameSchedule(
-      (cb) => requestAnimationFrame(cb),
-      (id) => cancelAnimationFrame(id),
-      () => document.hidden,
-    ),
+    // The VM index takes its snapshot of a region whenever the dashboard takes its machines'.
+    api: {
+      ...client.api,
+      machines: (code) => {
+        void vms.load(code);
+        return client.api.machines(code);
+      },
+    },
+    schedule,
     now: () => Date.now(),
   });
   const { actions, store } = dashboard;
@@ -66,7 +82,10 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     // 'closed') cannot be mistaken for the new one's state.
     let current = true;
     const sub = client.subscribe(
-      (e) => actions.receive(e),
+      (e) => {
+        actions.receive(e);
+        vms.receive(e);
+      },
       (state, detail) => {
         if (current) actions.setConnection(state, detail);
       },
@@ -143,7 +162,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   client.onUnauthorized(refuse);
   if (signInProblem) {
     refuse(signInProblem);
-    return { client, dashboard, history: samples, activity, clock, resetFlow, reconnect: connect, select };
+    return { client, dashboard, history: samples, activity, clock, resetFlow, reconnect: connect, select, vms, ops };
   }
 
   void actions.start(regionFromHash()).then(() => {
@@ -159,7 +178,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     if (!document.hidden) void pollStatus();
   });
 
-  return { client, dashboard, history: samples, activity, clock, resetFlow, reconnect: connect, select };
+  return { client, dashboard, history: samples, activity, clock, resetFlow, reconnect: connect, select, vms, ops };
 }
 
 function replaceHash(hash: string): void {

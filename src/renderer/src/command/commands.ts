@@ -4,6 +4,7 @@
 import { toggleEventLog } from '../components/event-log/event-log-state';
 import { sendToConsole } from '../console-bridge';
 import type { Runtime } from '../runtime';
+import { launchStore } from '../state/launch-form';
 import { type MachineShow, type MachineSort, type ThemePref, uiStore } from '../ui-prefs';
 import { focusRegionFilter } from './global-keys';
 import { openOverlay } from './overlays';
@@ -49,6 +50,12 @@ export function paletteCommands(rt: Runtime): PaletteCommand[] {
       label: 'Launch a VM… (in the console)',
       keywords: ['launch', 'create', 'new', 'vm', 'start'],
       run: () => sendToConsole(`launch --vm-region ${region()} --vm-memory 8 --vm-cores 4`, false),
+    },
+    {
+      id: 'launch-form',
+      label: 'Launch a VM… (form: says why a launch is refused)',
+      keywords: ['launch', 'create', 'new', 'vm', 'form', 'place', 'why'],
+      run: () => launchStore.getState().open(region()),
     },
     {
       id: 'destroy',

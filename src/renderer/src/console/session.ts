@@ -43,6 +43,8 @@ export interface ConsoleDeps {
 }
 
 const MAX_TYPEAHEAD = 4096;
+/** Completion choices listed at most under the line. */
+const MAX_LISTED = 100;
 const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';
 const RED = '\x1b[31m';
@@ -373,9 +375,13 @@ export class ConsoleSession {
       this.redraw();
       return;
     }
-    // Ambiguous: list the choices under the line, then draw the line again below them.
+    // Ambiguous: list the choices under the line, then draw the line again below them. A region
+    // can hold thousands of VM ids: past a screenful, say how many more instead.
     this.endInput();
-    for (const l of columnsOf(c.candidates, this.deps.columns())) this.deps.out.write(termLine(l));
+    const shown = c.candidates.slice(0, MAX_LISTED);
+    for (const l of columnsOf(shown, this.deps.columns())) this.deps.out.write(termLine(l));
+    const more = c.candidates.length - shown.length;
+    if (more > 0) this.deps.out.write(termLine(`${DIM}… and ${more} more: type more of it${RESET}`));
     this.showPrompt();
   }
 }
