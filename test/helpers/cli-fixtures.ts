@@ -8,6 +8,7 @@ import { type ChaosRun, type MachineAction, parseRegionStatus, statusAfter } fro
 import type { PlacementPlan } from '../../src/shared/placement';
 import type { FailRequest, KillRequest } from '../../src/shared/services';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
+import type { VmQuery } from '../../src/shared/vm-query';
 
 export const REGIONS: Region[] = [
   {
@@ -221,6 +222,17 @@ export class FakeApi implements FlylightApi {
   }
   vms(region?: string) {
     return this.record('vms', [region], () => (region && region.toUpperCase() !== 'SIN' ? [] : [VM]));
+  }
+  vmPage(q: Partial<VmQuery> & { limit: number }) {
+    return this.record('vmPage', [q], () => ({ vms: [VM], total: 1, offset: 0, limit: q.limit }));
+  }
+  vmHistory(id: string) {
+    return this.record('vmHistory', [id], () => ({ vm_id: id, vm: VM, transitions: [], dropped: 0, placement: null }));
+  }
+  machine(id: string) {
+    return this.record('machine', [id], () => {
+      throw new ApiError('not_found', `no machine with id '${id}'`);
+    });
   }
   vm(id: string) {
     return this.record('vm', [id], () => VM);
