@@ -2,9 +2,10 @@ import { CommandPalette } from './command/CommandPalette';
 import { useGlobalKeys } from './command/global-keys';
 import { ShortcutSheet } from './command/ShortcutSheet';
 import { ConnectionBanner } from './components/ConnectionBanner';
+import { DrawerHost } from './components/drawer-host';
 import { Header } from './components/Header';
 import { KeyNeededState } from './components/KeyNeeded';
-import { RegionDetail } from './components/RegionDetail';
+import { PageView } from './components/page-view';
 import { RegionList } from './components/RegionList';
 import { ResetDialog, ResetNotice } from './components/ResetDialog';
 import { SidebarResize } from './components/SidebarResize';
@@ -33,7 +34,7 @@ export function App() {
       <div className="workspace">
         <RegionList />
         <SidebarResize />
-        <RegionDetail />
+        <PageView />
       </div>
     );
   } else body = <StartingState />;
@@ -52,6 +53,7 @@ export function App() {
         {body}
         {/* Inside the body, so it sits above the console and never covers its bar. */}
         <ResetNotice />
+        {load === 'ready' && <DrawerHost />}
       </main>
       <ConsolePane />
       <ResetDialog />

@@ -7,6 +7,7 @@ import './styles/charts.css';
 import './styles/console.css';
 import './styles/dialogs.css';
 import './styles/command.css';
+import './styles/vms.css';
 import './styles/theme.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
