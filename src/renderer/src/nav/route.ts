@@ -34,6 +34,7 @@ export function parseHash(hash: string): Route | null {
     return null;
   }
   const [a, b, c] = parts;
+  if (parts.length === 1 && (a === 'machines' || a === 'regions')) return { page: HOME, drawer: null };
   if (parts.length === 1 && a === 'vms') return { page: { region: null, tab: 'vms' }, drawer: null };
   if (parts.length === 2 && a === 'vms' && ID.test(b)) return { page: null, drawer: { kind: 'vm', id: b } };
   if (parts.length === 2 && a === 'machines' && ID.test(b)) return { page: null, drawer: { kind: 'machine', id: b } };
