@@ -1,11 +1,12 @@
 // The VM table, windowed by hand: rows have one fixed height, so the rows in view are a
 // division of the scroll position, and only they (plus a few either side) are in the DOM — a
-// 100k-VM list is ~40 rows of DOM and a 3.6M px spacer. Pages come from RowSource as they
+// 100k-VM list is ~40 rows of DOM in a 3.6M px body. The scroller is a <div> around the table
+// (a scrolling <tbody> is not composited: every scroll step repainted the page). Pages come from RowSource as they
 // scroll into view; a row not fetched yet shows a placeholder. (A library such as
 // @tanstack/react-virtual solves variable heights and measurement, which fixed rows do not
 // need; the part that matters here, fetching pages by position, it leaves to us anyway.)
 
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { OPERATIONS, type Operation } from '../../../../shared/lifecycle';
 import type { Vm } from '../../../../shared/types';
 import type { VmSortKey } from '../../../../shared/vm-query';
@@ -65,7 +66,8 @@ function HeaderCell({
   );
 }
 
-function Row({ vm, index, now }: { vm: Vm | undefined; index: number; now: number }) {
+// Memoised: a scroll re-renders only the rows that came into view.
+const Row = memo(function Row({ vm, index, now }: { vm: Vm | undefined; index: number; now: number }) {
   const { client, nav } = useRuntime();
   const style = { transform: `translateY(${index * ROW_HEIGHT}px)` };
   if (!vm) {
@@ -124,7 +126,7 @@ function Row({ vm, index, now }: { vm: Vm | undefined; index: number; now: numbe
       </td>
     </tr>
   );
-}
+});
 
 export function VmTable({
   source,
@@ -137,8 +139,9 @@ export function VmTable({
   sort: SortState;
   onSort: (s: SortState) => void;
 }) {
-  const viewport = useRef<HTMLTableSectionElement>(null);
-  const [top, setTop] = useState(0);
+  const viewport = useRef<HTMLDivElement>(null);
+  // The first row in view, not the pixel offset: a scroll within a row renders nothing.
+  const [topRow, setTopRow] = useState(0);
   const [height, setHeight] = useState(600);
   const now = useNow();
   const total = source.total ?? 0;
@@ -156,11 +159,11 @@ export function VmTable({
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new source is a new query
   useEffect(() => {
     if (viewport.current) viewport.current.scrollTop = 0;
-    setTop(0);
+    setTopRow(0);
   }, [source]);
 
-  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(Math.max(total - 1, 0), Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+  const first = Math.max(0, topRow - OVERSCAN);
+  const last = Math.min(Math.max(total - 1, 0), topRow + Math.ceil(height / ROW_HEIGHT) + OVERSCAN);
   useEffect(() => {
     source.show(first, last);
   }, [source, first, last]);
@@ -169,30 +172,25 @@ export function VmTable({
   if (total > 0) for (let i = first; i <= last; i++) rows.push(<Row key={i} index={i} vm={source.row(i)} now={now} />);
 
   return (
-    <table
-      className="vm-table"
-      aria-rowcount={total + 1}
-      data-testid="vm-table"
-      data-total={source.total ?? ''}
-      data-version={version}
-    >
-      <thead>
-        <tr className="vm-row vm-head" aria-rowindex={1}>
-          {COLUMNS.map((c) => (
-            <HeaderCell key={c.key} col={c} sort={sort} onSort={onSort} />
-          ))}
-          <th className="vm-cell vm-actions-head">Actions</th>
-        </tr>
-      </thead>
-      <tbody
+    <div className="vm-table" data-testid="vm-table" data-total={source.total ?? ''} data-version={version}>
+      <div
         ref={viewport}
         className="vm-viewport"
         data-testid="vm-viewport"
-        onScroll={(e) => setTop(e.currentTarget.scrollTop)}
+        onScroll={(e) => setTopRow(Math.floor(e.currentTarget.scrollTop / ROW_HEIGHT))}
       >
-        <tr className="vm-spacer" style={{ height: total * ROW_HEIGHT }} />
-        {rows}
-      </tbody>
-    </table>
+        <table aria-rowcount={total + 1}>
+          <thead>
+            <tr className="vm-row vm-head" aria-rowindex={1}>
+              {COLUMNS.map((c) => (
+                <HeaderCell key={c.key} col={c} sort={sort} onSort={onSort} />
+              ))}
+              <th className="vm-cell vm-actions-head">Actions</th>
+            </tr>
+          </thead>
+          <tbody style={{ height: total * ROW_HEIGHT }}>{rows}</tbody>
+        </table>
+      </div>
+    </div>
   );
 }
