@@ -202,6 +202,7 @@ test('drawers: a VM (live state, timeline, why here?, its machine) and a machine
 test('deep links: a region, a machine and a VM open cold; unknown ones say so; Back walks the steps', async ({
   page,
 }) => {
+  test.setTimeout(150_000); // six cold page loads on a shared machine
   const h = host as Serve;
   const [vm] = (await launch(h, 'SYD', 1)).vms;
   await page.emulateMedia({ colorScheme: 'dark' });
