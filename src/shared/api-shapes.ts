@@ -86,6 +86,16 @@ export const shapes = {
   machines: (w: string, b: Record<string, unknown>) => list(w, b, 'machines', MACHINE),
   vms: (w: string, b: Record<string, unknown>) => list(w, b, 'vms', VM),
   vm: one('the VM', VM),
+  vmPage: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'vms', VM);
+    check(w, 'the page', b, { total: 'number', offset: 'number', limit: 'number' });
+    return b;
+  },
+  vmHistory: (w: string, b: Record<string, unknown>) => {
+    check(w, 'the history', b, { vm_id: 'string', transitions: 'array', dropped: 'number' });
+    return b;
+  },
+  machine: one('the machine', MACHINE),
   status: one('the status', STATUS),
   reset: one('the reset report', RESET),
   batch: (w: string, b: Record<string, unknown>) => {

@@ -23,6 +23,8 @@ import type {
   Vm,
 } from './types';
 import { IDEMPOTENCY_HEADER } from './validation';
+import type { VmHistory } from './vm-history';
+import { type VmPage, type VmQuery, vmQueryString } from './vm-query';
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'DELETE';
@@ -69,6 +71,11 @@ export interface FlylightApi {
   place(req: LaunchRequest): Promise<PlacementReport>;
   vms(region?: string): Promise<Vm[]>;
   vm(id: string): Promise<Vm>;
+  /** One page of the VMs matching the query, sorted, with how many match in all. */
+  vmPage(q: Partial<VmQuery> & { limit: number }): Promise<VmPage>;
+  /** A VM's recent transitions and why placement chose its machine. */
+  vmHistory(id: string): Promise<VmHistory>;
+  machine(id: string): Promise<Machine>;
   /** The seed's destroy forces (any state); `force: false` refuses a started VM, as fly does. */
   destroy(id: string, options?: { force?: boolean }): Promise<Vm>;
   /** start, stop, suspend or restart a VM: answers with it in its new (transient) state. */
@@ -144,6 +151,9 @@ export function createApiClient(transport: Transport): FlylightApi {
     place: (req) => call({ method: 'POST', path: '/v1/place', body: req }, shapes.place),
     vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, shapes.vms),
     vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, shapes.vm),
+    vmPage: (q) => call({ method: 'GET', path: `/v1/vms${vmQueryString(q)}` }, shapes.vmPage),
+    vmHistory: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}/history` }, shapes.vmHistory),
+    machine: (id) => call({ method: 'GET', path: `/v1/machines/${enc(id)}` }, shapes.machine),
     destroy: (id, options) =>
       call({ method: 'DELETE', path: `/v1/vms/${enc(id)}?force=${options?.force ?? true}` }, shapes.vm),
     operate: (id, op) => call({ method: 'POST', path: `/v1/vms/${enc(id)}/${enc(op)}` }, shapes.vm),

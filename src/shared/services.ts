@@ -17,6 +17,8 @@ import type {
   Region,
   Vm,
 } from './types';
+import type { VmHistory } from './vm-history';
+import type { VmPage, VmQuery } from './vm-query';
 
 export type WorkerName = 'store' | 'orchestrator' | 'proxy';
 
@@ -58,6 +60,10 @@ export interface StoreService {
   deleteVm(id: string): Vm;
   vms(region?: string): Vm[];
   vm(id: string): Vm;
+  /** One page of the VMs matching the query, sorted; `total` counts every match. */
+  vmPage(q: VmQuery): VmPage;
+  /** A VM's recent transitions and its launch's placement note (bounded; kept a while after destroy). Throws not_found. */
+  vmHistory(id: string): VmHistory;
   /** The live VM launched under this Idempotency-Key, or null. */
   vmByIdempotencyKey(key: string): Vm | null;
   /**

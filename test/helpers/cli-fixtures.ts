@@ -12,6 +12,7 @@ import type { LoadSpec } from '../../src/shared/load/spec';
 import type { PlacementPlan } from '../../src/shared/placement';
 import type { FailRequest, KillRequest } from '../../src/shared/services';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
+import type { VmQuery } from '../../src/shared/vm-query';
 
 export const REGIONS: Region[] = [
   {
@@ -225,6 +226,17 @@ export class FakeApi implements FlylightApi {
   }
   vms(region?: string) {
     return this.record('vms', [region], () => (region && region.toUpperCase() !== 'SIN' ? [] : [VM]));
+  }
+  vmPage(q: Partial<VmQuery> & { limit: number }) {
+    return this.record('vmPage', [q], () => ({ vms: [VM], total: 1, offset: 0, limit: q.limit }));
+  }
+  vmHistory(id: string) {
+    return this.record('vmHistory', [id], () => ({ vm_id: id, vm: VM, transitions: [], dropped: 0, placement: null }));
+  }
+  machine(id: string) {
+    return this.record('machine', [id], () => {
+      throw new ApiError('not_found', `no machine with id '${id}'`);
+    });
   }
   vm(id: string) {
     return this.record('vm', [id], () => VM);

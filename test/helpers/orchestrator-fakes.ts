@@ -12,6 +12,8 @@ import { holdsResources } from '../../src/shared/lifecycle';
 import type { Remote } from '../../src/shared/rpc';
 import type { StoreService } from '../../src/shared/services';
 import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/shared/types';
+import type { VmHistory } from '../../src/shared/vm-history';
+import { pageOf, selectVms, type VmPage, type VmQuery } from '../../src/shared/vm-query';
 
 /** `died-after`: did the work, then the worker died before answering (its port dropped). */
 export type Failure = 'reject' | 'timeout' | 'timeout-after' | 'died-after';
@@ -195,6 +197,14 @@ export class FakeStore implements Remote<StoreService> {
   }
   vms(region?: string): Promise<Vm[]> {
     return this.op('vms', () => [...this.vmsById.values()].filter((v) => !region || v.region === region));
+  }
+  vmPage(q: VmQuery): Promise<VmPage> {
+    return this.op('vmPage', () => pageOf(selectVms(this.vmsById.values(), q), q));
+  }
+  vmHistory(id: string): Promise<VmHistory> {
+    return this.op('vmHistory', () => {
+      throw new ApiError('not_found', `no history kept for ${id} by the fake store`);
+    });
   }
   vm(id: string): Promise<Vm> {
     return this.op('vm', () => {

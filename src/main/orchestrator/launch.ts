@@ -15,11 +15,12 @@ import {
   type Slot,
   type Strategy,
 } from '../../shared/placement';
+import { type PlacementNote, type PlacementPath, placementNote } from '../../shared/placement-note';
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { allocate, releaseNoWait } from './machined';
-import { placementView, planRegion, reserveAll } from './placer';
+import { placementView, planRegion, regionViews, reserveAll, shuffle } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
@@ -36,6 +37,9 @@ export interface LaunchDeps extends VmDeps {
   /** The lifecycle engine: a new VM's first state, and its stages under way after that. */
   lifecycle: VmTransitions<Vm>;
 }
+
+/** Builds a VM's placement note once its machine has reserved the room. */
+type Note = (entry: MachineEntry) => PlacementNote;
 
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
 const PLAN_ATTEMPTS = 3;
@@ -145,14 +149,14 @@ export class Launcher {
       if (strategy === 'random' && p.count === 1 && !p.explain) {
         // The seed's path: a handful of store candidates, so a roomy region costs a few steps.
         const got = await this.placeOneAtRandom(region, p);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key)] };
+        if ('entry' in got) return { vms: [await this.record(got.entry, p, key, this.note(p, 'candidates', refused))] };
         refused.push({ region, slots: got.slots });
         continue;
       }
       await this.requireRegion(region);
       if (p.count === 1 && !p.explain) {
         const got = await this.placeOneRanked(region, p, strategy);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key)] };
+        if ('entry' in got) return { vms: [await this.record(got.entry, p, key, this.note(p, 'ranked', refused))] };
         refused.push({ region, slots: got.slots });
         continue;
       }
@@ -162,7 +166,7 @@ export class Launcher {
         refused.push({ region, slots: got.plan.largest_slots });
         continue;
       }
-      const vms = await this.recordBatch(got.held, p, key);
+      const vms = await this.recordBatch(got.held, p, key, this.note(p, 'plan', refused, got.plan));
       return p.explain ? { vms, plans } : { vms };
     }
     throw this.noCapacity(p, refused, p.explain ? plans : undefined);
@@ -246,14 +250,15 @@ export class Launcher {
    * already recorded are taken back and every reservation is released before the error.
    * The first VM is recorded last, under the bare key (see launchBatchIdempotent).
    */
-  private async recordBatch(held: MachineEntry[], p: Placement, key?: string): Promise<Vm[]> {
-    if (held.length === 1) return [await this.record(held[0], p, key)];
+  private async recordBatch(held: MachineEntry[], p: Placement, key?: string, note?: Note): Promise<Vm[]> {
+    if (held.length === 1) return [await this.record(held[0], p, key, note)];
     const vms: Vm[] = new Array(held.length);
     const order = [...held.keys()].slice(1).concat(0);
     for (let n = 0; n < order.length; n++) {
       const i = order[n];
       try {
-        vms[i] = await this.record(held[i], p, key === undefined ? undefined : i === 0 ? key : batchKey(key, i + 1));
+        const k = key === undefined ? undefined : i === 0 ? key : batchKey(key, i + 1);
+        vms[i] = await this.record(held[i], p, k, note);
       } catch (err) {
         // record() took back its own VM and room; take back the rest of the batch too.
         for (const j of order.slice(0, n)) this.takeBack(vms[j], held[j], p);
@@ -288,8 +293,20 @@ export class Launcher {
     });
   }
 
+  /** The "why here?" of a VM about to be recorded (kept with its history by the store). */
+  private note(p: Placement, path: PlacementPath, refused: RegionRefusal[], plan?: PlacementPlan): Note {
+    const base = {
+      strategy: p.strategy ?? this.deps.strategy,
+      path,
+      memory_gb: p.memory_gb,
+      cores: p.cores,
+      count: p.count,
+    };
+    return (entry) => placementNote(base, placementView(entry), entry.record.id, refused, plan);
+  }
+
   /** Records the VM MachineD reserved room for; on failure takes it back and frees the room. */
-  private async record(entry: MachineEntry, p: Placement, key?: string): Promise<Vm> {
+  private async record(entry: MachineEntry, p: Placement, key?: string, note?: Note): Promise<Vm> {
     const { store, unsettled, log } = this.deps;
     const created_at = new Date(this.deps.now()).toISOString();
     const fresh: Vm = {
@@ -305,6 +322,7 @@ export class Launcher {
     // Zero-time stages run now, so the instant profile records a started VM in one write.
     const first = this.deps.lifecycle.firstState(fresh, true);
     const vm: Vm = { ...first.vm, updated_at: first.transitions[first.transitions.length - 1].at };
+    if (note) first.transitions[0] = { ...first.transitions[0], placement: note(entry) };
     if (vm.reason === undefined) delete vm.reason;
     try {
       // Durable before acknowledged: a launch the caller hears about is never lost.
@@ -329,13 +347,8 @@ export class Launcher {
         machine: vm.machine_id,
         error: body.message,
       });
-      throw new ApiError(
-        'unavailable',
-        `the store did not record the VM (${body.message}); nothing was launched, try again`,
-        {
-          region: p.region,
-        },
-      );
+      const why = `the store did not record the VM (${body.message}); nothing was launched, try again`;
+      throw new ApiError('unavailable', why, { region: p.region });
     }
     this.deps.lifecycle.launched(vm, first.pending, true);
     return vm;

@@ -22,6 +22,7 @@ import { jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
 import { seedLaunch, seedRegions } from './seed-routes';
 import { scrape, statusReport } from './status';
+import { listVms, machine, vmHistory } from './view-routes';
 import { vmAction, vmDestroy, vmLaunch, vmWait } from './vm-routes';
 
 const health: RouteHandler = async ({ match }) => {
@@ -55,15 +56,8 @@ const regionMachines: RouteHandler = async ({ match, services }) => {
 };
 
 const vms: RouteHandler = async (ctx) => {
-  const { match, method, services } = ctx;
-  if (method === 'POST') return vmLaunch(ctx);
-  const { query } = match.target;
-  checkQuery(query, ['region']);
-  if (query.has('region')) {
-    const region = checkRegion(query.get('region'), await services.regions.codes());
-    return { response: jsonResponse(200, { vms: await services.store.vms(region) }) };
-  }
-  return { response: jsonResponse(200, { vms: await services.store.vms() }) };
+  if (ctx.method === 'POST') return vmLaunch(ctx);
+  return listVms(ctx);
 };
 
 const vm: RouteHandler = async (ctx) => {
@@ -137,6 +131,8 @@ export const ROUTE_HANDLERS: RouteTable = {
   place,
   vm_action: vmAction,
   vm_wait: vmWait,
+  vm_history: vmHistory,
+  machine,
   events: httpOnly(
     'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',
     'bad_request',

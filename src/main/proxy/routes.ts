@@ -13,6 +13,8 @@ export type RouteName =
   | 'place'
   | 'vm_action'
   | 'vm_wait'
+  | 'vm_history'
+  | 'machine'
   | 'events'
   | 'activity'
   | 'samples'
@@ -106,7 +108,9 @@ const ROUTES: readonly RouteDef[] = [
     access: 'token',
     example: '/v1/vms/vm-000001/start',
     match: (s) =>
-      s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] !== 'wait' ? { id: s[2], action: s[3] } : null,
+      s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] !== 'wait' && s[3] !== 'history'
+        ? { id: s[2], action: s[3] }
+        : null,
   },
   {
     name: 'vm_wait',
@@ -114,6 +118,20 @@ const ROUTES: readonly RouteDef[] = [
     access: 'token',
     example: '/v1/vms/vm-000001/wait?state=started&timeout=1',
     match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] === 'wait' ? { id: s[2] } : null),
+  },
+  {
+    name: 'vm_history',
+    methods: ['GET'],
+    access: 'token',
+    example: '/v1/vms/vm-000001/history',
+    match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] === 'history' ? { id: s[2] } : null),
+  },
+  {
+    name: 'machine',
+    methods: ['GET'],
+    access: 'token',
+    example: '/v1/machines/sin-1',
+    match: (s) => (s.length === 3 && s[0] === 'v1' && s[1] === 'machines' ? { id: s[2] } : null),
   },
   { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
   // What the host remembers: the event log, the charts' samples, its own log (see history-routes.ts).

@@ -10,6 +10,8 @@ import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
 import { mulberry32, type Rng } from '../../shared/random';
 import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
+import type { VmHistory } from '../../shared/vm-history';
+import type { VmPage, VmQuery } from '../../shared/vm-query';
 import type { BackendOp, StoreBackend } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
 import { type MachineRecord, machineView, storedState } from './machine-record';
@@ -20,6 +22,7 @@ import type { StoreServiceImpl } from './service';
 import { requireWhole, show } from './values';
 import { VmLedger } from './vm-ledger';
 import { byCreated, checkVm } from './vm-record';
+import { VmViews } from './vm-views';
 
 export interface FleetOptions {
   backend: StoreBackend;
@@ -40,6 +43,7 @@ export class Fleet implements StoreServiceImpl {
   private readonly rng: Rng;
   private table: MachineTable;
   private readonly ledger: VmLedger;
+  private readonly views: VmViews;
   private seq = 0;
 
   private constructor(
@@ -52,6 +56,10 @@ export class Fleet implements StoreServiceImpl {
     this.warn = options.warn ?? (() => {});
     this.rng = mulberry32(options.seed ?? randomInt(0, 2 ** 32 - 1));
     this.ledger = new VmLedger((ops, what) => this.commitOrUnavailable(ops, what));
+    this.views = new VmViews(
+      () => this.ledger.all(),
+      (id) => this.ledger.get(id),
+    );
     this.table = this.build();
   }
 
@@ -118,6 +126,16 @@ export class Fleet implements StoreServiceImpl {
         ? this.ledger.all()
         : this.ledger.onMachines(this.table.indexOrThrow(region).machines);
     return list.sort(byCreated).map((v) => ({ ...v }));
+  }
+
+  /** One page of the VMs that match the query, sorted (GET /v1/vms?limit=…). */
+  vmPage(q: VmQuery): VmPage {
+    if (q.region !== undefined) this.table.indexOrThrow(q.region);
+    return this.views.page(q);
+  }
+
+  vmHistory(id: string): VmHistory {
+    return this.views.of(id);
   }
 
   vm(id: string): Vm {
@@ -242,6 +260,7 @@ export class Fleet implements StoreServiceImpl {
     const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
     this.table = this.build();
     for (const m of this.table.machines) m.version = versions.get(m.id) ?? 0;
+    this.views.clear();
     try {
       await this.backend.clear();
     } catch (err) {
@@ -356,8 +375,10 @@ export class Fleet implements StoreServiceImpl {
   /** One `vm` event per transition, each carrying the record as it was in that state. */
   private emitTransitions(vm: Vm, transitions: readonly Transition[] | undefined): void {
     if (!Array.isArray(transitions)) return;
+    this.views.changed();
     for (const t of transitions) {
       if (!t || typeof t !== 'object') continue;
+      this.views.record(t);
       const at = typeof t.at === 'string' ? t.at : this.stamp();
       const event: StoreEvent = { type: 'vm', seq: 0, at, vm: { ...vm, state: t.to }, from: t.from ?? null, to: t.to };
       if (t.reason) event.reason = t.reason;

@@ -26,6 +26,8 @@ export function storeService(fleet: Fleet): StoreServiceImpl {
     deleteVm: (id) => fleet.deleteVm(id),
     vms: (region) => fleet.vms(region),
     vm: (id) => fleet.vm(id),
+    vmPage: (q) => fleet.vmPage(q),
+    vmHistory: (id) => fleet.vmHistory(id),
     vmByIdempotencyKey: (key) => fleet.vmByIdempotencyKey(key),
     reconcile: () => fleet.reconcile(),
     totals: () => fleet.totals(),

@@ -2,11 +2,12 @@ import { CommandPalette } from './command/CommandPalette';
 import { useGlobalKeys } from './command/global-keys';
 import { ShortcutSheet } from './command/ShortcutSheet';
 import { ConnectionBanner } from './components/ConnectionBanner';
+import { DrawerHost } from './components/drawer-host';
 import { EventLogPanel } from './components/event-log/EventLog';
 import { Header } from './components/Header';
 import { KeyNeededState } from './components/KeyNeeded';
 import { OpsOverlays } from './components/ops-overlays';
-import { RegionDetail } from './components/RegionDetail';
+import { PageView } from './components/page-view';
 import { RegionList } from './components/RegionList';
 import { ResetDialog, ResetNotice } from './components/ResetDialog';
 import { SidebarResize } from './components/SidebarResize';
@@ -36,7 +37,7 @@ export function App() {
       <div className="workspace">
         <RegionList />
         <SidebarResize />
-        <RegionDetail />
+        <PageView />
       </div>
     );
   } else body = <StartingState />;
@@ -56,6 +57,7 @@ export function App() {
         {/* Inside the body, so it sits above the console and never covers its bar. */}
         <ResetNotice />
         {load === 'ready' && <EventLogPanel />}
+        {load === 'ready' && <DrawerHost />}
       </main>
       <ConsolePane />
       <ResetDialog />

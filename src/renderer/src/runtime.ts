@@ -7,6 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EventSubscription } from '../../shared/api';
 import { mergeSamples, unpackSamples } from '../../shared/samples';
 import { type AppClient, browserClient, electronClient } from './api/client';
+import { createNavigation, type Navigation } from './nav/navigation';
 import { type ActivityFeed, createActivityFeed } from './state/activity';
 import { browserSessionStore } from './state/auth';
 import { frameSchedule } from './state/batcher';
@@ -14,6 +15,7 @@ import { createDashboard, type Dashboard } from './state/dashboard';
 import { appendSample, type Sample } from './state/history';
 import { createOpsFlow, type OpsFlow } from './state/ops-flow';
 import { createResetFlow, type ResetFlow } from './state/reset';
+import { createVmFeed, type VmFeed } from './state/vm-feed';
 import { createVmIndex, type VmIndex } from './state/vm-index';
 
 export interface Runtime {
@@ -33,15 +35,14 @@ export interface Runtime {
   vms: VmIndex;
   /** Machine and region acts from their menus: the confirm dialog and the toasts. */
   ops: OpsFlow;
+  /** The page, the drawer and the history entries behind them (nav/navigation.ts). */
+  nav: Navigation;
+  /** VM transitions and machine changes as they arrive, for the VM list and the drawers. */
+  feed: VmFeed;
 }
 
 const STATUS_EVERY_MS = 2000;
 const SAMPLE_EVERY_MS = 1000;
-
-function regionFromHash(): string | null {
-  const m = /^#\/?([A-Za-z0-9-]{1,16})$/.exec(location.hash);
-  return m ? m[1].toUpperCase() : null;
-}
 
 /** `signInProblem`: why the `?token=` link did not sign this page in (state/auth.ts); the page then asks for the key. */
 export function startRuntime(signInProblem: string | null = null): Runtime {
@@ -71,6 +72,20 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   const samples = createStore<{ samples: Sample[] }>(() => ({ samples: [] }));
   const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
   const activity = createActivityFeed({ api: client.api, now: () => Date.now() });
+  const feed = createVmFeed(() => Date.now());
+  const nav = createNavigation({
+    location,
+    history: window.history,
+    listen(cb) {
+      window.addEventListener('popstate', cb);
+      window.addEventListener('hashchange', cb);
+      return () => {
+        window.removeEventListener('popstate', cb);
+        window.removeEventListener('hashchange', cb);
+      };
+    },
+    onRegion: (code) => void actions.select(code),
+  });
 
   let stream: EventSubscription | null = null;
   let locked = false;
@@ -85,6 +100,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
       (e) => {
         actions.receive(e);
         vms.receive(e);
+        feed.receive(e);
       },
       (state, detail) => {
         if (current) actions.setConnection(state, detail);
@@ -129,16 +145,10 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     if (!document.hidden) await activity.poll();
   };
 
+  // A region picked anywhere (list, tile, palette) is a step in the history, on the same tab.
   const select = (code: string | null): void => {
-    const hash = code ? `#/${code}` : '';
-    if (location.hash !== hash) replaceHash(hash);
-    void actions.select(code);
+    nav.showPage({ region: code, tab: code === null ? 'machines' : nav.store.getState().page.tab });
   };
-
-  window.addEventListener('hashchange', () => {
-    const code = regionFromHash();
-    if (code !== store.getState().selected) void actions.select(code);
-  });
 
   const resetFlow = createResetFlow({
     reset: () => client.api.reset(),
@@ -162,13 +172,24 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   client.onUnauthorized(refuse);
   if (signInProblem) {
     refuse(signInProblem);
-    return { client, dashboard, history: samples, activity, clock, resetFlow, reconnect: connect, select, vms, ops };
+    return {
+      client,
+      dashboard,
+      history: samples,
+      activity,
+      clock,
+      resetFlow,
+      reconnect: connect,
+      select,
+      vms,
+      ops,
+      nav,
+      feed,
+    };
   }
 
-  void actions.start(regionFromHash()).then(() => {
-    // An unknown region in the URL was dropped: say so in the URL too.
-    if (!store.getState().selected && location.hash) replaceHash('');
-  });
+  // An unknown region in the URL stays in it: the page says there is no such region.
+  void actions.start(nav.store.getState().page.region);
   connect();
   void pollStatus();
   timers.push(setInterval(() => void pollStatus(), STATUS_EVERY_MS));
@@ -178,9 +199,18 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     if (!document.hidden) void pollStatus();
   });
 
-  return { client, dashboard, history: samples, activity, clock, resetFlow, reconnect: connect, select, vms, ops };
-}
-
-function replaceHash(hash: string): void {
-  window.history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+  return {
+    client,
+    dashboard,
+    history: samples,
+    activity,
+    clock,
+    resetFlow,
+    reconnect: connect,
+    select,
+    vms,
+    ops,
+    nav,
+    feed,
+  };
 }

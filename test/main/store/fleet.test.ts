@@ -463,6 +463,8 @@ describe('reconcile and reset', () => {
         'versions',
         'vm',
         'vmByIdempotencyKey',
+        'vmHistory',
+        'vmPage',
         'vmStates',
         'vms',
       ].sort(),
