@@ -5,6 +5,7 @@
 import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
 import type { ChaosRun, KillReport, MachineAction, MachineActionReport } from './faults';
+import type { ScenarioExport, ScenarioFiles, ScenarioImportReport } from './scenario';
 import type { FailRequest, KillRequest } from './services';
 import type {
   Health,
@@ -80,6 +81,10 @@ export interface FlylightApi {
   killActors(req: KillRequest): Promise<KillReport>;
   failMachines(req: FailRequest): Promise<ChaosRun>;
   chaosRun(id: string): Promise<ChaosRun>;
+  /** The whole fleet as a scenario's files (`GET /v1/scenario`). */
+  exportScenario(): Promise<ScenarioExport>;
+  /** Replaces the whole fleet with a scenario's, all or nothing (`POST /v1/scenario`). */
+  importScenario(files: ScenarioFiles): Promise<ScenarioImportReport>;
 }
 
 export interface ResetReport {
@@ -150,6 +155,8 @@ export function createApiClient(transport: Transport): FlylightApi {
     killActors: (req) => call({ method: 'POST', path: '/v1/chaos/kill-actors', body: req }, shapes.kill),
     failMachines: (req) => call({ method: 'POST', path: '/v1/chaos/fail-machines', body: req }, shapes.chaosRun),
     chaosRun: (id) => call({ method: 'GET', path: `/v1/chaos/runs/${enc(id)}` }, shapes.chaosRun),
+    exportScenario: () => call({ method: 'GET', path: '/v1/scenario' }, shapes.scenarioExport),
+    importScenario: (files) => call({ method: 'POST', path: '/v1/scenario', body: { files } }, shapes.scenarioImport),
   };
 }
 

@@ -3,6 +3,7 @@
 
 import type { ChaosRun, KillReport, MachineActionReport } from './faults';
 import type { Operation, Transition } from './lifecycle';
+import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from './scenario';
 import type {
   ActorRestart,
   FleetTotals,
@@ -66,7 +67,10 @@ export interface StoreService {
   totals(): FleetTotals;
   /** How many VMs are in each lifecycle state (states with none are left out). */
   vmStates(): Record<string, number>;
-  /** Back to the bootstrap CSV: no VMs, nothing allocated. Publishes a `reset` event. */
+  /**
+   * Back to the bootstrap fleet (the regions file, or `serve --scenario`'s regions and machines):
+   * no VMs, nothing allocated, an imported fleet forgotten. Publishes a `reset` event.
+   */
   reset(): void;
   /** An operator's machine status (available, draining, offline): durable, published. */
   setMachineStatus(id: string, status: string): Machine;
@@ -74,6 +78,16 @@ export interface StoreService {
   setRegionStatus(code: string, status: string): Region;
   /** Publishes an actor restart on the event stream (supervision made visible). */
   announce(restart: ActorRestart): void;
+  /** The fleet as a scenario's files (regions, machines, VMs, settings). */
+  exportScenario(): ScenarioExport;
+  /**
+   * Replaces the whole fleet with a scenario's, all or nothing: bad_request with
+   * details.problems (`FILE:LINE: …`) and nothing changed when any file is wrong. Publishes a
+   * `reset` event; the orchestrator must then resync, as after a reset.
+   */
+  importScenario(files: ScenarioFiles): ScenarioImportReport;
+  /** The settings in force: an imported scenario's where it names them, else the host's. */
+  settings(): ScenarioSettings;
 }
 
 export interface OrchestratorStats {

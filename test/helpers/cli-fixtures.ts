@@ -6,6 +6,7 @@ import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/env';
 import { ApiError } from '../../src/shared/errors';
 import { type ChaosRun, type MachineAction, parseRegionStatus, statusAfter } from '../../src/shared/faults';
 import type { PlacementPlan } from '../../src/shared/placement';
+import type { ScenarioExport, ScenarioFiles } from '../../src/shared/scenario';
 import type { FailRequest, KillRequest } from '../../src/shared/services';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
 
@@ -293,6 +294,28 @@ export class FakeApi implements FlylightApi {
   }
   chaosRun(id: string) {
     return this.record('chaosRun', [id], () => this.chaos);
+  }
+  /** What exportScenario answers; importScenario records the files it was sent. */
+  scenario: ScenarioExport = {
+    files: {
+      'scenario.json': '{"format":"flylight-scenario","version":1,"settings":{}}\n',
+      'regions.csv': 'region,location,status\nSIN,Singapore,Operational\n',
+      'machines.csv': 'machine,region,cores,memory_gb\nsin-m01,SIN,32,128\n',
+      'vms.csv': 'vm,machine,cores,memory_gb,state\n',
+    },
+  };
+  exportScenario() {
+    return this.record('exportScenario', [], () => this.scenario);
+  }
+  importScenario(files: ScenarioFiles) {
+    return this.record('importScenario', [files], () => ({
+      imported: true as const,
+      regions: 1,
+      machines: 1,
+      vms: 0,
+      recovered: 0,
+      settings: { strategy: 'random' as const, timing: 'instant', seed: null },
+    }));
   }
 }
 

@@ -202,8 +202,9 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       return refuse(err, hasBody);
     }
 
-    // Refuse an oversized body before reading a byte of it.
-    if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge(limit), true);
+    // Refuse an oversized body before reading a byte of it. A scenario import carries a fleet.
+    const bodyLimit = route?.route === 'scenario' ? LIMITS.scenarioBodyBytes : limit;
+    if (Number.isFinite(declared) && declared > bodyLimit) return refuse(tooLarge(bodyLimit), true);
 
     if (route?.route === 'events') return openStream(req, res, route, meta);
     if (route?.route === 'hello') {
@@ -216,7 +217,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     let body: string | undefined;
     if (hasBody && method === 'POST' && route) {
       try {
-        body = await readBody(req, limit);
+        body = await readBody(req, bodyLimit);
       } catch (err) {
         return refuse(err, true);
       }

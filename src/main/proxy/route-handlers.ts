@@ -18,6 +18,7 @@ import { VERSION } from '../../shared/version';
 import { chaosRun, failMachines, killActors, machineAction, regionStatus } from './fault-routes';
 import { jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
+import { scenario } from './scenario-routes';
 import { seedLaunch, seedRegions } from './seed-routes';
 import { scrape, statusReport } from './status';
 import { vmAction, vmDestroy, vmLaunch, vmWait } from './vm-routes';
@@ -153,4 +154,5 @@ export const ROUTE_HANDLERS: RouteTable = {
   chaos_kill_actors: killActors,
   chaos_fail_machines: failMachines,
   chaos_run: chaosRun,
+  scenario,
 };
