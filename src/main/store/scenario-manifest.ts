@@ -25,7 +25,11 @@ export function parseManifest(text: string | undefined, problems: Problem[]): Ma
   } catch (err) {
     const at = /position (\d+)/.exec((err as Error).message);
     const line = at ? text.slice(0, Number(at[1])).split('\n').length : 1;
-    problems.push({ line, text: `not valid JSON: ${(err as Error).message}` });
+    const why = at ? ` (${(err as Error).message.replace(/ in JSON at position \d+.*$/s, '')})` : '';
+    problems.push({
+      line,
+      text: `not valid JSON${why}: a JSON object like {"format": "${SCENARIO_FORMAT}", "version": 1, "settings": {}}`,
+    });
     return null;
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

@@ -5,7 +5,14 @@
 
 import { ApiError } from '../../shared/errors';
 import { parseRegionStatus, REGION_STATUSES } from '../../shared/faults';
-import { holdsResources, isLifecycleState, LIFECYCLE_STATES, TERMINAL_STATE } from '../../shared/lifecycle';
+import {
+  holdsResources,
+  isLifecycleState,
+  LIFECYCLE_STATES,
+  PERSISTENT_STATES,
+  TERMINAL_STATE,
+  TRANSIENT_STATES,
+} from '../../shared/lifecycle';
 import {
   OPTIONAL_COLUMNS,
   SCENARIO_COLUMNS,
@@ -33,7 +40,7 @@ const VM_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const REASON = /^[a-z0-9_]{1,64}$/;
 /** Statuses a machines.csv may say: the operator's, and the fill words an export writes. */
 const MACHINE_STATUS_WORDS = ['available', 'allocated', 'full', 'maintenance', 'draining', 'offline'];
-const HOLDING = LIFECYCLE_STATES.filter(holdsResources).join(', ');
+const HOLDING = [...PERSISTENT_STATES, ...TRANSIENT_STATES].filter(holdsResources).join(', ');
 
 type CsvFile = keyof typeof SCENARIO_COLUMNS;
 interface Row {
@@ -70,14 +77,17 @@ export function parseScenario(files: ScenarioFiles, now: string): ScenarioData {
   const regions = readRegions(table('regions.csv', files['regions.csv'] as string, r.list), r.list);
   r.flush();
 
+  // A row that is wrong is left out, so what refers to it is checked only when its file is
+  // clean: one mistake is reported once, not again as every reference to it.
   const mp = problemsOf('machines.csv');
   const machineRows = table('machines.csv', files['machines.csv'] as string, mp.list);
-  const machines = readMachines(machineRows, regions, mp.list);
+  const machines = readMachines(machineRows, r.list.length === 0 ? regions : null, mp.list);
+  const machinesClean = mp.list.length === 0;
 
   const v = problemsOf('vms.csv');
-  const vms =
-    files['vms.csv'] === undefined ? [] : readVms(table('vms.csv', files['vms.csv'], v.list), machines, now, v.list);
-  checkAllocations(machines, vms, mp.list);
+  const vmRows = files['vms.csv'] === undefined ? [] : table('vms.csv', files['vms.csv'], v.list);
+  const vms = readVms(vmRows, machinesClean ? machines : null, now, v.list);
+  if (machinesClean && v.list.length === 0) checkAllocations(machines, vms, mp.list);
   mp.flush();
   v.flush();
 
@@ -181,9 +191,14 @@ type MachineRow = MachineSpec & {
   given: { cores?: number; memory_gb?: number; vm_count?: number };
 };
 
-function readMachines(rows: Row[], regions: Map<string, RegionRow>, problems: Problem[]): Map<string, MachineRow> {
+/** `regions` is null when regions.csv has problems: then no region reference is checked. */
+function readMachines(
+  rows: Row[],
+  regions: Map<string, RegionRow> | null,
+  problems: Problem[],
+): Map<string, MachineRow> {
   const machines = new Map<string, MachineRow>();
-  const codes = [...regions.keys()];
+  const codes = [...(regions?.keys() ?? [])];
   const declared = codes.length > 12 ? `${codes.slice(0, 12).join(', ')}, …` : codes.join(', ');
   for (const row of rows) {
     const before = problems.length;
@@ -192,7 +207,7 @@ function readMachines(rows: Row[], regions: Map<string, RegionRow>, problems: Pr
     const code = row.get('region').toUpperCase();
     if (!MACHINE_ID.test(id))
       say(`machine id "${clipLine(id)}" is not valid (1 to 64 letters, digits, '.', '_' or '-')`);
-    if (!regions.has(code))
+    if (regions && !regions.has(code))
       say(`unknown region code "${clipLine(row.get('region'))}" (regions.csv declares: ${declared})`);
     const datacenter = row.get('datacenter');
     if (datacenter.length > CSV_LIMITS.datacenterChars)
@@ -224,7 +239,8 @@ function readMachines(rows: Row[], regions: Map<string, RegionRow>, problems: Pr
 
 type VmRow = Vm & { line: number };
 
-function readVms(rows: Row[], machines: Map<string, MachineRow>, now: string, problems: Problem[]): VmRow[] {
+/** `machines` is null when machines.csv has problems: then the rows are checked on their own. */
+function readVms(rows: Row[], machines: Map<string, MachineRow> | null, now: string, problems: Problem[]): VmRow[] {
   const out: VmRow[] = [];
   const seen = new Map<string, number>();
   const states = LIFECYCLE_STATES.filter((s) => s !== TERMINAL_STATE).join(', ');
@@ -236,8 +252,8 @@ function readVms(rows: Row[], machines: Map<string, MachineRow>, now: string, pr
     const firstLine = seen.get(id);
     if (firstLine !== undefined) say(`duplicate VM id ${id} (first on line ${firstLine}; VM ids are unique)`);
     else seen.set(id, row.line);
-    const machine = machines.get(row.get('machine'));
-    if (!machine) say(`unknown machine "${clipLine(row.get('machine'))}" (a machine id from machines.csv)`);
+    const machine = machines?.get(row.get('machine'));
+    if (machines && !machine) say(`unknown machine "${clipLine(row.get('machine'))}" (a machine id from machines.csv)`);
     const region = row.get('region').toUpperCase();
     if (machine && region !== '' && region !== machine.region)
       say(`region ${clipLine(region)} does not match machine ${machine.id}, which is in ${machine.region}`);
