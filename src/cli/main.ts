@@ -13,6 +13,7 @@ import { sseSubscriber } from '../shared/sse';
 import { proveHost, provenTransport } from './hello';
 import { terminalPrompt } from './prompt';
 import { rotateToken } from './rotate';
+import { scenarioFilesIO } from './scenario-files';
 import { runServe } from './serve';
 import { isLoopback } from './serve-config';
 
@@ -188,6 +189,7 @@ export async function main(argv: string[]): Promise<number> {
       apiUrl,
       where: 'cli',
       serve: (flags, cmdIo) => runServe(flags, cmdIo),
+      scenarioFiles: scenarioFilesIO(),
       auth,
     },
     io,

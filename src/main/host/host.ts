@@ -304,6 +304,9 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   try {
     for (const name of START_ORDER) {
       const info = await spawn(slots.get(name) as Slot);
+      // `serve --scenario`: its VMs and statuses replace whatever the data directory held, once,
+      // before the orchestrator builds its actors from the store (a store restart keeps them).
+      if (name === 'store' && config.scenario) await clients.store.api.importScenario(config.scenario.files);
       if (name === 'proxy') {
         proxyInfo = info;
         if (typeof info.port === 'number') config.port = info.port;

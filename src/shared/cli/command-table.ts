@@ -7,6 +7,7 @@ import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
 import { place, platform } from './commands/place';
 import { reset } from './commands/reset';
+import { scenario } from './commands/scenario';
 import { serve, token } from './commands/terminal';
 import { vm } from './commands/vm';
 import { watch } from './commands/watch';
@@ -30,4 +31,5 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   region,
   chaos,
   vm,
+  scenario,
 };

@@ -128,6 +128,12 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'rate', kind: 'text', value: 'P', help: 'probability per machine per second: 0.05 or 5%' },
   { name: 'duration', kind: 'text', value: 'D', help: 'how long: 30s, 2m, 1h' },
   { name: 'repair', kind: 'text', value: 'D', help: 'how long a failed machine stays down, about (default 10s)' },
+  {
+    name: 'scenario',
+    kind: 'text',
+    value: 'NAME|DIR',
+    help: 'serve: start from a shipped scenario (by name) or a scenario directory',
+  },
   { name: 'yes', short: 'y', kind: 'bool', help: 'do it without asking for confirmation' },
   { name: 'json', short: 'j', kind: 'bool', help: 'print JSON for scripts instead of tables' },
   { name: 'no-color', kind: 'bool', help: 'no colours (also env NO_COLOR)' },
