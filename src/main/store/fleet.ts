@@ -302,7 +302,7 @@ export class Fleet implements StoreServiceImpl {
   }
 
   exportScenario(): ScenarioExport {
-    return exportScenario(this.table, this.ledger.all(), this.settings(), this.stamp(), this.imported?.description);
+    return exportScenario(this.table, this.ledger, this.settings(), this.stamp(), this.imported?.description);
   }
 
   /**

@@ -11,13 +11,18 @@ import {
   type ScenarioManifest,
   type ScenarioSettings,
 } from '../../shared/scenario';
-import type { Vm } from '../../shared/types';
+import { deriveStatus } from './machine-record';
 import type { MachineTable } from './machine-table';
+import type { VmLedger } from './vm-ledger';
 import { byCreated } from './vm-record';
 
+/**
+ * A machine's allocation is written as what its VMs hold (the ledger's sums), not as its last
+ * FlyD report, which may lag by an interval: so an export always imports.
+ */
 export function exportScenario(
   table: MachineTable,
-  vms: readonly Vm[],
+  ledger: Pick<VmLedger, 'all' | 'sum'>,
   settings: ScenarioSettings,
   at: string,
   description?: string,
@@ -30,18 +35,28 @@ export function exportScenario(
     settings,
   };
   const regions = table.regions.map((r) => [r.spec.code, r.spec.location, r.status]);
-  const machines = table.machines.map((m) => [
-    m.id,
-    m.region,
-    m.datacenter,
-    m.cores_total,
-    m.memory_total_gb,
-    m.status,
-    m.cores_allocated,
-    m.memory_allocated_gb,
-    m.vm_count,
-  ]);
-  const rows = [...vms]
+  const machines = table.machines.map((m) => {
+    const sum = ledger.sum(m.id);
+    const status = deriveStatus({
+      ...m,
+      cores_allocated: sum.cores,
+      memory_allocated_gb: sum.memory_gb,
+      vm_count: sum.count,
+    });
+    return [
+      m.id,
+      m.region,
+      m.datacenter,
+      m.cores_total,
+      m.memory_total_gb,
+      status,
+      sum.cores,
+      sum.memory_gb,
+      sum.count,
+    ];
+  });
+  const rows = ledger
+    .all()
     .sort(byCreated)
     .map((v) => [
       v.id,

@@ -7,6 +7,7 @@ import { KeyNeededState } from './components/KeyNeeded';
 import { RegionDetail } from './components/RegionDetail';
 import { RegionList } from './components/RegionList';
 import { ResetDialog, ResetNotice } from './components/ResetDialog';
+import { ScenarioDialog } from './components/ScenarioDialog';
 import { SidebarResize } from './components/SidebarResize';
 import { FatalState, StartingState } from './components/States';
 import { ConsolePane } from './console/ConsolePane';
@@ -55,6 +56,7 @@ export function App() {
       </main>
       <ConsolePane />
       <ResetDialog />
+      <ScenarioDialog />
       {load === 'ready' && <CommandPalette />}
       <ShortcutSheet />
     </div>
