@@ -243,6 +243,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Shipped scenarios start a host with `flylight serve --scenario NAME`.',
     ],
     examples: ['scenario export ./my-fleet', 'scenario import ./my-fleet --yes', 'scenario export ./snap --json'],
+    // It reads and writes files; the dashboard has its own Export / import scenario… instead.
+    terminalOnly: true,
   },
   {
     name: 'token',
