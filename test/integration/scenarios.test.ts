@@ -206,6 +206,18 @@ describe('flylight scenario export / import', () => {
     expect((await serve.cli(['scenario', 'frobnicate', dir])).stderr).toContain(
       "unknown action 'frobnicate' (export, import)",
     );
+    // The gate checks the envelope before the store sees anything.
+    const bad = async (body: unknown) => {
+      const r = await api<{ error: { code: string; message: string } }>('/v1/scenario', { method: 'POST', body });
+      expect(r.status).toBe(400);
+      return r.body.error.message;
+    };
+    expect(await bad({ files: [] })).toContain('files must be an object of file name to text');
+    expect(await bad({ files: { 'regions.csv': 3 } })).toBe("files.regions.csv must be the file's text");
+    expect(await bad({ files: {}, also: 1 })).toContain('also');
+    expect(await bad({ files: {} })).toBe(
+      'regions.csv: missing (a scenario needs regions.csv and machines.csv) (and 1 more; nothing was changed)',
+    );
   }, 30_000);
 });
 
