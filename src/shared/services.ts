@@ -18,6 +18,16 @@ import type {
 
 export type WorkerName = 'store' | 'orchestrator' | 'proxy';
 
+/**
+ * Calls that work on the whole fleet and may take longer than the usual RPC deadline with
+ * 100,000 machines (an import parses and writes all of them; a resync rebuilds every actor).
+ */
+export const LONG_CALLS_MS: Readonly<Record<string, number>> = {
+  exportScenario: 60_000,
+  importScenario: 60_000,
+  resync: 60_000,
+};
+
 /** Topic on which the store emits StoreEvent to the ports that asked for events. */
 export const STORE_EVENTS = 'store.event';
 

@@ -14,6 +14,7 @@ import {
   type GateResponse,
   HOST_WORKERS,
   type HostService,
+  LONG_CALLS_MS,
   type OrchestratorService,
   type PeerName,
   type ProxyService,
@@ -122,8 +123,11 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   );
   // The host's own clients of each worker.
   const clients = {
-    store: new RpcClient<StoreService>('store', { timeoutMs: config.rpcTimeoutMs }),
-    orchestrator: new RpcClient<OrchestratorService>('orchestrator', { timeoutMs: config.rpcTimeoutMs }),
+    store: new RpcClient<StoreService>('store', { timeoutMs: config.rpcTimeoutMs, longCalls: LONG_CALLS_MS }),
+    orchestrator: new RpcClient<OrchestratorService>('orchestrator', {
+      timeoutMs: config.rpcTimeoutMs,
+      longCalls: LONG_CALLS_MS,
+    }),
     proxy: new RpcClient<ProxyService>('proxy', { timeoutMs: config.rpcTimeoutMs }),
   };
   clients.store.on(STORE_EVENTS, (e) => bus.emit('event', e));

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { GATE_DEFAULTS, type GateLimits, LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import { clip } from '../../shared/quote';
-import type { GateRequest, GateResponse } from '../../shared/services';
+import { type GateRequest, type GateResponse, LONG_CALLS_MS } from '../../shared/services';
 import { checkQuery } from '../../shared/validation';
 import type { Logger } from '../common/log';
 import { type Admission, Refusal } from './admission';
@@ -207,6 +207,9 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     if (Number.isFinite(declared) && declared > bodyLimit) return refuse(tooLarge(bodyLimit), true);
 
     if (route?.route === 'events') return openStream(req, res, route, meta);
+    // A scenario moves the whole fleet; with 100k machines its answer can take longer than the
+    // idle cut-off, and nothing moves on the socket meanwhile.
+    if (route?.route === 'scenario') req.socket.setTimeout(2 * LONG_CALLS_MS.importScenario);
     if (route?.route === 'hello') {
       const r = answerHello(admission, route.target.query, req.socket.localPort ?? 0);
       send(res, r, hasBody);
