@@ -16,6 +16,7 @@ import { proveHost, provenTransport } from './hello';
 import { cliLoadRunner, liveLines } from './load';
 import { terminalPrompt } from './prompt';
 import { rotateToken } from './rotate';
+import { scenarioFilesIO } from './scenario-files';
 import { runServe } from './serve';
 import { isLoopback } from './serve-config';
 
@@ -203,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
       apiUrl,
       where: 'cli',
       serve: (flags, cmdIo) => runServe(flags, cmdIo),
+      scenarioFiles: scenarioFilesIO(),
       auth,
       load: cliLoadRunner(apiUrl, headers, prove),
     },

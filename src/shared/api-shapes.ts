@@ -47,6 +47,8 @@ const LOG_RECORD: Shape = { level: 'string', msg: 'string' };
 const SAMPLE: Shape = { t: 'number', fleet: 'array', regions: 'array' };
 const MACHINE_ACTION: Shape = { action: 'string', machine: 'object', failed: 'array', evacuated: 'array' };
 const KILL: Shape = { seed: 'number', killed: 'array', restarts: 'number' };
+const SCENARIO_EXPORT: Shape = { files: 'object' };
+const SCENARIO_IMPORT: Shape = { imported: 'boolean', regions: 'number', machines: 'number', vms: 'number' };
 const CHAOS_RUN: Shape = { id: 'string', seed: 'number', state: 'string', plan: 'array', done: 'array' };
 
 function check(where: string, label: string, value: unknown, shape: Shape): void {
@@ -126,4 +128,6 @@ export const shapes = {
   machineAction: one('the machine action report', MACHINE_ACTION),
   kill: one('the kill report', KILL),
   chaosRun: one('the chaos run', CHAOS_RUN),
+  scenarioExport: one('the scenario', SCENARIO_EXPORT),
+  scenarioImport: one('the import report', SCENARIO_IMPORT),
 };

@@ -10,6 +10,7 @@ import type { LogPage, LogQuery } from './host-log';
 import { checkLoadStatus, type LoadStatusView } from './load/keeper';
 import { type LoadSpec, loadBody } from './load/spec';
 import type { SamplePage } from './samples';
+import type { ScenarioExport, ScenarioFiles, ScenarioImportReport } from './scenario';
 import type { FailRequest, KillRequest } from './services';
 import type {
   Health,
@@ -104,6 +105,10 @@ export interface FlylightApi {
   loadStatus(): Promise<LoadStatusView>;
   /** Stops the host's load run; it still destroys what it launched. */
   loadStop(): Promise<LoadStatusView>;
+  /** The whole fleet as a scenario's files (`GET /v1/scenario`). */
+  exportScenario(): Promise<ScenarioExport>;
+  /** Replaces the whole fleet with a scenario's, all or nothing (`POST /v1/scenario`). */
+  importScenario(files: ScenarioFiles): Promise<ScenarioImportReport>;
 }
 
 export interface ResetReport {
@@ -189,6 +194,8 @@ export function createApiClient(transport: Transport): FlylightApi {
     loadStart: (spec) => call({ method: 'POST', path: '/v1/load', body: loadBody(spec) }, checkLoadStatus),
     loadStatus: () => call({ method: 'GET', path: '/v1/load' }, checkLoadStatus),
     loadStop: () => call({ method: 'DELETE', path: '/v1/load' }, checkLoadStatus),
+    exportScenario: () => call({ method: 'GET', path: '/v1/scenario' }, shapes.scenarioExport),
+    importScenario: (files) => call({ method: 'POST', path: '/v1/scenario', body: { files } }, shapes.scenarioImport),
   };
 }
 

@@ -32,6 +32,8 @@ export type Remote<T> = {
 export interface RpcClientOptions {
   /** Per-call deadline; past it the call rejects with `timeout`. */
   timeoutMs: number;
+  /** Methods allowed longer than timeoutMs (ms by name): whole-fleet work such as an import. */
+  longCalls?: Readonly<Record<string, number>>;
 }
 
 interface Pending {
@@ -90,7 +92,11 @@ export class RpcClient<T> {
   }
 
   /** Calls `method` with `args`; `timeoutMs` overrides the default deadline for this call. */
-  call(method: string, args: unknown[], timeoutMs = this.options.timeoutMs): Promise<never> {
+  call(
+    method: string,
+    args: unknown[],
+    timeoutMs = this.options.longCalls?.[method] ?? this.options.timeoutMs,
+  ): Promise<never> {
     const outbox = this.outbox;
     if (!outbox)
       return Promise.reject(new ApiError('unavailable', `${this.peer} is unavailable (restarting or stopped)`));

@@ -6,6 +6,7 @@ import type { ChaosRun, KillReport, MachineActionReport } from './faults';
 import type { LogEntries, LogQuery } from './host-log';
 import type { Operation, Transition } from './lifecycle';
 import type { SamplePage } from './samples';
+import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from './scenario';
 import type {
   ActorRestart,
   FleetTotals,
@@ -21,6 +22,16 @@ import type { VmHistory } from './vm-history';
 import type { VmPage, VmQuery } from './vm-query';
 
 export type WorkerName = 'store' | 'orchestrator' | 'proxy';
+
+/**
+ * Calls that work on the whole fleet and may take longer than the usual RPC deadline with
+ * 100,000 machines (an import parses and writes all of them; a resync rebuilds every actor).
+ */
+export const LONG_CALLS_MS: Readonly<Record<string, number>> = {
+  exportScenario: 60_000,
+  importScenario: 60_000,
+  resync: 60_000,
+};
 
 /** Topic on which the store emits StoreEvent to the ports that asked for events. */
 export const STORE_EVENTS = 'store.event';
@@ -75,7 +86,10 @@ export interface StoreService {
   totals(): FleetTotals;
   /** How many VMs are in each lifecycle state (states with none are left out). */
   vmStates(): Record<string, number>;
-  /** Back to the bootstrap CSV: no VMs, nothing allocated. Publishes a `reset` event. */
+  /**
+   * Back to the bootstrap fleet (the regions file, or `serve --scenario`'s regions and machines):
+   * no VMs, nothing allocated, an imported fleet forgotten. Publishes a `reset` event.
+   */
   reset(): void;
   /** An operator's machine status (available, draining, offline): durable, published. */
   setMachineStatus(id: string, status: string): Machine;
@@ -83,6 +97,16 @@ export interface StoreService {
   setRegionStatus(code: string, status: string): Region;
   /** Publishes an actor restart on the event stream (supervision made visible). */
   announce(restart: ActorRestart): void;
+  /** The fleet as a scenario's files (regions, machines, VMs, settings). */
+  exportScenario(): ScenarioExport;
+  /**
+   * Replaces the whole fleet with a scenario's, all or nothing: bad_request with
+   * details.problems (`FILE:LINE: …`) and nothing changed when any file is wrong. Publishes a
+   * `reset` event; the orchestrator must then resync, as after a reset.
+   */
+  importScenario(files: ScenarioFiles): ScenarioImportReport;
+  /** The settings in force: an imported scenario's where it names them, else the host's. */
+  settings(): ScenarioSettings;
 }
 
 export interface OrchestratorStats {

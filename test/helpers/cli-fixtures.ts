@@ -10,6 +10,7 @@ import { atLeast, type LogQuery, type LogRecord } from '../../src/shared/host-lo
 import type { LoadKeeper } from '../../src/shared/load/keeper';
 import type { LoadSpec } from '../../src/shared/load/spec';
 import type { PlacementPlan } from '../../src/shared/placement';
+import type { ScenarioExport, ScenarioFiles } from '../../src/shared/scenario';
 import type { FailRequest, KillRequest } from '../../src/shared/services';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
 import type { VmQuery } from '../../src/shared/vm-query';
@@ -344,6 +345,28 @@ export class FakeApi implements FlylightApi {
   }
   loadStop() {
     return this.record('loadStop', [], () => this.loadKeeper?.stop() ?? { run: null });
+  }
+  /** What exportScenario answers; importScenario records the files it was sent. */
+  scenario: ScenarioExport = {
+    files: {
+      'scenario.json': '{"format":"flylight-scenario","version":1,"settings":{}}\n',
+      'regions.csv': 'region,location,status\nSIN,Singapore,Operational\n',
+      'machines.csv': 'machine,region,cores,memory_gb\nsin-m01,SIN,32,128\n',
+      'vms.csv': 'vm,machine,cores,memory_gb,state\n',
+    },
+  };
+  exportScenario() {
+    return this.record('exportScenario', [], () => this.scenario);
+  }
+  importScenario(files: ScenarioFiles) {
+    return this.record('importScenario', [files], () => ({
+      imported: true as const,
+      regions: 1,
+      machines: 1,
+      vms: 0,
+      recovered: 0,
+      settings: { strategy: 'random' as const, timing: 'instant', seed: null },
+    }));
   }
 }
 

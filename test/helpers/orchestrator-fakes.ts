@@ -10,6 +10,7 @@ import { MachineD } from '../../src/main/orchestrator/machined';
 import { ApiError } from '../../src/shared/errors';
 import { holdsResources } from '../../src/shared/lifecycle';
 import type { Remote } from '../../src/shared/rpc';
+import type { ScenarioExport, ScenarioImportReport, ScenarioSettings } from '../../src/shared/scenario';
 import type { StoreService } from '../../src/shared/services';
 import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/shared/types';
 import type { VmHistory } from '../../src/shared/vm-history';
@@ -87,6 +88,19 @@ export class FakeStore implements Remote<StoreService> {
   setRegionStatus(code: string): Promise<Region> {
     return this.op('setRegionStatus', () => {
       throw new ApiError('unknown_region', `unknown region ${code}`);
+    });
+  }
+  settings(): Promise<ScenarioSettings> {
+    return this.op('settings', () => ({ strategy: 'random' as const, timing: 'instant', seed: null }));
+  }
+  exportScenario(): Promise<ScenarioExport> {
+    return this.op('exportScenario', () => {
+      throw new ApiError('bad_request', 'the fake store keeps no scenarios');
+    });
+  }
+  importScenario(): Promise<ScenarioImportReport> {
+    return this.op('importScenario', () => {
+      throw new ApiError('bad_request', 'the fake store keeps no scenarios');
     });
   }
   readonly announced: ActorRestart[] = [];

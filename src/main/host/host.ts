@@ -16,6 +16,7 @@ import {
   HOST_LOGS,
   HOST_WORKERS,
   type HostService,
+  LONG_CALLS_MS,
   type OrchestratorService,
   type PeerName,
   type ProxyService,
@@ -130,8 +131,11 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   );
   // The host's own clients of each worker.
   const clients = {
-    store: new RpcClient<StoreService>('store', { timeoutMs: config.rpcTimeoutMs }),
-    orchestrator: new RpcClient<OrchestratorService>('orchestrator', { timeoutMs: config.rpcTimeoutMs }),
+    store: new RpcClient<StoreService>('store', { timeoutMs: config.rpcTimeoutMs, longCalls: LONG_CALLS_MS }),
+    orchestrator: new RpcClient<OrchestratorService>('orchestrator', {
+      timeoutMs: config.rpcTimeoutMs,
+      longCalls: LONG_CALLS_MS,
+    }),
     proxy: new RpcClient<ProxyService>('proxy', { timeoutMs: config.rpcTimeoutMs }),
   };
   clients.store.on(STORE_EVENTS, (e) => bus.emit('event', e));
@@ -353,6 +357,9 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   try {
     for (const name of START_ORDER) {
       const info = await spawn(slots.get(name) as Slot);
+      // `serve --scenario`: its VMs and statuses replace whatever the data directory held, once,
+      // before the orchestrator builds its actors from the store (a store restart keeps them).
+      if (name === 'store' && config.scenario) await clients.store.api.importScenario(config.scenario.files);
       if (name === 'proxy') {
         proxyInfo = info;
         if (typeof info.port === 'number') config.port = info.port;

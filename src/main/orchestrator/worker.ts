@@ -4,8 +4,8 @@
 // from it.
 
 import { mulberry32 } from '../../shared/random';
+import { timingOf } from '../../shared/scenario';
 import type { StoreService } from '../../shared/services';
-import { REALISTIC } from '../../shared/timing';
 import type { Machine, Region } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
@@ -29,10 +29,19 @@ runWorker(async (ctx) => {
   const store = ctx.peer<StoreService>('store');
   const bulk = <T>(method: 'reconcile' | 'allMachines' | 'versions' | 'regions'): Promise<T> =>
     store.call(method, [], STARTUP_READ_TIMEOUT_MS);
-  // One stream of draws for the whole run: with --seed a run replays, across rebuilds too.
-  const rng = ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ 0x5eed);
+  // One stream of draws for the whole run: with --seed a run replays, across rebuilds too. An
+  // imported scenario with its own seed starts new streams from it, so the import replays.
+  let seed = ctx.config.seed;
+  let rng = seed === undefined ? Math.random : mulberry32(seed ^ 0x5eed);
   const build = async () => {
     await bulk('reconcile');
+    // The settings in force: the host's flags, or an imported scenario's (strategy, timing, seed).
+    const settings = await store.api.settings();
+    const wanted = settings.seed ?? undefined;
+    if (wanted !== seed) {
+      seed = wanted;
+      rng = seed === undefined ? Math.random : mulberry32(seed ^ 0x5eed);
+    }
     return Infrastructure.start({
       store: store.api,
       startupReads: {
@@ -42,13 +51,13 @@ runWorker(async (ctx) => {
       },
       flydIntervalMs: ctx.config.flydIntervalMs,
       numCandidates: ctx.config.numCandidates,
-      strategy: ctx.config.strategy,
+      strategy: settings.strategy,
       // Seeded placement replays (`--seed`); the store's candidate shuffle has its own stream.
-      random: ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ PLACEMENT_STREAM),
+      random: seed === undefined ? Math.random : mulberry32(seed ^ PLACEMENT_STREAM),
       log,
       escalate: (reason) => ctx.escalate(reason),
-      seed: ctx.config.seed,
-      lifecycle: { profile: ctx.config.timing ?? REALISTIC, speed: ctx.config.speed ?? 1, rng },
+      seed,
+      lifecycle: { profile: timingOf(settings.timing), speed: ctx.config.speed ?? 1, rng },
     });
   };
   const holder: InfrastructureHolder = {

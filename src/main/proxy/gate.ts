@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { GATE_DEFAULTS, type GateLimits } from '../../shared/config';
 import { ApiError, toErrorBody } from '../../shared/errors';
 import { clip } from '../../shared/quote';
-import type { GateRequest, GateResponse } from '../../shared/services';
+import { type GateRequest, type GateResponse, LONG_CALLS_MS } from '../../shared/services';
 import type { StoreEvent } from '../../shared/types';
 import { CircuitBreaker } from './breaker';
 import { withDeadline } from './deadline';
@@ -116,7 +116,9 @@ export class Gate {
       this.inFlight++;
       this.metrics.inFlight = this.inFlight;
       try {
-        const extraMs = longPollMs(input.method, input.url, input.body);
+        // A scenario moves the whole fleet: as long as its store and orchestrator calls may take.
+        const whole = typeof input.url === 'string' && /^\/v1\/scenario(\?|$)/.test(input.url);
+        const extraMs = whole ? 2 * LONG_CALLS_MS.importScenario : longPollMs(input.method, input.url, input.body);
         outcome = await this.withinDeadline(this.run(input, route, requestId, method, path, routed), extraMs);
       } finally {
         this.inFlight--;

@@ -10,7 +10,8 @@ import { GATE_DEFAULTS, type GateLimits, LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import { clip } from '../../shared/quote';
 import type { Remote } from '../../shared/rpc';
-import type { GateRequest, GateResponse, HostService } from '../../shared/services';
+import { type GateRequest, type GateResponse, type HostService, LONG_CALLS_MS } from '../../shared/services';
+import { checkQuery } from '../../shared/validation';
 import type { Logger } from '../common/log';
 import { type Admission, Refusal } from './admission';
 import { TOKEN_PARAMS } from './auth';
@@ -208,12 +209,16 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       return refuse(err, hasBody);
     }
 
-    // Refuse an oversized body before reading a byte of it.
-    if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge(limit), true);
+    // Refuse an oversized body before reading a byte of it. A scenario import carries a fleet.
+    const bodyLimit = route?.route === 'scenario' ? LIMITS.scenarioBodyBytes : limit;
+    if (Number.isFinite(declared) && declared > bodyLimit) return refuse(tooLarge(bodyLimit), true);
 
     if (route?.route === 'events') return openStream(req, res, route, meta);
     if (route?.route === 'logs' && deps.follow && wantsFollow(route.target.query))
       return openStream(req, res, route, meta);
+    // A scenario moves the whole fleet; with 100k machines its answer can take longer than the
+    // idle cut-off, and nothing moves on the socket meanwhile.
+    if (route?.route === 'scenario') req.socket.setTimeout(2 * LONG_CALLS_MS.importScenario);
     if (route?.route === 'hello') {
       const r = answerHello(admission, route.target.query, req.socket.localPort ?? 0);
       send(res, r, hasBody);
@@ -224,7 +229,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     let body: string | undefined;
     if (hasBody && method === 'POST' && route) {
       try {
-        body = await readBody(req, limit);
+        body = await readBody(req, bodyLimit);
       } catch (err) {
         return refuse(err, true);
       }

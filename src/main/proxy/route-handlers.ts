@@ -20,6 +20,7 @@ import { activity, logs, samples } from './history-routes';
 import { load } from './load-route';
 import { jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
+import { scenario } from './scenario-routes';
 import { seedLaunch, seedRegions } from './seed-routes';
 import { scrape, statusReport } from './status';
 import { listVms, machine, vmHistory } from './view-routes';
@@ -155,4 +156,5 @@ export const ROUTE_HANDLERS: RouteTable = {
   chaos_kill_actors: killActors,
   chaos_fail_machines: failMachines,
   chaos_run: chaosRun,
+  scenario,
 };

@@ -33,7 +33,8 @@ export type RouteName =
   | 'region_status'
   | 'chaos_kill_actors'
   | 'chaos_fail_machines'
-  | 'chaos_run';
+  | 'chaos_run'
+  | 'scenario';
 
 /**
  * Who may call a route: `token` needs the API token (header or dashboard session); `key` needs
@@ -147,6 +148,13 @@ const ROUTES: readonly RouteDef[] = [
     access: 'token',
     example: '/v1/load',
     match: exact('v1', 'load'),
+  },
+  {
+    name: 'scenario',
+    methods: ['GET', 'POST'],
+    access: 'token',
+    example: '/v1/scenario',
+    match: exact('v1', 'scenario'),
   },
   { name: 'metrics', methods: ['GET'], access: 'token', example: '/metrics', match: exact('metrics') },
   // Open: the CLI asks it before sending the token, to learn that this server holds the token too.

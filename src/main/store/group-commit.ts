@@ -9,7 +9,7 @@
 // atomic in the batch. If the batch fails, nothing of it was written, and every caller in it
 // is told so (they all get the error): none is acknowledged for a write that did not happen.
 
-import type { BackendOp, BackendSnapshot, StoreBackend } from './backend';
+import type { BackendContents, BackendOp, BackendSnapshot, StoreBackend } from './backend';
 
 interface Waiter {
   resolve: () => void;
@@ -93,6 +93,12 @@ export class GroupCommit implements StoreBackend {
   clear(): Promise<void> {
     this.flush();
     return this.inner.clear();
+  }
+
+  /** A scenario import: like clear(), in order after every write asked for before it. */
+  replace(contents: BackendContents): Promise<void> {
+    this.flush();
+    return this.inner.replace(contents);
   }
 
   async close(): Promise<void> {

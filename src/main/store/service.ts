@@ -36,5 +36,8 @@ export function storeService(fleet: Fleet): StoreServiceImpl {
     setMachineStatus: (id, status) => fleet.setMachineStatus(id, status),
     setRegionStatus: (code, status) => fleet.setRegionStatus(code, status),
     announce: (restart) => fleet.announce(restart),
+    exportScenario: () => fleet.exportScenario(),
+    importScenario: (files) => fleet.importScenario(files),
+    settings: () => fleet.settings(),
   };
 }

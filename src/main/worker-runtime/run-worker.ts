@@ -6,7 +6,7 @@ import { type MessagePort, workerData } from 'node:worker_threads';
 import type { HostConfig } from '../../shared/config';
 import { toErrorBody } from '../../shared/errors';
 import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
-import type { PeerName, WorkerName } from '../../shared/services';
+import { LONG_CALLS_MS, type PeerName, type WorkerName } from '../../shared/services';
 import { flushLogs } from '../common/log';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
 
@@ -49,7 +49,7 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     peer<T>(name: PeerName) {
       let c = peers.get(name);
       if (!c) {
-        c = new RpcClient<unknown>(name, { timeoutMs: data.config.rpcTimeoutMs });
+        c = new RpcClient<unknown>(name, { timeoutMs: data.config.rpcTimeoutMs, longCalls: LONG_CALLS_MS });
         peers.set(name, c);
       }
       return c as RpcClient<T>;

@@ -10,6 +10,7 @@ import { OpsOverlays } from './components/ops-overlays';
 import { PageView } from './components/page-view';
 import { RegionList } from './components/RegionList';
 import { ResetDialog, ResetNotice } from './components/ResetDialog';
+import { ScenarioDialog } from './components/ScenarioDialog';
 import { SidebarResize } from './components/SidebarResize';
 import { FatalState, StartingState } from './components/States';
 import { ConsolePane } from './console/ConsolePane';
@@ -62,6 +63,7 @@ export function App() {
       <ConsolePane />
       <ResetDialog />
       {load === 'ready' && <OpsOverlays />}
+      <ScenarioDialog />
       {load === 'ready' && <CommandPalette />}
       {load === 'ready' && <LoadPanel />}
       <ShortcutSheet />

@@ -24,7 +24,8 @@ export type CommandName =
   | 'chaos'
   | 'help'
   | 'version'
-  | 'vm';
+  | 'vm'
+  | 'scenario';
 
 export interface PositionalSpec {
   name: string;
@@ -262,6 +263,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'scenario',
+    summary: 'export the whole fleet to a directory of files, or import one (replacing the fleet)',
+    positionals: [
+      { name: 'ACTION', required: true, help: 'export or import', choices: ['export', 'import'] },
+      { name: 'DIR', required: true, help: 'a scenario directory (import also takes a single-file bundle)' },
+    ],
+    flags: ['yes'],
+    details: [
+      'A scenario is regions.csv, machines.csv, vms.csv and scenario.json (strategy, timing, seed):',
+      'regions with their statuses, machines with theirs and their allocations, VMs with their states.',
+      'import checks every file first: each problem is printed as FILE:LINE and nothing is changed;',
+      "otherwise the whole fleet is replaced at once. It asks you to type 'import' (--yes skips that).",
+      'VMs caught mid-transition run their stage again from the start, as after a restart.',
+      'Shipped scenarios start a host with `flylight serve --scenario NAME`.',
+    ],
+    examples: ['scenario export ./my-fleet', 'scenario import ./my-fleet --yes', 'scenario export ./snap --json'],
+    // It reads and writes files; the dashboard has its own Export / import scenario… instead.
+    terminalOnly: true,
+  },
+  {
     name: 'token',
     summary: 'print the API token, for scripts (--rotate: replace it)',
     positionals: [],
@@ -294,8 +315,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       'compat-open',
       'timing',
       'speed',
+      'scenario',
     ],
     details: [
+      '--scenario NAME|DIR starts from a scenario: a shipped one by name (an unknown name lists them) or a',
+      "directory `scenario export` wrote. Its fleet replaces the data directory's; its settings apply unless",
+      'flags say otherwise; `reset` returns to its regions and machines with no VMs.',
       'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT,',
       'FLYLIGHT_TIMING, FLYLIGHT_SPEED (flags win).',
       '--timing instant|realistic|FILE: how long VM lifecycle stages take and how often they fail',
@@ -315,6 +340,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'serve --strategy binpack --seed 7',
       'serve --timing instant',
       'serve --timing realistic --speed 10 --seed 7',
+      'serve --scenario degraded-europe',
     ],
     terminalOnly: true,
   },

@@ -9,6 +9,7 @@ import { load } from './commands/load';
 import { logs } from './commands/logs';
 import { place, platform } from './commands/place';
 import { reset } from './commands/reset';
+import { scenario } from './commands/scenario';
 import { serve, token } from './commands/terminal';
 import { vm } from './commands/vm';
 import { watch } from './commands/watch';
@@ -34,4 +35,5 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   region,
   chaos,
   vm,
+  scenario,
 };

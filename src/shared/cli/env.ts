@@ -6,6 +6,7 @@ import type { FlylightApi, SubscribeEvents } from '../api';
 import type { LoadRunner } from '../load/runners';
 import type { FollowLogs } from '../log-follow';
 import type { Strategy } from '../placement';
+import type { ScenarioFiles } from '../scenario';
 import type { Where } from './where';
 
 export interface CommandIO {
@@ -47,6 +48,16 @@ export interface ServeFlags {
   timing?: string;
   /** `--speed`, as typed (checked where the config is built). */
   speed?: string;
+  /** `--scenario NAME|DIR`: a shipped scenario's name or a scenario directory (read by the Node side). */
+  scenario?: string;
+}
+
+/** A terminal's file system, for `scenario export|import DIR`. */
+export interface ScenarioFilesIO {
+  /** Writes the files into `dir` (created if need be); answers the path and the names written. */
+  write(dir: string, files: ScenarioFiles): Promise<{ dir: string; names: string[] }>;
+  /** Reads a scenario directory (or a single-file bundle); a LocalInputError says what is missing. */
+  read(dir: string): Promise<{ dir: string; files: ScenarioFiles }>;
 }
 
 export type TokenSource = 'flag' | 'env' | 'file';
@@ -79,6 +90,8 @@ export interface CommandEnv {
   where: Where;
   /** Follows the host's log (`logs --follow`); absent where no HTTP stream can be opened. */
   followLogs?: FollowLogs;
+  /** Reads and writes scenario directories; only the Node CLI provides it. */
+  scenarioFiles?: ScenarioFilesIO;
   /** Runs the headless host; only the Node CLI provides it. */
   serve?: (flags: ServeFlags, io: CommandIO) => Promise<number>;
   /**

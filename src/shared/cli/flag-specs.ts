@@ -168,6 +168,12 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'duration', kind: 'text', value: 'D', help: 'how long: 30s, 2m, 1m30s, 1h' },
   { name: 'repair', kind: 'text', value: 'D', help: 'how long a failed machine stays down, about (default 10s)' },
+  {
+    name: 'scenario',
+    kind: 'text',
+    value: 'NAME|DIR',
+    help: 'serve: start from a shipped scenario (by name) or a scenario directory',
+  },
   { name: 'yes', short: 'y', kind: 'bool', help: 'do it without asking for confirmation' },
   { name: 'json', short: 'j', kind: 'bool', help: 'print JSON for scripts instead of tables' },
   { name: 'no-color', kind: 'bool', help: 'no colours (also env NO_COLOR)' },

@@ -23,6 +23,7 @@ describe('complete', () => {
         'region',
         'regions',
         'reset',
+        'scenario',
         'serve',
         'status',
         'token',
@@ -32,7 +33,7 @@ describe('complete', () => {
         'watch',
       ],
     });
-    expect(at('s')).toEqual({ start: 0, end: 1, candidates: ['serve', 'status'] });
+    expect(at('s')).toEqual({ start: 0, end: 1, candidates: ['scenario', 'serve', 'status'] });
     expect(at('la')).toEqual({ start: 0, end: 2, candidates: ['launch'] });
     expect(at('zzz').candidates).toEqual([]);
   });

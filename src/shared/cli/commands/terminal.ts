@@ -61,6 +61,7 @@ export const serve: CommandRunner = ({ env, io, flags }) => {
       strategy: textFlag(flags, 'strategy') as ServeFlags['strategy'],
       timing: textFlag(flags, 'timing'),
       speed: textFlag(flags, 'speed'),
+      scenario: textFlag(flags, 'scenario'),
     },
     io,
   );
