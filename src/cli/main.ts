@@ -4,16 +4,16 @@
 import { defaultConfigDir } from '../main/common/paths';
 import { readToken, TOKEN_PATTERN, tokenPath } from '../main/common/token';
 import { endpointPath, liveEndpoint } from '../main/host/endpoint';
-import { createApiClient, type EventSubscription, fetchTransport, type SubscribeEvents } from '../shared/api';
+import { createApiClient, type EventSubscription, type SubscribeEvents } from '../shared/api';
 import type { CliAuth, CommandIO } from '../shared/cli/env';
 import { parseArgs } from '../shared/cli/parse-args';
 import { runCommand } from '../shared/cli/run';
 import { DEFAULT_API } from '../shared/config';
 import { sseSubscriber } from '../shared/sse';
 import { proveHost, provenTransport } from './hello';
+import { httpTransport } from './http-transport';
 import { terminalPrompt } from './prompt';
 import { rotateToken } from './rotate';
-import { runServe } from './serve';
 import { isLoopback } from './serve-config';
 
 export type Env = Record<string, string | undefined>;
@@ -145,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
   auth.rotate = () =>
     rotateToken({
       // Proven first, like every other call that carries the token.
-      transport: provenTransport(fetchTransport(apiUrl, headers), prove),
+      transport: provenTransport(httpTransport(apiUrl, headers), prove),
       hasToken: token !== null,
       configDir: defaultConfigDir(),
     });
@@ -183,11 +183,12 @@ export async function main(argv: string[]): Promise<number> {
   return runCommand(
     argv,
     {
-      api: createApiClient(provenTransport(fetchTransport(apiUrl, headers), prove)),
+      api: createApiClient(provenTransport(httpTransport(apiUrl, headers), prove)),
       subscribe: provenSubscriber(sseSubscriber(apiUrl, { headers }), prove),
       apiUrl,
       where: 'cli',
-      serve: (flags, cmdIo) => runServe(flags, cmdIo),
+      // The host's code loads only for `serve`: every other command stays a small client.
+      serve: async (flags, cmdIo) => (await import('./serve')).runServe(flags, cmdIo),
       auth,
     },
     io,

@@ -40,6 +40,8 @@ export interface ServeFlags {
   timing?: string;
   /** `--speed`, as typed (checked where the config is built). */
   speed?: string;
+  /** `--json`: where it listens, as one JSON line, instead of the dashboard line. */
+  json?: boolean;
 }
 
 export type TokenSource = 'flag' | 'env' | 'file';
