@@ -11,7 +11,7 @@ import { checkApiUrl } from './api-url';
 import { COMMAND_RUNNERS } from './command-table';
 import type { CommandContext } from './context';
 import { print } from './context';
-import { type CommandEnv, type CommandIO, EXIT } from './env';
+import type { CommandEnv, CommandIO } from './env';
 import { asksForJson, describeFailure, reportFailure } from './failure-report';
 import { commandHelp, overviewHelp } from './help';
 import { jsonLines } from './json-lines';
