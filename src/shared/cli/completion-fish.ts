@@ -12,7 +12,7 @@ function fishValues(v: Values): string {
 }
 
 /** One line of help, short enough for fish's pager. */
-function describe(text: string): string {
+function blurb(text: string): string {
   const first = text.split(/[.;(]/)[0].trim();
   return singleQuoted(first.length > 60 ? `${first.slice(0, 59)}…` : first);
 }
@@ -72,7 +72,7 @@ export function fishScript(g: ShellGrammar): string {
     'complete -c flylight -f',
   ];
   for (const c of g.commands) {
-    lines.push(`complete -c flylight -n ${singleQuoted("__flylight_at ':*'")} -a ${c.name} -d ${describe(c.summary)}`);
+    lines.push(`complete -c flylight -n ${singleQuoted("__flylight_at ':*'")} -a ${c.name} -d ${blurb(c.summary)}`);
   }
   const flagLine = (condition: string, name: string) => {
     const f = g.flags.find((x) => x.name === name);
@@ -83,7 +83,7 @@ export function fishScript(g: ShellGrammar): string {
         form === f.long[0] && f.forms.some((x) => /^-[^-]$/.test(x))
           ? ` -s ${f.forms.find((x) => /^-[^-]$/.test(x))?.slice(1)}`
           : '';
-      return `complete -c flylight -n ${singleQuoted(condition)} -l ${form.slice(2)}${short}${value} -d ${describe(f.help)}`;
+      return `complete -c flylight -n ${singleQuoted(condition)} -l ${form.slice(2)}${short}${value} -d ${blurb(f.help)}`;
     });
   };
   for (const name of g.leadingFlags) lines.push(...flagLine("__flylight_at ':*'", name));

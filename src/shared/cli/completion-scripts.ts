@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are bash and zsh code, whose ${…} is theirs.
 // `flylight completion bash|zsh|fish`: shell completion scripts generated from the grammar the
 // console pane's Tab completion reads (completion-grammar.ts), so a terminal offers the same
 // words: commands, the flags of the command being typed (or every flag before it: flags may come
