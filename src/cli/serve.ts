@@ -40,7 +40,13 @@ export interface ServeDeps {
  */
 export async function runServe(flags: ServeFlags, io: CommandIO, deps: ServeDeps = {}): Promise<number> {
   const configDir = deps.configDir ?? defaultConfigDir();
-  let config = buildServeConfig(flags, deps.env ?? process.env, { cwd: deps.cwd });
+  const env = deps.env ?? process.env;
+  let config = buildServeConfig(flags, env, { cwd: deps.cwd });
+  // --json: stdout is JSON lines only (the host's log as JSON, unless FLYLIGHT_LOG_FORMAT says
+  // otherwise, and one line saying where it listens instead of the banner).
+  if (flags.json) {
+    config = { ...config, banner: false, logFormat: env.FLYLIGHT_LOG_FORMAT ? config.logFormat : 'json' };
+  }
   try {
     config = withToken(config, configDir);
   } catch (err) {
