@@ -13,7 +13,11 @@ function fishValues(v: Values): string {
 
 /** One line of help, short enough for fish's pager. */
 function blurb(text: string): string {
-  const first = text.split(/[.;(]/)[0].trim();
+  // The first clause: up to a sentence's end, a semicolon, a colon or a parenthesis (not fly.io's dot).
+  const first = text
+    .split(/\.\s|;|:\s|\s\(/)[0]
+    .replace(/\.$/, '')
+    .trim();
   return singleQuoted(first.length > 60 ? `${first.slice(0, 59)}…` : first);
 }
 

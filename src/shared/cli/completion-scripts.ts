@@ -208,10 +208,12 @@ function zshScript(g: ShellGrammar): string {
     '  local -a list',
     '  list=(${=candidates})',
     '  [[ -n $eq ]] && compset -P "*="',
-    "  compadd -M 'm:{a-z}={A-Z}' -- ${(M)list:#${cur}*}",
+    '  # ksh_arrays: $list alone would be its first element only.',
+    "  compadd -M 'm:{a-z}={A-Z}' -- ${(M)list[@]:#${cur}*}",
     '}',
     '',
-    `if (( $+functions[compdef] )); then compdef ${p} flylight; fi`,
+    '# Autoloaded from $fpath the file runs on the first Tab: complete now. Sourced: register.',
+    `if [[ \${funcstack[1]} == ${p} ]]; then ${p} "$@"; elif (( $+functions[compdef] )); then compdef ${p} flylight; fi`,
     '',
   ].join('\n');
 }
