@@ -142,6 +142,14 @@ const ROWS: Row[] = [
   { command: 'token', argv: () => ['token', 'please'], exit: 2, says: /unexpected argument/ },
   { command: 'serve', argv: () => ['serve', '--port', 'abc'], exit: 2, says: /--port must be a whole number/ },
   {
+    // Refused inside serve's own code (loaded from the app's bundle): still wrong usage.
+    command: 'serve',
+    argv: () => ['serve', '--port', '0', '--ephemeral'],
+    env: () => ({ FLYLIGHT_LOG_FORMAT: 'xml' }),
+    exit: 2,
+    says: /FLYLIGHT_LOG_FORMAT must be one of pretty, json, silent/,
+  },
+  {
     command: 'serve',
     argv: () => ['serve', '--port', String(busyPort), '--ephemeral'],
     exit: 1,

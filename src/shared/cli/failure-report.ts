@@ -10,13 +10,13 @@
 // moment, or another command first, may make the same line work. 130 when interrupted.
 
 import { isUnreachable } from '../api';
-import { ApiError, type ErrorCode } from '../errors';
+import type { ApiError, ErrorCode } from '../errors';
 import type { CommandEnv, CommandIO } from './env';
 import { EXIT } from './env';
 import { nothingListening, oneLine, tokenRefused } from './failure-wording';
 import { Interrupted } from './interrupt';
 import { stripAnsi } from './paint';
-import { CommandFailure, LocalInputError, UsageError } from './usage-error';
+import type { CommandFailure, LocalInputError, UsageError } from './usage-error';
 
 /** API refusals that mean the line is wrong (exit 2): the same words would be refused again. */
 export const USAGE_CODES: ReadonlySet<string> = new Set<ErrorCode>([
@@ -80,6 +80,14 @@ export function inFlagWords(
   return { message: prefix ? `${flag} ${message.slice(prefix.length)}` : `${flag}: ${message}`, flag };
 }
 
+/**
+ * By name, not instanceof: `serve` and `gen-fleet` run from the app's bundle (out/main), whose
+ * copies of these classes are not the one-file CLI's (scripts/build-cli.js).
+ */
+function named<T>(err: unknown, name: string): err is T {
+  return err instanceof Error && err.name === name;
+}
+
 /** What went wrong, by the rule above; null for an interrupted command (it says nothing more). */
 export function describeFailure(
   err: unknown,
@@ -87,13 +95,13 @@ export function describeFailure(
   written: Readonly<Record<string, string>> = {},
 ): Failure | null {
   if (err instanceof Interrupted) return null;
-  if (err instanceof UsageError) {
+  if (named<UsageError>(err, 'UsageError')) {
     const f: Failure = { exit: EXIT.usage, code: 'usage', message: oneLine(err.message) };
     if (err.flag !== undefined) f.flag = err.flag;
     return f;
   }
-  if (err instanceof LocalInputError || err instanceof ApiError) {
-    const usage = err instanceof LocalInputError || USAGE_CODES.has(err.code);
+  if (named<LocalInputError>(err, 'LocalInputError') || named<ApiError>(err, 'ApiError')) {
+    const usage = err.name === 'LocalInputError' || USAGE_CODES.has(err.code);
     let message = err.message;
     if (isUnreachable(err)) message = nothingListening(env);
     // The proxy's own 401 text is for any client; the CLI knows where its token came from.
@@ -105,7 +113,8 @@ export function describeFailure(
     if (err.details !== undefined) f.details = err.details;
     return f;
   }
-  if (err instanceof CommandFailure) return { exit: EXIT.failed, code: err.code, message: oneLine(err.message) };
+  if (named<CommandFailure>(err, 'CommandFailure'))
+    return { exit: EXIT.failed, code: err.code, message: oneLine(err.message) };
   return { exit: EXIT.failed, code: 'internal', message: oneLine(err instanceof Error ? err.message : String(err)) };
 }
 
