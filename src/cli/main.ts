@@ -4,7 +4,7 @@
 import { defaultConfigDir } from '../main/common/paths';
 import { readToken, TOKEN_PATTERN, tokenPath } from '../main/common/token';
 import { endpointPath, liveEndpoint } from '../main/host/endpoint';
-import { type ConnectionState, createApiClient, type EventSubscription, fetchTransport } from '../shared/api';
+import { type ConnectionState, createApiClient, type EventSubscription } from '../shared/api';
 import type { CliAuth, CommandIO } from '../shared/cli/env';
 import { parseArgs } from '../shared/cli/parse-args';
 import { runCommand } from '../shared/cli/run';
@@ -13,11 +13,11 @@ import type { LogRecord } from '../shared/host-log';
 import { logFollower } from '../shared/log-follow';
 import { sseSubscriber } from '../shared/sse';
 import { proveHost, provenTransport } from './hello';
+import { httpTransport } from './http-transport';
 import { cliLoadRunner, liveLines } from './load';
 import { terminalPrompt } from './prompt';
 import { rotateToken } from './rotate';
 import { scenarioFilesIO } from './scenario-files';
-import { runServe } from './serve';
 import { isLoopback } from './serve-config';
 
 export type Env = Record<string, string | undefined>;
@@ -152,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
   auth.rotate = () =>
     rotateToken({
       // Proven first, like every other call that carries the token.
-      transport: provenTransport(fetchTransport(apiUrl, headers), prove),
+      transport: provenTransport(httpTransport(apiUrl, headers), prove),
       hasToken: token !== null,
       configDir: defaultConfigDir(),
     });
@@ -193,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
   return runCommand(
     argv,
     {
-      api: createApiClient(provenTransport(fetchTransport(apiUrl, headers), prove)),
+      api: createApiClient(provenTransport(httpTransport(apiUrl, headers), prove)),
       subscribe: provenSubscriber(sseSubscriber(apiUrl, { headers }), prove),
       followLogs: (q, onRecord, onState) =>
         provenSubscriber(
@@ -203,7 +203,8 @@ export async function main(argv: string[]): Promise<number> {
         )(onRecord, onState),
       apiUrl,
       where: 'cli',
-      serve: (flags, cmdIo) => runServe(flags, cmdIo),
+      // The host's code loads only for `serve`: every other command stays a small client.
+      serve: async (flags, cmdIo) => (await import('./serve')).runServe(flags, cmdIo),
       scenarioFiles: scenarioFilesIO(),
       auth,
       load: cliLoadRunner(apiUrl, headers, prove),

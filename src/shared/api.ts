@@ -41,6 +41,16 @@ export interface ApiResponse {
   status: number;
   /** Parsed JSON body (null when empty). */
   body: unknown;
+  /** The answer is a launch an earlier request made under the same Idempotency-Key. */
+  replayed?: boolean;
+}
+
+/** Answers (launch, launchBatch) that an Idempotency-Key replayed rather than launched now. */
+const replayedAnswers = new WeakSet<object>();
+
+/** Whether `launch`/`launchBatch` returned this VM (or batch) from an earlier launch under its key. */
+export function wasReplayed(answer: object): boolean {
+  return replayedAnswers.has(answer);
 }
 
 /** Carries one request to the proxy's gate. Rejects only when the gate cannot be reached. */
@@ -134,7 +144,9 @@ export function createApiClient(transport: Transport): FlylightApi {
         res.body === null ? 'an empty body' : Array.isArray(res.body) ? 'a JSON array' : `a JSON ${typeof res.body}`;
       throw new ApiError('internal', `${where} answered ${res.status} with ${what}, not a JSON object`);
     }
-    return pick(where, res.body as Record<string, unknown>) as T;
+    const picked = pick(where, res.body as Record<string, unknown>) as T;
+    if (res.replayed && typeof picked === 'object' && picked !== null) replayedAnswers.add(picked);
+    return picked;
   };
   const enc = encodeURIComponent;
   return {
@@ -226,7 +238,9 @@ export function fetchTransport(baseUrl: string, headers: Record<string, string> 
         throw new ApiError('internal', `${where} answered ${res.status} with a body that is not JSON`);
       }
     }
-    return { status: res.status, body };
+    return res.headers.get('idempotent-replayed') === 'true'
+      ? { status: res.status, body, replayed: true }
+      : { status: res.status, body };
   };
 }
 

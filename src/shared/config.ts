@@ -39,6 +39,8 @@ export interface HostConfig {
   rpcTimeoutMs: number;
   /** Pretty logs for a terminal, JSON lines otherwise. */
   logFormat: 'pretty' | 'json' | 'silent';
+  /** Print the "Flylight proxy listening on URL" line (default true); `serve --json` prints JSON instead. */
+  banner?: boolean;
   /**
    * The API token every /v1 call, the event stream and /metrics must carry. Created by the
    * host in the config directory; absent only in unit tests of code below the gate.

@@ -373,7 +373,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
 
   const url = String(proxyInfo.url ?? `http://${config.host}:${config.port}`);
   fleetLock?.announce(url);
-  if (initialConfig.logFormat !== 'silent') {
+  if (initialConfig.logFormat !== 'silent' && initialConfig.banner !== false) {
     process.stdout.write(`Flylight proxy listening on ${url}\n`);
   }
   if (config.endpointFile) {

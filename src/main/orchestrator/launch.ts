@@ -6,21 +6,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorBody } from '../../shared/errors';
-import {
-  cores,
-  first,
-  noCapacityMessage,
-  type PlacementMachine,
-  type PlacementPlan,
-  type Slot,
-  type Strategy,
-} from '../../shared/placement';
+import { cores, first, noCapacityMessage, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
 import { type PlacementNote, type PlacementPath, placementNote } from '../../shared/placement-note';
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { allocate, releaseNoWait } from './machined';
-import { placementView, planRegion, regionViews, reserveAll, shuffle } from './placer';
+import { placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';

@@ -11,7 +11,6 @@ import { ApiError } from '../../shared/errors';
 import { clip } from '../../shared/quote';
 import type { Remote } from '../../shared/rpc';
 import { type GateRequest, type GateResponse, type HostService, LONG_CALLS_MS } from '../../shared/services';
-import { checkQuery } from '../../shared/validation';
 import type { Logger } from '../common/log';
 import { type Admission, Refusal } from './admission';
 import { TOKEN_PARAMS } from './auth';

@@ -25,7 +25,8 @@ export type CommandName =
   | 'help'
   | 'version'
   | 'vm'
-  | 'scenario';
+  | 'scenario'
+  | 'completion';
 
 export interface PositionalSpec {
   name: string;
@@ -350,6 +351,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [{ name: 'COMMAND', required: false, help: 'a command name', commandValue: true }],
     flags: [],
     examples: ['help', 'help launch'],
+  },
+  {
+    name: 'completion',
+    summary: 'print a shell completion script: bash, zsh or fish',
+    positionals: [{ name: 'SHELL', required: true, help: 'bash, zsh or fish', choices: ['bash', 'zsh', 'fish'] }],
+    flags: [],
+    details: [
+      "The script completes what the dashboard console's Tab completes: commands, each command's flags,",
+      'flag values and arguments, and region codes (asked of the running host with `flylight regions`).',
+      '  bash: source <(flylight completion bash)   (or save it in ~/.local/share/bash-completion/completions/flylight)',
+      '  zsh:  source <(flylight completion zsh)    (or save it as _flylight in a directory of $fpath)',
+      '  fish: flylight completion fish | source    (or save it in ~/.config/fish/completions/flylight.fish)',
+    ],
+    examples: ['completion bash', 'completion zsh > ~/.zfunc/_flylight', 'completion fish | source'],
+    terminalOnly: true,
   },
   {
     name: 'version',

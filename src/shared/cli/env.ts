@@ -48,6 +48,8 @@ export interface ServeFlags {
   timing?: string;
   /** `--speed`, as typed (checked where the config is built). */
   speed?: string;
+  /** `--json`: where it listens, as one JSON line, instead of the dashboard line. */
+  json?: boolean;
   /** `--scenario NAME|DIR`: a shipped scenario's name or a scenario directory (read by the Node side). */
   scenario?: string;
 }
