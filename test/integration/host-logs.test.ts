@@ -106,7 +106,7 @@ describe('flylight logs', () => {
   it('--follow --level error skips what is below error', async () => {
     const proc = spawn(
       process.execPath,
-      [CLI, 'logs', '-f', '--level', 'error', '--json', '--lines', '10', '--api', serve.url],
+      [CLI, 'logs', '--follow', '--level', 'error', '--json', '--lines', '10', '--api', serve.url],
       { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...serve.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

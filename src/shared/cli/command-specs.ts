@@ -168,7 +168,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       '5000 in memory, including the last lines of its previous run. --level L shows L and above',
       '(debug, info, warn, error); --json prints each record as one JSON object per line.',
     ],
-    examples: ['logs', 'logs --follow', 'logs --level warn --lines 20', 'logs -f --json'],
+    examples: ['logs', 'logs --follow', 'logs --level warn --lines 20', 'logs --follow --json'],
   },
   {
     name: 'reset',

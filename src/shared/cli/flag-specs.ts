@@ -142,7 +142,7 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'TOKEN',
     help: 'API token (env FLYLIGHT_TOKEN; default: the one `flylight token` prints)',
   },
-  { name: 'follow', short: 'f', kind: 'bool', help: 'keep printing new log lines until Ctrl+C' },
+  { name: 'follow', kind: 'bool', help: 'keep printing new log lines until Ctrl+C' },
   {
     name: 'level',
     kind: 'text',

@@ -55,4 +55,22 @@ describe("the host's chart sampler", () => {
     expect(s.stale).toBe(true);
     expect(s.launches).toBeNull();
   });
+
+  it('keeps samples whose region lists differ (a restarted store with another fleet) as columns with gaps', async () => {
+    let t = 0;
+    let regions: Region[] = [region('SIN', { cores_total: 10, cores_allocated: 5 })];
+    const sampler = new Sampler(
+      { regions: async () => regions, launchCounts: async () => ({ ok: 0, failed: 0 }) },
+      { now: () => (t += 1000) },
+    );
+    await sampler.tick();
+    regions = [region('NRT', { cores_total: 10, cores_allocated: 1 })];
+    await sampler.tick();
+    const page = sampler.page();
+    expect(page.regions).toEqual(['NRT', 'SIN']);
+    expect(page.samples.map((s) => s.regions.map((u) => u?.[0] ?? null))).toEqual([
+      [null, 50],
+      [10, null],
+    ]);
+  });
 });

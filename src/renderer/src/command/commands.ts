@@ -82,18 +82,6 @@ export function paletteCommands(rt: Runtime): PaletteCommand[] {
       run: () => sendToConsole(`watch --vm-region ${region()}`, true),
     },
     {
-      id: 'event-log',
-      label: 'Open the event log',
-      keywords: ['events', 'log', 'history', 'activity', 'faults', 'refused', 'export', 'csv'],
-      run: () => toggleEventLog(true),
-    },
-    {
-      id: 'logs',
-      label: 'Show the host’s log (in the console)',
-      keywords: ['logs', 'log file', 'errors', 'warnings', 'debug'],
-      run: () => sendToConsole('logs --lines 30', true),
-    },
-    {
       id: 'reset',
       label: 'Reset the fleet…',
       keywords: ['reset', 'destroy all', 'clear', 'wipe'],
@@ -118,6 +106,18 @@ export function paletteCommands(rt: Runtime): PaletteCommand[] {
       label: 'Go to the fleet overview',
       keywords: ['home', 'all regions', 'overview', 'deselect'],
       run: () => rt.select(null),
+    },
+    {
+      id: 'event-log',
+      label: 'Open the event log',
+      keywords: ['events', 'log', 'history', 'activity', 'faults', 'refused', 'export', 'csv'],
+      run: () => toggleEventLog(true),
+    },
+    {
+      id: 'logs',
+      label: 'Host log: the newest lines (in the console)',
+      keywords: ['logs', 'log file', 'errors', 'warnings', 'debug'],
+      run: () => sendToConsole('logs --lines 30', true),
     },
     theme('system', 'follow the system'),
     theme('light', 'light'),
