@@ -7,6 +7,9 @@ import { expect, type Page, test } from '@playwright/test';
 import { screenshot, terminal, typeInConsole, waitLive } from './dashboard-scenario';
 import { openAt, type Serve, serve, stop } from './serve';
 
+// Each test drives real load runs of several seconds; on a busy machine they need more than the default minute.
+test.describe.configure({ timeout: 120_000 });
+
 let host: Serve | null = null;
 
 test.beforeAll(async () => {

@@ -90,7 +90,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'destroy-after',
     kind: 'text',
-    value: 'TIME',
+    value: 'D',
     help: 'destroy each VM this long after its launch (the rest when the launches end); default: keep them',
   },
   {
