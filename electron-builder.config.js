@@ -15,7 +15,7 @@ export default {
   // What the app loads at run time, and nothing else: Vite has already bundled the renderer's
   // libraries, so of node_modules only the `dependencies` the main process and the workers
   // import (lmdb, papaparse, prom-client and theirs) are shipped, as electron-builder does.
-  files: ['package.json', 'out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/regions.csv', '!**/*.map'],
+  files: ['package.json', 'out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/regions.csv', 'resources/scenarios/**', '!**/*.map'],
 
   asar: true,
   // Unpacked from app.asar into app.asar.unpacked, as real files:

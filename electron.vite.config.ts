@@ -13,6 +13,9 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/cli/index.ts'),
+          // What the one-file CLI (scripts/build-cli.js, out/cli/flylight.js) loads from here.
+          'cli-serve': resolve(__dirname, 'src/cli/serve.ts'),
+          'cli-gen-fleet': resolve(__dirname, 'src/cli/gen-fleet.ts'),
           host: resolve(__dirname, 'src/main/host/index.ts'),
         },
       },

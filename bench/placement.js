@@ -96,6 +96,21 @@ async function measure(infra, asks, ms) {
  */
 export async function run(report, o) {
   heading('Placement inside the orchestrator (Infrastructure.launch over the store model, one thread)');
+  // The lifecycle's stage timers are unref'd (they must never hold a host open), so nothing
+  // would keep this process alive while a launch waits on one: this interval does.
+  const alive = setInterval(() => {}, 60_000);
+  try {
+    await measureAll(report, o);
+  } finally {
+    clearInterval(alive);
+  }
+}
+
+/**
+ * @param {import('./lib/report.js').Report} report
+ * @param {{sizes: number[], sampleMs: number, reps: number}} o
+ */
+async function measureAll(report, o) {
   const mod = await loadOrchestrator();
   for (const size of o.sizes) {
     for (const fill of [0.5, 0.9]) {

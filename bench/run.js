@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- [--smoke] serve|placement|store|memory|http ...]`: Flylight's speed and
+// `npm run bench [-- [--smoke] serve|placement|store|memory|http|cli ...]`: Flylight's speed and
 // memory as ratios against baselines measured in the same run on the same machine. Prints each
 // figure as it comes, then a JSON summary on stdout, and writes the full results to
 // bench/results.json (bench/results-smoke.json for --smoke).
@@ -16,6 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { run as runStore } from './candidates.js';
+import { run as runCli } from './cli.js';
 import { run as runDashboard } from './dashboard.js';
 import { run as runDurability } from './durability.js';
 import { run as runHttp } from './http.js';
@@ -43,6 +44,7 @@ const BENCHES = {
       cliRuns: o.smoke ? 2 : 10,
       startups: Math.min(o.reps, 3),
     }),
+  cli: (report, o) => runCli(report, { runs: o.smoke ? 2 : Math.max(10, o.reps * 3) }),
   placement: (report, o) =>
     runPlacement(report, {
       sizes: o.smoke ? [1000, 5000] : [1000, 10_000, 100_000],
@@ -112,7 +114,8 @@ async function main() {
         dashboardSeconds: intEnv('BENCH_DASHBOARD_SECONDS', 10, 1),
         smoke,
       };
-  const names = asked.length > 0 ? asked : Object.keys(BENCHES);
+  // `cli` alone is for measuring the CLI quickly: the serve bench already has its row.
+  const names = asked.length > 0 ? asked : Object.keys(BENCHES).filter((n) => n !== 'cli');
   const info = machine();
   process.stdout.write(
     `Flylight benchmarks on ${info.cpus} × ${info.model}, ${info.memory_gb} GB, ${info.os}, node ${info.node}\n` +

@@ -9,6 +9,7 @@
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { measureCli } from './cli.js';
 import { openDashboard } from './dashboard.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
@@ -331,26 +332,7 @@ export async function run(report, o) {
     }
 
     // ---- `flylight regions` against the running host --------------------------------------
-    const cliEnv = { ...def.env, FLYLIGHT_API: `http://127.0.0.1:${def.port}`, NO_COLOR: '1' };
-    for (let i = 0; i < 2; i++) {
-      await wall(['-e', '0']);
-      await wall([CLI, 'regions'], cliEnv);
-    }
-    const cli = { node: /** @type {number[]} */ ([]), regions: /** @type {number[]} */ ([]) };
-    for (let i = 0; i < o.cliRuns; i++) {
-      cli.node.push(await wall(['-e', '0']));
-      cli.regions.push(await wall([CLI, 'regions'], cliEnv));
-    }
-    report.add({
-      bench: 'cli',
-      name: '`flylight regions` wall time against a running host (2 warm-ups)',
-      unit: 'ms',
-      better: 'lower',
-      subject: { label: 'flylight regions', runs: cli.regions },
-      baseline: { label: 'node -e 0', runs: cli.node },
-      target: { on: 'ratio', op: '<=', value: 2 },
-      command: 'npm run bench -- serve',
-    });
+    await measureCli(report, def.env, def.port, o.cliRuns, 'npm run bench -- serve');
 
     // ---- the big fleet: ready time and the whole process's peak RSS -------------------------
     if (ready.fly.length > 0)

@@ -76,7 +76,7 @@ test('dashboard: select SIN, launch from the console and the CLI, errors, charts
 
   // Bad commands print their errors in the console, in the CLI's words.
   await typeInConsole(page, 'launch --vm-region SIN --vm-memory 999 --vm-cores 4');
-  await expect(terminal(page)).toContainText('error: vm_memory must be a whole number of GB from 1 to 256');
+  await expect(terminal(page)).toContainText('error: --vm-memory must be a whole number of GB from 1 to 256');
   await typeInConsole(page, 'launch --vm-region ATLANTIS --vm-memory 8 --vm-cores 4');
   await expect(terminal(page)).toContainText(/error: .*ATLANTIS/i);
   await typeInConsole(page, 'lanch');

@@ -49,7 +49,7 @@ test('desktop window: select SIN, launch from the console over IPC, see the mach
 
     // Errors cross IPC in the HTTP API's shape and print in the CLI's words.
     await typeInConsole(page, 'launch --vm-region SIN --vm-memory 999 --vm-cores 4');
-    await expect(terminal(page)).toContainText('error: vm_memory must be a whole number of GB from 1 to 256');
+    await expect(terminal(page)).toContainText('error: --vm-memory must be a whole number of GB from 1 to 256');
     await screenshot(page, 'electron-sin');
   } finally {
     await app.close();

@@ -1,5 +1,6 @@
 // The command palette and the shortcut sheet in real Chromium against the real `flylight
-// serve`: Ctrl+K opens it, it finds a region by code, a machine and a VM by id and goes there,
+// serve`: Ctrl+K opens it, it finds a region by code, a machine and a VM by id and goes there
+// (opening the machine's or the VM's drawer),
 // runs commands (launch in the console, theme, reset), `?` shows every shortcut, Escape closes.
 
 import { expect, type Page, test } from '@playwright/test';
@@ -56,6 +57,9 @@ test('palette: Ctrl+K finds a region, a machine and a VM by id and goes there; E
   await expect(page.locator('[data-testid="region-header"]')).toHaveAttribute('data-region', 'SYD');
   await expect(machineCard(page, target)).toHaveAttribute('data-focused', 'true');
   await expect(machineCard(page, target)).toBeInViewport({ ratio: 0.9 });
+  // …and opens the machine's drawer (a link of its own).
+  await expect(page.locator('[data-testid="machine-drawer"] [data-testid="drawer-title"]')).toHaveText(target);
+  await expect(page).toHaveURL(new RegExp(`#/machines/${target}$`));
 
   // A VM by its id: its machine, marked with the VM.
   const launched = await runCli(['launch', '--vm-region', 'AMS', '--vm-memory', '4', '--vm-cores', '2'], cliEnv(h.url));
@@ -68,6 +72,8 @@ test('palette: Ctrl+K finds a region, a machine and a VM by id and goes there; E
   const card = machineCard(page, vm?.machine as string);
   await expect(card).toHaveAttribute('data-focused', 'true');
   await expect(card.locator('[data-testid="machine-focus-vm"]')).toContainText(vm?.vm as string);
+  await expect(page.locator('[data-testid="vm-drawer"] [data-testid="drawer-title"]')).toHaveText(vm?.vm as string);
+  await page.locator('[data-testid="drawer-close"]').click();
 
   // Nothing found says what to try; Escape closes and gives the keyboard back.
   await openPalette(page, 'zzz-no-such-thing');

@@ -33,7 +33,8 @@ Writes a synthetic fleet as a bootstrap CSV (for \`flylight serve --regions FILE
   --regions N    regions, 1-1000 (default 35: the bootstrap file's regions, then R036, R037, ...)
   --machines N   machines, 1-2000000, spread evenly over the regions (default 100000)
   --seed N       seed of the machine sizes, a whole number 0-4294967295 (default 1)
-  --out FILE     where to write (default: stdout)`;
+  --out FILE     where to write (default: stdout)
+  --json         print what was written as JSON (with --out, the file; without, the CSV in "csv")`;
 
 /**
  * The first `n` regions of `known` (the bootstrap file's), then made-up ones: `R036`, `R037`, ...
@@ -73,18 +74,24 @@ export function fleetCsv(regions: FleetRegion[], machines: number, seed: number)
 export class GenFleetUsageError extends Error {}
 
 /** Parses `--name value` / `--name=value` flags; every problem says what is allowed. */
-export function parseGenFleetArgs(argv: string[]): GenFleetOptions & { out: string | null; help: boolean } {
-  const o = { regions: 35, machines: 100_000, seed: 1, out: null as string | null, help: false };
+export function parseGenFleetArgs(
+  argv: string[],
+): GenFleetOptions & { out: string | null; help: boolean; json: boolean } {
+  const o = { regions: 35, machines: 100_000, seed: 1, out: null as string | null, help: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') {
       o.help = true;
       continue;
     }
+    if (arg === '-j' || arg === '--json') {
+      o.json = true;
+      continue;
+    }
     const m = /^--(regions|machines|seed|out)(?:=(.*))?$/.exec(arg);
     if (!m)
       throw new GenFleetUsageError(
-        `unknown argument ${JSON.stringify(arg)} (allowed: --regions, --machines, --seed, --out)`,
+        `unknown argument ${JSON.stringify(arg)} (allowed: --regions, --machines, --seed, --out, --json)`,
       );
     const value = m[2] ?? argv[++i];
     if (value === undefined || value === '') throw new GenFleetUsageError(`--${m[1]} needs a value`);
@@ -113,30 +120,39 @@ export interface GenFleetIO {
 /** Exit code: 0 written, 2 wrong usage, 1 could not write. */
 export async function runGenFleet(argv: string[], io: GenFleetIO): Promise<number> {
   let o: ReturnType<typeof parseGenFleetArgs>;
+  // The same failure shapes as every other command (failure-report.ts), --json included.
+  const json = argv.includes('--json') || argv.includes('-j');
+  const fail = (exit: number, code: string, message: string) => {
+    io.err(json ? JSON.stringify({ error: { code, message, exit_code: exit } }) : `error: ${message}`);
+    return exit;
+  };
   try {
     o = parseGenFleetArgs(argv);
   } catch (err) {
-    io.err(`error: ${(err as Error).message}`);
-    io.err(GEN_FLEET_USAGE);
-    return 2;
+    return fail(2, 'usage', `${(err as Error).message} (see \`flylight gen-fleet --help\`)`);
   }
   if (o.help) {
-    io.out(`${GEN_FLEET_USAGE}\n`);
+    io.out(o.json ? `${JSON.stringify({ help: GEN_FLEET_USAGE })}\n` : `${GEN_FLEET_USAGE}\n`);
     return 0;
   }
   const csv = fleetCsv(pickRegions(await io.knownRegions(), o.regions), o.machines, o.seed);
+  const summary = { regions: o.regions, machines: o.machines, seed: o.seed };
   if (o.out === null) {
-    io.out(csv);
+    io.out(o.json ? `${JSON.stringify({ ...summary, csv })}\n` : csv);
     return 0;
   }
   const file = resolve(io.cwd, o.out);
   try {
     writeFileSync(file, csv);
   } catch (err) {
-    io.err(`error: cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    return 1;
+    return fail(
+      1,
+      'write_failed',
+      `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
-  io.err(`wrote ${o.machines} machines in ${o.regions} regions to ${file}`);
+  if (o.json) io.out(`${JSON.stringify({ ...summary, file })}\n`);
+  else io.err(`wrote ${o.machines} machines in ${o.regions} regions to ${file}`);
   return 0;
 }
 

@@ -3,9 +3,10 @@
 // else listens on the port (a squatter, a stale dev server) never sees the token.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type ApiRequest, type ApiResponse, fetchFailure, type Transport } from '../shared/api';
+import type { ApiRequest, ApiResponse, Transport } from '../shared/api';
 import { ApiError } from '../shared/errors';
 import { clientMessage, HELLO_PATH, helloMessage, portOf, readHello } from '../shared/hello';
+import { httpRequest } from './http-transport';
 
 function refused(base: string, why: string): ApiError {
   return new ApiError('forbidden', `refusing to send the API token to ${base}: ${why}`);
@@ -22,13 +23,9 @@ export async function proveHost(base: string, token: string): Promise<void> {
       .update(clientMessage(portOf(url), nonce))
       .digest('base64url'),
   );
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { accept: 'application/json' } });
-  } catch (err) {
-    throw fetchFailure(base, err);
-  }
-  const text = await res.text();
+  // Rejects with the transport's own "nothing answers" / "dropped" errors.
+  const res = await httpRequest(url, { method: 'GET', headers: { accept: 'application/json' } });
+  const text = res.text;
   if (res.status === 429) throw new ApiError('rate_limited', `${base} is refusing requests for now; retry shortly`);
   if (res.status !== 200)
     throw refused(

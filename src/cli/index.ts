@@ -1,4 +1,5 @@
-// Entry of the `flylight` CLI, bundled to out/main/cli.js and started by bin/flylight.js.
+// Entry of the `flylight` CLI: bundled to out/cli/flylight.js (scripts/build-cli.js) and to
+// out/main/cli.js (electron-vite), started by bin/flylight.js.
 
 import { main } from './main';
 

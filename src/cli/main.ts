@@ -4,16 +4,20 @@
 import { defaultConfigDir } from '../main/common/paths';
 import { readToken, TOKEN_PATTERN, tokenPath } from '../main/common/token';
 import { endpointPath, liveEndpoint } from '../main/host/endpoint';
-import { createApiClient, type EventSubscription, fetchTransport, type SubscribeEvents } from '../shared/api';
+import { type ConnectionState, createApiClient, type EventSubscription } from '../shared/api';
 import type { CliAuth, CommandIO } from '../shared/cli/env';
 import { parseArgs } from '../shared/cli/parse-args';
 import { runCommand } from '../shared/cli/run';
 import { DEFAULT_API } from '../shared/config';
+import type { LogRecord } from '../shared/host-log';
+import { logFollower } from '../shared/log-follow';
 import { sseSubscriber } from '../shared/sse';
 import { proveHost, provenTransport } from './hello';
+import { httpTransport } from './http-transport';
+import { cliLoadRunner, liveLines } from './load';
 import { terminalPrompt } from './prompt';
 import { rotateToken } from './rotate';
-import { runServe } from './serve';
+import { scenarioFilesIO } from './scenario-files';
 import { isLoopback } from './serve-config';
 
 export type Env = Record<string, string | undefined>;
@@ -44,7 +48,10 @@ export function apiUrlFrom(argv: string[], env: Env, configDir: string = default
 }
 
 /** Opens the event stream (which carries the token) only after the host's proof. */
-function provenSubscriber(subscribe: SubscribeEvents, prove: () => Promise<void>): SubscribeEvents {
+function provenSubscriber<T>(
+  subscribe: (onEvent: (e: T) => void, onState?: (s: ConnectionState, detail?: string) => void) => EventSubscription,
+  prove: () => Promise<void>,
+): typeof subscribe {
   return (onEvent, onState) => {
     let inner: EventSubscription | null = null;
     let closed = false;
@@ -145,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
   auth.rotate = () =>
     rotateToken({
       // Proven first, like every other call that carries the token.
-      transport: provenTransport(fetchTransport(apiUrl, headers), prove),
+      transport: provenTransport(httpTransport(apiUrl, headers), prove),
       hasToken: token !== null,
       configDir: defaultConfigDir(),
     });
@@ -164,9 +171,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code === 'EPIPE') process.exit(0);
   });
 
+  // On a terminal a status line (load's live figures) is redrawn in place.
+  const lines = process.stdout.isTTY ? liveLines(process.stdout, process.stderr) : null;
   const io: CommandIO = {
-    out: (line) => void process.stdout.write(`${line}\n`),
-    err: (line) => void process.stderr.write(`${line}\n`),
+    out: lines?.out ?? ((line) => void process.stdout.write(`${line}\n`)),
+    err: lines?.err ?? ((line) => void process.stderr.write(`${line}\n`)),
+    status: lines?.status,
     color: wantsColor(env, process.stdout.isTTY === true),
     signal: controller.signal,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
@@ -183,12 +193,21 @@ export async function main(argv: string[]): Promise<number> {
   return runCommand(
     argv,
     {
-      api: createApiClient(provenTransport(fetchTransport(apiUrl, headers), prove)),
+      api: createApiClient(provenTransport(httpTransport(apiUrl, headers), prove)),
       subscribe: provenSubscriber(sseSubscriber(apiUrl, { headers }), prove),
+      followLogs: (q, onRecord, onState) =>
+        provenSubscriber(
+          (on: (r: LogRecord) => void, st?: (s: ConnectionState, d?: string) => void) =>
+            logFollower(apiUrl, { headers })(q, on, st),
+          prove,
+        )(onRecord, onState),
       apiUrl,
       where: 'cli',
-      serve: (flags, cmdIo) => runServe(flags, cmdIo),
+      // The host's code loads only for `serve`: every other command stays a small client.
+      serve: async (flags, cmdIo) => (await import('./serve')).runServe(flags, cmdIo),
+      scenarioFiles: scenarioFilesIO(),
       auth,
+      load: cliLoadRunner(apiUrl, headers, prove),
     },
     io,
   );

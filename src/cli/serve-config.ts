@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/common/paths';
 import { withCredentials } from '../main/common/token';
 import { endpointPath } from '../main/host/endpoint';
+import { parseManifest } from '../main/store/scenario-manifest';
 import type { ServeFlags } from '../shared/cli/env';
 import { UsageError } from '../shared/cli/usage-error';
 import {
@@ -16,7 +17,9 @@ import {
   type HostConfig,
   SPEED_LIMITS,
 } from '../shared/config';
+import { hostSettings, type ScenarioFiles, type ScenarioSettings, timingOf } from '../shared/scenario';
 import { DEFAULT_PROFILE, PROFILES, parseTimingProfile, type TimingProfile } from '../shared/timing';
+import { loadServeScenario } from './scenario-files';
 
 export type Env = Record<string, string | undefined>;
 
@@ -25,6 +28,8 @@ export interface ServeConfigOptions {
   cwd?: string;
   /** Overridable so tests need no real files. */
   defaults?: { regionsFile(): string; dataDir(): string; staticDir(): string | null };
+  /** Where the shipped scenarios are (tests); resources/scenarios by default. */
+  scenariosDir?: string;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -99,7 +104,8 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
     rpcTimeoutMs: RPC_TIMEOUT_MS,
     logFormat: logFormat as HostConfig['logFormat'],
   };
-  config.timing = timingProfile(flags.timing ?? envText(env, 'FLYLIGHT_TIMING'), cwd, flags.timing !== undefined);
+  const timingGiven = flags.timing ?? envText(env, 'FLYLIGHT_TIMING');
+  config.timing = timingProfile(timingGiven, cwd, flags.timing !== undefined);
   const speed = flags.speed ?? envText(env, 'FLYLIGHT_SPEED');
   if (speed !== undefined) config.speed = speedOf(speed, flags.speed !== undefined ? '--speed' : 'FLYLIGHT_SPEED');
   if (flags.seed !== undefined) config.seed = flags.seed;
@@ -107,7 +113,39 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
   if (flags.compatOpen) config.compatOpen = true;
   const rate = flags.rateLimit ?? envInt(env, 'FLYLIGHT_RATE_LIMIT', 1, 1_000_000);
   if (rate !== undefined) config.limits = { ratePerSec: rate, burst: rate * 2 };
+  if (flags.scenario !== undefined) {
+    if (regionsGiven !== undefined) {
+      throw new UsageError(
+        '--scenario brings its own regions and machines: it cannot be combined with --regions',
+        'serve',
+      );
+    }
+    const scenario = loadServeScenario(flags.scenario, cwd, opts.scenariosDir);
+    // The scenario's settings apply where no flag or variable says otherwise.
+    const own = manifestSettings(scenario.files);
+    if (timingGiven === undefined && own.timing !== undefined) config.timing = timingOf(own.timing);
+    if (flags.strategy === undefined && own.strategy !== undefined) config.strategy = own.strategy;
+    if (flags.seed === undefined && typeof own.seed === 'number') config.seed = own.seed;
+    config.scenario = { name: scenario.name, files: withSettings(scenario.files, hostSettings(config)) };
+  }
   return config;
+}
+
+/** The settings scenario.json names, when it is valid (else the store refuses it, with its lines). */
+function manifestSettings(files: ScenarioFiles): Partial<ScenarioSettings> {
+  return parseManifest(files['scenario.json'], [])?.settings ?? {};
+}
+
+/** scenario.json carrying the settings the host will run with, so the import stores those. */
+function withSettings(files: ScenarioFiles, settings: ScenarioSettings): ScenarioFiles {
+  let manifest: Record<string, unknown>;
+  try {
+    manifest = JSON.parse(files['scenario.json'] ?? '{}');
+  } catch {
+    return files; // left as it is: the store refuses it with its line
+  }
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) return files;
+  return { ...files, 'scenario.json': JSON.stringify({ ...manifest, settings }) };
 }
 
 /** `--timing instant|realistic|FILE`: a named profile, or a JSON file checked field by field. */

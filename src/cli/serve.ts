@@ -5,6 +5,7 @@
 import { defaultConfigDir } from '../main/common/paths';
 import type { RunningHost } from '../main/host/host';
 import type { CommandIO, ServeFlags } from '../shared/cli/env';
+import { CommandFailure } from '../shared/cli/usage-error';
 import type { HostConfig } from '../shared/config';
 import { buildServeConfig, dashboardUrl, type Env, isLoopback, withToken } from './serve-config';
 
@@ -39,12 +40,17 @@ export interface ServeDeps {
  */
 export async function runServe(flags: ServeFlags, io: CommandIO, deps: ServeDeps = {}): Promise<number> {
   const configDir = deps.configDir ?? defaultConfigDir();
-  let config = buildServeConfig(flags, deps.env ?? process.env, { cwd: deps.cwd });
+  const env = deps.env ?? process.env;
+  let config = buildServeConfig(flags, env, { cwd: deps.cwd });
+  // --json: stdout is JSON lines only (the host's log as JSON, unless FLYLIGHT_LOG_FORMAT says
+  // otherwise, and one line saying where it listens instead of the banner).
+  if (flags.json) {
+    config = { ...config, banner: false, logFormat: env.FLYLIGHT_LOG_FORMAT ? config.logFormat : 'json' };
+  }
   try {
     config = withToken(config, configDir);
   } catch (err) {
-    io.err(`error: cannot create the API token in ${configDir}: ${messageOf(err)}`);
-    return 1;
+    throw new CommandFailure('token_unwritable', `cannot create the API token in ${configDir}: ${messageOf(err)}`);
   }
   if (!isLoopback(config.host)) {
     io.err(`warning: listening on ${config.host}: anyone who can reach this address can use the API with the token`);
@@ -55,28 +61,32 @@ export async function runServe(flags: ServeFlags, io: CommandIO, deps: ServeDeps
     const start = deps.start ?? (await import('../main/host/host')).startHost;
     host = await start(config);
   } catch (err) {
-    io.err(`error: ${messageOf(err)}`);
-    return 1;
+    throw new CommandFailure('start_failed', messageOf(err));
   }
   // After the host's own "listening" line, and quiet when the host is (tests).
-  if (config.token && config.logFormat !== 'silent') io.out(`Dashboard: ${dashboardUrl(host.url, config.token)}`);
+  if (flags.json) {
+    const where: Record<string, string> = { api: host.url };
+    if (config.token) where.dashboard = dashboardUrl(host.url, config.token);
+    io.out(JSON.stringify(where));
+  } else if (config.token && config.logFormat !== 'silent') {
+    io.out(`Dashboard: ${dashboardUrl(host.url, config.token)}`);
+  }
 
-  return new Promise<number>((resolve) => {
+  // Failures end in runCommand's report (one line, or a JSON object under --json).
+  return new Promise<number>((resolve, reject) => {
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
       stopping = true;
       const deadline = setTimeout(() => {
-        io.err(`error: the host did not stop within ${STOP_DEADLINE_MS / 1000} s`);
-        resolve(1);
+        reject(new CommandFailure('stop_failed', `the host did not stop within ${STOP_DEADLINE_MS / 1000} s`));
       }, STOP_DEADLINE_MS);
       deadline.unref?.();
       try {
         await host.stop();
         resolve(0);
       } catch (err) {
-        io.err(`error: stopping the host failed: ${messageOf(err)}`);
-        resolve(1);
+        reject(new CommandFailure('stop_failed', `stopping the host failed: ${messageOf(err)}`));
       } finally {
         clearTimeout(deadline);
       }
@@ -86,10 +96,7 @@ export async function runServe(flags: ServeFlags, io: CommandIO, deps: ServeDeps
       stopping = true;
       io.signal?.removeEventListener('abort', onAbort);
       if (r.ok) resolve(0);
-      else {
-        io.err(`error: the host stopped: ${r.reason ?? 'unknown reason'}`);
-        resolve(1);
-      }
+      else reject(new CommandFailure('host_stopped', `the host stopped: ${r.reason ?? 'unknown reason'}`));
     });
     const onAbort = () => void stop();
     if (io.signal?.aborted) onAbort();

@@ -42,8 +42,13 @@ const PLAN: Shape = { strategy: 'string', placements: 'array', verdicts: 'array'
 const HEALTH: Shape = { ok: 'boolean', version: 'string' };
 const STATUS: Shape = { version: 'string', fleet: 'object', workers: 'array', requests: 'object' };
 const RESET: Shape = { reset: 'boolean', regions: 'number', machines: 'number' };
+const ACTIVITY: Shape = { seq: 'number', at: 'string', kind: 'string', message: 'string' };
+const LOG_RECORD: Shape = { level: 'string', msg: 'string' };
+const SAMPLE: Shape = { t: 'number', fleet: 'array', regions: 'array' };
 const MACHINE_ACTION: Shape = { action: 'string', machine: 'object', failed: 'array', evacuated: 'array' };
 const KILL: Shape = { seed: 'number', killed: 'array', restarts: 'number' };
+const SCENARIO_EXPORT: Shape = { files: 'object' };
+const SCENARIO_IMPORT: Shape = { imported: 'boolean', regions: 'number', machines: 'number', vms: 'number' };
 const CHAOS_RUN: Shape = { id: 'string', seed: 'number', state: 'string', plan: 'array', done: 'array' };
 
 function check(where: string, label: string, value: unknown, shape: Shape): void {
@@ -83,6 +88,16 @@ export const shapes = {
   machines: (w: string, b: Record<string, unknown>) => list(w, b, 'machines', MACHINE),
   vms: (w: string, b: Record<string, unknown>) => list(w, b, 'vms', VM),
   vm: one('the VM', VM),
+  vmPage: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'vms', VM);
+    check(w, 'the page', b, { total: 'number', offset: 'number', limit: 'number' });
+    return b;
+  },
+  vmHistory: (w: string, b: Record<string, unknown>) => {
+    check(w, 'the history', b, { vm_id: 'string', transitions: 'array', dropped: 'number' });
+    return b;
+  },
+  machine: one('the machine', MACHINE),
   status: one('the status', STATUS),
   reset: one('the reset report', RESET),
   batch: (w: string, b: Record<string, unknown>) => {
@@ -94,8 +109,25 @@ export const shapes = {
     list(w, b, 'plans', PLAN);
     return b;
   },
+  activity: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'events', ACTIVITY);
+    check(w, 'the page', b, { last_seq: 'number', bounds: 'object' });
+    return b;
+  },
+  logs: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'records', LOG_RECORD);
+    check(w, 'the page', b, { last_seq: 'number' });
+    return b;
+  },
+  samples: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'samples', SAMPLE);
+    check(w, 'the page', b, { regions: 'array', interval_ms: 'number' });
+    return b;
+  },
   region: one('the region', REGION),
   machineAction: one('the machine action report', MACHINE_ACTION),
   kill: one('the kill report', KILL),
   chaosRun: one('the chaos run', CHAOS_RUN),
+  scenarioExport: one('the scenario', SCENARIO_EXPORT),
+  scenarioImport: one('the import report', SCENARIO_IMPORT),
 };

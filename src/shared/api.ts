@@ -2,9 +2,15 @@
 // one client implementation, over a transport that is HTTP (fetch) or Electron IPC. Both
 // transports end in the proxy worker's gate, so validation, metrics and logs are the same.
 
+import type { ActivityPage } from './activity';
 import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
 import type { ChaosRun, KillReport, MachineAction, MachineActionReport } from './faults';
+import type { LogPage, LogQuery } from './host-log';
+import { checkLoadStatus, type LoadStatusView } from './load/keeper';
+import { type LoadSpec, loadBody } from './load/spec';
+import type { SamplePage } from './samples';
+import type { ScenarioExport, ScenarioFiles, ScenarioImportReport } from './scenario';
 import type { FailRequest, KillRequest } from './services';
 import type {
   Health,
@@ -18,6 +24,8 @@ import type {
   Vm,
 } from './types';
 import { IDEMPOTENCY_HEADER } from './validation';
+import type { VmHistory } from './vm-history';
+import { type VmPage, type VmQuery, vmQueryString } from './vm-query';
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'DELETE';
@@ -33,6 +41,16 @@ export interface ApiResponse {
   status: number;
   /** Parsed JSON body (null when empty). */
   body: unknown;
+  /** The answer is a launch an earlier request made under the same Idempotency-Key. */
+  replayed?: boolean;
+}
+
+/** Answers (launch, launchBatch) that an Idempotency-Key replayed rather than launched now. */
+const replayedAnswers = new WeakSet<object>();
+
+/** Whether `launch`/`launchBatch` returned this VM (or batch) from an earlier launch under its key. */
+export function wasReplayed(answer: object): boolean {
+  return replayedAnswers.has(answer);
 }
 
 /** Carries one request to the proxy's gate. Rejects only when the gate cannot be reached. */
@@ -64,6 +82,11 @@ export interface FlylightApi {
   place(req: LaunchRequest): Promise<PlacementReport>;
   vms(region?: string): Promise<Vm[]>;
   vm(id: string): Promise<Vm>;
+  /** One page of the VMs matching the query, sorted, with how many match in all. */
+  vmPage(q: Partial<VmQuery> & { limit: number }): Promise<VmPage>;
+  /** A VM's recent transitions and why placement chose its machine. */
+  vmHistory(id: string): Promise<VmHistory>;
+  machine(id: string): Promise<Machine>;
   /** The seed's destroy forces (any state); `force: false` refuses a started VM, as fly does. */
   destroy(id: string, options?: { force?: boolean }): Promise<Vm>;
   /** start, stop, suspend or restart a VM: answers with it in its new (transient) state. */
@@ -73,6 +96,12 @@ export interface FlylightApi {
   status(): Promise<StatusReport>;
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
+  /** The host's event log after `since` (its seq). */
+  activity(since?: number): Promise<ActivityPage>;
+  /** The charts' samples the host took after `since` (ms since the epoch). */
+  samples(since?: number): Promise<SamplePage>;
+  /** The newest records of the host's log. */
+  logs(q?: Partial<LogQuery>): Promise<LogPage>;
   /** drain | offline | online a machine; `evacuate` (offline) re-places its failed VMs. */
   machineAction(id: string, action: MachineAction, options?: { evacuate?: boolean }): Promise<MachineActionReport>;
   /** Sets a region's status: operational, degraded or down (any case). */
@@ -80,6 +109,16 @@ export interface FlylightApi {
   killActors(req: KillRequest): Promise<KillReport>;
   failMachines(req: FailRequest): Promise<ChaosRun>;
   chaosRun(id: string): Promise<ChaosRun>;
+  /** Asks the host to run a load run (one at a time: `load_running` otherwise). */
+  loadStart(spec: LoadSpec): Promise<LoadStatusView>;
+  /** The host's running or last load run. */
+  loadStatus(): Promise<LoadStatusView>;
+  /** Stops the host's load run; it still destroys what it launched. */
+  loadStop(): Promise<LoadStatusView>;
+  /** The whole fleet as a scenario's files (`GET /v1/scenario`). */
+  exportScenario(): Promise<ScenarioExport>;
+  /** Replaces the whole fleet with a scenario's, all or nothing (`POST /v1/scenario`). */
+  importScenario(files: ScenarioFiles): Promise<ScenarioImportReport>;
 }
 
 export interface ResetReport {
@@ -105,7 +144,9 @@ export function createApiClient(transport: Transport): FlylightApi {
         res.body === null ? 'an empty body' : Array.isArray(res.body) ? 'a JSON array' : `a JSON ${typeof res.body}`;
       throw new ApiError('internal', `${where} answered ${res.status} with ${what}, not a JSON object`);
     }
-    return pick(where, res.body as Record<string, unknown>) as T;
+    const picked = pick(where, res.body as Record<string, unknown>) as T;
+    if (res.replayed && typeof picked === 'object' && picked !== null) replayedAnswers.add(picked);
+    return picked;
   };
   const enc = encodeURIComponent;
   return {
@@ -127,6 +168,9 @@ export function createApiClient(transport: Transport): FlylightApi {
     place: (req) => call({ method: 'POST', path: '/v1/place', body: req }, shapes.place),
     vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, shapes.vms),
     vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, shapes.vm),
+    vmPage: (q) => call({ method: 'GET', path: `/v1/vms${vmQueryString(q)}` }, shapes.vmPage),
+    vmHistory: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}/history` }, shapes.vmHistory),
+    machine: (id) => call({ method: 'GET', path: `/v1/machines/${enc(id)}` }, shapes.machine),
     destroy: (id, options) =>
       call({ method: 'DELETE', path: `/v1/vms/${enc(id)}?force=${options?.force ?? true}` }, shapes.vm),
     operate: (id, op) => call({ method: 'POST', path: `/v1/vms/${enc(id)}/${enc(op)}` }, shapes.vm),
@@ -140,6 +184,15 @@ export function createApiClient(transport: Transport): FlylightApi {
       ),
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
+    activity: (since = 0) => call({ method: 'GET', path: `/v1/activity?since=${since}` }, shapes.activity),
+    samples: (since = 0) => call({ method: 'GET', path: `/v1/samples?since=${since}` }, shapes.samples),
+    logs: (q = {}) => {
+      const query = new URLSearchParams();
+      if (q.lines !== undefined) query.set('lines', String(q.lines));
+      if (q.level !== undefined) query.set('level', q.level);
+      const qs = query.toString();
+      return call({ method: 'GET', path: `/v1/logs${qs ? `?${qs}` : ''}` }, shapes.logs);
+    },
     machineAction: (id, action, options) =>
       call(
         { method: 'POST', path: `/v1/machines/${enc(id)}/${enc(action)}`, body: options ?? {} },
@@ -150,6 +203,11 @@ export function createApiClient(transport: Transport): FlylightApi {
     killActors: (req) => call({ method: 'POST', path: '/v1/chaos/kill-actors', body: req }, shapes.kill),
     failMachines: (req) => call({ method: 'POST', path: '/v1/chaos/fail-machines', body: req }, shapes.chaosRun),
     chaosRun: (id) => call({ method: 'GET', path: `/v1/chaos/runs/${enc(id)}` }, shapes.chaosRun),
+    loadStart: (spec) => call({ method: 'POST', path: '/v1/load', body: loadBody(spec) }, checkLoadStatus),
+    loadStatus: () => call({ method: 'GET', path: '/v1/load' }, checkLoadStatus),
+    loadStop: () => call({ method: 'DELETE', path: '/v1/load' }, checkLoadStatus),
+    exportScenario: () => call({ method: 'GET', path: '/v1/scenario' }, shapes.scenarioExport),
+    importScenario: (files) => call({ method: 'POST', path: '/v1/scenario', body: { files } }, shapes.scenarioImport),
   };
 }
 
@@ -180,7 +238,9 @@ export function fetchTransport(baseUrl: string, headers: Record<string, string> 
         throw new ApiError('internal', `${where} answered ${res.status} with a body that is not JSON`);
       }
     }
-    return { status: res.status, body };
+    return res.headers.get('idempotent-replayed') === 'true'
+      ? { status: res.status, body, replayed: true }
+      : { status: res.status, body };
   };
 }
 

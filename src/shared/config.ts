@@ -1,6 +1,7 @@
 // Host configuration, built once by the CLI or the Electron entry and handed to every worker.
 
 import type { Strategy } from './placement';
+import type { ScenarioFiles } from './scenario';
 import type { TimingProfile } from './timing';
 
 export interface HostConfig {
@@ -24,6 +25,12 @@ export interface HostConfig {
   timing?: TimingProfile;
   /** The simulated clock runs this many times faster than the wall (`--speed`); default 1. */
   speed?: number;
+  /**
+   * `serve --scenario`: the host starts from this scenario (its files' text, read by the CLI).
+   * Its regions and machines replace the regions file as the bootstrap fleet (what a reset
+   * returns to); its VMs and statuses are imported once, when the host starts.
+   */
+  scenario?: { name: string; files: ScenarioFiles };
   /** Durable data directory; null keeps everything in memory (`--ephemeral`). */
   dataDir: string | null;
   /** Directory of the built dashboard, served by the proxy at `/`; null serves none. */
@@ -32,6 +39,8 @@ export interface HostConfig {
   rpcTimeoutMs: number;
   /** Pretty logs for a terminal, JSON lines otherwise. */
   logFormat: 'pretty' | 'json' | 'silent';
+  /** Print the "Flylight proxy listening on URL" line (default true); `serve --json` prints JSON instead. */
+  banner?: boolean;
   /**
    * The API token every /v1 call, the event stream and /metrics must carry. Created by the
    * host in the config directory; absent only in unit tests of code below the gate.
@@ -57,6 +66,11 @@ export interface HostConfig {
    * rewrites them; without it the token cannot be rotated.
    */
   tokenDir?: string | null;
+  /**
+   * How much event history the host keeps for GET /v1/activity: the last `maxAgeMs`, at most
+   * `maxEvents` (defaults in ACTIVITY_BOUNDS: 10 minutes, 5000 events).
+   */
+  activityBounds?: { maxEvents?: number; maxAgeMs?: number };
 }
 
 export interface GateLimits {
@@ -134,4 +148,6 @@ export const LIMITS = {
   cores: { min: 1, max: 32 },
   numCandidates: { min: 1, max: 100 },
   bodyBytes: 64 * 1024,
+  /** `POST /v1/scenario` carries a whole fleet: room for ~100k machines and as many VMs. */
+  scenarioBodyBytes: 32 * 1024 * 1024,
 } as const;

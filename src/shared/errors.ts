@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'region_down' // the region's status is Down; details.suggestions: nearest regions with room
   | 'invalid_state' // the VM's state does not allow the operation (details: state, allowed)
   | 'idempotency_key_reused' // the key already launched a VM with other parameters
+  | 'load_running' // a load run is already running on this host
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'
@@ -38,6 +39,7 @@ const STATUS: Record<ErrorCode, number> = {
   region_down: 503,
   invalid_state: 409,
   idempotency_key_reused: 422,
+  load_running: 409,
   unauthorized: 401,
   forbidden: 403,
   rate_limited: 429,

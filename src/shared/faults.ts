@@ -2,6 +2,7 @@
 // and the seeded plans chaos follows. Pure, so the CLI checks input with the gate's own words and
 // a chaos run replays exactly from its seed.
 
+import { parseDuration as parseDurationMs } from './duration';
 import { ApiError } from './errors';
 import type { Nearby } from './geo';
 import type { Rng } from './random';
@@ -194,10 +195,8 @@ export function regionDownError(region: string, memory_gb: number, cores: number
  * seconds; throws bad_request naming the flag.
  */
 export function parseDuration(raw: unknown, flag: string): number {
-  const m = typeof raw === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(raw) : null;
-  const n = typeof raw === 'number' ? raw : m ? Number(m[1]) : Number.NaN;
-  const unit = (m?.[2] ?? 's').toLowerCase();
-  const seconds = unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n;
+  // The one duration grammar (src/shared/duration.ts), which also takes `1m30s`.
+  const seconds = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDurationMs(raw) / 1000 : Number.NaN;
   if (!Number.isFinite(seconds) || seconds < 0) {
     throw new ApiError('bad_request', `--${flag} must be a duration such as 30s, 2m, 1h or 500ms`, { field: flag });
   }

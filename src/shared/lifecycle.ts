@@ -3,6 +3,8 @@
 // terminal state. Pure data and rules, so the orchestrator that runs them, the gate that words
 // refusals, the CLI and the dashboard all agree on what may happen next.
 
+import type { PlacementNote } from './placement-note';
+
 export const PERSISTENT_STATES = ['created', 'started', 'stopped', 'suspended', 'failed'] as const;
 export const TRANSIENT_STATES = ['creating', 'starting', 'stopping', 'suspending', 'restarting', 'destroying'] as const;
 export const TERMINAL_STATE = 'destroyed';
@@ -22,6 +24,8 @@ export interface Transition {
   /** `fault`: the VM's machine went down under it (faults: machine offline). */
   operation: Operation | 'create' | 'recover' | 'fault';
   reason?: string;
+  /** On a launch's first transition: why placement chose the machine (kept in the VM's history). */
+  placement?: PlacementNote;
 }
 
 /** What a user asks of an existing VM (`create` is the launch itself). */

@@ -1,8 +1,10 @@
 // The typed request/response protocol between threads. Messages are structured-cloned over
 // MessagePorts (never JSON); every call carries a correlation id, is answered with a value or
-// an ErrorBody, and fails with `timeout` or `unavailable` rather than hanging.
+// an ErrorBody, and fails with `timeout` or `unavailable` rather than hanging. Messages to one
+// port are gathered per event-loop turn and cross as one (rpc-outbox.ts).
 
 import { ApiError, type ErrorBody, toErrorBody } from './errors';
+import { Outbox, unpack } from './rpc-outbox';
 
 /**
  * The part of a worker_threads MessagePort that the protocol needs (structural, so this file
@@ -30,6 +32,8 @@ export type Remote<T> = {
 export interface RpcClientOptions {
   /** Per-call deadline; past it the call rejects with `timeout`. */
   timeoutMs: number;
+  /** Methods allowed longer than timeoutMs (ms by name): whole-fleet work such as an import. */
+  longCalls?: Readonly<Record<string, number>>;
 }
 
 interface Pending {
@@ -46,10 +50,11 @@ interface Pending {
 export class RpcClient<T> {
   readonly api: Remote<T>;
   private port: PortLike | null = null;
+  private outbox: Outbox | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<string, Set<(data: unknown) => void>>();
-  private readonly onMessage = (msg: RpcMessage) => this.receive(msg);
+  private readonly onMessage = (msg: unknown) => unpack(msg, (m) => this.receive(m as RpcMessage));
 
   constructor(
     readonly peer: string,
@@ -67,6 +72,7 @@ export class RpcClient<T> {
   attach(port: PortLike): void {
     this.detach(`${this.peer} was replaced`);
     this.port = port;
+    this.outbox = new Outbox((m) => port.postMessage(m));
     port.on('message', this.onMessage);
   }
 
@@ -76,6 +82,8 @@ export class RpcClient<T> {
       this.port.off('message', this.onMessage);
       this.port = null;
     }
+    this.outbox?.close();
+    this.outbox = null;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(id);
@@ -84,9 +92,13 @@ export class RpcClient<T> {
   }
 
   /** Calls `method` with `args`; `timeoutMs` overrides the default deadline for this call. */
-  call(method: string, args: unknown[], timeoutMs = this.options.timeoutMs): Promise<never> {
-    const port = this.port;
-    if (!port)
+  call(
+    method: string,
+    args: unknown[],
+    timeoutMs = this.options.longCalls?.[method] ?? this.options.timeoutMs,
+  ): Promise<never> {
+    const outbox = this.outbox;
+    if (!outbox)
       return Promise.reject(new ApiError('unavailable', `${this.peer} is unavailable (restarting or stopped)`));
     const id = this.nextId++;
     return new Promise<never>((resolve, reject) => {
@@ -95,13 +107,11 @@ export class RpcClient<T> {
         reject(new ApiError('timeout', `${this.peer} did not answer ${method} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      try {
-        port.postMessage({ t: 'req', id, m: method, a: args } satisfies RpcRequest);
-      } catch (err) {
+      outbox.send({ t: 'req', id, m: method, a: args } satisfies RpcRequest, (err) => {
+        if (!this.pending.delete(id)) return; // already failed by detach or its deadline
         clearTimeout(timer);
-        this.pending.delete(id);
         reject(new ApiError('internal', `could not send ${method} to ${this.peer}: ${(err as Error).message}`));
-      }
+      });
     });
   }
 
@@ -146,15 +156,14 @@ export interface RpcServer {
  * sends can throw out of the handler.
  */
 export function serveRpc<T extends object>(port: PortLike, impl: T): RpcServer {
-  const onMessage = (msg: RpcMessage) => {
+  const outbox = new Outbox((m) => port.postMessage(m));
+  const onOne = (msg: RpcMessage) => {
     if (msg?.t !== 'req') return;
-    const reply = (r: RpcResult) => {
-      try {
-        port.postMessage(r);
-      } catch (err) {
-        port.postMessage({ t: 'res', id: msg.id, ok: false, e: toErrorBody(err) } satisfies RpcResult);
-      }
-    };
+    // A value that cannot cross (say, a function in a result) is answered as the error it is.
+    const reply = (r: RpcResult) =>
+      outbox.send(r, (err) =>
+        outbox.send({ t: 'res', id: msg.id, ok: false, e: toErrorBody(err) } satisfies RpcResult, () => {}),
+      );
     const fn = (impl as Record<string, unknown>)[msg.m];
     // Only the service's own methods: never 'constructor', '__proto__' or anything private.
     if (typeof fn !== 'function' || typeof msg.m !== 'string' || msg.m in Object.prototype || msg.m.startsWith('_')) {
@@ -178,9 +187,15 @@ export function serveRpc<T extends object>(port: PortLike, impl: T): RpcServer {
       (err) => reply({ t: 'res', id: msg.id, ok: false, e: toErrorBody(err) }),
     );
   };
+  const onMessage = (msg: unknown) => unpack(msg, (m) => onOne(m as RpcMessage));
   port.on('message', onMessage);
   return {
-    emit: (topic, data) => port.postMessage({ t: 'evt', topic, data } satisfies RpcEvent),
-    close: () => port.off('message', onMessage),
+    // An event that cannot be cloned is dropped: events are plain data built by the store.
+    emit: (topic, data) => outbox.send({ t: 'evt', topic, data } satisfies RpcEvent, () => {}),
+    close: () => {
+      outbox.flush();
+      outbox.close();
+      port.off('message', onMessage);
+    },
   };
 }

@@ -1,8 +1,12 @@
 // The services each worker serves over its MessagePorts. The host, the other workers and the
 // tests all call them through RpcClient<...>.api, so these interfaces are the whole contract.
 
+import type { ActivityInput, ActivityPage } from './activity';
 import type { ChaosRun, KillReport, MachineActionReport } from './faults';
+import type { LogEntries, LogQuery } from './host-log';
 import type { Operation, Transition } from './lifecycle';
+import type { SamplePage } from './samples';
+import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from './scenario';
 import type {
   ActorRestart,
   FleetTotals,
@@ -14,8 +18,20 @@ import type {
   Region,
   Vm,
 } from './types';
+import type { VmHistory } from './vm-history';
+import type { VmPage, VmQuery } from './vm-query';
 
 export type WorkerName = 'store' | 'orchestrator' | 'proxy';
+
+/**
+ * Calls that work on the whole fleet and may take longer than the usual RPC deadline with
+ * 100,000 machines (an import parses and writes all of them; a resync rebuilds every actor).
+ */
+export const LONG_CALLS_MS: Readonly<Record<string, number>> = {
+  exportScenario: 60_000,
+  importScenario: 60_000,
+  resync: 60_000,
+};
 
 /** Topic on which the store emits StoreEvent to the ports that asked for events. */
 export const STORE_EVENTS = 'store.event';
@@ -55,6 +71,10 @@ export interface StoreService {
   deleteVm(id: string): Vm;
   vms(region?: string): Vm[];
   vm(id: string): Vm;
+  /** One page of the VMs matching the query, sorted; `total` counts every match. */
+  vmPage(q: VmQuery): VmPage;
+  /** A VM's recent transitions and its launch's placement note (bounded; kept a while after destroy). Throws not_found. */
+  vmHistory(id: string): VmHistory;
   /** The live VM launched under this Idempotency-Key, or null. */
   vmByIdempotencyKey(key: string): Vm | null;
   /**
@@ -66,7 +86,10 @@ export interface StoreService {
   totals(): FleetTotals;
   /** How many VMs are in each lifecycle state (states with none are left out). */
   vmStates(): Record<string, number>;
-  /** Back to the bootstrap CSV: no VMs, nothing allocated. Publishes a `reset` event. */
+  /**
+   * Back to the bootstrap fleet (the regions file, or `serve --scenario`'s regions and machines):
+   * no VMs, nothing allocated, an imported fleet forgotten. Publishes a `reset` event.
+   */
   reset(): void;
   /** An operator's machine status (available, draining, offline): durable, published. */
   setMachineStatus(id: string, status: string): Machine;
@@ -74,6 +97,16 @@ export interface StoreService {
   setRegionStatus(code: string, status: string): Region;
   /** Publishes an actor restart on the event stream (supervision made visible). */
   announce(restart: ActorRestart): void;
+  /** The fleet as a scenario's files (regions, machines, VMs, settings). */
+  exportScenario(): ScenarioExport;
+  /**
+   * Replaces the whole fleet with a scenario's, all or nothing: bad_request with
+   * details.problems (`FILE:LINE: …`) and nothing changed when any file is wrong. Publishes a
+   * `reset` event; the orchestrator must then resync, as after a reset.
+   */
+  importScenario(files: ScenarioFiles): ScenarioImportReport;
+  /** The settings in force: an imported scenario's where it names them, else the host's. */
+  settings(): ScenarioSettings;
 }
 
 export interface OrchestratorStats {
@@ -197,10 +230,28 @@ export interface ProxyService {
 /** Topic on which the host tells the proxy its workers' states whenever one changes. */
 export const HOST_WORKERS = 'host.workers';
 
-/** Served by the host (main thread) to the proxy, for `/v1/status`. */
+/** Topics on which the host pushes new event-log entries and (while someone follows) log records. */
+export const HOST_ACTIVITY = 'host.activity';
+export const HOST_LOGS = 'host.logs';
+
+/** Served by the host (main thread) to the proxy: status, and the histories the host keeps. */
 export interface HostService {
   workers(): import('./types').WorkerStatus[];
   uptimeSeconds(): number;
+  /** Adds to the event log what only the gate sees (a refused launch). */
+  record(e: ActivityInput): void;
+  /** The event log after `since` (`GET /v1/activity`). */
+  activity(since?: number, limit?: number): ActivityPage;
+  /** The charts' samples after `since` ms (`GET /v1/samples`). */
+  samples(since?: number): SamplePage;
+  /** The newest log records (`GET /v1/logs`); `after` resumes a follower. */
+  logs(q: LogQuery, after?: number): LogEntries;
+  /** How many log followers the proxy has: records are pushed on HOST_LOGS only while any do. */
+  followLogs(followers: number): void;
+  /** The load generator, run by the host against the proxy's own port (`/v1/load`). */
+  loadStart(spec: import('./load/spec').LoadSpec): Promise<import('./load/keeper').LoadStatusView>;
+  loadStatus(): import('./load/keeper').LoadStatusView;
+  loadStop(): import('./load/keeper').LoadStatusView;
 }
 
 /** Anyone a worker can hold an RPC client to. */

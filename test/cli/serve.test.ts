@@ -6,6 +6,7 @@ import { runServe } from '../../src/cli/serve';
 import { buildServeConfig, dashboardUrl, withToken } from '../../src/cli/serve-config';
 import { TOKEN_PATTERN } from '../../src/main/common/token';
 import type { RunningHost } from '../../src/main/host/host';
+import { CommandFailure } from '../../src/shared/cli/usage-error';
 import type { HostConfig } from '../../src/shared/config';
 import { capture } from '../helpers/cli-fixtures';
 import { defaults, isolateConfigHome, tmpConfig } from '../helpers/serve-fixtures';
@@ -47,19 +48,23 @@ describe('runServe', () => {
     expect(c.err).toEqual([]);
   });
 
-  it('fails with one line when the host cannot start', async () => {
+  // Failures reject with a CommandFailure (exit 1), reported by runCommand in one line or as JSON.
+  it('fails with one sentence when the host cannot start', async () => {
     const c = capture();
     const start = async () => {
       throw { code: 'bad_request', message: 'regions.csv:3: cores_total must be a whole number' };
     };
-    expect(await runServe({ ephemeral: true }, c.io, { env: {}, configDir: tmpConfig(), start })).toBe(1);
-    expect(c.err).toEqual(['error: regions.csv:3: cores_total must be a whole number']);
+    await expect(runServe({ ephemeral: true }, c.io, { env: {}, configDir: tmpConfig(), start })).rejects.toEqual(
+      new CommandFailure('start_failed', 'regions.csv:3: cores_total must be a whole number'),
+    );
     const many = async () => {
       throw new Error('f.csv:1: missing column kind\nf.csv:1: missing column region\nf.csv:4: duplicate machine m1');
     };
     const d = capture();
-    expect(await runServe({ ephemeral: true }, d.io, { env: {}, configDir: tmpConfig(), start: many })).toBe(1);
-    expect(d.err).toEqual(['error: f.csv:1: missing column kind (and 2 more problems)']);
+    await expect(
+      runServe({ ephemeral: true }, d.io, { env: {}, configDir: tmpConfig(), start: many }),
+    ).rejects.toMatchObject({ code: 'start_failed', message: 'f.csv:1: missing column kind (and 2 more problems)' });
+    expect([...c.err, ...d.err]).toEqual([]);
   });
 
   it('exits 1 with the reason when the host gives up, and warns about non-loopback addresses', async () => {
@@ -72,9 +77,12 @@ describe('runServe', () => {
     const done = runServe({ host: '0.0.0.0', ephemeral: true }, c.io, { env: {}, configDir: tmpConfig(), start });
     await until(() => made !== null, 2000, 'the host to start');
     (made as unknown as ReturnType<typeof fakeHost>).giveUp('the store crashed 6 times in 30 s');
-    expect(await done).toBe(1);
+    await expect(done).rejects.toMatchObject({
+      code: 'host_stopped',
+      message: 'the host stopped: the store crashed 6 times in 30 s',
+    });
+    expect(c.err).toHaveLength(1);
     expect(c.err[0]).toMatch(/^warning: listening on 0\.0\.0\.0/);
-    expect(c.err[1]).toBe('error: the host stopped: the store crashed 6 times in 30 s');
   });
 });
 
@@ -136,10 +144,14 @@ describe('the API token', () => {
     const blocker = join(parent, 'file');
     writeFileSync(blocker, 'not a directory');
     const c = capture();
-    const code = await runServe({ ephemeral: true }, c.io, { env: {}, configDir: join(blocker, 'flylight') });
-    expect(code).toBe(1);
-    expect(c.err).toHaveLength(1);
-    expect(c.err[0]).toMatch(/^error: cannot create the API token in .*file\/flylight: /);
+    const failure = await runServe({ ephemeral: true }, c.io, { env: {}, configDir: join(blocker, 'flylight') }).then(
+      () => null,
+      (err: unknown) => err as CommandFailure,
+    );
+    expect(failure).toBeInstanceOf(CommandFailure);
+    expect(failure?.code).toBe('token_unwritable');
+    expect(failure?.message).toMatch(/^cannot create the API token in .*file\/flylight: /);
+    expect(c.err).toEqual([]);
   });
 
   it('dashboardUrl points a browser at loopback when the host listens on every interface', () => {

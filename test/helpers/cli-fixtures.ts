@@ -1,13 +1,19 @@
 // A fake FlylightApi and event feed for the CLI tests: real objects implementing the
 // interfaces, with data shaped like the proxy's answers.
 
+import type { ActivityEvent } from '../../src/shared/activity';
 import type { ConnectionState, FlylightApi, SubscribeEvents } from '../../src/shared/api';
 import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/env';
 import { ApiError } from '../../src/shared/errors';
 import { type ChaosRun, type MachineAction, parseRegionStatus, statusAfter } from '../../src/shared/faults';
+import { atLeast, type LogQuery, type LogRecord } from '../../src/shared/host-log';
+import type { LoadKeeper } from '../../src/shared/load/keeper';
+import type { LoadSpec } from '../../src/shared/load/spec';
 import type { PlacementPlan } from '../../src/shared/placement';
+import type { ScenarioExport, ScenarioFiles } from '../../src/shared/scenario';
 import type { FailRequest, KillRequest } from '../../src/shared/services';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
+import type { VmQuery } from '../../src/shared/vm-query';
 
 export const REGIONS: Region[] = [
   {
@@ -222,6 +228,17 @@ export class FakeApi implements FlylightApi {
   vms(region?: string) {
     return this.record('vms', [region], () => (region && region.toUpperCase() !== 'SIN' ? [] : [VM]));
   }
+  vmPage(q: Partial<VmQuery> & { limit: number }) {
+    return this.record('vmPage', [q], () => ({ vms: [VM], total: 1, offset: 0, limit: q.limit }));
+  }
+  vmHistory(id: string) {
+    return this.record('vmHistory', [id], () => ({ vm_id: id, vm: VM, transitions: [], dropped: 0, placement: null }));
+  }
+  machine(id: string) {
+    return this.record('machine', [id], () => {
+      throw new ApiError('not_found', `no machine with id '${id}'`);
+    });
+  }
   vm(id: string) {
     return this.record('vm', [id], () => VM);
   }
@@ -249,6 +266,26 @@ export class FakeApi implements FlylightApi {
   }
   reset() {
     return this.record('reset', [], () => ({ reset: true as const, regions: 35, machines: 215 }));
+  }
+  /** What activity, samples and logs answer; tests set them. */
+  activityEvents: ActivityEvent[] = [];
+  logRecords: LogRecord[] = [];
+  activity(since = 0) {
+    return this.record('activity', [since], () => ({
+      events: this.activityEvents.filter((e) => e.seq > since),
+      last_seq: this.activityEvents.at(-1)?.seq ?? 0,
+      oldest_seq: this.activityEvents[0]?.seq ?? null,
+      bounds: { max_events: 5000, max_age_s: 600 },
+    }));
+  }
+  samples(since = 0) {
+    return this.record('samples', [since], () => ({ interval_ms: 1000, window_ms: 600_000, regions: [], samples: [] }));
+  }
+  logs(q: Partial<LogQuery> = {}) {
+    return this.record('logs', [q], () => ({
+      records: this.logRecords.filter((r) => atLeast(r.level, q.level ?? 'debug')).slice(-(q.lines ?? 100)),
+      last_seq: this.logRecords.length,
+    }));
   }
   machineAction(id: string, action: MachineAction, options?: { evacuate?: boolean }) {
     return this.record('machineAction', [id, action, options], () => {
@@ -293,6 +330,43 @@ export class FakeApi implements FlylightApi {
   }
   chaosRun(id: string) {
     return this.record('chaosRun', [id], () => this.chaos);
+  }
+  /** The host's load runs, when a test gives it one (a LoadKeeper over a scripted driver). */
+  loadKeeper: LoadKeeper | null = null;
+  async loadStart(spec: LoadSpec) {
+    const keeper = await this.record('loadStart', [spec], () => {
+      if (!this.loadKeeper) throw new ApiError('unavailable', 'this fake host runs no load');
+      return this.loadKeeper;
+    });
+    return keeper.start(spec);
+  }
+  loadStatus() {
+    return this.record('loadStatus', [], () => this.loadKeeper?.status() ?? { run: null });
+  }
+  loadStop() {
+    return this.record('loadStop', [], () => this.loadKeeper?.stop() ?? { run: null });
+  }
+  /** What exportScenario answers; importScenario records the files it was sent. */
+  scenario: ScenarioExport = {
+    files: {
+      'scenario.json': '{"format":"flylight-scenario","version":1,"settings":{}}\n',
+      'regions.csv': 'region,location,status\nSIN,Singapore,Operational\n',
+      'machines.csv': 'machine,region,cores,memory_gb\nsin-m01,SIN,32,128\n',
+      'vms.csv': 'vm,machine,cores,memory_gb,state\n',
+    },
+  };
+  exportScenario() {
+    return this.record('exportScenario', [], () => this.scenario);
+  }
+  importScenario(files: ScenarioFiles) {
+    return this.record('importScenario', [files], () => ({
+      imported: true as const,
+      regions: 1,
+      machines: 1,
+      vms: 0,
+      recovered: 0,
+      settings: { strategy: 'random' as const, timing: 'instant', seed: null },
+    }));
   }
 }
 

@@ -10,8 +10,11 @@ import { MachineD } from '../../src/main/orchestrator/machined';
 import { ApiError } from '../../src/shared/errors';
 import { holdsResources } from '../../src/shared/lifecycle';
 import type { Remote } from '../../src/shared/rpc';
+import type { ScenarioExport, ScenarioImportReport, ScenarioSettings } from '../../src/shared/scenario';
 import type { StoreService } from '../../src/shared/services';
 import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/shared/types';
+import type { VmHistory } from '../../src/shared/vm-history';
+import { pageOf, selectVms, type VmPage, type VmQuery } from '../../src/shared/vm-query';
 
 /** `died-after`: did the work, then the worker died before answering (its port dropped). */
 export type Failure = 'reject' | 'timeout' | 'timeout-after' | 'died-after';
@@ -85,6 +88,19 @@ export class FakeStore implements Remote<StoreService> {
   setRegionStatus(code: string): Promise<Region> {
     return this.op('setRegionStatus', () => {
       throw new ApiError('unknown_region', `unknown region ${code}`);
+    });
+  }
+  settings(): Promise<ScenarioSettings> {
+    return this.op('settings', () => ({ strategy: 'random' as const, timing: 'instant', seed: null }));
+  }
+  exportScenario(): Promise<ScenarioExport> {
+    return this.op('exportScenario', () => {
+      throw new ApiError('bad_request', 'the fake store keeps no scenarios');
+    });
+  }
+  importScenario(): Promise<ScenarioImportReport> {
+    return this.op('importScenario', () => {
+      throw new ApiError('bad_request', 'the fake store keeps no scenarios');
     });
   }
   readonly announced: ActorRestart[] = [];
@@ -195,6 +211,14 @@ export class FakeStore implements Remote<StoreService> {
   }
   vms(region?: string): Promise<Vm[]> {
     return this.op('vms', () => [...this.vmsById.values()].filter((v) => !region || v.region === region));
+  }
+  vmPage(q: VmQuery): Promise<VmPage> {
+    return this.op('vmPage', () => pageOf(selectVms(this.vmsById.values(), q), q));
+  }
+  vmHistory(id: string): Promise<VmHistory> {
+    return this.op('vmHistory', () => {
+      throw new ApiError('not_found', `no history kept for ${id} by the fake store`);
+    });
   }
   vm(id: string): Promise<Vm> {
     return this.op('vm', () => {

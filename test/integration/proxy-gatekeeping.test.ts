@@ -11,7 +11,9 @@ import { ApiError } from '../../src/shared/errors';
 import { type Remote, RpcClient, serveRpc } from '../../src/shared/rpc';
 import type { CallMeta, HostService, OrchestratorService, StoreService } from '../../src/shared/services';
 import type { LaunchRequest, Region, Vm } from '../../src/shared/types';
+import { hostHistories } from '../helpers/host-fakes';
 import { corsHeaders, errorBody, type Raw, type Reply, send, sendRaw } from '../helpers/http';
+import { NO_LOAD } from '../helpers/load-fixtures';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
 
@@ -119,6 +121,8 @@ async function rig(limits: Partial<GateLimits> = {}, token: string | null = TOKE
       { name: 'proxy', state: 'ready', restarts: 0 },
     ],
     uptimeSeconds: () => 1,
+    ...hostHistories(),
+    ...NO_LOAD,
   };
   const store: Partial<StoreService> = {
     regions: () => REGIONS,

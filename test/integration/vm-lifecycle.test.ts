@@ -255,7 +255,7 @@ describe('timing on the realistic profile, run fast', () => {
   let serve: ServeProcess;
   const c = client(() => serve);
   beforeAll(async () => {
-    serve = await startServe(['--ephemeral', '--timing', 'realistic', '--speed', '20', '--seed', '11']);
+    serve = await startServe(['--ephemeral', '--timing', 'realistic', '--speed', '4', '--seed', '11']);
   });
   afterAll(async () => {
     expect(await serve?.stop()).toBe(0);

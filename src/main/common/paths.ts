@@ -33,6 +33,11 @@ export function defaultRegionsFile(): string {
   return join(packageRoot(), 'resources', 'regions.csv');
 }
 
+/** The scenarios shipped with Flylight (`serve --scenario NAME`), one directory each. */
+export function shippedScenariosDir(): string {
+  return join(packageRoot(), 'resources', 'scenarios');
+}
+
 /** The built dashboard, or null when `npm run build` has not produced it. */
 export function builtDashboardDir(): string | null {
   const dir = join(packageRoot(), 'out', 'renderer');

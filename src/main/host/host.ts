@@ -12,8 +12,11 @@ import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import {
   type GateRequest,
   type GateResponse,
+  HOST_ACTIVITY,
+  HOST_LOGS,
   HOST_WORKERS,
   type HostService,
+  LONG_CALLS_MS,
   type OrchestratorService,
   type PeerName,
   type ProxyService,
@@ -30,6 +33,9 @@ import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/c
 import { outsideAsar } from './asar';
 import { publishEndpoint } from './endpoint';
 import { lockFleet } from './fleet-lock';
+import { createHostRecords } from './host-records';
+import { hostLoad } from './load-host';
+import { LogRing } from './log-ring';
 import { LogSink } from './log-sink';
 
 const WORKER_PATHS: Record<WorkerName, string> = {
@@ -86,7 +92,10 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const fleetLock = initialConfig.dataDir ? await lockFleet(initialConfig.dataDir) : null;
   // Every thread logs JSON lines; the sink files them and shows them as the user asked.
   const logFile = initialConfig.dataDir ? join(initialConfig.dataDir, 'logs', 'flylight.log') : null;
-  const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile });
+  // The newest records, for GET /v1/logs: the file's last lines, then every line from now on.
+  const logRing = new LogRing();
+  if (logFile) logRing.prime(logFile);
+  const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile, onLine: (l) => logRing.push(l) });
   const log = hostLog ?? createLogger('json', { worker: 'host' }, (l) => sink.line(l));
   // Copied so a restarted proxy can rebind the port the OS picked for `--port 0`.
   const config: HostConfig = {
@@ -122,20 +131,56 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   );
   // The host's own clients of each worker.
   const clients = {
-    store: new RpcClient<StoreService>('store', { timeoutMs: config.rpcTimeoutMs }),
-    orchestrator: new RpcClient<OrchestratorService>('orchestrator', { timeoutMs: config.rpcTimeoutMs }),
+    store: new RpcClient<StoreService>('store', { timeoutMs: config.rpcTimeoutMs, longCalls: LONG_CALLS_MS }),
+    orchestrator: new RpcClient<OrchestratorService>('orchestrator', {
+      timeoutMs: config.rpcTimeoutMs,
+      longCalls: LONG_CALLS_MS,
+    }),
     proxy: new RpcClient<ProxyService>('proxy', { timeoutMs: config.rpcTimeoutMs }),
   };
   clients.store.on(STORE_EVENTS, (e) => bus.emit('event', e));
+  /** The proxy's ports to the host: worker states, event-log entries and followed log records go out on them. */
+  const hostPorts = new Set<RpcServer>();
+  const records = createHostRecords(
+    {
+      regions: () => clients.store.api.regions(),
+      launchCounts: async () => {
+        const s = await clients.orchestrator.api.stats();
+        return { ok: s.launches_ok, failed: s.launches_failed };
+      },
+    },
+    logRing,
+    config.activityBounds,
+  );
+  bus.on('event', (e: StoreEvent) => records.storeEvent(e));
+  /** Log records go to the proxy only while someone follows them: most runs never pay for it. */
+  let logFollowers = 0;
+  records.activity.onRecord((e) => {
+    for (const p of hostPorts) p.emit(HOST_ACTIVITY, e);
+  });
+  logRing.onLine((seq, rec) => {
+    if (logFollowers > 0) for (const p of hostPorts) p.emit(HOST_LOGS, { seq, rec });
+  });
 
+  const load = hostLoad({
+    config,
+    url: () => dialable(config.host, config.port),
+    regions: async () => (await clients.store.api.regions()).map((r) => r.code),
+    log,
+  });
   const hostService: HostService = {
     workers: () => workerStatuses(),
     uptimeSeconds: () => Math.round((Date.now() - started) / 1000),
+    ...records.service,
+    followLogs: (n) => {
+      logFollowers = typeof n === 'number' && n > 0 ? n : 0;
+    },
+    loadStart: (spec) => load.start(spec),
+    loadStatus: () => load.status(),
+    loadStop: () => load.stop(),
   };
 
   const workerStatuses = (): WorkerStatus[] => START_ORDER.map((n) => ({ ...(slots.get(n) as Slot).status }));
-  /** The proxy's ports to the host: worker states are pushed on them for the event stream. */
-  const hostPorts = new Set<RpcServer>();
   const setState = (slot: Slot, state: WorkerStatus['state']) => {
     slot.status.state = state;
     const ws = workerStatuses();
@@ -168,7 +213,10 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
         const server = serveRpc(ch.port2 as never, hostService);
         hostPorts.add(server);
         // A dead proxy's port is dropped with it.
-        ch.port2.once('close', () => hostPorts.delete(server));
+        ch.port2.once('close', () => {
+          hostPorts.delete(server);
+          logFollowers = 0;
+        });
         peers.host = ch.port1;
       } else {
         connect(slot.name, peer, peers);
@@ -235,11 +283,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     if (slot.restartTimes.length > MAX_RESTARTS) {
       const reason = `${slot.name} worker crashed ${slot.restartTimes.length} times in ${RESTART_WINDOW_MS / 1000} s; giving up`;
       log.error(reason);
+      records.workerNews(slot.name, reason.slice(slot.name.length + 8));
       void stop({ ok: false, reason });
       return;
     }
     slot.status.restarts++;
     setState(slot, 'restarting');
+    records.workerNews(slot.name, `exited unexpectedly (code ${code}); restarting`);
     // Back off a little on repeated crashes so a crash loop cannot eat both cores.
     const delay = Math.min(2000, 50 * 2 ** (slot.restartTimes.length - 1));
     setTimeout(() => void restart(slot), delay);
@@ -263,11 +313,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       if (orch.worker) void orch.worker.terminate();
     }
     log.info(`${slot.name} worker restarted`, { restarts: slot.status.restarts });
+    records.workerNews(slot.name, `restarted (restart ${slot.status.restarts})`);
   };
 
   const stop = async (result: { ok: boolean; reason?: string } = { ok: true }) => {
     if (stopping) return finished.then(() => undefined);
     stopping = true;
+    load.close();
     const began = Date.now();
     const deadline = began + STOP_DEADLINE_MS;
     if (running) log.info('stopping: closing the port, flushing FlyD queues, closing the store');
@@ -291,6 +343,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       clearTimeout(timer);
     }
     bus.removeAllListeners();
+    records.stop();
     withdrawEndpoint?.();
     if (running) log.info('stopped', { duration_ms: Date.now() - began });
     await sink.close();
@@ -304,6 +357,9 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   try {
     for (const name of START_ORDER) {
       const info = await spawn(slots.get(name) as Slot);
+      // `serve --scenario`: its VMs and statuses replace whatever the data directory held, once,
+      // before the orchestrator builds its actors from the store (a store restart keeps them).
+      if (name === 'store' && config.scenario) await clients.store.api.importScenario(config.scenario.files);
       if (name === 'proxy') {
         proxyInfo = info;
         if (typeof info.port === 'number') config.port = info.port;
@@ -317,7 +373,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
 
   const url = String(proxyInfo.url ?? `http://${config.host}:${config.port}`);
   fleetLock?.announce(url);
-  if (initialConfig.logFormat !== 'silent') {
+  if (initialConfig.logFormat !== 'silent' && initialConfig.banner !== false) {
     process.stdout.write(`Flylight proxy listening on ${url}\n`);
   }
   if (config.endpointFile) {
@@ -352,4 +408,10 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
 export function startErrorMessage(err: unknown): string {
   const body = err as Partial<ErrorBody>;
   return typeof body?.message === 'string' ? body.message : String(err);
+}
+
+/** Where the host itself reaches its proxy: a wildcard bind is dialled on loopback. */
+function dialable(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }

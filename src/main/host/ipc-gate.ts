@@ -44,7 +44,10 @@ export function fromGateResponse(res: GateResponse): ApiResponse {
       body = { error: { code: 'internal', message: `gate answered ${res.status} with a body that is not JSON` } };
     }
   }
-  return { status: res.status, body };
+  // The console's `launch` says when an Idempotency-Key replayed an earlier launch.
+  return res.headers['idempotent-replayed'] === 'true'
+    ? { status: res.status, body, replayed: true }
+    : { status: res.status, body };
 }
 
 /** Never rejects: every failure becomes the same `{error}` response an HTTP client would get. */

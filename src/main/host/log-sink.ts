@@ -1,6 +1,9 @@
 // Where every thread's log lines end: workers write JSON lines to their stdout, the host reads
 // them (Worker `stdout: true`) and hands each line here, which appends it to a size-rotated file
 // in the data directory and shows it in the terminal as the user asked (pretty, JSON or not).
+// Both destinations are written once per event-loop turn with the turn's lines joined: a write
+// per line was a system call per request on the host thread (the terminal is a pipe, written
+// synchronously), and the host thread shares the two cores with the workers.
 
 import {
   chmodSync,
@@ -13,7 +16,7 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { pretty } from '../common/log';
+import { flushLogs, pretty, writeStdout } from '../common/log';
 import { ensurePrivateDir } from '../common/paths';
 
 export interface LogSinkOptions {
@@ -25,6 +28,8 @@ export interface LogSinkOptions {
   /** Rotated files kept: flylight.log.1 … .N. */
   keep?: number;
   writeTerminal?: (line: string) => void;
+  /** Sees every line too (the host's in-memory tail for GET /v1/logs). */
+  onLine?: (line: string) => void;
 }
 
 export class LogSink {
@@ -33,11 +38,14 @@ export class LogSink {
   private readonly maxBytes: number;
   private readonly keep: number;
   private readonly writeTerminal: (line: string) => void;
+  /** File lines of this turn, not yet handed to the stream. */
+  private pending: string[] = [];
+  private scheduled = false;
 
   constructor(private readonly options: LogSinkOptions) {
     this.maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
     this.keep = options.keep ?? 5;
-    this.writeTerminal = options.writeTerminal ?? ((l) => process.stdout.write(`${l}\n`));
+    this.writeTerminal = options.writeTerminal ?? writeStdout;
     if (options.file) {
       ensurePrivateDir(dirname(options.file));
       this.size = existsSync(options.file) ? statSync(options.file).size : 0;
@@ -48,6 +56,7 @@ export class LogSink {
   /** Takes one line: a JSON log record, or anything else a thread printed. */
   line(text: string): void {
     if (!text) return;
+    this.options.onLine?.(text);
     let rec: Record<string, unknown> | null = null;
     if (text.startsWith('{')) {
       try {
@@ -64,6 +73,8 @@ export class LogSink {
 
   /** Flushes and closes the file (the host calls it last on stop). */
   close(): Promise<void> {
+    this.flush();
+    flushLogs();
     const s = this.stream;
     this.stream = null;
     return new Promise((r) => (s ? s.end(r) : r()));
@@ -87,11 +98,24 @@ export class LogSink {
     const file = this.options.file as string;
     const bytes = Buffer.byteLength(line) + 1;
     if (this.size + bytes > this.maxBytes && this.size > 0) this.rotate(file);
-    this.stream?.write(`${line}\n`);
+    this.pending.push(line);
     this.size += bytes;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Hands the lines gathered this turn to the file stream in one write. */
+  private flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = `${this.pending.join('\n')}\n`;
+    this.pending = [];
+    this.stream?.write(text);
   }
 
   private rotate(file: string): void {
+    this.flush();
     this.stream?.end();
     rmSync(`${file}.${this.keep}`, { force: true });
     for (let i = this.keep - 1; i >= 1; i--) {

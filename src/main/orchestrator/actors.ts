@@ -6,7 +6,7 @@ import { takesNewVms } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
 import type { Machine } from '../../shared/types';
-import type { Logger } from '../common/log';
+import { LazyChild, type Logger } from '../common/log';
 import { change, FlyD, type FlydCounters, flydCell, held } from './flyd';
 import { type Allocation, type Capacity, MachineD, machineCell, resync } from './machined';
 import type { MachineEntry } from './registry';
@@ -21,6 +21,8 @@ export interface SpawnDeps {
   counters: FlydCounters;
   /** Tells the ticker this machine's FlyD has something to write. */
   markDirty(entry: MachineEntry): void;
+  /** Tells the region's free-capacity index what the machine's MachineD now holds. */
+  allocated(entry: MachineEntry, a: Allocation): void;
   log: Logger;
 }
 
@@ -33,7 +35,7 @@ export function spawnMachine(deps: SpawnDeps, record: Machine): MachineEntry {
     memory_total_gb: record.memory_total_gb,
     schedulable: takesNewVms(record.status),
   };
-  const log = deps.log.child({ machine: record.id });
+  const log = new LazyChild(deps.log, { machine: record.id });
   const entry = { record, capacity } as MachineEntry;
   entry.machined = machineCell(
     `machined ${record.id}`,
@@ -43,6 +45,7 @@ export function spawnMachine(deps: SpawnDeps, record: Machine): MachineEntry {
           capacity,
           notify: (c) => change(entry.flyd, c),
           recover: () => recover(deps, entry),
+          allocated: (a) => deps.allocated(entry, a),
           log,
         },
         incarnation === 0 ? pickAllocation(record) : undefined,

@@ -18,7 +18,7 @@ import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
 import { type MachineActionOptions, machineAction } from './machine-faults';
-import type { MachineSnapshot } from './machined';
+import type { Allocation, MachineSnapshot } from './machined';
 import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
@@ -29,6 +29,11 @@ import { type LifecycleSettings, VmLifecycle } from './vm-lifecycle';
 
 export interface InfrastructureOptions {
   store: Remote<StoreService>;
+  /**
+   * The whole-fleet reads at start, when they need another deadline than `store`'s per-call
+   * one (the worker gives them one that suits a 100k-machine fleet); `store` otherwise.
+   */
+  startupReads?: Pick<Remote<StoreService>, 'allMachines' | 'versions' | 'regions'>;
   flydIntervalMs?: number;
   numCandidates?: number;
   log?: Logger;
@@ -74,10 +79,11 @@ export class Infrastructure {
 
   /** Reads the fleet and the applied FlyD versions from the store and starts every actor. */
   static async start(options: InfrastructureOptions): Promise<Infrastructure> {
+    const reads = options.startupReads ?? options.store;
     const [machines, versions, regions] = await Promise.all([
-      options.store.allMachines(),
-      options.store.versions(),
-      options.regions ?? options.store.regions(),
+      reads.allMachines(),
+      reads.versions(),
+      options.regions ?? reads.regions(),
     ]);
     const infra = new Infrastructure({ ...options, regions }, machines, versions);
     // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays transient.
@@ -133,6 +139,7 @@ export class Infrastructure {
       versions: new VersionBook(versions),
       counters: this.flydCounters,
       markDirty: (entry: MachineEntry) => this.dirty.add(entry),
+      allocated: (entry: MachineEntry, a: Allocation) => this.registry.allocated(entry, a),
       log: this.log,
     };
     this.chaos = new Chaos({

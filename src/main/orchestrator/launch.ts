@@ -6,22 +6,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorBody } from '../../shared/errors';
-import {
-  cores,
-  first,
-  fits,
-  largestSlots,
-  noCapacityMessage,
-  type PlacementMachine,
-  type PlacementPlan,
-  type Slot,
-  type Strategy,
-} from '../../shared/placement';
+import { cores, first, noCapacityMessage, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
+import { type PlacementNote, type PlacementPath, placementNote } from '../../shared/placement-note';
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { allocate, releaseNoWait } from './machined';
-import { placementView, planRegion, regionViews, reserveAll } from './placer';
+import { placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
@@ -39,8 +30,22 @@ export interface LaunchDeps extends VmDeps {
   lifecycle: VmTransitions<Vm>;
 }
 
+/** Builds a VM's placement note once its machine has reserved the room. */
+type Note = (entry: MachineEntry) => PlacementNote;
+
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
 const PLAN_ATTEMPTS = 3;
+/** Random draws for one VM, each refused only because a concurrent launch took that room first. */
+const PICK_ATTEMPTS = 16;
+
+/** There is room, but concurrent launches kept taking it first: not a capacity answer. */
+function lostRoom(region: string, attempts: number): ApiError {
+  return new ApiError(
+    'unavailable',
+    `placement in ${region} lost its room to concurrent launches ${attempts} times; nothing was launched, try again`,
+    { region },
+  );
+}
 
 /** Why one region of the request took nothing: the slots it does have. */
 interface RegionRefusal {
@@ -136,14 +141,14 @@ export class Launcher {
       if (strategy === 'random' && p.count === 1 && !p.explain) {
         // The seed's path: a handful of store candidates, so a roomy region costs a few steps.
         const got = await this.placeOneAtRandom(region, p);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key)] };
+        if ('entry' in got) return { vms: [await this.record(got.entry, p, key, this.note(p, 'candidates', refused))] };
         refused.push({ region, slots: got.slots });
         continue;
       }
       await this.requireRegion(region);
       if (p.count === 1 && !p.explain) {
         const got = await this.placeOneRanked(region, p, strategy);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key)] };
+        if ('entry' in got) return { vms: [await this.record(got.entry, p, key, this.note(p, 'ranked', refused))] };
         refused.push({ region, slots: got.slots });
         continue;
       }
@@ -153,7 +158,7 @@ export class Launcher {
         refused.push({ region, slots: got.plan.largest_slots });
         continue;
       }
-      const vms = await this.recordBatch(got.held, p, key);
+      const vms = await this.recordBatch(got.held, p, key, this.note(p, 'plan', refused, got.plan));
       return p.explain ? { vms, plans } : { vms };
     }
     throw this.noCapacity(p, refused, p.explain ? plans : undefined);
@@ -173,14 +178,7 @@ export class Launcher {
       for (let attempt = 1; ; attempt++) {
         const plan = planRegion(this.deps.registry, { ...p, region }, strategy, this.deps.random);
         if (plan.placements.length === 0) return { plan, held: null };
-        if (attempt > PLAN_ATTEMPTS) {
-          // There is room, but concurrent launches kept taking it first: not a capacity answer.
-          throw new ApiError(
-            'unavailable',
-            `placement in ${region} lost its room to concurrent launches ${PLAN_ATTEMPTS} times; nothing was launched, try again`,
-            { region },
-          );
-        }
+        if (attempt > PLAN_ATTEMPTS) throw lostRoom(region, PLAN_ATTEMPTS);
         const held = await reserveAll(this.deps.registry, plan.placements, p.memory_gb, p.cores, (m, e) =>
           this.crashed(m, e),
         );
@@ -190,9 +188,9 @@ export class Launcher {
   }
 
   /**
-   * One VM, `random`: the store's candidates first (a hint that lags a FlyD interval), then the
-   * rest of the region straight from MachineDs, which are authoritative. The same single pass
-   * over the region yields the slots a refusal reports.
+   * One VM, `random`: the store's candidates first (a hint that lags a FlyD interval), then a
+   * machine drawn at random from the region's free-capacity index, which follows MachineDs
+   * exactly. Neither scans the region: a `no_capacity` is known from the index, with its slots.
    */
   private async placeOneAtRandom(region: string, p: Placement): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
     const { store, registry } = this.deps;
@@ -204,43 +202,39 @@ export class Launcher {
       tried.add(c.id);
       if (await this.reserve(entry, p)) return { entry };
     }
-    const views: PlacementMachine[] = [];
-    const rest: MachineEntry[] = [];
-    for (const entry of registry.inRegion(region)) {
-      const view = placementView(entry);
-      views.push(view);
-      // A MachineD being restarted answers once it is back: worth asking, its mailbox waits.
-      const restarting = entry.machined.current === null;
-      if (!tried.has(entry.record.id) && (restarting || fits(view, p.memory_gb, p.cores))) rest.push(entry);
-    }
-    for (const entry of shuffle(rest, this.deps.random)) {
+    const free = registry.freeIn(region);
+    for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
+      const entry = free.pick(p.memory_gb, p.cores, this.deps.random);
+      if (!entry) return { slots: free.slots() };
       if (await this.reserve(entry, p)) return { entry };
     }
-    return { slots: largestSlots(views) };
+    throw lostRoom(region, PICK_ATTEMPTS);
   }
 
   /**
-   * One VM, binpack or spread, no explanation asked: the strategy's first machine in one pass
-   * over the region's MachineDs (no sort, no verdicts). Lost to a concurrent launch, the next.
+   * One VM, binpack or spread, no explanation asked: the strategy's first machine among those
+   * the free index says fit (no sort, no verdicts, no machine that cannot take it). Lost to a
+   * concurrent launch, the next.
    */
   private async placeOneRanked(
     region: string,
     p: Placement,
     strategy: Strategy,
   ): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
+    const free = this.deps.registry.freeIn(region);
     for (let attempt = 1; attempt <= PLAN_ATTEMPTS; attempt++) {
-      const views = regionViews(this.deps.registry, region);
+      const views = free.fitting(p.memory_gb, p.cores).map(placementView);
       const pick = first(views, p, strategy, this.deps.random);
       const entry = pick && this.deps.registry.get(pick.id);
-      if (!entry) return { slots: largestSlots(views) };
+      if (!entry) return { slots: free.slots() };
       if (await this.reserve(entry, p)) return { entry };
     }
-    return { slots: largestSlots(regionViews(this.deps.registry, region)) };
+    throw lostRoom(region, PLAN_ATTEMPTS);
   }
 
   /** Throws unknown_region for a region the store does not know (the registry only knows its own). */
   private async requireRegion(region: string): Promise<void> {
-    if (this.deps.registry.inRegion(region).length === 0) await this.deps.store.region(region);
+    if (!this.deps.registry.hasRegion(region)) await this.deps.store.region(region);
   }
 
   /**
@@ -248,14 +242,15 @@ export class Launcher {
    * already recorded are taken back and every reservation is released before the error.
    * The first VM is recorded last, under the bare key (see launchBatchIdempotent).
    */
-  private async recordBatch(held: MachineEntry[], p: Placement, key?: string): Promise<Vm[]> {
-    if (held.length === 1) return [await this.record(held[0], p, key)];
+  private async recordBatch(held: MachineEntry[], p: Placement, key?: string, note?: Note): Promise<Vm[]> {
+    if (held.length === 1) return [await this.record(held[0], p, key, note)];
     const vms: Vm[] = new Array(held.length);
     const order = [...held.keys()].slice(1).concat(0);
     for (let n = 0; n < order.length; n++) {
       const i = order[n];
       try {
-        vms[i] = await this.record(held[i], p, key === undefined ? undefined : i === 0 ? key : batchKey(key, i + 1));
+        const k = key === undefined ? undefined : i === 0 ? key : batchKey(key, i + 1);
+        vms[i] = await this.record(held[i], p, k, note);
       } catch (err) {
         // record() took back its own VM and room; take back the rest of the batch too.
         for (const j of order.slice(0, n)) this.takeBack(vms[j], held[j], p);
@@ -290,8 +285,20 @@ export class Launcher {
     });
   }
 
+  /** The "why here?" of a VM about to be recorded (kept with its history by the store). */
+  private note(p: Placement, path: PlacementPath, refused: RegionRefusal[], plan?: PlacementPlan): Note {
+    const base = {
+      strategy: p.strategy ?? this.deps.strategy,
+      path,
+      memory_gb: p.memory_gb,
+      cores: p.cores,
+      count: p.count,
+    };
+    return (entry) => placementNote(base, placementView(entry), entry.record.id, refused, plan);
+  }
+
   /** Records the VM MachineD reserved room for; on failure takes it back and frees the room. */
-  private async record(entry: MachineEntry, p: Placement, key?: string): Promise<Vm> {
+  private async record(entry: MachineEntry, p: Placement, key?: string, note?: Note): Promise<Vm> {
     const { store, unsettled, log } = this.deps;
     const created_at = new Date(this.deps.now()).toISOString();
     const fresh: Vm = {
@@ -307,6 +314,7 @@ export class Launcher {
     // Zero-time stages run now, so the instant profile records a started VM in one write.
     const first = this.deps.lifecycle.firstState(fresh, true);
     const vm: Vm = { ...first.vm, updated_at: first.transitions[first.transitions.length - 1].at };
+    if (note) first.transitions[0] = { ...first.transitions[0], placement: note(entry) };
     if (vm.reason === undefined) delete vm.reason;
     try {
       // Durable before acknowledged: a launch the caller hears about is never lost.
@@ -331,13 +339,8 @@ export class Launcher {
         machine: vm.machine_id,
         error: body.message,
       });
-      throw new ApiError(
-        'unavailable',
-        `the store did not record the VM (${body.message}); nothing was launched, try again`,
-        {
-          region: p.region,
-        },
-      );
+      const why = `the store did not record the VM (${body.message}); nothing was launched, try again`;
+      throw new ApiError('unavailable', why, { region: p.region });
     }
     this.deps.lifecycle.launched(vm, first.pending, true);
     return vm;
@@ -382,12 +385,4 @@ export function batchKey(key: string, i: number): string {
 /** `vm-` and 12 random lowercase hex digits (the first 12 of a v4 UUID are all random). */
 export function newVmId(): string {
   return `vm-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }

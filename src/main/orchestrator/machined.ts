@@ -98,6 +98,11 @@ export interface MachineDeps {
   notify(change: MachineChange): void;
   /** Where a restarted MachineD gets its state: the store's record plus FlyD's unflushed state. */
   recover(): Promise<Allocation>;
+  /**
+   * Told every allocation this MachineD holds, synchronously as it changes (and at start), so
+   * the region's free-capacity index is never behind it.
+   */
+  allocated?(a: Readonly<Allocation>): void;
   log: Logger;
 }
 
@@ -112,11 +117,13 @@ export class MachineD implements Behaviour<MachineMsg> {
     private readonly initial?: Allocation,
   ) {
     if (initial) this.alloc = sanitize(initial, deps.capacity, deps.log);
+    deps.allocated?.(this.alloc);
   }
 
   async init(): Promise<void> {
     if (this.initial) return;
     this.alloc = sanitize(await this.deps.recover(), this.deps.capacity, this.deps.log);
+    this.deps.allocated?.(this.alloc);
     this.deps.log.info('machined rebuilt', { machine: this.deps.capacity.id, ...this.alloc });
   }
 
@@ -168,6 +175,8 @@ export class MachineD implements Behaviour<MachineMsg> {
         return;
       case 'schedulable':
         this.deps.capacity.schedulable = msg.value;
+        // The free index holds schedulable machines only: it follows at once.
+        this.deps.allocated?.(this.alloc);
         msg.reply.answer();
         return;
       case 'crash':
@@ -190,6 +199,7 @@ export class MachineD implements Behaviour<MachineMsg> {
       memory_allocated_gb: this.alloc.memory_allocated_gb + msg.memory_gb,
       vm_count: this.alloc.vm_count + 1,
     };
+    this.deps.allocated?.(this.alloc);
     this.deps.notify({ state: { ...this.alloc }, changes: 1 });
     msg.reply.answer(true);
   }
@@ -218,6 +228,7 @@ export class MachineD implements Behaviour<MachineMsg> {
       memory_allocated_gb: Math.max(0, a.memory_allocated_gb - m),
       vm_count: Math.max(0, a.vm_count - 1),
     };
+    this.deps.allocated?.(this.alloc);
     this.deps.notify({ state: { ...this.alloc }, changes: 1 });
   }
 }

@@ -104,3 +104,12 @@ export async function reserveAll(
   }
   return held;
 }
+
+/** Fisher–Yates, in place, with placement's (seedable) randomness. */
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}

@@ -4,8 +4,9 @@
 // from it.
 
 import { mulberry32 } from '../../shared/random';
+import { timingOf } from '../../shared/scenario';
 import type { StoreService } from '../../shared/services';
-import { REALISTIC } from '../../shared/timing';
+import type { Machine, Region } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -14,24 +15,49 @@ import { type InfrastructureHolder, orchestratorService } from './service';
 /** Mixed into `--seed` so placement does not draw the same numbers as the store's shuffle. */
 const PLACEMENT_STREAM = 0x9e3779b9;
 
+/**
+ * The deadline of the start-up reads (reconcile, every machine, every version). They carry the
+ * whole fleet, so their time grows with it and with how busy the machine is: under the 5 s
+ * request deadline a 100k-machine fleet on a loaded machine once failed to start ("store did
+ * not answer versions within 5000 ms"). A store that is really gone still fails the start,
+ * and the host reports it; a slow one is waited for.
+ */
+const STARTUP_READ_TIMEOUT_MS = 120_000;
+
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
-  // One stream of draws for the whole run: with --seed a run replays, across rebuilds too.
-  const rng = ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ 0x5eed);
+  const bulk = <T>(method: 'reconcile' | 'allMachines' | 'versions' | 'regions'): Promise<T> =>
+    store.call(method, [], STARTUP_READ_TIMEOUT_MS);
+  // One stream of draws for the whole run: with --seed a run replays, across rebuilds too. An
+  // imported scenario with its own seed starts new streams from it, so the import replays.
+  let seed = ctx.config.seed;
+  let rng = seed === undefined ? Math.random : mulberry32(seed ^ 0x5eed);
   const build = async () => {
-    await store.api.reconcile();
+    await bulk('reconcile');
+    // The settings in force: the host's flags, or an imported scenario's (strategy, timing, seed).
+    const settings = await store.api.settings();
+    const wanted = settings.seed ?? undefined;
+    if (wanted !== seed) {
+      seed = wanted;
+      rng = seed === undefined ? Math.random : mulberry32(seed ^ 0x5eed);
+    }
     return Infrastructure.start({
       store: store.api,
+      startupReads: {
+        allMachines: () => bulk<Machine[]>('allMachines'),
+        versions: () => bulk<Record<string, number>>('versions'),
+        regions: () => bulk<Region[]>('regions'),
+      },
       flydIntervalMs: ctx.config.flydIntervalMs,
       numCandidates: ctx.config.numCandidates,
-      strategy: ctx.config.strategy,
+      strategy: settings.strategy,
       // Seeded placement replays (`--seed`); the store's candidate shuffle has its own stream.
-      random: ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ PLACEMENT_STREAM),
+      random: seed === undefined ? Math.random : mulberry32(seed ^ PLACEMENT_STREAM),
       log,
       escalate: (reason) => ctx.escalate(reason),
-      seed: ctx.config.seed,
-      lifecycle: { profile: ctx.config.timing ?? REALISTIC, speed: ctx.config.speed ?? 1, rng },
+      seed,
+      lifecycle: { profile: timingOf(settings.timing), speed: ctx.config.speed ?? 1, rng },
     });
   };
   const holder: InfrastructureHolder = {

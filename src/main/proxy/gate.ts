@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { GATE_DEFAULTS, type GateLimits } from '../../shared/config';
 import { ApiError, toErrorBody } from '../../shared/errors';
 import { clip } from '../../shared/quote';
-import type { GateRequest, GateResponse } from '../../shared/services';
+import { type GateRequest, type GateResponse, LONG_CALLS_MS } from '../../shared/services';
 import type { StoreEvent } from '../../shared/types';
 import { CircuitBreaker } from './breaker';
 import { withDeadline } from './deadline';
@@ -91,8 +91,12 @@ export class Gate {
     };
   }
 
-  /** Never rejects: whatever arrives, the answer is a GateResponse (with its X-Request-Id). */
-  async handle(req: GateRequest): Promise<GateResponse> {
+  /**
+   * Never rejects: whatever arrives, the answer is a GateResponse (with its X-Request-Id).
+   * `routed` is the HTTP server's own match of this very request (it routes before admission),
+   * so a request's target is parsed once.
+   */
+  async handle(req: GateRequest, routed?: RouteMatch): Promise<GateResponse> {
     const started = performance.now();
     const input = (typeof req === 'object' && req !== null ? req : {}) as Partial<GateRequest>;
     const via = input.via === 'http' ? 'http' : 'ipc';
@@ -112,8 +116,10 @@ export class Gate {
       this.inFlight++;
       this.metrics.inFlight = this.inFlight;
       try {
-        const extraMs = longPollMs(input.method, input.url, input.body);
-        outcome = await this.withinDeadline(this.run(input, route, requestId, method, path), extraMs);
+        // A scenario moves the whole fleet: as long as its store and orchestrator calls may take.
+        const whole = typeof input.url === 'string' && /^\/v1\/scenario(\?|$)/.test(input.url);
+        const extraMs = whole ? 2 * LONG_CALLS_MS.importScenario : longPollMs(input.method, input.url, input.body);
+        outcome = await this.withinDeadline(this.run(input, route, requestId, method, path, routed), extraMs);
       } finally {
         this.inFlight--;
         this.metrics.inFlight = this.inFlight;
@@ -142,9 +148,10 @@ export class Gate {
     requestId: string,
     method: string,
     path: string,
+    routed?: RouteMatch,
   ): Promise<Outcome> {
     try {
-      const match = this.routeOf(input);
+      const match = routed ?? this.routeOf(input);
       route.name = match.route;
       const req = input as GateRequest;
       return await ROUTE_HANDLERS[match.route]({

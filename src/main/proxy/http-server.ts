@@ -9,13 +9,14 @@ import { performance } from 'node:perf_hooks';
 import { GATE_DEFAULTS, type GateLimits, LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import { clip } from '../../shared/quote';
-import type { GateRequest, GateResponse } from '../../shared/services';
-import { checkQuery } from '../../shared/validation';
+import type { Remote } from '../../shared/rpc';
+import { type GateRequest, type GateResponse, type HostService, LONG_CALLS_MS } from '../../shared/services';
 import type { Logger } from '../common/log';
 import { type Admission, Refusal } from './admission';
 import { TOKEN_PARAMS } from './auth';
 import { ConnectionGuard } from './connections';
 import { type EventHub, SSE_HEADERS } from './events';
+import { type FollowStreams, streamAttacher, wantsFollow } from './follow-streams';
 import type { Gate } from './gate';
 import { registerGuardMetrics } from './guard-metrics';
 import { answerHello } from './hello';
@@ -33,6 +34,8 @@ export interface ProxyServerDeps {
   admission: Admission;
   limits?: Partial<GateLimits>;
   bodyLimit?: number;
+  /** The event log and the host's log, followed (follow-streams.ts); absent, neither streams. */
+  follow?: FollowStreams & { host: Remote<HostService> };
 }
 
 export interface Address {
@@ -48,6 +51,9 @@ export interface ProxyServer {
   close(): Promise<void>;
   readonly server: Server;
 }
+
+/** Log followers at once: each costs the host a message per log line. */
+const MAX_LOG_FOLLOWERS = 32;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -202,10 +208,16 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       return refuse(err, hasBody);
     }
 
-    // Refuse an oversized body before reading a byte of it.
-    if (Number.isFinite(declared) && declared > limit) return refuse(tooLarge(limit), true);
+    // Refuse an oversized body before reading a byte of it. A scenario import carries a fleet.
+    const bodyLimit = route?.route === 'scenario' ? LIMITS.scenarioBodyBytes : limit;
+    if (Number.isFinite(declared) && declared > bodyLimit) return refuse(tooLarge(bodyLimit), true);
 
     if (route?.route === 'events') return openStream(req, res, route, meta);
+    if (route?.route === 'logs' && deps.follow && wantsFollow(route.target.query))
+      return openStream(req, res, route, meta);
+    // A scenario moves the whole fleet; with 100k machines its answer can take longer than the
+    // idle cut-off, and nothing moves on the socket meanwhile.
+    if (route?.route === 'scenario') req.socket.setTimeout(2 * LONG_CALLS_MS.importScenario);
     if (route?.route === 'hello') {
       const r = answerHello(admission, route.target.query, req.socket.localPort ?? 0);
       send(res, r, hasBody);
@@ -216,7 +228,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     let body: string | undefined;
     if (hasBody && method === 'POST' && route) {
       try {
-        body = await readBody(req, limit);
+        body = await readBody(req, bodyLimit);
       } catch (err) {
         return refuse(err, true);
       }
@@ -224,30 +236,33 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const gr: GateRequest = { method, url, headers, via: 'http' };
     if (body !== undefined) gr.body = body;
     else if (method === 'POST') gr.body = '';
-    const r: GateResponse = await gate.handle(gr);
+    const r: GateResponse = await gate.handle(gr, route ?? undefined);
     // An unread body (say, on a 404) would be parsed as the next request: close instead.
     send(res, r, hasBody && body === undefined);
   };
 
+  /** The store's events (with the event log after `since` when asked), or the host's log followed. */
   const openStream = (req: IncomingMessage, res: ServerResponse, route: RouteMatch, meta: LogMeta) => {
+    const follow = deps.follow;
+    let attach: () => () => void;
     try {
-      checkQuery(route.target.query, []);
+      attach = streamAttacher(route, res, hub, follow, req.headers['last-event-id'] as string | undefined);
     } catch (err) {
       const r = errorResponse(err);
       send(res, r);
-      gate.record({ ...meta, status: r.status, route: 'events', code: (err as ApiError).code });
+      gate.record({ ...meta, status: r.status, route: route.route, code: (err as ApiError).code });
       return;
     }
-    if (hub.full) {
+    if (hub.full || (route.route === 'logs' && (follow?.logs.size ?? 0) >= MAX_LOG_FOLLOWERS)) {
       const r = errorResponse(new ApiError('unavailable', 'too many event streams are open; try again later'));
       send(res, r);
-      gate.record({ ...meta, status: r.status, route: 'events', code: 'unavailable' });
+      gate.record({ ...meta, status: r.status, route: route.route, code: 'unavailable' });
       return;
     }
     res.writeHead(200, SSE_HEADERS);
     if (req.method === 'HEAD') {
       res.end();
-      gate.record({ ...meta, status: 200, route: 'events' });
+      gate.record({ ...meta, status: 200, route: route.route });
       return;
     }
     req.socket.setNoDelay(true);
@@ -255,14 +270,15 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     req.socket.setTimeout(0);
     guard.markStream(req.socket);
     streams.add(res);
-    gate.metrics.sseClients = hub.size + 1;
-    const detach = hub.attach(res, req.headers['last-event-id'] as string | undefined);
+    if (route.route === 'events') gate.metrics.sseClients = hub.size + 1;
+    if (route.route === 'logs') res.write(': following the host log\nretry: 2000\n\n');
+    const detach = attach();
     // One log line per request: written when the stream ends, with its whole duration.
     res.once('close', () => {
       detach();
       streams.delete(res);
       gate.metrics.sseClients = hub.size;
-      gate.record({ ...meta, status: 200, route: 'events' });
+      gate.record({ ...meta, status: 200, route: route.route });
     });
   };
 
@@ -348,6 +364,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       new Promise<void>((resolve) => {
         floods.flush();
         hub.closeAll();
+        deps.follow?.activity.closeAll();
+        deps.follow?.logs.closeAll();
         for (const s of streams) s.end();
         if (!server.listening) return resolve();
         const force = setTimeout(() => server.closeAllConnections(), 500);

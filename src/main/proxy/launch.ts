@@ -35,7 +35,9 @@ export async function launch(
     else ({ vm, replayed } = await breaker.call(() => orchestrator.launchIdempotent(req, key, meta)));
   } catch (err) {
     const body = toErrorBody(err);
-    metrics.launch(asked, body.details?.breaker ? 'breaker_open' : body.code);
+    const reason = body.details?.breaker ? 'breaker_open' : body.code;
+    metrics.launch(asked, reason);
+    reportRefusal(services, req, reason, body.message, requestId);
     throw err;
   }
   if (!replayed) metrics.launch(vm.region, null);
@@ -59,6 +61,28 @@ export async function launch(
     });
   }
   return { response: jsonResponse(200, { data: { machine, vm } }), vmId: vm.id };
+}
+
+/** A refused launch goes into the host's event log with its reason (fire and forget). */
+function reportRefusal(
+  services: GateServices,
+  req: LaunchRequest,
+  reason: string,
+  message: string,
+  requestId: string,
+): void {
+  const size = `${req.cores} core${req.cores === 1 ? '' : 's'}, ${req.memory_gb} GB${(req.count ?? 1) > 1 ? ` ×${req.count}` : ''}`;
+  services.host
+    .record({
+      kind: 'refused',
+      region: req.region.split(',')[0],
+      reason,
+      request_id: requestId,
+      // A capacity refusal already names the size and the region; anything else is said with them.
+      message:
+        reason === 'no_capacity' ? message : `launch of ${size} in ${req.region.toUpperCase()} refused: ${message}`,
+    })
+    .catch(() => {}); // a host that cannot take it must not fail the answer
 }
 
 /** One orchestrator call waits at most this long (under the RPC deadline); longer waits loop. */

@@ -9,6 +9,7 @@ import type { Logger } from '../common/log';
 import { Admission } from './admission';
 import { createCredentials, currentCredentials } from './credentials';
 import { EventHub } from './events';
+import { createFollowStreams, type FollowStreams } from './follow-streams';
 import { Gate } from './gate';
 import { type Address, createProxyServer } from './http-server';
 import { StaticFiles } from './static';
@@ -26,6 +27,8 @@ export interface ProxyInstance {
   gate: Gate;
   admission: Admission;
   hub: EventHub;
+  /** The host's event log and log, followed by streams (the worker feeds them from the host's topics). */
+  follow: FollowStreams;
   /** What the worker serves over RPC (the host's IPC bridge calls `handle`). */
   service: { handle(req: GateRequest): Promise<GateResponse>; address(): Address };
   publish(e: StoreEvent): void;
@@ -64,11 +67,21 @@ export function createProxy(deps: ProxyDeps): ProxyInstance {
     credentials,
   });
   admission.onAuthFailure = () => gate.metrics.authFailure();
-  const server = createProxyServer({ gate, hub, files: new StaticFiles(config.staticDir), log, admission, limits });
+  const follow = createFollowStreams(deps.host);
+  const server = createProxyServer({
+    gate,
+    hub,
+    files: new StaticFiles(config.staticDir),
+    log,
+    admission,
+    limits,
+    follow: { ...follow, host: deps.host },
+  });
   return {
     gate,
     admission,
     hub,
+    follow,
     // Only the host holds this RPC service, for Electron IPC: whatever the caller says, it is IPC.
     service: { handle: (req) => gate.handle({ ...req, via: 'ipc' }), address: () => address },
     publish: (e) => {

@@ -57,13 +57,13 @@ export type RouteHandler = (ctx: RouteContext) => Promise<Outcome>;
 export type RouteTable = Readonly<Record<RouteName, RouteHandler>>;
 
 /** A POST body: JSON by its Content-Type, within the size limit, parsed. */
-export function jsonBody(req: GateRequest): unknown {
+export function jsonBody(req: GateRequest, limit: number = LIMITS.bodyBytes): unknown {
   const type = headerOf(req.headers, 'content-type');
   // Electron IPC builds its requests itself; over HTTP the type is what keeps form posts out.
   if (req.via === 'http' || type !== undefined) checkJsonContentType(type);
   const body = req.body ?? '';
-  if (Buffer.byteLength(body) > LIMITS.bodyBytes) {
-    throw new ApiError('payload_too_large', `the request body is larger than ${LIMITS.bodyBytes / 1024} KB`);
+  if (Buffer.byteLength(body) > limit) {
+    throw new ApiError('payload_too_large', `the request body is larger than ${limit / 1024} KB`);
   }
   return parseJsonBody(body);
 }

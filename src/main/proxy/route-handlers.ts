@@ -16,10 +16,14 @@ import {
 } from '../../shared/validation';
 import { VERSION } from '../../shared/version';
 import { chaosRun, failMachines, killActors, machineAction, regionStatus } from './fault-routes';
+import { activity, logs, samples } from './history-routes';
+import { load } from './load-route';
 import { jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
+import { scenario } from './scenario-routes';
 import { seedLaunch, seedRegions } from './seed-routes';
 import { scrape, statusReport } from './status';
+import { listVms, machine, vmHistory } from './view-routes';
 import { vmAction, vmDestroy, vmLaunch, vmWait } from './vm-routes';
 
 const health: RouteHandler = async ({ match }) => {
@@ -53,15 +57,8 @@ const regionMachines: RouteHandler = async ({ match, services }) => {
 };
 
 const vms: RouteHandler = async (ctx) => {
-  const { match, method, services } = ctx;
-  if (method === 'POST') return vmLaunch(ctx);
-  const { query } = match.target;
-  checkQuery(query, ['region']);
-  if (query.has('region')) {
-    const region = checkRegion(query.get('region'), await services.regions.codes());
-    return { response: jsonResponse(200, { vms: await services.store.vms(region) }) };
-  }
-  return { response: jsonResponse(200, { vms: await services.store.vms() }) };
+  if (ctx.method === 'POST') return vmLaunch(ctx);
+  return listVms(ctx);
 };
 
 const vm: RouteHandler = async (ctx) => {
@@ -135,12 +132,18 @@ export const ROUTE_HANDLERS: RouteTable = {
   place,
   vm_action: vmAction,
   vm_wait: vmWait,
+  vm_history: vmHistory,
+  machine,
   events: httpOnly(
     'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',
     'bad_request',
   ),
+  activity,
+  samples,
+  logs,
   status,
   reset,
+  load,
   metrics,
   seed_regions: seedRegions,
   seed_launch: seedLaunch,
@@ -153,4 +156,5 @@ export const ROUTE_HANDLERS: RouteTable = {
   chaos_kill_actors: killActors,
   chaos_fail_machines: failMachines,
   chaos_run: chaosRun,
+  scenario,
 };

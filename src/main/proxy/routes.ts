@@ -13,9 +13,15 @@ export type RouteName =
   | 'place'
   | 'vm_action'
   | 'vm_wait'
+  | 'vm_history'
+  | 'machine'
   | 'events'
+  | 'activity'
+  | 'samples'
+  | 'logs'
   | 'status'
   | 'reset'
+  | 'load'
   | 'seed_regions'
   | 'seed_launch'
   | 'metrics'
@@ -27,7 +33,8 @@ export type RouteName =
   | 'region_status'
   | 'chaos_kill_actors'
   | 'chaos_fail_machines'
-  | 'chaos_run';
+  | 'chaos_run'
+  | 'scenario';
 
 /**
  * Who may call a route: `token` needs the API token (header or dashboard session); `key` needs
@@ -102,7 +109,9 @@ const ROUTES: readonly RouteDef[] = [
     access: 'token',
     example: '/v1/vms/vm-000001/start',
     match: (s) =>
-      s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] !== 'wait' ? { id: s[2], action: s[3] } : null,
+      s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] !== 'wait' && s[3] !== 'history'
+        ? { id: s[2], action: s[3] }
+        : null,
   },
   {
     name: 'vm_wait',
@@ -111,9 +120,42 @@ const ROUTES: readonly RouteDef[] = [
     example: '/v1/vms/vm-000001/wait?state=started&timeout=1',
     match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] === 'wait' ? { id: s[2] } : null),
   },
+  {
+    name: 'vm_history',
+    methods: ['GET'],
+    access: 'token',
+    example: '/v1/vms/vm-000001/history',
+    match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] === 'history' ? { id: s[2] } : null),
+  },
+  {
+    name: 'machine',
+    methods: ['GET'],
+    access: 'token',
+    example: '/v1/machines/sin-1',
+    match: (s) => (s.length === 3 && s[0] === 'v1' && s[1] === 'machines' ? { id: s[2] } : null),
+  },
   { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
+  // What the host remembers: the event log, the charts' samples, its own log (see history-routes.ts).
+  { name: 'activity', methods: ['GET'], access: 'token', example: '/v1/activity', match: exact('v1', 'activity') },
+  { name: 'samples', methods: ['GET'], access: 'token', example: '/v1/samples', match: exact('v1', 'samples') },
+  { name: 'logs', methods: ['GET'], access: 'token', example: '/v1/logs', match: exact('v1', 'logs') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
+  // The host's load generator: start (POST), watch (GET), stop (DELETE). See src/shared/load.
+  {
+    name: 'load',
+    methods: ['GET', 'POST', 'DELETE'],
+    access: 'token',
+    example: '/v1/load',
+    match: exact('v1', 'load'),
+  },
+  {
+    name: 'scenario',
+    methods: ['GET', 'POST'],
+    access: 'token',
+    example: '/v1/scenario',
+    match: exact('v1', 'scenario'),
+  },
   { name: 'metrics', methods: ['GET'], access: 'token', example: '/metrics', match: exact('metrics') },
   // Open: the CLI asks it before sending the token, to learn that this server holds the token too.
   {

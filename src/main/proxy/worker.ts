@@ -1,8 +1,10 @@
 // fly-proxy: the proxy worker thread. Wires the gate to its peers, fans store events out to
 // event streams, and listens on the configured address.
 
+import type { ActivityEvent } from '../../shared/activity';
+import type { LogEntry } from '../../shared/host-log';
 import type { HostService, OrchestratorService, StoreService } from '../../shared/services';
-import { HOST_WORKERS, STORE_EVENTS } from '../../shared/services';
+import { HOST_ACTIVITY, HOST_LOGS, HOST_WORKERS, STORE_EVENTS } from '../../shared/services';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
@@ -24,6 +26,8 @@ runWorker(async (ctx) => {
     proxy.hub.publishWorkers(workers);
     if (workers.every((w) => w.state === 'ready')) proxy.gate.breaker.recovered();
   });
+  ctx.peer<HostService>('host').on(HOST_ACTIVITY, (e) => proxy.follow.activity.publish(e as ActivityEvent));
+  ctx.peer<HostService>('host').on(HOST_LOGS, (e) => proxy.follow.logs.publish(e as LogEntry));
   const address = await proxy.listen();
   return {
     service: proxy.service,

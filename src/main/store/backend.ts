@@ -5,8 +5,9 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ScenarioSettings } from '../../shared/scenario';
 import type { Vm } from '../../shared/types';
-import type { OperatorStatus } from './fleet-data';
+import type { FleetData, OperatorStatus } from './fleet-data';
 
 /** A machine's state beyond its bootstrap row. */
 export interface MachineState {
@@ -35,6 +36,23 @@ export interface BackendSnapshot {
   vms: StoredVm[];
   /** Region code → status set at runtime (absent from backends written before faults). */
   regions?: Map<string, string>;
+  /** An imported scenario's fleet, which stands in for the bootstrap file until a reset. */
+  fleet?: StoredFleet | null;
+}
+
+/** The shape and settings of an imported fleet (its VMs and states are stored as usual). */
+export interface StoredFleet {
+  data: FleetData;
+  settings: Partial<ScenarioSettings>;
+  description?: string;
+}
+
+/** Everything a backend holds, written at once by an import. */
+export interface BackendContents {
+  fleet: StoredFleet;
+  machines: [string, MachineState][];
+  vms: StoredVm[];
+  regions: [string, string][];
 }
 
 export interface StoreBackend {
@@ -46,6 +64,11 @@ export interface StoreBackend {
   commit(ops: BackendOp[]): Promise<void>;
   /** Removes everything (reset). */
   clear(): Promise<void>;
+  /**
+   * Replaces everything with `contents` in one transaction (an import): on failure the backend
+   * holds what it held before, never a mix.
+   */
+  replace(contents: BackendContents): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +78,7 @@ export class MemoryBackend implements StoreBackend {
   private readonly machines = new Map<string, MachineState>();
   private readonly vms = new Map<string, StoredVm>();
   private readonly regions = new Map<string, string>();
+  private fleet: StoredFleet | null = null;
   private closed = false;
 
   async load(): Promise<BackendSnapshot> {
@@ -63,6 +87,7 @@ export class MemoryBackend implements StoreBackend {
       machines: new Map([...this.machines].map(([id, s]) => [id, { ...s }])),
       vms: [...this.vms.values()].map((v) => ({ ...v })),
       regions: new Map(this.regions),
+      fleet: this.fleet && structuredClone(this.fleet),
     };
   }
 
@@ -81,6 +106,16 @@ export class MemoryBackend implements StoreBackend {
     this.machines.clear();
     this.vms.clear();
     this.regions.clear();
+    this.fleet = null;
+  }
+
+  async replace(contents: BackendContents): Promise<void> {
+    this.assertOpen();
+    await this.clear();
+    this.fleet = structuredClone(contents.fleet);
+    for (const [id, state] of contents.machines) this.machines.set(id, { ...state });
+    for (const vm of contents.vms) this.vms.set(vm.id, { ...vm });
+    for (const [code, status] of contents.regions) this.regions.set(code, status);
   }
 
   async close(): Promise<void> {
@@ -98,5 +133,6 @@ export async function openBackend(dataDir: string | null): Promise<StoreBackend>
   await mkdir(dataDir, { recursive: true });
   // Loaded on demand so that `--ephemeral` never needs the native module.
   const { LmdbBackend } = await import('./lmdb-backend');
-  return LmdbBackend.open(join(dataDir, 'store.lmdb'));
+  const { GroupCommit } = await import('./group-commit');
+  return new GroupCommit(await LmdbBackend.open(join(dataDir, 'store.lmdb')));
 }

@@ -3,8 +3,7 @@
 // starts with the whole fleet or refuses with `FILE:LINE: what is wrong (what is allowed)`.
 
 import { readFile } from 'node:fs/promises';
-import Papa from 'papaparse';
-import { clip } from '../../shared/quote';
+import { clipLine, formatProblems, type Problem, readCsvRows, readWhole } from './csv-rows';
 import { type FleetData, isOperatorStatus, type MachineSpec, type OperatorStatus, type RegionSpec } from './fleet-data';
 
 export const CSV_COLUMNS = [
@@ -30,8 +29,6 @@ export const CSV_LIMITS = {
 
 const REGION_CODE = /^[A-Za-z0-9]{2,8}$/;
 const MACHINE_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** How many problems one error message lists before summarising the rest. */
-const MAX_REPORTED = 10;
 
 /** Reads and parses a regions file; throws an Error listing its defects. */
 export async function loadRegionsFile(path: string): Promise<FleetData> {
@@ -53,42 +50,14 @@ export async function loadRegionsFile(path: string): Promise<FleetData> {
 export function parseRegionsCsv(text: string, file: string): FleetData {
   const problems: Problem[] = [];
   const fail = (): never => {
-    throw new Error(formatProblems(file, problems));
+    throw new Error(formatProblems(file, problems).join('\n'));
   };
 
-  // Line numbers are counted on the normalised text: CRLF and lone CR end a line as LF does.
-  const body = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  if (body.trim() === '') {
-    problems.push({ line: 1, text: `the file is empty (expected a header row: ${CSV_COLUMNS.join(',')})` });
+  const { rows, problem } = readCsvRows(text);
+  if (problem) {
+    problems.push(problem);
     fail();
   }
-
-  const lines = new LineIndex(body);
-  const rows: { line: number; fields: string[] }[] = [];
-  Papa.parse<string[]>(body, {
-    delimiter: ',',
-    newline: '\n',
-    quoteChar: '"',
-    skipEmptyLines: 'greedy',
-    step: (result) => {
-      for (const e of result.errors) {
-        const line = e.index !== undefined ? lines.lineOf(e.index) : lines.lineOf(result.meta.cursor - 1);
-        problems.push({ line, text: quoteProblem(e.code, e.message) });
-      }
-      const fields = result.data;
-      // The cursor stands past the row's newline; a quoted field may span lines, and the row
-      // is reported at the line where it starts.
-      const spanned = fields.reduce((n, f) => n + countNewlines(f), 0);
-      rows.push({ line: lines.lineOf(result.meta.cursor - 1) - spanned, fields });
-    },
-  });
-  // A broken quote swallows the rest of the file: nothing after it can be trusted, not even
-  // papaparse's own later complaints, so only the first is reported.
-  if (problems.length > 0) {
-    problems.splice(1);
-    fail();
-  }
-
   const header = rows.shift();
   if (!header) {
     problems.push({ line: 1, text: `the file is empty (expected a header row: ${CSV_COLUMNS.join(',')})` });
@@ -162,18 +131,6 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
   };
 }
 
-interface Problem {
-  line: number;
-  text: string;
-}
-
-function formatProblems(file: string, problems: Problem[]): string {
-  const sorted = [...problems].sort((a, b) => a.line - b.line);
-  const shown = sorted.slice(0, MAX_REPORTED).map((p) => `${file}:${p.line}: ${p.text}`);
-  if (sorted.length > MAX_REPORTED) shown.push(`${file}: … and ${sorted.length - MAX_REPORTED} more problems`);
-  return shown.join('\n');
-}
-
 function readHeader(header: { line: number; fields: string[] }, problems: Problem[]): Map<Column, number> | null {
   const columns = new Map<Column, number>();
   const say = (text: string) => problems.push({ line: header.line, text });
@@ -244,75 +201,4 @@ function readMachine(get: Get, say: Say): MachineSpec | null {
   const memory = readWhole(get('memory_gb'), 'memory_gb', CSV_LIMITS.memoryGb, bad);
   if (!ok || cores === null || memory === null || !status) return null;
   return { id, region: code.toUpperCase(), datacenter, cores, memory_gb: memory, status };
-}
-
-function readWhole(raw: string, name: string, range: { min: number; max: number }, bad: Say): number | null {
-  const allowed = `a whole number from ${range.min} to ${range.max}`;
-  if (raw === '') {
-    bad(`${name} is empty (${allowed})`);
-    return null;
-  }
-  if (!/^\d+$/.test(raw)) {
-    const n = Number(raw);
-    const what = Number.isNaN(n)
-      ? 'is not a number'
-      : n < 0
-        ? 'is negative'
-        : Number.isInteger(n)
-          ? 'is not written as plain digits'
-          : 'is not a whole number';
-    bad(`${name} "${clipLine(raw)}" ${what} (${allowed})`);
-    return null;
-  }
-  const n = Number(raw);
-  if (n < range.min) {
-    bad(`${name} is ${n === 0 ? 'zero' : n} (${allowed})`);
-    return null;
-  }
-  if (n > range.max) {
-    bad(`${name} ${clipLine(raw)} is too large (${allowed})`);
-    return null;
-  }
-  return n;
-}
-
-function quoteProblem(code: Papa.ParseError['code'], message: string): string {
-  switch (code) {
-    case 'MissingQuotes':
-      return 'a quoted field is never closed (close it with ", and write a quote inside a field as "")';
-    case 'InvalidQuotes':
-      return 'text follows a closing quote (quote the whole field, and write a quote inside it as "")';
-    default:
-      return `${message} (fields are separated by commas)`;
-  }
-}
-
-/** Keeps user text in messages short and on one line, control characters escaped. */
-function clipLine(s: string): string {
-  return clip(s.replace(/\s+/g, ' '), 40);
-}
-
-function countNewlines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-/** Maps a character offset to its 1-based line by binary search over newline positions. */
-class LineIndex {
-  private readonly newlines: number[] = [];
-  constructor(text: string) {
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.newlines.push(i);
-  }
-  /** 1 + the number of newlines strictly before `offset`. */
-  lineOf(offset: number): number {
-    let lo = 0;
-    let hi = this.newlines.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.newlines[mid] < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo + 1;
-  }
 }

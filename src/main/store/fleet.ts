@@ -8,18 +8,26 @@ import { ApiError } from '../../shared/errors';
 import { parseRegionStatus } from '../../shared/faults';
 import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
 import { mulberry32, type Rng } from '../../shared/random';
+import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from '../../shared/scenario';
 import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
-import type { BackendOp, StoreBackend } from './backend';
+import type { VmHistory } from '../../shared/vm-history';
+import type { VmPage, VmQuery } from '../../shared/vm-query';
+import type { BackendOp, StoreBackend, StoredFleet } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
-import { type MachineRecord, machineView, storedState } from './machine-record';
+import { checkUpdateFits, type MachineRecord, machineView, storedState } from './machine-record';
 import { MachineTable } from './machine-table';
 import type { RegionIndex } from './region-index';
 import { allocateFromVms, type LoadReport, overlaySnapshot, type Warn, warnOverCapacity } from './restore';
+import { exportScenario } from './scenario-export';
+import { effectiveSettings, prepareImport } from './scenario-import';
+import { parseScenario } from './scenario-parse';
 import type { StoreServiceImpl } from './service';
+import { actorEvent, transitionEvents } from './store-events';
 import { requireWhole, show } from './values';
 import { VmLedger } from './vm-ledger';
 import { byCreated, checkVm } from './vm-record';
+import { VmViews } from './vm-views';
 
 export interface FleetOptions {
   backend: StoreBackend;
@@ -30,28 +38,43 @@ export interface FleetOptions {
   /** Clock, for tests. */
   now?: () => Date;
   warn?: Warn;
+  /** The host's settings (`serve --strategy/--timing/--seed`), exported with the fleet. */
+  settings?: ScenarioSettings;
 }
+
+const DEFAULT_SETTINGS: ScenarioSettings = { strategy: 'random', timing: 'realistic', seed: null };
 
 export class Fleet implements StoreServiceImpl {
   private readonly backend: StoreBackend;
   private readonly publishFn: (event: StoreEvent) => void;
   private readonly now: () => Date;
   private readonly warn: Warn;
-  private readonly rng: Rng;
+  private rng: Rng;
+  private readonly hostSettings: ScenarioSettings;
+  /** An imported scenario's fleet, standing in for the bootstrap data until a reset. */
+  private imported: StoredFleet | null;
   private table: MachineTable;
   private readonly ledger: VmLedger;
+  private readonly views: VmViews;
   private seq = 0;
 
   private constructor(
     private readonly data: FleetData,
     options: FleetOptions,
+    imported: StoredFleet | null = null,
   ) {
+    this.imported = imported;
+    this.hostSettings = options.settings ?? DEFAULT_SETTINGS;
     this.backend = options.backend;
     this.publishFn = options.publish ?? (() => {});
     this.now = options.now ?? (() => new Date());
     this.warn = options.warn ?? (() => {});
     this.rng = mulberry32(options.seed ?? randomInt(0, 2 ** 32 - 1));
     this.ledger = new VmLedger((ops, what) => this.commitOrUnavailable(ops, what));
+    this.views = new VmViews(
+      () => this.ledger.all(),
+      (id) => this.ledger.get(id),
+    );
     this.table = this.build();
   }
 
@@ -61,8 +84,8 @@ export class Fleet implements StoreServiceImpl {
    * a kill -9 may have lost FlyD updates but never an acknowledged VM.
    */
   static async open(data: FleetData, options: FleetOptions): Promise<{ fleet: Fleet; report: LoadReport }> {
-    const fleet = new Fleet(data, options);
-    const snapshot = await fleet.backend.load();
+    const snapshot = await options.backend.load();
+    const fleet = new Fleet(data, options, snapshot.fleet ?? null);
     const dropped = overlaySnapshot(snapshot, fleet.table, fleet.ledger, fleet.warn);
     if (dropped.length > 0) await fleet.backend.commit(dropped);
     warnOverCapacity(fleet.table, fleet.ledger, fleet.warn);
@@ -120,6 +143,16 @@ export class Fleet implements StoreServiceImpl {
     return list.sort(byCreated).map((v) => ({ ...v }));
   }
 
+  /** One page of the VMs that match the query, sorted (GET /v1/vms?limit=…). */
+  vmPage(q: VmQuery): VmPage {
+    if (q.region !== undefined) this.table.indexOrThrow(q.region);
+    return this.views.page(q);
+  }
+
+  vmHistory(id: string): VmHistory {
+    return this.views.of(id);
+  }
+
   vm(id: string): Vm {
     const vm = this.ledger.get(id);
     if (!vm) throw new ApiError('not_found', `no VM with id ${show(id)}`);
@@ -164,21 +197,7 @@ export class Fleet implements StoreServiceImpl {
     }
     // A retry of something already applied: idempotent, nothing changes.
     if (update.version <= m.version) return { applied: false, machine: machineView(m) };
-    requireWhole('update cores_allocated', update.cores_allocated);
-    requireWhole('update memory_allocated_gb', update.memory_allocated_gb);
-    requireWhole('update vm_count', update.vm_count);
-    if (update.cores_allocated > m.cores_total) {
-      throw new ApiError(
-        'bad_request',
-        `update allocates ${update.cores_allocated} cores on ${m.id}, which has ${m.cores_total}`,
-      );
-    }
-    if (update.memory_allocated_gb > m.memory_total_gb) {
-      throw new ApiError(
-        'bad_request',
-        `update allocates ${update.memory_allocated_gb} GB on ${m.id}, which has ${m.memory_total_gb} GB`,
-      );
-    }
+    checkUpdateFits(update, m);
     m.version = update.version;
     this.table.setAllocation(m, update.cores_allocated, update.memory_allocated_gb, update.vm_count, this.stamp());
     const event = this.machineEvent(m);
@@ -240,8 +259,10 @@ export class Fleet implements StoreServiceImpl {
     // re-added). Versions survive a reset so that an update from before it can never pass as
     // a new one.
     const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
+    this.imported = null;
     this.table = this.build();
     for (const m of this.table.machines) m.version = versions.get(m.id) ?? 0;
+    this.views.clear();
     try {
       await this.backend.clear();
     } catch (err) {
@@ -292,27 +313,50 @@ export class Fleet implements StoreServiceImpl {
     return region;
   }
 
+  // ---- scenarios -------------------------------------------------------------------------
+
+  /** The settings in force: an imported scenario's where it names them, else the host's. */
+  settings(): ScenarioSettings {
+    return effectiveSettings(this.hostSettings, this.imported);
+  }
+
+  exportScenario(): ScenarioExport {
+    return exportScenario(this.table, this.ledger, this.settings(), this.stamp(), this.imported?.description);
+  }
+
+  /**
+   * Replaces the whole fleet with a scenario's: every file checked first (bad_request listing
+   * each problem, nothing changed), then one backend transaction, then the swap and a `reset`
+   * event. The caller rebuilds the orchestrator from the store afterwards, as after a reset.
+   */
+  async importScenario(files: ScenarioFiles): Promise<ScenarioImportReport> {
+    const data = parseScenario(files, this.stamp());
+    const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
+    const prepared = prepareImport(data, versions, this.stamp());
+    await this.unavailableUnless('write the imported fleet, so nothing was changed', () =>
+      this.backend.replace(prepared.contents),
+    );
+    this.imported = prepared.fleet;
+    this.table = prepared.table;
+    this.ledger.forget(this.table.machines.map((m) => m.id));
+    for (const vm of data.vms) this.ledger.add(vm);
+    const settings = this.settings();
+    if (settings.seed !== null) this.rng = mulberry32(settings.seed);
+    this.emit({ type: 'reset', seq: 0, at: this.stamp() });
+    const { regions, machines, vms } = this.totals();
+    return { imported: true, regions, machines, vms, recovered: prepared.transient, settings };
+  }
+
   /** Publishes a supervision event from the orchestrator (not stored: it is news, not state). */
   announce(restart: ActorRestart): void {
-    if (typeof restart !== 'object' || restart === null || typeof restart.actor !== 'string') {
-      throw new ApiError('bad_request', 'an actor restart must be an object with an actor name');
-    }
-    this.emit({
-      type: 'actor',
-      seq: 0,
-      at: this.stamp(),
-      actor: restart.actor,
-      machine_id: String(restart.machine_id),
-      cause: String(restart.cause),
-      restarts: Number(restart.restarts) || 0,
-    });
+    this.emit(actorEvent(restart, this.stamp()));
   }
 
   // ---- internals -------------------------------------------------------------------------
 
   /** The machines from the bootstrap data alone, and a ledger with no VMs. */
   private build(): MachineTable {
-    const table = new MachineTable(this.data, this.stamp());
+    const table = new MachineTable(this.imported?.data ?? this.data, this.stamp());
     this.ledger.forget(table.machines.map((m) => m.id));
     return table;
   }
@@ -334,9 +378,13 @@ export class Fleet implements StoreServiceImpl {
     }
   }
 
-  private async commitOrUnavailable(ops: BackendOp[], what: string): Promise<void> {
+  private commitOrUnavailable(ops: BackendOp[], what: string): Promise<void> {
+    return this.unavailableUnless(what, () => this.backend.commit(ops));
+  }
+
+  private async unavailableUnless(what: string, write: () => Promise<void>): Promise<void> {
     try {
-      await this.backend.commit(ops);
+      await write();
     } catch (err) {
       this.warn(`could not ${what}`, { reason: (err as Error).message });
       throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`);
@@ -353,16 +401,11 @@ export class Fleet implements StoreServiceImpl {
     };
   }
 
-  /** One `vm` event per transition, each carrying the record as it was in that state. */
   private emitTransitions(vm: Vm, transitions: readonly Transition[] | undefined): void {
     if (!Array.isArray(transitions)) return;
-    for (const t of transitions) {
-      if (!t || typeof t !== 'object') continue;
-      const at = typeof t.at === 'string' ? t.at : this.stamp();
-      const event: StoreEvent = { type: 'vm', seq: 0, at, vm: { ...vm, state: t.to }, from: t.from ?? null, to: t.to };
-      if (t.reason) event.reason = t.reason;
-      this.emit(event);
-    }
+    this.views.changed();
+    for (const t of transitions) if (t && typeof t === 'object') this.views.record(t);
+    for (const event of transitionEvents(vm, transitions, this.stamp())) this.emit(event);
   }
 
   /** Numbers events as they leave, so seq follows the order subscribers see. */

@@ -12,7 +12,17 @@ import { chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Database, open, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
 import { ensurePrivateDir } from '../common/paths';
-import type { BackendOp, BackendSnapshot, MachineState, StoreBackend, StoredVm } from './backend';
+import type {
+  BackendContents,
+  BackendOp,
+  BackendSnapshot,
+  MachineState,
+  StoreBackend,
+  StoredFleet,
+  StoredVm,
+} from './backend';
+
+const FLEET_KEY = 'current';
 
 /** Bumped when the stored record shapes change incompatibly. */
 const SCHEMA = 1;
@@ -37,6 +47,8 @@ export class LmdbBackend implements StoreBackend {
     private readonly machines: Database<MachineState, string>,
     private readonly vms: Database<StoredVm, string>,
     private readonly regions: Database<string, string>,
+    /** The imported fleet under FLEET_KEY, when there is one. */
+    private readonly fleet: Database<StoredFleet, string>,
   ) {}
 
   static async open(path: string): Promise<LmdbBackend> {
@@ -60,6 +72,7 @@ export class LmdbBackend implements StoreBackend {
       root.openDB({ name: 'machines' }),
       root.openDB({ name: 'vms' }),
       root.openDB({ name: 'regions' }),
+      root.openDB({ name: 'fleet' }),
     );
   }
 
@@ -70,7 +83,7 @@ export class LmdbBackend implements StoreBackend {
     for (const { value } of this.vms.getRange()) vms.push(value);
     const regions = new Map<string, string>();
     for (const { key, value } of this.regions.getRange()) regions.set(key, value);
-    return { machines, vms, regions };
+    return { machines, vms, regions, fleet: this.fleet.get(FLEET_KEY) ?? null };
   }
 
   async commit(ops: BackendOp[]): Promise<void> {
@@ -90,7 +103,25 @@ export class LmdbBackend implements StoreBackend {
   async clear(): Promise<void> {
     // Queued in this order with the other writes. Should the process die between the two,
     // the next start reconciles the machines from the (empty) VM set: the same end state.
-    await Promise.all([this.vms.clearAsync(), this.machines.clearAsync(), this.regions.clearAsync()]);
+    await Promise.all([
+      this.vms.clearAsync(),
+      this.machines.clearAsync(),
+      this.regions.clearAsync(),
+      this.fleet.clearAsync(),
+    ]);
+    await this.root.flushed;
+  }
+
+  async replace(contents: BackendContents): Promise<void> {
+    // One write transaction: LMDB commits all of it or none (a throw inside aborts it), so an
+    // import that fails half-way — or a kill -9 during it — leaves the fleet as it was.
+    await this.root.transaction(() => {
+      for (const db of [this.vms, this.machines, this.regions, this.fleet] as Database[]) db.clearSync();
+      void this.fleet.put(FLEET_KEY, contents.fleet);
+      for (const [id, state] of contents.machines) void this.machines.put(id, state);
+      for (const vm of contents.vms) void this.vms.put(vm.id, vm);
+      for (const [code, status] of contents.regions) void this.regions.put(code, status);
+    });
     await this.root.flushed;
   }
 

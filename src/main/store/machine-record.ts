@@ -1,9 +1,11 @@
 // One machine as the store keeps it: its bootstrap row, the operator's word, and the allocation
 // the last FlyD update reported. Also how a record is shown to callers and stored on disk.
 
-import type { Machine, MachineStatus } from '../../shared/types';
+import { ApiError } from '../../shared/errors';
+import type { Machine, MachineStatus, MachineUpdate } from '../../shared/types';
 import type { MachineState } from './backend';
 import { isOperatorStatus, type MachineSpec, type OperatorStatus } from './fleet-data';
+import { requireWhole } from './values';
 
 /** Free memory below this counts as full: VMs are sized in whole GB. */
 const MIN_FREE_MEMORY_GB = 1;
@@ -102,4 +104,23 @@ export function isValidState(s: MachineState): boolean {
     typeof s.updated_at === 'string' &&
     (s.operator_status === null || isOperatorStatus(s.operator_status))
   );
+}
+
+/** Throws bad_request unless a FlyD update's figures are whole numbers within the machine. */
+export function checkUpdateFits(update: MachineUpdate, m: MachineRecord): void {
+  requireWhole('update cores_allocated', update.cores_allocated);
+  requireWhole('update memory_allocated_gb', update.memory_allocated_gb);
+  requireWhole('update vm_count', update.vm_count);
+  if (update.cores_allocated > m.cores_total) {
+    throw new ApiError(
+      'bad_request',
+      `update allocates ${update.cores_allocated} cores on ${m.id}, which has ${m.cores_total}`,
+    );
+  }
+  if (update.memory_allocated_gb > m.memory_total_gb) {
+    throw new ApiError(
+      'bad_request',
+      `update allocates ${update.memory_allocated_gb} GB on ${m.id}, which has ${m.memory_total_gb} GB`,
+    );
+  }
 }

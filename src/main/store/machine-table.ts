@@ -27,7 +27,10 @@ export class MachineTable {
       this.indexes.set(spec.code, index);
       this.regions.push(index);
     }
-    for (const spec of [...data.machines].sort((a, b) => cmp(a.id, b.id))) {
+    // Generated and exported fleets are already in id order: sorting 100,000 ids again was a
+    // fifth of the store's start-up, so a file that is in order is taken as it is.
+    const ordered = inOrder(data.machines) ? data.machines : [...data.machines].sort((a, b) => cmp(a.id, b.id));
+    for (const spec of ordered) {
       const index = this.indexes.get(spec.region);
       if (!index) throw new Error(`machine ${spec.id} is in unknown region ${spec.region}`);
       const m = newRecord(spec, at);
@@ -88,4 +91,9 @@ export class MachineTable {
     m.updated_at = at;
     this.regionOf(m).share(m);
   }
+}
+
+function inOrder(machines: readonly { id: string }[]): boolean {
+  for (let i = 1; i < machines.length; i++) if (cmp(machines[i - 1].id, machines[i].id) > 0) return false;
+  return true;
 }

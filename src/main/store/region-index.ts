@@ -1,6 +1,7 @@
 // One region and its machines (ordered by id), with running totals kept on every change, and
 // the candidate search over that region alone.
 
+import { FreeIndex } from '../../shared/free-index';
 import {
   addFragmentation,
   type Fragmentation,
@@ -25,6 +26,8 @@ export class RegionIndex {
   private capacity: Fragmentation = { ...NO_FRAGMENTATION };
   /** Each machine's part of `capacity` as last counted, so a change swaps exactly that part. */
   private readonly shares = new Map<MachineRecord, Fragmentation>();
+  /** Free cores × memory of the machines that take VMs: a search nothing can satisfy ends at once. */
+  private readonly free = new FreeIndex<MachineRecord>((m) => m.id);
   /** The CSV's status until an operator sets another (`flylight region status`). */
   status: string;
 
@@ -51,6 +54,12 @@ export class RegionIndex {
       },
     ]);
     this.shares.set(m, now);
+    this.free.set(
+      m,
+      takesNewVms(m.status)
+        ? { cores: m.cores_total - m.cores_allocated, memory: m.memory_total_gb - m.memory_allocated_gb }
+        : null,
+    );
     const c = this.capacity;
     this.capacity = {
       reference_vms_free: c.reference_vms_free - old.reference_vms_free + now.reference_vms_free,
@@ -76,6 +85,8 @@ export class RegionIndex {
    * visited, so the result is a uniform random sample whatever order the last walk left.
    */
   fitting(memory_gb: number, cores: number, n: number, rng: Rng): MachineRecord[] {
+    // Nothing fits: known from the free index, where the walk below would visit every machine.
+    if (!this.free.fits(memory_gb, cores)) return [];
     if (!this.order) this.order = [...this.machines];
     const order = this.order;
     const out: MachineRecord[] = [];

@@ -26,6 +26,8 @@ export function storeService(fleet: Fleet): StoreServiceImpl {
     deleteVm: (id) => fleet.deleteVm(id),
     vms: (region) => fleet.vms(region),
     vm: (id) => fleet.vm(id),
+    vmPage: (q) => fleet.vmPage(q),
+    vmHistory: (id) => fleet.vmHistory(id),
     vmByIdempotencyKey: (key) => fleet.vmByIdempotencyKey(key),
     reconcile: () => fleet.reconcile(),
     totals: () => fleet.totals(),
@@ -34,5 +36,8 @@ export function storeService(fleet: Fleet): StoreServiceImpl {
     setMachineStatus: (id, status) => fleet.setMachineStatus(id, status),
     setRegionStatus: (code, status) => fleet.setRegionStatus(code, status),
     announce: (restart) => fleet.announce(restart),
+    exportScenario: () => fleet.exportScenario(),
+    importScenario: (files) => fleet.importScenario(files),
+    settings: () => fleet.settings(),
   };
 }

@@ -1,22 +1,29 @@
-// The store worker thread: loads the bootstrap CSV (refusing a defective file before anything
-// starts), opens the backend, lays the stored state over the CSV and serves StoreService.
+// The store worker thread: loads the bootstrap fleet — the regions CSV, or `serve --scenario`'s
+// regions and machines — refusing a defective one before anything starts, opens the backend,
+// lays the stored state over it and serves StoreService.
 
+import { hostSettings } from '../../shared/scenario';
 import { STORE_EVENTS } from '../../shared/services';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { openBackend } from './backend';
 import { loadRegionsFile } from './csv';
 import { Fleet } from './fleet';
+import { parseScenario } from './scenario-parse';
 import { storeService } from './service';
 
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'store' });
-  const data = await loadRegionsFile(ctx.config.regionsFile);
+  const scenario = ctx.config.scenario;
+  const data = scenario
+    ? parseScenario(scenario.files, new Date().toISOString()).fleet
+    : await loadRegionsFile(ctx.config.regionsFile);
   const backend = await openBackend(ctx.config.dataDir);
   try {
     const { fleet, report } = await Fleet.open(data, {
       backend,
       seed: ctx.config.seed,
+      settings: hostSettings(ctx.config),
       publish: (event) => ctx.broadcast(STORE_EVENTS, event),
       warn: (msg, fields) => log.warn(msg, fields),
     });

@@ -6,7 +6,8 @@ import { type MessagePort, workerData } from 'node:worker_threads';
 import type { HostConfig } from '../../shared/config';
 import { toErrorBody } from '../../shared/errors';
 import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
-import type { PeerName, WorkerName } from '../../shared/services';
+import { LONG_CALLS_MS, type PeerName, type WorkerName } from '../../shared/services';
+import { flushLogs } from '../common/log';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
 
 export interface WorkerContext {
@@ -31,7 +32,12 @@ export interface WorkerModule {
 export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>): void {
   const data = workerData as WorkerData;
   const control = data.control;
-  const send = (m: WorkerToHost) => control.postMessage(m);
+  // Log lines wait for the end of the turn; the host may end this thread on any of these
+  // messages, so what was logged before them is written first.
+  const send = (m: WorkerToHost) => {
+    flushLogs();
+    control.postMessage(m);
+  };
   const peers = new Map<PeerName, RpcClient<unknown>>();
   const served: { server: RpcServer; events: boolean; port: MessagePort }[] = [];
   let mod: WorkerModule | null = null;
@@ -43,7 +49,7 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     peer<T>(name: PeerName) {
       let c = peers.get(name);
       if (!c) {
-        c = new RpcClient<unknown>(name, { timeoutMs: data.config.rpcTimeoutMs });
+        c = new RpcClient<unknown>(name, { timeoutMs: data.config.rpcTimeoutMs, longCalls: LONG_CALLS_MS });
         peers.set(name, c);
       }
       return c as RpcClient<T>;

@@ -2,15 +2,20 @@ import { CommandPalette } from './command/CommandPalette';
 import { useGlobalKeys } from './command/global-keys';
 import { ShortcutSheet } from './command/ShortcutSheet';
 import { ConnectionBanner } from './components/ConnectionBanner';
+import { DrawerHost } from './components/drawer-host';
+import { EventLogPanel } from './components/event-log/EventLog';
 import { Header } from './components/Header';
 import { KeyNeededState } from './components/KeyNeeded';
-import { RegionDetail } from './components/RegionDetail';
+import { OpsOverlays } from './components/ops-overlays';
+import { PageView } from './components/page-view';
 import { RegionList } from './components/RegionList';
 import { ResetDialog, ResetNotice } from './components/ResetDialog';
+import { ScenarioDialog } from './components/ScenarioDialog';
 import { SidebarResize } from './components/SidebarResize';
 import { FatalState, StartingState } from './components/States';
 import { ConsolePane } from './console/ConsolePane';
 import { useDash, useUi } from './hooks';
+import { LoadPanel } from './load/LoadPanel';
 import { consoleHeightFor, sidebarWidthFor } from './ui-prefs';
 import { useViewport } from './viewport';
 
@@ -33,7 +38,7 @@ export function App() {
       <div className="workspace">
         <RegionList />
         <SidebarResize />
-        <RegionDetail />
+        <PageView />
       </div>
     );
   } else body = <StartingState />;
@@ -52,10 +57,15 @@ export function App() {
         {body}
         {/* Inside the body, so it sits above the console and never covers its bar. */}
         <ResetNotice />
+        {load === 'ready' && <EventLogPanel />}
+        {load === 'ready' && <DrawerHost />}
       </main>
       <ConsolePane />
       <ResetDialog />
+      {load === 'ready' && <OpsOverlays />}
+      <ScenarioDialog />
       {load === 'ready' && <CommandPalette />}
+      {load === 'ready' && <LoadPanel />}
       <ShortcutSheet />
     </div>
   );

@@ -5,17 +5,25 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EventSubscription } from '../../shared/api';
+import { mergeSamples, unpackSamples } from '../../shared/samples';
 import { type AppClient, browserClient, electronClient } from './api/client';
+import { createNavigation, type Navigation } from './nav/navigation';
+import { type ActivityFeed, createActivityFeed } from './state/activity';
 import { browserSessionStore } from './state/auth';
 import { frameSchedule } from './state/batcher';
 import { createDashboard, type Dashboard } from './state/dashboard';
-import { appendSample, LaunchRate, type Sample, takeSample } from './state/history';
+import { appendSample, type Sample } from './state/history';
+import { createOpsFlow, type OpsFlow } from './state/ops-flow';
 import { createResetFlow, type ResetFlow } from './state/reset';
+import { createVmFeed, type VmFeed } from './state/vm-feed';
+import { createVmIndex, type VmIndex } from './state/vm-index';
 
 export interface Runtime {
   client: AppClient;
   dashboard: Dashboard;
   history: StoreApi<{ samples: Sample[] }>;
+  /** The event log: the host's history, then what is new. */
+  activity: ActivityFeed;
   /** Wall clock for "12 s ago" labels, ticking once a second. */
   clock: StoreApi<{ now: number }>;
   /** "Reset fleet" behind its confirm dialog. */
@@ -23,34 +31,61 @@ export interface Runtime {
   /** Closes and reopens the event stream now (the user's "Reconnect"). */
   reconnect(): void;
   select(code: string | null): void;
+  /** The VMs seen, by machine: the cards' VM states and the console's completion. */
+  vms: VmIndex;
+  /** Machine and region acts from their menus: the confirm dialog and the toasts. */
+  ops: OpsFlow;
+  /** The page, the drawer and the history entries behind them (nav/navigation.ts). */
+  nav: Navigation;
+  /** VM transitions and machine changes as they arrive, for the VM list and the drawers. */
+  feed: VmFeed;
 }
 
 const STATUS_EVERY_MS = 2000;
 const SAMPLE_EVERY_MS = 1000;
-
-function regionFromHash(): string | null {
-  const m = /^#\/?([A-Za-z0-9-]{1,16})$/.exec(location.hash);
-  return m ? m[1].toUpperCase() : null;
-}
 
 /** `signInProblem`: why the `?token=` link did not sign this page in (state/auth.ts); the page then asks for the key. */
 export function startRuntime(signInProblem: string | null = null): Runtime {
   const client = window.flylight
     ? electronClient(window.flylight)
     : browserClient(location.origin, browserSessionStore());
+  const schedule = frameSchedule(
+    (cb) => requestAnimationFrame(cb),
+    (id) => cancelAnimationFrame(id),
+    () => document.hidden,
+  );
+  const vms = createVmIndex({ api: client.api, schedule });
+  const ops = createOpsFlow();
   const dashboard = createDashboard({
-    api: client.api,
-    schedule: frameSchedule(
-      (cb) => requestAnimationFrame(cb),
-      (id) => cancelAnimationFrame(id),
-      () => document.hidden,
-    ),
+    // The VM index takes its snapshot of a region whenever the dashboard takes its machines'.
+    api: {
+      ...client.api,
+      machines: (code) => {
+        void vms.load(code);
+        return client.api.machines(code);
+      },
+    },
+    schedule,
     now: () => Date.now(),
   });
   const { actions, store } = dashboard;
   const samples = createStore<{ samples: Sample[] }>(() => ({ samples: [] }));
   const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
-  const rate = new LaunchRate();
+  const activity = createActivityFeed({ api: client.api, now: () => Date.now() });
+  const feed = createVmFeed(() => Date.now());
+  const nav = createNavigation({
+    location,
+    history: window.history,
+    listen(cb) {
+      window.addEventListener('popstate', cb);
+      window.addEventListener('hashchange', cb);
+      return () => {
+        window.removeEventListener('popstate', cb);
+        window.removeEventListener('hashchange', cb);
+      };
+    },
+    onRegion: (code) => void actions.select(code),
+  });
 
   let stream: EventSubscription | null = null;
   let locked = false;
@@ -62,7 +97,11 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     // 'closed') cannot be mistaken for the new one's state.
     let current = true;
     const sub = client.subscribe(
-      (e) => actions.receive(e),
+      (e) => {
+        actions.receive(e);
+        vms.receive(e);
+        feed.receive(e);
+      },
       (state, detail) => {
         if (current) actions.setConnection(state, detail);
       },
@@ -77,30 +116,39 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
 
   const pollStatus = async (): Promise<void> => {
     if (document.hidden || locked) return;
-    const st = await actions.refreshStatus();
-    if (st) rate.observe(Date.now(), st.requests.launches_ok, st.requests.launches_failed);
-    else rate.lost();
+    await actions.refreshStatus();
   };
 
-  const sample = (): void => {
+  // The charts' samples are the host's (it samples whether or not a page is open), so a reload
+  // starts with the last ten minutes. While the host cannot be read, the page adds stale
+  // samples of its own (a gap that keeps the axis moving); the host's real ones replace them.
+  let sampling = false;
+  const sample = async (): Promise<void> => {
     const t = Date.now();
     clock.setState({ now: t });
-    const st = store.getState();
-    if (st.load.state !== 'ready') return;
-    const s = takeSample(t, st.regions, rate.current(), st.connection.state !== 'open');
-    samples.setState({ samples: appendSample(samples.getState().samples, s) });
+    if (locked || sampling || (document.hidden && samples.getState().samples.length > 0)) return;
+    sampling = true;
+    try {
+      const mine = samples.getState().samples;
+      const since = mine.findLast((x) => !x.stale)?.t ?? 0;
+      try {
+        const theirs = unpackSamples(await client.api.samples(since));
+        samples.setState({ samples: mergeSamples(mine, theirs) });
+      } catch {
+        if (store.getState().load.state !== 'ready' || mine.length === 0) return;
+        const gap: Sample = { t, fleet: [0, 0], regions: {}, launches: null, failed: null, stale: true };
+        samples.setState({ samples: appendSample(mine, gap) });
+      }
+    } finally {
+      sampling = false;
+    }
+    if (!document.hidden) await activity.poll();
   };
 
+  // A region picked anywhere (list, tile, palette) is a step in the history, on the same tab.
   const select = (code: string | null): void => {
-    const hash = code ? `#/${code}` : '';
-    if (location.hash !== hash) replaceHash(hash);
-    void actions.select(code);
+    nav.showPage({ region: code, tab: code === null ? 'machines' : nav.store.getState().page.tab });
   };
-
-  window.addEventListener('hashchange', () => {
-    const code = regionFromHash();
-    if (code !== store.getState().selected) void actions.select(code);
-  });
 
   const resetFlow = createResetFlow({
     reset: () => client.api.reset(),
@@ -124,24 +172,45 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   client.onUnauthorized(refuse);
   if (signInProblem) {
     refuse(signInProblem);
-    return { client, dashboard, history: samples, clock, resetFlow, reconnect: connect, select };
+    return {
+      client,
+      dashboard,
+      history: samples,
+      activity,
+      clock,
+      resetFlow,
+      reconnect: connect,
+      select,
+      vms,
+      ops,
+      nav,
+      feed,
+    };
   }
 
-  void actions.start(regionFromHash()).then(() => {
-    // An unknown region in the URL was dropped: say so in the URL too.
-    if (!store.getState().selected && location.hash) replaceHash('');
-  });
+  // An unknown region in the URL stays in it: the page says there is no such region.
+  void actions.start(nav.store.getState().page.region);
   connect();
   void pollStatus();
   timers.push(setInterval(() => void pollStatus(), STATUS_EVERY_MS));
-  timers.push(setInterval(sample, SAMPLE_EVERY_MS));
+  void sample();
+  timers.push(setInterval(() => void sample(), SAMPLE_EVERY_MS));
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void pollStatus();
   });
 
-  return { client, dashboard, history: samples, clock, resetFlow, reconnect: connect, select };
-}
-
-function replaceHash(hash: string): void {
-  window.history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+  return {
+    client,
+    dashboard,
+    history: samples,
+    activity,
+    clock,
+    resetFlow,
+    reconnect: connect,
+    select,
+    vms,
+    ops,
+    nav,
+    feed,
+  };
 }

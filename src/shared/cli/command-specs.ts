@@ -14,7 +14,9 @@ export type CommandName =
   | 'destroy'
   | 'status'
   | 'watch'
+  | 'logs'
   | 'reset'
+  | 'load'
   | 'token'
   | 'serve'
   | 'machine'
@@ -22,7 +24,9 @@ export type CommandName =
   | 'chaos'
   | 'help'
   | 'version'
-  | 'vm';
+  | 'vm'
+  | 'scenario'
+  | 'completion';
 
 export interface PositionalSpec {
   name: string;
@@ -154,12 +158,46 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['watch', 'watch --vm-region SIN', 'watch --json'],
   },
   {
+    name: 'logs',
+    summary: "show the host's log (--follow: keep printing new lines until Ctrl+C)",
+    positionals: [],
+    flags: ['follow', 'level', 'lines'],
+    details: [
+      'The records every thread writes to <data dir>/logs/flylight.log, asked of the host over its port,',
+      'so it works against any host (--api) without finding its data directory. The host keeps the newest',
+      '5000 in memory, including the last lines of its previous run. --level L shows L and above',
+      '(debug, info, warn, error); --json prints each record as one JSON object per line.',
+    ],
+    examples: ['logs', 'logs --follow', 'logs --level warn --lines 20', 'logs --follow --json'],
+  },
+  {
     name: 'reset',
     summary: 'destroy every VM and return the fleet to its bootstrap state',
     positionals: [],
     flags: ['yes'],
     details: ["Asks you to type 'reset' first; --yes skips the question (scripts, and the console pane, need it)."],
     examples: ['reset', 'reset --yes'],
+  },
+  {
+    name: 'load',
+    summary: 'launch VMs at a steady rate with a mix of sizes, live figures, a summary (Ctrl+C stops)',
+    positionals: [],
+    flags: ['rate', 'duration', 'mix', 'regions', 'destroy-after', 'strategy', 'seed'],
+    required: ['rate', 'duration'],
+    details: [
+      'Open loop: launch i leaves at i/RATE s whether or not earlier ones have answered, so a slow host',
+      'shows up as latency and errors, not as a lower rate. Each launch draws a size from --mix',
+      '(CORESxGB:WEIGHT, default 1x1:70,4x8:25,16x64:5) and a region from --regions (default: all),',
+      'from --seed (printed in the summary, so a run can be repeated). --destroy-after destroys each VM',
+      'that long after its launch, and the rest when the launches end; without it the VMs stay.',
+      'Live: rate, ok, no capacity, errors, p50/p99 latency. Ctrl+C stops launching and still destroys',
+      "and summarises; in the console pane the host runs it, as the dashboard's Load panel does.",
+    ],
+    examples: [
+      'load --rate 200 --duration 60s --mix "1x1:70,4x8:25,16x64:5" --regions SIN,NRT --destroy-after 30s',
+      'load --rate 50 --duration 10s --destroy-after 5s --seed 7 --json',
+      'load --rate 500 --duration 2m --strategy binpack --destroy-after 20s',
+    ],
   },
   {
     name: 'machine',
@@ -226,6 +264,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'scenario',
+    summary: 'export the whole fleet to a directory of files, or import one (replacing the fleet)',
+    positionals: [
+      { name: 'ACTION', required: true, help: 'export or import', choices: ['export', 'import'] },
+      { name: 'DIR', required: true, help: 'a scenario directory (import also takes a single-file bundle)' },
+    ],
+    flags: ['yes'],
+    details: [
+      'A scenario is regions.csv, machines.csv, vms.csv and scenario.json (strategy, timing, seed):',
+      'regions with their statuses, machines with theirs and their allocations, VMs with their states.',
+      'import checks every file first: each problem is printed as FILE:LINE and nothing is changed;',
+      "otherwise the whole fleet is replaced at once. It asks you to type 'import' (--yes skips that).",
+      'VMs caught mid-transition run their stage again from the start, as after a restart.',
+      'Shipped scenarios start a host with `flylight serve --scenario NAME`.',
+    ],
+    examples: ['scenario export ./my-fleet', 'scenario import ./my-fleet --yes', 'scenario export ./snap --json'],
+    // It reads and writes files; the dashboard has its own Export / import scenario… instead.
+    terminalOnly: true,
+  },
+  {
     name: 'token',
     summary: 'print the API token, for scripts (--rotate: replace it)',
     positionals: [],
@@ -258,8 +316,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       'compat-open',
       'timing',
       'speed',
+      'scenario',
     ],
     details: [
+      '--scenario NAME|DIR starts from a scenario: a shipped one by name (an unknown name lists them) or a',
+      "directory `scenario export` wrote. Its fleet replaces the data directory's; its settings apply unless",
+      'flags say otherwise; `reset` returns to its regions and machines with no VMs.',
       'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT,',
       'FLYLIGHT_TIMING, FLYLIGHT_SPEED (flags win).',
       '--timing instant|realistic|FILE: how long VM lifecycle stages take and how often they fail',
@@ -279,6 +341,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'serve --strategy binpack --seed 7',
       'serve --timing instant',
       'serve --timing realistic --speed 10 --seed 7',
+      'serve --scenario degraded-europe',
     ],
     terminalOnly: true,
   },
@@ -288,6 +351,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [{ name: 'COMMAND', required: false, help: 'a command name', commandValue: true }],
     flags: [],
     examples: ['help', 'help launch'],
+  },
+  {
+    name: 'completion',
+    summary: 'print a shell completion script: bash, zsh or fish',
+    positionals: [{ name: 'SHELL', required: true, help: 'bash, zsh or fish', choices: ['bash', 'zsh', 'fish'] }],
+    flags: [],
+    details: [
+      "The script completes what the dashboard console's Tab completes: commands, each command's flags,",
+      'flag values and arguments, and region codes (asked of the running host with `flylight regions`).',
+      '  bash: source <(flylight completion bash)   (or save it in ~/.local/share/bash-completion/completions/flylight)',
+      '  zsh:  source <(flylight completion zsh)    (or save it as _flylight in a directory of $fpath)',
+      '  fish: flylight completion fish | source    (or save it in ~/.config/fish/completions/flylight.fish)',
+    ],
+    examples: ['completion bash', 'completion zsh > ~/.zfunc/_flylight', 'completion fish | source'],
+    terminalOnly: true,
   },
   {
     name: 'version',

@@ -2,11 +2,15 @@
 // command is a spec in command-specs.ts and a line here.
 
 import type { CommandName } from './command-specs';
+import { completion } from './commands/completion';
 import { chaos, machine, region } from './commands/faults';
 import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
+import { load } from './commands/load';
+import { logs } from './commands/logs';
 import { place, platform } from './commands/place';
 import { reset } from './commands/reset';
+import { scenario } from './commands/scenario';
 import { serve, token } from './commands/terminal';
 import { vm } from './commands/vm';
 import { watch } from './commands/watch';
@@ -23,11 +27,15 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   destroy,
   status,
   watch,
+  logs,
   reset,
+  load,
   token,
   serve,
   machine,
   region,
   chaos,
   vm,
+  scenario,
+  completion,
 };

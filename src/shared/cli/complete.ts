@@ -1,6 +1,7 @@
 // Tab completion for the console pane: command names, the flags of the command being typed
 // (or every flag while the command is not written yet — flags may come first), region codes
-// after a region flag or `machines`, and the fixed choices of --sort. In the console pane it
+// after a region flag or `machines`, the fixed choices of --sort, and machine and VM ids where
+// the grammar takes one (complete-ids.ts; the caller supplies them). In the console pane it
 // leaves out what only a terminal can run (serve, token) and the flags only they or the
 // terminal take (--port, --api, --token, …): offering them would only lead to a refusal.
 //
@@ -8,6 +9,7 @@
 // only one) and leaves the rest of the line as it is.
 
 import { COMMANDS, type CommandName, commandSpec, flagsOf } from './command-specs';
+import { type IdSources, idCandidates, idKindOf } from './complete-ids';
 import { FLAGS, type FlagSpec, flagSpec, shortFlagSpec } from './flag-specs';
 import { tokenize } from './shell-words';
 import type { Where } from './where';
@@ -22,6 +24,8 @@ export interface Completion {
 export interface CompleteOptions {
   /** Default 'cli'. */
   where?: Where;
+  /** Machine and VM ids to offer where the grammar takes one. */
+  ids?: IdSources;
 }
 
 /** Flags that mean nothing in the console: the terminal's own, and those of terminal-only commands. */
@@ -78,19 +82,23 @@ export function complete(line: string, cursor: number, regionCodes: string[], op
   if (positional?.regionValue) return done(regionsByPrefix(regionCodes, prefix));
   if (positional?.commandValue) return done(byPrefix(commands, prefix));
   if (positional?.choices) return done(byPrefix([...positional.choices], prefix.toLowerCase()));
+  const idKind = positional ? idKindOf(state.command, positional, state.args) : null;
+  if (idKind) return done(idCandidates(idKind, prefix, opts.ids));
   return done([]);
 }
 
 interface ScanState {
   command: CommandName | null;
   positionals: number;
+  /** The positional words so far (e.g. a `vm` subcommand). */
+  args: string[];
   used: Set<string>;
   /** The flag whose value is being typed. */
   awaiting: FlagSpec | null;
 }
 
 function scan(words: string[]): ScanState {
-  const state: ScanState = { command: null, positionals: 0, used: new Set(), awaiting: null };
+  const state: ScanState = { command: null, positionals: 0, args: [], used: new Set(), awaiting: null };
   for (const w of words) {
     if (state.awaiting) {
       state.awaiting = null;
@@ -109,6 +117,7 @@ function scan(words: string[]): ScanState {
       continue;
     }
     state.positionals++;
+    state.args.push(w);
   }
   return state;
 }

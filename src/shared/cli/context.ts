@@ -13,6 +13,8 @@ export interface CommandContext {
   flags: FlagValues;
   json: boolean;
   positionals: string[];
+  /** By canonical flag name, the flag as typed (`--region`, `-r`): messages use the user's words. */
+  written: Readonly<Record<string, string>>;
 }
 
 /** A command's work, resolving with its exit code. */

@@ -3,7 +3,10 @@
 // A command decides what it may do from what is here, not from where it runs.
 
 import type { FlylightApi, SubscribeEvents } from '../api';
+import type { LoadRunner } from '../load/runners';
+import type { FollowLogs } from '../log-follow';
 import type { Strategy } from '../placement';
+import type { ScenarioFiles } from '../scenario';
 import type { Where } from './where';
 
 export interface CommandIO {
@@ -20,6 +23,11 @@ export interface CommandIO {
    * Absent when nobody can answer (no TTY, the console pane): then `reset` needs --yes.
    */
   prompt?(question: string): Promise<string | null>;
+  /**
+   * Shows a line that the next status() replaces in place (`load`'s live figures); the next
+   * out() or err() clears it first. Absent where nothing can be redrawn (a pipe, a log).
+   */
+  status?(line: string): void;
 }
 
 /** `flylight serve`'s options, already parsed and range-checked. */
@@ -40,6 +48,18 @@ export interface ServeFlags {
   timing?: string;
   /** `--speed`, as typed (checked where the config is built). */
   speed?: string;
+  /** `--json`: where it listens, as one JSON line, instead of the dashboard line. */
+  json?: boolean;
+  /** `--scenario NAME|DIR`: a shipped scenario's name or a scenario directory (read by the Node side). */
+  scenario?: string;
+}
+
+/** A terminal's file system, for `scenario export|import DIR`. */
+export interface ScenarioFilesIO {
+  /** Writes the files into `dir` (created if need be); answers the path and the names written. */
+  write(dir: string, files: ScenarioFiles): Promise<{ dir: string; names: string[] }>;
+  /** Reads a scenario directory (or a single-file bundle); a LocalInputError says what is missing. */
+  read(dir: string): Promise<{ dir: string; files: ScenarioFiles }>;
 }
 
 export type TokenSource = 'flag' | 'env' | 'file';
@@ -70,6 +90,10 @@ export interface CommandEnv {
   apiUrl: string;
   /** How commands are written and worded here (see where.ts); never what they may do. */
   where: Where;
+  /** Follows the host's log (`logs --follow`); absent where no HTTP stream can be opened. */
+  followLogs?: FollowLogs;
+  /** Reads and writes scenario directories; only the Node CLI provides it. */
+  scenarioFiles?: ScenarioFilesIO;
   /** Runs the headless host; only the Node CLI provides it. */
   serve?: (flags: ServeFlags, io: CommandIO) => Promise<number>;
   /**
@@ -77,6 +101,11 @@ export interface CommandEnv {
    * to pass and no other API to point at: --api, --token and `token` are refused.
    */
   auth?: CliAuth;
+  /**
+   * Runs `load` here, against the port (the CLI). Without it `load` asks the host to run it
+   * (the console pane), as the dashboard's panel does.
+   */
+  load?: LoadRunner;
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;

@@ -3,6 +3,7 @@
 // --vm-cores 4 --vm-region SIN launch`), so a flag's kind must not depend on the command: every
 // flag name means the same thing everywhere.
 
+import { LOG_LEVELS, LOG_RING } from '../host-log';
 import { STRATEGIES } from '../placement';
 import { VM_FLAGS } from './vm-grammar';
 
@@ -74,7 +75,24 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'bool',
     help: "serve the seed's /regions and /launch without the token (off by default)",
   },
-  { name: 'regions', kind: 'text', value: 'FILE', help: 'bootstrap CSV of regions and machines' },
+  {
+    name: 'regions',
+    kind: 'text',
+    value: 'FILE|CODES',
+    help: 'serve: bootstrap CSV of regions and machines; load: region codes to launch in (SIN,NRT; default all)',
+  },
+  {
+    name: 'mix',
+    kind: 'text',
+    value: 'MIX',
+    help: 'VM sizes as CORESxGB:WEIGHT, comma-separated (default 1x1:70,4x8:25,16x64:5)',
+  },
+  {
+    name: 'destroy-after',
+    kind: 'text',
+    value: 'D',
+    help: 'destroy each VM this long after its launch (the rest when the launches end); default: keep them',
+  },
   {
     name: 'rotate',
     kind: 'bool',
@@ -110,7 +128,7 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'N',
     min: 0,
     max: 2 ** 32 - 1,
-    help: 'seed placement, the store shuffle, timing draws and chaos victims (for repeatable runs)',
+    help: 'seed placement, the store shuffle, timing draws and chaos victims (serve), or the size and region draws (load), for repeatable runs',
   },
   {
     name: 'api',
@@ -124,10 +142,38 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'TOKEN',
     help: 'API token (env FLYLIGHT_TOKEN; default: the one `flylight token` prints)',
   },
+  { name: 'follow', kind: 'bool', help: 'keep printing new log lines until Ctrl+C' },
+  {
+    name: 'level',
+    kind: 'text',
+    value: 'L',
+    choices: LOG_LEVELS,
+    help: 'only log lines at L and above: debug, info, warn or error',
+  },
+  {
+    name: 'lines',
+    short: 'n',
+    kind: 'int',
+    value: 'N',
+    min: 0,
+    max: LOG_RING,
+    help: 'how many of the newest log lines (default 100)',
+  },
   { name: 'evacuate', kind: 'bool', help: 'machine offline: re-place its VMs elsewhere through normal placement' },
-  { name: 'rate', kind: 'text', value: 'P', help: 'probability per machine per second: 0.05 or 5%' },
-  { name: 'duration', kind: 'text', value: 'D', help: 'how long: 30s, 2m, 1h' },
+  {
+    name: 'rate',
+    kind: 'text',
+    value: 'N',
+    help: 'load: launches per second (above 0); chaos fail-machines: probability per machine per second (0.05 or 5%)',
+  },
+  { name: 'duration', kind: 'text', value: 'D', help: 'how long: 30s, 2m, 1m30s, 1h' },
   { name: 'repair', kind: 'text', value: 'D', help: 'how long a failed machine stays down, about (default 10s)' },
+  {
+    name: 'scenario',
+    kind: 'text',
+    value: 'NAME|DIR',
+    help: 'serve: start from a shipped scenario (by name) or a scenario directory',
+  },
   { name: 'yes', short: 'y', kind: 'bool', help: 'do it without asking for confirmation' },
   { name: 'json', short: 'j', kind: 'bool', help: 'print JSON for scripts instead of tables' },
   { name: 'no-color', kind: 'bool', help: 'no colours (also env NO_COLOR)' },

@@ -119,6 +119,15 @@ export function launchedLine(vm: Vm, color: boolean): string {
   return `Launched ${paint(vm.id, 'bold', color)} on ${paint(vm.machine_id, 'cyan', color)} (${vm.region}): ${vm.memory_gb} GB, ${vm.cores} ${plural(vm.cores, 'core')}${state}`;
 }
 
+/**
+ * A launch an Idempotency-Key replayed: the VM an earlier run with this key launched, not a
+ * new one (so a re-run script does not think it started a second VM).
+ */
+export function replayedLine(vm: Vm, key: string, color: boolean): string {
+  const state = ` · ${paint(vm.state, vmStateStyle(vm.state), color)}${vm.reason ? ` (${vm.reason})` : ''}`;
+  return `Already launched as ${paint(vm.id, 'bold', color)} by an earlier run with this key (${key}): on ${paint(vm.machine_id, 'cyan', color)} (${vm.region}), ${vm.memory_gb} GB, ${vm.cores} ${plural(vm.cores, 'core')}${state}; nothing new was launched`;
+}
+
 export function destroyedLine(vm: Vm, color: boolean): string {
   return `Destroyed ${paint(vm.id, 'bold', color)} on ${paint(vm.machine_id, 'cyan', color)} (${vm.region}): freed ${vm.memory_gb} GB, ${vm.cores} ${plural(vm.cores, 'core')}`;
 }

@@ -6,8 +6,8 @@ import { FLAGS, type FlagSpec, flagSpec, GLOBAL_FLAGS } from './flag-specs';
 import { paint } from './paint';
 import { programPrefix, type Where } from './where';
 
-/** Commands whose output is not data: --json changes nothing for them. */
-const NO_JSON = new Set(['serve', 'help', 'version', 'token']);
+/** Commands whose usage line does not show [--json] (every command takes it: errors come as JSON). */
+const NO_JSON = new Set(['help', 'version']);
 
 const CLI_ONLY_FLAGS = new Set(['api', 'token']);
 

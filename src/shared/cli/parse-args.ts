@@ -15,11 +15,14 @@ export interface Parsed {
   positionals: string[];
   /** By canonical flag name. 'int' flags are numbers, 'bool' flags true, the rest strings. */
   flags: FlagValues;
+  /** By canonical flag name, the flag as the user wrote it (`--region`, `-r`), for messages. */
+  written: Record<string, string>;
 }
 
 /** Parses argv (without the program name). Throws UsageError. */
 export function parseArgs(argv: readonly string[]): Parsed {
   const flags: FlagValues = {};
+  const written: Record<string, string> = {};
   const words: string[] = [];
   let onlyWords = false;
   for (let i = 0; i < argv.length; i++) {
@@ -33,23 +36,24 @@ export function parseArgs(argv: readonly string[]): Parsed {
       continue;
     }
     let spec: FlagSpec | undefined;
-    let written: string;
+    let typed: string;
     let inline: string | undefined;
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
       inline = eq < 0 ? undefined : arg.slice(eq + 1);
-      written = `--${name}`;
+      typed = `--${name}`;
       spec = flagSpec(name);
-      if (!spec) throw new UsageError(unknownFlag(written, words));
+      if (!spec) throw new UsageError(unknownFlag(typed, words));
     } else {
-      written = arg;
+      typed = arg;
       spec = arg.length === 2 ? shortFlagSpec(arg[1]) : undefined;
       if (!spec) throw new UsageError(unknownFlag(arg, words));
     }
-    if (spec.name in flags) throw new UsageError(`${display(spec)} is given twice`);
+    if (spec.name in flags) throw new UsageError(twice(written[spec.name], typed));
+    written[spec.name] = typed;
     if (spec.kind === 'bool') {
-      if (inline !== undefined) throw new UsageError(`${written} takes no value`);
+      if (inline !== undefined) throw new UsageError(`${typed} takes no value`);
       flags[spec.name] = true;
       continue;
     }
@@ -57,12 +61,12 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (value === undefined) {
       const next = argv[i + 1];
       if (next === undefined || (next.startsWith('-') && next !== '-' && !isNegativeNumber(next))) {
-        throw new UsageError(`${written} needs a value (${spec.value ?? 'VALUE'})`);
+        throw new UsageError(`${typed} needs a value (${spec.value ?? 'VALUE'})`);
       }
       value = next;
       i++;
     }
-    flags[spec.name] = convert(spec, written, value);
+    flags[spec.name] = convert(spec, typed, value);
   }
 
   const [first, ...rest] = words;
@@ -73,20 +77,31 @@ export function parseArgs(argv: readonly string[]): Parsed {
     command = spec.name;
   }
   // With --help the rest of the line is not checked: people add it to a half-written command.
-  if (!flags.help && !flags.version) checkCommand(command, rest, flags);
-  return { command, positionals: rest, flags };
+  if (!flags.help && !flags.version) checkCommand(command, rest, flags, written);
+  return { command, positionals: rest, flags, written };
 }
 
-function checkCommand(command: CommandName | null, positionals: string[], flags: FlagValues): void {
+/** `--region` twice, or `-r` and `--vm-region`: one flag under two spellings. */
+function twice(before: string, now: string): string {
+  return before === now
+    ? `${now} is given twice; give it once`
+    : `${before} and ${now} are the same flag, given twice; give it once`;
+}
+
+function checkCommand(
+  command: CommandName | null,
+  positionals: string[],
+  flags: FlagValues,
+  written: Record<string, string>,
+): void {
   const allowed = new Set(command ? flagsOf(command) : GLOBAL_FLAGS);
   for (const name of Object.keys(flags)) {
     if (allowed.has(name)) continue;
-    const spec = flagSpec(name) as FlagSpec;
     const owners = COMMANDS.filter((c) => c.flags.includes(name)).map((c) => c.name);
     throw new UsageError(
       command
-        ? `${command} does not take ${display(spec)} (${owners.join(', ')} ${owners.length === 1 ? 'does' : 'do'})`
-        : `${display(spec)} belongs to a command (${owners.join(', ')}); add the command`,
+        ? `${command} does not take ${written[name]} (${owners.join(', ')} ${owners.length === 1 ? 'does' : 'do'})`
+        : `${written[name]} belongs to a command (${owners.join(', ')}); add the command`,
       command,
     );
   }

@@ -61,7 +61,7 @@ export const VM_COMMANDS: readonly CommandSpec[] = [
     name: 'vm',
     summary: "VMs in fly.io's forms: run, list, status, start, stop, suspend, restart, destroy, wait",
     positionals: [
-      { name: 'SUBCOMMAND', required: true, help: VM_SUBCOMMANDS.join(', ') },
+      { name: 'SUBCOMMAND', required: true, help: VM_SUBCOMMANDS.join(', '), choices: VM_SUBCOMMANDS },
       { name: 'VM_ID', required: false, help: 'the VM (`vm run` takes an IMAGE here, and ignores it)' },
     ],
     flags: ['vm-region', 'vm-memory', 'vm-cpus', 'vm-cores', 'force', 'state', 'timeout', 'wait', 'idempotency-key'],

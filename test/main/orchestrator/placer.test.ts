@@ -266,7 +266,7 @@ describe('capacity errors say the truth', () => {
     expect(err.message).not.toContain('1008 GB / 16 cores');
   });
 
-  it('a refusal reads the region once (store hint, then one pass over MachineDs)', async () => {
+  it("a refusal never walks the region's machines (store hint, then the free-capacity index)", async () => {
     const { infra } = await start(three());
     await infra.launchBatch({ region: 'SIN', memory_gb: 32, cores: 8, count: 3 });
     const reads: string[] = [];
@@ -276,7 +276,10 @@ describe('capacity errors say the truth', () => {
       return inRegion(code);
     };
     expect((await refusal(infra.launch({ region: 'SIN', memory_gb: 1, cores: 1 }))).code).toBe('no_capacity');
-    expect(reads).toEqual(['SIN']);
+    expect((await refusal(infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'binpack' }))).code).toBe(
+      'no_capacity',
+    );
+    expect(reads).toEqual([]);
   });
 });
 

@@ -17,6 +17,8 @@ import type {
 import type { FleetTotals, LaunchRequest, Machine, Region, Vm } from '../../../src/shared/types';
 import { VERSION } from '../../../src/shared/version';
 import { machine, region } from '../../helpers/fixtures';
+import { hostHistories } from '../../helpers/host-fakes';
+import { NO_LOAD } from '../../helpers/load-fixtures';
 
 const T = '2025-01-01T00:00:00.000Z';
 
@@ -170,6 +172,8 @@ beforeEach(() => {
       { name: 'proxy', state: 'ready', restarts: 0 },
     ],
     uptimeSeconds: () => 42,
+    ...hostHistories(),
+    ...NO_LOAD,
   };
   orch = connect<OrchestratorService>('orchestrator', fleet.orchestrator());
   gate = new Gate({

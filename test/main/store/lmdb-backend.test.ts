@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredVm } from '../../../src/main/store/backend';
 import { openBackend } from '../../../src/main/store/backend';
+import { GroupCommit } from '../../../src/main/store/group-commit';
 import { LMDB_OPTIONS, LmdbBackend } from '../../../src/main/store/lmdb-backend';
 import { until } from '../../helpers/until';
 
@@ -36,7 +37,10 @@ const vm = (id: string) =>
 describe('LMDB durability', () => {
   it('opens with overlappingSync and without noSync/noMetaSync', async () => {
     expect(LMDB_OPTIONS).toMatchObject({ overlappingSync: true, noSync: false, noMetaSync: false });
-    const backend = await openBackend(tempDir());
+    const group = await openBackend(tempDir());
+    // Writes are group-committed per turn (group-commit.ts) into LMDB.
+    expect(group).toBeInstanceOf(GroupCommit);
+    const backend = (group as GroupCommit).inner;
     expect(backend).toBeInstanceOf(LmdbBackend);
     // What lmdb-js recorded for the environment it opened (it re-reads the flags from LMDB and
     // turns overlappingSync off when the environment was opened without it).
@@ -46,8 +50,9 @@ describe('LMDB durability', () => {
     await backend.close();
   });
 
-  it('a commit resolves only after the flushed promise', async () => {
-    const backend = (await openBackend(tempDir())) as LmdbBackend;
+  it('a commit resolves only after the flushed promise (through the group commit too)', async () => {
+    const group = (await openBackend(tempDir())) as GroupCommit;
+    const backend = group.inner as LmdbBackend;
     const holder = backend as unknown as { root: object };
     const real = holder.root;
     let release!: () => void;
@@ -64,7 +69,7 @@ describe('LMDB durability', () => {
       },
     });
     let acked = false;
-    const commit = backend.commit([{ t: 'vm', vm: vm('vm-1') }]).then(() => (acked = true));
+    const commit = group.commit([{ t: 'vm', vm: vm('vm-1') }]).then(() => (acked = true));
     await until(() => asked === 1, 2000, 'the commit to wait on flushed');
     expect(asked).toBe(1);
     expect(acked).toBe(false);
@@ -73,6 +78,6 @@ describe('LMDB durability', () => {
     expect(acked).toBe(true);
     holder.root = real;
     expect((await backend.load()).vms.map((v) => v.id)).toEqual(['vm-1']);
-    await backend.close();
+    await group.close();
   });
 });

@@ -11,9 +11,12 @@ describe('complete', () => {
       end: 0,
       candidates: [
         'chaos',
+        'completion',
         'destroy',
         'help',
         'launch',
+        'load',
+        'logs',
         'machine',
         'machines',
         'place',
@@ -21,6 +24,7 @@ describe('complete', () => {
         'region',
         'regions',
         'reset',
+        'scenario',
         'serve',
         'status',
         'token',
@@ -30,7 +34,7 @@ describe('complete', () => {
         'watch',
       ],
     });
-    expect(at('s')).toEqual({ start: 0, end: 1, candidates: ['serve', 'status'] });
+    expect(at('s')).toEqual({ start: 0, end: 1, candidates: ['scenario', 'serve', 'status'] });
     expect(at('la')).toEqual({ start: 0, end: 2, candidates: ['launch'] });
     expect(at('zzz').candidates).toEqual([]);
   });
@@ -128,5 +132,10 @@ describe('complete', () => {
     expect(at('region status SIN D').candidates).toEqual(['degraded', 'down']);
     expect(at('chaos ').candidates).toEqual(['fail-machines', 'kill-actors']);
     expect(at('chaos kill-actors --co').candidates).toEqual(['--count']);
+  });
+
+  it("completes logs' flags and the levels of --level", () => {
+    expect(at('logs --').candidates).toEqual(expect.arrayContaining(['--follow', '--level', '--lines']));
+    expect(at('logs --level ').candidates).toEqual(['debug', 'error', 'info', 'warn']);
   });
 });

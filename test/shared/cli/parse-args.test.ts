@@ -24,11 +24,12 @@ describe('parseArgs', () => {
       command: 'launch',
       positionals: [],
       flags: launch,
+      written: { 'vm-region': '--vm-region', 'vm-memory': '--vm-memory', 'vm-cores': '--vm-cores' },
     });
   });
 
   it("reads flags before the command, as the seed's CLI wrote it", () => {
-    expect(parseArgs(['--vm-memory', '8', '--vm-cores', '4', '--vm-region', 'SIN', 'launch'])).toEqual({
+    expect(parseArgs(['--vm-memory', '8', '--vm-cores', '4', '--vm-region', 'SIN', 'launch'])).toMatchObject({
       command: 'launch',
       positionals: [],
       flags: launch,
@@ -44,7 +45,7 @@ describe('parseArgs', () => {
   });
 
   it('takes positionals and global flags anywhere', () => {
-    expect(parseArgs(['--json', 'machines', 'sin', '--api', 'http://x:1'])).toEqual({
+    expect(parseArgs(['--json', 'machines', 'sin', '--api', 'http://x:1'])).toMatchObject({
       command: 'machines',
       positionals: ['sin'],
       flags: { json: true, api: 'http://x:1' },
@@ -71,11 +72,16 @@ describe('parseArgs', () => {
   });
 
   it('recognises help and version anywhere, without checking the rest', () => {
-    expect(parseArgs(['--help'])).toEqual({ command: null, positionals: [], flags: { help: true } });
+    expect(parseArgs(['--help'])).toEqual({
+      command: null,
+      positionals: [],
+      flags: { help: true },
+      written: { help: '--help' },
+    });
     expect(parseArgs(['launch', '-h']).flags.help).toBe(true);
     expect(parseArgs(['machines', '--help']).command).toBe('machines'); // REGION missing, still fine
     expect(parseArgs(['-v']).flags.version).toBe(true);
-    expect(parseArgs(['help', 'launch'])).toEqual({ command: 'help', positionals: ['launch'], flags: {} });
+    expect(parseArgs(['help', 'launch'])).toEqual({ command: 'help', positionals: ['launch'], flags: {}, written: {} });
   });
 
   it.each([
@@ -112,9 +118,22 @@ describe('parseArgs', () => {
     [['regions', '--sort', 'size'], "--sort must be one of code, location, status; got 'size'"],
     [['regions', '--json=yes'], '--json takes no value'],
     [['regions', '--json', '--json'], '--json is given twice'],
-    [['launch', '--region', 'SIN', '--vm-region', 'AMS'], '--vm-region is given twice'],
+    // One flag under two spellings: both named, as typed.
+    [['launch', '--region', 'SIN', '--vm-region', 'AMS'], '--region and --vm-region are the same flag, given twice'],
+    [['launch', '--region', 'SIN', '--region', 'AMS'], '--region is given twice'],
+    [['vms', '-r', 'SIN', '-r', 'AMS'], '-r is given twice'],
+    [['regions', '--memory', '8'], 'regions does not take --memory'],
+    [['--region', 'SIN'], '--region belongs to a command'],
   ])('%j is refused: %s', (argv, message) => {
     expect(usage(argv)).toContain(message);
+  });
+
+  it("remembers each flag as typed, for messages in the user's words", () => {
+    expect(parseArgs(['launch', '-r', 'sin', '--memory=8', '--cores', '4']).written).toEqual({
+      'vm-region': '-r',
+      'vm-memory': '--memory',
+      'vm-cores': '--cores',
+    });
   });
 
   it('remembers the command so the caller can point at its help', () => {

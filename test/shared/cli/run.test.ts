@@ -61,9 +61,9 @@ describe('runCommand: output and exit codes', () => {
     expect(JSON.parse(json.out.join('\n'))).toEqual({ machines: MACHINES });
   });
 
-  it('machines of an unknown region fails with the API message', async () => {
+  it('machines of an unknown region fails with the API message, as wrong usage', async () => {
     const r = await run(['machines', 'XYZ']);
-    expect(r.code).toBe(EXIT.failed);
+    expect(r.code).toBe(EXIT.usage);
     expect(r.err).toEqual(["error: unknown region 'XYZ'"]);
     expect(r.out).toEqual([]);
   });
@@ -82,14 +82,14 @@ describe('runCommand: output and exit codes', () => {
   });
 
   it.each([
-    ['8.5', '4', 'vm_memory must be a whole number of GB from 1 to 256; got "8.5"'],
-    ['0', '4', 'vm_memory must be a whole number of GB from 1 to 256; got "0"'],
-    ['512', '4', 'vm_memory must be a whole number of GB from 1 to 256; got "512"'],
-    ['-5', '4', 'vm_memory must be a whole number of GB from 1 to 256; got "-5"'],
-    ['8', 'four', 'vm_cores must be a whole number from 1 to 32; got "four"'],
-    ['8', '33', 'vm_cores must be a whole number from 1 to 32; got "33"'],
+    ['8.5', '4', '--vm-memory must be a whole number of GB from 1 to 256; got "8.5"'],
+    ['0', '4', '--vm-memory must be a whole number of GB from 1 to 256; got "0"'],
+    ['512', '4', '--vm-memory must be a whole number of GB from 1 to 256; got "512"'],
+    ['-5', '4', '--vm-memory must be a whole number of GB from 1 to 256; got "-5"'],
+    ['8', 'four', '--vm-cores must be a whole number from 1 to 32; got "four"'],
+    ['8', '33', '--vm-cores must be a whole number from 1 to 32; got "33"'],
   ])(
-    'launch --vm-memory %s --vm-cores %s is refused locally with the proxy message',
+    "launch --vm-memory %s --vm-cores %s is refused locally with the proxy's words, naming the flag",
     async (memory, cores, message) => {
       const r = await run(['launch', '--vm-region', 'SIN', '--vm-memory', memory, '--vm-cores', cores]);
       expect(r.code).toBe(EXIT.usage);
@@ -164,15 +164,16 @@ describe('runCommand: output and exit codes', () => {
   });
 
   it('launch does not retry what a retry cannot fix', async () => {
-    for (const failure of [
-      new ApiError('no_capacity', 'no machine in SIN has 8 GB and 4 cores free'),
-      new ApiError('unavailable', 'nothing answers at http://127.0.0.1:3030 (fetch failed)'),
-      new ApiError('idempotency_key_reused', 'Idempotency-Key k already launched vm-1'),
-    ]) {
+    for (const [failure, code] of [
+      [new ApiError('no_capacity', 'no machine in SIN has 8 GB and 4 cores free'), EXIT.failed],
+      [new ApiError('unavailable', 'nothing answers at http://127.0.0.1:3030 (fetch failed)'), EXIT.failed],
+      // The key's fault, so the line's: exit 2 (README "Exit codes").
+      [new ApiError('idempotency_key_reused', 'Idempotency-Key k already launched vm-1'), EXIT.usage],
+    ] as const) {
       const api = new FakeApi();
       api.launchFailures.push(failure);
       const r = await run(['launch', '--vm-region', 'SIN', '--vm-memory', '8', '--vm-cores', '4'], { api });
-      expect(r.code).toBe(EXIT.failed);
+      expect(r.code).toBe(code);
       expect(api.keys).toHaveLength(1);
     }
   });
@@ -279,7 +280,7 @@ describe('runCommand: help, version and mistakes', () => {
     [['regions', '--filtr', 'x'], 'error: unknown flag --filtr — did you mean --filter?'],
     [['launch', '--vm-region'], 'error: --vm-region needs a value (REGION)'],
     [['serve', '--port', 'x'], "error: --port must be a whole number from 0 to 65535, got 'x'"],
-    [['--json'], 'error: missing command (see `help`)'],
+    [['--json'], '{"error":{"code":"usage","message":"missing command (see `help`)","exit_code":2}}'],
   ])('%j exits 2 with one line on stderr', async (argv, line) => {
     const r = await run(argv);
     expect(r.code).toBe(EXIT.usage);
@@ -399,17 +400,18 @@ describe('runCommand: watch', () => {
     expect(await done).toBe(EXIT.ok);
     expect(c.out).toHaveLength(1);
     expect(JSON.parse(c.out[0])).toMatchObject({ seq: 2, machine: { id: 'ams-1' } });
-    expect(c.err).toEqual([
-      'Watching AMS at http://127.0.0.1:3030 (Ctrl+C to stop)',
-      'Connection lost: the server closed the stream; retrying in 1 s',
-      'Reconnected.',
+    // Under --json stderr is JSON lines too.
+    expect(c.err.map((l) => JSON.parse(l))).toEqual([
+      { note: 'Watching AMS at http://127.0.0.1:3030 (Ctrl+C to stop)' },
+      { note: 'Connection lost: the server closed the stream; retrying in 1 s' },
+      { note: 'Reconnected.' },
     ]);
   });
 
   it('fails at once for an unknown region or when nothing listens', async () => {
-    const unknown = await run(['watch', '--vm-region', 'XYZ']);
-    expect(unknown.code).toBe(EXIT.failed);
-    expect(unknown.err[0]).toMatch(/^error: unknown region 'XYZ'/);
+    const unknown = await run(['watch', '-r', 'XYZ']);
+    expect(unknown.code).toBe(EXIT.usage);
+    expect(unknown.err[0]).toMatch(/^error: -r: unknown region 'XYZ'/);
     const api = new FakeApi();
     api.failWith = new ApiError('unavailable', 'nothing answers at http://127.0.0.1:3030 (ECONNREFUSED)');
     const down = await run(['watch'], { api });
@@ -584,7 +586,7 @@ describe('runCommand: reset', () => {
     const r = await reset(['reset'], { answer });
     expect(r.code).toBe(EXIT.failed);
     expect(r.methods).toEqual(['status']);
-    expect(r.err).toEqual(['Reset cancelled: nothing was changed.']);
+    expect(r.err).toEqual(['error: reset cancelled: nothing was changed']);
   });
 
   it('without a terminal and without --yes, refuses with exit 2 and names --yes', async () => {

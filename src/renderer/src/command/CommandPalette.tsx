@@ -103,6 +103,7 @@ export function CommandPalette() {
               go(() => {
                 rt.select(v.region);
                 focusMachine(v.machine, v.id);
+                rt.nav.openDrawer({ kind: 'vm', id: v.id });
               })
             }
           >
@@ -129,6 +130,7 @@ export function CommandPalette() {
               go(() => {
                 rt.select(m.region);
                 focusMachine(m.id);
+                rt.nav.openDrawer({ kind: 'machine', id: m.id });
               })
             }
           >

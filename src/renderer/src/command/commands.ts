@@ -1,8 +1,10 @@
 // The commands the palette offers: everything the dashboard can do today, each named as a
 // person would look for it. Pure data over the runtime, so the list is easy to read and test.
 
+import { toggleEventLog } from '../components/event-log/event-log-state';
 import { sendToConsole } from '../console-bridge';
 import type { Runtime } from '../runtime';
+import { launchStore } from '../state/launch-form';
 import { type MachineShow, type MachineSort, type ThemePref, uiStore } from '../ui-prefs';
 import { focusRegionFilter } from './global-keys';
 import { openOverlay } from './overlays';
@@ -48,6 +50,12 @@ export function paletteCommands(rt: Runtime): PaletteCommand[] {
       label: 'Launch a VM… (in the console)',
       keywords: ['launch', 'create', 'new', 'vm', 'start'],
       run: () => sendToConsole(`launch --vm-region ${region()} --vm-memory 8 --vm-cores 4`, false),
+    },
+    {
+      id: 'launch-form',
+      label: 'Launch a VM… (form: says why a launch is refused)',
+      keywords: ['launch', 'create', 'new', 'vm', 'form', 'place', 'why'],
+      run: () => launchStore.getState().open(region()),
     },
     {
       id: 'destroy',
@@ -98,6 +106,18 @@ export function paletteCommands(rt: Runtime): PaletteCommand[] {
       label: 'Go to the fleet overview',
       keywords: ['home', 'all regions', 'overview', 'deselect'],
       run: () => rt.select(null),
+    },
+    {
+      id: 'event-log',
+      label: 'Open the event log',
+      keywords: ['events', 'log', 'history', 'activity', 'faults', 'refused', 'export', 'csv'],
+      run: () => toggleEventLog(true),
+    },
+    {
+      id: 'logs',
+      label: 'Host log: the newest lines (in the console)',
+      keywords: ['logs', 'log file', 'errors', 'warnings', 'debug'],
+      run: () => sendToConsole('logs --lines 30', true),
     },
     theme('system', 'follow the system'),
     theme('light', 'light'),

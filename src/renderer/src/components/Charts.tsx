@@ -43,8 +43,11 @@ function tickStep(spanMs: number): number {
 }
 
 function ago(ms: number): string {
-  if (ms < 1000) return 'now';
-  return ms < 60_000 ? `−${Math.round(ms / 1000)}s` : `−${Math.round(ms / 60_000)}m`;
+  const s = Math.round(ms / 1000);
+  if (s < 1) return 'now';
+  if (s < 60) return `−${s}s`;
+  // Ticks 30 s apart past a minute read −1m30s, never two "−2m" side by side.
+  return s % 60 === 0 ? `−${s / 60}m` : `−${Math.floor(s / 60)}m${s % 60}s`;
 }
 
 const Chart = memo(function Chart({

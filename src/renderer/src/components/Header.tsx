@@ -2,7 +2,9 @@ import { useMemo } from 'react';
 import { formatPercent, percent } from '../../../shared/percent';
 import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime } from '../hooks';
+import { LoadButton } from '../load/LoadButton';
 import { fleetTotals } from '../state/dashboard';
+import { EventLogButton } from './event-log/EventLog';
 import { HeaderMenu } from './HeaderMenu';
 import { PaletteButton, ThemeSwitch } from './HeaderTools';
 import { Logo } from './Logo';
@@ -146,6 +148,8 @@ export function Header() {
       <div className="header-spacer" />
       {loaded && <Totals />}
       <div className="header-tools">
+        {loaded && <EventLogButton />}
+        {loaded && <LoadButton />}
         {loaded && <PaletteButton />}
         <ThemeSwitch />
         {loaded && <HeaderMenu />}

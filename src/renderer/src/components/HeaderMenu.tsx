@@ -4,6 +4,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { useRuntime, useUi } from '../hooks';
+import { openScenarioDialog } from '../state/scenario';
 import { uiStore } from '../ui-prefs';
 
 export const MENU_BUTTON_ID = 'fleet-menu-button';
@@ -92,6 +93,18 @@ export function HeaderMenu() {
           >
             <span>{consoleOpen ? 'Hide console' : 'Show console'}</span>
             <kbd>Ctrl+`</kbd>
+          </button>
+          <button
+            type="button"
+            role="menuitem"
+            className="menu-item"
+            data-testid="menu-scenario"
+            onClick={() => {
+              close(false);
+              openScenarioDialog();
+            }}
+          >
+            <span>Export / import scenario…</span>
           </button>
           <hr className="menu-sep" />
           <button

@@ -3,7 +3,9 @@ import { machineCondition } from '../../../shared/machine-status';
 import type { Machine } from '../../../shared/types';
 import { formatAgo, formatCount } from '../format';
 import { useNow } from '../hooks';
+import { MachineMenu } from './machine-menu';
 import { AllocationBars } from './UsageBar';
+import { VmChips } from './vm-chips';
 
 function Ago({ iso }: { iso: string }) {
   const now = useNow();
@@ -51,6 +53,7 @@ export const MachineCard = memo(function MachineCard({
         <span className={`pill pill-${tone}`} data-testid="machine-status">
           {m.status}
         </span>
+        <MachineMenu machine={m} />
       </header>
       <div className="machine-meta">
         <span title="Datacenter">{m.datacenter}</span>
@@ -60,6 +63,7 @@ export const MachineCard = memo(function MachineCard({
         </span>
       </div>
       <AllocationBars of={m} />
+      <VmChips machineId={m.id} />
       {typeof focused === 'string' && (
         <div className="machine-focus-vm" data-testid="machine-focus-vm">
           runs <span className="mono">{focused}</span>

@@ -56,14 +56,18 @@ function WindowedGrid({
     let frame = 0;
     const measure = () => {
       frame = 0;
-      const first = el.querySelector<HTMLElement>('[data-testid="machine-card"]');
+      // The tallest card sets the row height: a card grows with its VMs' chips (vm-chips.tsx).
+      let tallest = 0;
+      for (const c of el.querySelectorAll<HTMLElement>('[data-testid="machine-card"]')) {
+        tallest = Math.max(tallest, c.offsetHeight);
+      }
       const paneTop = pane.getBoundingClientRect().top;
       setBox((prev) => {
         const next = {
           width: el.clientWidth,
           top: el.getBoundingClientRect().top - paneTop + pane.scrollTop,
           viewport: pane.clientHeight,
-          rowHeight: first ? Math.max(prev.rowHeight, first.offsetHeight) : prev.rowHeight,
+          rowHeight: Math.max(prev.rowHeight, tallest),
         };
         const same =
           next.width === prev.width &&
@@ -81,6 +85,8 @@ function WindowedGrid({
     const ro = new ResizeObserver(schedule);
     ro.observe(el);
     ro.observe(pane);
+    // The rendered rows grow when a card does: measured again, every row takes that height.
+    if (el.firstElementChild) ro.observe(el.firstElementChild);
     pane.addEventListener('scroll', schedule, { passive: true });
     return () => {
       ro.disconnect();
@@ -123,6 +129,8 @@ function WindowedGrid({
         className="machine-grid"
         style={{
           gridTemplateColumns: `repeat(${win.columns}, minmax(0, 1fr))`,
+          // Uniform rows, as gridWindow() counts them; a taller card stretches its row until measured.
+          gridAutoRows: `minmax(${box.rowHeight}px, auto)`,
           transform: `translateY(${win.offset}px)`,
         }}
       >

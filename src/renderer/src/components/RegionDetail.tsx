@@ -8,8 +8,10 @@ import { formatCount } from '../format';
 import { useDash, useRuntime, useUi } from '../hooks';
 import { type MachineShow, type MachineSort, uiStore } from '../ui-prefs';
 import { Charts } from './Charts';
+import { CapacityStat } from './capacity-stat';
 import { MachineCard } from './MachineCard';
 import { MachineGrid } from './MachineGrid';
+import { RegionMenu } from './region-menu';
 import { SkeletonCards } from './States';
 import { AllocationBars, MiniBar } from './UsageBar';
 
@@ -36,6 +38,7 @@ function RegionHeader({ code }: { code: string }) {
           <span className={`dot dot-${tone}`} />
           {region.status}
         </span>
+        <RegionMenu region={region} />
       </div>
       <div className="region-stats">
         <div className="stat">
@@ -43,6 +46,7 @@ function RegionHeader({ code }: { code: string }) {
           <span className="stat-value">{formatCount(region.machine_count)}</span>
         </div>
         <AllocationBars of={region} testIdPrefix="region-" />
+        <CapacityStat region={region} />
       </div>
     </div>
   );

@@ -6,6 +6,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { useEffect, useRef, useState } from 'react';
 import { complete } from '../../../shared/cli/complete';
+import type { IdSources } from '../../../shared/cli/complete-ids';
 import { runCommand } from '../../../shared/cli/run';
 import { splitArgs } from '../../../shared/cli/shell-words';
 import { registerConsole } from '../console-bridge';
@@ -81,6 +82,14 @@ const LIGHT = {
 
 const TERM_THEME: Record<Theme, typeof DARK> = { dark: DARK, light: LIGHT };
 
+/** Ids Tab offers: the selected region's machines, and every machine and VM the dashboard has seen. */
+function consoleIds(rt: Runtime): IdSources {
+  return {
+    machines: () => [...rt.dashboard.store.getState().machines.ids, ...Object.keys(rt.vms.store.getState().byMachine)],
+    vms: () => rt.vms.ids(),
+  };
+}
+
 function createSession(rt: Runtime, term: Terminal): ConsoleSession {
   const { client, dashboard } = rt;
   return new ConsoleSession({
@@ -98,7 +107,8 @@ function createSession(rt: Runtime, term: Terminal): ConsoleSession {
         io,
       ),
     split: splitArgs,
-    complete: (line, cursor) => complete(line, cursor, dashboard.store.getState().regionCodes, { where: 'console' }),
+    complete: (line, cursor) =>
+      complete(line, cursor, dashboard.store.getState().regionCodes, { where: 'console', ids: consoleIds(rt) }),
     history: localHistory,
     onExit: () => uiStore.setState({ consoleOpen: false }),
   });

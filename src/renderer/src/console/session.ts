@@ -18,6 +18,8 @@ export interface RunIO {
   color: boolean;
   signal: AbortSignal;
   columns: number;
+  /** A line redrawn in place (`load`'s live figures); other output clears it first. */
+  status(text: string): void;
 }
 
 export interface HistoryStorage {
@@ -41,6 +43,8 @@ export interface ConsoleDeps {
 }
 
 const MAX_TYPEAHEAD = 4096;
+/** Completion choices listed at most under the line. */
+const MAX_LISTED = 100;
 const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';
 const RED = '\x1b[31m';
@@ -275,8 +279,19 @@ export class ConsoleSession {
   }
 
   private async execute(line: string): Promise<void> {
-    const out = (t: string) => this.deps.out.write(termLine(t));
-    const err = (t: string) => this.deps.out.write(termLine(t.includes('\x1b[') ? t : `${RED}${t}${RESET}`));
+    let statusShown = false;
+    const write = (data: string) => {
+      if (statusShown) this.deps.out.write('\r\x1b[2K');
+      statusShown = false;
+      this.deps.out.write(data);
+    };
+    const out = (t: string) => write(termLine(t));
+    const err = (t: string) => write(termLine(t.includes('\x1b[') ? t : `${RED}${t}${RESET}`));
+    // One line, cut to the width so it never wraps (a wrapped line cannot be redrawn in place).
+    const status = (t: string) => {
+      write(`\x1b[?7l${termLine(t).slice(0, -2)}\x1b[?7h`);
+      statusShown = true;
+    };
     if (line.trim() === '') {
       this.showPrompt();
       return;
@@ -321,6 +336,7 @@ export class ConsoleSession {
         color: true,
         signal: controller.signal,
         columns: this.deps.columns(),
+        status,
       });
     } catch (e) {
       err(`error: ${e instanceof Error ? e.message : String(e)}`);
@@ -329,6 +345,8 @@ export class ConsoleSession {
     if (code === 0 && words.length === 1 && words[0] === 'help') {
       for (const l of this.deps.helpFooter ?? CONSOLE_KEYS_HELP) out(l);
     }
+    // A status line left at the end stays, and the prompt starts below it.
+    if (statusShown) this.deps.out.write('\r\n');
     this.running = null;
     this.lastExit = code;
     this.showPrompt();
@@ -357,9 +375,13 @@ export class ConsoleSession {
       this.redraw();
       return;
     }
-    // Ambiguous: list the choices under the line, then draw the line again below them.
+    // Ambiguous: list the choices under the line, then draw the line again below them. A region
+    // can hold thousands of VM ids: past a screenful, say how many more instead.
     this.endInput();
-    for (const l of columnsOf(c.candidates, this.deps.columns())) this.deps.out.write(termLine(l));
+    const shown = c.candidates.slice(0, MAX_LISTED);
+    for (const l of columnsOf(shown, this.deps.columns())) this.deps.out.write(termLine(l));
+    const more = c.candidates.length - shown.length;
+    if (more > 0) this.deps.out.write(termLine(`${DIM}… and ${more} more: type more of it${RESET}`));
     this.showPrompt();
   }
 }

@@ -3,7 +3,6 @@
 // --duration D`. Input is read with the gate's own rules (faults.ts), so a typo is refused here
 // with the words the API would use.
 
-import { ApiError } from '../../errors';
 import {
   type ChaosRun,
   type ChaosStep,
@@ -16,12 +15,11 @@ import {
   parseRegionStatus,
 } from '../../faults';
 import { shown } from '../../quote';
-import type { CommandName } from '../command-specs';
 import { type CommandRunner, call, numberFlag, print, textFlag } from '../context';
 import { pause } from '../interrupt';
 import { jsonLines } from '../json-lines';
 import { paint } from '../paint';
-import { UsageError } from '../usage-error';
+import { locally, UsageError } from '../usage-error';
 
 export const machine: CommandRunner = async (ctx) => {
   const { env, io, json, color, flags, positionals } = ctx;
@@ -76,7 +74,7 @@ export const region: CommandRunner = async (ctx) => {
   if (what !== 'status') throw new UsageError(`region: unknown subcommand '${what}' (status)`, 'region');
   if (raw === undefined)
     throw new UsageError('region status needs CODE and STATUS (operational, degraded or down)', 'region');
-  const status = usage(() => parseRegionStatus(raw), 'region');
+  const status = locally(() => parseRegionStatus(raw));
   const r = await call(ctx, env.api.setRegionStatus(code, status));
   if (json) return print(io, jsonLines(r));
   const effect =
@@ -99,7 +97,8 @@ export const chaos: CommandRunner = async (ctx) => {
     // --count is text (launch lets the gate word its range); here it must be 1 to 1000.
     const count = /^[0-9]{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
     if (!(count >= 1 && count <= 1000)) {
-      throw new UsageError(`--count must be a whole number from 1 to 1000; got ${shown(raw)}`, 'chaos');
+      const flag = ctx.written.count;
+      throw new UsageError(`${flag} must be a whole number from 1 to 1000; got ${shown(raw)}`, 'chaos', flag);
     }
     const report = await call(ctx, env.api.killActors({ count, region: regionFlag, seed }));
     if (json) return print(io, jsonLines(report));
@@ -109,10 +108,9 @@ export const chaos: CommandRunner = async (ctx) => {
     if (flags.rate === undefined || flags.duration === undefined) {
       throw new UsageError('chaos fail-machines needs --rate P and --duration D', 'chaos');
     }
-    const rate = usage(() => parseRate(flags.rate), 'chaos');
-    const duration_s = usage(() => parseDuration(flags.duration, 'duration'), 'chaos');
-    const repair_s =
-      flags.repair === undefined ? undefined : usage(() => parseDuration(flags.repair, 'repair'), 'chaos');
+    const rate = locally(() => parseRate(flags.rate));
+    const duration_s = locally(() => parseDuration(flags.duration, 'duration'));
+    const repair_s = flags.repair === undefined ? undefined : locally(() => parseDuration(flags.repair, 'repair'));
     let run = await call(ctx, env.api.failMachines({ rate, duration_s, repair_s, region: regionFlag, seed }));
     if (!json) io.out(planLine(run, color));
     // The run goes on in the host; this follows it and prints each step as it happens.
@@ -129,16 +127,6 @@ export const chaos: CommandRunner = async (ctx) => {
   }
   throw new UsageError(`chaos: unknown action '${action}' (kill-actors, fail-machines)`, 'chaos');
 };
-
-/** Bad input in the API's own words, as a usage error (exit 2). */
-function usage<T>(read: () => T, command: CommandName): T {
-  try {
-    return read();
-  } catch (err) {
-    if (err instanceof ApiError) throw new UsageError(err.message, command);
-    throw err;
-  }
-}
 
 export function killLines(r: KillReport, color: boolean): string[] {
   if (r.killed.length === 0) return [`No actor to kill (seed ${r.seed}).`];

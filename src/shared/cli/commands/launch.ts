@@ -1,23 +1,16 @@
 // `launch`: the seed's flags, checked by the seed's own /launch validation before anything is
 // sent, then launched under an Idempotency-Key with the CLI's retry policy.
 
+import { wasReplayed } from '../../api';
+import type { Vm } from '../../types';
 import { checkIdempotencyKey, validateLaunchQuery, validateLaunchText, wantsBatchForm } from '../../validation';
 import { type CommandRunner, print, textFlag } from '../context';
 import { EXIT } from '../env';
-import { launchedLine } from '../format';
+import { launchedLine, replayedLine } from '../format';
 import { jsonLines } from '../json-lines';
 import { launchRetrying, newIdempotencyKey, retryingLaunch } from '../launch-retry';
 import { planLines } from '../place-format';
-import { LocalInputError } from '../usage-error';
-
-/** Runs a local check; what it throws is the command line's fault (exit 2), not the API's. */
-function locally<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    throw new LocalInputError(err instanceof Error ? err.message : String(err));
-  }
-}
+import { locally } from '../usage-error';
 
 export const launch: CommandRunner = async (ctx) => {
   const { env, io, color, json, flags } = ctx;
@@ -49,17 +42,28 @@ export const launch: CommandRunner = async (ctx) => {
           explain,
         }),
   );
-  const key = locally(() => checkIdempotencyKey(textFlag(flags, 'idempotency-key')) ?? newIdempotencyKey());
+  const given = locally(() => checkIdempotencyKey(textFlag(flags, 'idempotency-key')));
+  const key = given ?? newIdempotencyKey();
+  // A replay under a key of this run's own making is this run's retry finding its first try's VM.
+  const replayed = (answer: object) => given !== undefined && wasReplayed(answer);
   if (wantsBatchForm(req)) {
     const batch = await retryingLaunch(() => env.api.launchBatch(req, { idempotencyKey: key }), io, color);
-    if (json) return print(io, jsonLines(batch));
-    const lines = batch.vms.map((vm) => launchedLine(vm, color));
+    if (json) return print(io, jsonLines(replayed(batch) ? { ...batch, idempotent_replayed: true } : batch));
+    const lines = batch.vms.map((vm) => (replayed(batch) ? replayedLine(vm, key, color) : launchedLine(vm, color)));
     if (batch.plans) lines.push('', ...planLines(batch.plans, { color, width: io.columns }));
     return print(io, lines);
   }
   const vm = await launchRetrying(env.api, req, key, io, color, flags.wait === true ? 'started' : undefined);
-  if (json) print(io, jsonLines(vm));
-  else print(io, [launchedLine(vm, color)]);
+  print(io, launchAnswer(vm, replayed(vm) ? key : undefined, json, color));
   // --wait that ended in failed: the launch happened, but what was asked for did not.
   return vm.state === 'failed' && flags.wait === true ? EXIT.failed : EXIT.ok;
 };
+
+/**
+ * What a launch prints: the VM's line, or — when `replayKey` replayed an earlier run's launch —
+ * that it was already launched and by what; under --json the VM, marked when replayed.
+ */
+export function launchAnswer(vm: Vm, replayKey: string | undefined, json: boolean, color: boolean): string[] {
+  if (json) return jsonLines(replayKey === undefined ? vm : { ...vm, idempotent_replayed: true });
+  return [replayKey === undefined ? launchedLine(vm, color) : replayedLine(vm, replayKey, color)];
+}

@@ -5,14 +5,13 @@ import { PLACE_FIELDS, validateLaunchText } from '../../validation';
 import { type CommandRunner, call, print, textFlag } from '../context';
 import { jsonLines } from '../json-lines';
 import { planLines, reportSummary } from '../place-format';
-import { LocalInputError, UsageError } from '../usage-error';
+import { locally, UsageError } from '../usage-error';
 import { regions } from './listings';
 
 export const place: CommandRunner = async (ctx) => {
   const { env, io, color, json, flags } = ctx;
-  let req: ReturnType<typeof validateLaunchText>;
-  try {
-    req = validateLaunchText(
+  const req = locally(() =>
+    validateLaunchText(
       {
         region: textFlag(flags, 'vm-region'),
         memory_gb: textFlag(flags, 'vm-memory'),
@@ -22,10 +21,8 @@ export const place: CommandRunner = async (ctx) => {
       },
       undefined,
       PLACE_FIELDS,
-    );
-  } catch (err) {
-    throw new LocalInputError(err instanceof Error ? err.message : String(err));
-  }
+    ),
+  );
   const report = await call(ctx, env.api.place(req));
   if (json) return print(io, jsonLines(report));
   return print(io, [...planLines(report.plans, { color, width: io.columns }), '', reportSummary(report, color)]);

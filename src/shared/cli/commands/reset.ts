@@ -2,10 +2,9 @@
 // the terminal types 'reset' (or at once with --yes, the only way where nobody can be asked).
 
 import { type CommandRunner, call, print } from '../context';
-import { EXIT } from '../env';
 import { resetLine } from '../format';
 import { jsonLines } from '../json-lines';
-import { UsageError } from '../usage-error';
+import { CommandFailure, UsageError } from '../usage-error';
 
 export const reset: CommandRunner = async (ctx) => {
   const { env, io, flags, json, color } = ctx;
@@ -20,10 +19,7 @@ export const reset: CommandRunner = async (ctx) => {
     }
     const vms = (await call(ctx, env.api.status())).fleet.vms;
     const answer = await call(ctx, io.prompt(resetQuestion(vms)));
-    if (answer?.trim() !== 'reset') {
-      io.err('Reset cancelled: nothing was changed.');
-      return EXIT.failed;
-    }
+    if (answer?.trim() !== 'reset') throw new CommandFailure('cancelled', 'reset cancelled: nothing was changed');
   }
   const report = await call(ctx, env.api.reset());
   if (json) return print(io, jsonLines(report));

@@ -1,17 +1,18 @@
 // The commands only a terminal can run: `token` needs the CLI's token file, `serve` needs Node
 // to run the host. Where the environment has neither (the console pane) they say so.
 
-import { type CommandRunner, numberFlag, textFlag } from '../context';
+import { type CommandRunner, numberFlag, print, textFlag } from '../context';
 import { EXIT, type ServeFlags } from '../env';
-import { UsageError } from '../usage-error';
+import { jsonLines } from '../json-lines';
+import { CommandFailure, UsageError } from '../usage-error';
 
 /** Prints the API token for scripts; --rotate replaces it (the old one stops working) and prints the new one. */
-export const token: CommandRunner = async ({ env, io, flags }) => {
+export const token: CommandRunner = async ({ env, io, flags, json }) => {
   if (!env.auth) {
-    io.err(
-      'error: token is not available in the console: this window needs no token (run `flylight token` in a terminal)',
+    throw new CommandFailure(
+      'terminal_only',
+      'token is not available in the console: this window needs no token (run `flylight token` in a terminal)',
     );
-    return EXIT.failed;
   }
   if (flags.token !== undefined) {
     throw new UsageError(`token prints the token stored in ${env.auth.file}; it takes no --token`, 'token');
@@ -19,6 +20,7 @@ export const token: CommandRunner = async ({ env, io, flags }) => {
   if (flags.rotate === true) {
     if (!env.auth.rotate) throw new UsageError('this build cannot rotate the token', 'token');
     const { token, via } = await env.auth.rotate();
+    if (json) return print(io, jsonLines({ token, rotated: true, via }));
     io.out(token);
     io.err(
       via === 'host'
@@ -29,17 +31,19 @@ export const token: CommandRunner = async ({ env, io, flags }) => {
   }
   const stored = env.auth.stored();
   if (stored === null) {
-    io.err(`error: no token yet: start Flylight once (\`npm start\` or \`flylight serve\`) to create ${env.auth.file}`);
-    return EXIT.failed;
+    throw new CommandFailure(
+      'no_token',
+      `no token yet: start Flylight once (\`npm start\` or \`flylight serve\`) to create ${env.auth.file}`,
+    );
   }
+  if (json) return print(io, jsonLines({ token: stored, file: env.auth.file }));
   io.out(stored);
   return EXIT.ok;
 };
 
 export const serve: CommandRunner = ({ env, io, flags }) => {
   if (!env.serve) {
-    io.err('error: serve is only available from a terminal: run `flylight serve` there');
-    return EXIT.failed;
+    throw new CommandFailure('terminal_only', 'serve is only available from a terminal: run `flylight serve` there');
   }
   if (flags.token !== undefined) {
     throw new UsageError(
@@ -61,6 +65,8 @@ export const serve: CommandRunner = ({ env, io, flags }) => {
       strategy: textFlag(flags, 'strategy') as ServeFlags['strategy'],
       timing: textFlag(flags, 'timing'),
       speed: textFlag(flags, 'speed'),
+      scenario: textFlag(flags, 'scenario'),
+      json: flags.json === true ? true : undefined,
     },
     io,
   );

@@ -3,7 +3,8 @@
 // anything is sent; the host's answers (409 invalid_state with the allowed operations, timeouts)
 // are printed as they come.
 
-import { ApiError } from '../../errors';
+import { wasReplayed } from '../../api';
+import { LIMITS } from '../../config';
 import type { Vm } from '../../types';
 import { checkIdempotencyKey, validateLaunchText } from '../../validation';
 import { type CommandContext, type CommandRunner, call, print, textFlag } from '../context';
@@ -12,8 +13,9 @@ import { shortTime, vmStateStyle, vmsTable } from '../format';
 import { jsonLines } from '../json-lines';
 import { launchRetrying, newIdempotencyKey } from '../launch-retry';
 import { paint } from '../paint';
-import { LocalInputError, UsageError } from '../usage-error';
+import { locally, UsageError } from '../usage-error';
 import { VM_SUBCOMMANDS, type VmSubcommand } from '../vm-grammar';
+import { launchAnswer } from './launch';
 
 const MB_PER_GB = 1024;
 
@@ -52,30 +54,42 @@ async function run(ctx: CommandContext): Promise<number> {
   const cpus = textFlag(flags, 'vm-cpus');
   const cores = textFlag(flags, 'vm-cores');
   if (cpus !== undefined && cores !== undefined && cpus !== cores) {
-    throw new UsageError('--vm-cpus and --vm-cores say different things; give one', 'vm');
+    const w = ctx.written;
+    throw new UsageError(`${w['vm-cpus']} and ${w['vm-cores']} say different things; give one`, 'vm');
   }
   const region = textFlag(flags, 'vm-region');
   const mb = textFlag(flags, 'vm-memory');
   if (region === undefined) throw new UsageError('vm run needs -r/--region (e.g. -r sin)', 'vm');
   if (mb === undefined) throw new UsageError('vm run needs --vm-memory in MB, as flyctl takes it (e.g. 1024)', 'vm');
   if ((cpus ?? cores) === undefined) throw new UsageError('vm run needs --vm-cpus (e.g. 1)', 'vm');
-  const req = locally(() => validateLaunchText({ region, memory_gb: gbOf(mb), cores: cpus ?? cores }, undefined));
-  const key = locally(() => checkIdempotencyKey(textFlag(flags, 'idempotency-key')) ?? newIdempotencyKey());
+  const req = locally(() =>
+    validateLaunchText({ region, memory_gb: gbOf(mb, ctx.written['vm-memory']), cores: cpus ?? cores }, undefined),
+  );
+  const given = locally(() => checkIdempotencyKey(textFlag(flags, 'idempotency-key')));
+  const key = given ?? newIdempotencyKey();
   const wait = flags.wait === true ? 'started' : undefined;
   const launched = await launchRetrying(env.api, req, key, io, ctx.color, wait);
-  if (ctx.json) return print(io, jsonLines(launched));
-  print(io, [vmLine(launched, ctx.color)]);
+  if (given !== undefined && wasReplayed(launched)) {
+    print(io, launchAnswer(launched, key, ctx.json, ctx.color));
+  } else if (ctx.json) return print(io, jsonLines(launched));
+  else print(io, [vmLine(launched, ctx.color)]);
   return launched.state === 'failed' ? EXIT.failed : EXIT.ok;
 }
 
 /** flyctl's --vm-memory is MB; Flylight allocates whole GB, so only whole GB in MB are taken. */
-function gbOf(mb: string): string {
-  if (!/^\d{1,7}$/.test(mb)) throw new UsageError(`--vm-memory is MB in a \`vm run\` (e.g. 1024); got '${mb}'`, 'vm');
+function gbOf(mb: string, flag: string): string {
+  const wrong = (message: string) => new UsageError(message, 'vm', flag);
+  if (!/^\d{1,7}$/.test(mb)) throw wrong(`${flag} is MB in a \`vm run\` (e.g. 1024); got '${mb}'`);
   const n = Number(mb);
+  // Said in MB, as typed: the GB range the API checks would read as a different number.
+  const { min, max } = LIMITS.memoryGb;
+  if (n > max * MB_PER_GB) {
+    throw wrong(`${flag} must be from ${min * MB_PER_GB} to ${max * MB_PER_GB} MB in a \`vm run\`; got ${n}`);
+  }
   if (n === 0 || n % MB_PER_GB !== 0) {
     const down = Math.floor(n / MB_PER_GB) * MB_PER_GB;
     const near = [down, down + MB_PER_GB].filter((x) => x > 0).join(' or ');
-    throw new UsageError(`--vm-memory ${n} MB is not whole GB (Flylight allocates whole GB): try ${near}`, 'vm');
+    throw wrong(`${flag} ${n} MB is not whole GB (Flylight allocates whole GB): try ${near}`);
   }
   return String(n / MB_PER_GB);
 }
@@ -130,18 +144,8 @@ function onlyFlags(ctx: CommandContext, sub: string, allowed: readonly string[])
   const own = ['vm-region', 'vm-memory', 'vm-cpus', 'vm-cores', 'force', 'state', 'timeout', 'wait', 'idempotency-key'];
   for (const name of Object.keys(ctx.flags)) {
     if (own.includes(name) && !allowed.includes(name)) {
-      throw new UsageError(`--${name} does not go with vm ${sub}`, 'vm');
+      throw new UsageError(`${ctx.written[name] ?? `--${name}`} does not go with vm ${sub}`, 'vm', ctx.written[name]);
     }
-  }
-}
-
-/** Runs a local check; what it throws is the command line's fault (exit 2), not the API's. */
-function locally<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new LocalInputError(err instanceof ApiError || err instanceof Error ? err.message : String(err));
   }
 }
 

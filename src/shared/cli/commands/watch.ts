@@ -1,14 +1,16 @@
 // `watch`: prints machine changes as the event stream delivers them until Ctrl+C, and says
 // when the connection drops and comes back. A stream refused for good ends it (exit 1).
 
+import { ApiError } from '../../errors';
 import type { StoreEvent } from '../../types';
 import { checkRegion } from '../../validation';
 import { type CommandRunner, call, textFlag } from '../context';
 import { EXIT } from '../env';
-import { oneLine, tokenRefused } from '../failure-wording';
+import { oneLine } from '../failure-wording';
 import { eventLine } from '../format';
 import { sortKeys } from '../json-lines';
 import { paint } from '../paint';
+import { CommandFailure, locally } from '../usage-error';
 
 export const watch: CommandRunner = async (ctx) => {
   const { env, io, color, json, flags } = ctx;
@@ -18,10 +20,12 @@ export const watch: CommandRunner = async (ctx) => {
   let region: string | null = null;
   const regions = await call(ctx, env.api.regions());
   if (asked !== undefined) {
-    region = checkRegion(
-      asked,
-      regions.map((r) => r.code),
-      'vm_region',
+    region = locally(() =>
+      checkRegion(
+        asked,
+        regions.map((r) => r.code),
+        'vm_region',
+      ),
     );
   }
   if (io.signal?.aborted) return EXIT.ok;
@@ -30,18 +34,19 @@ export const watch: CommandRunner = async (ctx) => {
   const note = (text: string) => (json ? io.err(text) : io.out(paint(text, 'gray', color)));
   // The console pane's own hint line already says what Ctrl+C does.
   const howToStop = env.where === 'cli' ? ' (Ctrl+C to stop)' : '';
-  return new Promise<number>((resolve) => {
+  return new Promise<number>((resolve, reject) => {
     let opened = false;
     let lost = false;
     let done = false;
-    const finish = (code: number) => {
+    const finish = (failure?: Error) => {
       if (done) return;
       done = true;
       io.signal?.removeEventListener('abort', stop);
       sub.close();
-      resolve(code);
+      if (failure) reject(failure);
+      else resolve(EXIT.ok);
     };
-    const stop = () => finish(EXIT.ok);
+    const stop = () => finish();
     const onEvent = (e: StoreEvent) => {
       if (done) return;
       const where = e.type === 'machine' ? e.machine.region : e.type === 'vm' ? e.vm.region : null;
@@ -59,10 +64,12 @@ export const watch: CommandRunner = async (ctx) => {
         lost = true;
         note(`${opened ? 'Connection lost' : 'Cannot open the event stream'}: ${detail}`);
       } else if (state === 'closed' && detail) {
-        io.err(
-          `error: ${/\banswered 401\b/.test(detail) ? tokenRefused(env) : `the event stream closed: ${oneLine(detail)}`}`,
+        // Reported by runCommand: a 401 in the words of where this token came from.
+        finish(
+          /\banswered 401\b/.test(detail)
+            ? new ApiError('unauthorized', detail)
+            : new CommandFailure('stream_closed', `the event stream closed: ${oneLine(detail)}`),
         );
-        finish(EXIT.failed);
       }
     });
     if (io.signal?.aborted) stop();

@@ -6,7 +6,9 @@ import { complete } from '../../../../src/shared/cli/complete';
 import { stripAnsi } from '../../../../src/shared/cli/paint';
 import { splitArgs } from '../../../../src/shared/cli/shell-words';
 
-function harness(opts: { history?: string[]; run?: (argv: string[], io: RunIO) => Promise<number> } = {}) {
+function harness(
+  opts: { history?: string[]; run?: (argv: string[], io: RunIO) => Promise<number>; vmIds?: string[] } = {},
+) {
   const written: string[] = [];
   const runs: string[][] = [];
   let saved: readonly string[] = [];
@@ -22,7 +24,8 @@ function harness(opts: { history?: string[]; run?: (argv: string[], io: RunIO) =
         return 0;
       }),
     split: splitArgs,
-    complete: (line, cursor) => complete(line, cursor, ['SIN', 'SJC', 'SCL', 'AMS']),
+    complete: (line, cursor) =>
+      complete(line, cursor, ['SIN', 'SJC', 'SCL', 'AMS'], { ids: { vms: () => opts.vmIds ?? [] } }),
     history: { load: () => opts.history ?? [], save: (e) => (saved = [...e]) },
     onExit: () => (exited = true),
   });
@@ -78,6 +81,22 @@ describe('console session', () => {
     expect(listed).toContain('SJC');
     h.session.input('i\t');
     expect(h.session.editor.line).toBe('launch --vm-region SIN ');
+  });
+
+  it('completes a VM id, and lists at most a screenful of thousands', async () => {
+    const vmIds = Array.from({ length: 3000 }, (_, i) => `vm-${String(i).padStart(4, '0')}abcd`);
+    const h = harness({ vmIds });
+    h.session.input('vm stop vm-12\t');
+    expect(h.session.editor.line).toBe('vm stop vm-12');
+    expect(h.output()).toContain('vm-1299abcd');
+    h.clearOutput();
+    h.session.input('\x15vm stop vm-\t');
+    const listed = h.output();
+    expect(listed).toContain('vm-0099abcd');
+    expect(listed).not.toContain('vm-0100abcd');
+    expect(listed).toContain('… and 2900 more: type more of it');
+    h.session.input('\x15vm stop vm-0042\t');
+    expect(h.session.editor.line).toBe('vm stop vm-0042abcd ');
   });
 
   it('Ctrl+C aborts the running command, drops what was typed ahead, and the prompt comes back', async () => {

@@ -70,8 +70,13 @@ describe('vm', () => {
       [['vm', 'run', '-r', 'sin', '--vm-cpus', '2', '--vm-cores', '3', '--vm-memory', '1024'], 'say different things'],
       [
         ['vm', 'run', '-r', 'sin', '--vm-cpus', '64', '--vm-memory', '1024'],
-        'cores must be a whole number from 1 to 32',
+        '--vm-cpus must be a whole number from 1 to 32',
       ],
+      [
+        ['vm', 'run', '-r', 'sin', '--vm-cpus', '1', '--vm-memory', '524288'],
+        '--vm-memory must be from 1024 to 262144 MB',
+      ],
+      [['vm', 'run', '--region', 'sin', '--vm-cpus', '1', '--vm-memory', '0'], '--vm-memory 0 MB is not whole GB'],
       [['vm', 'stop', VM.id, '--force'], '--force does not go with vm stop'],
       [['vm', 'wait', VM.id, '--timeout', '0s'], '--timeout must be from 1s to 60s'],
     ];
@@ -101,6 +106,7 @@ describe('vm', () => {
       flags: {},
       json: false,
       positionals: [],
+      written: {},
     });
     expect(code).toBe(EXIT.usage);
     expect(c.err).toHaveLength(1);

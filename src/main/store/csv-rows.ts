@@ -1,0 +1,138 @@
+// Reading CSV text into rows that know their line, and wording what is wrong with them: shared
+// by the bootstrap regions file (csv.ts) and scenario imports (scenario-parse.ts), so both report
+// `FILE:LINE: what is wrong (what is allowed)` the same way.
+
+import Papa from 'papaparse';
+import { clip } from '../../shared/quote';
+
+export interface Problem {
+  line: number;
+  text: string;
+}
+
+export interface CsvRow {
+  /** 1-based line where the row starts (a quoted field may span lines). */
+  line: number;
+  fields: string[];
+}
+
+/** How many problems one error message lists before summarising the rest. */
+export const MAX_REPORTED = 10;
+
+/**
+ * The rows of `text` (header included), or the first quoting problem: a broken quote swallows
+ * the rest of the file, so nothing after it (not even papaparse's later complaints) can be
+ * trusted. Accepts a UTF-8 BOM and CRLF or CR line ends; skips blank lines.
+ */
+export function readCsvRows(text: string): { rows: CsvRow[]; problem: Problem | null } {
+  // Line numbers are counted on the normalised text: CRLF and lone CR end a line as LF does.
+  const body = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const lines = new LineIndex(body);
+  const rows: CsvRow[] = [];
+  let problem: Problem | null = null;
+  Papa.parse<string[]>(body, {
+    delimiter: ',',
+    newline: '\n',
+    quoteChar: '"',
+    skipEmptyLines: 'greedy',
+    step: (result) => {
+      for (const e of result.errors) {
+        const line = e.index !== undefined ? lines.lineOf(e.index) : lines.lineOf(result.meta.cursor - 1);
+        problem ??= { line, text: quoteProblem(e.code, e.message) };
+      }
+      const fields = result.data;
+      // The cursor stands past the row's newline; a row is reported at the line where it starts.
+      const spanned = fields.reduce((n, f) => n + countNewlines(f), 0);
+      rows.push({ line: lines.lineOf(result.meta.cursor - 1) - spanned, fields });
+    },
+  });
+  return { rows, problem };
+}
+
+/** `file:line: problem` per line, sorted by line, at most MAX_REPORTED and then a count. */
+export function formatProblems(file: string, problems: readonly Problem[]): string[] {
+  const sorted = [...problems].sort((a, b) => a.line - b.line);
+  const shown = sorted.slice(0, MAX_REPORTED).map((p) => `${file}:${p.line}: ${p.text}`);
+  if (sorted.length > MAX_REPORTED) shown.push(`${file}: … and ${sorted.length - MAX_REPORTED} more problems`);
+  return shown;
+}
+
+/**
+ * A whole number in [min, max] written as plain digits, or null after saying what is wrong
+ * with it (empty, not a number, negative, a fraction, out of range).
+ */
+export function readWhole(
+  raw: string,
+  name: string,
+  range: { min: number; max: number },
+  bad: (text: string) => void,
+): number | null {
+  const allowed = `a whole number from ${range.min} to ${range.max}`;
+  if (raw === '') {
+    bad(`${name} is empty (${allowed})`);
+    return null;
+  }
+  if (!/^\d+$/.test(raw)) {
+    const n = Number(raw);
+    const what = Number.isNaN(n)
+      ? 'is not a number'
+      : n < 0
+        ? 'is negative'
+        : Number.isInteger(n)
+          ? 'is not written as plain digits'
+          : 'is not a whole number';
+    bad(`${name} "${clipLine(raw)}" ${what} (${allowed})`);
+    return null;
+  }
+  const n = Number(raw);
+  if (n < range.min) {
+    bad(`${name} is ${n === 0 ? 'zero' : n} (${allowed})`);
+    return null;
+  }
+  if (n > range.max) {
+    bad(`${name} ${clipLine(raw)} is too large (${allowed})`);
+    return null;
+  }
+  return n;
+}
+
+/** Keeps user text in messages short and on one line, control characters escaped. */
+export function clipLine(s: string): string {
+  return clip(s.replace(/\s+/g, ' '), 40);
+}
+
+function quoteProblem(code: Papa.ParseError['code'], message: string): string {
+  switch (code) {
+    case 'MissingQuotes':
+      return 'a quoted field is never closed (close it with ", and write a quote inside a field as "")';
+    case 'InvalidQuotes':
+      return 'text follows a closing quote (quote the whole field, and write a quote inside it as "")';
+    default:
+      return `${message} (fields are separated by commas)`;
+  }
+}
+
+function countNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Maps a character offset to its 1-based line by binary search over newline positions. */
+class LineIndex {
+  private readonly newlines: number[] = [];
+  constructor(text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.newlines.push(i);
+  }
+  /** 1 + the number of newlines strictly before `offset`. */
+  lineOf(offset: number): number {
+    let lo = 0;
+    let hi = this.newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.newlines[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  }
+}

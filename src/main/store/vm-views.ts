@@ -1,0 +1,97 @@
+// What the dashboard reads of the VMs beyond their records: pages of a filtered, sorted list
+// (the sorted selection is cached until a VM changes, so scrolling a 100k-VM list costs a slice
+// per page, not a sort) and each VM's recent transitions with the placement note of its launch.
+//
+// The history is bounded and in memory: at most HISTORY_PER_VM transitions per VM, at most
+// HISTORY_TOTAL in all (the VMs whose last transition is oldest are forgotten first), and a
+// destroyed VM's history stays until it is pushed out, so "what happened to vm-x" can still be
+// answered a while after it is gone. It is what this store thread has seen since it started;
+// the VM records themselves are what is durable.
+
+import { ApiError } from '../../shared/errors';
+import type { Transition } from '../../shared/lifecycle';
+import type { PlacementNote } from '../../shared/placement-note';
+import type { Vm } from '../../shared/types';
+import type { HistoryEntry, VmHistory } from '../../shared/vm-history';
+import { pageOf, selectionKey, selectVms, type VmPage, type VmQuery } from '../../shared/vm-query';
+
+export const HISTORY_PER_VM = 40;
+export const HISTORY_TOTAL = 400_000;
+
+interface Kept {
+  transitions: HistoryEntry[];
+  dropped: number;
+  placement: PlacementNote | null;
+}
+
+export class VmViews {
+  private cache: { key: string; version: number; list: Vm[] } | null = null;
+  private version = 0;
+  /** Insertion order = order of last transition: the first entry is the one to forget first. */
+  private readonly history = new Map<string, Kept>();
+  private total = 0;
+
+  constructor(
+    private readonly all: () => Iterable<Vm>,
+    private readonly get: (id: string) => Vm | undefined,
+  ) {}
+
+  /** A VM changed (or the fleet was reset): cached selections are stale. */
+  changed(): void {
+    this.version++;
+  }
+
+  page(q: VmQuery): VmPage {
+    const key = selectionKey(q);
+    if (!this.cache || this.cache.key !== key || this.cache.version !== this.version) {
+      this.cache = { key, version: this.version, list: selectVms(this.all(), q) };
+    }
+    return pageOf(this.cache.list, q);
+  }
+
+  record(t: Transition): void {
+    if (typeof t?.vm_id !== 'string') return;
+    this.version++;
+    let kept = this.history.get(t.vm_id);
+    if (kept) this.history.delete(t.vm_id);
+    else kept = { transitions: [], dropped: 0, placement: null };
+    this.history.set(t.vm_id, kept);
+    const entry: HistoryEntry = { from: t.from ?? null, to: t.to, at: t.at, operation: t.operation };
+    if (t.reason) entry.reason = t.reason;
+    if (t.placement) kept.placement = t.placement;
+    kept.transitions.push(entry);
+    this.total++;
+    if (kept.transitions.length > HISTORY_PER_VM) {
+      kept.transitions.shift();
+      kept.dropped++;
+      this.total--;
+    }
+    while (this.total > HISTORY_TOTAL) {
+      const [oldest, old] = this.history.entries().next().value as [string, Kept];
+      this.history.delete(oldest);
+      this.total -= old.transitions.length;
+    }
+  }
+
+  /** The VM's history; not_found when it is neither alive nor remembered. */
+  of(id: string): VmHistory {
+    const vm = this.get(id);
+    const kept = this.history.get(id);
+    if (!vm && !kept) {
+      throw new ApiError('not_found', `no VM with id ${id} (none is alive, and none was destroyed recently)`);
+    }
+    return {
+      vm_id: id,
+      vm: vm ? { ...vm } : null,
+      transitions: kept ? kept.transitions.map((e) => ({ ...e })) : [],
+      dropped: kept?.dropped ?? 0,
+      placement: kept?.placement ?? null,
+    };
+  }
+
+  clear(): void {
+    this.history.clear();
+    this.total = 0;
+    this.version++;
+  }
+}

@@ -1,0 +1,69 @@
+// A machine's VMs on its card: one chip per VM in its state's colour (transient states pulse,
+// failed stands out, its reason in the tooltip) and the count per state. A chip keeps its place
+// as its VM changes state, and the change itself plays once (keyed by the state), so a
+// transition is seen; prefers-reduced-motion stops all of it (base.css).
+
+import { memo, useMemo } from 'react';
+import { useStore } from 'zustand';
+import { isTransient } from '../../../shared/lifecycle';
+import type { Vm } from '../../../shared/types';
+import { useRuntime } from '../hooks';
+import { chipOrder, chipTitle, countByState } from '../state/ops-wording';
+
+/** Chips drawn per card; more are counted as "+N". */
+const MAX_CHIPS = 40;
+
+const Chip = memo(function Chip({ vm }: { vm: Vm }) {
+  return (
+    <li
+      className={`vm-chip s-${vm.state}${isTransient(vm.state) ? ' is-transient' : ''}`}
+      title={chipTitle(vm)}
+      aria-label={chipTitle(vm)}
+      data-testid="vm-chip"
+      data-vm-id={vm.id}
+      data-state={vm.state}
+    >
+      <span key={vm.state} className="vm-chip-pulse" aria-hidden="true" />
+    </li>
+  );
+});
+
+export const VmChips = memo(function VmChips({ machineId }: { machineId: string }) {
+  const { vms } = useRuntime();
+  const mine = useStore(vms.store, (s) => s.byMachine[machineId]);
+  const list = useMemo(() => (mine ? chipOrder(Object.values(mine)) : []), [mine]);
+  // Failed VMs get their own line with the reasons, so they are not counted twice.
+  const counts = useMemo(() => countByState(list).filter((c) => c.state !== 'failed'), [list]);
+  if (list.length === 0) return null;
+  const failed = list.filter((v) => v.state === 'failed');
+  const reasons = [...new Set(failed.map((v) => v.reason ?? 'unknown'))];
+  return (
+    <div className="vm-states" data-testid="vm-states">
+      <ul className="vm-chips" aria-label={`VMs on ${machineId}`}>
+        {list.slice(0, MAX_CHIPS).map((vm) => (
+          <Chip key={vm.id} vm={vm} />
+        ))}
+        {list.length > MAX_CHIPS && <li className="vm-chip-more">+{list.length - MAX_CHIPS}</li>}
+      </ul>
+      <div className="vm-counts">
+        {counts.map((c) => (
+          <span
+            key={c.state}
+            className={`vm-count s-${c.state}${c.transient ? ' is-transient' : ''}`}
+            data-testid="vm-count"
+            data-state={c.state}
+            data-count={c.count}
+          >
+            <span className="vm-count-dot" aria-hidden="true" />
+            {c.count} {c.state}
+          </span>
+        ))}
+      </div>
+      {failed.length > 0 && (
+        <div className="vm-failed" data-testid="vm-failed" title={failed.map(chipTitle).join('\n')}>
+          {failed.length} failed: {reasons.join(', ')}
+        </div>
+      )}
+    </div>
+  );
+});

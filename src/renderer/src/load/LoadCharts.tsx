@@ -1,0 +1,148 @@
+// The run's seconds as two charts: launches answered per second by outcome (stacked), and the
+// latency of that second's launches (p50, p99).
+
+import { memo } from 'react';
+import { Area, AreaChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { LoadSecond } from '../../../shared/load/stats';
+import { PALETTE } from '../palette';
+
+const AXIS = { fill: PALETTE.faint, fontSize: 10 };
+const TOOLTIP = {
+  isAnimationActive: false,
+  contentStyle: {
+    background: 'var(--panel-2)',
+    border: '1px solid var(--border-strong)',
+    borderRadius: 6,
+    fontSize: 12,
+    color: 'var(--text)',
+  },
+  labelStyle: { color: 'var(--muted)' },
+  separator: ': ',
+  labelFormatter: (t: unknown) => `second ${Number(t) + 1}`,
+} as const;
+
+const OUTCOMES = [
+  { key: 'ok', name: 'OK', color: PALETTE.ok },
+  { key: 'no_capacity', name: 'No capacity', color: PALETTE.warn },
+  { key: 'errors', name: 'Errors', color: PALETTE.bad },
+] as const;
+
+const LATENCY = [
+  { key: 'p50_ms', name: 'p50', color: PALETTE.cores },
+  { key: 'p99_ms', name: 'p99', color: PALETTE.memory },
+] as const;
+
+function xDomain(rows: LoadSecond[], durationS: number): [number, number] {
+  return [0, Math.max(durationS, rows.length ? rows[rows.length - 1].t + 1 : 1)];
+}
+
+export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: LoadSecond[]; durationS: number }) {
+  const domain = xDomain(rows, durationS);
+  const xAxis = (
+    <XAxis
+      dataKey="t"
+      type="number"
+      domain={domain}
+      tickFormatter={(t: number) => `${t}s`}
+      tick={AXIS}
+      tickLine={false}
+      axisLine={false}
+      height={16}
+    />
+  );
+  return (
+    <div className="load-charts">
+      <figure className="chart" data-testid="load-chart-rate" data-points={rows.length}>
+        <figcaption className="chart-head">
+          <span className="chart-title">
+            Launches<span className="chart-sub"> / s</span>
+          </span>
+          <Legend items={OUTCOMES} />
+        </figcaption>
+        <div className="chart-body">
+          {rows.length === 0 ? (
+            <div className="chart-empty">Figures appear once the run starts.</div>
+          ) : (
+            <AreaChart
+              data={rows}
+              responsive
+              style={{ width: '100%', height: '100%' }}
+              margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
+            >
+              <CartesianGrid stroke={PALETTE.grid} vertical={false} />
+              {xAxis}
+              <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} allowDecimals={false} />
+              <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v}/s`, name]} />
+              {OUTCOMES.map((s) => (
+                <Area
+                  key={s.key}
+                  type="linear"
+                  dataKey={s.key}
+                  name={s.name}
+                  stackId="outcome"
+                  stroke={s.color}
+                  fill={s.color}
+                  fillOpacity={0.25}
+                  strokeWidth={1.5}
+                  isAnimationActive={false}
+                  dot={false}
+                />
+              ))}
+            </AreaChart>
+          )}
+        </div>
+      </figure>
+      <figure className="chart" data-testid="load-chart-latency" data-points={rows.length}>
+        <figcaption className="chart-head">
+          <span className="chart-title">
+            Latency<span className="chart-sub"> ms</span>
+          </span>
+          <Legend items={LATENCY} />
+        </figcaption>
+        <div className="chart-body">
+          {rows.length === 0 ? (
+            <div className="chart-empty">Figures appear once the run starts.</div>
+          ) : (
+            <LineChart
+              data={rows}
+              responsive
+              style={{ width: '100%', height: '100%' }}
+              margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
+            >
+              <CartesianGrid stroke={PALETTE.grid} vertical={false} />
+              {xAxis}
+              <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} />
+              <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v} ms`, name]} />
+              {LATENCY.map((s) => (
+                <Line
+                  key={s.key}
+                  type="linear"
+                  dataKey={s.key}
+                  name={s.name}
+                  stroke={s.color}
+                  strokeWidth={1.5}
+                  isAnimationActive={false}
+                  dot={false}
+                  connectNulls
+                />
+              ))}
+            </LineChart>
+          )}
+        </div>
+      </figure>
+    </div>
+  );
+});
+
+function Legend({ items }: { items: readonly { key: string; name: string; color: string }[] }) {
+  return (
+    <span className="chart-legend">
+      {items.map((s) => (
+        <span key={s.key} className="legend-item">
+          <span className="legend-swatch" style={{ background: s.color }} />
+          <span className="legend-name">{s.name}</span>
+        </span>
+      ))}
+    </span>
+  );
+}

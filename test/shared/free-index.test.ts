@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { FreeIndex } from '../../src/shared/free-index';
+import { largestSlots, type PlacementMachine } from '../../src/shared/placement';
+import { mulberry32 } from '../../src/shared/random';
+
+interface M {
+  record: { id: string };
+  cores: number;
+  memory: number;
+  schedulable: boolean;
+}
+
+/** A region of machines with random free resources, and the index kept in step with them. */
+function region(n: number, seed: number) {
+  const rng = mulberry32(seed);
+  const machines: M[] = [];
+  const index = new FreeIndex<M>((m) => m.record.id);
+  for (let i = 0; i < n; i++) {
+    const m = {
+      record: { id: `m${String(i).padStart(4, '0')}` },
+      cores: Math.floor(rng() * 9),
+      memory: Math.floor(rng() * 33),
+      schedulable: rng() > 0.1,
+    };
+    machines.push(m);
+    index.set(m, m.schedulable ? { cores: m.cores, memory: m.memory } : null);
+  }
+  const move = (m: M, cores: number, memory: number, schedulable = m.schedulable) => {
+    Object.assign(m, { cores, memory, schedulable });
+    index.set(m, schedulable ? { cores, memory } : null);
+  };
+  return { machines, index, move, rng };
+}
+
+const view = (m: M): PlacementMachine => ({
+  id: m.record.id,
+  status: 'allocated',
+  schedulable: m.schedulable,
+  cores_total: 8,
+  memory_total_gb: 32,
+  cores_free: m.cores,
+  memory_free_gb: m.memory,
+});
+const fitsNow = (m: M, memory: number, cores: number) => m.schedulable && m.cores >= cores && m.memory >= memory;
+
+describe('the free-capacity index', () => {
+  it('agrees with a scan of the region after any sequence of changes', () => {
+    const { machines, index, move, rng } = region(400, 7);
+    for (let step = 0; step < 3000; step++) {
+      const m = machines[Math.floor(rng() * machines.length)];
+      move(m, Math.floor(rng() * 9), Math.floor(rng() * 33), rng() > 0.1);
+      if (step % 50 !== 0) continue;
+      const cores = Math.floor(rng() * 10);
+      const memory = Math.floor(rng() * 36);
+      const expected = machines.filter((x) => fitsNow(x, memory, cores));
+      expect(index.fits(memory, cores)).toBe(expected.length > 0);
+      expect(new Set(index.fitting(memory, cores))).toEqual(new Set(expected));
+      const picked = index.pick(memory, cores, rng);
+      if (expected.length === 0) expect(picked).toBeUndefined();
+      else expect(expected).toContain(picked);
+      // The same frontier of free slots; which machine names a slot may differ among equals.
+      const slots = index.slots();
+      const reference = largestSlots(machines.map(view));
+      expect(slots.map(({ cores, memory_gb }) => ({ cores, memory_gb }))).toEqual(
+        reference.map(({ cores, memory_gb }) => ({ cores, memory_gb })),
+      );
+      for (const s of slots) {
+        const named = machines.find((x) => x.record.id === s.machine_id) as M;
+        expect([named.cores, named.memory, named.schedulable]).toEqual([s.cores, s.memory_gb, true]);
+      }
+    }
+    expect(index.size).toBe(machines.filter((m) => m.schedulable).length);
+  });
+
+  it('picks uniformly among the machines that fit', () => {
+    const { machines, index, rng } = region(60, 11);
+    const fitting = machines.filter((m) => fitsNow(m, 10, 3));
+    expect(fitting.length).toBeGreaterThan(5);
+    const counts = new Map<M, number>();
+    const draws = 20_000;
+    for (let i = 0; i < draws; i++) {
+      const m = index.pick(10, 3, rng) as M;
+      counts.set(m, (counts.get(m) ?? 0) + 1);
+    }
+    const expected = draws / fitting.length;
+    expect(counts.size).toBe(fitting.length);
+    for (const c of counts.values()) expect(Math.abs(c - expected) / expected).toBeLessThan(0.2);
+  });
+
+  it('answers a request that fits nowhere from the buckets, whatever the region size', () => {
+    const { index } = region(5000, 3);
+    expect(index.fits(33, 1)).toBe(false);
+    expect(index.pick(33, 1, Math.random)).toBeUndefined();
+    expect(index.fitting(10, 9)).toEqual([]);
+  });
+});
