@@ -23,7 +23,7 @@ import { exportScenario } from './scenario-export';
 import { effectiveSettings, prepareImport } from './scenario-import';
 import { parseScenario } from './scenario-parse';
 import type { StoreServiceImpl } from './service';
-import { actorEvent, transitionEvents } from './store-events';
+import { actorEvent, machineEvent, transitionEvents, unavailableUnless } from './store-events';
 import { requireWhole, show } from './values';
 import { VmLedger } from './vm-ledger';
 import { byCreated, checkVm } from './vm-record';
@@ -200,7 +200,7 @@ export class Fleet implements StoreServiceImpl {
     checkUpdateFits(update, m);
     m.version = update.version;
     this.table.setAllocation(m, update.cores_allocated, update.memory_allocated_gb, update.vm_count, this.stamp());
-    const event = this.machineEvent(m);
+    const event = machineEvent(m, this.table.regionOf(m));
     await this.persistMachines([m]);
     this.emit(event);
     return { applied: true, machine: machineView(m) };
@@ -247,7 +247,7 @@ export class Fleet implements StoreServiceImpl {
     // out) before summing, or the new orchestrator's MachineDs would start one VM short.
     await this.ledger.settled();
     const changed = allocateFromVms(this.table, this.ledger, () => this.stamp());
-    const events = changed.map((m) => this.machineEvent(m));
+    const events = changed.map((m) => machineEvent(m, this.table.regionOf(m)));
     await this.persistMachines(changed);
     for (const e of events) this.emit(e);
     return { changed: changed.length };
@@ -293,7 +293,7 @@ export class Fleet implements StoreServiceImpl {
     }
     m.operator_status = status;
     this.table.restatus(m, this.stamp());
-    const event = this.machineEvent(m);
+    const event = machineEvent(m, this.table.regionOf(m));
     await this.persistMachines([m]);
     this.emit(event);
     return machineView(m);
@@ -325,16 +325,17 @@ export class Fleet implements StoreServiceImpl {
   }
 
   /**
-   * Replaces the whole fleet with a scenario's: every file checked first (bad_request listing
-   * each problem, nothing changed), then one backend transaction, then the swap and a `reset`
-   * event. The caller rebuilds the orchestrator from the store afterwards, as after a reset.
+   * Replaces the fleet with a scenario's: every file checked first (nothing changed on a problem),
+   * one backend transaction, the swap, a `reset` event; the orchestrator then rebuilds, as after a reset.
    */
   async importScenario(files: ScenarioFiles): Promise<ScenarioImportReport> {
     const data = parseScenario(files, this.stamp());
     const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
     const prepared = prepareImport(data, versions, this.stamp());
-    await this.unavailableUnless('write the imported fleet, so nothing was changed', () =>
-      this.backend.replace(prepared.contents),
+    await unavailableUnless(
+      'write the imported fleet, so nothing was changed',
+      () => this.backend.replace(prepared.contents),
+      this.warn,
     );
     this.imported = prepared.fleet;
     this.table = prepared.table;
@@ -351,8 +352,6 @@ export class Fleet implements StoreServiceImpl {
   announce(restart: ActorRestart): void {
     this.emit(actorEvent(restart, this.stamp()));
   }
-
-  // ---- internals -------------------------------------------------------------------------
 
   /** The machines from the bootstrap data alone, and a ledger with no VMs. */
   private build(): MachineTable {
@@ -379,26 +378,7 @@ export class Fleet implements StoreServiceImpl {
   }
 
   private commitOrUnavailable(ops: BackendOp[], what: string): Promise<void> {
-    return this.unavailableUnless(what, () => this.backend.commit(ops));
-  }
-
-  private async unavailableUnless(what: string, write: () => Promise<void>): Promise<void> {
-    try {
-      await write();
-    } catch (err) {
-      this.warn(`could not ${what}`, { reason: (err as Error).message });
-      throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`);
-    }
-  }
-
-  private machineEvent(m: MachineRecord): StoreEvent {
-    return {
-      type: 'machine',
-      seq: 0,
-      at: m.updated_at,
-      machine: machineView(m),
-      region: this.table.regionOf(m).view(),
-    };
+    return unavailableUnless(what, () => this.backend.commit(ops), this.warn);
   }
 
   private emitTransitions(vm: Vm, transitions: readonly Transition[] | undefined): void {
