@@ -5,7 +5,7 @@
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import { type MachineActionReport, parseRegionStatus } from '../../shared/faults';
-import { DEFAULT_STRATEGY, type Strategy } from '../../shared/placement';
+import { DEFAULT_STRATEGY, type Slot, type Strategy } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
 import { INSTANT } from '../../shared/timing';
@@ -18,7 +18,8 @@ import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
 import { type MachineActionOptions, machineAction } from './machine-faults';
-import type { Allocation, MachineSnapshot } from './machined';
+import { type Allocation, allocate, type MachineSnapshot, release } from './machined';
+import { placeAtRandom } from './placer';
 import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
@@ -33,7 +34,7 @@ export interface InfrastructureOptions {
    * The whole-fleet reads at start, when they need another deadline than `store`'s per-call
    * one (the worker gives them one that suits a 100k-machine fleet); `store` otherwise.
    */
-  startupReads?: Pick<Remote<StoreService>, 'allMachines' | 'versions' | 'regions'>;
+  startupReads?: Pick<Remote<StoreService>, 'allMachines' | 'versions' | 'regions' | 'vms'>;
   flydIntervalMs?: number;
   numCandidates?: number;
   log?: Logger;
@@ -76,6 +77,7 @@ export class Infrastructure {
   /** Region statuses: Down refuses launches, Degraded Performance slows lifecycle stages. */
   readonly regions: RegionStatuses;
   readonly chaos: Chaos;
+  private readonly random: () => number;
 
   /** Reads the fleet and the applied FlyD versions from the store and starts every actor. */
   static async start(options: InfrastructureOptions): Promise<Infrastructure> {
@@ -87,7 +89,7 @@ export class Infrastructure {
     ]);
     const infra = new Infrastructure({ ...options, regions }, machines, versions);
     // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays transient.
-    await infra.lifecycle.recover();
+    await infra.lifecycle.recover(() => reads.vms());
     return infra;
   }
 
@@ -116,6 +118,7 @@ export class Infrastructure {
       log: this.log,
     };
     const random = options.random ?? Math.random;
+    this.random = random;
     this.lifecycle = new VmLifecycle(this.vmDeps, {
       profile: INSTANT,
       speed: 1,
@@ -284,6 +287,31 @@ export class Infrastructure {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  // ---- placement alone (the placement benchmark; not part of OrchestratorService) -----------
+
+  /**
+   * The placement step of a launch of one VM at random, alone: decided from the region's
+   * free-capacity index and reserved by the machine's MachineD, recording nothing (a launch asks
+   * the store's candidates first and records the VM after). The machine that now holds the room,
+   * or the region's largest free slots when nothing fits; `unplace` gives the room back.
+   */
+  async placeOne(
+    region: string,
+    memory_gb: number,
+    cores: number,
+  ): Promise<{ machine_id: string } | { slots: Slot[] }> {
+    const reserve = (e: MachineEntry) => allocate(e.machined, memory_gb, cores).catch(() => false);
+    const got = await placeAtRandom(this.registry, region, memory_gb, cores, this.random, reserve);
+    return 'entry' in got ? { machine_id: got.entry.record.id } : got;
+  }
+
+  /** Gives back what placeOne reserved. */
+  unplace(machineId: string, memory_gb: number, cores: number): Promise<void> {
+    const e = this.registry.get(machineId);
+    if (!e) throw new ApiError('not_found', `no machine ${machineId} on this host`);
+    return release(e.machined, memory_gb, cores);
   }
 
   // ---- peeks for tests (not part of OrchestratorService) -----------------------------------

@@ -12,7 +12,7 @@ import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { allocate, releaseNoWait } from './machined';
-import { placementView, planRegion, reserveAll } from './placer';
+import { lostRoom, placeAtRandom, placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
@@ -35,17 +35,6 @@ type Note = (entry: MachineEntry) => PlacementNote;
 
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
 const PLAN_ATTEMPTS = 3;
-/** Random draws for one VM, each refused only because a concurrent launch took that room first. */
-const PICK_ATTEMPTS = 16;
-
-/** There is room, but concurrent launches kept taking it first: not a capacity answer. */
-function lostRoom(region: string, attempts: number): ApiError {
-  return new ApiError(
-    'unavailable',
-    `placement in ${region} lost its room to concurrent launches ${attempts} times; nothing was launched, try again`,
-    { region },
-  );
-}
 
 /** Why one region of the request took nothing: the slots it does have. */
 interface RegionRefusal {
@@ -202,13 +191,7 @@ export class Launcher {
       tried.add(c.id);
       if (await this.reserve(entry, p)) return { entry };
     }
-    const free = registry.freeIn(region);
-    for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
-      const entry = free.pick(p.memory_gb, p.cores, this.deps.random);
-      if (!entry) return { slots: free.slots() };
-      if (await this.reserve(entry, p)) return { entry };
-    }
-    throw lostRoom(region, PICK_ATTEMPTS);
+    return placeAtRandom(registry, region, p.memory_gb, p.cores, this.deps.random, (e) => this.reserve(e, p));
   }
 
   /**

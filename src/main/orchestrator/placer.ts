@@ -3,10 +3,14 @@
 // out, all of a batch or none. Only the asked region is read: the registry indexes machines by
 // region, so a 100k-machine fleet costs the size of one region, not of the fleet.
 
-import { explain, type PlacementMachine, type PlacementPlan, type Strategy } from '../../shared/placement';
+import { ApiError } from '../../shared/errors';
+import { explain, type PlacementMachine, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
 import type { Rng } from '../../shared/random';
 import { type Allocation, allocate, type Capacity, releaseNoWait } from './machined';
 import type { MachineEntry, Registry } from './registry';
+
+/** Random draws for one VM, each refused only because a concurrent launch took that room first. */
+const PICK_ATTEMPTS = 16;
 
 /** Free memory below this counts as full, as the store words it (VMs are whole GB). */
 const MIN_FREE_MEMORY_GB = 1;
@@ -112,4 +116,36 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
     [items[i], items[j]] = [items[j], items[i]];
   }
   return items;
+}
+
+/** There is room, but concurrent launches kept taking it first: not a capacity answer. */
+export function lostRoom(region: string, attempts: number): ApiError {
+  return new ApiError(
+    'unavailable',
+    `placement in ${region} lost its room to concurrent launches ${attempts} times; nothing was launched, try again`,
+    { region },
+  );
+}
+
+/**
+ * Placement of one VM at random, decided and reserved: a machine drawn uniformly from those the
+ * region's free-capacity index says fit (the index follows MachineDs exactly), then reserved by
+ * its MachineD, which alone decides. Neither step scans the region: a draw costs a few looks,
+ * and a request that fits nowhere is answered from the index with the largest free slots.
+ */
+export async function placeAtRandom(
+  registry: Registry,
+  region: string,
+  memory_gb: number,
+  cores: number,
+  rng: Rng,
+  reserve: (entry: MachineEntry) => Promise<boolean>,
+): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
+  const free = registry.freeIn(region);
+  for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
+    const entry = free.pick(memory_gb, cores, rng);
+    if (!entry) return { slots: free.slots() };
+    if (await reserve(entry)) return { entry };
+  }
+  throw lostRoom(region, PICK_ATTEMPTS);
 }
