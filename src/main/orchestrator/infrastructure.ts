@@ -5,13 +5,14 @@
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import { type MachineActionReport, parseRegionStatus } from '../../shared/faults';
+import { fromColumns } from '../../shared/machine-columns';
 import { DEFAULT_STRATEGY, type Slot, type Strategy } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
 import { INSTANT } from '../../shared/timing';
 import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
-import { spawnMachine } from './actors';
+import { actorWaker, machineEntry } from './actors';
 import { Chaos } from './chaos';
 import { type Clock, wallClock } from './clock';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
@@ -34,7 +35,7 @@ export interface InfrastructureOptions {
    * The whole-fleet reads at start, when they need another deadline than `store`'s per-call
    * one (the worker gives them one that suits a 100k-machine fleet); `store` otherwise.
    */
-  startupReads?: Pick<Remote<StoreService>, 'allMachines' | 'versions' | 'regions' | 'vms'>;
+  startupReads?: Pick<Remote<StoreService>, 'machineColumns' | 'regions' | 'vms'>;
   flydIntervalMs?: number;
   numCandidates?: number;
   log?: Logger;
@@ -79,14 +80,11 @@ export class Infrastructure {
   readonly chaos: Chaos;
   private readonly random: () => number;
 
-  /** Reads the fleet and the applied FlyD versions from the store and starts every actor. */
+  /** Reads the fleet and the applied FlyD versions from the store and registers every machine. */
   static async start(options: InfrastructureOptions): Promise<Infrastructure> {
     const reads = options.startupReads ?? options.store;
-    const [machines, versions, regions] = await Promise.all([
-      reads.allMachines(),
-      reads.versions(),
-      options.regions ?? reads.regions(),
-    ]);
+    const [columns, regions] = await Promise.all([reads.machineColumns(), options.regions ?? reads.regions()]);
+    const { machines, versions } = fromColumns(columns);
     const infra = new Infrastructure({ ...options, regions }, machines, versions);
     // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays transient.
     await infra.lifecycle.recover(() => reads.vms());
@@ -154,7 +152,8 @@ export class Infrastructure {
       log: this.log,
     });
     const owns = options.owns ?? ownAll;
-    for (const m of machines) if (owns(m)) this.registry.add(spawnMachine(spawnDeps, m));
+    const waker = actorWaker(spawnDeps, this.registry.awake);
+    for (const m of machines) if (owns(m)) this.registry.add(machineEntry(waker, m));
     this.log.info('infrastructure started', { machines: this.registry.size });
     if (options.autoTick ?? true) {
       const interval = options.flydIntervalMs ?? DEFAULT_FLYD_INTERVAL_MS;
@@ -263,13 +262,14 @@ export class Infrastructure {
   async flushAll(): Promise<number> {
     // Settled now, the next start has nothing unacknowledged to inherit (it would not know it).
     if (this.unsettled.size > 0) await this.unsettled.retry();
-    const outcomes = await Promise.all([...this.registry.entries()].map((e) => flushOf(e, true)));
+    // A machine whose actors never woke holds nothing the store has not got.
+    const outcomes = await Promise.all([...this.registry.awake].map((e) => flushOf(e, true)));
     return outcomes.filter((o) => o === 'applied').length;
   }
 
   stats(): OrchestratorStats {
     let depth = 0;
-    for (const e of this.registry.entries()) depth += e.flyd.current?.depth ?? 0;
+    for (const e of this.registry.awake) depth += e.flyd.current?.depth ?? 0;
     return {
       machines: this.registry.size,
       actor_restarts: this.supervisor.restarts,

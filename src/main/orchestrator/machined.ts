@@ -120,8 +120,12 @@ export class MachineD implements Behaviour<MachineMsg> {
     deps.allocated?.(this.alloc);
   }
 
-  async init(): Promise<void> {
-    if (this.initial) return;
+  /** Synchronous with a first state (the actor runs at once); a restart recovers it first. */
+  init(): Promise<void> | undefined {
+    return this.initial ? undefined : this.rebuild();
+  }
+
+  private async rebuild(): Promise<void> {
     this.alloc = sanitize(await this.deps.recover(), this.deps.capacity, this.deps.log);
     this.deps.allocated?.(this.alloc);
     this.deps.log.info('machined rebuilt', { machine: this.deps.capacity.id, ...this.alloc });

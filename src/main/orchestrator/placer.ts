@@ -17,7 +17,8 @@ const MIN_FREE_MEMORY_GB = 1;
 
 /** A machine as placement sees it; a MachineD being restarted is shown and refused as such. */
 export function placementView(entry: MachineEntry): PlacementMachine {
-  const d = entry.machined.current;
+  // A machine whose actors sleep is read from its entry, without waking it.
+  const d = entry.awake ? entry.machined.current : entry;
   if (!d) {
     return {
       id: entry.record.id,

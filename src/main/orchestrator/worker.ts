@@ -3,10 +3,11 @@
 // sets every machine's allocation to the sum of its (durable) VMs before MachineDs are built
 // from it.
 
+import type { MachineColumns } from '../../shared/machine-columns';
 import { mulberry32 } from '../../shared/random';
 import { timingOf } from '../../shared/scenario';
 import type { StoreService } from '../../shared/services';
-import type { Machine, Region, Vm } from '../../shared/types';
+import type { Region, Vm } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -27,7 +28,7 @@ const STARTUP_READ_TIMEOUT_MS = 120_000;
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
-  const bulk = <T>(method: 'reconcile' | 'allMachines' | 'versions' | 'regions' | 'vms'): Promise<T> =>
+  const bulk = <T>(method: 'reconcile' | 'machineColumns' | 'regions' | 'vms'): Promise<T> =>
     store.call(method, [], STARTUP_READ_TIMEOUT_MS);
   // One stream of draws for the whole run: with --seed a run replays, across rebuilds too. An
   // imported scenario with its own seed starts new streams from it, so the import replays.
@@ -45,8 +46,7 @@ runWorker(async (ctx) => {
     return Infrastructure.start({
       store: store.api,
       startupReads: {
-        allMachines: () => bulk<Machine[]>('allMachines'),
-        versions: () => bulk<Record<string, number>>('versions'),
+        machineColumns: () => bulk<MachineColumns>('machineColumns'),
         regions: () => bulk<Region[]>('regions'),
         vms: () => bulk<Vm[]>('vms'),
       },

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { ApiError } from '../../shared/errors';
 import { parseRegionStatus } from '../../shared/faults';
 import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
+import { type MachineColumns, toColumns } from '../../shared/machine-columns';
 import { mulberry32, type Rng } from '../../shared/random';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from '../../shared/scenario';
 import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
@@ -117,6 +118,11 @@ export class Fleet implements StoreServiceImpl {
     return this.table.machines.map(machineView);
   }
 
+  /** Every machine and its FlyD version as columns: the orchestrator's start-up read. */
+  machineColumns(): MachineColumns {
+    return toColumns(this.table.machines);
+  }
+
   machine(id: string): Machine {
     return machineView(this.table.recordOrThrow(id));
   }
@@ -181,10 +187,8 @@ export class Fleet implements StoreServiceImpl {
     };
   }
 
-  /** The index candidates() reads, for tests that check no other region is scanned. */
-  regionIndex(code: string): RegionIndex {
-    return this.table.indexOrThrow(code);
-  }
+  /** The index candidates() reads (tests check no other region is scanned). */
+  regionIndex = (code: string): RegionIndex => this.table.indexOrThrow(code);
 
   // ---- changes ---------------------------------------------------------------------------
 
@@ -349,20 +353,16 @@ export class Fleet implements StoreServiceImpl {
   }
 
   /** Publishes a supervision event from the orchestrator (not stored: it is news, not state). */
-  announce(restart: ActorRestart): void {
-    this.emit(actorEvent(restart, this.stamp()));
-  }
+  announce = (restart: ActorRestart): void => this.emit(actorEvent(restart, this.stamp()));
 
-  /** The machines from the bootstrap data alone, and a ledger with no VMs. */
+  /** The bootstrap data's machines, a ledger with no VMs. */
   private build(): MachineTable {
     const table = new MachineTable(this.imported?.data ?? this.data, this.stamp());
     this.ledger.forget(table.machines.map((m) => m.id));
     return table;
   }
 
-  private stamp(): string {
-    return this.now().toISOString();
-  }
+  private readonly stamp = (): string => this.now().toISOString();
 
   /**
    * Machine state is advisory on disk (a start reconciles it from the VMs), so a failed write
