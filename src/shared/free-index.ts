@@ -62,11 +62,11 @@ export class FreeIndex<E> {
 
   /** Moves a machine to its new free cores and memory; `null` takes it out (it takes nothing new). */
   set(entry: E, free: { cores: number; memory: number } | null): void {
-    if (free) this.move(entry, free.cores, free.memory);
+    if (free) this.move(entry, Math.max(0, free.cores), free.memory);
     else this.move(entry, -1, 0);
   }
 
-  /** set() without an object: cores < 0 takes the machine out. */
+  /** set() without an object: cores < 0 takes the machine out (callers clamp what they keep in). */
   move(entry: E, cores: number, memory: number): void {
     const slot = this.slotOf(entry);
     const was = slot < this.cores.length ? this.cores[slot] : -1;

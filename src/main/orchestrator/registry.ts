@@ -114,7 +114,8 @@ export class Registry {
       this.free.set(key, index);
     }
     const c = entry.capacity;
-    if (c.schedulable) index.move(entry, c.cores_total - a.cores_allocated, c.memory_total_gb - a.memory_allocated_gb);
+    if (c.schedulable)
+      index.move(entry, Math.max(0, c.cores_total - a.cores_allocated), c.memory_total_gb - a.memory_allocated_gb);
     else index.move(entry, -1, 0);
   }
 

@@ -343,7 +343,7 @@ export class Fleet implements StoreServiceImpl {
     );
     this.imported = prepared.fleet;
     this.table = prepared.table;
-    this.ledger.forget(this.table.machines.map((m) => m.id));
+    this.ledger.forget();
     for (const vm of data.vms) this.ledger.add(vm);
     const settings = this.settings();
     if (settings.seed !== null) this.rng = mulberry32(settings.seed);
@@ -358,7 +358,7 @@ export class Fleet implements StoreServiceImpl {
   /** The bootstrap data's machines, a ledger with no VMs. */
   private build(): MachineTable {
     const table = new MachineTable(this.imported?.data ?? this.data, this.stamp());
-    this.ledger.forget(table.machines.map((m) => m.id));
+    this.ledger.forget();
     return table;
   }
 
