@@ -97,10 +97,11 @@ export class FreeIndex<E> {
     const n = this.all.length;
     if (n === 0) return undefined;
     for (let i = 0; i < SAMPLES; i++) {
-      const k = Math.floor(rng() * n);
-      const e = this.all[k];
+      const e = this.all[Math.floor(rng() * n)];
       const slot = this.slotOf(e);
       if (this.cores[slot] >= cores && this.memory[slot] >= memory) return e;
+      // A miss on the first draw: a request nothing fits is answered now, without more draws.
+      if (i === 0 && !this.fits(memory, cores)) return undefined;
     }
     const cells = this.cells(memory, cores);
     let total = 0;

@@ -62,6 +62,9 @@ export interface InfrastructureOptions {
   lifecycle?: Partial<LifecycleSettings>;
 }
 
+/** What placeOne did: the machine that now holds the room, or the region's largest free slots. */
+export type Placement = { machine_id: string } | { slots: Slot[] };
+
 export class Infrastructure {
   readonly registry = new Registry();
   readonly supervisor: Supervisor;
@@ -297,14 +300,12 @@ export class Infrastructure {
    * the store's candidates first and records the VM after). The machine that now holds the room,
    * or the region's largest free slots when nothing fits; `unplace` gives the room back.
    */
-  async placeOne(
-    region: string,
-    memory_gb: number,
-    cores: number,
-  ): Promise<{ machine_id: string } | { slots: Slot[] }> {
+  placeOne(region: string, memory_gb: number, cores: number): Placement | Promise<Placement> {
     const reserve = (e: MachineEntry) => allocate(e.machined, memory_gb, cores).catch(() => false);
-    const got = await placeAtRandom(this.registry, region, memory_gb, cores, this.random, reserve);
-    return 'entry' in got ? { machine_id: got.entry.record.id } : got;
+    const got = placeAtRandom(this.registry, region, memory_gb, cores, this.random, reserve);
+    // Answered in this turn when the chosen MachineD took it at once (see placeAtRandom).
+    if (!(got instanceof Promise)) return 'entry' in got ? { machine_id: got.entry.record.id } : got;
+    return got.then((g) => ('entry' in g ? { machine_id: g.entry.record.id } : g));
   }
 
   /** Gives back what placeOne reserved. */

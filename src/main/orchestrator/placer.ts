@@ -6,7 +6,8 @@
 import { ApiError } from '../../shared/errors';
 import { explain, type PlacementMachine, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
 import type { Rng } from '../../shared/random';
-import { type Allocation, allocate, type Capacity, releaseNoWait } from './machined';
+import { NOT_NOW } from './actor';
+import { type Allocation, allocate, allocateNow, type Capacity, releaseNoWait } from './machined';
 import type { MachineEntry, Registry } from './registry';
 
 /** Random draws for one VM, each refused only because a concurrent launch took that room first. */
@@ -134,14 +135,38 @@ export function lostRoom(region: string, attempts: number): ApiError {
  * its MachineD, which alone decides. Neither step scans the region: a draw costs a few looks,
  * and a request that fits nowhere is answered from the index with the largest free slots.
  */
-export async function placeAtRandom(
+export function placeAtRandom(
   registry: Registry,
   region: string,
   memory_gb: number,
   cores: number,
   rng: Rng,
   reserve: (entry: MachineEntry) => Promise<boolean>,
-): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
+): Placed | Promise<Placed> {
+  // Decided and reserved in this turn when the chosen MachineD is idle (nearly always): a
+  // placement then costs a draw and a reservation, no promise.
+  const entry = registry.freeIn(region).pick(memory_gb, cores, rng);
+  if (!entry) return { slots: registry.freeIn(region).slots() };
+  let now: boolean | typeof NOT_NOW = NOT_NOW;
+  try {
+    now = allocateNow(entry.machined, memory_gb, cores);
+  } catch {
+    now = false; // a MachineD that crashed on it refused; the supervisor restarts it
+  }
+  if (now === true) return { entry };
+  return placeAtRandomLater(registry, region, memory_gb, cores, rng, reserve);
+}
+
+type Placed = { entry: MachineEntry } | { slots: Slot[] };
+
+async function placeAtRandomLater(
+  registry: Registry,
+  region: string,
+  memory_gb: number,
+  cores: number,
+  rng: Rng,
+  reserve: (entry: MachineEntry) => Promise<boolean>,
+): Promise<Placed> {
   const free = registry.freeIn(region);
   for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
     const entry = free.pick(memory_gb, cores, rng);
