@@ -113,13 +113,8 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
    */
   askNow<R>(build: (reply: Reply<R>) => M): R | typeof NOT_NOW {
     if (this.status !== 'running' || this.scheduled || this.draining || this.head < this.queue.length) return NOT_NOW;
-    const got = { done: false, ok: false, value: undefined as unknown };
-    this.handleNow(
-      build({
-        answer: (value) => Object.assign(got, { done: true, ok: true, value }),
-        fail: (error) => Object.assign(got, { done: true, ok: false, value: error }),
-      }),
-    );
+    const got = new SyncReply<R>();
+    this.handleNow(build(got));
     if (!got.done) throw new Error(`${this.name} did not answer within its handler`);
     if (!got.ok) throw got.value;
     return got.value as R;
@@ -245,5 +240,21 @@ function safeTerminate(b: Behaviour<never> | null, reason: string): void {
     b?.terminate?.(reason);
   } catch {
     // A behaviour that crashes while cleaning up after a crash has nothing more to give.
+  }
+}
+
+/** askNow's reply: one object, no closures (it is made once per placement). */
+class SyncReply<T> implements Reply<T> {
+  done = false;
+  ok = false;
+  value: unknown = undefined;
+  answer(value: T): void {
+    this.done = true;
+    this.ok = true;
+    this.value = value;
+  }
+  fail(error: unknown): void {
+    this.done = true;
+    this.value = error;
   }
 }
