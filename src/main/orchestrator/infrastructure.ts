@@ -258,6 +258,8 @@ export class Infrastructure {
     const due = [...this.dirty];
     this.dirty.clear();
     const outcomes = await Promise.all(due.map((e) => flushOf(e, false)));
+    // What the store now has in full needs no actors until the next ask wakes them.
+    this.registry.sleepIdle(this.dirty);
     return outcomes.filter((o) => o === 'applied').length;
   }
 

@@ -63,6 +63,21 @@ export class MachineEntry {
     return (this.cells ?? this.wake()).flyd;
   }
 
+  /**
+   * Puts its actors back to sleep when they hold nothing the entry does not: both running with
+   * empty mailboxes, FlyD with nothing unwritten or in flight. The next ask wakes a MachineD
+   * that starts from `allocation`, exactly where this one stands. False when not idle.
+   */
+  sleep(): boolean {
+    const c = this.cells;
+    if (!c) return false;
+    const { machined: m, flyd: f } = c;
+    if (m.state !== 'running' || f.state !== 'running' || m.backlog > 0 || f.backlog > 0) return false;
+    if (!f.current?.idle) return false;
+    this.cells = null;
+    return true;
+  }
+
   private wake(): Cells {
     this.cells = this.waker.wake(this);
     return this.cells;
@@ -94,6 +109,21 @@ export class Registry {
     entry.slot = list.length;
     list.push(entry);
     this.reindex(entry);
+  }
+
+  /**
+   * Sleeps every awake machine that is idle, but those in `busy` (about to be flushed): the
+   * actors of a machine nothing happened to since its last flush cost memory and no more.
+   */
+  sleepIdle(busy: ReadonlySet<MachineEntry>): number {
+    let n = 0;
+    for (const e of this.awake) {
+      if (!busy.has(e) && e.sleep()) {
+        this.awake.delete(e);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** MachineD's allocation changed (or it started): the free-capacity index follows at once. */

@@ -240,6 +240,24 @@ describe('actors that sleep until asked for', () => {
     expect(infra.machine(vm.machine_id)).toMatchObject({ vm_count: 1, free_cores: 7 });
   });
 
+  it('once the store has all they hold, actors sleep again, and wake where they stood', async () => {
+    const store = fleet();
+    infra = await startInfra(store);
+    const vm = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 3 });
+    const entry = infra.registry.get(vm.machine_id);
+    expect(entry?.awake).toBe(true);
+    // Not before its change is written: a tick flushes it, and only then may it sleep.
+    expect(await infra.tick()).toBe(1);
+    await infra.tick();
+    expect(entry?.awake).toBe(false);
+    expect(infra.registry.awake.size).toBe(0);
+    expect(store.machinesById.get(vm.machine_id)).toMatchObject({ cores_allocated: 3, memory_allocated_gb: 4 });
+    expect(infra.machine(vm.machine_id)).toMatchObject({ cores_allocated: 3, memory_allocated_gb: 4, vm_count: 1 });
+    await infra.destroy(vm.id);
+    await infra.tick();
+    expect(store.machinesById.get(vm.machine_id)).toMatchObject({ cores_allocated: 0, vm_count: 0 });
+  });
+
   it('a woken MachineD starts from the state the store gave, and chaos wakes only its victims', async () => {
     const store = fleet();
     store.machinesById.set('m05', { ...(store.machinesById.get('m05') as Machine), cores_allocated: 3, vm_count: 1 });
