@@ -144,7 +144,9 @@ async function measureLaunch(infra, asks, ms) {
  * @param {{sizes: number[], sampleMs: number, reps: number}} o
  */
 export async function run(report, o) {
-  heading('Placement inside the orchestrator (Infrastructure.launch over the store model, one thread)');
+  heading(
+    'Placement inside the orchestrator (decide + reserve: Infrastructure.placeOne; and the whole launch in one thread)',
+  );
   // The lifecycle's stage timers are unref'd (they must never hold a host open), so nothing
   // would keep this process alive while a launch waits on one: this interval does.
   const alive = setInterval(() => {}, 60_000);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- [--smoke] serve|placement|store|memory|http|cli ...]`: Flylight's speed and
+// `npm run bench [-- [--smoke] serve|startup|placement|store|memory|http|cli ...]`: Flylight's speed and
 // memory as ratios against baselines measured in the same run on the same machine. Prints each
 // figure as it comes, then a JSON summary on stdout, and writes the full results to
 // bench/results.json (bench/results-smoke.json for --smoke).
@@ -26,6 +26,7 @@ import { ROOT } from './lib/store-bundle.js';
 import { run as runMemory } from './memory.js';
 import { run as runPlacement } from './placement.js';
 import { run as runServe } from './serve.js';
+import { run as runStartup } from './startup.js';
 
 /**
  * @typedef {{reps: number, requests: number, concurrency: number, machines: number, smoke: boolean, dashboardSeconds: number}} Options
@@ -44,6 +45,7 @@ const BENCHES = {
       cliRuns: o.smoke ? 2 : 10,
       startups: Math.min(o.reps, 3),
     }),
+  startup: (report, o) => runStartup(report, { machines: o.machines, reps: Math.min(o.reps, 3) }),
   cli: (report, o) => runCli(report, { runs: o.smoke ? 2 : Math.max(10, o.reps * 3) }),
   placement: (report, o) =>
     runPlacement(report, {
