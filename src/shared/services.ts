@@ -4,8 +4,8 @@
 import type { ActivityInput, ActivityPage } from './activity';
 import type { ChaosRun, KillReport, MachineActionReport } from './faults';
 import type { LogEntries, LogQuery } from './host-log';
-import type { MachineColumns } from './machine-columns';
 import type { Operation, Transition } from './lifecycle';
+import type { MachineColumns } from './machine-columns';
 import type { SamplePage } from './samples';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from './scenario';
 import type {
