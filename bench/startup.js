@@ -54,6 +54,8 @@ export async function run(report, o) {
     await s.stop();
   }
   const command = 'npm run bench -- startup';
+  // Issue 12's targets are for 100k machines; the smoke run's small fleet gets none.
+  const big = o.machines >= 100_000;
   report.add({
     bench: 'startup',
     name: `${fmt(o.machines)}-machine fleet: process start → first answered GET /v1/regions (start alone)`,
@@ -61,7 +63,7 @@ export async function run(report, o) {
     better: 'lower',
     subject: { label: 'flylight serve --regions', runs: ready.fly },
     baseline: { label: 'bare node:http process', runs: ready.bare },
-    target: { on: 'subject', op: '<=', value: 1500 },
+    ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '<=', value: 1500 }) } : {}),
     note: `each run a fresh process and an empty data directory; CPU time of all its threads until then: ${cpu.map((x) => fmt(x)).join(', ')} ms`,
     command,
   });
@@ -71,7 +73,7 @@ export async function run(report, o) {
     unit: 'MB',
     better: 'lower',
     subject: { label: 'flylight serve', runs: rss },
-    target: { on: 'subject', op: '<=', value: 400 },
+    ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '<=', value: 400 }) } : {}),
     note: 'the serve suite measures the peak again after its launches',
     command,
   });
