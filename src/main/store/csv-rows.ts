@@ -14,6 +14,8 @@ export interface CsvRow {
   /** 1-based line where the row starts (a quoted field may span lines). */
   line: number;
   fields: string[];
+  /** Read by papaparse (its line held a quote); a row without it has no quote in any field. */
+  quoted?: true;
 }
 
 /** How many problems one error message lists before summarising the rest. */
@@ -95,7 +97,7 @@ function parseQuoted(chunk: string, first: number, take: (row: CsvRow) => void):
       const fields = result.data;
       // The cursor stands past the row's newline; a row is reported at the line where it starts.
       const spanned = fields.reduce((n, f) => n + countNewlines(f), 0);
-      take({ line: lines.lineOf(result.meta.cursor - 1) - spanned + offset, fields });
+      take({ line: lines.lineOf(result.meta.cursor - 1) - spanned + offset, fields, quoted: true });
     },
   });
   return problem;

@@ -30,6 +30,8 @@ export const CSV_LIMITS = {
 const REGION_CODE = /^[A-Za-z0-9]{2,8}$/;
 const MACHINE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Reads and parses a regions file; throws an Error listing its defects. */
 export async function loadRegionsFile(path: string): Promise<FleetData> {
   let text: string;
@@ -57,7 +59,6 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
   // Machines in file order with their lines beside them (no copy per machine: 100k of them).
   const machines: MachineSpec[] = [];
   const machineLines: number[] = [];
-  const machineLine = new Map<string, number>();
 
   // Rows are checked as they are read (the stream lets each row's text die young). One `get`
   // and `say` serve every row (they read `row`); column positions are looked up once.
@@ -81,7 +82,7 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
       say(`${row.fields.length} fields, expected ${width} (one per header column; quote values that contain commas)`);
       return;
     }
-    if (row.fields.some((f) => f.includes('"'))) {
+    if (row.quoted && row.fields.some((f) => f.includes('"'))) {
       say('stray quote inside a field (quote a whole field as "..." and write a quote inside it as "")');
       return;
     }
@@ -95,14 +96,8 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
     } else if (kind === 'machine') {
       const spec = readMachine(get, say);
       if (!spec) return;
-      const first = machineLine.get(spec.id);
-      if (first !== undefined)
-        say(`duplicate machine ${spec.id} (first defined on line ${first}; machine ids must be unique)`);
-      else {
-        machineLine.set(spec.id, row.line);
-        machines.push(spec);
-        machineLines.push(row.line);
-      }
+      machines.push(spec);
+      machineLines.push(row.line); // duplicates are found once sorted (see below)
     } else {
       say(`unknown kind "${clipLine(get('kind'))}" (allowed: region, machine)`);
     }
@@ -119,9 +114,25 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
   }
   if (!at) fail();
 
-  // Regions may be declared after their machines, so this check waits for the whole file.
-  for (let i = 0; i < machines.length; i++) {
+  // In id order (a generated or exported file already is: no sort then), a repeated id sits
+  // next to its first row: no Map of 100k ids to find duplicates.
+  const ordered = machines.every((m, i) => i === 0 || machines[i - 1].id <= m.id);
+  const order = machines.map((_, i) => i);
+  if (!ordered) order.sort((a, b) => byId(machines[a], machines[b]) || machineLines[a] - machineLines[b]);
+  const unique: MachineSpec[] = [];
+  let first = -1;
+  for (const i of order) {
     const m = machines[i];
+    if (first >= 0 && machines[first].id === m.id) {
+      problems.push({
+        line: machineLines[i],
+        text: `duplicate machine ${m.id} (first defined on line ${machineLines[first]}; machine ids must be unique)`,
+      });
+      continue;
+    }
+    first = i;
+    unique.push(m);
+    // Regions may be declared after their machines, so this check waits for the whole file.
     if (!regions.has(m.region)) {
       problems.push({
         line: machineLines[i],
@@ -134,13 +145,11 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
   }
   if (problems.length > 0) fail();
 
-  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   return {
     regions: [...regions.values()]
       .map(({ line: _l, ...r }) => r)
       .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
-    // A generated or exported file is in id order already: sorting 100k ids again is not free.
-    machines: machines.every((m, i) => i === 0 || machines[i - 1].id <= m.id) ? machines : machines.sort(byId),
+    machines: unique,
   };
 }
 
