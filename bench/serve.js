@@ -30,7 +30,7 @@ const FLYD_INTERVAL_MS = 1000;
  * region about equally (the default fleet has regions of two 16-core machines).
  * @param {import('./lib/serve-proc.js').Served} s @param {number} count
  */
-async function launchBodies(s, count) {
+export async function launchBodies(s, count) {
   const r = await get(s.port, '/v1/regions', s.headers);
   /** @type {{code: string, cores_total: number}[]} */
   const regions = JSON.parse(r.text).regions;

@@ -145,7 +145,7 @@ export class RpcClient<T> {
 }
 
 export interface RpcServer {
-  /** Sends an event to the client at the other end of this port. */
+  /** Sends an event to the client at the other end of this port (within LINGER_MS; in order with answers). */
   emit(topic: string, data: unknown): void;
   close(): void;
 }
@@ -191,7 +191,8 @@ export function serveRpc<T extends object>(port: PortLike, impl: T): RpcServer {
   port.on('message', onMessage);
   return {
     // An event that cannot be cloned is dropped: events are plain data built by the store.
-    emit: (topic, data) => outbox.send({ t: 'evt', topic, data } satisfies RpcEvent, () => {}),
+    // Nobody waits on an event: it lingers for company (rpc-outbox.ts).
+    emit: (topic, data) => outbox.send({ t: 'evt', topic, data } satisfies RpcEvent, () => {}, true),
     close: () => {
       outbox.flush();
       outbox.close();

@@ -7,7 +7,7 @@ import type { HostConfig } from '../../shared/config';
 import { toErrorBody } from '../../shared/errors';
 import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import { LONG_CALLS_MS, type PeerName, type WorkerName } from '../../shared/services';
-import { flushLogs } from '../common/log';
+import { flushLogs, setLogOutput } from '../common/log';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
 
 export interface WorkerContext {
@@ -38,6 +38,8 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     flushLogs();
     control.postMessage(m);
   };
+  // Log lines go to the host on the control port, ahead of any message sent after them.
+  setLogOutput((text) => control.postMessage({ t: 'log', text } satisfies WorkerToHost));
   const peers = new Map<PeerName, RpcClient<unknown>>();
   const served: { server: RpcServer; events: boolean; port: MessagePort }[] = [];
   let mod: WorkerModule | null = null;
@@ -81,7 +83,11 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
         try {
           await mod?.shutdown?.();
         } finally {
-          for (const s of served) s.port.close();
+          // close() posts what lingers (events) before the port goes.
+          for (const s of served) {
+            s.server.close();
+            s.port.close();
+          }
           for (const p of peers.values()) p.detach('worker stopped');
           send({ t: 'stopped' });
           control.close();
