@@ -82,7 +82,11 @@ export async function run(report, o) {
   const bare = await startBareProcess();
   /** @type {string[]} */
   const problems = [];
-  const check = (/** @type {string} */ what, /** @type {{unexpected: Record<string, number>}} */ r) => {
+  /**
+   * @template {{unexpected: Record<string, number>}} R
+   * @param {string} what @param {R} r @returns {R}
+   */
+  const check = (what, r) => {
     for (const [k, v] of Object.entries(r.unexpected)) problems.push(`${what}: ${v}× ${k}`);
     return r;
   };
