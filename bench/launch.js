@@ -100,10 +100,12 @@ export async function run(report, o) {
       load.closed({ port: def.port, headers: def.headers, concurrency: c, n: count, bodies, offset });
     const bareRun = (/** @type {number} */ count) => load.closed({ port: bare.port, concurrency: c, n: count, bodies });
 
-    // Warm-up (JIT, pools, LMDB pages); its CPU names the worker threads.
-    await bareRun(3 * Math.min(1000, n));
+    // Warm-up (JIT, pools, LMDB pages): 1,000 launches left V8's compiler busy through the first
+    // measured run on a loaded machine (~400 µs a launch on its threads), so three times that.
+    // Its CPU names the worker threads.
+    await bareRun(3 * Math.min(3000, 3 * n));
     const w0 = threadCpu(def.pid);
-    check('warm-up', await flyRun(Math.min(1000, n), 0));
+    check('warm-up', await flyRun(Math.min(3000, 3 * n), 0));
     const names = nameThreads(def.pid, w0, threadCpu(def.pid));
 
     /** @type {Record<string, number[]>} */

@@ -22,6 +22,7 @@ import {
   type StoreService,
   type WorkerName,
 } from '../../shared/services';
+import { unpackEvents } from '../../shared/store-event-wire';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
@@ -130,7 +131,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     }),
     proxy: new RpcClient<ProxyService>('proxy', { timeoutMs: config.rpcTimeoutMs }),
   };
-  clients.store.on(STORE_EVENTS, (e) => bus.emit('event', e));
+  clients.store.on(STORE_EVENTS, (data) => unpackEvents(data, (e) => bus.emit('event', e)));
   /** The proxy's ports to the host: worker states, event-log entries and followed log records go out on them. */
   const hostPorts = new Set<RpcServer>();
   const records = createHostRecords(
