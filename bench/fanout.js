@@ -42,6 +42,7 @@ export async function fanOut(report, load, big, bodies, o, command) {
     .finally(() => dashboard.close());
   const failed = Object.entries(fan.unexpected);
   const notOk = failed.reduce((a, [, v]) => a + v, 0);
+  const cut = fan.cutAfterS.filter((x) => x !== null);
   const types = Object.entries(fan.byType)
     .map(([k, v]) => `${fmt(v)} ${k}`)
     .join(', ');
@@ -51,7 +52,7 @@ export async function fanOut(report, load, big, bodies, o, command) {
     unit: 'events/s',
     better: 'higher',
     subject: { label: 'events delivered (all 3)', runs: [fan.eventsPerSecond] },
-    note: `launches answered at ${fmt(fan.achievedPerSecond)}/s (p99 ${fmt(fan.p99)} ms from when each was due); each subscriber got ${fan.eventsPerSubscriber.map((n) => fmt(n)).join(' / ')} events (the first: ${types}); ${fan.vmNeverSeen} launched VMs and ${fan.neverSeen} machines never seen by a subscriber${notOk > 0 ? `; ${notOk} launches not 201 (${failed.map(([k, v]) => `${v}× ${k.slice(0, 60)}`).join('; ')})` : ''}`,
+    note: `launches answered at ${fmt(fan.achievedPerSecond)}/s (p99 ${fmt(fan.p99)} ms from when each was due); each subscriber got ${fan.eventsPerSubscriber.map((n) => fmt(n)).join(' / ')} events (the first: ${types}); ${fan.vmNeverSeen} launched VMs and ${fan.neverSeen} machines never seen by a subscriber${cut.length > 0 ? `; ${cut.length} subscribers cut off by the host for reading too slowly (after ${cut.join(', ')} s)` : ''}${notOk > 0 ? `; ${notOk} launches not 201 (${failed.map(([k, v]) => `${v}× ${k.slice(0, 60)}`).join('; ')})` : ''}`,
     command,
   });
   report.add({

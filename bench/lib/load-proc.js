@@ -60,6 +60,9 @@ function subscribe(port, headers) {
     seen,
     pendingVm,
     seenVm,
+    /** When the server ended the stream (a subscriber that reads too slowly is cut off), or null. */
+    cutAt: /** @type {number | null} */ (null),
+    closing: false,
     close: () => {},
   };
   return new Promise((resolve, reject) => {
@@ -105,7 +108,13 @@ function subscribe(port, headers) {
             } else if (line === '') event = '';
           }
         });
-        s.close = () => req.destroy();
+        res.on('close', () => {
+          if (!s.closing) s.cutAt = performance.now();
+        });
+        s.close = () => {
+          s.closing = true;
+          req.destroy();
+        };
         resolve(s);
       },
     );
@@ -220,6 +229,8 @@ async function paced(o) {
     vmLagP99: quantile(vmLags, 0.99),
     vmLagMax: vmLags.length > 0 ? Math.max(...vmLags) : Number.NaN,
     vmNeverSeen: subs.reduce((a, s) => a + s.pendingVm.size, 0),
+    // Seconds into the run at which the server cut each subscriber off (null: never).
+    cutAfterS: subs.map((s) => (s.cutAt === null ? null : Math.round((s.cutAt - start) / 100) / 10)),
     unexpected: Object.fromEntries(unexpected),
   };
 }

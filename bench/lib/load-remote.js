@@ -10,7 +10,8 @@ import { ROOT } from './store-bundle.js';
  * @typedef {{sent: number, achievedPerSecond: number, p50: number, p99: number,
  *   eventsPerSecond: number, eventsPerSubscriber: number[], lagP50: number, lagMax: number,
  *   neverSeen: number, byType: Record<string, number>, vmLagP50: number, vmLagP99: number,
- *   vmLagMax: number, vmNeverSeen: number, unexpected: Record<string, number>}} PacedResult
+ *   vmLagMax: number, vmNeverSeen: number, cutAfterS: (number | null)[],
+ *   unexpected: Record<string, number>}} PacedResult
  */
 
 export class RemoteLoad {
