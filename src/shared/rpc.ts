@@ -34,6 +34,11 @@ export interface RpcClientOptions {
   timeoutMs: number;
   /** Methods allowed longer than timeoutMs (ms by name): whole-fleet work such as an import. */
   longCalls?: Readonly<Record<string, number>>;
+  /**
+   * Topics whose events cross in a packed form (several per message): how to unpack each, so
+   * every subscriber still gets one event at a time (store-event-wire.ts).
+   */
+  decode?: Readonly<Record<string, (data: unknown, each: (event: unknown) => void) => void>>;
 }
 
 interface Pending {
@@ -139,7 +144,14 @@ export class RpcClient<T> {
       if (msg.ok) p.resolve(msg.v);
       else p.reject(ApiError.from(msg.e));
     } else if (msg.t === 'evt') {
-      for (const h of this.listeners.get(msg.topic) ?? []) h(msg.data);
+      const set = this.listeners.get(msg.topic);
+      if (!set || set.size === 0) return;
+      const decode = this.options.decode?.[msg.topic];
+      if (!decode) for (const h of set) h(msg.data);
+      else
+        decode(msg.data, (e) => {
+          for (const h of set) h(e);
+        });
     }
   }
 }

@@ -5,6 +5,7 @@
 // turn cross as one list, and consecutive `vm` events of one VM as one group carrying the VM
 // once. Subscribers get exactly the events the store made, in order.
 
+import { STORE_EVENTS } from './services';
 import type { StoreEvent, Vm, VmState } from './types';
 
 type VmEvent = Extract<StoreEvent, { type: 'vm' }>;
@@ -78,3 +79,8 @@ export function unpackEvents(data: unknown, each: (e: StoreEvent) => void): void
     }
   }
 }
+
+/** For RpcClient's `decode`: subscribers of STORE_EVENTS get one StoreEvent at a time. */
+export const EVENT_DECODERS = {
+  [STORE_EVENTS]: (data: unknown, each: (e: unknown) => void) => unpackEvents(data, each),
+} as const;

@@ -1,6 +1,9 @@
+import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { transitionEvents } from '../../src/main/store/store-events';
-import { packEvents, unpackEvents } from '../../src/shared/store-event-wire';
+import { RpcClient, serveRpc } from '../../src/shared/rpc';
+import { STORE_EVENTS } from '../../src/shared/services';
+import { EVENT_DECODERS, packEvents, unpackEvents } from '../../src/shared/store-event-wire';
 import type { StoreEvent, Vm } from '../../src/shared/types';
 
 const vm: Vm = {
@@ -59,5 +62,25 @@ describe('store events on the wire', () => {
     const out: StoreEvent[] = [];
     unpackEvents({ type: 'reset', seq: 1, at }, (e) => out.push(e));
     expect(out).toEqual([{ type: 'reset', seq: 1, at }]);
+  });
+
+  it('a subscriber of a client made with EVENT_DECODERS gets one event at a time, across a real port', async () => {
+    const ch = new MessageChannel();
+    const server = serveRpc(ch.port2, {});
+    const client = new RpcClient<object>('store', { timeoutMs: 1000, decode: EVENT_DECODERS });
+    client.attach(ch.port1);
+    const got: StoreEvent[] = [];
+    const all = new Promise<void>((resolve) =>
+      client.on(STORE_EVENTS, (e) => {
+        got.push(e as StoreEvent);
+        if (got.length === 5) resolve();
+      }),
+    );
+    const events = [...launch(vm, 1), { type: 'reset', seq: 5, at } as StoreEvent];
+    server.emit(STORE_EVENTS, packEvents(events));
+    await all;
+    expect(JSON.stringify(got)).toBe(JSON.stringify(events));
+    ch.port1.close();
+    ch.port2.close();
   });
 });

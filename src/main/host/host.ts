@@ -22,7 +22,7 @@ import {
   type StoreService,
   type WorkerName,
 } from '../../shared/services';
-import { unpackEvents } from '../../shared/store-event-wire';
+import { EVENT_DECODERS } from '../../shared/store-event-wire';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
@@ -123,15 +123,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     ]),
   );
   // The host's own clients of each worker.
+  const calls = { timeoutMs: config.rpcTimeoutMs, longCalls: LONG_CALLS_MS, decode: EVENT_DECODERS };
   const clients = {
-    store: new RpcClient<StoreService>('store', { timeoutMs: config.rpcTimeoutMs, longCalls: LONG_CALLS_MS }),
-    orchestrator: new RpcClient<OrchestratorService>('orchestrator', {
-      timeoutMs: config.rpcTimeoutMs,
-      longCalls: LONG_CALLS_MS,
-    }),
+    store: new RpcClient<StoreService>('store', calls),
+    orchestrator: new RpcClient<OrchestratorService>('orchestrator', calls),
     proxy: new RpcClient<ProxyService>('proxy', { timeoutMs: config.rpcTimeoutMs }),
   };
-  clients.store.on(STORE_EVENTS, (data) => unpackEvents(data, (e) => bus.emit('event', e)));
+  clients.store.on(STORE_EVENTS, (e) => bus.emit('event', e));
   /** The proxy's ports to the host: worker states, event-log entries and followed log records go out on them. */
   const hostPorts = new Set<RpcServer>();
   const records = createHostRecords(

@@ -5,8 +5,7 @@ import type { ActivityEvent } from '../../shared/activity';
 import type { LogEntry } from '../../shared/host-log';
 import type { HostService, OrchestratorService, StoreService } from '../../shared/services';
 import { HOST_ACTIVITY, HOST_LOGS, HOST_WORKERS, STORE_EVENTS } from '../../shared/services';
-import { unpackEvents } from '../../shared/store-event-wire';
-import type { WorkerStatus } from '../../shared/types';
+import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { createProxy } from './proxy';
@@ -21,7 +20,7 @@ runWorker(async (ctx) => {
     config: ctx.config,
     log,
   });
-  store.on(STORE_EVENTS, (data) => unpackEvents(data, (e) => proxy.publish(e)));
+  store.on(STORE_EVENTS, (e) => proxy.publish(e as StoreEvent));
   ctx.peer<HostService>('host').on(HOST_WORKERS, (data) => {
     const workers = data as WorkerStatus[];
     proxy.hub.publishWorkers(workers);

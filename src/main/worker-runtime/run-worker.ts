@@ -7,6 +7,7 @@ import type { HostConfig } from '../../shared/config';
 import { toErrorBody } from '../../shared/errors';
 import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import { LONG_CALLS_MS, type PeerName, type WorkerName } from '../../shared/services';
+import { EVENT_DECODERS } from '../../shared/store-event-wire';
 import { flushLogs, setLogOutput } from '../common/log';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
 
@@ -51,7 +52,11 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     peer<T>(name: PeerName) {
       let c = peers.get(name);
       if (!c) {
-        c = new RpcClient<unknown>(name, { timeoutMs: data.config.rpcTimeoutMs, longCalls: LONG_CALLS_MS });
+        c = new RpcClient<unknown>(name, {
+          timeoutMs: data.config.rpcTimeoutMs,
+          longCalls: LONG_CALLS_MS,
+          decode: EVENT_DECODERS,
+        });
         peers.set(name, c);
       }
       return c as RpcClient<T>;
