@@ -10,6 +10,7 @@ import { endpointPath } from '../main/host/endpoint';
 import type { ServeFlags } from '../shared/cli/env';
 import { UsageError } from '../shared/cli/usage-error';
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
+import { type EtcdStoreConfig, parseStoreSpec, StoreSpecError } from '../shared/store-spec';
 
 export type Env = Record<string, string | undefined>;
 
@@ -73,8 +74,22 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
   if (flags.ephemeral && flags.dataDir !== undefined) {
     throw new UsageError('--ephemeral keeps nothing on disk, so it cannot be combined with --data-dir', 'serve');
   }
+  const store = storeConfig(flags, env, cwd);
+  if (store && flags.ephemeral) {
+    throw new UsageError(
+      '--ephemeral keeps the fleet in memory and --store etcd://… keeps it in etcd: give one',
+      'serve',
+    );
+  }
   const dataDirGiven = flags.dataDir ?? envText(env, 'FLYLIGHT_DATA_DIR');
-  const dataDir = flags.ephemeral ? null : dataDirGiven === undefined ? defaults.dataDir() : resolve(cwd, dataDirGiven);
+  // With etcd the fleet is not on this disk: a data directory (for logs) only when asked for,
+  // so several hosts on one computer need no directory each.
+  const dataDir =
+    flags.ephemeral || (store && dataDirGiven === undefined)
+      ? null
+      : dataDirGiven === undefined
+        ? defaults.dataDir()
+        : resolve(cwd, dataDirGiven);
 
   const logFormat = envText(env, 'FLYLIGHT_LOG_FORMAT') ?? 'pretty';
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
@@ -92,12 +107,37 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
     rpcTimeoutMs: RPC_TIMEOUT_MS,
     logFormat: logFormat as HostConfig['logFormat'],
   };
+  if (store) config.store = store;
   if (flags.seed !== undefined) config.seed = flags.seed;
   if (flags.strategy !== undefined) config.strategy = flags.strategy;
   if (flags.compatOpen) config.compatOpen = true;
   const rate = flags.rateLimit ?? envInt(env, 'FLYLIGHT_RATE_LIMIT', 1, 1_000_000);
   if (rate !== undefined) config.limits = { ratePerSec: rate, burst: rate * 2 };
   return config;
+}
+
+/** `--store` (or FLYLIGHT_STORE) with its TLS files and user, checked; null for the embedded store. */
+function storeConfig(flags: ServeFlags, env: Env, cwd: string): EtcdStoreConfig | null {
+  const file = (flag: string, given: string | undefined) => {
+    if (given === undefined) return undefined;
+    const path = resolve(cwd, given);
+    if (!(existsSync(path) && statSync(path).isFile())) throw new UsageError(`${flag}: no such file ${path}`, 'serve');
+    return path;
+  };
+  try {
+    return parseStoreSpec(flags.store ?? envText(env, 'FLYLIGHT_STORE'), {
+      tls: {
+        caFile: file('--etcd-cacert', flags.etcdCacert),
+        certFile: file('--etcd-cert', flags.etcdCert),
+        keyFile: file('--etcd-key', flags.etcdKey),
+      },
+      user: flags.etcdUser,
+      password: envText(env, 'FLYLIGHT_ETCD_PASSWORD'),
+    });
+  } catch (err) {
+    if (err instanceof StoreSpecError) throw new UsageError(err.message, 'serve');
+    throw err;
+  }
 }
 
 /**

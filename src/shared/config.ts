@@ -1,6 +1,7 @@
 // Host configuration, built once by the CLI or the Electron entry and handed to every worker.
 
 import type { Strategy } from './placement';
+import type { EtcdStoreConfig } from './store-spec';
 
 export interface HostConfig {
   /** Address the proxy binds; loopback unless the user explicitly asks otherwise. */
@@ -18,6 +19,11 @@ export interface HostConfig {
   strategy?: Strategy;
   /** Durable data directory; null keeps everything in memory (`--ephemeral`). */
   dataDir: string | null;
+  /**
+   * A fleet shared with other hosts through etcd (`--store etcd://…`); the data directory then
+   * holds only logs. Absent or null: the embedded store in dataDir.
+   */
+  store?: EtcdStoreConfig | null;
   /** Directory of the built dashboard, served by the proxy at `/`; null serves none. */
   staticDir: string | null;
   /** Deadline of one worker RPC call. */

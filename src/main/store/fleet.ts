@@ -8,11 +8,12 @@ import { ApiError } from '../../shared/errors';
 import { mulberry32, type Rng } from '../../shared/random';
 import type { FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
-import type { BackendOp, StoreBackend } from './backend';
+import type { BackendOp, BackendSnapshot, StoreBackend } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
 import { type MachineRecord, machineView, storedState } from './machine-record';
 import { MachineTable } from './machine-table';
 import type { RegionIndex } from './region-index';
+import { applyRemote, type RemoteChange, resyncFrom } from './remote';
 import { allocateFromVms, type LoadReport, overlaySnapshot, type Warn, warnOverCapacity } from './restore';
 import type { StoreServiceImpl } from './service';
 import { requireWhole, show } from './values';
@@ -158,6 +159,12 @@ export class Fleet implements StoreServiceImpl {
     }
     // A retry of something already applied: idempotent, nothing changes.
     if (update.version <= m.version) return { applied: false, machine: machineView(m) };
+    if (this.backend.shared) {
+      // A shared store keeps each machine's allocation with its VMs, in the same transaction
+      // (no host can over-allocate): FlyD's report is this host's view of it, not news.
+      m.version = update.version;
+      return { applied: true, machine: machineView(m) };
+    }
     requireWhole('update cores_allocated', update.cores_allocated);
     requireWhole('update memory_allocated_gb', update.memory_allocated_gb);
     requireWhole('update vm_count', update.vm_count);
@@ -196,6 +203,9 @@ export class Fleet implements StoreServiceImpl {
     // A VM write from an orchestrator that just died may still be committing: count it in (or
     // out) before summing, or the new orchestrator's MachineDs would start one VM short.
     await this.ledger.settled();
+    // Shared: every VM write moved its machine's allocation in the same transaction; the rows
+    // are right by construction and belong to every host, so none is rewritten from here.
+    if (this.backend.shared) return { changed: 0 };
     const changed = allocateFromVms(this.table, this.ledger, () => this.stamp());
     const events = changed.map((m) => this.machineEvent(m));
     await this.persistMachines(changed);
@@ -237,6 +247,44 @@ export class Fleet implements StoreServiceImpl {
     await this.persistMachines([m]);
     this.emit(event);
     return machineView(m);
+  }
+
+  // ---- a shared fleet: what the other hosts did ------------------------------------------
+
+  /**
+   * Changes the shared store reports, in its commit order. A change to a VM this host is still
+   * writing waits for that write, so the ledger sees the outcome before the report.
+   */
+  async applyRemote(changes: RemoteChange[]): Promise<void> {
+    for (const change of changes) {
+      const id = change.t === 'vm' ? change.vm?.id : change.t === 'vm-delete' ? change.id : undefined;
+      const writing = id === undefined ? undefined : this.ledger.inFlight(id);
+      if (writing) await writing.catch(() => {});
+      applyRemote(this.remoteTarget(), change);
+    }
+  }
+
+  /** Replaces machines and VMs with a snapshot's (the watch fell behind a compaction). */
+  async resyncFrom(snapshot: BackendSnapshot): Promise<{ machines: number; vms: number }> {
+    await this.ledger.settled();
+    return resyncFrom(this.remoteTarget(), snapshot.machines, snapshot.vms);
+  }
+
+  /** Another host reset the shared fleet: the bootstrap state, as after reset() here. */
+  remoteReset(): void {
+    const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
+    this.table = this.build();
+    for (const m of this.table.machines) m.version = versions.get(m.id) ?? 0;
+    this.emit({ type: 'reset', seq: 0, at: this.stamp() });
+  }
+
+  private remoteTarget() {
+    return {
+      table: this.table,
+      ledger: this.ledger,
+      changed: (m: MachineRecord) => this.emit(this.machineEvent(m)),
+      warn: this.warn,
+    };
   }
 
   // ---- internals -------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 // The store worker thread: loads the bootstrap CSV (refusing a defective file before anything
-// starts), opens the backend, lays the stored state over the CSV and serves StoreService.
+// starts), opens the backend, lays the stored state over the CSV and serves StoreService. With
+// `--store etcd://…` the fleet is shared: the one in etcd (seeded from the CSV if etcd has none),
+// followed through etcd's watch.
 
 import { STORE_EVENTS } from '../../shared/services';
 import { createLogger } from '../common/log';
@@ -12,12 +14,25 @@ import { storeService } from './service';
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'store' });
   const data = await loadRegionsFile(ctx.config.regionsFile);
+  const publish = (event: unknown) => ctx.broadcast(STORE_EVENTS, event);
+  if (ctx.config.store) {
+    // Loaded on demand: hosts with the embedded store never load the etcd client.
+    const { openSharedFleet } = await import('./etcd/shared-fleet');
+    const shared = await openSharedFleet(ctx.config.store, data, { seed: ctx.config.seed, publish, log });
+    const totals = shared.fleet.totals();
+    log.info('store ready', { regions: totals.regions, machines: totals.machines, ...shared.report });
+    return {
+      service: storeService(shared.fleet),
+      info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: 'etcd' },
+      shutdown: () => shared.close(),
+    };
+  }
   const backend = await openBackend(ctx.config.dataDir);
   try {
     const { fleet, report } = await Fleet.open(data, {
       backend,
       seed: ctx.config.seed,
-      publish: (event) => ctx.broadcast(STORE_EVENTS, event),
+      publish,
       warn: (msg, fields) => log.warn(msg, fields),
     });
     const totals = fleet.totals();

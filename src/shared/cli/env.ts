@@ -36,6 +36,12 @@ export interface ServeFlags {
   rateLimit?: number;
   /** Placement strategy for launches that name none (the parser checked it is one). */
   strategy?: Strategy;
+  /** `--store`: lmdb (default) or etcd://… / etcd+https://… (checked by serve). */
+  store?: string;
+  etcdCacert?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
 }
 
 export type TokenSource = 'flag' | 'env' | 'file';

@@ -59,6 +59,11 @@ export const serve: CommandRunner = ({ env, io, flags }) => {
       compatOpen: flags['compat-open'] === true ? true : undefined,
       rateLimit: numberFlag(flags, 'rate-limit'),
       strategy: textFlag(flags, 'strategy') as ServeFlags['strategy'],
+      store: textFlag(flags, 'store'),
+      etcdCacert: textFlag(flags, 'etcd-cacert'),
+      etcdCert: textFlag(flags, 'etcd-cert'),
+      etcdKey: textFlag(flags, 'etcd-key'),
+      etcdUser: textFlag(flags, 'etcd-user'),
     },
     io,
   );

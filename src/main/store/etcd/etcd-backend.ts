@@ -1,0 +1,133 @@
+// The shared backend: the fleet in etcd, so several hosts run one platform. Durability is
+// etcd's (a write is acknowledged once a majority of members has it in its log, fsynced);
+// allocation is conditional on the machine's row (see ./allocations); every host follows the
+// others through one watch from the revision of its snapshot (see ./follow).
+
+import { randomUUID } from 'node:crypto';
+import type { Etcd3 } from 'etcd3';
+import type { EtcdStoreConfig } from '../../../shared/store-spec';
+import type { BackendOp, BackendSnapshot, MachineState, StoreBackend, StoredVm } from '../backend';
+import type { FleetData } from '../fleet-data';
+import { Allocations, NoRoomError } from './allocations';
+import { connectEtcd, diagnose } from './connect';
+import { EtcdKeys, parseValue } from './keys';
+import { joinOrSeed, type SeedOutcome } from './seed';
+
+/** What a failed etcd call becomes: the diagnosis, with the code the gate answers 503 for. */
+export class EtcdUnavailableError extends Error {
+  readonly code = 'unavailable';
+}
+
+export class EtcdBackend implements StoreBackend {
+  readonly kind = 'etcd';
+  readonly shared = true;
+  readonly keys: EtcdKeys;
+  readonly allocations: Allocations;
+  /** The revision load() read at; the watch starts after it. */
+  revision = '0';
+  /** Resets this host wrote, so its own watch does not apply them twice. */
+  readonly ownResets = new Set<string>();
+  private readonly probes = new Map<string, Etcd3>();
+  private capacities = new Map<string, { cores_total: number; memory_total_gb: number }>();
+  private closed = false;
+
+  private constructor(
+    readonly client: Etcd3,
+    readonly store: EtcdStoreConfig,
+  ) {
+    this.keys = new EtcdKeys(store.prefix);
+    this.allocations = new Allocations(client, this.keys, (id) => this.capacities.get(id));
+  }
+
+  /** Connects and joins the fleet in etcd, seeding it from `csv` if etcd has none yet. */
+  static async open(
+    store: EtcdStoreConfig,
+    csv: FleetData,
+    hostLabel: string,
+  ): Promise<{ backend: EtcdBackend; seed: SeedOutcome }> {
+    const backend = new EtcdBackend(connectEtcd(store), store);
+    try {
+      const seed = await backend.guard('join the fleet in etcd', () =>
+        joinOrSeed(backend.client, backend.keys, csv, hostLabel),
+      );
+      backend.capacities = new Map(
+        seed.data.machines.map((m) => [m.id, { cores_total: m.cores, memory_total_gb: m.memory_gb }]),
+      );
+      return { backend, seed };
+    } catch (err) {
+      await backend.close();
+      throw err;
+    }
+  }
+
+  async load(): Promise<BackendSnapshot> {
+    return this.guard('read the fleet from etcd', async () => {
+      // Two ranges at one revision: a consistent snapshot, and where the watch picks up.
+      const machines = await this.client.getAll().prefix(this.keys.machines).exec();
+      const rev = machines.header.revision;
+      const vms = await this.client.getAll().prefix(this.keys.vms).revision(rev).exec();
+      const out: BackendSnapshot = { machines: new Map(), vms: [] };
+      this.allocations.forget();
+      for (const kv of machines.kvs) {
+        const id = kv.key.toString().slice(this.keys.machines.length);
+        const state = parseValue<MachineState>(kv.value);
+        if (state) out.machines.set(id, state);
+        this.allocations.observeMachine(id, state, kv.mod_revision, rev);
+      }
+      for (const kv of vms.kvs) {
+        const vm = parseValue<StoredVm>(kv.value);
+        if (vm) out.vms.push(vm);
+        this.allocations.observeVm(kv.key.toString().slice(this.keys.vms.length), vm, kv.mod_revision, rev);
+      }
+      this.revision = rev;
+      return out;
+    });
+  }
+
+  async commit(ops: BackendOp[]): Promise<void> {
+    const machines = ops.filter((op) => op.t === 'machine');
+    const rest = ops.filter((op) => op.t !== 'machine');
+    await this.guard('write to etcd', async () => {
+      await Promise.all(machines.map((op) => this.allocations.putMachineMeta(op.id, op.state)));
+      for (const op of rest) {
+        if (op.t === 'vm') await this.allocations.putVm(op.vm);
+        else if (op.t === 'vm-delete') await this.allocations.deleteVm(op.id);
+      }
+    });
+  }
+
+  /** Every VM and machine row gone, and a reset mark every host follows (one transaction). */
+  async clear(): Promise<void> {
+    const id = randomUUID();
+    this.ownResets.add(id);
+    await this.guard('reset the fleet in etcd', () =>
+      this.client
+        .if(this.keys.reset, 'Version', '>', -1)
+        .then(
+          this.client.delete().prefix(this.keys.vms),
+          this.client.delete().prefix(this.keys.machines),
+          this.client.put(this.keys.reset).value(JSON.stringify({ id, at: new Date().toISOString() })),
+        )
+        .commit(),
+    );
+    this.allocations.forget();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.probes.values()) p.close();
+    this.client.close();
+  }
+
+  /** Runs an etcd call; a failure becomes EtcdUnavailableError with the cause in words. */
+  async guard<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof NoRoomError) throw err;
+      const why = await diagnose(this.client, this.probes, this.store, err).catch(() => (err as Error).message);
+      throw new EtcdUnavailableError(`could not ${what}: ${why}`);
+    }
+  }
+}
