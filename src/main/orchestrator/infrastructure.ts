@@ -7,14 +7,14 @@ import { ApiError } from '../../shared/errors';
 import { DEFAULT_STRATEGY, type Strategy } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
-import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Vm } from '../../shared/types';
+import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, StoreEvent, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
 import { spawnMachine } from './actors';
 import { destroy } from './destroy';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
-import type { MachineSnapshot } from './machined';
+import { type MachineSnapshot, observe } from './machined';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
 import { Unsettled } from './unsettled';
@@ -39,6 +39,8 @@ export interface InfrastructureOptions {
   now?: () => number;
   /** Start the FlyD ticker (default). Tests that drive rounds with tick() pass false. */
   autoTick?: boolean;
+  /** The fleet is shared with other hosts through etcd (`--store`). */
+  shared?: boolean;
 }
 
 export class Infrastructure {
@@ -85,6 +87,7 @@ export class Infrastructure {
       strategy: options.strategy ?? DEFAULT_STRATEGY,
       random: options.random ?? Math.random,
       now,
+      shared: options.shared,
     });
     const spawnDeps = {
       store,
@@ -164,6 +167,22 @@ export class Infrastructure {
       launches_failed: this.launcher.counts.failed,
       unsettled_writes: this.unsettled.size,
     };
+  }
+
+  /**
+   * A shared fleet's change event: the machine's MachineD adopts the allocation the store
+   * committed, which includes what other hosts placed there.
+   */
+  observe(event: StoreEvent): void {
+    if (event.type !== 'machine') return;
+    const entry = this.registry.get(event.machine.id);
+    if (!entry) return;
+    const m = event.machine;
+    observe(entry.machined, {
+      cores_allocated: m.cores_allocated,
+      memory_allocated_gb: m.memory_allocated_gb,
+      vm_count: m.vm_count,
+    });
   }
 
   stop(): void {

@@ -20,7 +20,7 @@ import {
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
-import { allocate, releaseNoWait } from './machined';
+import { allocate, observe, releaseNoWait } from './machined';
 import { placementView, planRegion, regionViews, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
@@ -34,10 +34,14 @@ export interface LaunchDeps extends VmDeps {
   /** Placement's randomness (shuffles, ties); seeded by `--seed`. */
   random: Rng;
   now: () => number;
+  /** A fleet shared with other hosts (etcd): the store's committed rows count their VMs too. */
+  shared?: boolean;
 }
 
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
 const PLAN_ATTEMPTS = 3;
+/** Placements of one VM that lost their machine to another host of a shared fleet. */
+const SHARED_ATTEMPTS = 8;
 
 /** Why one region of the request took nothing: the slots it does have. */
 interface RegionRefusal {
@@ -130,20 +134,13 @@ export class Launcher {
     const refused: RegionRefusal[] = [];
     const plans: PlacementPlan[] = [];
     for (const region of p.regions) {
-      if (strategy === 'random' && p.count === 1 && !p.explain) {
-        // The seed's path: a handful of store candidates, so a roomy region costs a few steps.
-        const got = await this.placeOneAtRandom(region, p);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key)] };
+      if (p.count === 1 && !p.explain) {
+        const got = await this.placeOne(region, p, strategy, key);
+        if ('vm' in got) return { vms: [got.vm] };
         refused.push({ region, slots: got.slots });
         continue;
       }
       await this.requireRegion(region);
-      if (p.count === 1 && !p.explain) {
-        const got = await this.placeOneRanked(region, p, strategy);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key)] };
-        refused.push({ region, slots: got.slots });
-        continue;
-      }
       const got = await this.planAndReserve(region, p, strategy);
       if (p.explain) plans.push(got.plan);
       if (!got.held) {
@@ -154,6 +151,23 @@ export class Launcher {
       return p.explain ? { vms, plans } : { vms };
     }
     throw this.noCapacity(p, refused, p.explain ? plans : undefined);
+  }
+
+  /** One VM (random: the seed's path, store candidates first); placed again after a lost_race (nothing written). */
+  private async placeOne(region: string, p: Placement, strategy: Strategy, key?: string) {
+    if (strategy !== 'random') await this.requireRegion(region);
+    for (let attempt = 1; ; attempt++) {
+      const got =
+        strategy === 'random' ? await this.placeOneAtRandom(region, p) : await this.placeOneRanked(region, p, strategy);
+      if (!('entry' in got)) return got;
+      try {
+        return { vm: await this.record(got.entry, p, key) };
+      } catch (err) {
+        if (!(err instanceof ApiError && err.details?.lost_race) || attempt >= SHARED_ATTEMPTS) throw err;
+        // Shared: MachineD's view was behind the store's; adopt the store's before placing again.
+        if (this.deps.shared) observe(got.entry.machined, await this.deps.store.machine(got.entry.record.id));
+      }
+    }
   }
 
   /**
@@ -308,9 +322,12 @@ export class Launcher {
       // freeing the machine, so no VM exists that nobody acknowledged and MachineD never frees
       // what a recorded VM holds.
       const undo = async () => {
-        await store.deleteVm(vm.id).catch((e) => {
-          if (toErrorBody(e).code !== 'not_found') throw e;
-        });
+        // lost_race: refused outright, nothing was written.
+        if (!body.details?.lost_race) {
+          await store.deleteVm(vm.id).catch((e) => {
+            if (toErrorBody(e).code !== 'not_found') throw e;
+          });
+        }
         releaseNoWait(entry.machined, p.memory_gb, p.cores);
       };
       const undone = undo().catch(() => unsettled.add(key === undefined ? `launch:${vm.id}` : `key:${key}`, undo));
@@ -325,9 +342,7 @@ export class Launcher {
       throw new ApiError(
         'unavailable',
         `the store did not record the VM (${body.message}); nothing was launched, try again`,
-        {
-          region: p.region,
-        },
+        body.details?.lost_race ? { region: p.region, lost_race: true } : { region: p.region },
       );
     }
     return vm;

@@ -31,7 +31,9 @@ type MachineMsg =
   | { t: 'allocate'; memory_gb: number; cores: number; reply: Reply<boolean> }
   | { t: 'release'; memory_gb: number; cores: number; reply?: Reply<void> }
   /** Its FlyD restarted empty: send it the current state so the store converges. */
-  | { t: 'resync' };
+  | { t: 'resync' }
+  /** A shared store's committed allocation (other hosts allocate here too): adopt it. */
+  | { t: 'observe'; state: Allocation };
 
 /** A MachineD's mailbox: it outlives each MachineD the supervisor builds into it. */
 export type MachineCell = ActorCell<MachineMsg, MachineD>;
@@ -60,6 +62,15 @@ export function release(cell: MachineCell, memory_gb: number, cores: number): Pr
 /** Frees what one VM held, without waiting for (or hearing of) the outcome. */
 export function releaseNoWait(cell: MachineCell, memory_gb: number, cores: number): void {
   cell.tell({ t: 'release', memory_gb, cores });
+}
+
+/**
+ * A shared fleet (etcd): the allocation the store committed, which counts other hosts' VMs.
+ * MachineD adopts it as its view; it is a hint for placement, since the store's transaction,
+ * not MachineD, decides there.
+ */
+export function observe(cell: MachineCell, state: Allocation): void {
+  cell.tell({ t: 'observe', state });
 }
 
 /** Asks MachineD to report its current state to its FlyD again. */
@@ -148,6 +159,9 @@ export class MachineD implements Behaviour<MachineMsg> {
         return;
       case 'resync':
         this.deps.notify({ state: { ...this.alloc }, changes: 0 });
+        return;
+      case 'observe':
+        this.alloc = sanitize(msg.state, this.deps.capacity, this.deps.log);
         return;
     }
   }

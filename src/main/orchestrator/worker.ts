@@ -4,7 +4,8 @@
 // from it.
 
 import { mulberry32 } from '../../shared/random';
-import type { StoreService } from '../../shared/services';
+import { STORE_EVENTS, type StoreService } from '../../shared/services';
+import type { StoreEvent } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -27,6 +28,7 @@ runWorker(async (ctx) => {
       random: ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ PLACEMENT_STREAM),
       log,
       escalate: (reason) => ctx.escalate(reason),
+      shared: !!ctx.config.store,
     });
   };
   const holder: InfrastructureHolder = {
@@ -39,6 +41,16 @@ runWorker(async (ctx) => {
       return holder.current;
     },
   };
+  if (ctx.config.store) {
+    // A shared fleet: other hosts allocate on these machines too. MachineDs follow what the
+    // store committed; another host's reset rebuilds every actor.
+    store.on(STORE_EVENTS, (e) => {
+      const event = e as StoreEvent;
+      if (event.type === 'reset')
+        void holder.rebuild().catch((err) => log.warn('rebuild failed', { error: String(err) }));
+      else holder.current.observe(event);
+    });
+  }
   return {
     service: orchestratorService(holder, log),
     info: { machines: holder.current.registry.size },

@@ -317,6 +317,13 @@ export class Fleet implements StoreServiceImpl {
     try {
       await this.backend.commit(ops);
     } catch (err) {
+      // A shared store refused it because another host filled the machine first: nothing was
+      // written, and the launcher may place the VM elsewhere (details.lost_race).
+      if ((err as { code?: unknown }).code === 'no_room') {
+        throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`, {
+          lost_race: true,
+        });
+      }
       this.warn(`could not ${what}`, { reason: (err as Error).message });
       throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`);
     }

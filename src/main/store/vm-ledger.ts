@@ -116,9 +116,12 @@ export class VmLedger {
     const cores = sum.cores + pending.cores;
     const memory = sum.memory_gb + pending.memory_gb;
     if (cores + rec.cores > machine.cores_total || memory + rec.memory_gb > machine.memory_total_gb) {
+      // lost_race: nothing was written, so the launcher may place the VM again (MachineD's
+      // view was behind: another host of a shared fleet, or a release not yet seen here).
       throw new ApiError(
         'bad_request',
         `VM ${rec.id} does not fit on ${machine.id}: its VMs already hold ${cores}/${machine.cores_total} cores and ${memory}/${machine.memory_total_gb} GB`,
+        { lost_race: true },
       );
     }
     this.pending.set(rec.machine_id, pending);
