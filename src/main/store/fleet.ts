@@ -195,6 +195,11 @@ export class Fleet implements StoreServiceImpl {
   }
 
   async deleteVm(id: string): Promise<Vm> {
+    if (this.backend.shared && typeof id === 'string' && !this.ledger.get(id) && !this.ledger.inFlight(id)) {
+      // Not here, but a write of it whose outcome was unknown may still commit in the shared
+      // store: delete it there too (a no-op if it never landed), so no unacknowledged VM stays.
+      await this.commitOrUnavailable([{ t: 'vm-delete', id }], `delete VM ${id}`);
+    }
     const vm = await this.ledger.delete(id);
     return { ...vm, state: 'destroyed' };
   }

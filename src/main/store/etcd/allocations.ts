@@ -37,6 +37,9 @@ export class NoRoomError extends Error {
   readonly code = 'no_room';
 }
 
+/** A delete refused because the VM's put has not finished in etcd yet. */
+export class InFlightError extends Error {}
+
 /** Gives up after this many lost races in a row (only under pathological contention). */
 const MAX_ATTEMPTS = 64;
 
@@ -56,6 +59,8 @@ export class Allocations {
   private readonly machineRows = new Map<string, Row<MachineState>>();
   private readonly vmRows = new Map<string, Row<StoredVm>>();
   private readonly lanes = new Map<string, Promise<unknown>>();
+  /** Puts still running in etcd, by VM id, even after their caller gave up waiting. */
+  private readonly puts = new Map<string, Promise<unknown>>();
   readonly counters: TxnCounters = { txns: 0, conflicts: 0 };
 
   constructor(
@@ -84,7 +89,7 @@ export class Allocations {
 
   /** Puts a VM (new, or a new version of one) with its machine's allocation changed to match. */
   putVm(vm: StoredVm): Promise<void> {
-    return this.lane(vm.machine_id, () =>
+    const put = this.lane(vm.machine_id, () =>
       this.transact(vm.machine_id, vm.id, (machine, old) => {
         const was = held(old);
         const now = held(vm);
@@ -106,10 +111,19 @@ export class Allocations {
         return { machine: next, vm: { put: vm } };
       }),
     );
+    this.puts.set(vm.id, put);
+    const done = () => {
+      if (this.puts.get(vm.id) === put) this.puts.delete(vm.id);
+    };
+    put.then(done, done);
+    return put;
   }
 
   /** Deletes a VM and takes what it held off its machine; nothing to do if it is gone. */
   async deleteVm(id: string): Promise<void> {
+    // A put its caller stopped waiting for may still commit: delete after it, never before.
+    // Refused at once rather than waited for: the caller settles it later (unknown outcome).
+    if (this.puts.has(id)) throw new InFlightError(`the write of VM ${id} is still running in etcd; retry`);
     let row = this.vmRows.get(id);
     if (!row) {
       const got = await this.client.get(this.keys.vm(id)).exec();

@@ -69,17 +69,19 @@ export async function diagnose(
       probe(probes, store, e)
         .maintenance.status({ deadline: Date.now() + PROBE_DEADLINE_MS })
         .then(
-          (s) => s.leader !== '0',
-          () => false,
+          (s) => ({ up: true, leader: s.leader !== '0' }),
+          () => ({ up: false, leader: false }),
         ),
     ),
   );
-  const up = answers.filter(Boolean).length;
+  const up = answers.filter((a) => a.up).length;
   const total = Math.max(members, store.endpoints.length);
+  const majority = Math.floor(total / 2) + 1;
   if (up === 0) return `etcd is unreachable at ${describeStore(store)} (${reason})`;
-  if (up <= total / 2) {
-    return `etcd has lost quorum: ${up} of ${total} members answer, a majority (${Math.floor(total / 2) + 1}) is needed to commit (${reason})`;
+  if (up < majority) {
+    return `etcd has lost quorum: ${up} of ${total} members answer and ${majority} are needed to commit (${reason})`;
   }
+  if (!answers.some((a) => a.leader)) return `etcd has no leader yet (an election is under way; ${reason})`;
   return `etcd did not answer in time (${reason})`;
 }
 

@@ -8,10 +8,18 @@ import type { Etcd3 } from 'etcd3';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import type { BackendOp, BackendSnapshot, MachineState, StoreBackend, StoredVm } from '../backend';
 import type { FleetData } from '../fleet-data';
-import { Allocations, NoRoomError } from './allocations';
+import { Allocations, InFlightError, NoRoomError } from './allocations';
 import { connectEtcd, diagnose } from './connect';
 import { EtcdKeys, parseValue } from './keys';
-import { joinOrSeed, type SeedOutcome } from './seed';
+import { joinOrSeed, SEED_WAIT_MS, type SeedOutcome } from './seed';
+
+/**
+ * One store operation's time in etcd, retries included: under the worker RPC deadline (5 s) with
+ * room for the diagnosis, so a launch hears "etcd has lost quorum", not "the store timed out".
+ */
+const OPERATION_DEADLINE_MS = 2500;
+/** Reading the whole fleet (start, resync) may take longer on a large one. */
+const LOAD_DEADLINE_MS = 30_000;
 
 /** What a failed etcd call becomes: the diagnosis, with the code the gate answers 503 for. */
 export class EtcdUnavailableError extends Error {
@@ -47,8 +55,10 @@ export class EtcdBackend implements StoreBackend {
   ): Promise<{ backend: EtcdBackend; seed: SeedOutcome }> {
     const backend = new EtcdBackend(connectEtcd(store), store);
     try {
-      const seed = await backend.guard('join the fleet in etcd', () =>
-        joinOrSeed(backend.client, backend.keys, csv, hostLabel),
+      const seed = await backend.guard(
+        'join the fleet in etcd',
+        () => joinOrSeed(backend.client, backend.keys, csv, hostLabel),
+        SEED_WAIT_MS + 5000,
       );
       backend.capacities = new Map(
         seed.data.machines.map((m) => [m.id, { cores_total: m.cores, memory_total_gb: m.memory_gb }]),
@@ -61,27 +71,31 @@ export class EtcdBackend implements StoreBackend {
   }
 
   async load(): Promise<BackendSnapshot> {
-    return this.guard('read the fleet from etcd', async () => {
-      // Two ranges at one revision: a consistent snapshot, and where the watch picks up.
-      const machines = await this.client.getAll().prefix(this.keys.machines).exec();
-      const rev = machines.header.revision;
-      const vms = await this.client.getAll().prefix(this.keys.vms).revision(rev).exec();
-      const out: BackendSnapshot = { machines: new Map(), vms: [] };
-      this.allocations.forget();
-      for (const kv of machines.kvs) {
-        const id = kv.key.toString().slice(this.keys.machines.length);
-        const state = parseValue<MachineState>(kv.value);
-        if (state) out.machines.set(id, state);
-        this.allocations.observeMachine(id, state, kv.mod_revision, rev);
-      }
-      for (const kv of vms.kvs) {
-        const vm = parseValue<StoredVm>(kv.value);
-        if (vm) out.vms.push(vm);
-        this.allocations.observeVm(kv.key.toString().slice(this.keys.vms.length), vm, kv.mod_revision, rev);
-      }
-      this.revision = rev;
-      return out;
-    });
+    return this.guard(
+      'read the fleet from etcd',
+      async () => {
+        // Two ranges at one revision: a consistent snapshot, and where the watch picks up.
+        const machines = await this.client.getAll().prefix(this.keys.machines).exec();
+        const rev = machines.header.revision;
+        const vms = await this.client.getAll().prefix(this.keys.vms).revision(rev).exec();
+        const out: BackendSnapshot = { machines: new Map(), vms: [] };
+        this.allocations.forget();
+        for (const kv of machines.kvs) {
+          const id = kv.key.toString().slice(this.keys.machines.length);
+          const state = parseValue<MachineState>(kv.value);
+          if (state) out.machines.set(id, state);
+          this.allocations.observeMachine(id, state, kv.mod_revision, rev);
+        }
+        for (const kv of vms.kvs) {
+          const vm = parseValue<StoredVm>(kv.value);
+          if (vm) out.vms.push(vm);
+          this.allocations.observeVm(kv.key.toString().slice(this.keys.vms.length), vm, kv.mod_revision, rev);
+        }
+        this.revision = rev;
+        return out;
+      },
+      LOAD_DEADLINE_MS,
+    );
   }
 
   async commit(ops: BackendOp[]): Promise<void> {
@@ -120,14 +134,26 @@ export class EtcdBackend implements StoreBackend {
     this.client.close();
   }
 
-  /** Runs an etcd call; a failure becomes EtcdUnavailableError with the cause in words. */
-  async guard<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs etcd calls with one overall deadline (the client retries on other members within it);
+   * a failure becomes EtcdUnavailableError with the cause in words. A write cut off by the
+   * deadline may still commit: its outcome is unknown, which the orchestrator settles as it
+   * settles any store write of unknown outcome.
+   */
+  async guard<T>(what: string, run: () => Promise<T>, deadlineMs = OPERATION_DEADLINE_MS): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
+    });
     try {
-      return await run();
+      return await Promise.race([run(), expired]);
     } catch (err) {
       if (err instanceof NoRoomError) throw err;
+      if (err instanceof InFlightError) throw new EtcdUnavailableError(err.message);
       const why = await diagnose(this.client, this.probes, this.store, err).catch(() => (err as Error).message);
       throw new EtcdUnavailableError(`could not ${what}: ${why}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

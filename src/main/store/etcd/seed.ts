@@ -14,7 +14,7 @@ export const SEED_CLAIM_TTL_S = 10;
 /** Bytes of JSON per chunk: well under etcd's default --max-request-bytes (1.5 MiB). */
 const CHUNK_BYTES = 512 * 1024;
 /** How long a joining host waits for another host's seed to finish. */
-const SEED_WAIT_MS = 60_000;
+export const SEED_WAIT_MS = 60_000;
 
 interface Ready {
   seed_id: string;
