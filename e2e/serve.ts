@@ -39,7 +39,7 @@ export function serve(port = 0): Promise<Serve> {
     [CLI, 'serve', '--port', String(port), '--ephemeral', '--flyd-interval', String(FLYD_MS), '--seed', '7'],
     {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: CONFIG_HOME },
+      env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: CONFIG_HOME, FLYLIGHT_TIMING: 'instant' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -2,15 +2,22 @@
 // Separate from the command so the Electron entry and the tests can build the same config.
 // Precedence: flag, then environment variable, then the default.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { builtDashboardDir, defaultDataDir, defaultRegionsFile } from '../main/common/paths';
 import { withCredentials } from '../main/common/token';
 import { endpointPath } from '../main/host/endpoint';
 import type { ServeFlags } from '../shared/cli/env';
 import { UsageError } from '../shared/cli/usage-error';
-import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES, DEFAULT_PORT, type HostConfig } from '../shared/config';
+import {
+  DEFAULT_FLYD_INTERVAL_MS,
+  DEFAULT_NUM_CANDIDATES,
+  DEFAULT_PORT,
+  type HostConfig,
+  SPEED_LIMITS,
+} from '../shared/config';
 import { type EtcdStoreConfig, parseStoreSpec, StoreSpecError } from '../shared/store-spec';
+import { DEFAULT_PROFILE, PROFILES, parseTimingProfile, type TimingProfile } from '../shared/timing';
 
 export type Env = Record<string, string | undefined>;
 
@@ -108,6 +115,9 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
     logFormat: logFormat as HostConfig['logFormat'],
   };
   if (store) config.store = store;
+  config.timing = timingProfile(flags.timing ?? envText(env, 'FLYLIGHT_TIMING'), cwd, flags.timing !== undefined);
+  const speed = flags.speed ?? envText(env, 'FLYLIGHT_SPEED');
+  if (speed !== undefined) config.speed = speedOf(speed, flags.speed !== undefined ? '--speed' : 'FLYLIGHT_SPEED');
   if (flags.seed !== undefined) config.seed = flags.seed;
   if (flags.strategy !== undefined) config.strategy = flags.strategy;
   if (flags.compatOpen) config.compatOpen = true;
@@ -138,6 +148,37 @@ function storeConfig(flags: ServeFlags, env: Env, cwd: string): EtcdStoreConfig 
     if (err instanceof StoreSpecError) throw new UsageError(err.message, 'serve');
     throw err;
   }
+}
+
+/** `--timing instant|realistic|FILE`: a named profile, or a JSON file checked field by field. */
+export function timingProfile(given: string | undefined, cwd: string, fromFlag = true): TimingProfile {
+  const name = given?.trim() || DEFAULT_PROFILE;
+  const named = PROFILES[name.toLowerCase()];
+  if (named) return named;
+  const from = fromFlag ? '--timing' : 'FLYLIGHT_TIMING';
+  const file = resolve(cwd, name);
+  if (!(existsSync(file) && statSync(file).isFile())) {
+    throw new UsageError(
+      `${from} must be instant, realistic or a JSON file of stage timings; no such file ${file}`,
+      'serve',
+    );
+  }
+  try {
+    return parseTimingProfile(readFileSync(file, 'utf8'), file);
+  } catch (err) {
+    throw new UsageError(`${from}: ${(err as Error).message}`, 'serve');
+  }
+}
+
+function speedOf(raw: string, from: string): number {
+  const n = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!(n >= SPEED_LIMITS.min && n <= SPEED_LIMITS.max)) {
+    throw new UsageError(
+      `${from} must be a number from ${SPEED_LIMITS.min} to ${SPEED_LIMITS.max} (how many times faster the clock runs); got '${raw}'`,
+      'serve',
+    );
+  }
+  return n;
 }
 
 /**

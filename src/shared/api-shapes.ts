@@ -42,6 +42,9 @@ const PLAN: Shape = { strategy: 'string', placements: 'array', verdicts: 'array'
 const HEALTH: Shape = { ok: 'boolean', version: 'string' };
 const STATUS: Shape = { version: 'string', fleet: 'object', workers: 'array', requests: 'object' };
 const RESET: Shape = { reset: 'boolean', regions: 'number', machines: 'number' };
+const MACHINE_ACTION: Shape = { action: 'string', machine: 'object', failed: 'array', evacuated: 'array' };
+const KILL: Shape = { seed: 'number', killed: 'array', restarts: 'number' };
+const CHAOS_RUN: Shape = { id: 'string', seed: 'number', state: 'string', plan: 'array', done: 'array' };
 
 function check(where: string, label: string, value: unknown, shape: Shape): void {
   if (kindOf(value) !== 'object') throw new ShapeError(where, `${label} is ${kindOf(value)}, not an object`);
@@ -91,4 +94,8 @@ export const shapes = {
     list(w, b, 'plans', PLAN);
     return b;
   },
+  region: one('the region', REGION),
+  machineAction: one('the machine action report', MACHINE_ACTION),
+  kill: one('the kill report', KILL),
+  chaosRun: one('the chaos run', CHAOS_RUN),
 };

@@ -4,6 +4,8 @@
 
 import { shapes } from './api-shapes';
 import { ApiError, isErrorBody } from './errors';
+import type { ChaosRun, KillReport, MachineAction, MachineActionReport } from './faults';
+import type { FailRequest, KillRequest } from './services';
 import type {
   Health,
   LaunchBatch,
@@ -51,18 +53,33 @@ export interface FlylightApi {
   health(): Promise<Health>;
   regions(): Promise<Region[]>;
   machines(region: string): Promise<Machine[]>;
-  /** With an idempotency key, a repeat of the same launch returns the VM the key first launched. */
-  launch(req: LaunchRequest, options?: { idempotencyKey?: string }): Promise<Vm>;
+  /**
+   * With an idempotency key, a repeat of the same launch returns the VM the key first launched.
+   * `wait: 'started'` answers once the VM has started or failed, instead of once it is created.
+   */
+  launch(req: LaunchRequest, options?: { idempotencyKey?: string; wait?: 'started' }): Promise<Vm>;
   /** The batch form (`count`, `explain`): every VM launched, and the plans when asked. */
   launchBatch(req: LaunchRequest, options?: { idempotencyKey?: string }): Promise<LaunchBatch>;
   /** A dry run: where a launch would go and why, placing nothing. */
   place(req: LaunchRequest): Promise<PlacementReport>;
   vms(region?: string): Promise<Vm[]>;
   vm(id: string): Promise<Vm>;
-  destroy(id: string): Promise<Vm>;
+  /** The seed's destroy forces (any state); `force: false` refuses a started VM, as fly does. */
+  destroy(id: string, options?: { force?: boolean }): Promise<Vm>;
+  /** start, stop, suspend or restart a VM: answers with it in its new (transient) state. */
+  operate(id: string, op: 'start' | 'stop' | 'suspend' | 'restart'): Promise<Vm>;
+  /** The VM once it is in `state`; rejects with `timeout` after `timeoutS` seconds (1–60). */
+  wait(id: string, state: string, timeoutS?: number): Promise<Vm>;
   status(): Promise<StatusReport>;
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
+  /** drain | offline | online a machine; `evacuate` (offline) re-places its failed VMs. */
+  machineAction(id: string, action: MachineAction, options?: { evacuate?: boolean }): Promise<MachineActionReport>;
+  /** Sets a region's status: operational, degraded or down (any case). */
+  setRegionStatus(code: string, status: string): Promise<Region>;
+  killActors(req: KillRequest): Promise<KillReport>;
+  failMachines(req: FailRequest): Promise<ChaosRun>;
+  chaosRun(id: string): Promise<ChaosRun>;
 }
 
 export interface ResetReport {
@@ -96,15 +113,43 @@ export function createApiClient(transport: Transport): FlylightApi {
     regions: () => call({ method: 'GET', path: '/v1/regions' }, shapes.regions),
     machines: (region) => call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines` }, shapes.machines),
     launch: (req, options) =>
-      call({ method: 'POST', path: '/v1/vms', body: req, idempotencyKey: options?.idempotencyKey }, shapes.vm),
+      call(
+        {
+          method: 'POST',
+          path: options?.wait ? `/v1/vms?wait=${enc(options.wait)}` : '/v1/vms',
+          body: req,
+          idempotencyKey: options?.idempotencyKey,
+        },
+        shapes.vm,
+      ),
     launchBatch: (req, options) =>
       call({ method: 'POST', path: '/v1/vms', body: req, idempotencyKey: options?.idempotencyKey }, shapes.batch),
     place: (req) => call({ method: 'POST', path: '/v1/place', body: req }, shapes.place),
     vms: (region) => call({ method: 'GET', path: region ? `/v1/vms?region=${enc(region)}` : '/v1/vms' }, shapes.vms),
     vm: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}` }, shapes.vm),
-    destroy: (id) => call({ method: 'DELETE', path: `/v1/vms/${enc(id)}` }, shapes.vm),
+    destroy: (id, options) =>
+      call({ method: 'DELETE', path: `/v1/vms/${enc(id)}?force=${options?.force ?? true}` }, shapes.vm),
+    operate: (id, op) => call({ method: 'POST', path: `/v1/vms/${enc(id)}/${enc(op)}` }, shapes.vm),
+    wait: (id, state, timeoutS) =>
+      call(
+        {
+          method: 'GET',
+          path: `/v1/vms/${enc(id)}/wait?state=${enc(state)}${timeoutS === undefined ? '' : `&timeout=${timeoutS}`}`,
+        },
+        shapes.vm,
+      ),
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
+    machineAction: (id, action, options) =>
+      call(
+        { method: 'POST', path: `/v1/machines/${enc(id)}/${enc(action)}`, body: options ?? {} },
+        shapes.machineAction,
+      ),
+    setRegionStatus: (code, status) =>
+      call({ method: 'POST', path: `/v1/regions/${enc(code)}/status`, body: { status } }, shapes.region),
+    killActors: (req) => call({ method: 'POST', path: '/v1/chaos/kill-actors', body: req }, shapes.kill),
+    failMachines: (req) => call({ method: 'POST', path: '/v1/chaos/fail-machines', body: req }, shapes.chaosRun),
+    chaosRun: (id) => call({ method: 'GET', path: `/v1/chaos/runs/${enc(id)}` }, shapes.chaosRun),
   };
 }
 

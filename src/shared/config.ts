@@ -2,6 +2,7 @@
 
 import type { Strategy } from './placement';
 import type { EtcdStoreConfig } from './store-spec';
+import type { TimingProfile } from './timing';
 
 export interface HostConfig {
   /** Address the proxy binds; loopback unless the user explicitly asks otherwise. */
@@ -13,10 +14,17 @@ export interface HostConfig {
   flydIntervalMs: number;
   /** Candidates the orchestrator asks the store for. */
   numCandidates: number;
-  /** Seeds the store's shuffle and the orchestrator's placement so a run replays; undefined = random. */
+  /** Seeds the store's shuffle, the orchestrator's placement and the lifecycle's timing draws so a run replays; undefined = random. */
   seed?: number;
   /** Placement strategy for launches that name none (`serve --strategy`); default random. */
   strategy?: Strategy;
+  /**
+   * How long lifecycle stages take and how often they fail (`--timing instant|realistic|FILE`);
+   * absent means the realistic profile.
+   */
+  timing?: TimingProfile;
+  /** The simulated clock runs this many times faster than the wall (`--speed`); default 1. */
+  speed?: number;
   /** Durable data directory; null keeps everything in memory (`--ephemeral`). */
   dataDir: string | null;
   /**
@@ -123,6 +131,9 @@ export const DEFAULT_PORT = 3030;
 export const DEFAULT_FLYD_INTERVAL_MS = 1000;
 export const DEFAULT_NUM_CANDIDATES = 5;
 export const DEFAULT_API = `http://127.0.0.1:${DEFAULT_PORT}`;
+
+/** `--speed`: from a tenth of real time to ten thousand times faster. */
+export const SPEED_LIMITS = { min: 0.1, max: 10_000 } as const;
 
 export const LIMITS = {
   memoryGb: { min: 1, max: 256 },

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'no_capacity'
+  | 'region_down' // the region's status is Down; details.suggestions: nearest regions with room
   | 'invalid_state' // the VM's state does not allow the operation (details: state, allowed)
   | 'idempotency_key_reused' // the key already launched a VM with other parameters
   | 'unauthorized'
@@ -34,6 +35,7 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   no_capacity: 409,
+  region_down: 503,
   invalid_state: 409,
   idempotency_key_reused: 422,
   unauthorized: 401,

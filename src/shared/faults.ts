@@ -3,7 +3,9 @@
 // a chaos run replays exactly from its seed.
 
 import { ApiError } from './errors';
+import type { Nearby } from './geo';
 import type { Rng } from './random';
+import type { Machine, Vm } from './types';
 
 /**
  * Machine statuses an operator sets. `available` takes new VMs; `draining` takes none and leaves
@@ -99,4 +101,122 @@ export function failurePlan(
     }
   }
   return plan.sort((a, b) => a.at_ms - b.at_ms);
+}
+
+// ---- what the fault routes answer (one shape for the gate, the CLI and the dashboard) --------
+
+/** A VM that failed with its machine and, under --evacuate, where it went (or why it could not). */
+export interface Evacuee {
+  vm_id: string;
+  /** The replacement VM (a new id, same size and region) placed through normal placement. */
+  replacement?: Vm;
+  /** Why no replacement could be placed (the launch's error message). */
+  error?: string;
+}
+
+/** What `machine drain|offline|online` did. */
+export interface MachineActionReport {
+  action: MachineAction;
+  machine: Machine;
+  /** VMs failed with reason host_offline (offline only). */
+  failed: Vm[];
+  /** Offline with evacuate: each failed VM's replacement or the reason it has none. */
+  evacuated: Evacuee[];
+}
+
+/** The body of a `region_down` refusal: where else a launch would fit, nearest first. */
+export interface RegionDownDetails {
+  region: string;
+  suggestions: Nearby[];
+}
+
+export const MAX_CHAOS_KILLS = 1000;
+
+/** One actor chaos crashed. */
+export interface Kill {
+  actor: string;
+  machine_id: string;
+  kind: 'machined' | 'flyd';
+}
+
+export interface KillReport {
+  seed: number;
+  killed: Kill[];
+  /** The supervisor's restart count once every victim was running again. */
+  restarts: number;
+}
+
+/** A `chaos fail-machines` run: its plan, and what it has done so far. */
+export interface ChaosRun {
+  id: string;
+  seed: number;
+  rate: number;
+  duration_s: number;
+  repair_s: number;
+  region: string | null;
+  state: 'running' | 'done';
+  started_at: string;
+  plan: MachineFailure[];
+  /** Each step as it happened: the machine went offline (VMs failed) or came back online. */
+  done: ChaosStep[];
+}
+
+export interface ChaosStep {
+  at_ms: number;
+  machine_id: string;
+  action: 'offline' | 'online';
+  /** VMs the machine's going offline failed. */
+  failed_vms: number;
+  error?: string;
+}
+
+/** A user's seed: a whole number 0..2^32-1. Throws bad_request. */
+export function checkSeed(raw: unknown): number {
+  if (!Number.isSafeInteger(raw) || (raw as number) < 0 || (raw as number) > 0xffffffff) {
+    throw new ApiError('bad_request', 'seed must be a whole number from 0 to 4294967295', { field: 'seed' });
+  }
+  return raw as number;
+}
+
+/** The refusal of a launch into a Down region, naming the nearest regions with room. */
+export function regionDownError(region: string, memory_gb: number, cores: number, nearby: Nearby[]): ApiError {
+  const size = `${memory_gb} GB and ${cores} ${cores === 1 ? 'core' : 'cores'}`;
+  const where =
+    nearby.length === 0
+      ? `no other region has room for ${size} now`
+      : `nearest regions with room for ${size}: ${nearby.map((n) => (n.km === null ? n.code : `${n.code} (${n.km.toLocaleString('en-US')} km)`)).join(', ')}`;
+  const details: RegionDownDetails = { region, suggestions: nearby };
+  return new ApiError('region_down', `region ${region} is down; ${where}`, { ...details });
+}
+
+/**
+ * A duration typed by a user: `30s`, `2m`, `1h`, `500ms`, or a bare number of seconds. Returns
+ * seconds; throws bad_request naming the flag.
+ */
+export function parseDuration(raw: unknown, flag: string): number {
+  const m = typeof raw === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(raw) : null;
+  const n = typeof raw === 'number' ? raw : m ? Number(m[1]) : Number.NaN;
+  const unit = (m?.[2] ?? 's').toLowerCase();
+  const seconds = unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n;
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new ApiError('bad_request', `--${flag} must be a duration such as 30s, 2m, 1h or 500ms`, { field: flag });
+  }
+  return seconds;
+}
+
+/** A probability typed by a user: `0.05` or `5%`. Throws bad_request unless 0 < p <= 1. */
+export function parseRate(raw: unknown): number {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  const pct = text.endsWith('%');
+  const n = Number(pct ? text.slice(0, -1) : text) / (pct ? 100 : 1);
+  if (text === '' || !(n > 0 && n <= 1)) {
+    throw new ApiError(
+      'bad_request',
+      '--rate must be a probability per machine per second: 0.05 or 5% (above 0, at most 1)',
+      {
+        field: 'rate',
+      },
+    );
+  }
+  return n;
 }

@@ -13,6 +13,17 @@ export type LifecycleState = PersistentState | TransientState | typeof TERMINAL_
 
 export const LIFECYCLE_STATES: readonly LifecycleState[] = [...TRANSIENT_STATES, ...PERSISTENT_STATES, TERMINAL_STATE];
 
+/** One state change of a VM, as the store records it and the event stream shows it. */
+export interface Transition {
+  vm_id: string;
+  from: LifecycleState | null;
+  to: LifecycleState;
+  at: string;
+  /** `fault`: the VM's machine went down under it (faults: machine offline). */
+  operation: Operation | 'create' | 'recover' | 'fault';
+  reason?: string;
+}
+
 /** What a user asks of an existing VM (`create` is the launch itself). */
 export const OPERATIONS = ['start', 'stop', 'suspend', 'restart', 'destroy'] as const;
 export type Operation = (typeof OPERATIONS)[number];

@@ -14,6 +14,7 @@ export function machineCondition(status: string): MachineCondition {
     case 'full':
       return 'full';
     case 'maintenance':
+    case 'draining': // takes no new VMs, keeps its own: a warning, like maintenance
       return 'maint';
     default:
       return 'off'; // offline, or anything this version does not know

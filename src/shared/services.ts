@@ -1,7 +1,10 @@
 // The services each worker serves over its MessagePorts. The host, the other workers and the
 // tests all call them through RpcClient<...>.api, so these interfaces are the whole contract.
 
+import type { ChaosRun, KillReport, MachineActionReport } from './faults';
+import type { Operation, Transition } from './lifecycle';
 import type {
+  ActorRestart,
   FleetTotals,
   LaunchBatch,
   LaunchRequest,
@@ -38,9 +41,16 @@ export interface StoreService {
   versions(): Record<string, number>;
   /**
    * Records a VM durably before the launch is acknowledged, with the Idempotency-Key that
-   * launched it (refused if the key already names another live VM).
+   * launched it (refused if the key already names another live VM), then publishes a `vm`
+   * event per transition that led to its first state.
    */
-  putVm(vm: Vm, idempotencyKey?: string): void;
+  putVm(vm: Vm, idempotencyKey?: string, transitions?: Transition[]): void;
+  /**
+   * Records a VM's new state durably (`destroyed` removes the record), then publishes a `vm`
+   * event per transition. Throws `not_found`, or `bad_request` when a state that holds
+   * resources no longer fits on its machine.
+   */
+  updateVm(vm: Vm, transitions: Transition[]): Vm;
   /** Removes a VM record; throws `not_found`. Returns the removed VM (state 'destroyed'). */
   deleteVm(id: string): Vm;
   vms(region?: string): Vm[];
@@ -48,13 +58,22 @@ export interface StoreService {
   /** The live VM launched under this Idempotency-Key, or null. */
   vmByIdempotencyKey(key: string): Vm | null;
   /**
-   * Sets every machine's allocation to the sum of its VMs and publishes the changes: the
+   * Sets every machine's allocation to the sum of its VMs that hold resources
+   * (lifecycle.holdsResources) and publishes the changes: the
    * orchestrator calls it after a restart, when FlyD queues that were never flushed are gone.
    */
   reconcile(): { changed: number };
   totals(): FleetTotals;
+  /** How many VMs are in each lifecycle state (states with none are left out). */
+  vmStates(): Record<string, number>;
   /** Back to the bootstrap CSV: no VMs, nothing allocated. Publishes a `reset` event. */
   reset(): void;
+  /** An operator's machine status (available, draining, offline): durable, published. */
+  setMachineStatus(id: string, status: string): Machine;
+  /** A region's status (any case: operational, degraded, down): durable, a `region` event. */
+  setRegionStatus(code: string, status: string): Region;
+  /** Publishes an actor restart on the event stream (supervision made visible). */
+  announce(restart: ActorRestart): void;
 }
 
 export interface OrchestratorStats {
@@ -67,6 +86,10 @@ export interface OrchestratorStats {
   launches_failed: number;
   /** Launches and destroys whose store write is of unknown outcome, being settled. */
   unsettled_writes: number;
+  /** VM transitions completed since the orchestrator started, by the state they ended in. */
+  vm_transitions?: Record<string, number>;
+  /** Lifecycle stages under way (timers running). */
+  vm_stages_in_flight?: number;
 }
 
 /** Facts about the request behind a call, carried across the worker hop for log lines. */
@@ -100,13 +123,52 @@ export interface OrchestratorService {
    * the same key with other parameters throws `idempotency_key_reused`.
    */
   launchIdempotent(req: LaunchRequest, key: string, meta?: CallMeta): Launched;
-  /** Throws `not_found`. */
+  /** The seed's destroy, whatever the VM's state (it forces). Throws `not_found`. */
   destroy(id: string, meta?: CallMeta): Vm;
+  /**
+   * start, stop, suspend, restart or destroy (`force` to destroy a started VM). Answers once the
+   * VM is in the transient state (settled, when the stage takes no time). Throws `not_found`,
+   * `invalid_state` {state, allowed[, needs_force]}, `no_capacity` naming the machine.
+   */
+  operate(id: string, op: Operation, force?: boolean, meta?: CallMeta): Vm;
+  /**
+   * The VM once it is in `state` (a persistent state or destroyed); `timeout` after timeoutMs
+   * (at most 60 000), `invalid_state` when it can no longer get there (failed, destroyed).
+   */
+  wait(id: string, state: string, timeoutMs: number, meta?: CallMeta): Vm;
+  /** The VM once its create stage is over (created, past it, or failed); `timeout` after timeoutMs. */
+  created(id: string, timeoutMs: number, meta?: CallMeta): Vm;
   /** Flushes every FlyD queue now (clean shutdown, tests). */
   flush(): { flushed: number };
   stats(): OrchestratorStats;
   /** Drops every actor and queue and rebuilds from the store (after a store reset). */
   resync(): { machines: number };
+  /** drain | offline | online a machine; `evacuate` (offline only) re-places its failed VMs. */
+  machineAction(id: string, action: string, options?: { evacuate?: boolean }, meta?: CallMeta): MachineActionReport;
+  /** Sets a region's status (operational, degraded, down; any case): durable, acted on at once. */
+  setRegionStatus(code: string, status: string, meta?: CallMeta): Region;
+  /** Crashes `count` MachineD/FlyD actors (seeded); the supervisor restarts them. */
+  killActors(req: KillRequest, meta?: CallMeta): KillReport;
+  /** Starts a seeded fail-machines run; answers at once with its plan. */
+  failMachines(req: FailRequest, meta?: CallMeta): ChaosRun;
+  /** A fail-machines run and what it has done so far. Throws not_found. */
+  chaosRun(id: string): ChaosRun;
+}
+
+/** `chaos kill-actors`: how many, where, and the seed that replays it. */
+export interface KillRequest {
+  count: number;
+  region?: string;
+  seed?: number;
+}
+
+/** `chaos fail-machines`: probability per machine per second, for how long, repair time. */
+export interface FailRequest {
+  rate: number;
+  duration_s: number;
+  repair_s?: number;
+  region?: string;
+  seed?: number;
 }
 
 /** A request as the proxy's gate sees it, whatever carried it (HTTP or Electron IPC). */

@@ -247,6 +247,9 @@ export function isStoreEvent(v: unknown): v is StoreEvent {
   const e = v as Record<string, unknown>;
   if (typeof e.seq !== 'number' || typeof e.at !== 'string') return false;
   if (e.type === 'reset') return true;
+  if (e.type === 'region') return typeof e.region === 'object' && e.region !== null;
+  if (e.type === 'actor') return typeof e.actor === 'string';
+  if (e.type === 'vm') return typeof e.vm === 'object' && e.vm !== null && typeof e.to === 'string';
   return (
     e.type === 'machine' &&
     typeof e.machine === 'object' &&

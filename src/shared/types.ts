@@ -2,10 +2,11 @@
 // structured-cloned between workers, sent as JSON by the proxy and rendered by the dashboard,
 // so there is exactly one shape per concept and no mapping layer to drift.
 
+import type { LifecycleState } from './lifecycle';
 import type { Fragmentation, PlacementPlan, Strategy } from './placement';
 
-/** Region status text as the seed spells it; anything else is shown as-is. */
-export type RegionStatus = 'Operational' | 'Degraded Performance' | (string & {});
+/** Region status text as the seed spells it, plus Down (faults.ts); anything else is shown as-is. */
+export type RegionStatus = 'Operational' | 'Degraded Performance' | 'Down' | (string & {});
 
 export interface Region {
   code: string;
@@ -25,7 +26,8 @@ export interface Region {
   capacity?: Fragmentation;
 }
 
-export type MachineStatus = 'available' | 'allocated' | 'full' | (string & {});
+/** Derived from the fill (available/allocated/full) unless an operator said draining/offline. */
+export type MachineStatus = 'available' | 'allocated' | 'full' | 'draining' | 'offline' | (string & {});
 
 export interface Machine {
   id: string;
@@ -40,7 +42,8 @@ export interface Machine {
   updated_at: string;
 }
 
-export type VmState = 'running' | 'destroyed';
+/** A VM's lifecycle state (src/shared/lifecycle.ts); the seed's 'running' is `started`. */
+export type VmState = LifecycleState;
 
 export interface Vm {
   id: string;
@@ -49,7 +52,11 @@ export interface Vm {
   memory_gb: number;
   cores: number;
   state: VmState;
+  /** Why the VM is in its state when something happened to it (start_failed, host_offline, …). */
+  reason?: string;
   created_at: string;
+  /** When the state last changed (absent only on records written before the lifecycle). */
+  updated_at?: string;
 }
 
 export interface LaunchRequest {
@@ -102,7 +109,32 @@ export interface MachineUpdate {
 /** A store change event, fanned out to dashboards, `flylight watch` and SSE clients. */
 export type StoreEvent =
   | { type: 'machine'; seq: number; at: string; machine: Machine; region: Region }
-  | { type: 'reset'; seq: number; at: string };
+  | { type: 'reset'; seq: number; at: string }
+  /** A VM changed state: durable in the store before it is published. */
+  | {
+      type: 'vm';
+      seq: number;
+      at: string;
+      vm: Vm;
+      from: VmState | null;
+      to: VmState;
+      reason?: string;
+    }
+  /** A region's status changed (an operator's or chaos's word): durable before it is published. */
+  | { type: 'region'; seq: number; at: string; region: Region }
+  /** Supervision at work: an actor crashed and was restarted (chaos kill-actors, or a real bug). */
+  | ({ type: 'actor'; seq: number; at: string } & ActorRestart);
+
+/** One actor restart, as the orchestrator reports it to the store's event stream. */
+export interface ActorRestart {
+  /** The actor's name, e.g. `machined sin-1` or `flyd sin-1`. */
+  actor: string;
+  machine_id: string;
+  /** What crashed it ('chaos' for kill-actors, else the error message). */
+  cause: string;
+  /** Restarts done by the orchestrator's supervisor since it started. */
+  restarts: number;
+}
 
 /** Sizes of the fleet, for `flylight status` and the dashboard header. */
 export interface FleetTotals {

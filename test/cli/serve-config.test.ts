@@ -1,9 +1,11 @@
 // How `flylight serve` builds the host config from flags, environment and defaults.
 
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildServeConfig } from '../../src/cli/serve-config';
 import { UsageError } from '../../src/shared/cli/usage-error';
+import { INSTANT, REALISTIC } from '../../src/shared/timing';
 import { csv, defaults, dir, isolateConfigHome } from '../helpers/serve-fixtures';
 
 isolateConfigHome();
@@ -20,7 +22,37 @@ describe('buildServeConfig', () => {
       staticDir: null,
       rpcTimeoutMs: 5000,
       logFormat: 'pretty',
+      timing: REALISTIC,
     });
+  });
+
+  it('takes --timing instant|realistic|FILE and --speed, or FLYLIGHT_TIMING / FLYLIGHT_SPEED, and refuses nonsense', () => {
+    expect(buildServeConfig({ timing: 'instant' }, {}, { defaults }).timing).toBe(INSTANT);
+    expect(buildServeConfig({}, { FLYLIGHT_TIMING: 'Instant' }, { defaults }).timing).toBe(INSTANT);
+    expect(buildServeConfig({ timing: 'realistic' }, { FLYLIGHT_TIMING: 'instant' }, { defaults }).timing).toBe(
+      REALISTIC,
+    );
+    const file = join(dir, 'timing.json');
+    writeFileSync(file, JSON.stringify({ name: 'mine', stages: { start: { delay_ms: 5, jitter_ms: 0, failure: 1 } } }));
+    const custom = buildServeConfig({ timing: 'timing.json' }, {}, { cwd: dir, defaults }).timing;
+    expect(custom?.name).toBe('mine');
+    expect(custom?.stages.start).toEqual({ delay_ms: 5, jitter_ms: 0, failure: 1 });
+    expect(custom?.stages.stop).toEqual(REALISTIC.stages.stop);
+    expect(buildServeConfig({ speed: '20' }, {}, { defaults }).speed).toBe(20);
+    expect(buildServeConfig({}, { FLYLIGHT_SPEED: '2.5' }, { defaults }).speed).toBe(2.5);
+    expect(() => buildServeConfig({ timing: 'fast' }, {}, { cwd: dir, defaults })).toThrow(
+      /--timing must be instant, realistic or a JSON file of stage timings; no such file/,
+    );
+    writeFileSync(file, '{"stages":{"start":{"failure":-1}}}');
+    expect(() => buildServeConfig({ timing: file }, {}, { defaults })).toThrow(
+      /stages\.start\.failure must be a probability from 0 to 1/,
+    );
+    expect(() => buildServeConfig({ speed: '0' }, {}, { defaults })).toThrow(
+      /--speed must be a number from 0.1 to 10000/,
+    );
+    expect(() => buildServeConfig({}, { FLYLIGHT_SPEED: 'x' }, { defaults })).toThrow(
+      /FLYLIGHT_SPEED must be a number/,
+    );
   });
 
   it('takes the environment, and flags over the environment', () => {

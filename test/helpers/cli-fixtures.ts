@@ -4,7 +4,9 @@
 import type { ConnectionState, FlylightApi, SubscribeEvents } from '../../src/shared/api';
 import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/env';
 import { ApiError } from '../../src/shared/errors';
+import { type ChaosRun, type MachineAction, parseRegionStatus, statusAfter } from '../../src/shared/faults';
 import type { PlacementPlan } from '../../src/shared/placement';
+import type { FailRequest, KillRequest } from '../../src/shared/services';
 import type { LaunchRequest, Machine, Region, StatusReport, StoreEvent, Vm } from '../../src/shared/types';
 
 export const REGIONS: Region[] = [
@@ -76,7 +78,7 @@ export const VM: Vm = {
   machine_id: 'consul-node-80',
   memory_gb: 8,
   cores: 4,
-  state: 'running',
+  state: 'started',
   created_at: '2025-11-27T20:47:01.000Z',
 };
 
@@ -192,9 +194,9 @@ export class FakeApi implements FlylightApi {
   keys: (string | undefined)[] = [];
   /** Failures the next launch calls reject with, one each, before launches succeed. */
   launchFailures: Error[] = [];
-  launch(req: LaunchRequest, options?: { idempotencyKey?: string }) {
+  launch(req: LaunchRequest, options?: { idempotencyKey?: string; wait?: 'started' }) {
     this.keys.push(options?.idempotencyKey);
-    return this.record('launch', [req], () => {
+    return this.record('launch', options?.wait ? [req, { wait: options.wait }] : [req], () => {
       const failure = this.launchFailures.shift();
       if (failure) throw failure;
       if (req.memory_gb > 200) throw new ApiError('no_capacity', 'no machine in SIN has 250 GB and 4 cores free');
@@ -223,10 +225,23 @@ export class FakeApi implements FlylightApi {
   vm(id: string) {
     return this.record('vm', [id], () => VM);
   }
-  destroy(id: string) {
-    return this.record('destroy', [id], () => {
+  destroy(id: string, options?: { force?: boolean }) {
+    return this.record('destroy', options === undefined ? [id] : [id, options], () => {
       if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
       return { ...VM, state: 'destroyed' as const };
+    });
+  }
+  operate(id: string, op: string) {
+    return this.record('operate', [id, op], () => {
+      if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
+      const via = { start: 'starting', stop: 'stopping', suspend: 'suspending', restart: 'restarting' } as const;
+      return { ...VM, state: via[op as keyof typeof via] };
+    });
+  }
+  wait(id: string, state: string, timeoutS?: number) {
+    return this.record('wait', [id, state, timeoutS], () => {
+      if (id !== VM.id) throw new ApiError('not_found', `no VM with id "${id}"`);
+      return { ...VM, state: state as Vm['state'] };
     });
   }
   status() {
@@ -234,6 +249,50 @@ export class FakeApi implements FlylightApi {
   }
   reset() {
     return this.record('reset', [], () => ({ reset: true as const, regions: 35, machines: 215 }));
+  }
+  machineAction(id: string, action: MachineAction, options?: { evacuate?: boolean }) {
+    return this.record('machineAction', [id, action, options], () => {
+      const m = MACHINES.find((x) => x.id === id);
+      if (!m) throw new ApiError('not_found', `no machine with id "${id}"`);
+      const failed = action === 'offline' ? [{ ...VM, state: 'failed', reason: 'host_offline' } as unknown as Vm] : [];
+      const evacuated = options?.evacuate ? [{ vm_id: VM.id, error: 'no machine in SIN has room' }] : [];
+      return { action, machine: { ...m, status: statusAfter(action) }, failed, evacuated };
+    });
+  }
+  setRegionStatus(code: string, status: string) {
+    return this.record('setRegionStatus', [code, status], () => {
+      const r = REGIONS.find((x) => x.code === code.toUpperCase());
+      if (!r) throw new ApiError('unknown_region', `unknown region '${code}'`);
+      return { ...r, status: parseRegionStatus(status) };
+    });
+  }
+  killActors(req: KillRequest) {
+    return this.record('killActors', [req], () => ({
+      seed: req.seed ?? 1,
+      killed: [{ actor: `machined ${MACHINES[0].id}`, machine_id: MACHINES[0].id, kind: 'machined' as const }],
+      restarts: 1,
+    }));
+  }
+  chaos: ChaosRun = {
+    id: 'chaos-1',
+    seed: 7,
+    rate: 0.1,
+    duration_s: 2,
+    repair_s: 1,
+    region: null,
+    state: 'done',
+    started_at: '2025-11-27T20:47:05.000Z',
+    plan: [{ at_ms: 300, machine_id: MACHINES[0].id, down_ms: 1000 }],
+    done: [
+      { at_ms: 300, machine_id: MACHINES[0].id, action: 'offline', failed_vms: 1 },
+      { at_ms: 1300, machine_id: MACHINES[0].id, action: 'online', failed_vms: 0 },
+    ],
+  };
+  failMachines(req: FailRequest) {
+    return this.record('failMachines', [req], () => ({ ...this.chaos, seed: req.seed ?? this.chaos.seed }));
+  }
+  chaosRun(id: string) {
+    return this.record('chaosRun', [id], () => this.chaos);
   }
 }
 

@@ -88,8 +88,9 @@ export const vmOn = (
   machine_id,
   memory_gb,
   cores,
-  state: 'running',
+  state: 'started',
   created_at,
+  updated_at: created_at,
 });
 
 /** The ApiError code `fn` throws or rejects with. */

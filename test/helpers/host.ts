@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HostConfig } from '../../src/shared/config';
+import { INSTANT } from '../../src/shared/timing';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'bin', 'flylight.js');
@@ -37,6 +38,8 @@ export function testConfig(overrides: Partial<HostConfig> = {}): HostConfig {
     staticDir: null,
     rpcTimeoutMs: 5000,
     logFormat: 'silent',
+    // The seed's behaviour (a launch answers with a started VM) unless a test asks for timing.
+    timing: INSTANT,
     ...overrides,
   };
 }
@@ -70,6 +73,8 @@ export function startServe(args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}
   const env: NodeJS.ProcessEnv = {
     XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'flylight-config-')),
     XDG_DATA_HOME: mkdtempSync(join(tmpdir(), 'flylight-data-')),
+    // The seed's behaviour unless the test asks for timing (--timing, or this variable, wins).
+    FLYLIGHT_TIMING: 'instant',
     ...extraEnv,
   };
   const hasPort = args.includes('--port');

@@ -8,9 +8,10 @@ import { FlyD } from '../../src/main/orchestrator/flyd';
 import { Infrastructure, type InfrastructureOptions } from '../../src/main/orchestrator/infrastructure';
 import { MachineD } from '../../src/main/orchestrator/machined';
 import { ApiError } from '../../src/shared/errors';
+import { holdsResources } from '../../src/shared/lifecycle';
 import type { Remote } from '../../src/shared/rpc';
 import type { StoreService } from '../../src/shared/services';
-import type { FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/shared/types';
+import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, Vm } from '../../src/shared/types';
 
 /** `died-after`: did the work, then the worker died before answering (its port dropped). */
 export type Failure = 'reject' | 'timeout' | 'timeout-after' | 'died-after';
@@ -25,6 +26,8 @@ export class FakeStore implements Remote<StoreService> {
   readonly applyCalls: MachineUpdate[] = [];
   readonly putVmCalls: Vm[] = [];
   readonly deleteVmCalls: string[] = [];
+  /** Every updateVm call: the record sent (a destroy ends in state 'destroyed'). */
+  readonly updateVmCalls: Vm[] = [];
   /** Failures queued per method: each call takes the next one (undefined = succeed). */
   readonly failures: Partial<Record<keyof StoreService, Failure[]>> = {};
   /** Orders the candidates (default: by id); tests pin the order the store "shuffled" to. */
@@ -70,6 +73,25 @@ export class FakeStore implements Remote<StoreService> {
 
   regions(): Promise<Region[]> {
     return this.op('regions', () => []);
+  }
+  setMachineStatus(id: string, status: string): Promise<Machine> {
+    return this.op('setMachineStatus', () => {
+      const m = this.machinesById.get(id);
+      if (!m) throw new ApiError('not_found', `no machine ${id}`);
+      m.status = status;
+      return { ...m };
+    });
+  }
+  setRegionStatus(code: string): Promise<Region> {
+    return this.op('setRegionStatus', () => {
+      throw new ApiError('unknown_region', `unknown region ${code}`);
+    });
+  }
+  readonly announced: ActorRestart[] = [];
+  announce(restart: ActorRestart): Promise<void> {
+    return this.op('announce', () => {
+      this.announced.push(restart);
+    });
   }
   region(code: string): Promise<Region> {
     return this.op('region', () => {
@@ -152,6 +174,25 @@ export class FakeStore implements Remote<StoreService> {
       return { ...vm, state: 'destroyed' as const };
     });
   }
+  updateVm(vm: Vm): Promise<Vm> {
+    this.updateVmCalls.push({ ...vm });
+    return this.op('updateVm', () => {
+      const before = this.vmsById.get(vm.id);
+      if (!before) throw new ApiError('not_found', `no VM ${vm.id}`);
+      if (vm.state === 'destroyed') {
+        this.vmsById.delete(vm.id);
+        for (const [k, v] of this.keys) if (v === vm.id) this.keys.delete(k);
+      } else this.vmsById.set(vm.id, { ...vm });
+      return { ...vm };
+    });
+  }
+  vmStates(): Promise<Record<string, number>> {
+    return this.op('vmStates', () => {
+      const out: Record<string, number> = {};
+      for (const v of this.vmsById.values()) out[v.state] = (out[v.state] ?? 0) + 1;
+      return out;
+    });
+  }
   vms(region?: string): Promise<Vm[]> {
     return this.op('vms', () => [...this.vmsById.values()].filter((v) => !region || v.region === region));
   }
@@ -184,6 +225,7 @@ export class FakeStore implements Remote<StoreService> {
   vmSums(): Map<string, { cores: number; memory_gb: number; count: number }> {
     const sums = new Map<string, { cores: number; memory_gb: number; count: number }>();
     for (const vm of this.vmsById.values()) {
+      if (!holdsResources(vm.state)) continue;
       const s = sums.get(vm.machine_id) ?? { cores: 0, memory_gb: 0, count: 0 };
       s.cores += vm.cores;
       s.memory_gb += vm.memory_gb;

@@ -38,7 +38,7 @@ async function load(serve: ServeProcess, ledger: Ledger, random: () => number, s
       if (mine.length > 0 && random() < 0.3) {
         const id = mine[Math.floor(random() * mine.length)];
         try {
-          const res = await fetch(`${serve.url}/v1/vms/${id}`, { method: 'DELETE', headers });
+          const res = await fetch(`${serve.url}/v1/vms/${id}?force=true`, { method: 'DELETE', headers });
           if (res.status === 200) {
             ledger.alive.delete(id);
             ledger.destroyed.add(id);

@@ -72,7 +72,7 @@ describe('the CLI against a real host', () => {
     const launched = await serve.cli(['--vm-memory', '8', '--vm-cores', '4', '--vm-region', 'SIN', 'launch', '--json']);
     expect(launched.code, launched.stderr).toBe(0);
     const vm = JSON.parse(launched.stdout) as Vm;
-    expect(vm).toMatchObject({ region: 'SIN', memory_gb: 8, cores: 4, state: 'running' });
+    expect(vm).toMatchObject({ region: 'SIN', memory_gb: 8, cores: 4, state: 'started' });
     expect(vm.id).toMatch(/^vm-[a-z0-9]+$/);
 
     const listed = await serve.cli(['vms', '--vm-region', 'SIN']);

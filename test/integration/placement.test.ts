@@ -155,7 +155,7 @@ describe('the dry run explains every machine of the region', () => {
     expect(out.stdout).toContain('cores short by 2');
     const vm = (await vms('SIN'))[0];
     expect(vm.machine_id).toBe('sin-fit-a');
-    const del = await fetch(`${serve.url}/v1/vms/${vm.id}`, { method: 'DELETE', headers: serve.auth() });
+    const del = await fetch(`${serve.url}/v1/vms/${vm.id}?force=true`, { method: 'DELETE', headers: serve.auth() });
     expect(del.status).toBe(200);
   });
 });
@@ -170,7 +170,7 @@ describe('strategies on a fixed seed, through the real host', () => {
     }
     expect(placed).toEqual(['par-1', 'par-1', 'par-1', 'par-1', 'par-1', 'par-1', 'par-1', 'par-1', 'par-2']);
     for (const v of await vms('PAR'))
-      await fetch(`${serve.url}/v1/vms/${v.id}`, { method: 'DELETE', headers: serve.auth() });
+      await fetch(`${serve.url}/v1/vms/${v.id}?force=true`, { method: 'DELETE', headers: serve.auth() });
 
     for (let i = 0; i < 9; i++) {
       const out = await serve.cli([
@@ -191,7 +191,7 @@ describe('strategies on a fixed seed, through the real host', () => {
     for (const v of await vms('PAR')) per.set(v.machine_id, (per.get(v.machine_id) ?? 0) + 1);
     expect(Object.fromEntries(per)).toEqual({ 'par-1': 3, 'par-2': 3, 'par-3': 3 });
     for (const v of await vms('PAR'))
-      await fetch(`${serve.url}/v1/vms/${v.id}`, { method: 'DELETE', headers: serve.auth() });
+      await fetch(`${serve.url}/v1/vms/${v.id}?force=true`, { method: 'DELETE', headers: serve.auth() });
   }, 120_000); // nine CLI processes on a shared 2-core machine
 });
 

@@ -99,7 +99,7 @@ describe('the API token', () => {
     const made = await call(launch(AUTH));
     expect(made.status).toBe(201);
     const vm = JSON.parse(made.body);
-    expect((await call({ method: 'DELETE', path: `/v1/vms/${vm.id}`, headers: AUTH })).status).toBe(200);
+    expect((await call({ method: 'DELETE', path: `/v1/vms/${vm.id}?force=true`, headers: AUTH })).status).toBe(200);
     const stream = await openStream(port, AUTH);
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');

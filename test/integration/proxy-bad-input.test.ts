@@ -346,7 +346,7 @@ const CASES: Case[] = [
       const headers = { 'content-type': 'application/json', 'idempotency-key': 'reused-key-1' };
       const first = await send(port, { ...launch(ok), headers });
       const reused = await send(port, { ...launch({ ...ok, cores: 2 }), headers });
-      await send(port, { method: 'DELETE', path: `/v1/vms/${JSON.parse(first.body).id}` });
+      await send(port, { method: 'DELETE', path: `/v1/vms/${JSON.parse(first.body).id}?force=true` });
       return reused;
     },
     status: 422,
@@ -377,8 +377,8 @@ async function stillServes(): Promise<void> {
   const made = await send(port, launch(ok));
   expect(made.status).toBe(201);
   const vm = JSON.parse(made.body);
-  expect(vm).toMatchObject({ region: 'SIN', memory_gb: 1, cores: 1, state: 'running' });
-  const gone = await send(port, { method: 'DELETE', path: `/v1/vms/${vm.id}` });
+  expect(vm).toMatchObject({ region: 'SIN', memory_gb: 1, cores: 1, state: 'started' });
+  const gone = await send(port, { method: 'DELETE', path: `/v1/vms/${vm.id}?force=true` });
   expect(gone.status).toBe(200);
 }
 

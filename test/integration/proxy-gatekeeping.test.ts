@@ -48,7 +48,7 @@ class FakeOrchestrator {
           machine_id: `${req.region.toLowerCase()}-1`,
           memory_gb: req.memory_gb,
           cores: req.cores,
-          state: 'running',
+          state: 'started',
           created_at: '2025-01-01T00:00:00.000Z',
         };
         return vm;

@@ -66,3 +66,20 @@ describe('nearest regions', () => {
     ]);
   });
 });
+
+describe('chaos input', () => {
+  it('reads durations and rates as people type them, refusing the rest', async () => {
+    const { parseDuration, parseRate } = await import('../../src/shared/faults');
+    expect(parseDuration('30s', 'duration')).toBe(30);
+    expect(parseDuration('2m', 'duration')).toBe(120);
+    expect(parseDuration('1h', 'duration')).toBe(3600);
+    expect(parseDuration('500ms', 'repair')).toBe(0.5);
+    expect(parseDuration('45', 'duration')).toBe(45);
+    expect(() => parseDuration('soon', 'duration')).toThrow(
+      '--duration must be a duration such as 30s, 2m, 1h or 500ms',
+    );
+    expect(parseRate('0.05')).toBe(0.05);
+    expect(parseRate('5%')).toBe(0.05);
+    for (const bad of ['0', '1.5', 'lots', '']) expect(() => parseRate(bad)).toThrow(/--rate must be a probability/);
+  });
+});

@@ -43,7 +43,9 @@ type FlydMsg =
   | { t: 'flush'; wait: boolean; reply: Reply<FlushOutcome> }
   | { t: 'applied'; flight: Flight; result: { applied: boolean; machine: Machine } }
   | { t: 'refused'; flight: Flight; error: ErrorBody }
-  | { t: 'held'; reply: Reply<Held> };
+  | { t: 'held'; reply: Reply<Held> }
+  /** Chaos: crash now, so the supervisor restarts this FlyD (kill-actors). */
+  | { t: 'crash' };
 
 /** A FlyD's mailbox: it outlives each FlyD the supervisor builds into it. */
 export type FlydCell = ActorCell<FlydMsg, FlyD>;
@@ -66,6 +68,11 @@ export function change(cell: FlydCell, c: MachineChange): void {
  */
 export function flush(cell: FlydCell, wait: boolean): Promise<FlushOutcome> {
   return cell.ask<FlushOutcome>((reply) => ({ t: 'flush', wait, reply }));
+}
+
+/** Chaos: the FlyD throws on this message and its supervisor restarts it. */
+export function crashFlyd(cell: FlydCell): void {
+  cell.tell({ t: 'crash' });
 }
 
 /** What FlyD holds: its newest state and whether the store may lag behind it. */
@@ -150,6 +157,8 @@ export class FlyD implements Behaviour<FlydMsg> {
           lost: this.lost,
         });
         return;
+      case 'crash':
+        throw new Error('killed by chaos (kill-actors)');
     }
   }
 

@@ -4,22 +4,28 @@
 
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
-import { DEFAULT_STRATEGY, type Strategy } from '../../shared/placement';
+import { type MachineActionReport, parseRegionStatus } from '../../shared/faults';
+import { DEFAULT_STRATEGY, type Strategy, takesNewVms } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
-import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, StoreEvent, Vm } from '../../shared/types';
+import { INSTANT } from '../../shared/timing';
+import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, StoreEvent, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
 import { spawnMachine } from './actors';
-import { destroy } from './destroy';
+import { Chaos } from './chaos';
+import { type Clock, wallClock } from './clock';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
-import { type MachineSnapshot, observe } from './machined';
+import { type MachineActionOptions, machineAction } from './machine-faults';
+import { type MachineSnapshot, observe, setSchedulable } from './machined';
+import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
 import { Unsettled } from './unsettled';
 import { VersionBook } from './version-book';
 import type { VmDeps } from './vm-deps';
+import { type LifecycleSettings, VmLifecycle } from './vm-lifecycle';
 
 export interface InfrastructureOptions {
   store: Remote<StoreService>;
@@ -41,6 +47,14 @@ export interface InfrastructureOptions {
   autoTick?: boolean;
   /** The fleet is shared with other hosts through etcd (`--store`). */
   shared?: boolean;
+  /** Region statuses at start (the store's); none means every region is Operational. */
+  regions?: Region[];
+  /** The clock chaos runs on (tests pass a ManualClock). */
+  clock?: Clock;
+  /** The host's --seed (chaos runs without their own seed draw from it). */
+  seed?: number;
+  /** Timing of lifecycle stages, clock and rng; the instant profile on the wall clock by default. */
+  lifecycle?: Partial<LifecycleSettings>;
 }
 
 export class Infrastructure {
@@ -54,12 +68,23 @@ export class Infrastructure {
   private readonly unsettled: Unsettled;
   private readonly vmDeps: VmDeps;
   private readonly launcher: Launcher;
+  readonly lifecycle: VmLifecycle;
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Region statuses: Down refuses launches, Degraded Performance slows lifecycle stages. */
+  readonly regions: RegionStatuses;
+  readonly chaos: Chaos;
 
   /** Reads the fleet and the applied FlyD versions from the store and starts every actor. */
   static async start(options: InfrastructureOptions): Promise<Infrastructure> {
-    const [machines, versions] = await Promise.all([options.store.allMachines(), options.store.versions()]);
-    return new Infrastructure(options, machines, versions);
+    const [machines, versions, regions] = await Promise.all([
+      options.store.allMachines(),
+      options.store.versions(),
+      options.regions ?? options.store.regions(),
+    ]);
+    const infra = new Infrastructure({ ...options, regions }, machines, versions);
+    // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays transient.
+    await infra.lifecycle.recover();
+    return infra;
   }
 
   constructor(options: InfrastructureOptions, machines: Machine[], versions: Record<string, number>) {
@@ -73,7 +98,12 @@ export class Infrastructure {
       log: this.log,
       escalate: options.escalate ?? ((reason) => this.log.error('escalation with no one to escalate to', { reason })),
       now,
+      restarted: (actor, cause, restarts) => {
+        const machine_id = actor.slice(actor.indexOf(' ') + 1);
+        Promise.resolve(store.announce({ actor, machine_id, cause, restarts })).catch(() => {});
+      },
     });
+    this.regions = new RegionStatuses(options.regions ?? []);
     this.vmDeps = {
       store,
       registry: this.registry,
@@ -81,13 +111,24 @@ export class Infrastructure {
       inOrder: new InOrder(),
       log: this.log,
     };
+    const random = options.random ?? Math.random;
+    this.lifecycle = new VmLifecycle(this.vmDeps, {
+      profile: INSTANT,
+      speed: 1,
+      clock: wallClock,
+      rng: random,
+      // Degraded Performance regions run every stage slower (the profile's degraded_factor).
+      degraded: (region) => this.regions.degraded(region),
+      ...options.lifecycle,
+    });
     this.launcher = new Launcher({
       ...this.vmDeps,
       numCandidates: options.numCandidates ?? DEFAULT_NUM_CANDIDATES,
       strategy: options.strategy ?? DEFAULT_STRATEGY,
-      random: options.random ?? Math.random,
+      random,
       now,
       shared: options.shared,
+      lifecycle: this.lifecycle.engine,
     });
     const spawnDeps = {
       store,
@@ -97,6 +138,14 @@ export class Infrastructure {
       markDirty: (entry: MachineEntry) => this.dirty.add(entry),
       log: this.log,
     };
+    this.chaos = new Chaos({
+      registry: this.registry,
+      supervisor: this.supervisor,
+      clock: options.clock ?? options.lifecycle?.clock ?? wallClock,
+      seed: options.seed,
+      machineAction: (id, action) => this.machineAction(id, action),
+      log: this.log,
+    });
     const owns = options.owns ?? ownAll;
     for (const m of machines) if (owns(m)) this.registry.add(spawnMachine(spawnDeps, m));
     this.log.info('infrastructure started', { machines: this.registry.size });
@@ -109,15 +158,26 @@ export class Infrastructure {
 
   // ---- the orchestrator's service ----------------------------------------------------------
 
-  launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
+  /**
+   * Answers once the VM is placed and recorded (`creating` under a timing that takes time): the
+   * gate waits for created() or wait() as its route promises, each call under the RPC deadline.
+   */
+  async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
+    this.refuseIfDown(req);
     return this.launcher.launch(req, idempotencyKey);
+  }
+
+  /** The VM once its create stage is over (created, past it, or failed). */
+  created(id: string, timeoutMs: number): Promise<Vm> {
+    return this.lifecycle.created(id, timeoutMs);
   }
 
   /**
    * A launch that is safe to retry: the live VM this key launched, if there is one and the
    * parameters match, else a new launch recorded under the key.
    */
-  launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+  async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+    this.refuseIfDown(req);
     return this.launcher.launchIdempotent(req, key);
   }
 
@@ -132,8 +192,54 @@ export class Infrastructure {
     return this.launcher.dryRun(req);
   }
 
+  /** start, stop, suspend, restart or destroy (a started VM needs force to be destroyed). */
+  operate(id: string, op: string, force?: boolean): Promise<Vm> {
+    return this.lifecycle.operate(id, op, force);
+  }
+
+  wait(id: string, state: string, timeoutMs: number): Promise<Vm> {
+    return this.lifecycle.wait(id, state, timeoutMs);
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  /** drain | offline [evacuate] | online one machine (machine-faults.ts). */
+  machineAction(id: string, action: string, options: MachineActionOptions = {}): Promise<MachineActionReport> {
+    return machineAction(
+      {
+        ...this.vmDeps,
+        failHolding: (machineId, reason) => this.failHolding(machineId, reason),
+        relaunch: (vm) => this.launch({ region: vm.region, memory_gb: vm.memory_gb, cores: vm.cores }),
+      },
+      id,
+      action,
+      options,
+    );
+  }
+
+  /** Records a region's status in the store, then acts on it here. */
+  async setRegionStatus(code: string, status: string): Promise<Region> {
+    const known = parseRegionStatus(status);
+    const region = await this.vmDeps.store.setRegionStatus(code, known);
+    this.regions.set(region.code, region.status);
+    this.log.info('region status', { region: region.code, status: region.status });
+    return region;
+  }
+
+  /** Fails every VM of the machine that holds resources (lifecycle `failed`, with the reason). */
+  private async failHolding(machineId: string, reason: string): Promise<Vm[]> {
+    const entry = this.registry.get(machineId);
+    return entry ? this.lifecycle.failHolding(machineId, entry.record.region, reason) : [];
+  }
+
+  private refuseIfDown(req: LaunchRequest): void {
+    if (req && typeof req.region === 'string')
+      this.regions.refuseIfDown(req.region, req.memory_gb, req.cores, this.registry);
+  }
+
+  /** The seed's destroy: whatever the VM's state, as `flylight destroy` always did. */
   destroy(id: string): Promise<Vm> {
-    return destroy(this.vmDeps, id);
+    return this.lifecycle.operate(id, 'destroy', true);
   }
 
   /** One FlyD round now; resolves, with how many updates were written, once the store answered. */
@@ -166,23 +272,25 @@ export class Infrastructure {
       launches_ok: this.launcher.counts.ok,
       launches_failed: this.launcher.counts.failed,
       unsettled_writes: this.unsettled.size,
+      vm_transitions: this.lifecycle.engine.completed(),
+      vm_stages_in_flight: this.lifecycle.engine.inFlight,
     };
   }
 
   /**
-   * A shared fleet's change event: the machine's MachineD adopts the allocation the store
-   * committed, which includes what other hosts placed there.
+   * A shared fleet's change event: MachineD adopts the allocation and schedulability the store
+   * committed (which include other hosts' doings); a region status set through another host applies here.
    */
   observe(event: StoreEvent): void {
-    if (event.type !== 'machine') return;
-    const entry = this.registry.get(event.machine.id);
-    if (!entry) return;
+    if (event.type === 'region') this.regions.set(event.region.code, event.region.status);
+    const entry = event.type === 'machine' ? this.registry.get(event.machine.id) : undefined;
+    if (!entry || event.type !== 'machine') return;
     const m = event.machine;
-    observe(entry.machined, {
-      cores_allocated: m.cores_allocated,
-      memory_allocated_gb: m.memory_allocated_gb,
-      vm_count: m.vm_count,
-    });
+    observe(entry.machined, m);
+    const schedulable = takesNewVms(m.status);
+    if (entry.machined.current && entry.machined.current.capacity.schedulable !== schedulable) {
+      void setSchedulable(entry.machined, schedulable).catch(() => {});
+    }
   }
 
   stop(): void {

@@ -17,7 +17,7 @@ import {
   type Slot,
   type Strategy,
 } from '../../shared/placement';
-import type { Rng } from '../../shared/random';
+import { type Rng, shuffle } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { allocate, observe, releaseNoWait } from './machined';
@@ -25,6 +25,7 @@ import { placementView, planRegion, regionViews, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
+import type { VmTransitions } from './vm-transitions';
 
 export interface LaunchDeps extends VmDeps {
   /** How many candidates to ask the store for when the request does not say. */
@@ -36,12 +37,13 @@ export interface LaunchDeps extends VmDeps {
   now: () => number;
   /** A fleet shared with other hosts (etcd): the store's committed rows count their VMs too. */
   shared?: boolean;
+  /** The lifecycle engine: a new VM's first state, and its stages under way after that. */
+  lifecycle: VmTransitions<Vm>;
 }
 
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
 const PLAN_ATTEMPTS = 3;
-/** Placements of one VM that lost their machine to another host of a shared fleet. */
-const SHARED_ATTEMPTS = 8;
+const SHARED_ATTEMPTS = 8; // placements of one VM that lost its machine to another host of a shared fleet
 
 /** Why one region of the request took nothing: the slots it does have. */
 interface RegionRefusal {
@@ -304,18 +306,24 @@ export class Launcher {
   /** Records the VM MachineD reserved room for; on failure takes it back and frees the room. */
   private async record(entry: MachineEntry, p: Placement, key?: string): Promise<Vm> {
     const { store, unsettled, log } = this.deps;
-    const vm: Vm = {
+    const created_at = new Date(this.deps.now()).toISOString();
+    const fresh: Vm = {
       id: newVmId(),
       region: entry.record.region,
       machine_id: entry.record.id,
       memory_gb: p.memory_gb,
       cores: p.cores,
-      state: 'running',
-      created_at: new Date(this.deps.now()).toISOString(),
+      state: 'creating',
+      created_at,
+      updated_at: created_at,
     };
+    // Zero-time stages run now, so the instant profile records a started VM in one write.
+    const first = this.deps.lifecycle.firstState(fresh, true);
+    const vm: Vm = { ...first.vm, updated_at: first.transitions[first.transitions.length - 1].at };
+    if (vm.reason === undefined) delete vm.reason;
     try {
       // Durable before acknowledged: a launch the caller hears about is never lost.
-      await store.putVm(vm, key);
+      await store.putVm(vm, key, first.transitions);
     } catch (err) {
       const body = toErrorBody(err);
       // The record may have landed before the store died or timed out. Take it back before
@@ -345,6 +353,7 @@ export class Launcher {
         body.details?.lost_race ? { region: p.region, lost_race: true } : { region: p.region },
       );
     }
+    this.deps.lifecycle.launched(vm, first.pending, true);
     return vm;
   }
 
@@ -387,12 +396,4 @@ export function batchKey(key: string, i: number): string {
 /** `vm-` and 12 random lowercase hex digits (the first 12 of a v4 UUID are all random). */
 export function newVmId(): string {
   return `vm-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }

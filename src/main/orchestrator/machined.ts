@@ -33,7 +33,11 @@ type MachineMsg =
   /** Its FlyD restarted empty: send it the current state so the store converges. */
   | { t: 'resync' }
   /** A shared store's committed allocation (other hosts allocate here too): adopt it. */
-  | { t: 'observe'; state: Allocation };
+  | { t: 'observe'; state: Allocation }
+  /** An operator drained, took offline or brought back the machine (faults). */
+  | { t: 'schedulable'; value: boolean; reply: Reply<void> }
+  /** Chaos: crash now, so the supervisor restarts this MachineD (kill-actors). */
+  | { t: 'crash' };
 
 /** A MachineD's mailbox: it outlives each MachineD the supervisor builds into it. */
 export type MachineCell = ActorCell<MachineMsg, MachineD>;
@@ -71,6 +75,19 @@ export function releaseNoWait(cell: MachineCell, memory_gb: number, cores: numbe
  */
 export function observe(cell: MachineCell, state: Allocation): void {
   cell.tell({ t: 'observe', state });
+}
+
+/**
+ * Whether the machine takes new VMs. In line with allocations: once this resolves no new VM can
+ * land, and the flag lives in the capacity every incarnation shares, so a restart keeps it.
+ */
+export function setSchedulable(cell: MachineCell, value: boolean): Promise<void> {
+  return cell.ask<void>((reply) => ({ t: 'schedulable', value, reply }));
+}
+
+/** Chaos: the MachineD throws on this message and its supervisor restarts it. */
+export function crashMachined(cell: MachineCell): void {
+  cell.tell({ t: 'crash' });
 }
 
 /** Asks MachineD to report its current state to its FlyD again. */
@@ -163,6 +180,12 @@ export class MachineD implements Behaviour<MachineMsg> {
       case 'observe':
         this.alloc = sanitize(msg.state, this.deps.capacity, this.deps.log);
         return;
+      case 'schedulable':
+        this.deps.capacity.schedulable = msg.value;
+        msg.reply.answer();
+        return;
+      case 'crash':
+        throw new Error('killed by chaos (kill-actors)');
     }
   }
 

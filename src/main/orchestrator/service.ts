@@ -39,14 +39,14 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
   };
   return {
     launch: (req, meta) =>
-      traced('launch', meta, { region: req.region, memory_gb: req.memory_gb, cores: req.cores }, () =>
+      traced('launch', meta, { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores }, () =>
         holder.current.launch(req),
       ),
     launchIdempotent: (req, key, meta) =>
       traced(
         'launch',
         meta,
-        { region: req.region, memory_gb: req.memory_gb, cores: req.cores, idempotency_key: key },
+        { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key },
         () => holder.current.launchIdempotent(req, key),
       ),
     launchBatch: (req, key, meta) =>
@@ -61,9 +61,32 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
         holder.current.place(req),
       ),
     destroy: (id, meta) => traced('destroy', meta, { vm_id: id }, () => holder.current.destroy(id)),
+    operate: (id, op, force, meta) =>
+      traced(String(op), meta, { vm_id: id, force: force === true }, () =>
+        holder.current.operate(id, op, force === true),
+      ),
+    created: (id, timeoutMs, meta) =>
+      traced('created', meta, { vm_id: id }, () => holder.current.created(id, timeoutMs)),
+    wait: (id, state, timeoutMs, meta) =>
+      traced('wait', meta, { vm_id: id, state }, () => holder.current.wait(id, state, timeoutMs)),
     flush: async () => ({ flushed: await holder.current.flushAll() }),
     stats: async () => holder.current.stats(),
     resync: async () => ({ machines: (await holder.rebuild()).registry.size }),
+    machineAction: (id, action, options, meta) =>
+      traced(`machine ${action}`, meta, { machine: id, evacuate: options?.evacuate }, () =>
+        holder.current.machineAction(id, action, options ?? {}),
+      ),
+    setRegionStatus: (code, status, meta) =>
+      traced('region status', meta, { region: code, status }, () => holder.current.setRegionStatus(code, status)),
+    killActors: (req, meta) =>
+      traced('chaos kill-actors', meta, { count: req?.count, region: req?.region }, () =>
+        holder.current.chaos.killActors(req),
+      ),
+    failMachines: (req, meta) =>
+      traced('chaos fail-machines', meta, { rate: req?.rate, duration_s: req?.duration_s }, async () =>
+        holder.current.chaos.failMachines(req),
+      ),
+    chaosRun: async (id) => holder.current.chaos.run(id),
   };
 }
 

@@ -12,6 +12,8 @@ export interface SupervisorOptions {
   log: Logger;
   escalate: (reason: string) => void;
   now?: () => number;
+  /** Told of every restart done (the orchestrator publishes it as an `actor` event). */
+  restarted?: (actor: string, cause: string, restarts: number) => void;
 }
 
 export class Supervisor implements CrashHandler {
@@ -69,5 +71,10 @@ export class Supervisor implements CrashHandler {
       restarts: this.restarts,
     });
     cell.restart();
+    try {
+      this.options.restarted?.(cell.name, message, this.restarts);
+    } catch (err) {
+      this.options.log.warn('reporting an actor restart failed', { actor: cell.name, error: String(err) });
+    }
   }
 }

@@ -9,6 +9,7 @@ import { ApiError } from '../../shared/errors';
 import {
   CREATE_STEP,
   failureOutcome,
+  holdsResources,
   isRefusal,
   isTransient,
   type LifecycleState,
@@ -18,6 +19,7 @@ import {
   type Stage,
   stageOf,
   type TransientState,
+  type Transition,
   targetOf,
 } from '../../shared/lifecycle';
 import type { Rng } from '../../shared/random';
@@ -25,6 +27,8 @@ import { draw, type TimingProfile } from '../../shared/timing';
 import type { Logger } from '../common/log';
 import type { Clock } from './clock';
 import { InOrder } from './in-order';
+import { deadEnd, isUnknownOutcome } from './vm-outcomes';
+import { VmWaiters } from './vm-waiters';
 
 /** What the engine needs of a VM record. */
 export interface LifecycleVm {
@@ -38,15 +42,7 @@ export interface LifecycleVm {
   reason?: string;
 }
 
-/** One state change, as the event stream and the VM's history show it. */
-export interface Transition {
-  vm_id: string;
-  from: LifecycleState | null;
-  to: LifecycleState;
-  at: string;
-  operation: Operation | 'create' | 'recover';
-  reason?: string;
-}
+export type { Transition } from '../../shared/lifecycle';
 
 export interface TransitionDeps<V extends LifecycleVm> {
   clock: Clock;
@@ -62,6 +58,12 @@ export interface TransitionDeps<V extends LifecycleVm> {
   reserve(vm: V): Promise<boolean>;
   /** Frees what the VM holds on its machine. */
   release(vm: V): void;
+  /**
+   * A write whose outcome the store left unknown (it died or timed out mid-write): `attempt`
+   * finds out and finishes; the caller retries it until it resolves true. Absent: nothing is
+   * retried in the background, and the next operation on the VM settles it first.
+   */
+  unknown?(key: string, attempt: () => Promise<boolean>): void;
   log: Logger;
 }
 
@@ -73,23 +75,20 @@ interface Pending {
   operation: Transition['operation'];
 }
 
-interface Waiter<V> {
-  target: LifecycleState;
-  resolve(vm: V): void;
-  reject(err: unknown): void;
-  cancel(): void;
-}
-
 /** How often a completion whose write failed is tried again. */
 const RETRY_MS = 1000;
 
 export class VmTransitions<V extends LifecycleVm> {
   private readonly inOrder = new InOrder();
   private readonly timers = new Map<string, () => void>();
-  private readonly waiters = new Map<string, Set<Waiter<V>>>();
+  private readonly waiters: VmWaiters<V>;
   private readonly counts = new Map<string, number>();
+  /** Per VM: an operation whose first write has an unknown outcome, and how to settle it. */
+  private readonly unsure = new Map<string, () => Promise<boolean>>();
 
-  constructor(private readonly deps: TransitionDeps<V>) {}
+  constructor(private readonly deps: TransitionDeps<V>) {
+    this.waiters = new VmWaiters<V>(deps.clock);
+  }
 
   /**
    * The state a new VM is first recorded in, with the zero-time stages already run: `created`
@@ -130,6 +129,16 @@ export class VmTransitions<V extends LifecycleVm> {
   /** start, stop, suspend, restart or destroy: answers once the VM is in its transient state. */
   operate(id: string, op: Operation, force = false): Promise<V> {
     return this.inOrder.run(id, async () => {
+      const settle = this.unsure.get(id);
+      if (settle && !(await settle())) {
+        throw new ApiError(
+          'unavailable',
+          `the last change to ${id} is not confirmed yet (the store is not answering); retry shortly`,
+          {
+            vm_id: id,
+          },
+        );
+      }
       const vm = await this.deps.read(id);
       const step = plan(vm.state, op, force);
       if (isRefusal(step)) {
@@ -151,18 +160,52 @@ export class VmTransitions<V extends LifecycleVm> {
         );
       }
       const next = { ...vm, state: step.via, reason: undefined } as V;
+      const pending = this.drawStage(next, step.via, op, step.stage);
+      const begun = () => {
+        if (delta < 0) this.deps.release(vm);
+        this.count(next.state);
+        this.notify(next);
+        this.schedule(next, pending, true);
+      };
       try {
         await this.deps.persist(next, [this.transition(id, vm.state, step.via, op)]);
       } catch (err) {
-        if (delta > 0) this.deps.release(vm);
+        if (!isUnknownOutcome(err)) {
+          if (delta > 0) this.deps.release(vm);
+          throw err;
+        }
+        this.settleLater(id, next.state, begun, () => {
+          if (delta > 0) this.deps.release(vm);
+        });
         throw err;
       }
-      if (delta < 0) this.deps.release(vm);
-      this.count(next.state);
-      this.notify(next);
-      this.schedule(next, this.drawStage(next, step.via, op, step.stage), true);
+      begun();
       return next;
     });
+  }
+
+  /**
+   * The store may or may not hold `state` for the VM: until a read tells, the VM takes no other
+   * operation, and whichever it was, its machine ends up holding what the store says it holds.
+   */
+  private settleLater(id: string, state: LifecycleState, landed: () => void, lost: () => void): void {
+    const key = `vm-write:${id}`;
+    const attempt = async (): Promise<boolean> => {
+      if (this.unsure.get(id) !== attempt) return true;
+      let vm: V | null;
+      try {
+        vm = await this.deps.read(id);
+      } catch (err) {
+        if ((err as ApiError).code !== 'not_found') return false;
+        vm = null;
+      }
+      this.unsure.delete(id);
+      if (vm?.state === state) landed();
+      else lost();
+      return true;
+    };
+    this.unsure.set(id, attempt);
+    this.deps.unknown?.(key, () => this.inOrder.run(id, attempt));
   }
 
   /**
@@ -170,24 +213,26 @@ export class VmTransitions<V extends LifecycleVm> {
    * (failed, destroyed) or after `timeoutMs` on the simulated clock.
    */
   async wait(id: string, target: LifecycleState, timeoutMs: number): Promise<V> {
+    return this.waitUntil(id, (s) => s === target, timeoutMs, target, true);
+  }
+
+  /**
+   * Resolves with the VM once its state satisfies `reached` (checked now and at every change
+   * from here on, so a state passed through quickly is not missed); `timeout` after timeoutMs.
+   * `deadEnds`: reject at once when the VM rests where it will not leave on its own.
+   */
+  async waitUntil(
+    id: string,
+    reached: (state: LifecycleState) => boolean,
+    timeoutMs: number,
+    what = 'settled',
+    deadEnds = false,
+  ): Promise<V> {
     const vm = await this.deps.read(id);
-    if (vm.state === target) return vm;
-    const dead = this.deadEnd(vm, target);
+    if (reached(vm.state)) return vm;
+    const dead = deadEnds ? deadEnd(vm, what) : null;
     if (dead) throw dead;
-    return new Promise<V>((resolve, reject) => {
-      const set = this.waiters.get(id) ?? new Set();
-      this.waiters.set(id, set);
-      const w: Waiter<V> = {
-        target,
-        resolve,
-        reject,
-        cancel: this.deps.clock.after(timeoutMs, () => {
-          set.delete(w);
-          reject(new ApiError('timeout', `${id} did not become ${target} within ${timeoutMs} ms`, { vm_id: id }));
-        }),
-      };
-      set.add(w);
-    });
+    return this.waiters.add(id, { reached, what, deadEnds }, timeoutMs);
   }
 
   /** After a restart: every VM caught in a transient state runs its stage again, from the start. */
@@ -201,6 +246,22 @@ export class VmTransitions<V extends LifecycleVm> {
     return n;
   }
 
+  /** A fault (machine offline): a VM that holds resources ends `failed` with `reason`, its stage dropped. */
+  fail(id: string, reason: string): Promise<V | null> {
+    return this.inOrder.run(id, async () => {
+      const vm = await this.deps.read(id);
+      if (!holdsResources(vm.state)) return null;
+      const next = { ...vm, state: 'failed', reason } as V;
+      await this.deps.persist(next, [this.transition(id, vm.state, 'failed', 'fault', reason)]);
+      this.timers.get(id)?.();
+      this.timers.delete(id);
+      this.deps.release(vm);
+      this.count('failed');
+      this.notify(next);
+      return next;
+    });
+  }
+
   /** Transitions completed so far, by the state they ended in (for /metrics). */
   completed(): Record<string, number> {
     return Object.fromEntries(this.counts);
@@ -210,13 +271,7 @@ export class VmTransitions<V extends LifecycleVm> {
   clear(reason: string): void {
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
-    for (const set of this.waiters.values()) {
-      for (const w of set) {
-        w.cancel();
-        w.reject(new ApiError('unavailable', reason));
-      }
-    }
-    this.waiters.clear();
+    this.waiters.clear(reason);
   }
 
   /** Stages under way. */
@@ -233,32 +288,43 @@ export class VmTransitions<V extends LifecycleVm> {
   private schedule(vm: V, pending: Pending, autostart: boolean): void {
     const cancel = this.deps.clock.after(pending.ms, () => {
       this.timers.delete(vm.id);
-      void this.complete(vm.id, pending, autostart);
+      void this.complete(vm, pending, autostart);
     });
     this.timers.set(vm.id, cancel);
   }
 
-  private complete(id: string, pending: Pending, autostart: boolean): Promise<void> {
+  private complete(known: V, pending: Pending, autostart: boolean, retried = false): Promise<void> {
+    const id = known.id;
     return this.inOrder.run(id, async () => {
       let vm: V;
       try {
         vm = await this.deps.read(id);
       } catch (err) {
-        if ((err as ApiError).code === 'not_found') return; // reset or destroyed meanwhile
-        this.retryLater(id, pending, autostart, err);
+        if ((err as ApiError).code === 'not_found') {
+          // Gone: a reset, or (on a retry) our own `destroyed` write landed although its answer
+          // was lost. Whoever waits for destroyed hears of it either way.
+          if (retried && targetOf(pending.via) === 'destroyed') this.notify({ ...known, state: 'destroyed' } as V);
+          return;
+        }
+        this.retryLater(known, pending, autostart, err);
         return;
       }
-      if (vm.state !== pending.via) return; // someone else settled it (a fault, a reset)
       const to = pending.fails ? failureOutcome(pending.via) : targetOf(pending.via);
       const reason = pending.fails ? `${stageOf(pending.via)}_failed` : undefined;
+      // A retry after a write whose answer was lost: if it landed, finish what it began.
+      const landed = retried && vm.state === to && vm.reason === reason;
+      if (vm.state !== pending.via && !landed) return; // someone else settled it (a fault, a reset)
+      const from = { ...vm, state: pending.via } as V;
       const next = { ...vm, state: to, reason } as V;
-      try {
-        await this.deps.persist(next, [this.transition(id, vm.state, to, pending.operation, reason)]);
-      } catch (err) {
-        this.retryLater(id, pending, autostart, err);
-        return;
+      if (!landed) {
+        try {
+          await this.deps.persist(next, [this.transition(id, vm.state, to, pending.operation, reason)]);
+        } catch (err) {
+          this.retryLater(known, pending, autostart, err);
+          return;
+        }
       }
-      if (resourceDelta(vm.state, to) < 0) this.deps.release(vm);
+      if (resourceDelta(from.state, to) < 0) this.deps.release(from);
       this.count(to);
       this.notify(next);
       if (to === 'created' && autostart) {
@@ -276,41 +342,17 @@ export class VmTransitions<V extends LifecycleVm> {
     });
   }
 
-  private retryLater(id: string, pending: Pending, autostart: boolean, err: unknown): void {
-    this.deps.log.warn('transition not recorded; trying again', { vm: id, error: (err as Error).message });
+  private retryLater(vm: V, pending: Pending, autostart: boolean, err: unknown): void {
+    this.deps.log.warn('transition not recorded; trying again', { vm: vm.id, error: (err as Error).message });
     const cancel = this.deps.clock.after(RETRY_MS, () => {
-      this.timers.delete(id);
-      void this.complete(id, pending, autostart);
+      this.timers.delete(vm.id);
+      void this.complete(vm, pending, autostart, true);
     });
-    this.timers.set(id, cancel);
+    this.timers.set(vm.id, cancel);
   }
 
   private notify(vm: V): void {
-    const set = this.waiters.get(vm.id);
-    if (!set) return;
-    for (const w of [...set]) {
-      const dead = vm.state === w.target ? null : this.deadEnd(vm, w.target);
-      if (vm.state !== w.target && !dead) continue;
-      set.delete(w);
-      w.cancel();
-      if (dead) w.reject(dead);
-      else w.resolve(vm);
-    }
-    if (set.size === 0) this.waiters.delete(vm.id);
-  }
-
-  /** An error when the VM rests somewhere it cannot leave on its own towards the target. */
-  private deadEnd(vm: V, target: LifecycleState): ApiError | null {
-    if (isTransient(vm.state)) return null;
-    // A persistent state only moves when asked (or by a fault); waiting for another state from
-    // failed or destroyed will never end, so say so now rather than at the timeout.
-    if (vm.state !== 'failed' && vm.state !== 'destroyed') return null;
-    const why = vm.reason ? ` (${vm.reason})` : '';
-    return new ApiError('invalid_state', `${vm.id} is ${vm.state}${why}; it will not become ${target}`, {
-      vm_id: vm.id,
-      state: vm.state,
-      reason: vm.reason,
-    });
+    this.waiters.notify(vm);
   }
 
   private transition(

@@ -5,6 +5,7 @@
 
 import { mulberry32 } from '../../shared/random';
 import { STORE_EVENTS, type StoreService } from '../../shared/services';
+import { REALISTIC } from '../../shared/timing';
 import type { StoreEvent } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
@@ -17,6 +18,8 @@ const PLACEMENT_STREAM = 0x9e3779b9;
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
+  // One stream of draws for the whole run: with --seed a run replays, across rebuilds too.
+  const rng = ctx.config.seed === undefined ? Math.random : mulberry32(ctx.config.seed ^ 0x5eed);
   const build = async () => {
     await store.api.reconcile();
     return Infrastructure.start({
@@ -29,6 +32,8 @@ runWorker(async (ctx) => {
       log,
       escalate: (reason) => ctx.escalate(reason),
       shared: !!ctx.config.store,
+      seed: ctx.config.seed,
+      lifecycle: { profile: ctx.config.timing ?? REALISTIC, speed: ctx.config.speed ?? 1, rng },
     });
   };
   const holder: InfrastructureHolder = {

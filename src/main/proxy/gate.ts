@@ -21,6 +21,7 @@ import { errorResponse, headerOf } from './responses';
 import type { GatePeers, GateServices, Outcome } from './route-context';
 import { ROUTE_HANDLERS } from './route-handlers';
 import { matchRoute, parseTarget, type RouteMatch, type RouteName } from './routes';
+import { longPollMs } from './vm-routes';
 
 export interface GateDeps extends GatePeers {
   metrics?: ProxyMetrics;
@@ -111,7 +112,8 @@ export class Gate {
       this.inFlight++;
       this.metrics.inFlight = this.inFlight;
       try {
-        outcome = await this.withinDeadline(this.run(input, route, requestId, method, path));
+        const extraMs = longPollMs(input.method, input.url, input.body);
+        outcome = await this.withinDeadline(this.run(input, route, requestId, method, path), extraMs);
       } finally {
         this.inFlight--;
         this.metrics.inFlight = this.inFlight;
@@ -158,8 +160,8 @@ export class Gate {
   }
 
   /** A request that outlives requestTimeoutMs is answered 504; its worker call may still finish. */
-  private withinDeadline(work: Promise<Outcome>): Promise<Outcome> {
-    const ms = this.limits.requestTimeoutMs;
+  private withinDeadline(work: Promise<Outcome>, extraMs = 0): Promise<Outcome> {
+    const ms = this.limits.requestTimeoutMs + extraMs;
     return withDeadline(work, ms, () => {
       const err = new ApiError(
         'timeout',

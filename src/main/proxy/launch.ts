@@ -14,6 +14,7 @@ export async function launch(
   style: 'v1' | 'seed',
   requestId: string,
   key?: string,
+  waitStarted = false,
 ): Promise<Outcome> {
   const { orchestrator, breaker, metrics } = services;
   const meta = { request_id: requestId };
@@ -38,6 +39,9 @@ export async function launch(
     throw err;
   }
   if (!replayed) metrics.launch(vm.region, null);
+  // fly's POST answers once the Machine exists; the seed's GET /launch answered at once, and still does.
+  if (waitStarted) vm = await until(services, vm, meta, 'started');
+  else if (style === 'v1' && vm.state === 'creating') vm = await until(services, vm, meta, 'created');
   if (style === 'v1') {
     // As the first answer was, so a retrying client cannot tell a replay from the original.
     const headers: Record<string, string> = { location: `/v1/vms/${vm.id}` };
@@ -55,4 +59,35 @@ export async function launch(
     });
   }
   return { response: jsonResponse(200, { data: { machine, vm } }), vmId: vm.id };
+}
+
+/** One orchestrator call waits at most this long (under the RPC deadline); longer waits loop. */
+const WAIT_CHUNK_MS = 4000;
+const LAUNCH_WAIT_MS = 60_000;
+
+/**
+ * The VM once it is `created` (or past it) or, for `wait=started`, started; as it ended when it
+ * failed (the answer says so in its state and reason, not as an error: the launch itself
+ * happened). Waits in chunks, each under the RPC deadline, so a slow (degraded) stage is no 504.
+ */
+async function until(
+  services: GateServices,
+  vm: Vm,
+  meta: { request_id: string },
+  target: 'created' | 'started',
+): Promise<Vm> {
+  const end = Date.now() + LAUNCH_WAIT_MS;
+  for (;;) {
+    const left = Math.max(0, end - Date.now());
+    const chunk = Math.min(left, WAIT_CHUNK_MS);
+    try {
+      return target === 'created'
+        ? await services.orchestrator.created(vm.id, chunk, meta)
+        : await services.orchestrator.wait(vm.id, 'started', chunk, meta);
+    } catch (err) {
+      const code = toErrorBody(err).code;
+      if (code === 'invalid_state') return services.store.vm(vm.id).catch(() => vm);
+      if (code !== 'timeout' || left <= WAIT_CHUNK_MS) throw err;
+    }
+  }
 }

@@ -5,6 +5,7 @@
 // names (never raw paths), methods the known ones, regions only validated codes.
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LIFECYCLE_STATES } from '../../shared/lifecycle';
 import { addFragmentation, NO_FRAGMENTATION, REFERENCE_VM } from '../../shared/placement';
 import type { OrchestratorStats } from '../../shared/services';
 import type { BreakerStatus, Region, WorkerStatus } from '../../shared/types';
@@ -20,6 +21,8 @@ export interface RequestRecord {
 /** Where a scrape reads the figures the proxy does not own; each may fail on its own. */
 export interface ScrapeSources {
   regions(): Promise<Region[]>;
+  /** VMs per lifecycle state; absent in callers that do not know VMs. */
+  vmStates?(): Promise<Record<string, number>>;
   stats(): Promise<OrchestratorStats>;
   workers(): Promise<WorkerStatus[]>;
   breaker(): BreakerStatus;
@@ -77,6 +80,8 @@ export class ProxyMetrics {
   private readonly breakerState: Gauge<'peer' | 'state'>;
   private readonly breakerOpened: Counter<'peer'>;
   private readonly sourceUp: Gauge<'source'>;
+  private readonly vmTransitions: Counter<'to'>;
+  private readonly vmsByState: Gauge<'state'>;
 
   constructor() {
     const registers = [this.registry];
@@ -205,6 +210,18 @@ export class ProxyMetrics {
       labelNames: ['peer'],
       registers,
     });
+    this.vmTransitions = new Counter({
+      name: 'flylight_vm_transitions_total',
+      help: 'VM lifecycle transitions completed (durable), by the state they moved to, since the orchestrator started.',
+      labelNames: ['to'],
+      registers,
+    });
+    this.vmsByState = new Gauge({
+      name: 'flylight_vms',
+      help: 'VMs in the store, by lifecycle state.',
+      labelNames: ['state'],
+      registers,
+    });
     this.sourceUp = new Gauge({
       name: 'flylight_scrape_source_up',
       help: '1 when this scrape could read the source (store, orchestrator, host), 0 when it could not.',
@@ -256,7 +273,18 @@ export class ProxyMetrics {
 
   /** The Prometheus text; sources that fail leave their families empty and say so in _source_up. */
   async render(src: ScrapeSources): Promise<string> {
-    const [regions, stats, workers] = await Promise.allSettled([src.regions(), src.stats(), src.workers()]);
+    const [regions, stats, workers, states] = await Promise.allSettled([
+      src.regions(),
+      src.stats(),
+      src.workers(),
+      src.vmStates ? src.vmStates() : Promise.resolve(null),
+    ]);
+    if (states.status === 'fulfilled' && states.value) {
+      this.vmsByState.reset();
+      for (const state of LIFECYCLE_STATES) {
+        if (state !== 'destroyed') this.vmsByState.set({ state }, states.value[state] ?? 0);
+      }
+    }
 
     for (const g of Object.values(this.region)) g.reset();
     for (const g of Object.values(this.fleetCapacity)) g.reset();
@@ -296,6 +324,9 @@ export class ProxyMetrics {
       this.flydQueue.set(s.flyd_queue_depth);
       this.unsettled.set(s.unsettled_writes);
       this.machines.set(s.machines);
+      for (const [to, n] of Object.entries(s.vm_transitions ?? {})) {
+        if ((LIFECYCLE_STATES as readonly string[]).includes(to)) setCounter(this.vmTransitions, n, { to });
+      }
     }
     // On failure the orchestrator's figures keep their last values: zeros would read as a reset.
     this.sourceUp.set({ source: 'orchestrator' }, stats.status === 'fulfilled' ? 1 : 0);

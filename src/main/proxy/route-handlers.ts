@@ -7,21 +7,20 @@ import { ApiError } from '../../shared/errors';
 import { addFragmentation, NO_FRAGMENTATION } from '../../shared/placement';
 import type { Vm } from '../../shared/types';
 import {
-  checkIdempotencyKey,
   checkKnownKeys,
   checkQuery,
   checkRegion,
   checkVmId,
-  IDEMPOTENCY_HEADER,
   PLACE_FIELDS,
   validateLaunchBody,
 } from '../../shared/validation';
 import { VERSION } from '../../shared/version';
-import { launch } from './launch';
-import { headerOf, jsonResponse } from './responses';
+import { chaosRun, failMachines, killActors, machineAction, regionStatus } from './fault-routes';
+import { jsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
 import { seedLaunch, seedRegions } from './seed-routes';
 import { scrape, statusReport } from './status';
+import { vmAction, vmDestroy, vmLaunch, vmWait } from './vm-routes';
 
 const health: RouteHandler = async ({ match }) => {
   checkQuery(match.target.query, []);
@@ -53,12 +52,9 @@ const regionMachines: RouteHandler = async ({ match, services }) => {
   return { response: jsonResponse(200, { machines: await services.store.machines(code) }) };
 };
 
-const vms: RouteHandler = async ({ match, req, method, requestId, services }) => {
-  if (method === 'POST') {
-    const key = checkIdempotencyKey(headerOf(req.headers, IDEMPOTENCY_HEADER));
-    const launchReq = await withKnownRegion(services, validateLaunchBody(jsonBody(req)));
-    return launch(services, launchReq, 'v1', requestId, key);
-  }
+const vms: RouteHandler = async (ctx) => {
+  const { match, method, services } = ctx;
+  if (method === 'POST') return vmLaunch(ctx);
   const { query } = match.target;
   checkQuery(query, ['region']);
   if (query.has('region')) {
@@ -68,14 +64,11 @@ const vms: RouteHandler = async ({ match, req, method, requestId, services }) =>
   return { response: jsonResponse(200, { vms: await services.store.vms() }) };
 };
 
-const vm: RouteHandler = async ({ match, method, requestId, services }) => {
-  checkQuery(match.target.query, []);
+const vm: RouteHandler = async (ctx) => {
+  const { match, method, services } = ctx;
   const id = checkVmId(match.params.id);
-  const { orchestrator, store, breaker } = services;
-  const found: Vm =
-    method === 'DELETE'
-      ? await breaker.call(() => orchestrator.destroy(id, { request_id: requestId }))
-      : await store.vm(id);
+  if (method !== 'DELETE') checkQuery(match.target.query, []);
+  const found: Vm = method === 'DELETE' ? await vmDestroy(id, match.target.query, ctx) : await services.store.vm(id);
   return { response: jsonResponse(200, found), vmId: found.id };
 };
 
@@ -140,6 +133,8 @@ export const ROUTE_HANDLERS: RouteTable = {
   vms,
   vm,
   place,
+  vm_action: vmAction,
+  vm_wait: vmWait,
   events: httpOnly(
     'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',
     'bad_request',
@@ -153,4 +148,9 @@ export const ROUTE_HANDLERS: RouteTable = {
   token_rotate: credentialRoute('token_rotate'),
   static: httpOnly('the dashboard is served over HTTP only', 'not_found'),
   hello: httpOnly('the identity check is served over HTTP only (GET /v1/hello)', 'not_found'),
+  machine_action: machineAction,
+  region_status: regionStatus,
+  chaos_kill_actors: killActors,
+  chaos_fail_machines: failMachines,
+  chaos_run: chaosRun,
 };

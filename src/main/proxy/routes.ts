@@ -11,6 +11,8 @@ export type RouteName =
   | 'vms'
   | 'vm'
   | 'place'
+  | 'vm_action'
+  | 'vm_wait'
   | 'events'
   | 'status'
   | 'reset'
@@ -20,7 +22,12 @@ export type RouteName =
   | 'hello'
   | 'session'
   | 'token_rotate'
-  | 'static';
+  | 'static'
+  | 'machine_action'
+  | 'region_status'
+  | 'chaos_kill_actors'
+  | 'chaos_fail_machines'
+  | 'chaos_run';
 
 /**
  * Who may call a route: `token` needs the API token (header or dashboard session); `key` needs
@@ -89,6 +96,21 @@ const ROUTES: readonly RouteDef[] = [
   },
   // A dry run: a POST because it takes the launch's body, though it changes nothing.
   { name: 'place', methods: ['POST'], access: 'token', example: '/v1/place', match: exact('v1', 'place') },
+  {
+    name: 'vm_action',
+    methods: ['POST'],
+    access: 'token',
+    example: '/v1/vms/vm-000001/start',
+    match: (s) =>
+      s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] !== 'wait' ? { id: s[2], action: s[3] } : null,
+  },
+  {
+    name: 'vm_wait',
+    methods: ['GET'],
+    access: 'token',
+    example: '/v1/vms/vm-000001/wait?state=started&timeout=1',
+    match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] === 'wait' ? { id: s[2] } : null),
+  },
   { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
@@ -108,6 +130,41 @@ const ROUTES: readonly RouteDef[] = [
     access: 'key',
     example: '/v1/token/rotate',
     match: exact('v1', 'token', 'rotate'),
+  },
+  {
+    name: 'machine_action',
+    methods: ['POST'],
+    access: 'token',
+    example: '/v1/machines/sin-1/drain',
+    match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'machines' ? { id: s[2], action: s[3] } : null),
+  },
+  {
+    name: 'region_status',
+    methods: ['POST'],
+    access: 'token',
+    example: '/v1/regions/SIN/status',
+    match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'regions' && s[3] === 'status' ? { code: s[2] } : null),
+  },
+  {
+    name: 'chaos_kill_actors',
+    methods: ['POST'],
+    access: 'token',
+    example: '/v1/chaos/kill-actors',
+    match: exact('v1', 'chaos', 'kill-actors'),
+  },
+  {
+    name: 'chaos_fail_machines',
+    methods: ['POST'],
+    access: 'token',
+    example: '/v1/chaos/fail-machines',
+    match: exact('v1', 'chaos', 'fail-machines'),
+  },
+  {
+    name: 'chaos_run',
+    methods: ['GET'],
+    access: 'token',
+    example: '/v1/chaos/runs/chaos-1',
+    match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'chaos' && s[2] === 'runs' ? { id: s[3] } : null),
   },
   { name: 'seed_regions', methods: ['GET'], access: 'compat', example: '/regions', match: exact('regions') },
   {

@@ -50,6 +50,7 @@ export function scrape(services: GateServices): Promise<string> {
     });
   return metrics.render({
     regions: () => soon(store.regions()),
+    vmStates: () => soon(store.vmStates()),
     // An open breaker means the orchestrator is not answering: do not queue behind it.
     stats: () =>
       breaker.status().state === 'open'

@@ -26,11 +26,15 @@ export type StoredVm = Vm & { idempotency_key?: string };
 export type BackendOp =
   | { t: 'machine'; id: string; state: MachineState }
   | { t: 'vm'; vm: StoredVm }
-  | { t: 'vm-delete'; id: string };
+  | { t: 'vm-delete'; id: string }
+  /** A region status an operator set; the CSV's status when none is stored. */
+  | { t: 'region'; code: string; status: string };
 
 export interface BackendSnapshot {
   machines: Map<string, MachineState>;
   vms: StoredVm[];
+  /** Region code → status set at runtime (absent from backends written before faults). */
+  regions?: Map<string, string>;
 }
 
 export interface StoreBackend {
@@ -55,6 +59,7 @@ export class MemoryBackend implements StoreBackend {
   readonly kind = 'memory';
   private readonly machines = new Map<string, MachineState>();
   private readonly vms = new Map<string, StoredVm>();
+  private readonly regions = new Map<string, string>();
   private closed = false;
 
   async load(): Promise<BackendSnapshot> {
@@ -62,6 +67,7 @@ export class MemoryBackend implements StoreBackend {
     return {
       machines: new Map([...this.machines].map(([id, s]) => [id, { ...s }])),
       vms: [...this.vms.values()].map((v) => ({ ...v })),
+      regions: new Map(this.regions),
     };
   }
 
@@ -70,6 +76,7 @@ export class MemoryBackend implements StoreBackend {
     for (const op of ops) {
       if (op.t === 'machine') this.machines.set(op.id, { ...op.state });
       else if (op.t === 'vm') this.vms.set(op.vm.id, { ...op.vm });
+      else if (op.t === 'region') this.regions.set(op.code, op.status);
       else this.vms.delete(op.id);
     }
   }
@@ -78,6 +85,7 @@ export class MemoryBackend implements StoreBackend {
     this.assertOpen();
     this.machines.clear();
     this.vms.clear();
+    this.regions.clear();
   }
 
   async close(): Promise<void> {

@@ -238,7 +238,7 @@ function readMachine(get: Get, say: Say): MachineSpec | null {
     statusText === '' ? 'available' : isOperatorStatus(statusText) ? statusText : null;
   if (!status)
     bad(
-      `machine status "${clipLine(get('status'))}" is not valid (available, maintenance or offline; empty means available)`,
+      `machine status "${clipLine(get('status'))}" is not valid (available, maintenance, draining or offline; empty means available)`,
     );
   const cores = readWhole(get('cores'), 'cores', CSV_LIMITS.cores, bad);
   const memory = readWhole(get('memory_gb'), 'memory_gb', CSV_LIMITS.memoryGb, bad);

@@ -1,8 +1,11 @@
 // The fleet as the bootstrap file describes it: regions and their machines, each machine with
 // the status its operator gave it. The CSV parser produces it; the store's model is built on it.
 
-export const MACHINE_STATUSES = ['available', 'maintenance', 'offline'] as const;
-/** What an operator can set in the CSV; 'allocated' and 'full' are derived, never written. */
+export const MACHINE_STATUSES = ['available', 'maintenance', 'draining', 'offline'] as const;
+/**
+ * What an operator can set (in the CSV, or at runtime with `flylight machine drain|offline|online`);
+ * 'allocated' and 'full' are derived, never written. maintenance behaves as draining.
+ */
 export type OperatorStatus = (typeof MACHINE_STATUSES)[number];
 
 export function isOperatorStatus(s: unknown): s is OperatorStatus {

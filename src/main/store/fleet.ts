@@ -5,15 +5,17 @@
 
 import { randomInt } from 'node:crypto';
 import { ApiError } from '../../shared/errors';
+import { parseRegionStatus } from '../../shared/faults';
+import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
 import { mulberry32, type Rng } from '../../shared/random';
-import type { FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
+import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
-import type { BackendOp, BackendSnapshot, StoreBackend } from './backend';
+import type { BackendOp, StoreBackend } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
 import { type MachineRecord, machineView, storedState } from './machine-record';
 import { MachineTable } from './machine-table';
 import type { RegionIndex } from './region-index';
-import { applyRemote, type RemoteChange, resyncFrom } from './remote';
+import type { RemoteTarget } from './remote';
 import { allocateFromVms, type LoadReport, overlaySnapshot, type Warn, warnOverCapacity } from './restore';
 import type { StoreServiceImpl } from './service';
 import { requireWhole, show } from './values';
@@ -131,6 +133,10 @@ export class Fleet implements StoreServiceImpl {
     return vm ? { ...vm } : null;
   }
 
+  vmStates(): Record<string, number> {
+    return this.ledger.byState();
+  }
+
   totals(): FleetTotals {
     return {
       regions: this.table.regions.length,
@@ -160,9 +166,7 @@ export class Fleet implements StoreServiceImpl {
     // A retry of something already applied: idempotent, nothing changes.
     if (update.version <= m.version) return { applied: false, machine: machineView(m) };
     if (this.backend.shared) {
-      // A shared store keeps each machine's allocation with its VMs, in the same transaction
-      // (no host can over-allocate): FlyD's report is this host's view of it, not news.
-      m.version = update.version;
+      m.version = update.version; // a shared store keeps allocations with the VMs: FlyD's report is not news
       return { applied: true, machine: machineView(m) };
     }
     requireWhole('update cores_allocated', update.cores_allocated);
@@ -188,29 +192,50 @@ export class Fleet implements StoreServiceImpl {
     return { applied: true, machine: machineView(m) };
   }
 
-  async putVm(vm: Vm, idempotencyKey?: string): Promise<void> {
+  async putVm(vm: Vm, idempotencyKey?: string, transitions?: Transition[]): Promise<void> {
     const rec = checkVm(vm, (id) => this.table.get(id));
     const key = checkIdempotencyKey(idempotencyKey ?? undefined);
+    const known = this.ledger.get(rec.id) !== undefined;
     await this.ledger.put(rec, key, this.table.get(rec.machine_id) as MachineRecord);
+    // A retried put of a record already here changed nothing, so it tells no one anything.
+    if (!known)
+      this.emitTransitions(
+        rec,
+        transitions ?? [{ vm_id: rec.id, from: null, to: rec.state, at: rec.created_at, operation: 'create' }],
+      );
+  }
+
+  async updateVm(vm: Vm, transitions: Transition[]): Promise<Vm> {
+    if (vm?.state === TERMINAL_STATE) {
+      const gone = await this.ledger.delete(vm?.id);
+      const out: Vm = { ...gone, state: TERMINAL_STATE, updated_at: vm.updated_at ?? this.stamp() };
+      if (vm.reason) out.reason = vm.reason;
+      this.emitTransitions(out, transitions);
+      return out;
+    }
+    const rec = checkVm(vm, (id) => this.table.get(id));
+    await this.ledger.update(rec, this.table.get(rec.machine_id) as MachineRecord);
+    this.emitTransitions(rec, transitions);
+    return { ...rec };
   }
 
   async deleteVm(id: string): Promise<Vm> {
-    if (this.backend.shared && typeof id === 'string' && !this.ledger.get(id) && !this.ledger.inFlight(id)) {
-      // Not here, but a write of it whose outcome was unknown may still commit in the shared
-      // store: delete it there too (a no-op if it never landed), so no unacknowledged VM stays.
-      await this.commitOrUnavailable([{ t: 'vm-delete', id }], `delete VM ${id}`);
-    }
+    // Shared: a write of unknown outcome may still land in the store; delete it there too.
+    const unknown = this.backend.shared && typeof id === 'string' && !this.ledger.get(id) && !this.ledger.inFlight(id);
+    if (unknown) await this.commitOrUnavailable([{ t: 'vm-delete', id }], `delete VM ${id}`);
     const vm = await this.ledger.delete(id);
-    return { ...vm, state: 'destroyed' };
+    const out: Vm = { ...vm, state: TERMINAL_STATE, updated_at: this.stamp() };
+    this.emitTransitions(out, [
+      { vm_id: id, from: vm.state, to: TERMINAL_STATE, at: out.updated_at as string, operation: 'destroy' },
+    ]);
+    return out;
   }
 
   async reconcile(): Promise<{ changed: number }> {
     // A VM write from an orchestrator that just died may still be committing: count it in (or
     // out) before summing, or the new orchestrator's MachineDs would start one VM short.
     await this.ledger.settled();
-    // Shared: every VM write moved its machine's allocation in the same transaction; the rows
-    // are right by construction and belong to every host, so none is rewritten from here.
-    if (this.backend.shared) return { changed: 0 };
+    if (this.backend.shared) return { changed: 0 }; // each VM write moved its machine's row with it
     const changed = allocateFromVms(this.table, this.ledger, () => this.stamp());
     const events = changed.map((m) => this.machineEvent(m));
     await this.persistMachines(changed);
@@ -223,9 +248,7 @@ export class Fleet implements StoreServiceImpl {
     // after the clear, and one issued before it is cleared (and, by the ledger's epoch, not
     // re-added). Versions survive a reset so that an update from before it can never pass as
     // a new one.
-    const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
-    this.table = this.build();
-    for (const m of this.table.machines) m.version = versions.get(m.id) ?? 0;
+    this.table = this.build(true);
     try {
       await this.backend.clear();
     } catch (err) {
@@ -235,15 +258,23 @@ export class Fleet implements StoreServiceImpl {
   }
 
   /**
-   * An operator's status for one machine at runtime (maintenance, offline, or null to return
-   * to the CSV's). Not in StoreService yet: the hook for machine faults in the simulation.
+   * An operator's status for one machine (`flylight machine drain|offline|online`): durable,
+   * published as a machine event. `available` puts it back in service whatever the CSV said.
    */
+  async setMachineStatus(id: string, status: string): Promise<Machine> {
+    if (status !== 'available' && status !== 'draining' && status !== 'offline') {
+      throw new ApiError('bad_request', `machine status ${show(status)} is not valid (available, draining or offline)`);
+    }
+    return this.setOperatorStatus(id, status);
+  }
+
+  /** An operator's status for one machine, or null to return to the CSV's. */
   async setOperatorStatus(id: string, status: OperatorStatus | null): Promise<Machine> {
     const m = this.table.recordOrThrow(id);
     if (status !== null && !isOperatorStatus(status)) {
       throw new ApiError(
         'bad_request',
-        `machine status ${show(status)} is not valid (available, maintenance, offline or null)`,
+        `machine status ${show(status)} is not valid (available, maintenance, draining, offline or null)`,
       );
     }
     m.operator_status = status;
@@ -254,49 +285,53 @@ export class Fleet implements StoreServiceImpl {
     return machineView(m);
   }
 
-  // ---- a shared fleet: what the other hosts did ------------------------------------------
+  /** The model as ./remote changes it for a shared store (another host's changes); not in StoreService. */
+  remote(): RemoteTarget {
+    const reset = () => {
+      this.table = this.build(true);
+      this.emit({ type: 'reset', seq: 0, at: this.stamp() });
+    };
+    const changed = (m: MachineRecord) => this.emit(this.machineEvent(m));
+    const regionChanged = (r: RegionIndex) => this.emit({ type: 'region', seq: 0, at: this.stamp(), region: r.view() });
+    return { table: () => this.table, ledger: this.ledger, changed, regionChanged, warn: this.warn, reset };
+  }
 
   /**
-   * Changes the shared store reports, in its commit order. A change to a VM this host is still
-   * writing waits for that write, so the ledger sees the outcome before the report.
+   * A region's status (`flylight region status`): durable before the `region` event is
+   * published, so a launch refused by a Down region is never followed by a restart that forgets it.
    */
-  async applyRemote(changes: RemoteChange[]): Promise<void> {
-    for (const change of changes) {
-      const id = change.t === 'vm' ? change.vm?.id : change.t === 'vm-delete' ? change.id : undefined;
-      const writing = id === undefined ? undefined : this.ledger.inFlight(id);
-      if (writing) await writing.catch(() => {});
-      applyRemote(this.remoteTarget(), change);
+  async setRegionStatus(code: string, status: string): Promise<Region> {
+    const index = this.table.indexOrThrow(code);
+    const known = parseRegionStatus(status);
+    await this.commitOrUnavailable([{ t: 'region', code: index.spec.code, status: known }], 'record the region status');
+    index.status = known;
+    const region = index.view();
+    this.emit({ type: 'region', seq: 0, at: this.stamp(), region });
+    return region;
+  }
+
+  /** Publishes a supervision event from the orchestrator (not stored: it is news, not state). */
+  announce(restart: ActorRestart): void {
+    if (typeof restart !== 'object' || restart === null || typeof restart.actor !== 'string') {
+      throw new ApiError('bad_request', 'an actor restart must be an object with an actor name');
     }
-  }
-
-  /** Replaces machines and VMs with a snapshot's (the watch fell behind a compaction). */
-  async resyncFrom(snapshot: BackendSnapshot): Promise<{ machines: number; vms: number }> {
-    await this.ledger.settled();
-    return resyncFrom(this.remoteTarget(), snapshot.machines, snapshot.vms);
-  }
-
-  /** Another host reset the shared fleet: the bootstrap state, as after reset() here. */
-  remoteReset(): void {
-    const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
-    this.table = this.build();
-    for (const m of this.table.machines) m.version = versions.get(m.id) ?? 0;
-    this.emit({ type: 'reset', seq: 0, at: this.stamp() });
-  }
-
-  private remoteTarget() {
-    return {
-      table: this.table,
-      ledger: this.ledger,
-      changed: (m: MachineRecord) => this.emit(this.machineEvent(m)),
-      warn: this.warn,
-    };
+    this.emit({
+      type: 'actor',
+      seq: 0,
+      at: this.stamp(),
+      actor: restart.actor,
+      machine_id: String(restart.machine_id),
+      cause: String(restart.cause),
+      restarts: Number(restart.restarts) || 0,
+    });
   }
 
   // ---- internals -------------------------------------------------------------------------
 
-  /** The machines from the bootstrap data alone, and a ledger with no VMs. */
-  private build(): MachineTable {
+  /** The machines from the bootstrap data alone (keeping FlyD versions if asked), and a ledger with no VMs. */
+  private build(keepVersions = false): MachineTable {
     const table = new MachineTable(this.data, this.stamp());
+    if (keepVersions) for (const m of table.machines) m.version = this.table.get(m.id)?.version ?? 0;
     this.ledger.forget(table.machines.map((m) => m.id));
     return table;
   }
@@ -322,15 +357,11 @@ export class Fleet implements StoreServiceImpl {
     try {
       await this.backend.commit(ops);
     } catch (err) {
-      // A shared store refused it because another host filled the machine first: nothing was
-      // written, and the launcher may place the VM elsewhere (details.lost_race).
-      if ((err as { code?: unknown }).code === 'no_room') {
-        throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`, {
-          lost_race: true,
-        });
-      }
-      this.warn(`could not ${what}`, { reason: (err as Error).message });
-      throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`);
+      // A shared store's refusal (another host filled the machine first): nothing was written.
+      const lost = (err as { code?: unknown }).code === 'no_room';
+      if (!lost) this.warn(`could not ${what}`, { reason: (err as Error).message });
+      const details = lost ? { lost_race: true } : undefined;
+      throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`, details);
     }
   }
 
@@ -342,6 +373,18 @@ export class Fleet implements StoreServiceImpl {
       machine: machineView(m),
       region: this.table.regionOf(m).view(),
     };
+  }
+
+  /** One `vm` event per transition, each carrying the record as it was in that state. */
+  private emitTransitions(vm: Vm, transitions: readonly Transition[] | undefined): void {
+    if (!Array.isArray(transitions)) return;
+    for (const t of transitions) {
+      if (!t || typeof t !== 'object') continue;
+      const at = typeof t.at === 'string' ? t.at : this.stamp();
+      const event: StoreEvent = { type: 'vm', seq: 0, at, vm: { ...vm, state: t.to }, from: t.from ?? null, to: t.to };
+      if (t.reason) event.reason = t.reason;
+      this.emit(event);
+    }
   }
 
   /** Numbers events as they leave, so seq follows the order subscribers see. */

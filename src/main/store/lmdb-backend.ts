@@ -36,6 +36,7 @@ export class LmdbBackend implements StoreBackend {
     private readonly root: RootDatabase,
     private readonly machines: Database<MachineState, string>,
     private readonly vms: Database<StoredVm, string>,
+    private readonly regions: Database<string, string>,
   ) {}
 
   static async open(path: string): Promise<LmdbBackend> {
@@ -53,7 +54,13 @@ export class LmdbBackend implements StoreBackend {
       );
     }
     if (schema === undefined) await meta.put('schema', SCHEMA);
-    return new LmdbBackend(path, root, root.openDB({ name: 'machines' }), root.openDB({ name: 'vms' }));
+    return new LmdbBackend(
+      path,
+      root,
+      root.openDB({ name: 'machines' }),
+      root.openDB({ name: 'vms' }),
+      root.openDB({ name: 'regions' }),
+    );
   }
 
   async load(): Promise<BackendSnapshot> {
@@ -61,7 +68,9 @@ export class LmdbBackend implements StoreBackend {
     for (const { key, value } of this.machines.getRange()) machines.set(key, value);
     const vms: StoredVm[] = [];
     for (const { value } of this.vms.getRange()) vms.push(value);
-    return { machines, vms };
+    const regions = new Map<string, string>();
+    for (const { key, value } of this.regions.getRange()) regions.set(key, value);
+    return { machines, vms, regions };
   }
 
   async commit(ops: BackendOp[]): Promise<void> {
@@ -70,6 +79,7 @@ export class LmdbBackend implements StoreBackend {
       for (const op of ops) {
         if (op.t === 'machine') void this.machines.put(op.id, op.state);
         else if (op.t === 'vm') void this.vms.put(op.vm.id, op.vm);
+        else if (op.t === 'region') void this.regions.put(op.code, op.status);
         else void this.vms.remove(op.id);
       }
     });
@@ -80,7 +90,7 @@ export class LmdbBackend implements StoreBackend {
   async clear(): Promise<void> {
     // Queued in this order with the other writes. Should the process die between the two,
     // the next start reconciles the machines from the (empty) VM set: the same end state.
-    await Promise.all([this.vms.clearAsync(), this.machines.clearAsync()]);
+    await Promise.all([this.vms.clearAsync(), this.machines.clearAsync(), this.regions.clearAsync()]);
     await this.root.flushed;
   }
 

@@ -25,8 +25,12 @@ export class RegionIndex {
   private capacity: Fragmentation = { ...NO_FRAGMENTATION };
   /** Each machine's part of `capacity` as last counted, so a change swaps exactly that part. */
   private readonly shares = new Map<MachineRecord, Fragmentation>();
+  /** The CSV's status until an operator sets another (`flylight region status`). */
+  status: string;
 
-  constructor(readonly spec: RegionSpec) {}
+  constructor(readonly spec: RegionSpec) {
+    this.status = spec.status;
+  }
 
   /**
    * Counts a machine's current free capacity into the region's, in place of what was counted
@@ -89,7 +93,7 @@ export class RegionIndex {
     return {
       code: this.spec.code,
       location: this.spec.location,
-      status: this.spec.status,
+      status: this.status,
       machine_count: this.machines.length,
       cores_total: this.cores_total,
       cores_allocated: this.cores_allocated,

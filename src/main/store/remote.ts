@@ -6,25 +6,55 @@
 import type { MachineState, StoredVm } from './backend';
 import { isValidState, type MachineRecord } from './machine-record';
 import type { MachineTable } from './machine-table';
+import type { RegionIndex } from './region-index';
 import type { VmLedger } from './vm-ledger';
 import { checkVm, sameVm } from './vm-record';
 
 export type RemoteChange =
   | { t: 'machine'; id: string; state: MachineState | null }
+  /** A region status an operator set through some host; null: back to the CSV's. */
+  | { t: 'region'; code: string; status: string | null }
   | { t: 'vm'; vm: StoredVm }
   | { t: 'vm-delete'; id: string };
 
+/** What of the Fleet this module changes (Fleet.remote()). */
 export interface RemoteTarget {
-  table: MachineTable;
+  table(): MachineTable;
   ledger: VmLedger;
   /** Publishes the machine's change event. */
   changed(m: MachineRecord): void;
+  /** Publishes the region's change event. */
+  regionChanged(index: RegionIndex): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
+  /** Back to the bootstrap state here (another host reset the fleet); publishes `reset`. */
+  reset(): void;
+}
+
+/**
+ * Changes the shared store reports, in its commit order. A change to a VM this host is still
+ * writing waits for that write, so the ledger has the outcome before the report.
+ */
+export async function applyRemoteChanges(target: RemoteTarget, changes: RemoteChange[]): Promise<void> {
+  for (const change of changes) {
+    const id = change.t === 'vm' ? change.vm?.id : change.t === 'vm-delete' ? change.id : undefined;
+    const writing = id === undefined ? undefined : target.ledger.inFlight(id);
+    if (writing) await writing.catch(() => {});
+    applyRemote(target, change);
+  }
 }
 
 /** Applies one change; returns false for one that does not concern this fleet (or is not valid). */
 export function applyRemote(target: RemoteTarget, change: RemoteChange): boolean {
-  const { table, ledger } = target;
+  const table = target.table();
+  const ledger = target.ledger;
+  if (change.t === 'region') {
+    const index = table.regions.find((r) => r.spec.code === change.code);
+    const status = change.status ?? index?.spec.status;
+    if (!index || status === undefined || index.status === status) return false;
+    index.status = status;
+    target.regionChanged(index);
+    return true;
+  }
   if (change.t === 'machine') {
     const m = table.get(change.id);
     if (!m) return false;
@@ -76,11 +106,12 @@ export function applyRemote(target: RemoteTarget, change: RemoteChange): boolean
 }
 
 /** Replaces the model's machines and VMs with a snapshot's (after the watch lost its place). */
-export function resyncFrom(
+export async function resyncFrom(
   target: RemoteTarget,
   machines: Map<string, MachineState>,
   vms: StoredVm[],
-): { machines: number; vms: number } {
+): Promise<{ machines: number; vms: number }> {
+  await target.ledger.settled();
   let changedMachines = 0;
   let changedVms = 0;
   const keep = new Set(vms.map((v) => v.id));
@@ -94,7 +125,7 @@ export function resyncFrom(
     const cur = target.ledger.get(vm.id);
     if (applyRemote(target, { t: 'vm', vm }) && (!cur || !sameVm(cur, vm))) changedVms++;
   }
-  for (const m of target.table.machines) {
+  for (const m of target.table().machines) {
     const before = `${m.cores_allocated}/${m.memory_allocated_gb}/${m.vm_count}/${m.operator_status}`;
     applyRemote(target, { t: 'machine', id: m.id, state: machines.get(m.id) ?? null });
     if (`${m.cores_allocated}/${m.memory_allocated_gb}/${m.vm_count}/${m.operator_status}` !== before)

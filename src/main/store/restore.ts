@@ -43,6 +43,10 @@ export function overlaySnapshot(
     m.operator_status = state.operator_status;
     table.setAllocation(m, state.cores_allocated, state.memory_allocated_gb, state.vm_count, state.updated_at);
   }
+  for (const [code, status] of snapshot.regions ?? []) {
+    const index = table.regions.find((r) => r.spec.code === code);
+    if (index && typeof status === 'string' && status.trim() !== '') index.status = status;
+  }
   const dropped: BackendOp[] = [];
   for (const stored of snapshot.vms) {
     const m = stored && typeof stored === 'object' ? table.get(stored.machine_id) : undefined;

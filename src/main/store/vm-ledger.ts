@@ -4,13 +4,14 @@
 // a machine cannot both be recorded.
 
 import { ApiError } from '../../shared/errors';
+import { holdsResources, resourceDelta } from '../../shared/lifecycle';
 import type { Vm } from '../../shared/types';
 import type { BackendOp, StoredVm } from './backend';
 import type { MachineRecord } from './machine-record';
 import { show } from './values';
 import { sameVm } from './vm-record';
 
-/** What a machine's VMs add up to: the allocation reconcile() restores. */
+/** What a machine's VMs that hold resources add up to: the allocation reconcile() restores. */
 export interface VmSum {
   cores: number;
   memory_gb: number;
@@ -36,6 +37,8 @@ export class VmLedger {
   private readonly keyOf = new Map<string, string>();
   /** Keys whose VM is still committing: a second VM under the same key is refused meanwhile. */
   private readonly keyWrites = new Set<string>();
+  /** How many VMs are in each state (the /metrics gauge). */
+  private readonly states = new Map<string, number>();
   /** Bumped by forget(), so a VM write that straddles a reset does not resurrect its VM. */
   private epoch = 0;
 
@@ -51,6 +54,11 @@ export class VmLedger {
 
   all(): Vm[] {
     return [...this.byId.values()];
+  }
+
+  /** VMs per state, states with none left out. */
+  byState(): Record<string, number> {
+    return Object.fromEntries([...this.states].filter(([, n]) => n > 0));
   }
 
   /** The VMs of these machines, machine by machine. */
@@ -86,6 +94,7 @@ export class VmLedger {
     this.byKey.clear();
     this.keyOf.clear();
     this.sums.clear();
+    this.states.clear();
     for (const id of machineIds) this.sums.set(id, { cores: 0, memory_gb: 0, count: 0 });
   }
 
@@ -111,22 +120,13 @@ export class VmLedger {
         `Idempotency-Key ${key} already names VM ${this.byKey.get(key) ?? '(being written)'}`,
       );
     }
-    const sum = this.sum(rec.machine_id);
+    const holds = holdsResources(rec.state);
+    if (holds) this.checkFits(rec, machine);
     const pending = this.pending.get(rec.machine_id) ?? { cores: 0, memory_gb: 0, count: 0 };
-    const cores = sum.cores + pending.cores;
-    const memory = sum.memory_gb + pending.memory_gb;
-    if (cores + rec.cores > machine.cores_total || memory + rec.memory_gb > machine.memory_total_gb) {
-      // lost_race: nothing was written, so the launcher may place the VM again (MachineD's
-      // view was behind: another host of a shared fleet, or a release not yet seen here).
-      throw new ApiError(
-        'bad_request',
-        `VM ${rec.id} does not fit on ${machine.id}: its VMs already hold ${cores}/${machine.cores_total} cores and ${memory}/${machine.memory_total_gb} GB`,
-        { lost_race: true },
-      );
-    }
     this.pending.set(rec.machine_id, pending);
-    pending.cores += rec.cores;
-    pending.memory_gb += rec.memory_gb;
+    const share = holds ? 1 : 0;
+    pending.cores += rec.cores * share;
+    pending.memory_gb += rec.memory_gb * share;
     pending.count += 1;
     const epoch = this.epoch;
     const stored: StoredVm = key === undefined ? rec : { ...rec, idempotency_key: key };
@@ -140,10 +140,56 @@ export class VmLedger {
     } finally {
       this.writes.delete(rec.id);
       if (key !== undefined) this.keyWrites.delete(key);
-      pending.cores -= rec.cores;
-      pending.memory_gb -= rec.memory_gb;
+      pending.cores -= rec.cores * share;
+      pending.memory_gb -= rec.memory_gb * share;
       pending.count -= 1;
       if (pending.count === 0) this.pending.delete(rec.machine_id);
+    }
+  }
+
+  /**
+   * Replaces a recorded VM with `rec` (its new state) durably, after any write of it in flight.
+   * Moving into a state that holds resources is refused when the machine's VMs would no longer
+   * fit, as a put is.
+   */
+  async update(rec: Vm, machine: MachineRecord): Promise<Vm> {
+    await this.writes.get(rec.id)?.catch(() => {});
+    const before = this.byId.get(rec.id);
+    if (!before || this.writes.has(rec.id)) throw new ApiError('not_found', `no VM with id ${show(rec.id)}`);
+    if (before.machine_id !== rec.machine_id || before.cores !== rec.cores || before.memory_gb !== rec.memory_gb) {
+      throw new ApiError('bad_request', `VM ${rec.id} cannot change its machine or size in an update`);
+    }
+    if (resourceDelta(before.state, rec.state) > 0) this.checkFits(rec, machine);
+    const key = this.keyOf.get(rec.id);
+    const stored: StoredVm = key === undefined ? rec : { ...rec, idempotency_key: key };
+    const epoch = this.epoch;
+    const write = this.commit([{ t: 'vm', vm: stored }], `record VM ${rec.id} ${rec.state}`);
+    this.writes.set(rec.id, write);
+    try {
+      await write;
+      if (epoch === this.epoch && this.byId.get(rec.id) === before) {
+        this.remove(before);
+        this.add(rec, key);
+      }
+    } finally {
+      this.writes.delete(rec.id);
+    }
+    return before;
+  }
+
+  private checkFits(rec: Vm, machine: MachineRecord): void {
+    const sum = this.sum(rec.machine_id);
+    const pending = this.pending.get(rec.machine_id) ?? { cores: 0, memory_gb: 0, count: 0 };
+    const cores = sum.cores + pending.cores;
+    const memory = sum.memory_gb + pending.memory_gb;
+    if (cores + rec.cores > machine.cores_total || memory + rec.memory_gb > machine.memory_total_gb) {
+      // lost_race: nothing was written, so the launcher may place the VM again (MachineD's
+      // view was behind: another host of a shared fleet, or a release not yet seen here).
+      throw new ApiError(
+        'bad_request',
+        `VM ${rec.id} does not fit on ${machine.id}: its VMs already hold ${cores}/${machine.cores_total} cores and ${memory}/${machine.memory_total_gb} GB`,
+        { lost_race: true },
+      );
     }
   }
 
@@ -193,6 +239,8 @@ export class VmLedger {
       this.byMachine.set(vm.machine_id, ids);
     }
     ids.add(vm.id);
+    this.states.set(vm.state, (this.states.get(vm.state) ?? 0) + 1);
+    if (!holdsResources(vm.state)) return;
     const sum = this.sums.get(vm.machine_id) as VmSum;
     sum.cores += vm.cores;
     sum.memory_gb += vm.memory_gb;
@@ -207,8 +255,9 @@ export class VmLedger {
       this.byKey.delete(key);
     }
     this.byMachine.get(vm.machine_id)?.delete(vm.id);
+    this.states.set(vm.state, (this.states.get(vm.state) ?? 1) - 1);
     const sum = this.sums.get(vm.machine_id);
-    if (sum) {
+    if (sum && holdsResources(vm.state)) {
       sum.cores -= vm.cores;
       sum.memory_gb -= vm.memory_gb;
       sum.count -= 1;

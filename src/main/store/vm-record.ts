@@ -2,6 +2,7 @@
 // rebuilt from known fields only, so nothing a caller adds is ever stored.
 
 import { ApiError } from '../../shared/errors';
+import { isLifecycleState, LIFECYCLE_STATES, TERMINAL_STATE } from '../../shared/lifecycle';
 import type { Vm } from '../../shared/types';
 import type { MachineRecord } from './machine-record';
 import { cmp, show } from './values';
@@ -29,20 +30,36 @@ export function checkVm(vm: Vm, machineOf: (id: string) => MachineRecord | undef
     if (!Number.isSafeInteger(v) || v < 1)
       throw new ApiError('bad_request', `VM ${name} ${show(v)} is not valid (a whole number >= 1)`);
   }
-  if (vm.state !== 'running') throw new ApiError('bad_request', `VM state ${show(vm.state)} is not valid (running)`);
+  // Records written before the lifecycle existed say 'running': that is `started` now.
+  const state = (vm.state as string) === 'running' ? 'started' : vm.state;
+  if (!isLifecycleState(state) || state === TERMINAL_STATE) {
+    const allowed = LIFECYCLE_STATES.filter((s) => s !== TERMINAL_STATE).join(', ');
+    throw new ApiError('bad_request', `VM state ${show(vm.state)} is not valid (${allowed})`);
+  }
+  if (vm.reason !== undefined && (typeof vm.reason !== 'string' || !REASON.test(vm.reason))) {
+    throw new ApiError('bad_request', `VM reason ${show(vm.reason)} is not valid (1 to 64 of a-z, 0-9, '_')`);
+  }
   if (typeof vm.created_at !== 'string' || Number.isNaN(Date.parse(vm.created_at))) {
     throw new ApiError('bad_request', `VM created_at ${show(vm.created_at)} is not an RFC 3339 time`);
   }
-  return {
+  if (vm.updated_at !== undefined && (typeof vm.updated_at !== 'string' || Number.isNaN(Date.parse(vm.updated_at)))) {
+    throw new ApiError('bad_request', `VM updated_at ${show(vm.updated_at)} is not an RFC 3339 time`);
+  }
+  const out: Vm = {
     id: vm.id,
     region: m.region,
     machine_id: m.id,
     memory_gb: vm.memory_gb,
     cores: vm.cores,
-    state: 'running',
+    state,
     created_at: vm.created_at,
+    updated_at: vm.updated_at ?? vm.created_at,
   };
+  if (vm.reason !== undefined) out.reason = vm.reason;
+  return out;
 }
+
+const REASON = /^[a-z0-9_]{1,64}$/;
 
 export function sameVm(a: Vm, b: Vm): boolean {
   return (
@@ -52,6 +69,7 @@ export function sameVm(a: Vm, b: Vm): boolean {
     a.memory_gb === b.memory_gb &&
     a.cores === b.cores &&
     a.state === b.state &&
+    a.reason === b.reason &&
     a.created_at === b.created_at
   );
 }

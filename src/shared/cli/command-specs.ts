@@ -2,6 +2,7 @@
 // help text and examples. The parser, help and completion all read this one list.
 
 import { FLAGS, GLOBAL_FLAGS } from './flag-specs';
+import { VM_COMMANDS } from './vm-grammar';
 
 export type CommandName =
   | 'regions'
@@ -16,8 +17,12 @@ export type CommandName =
   | 'reset'
   | 'token'
   | 'serve'
+  | 'machine'
+  | 'region'
+  | 'chaos'
   | 'help'
-  | 'version';
+  | 'version'
+  | 'vm';
 
 export interface PositionalSpec {
   name: string;
@@ -25,6 +30,8 @@ export interface PositionalSpec {
   help: string;
   regionValue?: boolean;
   commandValue?: boolean;
+  /** Fixed words this argument takes (Tab completes them). */
+  choices?: readonly string[];
 }
 
 export interface CommandSpec {
@@ -65,7 +72,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'launch',
     summary: 'start a VM on a machine with room in a region',
     positionals: [],
-    flags: ['vm-region', 'vm-memory', 'vm-cores', 'num-candidates', 'idempotency-key', 'strategy', 'count', 'explain'],
+    flags: [
+      'vm-region',
+      'vm-memory',
+      'vm-cores',
+      'num-candidates',
+      'idempotency-key',
+      'strategy',
+      'count',
+      'explain',
+      'wait',
+    ],
     required: ['vm-region', 'vm-memory', 'vm-cores'],
     details: [
       'Flags may come before the command, as the seed wrote it.',
@@ -74,6 +91,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Every launch carries an Idempotency-Key (a new one per run unless --idempotency-key gives it):',
       'when a worker is restarting (503) the launch is retried for a few seconds under the same key,',
       'so it starts at most one VM.',
+      'It answers once the VM is created (started too, with the instant timing profile); --wait',
+      'answers once it has started or failed.',
     ],
     examples: [
       'launch --vm-region SIN --vm-memory 8 --vm-cores 4',
@@ -128,7 +147,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'watch',
-    summary: 'print machine changes as they happen (Ctrl+C stops)',
+    summary: 'print machine and VM changes as they happen (Ctrl+C stops)',
     positionals: [],
     flags: ['vm-region'],
     details: ['Reconnects by itself when the connection drops, and says so.'],
@@ -141,6 +160,70 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: ['yes'],
     details: ["Asks you to type 'reset' first; --yes skips the question (scripts, and the console pane, need it)."],
     examples: ['reset', 'reset --yes'],
+  },
+  {
+    name: 'machine',
+    summary: 'drain a machine, take it offline (--evacuate: re-place its VMs) or bring it online',
+    positionals: [
+      { name: 'ACTION', required: true, help: 'drain, offline or online', choices: ['drain', 'offline', 'online'] },
+      { name: 'MACHINE_ID', required: false, help: 'the id `machines REGION` lists' },
+    ],
+    flags: ['evacuate'],
+    details: [
+      'A machine is a physical host (a fly.io "host"); what fly.io calls a Machine is a VM here.',
+      'drain: no new VMs land on it; its VMs keep running.',
+      'offline: its VMs fail with reason host_offline and free what they held; with --evacuate each',
+      'gets a replacement VM (new id, same size and region) through normal placement, and each that',
+      'could not be placed is reported.',
+      'online: back in service; VMs that failed with it stay failed.',
+    ],
+    examples: ['machine drain sin-1', 'machine offline sin-1 --evacuate', 'machine online sin-1 --json'],
+  },
+  {
+    name: 'region',
+    summary: "set a region's status: operational, degraded or down",
+    positionals: [
+      { name: 'status', required: true, help: 'the word `status`', choices: ['status'] },
+      { name: 'CODE', required: true, help: 'region code, any case', regionValue: true },
+      {
+        name: 'STATUS',
+        required: true,
+        help: 'operational, degraded or down (any case)',
+        choices: ['operational', 'degraded', 'down'],
+      },
+    ],
+    flags: [],
+    details: [
+      "degraded: lifecycle stages run slower by the timing profile's degraded_factor.",
+      'down: launches there are refused, naming the nearest regions with room.',
+    ],
+    examples: ['region status SIN down', 'region status sin Degraded', 'region status SIN operational --json'],
+  },
+  {
+    name: 'chaos',
+    summary: 'seeded chaos: kill-actors (supervision restarts them) or fail-machines over time',
+    positionals: [
+      {
+        name: 'ACTION',
+        required: true,
+        help: 'kill-actors or fail-machines',
+        choices: ['kill-actors', 'fail-machines'],
+      },
+    ],
+    flags: ['count', 'vm-region', 'seed', 'rate', 'duration', 'repair'],
+    details: [
+      'kill-actors --count N [--region R]: crashes the MachineD or FlyD of N machines; the supervisor',
+      'restarts each (counted in status and /metrics, an `actor` event in watch).',
+      'fail-machines --rate P --duration D [--repair D]: each second each machine in service goes',
+      'offline with probability P (its VMs fail) and comes back after about the repair time',
+      '(default 10s). Prints each step as it happens.',
+      'The same --seed on the same fleet picks the same victims; every answer names its seed.',
+    ],
+    examples: [
+      'chaos kill-actors --count 3 --seed 42',
+      'chaos kill-actors --count 2 --region SIN',
+      'chaos fail-machines --rate 0.05 --duration 30s --repair 5s --seed 7',
+    ],
   },
   {
     name: 'token',
@@ -178,9 +261,15 @@ export const COMMANDS: readonly CommandSpec[] = [
       'etcd-cert',
       'etcd-key',
       'etcd-user',
+      'timing',
+      'speed',
     ],
     details: [
-      'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT (flags win).',
+      'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT,',
+      'FLYLIGHT_TIMING, FLYLIGHT_SPEED (flags win).',
+      '--timing instant|realistic|FILE: how long VM lifecycle stages take and how often they fail',
+      "(realistic, the default, follows fly.io's published figures); --speed N runs that clock N× faster;",
+      '--seed N also seeds the timing draws, so a run replays.',
       'Creates the API token on first start (see `flylight token`) and prints the dashboard link with it:',
       'open that link once and the page keeps a session instead (in its own storage, never a cookie).',
       "--compat-open is off by default: the seed's own CLI sends no token, and an open port lets any",
@@ -198,6 +287,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'serve --compat-open',
       'serve --strategy binpack --seed 7',
       'serve --port 0 --store etcd://127.0.0.1:2379,127.0.0.1:22379,127.0.0.1:32379',
+      'serve --timing instant',
+      'serve --timing realistic --speed 10 --seed 7',
     ],
     terminalOnly: true,
   },
@@ -215,6 +306,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [],
     examples: ['version'],
   },
+  ...VM_COMMANDS,
 ];
 
 export function commandSpec(name: string): CommandSpec | undefined {

@@ -2,11 +2,13 @@
 // command is a spec in command-specs.ts and a line here.
 
 import type { CommandName } from './command-specs';
+import { chaos, machine, region } from './commands/faults';
 import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
 import { place, platform } from './commands/place';
 import { reset } from './commands/reset';
 import { serve, token } from './commands/terminal';
+import { vm } from './commands/vm';
 import { watch } from './commands/watch';
 import type { CommandRunner } from './context';
 
@@ -24,4 +26,8 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   reset,
   token,
   serve,
+  machine,
+  region,
+  chaos,
+  vm,
 };

@@ -77,6 +77,7 @@ export function complete(line: string, cursor: number, regionCodes: string[], op
   const positional = commandSpec(state.command)?.positionals[state.positionals];
   if (positional?.regionValue) return done(regionsByPrefix(regionCodes, prefix));
   if (positional?.commandValue) return done(byPrefix(commands, prefix));
+  if (positional?.choices) return done(byPrefix([...positional.choices], prefix.toLowerCase()));
   return done([]);
 }
 

@@ -42,6 +42,10 @@ export interface ServeFlags {
   etcdCert?: string;
   etcdKey?: string;
   etcdUser?: string;
+  /** `--timing`: instant, realistic or a JSON file's path (read by the Node side). */
+  timing?: string;
+  /** `--speed`, as typed (checked where the config is built). */
+  speed?: string;
 }
 
 export type TokenSource = 'flag' | 'env' | 'file';

@@ -4,6 +4,7 @@
 // flag name means the same thing everywhere.
 
 import { STRATEGIES } from '../placement';
+import { VM_FLAGS } from './vm-grammar';
 
 export type FlagKind = 'bool' | 'text' | 'int';
 
@@ -29,6 +30,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'vm-region',
     aliases: ['region'],
+    short: 'r',
     kind: 'text',
     value: 'REGION',
     regionValue: true,
@@ -44,7 +46,12 @@ export const FLAGS: readonly FlagSpec[] = [
     choices: STRATEGIES,
     help: 'placement: random (default), binpack (fullest machine that fits) or spread (emptiest)',
   },
-  { name: 'count', kind: 'text', value: 'N', help: 'VMs to launch together, all or none (1–100)' },
+  {
+    name: 'count',
+    kind: 'text',
+    value: 'N',
+    help: 'how many: VMs to launch together, all or none (1–100); actors to crash (chaos kill-actors)',
+  },
   { name: 'explain', kind: 'bool', help: 'also print the placement plan: every machine, kept or refused, and why' },
   { name: 'filter', kind: 'text', value: 'STATUS', help: 'only regions whose status contains STATUS (any case)' },
   {
@@ -123,7 +130,7 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'N',
     min: 0,
     max: 2 ** 32 - 1,
-    help: 'seed placement and the store shuffle (for repeatable runs)',
+    help: 'seed placement, the store shuffle, timing draws and chaos victims (for repeatable runs)',
   },
   {
     name: 'api',
@@ -137,11 +144,16 @@ export const FLAGS: readonly FlagSpec[] = [
     value: 'TOKEN',
     help: 'API token (env FLYLIGHT_TOKEN; default: the one `flylight token` prints)',
   },
+  { name: 'evacuate', kind: 'bool', help: 'machine offline: re-place its VMs elsewhere through normal placement' },
+  { name: 'rate', kind: 'text', value: 'P', help: 'probability per machine per second: 0.05 or 5%' },
+  { name: 'duration', kind: 'text', value: 'D', help: 'how long: 30s, 2m, 1h' },
+  { name: 'repair', kind: 'text', value: 'D', help: 'how long a failed machine stays down, about (default 10s)' },
   { name: 'yes', short: 'y', kind: 'bool', help: 'do it without asking for confirmation' },
-  { name: 'json', kind: 'bool', help: 'print JSON for scripts instead of tables' },
+  { name: 'json', short: 'j', kind: 'bool', help: 'print JSON for scripts instead of tables' },
   { name: 'no-color', kind: 'bool', help: 'no colours (also env NO_COLOR)' },
   { name: 'help', short: 'h', kind: 'bool', help: 'show help' },
   { name: 'version', short: 'v', kind: 'bool', help: 'show the version' },
+  ...VM_FLAGS,
 ];
 
 export const GLOBAL_FLAGS: readonly string[] = ['api', 'token', 'json', 'no-color', 'help', 'version'];

@@ -96,7 +96,7 @@ export function vmsTable(vms: readonly Vm[], opts: { color: boolean; width?: num
       { header: 'MACHINE', value: (v) => v.machine_id, shrink: true },
       { header: 'MEMORY GB', align: 'right', value: (v) => String(v.memory_gb) },
       { header: 'CORES', align: 'right', value: (v) => String(v.cores) },
-      { header: 'STATE', value: (v) => v.state, style: (v) => (v.state === 'running' ? 'green' : 'gray') },
+      { header: 'STATE', value: (v) => v.state, style: (v) => vmStateStyle(v.state) },
       { header: 'CREATED', value: (v) => shortTime(v.created_at), style: () => 'gray' },
     ],
     vms,
@@ -111,7 +111,12 @@ export function shortTime(iso: string): string {
 }
 
 export function launchedLine(vm: Vm, color: boolean): string {
-  return `Launched ${paint(vm.id, 'bold', color)} on ${paint(vm.machine_id, 'cyan', color)} (${vm.region}): ${vm.memory_gb} GB, ${vm.cores} ${plural(vm.cores, 'core')}`;
+  // The seed's line for a started VM; one that is still on its way, or failed, says so.
+  const state =
+    vm.state === 'started'
+      ? ''
+      : ` · ${paint(vm.state, vmStateStyle(vm.state), color)}${vm.reason ? ` (${vm.reason})` : ''}`;
+  return `Launched ${paint(vm.id, 'bold', color)} on ${paint(vm.machine_id, 'cyan', color)} (${vm.region}): ${vm.memory_gb} GB, ${vm.cores} ${plural(vm.cores, 'core')}${state}`;
 }
 
 export function destroyedLine(vm: Vm, color: boolean): string {
@@ -184,6 +189,14 @@ export function eventLine(e: StoreEvent, color: boolean): string {
   const time = paint(clock(e.at), 'gray', color);
   if (e.type === 'reset')
     return `${time} ${paint('reset', 'magenta', color)}: the fleet is back to its bootstrap state`;
+  if (e.type === 'region')
+    return `${time} ${paint(e.region.code, 'bold', color)} region status: ${paint(e.region.status, regionStatusStyle(e.region.status), color)}`;
+  if (e.type === 'actor')
+    return `${time} ${paint('supervisor', 'magenta', color)}: ${e.actor} crashed (${e.cause}) and was restarted · ${e.restarts} ${plural(e.restarts, 'restart')} so far`;
+  if (e.type === 'vm') {
+    const why = e.reason ? ` (${e.reason})` : '';
+    return `${time} ${paint(e.vm.region, 'bold', color)} ${e.vm.id} on ${e.vm.machine_id}: ${e.from ?? 'new'} → ${paint(e.to, vmStateStyle(e.to), color)}${why}`;
+  }
   const m = e.machine;
   const r = e.region;
   return (
@@ -191,6 +204,14 @@ export function eventLine(e: StoreEvent, color: boolean): string {
     `cores ${used(m.cores_allocated, m.cores_total)}, memory ${used(m.memory_allocated_gb, m.memory_total_gb)} GB, ` +
     `${m.vm_count} ${plural(m.vm_count, 'VM')} · region ${formatPercent(utilisation(r))} used`
   );
+}
+
+/** Green at rest and working, red when failed, yellow on the way somewhere, gray otherwise. */
+export function vmStateStyle(state: string): 'green' | 'red' | 'yellow' | 'gray' {
+  if (state === 'started') return 'green';
+  if (state === 'failed') return 'red';
+  if (state.endsWith('ing')) return 'yellow';
+  return 'gray';
 }
 
 function clock(iso: string): string {

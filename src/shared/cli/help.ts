@@ -46,6 +46,8 @@ export function overviewHelp(where: Where, color: boolean): string[] {
   return [
     `${h('Flylight')} — a laptop-sized simulator of a fly.io-style compute platform`,
     '',
+    'Words: a machine is a physical host; a VM is what a user launches (what fly.io calls a Machine).',
+    '',
     `${h('Usage:')} ${programPrefix(where)}[FLAGS] COMMAND [ARGS] [FLAGS]   (flags may come before or after the command)`,
     '',
     h('Commands:'),

@@ -20,8 +20,13 @@ export function launchRetrying(
   key: string,
   io: CommandIO,
   color: boolean,
+  wait?: 'started',
 ): Promise<Vm> {
-  return retryingLaunch(() => api.launch(req, { idempotencyKey: key }), io, color);
+  return retryingLaunch(
+    () => api.launch(req, wait ? { idempotencyKey: key, wait } : { idempotencyKey: key }),
+    io,
+    color,
+  );
 }
 
 /** Any launch call under one Idempotency-Key (the single or the batch form), with that policy. */

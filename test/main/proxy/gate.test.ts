@@ -97,7 +97,7 @@ class FakeFleet {
           machine_id: this.machineList.find((m) => m.region === req.region)?.id ?? '?',
           memory_gb: req.memory_gb,
           cores: req.cores,
-          state: 'running',
+          state: 'started',
           created_at: T,
         };
         this.vmMap.set(vm.id, vm);
@@ -107,6 +107,22 @@ class FakeFleet {
         this.calls.push('destroy');
         const vm = this.vmMap.get(id);
         if (!vm) throw new ApiError('not_found', `no VM ${id}`);
+        this.vmMap.delete(id);
+        return { ...vm, state: 'destroyed' };
+      },
+      // The lifecycle's rule for destroy (a started VM needs force), as the engine applies it.
+      operate: (id: string, op: string, force?: boolean) => {
+        this.calls.push(op);
+        const vm = this.vmMap.get(id);
+        if (!vm) throw new ApiError('not_found', `no VM ${id}`);
+        if (op !== 'destroy') throw new ApiError('internal', `the fake knows only destroy, not ${op}`);
+        if (vm.state === 'started' && !force) {
+          throw new ApiError('invalid_state', `${id} is started: destroy is not allowed`, {
+            state: 'started',
+            allowed: ['stop', 'suspend', 'restart', 'destroy'],
+            needs_force: true,
+          });
+        }
         this.vmMap.delete(id);
         return { ...vm, state: 'destroyed' };
       },
@@ -218,7 +234,7 @@ describe('routes', () => {
   it('POST /v1/vms launches: 201, Location, and a log line with the VM id', async () => {
     const res = await call(req('POST', '/v1/vms', { region: 'sin', memory_gb: 8, cores: 4 }));
     expect(res.status).toBe(201);
-    expect(res.json).toMatchObject({ id: 'vm-000001', region: 'SIN', memory_gb: 8, cores: 4, state: 'running' });
+    expect(res.json).toMatchObject({ id: 'vm-000001', region: 'SIN', memory_gb: 8, cores: 4, state: 'started' });
     expect(res.headers.location).toBe('/v1/vms/vm-000001');
     const line = lines.find((l) => l.msg === 'request');
     expect(line).toMatchObject({ method: 'POST', path: '/v1/vms', status: 201, vm_id: 'vm-000001', via: 'http' });
@@ -252,7 +268,13 @@ describe('routes', () => {
     expect(sin.json.vms.map((v: Vm) => v.id)).toEqual([a.id]);
     expect((await call(req('GET', `/v1/vms/${a.id}`))).json).toEqual(a);
 
-    const del = await call(req('DELETE', `/v1/vms/${a.id}`));
+    const refused = await call(req('DELETE', `/v1/vms/${a.id}`));
+    expect(refused.status).toBe(409);
+    expect(refused.json.error).toMatchObject({
+      code: 'invalid_state',
+      details: { state: 'started', needs_force: true },
+    });
+    const del = await call(req('DELETE', `/v1/vms/${a.id}?force=true`));
     expect(del.status).toBe(200);
     expect(del.json).toMatchObject({ id: a.id, state: 'destroyed' });
     expect(lines.at(-1)).toMatchObject({ method: 'DELETE', status: 200, vm_id: a.id });

@@ -130,7 +130,7 @@ describe('parseRegionsCsv: rejected files', () => {
       `f.csv:3: machine id "m 1" is not valid (1 to 64 letters, digits, '.', '_' or '-')`,
     );
     expect(problem(csv(HEADER, SIN, machineRow('m1', '4', '8', 'SIN', 'broken')))).toBe(
-      'f.csv:3: machine status "broken" is not valid (available, maintenance or offline; empty means available)',
+      'f.csv:3: machine status "broken" is not valid (available, maintenance, draining or offline; empty means available)',
     );
     expect(problem(csv(HEADER, 'region,SIN,Singapore,Operational,m1,,,'))).toBe(
       'f.csv:2: machine is set on a region row (leave machine columns empty on kind=region rows)',

@@ -5,7 +5,7 @@ import { deriveStatus } from '../../../src/main/store/machine-record';
 import { RegionIndex } from '../../../src/main/store/region-index';
 import { storeService } from '../../../src/main/store/service';
 import { mulberry32 } from '../../../src/shared/random';
-import type { MachineUpdate } from '../../../src/shared/types';
+import type { MachineUpdate, Vm } from '../../../src/shared/types';
 import { codeOf, DATA, openFleet, update, vmOn } from '../../helpers/fleet-fixtures';
 import { until } from '../../helpers/until';
 
@@ -445,6 +445,7 @@ describe('reconcile and reset', () => {
     expect(Object.keys(service).sort()).toEqual(
       [
         'allMachines',
+        'announce',
         'apply',
         'candidates',
         'deleteVm',
@@ -455,13 +456,81 @@ describe('reconcile and reset', () => {
         'region',
         'regions',
         'reset',
+        'setMachineStatus',
+        'setRegionStatus',
         'totals',
+        'updateVm',
         'versions',
         'vm',
         'vmByIdempotencyKey',
+        'vmStates',
         'vms',
       ].sort(),
     );
     expect(await service.regions()).toHaveLength(3);
+  });
+});
+
+describe('the VM lifecycle in the store', () => {
+  const step = (vm_id: string, from: Vm['state'] | null, to: Vm['state']) => ({
+    vm_id,
+    from,
+    to,
+    at: '2025-01-01T00:00:05.000Z',
+    operation: 'stop' as const,
+  });
+
+  it('updateVm is durable, then publishes one vm event per transition; destroyed removes the record', async () => {
+    const { fleet, events, backend } = await openFleet();
+    const vm = vmOn('vm-1', 'sin-a', 'SIN', 8, 2);
+    await fleet.putVm(vm, undefined, [step('vm-1', null, 'creating'), step('vm-1', 'creating', 'started')]);
+    expect(events.filter((e) => e.type === 'vm').map((e) => e.type === 'vm' && `${e.from}>${e.to}`)).toEqual([
+      'null>creating',
+      'creating>started',
+    ]);
+    events.length = 0;
+    const stopped = { ...vm, state: 'stopped' as const, updated_at: '2025-01-01T00:00:05.000Z' };
+    await fleet.updateVm(stopped, [step('vm-1', 'started', 'stopping'), step('vm-1', 'stopping', 'stopped')]);
+    expect((await backend.load()).vms.map((v) => v.state)).toEqual(['stopped']);
+    expect(events.map((e) => e.type === 'vm' && [e.to, e.vm.state, e.seq])).toEqual([
+      ['stopping', 'stopping', expect.any(Number)],
+      ['stopped', 'stopped', expect.any(Number)],
+    ]);
+    expect(fleet.vmStates()).toEqual({ stopped: 1 });
+    await fleet.updateVm({ ...stopped, state: 'destroyed' }, [step('vm-1', 'stopped', 'destroyed')]);
+    expect(await codeOf(() => fleet.vm('vm-1'))).toBe('not_found');
+    expect((await backend.load()).vms).toEqual([]);
+    expect(await codeOf(() => fleet.updateVm(stopped, []))).toBe('not_found');
+    expect(await codeOf(() => fleet.updateVm({ ...stopped, id: 'vm-2', state: 'sleeping' as never }, []))).toBe(
+      'bad_request',
+    );
+  });
+
+  it('reconcile sums only VMs whose state holds resources; a start that no longer fits is refused', async () => {
+    const { fleet } = await openFleet();
+    await fleet.putVm(vmOn('vm-1', 'sin-a', 'SIN', 8, 2));
+    await fleet.putVm({ ...vmOn('vm-2', 'sin-a', 'SIN', 4, 1), state: 'stopped' });
+    await fleet.putVm({ ...vmOn('vm-3', 'sin-a', 'SIN', 4, 1), state: 'suspended' });
+    await fleet.putVm({ ...vmOn('vm-4', 'sin-a', 'SIN', 4, 1), state: 'failed', reason: 'start_failed' });
+    await fleet.reconcile();
+    expect(fleet.machine('sin-a')).toMatchObject({ cores_allocated: 2, memory_allocated_gb: 8, vm_count: 1 });
+    const total = fleet.machine('sin-a');
+    // Fill the machine with started VMs, then try to start the stopped one there again.
+    await fleet.putVm(vmOn('vm-5', 'sin-a', 'SIN', total.memory_total_gb - 8, total.cores_total - 2));
+    const err = await codeOf(() =>
+      fleet.updateVm({ ...vmOn('vm-2', 'sin-a', 'SIN', 4, 1), state: 'starting' }, [
+        step('vm-2', 'stopped', 'starting'),
+      ]),
+    );
+    expect(err).toBe('bad_request');
+    expect(fleet.vm('vm-2').state).toBe('stopped');
+  });
+
+  it("reads a record written before the lifecycle ('running') as started", async () => {
+    const backend = new MemoryBackend();
+    await backend.commit([{ t: 'vm', vm: { ...vmOn('vm-old', 'sin-a', 'SIN', 8, 2), state: 'running' as never } }]);
+    const { fleet } = await openFleet({ backend });
+    expect(fleet.vm('vm-old')).toMatchObject({ state: 'started', updated_at: '2025-01-01T00:00:00.000Z' });
+    expect(fleet.machine('sin-a')).toMatchObject({ cores_allocated: 2, vm_count: 1 });
   });
 });

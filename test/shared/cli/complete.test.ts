@@ -10,18 +10,22 @@ describe('complete', () => {
       start: 0,
       end: 0,
       candidates: [
+        'chaos',
         'destroy',
         'help',
         'launch',
+        'machine',
         'machines',
         'place',
         'platform',
+        'region',
         'regions',
         'reset',
         'serve',
         'status',
         'token',
         'version',
+        'vm',
         'vms',
         'watch',
       ],
@@ -102,7 +106,7 @@ describe('complete', () => {
     expect(inConsole('')).not.toContain('serve');
     expect(inConsole('')).not.toContain('token');
     expect(inConsole('t')).toEqual([]);
-    expect(inConsole('re')).toEqual(['regions', 'reset']);
+    expect(inConsole('re')).toEqual(['region', 'regions', 'reset']);
     expect(inConsole('regions --')).toEqual(['--filter', '--help', '--json', '--no-color', '--sort', '--version']);
     expect(inConsole('--po')).toEqual([]);
     expect(inConsole('--vm-m')).toEqual(['--vm-memory']);
@@ -111,7 +115,18 @@ describe('complete', () => {
   });
 
   it('ignores a leading "flylight" and works inside an open quote', () => {
-    expect(at('flylight mach').candidates).toEqual(['machines']);
+    expect(at('flylight mach').candidates).toEqual(['machine', 'machines']);
     expect(at('machines "s').candidates).toEqual(['SEA', 'SIN', 'SJC']);
+  });
+
+  it('completes the fault commands: actions, region codes and statuses, chaos actions', () => {
+    expect(at('machine ').candidates).toEqual(['drain', 'offline', 'online']);
+    expect(at('machine of').candidates).toEqual(['offline']);
+    expect(at('machine offline sin-1 --ev').candidates).toEqual(['--evacuate']);
+    expect(at('region ').candidates).toEqual(['status']);
+    expect(at('region status s').candidates).toEqual(['SEA', 'SIN', 'SJC']);
+    expect(at('region status SIN D').candidates).toEqual(['degraded', 'down']);
+    expect(at('chaos ').candidates).toEqual(['fail-machines', 'kill-actors']);
+    expect(at('chaos kill-actors --co').candidates).toEqual(['--count']);
   });
 });

@@ -93,7 +93,10 @@ describe('parseArgs', () => {
       ['launch', '--filter', 'x', '--vm-region', 'SIN', '--vm-memory', '8', '--vm-cores', '4'],
       'launch does not take --filter',
     ],
-    [['--vm-region', 'SIN'], '--vm-region belongs to a command (launch, place, vms, watch)'],
+    [
+      ['--vm-region', 'SIN'],
+      '--vm-region belongs to a command (launch, place, vms, watch, chaos, vm); add the command',
+    ],
     [['lanch'], "unknown command 'lanch' — did you mean 'launch'?"],
     [['regoins'], "did you mean 'regions'?"],
     [['frobnicate'], "unknown command 'frobnicate' (see `help`)"],

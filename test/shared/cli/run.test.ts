@@ -186,7 +186,7 @@ describe('runCommand: output and exit codes', () => {
   it('vms lists VMs, by region when asked', async () => {
     const all = await run(['vms']);
     expect(all.out[0]).toMatch(/^VM\s+REGION\s+MACHINE\s+MEMORY GB\s+CORES\s+STATE\s+CREATED$/);
-    expect(all.out[1]).toMatch(/^vm-3f9c2a71\s+SIN\s+consul-node-80\s+8\s+4\s+running\s+2025-11-27 20:47:01$/);
+    expect(all.out[1]).toMatch(/^vm-3f9c2a71\s+SIN\s+consul-node-80\s+8\s+4\s+started\s+2025-11-27 20:47:01$/);
     const none = await run(['vms', '--vm-region', 'ams']);
     expect(none.api.calls).toEqual([{ method: 'vms', args: ['ams'] }]);
     expect(none.out).toEqual(['No VMs in AMS.']);

@@ -9,13 +9,18 @@
 // other hosts.
 
 import type { Etcd3, IKeyValue, ITxnResponse } from 'etcd3';
+import { holdsResources } from '../../../shared/lifecycle';
+import { takesNewVms } from '../../../shared/placement';
 import type { MachineState, StoredVm } from '../backend';
+import type { OperatorStatus } from '../fleet-data';
 import type { EtcdKeys } from './keys';
 import { parseValue } from './keys';
 
 export interface Capacity {
   cores_total: number;
   memory_total_gb: number;
+  /** The CSV's status, which the row's operator_status overrides. */
+  bootstrap_status: OperatorStatus;
 }
 
 /** A key as this host last saw it: its value, mod revision ('0' = absent) and when it was seen. */
@@ -43,9 +48,9 @@ export class InFlightError extends Error {}
 /** Gives up after this many lost races in a row (only under pathological contention). */
 const MAX_ATTEMPTS = 64;
 
-/** What one VM holds on its machine. */
+/** What one VM holds on its machine (nothing in a state that holds no resources). */
 export function held(vm: StoredVm | null): { cores: number; memory_gb: number; count: number } {
-  if (!vm) return { cores: 0, memory_gb: 0, count: 0 };
+  if (!vm || !holdsResources(vm.state)) return { cores: 0, memory_gb: 0, count: 0 };
   return { cores: vm.cores, memory_gb: vm.memory_gb, count: 1 };
 }
 
@@ -53,7 +58,8 @@ export function emptyState(at: string): MachineState {
   return { version: 0, cores_allocated: 0, memory_allocated_gb: 0, vm_count: 0, updated_at: at, operator_status: null };
 }
 
-type Outcome = { machine: MachineState; vm: { put: StoredVm } | { delete: true } | null };
+/** The rows to write: the machine's (null: leave it, and do not compare it) and the VM's. */
+type Outcome = { machine: MachineState | null; vm: { put: StoredVm } | { delete: true } | null };
 
 export class Allocations {
   private readonly machineRows = new Map<string, Row<MachineState>>();
@@ -93,6 +99,11 @@ export class Allocations {
       this.transact(vm.machine_id, vm.id, (machine, old) => {
         const was = held(old);
         const now = held(vm);
+        // A change of state that moves no resources (started → stopping, …) leaves the row alone,
+        // so the lifecycle's many writes never race launches for it.
+        if (old && was.cores === now.cores && was.memory_gb === now.memory_gb && was.count === now.count) {
+          return { machine: null, vm: { put: vm } };
+        }
         const next: MachineState = {
           ...machine,
           updated_at: new Date().toISOString(),
@@ -103,6 +114,9 @@ export class Allocations {
         const cap = this.capacity(vm.machine_id);
         const grows = now.cores > was.cores || now.memory_gb > was.memory_gb;
         if (!cap) throw new NoRoomError(`machine ${vm.machine_id} is not in the fleet`);
+        const status = machine.operator_status ?? cap.bootstrap_status;
+        // A machine drained or taken offline through any host takes nothing new from any host.
+        if (grows && !takesNewVms(status)) throw new NoRoomError(`machine ${vm.machine_id} is ${status}`);
         if (grows && (next.cores_allocated > cap.cores_total || next.memory_allocated_gb > cap.memory_total_gb)) {
           throw new NoRoomError(
             `VM ${vm.id} does not fit on ${vm.machine_id}: etcd has ${machine.cores_allocated}/${cap.cores_total} cores and ${machine.memory_allocated_gb}/${cap.memory_total_gb} GB allocated`,
@@ -193,10 +207,13 @@ export class Allocations {
       const mRow = this.machineRows.get(machineId) ?? ABSENT;
       const vRow = vmId === null ? null : (this.vmRows.get(vmId) ?? ABSENT);
       const out = compute(mRow.value ?? emptyState(new Date().toISOString()), vRow?.value ?? null);
-      let txn = this.client.if(mKey, 'Mod', '==', mRow.mod);
-      if (vKey && vRow) txn = txn.and(vKey, 'Mod', '==', vRow.mod);
-      const then = [this.client.put(mKey).value(JSON.stringify(out.machine))];
-      const ops: Parameters<typeof txn.then> = [...then];
+      let txn =
+        out.machine || !vKey || !vRow
+          ? this.client.if(mKey, 'Mod', '==', mRow.mod)
+          : this.client.if(vKey, 'Mod', '==', vRow.mod);
+      if (out.machine && vKey && vRow) txn = txn.and(vKey, 'Mod', '==', vRow.mod);
+      const ops: Parameters<typeof txn.then> = [];
+      if (out.machine) ops.push(this.client.put(mKey).value(JSON.stringify(out.machine)));
       if (vKey && out.vm && 'put' in out.vm) ops.push(this.client.put(vKey).value(JSON.stringify(out.vm.put)));
       if (vKey && out.vm && 'delete' in out.vm) ops.push(this.client.delete().key(vKey));
       const reads: Parameters<typeof txn.else> = [this.client.get(mKey)];
@@ -208,7 +225,7 @@ export class Allocations {
         .commit();
       const rev = res.header.revision;
       if (res.succeeded) {
-        observe(this.machineRows, machineId, { value: out.machine, mod: rev, seen: BigInt(rev) });
+        if (out.machine) observe(this.machineRows, machineId, { value: out.machine, mod: rev, seen: BigInt(rev) });
         if (vmId !== null && out.vm) {
           const value = 'put' in out.vm ? out.vm.put : null;
           observe(this.vmRows, vmId, { value, mod: value ? rev : '0', seen: BigInt(rev) });

@@ -5,11 +5,12 @@
 // each member for its status.
 
 import { readFileSync } from 'node:fs';
-import { Etcd3, type IOptions } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, handleWhen } from 'cockatiel';
+import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 
 /** A write or read that has not answered by then is reported as failed (outcome unknown for writes). */
-export const CALL_DEADLINE_MS = 3000;
+export const CALL_DEADLINE_MS = 5000;
 /** How long the diagnosis waits for each member's status. */
 const PROBE_DEADLINE_MS = 800;
 
@@ -21,6 +22,16 @@ export function connectEtcd(store: EtcdStoreConfig, only?: string): Etcd3 {
     dialTimeout: CALL_DEADLINE_MS,
     // Streams (watch, lease keepalive) live as long as the host; only unary calls get a deadline.
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
+    faultHandling: {
+      // etcd3 sets a member aside for 5 s after 3 failures in a row, which on a busy single
+      // member stops the whole host; a second aside after 5 keeps a dead member out and lets
+      // a restarted one back quickly.
+      host: () =>
+        circuitBreaker(handleWhen(isRecoverableError), {
+          halfOpenAfter: 1000,
+          breaker: new ConsecutiveBreaker(5),
+        }),
+    },
   };
   if (store.tls) {
     const read = (path: string | undefined, what: string) => {

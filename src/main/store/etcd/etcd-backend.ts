@@ -8,7 +8,7 @@ import type { Etcd3 } from 'etcd3';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import type { BackendOp, BackendSnapshot, MachineState, StoreBackend, StoredVm } from '../backend';
 import type { FleetData } from '../fleet-data';
-import { Allocations, InFlightError, NoRoomError } from './allocations';
+import { Allocations, type Capacity, InFlightError, NoRoomError } from './allocations';
 import { connectEtcd, diagnose } from './connect';
 import { EtcdKeys, parseValue } from './keys';
 import { joinOrSeed, SEED_WAIT_MS, type SeedOutcome } from './seed';
@@ -36,7 +36,7 @@ export class EtcdBackend implements StoreBackend {
   /** Resets this host wrote, so its own watch does not apply them twice. */
   readonly ownResets = new Set<string>();
   private readonly probes = new Map<string, Etcd3>();
-  private capacities = new Map<string, { cores_total: number; memory_total_gb: number }>();
+  private capacities = new Map<string, Capacity>();
   private closed = false;
 
   private constructor(
@@ -61,7 +61,10 @@ export class EtcdBackend implements StoreBackend {
         SEED_WAIT_MS + 5000,
       );
       backend.capacities = new Map(
-        seed.data.machines.map((m) => [m.id, { cores_total: m.cores, memory_total_gb: m.memory_gb }]),
+        seed.data.machines.map((m) => [
+          m.id,
+          { cores_total: m.cores, memory_total_gb: m.memory_gb, bootstrap_status: m.status },
+        ]),
       );
       return { backend, seed };
     } catch (err) {
@@ -78,7 +81,12 @@ export class EtcdBackend implements StoreBackend {
         const machines = await this.client.getAll().prefix(this.keys.machines).exec();
         const rev = machines.header.revision;
         const vms = await this.client.getAll().prefix(this.keys.vms).revision(rev).exec();
-        const out: BackendSnapshot = { machines: new Map(), vms: [] };
+        const regions = await this.client.getAll().prefix(this.keys.regions).revision(rev).strings();
+        const out: BackendSnapshot = { machines: new Map(), vms: [], regions: new Map() };
+        for (const [key, value] of Object.entries(regions)) {
+          const status = parseValue<{ status?: unknown }>(value)?.status;
+          if (typeof status === 'string') out.regions?.set(key.slice(this.keys.regions.length), status);
+        }
         this.allocations.forget();
         for (const kv of machines.kvs) {
           const id = kv.key.toString().slice(this.keys.machines.length);
@@ -106,6 +114,7 @@ export class EtcdBackend implements StoreBackend {
       for (const op of rest) {
         if (op.t === 'vm') await this.allocations.putVm(op.vm);
         else if (op.t === 'vm-delete') await this.allocations.deleteVm(op.id);
+        else if (op.t === 'region') await this.client.put(this.keys.region(op.code)).value(JSON.stringify(op));
       }
     });
   }
@@ -120,6 +129,7 @@ export class EtcdBackend implements StoreBackend {
         .then(
           this.client.delete().prefix(this.keys.vms),
           this.client.delete().prefix(this.keys.machines),
+          this.client.delete().prefix(this.keys.regions),
           this.client.put(this.keys.reset).value(JSON.stringify({ id, at: new Date().toISOString() })),
         )
         .commit(),

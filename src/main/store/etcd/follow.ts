@@ -60,6 +60,9 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
         const vm = put ? parseValue<StoredVm>(ev.kv.value) : null;
         backend.allocations.observeVm(what.id, vm, rev, rev);
         changes.push(vm ? { t: 'vm', vm } : { t: 'vm-delete', id: what.id });
+      } else if (what.kind === 'region') {
+        const status = put ? parseValue<{ status?: unknown }>(ev.kv.value)?.status : null;
+        changes.push({ t: 'region', code: what.id, status: typeof status === 'string' ? status : null });
       } else if (what.kind === 'reset' && put) {
         const id = parseValue<{ id?: string }>(ev.kv.value)?.id ?? '';
         await flush();

@@ -6,6 +6,7 @@
 //   machines/ID           a machine's state: allocation (= the sum of its VMs, kept so by every
 //                         VM transaction), operator status, FlyD version
 //   vms/ID                a VM record, with the Idempotency-Key that launched it
+//   regions/CODE          a region status an operator set (`flylight region status`)
 //   hosts/ID              a live host (held by its lease): url, pid, hostname, started_at
 //   owners/ID             the host that runs machine ID's MachineD and FlyD (held by its lease)
 
@@ -36,6 +37,12 @@ export class EtcdKeys {
   vm(id: string): string {
     return `${this.vms}${id}`;
   }
+  get regions(): string {
+    return `${this.root}regions/`;
+  }
+  region(code: string): string {
+    return `${this.regions}${code}`;
+  }
   get hosts(): string {
     return `${this.root}hosts/`;
   }
@@ -50,11 +57,12 @@ export class EtcdKeys {
   }
 
   /** What a watched key is, and the id in it; null for keys the store does not follow. */
-  classify(key: string): { kind: 'machine' | 'vm' | 'reset' | 'host' | 'owner'; id: string } | null {
+  classify(key: string): { kind: 'machine' | 'vm' | 'region' | 'reset' | 'host' | 'owner'; id: string } | null {
     if (key === this.reset) return { kind: 'reset', id: '' };
     for (const [kind, prefix] of [
       ['machine', this.machines],
       ['vm', this.vms],
+      ['region', this.regions],
       ['host', this.hosts],
       ['owner', this.owners],
     ] as const) {

@@ -8,6 +8,7 @@ import type { StoreEvent } from '../../../shared/types';
 import type { Logger } from '../../common/log';
 import { Fleet } from '../fleet';
 import type { FleetData } from '../fleet-data';
+import { applyRemoteChanges, resyncFrom } from '../remote';
 import { EtcdBackend } from './etcd-backend';
 import { type Following, follow } from './follow';
 
@@ -40,14 +41,15 @@ export async function openSharedFleet(
       publish: options.publish,
       warn: (msg, fields) => log.warn(msg, fields),
     });
+    const remote = fleet.remote();
     const following = await follow(backend, {
-      changes: (changes) => fleet.applyRemote(changes),
+      changes: (changes) => applyRemoteChanges(remote, changes),
       reset: () => {
         log.info('another host reset the fleet; back to the bootstrap state');
-        fleet.remoteReset();
+        remote.reset();
       },
       resync: async (snapshot, reason) => {
-        const changed = await fleet.resyncFrom(snapshot);
+        const changed = await resyncFrom(remote, snapshot.machines, snapshot.vms);
         log.warn('resynced the fleet from an etcd snapshot', { reason, ...changed });
       },
       log: (level, msg, fields) => log[level](msg, fields),

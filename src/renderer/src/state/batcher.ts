@@ -38,8 +38,9 @@ export function createEventBatcher(apply: (batch: StoreEvent[]) => void, schedul
         // Everything before a reset describes a fleet that no longer exists.
         buffer.clear();
         buffer.set(`reset:${resets++}`, e);
-      } else {
-        const key = `m:${e.machine.id}`;
+      } else if (e.type === 'machine' || e.type === 'region' || e.type === 'vm') {
+        const key =
+          e.type === 'machine' ? `m:${e.machine.id}` : e.type === 'region' ? `r:${e.region.code}` : `v:${e.vm.id}`;
         buffer.delete(key);
         buffer.set(key, e);
       }

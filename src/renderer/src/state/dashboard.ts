@@ -157,13 +157,13 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     let changes: Record<string, number> | null = null;
     let ids: string[] | null = null;
     for (const e of batch) {
-      if (e.type === 'reset') continue; // handled on receipt: a resync is on its way
+      if (e.type !== 'machine' && e.type !== 'region') continue; // reset: a resync is on its way
       const code = e.region.code;
       if (s.regions[code] || regions?.[code]) {
         regions ??= { ...s.regions };
         regions[code] = e.region;
       }
-      if (s.machines.region === code && s.machines.state === 'ready') {
+      if (e.type === 'machine' && s.machines.region === code && s.machines.state === 'ready') {
         byId ??= { ...s.machines.byId };
         changes ??= { ...s.machines.changes };
         if (!byId[e.machine.id]) {
@@ -323,7 +323,10 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         void resync();
         return;
       }
-      seenMachine.set(e.machine.id, { n: arrivals, machine: e.machine });
+      // A VM's state change: its machine's figures come in their own `machine` event; an actor
+      // restart is news for `watch`. Both counted above so the sequence stays whole.
+      if (e.type !== 'machine' && e.type !== 'region') return;
+      if (e.type === 'machine') seenMachine.set(e.machine.id, { n: arrivals, machine: e.machine });
       seenRegion.set(e.region.code, { n: arrivals, region: e.region });
       batcher.push(e);
     },

@@ -3,6 +3,7 @@
 
 import { checkIdempotencyKey, validateLaunchQuery, validateLaunchText, wantsBatchForm } from '../../validation';
 import { type CommandRunner, print, textFlag } from '../context';
+import { EXIT } from '../env';
 import { launchedLine } from '../format';
 import { jsonLines } from '../json-lines';
 import { launchRetrying, newIdempotencyKey, retryingLaunch } from '../launch-retry';
@@ -56,7 +57,9 @@ export const launch: CommandRunner = async (ctx) => {
     if (batch.plans) lines.push('', ...planLines(batch.plans, { color, width: io.columns }));
     return print(io, lines);
   }
-  const vm = await launchRetrying(env.api, req, key, io, color);
-  if (json) return print(io, jsonLines(vm));
-  return print(io, [launchedLine(vm, color)]);
+  const vm = await launchRetrying(env.api, req, key, io, color, flags.wait === true ? 'started' : undefined);
+  if (json) print(io, jsonLines(vm));
+  else print(io, [launchedLine(vm, color)]);
+  // --wait that ended in failed: the launch happened, but what was asked for did not.
+  return vm.state === 'failed' && flags.wait === true ? EXIT.failed : EXIT.ok;
 };

@@ -64,6 +64,8 @@ export const serve: CommandRunner = ({ env, io, flags }) => {
       etcdCert: textFlag(flags, 'etcd-cert'),
       etcdKey: textFlag(flags, 'etcd-key'),
       etcdUser: textFlag(flags, 'etcd-user'),
+      timing: textFlag(flags, 'timing'),
+      speed: textFlag(flags, 'speed'),
     },
     io,
   );

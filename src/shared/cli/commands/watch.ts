@@ -44,7 +44,8 @@ export const watch: CommandRunner = async (ctx) => {
     const stop = () => finish(EXIT.ok);
     const onEvent = (e: StoreEvent) => {
       if (done) return;
-      if (region && e.type === 'machine' && e.machine.region.toUpperCase() !== region.toUpperCase()) return;
+      const where = e.type === 'machine' ? e.machine.region : e.type === 'vm' ? e.vm.region : null;
+      if (region && where !== null && where.toUpperCase() !== region.toUpperCase()) return;
       io.out(json ? JSON.stringify(sortKeys(e)) : eventLine(e, color));
     };
     const sub = env.subscribe(onEvent, (state, detail) => {
