@@ -142,6 +142,26 @@ describe.skipIf(!etcdAvailable())('a fleet shared through etcd by three hosts', 
     }
   }, 120_000);
 
+  it('keeps an Idempotency-Key to one VM across hosts, even when two hosts get it at once', async () => {
+    const key = randomUUID();
+    const askUntilAnswered = async (h: ServeProcess) => {
+      for (const deadline = Date.now() + 30_000; ; ) {
+        const r = await launch(h, 'BIG', 4, 2, key);
+        if (r.status === 201) return r.body.id;
+        if (Date.now() > deadline) throw new Error(JSON.stringify(r.body));
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    };
+    const ids = await Promise.all(hosts.map((h) => askUntilAnswered(h)));
+    expect(new Set(ids).size).toBe(1);
+    for (const h of hosts) {
+      const vms = (await api<{ vms: Vm[] }>(h, '/v1/vms?region=BIG')).body.vms;
+      expect(vms.map((v) => v.id)).toEqual([ids[0]]);
+    }
+    expect((await api(hosts[0], `/v1/vms/${ids[0]}?force=true`, { method: 'DELETE' })).status).toBe(200);
+    await until(async () => (await api(hosts[2], `/v1/vms/${ids[0]}`)).status === 404, 2000, 'C to forget it');
+  }, 60_000);
+
   it("shows a launch through one host on another host's event stream within one FlyD interval + 1 s", async () => {
     const [a, b] = hosts;
     const ac = new AbortController();

@@ -42,6 +42,11 @@ export class NoRoomError extends Error {
   readonly code = 'no_room';
 }
 
+/** A new VM whose Idempotency-Key another VM holds: nothing was written. */
+export class KeyTakenError extends Error {
+  readonly code = 'key_taken';
+}
+
 /** A delete refused because the VM's put has not finished in etcd yet. */
 export class InFlightError extends Error {}
 
@@ -216,8 +221,18 @@ export class Allocations {
       if (out.machine) ops.push(this.client.put(mKey).value(JSON.stringify(out.machine)));
       if (vKey && out.vm && 'put' in out.vm) ops.push(this.client.put(vKey).value(JSON.stringify(out.vm.put)));
       if (vKey && out.vm && 'delete' in out.vm) ops.push(this.client.delete().key(vKey));
+      // An Idempotency-Key names one live VM across every host: claimed with a new VM (only if
+      // no other holds it), freed with its delete.
+      const claim = out.vm && 'put' in out.vm && !vRow?.value ? out.vm.put.idempotency_key : undefined;
+      const freed = out.vm && 'delete' in out.vm ? vRow?.value?.idempotency_key : undefined;
+      if (claim !== undefined) {
+        txn = txn.and(this.keys.idempotency(claim), 'Create', '==', 0);
+        ops.push(this.client.put(this.keys.idempotency(claim)).value(vmId ?? ''));
+      }
+      if (freed !== undefined) ops.push(this.client.delete().key(this.keys.idempotency(freed)));
       const reads: Parameters<typeof txn.else> = [this.client.get(mKey)];
       if (vKey) reads.push(this.client.get(vKey));
+      if (claim !== undefined) reads.push(this.client.get(this.keys.idempotency(claim)));
       this.counters.txns++;
       const res: ITxnResponse = await txn
         .then(...ops)
@@ -235,6 +250,10 @@ export class Allocations {
       this.counters.conflicts++;
       observe(this.machineRows, machineId, rowOf<MachineState>(res.responses[0]?.response_range?.kvs[0], rev));
       if (vmId !== null) observe(this.vmRows, vmId, rowOf<StoredVm>(res.responses[1]?.response_range?.kvs[0], rev));
+      const holder = claim === undefined ? undefined : res.responses[2]?.response_range?.kvs[0]?.value.toString();
+      if (holder !== undefined && holder !== vmId) {
+        throw new KeyTakenError(`Idempotency-Key ${claim} already names VM ${holder} (launched through another host)`);
+      }
       if (attempt >= MAX_ATTEMPTS) {
         throw new Error(`machine ${machineId} changed under ${MAX_ATTEMPTS} transactions in a row; try again`);
       }

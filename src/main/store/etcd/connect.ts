@@ -5,7 +5,7 @@
 // each member for its status.
 
 import { readFileSync } from 'node:fs';
-import { circuitBreaker, ConsecutiveBreaker, handleWhen } from 'cockatiel';
+import { ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import { Etcd3, type IOptions, isRecoverableError } from 'etcd3';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 

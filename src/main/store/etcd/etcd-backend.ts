@@ -8,7 +8,7 @@ import type { Etcd3 } from 'etcd3';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import type { BackendOp, BackendSnapshot, MachineState, StoreBackend, StoredVm } from '../backend';
 import type { FleetData } from '../fleet-data';
-import { Allocations, type Capacity, InFlightError, NoRoomError } from './allocations';
+import { Allocations, type Capacity, InFlightError, KeyTakenError, NoRoomError } from './allocations';
 import { connectEtcd, diagnose } from './connect';
 import { EtcdKeys, parseValue } from './keys';
 import { joinOrSeed, SEED_WAIT_MS, type SeedOutcome } from './seed';
@@ -130,6 +130,7 @@ export class EtcdBackend implements StoreBackend {
           this.client.delete().prefix(this.keys.vms),
           this.client.delete().prefix(this.keys.machines),
           this.client.delete().prefix(this.keys.regions),
+          this.client.delete().prefix(this.keys.idempotency('')),
           this.client.put(this.keys.reset).value(JSON.stringify({ id, at: new Date().toISOString() })),
         )
         .commit(),
@@ -158,7 +159,7 @@ export class EtcdBackend implements StoreBackend {
     try {
       return await Promise.race([run(), expired]);
     } catch (err) {
-      if (err instanceof NoRoomError) throw err;
+      if (err instanceof NoRoomError || err instanceof KeyTakenError) throw err;
       if (err instanceof InFlightError) throw new EtcdUnavailableError(err.message);
       const why = await diagnose(this.client, this.probes, this.store, err).catch(() => (err as Error).message);
       throw new EtcdUnavailableError(`could not ${what}: ${why}`);

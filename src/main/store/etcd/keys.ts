@@ -6,6 +6,7 @@
 //   machines/ID           a machine's state: allocation (= the sum of its VMs, kept so by every
 //                         VM transaction), operator status, FlyD version
 //   vms/ID                a VM record, with the Idempotency-Key that launched it
+//   keys/KEY              the live VM an Idempotency-Key launched (unique across hosts)
 //   regions/CODE          a region status an operator set (`flylight region status`)
 //   hosts/ID              a live host (held by its lease): url, pid, hostname, started_at
 //   owners/ID             the host that runs machine ID's MachineD and FlyD (held by its lease)
@@ -36,6 +37,9 @@ export class EtcdKeys {
   }
   vm(id: string): string {
     return `${this.vms}${id}`;
+  }
+  idempotency(key: string): string {
+    return `${this.root}keys/${key}`;
   }
   get regions(): string {
     return `${this.root}regions/`;
