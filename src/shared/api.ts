@@ -3,6 +3,7 @@
 // transports end in the proxy worker's gate, so validation, metrics and logs are the same.
 
 import { shapes } from './api-shapes';
+import type { ClusterView } from './cluster';
 import { ApiError, isErrorBody } from './errors';
 import type { ChaosRun, KillReport, MachineAction, MachineActionReport } from './faults';
 import type { FailRequest, KillRequest } from './services';
@@ -71,6 +72,8 @@ export interface FlylightApi {
   /** The VM once it is in `state`; rejects with `timeout` after `timeoutS` seconds (1–60). */
   wait(id: string, state: string, timeoutS?: number): Promise<Vm>;
   status(): Promise<StatusReport>;
+  /** A shared fleet's hosts, leases and etcd members (`not_found` on a host with its own store). */
+  cluster(): Promise<ClusterView>;
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
   /** drain | offline | online a machine; `evacuate` (offline) re-places its failed VMs. */
@@ -139,6 +142,7 @@ export function createApiClient(transport: Transport): FlylightApi {
         shapes.vm,
       ),
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
+    cluster: () => call({ method: 'GET', path: '/v1/cluster' }, shapes.cluster) as Promise<ClusterView>,
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
     machineAction: (id, action, options) =>
       call(

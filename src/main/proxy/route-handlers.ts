@@ -77,6 +77,12 @@ const status: RouteHandler = async ({ match, services }) => {
   return { response: jsonResponse(200, await statusReport(services)) };
 };
 
+/** A shared fleet's hosts, leases and etcd members (the store asks etcd). */
+const cluster: RouteHandler = async ({ match, services }) => {
+  checkQuery(match.target.query, []);
+  return { response: jsonResponse(200, await services.store.cluster()) };
+};
+
 /**
  * Back to the bootstrap fleet. The store forgets every VM first; then the orchestrator drops
  * its actors and queues and rebuilds from the store, so no stale FlyD update outlives it.
@@ -140,6 +146,7 @@ export const ROUTE_HANDLERS: RouteTable = {
     'bad_request',
   ),
   status,
+  cluster,
   reset,
   metrics,
   seed_regions: seedRegions,

@@ -15,6 +15,7 @@ export type RouteName =
   | 'vm_wait'
   | 'events'
   | 'status'
+  | 'cluster'
   | 'reset'
   | 'seed_regions'
   | 'seed_launch'
@@ -113,6 +114,7 @@ const ROUTES: readonly RouteDef[] = [
   },
   { name: 'events', methods: ['GET'], access: 'token', example: '/v1/events', match: exact('v1', 'events') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
+  { name: 'cluster', methods: ['GET'], access: 'token', example: '/v1/cluster', match: exact('v1', 'cluster') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
   { name: 'metrics', methods: ['GET'], access: 'token', example: '/metrics', match: exact('metrics') },
   // Open: the CLI asks it before sending the token, to learn that this server holds the token too.

@@ -33,7 +33,7 @@ export interface FleetOptions {
   warn?: Warn;
 }
 
-export class Fleet implements StoreServiceImpl {
+export class Fleet implements Omit<StoreServiceImpl, 'cluster'> {
   private readonly backend: StoreBackend;
   private readonly publishFn: (event: StoreEvent) => void;
   private readonly now: () => Date;

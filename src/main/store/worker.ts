@@ -22,7 +22,7 @@ runWorker(async (ctx) => {
     const totals = shared.fleet.totals();
     log.info('store ready', { regions: totals.regions, machines: totals.machines, ...shared.report });
     return {
-      service: storeService(shared.fleet),
+      service: storeService(shared.fleet, () => shared.membership.view()),
       info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: 'etcd' },
       shutdown: () => shared.close(),
     };

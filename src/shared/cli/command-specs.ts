@@ -13,6 +13,7 @@ export type CommandName =
   | 'vms'
   | 'destroy'
   | 'status'
+  | 'cluster'
   | 'watch'
   | 'reset'
   | 'token'
@@ -144,6 +145,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
     flags: [],
     examples: ['status', 'status --json'],
+  },
+  {
+    name: 'cluster',
+    summary: 'hosts sharing the fleet through etcd, machines each owns, leases, etcd members and leader',
+    positionals: [],
+    flags: [],
+    details: [
+      'Only for a host started with --store etcd://…; each host holds its machines under an etcd lease',
+      'that a dead host loses within its TTL, and the survivors take its machines.',
+    ],
+    examples: ['cluster', 'cluster --json'],
   },
   {
     name: 'watch',

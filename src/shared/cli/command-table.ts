@@ -2,6 +2,7 @@
 // command is a spec in command-specs.ts and a line here.
 
 import type { CommandName } from './command-specs';
+import { cluster } from './commands/cluster';
 import { chaos, machine, region } from './commands/faults';
 import { launch } from './commands/launch';
 import { destroy, machines, regions, status, vms } from './commands/listings';
@@ -22,6 +23,7 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   vms,
   destroy,
   status,
+  cluster,
   watch,
   reset,
   token,

@@ -35,7 +35,8 @@ export class EtcdBackend implements StoreBackend {
   revision = '0';
   /** Resets this host wrote, so its own watch does not apply them twice. */
   readonly ownResets = new Set<string>();
-  private readonly probes = new Map<string, Etcd3>();
+  /** One-endpoint clients, for asking each member alone (diagnosis, the member table). */
+  readonly probes = new Map<string, Etcd3>();
   private capacities = new Map<string, Capacity>();
   private closed = false;
 

@@ -11,11 +11,13 @@ import type { FleetData } from '../fleet-data';
 import { applyRemoteChanges, resyncFrom } from '../remote';
 import { EtcdBackend } from './etcd-backend';
 import { type Following, follow } from './follow';
+import { Membership } from './membership';
 
 export interface SharedFleet {
   fleet: Fleet;
   backend: EtcdBackend;
   following: Following;
+  membership: Membership;
   report: Record<string, unknown>;
   close(): Promise<void>;
 }
@@ -42,6 +44,14 @@ export async function openSharedFleet(
       warn: (msg, fields) => log.warn(msg, fields),
     });
     const remote = fleet.remote();
+    const membership = new Membership(
+      backend.client,
+      backend.keys,
+      store,
+      backend.probes,
+      seed.data.machines.map((m) => m.id),
+      (level, msg, fields) => log[level](msg, fields),
+    );
     const following = await follow(backend, {
       changes: (changes) => applyRemoteChanges(remote, changes),
       reset: () => {
@@ -52,14 +62,18 @@ export async function openSharedFleet(
         const changed = await resyncFrom(remote, snapshot.machines, snapshot.vms);
         log.warn('resynced the fleet from an etcd snapshot', { reason, ...changed });
       },
+      membership: () => membership.changed(),
       log: (level, msg, fields) => log[level](msg, fields),
     });
+    await membership.start();
     return {
       fleet,
       backend,
       following,
       report: { ...report, store: describeStore(store), seeded: seed.seeded, revision: backend.revision },
+      membership,
       close: async () => {
+        await membership.stop();
         await following.stop();
         await backend.close();
       },
