@@ -32,11 +32,14 @@ export const cliEnv = (api: string) => ({ FLYLIGHT_API: api, XDG_CONFIG_HOME: CO
 /** The dashboard link with a fragment (the browser keeps it across the sign-in redirect). */
 export const openAt = (s: Serve, hash = ''): string => `${s.open}${hash}`;
 
-/** `flylight serve` on `port` (0: any); resolves once it listens and has printed its dashboard link. */
-export function serve(port = 0): Promise<Serve> {
+/**
+ * `flylight serve` on `port` (0: any), with `extra` flags after the defaults; resolves once it
+ * listens and has printed its dashboard link.
+ */
+export function serve(port = 0, extra: string[] = []): Promise<Serve> {
   const proc = spawn(
     process.execPath,
-    [CLI, 'serve', '--port', String(port), '--ephemeral', '--flyd-interval', String(FLYD_MS), '--seed', '7'],
+    [CLI, 'serve', '--port', String(port), '--ephemeral', '--flyd-interval', String(FLYD_MS), '--seed', '7', ...extra],
     {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: CONFIG_HOME, FLYLIGHT_TIMING: 'instant' },

@@ -9,6 +9,7 @@ import { useDash, useRuntime, useUi } from '../hooks';
 import { type MachineShow, type MachineSort, uiStore } from '../ui-prefs';
 import { Charts } from './Charts';
 import { MachineCard } from './MachineCard';
+import { MachineGrid } from './MachineGrid';
 import { SkeletonCards } from './States';
 import { AllocationBars, MiniBar } from './UsageBar';
 
@@ -161,16 +162,18 @@ function Machines({ code }: { code: string }) {
           </button>
         </div>
       ) : (
-        <div className="machine-grid" data-testid="machine-grid">
-          {ordered.map((m) => (
+        <MachineGrid
+          machines={ordered}
+          focusId={focus?.machine}
+          card={(m) => (
             <MachineCard
               key={m.id}
               machine={m}
               change={view.changes[m.id] ?? 0}
               focused={focus?.machine === m.id ? (focus.vm ?? true) : false}
             />
-          ))}
-        </div>
+          )}
+        />
       )}
     </>
   );

@@ -1,0 +1,78 @@
+// A region of 1,500 machines in real Chromium: the grid keeps only the rows near the viewport
+// in the DOM, scrolls through the whole region, and the palette still brings a far machine
+// into view (its card is not rendered until it is scrolled to).
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import { CLI } from '../test/helpers/host';
+import { machineCard, screenshot, waitLive } from './dashboard-scenario';
+import { openAt, type Serve, serve, stop } from './serve';
+
+let host: Serve | null = null;
+test.beforeAll(async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'flylight-grid-')), 'fleet.csv');
+  execFileSync(process.execPath, [
+    CLI,
+    'gen-fleet',
+    '--regions',
+    '2',
+    '--machines',
+    '3000',
+    '--seed',
+    '1',
+    '--out',
+    file,
+  ]);
+  host = await serve(0, ['--regions', file]);
+});
+test.afterAll(async () => {
+  await stop(host);
+});
+
+const cards = (page: Page) => page.locator('[data-testid="machine-card"]');
+
+test('a 1,500-machine region: only visible rows are rendered, the whole region scrolls, the palette finds a far machine', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(openAt(host as Serve));
+  await waitLive(page);
+  await page.locator('[data-testid="region-row"][data-region="AMS"]').click();
+  await expect(cards(page).first()).toBeVisible();
+  const grid = page.locator('[data-testid="machine-grid"]');
+  await expect(grid).toHaveAttribute('data-windowed', 'true');
+  await expect(page.locator('.toolbar .count').first()).toContainText('1,500');
+  const rendered = await cards(page).count();
+  expect(rendered).toBeGreaterThan(0);
+  expect(rendered).toBeLessThan(200);
+  // The grid is as tall as all of its rows, so the scrollbar is the whole region's.
+  const height = await grid.evaluate((el) => el.getBoundingClientRect().height);
+  expect(height).toBeGreaterThan((1500 / 6) * 150);
+  await screenshot(page, 'machine-grid-windowed');
+
+  // Scrolled to the bottom: the last machine (by name) is on screen, the first is gone.
+  await page.evaluate(() => {
+    const pane = document.querySelector('.detail') as HTMLElement;
+    pane.scrollTop = pane.scrollHeight;
+  });
+  await expect(machineCard(page, 'ams-g002998')).toBeVisible();
+  await expect(machineCard(page, 'ams-g000000')).toHaveCount(0);
+  expect(await cards(page).count()).toBeLessThan(200);
+
+  // Back to the top, then the palette goes to a machine in the middle of the region.
+  await page.evaluate(() => {
+    (document.querySelector('.detail') as HTMLElement).scrollTop = 0;
+  });
+  await expect(machineCard(page, 'ams-g001500')).toHaveCount(0);
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('ams-g001500');
+  await expect(page.locator('[data-testid="palette"] [cmdk-item][data-selected="true"]')).toContainText('ams-g001500');
+  await page.keyboard.press('Enter');
+  const far = machineCard(page, 'ams-g001500');
+  await expect(far).toBeVisible();
+  await expect(far).toHaveAttribute('data-focused', 'true');
+  await expect(far).toBeInViewport();
+});

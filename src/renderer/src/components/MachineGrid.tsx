@@ -1,0 +1,133 @@
+import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { Machine } from '../../../shared/types';
+import { gridWindow, WINDOW_FROM } from './grid-window';
+
+/** Must match `.machine-grid` in machines.css. */
+const GAP = 12;
+const MIN_CARD = 250;
+/** A first guess until a card has been measured (contain-intrinsic-size of `.machine`). */
+const GUESS_ROW = 156;
+
+/**
+ * The machine cards of a region. Up to WINDOW_FROM machines every card is in the DOM; above,
+ * only the rows in and near the viewport are (a 10,000-machine region would otherwise create
+ * 10,000 cards on selection and re-render them on every change), laid out as the full grid
+ * would be so the scrollbar and the cards' positions stay those of the whole region.
+ */
+export function MachineGrid({
+  machines,
+  card,
+  focusId,
+}: {
+  machines: Machine[];
+  card: (m: Machine) => ReactNode;
+  /** A machine to bring into view (the palette or a deep link went there). */
+  focusId?: string;
+}) {
+  if (machines.length < WINDOW_FROM) {
+    return (
+      <div className="machine-grid" data-testid="machine-grid">
+        {machines.map(card)}
+      </div>
+    );
+  }
+  return <WindowedGrid machines={machines} card={card} focusId={focusId} />;
+}
+
+function WindowedGrid({
+  machines,
+  card,
+  focusId,
+}: {
+  machines: Machine[];
+  card: (m: Machine) => ReactNode;
+  focusId?: string;
+}) {
+  const outer = useRef<HTMLDivElement>(null);
+  const [box, setBox] = useState({ width: 0, top: 0, viewport: 800, rowHeight: GUESS_ROW });
+  const [scroll, setScroll] = useState(0);
+
+  // The grid scrolls with the detail pane it sits in (with the region header and charts above
+  // it), so what is visible is worked out from that pane's scroll position.
+  useLayoutEffect(() => {
+    const el = outer.current;
+    if (!el) return;
+    const pane = (el.closest('.detail') as HTMLElement | null) ?? document.documentElement;
+    let frame = 0;
+    const measure = () => {
+      frame = 0;
+      const first = el.querySelector<HTMLElement>('[data-testid="machine-card"]');
+      const paneTop = pane.getBoundingClientRect().top;
+      setBox((prev) => {
+        const next = {
+          width: el.clientWidth,
+          top: el.getBoundingClientRect().top - paneTop + pane.scrollTop,
+          viewport: pane.clientHeight,
+          rowHeight: first ? Math.max(prev.rowHeight, first.offsetHeight) : prev.rowHeight,
+        };
+        const same =
+          next.width === prev.width &&
+          next.viewport === prev.viewport &&
+          next.rowHeight === prev.rowHeight &&
+          Math.abs(next.top - prev.top) < 1;
+        return same ? prev : next;
+      });
+      setScroll(pane.scrollTop);
+    };
+    const schedule = () => {
+      if (!frame) frame = requestAnimationFrame(measure);
+    };
+    measure();
+    const ro = new ResizeObserver(schedule);
+    ro.observe(el);
+    ro.observe(pane);
+    pane.addEventListener('scroll', schedule, { passive: true });
+    return () => {
+      ro.disconnect();
+      pane.removeEventListener('scroll', schedule);
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, []);
+
+  const win = gridWindow({
+    count: machines.length,
+    width: box.width,
+    minCard: MIN_CARD,
+    gap: GAP,
+    rowHeight: box.rowHeight,
+    scrollTop: scroll - box.top,
+    viewport: box.viewport,
+  });
+
+  // Bring a focused machine into view even when its card is not rendered yet.
+  useEffect(() => {
+    if (!focusId || !outer.current) return;
+    const index = machines.findIndex((m) => m.id === focusId);
+    if (index < 0) return;
+    const pane = outer.current.closest('.detail') as HTMLElement | null;
+    if (!pane) return;
+    const row = Math.floor(index / win.columns);
+    pane.scrollTo({ top: box.top + row * win.rowStride - pane.clientHeight / 2 + box.rowHeight / 2 });
+  }, [focusId, machines, win.columns, win.rowStride, box.top, box.rowHeight]);
+
+  return (
+    <div
+      ref={outer}
+      className="machine-grid-window"
+      data-testid="machine-grid"
+      data-windowed="true"
+      data-rendered={win.end - win.start}
+      style={{ height: win.totalHeight }}
+    >
+      <div
+        className="machine-grid"
+        style={{
+          gridTemplateColumns: `repeat(${win.columns}, minmax(0, 1fr))`,
+          transform: `translateY(${win.offset}px)`,
+        }}
+      >
+        {machines.slice(win.start, win.end).map(card)}
+      </div>
+    </div>
+  );
+}
