@@ -45,6 +45,7 @@ describe.skipIf(!etcdAvailable())('machine ownership through etcd leases', () =>
     expect(v.hosts.filter((h) => h.self)).toHaveLength(1);
     expect(v.lease_ttl_s).toBe(TTL_S);
     expect(v.etcd.leader).toBe('m0');
+    expect(Number(v.etcd.revision)).toBeGreaterThan(0);
     const out = await hosts[0].cli(['cluster']);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/Fleet in etcd:\/\/127\.0\.0\.1:\d+: 3 hosts, 215 machines; leases of 5 s/);

@@ -189,7 +189,12 @@ export class Membership {
 
   /** Hosts, their leases and machines, and etcd's members and leader (`flylight cluster`). */
   async view(): Promise<ClusterView> {
-    const [hosts, owners, list] = await Promise.all([this.hosts(), this.owners(), this.client.cluster.memberList({})]);
+    const [hosts, owners, list, ready] = await Promise.all([
+      this.hosts(),
+      this.owners(),
+      this.client.cluster.memberList({}),
+      this.client.get(this.keys.ready).exec(), // for the KV revision (the member list's header has none)
+    ]);
     const counts = new Map<string, number>();
     for (const h of owners.values()) counts.set(h, (counts.get(h) ?? 0) + 1);
     const out: ClusterHost[] = await Promise.all(
@@ -229,7 +234,7 @@ export class Membership {
       etcd: {
         members,
         leader: members.find((m) => m.leader)?.name ?? null,
-        revision: list.header.revision,
+        revision: ready.header.revision,
       },
     };
   }
