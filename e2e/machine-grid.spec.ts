@@ -54,8 +54,7 @@ test('a 1,500-machine region: only visible rows are rendered, the whole region s
   await screenshot(page, 'machine-grid-windowed');
 
   // Scrolled to the bottom: the last machine (by name) is on screen, the first is gone.
-  await page.evaluate(() => {
-    const pane = document.querySelector('.detail') as HTMLElement;
+  await page.locator('.detail').evaluate((pane) => {
     pane.scrollTop = pane.scrollHeight;
   });
   await expect(machineCard(page, 'ams-g002998')).toBeVisible();
@@ -63,8 +62,8 @@ test('a 1,500-machine region: only visible rows are rendered, the whole region s
   expect(await cards(page).count()).toBeLessThan(200);
 
   // Back to the top, then the palette goes to a machine in the middle of the region.
-  await page.evaluate(() => {
-    (document.querySelector('.detail') as HTMLElement).scrollTop = 0;
+  await page.locator('.detail').evaluate((pane) => {
+    pane.scrollTop = 0;
   });
   await expect(machineCard(page, 'ams-g001500')).toHaveCount(0);
   await page.keyboard.press('Control+k');
