@@ -91,6 +91,8 @@ export interface StoreService {
    * no VMs, nothing allocated, an imported fleet forgotten. Publishes a `reset` event.
    */
   reset(): void;
+  /** A shared fleet's hosts, leases and etcd members; not_found on a host with its own store. */
+  cluster(): import('./cluster').ClusterView;
   /** An operator's machine status (available, draining, offline): durable, published. */
   setMachineStatus(id: string, status: string): Machine;
   /** A region's status (any case: operational, degraded, down): durable, a `region` event. */

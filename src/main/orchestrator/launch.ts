@@ -26,6 +26,8 @@ export interface LaunchDeps extends VmDeps {
   /** Placement's randomness (shuffles, ties); seeded by `--seed`. */
   random: Rng;
   now: () => number;
+  /** A fleet shared with other hosts (etcd): the store's committed rows count their VMs too. */
+  shared?: boolean;
   /** The lifecycle engine: a new VM's first state, and its stages under way after that. */
   lifecycle: VmTransitions<Vm>;
 }
@@ -325,9 +327,12 @@ export class Launcher {
       // freeing the machine, so no VM exists that nobody acknowledged and MachineD never frees
       // what a recorded VM holds.
       const undo = async () => {
-        await store.deleteVm(vm.id).catch((e) => {
-          if (toErrorBody(e).code !== 'not_found') throw e;
-        });
+        // lost_race: refused outright, nothing was written.
+        if (!body.details?.lost_race) {
+          await store.deleteVm(vm.id).catch((e) => {
+            if (toErrorBody(e).code !== 'not_found') throw e;
+          });
+        }
         releaseNoWait(entry.machined, p.memory_gb, p.cores);
       };
       const undone = undo().catch(() => unsettled.add(key === undefined ? `launch:${vm.id}` : `key:${key}`, undo));
@@ -339,8 +344,11 @@ export class Launcher {
         machine: vm.machine_id,
         error: body.message,
       });
-      const why = `the store did not record the VM (${body.message}); nothing was launched, try again`;
-      throw new ApiError('unavailable', why, { region: p.region });
+      throw new ApiError(
+        'unavailable',
+        `the store did not record the VM (${body.message}); nothing was launched, try again`,
+        body.details?.lost_race ? { region: p.region, lost_race: true } : { region: p.region },
+      );
     }
     this.deps.lifecycle.launched(vm, first.pending, true);
     return vm;

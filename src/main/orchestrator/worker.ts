@@ -5,8 +5,8 @@
 
 import { mulberry32 } from '../../shared/random';
 import { timingOf } from '../../shared/scenario';
-import type { StoreService } from '../../shared/services';
-import type { Machine, Region } from '../../shared/types';
+import { STORE_EVENTS, type StoreService } from '../../shared/services';
+import type { Machine, Region, StoreEvent } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -56,6 +56,7 @@ runWorker(async (ctx) => {
       random: seed === undefined ? Math.random : mulberry32(seed ^ PLACEMENT_STREAM),
       log,
       escalate: (reason) => ctx.escalate(reason),
+      shared: !!ctx.config.store,
       seed,
       lifecycle: { profile: timingOf(settings.timing), speed: ctx.config.speed ?? 1, rng },
     });
@@ -70,6 +71,16 @@ runWorker(async (ctx) => {
       return holder.current;
     },
   };
+  if (ctx.config.store) {
+    // A shared fleet: other hosts allocate on these machines too. MachineDs follow what the
+    // store committed; another host's reset rebuilds every actor.
+    store.on(STORE_EVENTS, (e) => {
+      const event = e as StoreEvent;
+      if (event.type === 'reset')
+        void holder.rebuild().catch((err) => log.warn('rebuild failed', { error: String(err) }));
+      else holder.current.observe(event);
+    });
+  }
   return {
     service: orchestratorService(holder, log),
     info: { machines: holder.current.registry.size },

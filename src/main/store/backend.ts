@@ -56,8 +56,13 @@ export interface BackendContents {
 }
 
 export interface StoreBackend {
-  /** 'memory' (ephemeral) or 'lmdb' (durable), for logs and status. */
+  /** 'memory' (ephemeral), 'lmdb' (durable) or 'etcd' (shared), for logs and status. */
   readonly kind: string;
+  /**
+   * True when other hosts write the same fleet (etcd): each machine's allocation is then kept
+   * by the backend with its VMs, and other hosts' changes reach the Fleet through applyRemote.
+   */
+  readonly shared?: boolean;
   /** Everything stored, read once at start. */
   load(): Promise<BackendSnapshot>;
   /** Applies the ops atomically, in order; resolves when they are durable. */

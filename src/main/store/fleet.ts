@@ -18,6 +18,7 @@ import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-d
 import { checkUpdateFits, type MachineRecord, machineView, storedState } from './machine-record';
 import { MachineTable } from './machine-table';
 import type { RegionIndex } from './region-index';
+import type { RemoteTarget } from './remote';
 import { allocateFromVms, type LoadReport, overlaySnapshot, type Warn, warnOverCapacity } from './restore';
 import { exportScenario } from './scenario-export';
 import { effectiveSettings, prepareImport } from './scenario-import';
@@ -44,7 +45,7 @@ export interface FleetOptions {
 
 const DEFAULT_SETTINGS: ScenarioSettings = { strategy: 'random', timing: 'realistic', seed: null };
 
-export class Fleet implements StoreServiceImpl {
+export class Fleet implements Omit<StoreServiceImpl, 'cluster'> {
   private readonly backend: StoreBackend;
   private readonly publishFn: (event: StoreEvent) => void;
   private readonly now: () => Date;
@@ -197,6 +198,10 @@ export class Fleet implements StoreServiceImpl {
     }
     // A retry of something already applied: idempotent, nothing changes.
     if (update.version <= m.version) return { applied: false, machine: machineView(m) };
+    if (this.backend.shared) {
+      m.version = update.version; // a shared store keeps allocations with the VMs: FlyD's report is not news
+      return { applied: true, machine: machineView(m) };
+    }
     checkUpdateFits(update, m);
     m.version = update.version;
     this.table.setAllocation(m, update.cores_allocated, update.memory_allocated_gb, update.vm_count, this.stamp());
@@ -234,6 +239,9 @@ export class Fleet implements StoreServiceImpl {
   }
 
   async deleteVm(id: string): Promise<Vm> {
+    // Shared: a write of unknown outcome may still land in the store; delete it there too.
+    const unknown = this.backend.shared && typeof id === 'string' && !this.ledger.get(id) && !this.ledger.inFlight(id);
+    if (unknown) await this.commitOrUnavailable([{ t: 'vm-delete', id }], `delete VM ${id}`);
     const vm = await this.ledger.delete(id);
     const out: Vm = { ...vm, state: TERMINAL_STATE, updated_at: this.stamp() };
     this.emitTransitions(out, [
@@ -246,6 +254,7 @@ export class Fleet implements StoreServiceImpl {
     // A VM write from an orchestrator that just died may still be committing: count it in (or
     // out) before summing, or the new orchestrator's MachineDs would start one VM short.
     await this.ledger.settled();
+    if (this.backend.shared) return { changed: 0 }; // each VM write moved its machine's row with it
     const changed = allocateFromVms(this.table, this.ledger, () => this.stamp());
     const events = changed.map((m) => this.machineEvent(m));
     await this.persistMachines(changed);
@@ -297,6 +306,19 @@ export class Fleet implements StoreServiceImpl {
     await this.persistMachines([m]);
     this.emit(event);
     return machineView(m);
+  }
+
+  /** The model as ./remote changes it for a shared store (another host's changes); not in StoreService. */
+  remote(): RemoteTarget {
+    const reset = () => {
+      const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
+      this.table = this.build();
+      for (const m of this.table.machines) m.version = versions.get(m.id) ?? 0;
+      this.emit({ type: 'reset', seq: 0, at: this.stamp() });
+    };
+    const changed = (m: MachineRecord) => this.emit(this.machineEvent(m));
+    const regionChanged = (r: RegionIndex) => this.emit({ type: 'region', seq: 0, at: this.stamp(), region: r.view() });
+    return { table: () => this.table, ledger: this.ledger, changed, regionChanged, warn: this.warn, reset };
   }
 
   /**
@@ -386,8 +408,11 @@ export class Fleet implements StoreServiceImpl {
     try {
       await write();
     } catch (err) {
-      this.warn(`could not ${what}`, { reason: (err as Error).message });
-      throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`);
+      // A shared store's refusal (another host filled the machine first): nothing was written.
+      const lost = (err as { code?: unknown }).code === 'no_room';
+      if (!lost) this.warn(`could not ${what}`, { reason: (err as Error).message });
+      const details = lost ? { lost_race: true } : undefined;
+      throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`, details);
     }
   }
 

@@ -2,6 +2,8 @@
 // methods: serveRpc dispatches by name, so nothing else of the Fleet (setOperatorStatus, the
 // index peek for tests) is reachable from another worker.
 
+import type { ClusterView } from '../../shared/cluster';
+import { ApiError } from '../../shared/errors';
 import type { StoreService } from '../../shared/services';
 import type { Fleet } from './fleet';
 
@@ -11,8 +13,13 @@ export type Served<T> = {
 };
 export type StoreServiceImpl = Served<StoreService>;
 
-export function storeService(fleet: Fleet): StoreServiceImpl {
+/** `cluster` answers for a shared fleet (etcd); a host with its own store has none. */
+export function storeService(fleet: Fleet, cluster?: () => Promise<ClusterView>): StoreServiceImpl {
   return {
+    cluster: () => {
+      if (!cluster) throw new ApiError('not_found', "this host's fleet is not shared: start it with --store etcd://…");
+      return cluster();
+    },
     regions: () => fleet.regions(),
     region: (code) => fleet.region(code),
     machines: (region) => fleet.machines(region),

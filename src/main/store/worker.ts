@@ -1,6 +1,8 @@
 // The store worker thread: loads the bootstrap fleet — the regions CSV, or `serve --scenario`'s
 // regions and machines — refusing a defective one before anything starts, opens the backend,
-// lays the stored state over it and serves StoreService.
+// lays the stored state over it and serves StoreService. With `--store etcd://…` the fleet is
+// shared: the one in etcd (seeded from the bootstrap fleet if etcd has none), followed through
+// etcd's watch.
 
 import { hostSettings } from '../../shared/scenario';
 import { STORE_EVENTS } from '../../shared/services';
@@ -18,13 +20,26 @@ runWorker(async (ctx) => {
   const data = scenario
     ? parseScenario(scenario.files, new Date().toISOString()).fleet
     : await loadRegionsFile(ctx.config.regionsFile);
+  const publish = (event: unknown) => ctx.broadcast(STORE_EVENTS, event);
+  if (ctx.config.store) {
+    // Loaded on demand: hosts with the embedded store never load the etcd client.
+    const { openSharedFleet } = await import('./etcd/shared-fleet');
+    const shared = await openSharedFleet(ctx.config.store, data, { seed: ctx.config.seed, publish, log });
+    const totals = shared.fleet.totals();
+    log.info('store ready', { regions: totals.regions, machines: totals.machines, ...shared.report });
+    return {
+      service: storeService(shared.fleet, () => shared.membership.view()),
+      info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: 'etcd' },
+      shutdown: () => shared.close(),
+    };
+  }
   const backend = await openBackend(ctx.config.dataDir);
   try {
     const { fleet, report } = await Fleet.open(data, {
       backend,
       seed: ctx.config.seed,
       settings: hostSettings(ctx.config),
-      publish: (event) => ctx.broadcast(STORE_EVENTS, event),
+      publish,
       warn: (msg, fields) => log.warn(msg, fields),
     });
     const totals = fleet.totals();

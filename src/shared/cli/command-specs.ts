@@ -13,6 +13,7 @@ export type CommandName =
   | 'vms'
   | 'destroy'
   | 'status'
+  | 'cluster'
   | 'watch'
   | 'logs'
   | 'reset'
@@ -148,6 +149,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
     flags: [],
     examples: ['status', 'status --json'],
+  },
+  {
+    name: 'cluster',
+    summary: 'hosts sharing the fleet through etcd, machines each owns, leases, etcd members and leader',
+    positionals: [],
+    flags: [],
+    details: [
+      'Only for a host started with --store etcd://…; each host holds its machines under an etcd lease',
+      'that a dead host loses within its TTL, and the survivors take its machines.',
+    ],
+    examples: ['cluster', 'cluster --json'],
   },
   {
     name: 'watch',
@@ -314,6 +326,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       'strategy',
       'rate-limit',
       'compat-open',
+      'store',
+      'etcd-cacert',
+      'etcd-cert',
+      'etcd-key',
+      'etcd-user',
       'timing',
       'speed',
       'scenario',
@@ -332,6 +349,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       "--compat-open is off by default: the seed's own CLI sends no token, and an open port lets any",
       'local process or web page drive the platform. Turn it on only to run the seed CLI unchanged.',
       'Ctrl+C or SIGTERM shuts down cleanly: FlyD queues flushed, port closed.',
+      '--store etcd://127.0.0.1:2379 shares one fleet between several hosts through etcd (FLYLIGHT_STORE):',
+      'the first host on an empty etcd seeds it from --regions, later ones join the fleet that is there.',
+      'The data directory then holds only logs. TLS: etcd+https:// with --etcd-cacert, --etcd-cert, --etcd-key;',
+      'auth: --etcd-user (or etcd://USER@…) and FLYLIGHT_ETCD_PASSWORD.',
     ],
     examples: [
       'serve',
@@ -339,6 +360,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'serve --regions ./my-fleet.csv --flyd-interval 15000',
       'serve --compat-open',
       'serve --strategy binpack --seed 7',
+      'serve --port 0 --store etcd://127.0.0.1:2379,127.0.0.1:22379,127.0.0.1:32379',
       'serve --timing instant',
       'serve --timing realistic --speed 10 --seed 7',
       'serve --scenario degraded-europe',

@@ -448,6 +448,7 @@ describe('reconcile and reset', () => {
         'announce',
         'apply',
         'candidates',
+        'cluster',
         'deleteVm',
         'exportScenario',
         'importScenario',
@@ -473,6 +474,8 @@ describe('reconcile and reset', () => {
       ].sort(),
     );
     expect(await service.regions()).toHaveLength(3);
+    // A fleet of its own has no cluster to show; a shared one's comes from etcd.
+    await expect(async () => service.cluster()).rejects.toMatchObject({ code: 'not_found' });
   });
 });
 

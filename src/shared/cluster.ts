@@ -1,0 +1,35 @@
+// A shared fleet's hosts and its etcd cluster, as `GET /v1/cluster` and `flylight cluster` show them.
+
+export interface ClusterHost {
+  id: string;
+  hostname: string;
+  pid: number;
+  started_at: string;
+  /** The etcd lease that holds its registration and its machines (hex). */
+  lease: string;
+  /** Seconds left on that lease when asked (-1: gone; it is being renewed every TTL/3). */
+  lease_ttl_s: number;
+  machines_owned: number;
+  /** True for the host that answered. */
+  self: boolean;
+}
+
+export interface ClusterMember {
+  name: string;
+  id: string;
+  client_urls: string[];
+  /** Answered a status request just now. */
+  healthy: boolean;
+  leader: boolean;
+}
+
+export interface ClusterView {
+  store: string;
+  /** The lease TTL every host uses: a dead host's machines move within it. */
+  lease_ttl_s: number;
+  hosts: ClusterHost[];
+  machines: number;
+  /** Machines no live host holds right now (only while ownership moves). */
+  unowned: number;
+  etcd: { members: ClusterMember[]; leader: string | null; revision: string };
+}
