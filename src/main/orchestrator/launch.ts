@@ -11,7 +11,8 @@ import { type PlacementNote, type PlacementPath, placementNote } from '../../sha
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
-import { allocate, releaseNoWait } from './machined';
+import { lostRoom, placeUntilRecorded } from './lost-race';
+import { allocate, observe, releaseNoWait } from './machined';
 import { placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
@@ -39,15 +40,6 @@ type Note = (entry: MachineEntry) => PlacementNote;
 const PLAN_ATTEMPTS = 3;
 /** Random draws for one VM, each refused only because a concurrent launch took that room first. */
 const PICK_ATTEMPTS = 16;
-
-/** There is room, but concurrent launches kept taking it first: not a capacity answer. */
-function lostRoom(region: string, attempts: number): ApiError {
-  return new ApiError(
-    'unavailable',
-    `placement in ${region} lost its room to concurrent launches ${attempts} times; nothing was launched, try again`,
-    { region },
-  );
-}
 
 /** Why one region of the request took nothing: the slots it does have. */
 interface RegionRefusal {
@@ -135,6 +127,11 @@ export class Launcher {
     return { region: null, plans };
   }
 
+  /** Shared fleet: MachineD's view was behind the store's; adopt the store's before placing again. */
+  private readonly adopt = async (e: MachineEntry): Promise<void> => {
+    observe(e.machined, await this.deps.store.machine(e.record.id));
+  };
+
   private async place(p: Placement, key?: string): Promise<LaunchBatch> {
     const strategy = p.strategy ?? this.deps.strategy;
     const refused: RegionRefusal[] = [];
@@ -142,15 +139,23 @@ export class Launcher {
     for (const region of p.regions) {
       if (strategy === 'random' && p.count === 1 && !p.explain) {
         // The seed's path: a handful of store candidates, so a roomy region costs a few steps.
-        const got = await this.placeOneAtRandom(region, p);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key, this.note(p, 'candidates', refused))] };
+        const got = await placeUntilRecorded(
+          () => this.placeOneAtRandom(region, p),
+          (e) => this.record(e, p, key, this.note(p, 'candidates', refused)),
+          this.adopt,
+        );
+        if ('vm' in got) return { vms: [got.vm] };
         refused.push({ region, slots: got.slots });
         continue;
       }
       await this.requireRegion(region);
       if (p.count === 1 && !p.explain) {
-        const got = await this.placeOneRanked(region, p, strategy);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key, this.note(p, 'ranked', refused))] };
+        const got = await placeUntilRecorded(
+          () => this.placeOneRanked(region, p, strategy),
+          (e) => this.record(e, p, key, this.note(p, 'ranked', refused)),
+          this.adopt,
+        );
+        if ('vm' in got) return { vms: [got.vm] };
         refused.push({ region, slots: got.slots });
         continue;
       }
