@@ -127,8 +127,8 @@ export async function keyNeeded(page: Page): Promise<void> {
 
 async function openResetDialog(page: Page): Promise<Locator> {
   await page.locator('[data-testid="header-menu"]').click();
-  // The menu takes the keyboard: ↓ moves to the item, Enter picks it.
-  await page.keyboard.press('ArrowDown');
+  // The menu takes the keyboard: End goes to its last item (the destructive one), Enter picks it.
+  await page.keyboard.press('End');
   await expect(page.locator('[data-testid="menu-reset"]')).toBeFocused();
   await page.keyboard.press('Enter');
   const dialog = page.locator('[data-testid="reset-dialog"]');

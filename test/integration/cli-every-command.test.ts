@@ -212,6 +212,32 @@ const ROWS: Row[] = [
     says: /--machines "0" is not valid/,
     local: true,
   },
+  { command: 'logs', argv: () => ['logs', '--lines', '1'], exit: 0 },
+  {
+    command: 'logs',
+    argv: () => ['logs', '--level', 'loud'],
+    exit: 2,
+    says: /--level must be one of debug, info, warn, error/,
+  },
+  { command: 'load', argv: () => ['load', '--rate', '5', '--duration', '1s', '--regions', 'SIN'], exit: 0 },
+  {
+    command: 'load',
+    argv: () => ['load', '--rate', '0', '--duration', '1s'],
+    exit: 2,
+    says: /--rate must be launches per second above 0/,
+    flag: '--rate',
+  },
+  {
+    command: 'scenario',
+    argv: () => ['scenario', 'export', join(mkdtempSync(join(tmpdir(), 'flylight-scenario-')), 'out')],
+    exit: 0,
+  },
+  {
+    command: 'scenario',
+    argv: () => ['scenario', 'import', '/nonexistent-dir', '--yes'],
+    exit: 2,
+    says: /no such directory/,
+  },
   { command: '(none)', argv: () => ['lunch'], exit: 2, says: /unknown command 'lunch'/ },
 ];
 

@@ -115,7 +115,10 @@ describe('flylight logs', () => {
     proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const exited = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
     await until(() => err.includes('Following the log'), 10_000, 'the follower to say it follows', 50);
-    expect(err.trim()).toBe(`Following the log of ${serve.url} at error and above (Ctrl+C to stop)`);
+    // Under --json the note is a JSON line too.
+    expect(JSON.parse(err.trim())).toEqual({
+      note: `Following the log of ${serve.url} at error and above (Ctrl+C to stop)`,
+    });
     // Info lines are written meanwhile; none of them may come through.
     for (let i = 0; i < 5; i++) {
       await fetch(`${serve.url}/v1/regions`, { headers: serve.auth() });

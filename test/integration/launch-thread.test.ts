@@ -110,7 +110,8 @@ describe('the CLI against a real host', () => {
     const c2 = await serve.cli([...args, '--idempotency-key', 'cli-key-1']);
     expect(c1.code, c1.stderr).toBe(0);
     expect(c2.code, c2.stderr).toBe(0);
-    expect(JSON.parse(c2.stdout)).toEqual(JSON.parse(c1.stdout));
+    // The second run says it was a replay (the first run's VM, marked so).
+    expect(JSON.parse(c2.stdout)).toEqual({ ...JSON.parse(c1.stdout), idempotent_replayed: true });
     // Without --idempotency-key every run is a new launch.
     const c3 = await serve.cli(args);
     expect(JSON.parse(c3.stdout).id).not.toBe(JSON.parse(c1.stdout).id);
@@ -118,17 +119,19 @@ describe('the CLI against a real host', () => {
 
     const bad = await serve.cli([...args, '--idempotency-key', 'no spaces please']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('Idempotency-Key "no spaces please" is not valid');
+    const error = (JSON.parse(bad.stderr.trim().split('\n').pop() as string) as { error: { message: string } }).error;
+    expect(error.message).toContain('Idempotency-Key "no spaces please" is not valid');
     await expectAccountingHolds('NRT');
   });
 
-  it('rejects bad flags locally with the proxy’s own words', async () => {
+  it('rejects bad flags locally with the proxy’s own words, naming the flag as typed', async () => {
     const local = await serve.cli(['launch', '--vm-region', 'SIN', '--vm-memory', '8.5', '--vm-cores', '4']);
     expect(local.code).not.toBe(0);
     // The CLI's flags are the seed's --vm-* flags, so its words are those of the seed's /launch.
     const remote = await api<{ error: { message: string } }>('/launch?vm_region=SIN&vm_memory=8.5&vm_cores=4');
     expect(remote.status).toBe(400);
-    expect(local.stderr.trim()).toContain(remote.body.error.message);
+    // The same words, naming the flag as the user typed it (--vm-memory) where the API names its field.
+    expect(local.stderr.trim()).toContain(remote.body.error.message.replace('vm_memory', '--vm-memory'));
   });
 
   it('says how to start the app when nothing listens', async () => {

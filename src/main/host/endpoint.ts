@@ -61,3 +61,9 @@ export function liveEndpoint(file: string): Endpoint | null {
   const e = readEndpoint(file);
   return e && alive(e.pid) ? e : null;
 }
+
+/** Where the host itself reaches its proxy: a wildcard bind is dialled on loopback. */
+export function dialable(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}

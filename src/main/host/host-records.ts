@@ -4,7 +4,9 @@
 
 import type { ActivityInput, ActivityPage } from '../../shared/activity';
 import { DEFAULT_LOG_LINES, LOG_RING, type LogEntries, type LogQuery, parseLogLevel } from '../../shared/host-log';
+import type { RpcServer } from '../../shared/rpc';
 import type { SamplePage } from '../../shared/samples';
+import { HOST_ACTIVITY, HOST_LOGS } from '../../shared/services';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { ACTIVITY_PAGE_MAX, ActivityLog } from './activity-log';
 import { ActivityRecorder } from './activity-recorder';
@@ -62,5 +64,28 @@ export function createHostRecords(
         ),
     },
     stop: () => sampler.stop(),
+  };
+}
+
+/**
+ * Sends each new event-log entry to the proxies' ports, and log records only while someone
+ * follows them (`follow(n)`, n followers): most runs never pay for the log.
+ */
+export function pushToProxies(
+  records: HostRecords,
+  logRing: LogRing,
+  ports: Set<RpcServer>,
+): { follow(n: unknown): void } {
+  let followers = 0;
+  records.activity.onRecord((e) => {
+    for (const p of ports) p.emit(HOST_ACTIVITY, e);
+  });
+  logRing.onLine((seq, rec) => {
+    if (followers > 0) for (const p of ports) p.emit(HOST_LOGS, { seq, rec });
+  });
+  return {
+    follow: (n) => {
+      followers = typeof n === 'number' && n > 0 ? n : 0;
+    },
   };
 }

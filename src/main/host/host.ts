@@ -12,8 +12,6 @@ import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import {
   type GateRequest,
   type GateResponse,
-  HOST_ACTIVITY,
-  HOST_LOGS,
   HOST_WORKERS,
   type HostService,
   LONG_CALLS_MS,
@@ -31,9 +29,9 @@ import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
 import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/control';
 import { outsideAsar } from './asar';
-import { publishEndpoint } from './endpoint';
+import { dialable, publishEndpoint } from './endpoint';
 import { lockFleet } from './fleet-lock';
-import { createHostRecords } from './host-records';
+import { createHostRecords, pushToProxies } from './host-records';
 import { hostLoad } from './load-host';
 import { LogRing } from './log-ring';
 import { LogSink } from './log-sink';
@@ -153,14 +151,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     config.activityBounds,
   );
   bus.on('event', (e: StoreEvent) => records.storeEvent(e));
-  /** Log records go to the proxy only while someone follows them: most runs never pay for it. */
-  let logFollowers = 0;
-  records.activity.onRecord((e) => {
-    for (const p of hostPorts) p.emit(HOST_ACTIVITY, e);
-  });
-  logRing.onLine((seq, rec) => {
-    if (logFollowers > 0) for (const p of hostPorts) p.emit(HOST_LOGS, { seq, rec });
-  });
+  const toProxies = pushToProxies(records, logRing, hostPorts);
 
   const load = hostLoad({
     config,
@@ -172,9 +163,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     workers: () => workerStatuses(),
     uptimeSeconds: () => Math.round((Date.now() - started) / 1000),
     ...records.service,
-    followLogs: (n) => {
-      logFollowers = typeof n === 'number' && n > 0 ? n : 0;
-    },
+    followLogs: (n) => toProxies.follow(n),
     loadStart: (spec) => load.start(spec),
     loadStatus: () => load.status(),
     loadStop: () => load.stop(),
@@ -214,7 +203,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
         // A dead proxy's port is dropped with it.
         ch.port2.once('close', () => {
           hostPorts.delete(server);
-          logFollowers = 0;
+          toProxies.follow(0);
         });
         peers.host = ch.port1;
       } else {
@@ -407,10 +396,4 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
 export function startErrorMessage(err: unknown): string {
   const body = err as Partial<ErrorBody>;
   return typeof body?.message === 'string' ? body.message : String(err);
-}
-
-/** Where the host itself reaches its proxy: a wildcard bind is dialled on loopback. */
-function dialable(host: string, port: number): string {
-  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }

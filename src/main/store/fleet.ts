@@ -24,7 +24,7 @@ import { exportScenario } from './scenario-export';
 import { effectiveSettings, prepareImport } from './scenario-import';
 import { parseScenario } from './scenario-parse';
 import type { StoreServiceImpl } from './service';
-import { actorEvent, transitionEvents } from './store-events';
+import { actorEvent, machineEvent, transitionEvents, unavailableUnless } from './store-events';
 import { requireWhole, show } from './values';
 import { VmLedger } from './vm-ledger';
 import { byCreated, checkVm } from './vm-record';
@@ -205,7 +205,7 @@ export class Fleet implements Omit<StoreServiceImpl, 'cluster'> {
     checkUpdateFits(update, m);
     m.version = update.version;
     this.table.setAllocation(m, update.cores_allocated, update.memory_allocated_gb, update.vm_count, this.stamp());
-    const event = this.machineEvent(m);
+    const event = machineEvent(m, this.table.regionOf(m));
     await this.persistMachines([m]);
     this.emit(event);
     return { applied: true, machine: machineView(m) };
@@ -256,7 +256,7 @@ export class Fleet implements Omit<StoreServiceImpl, 'cluster'> {
     await this.ledger.settled();
     if (this.backend.shared) return { changed: 0 }; // each VM write moved its machine's row with it
     const changed = allocateFromVms(this.table, this.ledger, () => this.stamp());
-    const events = changed.map((m) => this.machineEvent(m));
+    const events = changed.map((m) => machineEvent(m, this.table.regionOf(m)));
     await this.persistMachines(changed);
     for (const e of events) this.emit(e);
     return { changed: changed.length };
@@ -302,7 +302,7 @@ export class Fleet implements Omit<StoreServiceImpl, 'cluster'> {
     }
     m.operator_status = status;
     this.table.restatus(m, this.stamp());
-    const event = this.machineEvent(m);
+    const event = machineEvent(m, this.table.regionOf(m));
     await this.persistMachines([m]);
     this.emit(event);
     return machineView(m);
@@ -316,7 +316,7 @@ export class Fleet implements Omit<StoreServiceImpl, 'cluster'> {
       for (const m of this.table.machines) m.version = versions.get(m.id) ?? 0;
       this.emit({ type: 'reset', seq: 0, at: this.stamp() });
     };
-    const changed = (m: MachineRecord) => this.emit(this.machineEvent(m));
+    const changed = (m: MachineRecord) => this.emit(machineEvent(m, this.table.regionOf(m)));
     const regionChanged = (r: RegionIndex) => this.emit({ type: 'region', seq: 0, at: this.stamp(), region: r.view() });
     return { table: () => this.table, ledger: this.ledger, changed, regionChanged, warn: this.warn, reset };
   }
@@ -347,16 +347,17 @@ export class Fleet implements Omit<StoreServiceImpl, 'cluster'> {
   }
 
   /**
-   * Replaces the whole fleet with a scenario's: every file checked first (bad_request listing
-   * each problem, nothing changed), then one backend transaction, then the swap and a `reset`
-   * event. The caller rebuilds the orchestrator from the store afterwards, as after a reset.
+   * Replaces the fleet with a scenario's: every file checked first (nothing changed on a problem),
+   * one backend transaction, the swap, a `reset` event; the orchestrator then rebuilds, as after a reset.
    */
   async importScenario(files: ScenarioFiles): Promise<ScenarioImportReport> {
     const data = parseScenario(files, this.stamp());
     const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
     const prepared = prepareImport(data, versions, this.stamp());
-    await this.unavailableUnless('write the imported fleet, so nothing was changed', () =>
-      this.backend.replace(prepared.contents),
+    await unavailableUnless(
+      'write the imported fleet, so nothing was changed',
+      () => this.backend.replace(prepared.contents),
+      this.warn,
     );
     this.imported = prepared.fleet;
     this.table = prepared.table;
@@ -373,8 +374,6 @@ export class Fleet implements Omit<StoreServiceImpl, 'cluster'> {
   announce(restart: ActorRestart): void {
     this.emit(actorEvent(restart, this.stamp()));
   }
-
-  // ---- internals -------------------------------------------------------------------------
 
   /** The machines from the bootstrap data alone, and a ledger with no VMs. */
   private build(): MachineTable {
@@ -401,29 +400,7 @@ export class Fleet implements Omit<StoreServiceImpl, 'cluster'> {
   }
 
   private commitOrUnavailable(ops: BackendOp[], what: string): Promise<void> {
-    return this.unavailableUnless(what, () => this.backend.commit(ops));
-  }
-
-  private async unavailableUnless(what: string, write: () => Promise<void>): Promise<void> {
-    try {
-      await write();
-    } catch (err) {
-      // A shared store's refusal (another host filled the machine first): nothing was written.
-      const lost = (err as { code?: unknown }).code === 'no_room';
-      if (!lost) this.warn(`could not ${what}`, { reason: (err as Error).message });
-      const details = lost ? { lost_race: true } : undefined;
-      throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`, details);
-    }
-  }
-
-  private machineEvent(m: MachineRecord): StoreEvent {
-    return {
-      type: 'machine',
-      seq: 0,
-      at: m.updated_at,
-      machine: machineView(m),
-      region: this.table.regionOf(m).view(),
-    };
+    return unavailableUnless(what, () => this.backend.commit(ops), this.warn);
   }
 
   private emitTransitions(vm: Vm, transitions: readonly Transition[] | undefined): void {

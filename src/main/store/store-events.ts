@@ -4,6 +4,9 @@
 import { ApiError } from '../../shared/errors';
 import type { Transition } from '../../shared/lifecycle';
 import type { ActorRestart, StoreEvent, Vm } from '../../shared/types';
+import { type MachineRecord, machineView } from './machine-record';
+import type { RegionIndex } from './region-index';
+import type { Warn } from './restore';
 
 /** One `vm` event per transition, each carrying the record as it was in that state. */
 export function transitionEvents(vm: Vm, transitions: readonly Transition[] | undefined, now: string): StoreEvent[] {
@@ -33,4 +36,23 @@ export function actorEvent(restart: ActorRestart, at: string): StoreEvent {
     cause: String(restart.cause),
     restarts: Number(restart.restarts) || 0,
   };
+}
+
+/** A machine's change as news, with its region's figures after it. */
+export function machineEvent(m: MachineRecord, region: RegionIndex): StoreEvent {
+  return { type: 'machine', seq: 0, at: m.updated_at, machine: machineView(m), region: region.view() };
+}
+
+/** Runs a durable write; a failure is logged and becomes `unavailable`, naming what was not done. */
+export async function unavailableUnless(what: string, write: () => Promise<void>, warn: Warn): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    // A shared store's refusal (another host filled the machine first): nothing was written, and
+    // the orchestrator places the launch again instead of treating the store as broken.
+    const lost = (err as { code?: unknown }).code === 'no_room';
+    if (!lost) warn(`could not ${what}`, { reason: (err as Error).message });
+    const details = lost ? { lost_race: true } : undefined;
+    throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`, details);
+  }
 }

@@ -169,37 +169,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     stream = null;
     for (const t of timers) clearInterval(t);
   };
-  client.onUnauthorized(refuse);
-  if (signInProblem) {
-    refuse(signInProblem);
-    return {
-      client,
-      dashboard,
-      history: samples,
-      activity,
-      clock,
-      resetFlow,
-      reconnect: connect,
-      select,
-      vms,
-      ops,
-      nav,
-      feed,
-    };
-  }
-
-  // An unknown region in the URL stays in it: the page says there is no such region.
-  void actions.start(nav.store.getState().page.region);
-  connect();
-  void pollStatus();
-  timers.push(setInterval(() => void pollStatus(), STATUS_EVERY_MS));
-  void sample();
-  timers.push(setInterval(() => void sample(), SAMPLE_EVERY_MS));
-  document.addEventListener('visibilitychange', () => {
-    if (!document.hidden) void pollStatus();
-  });
-
-  return {
+  const runtime: Runtime = {
     client,
     dashboard,
     history: samples,
@@ -213,4 +183,22 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     nav,
     feed,
   };
+  client.onUnauthorized(refuse);
+  if (signInProblem) {
+    refuse(signInProblem);
+    return runtime;
+  }
+
+  // An unknown region in the URL stays in it: the page says there is no such region.
+  void actions.start(nav.store.getState().page.region);
+  connect();
+  void pollStatus();
+  timers.push(setInterval(() => void pollStatus(), STATUS_EVERY_MS));
+  void sample();
+  timers.push(setInterval(() => void sample(), SAMPLE_EVERY_MS));
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) void pollStatus();
+  });
+
+  return runtime;
 }

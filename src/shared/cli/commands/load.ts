@@ -34,7 +34,10 @@ export const load: CommandRunner = async (ctx) => {
   try {
     spec = parseLoadTexts(texts, known);
   } catch (err) {
-    if (err instanceof LoadInputError) throw new UsageError(err.message, 'load');
+    if (err instanceof LoadInputError) {
+      const flag = `--${err.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UsageError(err.message, 'load', flag);
+    }
     throw err;
   }
   if (io.signal?.aborted) return EXIT.interrupted;

@@ -66,7 +66,8 @@ describe('load in a terminal', () => {
     const summary = JSON.parse(c.out.join('\n')) as LoadSummary;
     expect(summary).toMatchObject({ sent: 20, ok: 20, destroyed: 20, left: [] });
     expect(summary.spec).toMatchObject({ rate: 20, regions: ['SIN'], seed: 3, destroy_after_ms: 200 });
-    expect(c.err[0]).toMatch(/^Load: /);
+    // Under --json progress notes are JSON lines on stderr.
+    expect((JSON.parse(c.err[0]) as { note: string }).note).toMatch(/^Load: /);
   });
 
   it('Ctrl+C stops it, destroys what it launched and still prints the summary', async () => {
