@@ -97,6 +97,14 @@ describe.skipIf(!etcdAvailable())('a fleet shared through etcd by three hosts', 
     const retried = outcomes.filter((o) => o.tries > 1).length;
     const acked = outcomes.filter((o) => o.status === 201).map((o) => o.body);
     expect(acked.length).toBeLessThanOrEqual(32);
+    // Every launch got an answer, and only the two clear ones: no host's orchestrator was ever
+    // taken for dead (a lost race is an answer, not an outage for the gate's breaker).
+    expect(Object.keys(byStatus).sort()).toEqual(['201', '409']);
+    expect(outcomes.filter((o) => o.status === 409).every((o) => o.body.error?.code === 'no_capacity')).toBe(true);
+    for (const h of hosts) {
+      const status = (await api<{ breaker: { opened: number } }>(h, '/v1/status')).body;
+      expect(status.breaker.opened, h.url).toBe(0);
+    }
     // Fill what is left one at a time: the region takes exactly 32, never a 33rd.
     let more = 0;
     for (let i = 0; i < 40; i++) {

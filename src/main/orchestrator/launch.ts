@@ -12,7 +12,7 @@ import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { lostRoom, placeUntilRecorded } from './lost-race';
-import { allocate, observe, releaseNoWait } from './machined';
+import { type Allocation, allocate, observe, releaseNoWait } from './machined';
 import { placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
@@ -127,9 +127,12 @@ export class Launcher {
     return { region: null, plans };
   }
 
-  /** Shared fleet: MachineD's view was behind the store's; adopt the store's before placing again. */
-  private readonly adopt = async (e: MachineEntry): Promise<void> => {
-    observe(e.machined, await this.deps.store.machine(e.record.id));
+  /**
+   * Shared fleet: MachineD's view was behind the store's; adopt the allocation the store judged
+   * the refusal by (or, without one, the store's record) before placing again.
+   */
+  private readonly adopt = async (e: MachineEntry, judged: Allocation | undefined): Promise<void> => {
+    observe(e.machined, judged ?? (await this.deps.store.machine(e.record.id)));
   };
 
   private async place(p: Placement, key?: string): Promise<LaunchBatch> {
@@ -352,7 +355,7 @@ export class Launcher {
       throw new ApiError(
         'unavailable',
         `the store did not record the VM (${body.message}); nothing was launched, try again`,
-        body.details?.lost_race ? { region: p.region, lost_race: true } : { region: p.region },
+        body.details?.lost_race ? { ...body.details, region: p.region } : { region: p.region },
       );
     }
     this.deps.lifecycle.launched(vm, first.pending, true);

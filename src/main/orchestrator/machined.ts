@@ -186,6 +186,9 @@ export class MachineD implements Behaviour<MachineMsg> {
         return;
       case 'observe':
         this.alloc = sanitize(msg.state, this.deps.capacity, this.deps.log);
+        // The free index must follow every change of view, this one too: an index still showing
+        // room MachineD no longer has sends every placement to a refusal, again and again.
+        this.deps.allocated?.(this.alloc);
         return;
       case 'schedulable':
         this.deps.capacity.schedulable = msg.value;

@@ -50,9 +50,11 @@ export async function unavailableUnless(what: string, write: () => Promise<void>
   } catch (err) {
     // A shared store's refusal (another host filled the machine first): nothing was written, and
     // the orchestrator places the launch again instead of treating the store as broken.
-    const lost = (err as { code?: unknown }).code === 'no_room';
+    const { code, allocation } = err as { code?: unknown; allocation?: unknown };
+    const lost = code === 'no_room';
     if (!lost) warn(`could not ${what}`, { reason: (err as Error).message });
-    const details = lost ? { lost_race: true } : undefined;
+    // With the machine's allocation as the store judged it, so MachineD adopts it at once.
+    const details = lost ? (allocation ? { lost_race: true, allocation } : { lost_race: true }) : undefined;
     throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`, details);
   }
 }

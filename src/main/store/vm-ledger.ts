@@ -185,10 +185,17 @@ export class VmLedger {
     if (cores + rec.cores > machine.cores_total || memory + rec.memory_gb > machine.memory_total_gb) {
       // lost_race: nothing was written, so the launcher may place the VM again (MachineD's
       // view was behind: another host of a shared fleet, or a release not yet seen here).
+      // The allocation is MachineD's kind (recorded plus in flight), capped at the machine's size:
+      // writes in flight here may yet lose their own race in a shared store.
+      const allocation = {
+        cores_allocated: Math.min(cores, machine.cores_total),
+        memory_allocated_gb: Math.min(memory, machine.memory_total_gb),
+        vm_count: sum.count + pending.count,
+      };
       throw new ApiError(
         'bad_request',
-        `VM ${rec.id} does not fit on ${machine.id}: its VMs already hold ${cores}/${machine.cores_total} cores and ${memory}/${machine.memory_total_gb} GB`,
-        { lost_race: true },
+        `VM ${rec.id} does not fit on ${machine.id}: its VMs${pending.count > 0 ? ' and the writes in flight' : ''} already hold ${cores}/${machine.cores_total} cores and ${memory}/${machine.memory_total_gb} GB`,
+        { lost_race: true, allocation },
       );
     }
   }

@@ -40,6 +40,16 @@ export interface TxnCounters {
 /** Thrown when a VM does not fit on its machine as etcd has it: nothing was written. */
 export class NoRoomError extends Error {
   readonly code = 'no_room';
+  /**
+   * The machine's committed allocation the refusal was judged against (fresher than any watch
+   * event this host has seen), so the launcher can place again on it without a round trip.
+   */
+  constructor(
+    message: string,
+    readonly allocation?: Pick<MachineState, 'cores_allocated' | 'memory_allocated_gb' | 'vm_count'>,
+  ) {
+    super(message);
+  }
 }
 
 /** A new VM whose Idempotency-Key another VM holds: nothing was written. */
@@ -125,6 +135,7 @@ export class Allocations {
         if (grows && (next.cores_allocated > cap.cores_total || next.memory_allocated_gb > cap.memory_total_gb)) {
           throw new NoRoomError(
             `VM ${vm.id} does not fit on ${vm.machine_id}: etcd has ${machine.cores_allocated}/${cap.cores_total} cores and ${machine.memory_allocated_gb}/${cap.memory_total_gb} GB allocated`,
+            allocationOf(machine),
           );
         }
         return { machine: next, vm: { put: vm } };
@@ -261,6 +272,10 @@ export class Allocations {
       if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
+}
+
+function allocationOf(m: MachineState): NonNullable<NoRoomError['allocation']> {
+  return { cores_allocated: m.cores_allocated, memory_allocated_gb: m.memory_allocated_gb, vm_count: m.vm_count };
 }
 
 const ABSENT: Row<never> = { value: null, mod: '0', seen: 0n };
