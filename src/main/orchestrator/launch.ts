@@ -6,13 +6,14 @@
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorBody } from '../../shared/errors';
-import { cores, first, noCapacityMessage, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
+import { cores, first, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
 import { type PlacementNote, type PlacementPath, placementNote } from '../../shared/placement-note';
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { lostRoom, placeUntilRecorded } from './lost-race';
 import { type Allocation, allocate, observe, releaseNoWait } from './machined';
+import { noCapacity, type RegionRefusal } from './no-capacity';
 import { placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
@@ -40,12 +41,6 @@ type Note = (entry: MachineEntry) => PlacementNote;
 const PLAN_ATTEMPTS = 3;
 /** Random draws for one VM, each refused only because a concurrent launch took that room first. */
 const PICK_ATTEMPTS = 16;
-
-/** Why one region of the request took nothing: the slots it does have. */
-interface RegionRefusal {
-  region: string;
-  slots: Slot[];
-}
 
 export class Launcher {
   /** Launches that answered with a VM, and those that failed, since start. */
@@ -171,7 +166,7 @@ export class Launcher {
       const vms = await this.recordBatch(got.held, p, key, this.note(p, 'plan', refused, got.plan));
       return p.explain ? { vms, plans } : { vms };
     }
-    throw this.noCapacity(p, refused, p.explain ? plans : undefined);
+    throw noCapacity(p, refused, p.explain ? plans : undefined);
   }
 
   /**
@@ -360,29 +355,6 @@ export class Launcher {
     }
     this.deps.lifecycle.launched(vm, first.pending, true);
     return vm;
-  }
-
-  /**
-   * The truth about a refusal: for each region tried, the largest free slots that really exist
-   * on one machine (never one machine's cores beside another's memory).
-   */
-  private noCapacity(p: Placement, refused: RegionRefusal[], plans?: PlacementPlan[]): ApiError {
-    const batch = p.count > 1 ? `${p.count} VMs of ` : '';
-    const sentences = refused.map((r) => noCapacityMessage(r.region, p.memory_gb, p.cores, r.slots));
-    const message =
-      p.count > 1
-        ? `${sentences.join('. ')}. Room for ${batch}${p.memory_gb} GB and ${cores(p.cores)} was asked, all or none`
-        : sentences.join('. ');
-    const details: Record<string, unknown> = {
-      region: p.regions.join(','),
-      requested_memory_gb: p.memory_gb,
-      requested_cores: p.cores,
-      count: p.count,
-      largest_slots: refused[0]?.slots ?? [],
-      regions: refused.map((r) => ({ region: r.region, largest_slots: r.slots })),
-    };
-    if (plans) details.plans = plans;
-    return new ApiError('no_capacity', message, details);
   }
 }
 
