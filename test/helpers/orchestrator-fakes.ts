@@ -245,6 +245,11 @@ export class FakeStore implements Remote<StoreService> {
     return this.op('reset', () => {});
   }
   /** A store of its own, as every fake is: no shared fleet to show. */
+  /** A fleet of its own: no host ever leaves VMs to this one. */
+  async orphans(): Promise<Vm[]> {
+    return [];
+  }
+
   async cluster(): Promise<never> {
     throw new ApiError('not_found', "this host's fleet is not shared");
   }

@@ -88,8 +88,11 @@ export class Infrastructure {
       options.regions ?? reads.regions(),
     ]);
     const infra = new Infrastructure({ ...options, regions }, machines, versions);
-    // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays transient.
-    await infra.lifecycle.recover();
+    // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays
+    // transient. On a shared fleet only those of hosts that are gone, on machines this one owns:
+    // the others' stages are running in their own hosts.
+    if (options.shared) infra.lifecycle.adopt(await options.store.orphans());
+    else await infra.lifecycle.recover();
     return infra;
   }
 

@@ -22,7 +22,11 @@ export interface MachineState {
 }
 
 /** A VM as stored: the record plus the Idempotency-Key that launched it, if one was sent. */
-export type StoredVm = Vm & { idempotency_key?: string };
+/**
+ * A VM as a backend keeps it. `driver`: on a shared store, the host whose lifecycle engine wrote
+ * it last, and so runs its stage if it is mid-transition (see etcd/orphans).
+ */
+export type StoredVm = Vm & { idempotency_key?: string; driver?: string };
 
 export type BackendOp =
   | { t: 'machine'; id: string; state: MachineState }

@@ -5,6 +5,7 @@
 import type { ClusterView } from '../../shared/cluster';
 import { ApiError } from '../../shared/errors';
 import type { StoreService } from '../../shared/services';
+import type { Vm } from '../../shared/types';
 import type { Fleet } from './fleet';
 
 /** A service whose methods may answer with a promise (RPC awaits them). */
@@ -14,12 +15,16 @@ export type Served<T> = {
 export type StoreServiceImpl = Served<StoreService>;
 
 /** `cluster` answers for a shared fleet (etcd); a host with its own store has none. */
-export function storeService(fleet: Fleet, cluster?: () => Promise<ClusterView>): StoreServiceImpl {
+export function storeService(
+  fleet: Fleet,
+  shared?: { cluster: () => Promise<ClusterView>; orphans: () => Promise<Vm[]> },
+): StoreServiceImpl {
   return {
     cluster: () => {
-      if (!cluster) throw new ApiError('not_found', "this host's fleet is not shared: start it with --store etcd://…");
-      return cluster();
+      if (!shared) throw new ApiError('not_found', "this host's fleet is not shared: start it with --store etcd://…");
+      return shared.cluster();
     },
+    orphans: () => shared?.orphans() ?? [],
     regions: () => fleet.regions(),
     region: (code) => fleet.region(code),
     machines: (region) => fleet.machines(region),

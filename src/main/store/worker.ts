@@ -5,7 +5,7 @@
 // etcd's watch.
 
 import { hostSettings } from '../../shared/scenario';
-import { STORE_EVENTS } from '../../shared/services';
+import { ORPHANED_VMS, STORE_EVENTS } from '../../shared/services';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { openBackend } from './backend';
@@ -24,11 +24,19 @@ runWorker(async (ctx) => {
   if (ctx.config.store) {
     // Loaded on demand: hosts with the embedded store never load the etcd client.
     const { openSharedFleet } = await import('./etcd/shared-fleet');
-    const shared = await openSharedFleet(ctx.config.store, data, { seed: ctx.config.seed, publish, log });
+    const shared = await openSharedFleet(ctx.config.store, data, {
+      seed: ctx.config.seed,
+      publish,
+      orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms),
+      log,
+    });
     const totals = shared.fleet.totals();
     log.info('store ready', { regions: totals.regions, machines: totals.machines, ...shared.report });
     return {
-      service: storeService(shared.fleet, () => shared.membership.view()),
+      service: storeService(shared.fleet, {
+        cluster: () => shared.membership.view(),
+        orphans: () => shared.membership.orphans(),
+      }),
       info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: 'etcd' },
       shutdown: () => shared.close(),
     };

@@ -44,6 +44,8 @@ export class EtcdBackend implements StoreBackend {
   private constructor(
     readonly client: Etcd3,
     readonly store: EtcdStoreConfig,
+    /** This host's id in the fleet: every VM it writes names it as the VM's driver. */
+    readonly hostId: string,
   ) {
     this.keys = new EtcdKeys(store.prefix);
     this.allocations = new Allocations(client, this.keys, (id) => this.capacities.get(id));
@@ -54,8 +56,9 @@ export class EtcdBackend implements StoreBackend {
     store: EtcdStoreConfig,
     csv: FleetData,
     hostLabel: string,
+    hostId: string,
   ): Promise<{ backend: EtcdBackend; seed: SeedOutcome }> {
-    const backend = new EtcdBackend(connectEtcd(store), store);
+    const backend = new EtcdBackend(connectEtcd(store), store, hostId);
     try {
       const seed = await backend.guard(
         'join the fleet in etcd',
@@ -114,14 +117,13 @@ export class EtcdBackend implements StoreBackend {
     await this.guard('write to etcd', async () => {
       await Promise.all(machines.map((op) => this.allocations.putMachineMeta(op.id, op.state)));
       for (const op of rest) {
-        if (op.t === 'vm') await this.allocations.putVm(op.vm);
+        if (op.t === 'vm') await this.allocations.putVm({ ...op.vm, driver: this.hostId });
         else if (op.t === 'vm-delete') await this.allocations.deleteVm(op.id);
         else if (op.t === 'region') await this.client.put(this.keys.region(op.code)).value(JSON.stringify(op));
       }
     });
   }
 
-  /** Every VM and machine row gone, and a reset mark every host follows (one transaction). */
   /**
    * A scenario import replaces the whole fleet; on a fleet shared by several hosts that needs
    * every host to adopt the new machines at once, which the shared store does not do yet.
@@ -133,6 +135,7 @@ export class EtcdBackend implements StoreBackend {
     );
   }
 
+  /** Every VM and machine row gone, and a reset mark every host follows (one transaction). */
   async clear(): Promise<void> {
     const id = randomUUID();
     this.ownResets.add(id);

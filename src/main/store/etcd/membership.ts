@@ -12,8 +12,10 @@ import { hostname } from 'node:os';
 import type { Etcd3, Lease } from 'etcd3';
 import type { ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
+import type { Vm } from '../../../shared/types';
 import { probe } from './connect';
 import { type EtcdKeys, parseValue } from './keys';
+import { findOrphans } from './orphans';
 
 /** A dead host's machines move to the survivors within this (plus one watch round trip). */
 export const HOST_LEASE_TTL_S = 5;
@@ -46,8 +48,12 @@ export function ownerOf(machine: string, hosts: readonly string[]): string | nul
   return best;
 }
 
+/** A new host's id in the fleet (its registration, its owner keys, its VMs' `driver`). */
+export function newHostId(): string {
+  return randomUUID().slice(0, 8);
+}
+
 export class Membership {
-  readonly id = randomUUID().slice(0, 8);
   private lease: Lease | null = null;
   /** The lease's id: decimal for etcd, hex for people (as etcdctl shows it). */
   private leaseDec = '0';
@@ -56,15 +62,26 @@ export class Membership {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** The live hosts at the last rebalance; null before the first. */
+  private live: Set<string> | null = null;
 
   constructor(
+    readonly id: string,
     private readonly client: Etcd3,
     private readonly keys: EtcdKeys,
     private readonly store: EtcdStoreConfig,
     private readonly probes: Map<string, Etcd3>,
     private readonly machines: readonly string[],
     private readonly log: Log,
+    /** Told the VMs left mid-stage by hosts that are gone, on machines this host now owns. */
+    private readonly orphaned: (vms: Vm[]) => void = () => {},
   ) {}
+
+  /** The VMs left mid-stage by hosts that are gone, on machines this host owns now. */
+  async orphans(): Promise<Vm[]> {
+    const live = this.live ?? new Set((await this.hosts()).map((h) => h.id));
+    return findOrphans(this.client, this.keys, live, this.owned);
+  }
 
   /** Registers this host under a fresh lease and takes its share of the machines. */
   async start(): Promise<void> {
@@ -174,6 +191,16 @@ export class Membership {
       for (const m of batch) {
         const one = await this.client.if(this.keys.owner(m), 'Create', '==', 0).then(put(m)).commit();
         if (one.succeeded) this.owned.add(m);
+      }
+    }
+    // A host gone (or this host's first look): its unfinished stages on our machines are ours.
+    const before = this.live;
+    this.live = new Set(ids);
+    if (before === null || [...before].some((h) => !this.live?.has(h))) {
+      const vms = await findOrphans(this.client, this.keys, this.live, this.owned);
+      if (vms.length > 0) {
+        this.log('info', 'taking over VMs left mid-stage by a host that is gone', { host: this.id, vms: vms.length });
+        this.orphaned(vms);
       }
     }
     if (claim.length + release.length > 0) {

@@ -4,14 +4,14 @@
 import { hostname } from 'node:os';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import { describeStore } from '../../../shared/store-spec';
-import type { StoreEvent } from '../../../shared/types';
+import type { StoreEvent, Vm } from '../../../shared/types';
 import type { Logger } from '../../common/log';
 import { Fleet } from '../fleet';
 import type { FleetData } from '../fleet-data';
 import { applyRemoteChanges, resyncFrom } from '../remote';
 import { EtcdBackend } from './etcd-backend';
 import { type Following, follow } from './follow';
-import { Membership } from './membership';
+import { Membership, newHostId } from './membership';
 
 export interface SharedFleet {
   fleet: Fleet;
@@ -25,11 +25,18 @@ export interface SharedFleet {
 export async function openSharedFleet(
   store: EtcdStoreConfig,
   csv: FleetData,
-  options: { seed?: number; publish: (e: StoreEvent) => void; log: Logger },
+  options: {
+    seed?: number;
+    publish: (e: StoreEvent) => void;
+    /** VMs left mid-stage by a host that is gone, for this host's orchestrator to finish. */
+    orphaned: (vms: Vm[]) => void;
+    log: Logger;
+  },
 ): Promise<SharedFleet> {
   const { log } = options;
   const label = `${hostname()}:${process.pid}`;
-  const { backend, seed } = await EtcdBackend.open(store, csv, label);
+  const hostId = newHostId();
+  const { backend, seed } = await EtcdBackend.open(store, csv, label, hostId);
   try {
     log.info(seed.seeded ? 'seeded the fleet in etcd from the regions file' : 'joined the fleet in etcd', {
       store: describeStore(store),
@@ -45,12 +52,14 @@ export async function openSharedFleet(
     });
     const remote = fleet.remote();
     const membership = new Membership(
+      hostId,
       backend.client,
       backend.keys,
       store,
       backend.probes,
       seed.data.machines.map((m) => m.id),
       (level, msg, fields) => log[level](msg, fields),
+      options.orphaned,
     );
     const following = await follow(backend, {
       changes: (changes) => applyRemoteChanges(remote, changes),
