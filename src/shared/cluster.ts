@@ -33,3 +33,17 @@ export interface ClusterView {
   unowned: number;
   etcd: { members: ClusterMember[]; leader: string | null; revision: string };
 }
+
+/** A shared fleet's traffic with etcd since this host started, for `/metrics`. */
+export interface EtcdStats {
+  /** Calls sent to etcd members (each attempt of a unary call, streams opened). */
+  round_trips: number;
+  /** Allocation transactions (each one compare-and-swap of a machine's row and a VM). */
+  txns: number;
+  /** Transactions that lost to another host's write and were computed again. */
+  txn_conflicts: number;
+  /** Keep-alives of this host's lease that etcd answered. */
+  lease_renewals: number;
+  /** Keep-alives that failed (the lease is lost once they fail for the whole TTL). */
+  lease_renewal_failures: number;
+}

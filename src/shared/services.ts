@@ -100,6 +100,8 @@ export interface StoreService {
    * its orchestrator to finish; none on a host with its own store.
    */
   orphans(): Vm[];
+  /** A shared fleet's traffic with etcd (round trips, transactions, lease renewals); null without one. */
+  etcdStats(): import('./cluster').EtcdStats | null;
   /** An operator's machine status (available, draining, offline): durable, published. */
   setMachineStatus(id: string, status: string): Machine;
   /** A region's status (any case: operational, degraded, down): durable, a `region` event. */

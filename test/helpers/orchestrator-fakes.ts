@@ -245,6 +245,10 @@ export class FakeStore implements Remote<StoreService> {
     return this.op('reset', () => {});
   }
   /** A store of its own, as every fake is: no shared fleet to show. */
+  async etcdStats(): Promise<null> {
+    return null;
+  }
+
   /** A fleet of its own: no host ever leaves VMs to this one. */
   async orphans(): Promise<Vm[]> {
     return [];

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine, Vm } from '../../src/shared/types';
 import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
+import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
 
 const FLYD_MS = 200;
@@ -57,6 +58,19 @@ async function launchUntilAnswered(h: ServeProcess, region: string, memory_gb: n
   }
 }
 
+/** A host's etcd counters from its /metrics (checked as strict exposition text). */
+async function etcdFigures(h: ServeProcess) {
+  const text = await (await fetch(`${h.url}/metrics`, { headers: h.auth() })).text();
+  const families = parseExposition(text);
+  const one = (name: string, labels: Record<string, string> = {}) => sampleValue(families, name, labels) ?? -1;
+  return {
+    round_trips: one('flylight_etcd_round_trips_total'),
+    txns: one('flylight_etcd_txns_total'),
+    conflicts: one('flylight_etcd_txn_conflicts_total'),
+    renewals: one('flylight_etcd_lease_renewals_total', { result: 'ok' }),
+  };
+}
+
 describe.skipIf(!etcdAvailable())('a fleet shared through etcd by three hosts', () => {
   beforeAll(async () => {
     etcd = await startEtcd(1);
@@ -81,6 +95,18 @@ describe.skipIf(!etcdAvailable())('a fleet shared through etcd by three hosts', 
     await etcd?.stop();
   });
 
+  it("renews each host's lease, and /metrics counts the renewals", async () => {
+    const first = await Promise.all(hosts.map(etcdFigures));
+    // Renewed every third of the 5 s TTL: within 3 s each host renews at least once.
+    await until(
+      async () => (await Promise.all(hosts.map(etcdFigures))).every((f, i) => f.renewals > first[i].renewals),
+      3000,
+      'every host to renew its lease',
+      200,
+    );
+    expect(first.every((f) => f.renewals >= 0)).toBe(true);
+  }, 10_000);
+
   it('is seeded once by the first host and joined by the others', () => {
     const seeded = hosts.filter((h) => h.output().includes('seeded the fleet in etcd'));
     const joined = hosts.filter((h) => h.output().includes('joined the fleet in etcd'));
@@ -89,6 +115,7 @@ describe.skipIf(!etcdAvailable())('a fleet shared through etcd by three hosts', 
   });
 
   it('never over-allocates: 300 concurrent launches through three hosts into 32 slots', async () => {
+    const before = await Promise.all(hosts.map(etcdFigures));
     const outcomes = await Promise.all(
       Array.from({ length: 300 }, (_, i) => launchUntilAnswered(hosts[i % 3], 'TINY', 2, 1)),
     );
@@ -105,6 +132,15 @@ describe.skipIf(!etcdAvailable())('a fleet shared through etcd by three hosts', 
       const status = (await api<{ breaker: { opened: number } }>(h, '/v1/status')).body;
       expect(status.breaker.opened, h.url).toBe(0);
     }
+    // /metrics counts the etcd traffic: every host's round trips and transactions moved, and
+    // the race for 32 slots cost some transactions a conflict.
+    const after = await Promise.all(hosts.map(etcdFigures));
+    console.log(`etcd figures per host after the burst: ${JSON.stringify(after)}`);
+    for (let i = 0; i < hosts.length; i++) {
+      expect(after[i].round_trips).toBeGreaterThan(before[i].round_trips);
+      expect(after[i].txns).toBeGreaterThan(before[i].txns);
+    }
+    expect(after.reduce((s, f) => s + f.conflicts, 0)).toBeGreaterThan(before.reduce((s, f) => s + f.conflicts, 0));
     // Fill what is left one at a time: the region takes exactly 32, never a 33rd.
     let more = 0;
     for (let i = 0; i < 40; i++) {

@@ -44,7 +44,7 @@ export interface FleetOptions {
 
 const DEFAULT_SETTINGS: ScenarioSettings = { strategy: 'random', timing: 'realistic', seed: null };
 
-export class Fleet extends FleetReads implements Omit<StoreServiceImpl, 'cluster' | 'orphans'> {
+export class Fleet extends FleetReads implements Omit<StoreServiceImpl, 'cluster' | 'orphans' | 'etcdStats'> {
   private readonly backend: StoreBackend;
   private readonly publishFn: (event: StoreEvent) => void;
   private readonly now: () => Date;

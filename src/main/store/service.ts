@@ -2,7 +2,7 @@
 // methods: serveRpc dispatches by name, so nothing else of the Fleet (setOperatorStatus, the
 // index peek for tests) is reachable from another worker.
 
-import type { ClusterView } from '../../shared/cluster';
+import type { ClusterView, EtcdStats } from '../../shared/cluster';
 import { ApiError } from '../../shared/errors';
 import type { StoreService } from '../../shared/services';
 import type { Vm } from '../../shared/types';
@@ -17,7 +17,7 @@ export type StoreServiceImpl = Served<StoreService>;
 /** `cluster` answers for a shared fleet (etcd); a host with its own store has none. */
 export function storeService(
   fleet: Fleet,
-  shared?: { cluster: () => Promise<ClusterView>; orphans: () => Promise<Vm[]> },
+  shared?: { cluster: () => Promise<ClusterView>; orphans: () => Promise<Vm[]>; etcdStats: () => EtcdStats },
 ): StoreServiceImpl {
   return {
     cluster: () => {
@@ -25,6 +25,7 @@ export function storeService(
       return shared.cluster();
     },
     orphans: () => shared?.orphans() ?? [],
+    etcdStats: () => shared?.etcdStats() ?? null,
     regions: () => fleet.regions(),
     region: (code) => fleet.region(code),
     machines: (region) => fleet.machines(region),

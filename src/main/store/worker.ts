@@ -36,6 +36,7 @@ runWorker(async (ctx) => {
       service: storeService(shared.fleet, {
         cluster: () => shared.membership.view(),
         orphans: () => shared.membership.orphans(),
+        etcdStats: () => shared.stats(),
       }),
       info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: 'etcd' },
       shutdown: () => shared.close(),

@@ -46,6 +46,8 @@ export class EtcdBackend implements StoreBackend {
     readonly store: EtcdStoreConfig,
     /** This host's id in the fleet: every VM it writes names it as the VM's driver. */
     readonly hostId: string,
+    /** Calls sent to etcd by `client` (counted by its per-member policy). */
+    readonly calls: { round_trips: number } = { round_trips: 0 },
   ) {
     this.keys = new EtcdKeys(store.prefix);
     this.allocations = new Allocations(client, this.keys, (id) => this.capacities.get(id));
@@ -58,7 +60,8 @@ export class EtcdBackend implements StoreBackend {
     hostLabel: string,
     hostId: string,
   ): Promise<{ backend: EtcdBackend; seed: SeedOutcome }> {
-    const backend = new EtcdBackend(connectEtcd(store), store, hostId);
+    const calls = { round_trips: 0 };
+    const backend = new EtcdBackend(connectEtcd(store, undefined, calls), store, hostId, calls);
     try {
       const seed = await backend.guard(
         'join the fleet in etcd',

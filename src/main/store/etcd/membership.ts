@@ -62,6 +62,8 @@ export class Membership {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Keep-alives of this host's lease, answered and failed (for /metrics). */
+  readonly renewals = { ok: 0, failed: 0 };
   /** The live hosts at the last rebalance; null before the first. */
   private live: Set<string> | null = null;
 
@@ -89,6 +91,8 @@ export class Membership {
     this.lease = lease;
     this.leaseDec = await lease.grant();
     this.leaseId = BigInt(this.leaseDec).toString(16);
+    lease.on('keepaliveSucceeded', () => this.renewals.ok++);
+    lease.on('keepaliveFailed', () => this.renewals.failed++);
     lease.on('lost', (err) => {
       if (this.stopped) return;
       // Cut off from etcd longer than the TTL: our machines went to others. Start over.

@@ -2,6 +2,7 @@
 // build the model on its snapshot, then follow every host's changes through the watch.
 
 import { hostname } from 'node:os';
+import type { EtcdStats } from '../../../shared/cluster';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import { describeStore } from '../../../shared/store-spec';
 import type { StoreEvent, Vm } from '../../../shared/types';
@@ -19,6 +20,8 @@ export interface SharedFleet {
   following: Following;
   membership: Membership;
   report: Record<string, unknown>;
+  /** Traffic with etcd since start, for /metrics. */
+  stats(): EtcdStats;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,13 @@ export async function openSharedFleet(
       following,
       report: { ...report, store: describeStore(store), seeded: seed.seeded, revision: backend.revision },
       membership,
+      stats: () => ({
+        round_trips: backend.calls.round_trips,
+        txns: backend.allocations.counters.txns,
+        txn_conflicts: backend.allocations.counters.conflicts,
+        lease_renewals: membership.renewals.ok,
+        lease_renewal_failures: membership.renewals.failed,
+      }),
       close: async () => {
         await membership.stop();
         await following.stop();
