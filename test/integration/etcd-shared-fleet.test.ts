@@ -153,6 +153,8 @@ describe.skipIf(!etcdAvailable())('a fleet shared through etcd by three hosts', 
     console.log(`concurrent burst: ${JSON.stringify(byStatus)} (${retried} asked again); then ${more} more one by one`);
     expect(acked).toHaveLength(32);
     expect(new Set(acked.map((v) => v.id)).size).toBe(32);
+    // The hosts' own flags hold on a shared fleet: --timing instant answers with started VMs.
+    expect(acked.every((v) => v.state === 'started')).toBe(true);
 
     // The truth in etcd: each machine's row within capacity and equal to the sum of its VMs.
     const client = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });

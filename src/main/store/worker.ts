@@ -26,6 +26,8 @@ runWorker(async (ctx) => {
     const { openSharedFleet } = await import('./etcd/shared-fleet');
     const shared = await openSharedFleet(ctx.config.store, data, {
       seed: ctx.config.seed,
+      // Without them a shared host ran the default strategy and realistic timing whatever its flags.
+      settings: hostSettings(ctx.config),
       publish,
       orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms),
       log,

@@ -3,6 +3,7 @@
 
 import { hostname } from 'node:os';
 import type { EtcdStats } from '../../../shared/cluster';
+import type { ScenarioSettings } from '../../../shared/scenario';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import { describeStore } from '../../../shared/store-spec';
 import type { StoreEvent, Vm } from '../../../shared/types';
@@ -30,6 +31,8 @@ export async function openSharedFleet(
   csv: FleetData,
   options: {
     seed?: number;
+    /** The host's flags (--strategy, --timing, --seed): the orchestrator reads them back from here. */
+    settings?: ScenarioSettings;
     publish: (e: StoreEvent) => void;
     /** VMs left mid-stage by a host that is gone, for this host's orchestrator to finish. */
     orphaned: (vms: Vm[]) => void;
@@ -50,6 +53,7 @@ export async function openSharedFleet(
     const { fleet, report } = await Fleet.open(seed.data, {
       backend,
       seed: options.seed,
+      settings: options.settings,
       publish: options.publish,
       warn: (msg, fields) => log.warn(msg, fields),
     });
