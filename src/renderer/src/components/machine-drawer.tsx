@@ -12,7 +12,7 @@ import { percent } from '../../../shared/percent';
 import type { Machine, Vm } from '../../../shared/types';
 import { formatAgo, formatClock } from '../format';
 import { useNow, useRuntime } from '../hooks';
-import { PALETTE } from '../palette';
+import { PALETTE, useGridColour } from '../palette';
 import type { MachinePoint } from '../state/vm-feed';
 import { askConfirm } from './confirm-dialog';
 import { DrawerFrame, Section } from './drawer-frame';
@@ -92,6 +92,7 @@ function useMachineVms(id: string): { vms: Vm[]; total: number | null } {
 }
 
 function AllocationChart({ points, m }: { points: MachinePoint[]; m: Machine }) {
+  const grid = useGridColour();
   const now = useNow();
   const rows = useMemo(
     () =>
@@ -111,7 +112,7 @@ function AllocationChart({ points, m }: { points: MachinePoint[]; m: Machine }) 
         style={{ width: '100%', height: '100%' }}
         margin={{ top: 6, right: 8, bottom: 0, left: 0 }}
       >
-        <CartesianGrid stroke={PALETTE.grid} vertical={false} />
+        <CartesianGrid stroke={grid} vertical={false} />
         <XAxis
           dataKey="t"
           type="number"
