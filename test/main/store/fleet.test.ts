@@ -450,10 +450,12 @@ describe('reconcile and reset', () => {
         'candidates',
         'cluster',
         'deleteVm',
+        'etcdStats',
         'exportScenario',
         'importScenario',
         'machine',
         'machines',
+        'orphans',
         'putVm',
         'reconcile',
         'region',
@@ -476,6 +478,9 @@ describe('reconcile and reset', () => {
     expect(await service.regions()).toHaveLength(3);
     // A fleet of its own has no cluster to show; a shared one's comes from etcd.
     await expect(async () => service.cluster()).rejects.toMatchObject({ code: 'not_found' });
+    // Nor other hosts' orphans, nor etcd figures.
+    expect(await service.orphans()).toEqual([]);
+    expect(await service.etcdStats()).toBeNull();
   });
 });
 
