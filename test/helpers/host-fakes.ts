@@ -23,5 +23,6 @@ export function hostHistories(): HostHistories {
     samples: (since) => sampler.page(since),
     logs: (q, after) => logRing.tail(q, after),
     followLogs: () => {},
+    followActivity: () => {},
   };
 }

@@ -6,6 +6,8 @@
 
 import { hostSettings } from '../../shared/scenario';
 import { ORPHANED_VMS, STORE_EVENTS } from '../../shared/services';
+import { packEvents } from '../../shared/store-event-wire';
+import type { StoreEvent } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { openBackend } from './backend';
@@ -20,7 +22,16 @@ runWorker(async (ctx) => {
   const data = scenario
     ? parseScenario(scenario.files, new Date().toISOString()).fleet
     : await loadRegionsFile(ctx.config.regionsFile);
-  const publish = (event: unknown) => ctx.broadcast(STORE_EVENTS, event);
+  // The events made in one go (a launch's four) cross together, each VM once (store-event-wire.ts).
+  let made: StoreEvent[] = [];
+  const publish = (event: StoreEvent) => {
+    if (made.push(event) > 1) return;
+    queueMicrotask(() => {
+      const events = made;
+      made = [];
+      ctx.broadcast(STORE_EVENTS, packEvents(events));
+    });
+  };
   if (ctx.config.store) {
     // Loaded on demand: hosts with the embedded store never load the etcd client.
     const { openSharedFleet } = await import('./etcd/shared-fleet');
