@@ -14,7 +14,7 @@ export default {
 
   // What the app loads at run time, and nothing else: Vite has already bundled the renderer's
   // libraries, so of node_modules only the `dependencies` the main process and the workers
-  // import (lmdb, papaparse, prom-client and theirs) are shipped, as electron-builder does.
+  // import (lmdb, papaparse, prom-client, etcd3, cockatiel and theirs) are shipped, as electron-builder does.
   files: ['package.json', 'out/main/**', 'out/preload/**', 'out/renderer/**', 'resources/regions.csv', 'resources/scenarios/**', '!**/*.map'],
 
   asar: true,

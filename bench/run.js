@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- [--smoke] serve|startup|placement|store|memory|http|cli ...]`: Flylight's speed and
+// `npm run bench [-- [--smoke] serve|startup|placement|store|memory|http|cli|etcd ...]`: Flylight's speed and
 // memory as ratios against baselines measured in the same run on the same machine. Prints each
 // figure as it comes, then a JSON summary on stdout, and writes the full results to
 // bench/results.json (bench/results-smoke.json for --smoke).
@@ -19,6 +19,7 @@ import { run as runStore } from './candidates.js';
 import { run as runCli } from './cli.js';
 import { run as runDashboard } from './dashboard.js';
 import { run as runDurability } from './durability.js';
+import { run as runEtcd } from './etcd.js';
 import { run as runFanout } from './fanout.js';
 import { run as runHttp } from './http.js';
 import { run as runLaunch } from './launch.js';
@@ -78,6 +79,7 @@ const BENCHES = {
       seconds: o.smoke ? 1 : o.dashboardSeconds,
       renders: o.smoke ? 1 : 3,
     }),
+  etcd: (report, o) => runEtcd(report, { reps: Math.min(o.reps, 3), requests: o.requests, concurrency: o.concurrency }),
   durability: (report, o) =>
     runDurability(report, { reps: Math.min(o.reps, 3), ...(o.smoke ? { durationMs: 200 } : {}) }),
 };

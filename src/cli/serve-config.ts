@@ -18,6 +18,7 @@ import {
   SPEED_LIMITS,
 } from '../shared/config';
 import { hostSettings, type ScenarioFiles, type ScenarioSettings, timingOf } from '../shared/scenario';
+import { type EtcdStoreConfig, parseStoreSpec, StoreSpecError } from '../shared/store-spec';
 import { DEFAULT_PROFILE, PROFILES, parseTimingProfile, type TimingProfile } from '../shared/timing';
 import { loadServeScenario } from './scenario-files';
 
@@ -85,8 +86,22 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
   if (flags.ephemeral && flags.dataDir !== undefined) {
     throw new UsageError('--ephemeral keeps nothing on disk, so it cannot be combined with --data-dir', 'serve');
   }
+  const store = storeConfig(flags, env, cwd);
+  if (store && flags.ephemeral) {
+    throw new UsageError(
+      '--ephemeral keeps the fleet in memory and --store etcd://… keeps it in etcd: give one',
+      'serve',
+    );
+  }
   const dataDirGiven = flags.dataDir ?? envText(env, 'FLYLIGHT_DATA_DIR');
-  const dataDir = flags.ephemeral ? null : dataDirGiven === undefined ? defaults.dataDir() : resolve(cwd, dataDirGiven);
+  // With etcd the fleet is not on this disk: a data directory (for logs) only when asked for,
+  // so several hosts on one computer need no directory each.
+  const dataDir =
+    flags.ephemeral || (store && dataDirGiven === undefined)
+      ? null
+      : dataDirGiven === undefined
+        ? defaults.dataDir()
+        : resolve(cwd, dataDirGiven);
 
   const logFormat = envText(env, 'FLYLIGHT_LOG_FORMAT') ?? 'pretty';
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
@@ -104,6 +119,7 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
     rpcTimeoutMs: RPC_TIMEOUT_MS,
     logFormat: logFormat as HostConfig['logFormat'],
   };
+  if (store) config.store = store;
   const timingGiven = flags.timing ?? envText(env, 'FLYLIGHT_TIMING');
   config.timing = timingProfile(timingGiven, cwd, flags.timing !== undefined);
   const speed = flags.speed ?? envText(env, 'FLYLIGHT_SPEED');
@@ -146,6 +162,30 @@ function withSettings(files: ScenarioFiles, settings: ScenarioSettings): Scenari
   }
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) return files;
   return { ...files, 'scenario.json': JSON.stringify({ ...manifest, settings }) };
+}
+
+/** `--store` (or FLYLIGHT_STORE) with its TLS files and user, checked; null for the embedded store. */
+function storeConfig(flags: ServeFlags, env: Env, cwd: string): EtcdStoreConfig | null {
+  const file = (flag: string, given: string | undefined) => {
+    if (given === undefined) return undefined;
+    const path = resolve(cwd, given);
+    if (!(existsSync(path) && statSync(path).isFile())) throw new UsageError(`${flag}: no such file ${path}`, 'serve');
+    return path;
+  };
+  try {
+    return parseStoreSpec(flags.store ?? envText(env, 'FLYLIGHT_STORE'), {
+      tls: {
+        caFile: file('--etcd-cacert', flags.etcdCacert),
+        certFile: file('--etcd-cert', flags.etcdCert),
+        keyFile: file('--etcd-key', flags.etcdKey),
+      },
+      user: flags.etcdUser,
+      password: envText(env, 'FLYLIGHT_ETCD_PASSWORD'),
+    });
+  } catch (err) {
+    if (err instanceof StoreSpecError) throw new UsageError(err.message, 'serve');
+    throw err;
+  }
 }
 
 /** `--timing instant|realistic|FILE`: a named profile, or a JSON file checked field by field. */

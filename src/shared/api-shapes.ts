@@ -99,6 +99,11 @@ export const shapes = {
   },
   machine: one('the machine', MACHINE),
   status: one('the status', STATUS),
+  cluster: (w: string, b: Record<string, unknown>) => {
+    list(w, b, 'hosts', { id: 'string', lease: 'string', machines_owned: 'number' });
+    check(w, 'etcd', b.etcd, { members: 'array' });
+    return b;
+  },
   reset: one('the reset report', RESET),
   batch: (w: string, b: Record<string, unknown>) => {
     list(w, b, 'vms', VM);

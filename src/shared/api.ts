@@ -4,6 +4,7 @@
 
 import type { ActivityPage } from './activity';
 import { shapes } from './api-shapes';
+import type { ClusterView } from './cluster';
 import { ApiError, isErrorBody } from './errors';
 import type { ChaosRun, KillReport, MachineAction, MachineActionReport } from './faults';
 import type { LogPage, LogQuery } from './host-log';
@@ -94,6 +95,8 @@ export interface FlylightApi {
   /** The VM once it is in `state`; rejects with `timeout` after `timeoutS` seconds (1–60). */
   wait(id: string, state: string, timeoutS?: number): Promise<Vm>;
   status(): Promise<StatusReport>;
+  /** A shared fleet's hosts, leases and etcd members (`not_found` on a host with its own store). */
+  cluster(): Promise<ClusterView>;
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
   /** The host's event log after `since` (its seq). */
@@ -183,6 +186,7 @@ export function createApiClient(transport: Transport): FlylightApi {
         shapes.vm,
       ),
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
+    cluster: () => call({ method: 'GET', path: '/v1/cluster' }, shapes.cluster) as Promise<ClusterView>,
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
     activity: (since = 0) => call({ method: 'GET', path: `/v1/activity?since=${since}` }, shapes.activity),
     samples: (since = 0) => call({ method: 'GET', path: `/v1/samples?since=${since}` }, shapes.samples),

@@ -2,6 +2,7 @@
 
 import type { Strategy } from './placement';
 import type { ScenarioFiles } from './scenario';
+import type { EtcdStoreConfig } from './store-spec';
 import type { TimingProfile } from './timing';
 
 export interface HostConfig {
@@ -33,6 +34,11 @@ export interface HostConfig {
   scenario?: { name: string; files: ScenarioFiles };
   /** Durable data directory; null keeps everything in memory (`--ephemeral`). */
   dataDir: string | null;
+  /**
+   * A fleet shared with other hosts through etcd (`--store etcd://…`); the data directory then
+   * holds only logs. Absent or null: the embedded store in dataDir.
+   */
+  store?: EtcdStoreConfig | null;
   /** Directory of the built dashboard, served by the proxy at `/`; null serves none. */
   staticDir: string | null;
   /** Deadline of one worker RPC call. */

@@ -36,6 +36,8 @@ export const LONG_CALLS_MS: Readonly<Record<string, number>> = {
 
 /** Topic on which the store emits StoreEvent to the ports that asked for events. */
 export const STORE_EVENTS = 'store.event';
+/** A shared fleet: VMs left mid-stage by a host that is gone, for this host's orchestrator (Vm[]). */
+export const ORPHANED_VMS = 'store.orphans';
 
 /** The store worker: regions, machines (indexed per region), VMs; placement candidates; change events. */
 export interface StoreService {
@@ -94,6 +96,15 @@ export interface StoreService {
    * no VMs, nothing allocated, an imported fleet forgotten. Publishes a `reset` event.
    */
   reset(): void;
+  /** A shared fleet's hosts, leases and etcd members; not_found on a host with its own store. */
+  cluster(): import('./cluster').ClusterView;
+  /**
+   * A shared fleet: VMs left mid-stage by hosts that are gone, on machines this host owns, for
+   * its orchestrator to finish; none on a host with its own store.
+   */
+  orphans(): Vm[];
+  /** A shared fleet's traffic with etcd (round trips, transactions, lease renewals); null without one. */
+  etcdStats(): import('./cluster').EtcdStats | null;
   /** An operator's machine status (available, draining, offline): durable, published. */
   setMachineStatus(id: string, status: string): Machine;
   /** A region's status (any case: operational, degraded, down): durable, a `region` event. */

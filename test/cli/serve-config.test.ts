@@ -94,6 +94,21 @@ describe('buildServeConfig', () => {
     });
   });
 
+  it('shares the fleet through etcd with --store or FLYLIGHT_STORE, keeping no data directory unless asked', () => {
+    const config = buildServeConfig({ store: 'etcd://127.0.0.1:2379,127.0.0.1:22379' }, {}, { cwd: dir, defaults });
+    expect(config.store).toEqual({
+      kind: 'etcd',
+      endpoints: ['127.0.0.1:2379', '127.0.0.1:22379'],
+      tls: null,
+      prefix: '/flylight/',
+    });
+    expect(config.dataDir).toBeNull();
+    const env = { FLYLIGHT_STORE: 'etcd+https://alice@e:2379', FLYLIGHT_ETCD_PASSWORD: 'pw' };
+    const tls = buildServeConfig({ etcdCacert: 'fleet.csv', dataDir: 'logs' }, env, { cwd: dir, defaults });
+    expect(tls.store).toMatchObject({ tls: { caFile: csv }, user: 'alice', password: 'pw' });
+    expect(tls.dataDir).toBe(join(dir, 'logs'));
+  });
+
   it.each([
     [{}, { FLYLIGHT_PORT: 'abc' }, "FLYLIGHT_PORT must be a whole number from 0 to 65535; got 'abc'"],
     [{}, { FLYLIGHT_FLYD_INTERVAL: '0' }, 'FLYLIGHT_FLYD_INTERVAL must be a whole number from 1 to 3600000'],
@@ -103,6 +118,10 @@ describe('buildServeConfig', () => {
     [{ host: 'a b' }, {}, '--listen must be an IP address or host name'],
     [{}, { FLYLIGHT_LOG_FORMAT: 'xml' }, 'FLYLIGHT_LOG_FORMAT must be one of pretty, json, silent'],
     [{}, { FLYLIGHT_RATE_LIMIT: '0' }, 'FLYLIGHT_RATE_LIMIT must be a whole number from 1 to 1000000'],
+    [{ store: 'etcd://h' }, {}, "--store etcd://h: 'h' needs a port"],
+    [{}, { FLYLIGHT_STORE: 'redis://h:1' }, "--store: unknown scheme 'redis://'"],
+    [{ store: 'etcd://h:2379', ephemeral: true }, {}, '--ephemeral keeps the fleet in memory and --store etcd://'],
+    [{ store: 'etcd+https://h:2379', etcdCacert: 'missing.pem' }, {}, '--etcd-cacert: no such file'],
   ])('refuses %j with env %j', (flags, env, message) => {
     expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(UsageError);
     expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(message);

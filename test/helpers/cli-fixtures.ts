@@ -4,6 +4,7 @@
 import type { ActivityEvent } from '../../src/shared/activity';
 import type { ConnectionState, FlylightApi, SubscribeEvents } from '../../src/shared/api';
 import type { CliAuth, CommandEnv, CommandIO } from '../../src/shared/cli/env';
+import type { ClusterView } from '../../src/shared/cluster';
 import { ApiError } from '../../src/shared/errors';
 import { type ChaosRun, type MachineAction, parseRegionStatus, statusAfter } from '../../src/shared/faults';
 import { atLeast, type LogQuery, type LogRecord } from '../../src/shared/host-log';
@@ -86,6 +87,30 @@ export const VM: Vm = {
   cores: 4,
   state: 'started',
   created_at: '2025-11-27T20:47:01.000Z',
+};
+
+export const CLUSTER: ClusterView = {
+  store: 'etcd://127.0.0.1:2379',
+  lease_ttl_s: 5,
+  hosts: [
+    {
+      id: 'a1b2c3d4',
+      hostname: 'laptop',
+      pid: 4242,
+      started_at: '2026-01-01T00:00:00.000Z',
+      lease: '694d7a1b2c3d4e5f',
+      lease_ttl_s: 4,
+      machines_owned: 215,
+      self: true,
+    },
+  ],
+  machines: 215,
+  unowned: 0,
+  etcd: {
+    members: [{ name: 'm1', id: '1', client_urls: ['http://127.0.0.1:2379'], healthy: true, leader: true }],
+    leader: 'm1',
+    revision: '42',
+  },
 };
 
 export const STATUS: StatusReport = {
@@ -263,6 +288,9 @@ export class FakeApi implements FlylightApi {
   }
   status() {
     return this.record('status', [], () => STATUS);
+  }
+  cluster() {
+    return this.record('cluster', [], () => CLUSTER);
   }
   reset() {
     return this.record('reset', [], () => ({ reset: true as const, regions: 35, machines: 215 }));

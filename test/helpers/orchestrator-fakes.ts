@@ -250,6 +250,19 @@ export class FakeStore implements Remote<StoreService> {
   reset(): Promise<void> {
     return this.op('reset', () => {});
   }
+  /** A store of its own, as every fake is: no shared fleet to show. */
+  async etcdStats(): Promise<null> {
+    return null;
+  }
+
+  /** A fleet of its own: no host ever leaves VMs to this one. */
+  async orphans(): Promise<Vm[]> {
+    return [];
+  }
+
+  async cluster(): Promise<never> {
+    throw new ApiError('not_found', "this host's fleet is not shared");
+  }
 
   /** Sum of the stored VMs per machine. */
   vmSums(): Map<string, { cores: number; memory_gb: number; count: number }> {

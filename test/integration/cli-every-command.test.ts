@@ -120,6 +120,9 @@ const ROWS: Row[] = [
   { command: 'destroy', argv: () => ['destroy'], exit: 2, says: /destroy needs VM_ID/ },
   { command: 'status', argv: () => ['status'], exit: 0, says: /^Flylight/ },
   { command: 'status', argv: () => ['status', 'now'], exit: 2, says: /unexpected argument 'now'/ },
+  // This host has a fleet of its own: nothing to show (a shared one: test/integration/etcd-ownership).
+  { command: 'cluster', argv: () => ['cluster'], exit: 1, code: 'not_found', says: /not shared/ },
+  { command: 'cluster', argv: () => ['cluster', 'now'], exit: 2, says: /unexpected argument 'now'/ },
   { command: 'watch', argv: () => ['watch', '-r', 'XYZ'], exit: 2, says: /^-r: unknown region/, flag: '-r' },
   {
     command: 'watch',

@@ -149,7 +149,7 @@ describe('electron-builder.config.js', () => {
         if (!isBuiltin(name) && name !== 'electron') imported.add(name);
       }
     }
-    expect([...imported].sort()).toEqual(['lmdb', 'papaparse', 'prom-client']);
+    expect([...imported].sort()).toEqual(['cockatiel', 'etcd3', 'lmdb', 'papaparse', 'prom-client']);
     // electron-builder ships `dependencies` (and theirs), never devDependencies.
     for (const name of imported) expect(pkg.dependencies[name], `${name} is a dependency`).toBeDefined();
 

@@ -50,7 +50,7 @@ const PEERS: Record<WorkerName, PeerName[]> = {
   proxy: ['store', 'orchestrator', 'host'],
 };
 const START_ORDER: WorkerName[] = ['store', 'orchestrator', 'proxy'];
-/** Ports on which the store's change events are wanted. */
+/** Ports on which the store's change events are wanted (the orchestrator's with a shared fleet). */
 const WANTS_EVENTS = new Set<string>(['proxy', 'host']);
 
 /** Restart intensity, as OTP's: more than MAX_RESTARTS within RESTART_WINDOW_MS gives up. */
@@ -177,9 +177,8 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const connect = (client: PeerName, server: WorkerName, initial?: Partial<Record<PeerName, MessagePort>>) => {
     const { port1, port2 } = new MessageChannel();
     const serverSlot = slots.get(server) as Slot;
-    send(serverSlot, { t: 'serve', client, port: port2, events: server === 'store' && WANTS_EVENTS.has(client) }, [
-      port2,
-    ]);
+    const events = server === 'store' && (WANTS_EVENTS.has(client) || (client === 'orchestrator' && !!config.store));
+    send(serverSlot, { t: 'serve', client, port: port2, events }, [port2]);
     if (client === 'host') clients[server].attach(port1 as never);
     else if (initial) initial[server] = port1;
     else send(slots.get(client) as Slot, { t: 'peer', peer: server, port: port1 }, [port1]);

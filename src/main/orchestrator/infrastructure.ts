@@ -6,11 +6,11 @@ import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/c
 import { ApiError } from '../../shared/errors';
 import { type MachineActionReport, parseRegionStatus } from '../../shared/faults';
 import { fromColumns } from '../../shared/machine-columns';
-import { DEFAULT_STRATEGY, type Slot, type Strategy } from '../../shared/placement';
+import { DEFAULT_STRATEGY, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
 import { INSTANT } from '../../shared/timing';
-import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, Vm } from '../../shared/types';
+import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, StoreEvent, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
 import { actorWaker, machineEntry } from './actors';
 import { Chaos } from './chaos';
@@ -19,7 +19,7 @@ import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
 import { type MachineActionOptions, machineAction } from './machine-faults';
-import { type Allocation, allocate, type MachineSnapshot, release } from './machined';
+import { type Allocation, allocate, type MachineSnapshot, observe, release, setSchedulable } from './machined';
 import { placeAtRandom } from './placer';
 import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
@@ -52,6 +52,8 @@ export interface InfrastructureOptions {
   now?: () => number;
   /** Start the FlyD ticker (default). Tests that drive rounds with tick() pass false. */
   autoTick?: boolean;
+  /** The fleet is shared with other hosts through etcd (`--store`). */
+  shared?: boolean;
   /** Region statuses at start (the store's); none means every region is Operational. */
   regions?: Region[];
   /** The clock chaos runs on (tests pass a ManualClock). */
@@ -89,8 +91,11 @@ export class Infrastructure {
     const [columns, regions] = await Promise.all([reads.machineColumns(), options.regions ?? reads.regions()]);
     const { machines, versions } = fromColumns(columns);
     const infra = new Infrastructure({ ...options, regions }, machines, versions);
-    // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays transient.
-    await infra.lifecycle.recover(() => reads.vms());
+    // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays
+    // transient. On a shared fleet only those of hosts that are gone, on machines this one owns:
+    // the others' stages are running in their own hosts.
+    if (options.shared) infra.lifecycle.adopt(await options.store.orphans());
+    else await infra.lifecycle.recover(() => reads.vms());
     return infra;
   }
 
@@ -135,6 +140,7 @@ export class Infrastructure {
       strategy: options.strategy ?? DEFAULT_STRATEGY,
       random,
       now,
+      shared: options.shared,
       lifecycle: this.lifecycle.engine,
     });
     const spawnDeps = {
@@ -287,6 +293,22 @@ export class Infrastructure {
       vm_transitions: this.lifecycle.engine.completed(),
       vm_stages_in_flight: this.lifecycle.engine.inFlight,
     };
+  }
+
+  /**
+   * A shared fleet's change event: MachineD adopts the allocation and schedulability the store
+   * committed (which include other hosts' doings); a region status set through another host applies here.
+   */
+  observe(event: StoreEvent): void {
+    if (event.type === 'region') this.regions.set(event.region.code, event.region.status);
+    const entry = event.type === 'machine' ? this.registry.get(event.machine.id) : undefined;
+    if (!entry || event.type !== 'machine') return;
+    const m = event.machine;
+    observe(entry.machined, m);
+    const schedulable = takesNewVms(m.status);
+    if (entry.machined.current && entry.machined.current.capacity.schedulable !== schedulable) {
+      void setSchedulable(entry.machined, schedulable).catch(() => {});
+    }
   }
 
   stop(): void {

@@ -6,13 +6,15 @@
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorBody } from '../../shared/errors';
-import { cores, first, noCapacityMessage, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
+import { cores, first, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
 import { type PlacementNote, type PlacementPath, placementNote } from '../../shared/placement-note';
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
-import { allocate, releaseNoWait } from './machined';
-import { lostRoom, placeAtRandom, placementView, planRegion, reserveAll } from './placer';
+import { lostRoom, placeUntilRecorded } from './lost-race';
+import { type Allocation, allocate, observe, releaseNoWait } from './machined';
+import { noCapacity, type RegionRefusal } from './no-capacity';
+import { placeAtRandom, placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
@@ -26,6 +28,8 @@ export interface LaunchDeps extends VmDeps {
   /** Placement's randomness (shuffles, ties); seeded by `--seed`. */
   random: Rng;
   now: () => number;
+  /** A fleet shared with other hosts (etcd): the store's committed rows count their VMs too. */
+  shared?: boolean;
   /** The lifecycle engine: a new VM's first state, and its stages under way after that. */
   lifecycle: VmTransitions<Vm>;
 }
@@ -35,12 +39,6 @@ type Note = (entry: MachineEntry) => PlacementNote;
 
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
 const PLAN_ATTEMPTS = 3;
-
-/** Why one region of the request took nothing: the slots it does have. */
-interface RegionRefusal {
-  region: string;
-  slots: Slot[];
-}
 
 export class Launcher {
   /** Launches that answered with a VM, and those that failed, since start. */
@@ -122,6 +120,14 @@ export class Launcher {
     return { region: null, plans };
   }
 
+  /**
+   * Shared fleet: MachineD's view was behind the store's; adopt the allocation the store judged
+   * the refusal by (or, without one, the store's record) before placing again.
+   */
+  private readonly adopt = async (e: MachineEntry, judged: Allocation | undefined): Promise<void> => {
+    observe(e.machined, judged ?? (await this.deps.store.machine(e.record.id)));
+  };
+
   private async place(p: Placement, key?: string): Promise<LaunchBatch> {
     const strategy = p.strategy ?? this.deps.strategy;
     const refused: RegionRefusal[] = [];
@@ -129,15 +135,23 @@ export class Launcher {
     for (const region of p.regions) {
       if (strategy === 'random' && p.count === 1 && !p.explain) {
         // The seed's path: a handful of store candidates, so a roomy region costs a few steps.
-        const got = await this.placeOneAtRandom(region, p);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key, this.note(p, 'candidates', refused))] };
+        const got = await placeUntilRecorded(
+          () => this.placeOneAtRandom(region, p),
+          (e) => this.record(e, p, key, this.note(p, 'candidates', refused)),
+          this.adopt,
+        );
+        if ('vm' in got) return { vms: [got.vm] };
         refused.push({ region, slots: got.slots });
         continue;
       }
       await this.requireRegion(region);
       if (p.count === 1 && !p.explain) {
-        const got = await this.placeOneRanked(region, p, strategy);
-        if ('entry' in got) return { vms: [await this.record(got.entry, p, key, this.note(p, 'ranked', refused))] };
+        const got = await placeUntilRecorded(
+          () => this.placeOneRanked(region, p, strategy),
+          (e) => this.record(e, p, key, this.note(p, 'ranked', refused)),
+          this.adopt,
+        );
+        if ('vm' in got) return { vms: [got.vm] };
         refused.push({ region, slots: got.slots });
         continue;
       }
@@ -150,7 +164,7 @@ export class Launcher {
       const vms = await this.recordBatch(got.held, p, key, this.note(p, 'plan', refused, got.plan));
       return p.explain ? { vms, plans } : { vms };
     }
-    throw this.noCapacity(p, refused, p.explain ? plans : undefined);
+    throw noCapacity(p, refused, p.explain ? plans : undefined);
   }
 
   /**
@@ -308,9 +322,12 @@ export class Launcher {
       // freeing the machine, so no VM exists that nobody acknowledged and MachineD never frees
       // what a recorded VM holds.
       const undo = async () => {
-        await store.deleteVm(vm.id).catch((e) => {
-          if (toErrorBody(e).code !== 'not_found') throw e;
-        });
+        // lost_race: refused outright, nothing was written.
+        if (!body.details?.lost_race) {
+          await store.deleteVm(vm.id).catch((e) => {
+            if (toErrorBody(e).code !== 'not_found') throw e;
+          });
+        }
         releaseNoWait(entry.machined, p.memory_gb, p.cores);
       };
       const undone = undo().catch(() => unsettled.add(key === undefined ? `launch:${vm.id}` : `key:${key}`, undo));
@@ -322,34 +339,14 @@ export class Launcher {
         machine: vm.machine_id,
         error: body.message,
       });
-      const why = `the store did not record the VM (${body.message}); nothing was launched, try again`;
-      throw new ApiError('unavailable', why, { region: p.region });
+      throw new ApiError(
+        'unavailable',
+        `the store did not record the VM (${body.message}); nothing was launched, try again`,
+        body.details?.lost_race ? { ...body.details, region: p.region } : { region: p.region },
+      );
     }
     this.deps.lifecycle.launched(vm, first.pending, true);
     return vm;
-  }
-
-  /**
-   * The truth about a refusal: for each region tried, the largest free slots that really exist
-   * on one machine (never one machine's cores beside another's memory).
-   */
-  private noCapacity(p: Placement, refused: RegionRefusal[], plans?: PlacementPlan[]): ApiError {
-    const batch = p.count > 1 ? `${p.count} VMs of ` : '';
-    const sentences = refused.map((r) => noCapacityMessage(r.region, p.memory_gb, p.cores, r.slots));
-    const message =
-      p.count > 1
-        ? `${sentences.join('. ')}. Room for ${batch}${p.memory_gb} GB and ${cores(p.cores)} was asked, all or none`
-        : sentences.join('. ');
-    const details: Record<string, unknown> = {
-      region: p.regions.join(','),
-      requested_memory_gb: p.memory_gb,
-      requested_cores: p.cores,
-      count: p.count,
-      largest_slots: refused[0]?.slots ?? [],
-      regions: refused.map((r) => ({ region: r.region, largest_slots: r.slots })),
-    };
-    if (plans) details.plans = plans;
-    return new ApiError('no_capacity', message, details);
   }
 }
 

@@ -32,6 +32,8 @@ type MachineMsg =
   | { t: 'release'; memory_gb: number; cores: number; reply?: Reply<void> }
   /** Its FlyD restarted empty: send it the current state so the store converges. */
   | { t: 'resync' }
+  /** A shared store's committed allocation (other hosts allocate here too): adopt it. */
+  | { t: 'observe'; state: Allocation }
   /** An operator drained, took offline or brought back the machine (faults). */
   | { t: 'schedulable'; value: boolean; reply: Reply<void> }
   /** Chaos: crash now, so the supervisor restarts this MachineD (kill-actors). */
@@ -72,6 +74,15 @@ export function release(cell: MachineCell, memory_gb: number, cores: number): Pr
 /** Frees what one VM held, without waiting for (or hearing of) the outcome. */
 export function releaseNoWait(cell: MachineCell, memory_gb: number, cores: number): void {
   cell.tell({ t: 'release', memory_gb, cores });
+}
+
+/**
+ * A shared fleet (etcd): the allocation the store committed, which counts other hosts' VMs.
+ * MachineD adopts it as its view; it is a hint for placement, since the store's transaction,
+ * not MachineD, decides there.
+ */
+export function observe(cell: MachineCell, state: Allocation): void {
+  cell.tell({ t: 'observe', state });
 }
 
 /**
@@ -184,6 +195,12 @@ export class MachineD implements Behaviour<MachineMsg> {
         return;
       case 'resync':
         this.deps.notify({ state: { ...this.alloc }, changes: 0 });
+        return;
+      case 'observe':
+        this.alloc = sanitize(msg.state, this.deps.capacity, this.deps.log);
+        // The free index must follow every change of view, this one too: an index still showing
+        // room MachineD no longer has sends every placement to a refusal, again and again.
+        this.deps.allocated?.(this.alloc);
         return;
       case 'schedulable':
         this.deps.capacity.schedulable = msg.value;

@@ -3,10 +3,10 @@
 // out, all of a batch or none. Only the asked region is read: the registry indexes machines by
 // region, so a 100k-machine fleet costs the size of one region, not of the fleet.
 
-import { ApiError } from '../../shared/errors';
 import { explain, type PlacementMachine, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
 import type { Rng } from '../../shared/random';
 import { NOT_NOW } from './actor';
+import { lostRoom } from './lost-race';
 import { type Allocation, allocate, allocateNow, type Capacity, releaseNoWait } from './machined';
 import type { MachineEntry, Registry } from './registry';
 
@@ -118,15 +118,6 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
     [items[i], items[j]] = [items[j], items[i]];
   }
   return items;
-}
-
-/** There is room, but concurrent launches kept taking it first: not a capacity answer. */
-export function lostRoom(region: string, attempts: number): ApiError {
-  return new ApiError(
-    'unavailable',
-    `placement in ${region} lost its room to concurrent launches ${attempts} times; nothing was launched, try again`,
-    { region },
-  );
 }
 
 /**

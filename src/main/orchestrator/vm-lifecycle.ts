@@ -184,6 +184,16 @@ export class VmLifecycle {
     return n;
   }
 
+  /**
+   * A shared fleet: VMs a host that is gone left mid-stage on machines this host owns now run
+   * their stage again here, from the start.
+   */
+  adopt(vms: readonly Vm[]): number {
+    const n = this.engine.recover(vms.filter((v) => v && isLifecycleState(v.state)));
+    if (n > 0) this.deps.log.info('finishing the stages of VMs a host that is gone left mid-transition', { vms: n });
+    return n;
+  }
+
   private remember(vm: Vm): void {
     this.destroyed.delete(vm.id);
     this.destroyed.set(vm.id, vm);

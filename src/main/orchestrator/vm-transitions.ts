@@ -239,7 +239,9 @@ export class VmTransitions<V extends LifecycleVm> {
   recover(vms: Iterable<V>): number {
     let n = 0;
     for (const vm of vms) {
-      if (!isTransient(vm.state)) continue;
+      // A stage this engine already runs is not run twice (a shared fleet's orphans may be
+      // reported again while they are being finished).
+      if (!isTransient(vm.state) || this.timers.has(vm.id)) continue;
       this.schedule(vm, this.drawStage(vm, vm.state, 'recover'), true);
       n++;
     }

@@ -6,8 +6,8 @@
 import type { MachineColumns } from '../../shared/machine-columns';
 import { mulberry32 } from '../../shared/random';
 import { timingOf } from '../../shared/scenario';
-import type { StoreService } from '../../shared/services';
-import type { Region, Vm } from '../../shared/types';
+import { ORPHANED_VMS, STORE_EVENTS, type StoreService } from '../../shared/services';
+import type { Region, StoreEvent, Vm } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -57,10 +57,22 @@ runWorker(async (ctx) => {
       random: seed === undefined ? Math.random : mulberry32(seed ^ PLACEMENT_STREAM),
       log,
       escalate: (reason) => ctx.escalate(reason),
+      shared: !!ctx.config.store,
       seed,
       lifecycle: { profile: timingOf(settings.timing), speed: ctx.config.speed ?? 1, rng },
     });
   };
+  // Machines this host took over from a host that is gone: their unfinished stages run here.
+  // Listened for before the first build, so a report during it is kept, not lost.
+  const early: Vm[][] = [];
+  let ready: InfrastructureHolder | null = null;
+  if (ctx.config.store) {
+    store.on(ORPHANED_VMS, (vms) => {
+      if (!Array.isArray(vms)) return;
+      if (ready) ready.current.lifecycle.adopt(vms as Vm[]);
+      else early.push(vms as Vm[]);
+    });
+  }
   const holder: InfrastructureHolder = {
     current: await build(),
     // After a store reset: drop every actor and its queue, and rebuild from the store.
@@ -71,6 +83,18 @@ runWorker(async (ctx) => {
       return holder.current;
     },
   };
+  if (ctx.config.store) {
+    // A shared fleet: other hosts allocate on these machines too. MachineDs follow what the
+    // store committed; another host's reset rebuilds every actor.
+    store.on(STORE_EVENTS, (e) => {
+      const event = e as StoreEvent;
+      if (event.type === 'reset')
+        void holder.rebuild().catch((err) => log.warn('rebuild failed', { error: String(err) }));
+      else holder.current.observe(event);
+    });
+  }
+  ready = holder;
+  for (const vms of early.splice(0)) holder.current.lifecycle.adopt(vms);
   return {
     service: orchestratorService(holder, log),
     info: { machines: holder.current.registry.size },

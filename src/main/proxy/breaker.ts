@@ -22,10 +22,15 @@ export interface BreakerOptions {
   onChange?: (state: BreakerState, reason: string) => void;
 }
 
-/** Errors that say the peer is not answering; anything else is an answer (no_capacity, not_found…). */
+/**
+ * Errors that say the peer is not answering; anything else is an answer (no_capacity, not_found…),
+ * and so is a launch that lost its room to concurrent launches (`lost_race`): the orchestrator
+ * answered "try again", and under contention counting those would open the breaker on a peer
+ * that is answering every call.
+ */
 function isOutage(err: unknown): boolean {
-  const code = toErrorBody(err).code;
-  return code === 'unavailable' || code === 'timeout';
+  const { code, details } = toErrorBody(err);
+  return (code === 'unavailable' || code === 'timeout') && details?.lost_race !== true;
 }
 
 export class CircuitBreaker {

@@ -5,10 +5,12 @@
 // names (never raw paths), methods the known ones, regions only validated codes.
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EtcdStats } from '../../shared/cluster';
 import { LIFECYCLE_STATES } from '../../shared/lifecycle';
 import { addFragmentation, NO_FRAGMENTATION, REFERENCE_VM } from '../../shared/placement';
 import type { OrchestratorStats } from '../../shared/services';
 import type { BreakerStatus, Region, WorkerStatus } from '../../shared/types';
+import { EtcdMetrics } from './etcd-metrics';
 
 export interface RequestRecord {
   route: string;
@@ -26,6 +28,8 @@ export interface ScrapeSources {
   stats(): Promise<OrchestratorStats>;
   workers(): Promise<WorkerStatus[]>;
   breaker(): BreakerStatus;
+  /** A shared fleet's traffic with etcd (null without one). */
+  etcdStats?(): Promise<EtcdStats | null>;
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -82,6 +86,7 @@ export class ProxyMetrics {
   private readonly sourceUp: Gauge<'source'>;
   private readonly vmTransitions: Counter<'to'>;
   private readonly vmsByState: Gauge<'state'>;
+  private readonly etcd = new EtcdMetrics(this.registry);
 
   constructor() {
     const registers = [this.registry];
@@ -273,12 +278,14 @@ export class ProxyMetrics {
 
   /** The Prometheus text; sources that fail leave their families empty and say so in _source_up. */
   async render(src: ScrapeSources): Promise<string> {
-    const [regions, stats, workers, states] = await Promise.allSettled([
+    const [regions, stats, workers, states, etcd] = await Promise.allSettled([
       src.regions(),
       src.stats(),
       src.workers(),
       src.vmStates ? src.vmStates() : Promise.resolve(null),
+      src.etcdStats ? src.etcdStats() : Promise.resolve(null),
     ]);
+    if (etcd.status === 'fulfilled') this.etcd.set(etcd.value);
     if (states.status === 'fulfilled' && states.value) {
       this.vmsByState.reset();
       for (const state of LIFECYCLE_STATES) {

@@ -74,6 +74,12 @@ const status: RouteHandler = async ({ match, services }) => {
   return { response: jsonResponse(200, await statusReport(services)) };
 };
 
+/** A shared fleet's hosts, leases and etcd members (the store asks etcd). */
+const cluster: RouteHandler = async ({ match, services }) => {
+  checkQuery(match.target.query, []);
+  return { response: jsonResponse(200, await services.store.cluster()) };
+};
+
 /**
  * Back to the bootstrap fleet. The store forgets every VM first; then the orchestrator drops
  * its actors and queues and rebuilds from the store, so no stale FlyD update outlives it.
@@ -142,6 +148,7 @@ export const ROUTE_HANDLERS: RouteTable = {
   samples,
   logs,
   status,
+  cluster,
   reset,
   load,
   metrics,

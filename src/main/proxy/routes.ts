@@ -20,6 +20,7 @@ export type RouteName =
   | 'samples'
   | 'logs'
   | 'status'
+  | 'cluster'
   | 'reset'
   | 'load'
   | 'seed_regions'
@@ -140,6 +141,7 @@ const ROUTES: readonly RouteDef[] = [
   { name: 'samples', methods: ['GET'], access: 'token', example: '/v1/samples', match: exact('v1', 'samples') },
   { name: 'logs', methods: ['GET'], access: 'token', example: '/v1/logs', match: exact('v1', 'logs') },
   { name: 'status', methods: ['GET'], access: 'token', example: '/v1/status', match: exact('v1', 'status') },
+  { name: 'cluster', methods: ['GET'], access: 'token', example: '/v1/cluster', match: exact('v1', 'cluster') },
   { name: 'reset', methods: ['POST'], access: 'token', example: '/v1/reset', match: exact('v1', 'reset') },
   // The host's load generator: start (POST), watch (GET), stop (DELETE). See src/shared/load.
   {

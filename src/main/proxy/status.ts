@@ -58,5 +58,7 @@ export function scrape(services: GateServices): Promise<string> {
         : soon(orchestrator.stats()),
     workers: () => soon(host.workers()),
     breaker: () => breaker.status(),
+    // A store that does not know the call (an older worker, a test's) shows no etcd figures.
+    etcdStats: () => soon(Promise.resolve().then(() => store.etcdStats())),
   });
 }

@@ -22,7 +22,11 @@ export interface MachineState {
 }
 
 /** A VM as stored: the record plus the Idempotency-Key that launched it, if one was sent. */
-export type StoredVm = Vm & { idempotency_key?: string };
+/**
+ * A VM as a backend keeps it. `driver`: on a shared store, the host whose lifecycle engine wrote
+ * it last, and so runs its stage if it is mid-transition (see etcd/orphans).
+ */
+export type StoredVm = Vm & { idempotency_key?: string; driver?: string };
 
 export type BackendOp =
   | { t: 'machine'; id: string; state: MachineState }
@@ -56,8 +60,13 @@ export interface BackendContents {
 }
 
 export interface StoreBackend {
-  /** 'memory' (ephemeral) or 'lmdb' (durable), for logs and status. */
+  /** 'memory' (ephemeral), 'lmdb' (durable) or 'etcd' (shared), for logs and status. */
   readonly kind: string;
+  /**
+   * True when other hosts write the same fleet (etcd): each machine's allocation is then kept
+   * by the backend with its VMs, and other hosts' changes reach the Fleet through applyRemote.
+   */
+  readonly shared?: boolean;
   /** Everything stored, read once at start. */
   load(): Promise<BackendSnapshot>;
   /** Applies the ops atomically, in order; resolves when they are durable. */

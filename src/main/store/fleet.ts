@@ -7,27 +7,26 @@ import { randomInt } from 'node:crypto';
 import { ApiError } from '../../shared/errors';
 import { parseRegionStatus } from '../../shared/faults';
 import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
-import { type MachineColumns, toColumns } from '../../shared/machine-columns';
 import { mulberry32, type Rng } from '../../shared/random';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from '../../shared/scenario';
-import type { ActorRestart, FleetTotals, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
+import type { ActorRestart, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
-import type { VmHistory } from '../../shared/vm-history';
-import type { VmPage, VmQuery } from '../../shared/vm-query';
 import type { BackendOp, StoreBackend, StoredFleet } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
+import { FleetReads } from './fleet-reads';
 import { checkUpdateFits, type MachineRecord, machineView, storedState } from './machine-record';
 import { MachineTable } from './machine-table';
 import type { RegionIndex } from './region-index';
+import type { RemoteTarget } from './remote';
 import { allocateFromVms, type LoadReport, overlaySnapshot, type Warn, warnOverCapacity } from './restore';
 import { exportScenario } from './scenario-export';
 import { effectiveSettings, prepareImport } from './scenario-import';
 import { parseScenario } from './scenario-parse';
 import type { StoreServiceImpl } from './service';
 import { actorEvent, machineEvent, transitionEvents, unavailableUnless } from './store-events';
-import { requireWhole, show } from './values';
+import { show } from './values';
 import { VmLedger } from './vm-ledger';
-import { byCreated, checkVm } from './vm-record';
+import { checkVm } from './vm-record';
 import { VmViews } from './vm-views';
 
 export interface FleetOptions {
@@ -45,18 +44,18 @@ export interface FleetOptions {
 
 const DEFAULT_SETTINGS: ScenarioSettings = { strategy: 'random', timing: 'realistic', seed: null };
 
-export class Fleet implements StoreServiceImpl {
+export class Fleet extends FleetReads implements Omit<StoreServiceImpl, 'cluster' | 'orphans' | 'etcdStats'> {
   private readonly backend: StoreBackend;
   private readonly publishFn: (event: StoreEvent) => void;
   private readonly now: () => Date;
   private readonly warn: Warn;
-  private rng: Rng;
+  protected override rng: Rng;
   private readonly hostSettings: ScenarioSettings;
   /** An imported scenario's fleet, standing in for the bootstrap data until a reset. */
   private imported: StoredFleet | null;
-  private table: MachineTable;
-  private readonly ledger: VmLedger;
-  private readonly views: VmViews;
+  protected override table: MachineTable;
+  protected override readonly ledger: VmLedger;
+  protected override readonly views: VmViews;
   private seq = 0;
 
   private constructor(
@@ -64,6 +63,7 @@ export class Fleet implements StoreServiceImpl {
     options: FleetOptions,
     imported: StoredFleet | null = null,
   ) {
+    super();
     this.imported = imported;
     this.hostSettings = options.settings ?? DEFAULT_SETTINGS;
     this.backend = options.backend;
@@ -100,96 +100,6 @@ export class Fleet implements StoreServiceImpl {
     return { fleet, report };
   }
 
-  // ---- queries ---------------------------------------------------------------------------
-
-  regions(): Region[] {
-    return this.table.regions.map((r) => r.view());
-  }
-
-  region(code: string): Region {
-    return this.table.indexOrThrow(code).view();
-  }
-
-  machines(region: string): Machine[] {
-    return this.table.indexOrThrow(region).machines.map(machineView);
-  }
-
-  allMachines(): Machine[] {
-    return this.table.machines.map(machineView);
-  }
-
-  /** Every machine and its FlyD version as columns: the orchestrator's start-up read. */
-  machineColumns(): MachineColumns {
-    return toColumns(this.table.machines);
-  }
-
-  machine(id: string): Machine {
-    return machineView(this.table.recordOrThrow(id));
-  }
-
-  candidates(region: string, memory_gb: number, cores: number, n: number): Machine[] {
-    const index = this.table.indexOrThrow(region);
-    requireWhole('memory_gb', memory_gb);
-    requireWhole('cores', cores);
-    requireWhole('n', n);
-    return index.fitting(memory_gb, cores, n, this.rng).map(machineView);
-  }
-
-  versions(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const m of this.table.machines) out[m.id] = m.version;
-    return out;
-  }
-
-  vms(region?: string): Vm[] {
-    const list =
-      region === undefined || region === null
-        ? this.ledger.all()
-        : this.ledger.onMachines(this.table.indexOrThrow(region).machines);
-    return list.sort(byCreated).map((v) => ({ ...v }));
-  }
-
-  /** One page of the VMs that match the query, sorted (GET /v1/vms?limit=…). */
-  vmPage(q: VmQuery): VmPage {
-    if (q.region !== undefined) this.table.indexOrThrow(q.region);
-    return this.views.page(q);
-  }
-
-  vmHistory(id: string): VmHistory {
-    return this.views.of(id);
-  }
-
-  vm(id: string): Vm {
-    const vm = this.ledger.get(id);
-    if (!vm) throw new ApiError('not_found', `no VM with id ${show(id)}`);
-    return { ...vm };
-  }
-
-  /** The live VM an Idempotency-Key launched, or null (never used, or its VM was destroyed). */
-  vmByIdempotencyKey(key: string): Vm | null {
-    const vm = this.ledger.byIdempotencyKey(key);
-    return vm ? { ...vm } : null;
-  }
-
-  vmStates(): Record<string, number> {
-    return this.ledger.byState();
-  }
-
-  totals(): FleetTotals {
-    return {
-      regions: this.table.regions.length,
-      machines: this.table.machines.length,
-      vms: this.ledger.size,
-      cores_total: this.table.cores_total,
-      cores_allocated: this.table.cores_allocated,
-      memory_total_gb: this.table.memory_total_gb,
-      memory_allocated_gb: this.table.memory_allocated_gb,
-    };
-  }
-
-  /** The index candidates() reads (tests check no other region is scanned). */
-  regionIndex = (code: string): RegionIndex => this.table.indexOrThrow(code);
-
   // ---- changes ---------------------------------------------------------------------------
 
   async apply(update: MachineUpdate): Promise<{ applied: boolean; machine: Machine }> {
@@ -201,6 +111,10 @@ export class Fleet implements StoreServiceImpl {
     }
     // A retry of something already applied: idempotent, nothing changes.
     if (update.version <= m.version) return { applied: false, machine: machineView(m) };
+    if (this.backend.shared) {
+      m.version = update.version; // a shared store keeps allocations with the VMs: FlyD's report is not news
+      return { applied: true, machine: machineView(m) };
+    }
     checkUpdateFits(update, m);
     m.version = update.version;
     this.table.setAllocation(m, update.cores_allocated, update.memory_allocated_gb, update.vm_count, this.stamp());
@@ -238,6 +152,9 @@ export class Fleet implements StoreServiceImpl {
   }
 
   async deleteVm(id: string): Promise<Vm> {
+    // Shared: a write of unknown outcome may still land in the store; delete it there too.
+    const unknown = this.backend.shared && typeof id === 'string' && !this.ledger.get(id) && !this.ledger.inFlight(id);
+    if (unknown) await this.commitOrUnavailable([{ t: 'vm-delete', id }], `delete VM ${id}`);
     const vm = await this.ledger.delete(id);
     const out: Vm = { ...vm, state: TERMINAL_STATE, updated_at: this.stamp() };
     this.emitTransitions(out, [
@@ -250,6 +167,7 @@ export class Fleet implements StoreServiceImpl {
     // A VM write from an orchestrator that just died may still be committing: count it in (or
     // out) before summing, or the new orchestrator's MachineDs would start one VM short.
     await this.ledger.settled();
+    if (this.backend.shared) return { changed: 0 }; // each VM write moved its machine's row with it
     const changed = allocateFromVms(this.table, this.ledger, () => this.stamp());
     const events = changed.map((m) => machineEvent(m, this.table.regionOf(m)));
     await this.persistMachines(changed);
@@ -301,6 +219,19 @@ export class Fleet implements StoreServiceImpl {
     await this.persistMachines([m]);
     this.emit(event);
     return machineView(m);
+  }
+
+  /** The model as ./remote changes it for a shared store (another host's changes); not in StoreService. */
+  remote(): RemoteTarget {
+    const reset = () => {
+      const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
+      this.table = this.build();
+      for (const m of this.table.machines) m.version = versions.get(m.id) ?? 0;
+      this.emit({ type: 'reset', seq: 0, at: this.stamp() });
+    };
+    const changed = (m: MachineRecord) => this.emit(machineEvent(m, this.table.regionOf(m)));
+    const regionChanged = (r: RegionIndex) => this.emit({ type: 'region', seq: 0, at: this.stamp(), region: r.view() });
+    return { table: () => this.table, ledger: this.ledger, changed, regionChanged, warn: this.warn, reset };
   }
 
   /**

@@ -2,7 +2,10 @@
 // methods: serveRpc dispatches by name, so nothing else of the Fleet (setOperatorStatus, the
 // index peek for tests) is reachable from another worker.
 
+import type { ClusterView, EtcdStats } from '../../shared/cluster';
+import { ApiError } from '../../shared/errors';
 import type { StoreService } from '../../shared/services';
+import type { Vm } from '../../shared/types';
 import type { Fleet } from './fleet';
 
 /** A service whose methods may answer with a promise (RPC awaits them). */
@@ -11,8 +14,18 @@ export type Served<T> = {
 };
 export type StoreServiceImpl = Served<StoreService>;
 
-export function storeService(fleet: Fleet): StoreServiceImpl {
+/** `cluster` answers for a shared fleet (etcd); a host with its own store has none. */
+export function storeService(
+  fleet: Fleet,
+  shared?: { cluster: () => Promise<ClusterView>; orphans: () => Promise<Vm[]>; etcdStats: () => EtcdStats },
+): StoreServiceImpl {
   return {
+    cluster: () => {
+      if (!shared) throw new ApiError('not_found', "this host's fleet is not shared: start it with --store etcd://…");
+      return shared.cluster();
+    },
+    orphans: () => shared?.orphans() ?? [],
+    etcdStats: () => shared?.etcdStats() ?? null,
     regions: () => fleet.regions(),
     region: (code) => fleet.region(code),
     machines: (region) => fleet.machines(region),

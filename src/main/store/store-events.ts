@@ -48,7 +48,13 @@ export async function unavailableUnless(what: string, write: () => Promise<void>
   try {
     await write();
   } catch (err) {
-    warn(`could not ${what}`, { reason: (err as Error).message });
-    throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`);
+    // A shared store's refusal (another host filled the machine first): nothing was written, and
+    // the orchestrator places the launch again instead of treating the store as broken.
+    const { code, allocation } = err as { code?: unknown; allocation?: unknown };
+    const lost = code === 'no_room';
+    if (!lost) warn(`could not ${what}`, { reason: (err as Error).message });
+    // With the machine's allocation as the store judged it, so MachineD adopts it at once.
+    const details = lost ? (allocation ? { lost_race: true, allocation } : { lost_race: true }) : undefined;
+    throw new ApiError('unavailable', `the store could not ${what}: ${(err as Error).message}`, details);
   }
 }

@@ -185,9 +185,19 @@ export class VmLedger {
     const cores = sum.cores + pending.cores;
     const memory = sum.memory_gb + pending.memory_gb;
     if (cores + rec.cores > machine.cores_total || memory + rec.memory_gb > machine.memory_total_gb) {
+      // lost_race: nothing was written, so the launcher may place the VM again (MachineD's
+      // view was behind: another host of a shared fleet, or a release not yet seen here).
+      // The allocation is MachineD's kind (recorded plus in flight), capped at the machine's size:
+      // writes in flight here may yet lose their own race in a shared store.
+      const allocation = {
+        cores_allocated: Math.min(cores, machine.cores_total),
+        memory_allocated_gb: Math.min(memory, machine.memory_total_gb),
+        vm_count: sum.count + pending.count,
+      };
       throw new ApiError(
         'bad_request',
-        `VM ${rec.id} does not fit on ${machine.id}: its VMs already hold ${cores}/${machine.cores_total} cores and ${memory}/${machine.memory_total_gb} GB`,
+        `VM ${rec.id} does not fit on ${machine.id}: its VMs${pending.count > 0 ? ' and the writes in flight' : ''} already hold ${cores}/${machine.cores_total} cores and ${memory}/${machine.memory_total_gb} GB`,
+        { lost_race: true, allocation },
       );
     }
   }
@@ -209,8 +219,23 @@ export class VmLedger {
     return vm;
   }
 
-  /** Adds a VM the backend already holds (after its put, or when loading at start). */
+  /** The write of this VM still in flight on this host, if any (a shared store waits for it). */
+  inFlight(id: string): Promise<unknown> | undefined {
+    return this.writes.get(id);
+  }
+
+  /** Takes a VM out that the backend no longer holds (another host of a shared fleet deleted it). */
+  drop(id: string): void {
+    const vm = this.byId.get(id);
+    if (vm) this.remove(vm);
+  }
+
+  /**
+   * Adds a VM the backend already holds (after its put, when loading at start, or as a shared
+   * store reports it); a VM already here is left as it is, so a report of our own write is harmless.
+   */
   add(vm: Vm, key?: string): void {
+    if (this.byId.has(vm.id)) return;
     this.byId.set(vm.id, vm);
     if (key !== undefined) {
       this.byKey.set(key, vm.id);

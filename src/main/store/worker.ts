@@ -1,9 +1,11 @@
 // The store worker thread: loads the bootstrap fleet — the regions CSV, or `serve --scenario`'s
 // regions and machines — refusing a defective one before anything starts, opens the backend,
-// lays the stored state over it and serves StoreService.
+// lays the stored state over it and serves StoreService. With `--store etcd://…` the fleet is
+// shared: the one in etcd (seeded from the bootstrap fleet if etcd has none), followed through
+// etcd's watch.
 
 import { hostSettings } from '../../shared/scenario';
-import { STORE_EVENTS } from '../../shared/services';
+import { ORPHANED_VMS, STORE_EVENTS } from '../../shared/services';
 import { packEvents } from '../../shared/store-event-wire';
 import type { StoreEvent } from '../../shared/types';
 import { createLogger } from '../common/log';
@@ -20,7 +22,6 @@ runWorker(async (ctx) => {
   const data = scenario
     ? parseScenario(scenario.files, new Date().toISOString()).fleet
     : await loadRegionsFile(ctx.config.regionsFile);
-  const backend = await openBackend(ctx.config.dataDir);
   // The events made in one go (a launch's four) cross together, each VM once (store-event-wire.ts).
   let made: StoreEvent[] = [];
   const publish = (event: StoreEvent) => {
@@ -31,6 +32,30 @@ runWorker(async (ctx) => {
       ctx.broadcast(STORE_EVENTS, packEvents(events));
     });
   };
+  if (ctx.config.store) {
+    // Loaded on demand: hosts with the embedded store never load the etcd client.
+    const { openSharedFleet } = await import('./etcd/shared-fleet');
+    const shared = await openSharedFleet(ctx.config.store, data, {
+      seed: ctx.config.seed,
+      // Without them a shared host ran the default strategy and realistic timing whatever its flags.
+      settings: hostSettings(ctx.config),
+      publish,
+      orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms),
+      log,
+    });
+    const totals = shared.fleet.totals();
+    log.info('store ready', { regions: totals.regions, machines: totals.machines, ...shared.report });
+    return {
+      service: storeService(shared.fleet, {
+        cluster: () => shared.membership.view(),
+        orphans: () => shared.membership.orphans(),
+        etcdStats: () => shared.stats(),
+      }),
+      info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: 'etcd' },
+      shutdown: () => shared.close(),
+    };
+  }
+  const backend = await openBackend(ctx.config.dataDir);
   try {
     const { fleet, report } = await Fleet.open(data, {
       backend,

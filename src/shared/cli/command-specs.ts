@@ -2,6 +2,7 @@
 // help text and examples. The parser, help and completion all read this one list.
 
 import { FLAGS, GLOBAL_FLAGS } from './flag-specs';
+import { SERVE_COMMAND } from './serve-spec';
 import { VM_COMMANDS } from './vm-grammar';
 
 export type CommandName =
@@ -13,6 +14,7 @@ export type CommandName =
   | 'vms'
   | 'destroy'
   | 'status'
+  | 'cluster'
   | 'watch'
   | 'logs'
   | 'reset'
@@ -148,6 +150,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: [],
     flags: [],
     examples: ['status', 'status --json'],
+  },
+  {
+    name: 'cluster',
+    summary: 'hosts sharing the fleet through etcd, machines each owns, leases, etcd members and leader',
+    positionals: [],
+    flags: [],
+    details: [
+      'Only for a host started with --store etcd://…; each host holds its machines under an etcd lease',
+      'that a dead host loses within its TTL, and the survivors take its machines.',
+    ],
+    examples: ['cluster', 'cluster --json'],
   },
   {
     name: 'watch',
@@ -299,52 +312,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['token', 'token --rotate'],
     terminalOnly: true,
   },
-  {
-    name: 'serve',
-    summary: 'run the Flylight host headless: store, orchestrator and proxy',
-    positionals: [],
-    flags: [
-      'port',
-      'listen',
-      'regions',
-      'flyd-interval',
-      'data-dir',
-      'ephemeral',
-      'seed',
-      'strategy',
-      'rate-limit',
-      'compat-open',
-      'timing',
-      'speed',
-      'scenario',
-    ],
-    details: [
-      '--scenario NAME|DIR starts from a scenario: a shipped one by name (an unknown name lists them) or a',
-      "directory `scenario export` wrote. Its fleet replaces the data directory's; its settings apply unless",
-      'flags say otherwise; `reset` returns to its regions and machines with no VMs.',
-      'Environment: FLYLIGHT_PORT, FLYLIGHT_REGIONS, FLYLIGHT_FLYD_INTERVAL, FLYLIGHT_DATA_DIR, FLYLIGHT_RATE_LIMIT,',
-      'FLYLIGHT_TIMING, FLYLIGHT_SPEED (flags win).',
-      '--timing instant|realistic|FILE: how long VM lifecycle stages take and how often they fail',
-      "(realistic, the default, follows fly.io's published figures); --speed N runs that clock N× faster;",
-      '--seed N also seeds the timing draws, so a run replays.',
-      'Creates the API token on first start (see `flylight token`) and prints the dashboard link with it:',
-      'open that link once and the page keeps a session instead (in its own storage, never a cookie).',
-      "--compat-open is off by default: the seed's own CLI sends no token, and an open port lets any",
-      'local process or web page drive the platform. Turn it on only to run the seed CLI unchanged.',
-      'Ctrl+C or SIGTERM shuts down cleanly: FlyD queues flushed, port closed.',
-    ],
-    examples: [
-      'serve',
-      'serve --port 0 --ephemeral',
-      'serve --regions ./my-fleet.csv --flyd-interval 15000',
-      'serve --compat-open',
-      'serve --strategy binpack --seed 7',
-      'serve --timing instant',
-      'serve --timing realistic --speed 10 --seed 7',
-      'serve --scenario degraded-europe',
-    ],
-    terminalOnly: true,
-  },
+  SERVE_COMMAND,
   {
     name: 'help',
     summary: 'show help for all commands or one',

@@ -2,6 +2,7 @@
 // command is a spec in command-specs.ts and a line here.
 
 import type { CommandName } from './command-specs';
+import { cluster } from './commands/cluster';
 import { completion } from './commands/completion';
 import { chaos, machine, region } from './commands/faults';
 import { launch } from './commands/launch';
@@ -26,6 +27,7 @@ export const COMMAND_RUNNERS: Readonly<Record<Exclude<CommandName, 'help' | 'ver
   vms,
   destroy,
   status,
+  cluster,
   watch,
   logs,
   reset,

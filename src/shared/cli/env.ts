@@ -44,6 +44,12 @@ export interface ServeFlags {
   rateLimit?: number;
   /** Placement strategy for launches that name none (the parser checked it is one). */
   strategy?: Strategy;
+  /** `--store`: lmdb (default) or etcd://… / etcd+https://… (checked by serve). */
+  store?: string;
+  etcdCacert?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
   /** `--timing`: instant, realistic or a JSON file's path (read by the Node side). */
   timing?: string;
   /** `--speed`, as typed (checked where the config is built). */

@@ -109,6 +109,26 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'data-dir', kind: 'text', value: 'DIR', help: 'where the durable fleet state lives' },
   { name: 'ephemeral', kind: 'bool', help: 'keep everything in memory; forget it on exit' },
   {
+    name: 'store',
+    kind: 'text',
+    value: 'URL',
+    help: 'lmdb (default: the data directory) or etcd://HOST:PORT[,HOST:PORT…] to share one fleet between hosts (etcd+https:// for TLS)',
+  },
+  { name: 'etcd-cacert', kind: 'text', value: 'FILE', help: 'CA bundle of the etcd servers (etcd+https://)' },
+  {
+    name: 'etcd-cert',
+    kind: 'text',
+    value: 'FILE',
+    help: 'client certificate for etcd (etcd+https://, with --etcd-key)',
+  },
+  { name: 'etcd-key', kind: 'text', value: 'FILE', help: 'private key of --etcd-cert' },
+  {
+    name: 'etcd-user',
+    kind: 'text',
+    value: 'USER',
+    help: 'etcd user when etcd has auth enabled; the password comes from FLYLIGHT_ETCD_PASSWORD',
+  },
+  {
     name: 'rate-limit',
     kind: 'int',
     value: 'N',

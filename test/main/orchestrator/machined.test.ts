@@ -143,4 +143,25 @@ describe('MachineD accounting', () => {
     });
     infra.stop();
   });
+
+  it("adopts a shared store's committed allocation and tells the free index, so placement follows it", () => {
+    const seen: Array<{ cores_allocated: number }> = [];
+    const d = new MachineD(
+      {
+        capacity: { id: 'm1', region: 'SIN', cores_total: 8, memory_total_gb: 16, schedulable: true },
+        notify: () => {},
+        recover: async () => EMPTY,
+        allocated: (a) => seen.push({ cores_allocated: a.cores_allocated }),
+        log: createLogger('silent'),
+      },
+      EMPTY,
+    );
+    // Another host filled the machine: the index must stop offering it at once.
+    d.handle({ t: 'observe', state: { cores_allocated: 8, memory_allocated_gb: 16, vm_count: 8 } });
+    expect(seen.at(-1)).toEqual({ cores_allocated: 8 });
+    expect(d.fits(2, 1)).toBe(false);
+    d.handle({ t: 'observe', state: { cores_allocated: 3, memory_allocated_gb: 6, vm_count: 3 } });
+    expect(seen.at(-1)).toEqual({ cores_allocated: 3 });
+    expect(d.fits(2, 1)).toBe(true);
+  });
 });

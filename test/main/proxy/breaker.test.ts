@@ -57,6 +57,17 @@ describe('CircuitBreaker', () => {
     expect(b.status().state).toBe('closed'); // never three outages in a row
   });
 
+  it('a launch that lost its room to concurrent launches (lost_race) is an answer, not an outage', async () => {
+    const { b } = breaker();
+    const lost = () =>
+      Promise.reject(new ApiError('unavailable', 'lost its room; try again', { region: 'TINY', lost_race: true }));
+    for (let i = 0; i < 10; i++) await expect(b.call(lost)).rejects.toThrow('lost its room');
+    expect(b.status()).toMatchObject({ state: 'closed', failures: 0, opened: 0 });
+    // A real outage after them still counts from one.
+    await b.call(down).catch(() => {});
+    expect(b.status().failures).toBe(1);
+  });
+
   it('ends the cool-down early when the host reports every worker ready', async () => {
     const { b, changes } = breaker();
     b.recovered(); // nothing to do while closed

@@ -449,12 +449,15 @@ describe('reconcile and reset', () => {
         'announce',
         'apply',
         'candidates',
+        'cluster',
         'deleteVm',
+        'etcdStats',
         'exportScenario',
         'importScenario',
         'machine',
         'machineColumns',
         'machines',
+        'orphans',
         'putVm',
         'reconcile',
         'region',
@@ -475,6 +478,11 @@ describe('reconcile and reset', () => {
       ].sort(),
     );
     expect(await service.regions()).toHaveLength(3);
+    // A fleet of its own has no cluster to show; a shared one's comes from etcd.
+    await expect(async () => service.cluster()).rejects.toMatchObject({ code: 'not_found' });
+    // Nor other hosts' orphans, nor etcd figures.
+    expect(await service.orphans()).toEqual([]);
+    expect(await service.etcdStats()).toBeNull();
   });
 
   it('hands the orchestrator every machine and version as columns, the same as allMachines and versions', async () => {

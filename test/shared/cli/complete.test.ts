@@ -11,6 +11,7 @@ describe('complete', () => {
       end: 0,
       candidates: [
         'chaos',
+        'cluster',
         'completion',
         'destroy',
         'help',

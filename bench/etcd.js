@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// One fleet, many hosts: launches per second through 1, 2 and 3 `flylight serve` processes
+// sharing one etcd member, against the etcd3 client doing the same transactions directly on
+// the same member (the physical limit of this design: every launch is one compare-and-swap of a
+// machine's row, its VM and its Idempotency-Key, and etcd serialises them).
+//
+// Each host is started as a user starts one (`flylight serve --store etcd://…`, the default
+// fleet, instant timing so the figure is the platform's cost, not simulated stage times). Hosts
+// join one at a time; with k hosts the load is split evenly over them, C/k keep-alive clients
+// each. Before every run the fleet is reset (untimed) so it never fills. The baseline runs in
+// the same repetition, interleaved, on its own key prefix with C workers.
+//
+// `node bench/etcd.js` (or `npm run bench -- etcd`); needs /usr/bin/etcd (etcd-server).
+
+import { performance } from 'node:perf_hooks';
+import { Etcd3 } from 'etcd3';
+import { startEtcdMember } from './lib/etcd-proc.js';
+import { RemoteLoad } from './lib/load-remote.js';
+import { heading, Report } from './lib/report.js';
+import { get, startServe } from './lib/serve-proc.js';
+import { rng, sleep } from './lib/stats.js';
+
+/** The default fleet's size, for the baseline's machines (mostly 16 cores, 32 GB). */
+const BASE_MACHINES = 215;
+
+/**
+ * The baseline: `n` launches as etcd transactions, `concurrency` at a time, each the shape the
+ * store sends for a new VM under a key (if the machine row, the VM and the key are as last
+ * seen: put all three; else read the row and try again).
+ * @param {Etcd3} client @param {string} prefix @param {number} n @param {number} concurrency
+ */
+async function direct(client, prefix, n, concurrency) {
+  await client.delete().prefix(prefix);
+  /** @type {Map<string, {mod: string, cores: number}>} */
+  const rows = new Map();
+  const random = rng(7);
+  let next = 0;
+  let conflicts = 0;
+  const worker = async () => {
+    for (let i = next++; i < n; i = next++) {
+      const machine = `m${Math.floor(random() * BASE_MACHINES)}`;
+      const mKey = `${prefix}machines/${machine}`;
+      const vmId = `vm-${i}`;
+      for (;;) {
+        const row = rows.get(machine) ?? { mod: '0', cores: 0 };
+        const value = JSON.stringify({ cores_allocated: row.cores + 1, memory_allocated_gb: row.cores + 1 });
+        const res = await client
+          .if(mKey, 'Mod', '==', row.mod)
+          .and(`${prefix}vms/${vmId}`, 'Create', '==', 0)
+          .and(`${prefix}keys/k${i}`, 'Create', '==', 0)
+          .then(
+            client.put(mKey).value(value),
+            client.put(`${prefix}vms/${vmId}`).value(JSON.stringify({ id: vmId, machine_id: machine, cores: 1 })),
+            client.put(`${prefix}keys/k${i}`).value(vmId),
+          )
+          .else(client.get(mKey))
+          .commit();
+        if (res.succeeded) {
+          rows.set(machine, { mod: res.header.revision, cores: row.cores + 1 });
+          break;
+        }
+        conflicts++;
+        const kv = res.responses[0]?.response_range?.kvs[0];
+        rows.set(machine, {
+          mod: kv ? kv.mod_revision : '0',
+          cores: kv ? JSON.parse(kv.value.toString()).cores_allocated : 0,
+        });
+      }
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { perSecond: n / ((performance.now() - t0) / 1000), conflicts };
+}
+
+/**
+ * Launch bodies weighted by each region's cores, so a run spreads over the fleet.
+ * @param {import('./lib/serve-proc.js').Served} s @param {number} count
+ */
+async function launchBodies(s, count) {
+  /** @type {{code: string, cores_total: number}[]} */
+  const regions = JSON.parse((await get(s.port, '/v1/regions', s.headers)).text).regions;
+  const total = regions.reduce((a, x) => a + x.cores_total, 0);
+  const random = rng(21);
+  return Array.from({ length: count }, () => {
+    const pick = random() * total;
+    let sum = 0;
+    const region =
+      regions.find((x) => {
+        sum += x.cores_total;
+        return pick < sum;
+      }) ?? regions[regions.length - 1];
+    return JSON.stringify({ region: region.code, memory_gb: 1, cores: 1 });
+  });
+}
+
+/**
+ * @param {import('./lib/report.js').Report} report
+ * @param {{reps: number, requests: number, concurrency: number, hosts?: number[]}} o
+ */
+export async function run(report, o) {
+  const counts = o.hosts ?? [1, 2, 3];
+  heading(
+    `One fleet, many hosts: launches/s through ${counts.join(', ')} hosts sharing one etcd vs the etcd3 client's own transactions (${o.requests} launches, ${o.concurrency} clients)`,
+  );
+  const etcd = await startEtcdMember();
+  const load = new RemoteLoad();
+  const client = new Etcd3({ hosts: etcd.clientUrl });
+  /** @type {import('./lib/serve-proc.js').Served[]} */
+  const hosts = [];
+  try {
+    for (const k of counts) {
+      while (hosts.length < k) {
+        hosts.push(
+          await startServe({ label: `host ${hosts.length + 1}`, args: ['--store', `etcd://${etcd.endpoint}`] }),
+        );
+      }
+      await sleep(500); // ownership settles after a join
+      const bodies = await launchBodies(hosts[0], o.requests);
+      /** @type {number[]} */
+      const subject = [];
+      /** @type {number[]} */
+      const baseline = [];
+      let unexpected = 0;
+      let conflicts = 0;
+      for (let rep = 0; rep < o.reps; rep++) {
+        const base = await direct(client, '/bench-direct/', o.requests, o.concurrency);
+        baseline.push(base.perSecond);
+        conflicts += base.conflicts;
+        const reset = await get(hosts[0].port, '/v1/reset', hosts[0].headers, 'POST', '{}');
+        if (reset.status !== 200)
+          throw new Error(`POST /v1/reset answered ${reset.status}: ${reset.text.slice(0, 200)}`);
+        await sleep(300); // every host rebuilds from the reset
+        const per = Math.floor(o.requests / k);
+        const t0 = performance.now();
+        const runs = await Promise.all(
+          hosts.slice(0, k).map((h, i) =>
+            load.closed({
+              port: h.port,
+              headers: h.headers,
+              concurrency: Math.max(1, Math.round(o.concurrency / k)),
+              n: per,
+              bodies,
+              offset: i * per,
+            }),
+          ),
+        );
+        subject.push((per * k) / ((performance.now() - t0) / 1000));
+        for (const r of runs) unexpected += Object.values(r.unexpected).reduce((a, b) => a + b, 0);
+      }
+      report.add({
+        bench: 'etcd',
+        name: `launches/s through ${k} host${k === 1 ? '' : 's'} sharing one etcd`,
+        unit: 'launches/s',
+        better: 'higher',
+        subject: { label: `${k} × flylight serve --store etcd`, runs: subject },
+        baseline: { label: 'etcd3 client, same transactions', runs: baseline },
+        target: { on: 'ratio', op: '>=', value: 0.5 },
+        note: `${unexpected} answers other than 201; the baseline lost ${conflicts} compare-and-swaps and retried them`,
+      });
+      if (unexpected > o.requests * o.reps * 0.01) {
+        throw new Error(`${unexpected} launches through ${k} hosts were not answered 201`);
+      }
+    }
+  } finally {
+    client.close();
+    load.close();
+    await Promise.all(hosts.map((h) => h.stop()));
+    await etcd.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await run(new Report(), {
+    reps: Number(process.env.BENCH_REPS) || 3,
+    requests: Number(process.env.BENCH_REQUESTS) || 2000,
+    concurrency: Number(process.env.BENCH_CONCURRENCY) || 16,
+  });
+}

@@ -1,0 +1,87 @@
+// Where the shared fleet lives in etcd, under one prefix (default /flylight/):
+//   fleet/ready           the seed is complete: {seed_id, chunks, regions, machines, by, at}
+//   fleet/claim           the host seeding right now (held by its lease, so a seeder that dies frees it)
+//   fleet/chunks/ID/N     the bootstrap fleet (regions and machines), in chunks under 1 MB
+//   fleet/reset           the last reset {at, by}: every host rebuilds when it changes
+//   machines/ID           a machine's state: allocation (= the sum of its VMs, kept so by every
+//                         VM transaction), operator status, FlyD version
+//   vms/ID                a VM record, with the Idempotency-Key that launched it
+//   keys/KEY              the live VM an Idempotency-Key launched (unique across hosts)
+//   regions/CODE          a region status an operator set (`flylight region status`)
+//   hosts/ID              a live host (held by its lease): url, pid, hostname, started_at
+//   owners/ID             the host that runs machine ID's MachineD and FlyD (held by its lease)
+
+export class EtcdKeys {
+  constructor(readonly root: string) {}
+
+  get ready(): string {
+    return `${this.root}fleet/ready`;
+  }
+  get claim(): string {
+    return `${this.root}fleet/claim`;
+  }
+  chunks(seedId: string): string {
+    return `${this.root}fleet/chunks/${seedId}/`;
+  }
+  get reset(): string {
+    return `${this.root}fleet/reset`;
+  }
+  get machines(): string {
+    return `${this.root}machines/`;
+  }
+  machine(id: string): string {
+    return `${this.machines}${id}`;
+  }
+  get vms(): string {
+    return `${this.root}vms/`;
+  }
+  vm(id: string): string {
+    return `${this.vms}${id}`;
+  }
+  idempotency(key: string): string {
+    return `${this.root}keys/${key}`;
+  }
+  get regions(): string {
+    return `${this.root}regions/`;
+  }
+  region(code: string): string {
+    return `${this.regions}${code}`;
+  }
+  get hosts(): string {
+    return `${this.root}hosts/`;
+  }
+  host(id: string): string {
+    return `${this.hosts}${id}`;
+  }
+  get owners(): string {
+    return `${this.root}owners/`;
+  }
+  owner(machineId: string): string {
+    return `${this.owners}${machineId}`;
+  }
+
+  /** What a watched key is, and the id in it; null for keys the store does not follow. */
+  classify(key: string): { kind: 'machine' | 'vm' | 'region' | 'reset' | 'host' | 'owner'; id: string } | null {
+    if (key === this.reset) return { kind: 'reset', id: '' };
+    for (const [kind, prefix] of [
+      ['machine', this.machines],
+      ['vm', this.vms],
+      ['region', this.regions],
+      ['host', this.hosts],
+      ['owner', this.owners],
+    ] as const) {
+      if (key.startsWith(prefix)) return { kind, id: key.slice(prefix.length) };
+    }
+    return null;
+  }
+}
+
+/** JSON from an etcd value; null when it is not JSON (a foreign or damaged key: ignored). */
+export function parseValue<T>(value: Buffer | string | null | undefined): T | null {
+  if (value === null || value === undefined) return null;
+  try {
+    return JSON.parse(value.toString()) as T;
+  } catch {
+    return null;
+  }
+}

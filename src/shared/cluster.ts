@@ -1,0 +1,49 @@
+// A shared fleet's hosts and its etcd cluster, as `GET /v1/cluster` and `flylight cluster` show them.
+
+export interface ClusterHost {
+  id: string;
+  hostname: string;
+  pid: number;
+  started_at: string;
+  /** The etcd lease that holds its registration and its machines (hex). */
+  lease: string;
+  /** Seconds left on that lease when asked (-1: gone; it is being renewed every TTL/3). */
+  lease_ttl_s: number;
+  machines_owned: number;
+  /** True for the host that answered. */
+  self: boolean;
+}
+
+export interface ClusterMember {
+  name: string;
+  id: string;
+  client_urls: string[];
+  /** Answered a status request just now. */
+  healthy: boolean;
+  leader: boolean;
+}
+
+export interface ClusterView {
+  store: string;
+  /** The lease TTL every host uses: a dead host's machines move within it. */
+  lease_ttl_s: number;
+  hosts: ClusterHost[];
+  machines: number;
+  /** Machines no live host holds right now (only while ownership moves). */
+  unowned: number;
+  etcd: { members: ClusterMember[]; leader: string | null; revision: string };
+}
+
+/** A shared fleet's traffic with etcd since this host started, for `/metrics`. */
+export interface EtcdStats {
+  /** Calls sent to etcd members (each attempt of a unary call, streams opened). */
+  round_trips: number;
+  /** Allocation transactions (each one compare-and-swap of a machine's row and a VM). */
+  txns: number;
+  /** Transactions that lost to another host's write and were computed again. */
+  txn_conflicts: number;
+  /** Keep-alives of this host's lease that etcd answered. */
+  lease_renewals: number;
+  /** Keep-alives that failed (the lease is lost once they fail for the whole TTL). */
+  lease_renewal_failures: number;
+}

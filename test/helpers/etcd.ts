@@ -1,0 +1,149 @@
+// Real etcd for tests: the distribution's /usr/bin/etcd (3.4), one member or a three-member
+// cluster, each on free loopback ports in its own temporary data directory. Members can be
+// killed (SIGKILL, as a crash) and restarted on the same ports and data, to inject faults.
+// Elections are tuned short (heartbeat 50 ms, election 500 ms) so a lost leader is replaced fast.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
+
+export function etcdAvailable(): boolean {
+  return existsSync(ETCD_BIN);
+}
+
+/** A port the OS says is free now (bound and released; etcd binds it a moment later). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+export interface EtcdMember {
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+  /** True while its process runs. */
+  readonly running: boolean;
+  /** SIGKILL: the member stops at once, as in a crash or power cut. */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports and data; resolves when it answers /health. */
+  restart(): Promise<void>;
+}
+
+export interface EtcdCluster {
+  members: EtcdMember[];
+  /** Client endpoints, comma-separated `host:port` (what `--store etcd://…` takes). */
+  endpoints: string;
+  /** `etcd://h1:p1,h2:p2,…` for `flylight serve --store`. */
+  storeUrl: string;
+  /** Kills every member and removes their data. */
+  stop(): Promise<void>;
+}
+
+/** Waits until etcd's /health says true (a quorum and a leader) at `clientUrl`. */
+export async function waitHealthy(clientUrl: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      const body = (await res.json()) as { health?: string };
+      if (body.health === 'true') return;
+      last = JSON.stringify(body);
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`etcd at ${clientUrl} not healthy within ${timeoutMs} ms (${last})`);
+}
+
+/** Starts `size` members (1 or 3) as one cluster; resolves when every member is healthy. */
+export async function startEtcd(size = 1): Promise<EtcdCluster> {
+  if (!etcdAvailable()) throw new Error(`${ETCD_BIN} is missing: install etcd-server (apt-get install etcd-server)`);
+  const root = mkdtempSync(join(tmpdir(), 'flylight-etcd-'));
+  const specs: { name: string; client: number; peer: number }[] = [];
+  for (let i = 0; i < size; i++) specs.push({ name: `m${i}`, client: await freePort(), peer: await freePort() });
+  const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
+  const members = specs.map((s) => member(s, join(root, s.name), initialCluster));
+  await Promise.all(members.map((m) => m.restart()));
+  const endpoints = members.map((m) => m.clientUrl.replace('http://', '')).join(',');
+  return {
+    members,
+    endpoints,
+    storeUrl: `etcd://${endpoints}`,
+    stop: async () => {
+      await Promise.all(members.map((m) => m.kill()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function member(spec: { name: string; client: number; peer: number }, dataDir: string, initialCluster: string) {
+  const clientUrl = `http://127.0.0.1:${spec.client}`;
+  const peerUrl = `http://127.0.0.1:${spec.peer}`;
+  let proc: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let log = '';
+  const args = [
+    `--name=${spec.name}`,
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=${initialCluster}`,
+    '--initial-cluster-state=new',
+    '--initial-cluster-token=flylight-test',
+    '--heartbeat-interval=50',
+    '--election-timeout=500',
+    '--log-level=error',
+    '--logger=zap',
+  ];
+  const m: EtcdMember = {
+    name: spec.name,
+    clientUrl,
+    peerUrl,
+    dataDir,
+    get running() {
+      return proc !== null;
+    },
+    async kill() {
+      if (!proc) return;
+      proc.kill('SIGKILL');
+      await exited;
+    },
+    async restart() {
+      if (proc) return;
+      log = '';
+      const p = spawn(ETCD_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      proc = p;
+      p.stderr?.on('data', (d: Buffer) => {
+        log = (log + d.toString()).slice(-4000);
+      });
+      exited = new Promise((r) =>
+        p.once('exit', () => {
+          if (proc === p) proc = null;
+          r();
+        }),
+      );
+      // A lone member of a three-member cluster has no quorum: it is up, just not healthy yet.
+      const up = waitHealthy(clientUrl, 20_000);
+      const died = exited.then(() => {
+        throw new Error(`etcd ${spec.name} exited at start: ${log.trim() || '(no output)'}`);
+      });
+      await Promise.race([up, died]);
+    },
+  };
+  return m;
+}

@@ -1,0 +1,31 @@
+// `flylight cluster` through runCommand with a fake API: the hosts table, the etcd members
+// table with the leader, and --json as the API gave it.
+
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../../../src/shared/cli/env';
+import { runCommand } from '../../../../src/shared/cli/run';
+import { CLUSTER, capture, FakeApi, FakeFeed, makeEnv } from '../../../helpers/cli-fixtures';
+
+async function run(argv: string[]) {
+  const api = new FakeApi();
+  const c = capture({ color: false });
+  const code = await runCommand(argv, makeEnv(api, new FakeFeed(), 'cli'), c.io);
+  return { code, out: c.out, err: c.err, api };
+}
+
+describe('cluster', () => {
+  it('prints the hosts with their machines and leases, then the etcd members and leader', async () => {
+    const r = await run(['cluster']);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out[0]).toBe('Fleet in etcd://127.0.0.1:2379: 1 host, 215 machines; leases of 5 s (* answered)');
+    expect(r.out[1]).toMatch(/^HOST\s+NAME\s+PID\s+MACHINES\s+LEASE\s+TTL\s+HEALTH$/);
+    expect(r.out[2]).toMatch(/^a1b2c3d4 \*\s+laptop\s+4242\s+215\s+694d7a1b2c3d4e5f\s+4 s\s+live$/);
+    expect(r.out).toContain('etcd: 1 members, leader m1, revision 42');
+    expect(r.out.at(-1)).toMatch(/^m1\s+1\s+http:\/\/127\.0\.0\.1:2379\s+answers\s+leader$/);
+  });
+
+  it('prints the view as JSON with --json', async () => {
+    const r = await run(['cluster', '--json']);
+    expect(JSON.parse(r.out.join('\n'))).toEqual(CLUSTER);
+  });
+});
