@@ -98,6 +98,10 @@ export const shapes = {
     return b;
   },
   machine: one('the machine', MACHINE),
+  machineHistory: (w: string, b: Record<string, unknown>) => {
+    check(w, "the machine's history", b, { machine_id: 'string', since: 'number', points: 'array' });
+    return b;
+  },
   status: one('the status', STATUS),
   reset: one('the reset report', RESET),
   batch: (w: string, b: Record<string, unknown>) => {
