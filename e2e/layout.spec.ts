@@ -197,6 +197,18 @@ test('layout: the theme follows the system until switched; the switch is remembe
   await waitLive(page);
   await expect(html).toHaveAttribute('data-theme', 'light');
   await expect(sw).toHaveAttribute('data-theme-pref', 'light');
+  // The charts' grid lines follow (a dark-theme grey would vanish on white), and a primary button
+  // keeps its violet under the pointer instead of the plain buttons' grey.
+  await expect(page.locator('[data-testid="chart-fleet"] .recharts-cartesian-grid line').first()).toHaveAttribute(
+    'stroke',
+    '#e9edf3',
+  );
+  await page.locator('[data-testid="region-menu"]').click();
+  await page.locator('[data-testid="menu-region-launch"]').click();
+  const submit = page.locator('[data-testid="launch-submit"]');
+  await submit.hover();
+  await expect(submit).toHaveCSS('background-color', 'rgb(123, 94, 230)');
+  await page.keyboard.press('Escape');
 
   // light → dark → system: following the system again.
   await sw.click();

@@ -40,23 +40,32 @@ async function openDialog(page: Page) {
   await expect(page.locator('[data-testid="scenario-dialog"]')).toBeVisible();
 }
 
+/** The parts of the File System Access API used here, in the page (e2e has no DOM types). */
+type Dir = {
+  getDirectoryHandle(name: string, o?: { create: boolean }): Promise<Dir>;
+  [Symbol.asyncIterator](): AsyncIterator<[string, { getFile(): Promise<{ text(): Promise<string> }> }]>;
+};
+type PageGlobal = {
+  navigator: { storage: { getDirectory(): Promise<Dir> } };
+  showDirectoryPicker?: () => Promise<Dir>;
+};
+
 /** The folder picker answers with a folder "snap" in the origin private file system. */
 async function pickerAnswersWithAFolder(page: Page) {
   await page.addInitScript(() => {
-    const w = globalThis as unknown as { showDirectoryPicker: () => Promise<unknown> };
+    const w = globalThis as unknown as PageGlobal;
     w.showDirectoryPicker = async () =>
-      (await navigator.storage.getDirectory()).getDirectoryHandle('snap', { create: true });
+      (await w.navigator.storage.getDirectory()).getDirectoryHandle('snap', { create: true });
   });
 }
 
 /** What the page wrote into that folder, copied to a directory on disk. */
 async function folderOnDisk(page: Page): Promise<string> {
   const files = await page.evaluate(async () => {
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('snap');
+    const w = globalThis as unknown as PageGlobal;
+    const dir = await (await w.navigator.storage.getDirectory()).getDirectoryHandle('snap');
     const out: Record<string, string> = {};
-    for await (const [name, handle] of dir as unknown as AsyncIterable<[string, FileSystemFileHandle]>) {
-      out[name] = await (await handle.getFile()).text();
-    }
+    for await (const [name, handle] of dir) out[name] = await (await handle.getFile()).text();
     return out;
   });
   const dir = mkdtempSync(join(tmpdir(), 'flylight-dash-export-'));
@@ -148,7 +157,7 @@ test('scenario: where the browser cannot write to a folder, each file is downloa
   page,
 }) => {
   await page.addInitScript(() => {
-    delete (globalThis as unknown as { showDirectoryPicker?: unknown }).showDirectoryPicker;
+    delete (globalThis as unknown as PageGlobal).showDirectoryPicker;
   });
   await page.goto(openAt(host as Serve, '#/SIN'));
   await waitLive(page);

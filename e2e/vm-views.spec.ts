@@ -318,9 +318,9 @@ test('VM list: a large generated fleet scrolls with a bounded DOM, pages fetched
     await expect(count(page)).toHaveText('4,800');
     await page.locator('[data-testid="sort-id"]').click();
     await expect(page.locator('th[aria-sort="ascending"]')).toContainText('VM');
-    const rendered = await rows(page).count();
-    expect(rendered).toBeGreaterThan(10);
-    expect(rendered).toBeLessThan(80);
+    // The re-sorted first page is fetched after the click: wait for its rows, then count them.
+    await expect.poll(() => rows(page).count(), { timeout: 15_000 }).toBeGreaterThan(10);
+    expect(await rows(page).count()).toBeLessThan(80);
 
     // To the bottom in steps, as a wheel would: the DOM stays small, the last VM arrives.
     const viewport = page.locator('[data-testid="vm-viewport"]');

@@ -256,12 +256,11 @@ describe('fuzzing the HTTP surface', () => {
     // The fuzz's unauthenticated requests share one bucket (100/s, burst 200); on a fast machine it
     // can still be empty here, so health is asked until the bucket refills, and must then be 200.
     let health = 0;
-    await until(
-      async () => (health = (await send(port, { path: '/healthz' })).status) !== 429,
-      4000,
-      "the strangers' bucket to refill (not 429)",
-      100,
-    );
+    const healthNotLimited = async () => {
+      health = (await send(port, { path: '/healthz' })).status;
+      return health !== 429;
+    };
+    await until(healthNotLimited, 4000, "the strangers' bucket to refill (not 429)", 100);
     expect(health).toBe(200);
     // Wrong tokens in the fuzz may have slowed this address down for a moment: wait it out.
     let made: Reply | null = null;

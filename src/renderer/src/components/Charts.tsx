@@ -3,7 +3,7 @@ import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts'
 import { formatPercent } from '../../../shared/percent';
 import { formatClock } from '../format';
 import { useDash, useSamples } from '../hooks';
-import { PALETTE } from '../palette';
+import { PALETTE, useGridColour } from '../palette';
 import { type ChartRow, chartRows, HISTORY_WINDOW_MS } from '../state/history';
 
 interface Series {
@@ -67,6 +67,7 @@ const Chart = memo(function Chart({
   unit: '%' | '/s';
   end: number;
 }) {
+  const grid = useGridColour();
   const last = rows[rows.length - 1];
   // The axis grows with the data until it spans the whole window, then slides.
   const first = rows.length ? rows[0].t : end;
@@ -116,7 +117,7 @@ const Chart = memo(function Chart({
                 </linearGradient>
               ))}
             </defs>
-            <CartesianGrid stroke={PALETTE.grid} vertical={false} />
+            <CartesianGrid stroke={grid} vertical={false} />
             <XAxis
               dataKey="t"
               type="number"
