@@ -19,6 +19,17 @@ const HOST_BUNDLE = join(ROOT, 'out', 'main', 'host.js');
 const TOKEN = 'B'.repeat(43);
 const FLYD_INTERVAL_MS = 1000;
 const BASELINE_FACTOR = 3;
+/** src/shared/timing.ts's INSTANT, for the in-process host (the bench is plain JS). */
+const INSTANT_TIMING = {
+  name: 'instant',
+  stages: Object.fromEntries(
+    ['create', 'start', 'resume', 'stop', 'suspend', 'restart', 'destroy'].map((s) => [
+      s,
+      { delay_ms: 0, jitter_ms: 0, failure: 0 },
+    ]),
+  ),
+  degraded_factor: 1,
+};
 
 /**
  * @param {import('./lib/report.js').Report} report
@@ -66,6 +77,9 @@ export async function run(report, { reps, requests, concurrency, machines: machi
     staticDir: null,
     rpcTimeoutMs: 5000,
     logFormat: 'silent',
+    // The benchmarks measure the platform's own cost, not the simulated stage times of a VM (the
+    // in-process host defaults to the realistic profile: a launch waited ~1 s for its create).
+    timing: INSTANT_TIMING,
     token: TOKEN,
     // The gate's per-token rate limit (500/s by default) would measure itself, not the path.
     limits: { ratePerSec: 1e6, burst: 1e6, maxConcurrent: 4 * concurrency },

@@ -20,7 +20,9 @@ import { run as runStore } from './candidates.js';
 import { run as runCli } from './cli.js';
 import { run as runDashboard } from './dashboard.js';
 import { run as runDurability } from './durability.js';
+import { run as runFanout } from './fanout.js';
 import { run as runHttp } from './http.js';
+import { run as runLaunch } from './launch.js';
 import { Report } from './lib/report.js';
 import { round } from './lib/stats.js';
 import { ROOT } from './lib/store-bundle.js';
@@ -45,6 +47,19 @@ const BENCHES = {
       fanSeconds: o.smoke ? 1 : 10,
       cliRuns: o.smoke ? 2 : 10,
       startups: Math.min(o.reps, 3),
+    }),
+  fanout: (report, o) =>
+    runFanout(report, {
+      fanRate: o.smoke ? 200 : 1000,
+      fanSeconds: o.smoke ? 1 : 10,
+      bigMachines: o.machines,
+    }),
+  launch: (report, o) =>
+    runLaunch(report, {
+      reps: o.reps,
+      requests: o.requests,
+      concurrency: o.concurrency,
+      pacedSeconds: o.smoke ? 0.2 : 1,
     }),
   cli: (report, o) => runCli(report, { runs: o.smoke ? 2 : Math.max(10, o.reps * 3) }),
   placement: (report, o) =>
@@ -118,8 +133,9 @@ async function main() {
         dashboardSeconds: intEnv('BENCH_DASHBOARD_SECONDS', 10, 1),
         smoke,
       };
-  // `cli` alone is for measuring the CLI quickly: the serve bench already has its row.
-  const names = asked.length > 0 ? asked : Object.keys(BENCHES).filter((n) => n !== 'cli');
+  // `cli`, `launch` and `fanout` alone are for measuring one thing quickly: the serve bench has their rows.
+  const ALONE = ['cli', 'launch', 'fanout'];
+  const names = asked.length > 0 ? asked : Object.keys(BENCHES).filter((n) => !ALONE.includes(n));
   const info = machine();
   process.stdout.write(
     `Flylight benchmarks on ${info.cpus} × ${info.model}, ${info.memory_gb} GB, ${info.os}, node ${info.node}\n` +

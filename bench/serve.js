@@ -10,14 +10,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureCli } from './cli.js';
-import { openDashboard } from './dashboard.js';
+import { fanOut } from './fanout.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
 import { CLI, get, startBareProcess, startServe, wall } from './lib/serve-proc.js';
 import { fmt, median, rng, sleep } from './lib/stats.js';
 import { CACHE, ROOT } from './lib/store-bundle.js';
-
-const FLYD_INTERVAL_MS = 1000;
 
 /**
  * @typedef {{reps: number, requests: number, concurrency: number, bigMachines: number,
@@ -30,7 +28,7 @@ const FLYD_INTERVAL_MS = 1000;
  * region about equally (the default fleet has regions of two 16-core machines).
  * @param {import('./lib/serve-proc.js').Served} s @param {number} count
  */
-async function launchBodies(s, count) {
+export async function launchBodies(s, count) {
   const r = await get(s.port, '/v1/regions', s.headers);
   /** @type {{code: string, cores_total: number}[]} */
   const regions = JSON.parse(r.text).regions;
@@ -292,44 +290,8 @@ export async function run(report, o) {
     }
     hopRows(report, rate, cmd);
 
-    if (big) {
-      // A dashboard watches too (issue 12), with the first region selected.
-      const regionCode = JSON.parse(bigBodies[0]).region;
-      const dashboard = await openDashboard(big, regionCode);
-      // Not checked: an open loop may meet 503s (256 requests at once) if the host falls behind.
-      const fan = await load
-        .paced({
-          port: big.port,
-          headers: big.headers,
-          rate: o.fanRate,
-          seconds: o.fanSeconds,
-          bodies: bigBodies,
-          subscribers: 3,
-          settleMs: 3 * FLYD_INTERVAL_MS,
-        })
-        .finally(() => dashboard.close());
-      const fanFailed = Object.values(fan.unexpected).reduce((a, b) => a + b, 0);
-      const fanCmd = 'npm run bench -- serve';
-      report.add({
-        bench: 'events',
-        name: `SSE fan-out: ${fmt(o.fanRate)} launches/s for ${o.fanSeconds} s, 3 subscribers and a dashboard (${fmt(o.bigMachines)} machines)`,
-        unit: 'events/s',
-        better: 'higher',
-        subject: { label: 'events delivered (all 3)', runs: [fan.eventsPerSecond] },
-        note: `launches answered at ${fmt(fan.achievedPerSecond)}/s (p99 ${fmt(fan.p99)} ms); events per subscriber ${fan.eventsPerSubscriber.join(' / ')}; ${fan.neverSeen} launched machines never seen${fanFailed > 0 ? `; ${fanFailed} launches not 201` : ''}`,
-        command: fanCmd,
-      });
-      report.add({
-        bench: 'events',
-        name: 'SSE fan-out: worst lag, launch answered → its machine event at a subscriber',
-        unit: 'ms',
-        better: 'lower',
-        subject: { label: 'worst lag', runs: [fan.lagMax] },
-        baseline: { label: 'FlyD interval', runs: [FLYD_INTERVAL_MS] },
-        note: `median lag ${fmt(fan.lagP50)} ms; FlyD conflates per interval, so up to one interval is by design`,
-        command: fanCmd,
-      });
-    }
+    // A dashboard watches too (issue 12), with the first region selected (fanout.js).
+    if (big) await fanOut(report, load, big, bigBodies, o, 'npm run bench -- serve');
 
     // ---- `flylight regions` against the running host --------------------------------------
     await measureCli(report, def.env, def.port, o.cliRuns, 'npm run bench -- serve');

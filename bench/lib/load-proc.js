@@ -29,9 +29,16 @@ function clientFor(port, headers, concurrency) {
   return c;
 }
 
+/** The VM id of a `vm` event's data line, without parsing the whole event. @param {string} data */
+function vmIdOf(data) {
+  const at = data.indexOf('"vm":{"id":"');
+  return at === -1 ? null : data.slice(at + 12, data.indexOf('"', at + 12));
+}
+
 /**
- * A subscriber of /v1/events that records, per machine, when a launch onto it was answered and
- * how long until an event for that machine arrived.
+ * A subscriber of /v1/events that counts every event by type and records, per launch, how long
+ * from its 201 until the launched VM's own `vm` event arrived, and per machine, until an event
+ * for the machine (FlyD conflates those per interval, so they lag up to an interval by design).
  * @param {number} port @param {Record<string, string>} headers
  */
 function subscribe(port, headers) {
@@ -39,7 +46,25 @@ function subscribe(port, headers) {
   const pending = new Map();
   /** @type {Map<string, number>} machine id → when its last event arrived */
   const seen = new Map();
-  const s = { events: 0, lags: /** @type {number[]} */ ([]), pending, seen, close: () => {} };
+  /** @type {Map<string, number>} VM id → when its launch was answered, until its first event */
+  const pendingVm = new Map();
+  /** @type {Map<string, number>} VM id → when its first event arrived */
+  const seenVm = new Map();
+  const s = {
+    events: 0,
+    /** @type {Record<string, number>} */
+    byType: {},
+    lags: /** @type {number[]} */ ([]),
+    vmLags: /** @type {number[]} */ ([]),
+    pending,
+    seen,
+    pendingVm,
+    seenVm,
+    /** When the server ended the stream (a subscriber that reads too slowly is cut off), or null. */
+    cutAt: /** @type {number | null} */ (null),
+    closing: false,
+    close: () => {},
+  };
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port, path: '/v1/events', headers: { ...headers, accept: 'text/event-stream' } },
@@ -58,19 +83,38 @@ function subscribe(port, headers) {
           rest = lines.pop() ?? '';
           for (const line of lines) {
             if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('data: ') && event === 'machine') {
+            else if (line.startsWith('data: ') && event !== '') {
               s.events++;
-              const id = JSON.parse(line.slice(6)).machine?.id;
-              seen.set(id, now);
-              const since = pending.get(id);
-              if (since !== undefined) {
-                s.lags.push(now - since);
-                pending.delete(id);
+              s.byType[event] = (s.byType[event] ?? 0) + 1;
+              if (event === 'machine') {
+                const id = JSON.parse(line.slice(6)).machine?.id;
+                seen.set(id, now);
+                const since = pending.get(id);
+                if (since !== undefined) {
+                  s.lags.push(now - since);
+                  pending.delete(id);
+                }
+              } else if (event === 'vm') {
+                const id = vmIdOf(line);
+                if (id !== null && !seenVm.has(id)) {
+                  seenVm.set(id, now);
+                  const since = pendingVm.get(id);
+                  if (since !== undefined) {
+                    s.vmLags.push(now - since);
+                    pendingVm.delete(id);
+                  }
+                }
               }
             } else if (line === '') event = '';
           }
         });
-        s.close = () => req.destroy();
+        res.on('close', () => {
+          if (!s.closing) s.cutAt = performance.now();
+        });
+        s.close = () => {
+          s.closing = true;
+          req.destroy();
+        };
         resolve(s);
       },
     );
@@ -125,11 +169,14 @@ async function paced(o) {
           const now = performance.now();
           latencies[i] = now - due;
           if (res.statusCode === 201) {
-            const machine = JSON.parse(text).machine_id;
+            const { machine_id: machine, id: vmId } = JSON.parse(text);
             for (const s of subs) {
               // FlyD may flush (and the event arrive) before this answer is read: that is a lag of 0.
               if ((s.seen.get(machine) ?? -1) >= sentAt) s.lags.push(0);
               else if (!s.pending.has(machine)) s.pending.set(machine, now);
+              // The VM's own event may come before its answer is read too.
+              if (s.seenVm.has(vmId)) s.vmLags.push(0);
+              else s.pendingVm.set(vmId, now);
             }
           } else {
             const key = `${res.statusCode} ${text.slice(0, 120)}`;
@@ -159,13 +206,14 @@ async function paced(o) {
   if (total > 0) await allDone;
   const lastAnswer = performance.now();
   // Wait for the events of the last launches (FlyD flushes once per interval).
-  while (subs.some((s) => s.pending.size > 0) && performance.now() - lastAnswer < o.settleMs) {
+  while (subs.some((s) => s.pending.size > 0 || s.pendingVm.size > 0) && performance.now() - lastAnswer < o.settleMs) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const elapsed = (performance.now() - start) / 1000;
   agent.destroy();
   for (const s of subs) s.close();
   const lags = subs.flatMap((s) => s.lags);
+  const vmLags = subs.flatMap((s) => s.vmLags);
   return {
     sent: total,
     achievedPerSecond: total / ((lastAnswer - start) / 1000),
@@ -176,6 +224,13 @@ async function paced(o) {
     lagP50: quantile(lags, 0.5),
     lagMax: lags.length > 0 ? Math.max(...lags) : Number.NaN,
     neverSeen: subs.reduce((a, s) => a + s.pending.size, 0),
+    byType: subs[0]?.byType ?? {},
+    vmLagP50: quantile(vmLags, 0.5),
+    vmLagP99: quantile(vmLags, 0.99),
+    vmLagMax: vmLags.length > 0 ? Math.max(...vmLags) : Number.NaN,
+    vmNeverSeen: subs.reduce((a, s) => a + s.pendingVm.size, 0),
+    // Seconds into the run at which the server cut each subscriber off (null: never).
+    cutAfterS: subs.map((s) => (s.cutAt === null ? null : Math.round((s.cutAt - start) / 100) / 10)),
     unexpected: Object.fromEntries(unexpected),
   };
 }

@@ -9,7 +9,9 @@ import { ROOT } from './store-bundle.js';
  *   unexpected: Record<string, number>, lastOk: number}} ClosedResult
  * @typedef {{sent: number, achievedPerSecond: number, p50: number, p99: number,
  *   eventsPerSecond: number, eventsPerSubscriber: number[], lagP50: number, lagMax: number,
- *   neverSeen: number, unexpected: Record<string, number>}} PacedResult
+ *   neverSeen: number, byType: Record<string, number>, vmLagP50: number, vmLagP99: number,
+ *   vmLagMax: number, vmNeverSeen: number, cutAfterS: (number | null)[],
+ *   unexpected: Record<string, number>}} PacedResult
  */
 
 export class RemoteLoad {

@@ -34,6 +34,11 @@ export interface RpcClientOptions {
   timeoutMs: number;
   /** Methods allowed longer than timeoutMs (ms by name): whole-fleet work such as an import. */
   longCalls?: Readonly<Record<string, number>>;
+  /**
+   * Topics whose events cross in a packed form (several per message): how to unpack each, so
+   * every subscriber still gets one event at a time (store-event-wire.ts).
+   */
+  decode?: Readonly<Record<string, (data: unknown, each: (event: unknown) => void) => void>>;
 }
 
 interface Pending {
@@ -139,13 +144,20 @@ export class RpcClient<T> {
       if (msg.ok) p.resolve(msg.v);
       else p.reject(ApiError.from(msg.e));
     } else if (msg.t === 'evt') {
-      for (const h of this.listeners.get(msg.topic) ?? []) h(msg.data);
+      const set = this.listeners.get(msg.topic);
+      if (!set || set.size === 0) return;
+      const decode = this.options.decode?.[msg.topic];
+      if (!decode) for (const h of set) h(msg.data);
+      else
+        decode(msg.data, (e) => {
+          for (const h of set) h(e);
+        });
     }
   }
 }
 
 export interface RpcServer {
-  /** Sends an event to the client at the other end of this port. */
+  /** Sends an event to the client at the other end of this port (within LINGER_MS; in order with answers). */
   emit(topic: string, data: unknown): void;
   close(): void;
 }
@@ -191,7 +203,8 @@ export function serveRpc<T extends object>(port: PortLike, impl: T): RpcServer {
   port.on('message', onMessage);
   return {
     // An event that cannot be cloned is dropped: events are plain data built by the store.
-    emit: (topic, data) => outbox.send({ t: 'evt', topic, data } satisfies RpcEvent, () => {}),
+    // Nobody waits on an event: it lingers for company (rpc-outbox.ts).
+    emit: (topic, data) => outbox.send({ t: 'evt', topic, data } satisfies RpcEvent, () => {}, true),
     close: () => {
       outbox.flush();
       outbox.close();

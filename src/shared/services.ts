@@ -250,6 +250,8 @@ export interface HostService {
   logs(q: LogQuery, after?: number): LogEntries;
   /** How many log followers the proxy has: records are pushed on HOST_LOGS only while any do. */
   followLogs(followers: number): void;
+  /** How many event-log followers the proxy has: entries are pushed on HOST_ACTIVITY only while any do. */
+  followActivity(followers: number): void;
   /** The load generator, run by the host against the proxy's own port (`/v1/load`). */
   loadStart(spec: import('./load/spec').LoadSpec): Promise<import('./load/keeper').LoadStatusView>;
   loadStatus(): import('./load/keeper').LoadStatusView;

@@ -26,5 +26,6 @@ export function hostHistories(): HostHistories {
     machineHistory: (id) => machines.history(id),
     logs: (q, after) => logRing.tail(q, after),
     followLogs: () => {},
+    followActivity: () => {},
   };
 }

@@ -1,9 +1,12 @@
 // Structured logging for the host and every worker: one JSON object per line, or a compact
-// human line when a person watches the `serve` terminal. Workers write to their own stdout,
-// which Node forwards through the main thread, so lines never interleave mid-line. Lines are
-// gathered and written once per event-loop turn: every stdout write of a worker is a message
-// to the main thread, and at thousands of requests a second one per line was a fifth of the
-// proxy's time (see BENCHMARKS.md). Nothing is dropped or sampled: every line is written.
+// human line when a person watches the `serve` terminal. Lines are gathered and written at
+// once, at most every LOG_LINGER_MS under load (coalesce.ts): every write of a worker is a message to the main thread,
+// and at thousands of requests a second one per line was a fifth of the proxy's time (see
+// BENCHMARKS.md). A worker hands its turn's lines to the host as one message on its control
+// port (setLogOutput; Node's worker stdout would cost a stream on each side as well), so
+// lines never interleave mid-line. Nothing is dropped or sampled: every line is written.
+
+import { Coalescer } from '../../shared/coalesce';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
@@ -20,24 +23,34 @@ export type LogFormat = 'pretty' | 'json' | 'silent';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-let stdoutLines: string[] = [];
-let stdoutScheduled = false;
+/**
+ * Under load, lines are written at most this often (when idle, at the end of the turn): every
+ * write from a worker is a crossing to the host (coalesce.ts).
+ */
+export const LOG_LINGER_MS = 20;
 
-/** Writes the lines gathered this turn to stdout in one write. */
+let stdoutLines: string[] = [];
+const stdoutWrite = new Coalescer(() => flushLogs(), LOG_LINGER_MS);
+let output: (text: string) => void = (text) => process.stdout.write(text);
+
+/** Where this thread's lines go, a turn's worth at a time (newline-terminated); stdout by default. */
+export function setLogOutput(write: (text: string) => void): void {
+  output = write;
+}
+
+/** Writes the lines gathered this turn in one write. */
 export function flushLogs(): void {
-  stdoutScheduled = false;
+  stdoutWrite.done();
   if (stdoutLines.length === 0) return;
   const text = `${stdoutLines.join('\n')}\n`;
   stdoutLines = [];
-  process.stdout.write(text);
+  output(text);
 }
 
-/** The default destination: this thread's stdout, one write per turn. */
+/** The default destination: this thread's output (stdout unless set), one write per turn. */
 export function writeStdout(line: string): void {
   stdoutLines.push(line);
-  if (stdoutScheduled) return;
-  stdoutScheduled = true;
-  setImmediate(flushLogs);
+  stdoutWrite.schedule();
 }
 
 export function createLogger(

@@ -78,24 +78,35 @@ export function createHostRecords(
 }
 
 /**
- * Sends each new event-log entry to the proxies' ports, and log records only while someone
- * follows them (`follow(n)`, n followers): most runs never pay for the log.
+ * Sends new event-log entries and log records to the proxies' ports only while someone follows
+ * them (`followActivity(n)`, `follow(n)`: n followers): most runs never pay for either, and a
+ * launch makes four entries and a log line.
  */
 export function pushToProxies(
   records: HostRecords,
   logRing: LogRing,
   ports: Set<RpcServer>,
-): { follow(n: unknown): void } {
+): { follow(n: unknown): void; followActivity(n: unknown): void; unfollowAll(): void } {
   let followers = 0;
+  let activityFollowers = 0;
   records.activity.onRecord((e) => {
-    for (const p of ports) p.emit(HOST_ACTIVITY, e);
+    if (activityFollowers > 0) for (const p of ports) p.emit(HOST_ACTIVITY, e);
   });
   logRing.onLine((seq, rec) => {
     if (followers > 0) for (const p of ports) p.emit(HOST_LOGS, { seq, rec });
   });
+  const count = (n: unknown) => (typeof n === 'number' && n > 0 ? n : 0);
   return {
     follow: (n) => {
-      followers = typeof n === 'number' && n > 0 ? n : 0;
+      followers = count(n);
+    },
+    followActivity: (n) => {
+      activityFollowers = count(n);
+    },
+    // A proxy's port closed: its followers went with it.
+    unfollowAll: () => {
+      followers = 0;
+      activityFollowers = 0;
     },
   };
 }

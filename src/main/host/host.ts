@@ -22,6 +22,7 @@ import {
   type StoreService,
   type WorkerName,
 } from '../../shared/services';
+import { EVENT_DECODERS } from '../../shared/store-event-wire';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
@@ -93,7 +94,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   // The newest records, for GET /v1/logs: the file's last lines, then every line from now on.
   const logRing = new LogRing();
   if (logFile) logRing.prime(logFile);
-  const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile, onLine: (l) => logRing.push(l) });
+  const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile, onLine: (l, r) => logRing.push(l, r) });
   const log = hostLog ?? createLogger('json', { worker: 'host' }, (l) => sink.line(l));
   // Copied so a restarted proxy can rebind the port the OS picked for `--port 0`.
   const config: HostConfig = {
@@ -118,22 +119,14 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const slots = new Map<WorkerName, Slot>(
     START_ORDER.map((name) => [
       name,
-      {
-        name,
-        worker: null,
-        control: null,
-        status: { name, state: 'starting', restarts: 0 },
-        restartTimes: [],
-      },
+      { name, worker: null, control: null, status: { name, state: 'starting', restarts: 0 }, restartTimes: [] },
     ]),
   );
   // The host's own clients of each worker.
+  const calls = { timeoutMs: config.rpcTimeoutMs, longCalls: LONG_CALLS_MS, decode: EVENT_DECODERS };
   const clients = {
-    store: new RpcClient<StoreService>('store', { timeoutMs: config.rpcTimeoutMs, longCalls: LONG_CALLS_MS }),
-    orchestrator: new RpcClient<OrchestratorService>('orchestrator', {
-      timeoutMs: config.rpcTimeoutMs,
-      longCalls: LONG_CALLS_MS,
-    }),
+    store: new RpcClient<StoreService>('store', calls),
+    orchestrator: new RpcClient<OrchestratorService>('orchestrator', calls),
     proxy: new RpcClient<ProxyService>('proxy', { timeoutMs: config.rpcTimeoutMs }),
   };
   clients.store.on(STORE_EVENTS, (e) => bus.emit('event', e));
@@ -164,6 +157,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     uptimeSeconds: () => Math.round((Date.now() - started) / 1000),
     ...records.service,
     followLogs: (n) => toProxies.follow(n),
+    followActivity: (n) => toProxies.followActivity(n),
     loadStart: (spec) => load.start(spec),
     loadStatus: () => load.status(),
     loadStop: () => load.stop(),
@@ -204,7 +198,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
         // A dead proxy's port is dropped with it.
         ch.port2.once('close', () => {
           hostPorts.delete(server);
-          toProxies.follow(0);
+          toProxies.unfollowAll();
         });
         peers.host = ch.port1;
       } else {
@@ -220,11 +214,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       stdout: true,
     });
     slot.worker = worker;
+    // Log lines come on the control port ('log'); this is anything else a worker prints.
     createInterface({ input: worker.stdout }).on('line', (l) => sink.line(l));
 
     const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
       control.port1.on('message', (msg: WorkerToHost) => {
-        if (msg.t === 'ready') resolve(msg.info);
+        if (msg.t === 'log') sink.lines(msg.text);
+        else if (msg.t === 'ready') resolve(msg.info);
         else if (msg.t === 'fatal') {
           reject(ApiError.from(msg.error));
           log.error(`${slot.name} worker failed`, { error: msg.error.message });

@@ -22,9 +22,12 @@ export class LogRing {
 
   constructor(private readonly capacity = LOG_RING) {}
 
-  /** Takes one line as the sink got it: a JSON record, or any other text a thread printed. */
-  push(text: string): void {
-    const rec = toRecord(text);
+  /**
+   * Takes one line as the sink got it: a JSON record, or any other text a thread printed.
+   * `parsed` is the line already parsed by the sink (then it is not parsed again).
+   */
+  push(text: string, parsed?: Record<string, unknown> | null): void {
+    const rec = parsed ? normalized(parsed) : toRecord(text);
     const seq = ++this.seq;
     this.entries.push({ seq, rec });
     if (this.entries.length > this.capacity * 1.25) this.entries.splice(0, this.entries.length - this.capacity);
@@ -70,13 +73,19 @@ export class LogRing {
 function toRecord(text: string): LogRecord {
   if (text.startsWith('{')) {
     try {
-      const rec = JSON.parse(text) as LogRecord;
-      if (rec && typeof rec === 'object' && !Array.isArray(rec)) {
-        return { ...rec, time: String(rec.time ?? ''), level: String(rec.level ?? 'info'), msg: String(rec.msg ?? '') };
-      }
+      const rec = JSON.parse(text) as Record<string, unknown>;
+      if (rec && typeof rec === 'object' && !Array.isArray(rec)) return normalized(rec);
     } catch {
       // not JSON after all
     }
   }
   return { time: new Date().toISOString(), level: 'info', msg: text };
+}
+
+/** A parsed line as a record: its time, level and message as strings (in place: nobody else keeps it). */
+function normalized(rec: Record<string, unknown>): LogRecord {
+  rec.time = String(rec.time ?? '');
+  rec.level = String(rec.level ?? 'info');
+  rec.msg = String(rec.msg ?? '');
+  return rec as LogRecord;
 }

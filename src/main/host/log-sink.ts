@@ -1,9 +1,12 @@
-// Where every thread's log lines end: workers write JSON lines to their stdout, the host reads
-// them (Worker `stdout: true`) and hands each line here, which appends it to a size-rotated file
-// in the data directory and shows it in the terminal as the user asked (pretty, JSON or not).
-// Both destinations are written once per event-loop turn with the turn's lines joined: a write
+// Where every thread's log lines end: workers send a turn's JSON lines on their control port
+// (anything else they print comes through their stdout), the host hands each line here, which
+// appends it to a size-rotated file in the data directory and shows it in the terminal as the
+// user asked (pretty, JSON or not). Each line is parsed once, here, for all who need it.
+// Both destinations are written with the lines gathered meanwhile, at most every LOG_LINGER_MS
+// under load (coalesce.ts): a write
 // per line was a system call per request on the host thread (the terminal is a pipe, written
-// synchronously), and the host thread shares the two cores with the workers.
+// synchronously; the file is written by libuv's pool), and the host thread shares the two cores
+// with the workers.
 
 import {
   chmodSync,
@@ -16,7 +19,8 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { flushLogs, pretty, writeStdout } from '../common/log';
+import { Coalescer } from '../../shared/coalesce';
+import { flushLogs, LOG_LINGER_MS, pretty, writeStdout } from '../common/log';
 import { ensurePrivateDir } from '../common/paths';
 
 export interface LogSinkOptions {
@@ -28,8 +32,8 @@ export interface LogSinkOptions {
   /** Rotated files kept: flylight.log.1 … .N. */
   keep?: number;
   writeTerminal?: (line: string) => void;
-  /** Sees every line too (the host's in-memory tail for GET /v1/logs). */
-  onLine?: (line: string) => void;
+  /** Sees every line too, with its record when it is one (the host's in-memory tail for GET /v1/logs). */
+  onLine?: (line: string, rec: Record<string, unknown> | null) => void;
 }
 
 export class LogSink {
@@ -38,9 +42,9 @@ export class LogSink {
   private readonly maxBytes: number;
   private readonly keep: number;
   private readonly writeTerminal: (line: string) => void;
-  /** File lines of this turn, not yet handed to the stream. */
+  /** File lines gathered, not yet handed to the stream. */
   private pending: string[] = [];
-  private scheduled = false;
+  private readonly write = new Coalescer(() => this.flush(), LOG_LINGER_MS);
 
   constructor(private readonly options: LogSinkOptions) {
     this.maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
@@ -53,18 +57,29 @@ export class LogSink {
     }
   }
 
+  /** Takes a turn's lines (newline-separated). */
+  lines(text: string): void {
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+      this.line(text.slice(from, nl));
+      from = nl + 1;
+    }
+    if (from < text.length) this.line(text.slice(from));
+  }
+
   /** Takes one line: a JSON log record, or anything else a thread printed. */
   line(text: string): void {
     if (!text) return;
-    this.options.onLine?.(text);
     let rec: Record<string, unknown> | null = null;
     if (text.startsWith('{')) {
       try {
-        rec = JSON.parse(text) as Record<string, unknown>;
+        const v = JSON.parse(text) as unknown;
+        rec = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
       } catch {
         rec = null;
       }
     }
+    this.options.onLine?.(text, rec);
     if (this.options.file)
       this.append(rec ? text : JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: text }));
     if (this.options.terminal === 'silent') return;
@@ -100,14 +115,12 @@ export class LogSink {
     if (this.size + bytes > this.maxBytes && this.size > 0) this.rotate(file);
     this.pending.push(line);
     this.size += bytes;
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    this.write.schedule();
   }
 
-  /** Hands the lines gathered this turn to the file stream in one write. */
+  /** Hands the lines gathered to the file stream in one write. */
   private flush(): void {
-    this.scheduled = false;
+    this.write.done();
     if (this.pending.length === 0) return;
     const text = `${this.pending.join('\n')}\n`;
     this.pending = [];

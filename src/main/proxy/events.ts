@@ -1,6 +1,8 @@
 // Server-sent events: every store change goes to every open `GET /v1/events` stream. Each
-// event is serialised once, however many clients listen; a client that cannot keep up is cut
-// off (it reconnects and resynchronises) rather than growing the worker's memory.
+// event is serialised once, however many clients listen, and not at all while none does (a
+// launch makes four events: kept for a reconnect's replay, framed only if one asks); a client
+// that cannot keep up is cut off (it reconnects and resynchronises) rather than growing the
+// worker's memory.
 
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
 
@@ -34,9 +36,18 @@ export function frameOf(e: StoreEvent): string {
   return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
 }
 
+function frameOrNull(e: StoreEvent): string | null {
+  try {
+    return frameOf(e);
+  } catch {
+    return null;
+  }
+}
+
 export class EventHub {
   private readonly clients = new Set<SseSink>();
-  private readonly recent: { seq: number; frame: string }[] = [];
+  /** The newest events for a reconnect's replay; `frame` is made when first needed. */
+  private readonly recent: { seq: number; event: StoreEvent; frame: string | null }[] = [];
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private readonly opts: Required<EventHubOptions>;
 
@@ -61,7 +72,11 @@ export class EventHub {
     let head = ': connected\nretry: 2000\n\n';
     const last = lastEventId !== undefined && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : null;
     if (last !== null && this.recent.length > 0 && this.recent[0].seq <= last + 1) {
-      for (const r of this.recent) if (r.seq > last) head += r.frame;
+      for (const r of this.recent) {
+        if (r.seq <= last) continue;
+        r.frame ??= frameOrNull(r.event);
+        if (r.frame !== null) head += r.frame;
+      }
     }
     this.clients.add(sink);
     this.send(sink, head);
@@ -70,21 +85,17 @@ export class EventHub {
   }
 
   publish(e: StoreEvent): void {
-    let frame: string;
-    try {
-      frame = frameOf(e);
-    } catch {
-      return; // not serialisable: nothing a client could read
-    }
+    // Framed now only for clients that are listening now; not serialisable: nothing to read.
+    const frame = this.clients.size > 0 ? frameOrNull(e) : null;
     const seq = typeof e.seq === 'number' ? e.seq : Number.NaN;
     // A restarted store counts from the start again: old events would replay wrongly.
     const tail = this.recent[this.recent.length - 1];
     if (tail && !(seq > tail.seq)) this.recent.length = 0;
     if (Number.isFinite(seq)) {
-      this.recent.push({ seq, frame });
+      this.recent.push({ seq, event: e, frame });
       if (this.recent.length > this.opts.replay) this.recent.shift();
     }
-    for (const c of this.clients) this.send(c, frame);
+    if (frame !== null) for (const c of this.clients) this.send(c, frame);
   }
 
   /**

@@ -24,8 +24,10 @@ export function createFollowStreams(host: Remote<HostService>): FollowStreams {
     heartbeatMs: 0,
   });
   const logs = new FollowHub<LogEntry>((e) => `id: ${e.seq}\nevent: log\ndata: ${JSON.stringify(e.rec)}\n\n`);
-  // The host pushes log records only while someone follows (every request logs a line).
+  // The host pushes log records and event-log entries only while someone follows them (every
+  // request logs a line; every launch makes four entries).
   logs.onCount = (n) => void host.followLogs(n).catch(() => {});
+  activity.onCount = (n) => void host.followActivity(n).catch(() => {});
   return { activity, logs };
 }
 

@@ -4,6 +4,8 @@
 
 import { hostSettings } from '../../shared/scenario';
 import { STORE_EVENTS } from '../../shared/services';
+import { packEvents } from '../../shared/store-event-wire';
+import type { StoreEvent } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { openBackend } from './backend';
@@ -19,12 +21,22 @@ runWorker(async (ctx) => {
     ? parseScenario(scenario.files, new Date().toISOString()).fleet
     : await loadRegionsFile(ctx.config.regionsFile);
   const backend = await openBackend(ctx.config.dataDir);
+  // The events made in one go (a launch's four) cross together, each VM once (store-event-wire.ts).
+  let made: StoreEvent[] = [];
+  const publish = (event: StoreEvent) => {
+    if (made.push(event) > 1) return;
+    queueMicrotask(() => {
+      const events = made;
+      made = [];
+      ctx.broadcast(STORE_EVENTS, packEvents(events));
+    });
+  };
   try {
     const { fleet, report } = await Fleet.open(data, {
       backend,
       seed: ctx.config.seed,
       settings: hostSettings(ctx.config),
-      publish: (event) => ctx.broadcast(STORE_EVENTS, event),
+      publish,
       warn: (msg, fields) => log.warn(msg, fields),
     });
     const totals = fleet.totals();

@@ -28,4 +28,6 @@ export type WorkerToHost =
   | { t: 'fatal'; error: ErrorBody }
   | { t: 'stopped' }
   /** Escalation from inside the worker (e.g. too many actor restarts): the host restarts it. */
-  | { t: 'escalate'; reason: string };
+  | { t: 'escalate'; reason: string }
+  /** A turn's log lines (JSON, newline-terminated), for the host's log sink. */
+  | { t: 'log'; text: string };

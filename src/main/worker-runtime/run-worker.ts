@@ -7,7 +7,8 @@ import type { HostConfig } from '../../shared/config';
 import { toErrorBody } from '../../shared/errors';
 import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import { LONG_CALLS_MS, type PeerName, type WorkerName } from '../../shared/services';
-import { flushLogs } from '../common/log';
+import { EVENT_DECODERS } from '../../shared/store-event-wire';
+import { flushLogs, setLogOutput } from '../common/log';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
 
 export interface WorkerContext {
@@ -38,6 +39,8 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     flushLogs();
     control.postMessage(m);
   };
+  // Log lines go to the host on the control port, ahead of any message sent after them.
+  setLogOutput((text) => control.postMessage({ t: 'log', text } satisfies WorkerToHost));
   const peers = new Map<PeerName, RpcClient<unknown>>();
   const served: { server: RpcServer; events: boolean; port: MessagePort }[] = [];
   let mod: WorkerModule | null = null;
@@ -49,7 +52,11 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     peer<T>(name: PeerName) {
       let c = peers.get(name);
       if (!c) {
-        c = new RpcClient<unknown>(name, { timeoutMs: data.config.rpcTimeoutMs, longCalls: LONG_CALLS_MS });
+        c = new RpcClient<unknown>(name, {
+          timeoutMs: data.config.rpcTimeoutMs,
+          longCalls: LONG_CALLS_MS,
+          decode: EVENT_DECODERS,
+        });
         peers.set(name, c);
       }
       return c as RpcClient<T>;
@@ -81,7 +88,11 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
         try {
           await mod?.shutdown?.();
         } finally {
-          for (const s of served) s.port.close();
+          // close() posts what lingers (events) before the port goes.
+          for (const s of served) {
+            s.server.close();
+            s.port.close();
+          }
           for (const p of peers.values()) p.detach('worker stopped');
           send({ t: 'stopped' });
           control.close();

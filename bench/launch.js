@@ -1,0 +1,193 @@
+// The headline alone, quickly, with where the CPU goes: `flylight serve` as the README starts it
+// (durable LMDB, logs on, metrics on, the default fleet) in its own process, against the bare
+// node:http server in another, the same closed-loop client in a third; alternated, ratios run by
+// run. Besides throughput and latency it reads each thread's CPU time (/proc/PID/task/TID/
+// schedstat, nanoseconds on a core) over every run, so a change shows which thread it moved:
+// main (the host: log sink, terminal, log file), the three workers (store, orchestrator, proxy,
+// told apart by start order) and the rest (V8's GC and compiler helpers, libuv's pool).
+//
+// `npm run bench -- launch` (BENCH_REPS, BENCH_REQUESTS, BENCH_CONCURRENCY as everywhere).
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { RemoteLoad } from './lib/load-remote.js';
+import { heading } from './lib/report.js';
+import { get, startBareProcess, startServe } from './lib/serve-proc.js';
+import { fmt, median, sleep } from './lib/stats.js';
+import { launchBodies } from './serve.js';
+
+/** CPU time (ns) of each thread of a process, by thread id. @param {number} pid */
+export function threadCpu(pid) {
+  /** @type {Map<number, number>} */
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/**
+ * Names the threads of a `flylight serve`: the process's own id is the host thread; the worker
+ * threads are the ones that were busiest while the host started them, in start order (store,
+ * orchestrator, proxy). Found once, from a warm-up's CPU: the three busiest non-main threads.
+ * @param {number} pid @param {Map<number, number>} before @param {Map<number, number>} after
+ */
+export function nameThreads(pid, before, after) {
+  const used = [...after].filter(([tid]) => tid !== pid).map(([tid, ns]) => [tid, ns - (before.get(tid) ?? 0)]);
+  const workers = used
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([tid]) => tid)
+    .sort((a, b) => a - b);
+  /** @type {Map<number, string>} */
+  const names = new Map([[pid, 'host']]);
+  ['store', 'orchestrator', 'proxy'].forEach((n, i) => {
+    if (workers[i] !== undefined) names.set(workers[i], n);
+  });
+  return names;
+}
+
+/** µs of CPU per request per named thread (others summed) between two readings. */
+function perRequest(
+  /** @type {Map<number, string>} */ names,
+  /** @type {Map<number, number>} */ before,
+  /** @type {Map<number, number>} */ after,
+  /** @type {number} */ n,
+) {
+  /** @type {Record<string, number>} */
+  const out = { host: 0, store: 0, orchestrator: 0, proxy: 0, other: 0, total: 0 };
+  for (const [tid, ns] of after) {
+    const d = (ns - (before.get(tid) ?? 0)) / 1000 / n;
+    out[names.get(tid) ?? 'other'] += d;
+    out.total += d;
+  }
+  return out;
+}
+
+/**
+ * @param {import('./lib/report.js').Report} report
+ * @param {{reps: number, requests: number, concurrency: number, pacedSeconds: number}} o
+ */
+export async function run(report, o) {
+  const n = o.requests;
+  const c = o.concurrency;
+  heading(
+    `launches through flylight serve (durable, logs and metrics on) vs bare node:http, each in its own process; ${c} keep-alive clients in a third; ${fmt(n)} launches per run; CPU per thread`,
+  );
+  const load = new RemoteLoad();
+  const def = await startServe({ label: 'default fleet' });
+  const bare = await startBareProcess();
+  /** @type {string[]} */
+  const problems = [];
+  /**
+   * @template {{unexpected: Record<string, number>}} R
+   * @param {string} what @param {R} r @returns {R}
+   */
+  const check = (what, r) => {
+    for (const [k, v] of Object.entries(r.unexpected)) problems.push(`${what}: ${v}× ${k}`);
+    return r;
+  };
+  try {
+    const bodies = await launchBodies(def, 4096);
+    const reset = async () => {
+      const r = await get(def.port, '/v1/reset', def.headers, 'POST', '{}');
+      if (r.status !== 200) throw new Error(`POST /v1/reset answered ${r.status}`);
+    };
+    const flyRun = (/** @type {number} */ count, /** @type {number} */ offset) =>
+      load.closed({ port: def.port, headers: def.headers, concurrency: c, n: count, bodies, offset });
+    const bareRun = (/** @type {number} */ count) => load.closed({ port: bare.port, concurrency: c, n: count, bodies });
+
+    // Warm-up (JIT, pools, LMDB pages): 1,000 launches left V8's compiler busy through the first
+    // measured run on a loaded machine (~400 µs a launch on its threads), so three times that.
+    // Its CPU names the worker threads.
+    await bareRun(3 * Math.min(3000, 3 * n));
+    const w0 = threadCpu(def.pid);
+    check('warm-up', await flyRun(Math.min(3000, 3 * n), 0));
+    const names = nameThreads(def.pid, w0, threadCpu(def.pid));
+
+    /** @type {Record<string, number[]>} */
+    const runs = { bare: [], fly: [], ratio: [], bareP99: [], flyP50: [], flyP99: [], pacedFly: [], pacedBare: [] };
+    /** @type {Record<string, number[]>} */
+    const cpu = { host: [], store: [], orchestrator: [], proxy: [], other: [], total: [], bare: [] };
+    for (let r = 0; r < o.reps; r++) {
+      await reset();
+      const b0 = threadCpu(bare.pid);
+      const b = check('bare', await bareRun(3 * n));
+      const bareCpu = perRequest(new Map(), b0, threadCpu(bare.pid), 3 * n).total;
+      const t0 = threadCpu(def.pid);
+      const f = check('serve', await flyRun(n, r * n));
+      const per = perRequest(names, t0, threadCpu(def.pid), n);
+      for (const k of Object.keys(per)) cpu[k].push(per[k]);
+      cpu.bare.push(bareCpu);
+      runs.bare.push(b.perSecond);
+      runs.fly.push(f.perSecond);
+      runs.bareP99.push(b.p99);
+      runs.flyP50.push(f.p50);
+      runs.flyP99.push(f.p99);
+      // Open loop at half the bare server's rate of this repetition, both sides.
+      await reset();
+      const paced = {
+        headers: {},
+        rate: b.perSecond / 2,
+        seconds: o.pacedSeconds,
+        bodies,
+        subscribers: 0,
+        settleMs: 0,
+      };
+      const pb = check('bare paced', await load.paced({ ...paced, port: bare.port }));
+      const pf = await load.paced({ ...paced, port: def.port, headers: def.headers });
+      runs.pacedBare.push(pb.p99);
+      runs.pacedFly.push(pf.p99);
+      const failed = Object.values(pf.unexpected).reduce((a, x) => a + x, 0);
+      process.stdout.write(
+        `  rep ${r + 1}: bare ${fmt(b.perSecond)}/s, serve ${fmt(f.perSecond)}/s (${fmt(f.perSecond / b.perSecond)}×), p50 ${fmt(f.p50)} p99 ${fmt(f.p99)} ms; at ${fmt(b.perSecond / 2)}/s p99 ${fmt(pf.p99)} ms (bare ${fmt(pb.p99)})${failed ? `, ${failed} not 201` : ''}; CPU µs/launch ${Object.entries(
+          per,
+        )
+          .map(([k, v]) => `${k} ${fmt(v)}`)
+          .join(', ')}; bare ${fmt(bareCpu)}\n`,
+      );
+      await sleep(50);
+    }
+    const cmd = 'npm run bench -- launch';
+    report.add({
+      bench: 'launch',
+      name: 'launches through `flylight serve` (durable default, logs on, default fleet), launch bench',
+      unit: 'launches/s',
+      better: 'higher',
+      subject: { label: 'flylight serve', runs: runs.fly },
+      baseline: { label: 'bare node:http (own process)', runs: runs.bare },
+      target: { on: 'ratio', op: '>=', value: 0.5 },
+      note: `closed loop p50 ${fmt(median(runs.flyP50))} ms, p99 ${fmt(median(runs.flyP99))} ms (bare p99 ${fmt(median(runs.bareP99))} ms)`,
+      command: cmd,
+    });
+    report.add({
+      bench: 'launch',
+      name: "launch latency p99 at half the bare server's rate (open loop), launch bench",
+      unit: 'ms',
+      better: 'lower',
+      subject: { label: 'flylight serve p99', runs: runs.pacedFly },
+      baseline: { label: 'bare p99 at the same rate', runs: runs.pacedBare },
+      target: { on: 'subject', op: '<=', value: 5 },
+      command: cmd,
+    });
+    for (const k of ['total', 'host', 'proxy', 'orchestrator', 'store', 'other']) {
+      report.add({
+        bench: 'launch',
+        name: `CPU per launch: ${k === 'total' ? 'whole serve process' : k === 'other' ? 'other threads (GC, compiler, libuv pool)' : `${k} thread`}`,
+        unit: 'µs',
+        better: 'lower',
+        subject: { label: k, runs: cpu[k] },
+        ...(k === 'total' ? { baseline: { label: 'bare server, whole process', runs: cpu.bare } } : {}),
+        command: cmd,
+      });
+    }
+  } finally {
+    load.close();
+    await bare.stop();
+    await def.stop();
+  }
+  if (problems.length > 0) throw new Error(`unexpected answers:\n  ${problems.slice(0, 10).join('\n  ')}`);
+}
