@@ -17,7 +17,7 @@ const REGION = 'AMS';
 /** The same flags as the e2e project (e2e/chromium.ts): no sandbox or GPU in a container. */
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 
-function chromiumPath() {
+export function chromiumPath() {
   const path = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
     (p) => p && existsSync(p),
   );

@@ -9,7 +9,8 @@
 //
 // Environment: BENCH_REPS (default 5), BENCH_REQUESTS (launches per HTTP run, 2000),
 // BENCH_CONCURRENCY (HTTP clients, 16), BENCH_MACHINES (machines of the big fleets, 100000),
-// BENCH_DASHBOARD_SECONDS (how long launches stream into the dashboard, 10).
+// BENCH_DASHBOARD_SECONDS (how long launches stream into the dashboard, 10), BENCH_VMS (VMs in the
+// scrolled VM list, 100000).
 
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,9 +31,10 @@ import { run as runMemory } from './memory.js';
 import { run as runPlacement } from './placement.js';
 import { run as runServe } from './serve.js';
 import { run as runStartup } from './startup.js';
+import { run as runVmList } from './vm-list.js';
 
 /**
- * @typedef {{reps: number, requests: number, concurrency: number, machines: number, smoke: boolean, dashboardSeconds: number}} Options
+ * @typedef {{reps: number, requests: number, concurrency: number, machines: number, vms: number, smoke: boolean, dashboardSeconds: number}} Options
  * @type {Record<string, (report: Report, o: Options) => Promise<unknown>>}
  */
 const BENCHES = {
@@ -80,6 +82,7 @@ const BENCHES = {
       renders: o.smoke ? 1 : 3,
     }),
   etcd: (report, o) => runEtcd(report, { reps: Math.min(o.reps, 3), requests: o.requests, concurrency: o.concurrency }),
+  vmlist: (report, o) => runVmList(report, { vms: o.vms, seconds: o.smoke ? 1 : 8, jumps: o.smoke ? 3 : 20 }),
   durability: (report, o) =>
     runDurability(report, { reps: Math.min(o.reps, 3), ...(o.smoke ? { durationMs: 200 } : {}) }),
 };
@@ -123,12 +126,13 @@ async function main() {
   }
   /** @type {Options} */
   const options = smoke
-    ? { reps: 1, requests: 200, concurrency: 4, machines: 2000, smoke, dashboardSeconds: 1 }
+    ? { reps: 1, requests: 200, concurrency: 4, machines: 2000, vms: 2000, smoke, dashboardSeconds: 1 }
     : {
         reps: intEnv('BENCH_REPS', 5, 1),
         requests: intEnv('BENCH_REQUESTS', 2000, 100),
         concurrency: intEnv('BENCH_CONCURRENCY', 16, 1),
         machines: intEnv('BENCH_MACHINES', 100_000, 35),
+        vms: intEnv('BENCH_VMS', 100_000, 100),
         // The heap row of issue 12 wants 10 minutes (600); the default keeps the suite short.
         dashboardSeconds: intEnv('BENCH_DASHBOARD_SECONDS', 10, 1),
         smoke,

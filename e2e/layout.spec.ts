@@ -105,6 +105,14 @@ for (const size of SIZES) {
         .locator('header.header > *')
         .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().bottom));
       for (const b of headerItems) expect(b).toBeLessThanOrEqual(header.y + header.height + 0.5);
+      // Every control of the header within the window: none pushed past its right edge.
+      const controls = await page.locator('header.header :is(button, a, [role="button"])').evaluateAll((els) =>
+        els.map((e) => ({
+          id: e.getAttribute('data-testid') ?? e.textContent,
+          right: e.getBoundingClientRect().right,
+        })),
+      );
+      expect(controls.filter((c) => c.right > size.width + 0.5)).toEqual([]);
 
       // Every bar says what it measures.
       const unlabelled = await page

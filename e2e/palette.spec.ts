@@ -88,7 +88,7 @@ test('palette: Ctrl+K finds a region, a machine and a VM by id and goes there; E
   await expect(palette(page)).toBeHidden();
 });
 
-test('palette: runs commands — launch in the console, theme, console, reset — and ? lists every shortcut', async ({
+test('palette: runs commands — launch and drain in the console, export, load, the VM list, theme, console, reset — and ? lists every shortcut', async ({
   page,
 }) => {
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -113,6 +113,34 @@ test('palette: runs commands — launch in the console, theme, console, reset �
   await page.keyboard.press('Escape');
   // Escape gives the keyboard back to the console.
   await expect(page.locator('[data-testid="console-terminal"] textarea')).toBeFocused();
+
+  // A machine action goes to the console's prompt, ready for the machine's id.
+  await page.locator('section.detail').click({ position: { x: 5, y: 5 } });
+  await openPalette(page, 'drain');
+  await expect(highlighted(page)).toHaveAttribute('data-command', 'drain');
+  await page.keyboard.press('Enter');
+  await expect(terminal(page)).toContainText('flylight> machine drain');
+  await page.keyboard.press('Control+u');
+
+  // Export, load and the VM list open where they live.
+  await page.locator('section.detail').click({ position: { x: 5, y: 5 } });
+  await openPalette(page, 'export');
+  await expect(highlighted(page)).toHaveAttribute('data-command', 'scenario');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-testid="scenario-dialog"]')).toBeVisible();
+  await page.locator('[data-testid="scenario-close"]').click();
+  await openPalette(page, 'load generator');
+  await expect(highlighted(page)).toHaveAttribute('data-command', 'load');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-testid="load-panel"]')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.locator('[data-testid="load-panel"]')).toBeHidden();
+  await openPalette(page, 'show the vms');
+  await expect(highlighted(page)).toHaveAttribute('data-command', 'vm-list');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#\/vms$/);
+  await page.goBack();
+  await expect(page).toHaveURL(/#\/SIN$/);
 
   // Theme and console commands.
   await page.locator('section.detail').click({ position: { x: 5, y: 5 } });

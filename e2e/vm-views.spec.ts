@@ -199,6 +199,49 @@ test('drawers: a VM (live state, timeline, why here?, its machine) and a machine
   await expect(page).toHaveURL(/#\/AMS\/vms$/);
 });
 
+test('machine drawer: its allocation over time comes from the host, so a drawer opened later (and after a reload) shows the past', async ({
+  page,
+}) => {
+  const h = host as Serve;
+  // Three launches a second apart onto one machine (binpack fills it first), before any page is open.
+  const first = (await launch(h, 'LHR', 1, 2, 4)).vms[0];
+  const launchedAt = Date.now();
+  for (let i = 0; i < 2; i++) {
+    await new Promise((r) => setTimeout(r, 1100));
+    await launch(h, 'LHR', 1, 2, 4);
+  }
+  const id = first.machine_id;
+  type Hist = { points: { t: number; cores_allocated: number }[] };
+  await expect
+    .poll(async () => (await api<Hist>(h, `/v1/machines/${id}/history`)).points.length, { timeout: 10_000 })
+    .toBeGreaterThanOrEqual(3);
+  await new Promise((r) => setTimeout(r, 1500));
+
+  const opened = Date.now();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(openAt(h, `#/machines/${id}`));
+  await waitLive(page);
+  const chart = page.locator('[data-testid="machine-drawer"] [data-testid="machine-chart"]');
+  const shows = async () => {
+    await expect(chart).toBeVisible();
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+    // The chart starts at the first launch, seconds before this page opened.
+    const from = Number(await chart.getAttribute('data-from'));
+    expect(from).toBeLessThan(opened - 2000);
+    expect(from).toBeGreaterThanOrEqual(launchedAt - 5000);
+    // Three steps up: the cores line passes through three heights, not one flat line.
+    const d = (await chart.locator('.recharts-area-curve').first().getAttribute('d')) ?? '';
+    const heights = new Set([...d.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => Math.round(Number(m[2]))));
+    expect(heights.size).toBeGreaterThanOrEqual(3);
+  };
+  await shows();
+  await screenshot(page, 'machine-drawer-history-1440-dark');
+  await page.reload();
+  await waitLive(page);
+  await shows();
+});
+
 test('deep links: a region, a machine and a VM open cold; unknown ones say so; Back walks the steps', async ({
   page,
 }) => {

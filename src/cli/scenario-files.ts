@@ -1,5 +1,4 @@
-// The terminal's side of scenarios: reading a scenario directory (or a single-file bundle) into
-// the files' text, writing an export into a directory, and finding `serve --scenario NAME`
+// The terminal's side of scenarios: reading a scenario directory into the files' text, writing an export into a directory, and finding `serve --scenario NAME`
 // among the shipped scenarios. The host checks the contents; here only what is on disk.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -8,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { shippedScenariosDir } from '../main/common/paths';
 import type { ScenarioFilesIO } from '../shared/cli/env';
 import { LocalInputError, UsageError } from '../shared/cli/usage-error';
-import { filesOfBundle, SCENARIO_FILES, type ScenarioFiles } from '../shared/scenario';
+import { SCENARIO_FILES, type ScenarioFiles } from '../shared/scenario';
 
 export function scenarioFilesIO(cwd: string = process.cwd()): ScenarioFilesIO {
   return {
@@ -31,17 +30,11 @@ export function scenarioFilesIO(cwd: string = process.cwd()): ScenarioFilesIO {
   };
 }
 
-/** The scenario files in `path` (a directory, or a bundle file); LocalInputError if there are none. */
+/** The scenario files in directory `path`; LocalInputError if there are none. */
 export async function readScenario(path: string): Promise<{ dir: string; files: ScenarioFiles }> {
   if (!existsSync(path)) throw new LocalInputError(`no such directory ${path} (give a scenario directory)`);
   if (!statSync(path).isDirectory()) {
-    const files = filesOfBundle(await readFile(path, 'utf8'));
-    if (!files) {
-      throw new LocalInputError(
-        `${path} is neither a scenario directory nor a scenario bundle (a directory holding ${SCENARIO_FILES.join(', ')})`,
-      );
-    }
-    return { dir: path, files };
+    throw new LocalInputError(`${path} is a file: give a scenario directory (holding ${SCENARIO_FILES.join(', ')})`);
   }
   const files: ScenarioFiles = {};
   for (const name of SCENARIO_FILES) {
@@ -64,7 +57,7 @@ export function shippedScenarios(root: string = shippedScenariosDir()): string[]
 }
 
 /**
- * `serve --scenario NAME|DIR`: a shipped scenario by name, else a directory (or bundle) by path.
+ * `serve --scenario NAME|DIR`: a shipped scenario by name, else a directory by path.
  * Read here, in the CLI, so the host gets the text and an unknown name lists the shipped ones.
  */
 export function loadServeScenario(
@@ -81,16 +74,13 @@ export function loadServeScenario(
       'serve',
     );
   }
+  if (!statSync(path).isDirectory()) {
+    throw new UsageError(`--scenario: ${path} is a file: give a scenario directory or a shipped name`, 'serve');
+  }
   const files: ScenarioFiles = {};
-  if (statSync(path).isDirectory()) {
-    for (const name of SCENARIO_FILES) {
-      const file = join(path, name);
-      if (existsSync(file)) files[name] = readFileSync(file, 'utf8');
-    }
-  } else {
-    const bundle = filesOfBundle(readFileSync(path, 'utf8'));
-    if (!bundle) throw new UsageError(`--scenario: ${path} is neither a scenario directory nor a bundle`, 'serve');
-    Object.assign(files, bundle);
+  for (const name of SCENARIO_FILES) {
+    const file = join(path, name);
+    if (existsSync(file)) files[name] = readFileSync(file, 'utf8');
   }
   return { name: byName ?? path, files };
 }

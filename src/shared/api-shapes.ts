@@ -98,6 +98,10 @@ export const shapes = {
     return b;
   },
   machine: one('the machine', MACHINE),
+  machineHistory: (w: string, b: Record<string, unknown>) => {
+    check(w, "the machine's history", b, { machine_id: 'string', since: 'number', points: 'array' });
+    return b;
+  },
   status: one('the status', STATUS),
   cluster: (w: string, b: Record<string, unknown>) => {
     list(w, b, 'hosts', { id: 'string', lease: 'string', machines_owned: 'number' });

@@ -10,6 +10,7 @@ import type { ChaosRun, KillReport, MachineAction, MachineActionReport } from '.
 import type { LogPage, LogQuery } from './host-log';
 import { checkLoadStatus, type LoadStatusView } from './load/keeper';
 import { type LoadSpec, loadBody } from './load/spec';
+import type { MachineHistory } from './machine-history';
 import type { SamplePage } from './samples';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport } from './scenario';
 import type { FailRequest, KillRequest } from './services';
@@ -88,6 +89,8 @@ export interface FlylightApi {
   /** A VM's recent transitions and why placement chose its machine. */
   vmHistory(id: string): Promise<VmHistory>;
   machine(id: string): Promise<Machine>;
+  /** A machine's allocation and status over the last ten minutes, as the host recorded them. */
+  machineHistory(id: string): Promise<MachineHistory>;
   /** The seed's destroy forces (any state); `force: false` refuses a started VM, as fly does. */
   destroy(id: string, options?: { force?: boolean }): Promise<Vm>;
   /** start, stop, suspend or restart a VM: answers with it in its new (transient) state. */
@@ -174,6 +177,7 @@ export function createApiClient(transport: Transport): FlylightApi {
     vmPage: (q) => call({ method: 'GET', path: `/v1/vms${vmQueryString(q)}` }, shapes.vmPage),
     vmHistory: (id) => call({ method: 'GET', path: `/v1/vms/${enc(id)}/history` }, shapes.vmHistory),
     machine: (id) => call({ method: 'GET', path: `/v1/machines/${enc(id)}` }, shapes.machine),
+    machineHistory: (id) => call({ method: 'GET', path: `/v1/machines/${enc(id)}/history` }, shapes.machineHistory),
     destroy: (id, options) =>
       call({ method: 'DELETE', path: `/v1/vms/${enc(id)}?force=${options?.force ?? true}` }, shapes.vm),
     operate: (id, op) => call({ method: 'POST', path: `/v1/vms/${enc(id)}/${enc(op)}` }, shapes.vm),

@@ -78,35 +78,8 @@ export interface ScenarioExport {
   files: Required<Pick<ScenarioFiles, 'scenario.json' | 'regions.csv' | 'machines.csv' | 'vms.csv'>>;
 }
 
-/** The single-file form (the dashboard's download): every file of the directory in one JSON. */
-export const BUNDLE_FORMAT = 'flylight-scenario-bundle';
-export interface ScenarioBundle {
-  format: typeof BUNDLE_FORMAT;
-  files: ScenarioFiles;
-}
-
 export function isScenarioFileName(name: string): name is ScenarioFileName {
   return (SCENARIO_FILES as readonly string[]).includes(name);
-}
-
-/**
- * The files in a bundle's text, or null when it is not one. Unknown file names are dropped
- * here and named by the host's check of what is missing.
- */
-export function filesOfBundle(text: string): ScenarioFiles | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const b = parsed as Partial<ScenarioBundle> | null;
-  if (!b || b.format !== BUNDLE_FORMAT || typeof b.files !== 'object' || b.files === null) return null;
-  const files: ScenarioFiles = {};
-  for (const [name, content] of Object.entries(b.files)) {
-    if (isScenarioFileName(name) && typeof content === 'string') files[name] = content;
-  }
-  return files;
 }
 
 /** The host's own settings, as a scenario writes them: a built-in profile by its name. */

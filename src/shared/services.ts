@@ -258,6 +258,8 @@ export interface HostService {
   activity(since?: number, limit?: number): ActivityPage;
   /** The charts' samples after `since` ms (`GET /v1/samples`). */
   samples(since?: number): SamplePage;
+  /** A machine's allocation and status over time (`GET /v1/machines/{id}/history`). */
+  machineHistory(id: string): import('./machine-history').MachineHistory;
   /** The newest log records (`GET /v1/logs`); `after` resumes a follower. */
   logs(q: LogQuery, after?: number): LogEntries;
   /** How many log followers the proxy has: records are pushed on HOST_LOGS only while any do. */

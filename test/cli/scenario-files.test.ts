@@ -1,6 +1,6 @@
 // The terminal's side of scenarios: every shipped scenario imports as it is, `serve --scenario`
 // finds them by name (listing them for a name it does not know), its settings apply under the
-// flags, and a directory or a bundle is read as the host expects.
+// flags, and a directory is read as the host expects (a file is refused, saying what to give).
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,6 @@ import { loadServeScenario, readScenario, shippedScenarios } from '../../src/cli
 import { buildServeConfig } from '../../src/cli/serve-config';
 import { parseScenario } from '../../src/main/store/scenario-parse';
 import { UsageError } from '../../src/shared/cli/usage-error';
-import { BUNDLE_FORMAT } from '../../src/shared/scenario';
 import { INSTANT, REALISTIC } from '../../src/shared/timing';
 import { ROOT } from '../helpers/host';
 import { defaults } from '../helpers/serve-fixtures';
@@ -75,16 +74,14 @@ describe('serve --scenario settings', () => {
 });
 
 describe('readScenario', () => {
-  it('reads the known files of a directory, or a bundle, and says when there is nothing', async () => {
+  it('reads the known files of a directory, and says when there is nothing or it is a file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flylight-read-'));
     await expect(readScenario(dir)).rejects.toThrow('holds no scenario files');
     writeFileSync(join(dir, 'regions.csv'), 'region,location,status\n');
     writeFileSync(join(dir, 'notes.txt'), 'not part of it');
     expect((await readScenario(dir)).files).toEqual({ 'regions.csv': 'region,location,status\n' });
-    const bundle = join(dir, 'bundle.json');
-    writeFileSync(bundle, JSON.stringify({ format: BUNDLE_FORMAT, files: { 'machines.csv': 'm' } }));
-    expect((await readScenario(bundle)).files).toEqual({ 'machines.csv': 'm' });
-    writeFileSync(bundle, '{"hello": 1}');
-    await expect(readScenario(bundle)).rejects.toThrow('is neither a scenario directory nor a scenario bundle');
+    await expect(readScenario(join(dir, 'regions.csv'))).rejects.toThrow(
+      'regions.csv is a file: give a scenario directory (holding scenario.json, regions.csv, machines.csv, vms.csv)',
+    );
   });
 });

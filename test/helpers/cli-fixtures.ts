@@ -264,6 +264,15 @@ export class FakeApi implements FlylightApi {
       throw new ApiError('not_found', `no machine with id '${id}'`);
     });
   }
+  machineHistory(id: string) {
+    return this.record('machineHistory', [id], () => ({
+      machine_id: id,
+      since: 0,
+      window_ms: 600_000,
+      points: [],
+      dropped: 0,
+    }));
+  }
   vm(id: string) {
     return this.record('vm', [id], () => VM);
   }

@@ -1,12 +1,15 @@
 // The routes the dashboard's VM list and drawers read, against the real `flylight serve`:
 // GET /v1/vms with filters, sort and paging (and its clear refusals), a VM's history with the
-// placement note of its launch (kept after the VM is destroyed), and GET /v1/machines/{id}.
+// placement note of its launch (kept after the VM is destroyed), GET /v1/machines/{id} and a
+// machine's allocation and status over time as the host recorded them.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MachineHistory } from '../../src/shared/machine-history';
 import type { Machine, Vm } from '../../src/shared/types';
 import type { VmHistory } from '../../src/shared/vm-history';
 import type { VmPage } from '../../src/shared/vm-query';
 import { type ServeProcess, startServe } from '../helpers/host';
+import { until } from '../helpers/until';
 
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 
@@ -143,5 +146,59 @@ describe('GET /v1/machines/{id}', () => {
     const gone = await api<ErrorBody>('/v1/machines/zzz-404');
     expect(gone.status).toBe(404);
     expect(gone.body.error.message).toContain('zzz-404');
+  });
+});
+
+describe('GET /v1/machines/{id}/history', () => {
+  type History = MachineHistory;
+
+  it("answers a machine's allocation over time as the host recorded it, the last change equal to the machine now", async () => {
+    const sin = (await api<VmPage>('/v1/vms?region=SIN&limit=1')).body.vms[0];
+    const id = sin.machine_id;
+    const now = (await api<Machine>(`/v1/machines/${id}`)).body;
+    // FlyD writes the machine after the launch; the host records each write it publishes.
+    let h = (await api<History>(`/v1/machines/${id}/history`)).body;
+    await until(async () => {
+      h = (await api<History>(`/v1/machines/${id}/history`)).body;
+      return h.points.at(-1)?.cores_allocated === now.cores_allocated;
+    });
+    expect(h).toMatchObject({ machine_id: id, window_ms: 600_000, dropped: 0 });
+    // The host recorded from before the first launch: the chart reaches back to it.
+    expect(h.since).toBeLessThanOrEqual(Date.parse(sin.created_at));
+    expect(h.points.at(-1)).toMatchObject({
+      cores_allocated: now.cores_allocated,
+      memory_allocated_gb: now.memory_allocated_gb,
+      vm_count: now.vm_count,
+      status: now.status,
+    });
+    const ts = h.points.map((p) => p.t);
+    expect(ts).toEqual([...ts].sort((a, b) => a - b));
+    expect(ts[0]).toBeGreaterThanOrEqual(h.since);
+  });
+
+  it('records status changes (drain, online) and keeps them for the next client', async () => {
+    const m = (await api<{ machines: Machine[] }>('/v1/regions/FRA/machines')).body.machines[0];
+    const before = (await api<History>(`/v1/machines/${m.id}/history`)).body;
+    expect(before.points).toEqual([]); // untouched since the host started: at its current figures
+    expect((await api(`/v1/machines/${m.id}/drain`, { method: 'POST', body: '{}' })).status).toBe(200);
+    expect((await api(`/v1/machines/${m.id}/online`, { method: 'POST', body: '{}' })).status).toBe(200);
+    let h = before;
+    await until(async () => {
+      h = (await api<History>(`/v1/machines/${m.id}/history`)).body;
+      return h.points.some((p) => p.status === 'draining') && h.points.at(-1)?.status !== 'draining';
+    });
+    expect(h.points.map((p) => p.status)).toEqual(['draining', 'available']);
+  });
+
+  it('is 404 for an unknown machine and 400 for a query it does not take', async () => {
+    const gone = await api<ErrorBody>('/v1/machines/zzz-404/history');
+    expect(gone.status).toBe(404);
+    expect(gone.body.error.message).toContain('zzz-404');
+    const m = (await api<{ machines: Machine[] }>('/v1/regions/NRT/machines')).body.machines[0];
+    const bad = await api<ErrorBody>(`/v1/machines/${m.id}/history?since=0`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('since');
+    // The actions' path beside it still takes only POST.
+    expect((await api(`/v1/machines/${m.id}/history`, { method: 'POST', body: '{}' })).status).toBe(405);
   });
 });

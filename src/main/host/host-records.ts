@@ -1,9 +1,10 @@
 // What the host remembers for clients that were not watching: the event log, the charts'
-// samples and the newest log records. The host owns them because it outlives every worker; the
+// samples, each machine's allocation over time and the newest log records. The host owns them because it outlives every worker; the
 // proxy serves them (GET /v1/activity, /v1/samples, /v1/logs) through the host's RPC service.
 
 import type { ActivityInput, ActivityPage } from '../../shared/activity';
 import { DEFAULT_LOG_LINES, LOG_RING, type LogEntries, type LogQuery, parseLogLevel } from '../../shared/host-log';
+import type { MachineHistory } from '../../shared/machine-history';
 import type { RpcServer } from '../../shared/rpc';
 import type { SamplePage } from '../../shared/samples';
 import { HOST_ACTIVITY, HOST_LOGS } from '../../shared/services';
@@ -11,12 +12,14 @@ import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { ACTIVITY_PAGE_MAX, ActivityLog } from './activity-log';
 import { ActivityRecorder } from './activity-recorder';
 import type { LogRing } from './log-ring';
+import { MachineHistoryLog } from './machine-history';
 import { Sampler, type SamplerSources } from './sampler';
 
 export interface HostRecords {
   activity: ActivityLog;
   logs: LogRing;
   sampler: Sampler;
+  machines: MachineHistoryLog;
   storeEvent(e: StoreEvent): void;
   /** A worker crashed, restarted, or the host gave up on it: news for the event log. */
   workerNews(name: WorkerStatus['name'], what: string): void;
@@ -25,6 +28,7 @@ export interface HostRecords {
     record(e: ActivityInput): void;
     activity(since?: number, limit?: number): ActivityPage;
     samples(since?: number): SamplePage;
+    machineHistory(id: string): MachineHistory;
     logs(q: LogQuery, after?: number): LogEntries;
   };
   stop(): void;
@@ -42,12 +46,17 @@ export function createHostRecords(
   const activity = new ActivityLog(bounds);
   const recorder = new ActivityRecorder((e) => activity.record(e));
   const sampler = new Sampler(sources);
+  const machines = new MachineHistoryLog();
   sampler.start();
   return {
     activity,
     logs,
     sampler,
-    storeEvent: (e) => recorder.storeEvent(e),
+    machines,
+    storeEvent: (e) => {
+      recorder.storeEvent(e);
+      machines.storeEvent(e);
+    },
     workerNews: (name, what) => {
       activity.record({ kind: 'restart', worker: name, message: `${name} worker ${what}` });
     },
@@ -57,6 +66,7 @@ export function createHostRecords(
       activity: (since, limit) =>
         activity.page(num(since, 0, Number.MAX_SAFE_INTEGER), num(limit, ACTIVITY_PAGE_MAX, ACTIVITY_PAGE_MAX)),
       samples: (since) => sampler.page(num(since, 0, Number.MAX_SAFE_INTEGER)),
+      machineHistory: (id) => machines.history(String(id)),
       logs: (q, after) =>
         logs.tail(
           { lines: num(q?.lines, DEFAULT_LOG_LINES, LOG_RING), level: parseLogLevel(q?.level ?? 'debug') },

@@ -23,7 +23,7 @@ import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKn
 import { scenario } from './scenario-routes';
 import { seedLaunch, seedRegions } from './seed-routes';
 import { scrape, statusReport } from './status';
-import { listVms, machine, vmHistory } from './view-routes';
+import { listVms, machine, machineHistory, vmHistory } from './view-routes';
 import { vmAction, vmDestroy, vmLaunch, vmWait } from './vm-routes';
 
 const health: RouteHandler = async ({ match }) => {
@@ -139,6 +139,7 @@ export const ROUTE_HANDLERS: RouteTable = {
   vm_action: vmAction,
   vm_wait: vmWait,
   vm_history: vmHistory,
+  machine_history: machineHistory,
   machine,
   events: httpOnly(
     'the event stream is served over HTTP only (GET /v1/events); the desktop app receives events on its own channel',

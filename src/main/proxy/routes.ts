@@ -14,6 +14,7 @@ export type RouteName =
   | 'vm_action'
   | 'vm_wait'
   | 'vm_history'
+  | 'machine_history'
   | 'machine'
   | 'events'
   | 'activity'
@@ -129,6 +130,13 @@ const ROUTES: readonly RouteDef[] = [
     match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'vms' && s[3] === 'history' ? { id: s[2] } : null),
   },
   {
+    name: 'machine_history',
+    methods: ['GET'],
+    access: 'token',
+    example: '/v1/machines/sin-1/history',
+    match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'machines' && s[3] === 'history' ? { id: s[2] } : null),
+  },
+  {
     name: 'machine',
     methods: ['GET'],
     access: 'token',
@@ -180,7 +188,8 @@ const ROUTES: readonly RouteDef[] = [
     methods: ['POST'],
     access: 'token',
     example: '/v1/machines/sin-1/drain',
-    match: (s) => (s.length === 4 && s[0] === 'v1' && s[1] === 'machines' ? { id: s[2], action: s[3] } : null),
+    match: (s) =>
+      s.length === 4 && s[0] === 'v1' && s[1] === 'machines' && s[3] !== 'history' ? { id: s[2], action: s[3] } : null,
   },
   {
     name: 'region_status',

@@ -1,6 +1,7 @@
 // The routes the dashboard's VM list and drawers read: `GET /v1/vms` with filters, sort and
-// paging, a VM's history (`GET /v1/vms/{id}/history`), and one machine by id
-// (`GET /v1/machines/{id}`), so a link to a machine opens without knowing its region.
+// paging, a VM's history (`GET /v1/vms/{id}/history`), one machine by id (`GET
+// /v1/machines/{id}`, so a link to a machine opens without knowing its region) and its
+// allocation over time (`GET /v1/machines/{id}/history`, kept by the host).
 
 import { ApiError } from '../../shared/errors';
 import { clip } from '../../shared/quote';
@@ -31,10 +32,24 @@ export const vmHistory: RouteHandler = async ({ match, services }) => {
   return { response: jsonResponse(200, await services.store.vmHistory(id)), vmId: id };
 };
 
+function machineId(id: string): string {
+  if (!MACHINE_ID.test(id)) throw new ApiError('not_found', `no machine with id '${clip(id, 40)}'`);
+  return id;
+}
+
 /** `GET /v1/machines/{id}`. */
 export const machine: RouteHandler = async ({ match, services }) => {
   checkQuery(match.target.query, []);
-  const id = match.params.id;
-  if (!MACHINE_ID.test(id)) throw new ApiError('not_found', `no machine with id '${clip(id, 40)}'`);
-  return { response: jsonResponse(200, await services.store.machine(id)) };
+  return { response: jsonResponse(200, await services.store.machine(machineId(match.params.id))) };
+};
+
+/**
+ * `GET /v1/machines/{id}/history`: its allocation and status over the last ten minutes, as the
+ * host recorded them (the store's word that the machine exists first: an unknown one is a 404).
+ */
+export const machineHistory: RouteHandler = async ({ match, services }) => {
+  checkQuery(match.target.query, []);
+  const id = machineId(match.params.id);
+  await services.store.machine(id);
+  return { response: jsonResponse(200, await services.host.machineHistory(id)) };
 };

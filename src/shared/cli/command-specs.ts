@@ -281,7 +281,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'export the whole fleet to a directory of files, or import one (replacing the fleet)',
     positionals: [
       { name: 'ACTION', required: true, help: 'export or import', choices: ['export', 'import'] },
-      { name: 'DIR', required: true, help: 'a scenario directory (import also takes a single-file bundle)' },
+      { name: 'DIR', required: true, help: 'a scenario directory' },
     ],
     flags: ['yes'],
     details: [

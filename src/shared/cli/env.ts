@@ -64,7 +64,7 @@ export interface ServeFlags {
 export interface ScenarioFilesIO {
   /** Writes the files into `dir` (created if need be); answers the path and the names written. */
   write(dir: string, files: ScenarioFiles): Promise<{ dir: string; names: string[] }>;
-  /** Reads a scenario directory (or a single-file bundle); a LocalInputError says what is missing. */
+  /** Reads a scenario directory; a LocalInputError says what is missing. */
   read(dir: string): Promise<{ dir: string; files: ScenarioFiles }>;
 }
 

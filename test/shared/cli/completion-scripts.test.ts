@@ -1,7 +1,8 @@
 // The shell completion scripts, run for real: bash sources the generated script and calls its
 // completion function with COMP_WORDS as readline would set them, and must offer exactly what
-// the console pane's Tab completion (complete.ts) offers for the same line. zsh and fish are
-// checked by their own parsers where they are installed.
+// the console pane's Tab completion (complete.ts) offers for the same line. zsh runs its real
+// completion system (compinit) in a pseudo-terminal and is sent the line and a Tab
+// (helpers/zsh-complete.ts); fish completes from its script with `complete -C`.
 
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { completionScript } from '../../../src/shared/cli/completion-scripts';
 import { FLAGS } from '../../../src/shared/cli/flag-specs';
 import { regionsTable } from '../../../src/shared/cli/format';
 import { REGIONS } from '../../helpers/cli-fixtures';
+import { zshComplete } from '../../helpers/zsh-complete';
 
 const CODES = REGIONS.map((r) => r.code);
 
@@ -159,6 +161,53 @@ describe('flylight completion zsh and fish', () => {
     const r = spawnSync('zsh', ['-n'], { input: completionScript('zsh'), encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it.skipIf(!has('zsh'))(
+    "zsh's completion system, driven by Tab in a terminal, offers what the console's Tab completion offers",
+    () => {
+      const lines = grammarLines();
+      const got = zshComplete(
+        completionScript('zsh'),
+        lines.map((l) => ({ list: `flylight ${l}` })),
+        fakeCliDir(),
+      );
+      const want = lines.map((line) => {
+        const c = complete(line, line.length, CODES).candidates;
+        // After --flag= zsh completes the value alone (compset -P '*='), as bash does.
+        const eq = /(--[^\s=]+=)[^\s]*$/.exec(line);
+        return (eq ? c.map((x) => x.slice(eq[1].length)) : c).slice().sort();
+      });
+      expect(lines.map((line, i) => ({ line, candidates: got[i] }))).toEqual(
+        lines.map((line, i) => ({ line, candidates: want[i] })),
+      );
+    },
+    120_000,
+  );
+
+  it.skipIf(!has('zsh'))('zsh: Tab inserts a unique match into the line, as a person sees it', () => {
+    const got = zshComplete(
+      completionScript('zsh'),
+      [
+        { list: 'flylight vm ' },
+        { insert: 'flylight la' },
+        { insert: 'flylight vm des' },
+        { insert: 'flylight launch --vm-reg' },
+        { insert: 'flylight launch --region s' },
+        { insert: 'flylight launch --strategy=b' },
+        { insert: 'flylight region status SIN De' },
+      ],
+      fakeCliDir(),
+    );
+    expect(got).toEqual([
+      ['destroy', 'list', 'ls', 'restart', 'rm', 'run', 'start', 'status', 'stop', 'suspend', 'wait'],
+      'flylight launch ',
+      'flylight vm destroy ',
+      'flylight launch --vm-region ',
+      'flylight launch --region SIN ',
+      'flylight launch --strategy=binpack ',
+      'flylight region status SIN degraded ',
+    ]);
   });
 
   it.skipIf(!has('fish'))('fish parses its script and completes from it', () => {

@@ -3,8 +3,10 @@
 
 import { toggleEventLog } from '../components/event-log/event-log-state';
 import { sendToConsole } from '../console-bridge';
+import { loadPanelOf } from '../load/use-load';
 import type { Runtime } from '../runtime';
 import { launchStore } from '../state/launch-form';
+import { openScenarioDialog } from '../state/scenario';
 import { type MachineShow, type MachineSort, type ThemePref, uiStore } from '../ui-prefs';
 import { focusRegionFilter } from './global-keys';
 import { openOverlay } from './overlays';
@@ -62,6 +64,42 @@ export function paletteCommands(rt: Runtime): PaletteCommand[] {
       label: 'Destroy a VM… (in the console)',
       keywords: ['destroy', 'delete', 'remove', 'vm', 'kill'],
       run: () => sendToConsole('destroy ', false),
+    },
+    {
+      id: 'vm-list',
+      label: 'Show the VMs (every VM, to filter, sort and act on)',
+      keywords: ['vms', 'list', 'table', 'all', 'fleet'],
+      run: () => rt.nav.showPage({ region: null, tab: 'vms' }),
+    },
+    {
+      id: 'drain',
+      label: 'Drain a machine… (in the console)',
+      keywords: ['drain', 'machine', 'maintenance', 'cordon'],
+      run: () => sendToConsole('machine drain ', false),
+    },
+    {
+      id: 'offline',
+      label: 'Take a machine offline… (in the console)',
+      keywords: ['offline', 'machine', 'fail', 'down', 'evacuate'],
+      run: () => sendToConsole('machine offline ', false),
+    },
+    {
+      id: 'online',
+      label: 'Bring a machine online… (in the console)',
+      keywords: ['online', 'machine', 'undrain', 'uncordon'],
+      run: () => sendToConsole('machine online ', false),
+    },
+    {
+      id: 'load',
+      label: 'Load generator: put load on the platform…',
+      keywords: ['load', 'generator', 'traffic', 'rate', 'stress', 'benchmark'],
+      run: () => loadPanelOf(rt).setOpen(true),
+    },
+    {
+      id: 'scenario',
+      label: 'Export or import a scenario…',
+      keywords: ['export', 'import', 'scenario', 'save', 'snapshot', 'csv', 'fleet'],
+      run: () => openScenarioDialog(),
     },
     {
       id: 'vms',

@@ -1,20 +1,22 @@
-// "Scenario…" in the fleet menu: download the whole fleet as one file, or pick a scenario
-// (that file, or an exported directory's CSV and JSON files) and replace the fleet with it.
+// "Scenario…" in the fleet menu: export the whole fleet to a folder as the scenario's files
+// (what `flylight scenario export DIR` writes), or pick such a folder (or its files) and
+// replace the fleet with it.
 // The host checks everything; its problems (FILE:LINE and what is allowed) are listed here,
 // and a refused import has changed nothing.
 
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { ApiError } from '../../../shared/errors';
-import type { ScenarioFiles, ScenarioImportReport } from '../../../shared/scenario';
+import { SCENARIO_FILES, type ScenarioFiles, type ScenarioImportReport } from '../../../shared/scenario';
 import { useRuntime } from '../hooks';
-import { bundleText, pickedScenario, scenarioDialog } from '../state/scenario';
+import { pickedScenario, scenarioDialog } from '../state/scenario';
 import { MENU_BUTTON_ID } from './HeaderMenu';
+import { isCancel, type Saved, saveScenario } from './scenario-save';
 
 type Phase =
   | { t: 'idle' }
   | { t: 'busy'; what: string }
-  | { t: 'exported'; name: string }
+  | { t: 'exported'; saved: Saved }
   | { t: 'imported'; report: ScenarioImportReport }
   | { t: 'refused'; message: string; problems: string[] };
 
@@ -39,28 +41,24 @@ export function ScenarioDialog() {
   const close = () => scenarioDialog.setState({ open: false });
   const busy = phase.t === 'busy';
 
-  const download = async () => {
+  const exportFleet = async () => {
     setPhase({ t: 'busy', what: 'Exporting…' });
     try {
       const { files } = await client.api.exportScenario();
-      const name = `flylight-scenario-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-      const url = URL.createObjectURL(new Blob([bundleText(files)], { type: 'application/json' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = name;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
-      setPhase({ t: 'exported', name });
+      setPhase({ t: 'exported', saved: await saveScenario(files) });
     } catch (err) {
-      setPhase({ t: 'refused', message: (err as Error).message, problems: [] });
+      if (isCancel(err)) setPhase({ t: 'idle' });
+      else setPhase({ t: 'refused', message: (err as Error).message, problems: [] });
     }
   };
 
   const pick = async (list: FileList | null) => {
     const all = [...(list ?? [])];
-    const read = await Promise.all(all.map(async (f) => ({ name: f.name, text: await f.text() })));
+    const read = await Promise.all(
+      all.map(async (f) => ({ name: f.name, path: f.webkitRelativePath, text: await f.text() })),
+    );
     const { files, ignored } = pickedScenario(read);
-    setPicked({ files, names: Object.keys(files), ignored });
+    setPicked({ files, names: SCENARIO_FILES.filter((n) => files[n] !== undefined), ignored });
     setPhase({ t: 'idle' });
   };
 
@@ -92,17 +90,28 @@ export function ScenarioDialog() {
         </div>
         <p className="muted">
           The whole fleet — regions and their statuses, machines with theirs, VMs with their states, and the host's
-          strategy, timing and seed — as one file. <code>flylight scenario export DIR</code> writes the same as CSV
-          files.
+          strategy, timing and seed — as the files <code>flylight scenario export DIR</code> writes:{' '}
+          <code>scenario.json</code>, <code>regions.csv</code>, <code>machines.csv</code>, <code>vms.csv</code>.
         </p>
         <div className="dialog-actions scenario-row">
-          <button type="button" className="btn" data-testid="scenario-export" disabled={busy} onClick={download}>
-            Download scenario
+          <button type="button" className="btn" data-testid="scenario-export" disabled={busy} onClick={exportFleet}>
+            Export to a folder…
           </button>
         </div>
         <hr className="menu-sep" />
         <label className="scenario-pick">
-          <span>Import: pick a downloaded scenario, or an exported directory's files</span>
+          <span>Import: choose a scenario folder (from either export, or a shipped scenario's)</span>
+          <input
+            type="file"
+            // React has no typed prop for it; the attribute is what Chromium reads.
+            {...{ webkitdirectory: '' }}
+            data-testid="scenario-folder"
+            disabled={busy}
+            onChange={(e) => void pick(e.currentTarget.files)}
+          />
+        </label>
+        <label className="scenario-pick">
+          <span>…or pick its files</span>
           <input
             type="file"
             multiple
@@ -120,7 +129,9 @@ export function ScenarioDialog() {
         )}
         {phase.t === 'exported' && (
           <p role="status" data-testid="scenario-exported">
-            Downloaded {phase.name}.
+            {phase.saved.how === 'folder'
+              ? `Wrote ${phase.saved.names.join(', ')} to the folder ${phase.saved.folder}.`
+              : `Downloaded ${phase.saved.names.join(', ')}: keep them in one folder to import them.`}
           </p>
         )}
         {phase.t === 'imported' && (

@@ -1,21 +1,21 @@
 // A machine's drawer: its status and figures (live), allocation over time and status history
-// (from the changes this page has seen), its VMs (each opens its own drawer), and the
+// (the host's record of the last ten minutes, then the changes this page sees), its VMs (each opens its own drawer), and the
 // operator's actions — drain, take offline (optionally evacuating its VMs), bring online —
 // each behind a confirmation that says what it will do.
 
 import { useEffect, useMemo, useState } from 'react';
-import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { ApiError } from '../../../shared/errors';
 import type { MachineAction } from '../../../shared/faults';
+import type { MachineHistory } from '../../../shared/machine-history';
 import { machineCondition } from '../../../shared/machine-status';
-import { percent } from '../../../shared/percent';
 import type { Machine, Vm } from '../../../shared/types';
-import { formatAgo, formatClock } from '../format';
+import { formatAgo } from '../format';
 import { useNow, useRuntime } from '../hooks';
-import { PALETTE, useGridColour } from '../palette';
+import { type MachineSeries, mergeMachinePoints } from '../state/machine-series';
 import type { MachinePoint } from '../state/vm-feed';
 import { askConfirm } from './confirm-dialog';
 import { DrawerFrame, Section } from './drawer-frame';
+import { AllocationChart, StatusHistory } from './machine-history-views';
 import { AllocationBars } from './UsageBar';
 import { StateBadge } from './vm-list/state-badge';
 
@@ -27,40 +27,48 @@ type Loaded =
 
 const VMS_SHOWN = 200;
 
-function useMachine(id: string): { loaded: Loaded; points: MachinePoint[] } {
+function useMachine(id: string): { loaded: Loaded; series: MachineSeries } {
   const { client, feed } = useRuntime();
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
-  const [points, setPoints] = useState<MachinePoint[]>([]);
+  const [host, setHost] = useState<MachineHistory | null>(null);
+  const [live, setLive] = useState<MachinePoint[]>([]);
   useEffect(() => {
-    let live = true;
+    let active = true;
     setLoaded({ kind: 'loading' });
-    setPoints(feed.series(id));
+    setHost(null);
+    setLive(feed.series(id));
     client.api.machine(id).then(
       (m) => {
-        if (!live) return;
+        if (!active) return;
         feed.observe(m);
-        setPoints(feed.series(id));
+        setLive(feed.series(id));
         setLoaded({ kind: 'ok', m });
       },
       (err) =>
-        live &&
+        active &&
         setLoaded(
           err instanceof ApiError && err.code === 'not_found'
             ? { kind: 'missing' }
             : { kind: 'error', message: (err as Error).message },
         ),
     );
+    // The host's record reaches back before this page opened; without it, only what the page saw.
+    client.api.machineHistory(id).then(
+      (h) => active && setHost(h),
+      () => {},
+    );
     const off = feed.onMachine((m) => {
       if (m && m.id !== id) return;
       if (m) setLoaded({ kind: 'ok', m });
-      setPoints(feed.series(id));
+      setLive(feed.series(id));
     });
     return () => {
-      live = false;
+      active = false;
       off();
     };
   }, [id, client, feed]);
-  return { loaded, points };
+  const series = useMemo(() => mergeMachinePoints(host, live), [host, live]);
+  return { loaded, series };
 }
 
 function useMachineVms(id: string): { vms: Vm[]; total: number | null } {
@@ -89,115 +97,6 @@ function useMachineVms(id: string): { vms: Vm[]; total: number | null } {
     };
   }, [id, client, feed]);
   return page;
-}
-
-function AllocationChart({ points, m }: { points: MachinePoint[]; m: Machine }) {
-  const grid = useGridColour();
-  const now = useNow();
-  const rows = useMemo(
-    () =>
-      [...points, ...(points.length ? [{ ...points[points.length - 1], t: now }] : [])].map((p) => ({
-        t: p.t,
-        cores: percent(p.cores_allocated, m.cores_total),
-        memory: percent(p.memory_allocated_gb, m.memory_total_gb),
-      })),
-    [points, m, now],
-  );
-  if (rows.length < 2) return <div className="chart-empty">Changes appear here as they happen.</div>;
-  return (
-    <div className="drawer-chart" data-testid="machine-chart" data-points={points.length}>
-      <AreaChart
-        data={rows}
-        responsive
-        style={{ width: '100%', height: '100%' }}
-        margin={{ top: 6, right: 8, bottom: 0, left: 0 }}
-      >
-        <CartesianGrid stroke={grid} vertical={false} />
-        <XAxis
-          dataKey="t"
-          type="number"
-          domain={['dataMin', 'dataMax']}
-          tickFormatter={(t: number) => formatClock(t)}
-          tick={{ fill: PALETTE.faint, fontSize: 10 }}
-          tickLine={false}
-          axisLine={false}
-          height={16}
-          minTickGap={40}
-        />
-        <YAxis
-          domain={[0, 100]}
-          ticks={[0, 50, 100]}
-          tickFormatter={(v: number) => `${v}%`}
-          tick={{ fill: PALETTE.faint, fontSize: 10 }}
-          tickLine={false}
-          axisLine={false}
-          width={34}
-        />
-        <Tooltip
-          isAnimationActive={false}
-          contentStyle={{
-            background: 'var(--panel-2)',
-            border: '1px solid var(--border-strong)',
-            borderRadius: 6,
-            fontSize: 12,
-            color: 'var(--text)',
-          }}
-          labelStyle={{ color: 'var(--muted)' }}
-          separator=": "
-          labelFormatter={(t) => formatClock(Number(t))}
-          formatter={(v, name) => [`${typeof v === 'number' ? Math.round(v) : v}%`, name]}
-        />
-        <Area
-          type="stepAfter"
-          dataKey="cores"
-          name="Cores"
-          stroke={PALETTE.cores}
-          fill={PALETTE.cores}
-          fillOpacity={0.15}
-          strokeWidth={1.5}
-          isAnimationActive={false}
-          dot={false}
-        />
-        <Area
-          type="stepAfter"
-          dataKey="memory"
-          name="Memory"
-          stroke={PALETTE.memory}
-          fill={PALETTE.memory}
-          fillOpacity={0.12}
-          strokeWidth={1.5}
-          isAnimationActive={false}
-          dot={false}
-        />
-      </AreaChart>
-    </div>
-  );
-}
-
-function StatusHistory({ points, now }: { points: MachinePoint[]; now: number }) {
-  const changes = points.filter((p, i) => i === 0 || p.status !== points[i - 1].status);
-  return (
-    <ol className="timeline" data-testid="machine-status-history">
-      {[...changes].reverse().map((p, i) => (
-        <li
-          key={`${p.t}-${p.status}`}
-          className={`timeline-item tone-${machineCondition(p.status)}`}
-          data-testid="status-item"
-        >
-          <span className="timeline-dot" aria-hidden="true" />
-          <div className="timeline-main">
-            <span className="timeline-to">{p.status}</span>
-            <span className="timeline-op muted">
-              {i === changes.length - 1 ? 'when this page first saw it' : `${p.vm_count} VMs holding room`}
-            </span>
-          </div>
-          <div className="timeline-when">
-            <time title={new Date(p.t).toISOString()}>{formatAgo(new Date(p.t).toISOString(), now)}</time>
-          </div>
-        </li>
-      ))}
-    </ol>
-  );
 }
 
 function confirmAction(api: ReturnType<typeof useRuntime>['client']['api'], m: Machine, action: MachineAction): void {
@@ -232,7 +131,7 @@ function confirmAction(api: ReturnType<typeof useRuntime>['client']['api'], m: M
 
 export function MachineDrawer({ id }: { id: string }) {
   const { client, nav } = useRuntime();
-  const { loaded, points } = useMachine(id);
+  const { loaded, series } = useMachine(id);
   const { vms, total } = useMachineVms(id);
   const now = useNow();
   const region = loaded.kind === 'ok' ? loaded.m.region : null;
@@ -327,7 +226,7 @@ export function MachineDrawer({ id }: { id: string }) {
         </div>
       </Section>
       <Section title="Allocation over time" testId="machine-allocation">
-        <AllocationChart points={points} m={m} />
+        <AllocationChart series={series} m={m} />
       </Section>
       <Section title={`VMs${total === null ? '' : ` · ${total}`}`} testId="machine-vms">
         {vms.length === 0 ? (
@@ -358,7 +257,7 @@ export function MachineDrawer({ id }: { id: string }) {
         )}
       </Section>
       <Section title="Status history" testId="machine-history">
-        <StatusHistory points={points} now={now} />
+        <StatusHistory series={series} m={m} now={now} />
       </Section>
     </DrawerFrame>
   );

@@ -27,7 +27,7 @@ export function LoadButton() {
           strokeLinejoin="round"
         />
       </svg>
-      Load
+      <span className="btn-word">Load</span>
       {active && <span className="load-dot" aria-hidden="true" />}
       {active && <span className="load-sr">(running)</span>}
     </button>

@@ -8,7 +8,11 @@ import { createLoadPanel, type LoadPanel, type LoadPanelState } from './panel-st
 const panels = new WeakMap<Runtime, LoadPanel>();
 
 export function useLoadPanel(): LoadPanel {
-  const rt = useRuntime();
+  return loadPanelOf(useRuntime());
+}
+
+/** The runtime's Load panel (the palette opens it too). */
+export function loadPanelOf(rt: Runtime): LoadPanel {
   let p = panels.get(rt);
   if (!p) {
     p = createLoadPanel(rt.client.api);

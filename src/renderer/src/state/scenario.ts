@@ -1,9 +1,10 @@
 // The dashboard's scenario dialog: whether it is open, and the picked files turned into the
-// scenario the host checks. A picked bundle (the dashboard's own download) or the CSV and JSON
-// files of an exported directory; anything else is named so the person can pick again.
+// scenario the host checks — a folder's files (as `flylight scenario export DIR` or the
+// dialog's own export wrote them) or files picked one by one; anything else is named so the
+// person can pick again.
 
 import { createStore } from 'zustand/vanilla';
-import { filesOfBundle, isScenarioFileName, SCENARIO_FILES, type ScenarioFiles } from '../../../shared/scenario';
+import { isScenarioFileName, type ScenarioFiles } from '../../../shared/scenario';
 
 export const scenarioDialog = createStore<{ open: boolean }>(() => ({ open: false }));
 
@@ -17,23 +18,17 @@ export interface Picked {
   ignored: string[];
 }
 
-/** Files as picked (name and text) → a scenario's files. */
-export function pickedScenario(picked: readonly { name: string; text: string }[]): Picked {
-  if (picked.length === 1 && picked[0].name.endsWith('.json') && picked[0].name !== 'scenario.json') {
-    const files = filesOfBundle(picked[0].text);
-    if (files) return { files, ignored: [] };
-  }
+/**
+ * Files as picked (name and text) → a scenario's files. A folder's files come with their path
+ * in it (`snap/regions.csv`); only files directly in the folder count, as for the CLI.
+ */
+export function pickedScenario(picked: readonly { name: string; path?: string; text: string }[]): Picked {
   const files: ScenarioFiles = {};
   const ignored: string[] = [];
   for (const p of picked) {
-    if (isScenarioFileName(p.name)) files[p.name] = p.text;
-    else ignored.push(p.name);
+    const depth = p.path ? p.path.split('/').length : 1;
+    if (isScenarioFileName(p.name) && depth <= 2) files[p.name] = p.text;
+    else ignored.push(p.path || p.name);
   }
   return { files, ignored };
-}
-
-/** The bundle the export downloads: every file of the scenario in one JSON document. */
-export function bundleText(files: ScenarioFiles): string {
-  const ordered = Object.fromEntries(SCENARIO_FILES.filter((n) => files[n] !== undefined).map((n) => [n, files[n]]));
-  return `${JSON.stringify({ format: 'flylight-scenario-bundle', files: ordered }, null, 2)}\n`;
 }

@@ -33,7 +33,7 @@ export const scenario: CommandRunner = async (ctx) => {
     const counts = countRows(exported.files);
     if (json) return print(io, jsonLines({ dir: written.dir, files: written.names, ...counts }));
     return print(io, [
-      `Exported ${counts.regions} regions, ${counts.machines} machines and ${counts.vms} VMs to ${paint(written.dir, 'bold', color)} (${written.names.join(', ')}).`,
+      `Exported ${count(counts.regions, 'region')}, ${count(counts.machines, 'machine')} and ${count(counts.vms, 'VM')} to ${paint(written.dir, 'bold', color)} (${written.names.join(', ')}).`,
     ]);
   }
   const read = await files.read(dir);
@@ -95,4 +95,9 @@ function settingsText(s: ScenarioSettings): string {
 function countRows(files: Record<string, string>): { regions: number; machines: number; vms: number } {
   const rows = (name: string) => Math.max(0, (files[name] ?? '').split('\n').filter((l) => l.trim() !== '').length - 1);
   return { regions: rows('regions.csv'), machines: rows('machines.csv'), vms: rows('vms.csv') };
+}
+
+/** "1 VM", "3 VMs". */
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -286,7 +286,7 @@ export function EventLogButton() {
       <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true">
         <path d="M3 4h10M3 8h10M3 12h6" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
       </svg>
-      Events
+      <span className="btn-word">Events</span>
       {count > 0 && <span className="ev-badge">{count > 999 ? `${Math.floor(count / 1000)}k` : count}</span>}
     </button>
   );

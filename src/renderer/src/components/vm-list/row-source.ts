@@ -38,11 +38,17 @@ export class RowSource {
     return this.pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
   }
 
-  /** Rows first..last are in view: fetch the pages they need (and keep the cache bounded). */
+  /**
+   * Rows first..last are in view: fetch the pages they need, and the next (or previous) page
+   * once the view is within half a page of it, so a steady scroll finds its rows there already.
+   * The cache stays bounded.
+   */
   show(first: number, last: number): void {
     this.view = [first, last];
-    const from = Math.floor(first / PAGE_SIZE);
-    const to = Math.floor(Math.max(first, last) / PAGE_SIZE);
+    const ahead = this.total === null ? 0 : PAGE_SIZE / 2;
+    const from = Math.floor(Math.max(0, first - ahead) / PAGE_SIZE);
+    const end = Math.min(Math.max(first, last) + ahead, Math.max(0, (this.total ?? 1) - 1));
+    const to = Math.max(from, Math.floor(Math.max(first, end) / PAGE_SIZE));
     for (let p = from; p <= to; p++) if (!this.pages.has(p) || this.stale.has(p)) void this.load(p);
     if (this.pages.size > PAGES_KEPT) {
       const far = [...this.pages.keys()].sort((a, b) => Math.abs(b - from) - Math.abs(a - from));

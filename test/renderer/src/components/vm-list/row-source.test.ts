@@ -37,7 +37,7 @@ function server(total: number) {
 }
 
 describe('RowSource', () => {
-  it('fetches the pages in view once, and only those', async () => {
+  it('fetches the pages in view once (and a neighbour the view is within half a page of)', async () => {
     const s = server(100_000);
     let changes = 0;
     const src = new RowSource({ sort: 'id', order: 'asc' }, s, () => changes++);
@@ -49,10 +49,10 @@ describe('RowSource', () => {
     expect(src.row(5)?.id).toBe('vm-00000005');
     expect(src.row(PAGE_SIZE)).toBeUndefined();
     src.show(50_000, 50_030);
-    expect(s.asked).toEqual([0, 50_000]);
+    expect(s.asked).toEqual([0, 49_900, 50_000]);
     await s.answer();
     expect(src.row(50_010)?.id).toBe('vm-00050010');
-    expect(changes).toBe(2);
+    expect(changes).toBe(3);
   });
 
   it('patches a row at once and refetches the pages in view on refresh', async () => {
@@ -64,9 +64,24 @@ describe('RowSource', () => {
     expect(src.row(160)?.state).toBe('stopping');
     expect(src.patch(vm(5))).toBe(false);
     src.refresh();
-    expect(s.asked).toEqual([100, 100]);
+    // Now that the total is known, the page the view is within half a page of comes too.
+    expect(s.asked).toEqual([100, 100, 200]);
     await s.answer();
     expect(src.row(160)?.state).toBe('started');
+  });
+
+  it('fetches the next page before the view reaches it, and never past the end', async () => {
+    const s = server(1000);
+    const src = new RowSource({ sort: 'id', order: 'asc' }, s, () => {});
+    src.show(0, 20);
+    await s.answer();
+    src.show(40, 60);
+    expect(s.asked).toEqual([0, 100]);
+    src.show(940, 960);
+    expect(s.asked).toEqual([0, 100, 800, 900]);
+    await s.answer();
+    src.show(979, 999);
+    expect(s.asked).toEqual([0, 100, 800, 900]);
   });
 
   it('keeps a bounded number of pages', async () => {
