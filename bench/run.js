@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- [--smoke] serve|placement|store|memory|http|cli|etcd ...]`: Flylight's speed and
+// `npm run bench [-- [--smoke] serve|startup|placement|store|memory|http|cli|etcd ...]`: Flylight's speed and
 // memory as ratios against baselines measured in the same run on the same machine. Prints each
 // figure as it comes, then a JSON summary on stdout, and writes the full results to
 // bench/results.json (bench/results-smoke.json for --smoke).
@@ -30,6 +30,7 @@ import { ROOT } from './lib/store-bundle.js';
 import { run as runMemory } from './memory.js';
 import { run as runPlacement } from './placement.js';
 import { run as runServe } from './serve.js';
+import { run as runStartup } from './startup.js';
 import { run as runVmList } from './vm-list.js';
 
 /**
@@ -49,6 +50,7 @@ const BENCHES = {
       cliRuns: o.smoke ? 2 : 10,
       startups: Math.min(o.reps, 3),
     }),
+  startup: (report, o) => runStartup(report, { machines: o.machines, reps: Math.min(o.reps, 3) }),
   fanout: (report, o) =>
     runFanout(report, {
       fanRate: o.smoke ? 200 : 1000,

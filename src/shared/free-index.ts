@@ -8,14 +8,6 @@
 import type { Slot } from './placement';
 import type { Rng } from './random';
 
-interface Position {
-  cores: number;
-  memory: number;
-  /** Index in its cell's list and in `all`, for O(1) removal by swapping with the last. */
-  inCell: number;
-  inAll: number;
-}
-
 /** Machines with the same free cores, by free memory; `max` is the largest free memory held. */
 interface Bucket<E> {
   byMemory: Map<number, E[]>;
@@ -25,14 +17,44 @@ interface Bucket<E> {
 /** Draws of the whole region before counting the cells that fit (see pick). */
 const SAMPLES = 8;
 
+/**
+ * Where each machine sits, by its slot (a small whole number the owner gives each machine):
+ * plain arrays of small integers, so a move allocates nothing and the garbage collector has
+ * no per-machine objects to trace. -1 free cores: not in the index.
+ */
 export class FreeIndex<E> {
   /** By free cores; holes are free-core counts no machine has. */
   private readonly buckets: (Bucket<E> | undefined)[] = [];
   private readonly all: E[] = [];
-  private readonly where = new Map<E, Position>();
+  private readonly cores: number[] = [];
+  private readonly memory: number[] = [];
+  private readonly inCell: number[] = [];
+  private readonly inAll: number[] = [];
+  private readonly slotOf: (entry: E) => number;
 
-  /** `idOf` names a machine in the slots a refusal reports. */
-  constructor(private readonly idOf: (entry: E) => string) {}
+  /**
+   * `idOf` names a machine in the slots a refusal reports. `slotOf` gives each machine a
+   * distinct small whole number (its position in the owner's list of the region); without it
+   * the index numbers machines itself, in a Map.
+   */
+  constructor(
+    private readonly idOf: (entry: E) => string,
+    slotOf?: (entry: E) => number,
+  ) {
+    if (slotOf) {
+      this.slotOf = slotOf;
+    } else {
+      const slots = new Map<E, number>();
+      this.slotOf = (e) => {
+        let n = slots.get(e);
+        if (n === undefined) {
+          n = slots.size;
+          slots.set(e, n);
+        }
+        return n;
+      };
+    }
+  }
 
   get size(): number {
     return this.all.length;
@@ -40,10 +62,20 @@ export class FreeIndex<E> {
 
   /** Moves a machine to its new free cores and memory; `null` takes it out (it takes nothing new). */
   set(entry: E, free: { cores: number; memory: number } | null): void {
-    const at = this.where.get(entry);
-    if (at && free && at.cores === free.cores && at.memory === free.memory) return;
-    if (at) this.remove(entry, at);
-    if (free) this.add(entry, Math.max(0, free.cores), Math.max(0, free.memory));
+    if (free) this.move(entry, Math.max(0, free.cores), free.memory);
+    else this.move(entry, -1, 0);
+  }
+
+  /** set() without an object: cores < 0 takes the machine out (callers clamp what they keep in). */
+  move(entry: E, cores: number, memory: number): void {
+    const slot = this.slotOf(entry);
+    const was = slot < this.cores.length ? this.cores[slot] : -1;
+    const c = cores < 0 ? -1 : cores;
+    const m = c < 0 ? 0 : Math.max(0, memory);
+    if (was === c && (c < 0 || this.memory[slot] === m)) return;
+    if (slot >= this.cores.length) this.grow(slot);
+    if (was >= 0) this.remove(entry, slot);
+    if (c >= 0) this.add(entry, slot, c, m);
   }
 
   /** Whether any machine has `cores` and `memory` free at once: one look per free-core count. */
@@ -66,8 +98,10 @@ export class FreeIndex<E> {
     if (n === 0) return undefined;
     for (let i = 0; i < SAMPLES; i++) {
       const e = this.all[Math.floor(rng() * n)];
-      const at = this.where.get(e) as Position;
-      if (at.cores >= cores && at.memory >= memory) return e;
+      const slot = this.slotOf(e);
+      if (this.cores[slot] >= cores && this.memory[slot] >= memory) return e;
+      // A miss on the first draw: a request nothing fits is answered now, without more draws.
+      if (i === 0 && !this.fits(memory, cores)) return undefined;
     }
     const cells = this.cells(memory, cores);
     let total = 0;
@@ -116,9 +150,19 @@ export class FreeIndex<E> {
     return out;
   }
 
-  private add(entry: E, cores: number, memory: number): void {
+  private grow(slot: number): void {
+    for (let i = this.cores.length; i <= slot; i++) {
+      this.cores.push(-1);
+      this.memory.push(0);
+      this.inCell.push(0);
+      this.inAll.push(0);
+    }
+  }
+
+  private add(entry: E, slot: number, cores: number, memory: number): void {
     let b = this.buckets[cores];
     if (!b) {
+      for (let c = this.buckets.length; c < cores; c++) this.buckets.push(undefined);
       b = { byMemory: new Map(), max: -1 };
       this.buckets[cores] = b;
     }
@@ -128,29 +172,35 @@ export class FreeIndex<E> {
       b.byMemory.set(memory, list);
     }
     if (memory > b.max) b.max = memory;
-    this.where.set(entry, { cores, memory, inCell: list.length, inAll: this.all.length });
+    this.cores[slot] = cores;
+    this.memory[slot] = memory;
+    this.inCell[slot] = list.length;
+    this.inAll[slot] = this.all.length;
     list.push(entry);
     this.all.push(entry);
   }
 
-  private remove(entry: E, at: Position): void {
-    const b = this.buckets[at.cores] as Bucket<E>;
-    const list = b.byMemory.get(at.memory) as E[];
+  private remove(entry: E, slot: number): void {
+    const cores = this.cores[slot];
+    const memory = this.memory[slot];
+    const b = this.buckets[cores] as Bucket<E>;
+    const list = b.byMemory.get(memory) as E[];
     const lastInCell = list.pop() as E;
     if (lastInCell !== entry) {
-      list[at.inCell] = lastInCell;
-      (this.where.get(lastInCell) as Position).inCell = at.inCell;
+      list[this.inCell[slot]] = lastInCell;
+      this.inCell[this.slotOf(lastInCell)] = this.inCell[slot];
     }
     if (list.length === 0) {
-      b.byMemory.delete(at.memory);
+      b.byMemory.delete(memory);
       // Only a bucket's own keys are looked at: distinct free-memory values, not machines.
-      if (at.memory === b.max) b.max = b.byMemory.size === 0 ? -1 : Math.max(...b.byMemory.keys());
+      if (memory === b.max) b.max = b.byMemory.size === 0 ? -1 : Math.max(...b.byMemory.keys());
     }
     const lastInAll = this.all.pop() as E;
     if (lastInAll !== entry) {
-      this.all[at.inAll] = lastInAll;
-      (this.where.get(lastInAll) as Position).inAll = at.inAll;
+      this.all[this.inAll[slot]] = lastInAll;
+      this.inAll[this.slotOf(lastInAll)] = this.inAll[slot];
     }
-    this.where.delete(entry);
+    this.cores[slot] = -1;
+    this.memory[slot] = 0;
   }
 }

@@ -5,6 +5,7 @@ import type { ActivityInput, ActivityPage } from './activity';
 import type { ChaosRun, KillReport, MachineActionReport } from './faults';
 import type { LogEntries, LogQuery } from './host-log';
 import type { Operation, Transition } from './lifecycle';
+import type { MachineColumns } from './machine-columns';
 import type { SamplePage } from './samples';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from './scenario';
 import type {
@@ -47,6 +48,8 @@ export interface StoreService {
   machines(region: string): Machine[];
   /** Every machine, for Infrastructure at start (the seam for "which machines are mine"). */
   allMachines(): Machine[];
+  /** Every machine and its FlyD version as columns (flat copies, not 100k objects): Infrastructure's start-up read. */
+  machineColumns(): MachineColumns;
   machine(id: string): Machine;
   /**
    * Up to n machines of `region` with free memory >= memory_gb AND free cores >= cores,

@@ -9,6 +9,7 @@ import { Infrastructure, type InfrastructureOptions } from '../../src/main/orche
 import { MachineD } from '../../src/main/orchestrator/machined';
 import { ApiError } from '../../src/shared/errors';
 import { holdsResources } from '../../src/shared/lifecycle';
+import { type MachineColumns, toColumns } from '../../src/shared/machine-columns';
 import type { Remote } from '../../src/shared/rpc';
 import type { ScenarioExport, ScenarioImportReport, ScenarioSettings } from '../../src/shared/scenario';
 import type { StoreService } from '../../src/shared/services';
@@ -121,6 +122,11 @@ export class FakeStore implements Remote<StoreService> {
   }
   allMachines(): Promise<Machine[]> {
     return this.op('allMachines', () => [...this.machinesById.values()].map((m) => ({ ...m })));
+  }
+  machineColumns(): Promise<MachineColumns> {
+    return this.op('machineColumns', () =>
+      toColumns([...this.machinesById.values()].map((m) => ({ ...m, version: this.applied.get(m.id) ?? 0 }))),
+    );
   }
   machine(id: string): Promise<Machine> {
     return this.op('machine', () => {

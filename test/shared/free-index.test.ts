@@ -5,19 +5,27 @@ import { mulberry32 } from '../../src/shared/random';
 
 interface M {
   record: { id: string };
+  slot: number;
   cores: number;
   memory: number;
   schedulable: boolean;
 }
 
 /** A region of machines with random free resources, and the index kept in step with them. */
-function region(n: number, seed: number) {
+/** `bySlot`: the owner numbers the machines (as the registry and the store do); else the index does. */
+function region(n: number, seed: number, bySlot = false) {
   const rng = mulberry32(seed);
   const machines: M[] = [];
-  const index = new FreeIndex<M>((m) => m.record.id);
+  const index = bySlot
+    ? new FreeIndex<M>(
+        (m) => m.record.id,
+        (m) => m.slot,
+      )
+    : new FreeIndex<M>((m) => m.record.id);
   for (let i = 0; i < n; i++) {
     const m = {
       record: { id: `m${String(i).padStart(4, '0')}` },
+      slot: i,
       cores: Math.floor(rng() * 9),
       memory: Math.floor(rng() * 33),
       schedulable: rng() > 0.1,
@@ -44,8 +52,11 @@ const view = (m: M): PlacementMachine => ({
 const fitsNow = (m: M, memory: number, cores: number) => m.schedulable && m.cores >= cores && m.memory >= memory;
 
 describe('the free-capacity index', () => {
-  it('agrees with a scan of the region after any sequence of changes', () => {
-    const { machines, index, move, rng } = region(400, 7);
+  it.each([
+    ['numbers machines itself', false],
+    ["uses the owner's slots", true],
+  ])('agrees with a scan of the region after any sequence of changes (%s)', (_how, bySlot) => {
+    const { machines, index, move, rng } = region(400, 7, bySlot);
     for (let step = 0; step < 3000; step++) {
       const m = machines[Math.floor(rng() * machines.length)];
       move(m, Math.floor(rng() * 9), Math.floor(rng() * 33), rng() > 0.1);

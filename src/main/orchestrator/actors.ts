@@ -1,5 +1,5 @@
-// Spawning one machine's MachineD and FlyD under the supervisor, and what a restarted
-// MachineD rebuilds its state from.
+// A machine's entry, the MachineD and FlyD built for it under the supervisor when it is first
+// asked for, and what a restarted MachineD rebuilds its state from.
 
 import { toErrorBody } from '../../shared/errors';
 import { takesNewVms } from '../../shared/placement';
@@ -9,7 +9,7 @@ import type { Machine } from '../../shared/types';
 import { LazyChild, type Logger } from '../common/log';
 import { change, FlyD, type FlydCounters, flydCell, held } from './flyd';
 import { type Allocation, type Capacity, MachineD, machineCell, resync } from './machined';
-import type { MachineEntry } from './registry';
+import { type Cells, MachineEntry, type Waker } from './registry';
 import type { Supervisor } from './supervisor';
 import type { VersionBook } from './version-book';
 
@@ -26,8 +26,8 @@ export interface SpawnDeps {
   log: Logger;
 }
 
-/** Builds and starts a machine's MachineD and FlyD, from the store's record of it. */
-export function spawnMachine(deps: SpawnDeps, record: Machine): MachineEntry {
+/** A machine of the fleet, its actors asleep until first asked for (see MachineEntry). */
+export function machineEntry(waker: Waker, record: Machine): MachineEntry {
   const capacity: Capacity = {
     id: record.id,
     region: record.region,
@@ -35,24 +35,36 @@ export function spawnMachine(deps: SpawnDeps, record: Machine): MachineEntry {
     memory_total_gb: record.memory_total_gb,
     schedulable: takesNewVms(record.status),
   };
+  return new MachineEntry(record, capacity, pickAllocation(record), waker);
+}
+
+/** Builds and starts machines' MachineD and FlyD as they are first asked for. */
+export function actorWaker(deps: SpawnDeps, awake: Set<MachineEntry>): Waker {
+  return { wake: (entry) => spawnCells(deps, entry, awake) };
+}
+
+function spawnCells(deps: SpawnDeps, entry: MachineEntry, awake: Set<MachineEntry>): Cells {
+  const { record, capacity } = entry;
   const log = new LazyChild(deps.log, { machine: record.id });
-  const entry = { record, capacity } as MachineEntry;
-  entry.machined = machineCell(
+  const cells = {} as Cells;
+  // The first MachineD starts where the machine stands; nothing but a MachineD changes that.
+  const initial = { ...entry.allocation };
+  cells.machined = machineCell(
     `machined ${record.id}`,
     (incarnation) =>
       new MachineD(
         {
           capacity,
-          notify: (c) => change(entry.flyd, c),
+          notify: (c) => change(cells.flyd, c),
           recover: () => recover(deps, entry),
           allocated: (a) => deps.allocated(entry, a),
           log,
         },
-        incarnation === 0 ? pickAllocation(record) : undefined,
+        incarnation === 0 ? initial : undefined,
       ),
     deps.supervisor,
   );
-  entry.flyd = flydCell(
+  cells.flyd = flydCell(
     `flyd ${record.id}`,
     (incarnation) =>
       new FlyD(
@@ -61,18 +73,19 @@ export function spawnMachine(deps: SpawnDeps, record: Machine): MachineEntry {
           store: deps.store,
           versions: deps.versions,
           counters: deps.counters,
-          self: (msg) => entry.flyd.tell(msg),
+          self: (msg) => cells.flyd.tell(msg),
           markDirty: () => deps.markDirty(entry),
-          resync: () => resync(entry.machined),
+          resync: () => resync(cells.machined),
           log,
         },
         incarnation > 0,
       ),
     deps.supervisor,
   );
-  entry.flyd.start();
-  entry.machined.start();
-  return entry;
+  awake.add(entry);
+  cells.flyd.start();
+  cells.machined.start();
+  return cells;
 }
 
 /** A restarted MachineD's state: FlyD's unflushed state if it has one, else the store's record. */

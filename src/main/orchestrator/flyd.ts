@@ -132,6 +132,11 @@ export class FlyD implements Behaviour<FlydMsg> {
     return this.seq !== this.flushedSeq;
   }
 
+  /** Nothing to write, nothing in flight, no one waiting: the store has all it holds. */
+  get idle(): boolean {
+    return !this.dirty && this.flight === null && this.waiting.length === 0 && !this.lost;
+  }
+
   handle(msg: FlydMsg): void {
     switch (msg.t) {
       case 'change':

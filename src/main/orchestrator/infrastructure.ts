@@ -5,20 +5,22 @@
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import { type MachineActionReport, parseRegionStatus } from '../../shared/faults';
-import { DEFAULT_STRATEGY, type Strategy, takesNewVms } from '../../shared/placement';
+import { fromColumns } from '../../shared/machine-columns';
+import { DEFAULT_STRATEGY, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
 import { INSTANT } from '../../shared/timing';
 import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, StoreEvent, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
-import { spawnMachine } from './actors';
+import { actorWaker, machineEntry } from './actors';
 import { Chaos } from './chaos';
 import { type Clock, wallClock } from './clock';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
 import { type MachineActionOptions, machineAction } from './machine-faults';
-import { type Allocation, type MachineSnapshot, observe, setSchedulable } from './machined';
+import { type Allocation, allocate, type MachineSnapshot, observe, release, setSchedulable } from './machined';
+import { placeAtRandom } from './placer';
 import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
@@ -33,7 +35,7 @@ export interface InfrastructureOptions {
    * The whole-fleet reads at start, when they need another deadline than `store`'s per-call
    * one (the worker gives them one that suits a 100k-machine fleet); `store` otherwise.
    */
-  startupReads?: Pick<Remote<StoreService>, 'allMachines' | 'versions' | 'regions'>;
+  startupReads?: Pick<Remote<StoreService>, 'machineColumns' | 'regions' | 'vms'>;
   flydIntervalMs?: number;
   numCandidates?: number;
   log?: Logger;
@@ -62,6 +64,9 @@ export interface InfrastructureOptions {
   lifecycle?: Partial<LifecycleSettings>;
 }
 
+/** What placeOne did: the machine that now holds the room, or the region's largest free slots. */
+export type Placement = { machine_id: string } | { slots: Slot[] };
+
 export class Infrastructure {
   readonly registry = new Registry();
   readonly supervisor: Supervisor;
@@ -78,21 +83,19 @@ export class Infrastructure {
   /** Region statuses: Down refuses launches, Degraded Performance slows lifecycle stages. */
   readonly regions: RegionStatuses;
   readonly chaos: Chaos;
+  private readonly random: () => number;
 
-  /** Reads the fleet and the applied FlyD versions from the store and starts every actor. */
+  /** Reads the fleet and the applied FlyD versions from the store and registers every machine. */
   static async start(options: InfrastructureOptions): Promise<Infrastructure> {
     const reads = options.startupReads ?? options.store;
-    const [machines, versions, regions] = await Promise.all([
-      reads.allMachines(),
-      reads.versions(),
-      options.regions ?? reads.regions(),
-    ]);
+    const [columns, regions] = await Promise.all([reads.machineColumns(), options.regions ?? reads.regions()]);
+    const { machines, versions } = fromColumns(columns);
     const infra = new Infrastructure({ ...options, regions }, machines, versions);
     // VMs a previous incarnation left mid-transition finish (or fail) their stage: none stays
     // transient. On a shared fleet only those of hosts that are gone, on machines this one owns:
     // the others' stages are running in their own hosts.
     if (options.shared) infra.lifecycle.adopt(await options.store.orphans());
-    else await infra.lifecycle.recover();
+    else await infra.lifecycle.recover(() => reads.vms());
     return infra;
   }
 
@@ -121,6 +124,7 @@ export class Infrastructure {
       log: this.log,
     };
     const random = options.random ?? Math.random;
+    this.random = random;
     this.lifecycle = new VmLifecycle(this.vmDeps, {
       profile: INSTANT,
       speed: 1,
@@ -157,7 +161,8 @@ export class Infrastructure {
       log: this.log,
     });
     const owns = options.owns ?? ownAll;
-    for (const m of machines) if (owns(m)) this.registry.add(spawnMachine(spawnDeps, m));
+    const waker = actorWaker(spawnDeps, this.registry.awake);
+    for (const m of machines) if (owns(m)) this.registry.add(machineEntry(waker, m));
     this.log.info('infrastructure started', { machines: this.registry.size });
     if (options.autoTick ?? true) {
       const interval = options.flydIntervalMs ?? DEFAULT_FLYD_INTERVAL_MS;
@@ -259,6 +264,8 @@ export class Infrastructure {
     const due = [...this.dirty];
     this.dirty.clear();
     const outcomes = await Promise.all(due.map((e) => flushOf(e, false)));
+    // What the store now has in full needs no actors until the next ask wakes them.
+    this.registry.sleepIdle(this.dirty);
     return outcomes.filter((o) => o === 'applied').length;
   }
 
@@ -266,13 +273,14 @@ export class Infrastructure {
   async flushAll(): Promise<number> {
     // Settled now, the next start has nothing unacknowledged to inherit (it would not know it).
     if (this.unsettled.size > 0) await this.unsettled.retry();
-    const outcomes = await Promise.all([...this.registry.entries()].map((e) => flushOf(e, true)));
+    // A machine whose actors never woke holds nothing the store has not got.
+    const outcomes = await Promise.all([...this.registry.awake].map((e) => flushOf(e, true)));
     return outcomes.filter((o) => o === 'applied').length;
   }
 
   stats(): OrchestratorStats {
     let depth = 0;
-    for (const e of this.registry.entries()) depth += e.flyd.current?.depth ?? 0;
+    for (const e of this.registry.awake) depth += e.flyd.current?.depth ?? 0;
     return {
       machines: this.registry.size,
       actor_restarts: this.supervisor.restarts,
@@ -306,6 +314,29 @@ export class Infrastructure {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  // ---- placement alone (the placement benchmark; not part of OrchestratorService) -----------
+
+  /**
+   * The placement step of a launch of one VM at random, alone: decided from the region's
+   * free-capacity index and reserved by the machine's MachineD, recording nothing (a launch asks
+   * the store's candidates first and records the VM after). The machine that now holds the room,
+   * or the region's largest free slots when nothing fits; `unplace` gives the room back.
+   */
+  placeOne(region: string, memory_gb: number, cores: number): Placement | Promise<Placement> {
+    const reserve = (e: MachineEntry) => allocate(e.machined, memory_gb, cores).catch(() => false);
+    const got = placeAtRandom(this.registry, region, memory_gb, cores, this.random, reserve);
+    // Answered in this turn when the chosen MachineD took it at once (see placeAtRandom).
+    if (!(got instanceof Promise)) return 'entry' in got ? { machine_id: got.entry.record.id } : got;
+    return got.then((g) => ('entry' in g ? { machine_id: g.entry.record.id } : g));
+  }
+
+  /** Gives back what placeOne reserved. */
+  unplace(machineId: string, memory_gb: number, cores: number): Promise<void> {
+    const e = this.registry.get(machineId);
+    if (!e) throw new ApiError('not_found', `no machine ${machineId} on this host`);
+    return release(e.machined, memory_gb, cores);
   }
 
   // ---- peeks for tests (not part of OrchestratorService) -----------------------------------

@@ -14,7 +14,7 @@ import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shar
 import { lostRoom, placeUntilRecorded } from './lost-race';
 import { type Allocation, allocate, observe, releaseNoWait } from './machined';
 import { noCapacity, type RegionRefusal } from './no-capacity';
-import { placementView, planRegion, reserveAll } from './placer';
+import { placeAtRandom, placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
@@ -39,8 +39,6 @@ type Note = (entry: MachineEntry) => PlacementNote;
 
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
 const PLAN_ATTEMPTS = 3;
-/** Random draws for one VM, each refused only because a concurrent launch took that room first. */
-const PICK_ATTEMPTS = 16;
 
 export class Launcher {
   /** Launches that answered with a VM, and those that failed, since start. */
@@ -207,13 +205,7 @@ export class Launcher {
       tried.add(c.id);
       if (await this.reserve(entry, p)) return { entry };
     }
-    const free = registry.freeIn(region);
-    for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
-      const entry = free.pick(p.memory_gb, p.cores, this.deps.random);
-      if (!entry) return { slots: free.slots() };
-      if (await this.reserve(entry, p)) return { entry };
-    }
-    throw lostRoom(region, PICK_ATTEMPTS);
+    return placeAtRandom(registry, region, p.memory_gb, p.cores, this.deps.random, (e) => this.reserve(e, p));
   }
 
   /**

@@ -3,7 +3,7 @@
 
 import { hasRoomFor } from '../../shared/placement';
 import type { Logger } from '../common/log';
-import { ActorCell, type Behaviour, type CrashHandler, type Reply } from './actor';
+import { ActorCell, type Behaviour, type CrashHandler, type NOT_NOW, type Reply } from './actor';
 
 /** What a machine has handed out. Always absolute values, never deltas. */
 export interface Allocation {
@@ -56,6 +56,14 @@ export function machineCell(
 /** Reserves memory_gb and cores if they fit; true when they were reserved. */
 export function allocate(cell: MachineCell, memory_gb: number, cores: number): Promise<boolean> {
   return cell.ask<boolean>((reply) => ({ t: 'allocate', memory_gb, cores, reply }));
+}
+
+/**
+ * allocate() answered at once when the MachineD is idle (placement's hot path: no promise, no
+ * turn of the microtask queue); NOT_NOW when it is busy or restarting (then use allocate()).
+ */
+export function allocateNow(cell: MachineCell, memory_gb: number, cores: number): boolean | typeof NOT_NOW {
+  return cell.askNow<boolean>((reply) => ({ t: 'allocate', memory_gb, cores, reply }));
 }
 
 /** Frees what one VM held; resolves once MachineD has freed it. */
@@ -131,8 +139,12 @@ export class MachineD implements Behaviour<MachineMsg> {
     deps.allocated?.(this.alloc);
   }
 
-  async init(): Promise<void> {
-    if (this.initial) return;
+  /** Synchronous with a first state (the actor runs at once); a restart recovers it first. */
+  init(): Promise<void> | undefined {
+    return this.initial ? undefined : this.rebuild();
+  }
+
+  private async rebuild(): Promise<void> {
     this.alloc = sanitize(await this.deps.recover(), this.deps.capacity, this.deps.log);
     this.deps.allocated?.(this.alloc);
     this.deps.log.info('machined rebuilt', { machine: this.deps.capacity.id, ...this.alloc });

@@ -3,17 +3,23 @@
 // out, all of a batch or none. Only the asked region is read: the registry indexes machines by
 // region, so a 100k-machine fleet costs the size of one region, not of the fleet.
 
-import { explain, type PlacementMachine, type PlacementPlan, type Strategy } from '../../shared/placement';
+import { explain, type PlacementMachine, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
 import type { Rng } from '../../shared/random';
-import { type Allocation, allocate, type Capacity, releaseNoWait } from './machined';
+import { NOT_NOW } from './actor';
+import { lostRoom } from './lost-race';
+import { type Allocation, allocate, allocateNow, type Capacity, releaseNoWait } from './machined';
 import type { MachineEntry, Registry } from './registry';
+
+/** Random draws for one VM, each refused only because a concurrent launch took that room first. */
+const PICK_ATTEMPTS = 16;
 
 /** Free memory below this counts as full, as the store words it (VMs are whole GB). */
 const MIN_FREE_MEMORY_GB = 1;
 
 /** A machine as placement sees it; a MachineD being restarted is shown and refused as such. */
 export function placementView(entry: MachineEntry): PlacementMachine {
-  const d = entry.machined.current;
+  // A machine whose actors sleep is read from its entry, without waking it.
+  const d = entry.awake ? entry.machined.current : entry;
   if (!d) {
     return {
       id: entry.record.id,
@@ -112,4 +118,51 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
     [items[i], items[j]] = [items[j], items[i]];
   }
   return items;
+}
+
+/**
+ * Placement of one VM at random, decided and reserved: a machine drawn uniformly from those the
+ * region's free-capacity index says fit (the index follows MachineDs exactly), then reserved by
+ * its MachineD, which alone decides. Neither step scans the region: a draw costs a few looks,
+ * and a request that fits nowhere is answered from the index with the largest free slots.
+ */
+export function placeAtRandom(
+  registry: Registry,
+  region: string,
+  memory_gb: number,
+  cores: number,
+  rng: Rng,
+  reserve: (entry: MachineEntry) => Promise<boolean>,
+): Placed | Promise<Placed> {
+  // Decided and reserved in this turn when the chosen MachineD is idle (nearly always): a
+  // placement then costs a draw and a reservation, no promise.
+  const entry = registry.freeIn(region).pick(memory_gb, cores, rng);
+  if (!entry) return { slots: registry.freeIn(region).slots() };
+  let now: boolean | typeof NOT_NOW = NOT_NOW;
+  try {
+    now = allocateNow(entry.machined, memory_gb, cores);
+  } catch {
+    now = false; // a MachineD that crashed on it refused; the supervisor restarts it
+  }
+  if (now === true) return { entry };
+  return placeAtRandomLater(registry, region, memory_gb, cores, rng, reserve);
+}
+
+type Placed = { entry: MachineEntry } | { slots: Slot[] };
+
+async function placeAtRandomLater(
+  registry: Registry,
+  region: string,
+  memory_gb: number,
+  cores: number,
+  rng: Rng,
+  reserve: (entry: MachineEntry) => Promise<boolean>,
+): Promise<Placed> {
+  const free = registry.freeIn(region);
+  for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
+    const entry = free.pick(memory_gb, cores, rng);
+    if (!entry) return { slots: free.slots() };
+    if (await reserve(entry)) return { entry };
+  }
+  throw lostRoom(region, PICK_ATTEMPTS);
 }

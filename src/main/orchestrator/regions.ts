@@ -45,7 +45,8 @@ export class RegionStatuses {
     if (!this.isDown(code)) return;
     const withRoom = this.codes().filter(
       (c) =>
-        c !== code && !this.isDown(c) && registry.inRegion(c).some((e) => e.machined.current?.fits(memory_gb, cores)),
+        // The free index follows every MachineD: no scan, and no sleeping actor woken.
+        c !== code && !this.isDown(c) && registry.freeIn(c).fits(memory_gb, cores),
     );
     throw regionDownError(code, memory_gb, cores, nearestRegions(code, withRoom, 3));
   }

@@ -172,9 +172,13 @@ export class VmLifecycle {
     return this.engine.waitUntil(id, (s) => s !== 'creating', timeoutMs, 'created');
   }
 
-  /** After a restart: every VM a previous incarnation left mid-transition runs its stage again. */
-  async recover(): Promise<number> {
-    const vms = await this.deps.store.vms();
+  /**
+   * After a restart: every VM a previous incarnation left mid-transition runs its stage again.
+   * `readAll` is the whole-fleet read (every VM: the worker gives it the start-up deadline, not
+   * the per-call one, which 100k VMs on a busy machine can outlast).
+   */
+  async recover(readAll: () => Promise<Vm[]> = () => this.deps.store.vms()): Promise<number> {
+    const vms = await readAll();
     const n = this.engine.recover(vms.filter((v) => isLifecycleState(v.state)));
     if (n > 0) this.deps.log.info('recovering VMs caught mid-transition', { vms: n });
     return n;

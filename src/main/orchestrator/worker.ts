@@ -3,10 +3,11 @@
 // sets every machine's allocation to the sum of its (durable) VMs before MachineDs are built
 // from it.
 
+import type { MachineColumns } from '../../shared/machine-columns';
 import { mulberry32 } from '../../shared/random';
 import { timingOf } from '../../shared/scenario';
 import { ORPHANED_VMS, STORE_EVENTS, type StoreService } from '../../shared/services';
-import type { Machine, Region, StoreEvent, Vm } from '../../shared/types';
+import type { Region, StoreEvent, Vm } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -16,7 +17,7 @@ import { type InfrastructureHolder, orchestratorService } from './service';
 const PLACEMENT_STREAM = 0x9e3779b9;
 
 /**
- * The deadline of the start-up reads (reconcile, every machine, every version). They carry the
+ * The deadline of the start-up reads (reconcile, every machine, every version, every VM). They carry the
  * whole fleet, so their time grows with it and with how busy the machine is: under the 5 s
  * request deadline a 100k-machine fleet on a loaded machine once failed to start ("store did
  * not answer versions within 5000 ms"). A store that is really gone still fails the start,
@@ -27,7 +28,7 @@ const STARTUP_READ_TIMEOUT_MS = 120_000;
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'orchestrator' });
   const store = ctx.peer<StoreService>('store');
-  const bulk = <T>(method: 'reconcile' | 'allMachines' | 'versions' | 'regions'): Promise<T> =>
+  const bulk = <T>(method: 'reconcile' | 'machineColumns' | 'regions' | 'vms'): Promise<T> =>
     store.call(method, [], STARTUP_READ_TIMEOUT_MS);
   // One stream of draws for the whole run: with --seed a run replays, across rebuilds too. An
   // imported scenario with its own seed starts new streams from it, so the import replays.
@@ -45,9 +46,9 @@ runWorker(async (ctx) => {
     return Infrastructure.start({
       store: store.api,
       startupReads: {
-        allMachines: () => bulk<Machine[]>('allMachines'),
-        versions: () => bulk<Record<string, number>>('versions'),
+        machineColumns: () => bulk<MachineColumns>('machineColumns'),
         regions: () => bulk<Region[]>('regions'),
+        vms: () => bulk<Vm[]>('vms'),
       },
       flydIntervalMs: ctx.config.flydIntervalMs,
       numCandidates: ctx.config.numCandidates,

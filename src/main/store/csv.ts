@@ -3,7 +3,7 @@
 // starts with the whole fleet or refuses with `FILE:LINE: what is wrong (what is allowed)`.
 
 import { readFile } from 'node:fs/promises';
-import { clipLine, formatProblems, type Problem, readCsvRows, readWhole } from './csv-rows';
+import { type CsvRow, clipLine, eachCsvRow, formatProblems, type Problem, readWhole } from './csv-rows';
 import { type FleetData, isOperatorStatus, type MachineSpec, type OperatorStatus, type RegionSpec } from './fleet-data';
 
 export const CSV_COLUMNS = [
@@ -30,6 +30,8 @@ export const CSV_LIMITS = {
 const REGION_CODE = /^[A-Za-z0-9]{2,8}$/;
 const MACHINE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Reads and parses a regions file; throws an Error listing its defects. */
 export async function loadRegionsFile(path: string): Promise<FleetData> {
   let text: string;
@@ -53,66 +55,87 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
     throw new Error(formatProblems(file, problems).join('\n'));
   };
 
-  const { rows, problem } = readCsvRows(text);
-  if (problem) {
-    problems.push(problem);
-    fail();
-  }
-  const header = rows.shift();
-  if (!header) {
-    problems.push({ line: 1, text: `the file is empty (expected a header row: ${CSV_COLUMNS.join(',')})` });
-    fail();
-  }
-  const columns = readHeader(header as { line: number; fields: string[] }, problems);
-  if (!columns) fail();
-  const col = columns as Map<Column, number>;
-  const width = (header as { fields: string[] }).fields.length;
-
   const regions = new Map<string, RegionSpec & { line: number }>();
-  const machines = new Map<string, MachineSpec & { line: number }>();
+  // Machines in file order with their lines beside them (no copy per machine: 100k of them).
+  const machines: MachineSpec[] = [];
+  const machineLines: number[] = [];
 
-  for (const row of rows) {
+  // Rows are checked as they are read (the stream lets each row's text die young). One `get`
+  // and `say` serve every row (they read `row`); column positions are looked up once.
+  let header: CsvRow | null = null;
+  let at: Record<Column, number> | null = null;
+  let row: CsvRow = { line: 0, fields: [] };
+  const get = (c: Column) => row.fields[(at as Record<Column, number>)[c]].trim();
+  const say = (text: string) => problems.push({ line: row.line, text });
+  const problem = eachCsvRow(text, (next) => {
+    row = next;
+    if (!header) {
+      header = row;
+      const columns = readHeader(header, problems);
+      if (columns)
+        at = Object.fromEntries(CSV_COLUMNS.map((c) => [c, columns.get(c) as number])) as Record<Column, number>;
+      return;
+    }
+    if (!at) return; // the header is wrong: its problems are the answer
+    const width = header.fields.length;
     if (row.fields.length !== width) {
-      problems.push({
-        line: row.line,
-        text: `${row.fields.length} fields, expected ${width} (one per header column; quote values that contain commas)`,
-      });
-      continue;
+      say(`${row.fields.length} fields, expected ${width} (one per header column; quote values that contain commas)`);
+      return;
     }
-    const get = (c: Column) => row.fields[col.get(c) as number].trim();
-    const before = problems.length;
-    const say = (text: string) => problems.push({ line: row.line, text });
-    for (const f of row.fields) {
-      if (f.includes('"')) {
-        say('stray quote inside a field (quote a whole field as "..." and write a quote inside it as "")');
-        break;
-      }
+    if (row.quoted && row.fields.some((f) => f.includes('"'))) {
+      say('stray quote inside a field (quote a whole field as "..." and write a quote inside it as "")');
+      return;
     }
-    if (problems.length > before) continue;
-
     const kind = get('kind').toLowerCase();
     if (kind === 'region') {
       const spec = readRegion(get, say);
-      if (!spec) continue;
+      if (!spec) return;
       const first = regions.get(spec.code);
       if (first) say(`duplicate region ${spec.code} (first defined on line ${first.line}; each region once)`);
       else regions.set(spec.code, { ...spec, line: row.line });
     } else if (kind === 'machine') {
       const spec = readMachine(get, say);
-      if (!spec) continue;
-      const first = machines.get(spec.id);
-      if (first) say(`duplicate machine ${spec.id} (first defined on line ${first.line}; machine ids must be unique)`);
-      else machines.set(spec.id, { ...spec, line: row.line });
+      if (!spec) return;
+      machines.push(spec);
+      machineLines.push(row.line); // duplicates are found once sorted (see below)
     } else {
       say(`unknown kind "${clipLine(get('kind'))}" (allowed: region, machine)`);
     }
+  });
+  // A broken quote swallows the rest of the file: it alone is the answer.
+  if (problem) {
+    problems.length = 0;
+    problems.push(problem);
+    fail();
   }
+  if (!header) {
+    problems.push({ line: 1, text: `the file is empty (expected a header row: ${CSV_COLUMNS.join(',')})` });
+    fail();
+  }
+  if (!at) fail();
 
-  // Regions may be declared after their machines, so this check waits for the whole file.
-  for (const m of machines.values()) {
+  // In id order (a generated or exported file already is: no sort then), a repeated id sits
+  // next to its first row: no Map of 100k ids to find duplicates.
+  const ordered = machines.every((m, i) => i === 0 || machines[i - 1].id <= m.id);
+  const order = machines.map((_, i) => i);
+  if (!ordered) order.sort((a, b) => byId(machines[a], machines[b]) || machineLines[a] - machineLines[b]);
+  const unique: MachineSpec[] = [];
+  let first = -1;
+  for (const i of order) {
+    const m = machines[i];
+    if (first >= 0 && machines[first].id === m.id) {
+      problems.push({
+        line: machineLines[i],
+        text: `duplicate machine ${m.id} (first defined on line ${machineLines[first]}; machine ids must be unique)`,
+      });
+      continue;
+    }
+    first = i;
+    unique.push(m);
+    // Regions may be declared after their machines, so this check waits for the whole file.
     if (!regions.has(m.region)) {
       problems.push({
-        line: m.line,
+        line: machineLines[i],
         text: `machine ${m.id} is in unknown region ${m.region} (declare it with a kind=region row)`,
       });
     }
@@ -122,12 +145,11 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
   }
   if (problems.length > 0) fail();
 
-  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   return {
     regions: [...regions.values()]
       .map(({ line: _l, ...r }) => r)
       .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
-    machines: [...machines.values()].map(({ line: _l, ...m }) => m).sort(byId),
+    machines: unique,
   };
 }
 

@@ -3,6 +3,7 @@
 // state and every change to it.
 
 import { ApiError } from '../../shared/errors';
+import { type MachineColumns, toColumns } from '../../shared/machine-columns';
 import type { Rng } from '../../shared/random';
 import type { FleetTotals, Machine, Region, Vm } from '../../shared/types';
 import type { VmHistory } from '../../shared/vm-history';
@@ -36,6 +37,11 @@ export abstract class FleetReads {
 
   allMachines(): Machine[] {
     return this.table.machines.map(machineView);
+  }
+
+  /** Every machine and its FlyD version as columns: the orchestrator's start-up read. */
+  machineColumns(): MachineColumns {
+    return toColumns(this.table.machines);
   }
 
   machine(id: string): Machine {

@@ -274,7 +274,7 @@ export class Fleet extends FleetReads implements Omit<StoreServiceImpl, 'cluster
     );
     this.imported = prepared.fleet;
     this.table = prepared.table;
-    this.ledger.forget(this.table.machines.map((m) => m.id));
+    this.ledger.forget();
     for (const vm of data.vms) this.ledger.add(vm);
     const settings = this.settings();
     if (settings.seed !== null) this.rng = mulberry32(settings.seed);
@@ -284,20 +284,16 @@ export class Fleet extends FleetReads implements Omit<StoreServiceImpl, 'cluster
   }
 
   /** Publishes a supervision event from the orchestrator (not stored: it is news, not state). */
-  announce(restart: ActorRestart): void {
-    this.emit(actorEvent(restart, this.stamp()));
-  }
+  announce = (restart: ActorRestart): void => this.emit(actorEvent(restart, this.stamp()));
 
-  /** The machines from the bootstrap data alone, and a ledger with no VMs. */
+  /** The bootstrap data's machines, a ledger with no VMs. */
   private build(): MachineTable {
     const table = new MachineTable(this.imported?.data ?? this.data, this.stamp());
-    this.ledger.forget(table.machines.map((m) => m.id));
+    this.ledger.forget();
     return table;
   }
 
-  private stamp(): string {
-    return this.now().toISOString();
-  }
+  private readonly stamp = (): string => this.now().toISOString();
 
   /**
    * Machine state is advisory on disk (a start reconciles it from the VMs), so a failed write

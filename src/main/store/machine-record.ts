@@ -25,6 +25,14 @@ export interface MachineRecord {
   updated_at: string;
   version: number;
   status: MachineStatus;
+  /** Its position in its region's list (the region's free index's slot). */
+  slot: number;
+  /**
+   * The free cores and memory its region last counted for it (RegionIndex.share), so a change
+   * swaps exactly that part; NaN when it counted nothing (it takes no VMs).
+   */
+  counted_cores: number;
+  counted_memory_gb: number;
 }
 
 /** Status from the operator's word and the allocation, in that order. */
@@ -60,6 +68,9 @@ export function newRecord(spec: MachineSpec, at: string): MachineRecord {
     updated_at: at,
     version: 0,
     status: 'available',
+    slot: -1,
+    counted_cores: Number.NaN,
+    counted_memory_gb: Number.NaN,
   };
   m.status = deriveStatus(m);
   return m;

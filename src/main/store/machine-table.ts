@@ -34,6 +34,7 @@ export class MachineTable {
       const index = this.indexes.get(spec.region);
       if (!index) throw new Error(`machine ${spec.id} is in unknown region ${spec.region}`);
       const m = newRecord(spec, at);
+      m.slot = index.machines.length;
       index.machines.push(m);
       index.cores_total += m.cores_total;
       index.memory_total_gb += m.memory_total_gb;

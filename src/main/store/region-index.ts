@@ -5,9 +5,9 @@ import { FreeIndex } from '../../shared/free-index';
 import {
   addFragmentation,
   type Fragmentation,
-  fragmentation,
   hasRoomFor,
   NO_FRAGMENTATION,
+  REFERENCE_VM,
   takesNewVms,
 } from '../../shared/placement';
 import type { Rng } from '../../shared/random';
@@ -23,11 +23,12 @@ export class RegionIndex {
   memory_allocated_gb = 0;
   vm_count = 0;
   /** Free and stranded capacity of the region, kept in step machine by machine (see share()). */
-  private capacity: Fragmentation = { ...NO_FRAGMENTATION };
-  /** Each machine's part of `capacity` as last counted, so a change swaps exactly that part. */
-  private readonly shares = new Map<MachineRecord, Fragmentation>();
+  private readonly capacity: Fragmentation = { ...NO_FRAGMENTATION };
   /** Free cores × memory of the machines that take VMs: a search nothing can satisfy ends at once. */
-  private readonly free = new FreeIndex<MachineRecord>((m) => m.id);
+  private readonly free = new FreeIndex<MachineRecord>(
+    (m) => m.id,
+    (m) => m.slot,
+  );
   /** The CSV's status until an operator sets another (`flylight region status`). */
   status: string;
 
@@ -37,37 +38,31 @@ export class RegionIndex {
 
   /**
    * Counts a machine's current free capacity into the region's, in place of what was counted
-   * for it before: O(1) per change, where summing the region again would cost its size on every
-   * FlyD update. Call after any change of a machine's allocation or status.
+   * for it before (kept on the record): O(1) per change and no object made, where summing the
+   * region again would cost its size on every FlyD update. Call after any change of a
+   * machine's allocation or status.
    */
   share(m: MachineRecord): void {
-    const old = this.shares.get(m) ?? NO_FRAGMENTATION;
-    const now = fragmentation([
-      {
-        id: m.id,
-        status: m.status,
-        schedulable: takesNewVms(m.status),
-        cores_total: m.cores_total,
-        memory_total_gb: m.memory_total_gb,
-        cores_free: m.cores_total - m.cores_allocated,
-        memory_free_gb: m.memory_total_gb - m.memory_allocated_gb,
-      },
-    ]);
-    this.shares.set(m, now);
-    this.free.set(
-      m,
-      takesNewVms(m.status)
-        ? { cores: m.cores_total - m.cores_allocated, memory: m.memory_total_gb - m.memory_allocated_gb }
-        : null,
-    );
+    const on = takesNewVms(m.status);
+    const cores = on ? m.cores_total - m.cores_allocated : Number.NaN;
+    const memory = on ? m.memory_total_gb - m.memory_allocated_gb : Number.NaN;
+    if (!Number.isNaN(m.counted_cores)) this.count(m.counted_cores, m.counted_memory_gb, -1);
+    if (on) this.count(cores, memory, 1);
+    m.counted_cores = cores;
+    m.counted_memory_gb = memory;
+    if (on) this.free.move(m, Math.max(0, cores), memory);
+    else this.free.move(m, -1, 0);
+  }
+
+  /** Adds (sign 1) or takes away (-1) one schedulable machine's part, as fragmentation() counts it. */
+  private count(cores: number, memory: number, sign: number): void {
     const c = this.capacity;
-    this.capacity = {
-      reference_vms_free: c.reference_vms_free - old.reference_vms_free + now.reference_vms_free,
-      free_cores: c.free_cores - old.free_cores + now.free_cores,
-      free_memory_gb: c.free_memory_gb - old.free_memory_gb + now.free_memory_gb,
-      stranded_cores: c.stranded_cores - old.stranded_cores + now.stranded_cores,
-      stranded_memory_gb: c.stranded_memory_gb - old.stranded_memory_gb + now.stranded_memory_gb,
-    };
+    const n = Math.min(Math.floor(cores / REFERENCE_VM.cores), Math.floor(memory / REFERENCE_VM.memory_gb));
+    c.reference_vms_free += sign * n;
+    c.free_cores += sign * cores;
+    c.free_memory_gb += sign * memory;
+    c.stranded_cores += sign * (cores - n * REFERENCE_VM.cores);
+    c.stranded_memory_gb += sign * (memory - n * REFERENCE_VM.memory_gb);
   }
 
   /** The region's free capacity in reference VMs and what is stranded (a copy). */

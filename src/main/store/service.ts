@@ -30,6 +30,7 @@ export function storeService(
     region: (code) => fleet.region(code),
     machines: (region) => fleet.machines(region),
     allMachines: () => fleet.allMachines(),
+    machineColumns: () => fleet.machineColumns(),
     machine: (id) => fleet.machine(id),
     candidates: (region, memory_gb, cores, n) => fleet.candidates(region, memory_gb, cores, n),
     apply: (update) => fleet.apply(update),

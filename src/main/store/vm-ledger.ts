@@ -21,6 +21,8 @@ export interface VmSum {
 /** Commits ops to the backend; throws unavailable (naming `what`) if it cannot. */
 export type Commit = (ops: BackendOp[], what: string) => Promise<void>;
 
+const NO_VMS: Readonly<VmSum> = Object.freeze({ cores: 0, memory_gb: 0, count: 0 });
+
 export class VmLedger {
   private readonly byId = new Map<string, Vm>();
   private readonly byMachine = new Map<string, Set<string>>();
@@ -79,15 +81,16 @@ export class VmLedger {
   }
 
   /** What the machine's recorded VMs add up to (writes in flight not counted). */
-  sum(machineId: string): VmSum {
-    return this.sums.get(machineId) as VmSum;
+  /** What the machine's VMs that hold resources add up to (read-only; zero when it has none). */
+  sum(machineId: string): Readonly<VmSum> {
+    return this.sums.get(machineId) ?? NO_VMS;
   }
 
   /**
-   * Forgets every VM (the backend is being cleared, or nothing was loaded yet) and starts each
-   * machine at zero. Writes in flight finish but, by the epoch, are not added.
+   * Forgets every VM (the backend is being cleared, or nothing was loaded yet): each machine
+   * is at zero (a sum is made on a machine's first VM; 100k empty ones cost the start-up). Writes in flight finish but, by the epoch, are not added.
    */
-  forget(machineIds: Iterable<string>): void {
+  forget(): void {
     this.epoch++;
     this.byId.clear();
     this.byMachine.clear();
@@ -95,7 +98,6 @@ export class VmLedger {
     this.keyOf.clear();
     this.sums.clear();
     this.states.clear();
-    for (const id of machineIds) this.sums.set(id, { cores: 0, memory_gb: 0, count: 0 });
   }
 
   /** Resolves once no VM write is in flight, including writes started while waiting. */
@@ -248,7 +250,11 @@ export class VmLedger {
     ids.add(vm.id);
     this.states.set(vm.state, (this.states.get(vm.state) ?? 0) + 1);
     if (!holdsResources(vm.state)) return;
-    const sum = this.sums.get(vm.machine_id) as VmSum;
+    let sum = this.sums.get(vm.machine_id);
+    if (!sum) {
+      sum = { cores: 0, memory_gb: 0, count: 0 };
+      this.sums.set(vm.machine_id, sum);
+    }
     sum.cores += vm.cores;
     sum.memory_gb += vm.memory_gb;
     sum.count += 1;

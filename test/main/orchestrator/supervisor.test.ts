@@ -3,6 +3,7 @@ import { ActorCell, type Behaviour, type Reply } from '../../../src/main/orchest
 import type { Infrastructure } from '../../../src/main/orchestrator/infrastructure';
 import { Supervisor } from '../../../src/main/orchestrator/supervisor';
 import { ApiError } from '../../../src/shared/errors';
+import type { Machine } from '../../../src/shared/types';
 import { machine } from '../../helpers/fixtures';
 import { captureLog, FakeStore, poison, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
@@ -217,5 +218,58 @@ describe('supervision of MachineD and FlyD', () => {
     expect(escalate).not.toHaveBeenCalled();
     expect(infra.stats().actor_restarts).toBe(6);
     expect(infra.registry.get('m1')?.machined.state).toBe('running');
+  });
+});
+
+describe('actors that sleep until asked for', () => {
+  const fleet = () =>
+    new FakeStore(
+      Array.from({ length: 40 }, (_, i) =>
+        machine(`m${String(i).padStart(2, '0')}`, i % 2 ? 'SIN' : 'AMS', { cores_total: 8, memory_total_gb: 32 }),
+      ),
+    );
+
+  it('a fleet starts with no actors; a launch wakes only the machine it lands on', async () => {
+    infra = await startInfra(fleet());
+    expect(infra.registry.awake.size).toBe(0);
+    // Placement reads every machine of the region (dry run, binpack) without waking one.
+    await infra.place({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'binpack' });
+    expect(infra.registry.awake.size).toBe(0);
+    const vm = await infra.launch({ region: 'SIN', memory_gb: 2, cores: 1 });
+    expect([...infra.registry.awake].map((e) => e.record.id)).toEqual([vm.machine_id]);
+    expect(infra.machine(vm.machine_id)).toMatchObject({ vm_count: 1, free_cores: 7 });
+  });
+
+  it('once the store has all they hold, actors sleep again, and wake where they stood', async () => {
+    const store = fleet();
+    infra = await startInfra(store);
+    const vm = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 3 });
+    const entry = infra.registry.get(vm.machine_id);
+    expect(entry?.awake).toBe(true);
+    // Not before its change is written: a tick flushes it, and only then may it sleep.
+    expect(await infra.tick()).toBe(1);
+    await infra.tick();
+    expect(entry?.awake).toBe(false);
+    expect(infra.registry.awake.size).toBe(0);
+    expect(store.machinesById.get(vm.machine_id)).toMatchObject({ cores_allocated: 3, memory_allocated_gb: 4 });
+    expect(infra.machine(vm.machine_id)).toMatchObject({ cores_allocated: 3, memory_allocated_gb: 4, vm_count: 1 });
+    await infra.destroy(vm.id);
+    await infra.tick();
+    expect(store.machinesById.get(vm.machine_id)).toMatchObject({ cores_allocated: 0, vm_count: 0 });
+  });
+
+  it('a woken MachineD starts from the state the store gave, and chaos wakes only its victims', async () => {
+    const store = fleet();
+    store.machinesById.set('m05', { ...(store.machinesById.get('m05') as Machine), cores_allocated: 3, vm_count: 1 });
+    infra = await startInfra(store);
+    expect(infra.registry.awake.size).toBe(0);
+    expect(infra.machine('m05')).toMatchObject({ cores_allocated: 3, free_cores: 5, vm_count: 1 });
+    const report = await infra.chaos.killActors({ count: 3, region: 'ams', seed: 9 });
+    expect(report.restarts).toBe(3);
+    expect(infra.registry.awake.size).toBe(4);
+    for (const k of report.killed) expect(infra.registry.get(k.machine_id)?.awake).toBe(true);
+    // Supervision worked on woken actors as on any: every victim runs again.
+    for (const k of report.killed) expect(infra.registry.get(k.machine_id)?.[k.kind].state).toBe('running');
+    expect(await infra.flushAll()).toBeGreaterThanOrEqual(0);
   });
 });

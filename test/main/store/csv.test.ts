@@ -80,6 +80,19 @@ describe('parseRegionsCsv: rejected files', () => {
     );
   });
 
+  it('names every repeat of a machine, in or out of id order, and only the first counts', () => {
+    const rows = [machineRow('m9'), machineRow('m1'), machineRow('m9'), machineRow('m1'), machineRow('m9')];
+    expect(() => parseRegionsCsv(csv(HEADER, SIN, ...rows), 'f.csv')).toThrow(
+      [
+        'f.csv:5: duplicate machine m9 (first defined on line 3; machine ids must be unique)',
+        'f.csv:6: duplicate machine m1 (first defined on line 4; machine ids must be unique)',
+        'f.csv:7: duplicate machine m9 (first defined on line 3; machine ids must be unique)',
+      ].join('\n'),
+    );
+    const ok = parseRegionsCsv(csv(HEADER, SIN, machineRow('m9'), machineRow('m1')), 'f.csv');
+    expect(ok.machines.map((m) => m.id)).toEqual(['m1', 'm9']);
+  });
+
   it('rejects a duplicate region, whatever its case', () => {
     expect(problem(csv(HEADER, SIN, 'region,sin,Singapore,Operational,,,,'))).toBe(
       'f.csv:3: duplicate region SIN (first defined on line 2; each region once)',

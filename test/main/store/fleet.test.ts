@@ -4,6 +4,7 @@ import { Fleet } from '../../../src/main/store/fleet';
 import { deriveStatus } from '../../../src/main/store/machine-record';
 import { RegionIndex } from '../../../src/main/store/region-index';
 import { storeService } from '../../../src/main/store/service';
+import { fromColumns } from '../../../src/shared/machine-columns';
 import { mulberry32 } from '../../../src/shared/random';
 import type { MachineUpdate, Vm } from '../../../src/shared/types';
 import { codeOf, DATA, openFleet, update, vmOn } from '../../helpers/fleet-fixtures';
@@ -454,6 +455,7 @@ describe('reconcile and reset', () => {
         'exportScenario',
         'importScenario',
         'machine',
+        'machineColumns',
         'machines',
         'orphans',
         'putVm',
@@ -481,6 +483,22 @@ describe('reconcile and reset', () => {
     // Nor other hosts' orphans, nor etcd figures.
     expect(await service.orphans()).toEqual([]);
     expect(await service.etcdStats()).toBeNull();
+  });
+
+  it('hands the orchestrator every machine and version as columns, the same as allMachines and versions', async () => {
+    const { fleet } = await openFleet();
+    const [first] = fleet.allMachines();
+    await fleet.apply({
+      machine_id: first.id,
+      version: 4,
+      cores_allocated: 2,
+      memory_allocated_gb: 3,
+      vm_count: 1,
+      changes: 1,
+    });
+    const back = fromColumns(structuredClone(fleet.machineColumns()));
+    expect(back.machines).toEqual(fleet.allMachines());
+    expect(back.versions).toEqual({ [first.id]: 4 });
   });
 });
 

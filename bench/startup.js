@@ -1,0 +1,80 @@
+// The 100k-machine start alone (the serve suite measures it too, among much else): `flylight
+// serve --regions` on a fleet written by `flylight gen-fleet --regions 35 --machines N --seed 1`,
+// a fresh process and an empty data directory each time (the durable default), from the spawn to
+// the first answered GET /v1/regions; the whole process's peak RSS then; and the CPU time all
+// its threads spent until then, which a machine others are using cannot inflate the way it
+// inflates the wall clock. The bare node:http process's start is the baseline, alternated.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { heading } from './lib/report.js';
+import { CLI, get, startBareProcess, startServe, wall } from './lib/serve-proc.js';
+import { fmt, sleep } from './lib/stats.js';
+import { CACHE, ROOT } from './lib/store-bundle.js';
+
+/** CPU time (user + system) of every thread of a process so far, in ms. @param {number} pid */
+function cpuMs(pid) {
+  let ticks = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // A thread that ended between the listing and the read has nothing more to count.
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/**
+ * @param {import('./lib/report.js').Report} report
+ * @param {{machines: number, reps: number}} o
+ */
+export async function run(report, o) {
+  heading(`${fmt(o.machines)}-machine fleet: start-up of flylight serve (durable default), alone`);
+  if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) {
+    throw new Error('out/main/cli.js is missing: run `npm run build` first (the bench drives the built CLI)');
+  }
+  mkdirSync(CACHE, { recursive: true });
+  const file = join(CACHE, `gen-fleet-${o.machines}.csv`);
+  await wall([CLI, 'gen-fleet', '--regions', '35', '--machines', String(o.machines), '--seed', '1', '--out', file]);
+  const ready = { fly: /** @type {number[]} */ ([]), bare: /** @type {number[]} */ ([]) };
+  const rss = [];
+  const cpu = [];
+  for (let r = 0; r < o.reps; r++) {
+    const b = await startBareProcess();
+    while ((await get(b.port, '/', {})).status === 0) await sleep(2);
+    await b.stop();
+    const s = await startServe({ label: `${fmt(o.machines)} machines`, args: ['--regions', file] });
+    cpu.push(cpuMs(s.pid));
+    rss.push(s.peakRssMb());
+    ready.fly.push(s.readyMs);
+    ready.bare.push(b.readyMs);
+    await s.stop();
+  }
+  const command = 'npm run bench -- startup';
+  // Issue 12's targets are for 100k machines; the smoke run's small fleet gets none.
+  const big = o.machines >= 100_000;
+  report.add({
+    bench: 'startup',
+    name: `${fmt(o.machines)}-machine fleet: process start → first answered GET /v1/regions (start alone)`,
+    unit: 'ms',
+    better: 'lower',
+    subject: { label: 'flylight serve --regions', runs: ready.fly },
+    baseline: { label: 'bare node:http process', runs: ready.bare },
+    ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '<=', value: 1500 }) } : {}),
+    note: `each run a fresh process and an empty data directory; CPU time of all its threads until then: ${cpu.map((x) => fmt(x)).join(', ')} ms`,
+    command,
+  });
+  report.add({
+    bench: 'startup',
+    name: `${fmt(o.machines)}-machine fleet: whole-process peak RSS (VmHWM) at the first answer`,
+    unit: 'MB',
+    better: 'lower',
+    subject: { label: 'flylight serve', runs: rss },
+    ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '<=', value: 400 }) } : {}),
+    note: 'the serve suite measures the peak again after its launches',
+    command,
+  });
+}
