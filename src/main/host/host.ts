@@ -119,13 +119,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const slots = new Map<WorkerName, Slot>(
     START_ORDER.map((name) => [
       name,
-      {
-        name,
-        worker: null,
-        control: null,
-        status: { name, state: 'starting', restarts: 0 },
-        restartTimes: [],
-      },
+      { name, worker: null, control: null, status: { name, state: 'starting', restarts: 0 }, restartTimes: [] },
     ]),
   );
   // The host's own clients of each worker.
