@@ -155,7 +155,7 @@ export async function run(report, o) {
       better: 'lower',
       subject: { label: 'hash change → first card', runs: renders },
       target: { on: 'subject', op: '<=', value: 200 },
-      note: `${cards[0]} cards in the DOM at first render (a virtualised grid would hold a screenful)${startFailures.length > 0 ? `; the host failed to start ${startFailures.length}× first` : ''}`,
+      note: `${cards[0]} cards in the DOM at first render (the grid is windowed: about a screenful of the region)${startFailures.length > 0 ? `; the host failed to start ${startFailures.length}× first` : ''}`,
       command,
     });
     report.add({
