@@ -155,12 +155,15 @@ describe('GET /v1/machines/{id}/history', () => {
   it("answers a machine's allocation over time as the host recorded it, the last change equal to the machine now", async () => {
     const sin = (await api<VmPage>('/v1/vms?region=SIN&limit=1')).body.vms[0];
     const id = sin.machine_id;
-    const now = (await api<Machine>(`/v1/machines/${id}`)).body;
-    // FlyD writes the machine after the launch; the host records each write it publishes.
+    // FlyD writes the machine up to one interval after the launch (a read before that shows the
+    // machine without its VMs); the host records each write it publishes. So both are read until
+    // the machine holds the launch's VMs and the record's last point is that write.
+    let now = (await api<Machine>(`/v1/machines/${id}`)).body;
     let h = (await api<History>(`/v1/machines/${id}/history`)).body;
     await until(async () => {
+      now = (await api<Machine>(`/v1/machines/${id}`)).body;
       h = (await api<History>(`/v1/machines/${id}/history`)).body;
-      return h.points.at(-1)?.cores_allocated === now.cores_allocated;
+      return now.vm_count > 0 && h.points.at(-1)?.cores_allocated === now.cores_allocated;
     });
     expect(h).toMatchObject({ machine_id: id, window_ms: 600_000, dropped: 0 });
     // The host recorded from before the first launch: the chart reaches back to it.
