@@ -205,11 +205,11 @@ test('layout: the theme follows the system until switched; the switch is remembe
   await waitLive(page);
   await expect(html).toHaveAttribute('data-theme', 'light');
   await expect(sw).toHaveAttribute('data-theme-pref', 'light');
-  // The charts' grid lines follow (a dark-theme grey would vanish on white), and a primary button
-  // keeps its violet under the pointer instead of the plain buttons' grey.
-  await expect(page.locator('[data-testid="chart-fleet"] .recharts-cartesian-grid line').first()).toHaveAttribute(
+  // The charts' grid lines follow (the SVG attribute is the dark grey; the stylesheet's --grid wins
+  // over it), and a primary button keeps its violet under the pointer instead of the plain grey.
+  await expect(page.locator('[data-testid="chart-fleet"] .recharts-cartesian-grid line').first()).toHaveCSS(
     'stroke',
-    '#e9edf3',
+    'rgb(233, 237, 243)',
   );
   await page.locator('[data-testid="region-menu"]').click();
   await page.locator('[data-testid="menu-region-launch"]').click();

@@ -1,7 +1,5 @@
 // Colours that mean something, for SVG attributes (which cannot read CSS variables reliably).
 // Kept equal to the --c-* variables in styles/base.css.
-
-import { useTheme } from './theme';
 export const PALETTE = {
   cores: '#a78bfa',
   memory: '#e879f9',
@@ -14,8 +12,3 @@ export const PALETTE = {
   panel2: '#151c29',
   border: '#222b3b',
 } as const;
-
-/** The charts' grid lines, in the theme on screen (the dark grey would be invisible on white). */
-export function useGridColour(): string {
-  return useTheme() === 'light' ? '#e9edf3' : PALETTE.grid;
-}

@@ -3,7 +3,7 @@ import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts'
 import { formatPercent } from '../../../shared/percent';
 import { formatClock } from '../format';
 import { useDash, useSamples } from '../hooks';
-import { PALETTE, useGridColour } from '../palette';
+import { PALETTE } from '../palette';
 import { type ChartRow, chartRows, HISTORY_WINDOW_MS } from '../state/history';
 
 interface Series {
@@ -67,7 +67,6 @@ const Chart = memo(function Chart({
   unit: '%' | '/s';
   end: number;
 }) {
-  const grid = useGridColour();
   const last = rows[rows.length - 1];
   // The axis grows with the data until it spans the whole window, then slides.
   const first = rows.length ? rows[0].t : end;
@@ -117,7 +116,7 @@ const Chart = memo(function Chart({
                 </linearGradient>
               ))}
             </defs>
-            <CartesianGrid stroke={grid} vertical={false} />
+            <CartesianGrid stroke={PALETTE.grid} vertical={false} />
             <XAxis
               dataKey="t"
               type="number"

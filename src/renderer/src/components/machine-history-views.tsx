@@ -9,11 +9,10 @@ import { HISTORY_WINDOW_MS } from '../../../shared/samples';
 import type { Machine } from '../../../shared/types';
 import { formatAgo, formatClock } from '../format';
 import { useNow } from '../hooks';
-import { PALETTE, useGridColour } from '../palette';
+import { PALETTE } from '../palette';
 import { chartRows, type MachineSeries, statusChanges } from '../state/machine-series';
 
 export function AllocationChart({ series, m }: { series: MachineSeries; m: Machine }) {
-  const grid = useGridColour();
   const now = useNow();
   const rows = useMemo(() => chartRows(series, m, now, HISTORY_WINDOW_MS), [series, m, now]);
   if (rows.length < 2) return <div className="chart-empty">Changes appear here as they happen.</div>;
@@ -32,7 +31,7 @@ export function AllocationChart({ series, m }: { series: MachineSeries; m: Machi
           style={{ width: '100%', height: '100%' }}
           margin={{ top: 6, right: 8, bottom: 0, left: 0 }}
         >
-          <CartesianGrid stroke={grid} vertical={false} />
+          <CartesianGrid stroke={PALETTE.grid} vertical={false} />
           <XAxis
             dataKey="t"
             type="number"

@@ -4,7 +4,7 @@
 import { memo } from 'react';
 import { Area, AreaChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LoadSecond } from '../../../shared/load/stats';
-import { PALETTE, useGridColour } from '../palette';
+import { PALETTE } from '../palette';
 
 const AXIS = { fill: PALETTE.faint, fontSize: 10 };
 const TOOLTIP = {
@@ -37,7 +37,6 @@ function xDomain(rows: LoadSecond[], durationS: number): [number, number] {
 }
 
 export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: LoadSecond[]; durationS: number }) {
-  const grid = useGridColour();
   const domain = xDomain(rows, durationS);
   const xAxis = (
     <XAxis
@@ -70,7 +69,7 @@ export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: 
               style={{ width: '100%', height: '100%' }}
               margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
             >
-              <CartesianGrid stroke={grid} vertical={false} />
+              <CartesianGrid stroke={PALETTE.grid} vertical={false} />
               {xAxis}
               <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} allowDecimals={false} />
               <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v}/s`, name]} />
@@ -110,7 +109,7 @@ export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: 
               style={{ width: '100%', height: '100%' }}
               margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
             >
-              <CartesianGrid stroke={grid} vertical={false} />
+              <CartesianGrid stroke={PALETTE.grid} vertical={false} />
               {xAxis}
               <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} />
               <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v} ms`, name]} />
