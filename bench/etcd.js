@@ -19,6 +19,7 @@ import { RemoteLoad } from './lib/load-remote.js';
 import { heading, Report } from './lib/report.js';
 import { get, startServe } from './lib/serve-proc.js';
 import { rng, sleep } from './lib/stats.js';
+import { launchBodies } from './serve.js';
 
 /** The default fleet's size, for the baseline's machines (mostly 16 cores, 32 GB). */
 const BASE_MACHINES = 215;
@@ -74,27 +75,6 @@ async function direct(client, prefix, n, concurrency) {
 }
 
 /**
- * Launch bodies weighted by each region's cores, so a run spreads over the fleet.
- * @param {import('./lib/serve-proc.js').Served} s @param {number} count
- */
-async function launchBodies(s, count) {
-  /** @type {{code: string, cores_total: number}[]} */
-  const regions = JSON.parse((await get(s.port, '/v1/regions', s.headers)).text).regions;
-  const total = regions.reduce((a, x) => a + x.cores_total, 0);
-  const random = rng(21);
-  return Array.from({ length: count }, () => {
-    const pick = random() * total;
-    let sum = 0;
-    const region =
-      regions.find((x) => {
-        sum += x.cores_total;
-        return pick < sum;
-      }) ?? regions[regions.length - 1];
-    return JSON.stringify({ region: region.code, memory_gb: 1, cores: 1 });
-  });
-}
-
-/**
  * @param {import('./lib/report.js').Report} report
  * @param {{reps: number, requests: number, concurrency: number, hosts?: number[]}} o
  */
@@ -116,7 +96,7 @@ export async function run(report, o) {
         );
       }
       await sleep(500); // ownership settles after a join
-      const bodies = await launchBodies(hosts[0], o.requests);
+      const bodies = await launchBodies(hosts[0], o.requests, () => 1);
       /** @type {number[]} */
       const subject = [];
       /** @type {number[]} */

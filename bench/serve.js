@@ -27,8 +27,9 @@ import { CACHE, ROOT } from './lib/store-bundle.js';
  * Launch bodies that fit the fleet: regions weighted by their cores, so that a run fills each
  * region about equally (the default fleet has regions of two 16-core machines).
  * @param {import('./lib/serve-proc.js').Served} s @param {number} count
+ * @param {(random: () => number) => number} [memoryGb] each body's memory (default 1 or 2 GB)
  */
-export async function launchBodies(s, count) {
+export async function launchBodies(s, count, memoryGb = (random) => 1 + Math.floor(random() * 2)) {
   const r = await get(s.port, '/v1/regions', s.headers);
   /** @type {{code: string, cores_total: number}[]} */
   const regions = JSON.parse(r.text).regions;
@@ -42,7 +43,7 @@ export async function launchBodies(s, count) {
         sum += x.cores_total;
         return pick < sum;
       }) ?? regions[regions.length - 1];
-    return JSON.stringify({ region: region.code, memory_gb: 1 + Math.floor(random() * 2), cores: 1 });
+    return JSON.stringify({ region: region.code, memory_gb: memoryGb(random), cores: 1 });
   });
 }
 
