@@ -52,89 +52,99 @@ export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: 
   );
   return (
     <div className="load-charts">
-      <figure className="chart" data-testid="load-chart-rate" data-points={rows.length}>
-        <figcaption className="chart-head">
-          <span className="chart-title">
-            Launches<span className="chart-sub"> / s</span>
-          </span>
-          <Legend items={OUTCOMES} />
-        </figcaption>
-        <div className="chart-body">
-          {rows.length === 0 ? (
-            <div className="chart-empty">Figures appear once the run starts.</div>
-          ) : (
-            <AreaChart
-              data={rows}
-              responsive
-              style={{ width: '100%', height: '100%' }}
-              margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
-            >
-              <CartesianGrid stroke={PALETTE.grid} vertical={false} />
-              {xAxis}
-              <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} allowDecimals={false} />
-              <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v}/s`, name]} />
-              {OUTCOMES.map((s) => (
-                <Area
-                  key={s.key}
-                  type="linear"
-                  dataKey={s.key}
-                  name={s.name}
-                  stackId="outcome"
-                  stroke={s.color}
-                  fill={s.color}
-                  fillOpacity={0.25}
-                  strokeWidth={1.5}
-                  isAnimationActive={false}
-                  dot={false}
-                />
-              ))}
-            </AreaChart>
-          )}
-        </div>
-      </figure>
-      <figure className="chart" data-testid="load-chart-latency" data-points={rows.length}>
-        <figcaption className="chart-head">
-          <span className="chart-title">
-            Latency<span className="chart-sub"> ms</span>
-          </span>
-          <Legend items={LATENCY} />
-        </figcaption>
-        <div className="chart-body">
-          {rows.length === 0 ? (
-            <div className="chart-empty">Figures appear once the run starts.</div>
-          ) : (
-            <LineChart
-              data={rows}
-              responsive
-              style={{ width: '100%', height: '100%' }}
-              margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
-            >
-              <CartesianGrid stroke={PALETTE.grid} vertical={false} />
-              {xAxis}
-              <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} />
-              <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v} ms`, name]} />
-              {LATENCY.map((s) => (
-                <Line
-                  key={s.key}
-                  type="linear"
-                  dataKey={s.key}
-                  name={s.name}
-                  stroke={s.color}
-                  strokeWidth={1.5}
-                  isAnimationActive={false}
-                  dot={false}
-                  connectNulls
-                />
-              ))}
-            </LineChart>
-          )}
-        </div>
-      </figure>
+      <LoadFigure id="rate" title="Launches" unit="/ s" legend={OUTCOMES} points={rows.length}>
+        <AreaChart
+          data={rows}
+          responsive
+          style={{ width: '100%', height: '100%' }}
+          margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
+        >
+          <CartesianGrid stroke={PALETTE.grid} vertical={false} />
+          {xAxis}
+          <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} allowDecimals={false} />
+          <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v}/s`, name]} />
+          {OUTCOMES.map((s) => (
+            <Area
+              key={s.key}
+              type="linear"
+              dataKey={s.key}
+              name={s.name}
+              stackId="outcome"
+              stroke={s.color}
+              fill={s.color}
+              fillOpacity={0.25}
+              strokeWidth={1.5}
+              isAnimationActive={false}
+              dot={false}
+            />
+          ))}
+        </AreaChart>
+      </LoadFigure>
+      <LoadFigure id="latency" title="Latency" unit="ms" legend={LATENCY} points={rows.length}>
+        <LineChart
+          data={rows}
+          responsive
+          style={{ width: '100%', height: '100%' }}
+          margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
+        >
+          <CartesianGrid stroke={PALETTE.grid} vertical={false} />
+          {xAxis}
+          <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} />
+          <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v} ms`, name]} />
+          {LATENCY.map((s) => (
+            <Line
+              key={s.key}
+              type="linear"
+              dataKey={s.key}
+              name={s.name}
+              stroke={s.color}
+              strokeWidth={1.5}
+              isAnimationActive={false}
+              dot={false}
+              connectNulls
+            />
+          ))}
+        </LineChart>
+      </LoadFigure>
     </div>
   );
 });
 
-function Legend({ items }: { items: readonly { key: string; name: string; color: string }[] }) {
+type LegendItems = readonly { key: string; name: string; color: string }[];
+
+/** One chart's frame: its title, unit and legend, and the chart once the run has a second. */
+function LoadFigure({
+  id,
+  title,
+  unit,
+  legend,
+  points,
+  children,
+}: {
+  id: string;
+  title: string;
+  unit: string;
+  legend: LegendItems;
+  points: number;
+  children: React.ReactNode;
+}) {
+  return (
+    <figure className="chart" data-testid={`load-chart-${id}`} data-points={points}>
+      <figcaption className="chart-head">
+        <span className="chart-title">
+          {title}
+          <span className="chart-sub"> {unit}</span>
+        </span>
+        <Legend items={legend} />
+      </figcaption>
+      <div className="chart-body">
+        {points === 0 ? <div className="chart-empty">Figures appear once the run starts.</div> : children}
+      </div>
+    </figure>
+  );
+}
+
+function Legend({ items }: { items: LegendItems }) {
   return (
     <span className="chart-legend">
       {items.map((s) => (
