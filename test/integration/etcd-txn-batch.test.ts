@@ -99,7 +99,7 @@ describe.skipIf(!etcdAvailable())('allocation transactions grouped per turn (rea
   });
 
   it('retries only the VM whose machine row moved, and keeps every row equal to its VMs', async () => {
-    const capacity = () => ({ cores_total: 16, memory_total_gb: 64, bootstrap_status: 'available' as const });
+    const capacity = () => ({ cores: 16, memory_gb: 64, status: 'available' as const });
     const alloc = new Allocations(client, keys, capacity);
     // Both machines known to this host, then m2's row moved behind its back (another host).
     await Promise.all([alloc.putVm(vm('vm-1', 'm1', 'k1')), alloc.putVm(vm('vm-2', 'm2', 'k2'))]);

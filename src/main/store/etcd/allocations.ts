@@ -12,17 +12,13 @@ import type { Etcd3, ICompare, IKeyValue, IRequestOp } from 'etcd3';
 import { holdsResources } from '../../../shared/lifecycle';
 import { takesNewVms } from '../../../shared/placement';
 import type { MachineState, StoredVm } from '../backend';
-import type { OperatorStatus } from '../fleet-data';
+import type { MachineSpec } from '../fleet-data';
 import type { EtcdKeys } from './keys';
 import { parseValue } from './keys';
 import { TxnBatcher, type TxnPart } from './txn-batch';
 
-export interface Capacity {
-  cores_total: number;
-  memory_total_gb: number;
-  /** The CSV's status, which the row's operator_status overrides. */
-  bootstrap_status: OperatorStatus;
-}
+/** A machine's size and the CSV's status (which the row's operator_status overrides): its spec. */
+export type Capacity = Pick<MachineSpec, 'cores' | 'memory_gb' | 'status'>;
 
 /** A key as this host last saw it: its value, mod revision ('0' = absent) and when it was seen. */
 interface Row<T> {
@@ -133,12 +129,12 @@ export class Allocations {
         const cap = this.capacity(vm.machine_id);
         const grows = now.cores > was.cores || now.memory_gb > was.memory_gb;
         if (!cap) throw new NoRoomError(`machine ${vm.machine_id} is not in the fleet`);
-        const status = machine.operator_status ?? cap.bootstrap_status;
+        const status = machine.operator_status ?? cap.status;
         // A machine drained or taken offline through any host takes nothing new from any host.
         if (grows && !takesNewVms(status)) throw new NoRoomError(`machine ${vm.machine_id} is ${status}`);
-        if (grows && (next.cores_allocated > cap.cores_total || next.memory_allocated_gb > cap.memory_total_gb)) {
+        if (grows && (next.cores_allocated > cap.cores || next.memory_allocated_gb > cap.memory_gb)) {
           throw new NoRoomError(
-            `VM ${vm.id} does not fit on ${vm.machine_id}: etcd has ${machine.cores_allocated}/${cap.cores_total} cores and ${machine.memory_allocated_gb}/${cap.memory_total_gb} GB allocated`,
+            `VM ${vm.id} does not fit on ${vm.machine_id}: etcd has ${machine.cores_allocated}/${cap.cores} cores and ${machine.memory_allocated_gb}/${cap.memory_gb} GB allocated`,
             allocationOf(machine),
           );
         }

@@ -7,7 +7,7 @@
 // A host claims a machine only if no live host holds it (a transaction on the key's absence),
 // so two hosts never hold one machine, and it releases what it should no longer own.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Etcd3, Lease } from 'etcd3';
 import type { ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
@@ -16,11 +16,14 @@ import type { Vm } from '../../../shared/types';
 import { probe } from './connect';
 import { type EtcdKeys, parseValue } from './keys';
 import { findOrphans } from './orphans';
+import { readPrefix } from './pages';
 
 /** A dead host's machines move to the survivors within this (plus one watch round trip). */
 export const HOST_LEASE_TTL_S = 5;
 /** Claims and releases per transaction: a join or a death moves machines in steps, not a storm. */
 const BATCH = 64;
+/** Owner keys per read (~60 bytes each). */
+const OWNERS_PAGE = 20_000;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
 const SETTLE_MS = 100;
 
@@ -39,7 +42,8 @@ export function ownerOf(machine: string, hosts: readonly string[]): string | nul
   let best: string | null = null;
   let bestScore = '';
   for (const h of hosts) {
-    const score = createHash('sha1').update(`${machine}\n${h}`).digest('hex');
+    // One-shot hash (the same digest as createHash): a 300k fleet's share is 900k of them.
+    const score = hash('sha1', `${machine}\n${h}`, 'hex');
     if (best === null || score > bestScore) {
       best = h;
       bestScore = score;
@@ -66,6 +70,8 @@ export class Membership {
   readonly renewals = { ok: 0, failed: 0 };
   /** The live hosts at the last rebalance; null before the first. */
   private live: Set<string> | null = null;
+  /** This host's share for one host list (rendezvous hashing of 300k machines is ~1 s of CPU). */
+  private wantedFor: { key: string; mine: Set<string> } | null = null;
 
   constructor(
     readonly id: string,
@@ -152,11 +158,38 @@ export class Membership {
       .filter((h): h is HostRecord => h !== null && typeof h.id === 'string');
   }
 
+  /** Every owner key, in pages (300k of them are over gRPC's 4 MB message limit in one read). */
   private async owners(): Promise<Map<string, string>> {
-    const got = await this.client.getAll().prefix(this.keys.owners).strings();
     const out = new Map<string, string>();
-    for (const [k, v] of Object.entries(got)) out.set(k.slice(this.keys.owners.length), v);
+    const skip = this.keys.owners.length;
+    await readPrefix(
+      this.client.kv,
+      this.keys.owners,
+      (kv) => out.set(kv.key.toString().slice(skip), kv.value.toString()),
+      {
+        limit: OWNERS_PAGE,
+      },
+    );
     return out;
+  }
+
+  /**
+   * The machines rendezvous hashing gives this host among `ids`, computed once per host list,
+   * in slices that let the lease's keep-alives through (300k machines take seconds under load,
+   * longer than the lease's TTL if the loop were held the whole time).
+   */
+  private async wanted(ids: string[]): Promise<Set<string>> {
+    const key = ids.join(',');
+    if (this.wantedFor?.key !== key) {
+      const mine = new Set<string>();
+      for (let i = 0; i < this.machines.length; i++) {
+        const m = this.machines[i] as string;
+        if (ownerOf(m, ids) === this.id) mine.add(m);
+        if (i % 5000 === 4999) await new Promise((r) => setImmediate(r));
+      }
+      this.wantedFor = { key, mine };
+    }
+    return this.wantedFor.mine;
   }
 
   private async rebalance(): Promise<void> {
@@ -166,8 +199,9 @@ export class Membership {
     const owners = await this.owners();
     const claim: string[] = [];
     const release: string[] = [];
+    const mine = await this.wanted(ids);
     for (const m of this.machines) {
-      const want = ownerOf(m, ids) === this.id;
+      const want = mine.has(m);
       const holder = owners.get(m);
       if (holder === this.id) this.owned.add(m);
       else this.owned.delete(m);
