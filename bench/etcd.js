@@ -29,12 +29,11 @@ function vmRecord(/** @type {string} */ id, /** @type {string} */ machine, /** @
   const at = new Date().toISOString();
   return JSON.stringify({
     id,
+    region: 'AMS',
     machine_id: machine,
-    region: 'ams',
-    cores: 1,
     memory_gb: 1,
+    cores: 1,
     state: 'started',
-    image: 'registry.fly.io/app:deployment-01HQ',
     created_at: at,
     updated_at: at,
     idempotency_key: key,
