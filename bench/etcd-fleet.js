@@ -171,7 +171,7 @@ export async function run(report, o) {
     name: `RSS of each of ${HOSTS} hosts sharing a ${fmt(o.machines)}-machine fleet (largest)`,
     unit: 'MB',
     better: 'lower',
-    subject: { label: `largest of ${HOSTS} hosts, owners settled`, runs: runs.rss },
+    subject: { label: `largest of ${HOSTS} hosts, owners settled or ${SETTLE_LIMIT_MS / 1000} s`, runs: runs.rss },
     baseline: { label: 'one host alone (LMDB), first launch', runs: runs.aloneRss },
     command,
     note: 'every host still runs the actors of every machine (actors only on the owning host is issue 13 work in progress)',
