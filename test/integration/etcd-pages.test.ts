@@ -49,7 +49,7 @@ describe.skipIf(!etcdAvailable())('readPrefix (real etcd)', () => {
         seen.push(kv.key.toString());
         revisions.add(at);
         // A write after the first page: the snapshot must not show it.
-        wrote ??= client.put('/pages/k00000-late').value('late');
+        wrote ??= client.put('/pages/k00000-late').value('late').exec();
       },
       { limit: 1000 },
     );
