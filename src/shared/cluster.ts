@@ -10,6 +10,14 @@ export interface ClusterHost {
   /** Seconds left on that lease when asked (-1: gone; it is being renewed every TTL/3). */
   lease_ttl_s: number;
   machines_owned: number;
+  /**
+   * Machines whose MachineD and FlyD are awake on this host now (they wake when first asked
+   * for and sleep once idle; only a machine's owner ever wakes them), as the host last wrote
+   * it (at most a second old); null before its first report.
+   */
+  actors_awake: number | null;
+  /** Awake machines it no longer owns (put to sleep at its next FlyD round): 0 when settled. */
+  actors_awake_not_owned: number | null;
   /** True for the host that answered. */
   self: boolean;
 }

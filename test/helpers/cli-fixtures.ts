@@ -101,6 +101,8 @@ export const CLUSTER: ClusterView = {
       lease: '694d7a1b2c3d4e5f',
       lease_ttl_s: 4,
       machines_owned: 215,
+      actors_awake: 12,
+      actors_awake_not_owned: 0,
       self: true,
     },
   ],

@@ -40,7 +40,7 @@ export function machineEntry(waker: Waker, record: Machine): MachineEntry {
 
 /** Builds and starts machines' MachineD and FlyD as they are first asked for. */
 export function actorWaker(deps: SpawnDeps, awake: Set<MachineEntry>): Waker {
-  return { wake: (entry) => spawnCells(deps, entry, awake) };
+  return { wake: (entry) => spawnCells(deps, entry, awake), allocated: (entry, a) => deps.allocated(entry, a) };
 }
 
 function spawnCells(deps: SpawnDeps, entry: MachineEntry, awake: Set<MachineEntry>): Cells {

@@ -14,18 +14,43 @@ export type Served<T> = {
 };
 export type StoreServiceImpl = Served<StoreService>;
 
+/** What a shared fleet (etcd) adds to the store's service. */
+export interface SharedServices {
+  cluster: () => Promise<ClusterView>;
+  orphans: () => Promise<Vm[]>;
+  etcdStats: () => EtcdStats;
+  reportActors: StoreServiceImpl['reportActors'];
+  onOwner: StoreServiceImpl['onOwner'];
+  answerOwner: StoreServiceImpl['answerOwner'];
+  leaseRefusal: () => string | null;
+  owned: () => string[];
+}
+
+/** The service's calls only a shared fleet answers (the Fleet itself has none of them). */
+export type SharedOnly = Pick<
+  StoreServiceImpl,
+  'cluster' | 'orphans' | 'etcdStats' | 'reportActors' | 'onOwner' | 'answerOwner' | 'ownership'
+>;
+
+const NOT_SHARED = "this host's fleet is not shared: start it with --store etcd://…";
+
 /** `cluster` answers for a shared fleet (etcd); a host with its own store has none. */
-export function storeService(
-  fleet: Fleet,
-  shared?: { cluster: () => Promise<ClusterView>; orphans: () => Promise<Vm[]>; etcdStats: () => EtcdStats },
-): StoreServiceImpl {
+export function storeService(fleet: Fleet, shared?: SharedServices): StoreServiceImpl {
   return {
     cluster: () => {
-      if (!shared) throw new ApiError('not_found', "this host's fleet is not shared: start it with --store etcd://…");
+      if (!shared) throw new ApiError('not_found', NOT_SHARED);
       return shared.cluster();
     },
     orphans: () => shared?.orphans() ?? [],
     etcdStats: () => shared?.etcdStats() ?? null,
+    reportActors: (counts) => shared?.reportActors(counts),
+    onOwner: (machine, action, options) => {
+      if (!shared) throw new ApiError('not_found', NOT_SHARED);
+      return shared.onOwner(machine, action, options ?? {});
+    },
+    answerOwner: (id, outcome) => shared?.answerOwner(id, outcome),
+    ownership: () =>
+      shared ? { owned: shared.owned(), lease_refusal: shared.leaseRefusal() } : { owned: null, lease_refusal: null },
     regions: () => fleet.regions(),
     region: (code) => fleet.region(code),
     machines: (region) => fleet.machines(region),

@@ -3,23 +3,34 @@
 
 import { hostname } from 'node:os';
 import type { EtcdStats } from '../../../shared/cluster';
+import { isTransient, TERMINAL_STATE } from '../../../shared/lifecycle';
 import type { ScenarioSettings } from '../../../shared/scenario';
+import type { OwnerRequest } from '../../../shared/services';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import { describeStore } from '../../../shared/store-spec';
 import type { StoreEvent, Vm } from '../../../shared/types';
 import type { Logger } from '../../common/log';
+import type { StoredVm } from '../backend';
 import { Fleet } from '../fleet';
 import type { FleetData } from '../fleet-data';
-import { applyRemoteChanges, resyncFrom } from '../remote';
+import { applyRemoteChanges, type RemoteChange, type RemoteTarget, resyncFrom } from '../remote';
 import { EtcdBackend } from './etcd-backend';
 import { type Following, follow } from './follow';
 import { Membership, newHostId } from './membership';
+import { OwnerRequests } from './owner-requests';
+
+/** A VM change as the orchestrator hears it: the record, and whether its stage runs here. */
+export interface RemoteVm {
+  vm: Vm;
+  drive: boolean;
+}
 
 export interface SharedFleet {
   fleet: Fleet;
   backend: EtcdBackend;
   following: Following;
   membership: Membership;
+  requests: OwnerRequests;
   report: Record<string, unknown>;
   /** Traffic with etcd since start, for /metrics. */
   stats(): EtcdStats;
@@ -36,6 +47,14 @@ export async function openSharedFleet(
     publish: (e: StoreEvent) => void;
     /** VMs left mid-stage by a host that is gone, for this host's orchestrator to finish. */
     orphaned: (vms: Vm[]) => void;
+    /** The machines this host owns now (their actors run here). */
+    owned: (machines: string[]) => void;
+    /** Why this host may not launch (its lease), or null once it may again. */
+    lease: (refusal: string | null) => void;
+    /** VM changes in etcd (any host's), and which of them this host drives. */
+    remoteVms: (changed: RemoteVm[]) => void;
+    /** An operator's action on a machine this host owns, asked through another host. */
+    ownerRequest: (req: OwnerRequest) => void;
     log: Logger;
   },
 ): Promise<SharedFleet> {
@@ -66,10 +85,25 @@ export async function openSharedFleet(
       backend.probes,
       seed.data.machines.map((m) => m.id),
       (level, msg, fields) => log[level](msg, fields),
-      options.orphaned,
+      { orphaned: options.orphaned, owned: options.owned, lease: options.lease },
     );
+    // Every VM this host writes names the machine's owner as its driver: the stage runs there.
+    backend.driverOf = (machine) => membership.driverOf(machine);
+    const requests = new OwnerRequests(
+      backend.client,
+      `${backend.keys.root}requests/`,
+      hostId,
+      (machine) => membership.holderOf(machine),
+      options.ownerRequest,
+      (level, msg, fields) => log[level](msg, fields),
+    );
+    await requests.start();
     const following = await follow(backend, {
-      changes: (changes) => applyRemoteChanges(remote, changes),
+      changes: async (changes) => {
+        const told = vmNews(remote, changes, hostId);
+        await applyRemoteChanges(remote, changes);
+        if (told.length > 0) options.remoteVms(told);
+      },
       reset: () => {
         log.info('another host reset the fleet; back to the bootstrap state');
         remote.reset();
@@ -77,6 +111,9 @@ export async function openSharedFleet(
       resync: async (snapshot, reason) => {
         const changed = await resyncFrom(remote, snapshot.machines, snapshot.vms);
         log.warn('resynced the fleet from an etcd snapshot', { reason, ...changed });
+        // Stages named to this host that the lost stretch of the watch would have told.
+        const mine = snapshot.vms.filter((v) => v.driver === hostId && isTransient(v.state));
+        if (mine.length > 0) options.remoteVms(mine.map((v) => ({ vm: plain(v), drive: true })));
       },
       membership: () => membership.changed(),
       log: (level, msg, fields) => log[level](msg, fields),
@@ -88,6 +125,7 @@ export async function openSharedFleet(
       following,
       report: { ...report, store: describeStore(store), seeded: seed.seeded, revision: backend.revision },
       membership,
+      requests,
       stats: () => ({
         round_trips: backend.calls.round_trips,
         txns: backend.allocations.counters.txns,
@@ -96,6 +134,7 @@ export async function openSharedFleet(
         lease_renewal_failures: membership.renewals.failed,
       }),
       close: async () => {
+        await requests.stop();
         await membership.stop();
         await following.stop();
         await backend.close();
@@ -105,4 +144,28 @@ export async function openSharedFleet(
     await backend.close();
     throw err;
   }
+}
+
+/**
+ * What the orchestrator hears of one watch response's VM changes (read before they are applied,
+ * so a deleted VM is still known): each record, `drive` when it names this host as driver of a
+ * stage under way; a deleted VM as `destroyed`.
+ */
+function vmNews(target: RemoteTarget, changes: readonly RemoteChange[], hostId: string): RemoteVm[] {
+  const out: RemoteVm[] = [];
+  for (const c of changes) {
+    if (c.t === 'vm' && c.vm && typeof c.vm.state === 'string') {
+      out.push({ vm: plain(c.vm), drive: c.vm.driver === hostId && isTransient(c.vm.state) });
+    } else if (c.t === 'vm-delete') {
+      const gone = target.ledger.get(c.id);
+      if (gone) out.push({ vm: { ...gone, state: TERMINAL_STATE }, drive: false });
+    }
+  }
+  return out;
+}
+
+/** A stored VM without the store's own fields. */
+function plain(v: StoredVm): Vm {
+  const { driver: _d, idempotency_key: _k, ...vm } = v;
+  return vm;
 }
