@@ -10,14 +10,8 @@ export interface ClusterHost {
   /** Seconds left on that lease when asked (-1: gone; it is being renewed every TTL/3). */
   lease_ttl_s: number;
   machines_owned: number;
-  /**
-   * Machines whose MachineD and FlyD are awake on this host now (they wake when first asked
-   * for and sleep once idle; only a machine's owner ever wakes them), as the host last wrote
-   * it (at most a second old); null before its first report.
-   */
-  actors_awake: number | null;
-  /** Awake machines it no longer owns (put to sleep at its next FlyD round): 0 when settled. */
-  actors_awake_not_owned: number | null;
+  /** Its orchestrator's actors, as it last wrote them (at most a second old); null before its first report. */
+  actors: ActorCounts | null;
   /** True for the host that answered. */
   self: boolean;
 }
@@ -54,4 +48,21 @@ export interface EtcdStats {
   lease_renewals: number;
   /** Keep-alives that failed (the lease is lost once they fail for the whole TTL). */
   lease_renewal_failures: number;
+}
+
+/**
+ * A host's MachineD/FlyD pairs. They wake when first asked for and sleep once idle (a big fleet
+ * starts without them); on a shared fleet only a machine's owner wakes them.
+ */
+export interface ActorCounts {
+  /** Machines this host owns (all of them without a shared fleet). */
+  owned: number;
+  /** Machines whose actors are awake now. */
+  awake: number;
+  /** Awake machines it no longer owns (put to sleep at its next FlyD round): 0 when settled. */
+  awake_not_owned: number;
+  /** Times a machine's actors were woken here since start. */
+  woken: number;
+  /** Of those, for a machine this host did not own: 0, unless something breaks the rule. */
+  woken_not_owned: number;
 }

@@ -176,7 +176,7 @@ export interface OrchestratorStats {
    * MachineD and FlyD awake now, and how many awake machines it no longer owns (put to sleep
    * at the next FlyD round; 0 otherwise).
    */
-  actors?: { owned: number; awake: number; awake_not_owned: number };
+  actors?: import('./cluster').ActorCounts;
 }
 
 /** Facts about the request behind a call, carried across the worker hop for log lines. */

@@ -173,7 +173,7 @@ export class Infrastructure {
       log: this.log,
     });
     const owns = options.owns ?? ownAll;
-    const waker = actorWaker(spawnDeps, this.registry.awake);
+    const waker = actorWaker(spawnDeps, this.registry.awake, this.registry.wakes);
     for (const m of machines) if (owns(m)) this.registry.add(machineEntry(waker, m));
     this.log.info('infrastructure started', { machines: this.registry.size });
     if (options.autoTick ?? true) {

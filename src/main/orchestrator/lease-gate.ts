@@ -13,15 +13,17 @@ export class LeaseGate {
 
   /** The store's word: why launches are refused now (null: they are not). */
   set(refusal: string | null): void {
-    if (refusal !== this.refusal) {
-      if (refusal) this.log.warn('refusing launches: this host cannot renew its etcd lease', { reason: refusal });
-      else if (this.refusal) this.log.info('etcd lease renewed again; taking launches');
+    if (refusal !== null && refusal !== this.refusal) {
+      this.log.warn('refusing launches: this host cannot renew its etcd lease', { reason: refusal });
+    } else if (refusal === null && this.refusal !== null) {
+      this.log.info('etcd lease renewed again; taking launches');
     }
     this.refusal = refusal;
   }
 
   /** Throws `unavailable` (503) naming the reason while the lease is not known to be held. */
   check(): void {
-    if (this.refusal) throw new ApiError('unavailable', this.refusal, { lease: 'expired' });
+    // `answered`: the orchestrator's own word, not an outage (the gate's breaker stays closed).
+    if (this.refusal) throw new ApiError('unavailable', this.refusal, { lease: 'expired', answered: true });
   }
 }

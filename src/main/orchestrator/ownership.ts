@@ -9,7 +9,6 @@ import { toErrorBody } from '../../shared/errors';
 import type { RpcClient } from '../../shared/rpc';
 import {
   LEASE_HEALTH,
-  type OrchestratorStats,
   OWNED_MACHINES,
   OWNER_REQUESTS,
   type OwnerRequest,
@@ -67,9 +66,9 @@ export function followOwnership(store: RpcClient<StoreService>, log: Logger): Ow
   };
   // What `flylight cluster` shows per host: sent when it changed.
   const timer = setInterval(() => {
-    const counts: NonNullable<OrchestratorStats['actors']> | undefined = infra?.registry.actorCounts();
+    const counts = infra?.registry.actorCounts();
     if (!counts) return;
-    const key = `${counts.owned}/${counts.awake}/${counts.awake_not_owned}`;
+    const key = JSON.stringify(counts);
     if (key === reported) return;
     reported = key;
     store.api.reportActors(counts).catch(() => {

@@ -3,6 +3,7 @@
 // index so placement never scans other regions, and per region the free-capacity index that
 // lets placement find room (or learn there is none) without scanning its own region either.
 
+import type { ActorCounts } from '../../shared/cluster';
 import { FreeIndex } from '../../shared/free-index';
 import type { Machine } from '../../shared/types';
 import type { NOT_NOW } from './actor';
@@ -181,6 +182,8 @@ export class Registry {
 
   /** Machines whose actors are awake: the only ones with anything to flush or count. */
   readonly awake = new Set<MachineEntry>();
+  /** Actors woken since start, and of those on machines this host did not own (see actors.ts). */
+  readonly wakes = { woken: 0, woken_not_owned: 0 };
 
   /** Registers a machine and indexes its free capacity. */
   add(entry: MachineEntry): void {
@@ -233,13 +236,13 @@ export class Registry {
     return { gained, lost };
   }
 
-  /** How many machines this host owns, and how many of those have their actors awake. */
-  actorCounts(): { owned: number; awake: number; awake_not_owned: number } {
+  /** Machines owned, actors awake (and awake on machines not owned), wakes since start. */
+  actorCounts(): ActorCounts {
     let owned = 0;
     for (const e of this.byId.values()) if (e.owned) owned++;
     let foreign = 0;
     for (const e of this.awake) if (!e.owned) foreign++;
-    return { owned, awake: this.awake.size - foreign, awake_not_owned: foreign };
+    return { owned, awake: this.awake.size - foreign, awake_not_owned: foreign, ...this.wakes };
   }
 
   /** MachineD's allocation changed (or it started): the free-capacity index follows at once. */

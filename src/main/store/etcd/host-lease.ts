@@ -19,8 +19,10 @@ type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown
 export interface LeaseEvents {
   /** A lease was granted (at join, or after the last one was lost): register under it. */
   granted(lease: Lease, id: { dec: string; hex: string }): Promise<void>;
-  /** The lease turned unhealthy (why) or healthy again (null). */
+  /** The lease turned unhealthy (why; told again once the cause is known) or healthy again (null). */
   health(refusal: string | null): void;
+  /** Why etcd does not answer, in words (lost quorum, unreachable…), from the last error seen. */
+  diagnose?(lastError: string): Promise<string>;
 }
 
 export class HostLease {
@@ -117,16 +119,31 @@ export class HostLease {
     const since = this.now() - this.renewedAt;
     let refusal: string | null = null;
     if (this.lease === null) {
-      refusal = `this host's etcd lease expired and a new one is not granted yet: it cannot reach etcd${this.lastError ? ` (${this.lastError})` : ''}`;
+      refusal = "this host's etcd lease expired and a new one is not granted yet";
     } else if (since >= HOST_LEASE_TTL_S * 1000) {
-      refusal = `this host has not renewed its etcd lease for ${(since / 1000).toFixed(1)} s (the TTL is ${HOST_LEASE_TTL_S} s), so it may no longer own its machines: it cannot reach etcd${this.lastError ? ` (${this.lastError})` : ''}`;
+      refusal = `this host has not renewed its etcd lease for ${(since / 1000).toFixed(1)} s (the TTL is ${HOST_LEASE_TTL_S} s), so it may no longer own its machines`;
     }
     // Only a change is news (the seconds in the message grow every check).
     if ((refusal === null) === (this.refusal === null)) {
-      this.refusal = refusal;
+      if (refusal !== null) this.refusal = refusal;
       return;
     }
     this.refusal = refusal;
+    if (refusal === null) {
+      this.events.health(null);
+      return;
+    }
+    // Told at once (its machines are not its own from now on), then with the cause, as a launch
+    // cut off by the same fault would say it.
     this.events.health(refusal);
+    const told = refusal;
+    const cause = this.events.diagnose
+      ? this.events.diagnose(this.lastError || 'no renewal answered').catch(() => this.lastError)
+      : Promise.resolve(this.lastError);
+    void cause.then((why) => {
+      if (this.refusal === null) return; // healthy again meanwhile
+      this.refusal = `${told}: ${why || 'etcd does not answer'}`;
+      this.events.health(this.refusal);
+    });
   }
 }

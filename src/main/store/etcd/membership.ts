@@ -10,10 +10,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Etcd3, Lease } from 'etcd3';
-import type { ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
+import type { ActorCounts, ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 import type { Vm } from '../../../shared/types';
-import { probe } from './connect';
+import { diagnose, probe } from './connect';
 import { HOST_LEASE_TTL_S, HostLease } from './host-lease';
 import { type EtcdKeys, parseValue } from './keys';
 import { findOrphans } from './orphans';
@@ -26,13 +26,6 @@ const BATCH = 64;
 const SETTLE_MS = 100;
 /** A host's actor counts are written to its record at most this often. */
 const ACTORS_EVERY_MS = 1000;
-
-/** What a host's orchestrator runs: machines owned, and how many have their actors awake. */
-export interface ActorCounts {
-  owned: number;
-  awake: number;
-  awake_not_owned: number;
-}
 
 interface HostRecord {
   id: string;
@@ -110,6 +103,7 @@ export class Membership {
           else this.changed();
           this.events.lease?.(refusal);
         },
+        diagnose: (lastError) => diagnose(client, probes, store, new Error(lastError)),
       },
       log,
     );
@@ -165,12 +159,11 @@ export class Membership {
   reportActors(counts: ActorCounts): void {
     const r = this.record;
     if (!r || this.stopped) return;
-    const same =
-      r.actors?.owned === counts.owned &&
-      r.actors.awake === counts.awake &&
-      r.actors.awake_not_owned === counts.awake_not_owned;
-    if (same) return;
-    r.actors = { owned: counts.owned, awake: counts.awake, awake_not_owned: counts.awake_not_owned };
+    const fields = ['owned', 'awake', 'awake_not_owned', 'woken', 'woken_not_owned'] as const;
+    if (r.actors && fields.every((f) => r.actors?.[f] === counts[f])) return;
+    const next = {} as ActorCounts;
+    for (const f of fields) next[f] = Number.isSafeInteger(counts?.[f]) ? counts[f] : 0;
+    r.actors = next;
     if (this.actorsTimer) return;
     this.actorsTimer = setTimeout(() => {
       this.actorsTimer = null;
@@ -342,13 +335,11 @@ export class Membership {
             .leaseTimeToLive({ ID: BigInt(`0x${h.lease}`).toString() })
             .then((r) => Number(r.TTL))
             .catch(() => -1);
-          const { actors, ...rest } = h;
           return {
-            ...rest,
+            ...h,
             lease_ttl_s: ttl,
             machines_owned: counts.get(h.id) ?? 0,
-            actors_awake: typeof actors?.awake === 'number' ? actors.awake : null,
-            actors_awake_not_owned: typeof actors?.awake_not_owned === 'number' ? actors.awake_not_owned : null,
+            actors: h.actors ?? null,
             self: h.id === this.id,
           };
         }),

@@ -14,9 +14,9 @@ export const cluster: CommandRunner = async (ctx) => {
 
 /** Machines whose actors run on the host now (and, if any, awake ones it no longer owns). */
 function awake(h: ClusterHost): string {
-  if (h.actors_awake === null || h.actors_awake === undefined) return '-';
-  const foreign = h.actors_awake_not_owned ?? 0;
-  return foreign > 0 ? `${h.actors_awake} (+${foreign} leaving)` : String(h.actors_awake);
+  if (!h.actors) return '-';
+  const foreign = h.actors.awake_not_owned;
+  return foreign > 0 ? `${h.actors.awake} (+${foreign} leaving)` : String(h.actors.awake);
 }
 
 export function clusterLines(v: ClusterView, opts: { color: boolean; width?: number }): string[] {
