@@ -48,6 +48,10 @@ export interface EtcdStats {
   lease_renewals: number;
   /** Keep-alives that failed (the lease is lost once they fail for the whole TTL). */
   lease_renewal_failures: number;
+  /** Machines this host owns now (their actors run here). */
+  machines_owned?: number;
+  /** True while the host has not renewed its lease for a whole TTL (it refuses launches). */
+  lease_lapsed?: boolean;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { ClusterView } from '../../src/shared/cluster';
 import type { Vm } from '../../src/shared/types';
 import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
+import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
 
 const FLYD_MS = 200;
@@ -40,6 +41,14 @@ const launch = (h: ServeProcess) =>
     headers: { ...h.auth(), 'content-type': 'application/json', 'idempotency-key': randomUUID() },
   });
 const view = async (h: ServeProcess) => (await api<ClusterView>(h, '/v1/cluster')).body;
+/** The host's lease and ownership gauges, from its /metrics (strict exposition text). */
+async function leaseGauges(h: ServeProcess) {
+  const families = parseExposition(await (await fetch(`${h.url}/metrics`, { headers: h.auth() })).text());
+  return {
+    lapsed: sampleValue(families, 'flylight_etcd_lease_lapsed', {}),
+    owned: sampleValue(families, 'flylight_etcd_machines_owned', {}),
+  };
+}
 
 describe.skipIf(!etcdAvailable())('a host cut off from etcd', () => {
   beforeAll(async () => {
@@ -66,6 +75,8 @@ describe.skipIf(!etcdAvailable())('a host cut off from etcd', () => {
 
   it('refuses launches once it cannot renew its lease, saying so at once, and recovers by itself', async () => {
     expect((await launch(p)).status).toBe(201);
+    expect(await leaseGauges(p)).toMatchObject({ lapsed: 0 });
+    expect((await leaseGauges(p)).owned).toBeGreaterThan(0);
     await etcd.members[0].kill();
     const cut = Date.now();
     // Until a whole TTL has passed it may still hold its lease: a launch fails (or not) on its
@@ -96,6 +107,8 @@ describe.skipIf(!etcdAvailable())('a host cut off from etcd', () => {
     expect(again.body.error?.message).toMatch(/etcd is unreachable at etcd:\/\/127\.0\.0\.1:\d+/);
     expect(took).toBeLessThan(1000);
     console.log(`a refused launch answered in ${took} ms`);
+    // /metrics says so too: the lease lapsed, and the host no longer counts any machine its own.
+    expect(await leaseGauges(p)).toEqual({ lapsed: 1, owned: 0 });
     // The host that still reaches etcd takes every machine and keeps launching.
     await until(
       async () => {
@@ -121,6 +134,8 @@ describe.skipIf(!etcdAvailable())('a host cut off from etcd', () => {
       'the returning host to take its share back',
       100,
     );
+    await until(async () => (await leaseGauges(p)).lapsed === 0, 5000, "P's lease gauge to clear", 100);
+    expect((await leaseGauges(p)).owned).toBeGreaterThan(0);
     expect(p.output()).toMatch(/refusing launches: this host cannot renew its etcd lease/);
     expect(p.output()).toMatch(/etcd lease renewed again; taking launches/);
   }, 90_000);

@@ -46,6 +46,7 @@ runWorker(async (ctx) => {
       seed: ctx.config.seed,
       // Without them a shared host ran the default strategy and realistic timing whatever its flags.
       settings: hostSettings(ctx.config),
+      scenario: scenario?.name,
       publish,
       orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms),
       owned: (machines) => ctx.broadcast(OWNED_MACHINES, machines),

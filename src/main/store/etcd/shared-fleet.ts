@@ -44,6 +44,8 @@ export async function openSharedFleet(
     seed?: number;
     /** The host's flags (--strategy, --timing, --seed): the orchestrator reads them back from here. */
     settings?: ScenarioSettings;
+    /** `serve --scenario NAME`: the bootstrap fleet is that scenario's regions and machines. */
+    scenario?: string;
     publish: (e: StoreEvent) => void;
     /** VMs left mid-stage by a host that is gone, for this host's orchestrator to finish. */
     orphaned: (vms: Vm[]) => void;
@@ -63,12 +65,18 @@ export async function openSharedFleet(
   const hostId = newHostId();
   const { backend, seed } = await EtcdBackend.open(store, csv, label, hostId);
   try {
-    log.info(seed.seeded ? 'seeded the fleet in etcd from the regions file' : 'joined the fleet in etcd', {
+    const source = options.scenario ? `scenario ${options.scenario}` : 'the regions file';
+    log.info(seed.seeded ? `seeded the fleet in etcd from ${source}` : 'joined the fleet in etcd', {
       store: describeStore(store),
       regions: seed.data.regions.length,
       machines: seed.data.machines.length,
       seeded_by: seed.by,
     });
+    if (options.scenario) {
+      // Its VMs would need every host to adopt them at once (see the store's importScenario).
+      if (seed.seeded) log.info("a shared fleet takes a scenario's regions and machines, not its VMs");
+      else log.warn(`--scenario ${options.scenario} not applied: etcd already holds a fleet, which this host joined`);
+    }
     const { fleet, report } = await Fleet.open(seed.data, {
       backend,
       seed: options.seed,
@@ -132,6 +140,8 @@ export async function openSharedFleet(
         txn_conflicts: backend.allocations.counters.conflicts,
         lease_renewals: membership.renewals.ok,
         lease_renewal_failures: membership.renewals.failed,
+        machines_owned: membership.ownedCount,
+        lease_lapsed: membership.leaseRefusal !== null,
       }),
       close: async () => {
         await requests.stop();
