@@ -49,8 +49,8 @@ export function clusterLines(v: ClusterView, opts: { color: boolean; width?: num
   const n = v.hosts.length;
   return [
     `Fleet in ${v.store}: ${n} ${n === 1 ? 'host' : 'hosts'}, ${v.machines} machines${unowned}; leases of ${v.lease_ttl_s} s (* answered)`,
-    "Each machine's MachineD and FlyD run only on its owner (MACHINES); AWAKE: how many are awake there now.",
     ...hosts,
+    "A machine's MachineD and FlyD run only on the host that owns it (MACHINES); AWAKE: how many are awake there now.",
     '',
     `etcd: ${v.etcd.members.length} members, leader ${v.etcd.leader ?? 'none (no quorum)'}, revision ${v.etcd.revision}`,
     ...members,
