@@ -10,7 +10,7 @@ export interface ClusterHost {
   /** Seconds left on that lease when asked (-1: gone; it is being renewed every TTL/3). */
   lease_ttl_s: number;
   machines_owned: number;
-  /** Its orchestrator's actors, as it last wrote them (at most a second old); null before its first report. */
+  /** Its orchestrator's actors, as it last wrote them (under a second old); null before its first report. */
   actors: ActorCounts | null;
   /** True for the host that answered. */
   self: boolean;

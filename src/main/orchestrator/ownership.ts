@@ -20,7 +20,7 @@ import type { Logger } from '../common/log';
 import type { Infrastructure } from './infrastructure';
 
 /** How often the actor counts are sent to the store (which writes them to etcd when they change). */
-const REPORT_MS = 1000;
+const REPORT_MS = 250;
 
 type RemoteVms = { vm: Vm; drive: boolean }[];
 

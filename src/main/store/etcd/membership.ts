@@ -24,8 +24,8 @@ export { HOST_LEASE_TTL_S } from './host-lease';
 const BATCH = 64;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
 const SETTLE_MS = 100;
-/** A host's actor counts are written to its record at most this often. */
-const ACTORS_EVERY_MS = 1000;
+/** A host's actor counts are written to its record at most this often (only when they change). */
+const ACTORS_EVERY_MS = 500;
 
 interface HostRecord {
   id: string;
@@ -155,7 +155,7 @@ export class Membership {
     await this.hostLease.start();
   }
 
-  /** The orchestrator's actor counts: written to this host's record (at most once a second). */
+  /** The orchestrator's actor counts: written to this host's record (at most twice a second). */
   reportActors(counts: ActorCounts): void {
     const r = this.record;
     if (!r || this.stopped) return;
