@@ -1,6 +1,6 @@
-// Infrastructure: the orchestrator's composition root. It builds one MachineD and one FlyD per
-// machine this host owns, registers them, drives the FlyD ticker, and hands launches and
-// destroys to their own modules.
+// Infrastructure: the orchestrator's composition root. It registers every machine (its MachineD
+// and FlyD wake when first asked for, on a shared fleet only on the machine's owner), drives the
+// FlyD ticker, and hands launches and destroys to their own modules.
 
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
@@ -273,14 +273,12 @@ export class Infrastructure {
 
   /**
    * A shared fleet: the machines this host owns (their actors run here; the others' are only
-   * placement views here). Those it lost sleep; VMs mid-stage the store names this host the
-   * driver of arrive through remoteVms().
+   * placement views here). Those it lost sleep; the stages the store names this host the driver
+   * of arrive through remoteVms(). How many changed hands.
    */
-  setOwned(owned: ReadonlySet<string> | null): void {
+  setOwned(owned: ReadonlySet<string> | null): { gained: number; lost: number } {
     const { gained, lost } = this.registry.setOwned(owned);
-    if (gained.length + lost > 0) {
-      this.log.info('machines owned here changed', { gained: gained.length, lost, ...this.registry.actorCounts() });
-    }
+    return { gained: gained.length, lost };
   }
 
   /** A shared fleet: VMs changed by any host; `drive`: their stage runs here (see VmLifecycle.remote). */

@@ -36,7 +36,11 @@ export function followOwnership(store: RpcClient<StoreService>, log: Logger): Ow
   let reported = '';
   const offs = [
     store.on(OWNED_MACHINES, (list) => {
-      if (Array.isArray(list)) infra?.setOwned(new Set(list.filter((m) => typeof m === 'string')));
+      if (!Array.isArray(list) || !infra) return;
+      const moved = infra.setOwned(new Set(list.filter((m) => typeof m === 'string')));
+      if (moved.gained + moved.lost > 0) {
+        log.info('machines owned here changed', { ...moved, ...infra.registry.actorCounts() });
+      }
     }),
     store.on(LEASE_HEALTH, (refusal) => infra?.lease.set(typeof refusal === 'string' ? refusal : null)),
     store.on(REMOTE_VMS, (changed) => {

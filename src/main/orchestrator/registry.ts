@@ -21,9 +21,9 @@ import {
 } from './machined';
 
 /**
- * Which machines this host runs. Today one host runs the whole fleet; with a shared fleet
- * (several hosts on one distributed store) each host owns some machines and runs
- * their MachineDs and FlyDs, and this filter is where that decision plugs in.
+ * Which machines this host registers at all (every one, in practice). A shared fleet registers
+ * every machine too, as the placement view, and marks the ones whose actors run here
+ * (MachineEntry.owned, Registry.setOwned): which those are moves while the host runs.
  */
 export type MachineFilter = (machine: Machine) => boolean;
 
