@@ -194,6 +194,7 @@ export class Membership {
 
   /** This host's machines are no longer known to be its own: their actors stop here. */
   private dropAll(): void {
+    for (const m of this.owned) this.holders.delete(m);
     this.owned.clear();
     this.tell();
   }
@@ -278,7 +279,10 @@ export class Membership {
       let txn = this.client.if(this.keys.owner(batch[0]), 'Value', '==', this.id);
       for (const m of batch.slice(1)) txn = txn.and(this.keys.owner(m), 'Value', '==', this.id);
       await txn.then(...batch.map((m) => this.client.delete().key(this.keys.owner(m)))).commit();
-      for (const m of batch) this.owned.delete(m);
+      for (const m of batch) {
+        this.owned.delete(m);
+        this.holders.delete(m); // its next owner (rendezvous) drives what is written meanwhile
+      }
     }
     for (let i = 0; i < claim.length; i += BATCH) {
       const batch = claim.slice(i, i + BATCH);
@@ -286,13 +290,19 @@ export class Membership {
       let txn = this.client.if(this.keys.owner(batch[0]), 'Create', '==', 0);
       for (const m of batch.slice(1)) txn = txn.and(this.keys.owner(m), 'Create', '==', 0);
       if ((await txn.then(...batch.map(put)).commit()).succeeded) {
-        for (const m of batch) this.owned.add(m);
+        for (const m of batch) {
+          this.owned.add(m);
+          this.holders.set(m, this.id);
+        }
         continue;
       }
       // Someone holds one of them: claim the batch one by one.
       for (const m of batch) {
         const one = await this.client.if(this.keys.owner(m), 'Create', '==', 0).then(put(m)).commit();
-        if (one.succeeded) this.owned.add(m);
+        if (one.succeeded) {
+          this.owned.add(m);
+          this.holders.set(m, this.id);
+        }
       }
     }
     // A host gone (or this host's first look): its unfinished stages on our machines are ours.
