@@ -9,8 +9,10 @@
 //                         (the machine's owner when written: the host that runs its stages)
 //   keys/KEY              the live VM an Idempotency-Key launched (unique across hosts)
 //   regions/CODE          a region status an operator set (`flylight region status`)
-//   hosts/ID              a live host (held by its lease): pid, hostname, started_at, its actors
+//   hosts/ID              a live host (held by its lease): pid, hostname, started_at
 //   owners/ID             the host that runs machine ID's MachineD and FlyD (held by its lease)
+//   actors/ID             host ID's actor counts for `flylight cluster` (held by its lease; the
+//                         fleet's watch ignores it)
 //   requests/ID           an operator action on a machine, asked of its owner, then its outcome
 //                         (./owner-requests; not followed by the fleet's watch)
 

@@ -24,7 +24,11 @@ export { HOST_LEASE_TTL_S } from './host-lease';
 const BATCH = 64;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
 const SETTLE_MS = 100;
-/** A host's actor counts are written to its record at most this often (only when they change). */
+/**
+ * A host's actor counts are written at most this often (only when they change), under their
+ * own key (`actors/ID`, on its lease): the fleet's watch ignores it, so a count that changes
+ * never makes every host read the owners again, as a change under hosts/ would.
+ */
 const ACTORS_EVERY_MS = 500;
 
 interface HostRecord {
@@ -33,8 +37,6 @@ interface HostRecord {
   pid: number;
   started_at: string;
   lease: string;
-  /** Its orchestrator's last report (absent until the first). */
-  actors?: ActorCounts;
 }
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
@@ -79,6 +81,8 @@ export class Membership {
   /** The live hosts at the last rebalance; null before the first. */
   private live: Set<string> | null = null;
   private record: HostRecord | null = null;
+  /** The orchestrator's last report, and whether it is written yet. */
+  private actors: ActorCounts | null = null;
   /** The owned set last told to `events.owned`, as a sorted key (to tell only changes). */
   private told = '';
   private actorsTimer: ReturnType<typeof setTimeout> | null = null;
@@ -155,26 +159,34 @@ export class Membership {
     await this.hostLease.start();
   }
 
-  /** The orchestrator's actor counts: written to this host's record (at most twice a second). */
+  /** The orchestrator's actor counts, written for `flylight cluster` (at most twice a second). */
   reportActors(counts: ActorCounts): void {
-    const r = this.record;
-    if (!r || this.stopped) return;
+    if (this.stopped) return;
     const fields = ['owned', 'awake', 'awake_not_owned', 'woken', 'woken_not_owned'] as const;
-    if (r.actors && fields.every((f) => r.actors?.[f] === counts[f])) return;
+    const a = this.actors;
+    if (a && fields.every((f) => a[f] === counts?.[f])) return;
     const next = {} as ActorCounts;
     for (const f of fields) next[f] = Number.isSafeInteger(counts?.[f]) ? counts[f] : 0;
-    r.actors = next;
+    this.actors = next;
+    this.writeActors();
+  }
+
+  private writeActors(): void {
     if (this.actorsTimer) return;
     this.actorsTimer = setTimeout(() => {
       this.actorsTimer = null;
       const lease = this.hostLease.current;
-      if (!lease || this.stopped || !this.record) return;
+      if (!lease || this.stopped || !this.actors) return;
       lease
-        .put(this.keys.host(this.id))
-        .value(JSON.stringify(this.record))
+        .put(this.actorsKey(this.id))
+        .value(JSON.stringify(this.actors))
         .catch((err) => this.log('warn', 'could not write the actor counts', { error: (err as Error).message }));
     }, ACTORS_EVERY_MS);
     this.actorsTimer.unref?.();
+  }
+
+  private actorsKey(host: string): string {
+    return `${this.keys.root}actors/${host}`;
   }
 
   private async register(lease: Lease, hex: string): Promise<void> {
@@ -184,10 +196,10 @@ export class Membership {
       pid: process.pid,
       started_at: this.record?.started_at ?? new Date().toISOString(),
       lease: hex,
-      actors: this.record?.actors,
     };
     await lease.put(this.keys.host(this.id)).value(JSON.stringify(record));
     this.record = record;
+    this.writeActors(); // under the new lease too
     this.log('info', 'joined the shared fleet', { host: this.id, lease: hex, ttl_s: HOST_LEASE_TTL_S });
     this.changed();
   }
@@ -329,9 +341,10 @@ export class Membership {
 
   /** Hosts, their leases and machines, and etcd's members and leader (`flylight cluster`). */
   async view(): Promise<ClusterView> {
-    const [hosts, owners, list, ready] = await Promise.all([
+    const [hosts, owners, actors, list, ready] = await Promise.all([
       this.hosts(),
       this.owners(),
+      this.client.getAll().prefix(this.actorsKey('')).strings(),
       this.client.cluster.memberList({}),
       this.client.get(this.keys.ready).exec(), // for the KV revision (the member list's header has none)
     ]);
@@ -349,7 +362,7 @@ export class Membership {
             ...h,
             lease_ttl_s: ttl,
             machines_owned: counts.get(h.id) ?? 0,
-            actors: h.actors ?? null,
+            actors: parseValue<ActorCounts>(actors[this.actorsKey(h.id)]),
             self: h.id === this.id,
           };
         }),
