@@ -63,7 +63,7 @@ describe.skipIf(!etcdAvailable())('a host cut off from etcd', () => {
         const v = await view(a);
         return v.hosts.length === 2 && v.unowned === 0 && v.hosts.every((h) => h.machines_owned > 0);
       },
-      10_000,
+      20_000,
       'both hosts to own machines',
       100,
     );
