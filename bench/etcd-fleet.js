@@ -174,7 +174,7 @@ export async function run(report, o) {
     subject: { label: `largest of ${HOSTS} hosts, owners settled or ${SETTLE_LIMIT_MS / 1000} s`, runs: runs.rss },
     baseline: { label: 'one host alone (LMDB), first launch', runs: runs.aloneRss },
     command,
-    note: 'every host still runs the actors of every machine (actors only on the owning host is issue 13 work in progress)',
+    note: 'whole process, worker threads included (VmRSS); each host runs the actors of the machines it owns only',
   });
 }
 
