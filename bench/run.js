@@ -21,6 +21,7 @@ import { run as runCli } from './cli.js';
 import { run as runDashboard } from './dashboard.js';
 import { run as runDurability } from './durability.js';
 import { run as runEtcd } from './etcd.js';
+import { run as runEtcdFleet } from './etcd-fleet.js';
 import { run as runFanout } from './fanout.js';
 import { run as runHttp } from './http.js';
 import { run as runLaunch } from './launch.js';
@@ -81,7 +82,12 @@ const BENCHES = {
       seconds: o.smoke ? 1 : o.dashboardSeconds,
       renders: o.smoke ? 1 : 3,
     }),
-  etcd: (report, o) => runEtcd(report, { reps: Math.min(o.reps, 3), requests: o.requests, concurrency: o.concurrency }),
+  etcd: async (report, o) => {
+    await runEtcd(report, { reps: Math.min(o.reps, 3), requests: o.requests, concurrency: o.concurrency });
+    // Issue 13's big shared fleet: 300k machines (BENCH_ETCD_MACHINES), at most 2 repetitions of ~3 min.
+    const machines = o.smoke ? o.machines : intEnv('BENCH_ETCD_MACHINES', 300_000, 1000);
+    await runEtcdFleet(report, { reps: o.smoke ? 1 : Math.min(o.reps, 2), machines });
+  },
   vmlist: (report, o) => runVmList(report, { vms: o.vms, seconds: o.smoke ? 1 : 8, jumps: o.smoke ? 3 : 20 }),
   durability: (report, o) =>
     runDurability(report, { reps: Math.min(o.reps, 3), ...(o.smoke ? { durationMs: 200 } : {}) }),

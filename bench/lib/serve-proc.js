@@ -72,10 +72,10 @@ function procStatusMb(pid, field) {
 /**
  * Starts `flylight serve` and resolves once `GET /v1/regions` answers 200 — the time from the
  * spawn to that answer is `readyMs`, what a user waits before the first command works.
- * @param {{label: string, args?: string[], env?: Record<string, string>}} opts
+ * @param {{label: string, args?: string[], env?: Record<string, string>, limitMs?: number}} opts
  * @returns {Promise<Served>}
  */
-export async function startServe({ label, args = [], env = {} }) {
+export async function startServe({ label, args = [], env = {}, limitMs = 120_000 }) {
   const home = mkdtempSync(join(tmpdir(), 'flylight-bench-'));
   const config = join(home, 'config');
   mkdirSync(join(config, 'flylight'), { recursive: true, mode: 0o700 });
@@ -110,7 +110,10 @@ export async function startServe({ label, args = [], env = {} }) {
   const headers = { authorization: `Bearer ${TOKEN}` };
   for (;;) {
     if (exited) throw new Error(`flylight serve (${label}) exited before answering:\n${output}`);
-    if (performance.now() - began > 120_000) throw new Error(`flylight serve (${label}) not ready in 120 s`);
+    if (performance.now() - began > limitMs) {
+      child.kill('SIGKILL');
+      throw new Error(`flylight serve (${label}) not ready in ${limitMs / 1000} s`);
+    }
     const r = await get(port, '/v1/regions', headers);
     if (r.status === 200) break;
     await new Promise((res) => setTimeout(res, r.status === 0 ? 5 : 20));

@@ -8,20 +8,17 @@
 // Within one host, writes to one machine go one at a time (a lane), so conflicts come only from
 // other hosts.
 
-import type { Etcd3, IKeyValue, ITxnResponse } from 'etcd3';
+import type { Etcd3, ICompare, IKeyValue, IRequestOp } from 'etcd3';
 import { holdsResources } from '../../../shared/lifecycle';
 import { takesNewVms } from '../../../shared/placement';
 import type { MachineState, StoredVm } from '../backend';
-import type { OperatorStatus } from '../fleet-data';
+import type { MachineSpec } from '../fleet-data';
 import type { EtcdKeys } from './keys';
 import { parseValue } from './keys';
+import { TxnBatcher, type TxnPart } from './txn-batch';
 
-export interface Capacity {
-  cores_total: number;
-  memory_total_gb: number;
-  /** The CSV's status, which the row's operator_status overrides. */
-  bootstrap_status: OperatorStatus;
-}
+/** A machine's size and the CSV's status (which the row's operator_status overrides): its spec. */
+export type Capacity = Pick<MachineSpec, 'cores' | 'memory_gb' | 'status'>;
 
 /** A key as this host last saw it: its value, mod revision ('0' = absent) and when it was seen. */
 interface Row<T> {
@@ -31,9 +28,9 @@ interface Row<T> {
 }
 
 export interface TxnCounters {
-  /** Transactions sent (each one etcd round trip). */
+  /** Allocation transactions sent (those of one turn share one etcd transaction: ./txn-batch). */
   txns: number;
-  /** Transactions that lost a race and were retried. */
+  /** Transactions that lost a race (a row they compared had moved) and were retried. */
   conflicts: number;
 }
 
@@ -83,12 +80,15 @@ export class Allocations {
   /** Puts still running in etcd, by VM id, even after their caller gave up waiting. */
   private readonly puts = new Map<string, Promise<unknown>>();
   readonly counters: TxnCounters = { txns: 0, conflicts: 0 };
+  readonly batcher: TxnBatcher;
 
   constructor(
     private readonly client: Etcd3,
     private readonly keys: EtcdKeys,
     private readonly capacity: (machineId: string) => Capacity | undefined,
-  ) {}
+  ) {
+    this.batcher = new TxnBatcher(client.kv);
+  }
 
   /**
    * A row seen in a snapshot or the watch at revision `seen` (value null: deleted); kept only if
@@ -129,12 +129,12 @@ export class Allocations {
         const cap = this.capacity(vm.machine_id);
         const grows = now.cores > was.cores || now.memory_gb > was.memory_gb;
         if (!cap) throw new NoRoomError(`machine ${vm.machine_id} is not in the fleet`);
-        const status = machine.operator_status ?? cap.bootstrap_status;
+        const status = machine.operator_status ?? cap.status;
         // A machine drained or taken offline through any host takes nothing new from any host.
         if (grows && !takesNewVms(status)) throw new NoRoomError(`machine ${vm.machine_id} is ${status}`);
-        if (grows && (next.cores_allocated > cap.cores_total || next.memory_allocated_gb > cap.memory_total_gb)) {
+        if (grows && (next.cores_allocated > cap.cores || next.memory_allocated_gb > cap.memory_gb)) {
           throw new NoRoomError(
-            `VM ${vm.id} does not fit on ${vm.machine_id}: etcd has ${machine.cores_allocated}/${cap.cores_total} cores and ${machine.memory_allocated_gb}/${cap.memory_total_gb} GB allocated`,
+            `VM ${vm.id} does not fit on ${vm.machine_id}: etcd has ${machine.cores_allocated}/${cap.cores} cores and ${machine.memory_allocated_gb}/${cap.memory_gb} GB allocated`,
             allocationOf(machine),
           );
         }
@@ -210,7 +210,8 @@ export class Allocations {
 
   /**
    * The compare-and-swap loop: compute the new rows from the cached ones, commit if neither
-   * key moved, else learn the keys from the else branch and compute again.
+   * key moved, else learn the keys from the else branch and compute again. The first attempt is
+   * grouped with the other transactions of this turn (./txn-batch); a retry goes alone.
    */
   private async transact(
     machineId: string,
@@ -219,37 +220,34 @@ export class Allocations {
   ): Promise<void> {
     const mKey = this.keys.machine(machineId);
     const vKey = vmId === null ? null : this.keys.vm(vmId);
+    let alone = false;
     for (let attempt = 1; ; attempt++) {
       const mRow = this.machineRows.get(machineId) ?? ABSENT;
       const vRow = vmId === null ? null : (this.vmRows.get(vmId) ?? ABSENT);
       const out = compute(mRow.value ?? emptyState(new Date().toISOString()), vRow?.value ?? null);
-      let txn =
-        out.machine || !vKey || !vRow
-          ? this.client.if(mKey, 'Mod', '==', mRow.mod)
-          : this.client.if(vKey, 'Mod', '==', vRow.mod);
-      if (out.machine && vKey && vRow) txn = txn.and(vKey, 'Mod', '==', vRow.mod);
-      const ops: Parameters<typeof txn.then> = [];
-      if (out.machine) ops.push(this.client.put(mKey).value(JSON.stringify(out.machine)));
-      if (vKey && out.vm && 'put' in out.vm) ops.push(this.client.put(vKey).value(JSON.stringify(out.vm.put)));
-      if (vKey && out.vm && 'delete' in out.vm) ops.push(this.client.delete().key(vKey));
+      const part: TxnPart = { compare: [], success: [], failure: [], writes: [] };
+      // Compare the rows that are written; a VM-only write (a state change) compares its VM alone.
+      if (out.machine || !vKey || !vRow) part.compare.push(modIs(mKey, mRow.mod));
+      if (vKey && vRow) part.compare.push(modIs(vKey, vRow.mod));
+      if (out.machine) put(part, mKey, JSON.stringify(out.machine));
+      if (vKey && out.vm && 'put' in out.vm) put(part, vKey, JSON.stringify(out.vm.put));
+      if (vKey && out.vm && 'delete' in out.vm) del(part, vKey);
       // An Idempotency-Key names one live VM across every host: claimed with a new VM (only if
       // no other holds it), freed with its delete.
       const claim = out.vm && 'put' in out.vm && !vRow?.value ? out.vm.put.idempotency_key : undefined;
       const freed = out.vm && 'delete' in out.vm ? vRow?.value?.idempotency_key : undefined;
       if (claim !== undefined) {
-        txn = txn.and(this.keys.idempotency(claim), 'Create', '==', 0);
-        ops.push(this.client.put(this.keys.idempotency(claim)).value(vmId ?? ''));
+        const kKey = this.keys.idempotency(claim);
+        part.compare.push({ key: Buffer.from(kKey), result: 'Equal', target: 'Create', create_revision: '0' });
+        put(part, kKey, vmId ?? '');
       }
-      if (freed !== undefined) ops.push(this.client.delete().key(this.keys.idempotency(freed)));
-      const reads: Parameters<typeof txn.else> = [this.client.get(mKey)];
-      if (vKey) reads.push(this.client.get(vKey));
-      if (claim !== undefined) reads.push(this.client.get(this.keys.idempotency(claim)));
+      if (freed !== undefined) del(part, this.keys.idempotency(freed));
+      part.failure.push(read(mKey));
+      if (vKey) part.failure.push(read(vKey));
+      if (claim !== undefined) part.failure.push(read(this.keys.idempotency(claim)));
+      const res = await this.batcher.run(part, alone);
       this.counters.txns++;
-      const res: ITxnResponse = await txn
-        .then(...ops)
-        .else(...reads)
-        .commit();
-      const rev = res.header.revision;
+      const rev = res.revision;
       if (res.succeeded) {
         if (out.machine) observe(this.machineRows, machineId, { value: out.machine, mod: rev, seen: BigInt(rev) });
         if (vmId !== null && out.vm) {
@@ -258,10 +256,17 @@ export class Allocations {
         }
         return;
       }
+      const mNow = rowOf<MachineState>(res.reads[0]?.response_range?.kvs[0], rev);
+      const vNow = vmId === null ? null : rowOf<StoredVm>(res.reads[1]?.response_range?.kvs[0], rev);
+      const holder = claim === undefined ? undefined : res.reads[2]?.response_range?.kvs[0]?.value.toString();
+      // In a group, another part's compare may have failed the transaction while this one's held:
+      // not a lost race, just sent again alone.
+      const lost = mNow.mod !== mRow.mod || (vNow !== null && vNow.mod !== vRow?.mod) || holder !== undefined;
+      alone = true;
+      observe(this.machineRows, machineId, mNow);
+      if (vmId !== null && vNow) observe(this.vmRows, vmId, vNow);
+      if (!lost) continue;
       this.counters.conflicts++;
-      observe(this.machineRows, machineId, rowOf<MachineState>(res.responses[0]?.response_range?.kvs[0], rev));
-      if (vmId !== null) observe(this.vmRows, vmId, rowOf<StoredVm>(res.responses[1]?.response_range?.kvs[0], rev));
-      const holder = claim === undefined ? undefined : res.responses[2]?.response_range?.kvs[0]?.value.toString();
       if (holder !== undefined && holder !== vmId) {
         throw new KeyTakenError(`Idempotency-Key ${claim} already names VM ${holder} (launched through another host)`);
       }
@@ -279,6 +284,24 @@ function allocationOf(m: MachineState): NonNullable<NoRoomError['allocation']> {
 }
 
 const ABSENT: Row<never> = { value: null, mod: '0', seen: 0n };
+
+function modIs(key: string, mod: string): ICompare {
+  return { key: Buffer.from(key), result: 'Equal', target: 'Mod', mod_revision: mod };
+}
+
+function put(part: TxnPart, key: string, value: string): void {
+  part.success.push({ request_put: { key: Buffer.from(key), value: Buffer.from(value) } });
+  part.writes.push(key);
+}
+
+function del(part: TxnPart, key: string): void {
+  part.success.push({ request_delete_range: { key: Buffer.from(key) } });
+  part.writes.push(key);
+}
+
+function read(key: string): IRequestOp {
+  return { request_range: { key: Buffer.from(key) } };
+}
 
 /** A key read at revision `seen` (kv absent: the key does not exist). */
 function rowOf<T>(kv: IKeyValue | undefined, seen: string): Row<T> {

@@ -12,6 +12,7 @@ import type { FleetData } from '../fleet-data';
 import { Allocations, type Capacity, InFlightError, KeyTakenError, NoRoomError } from './allocations';
 import { connectEtcd, diagnose } from './connect';
 import { EtcdKeys, parseValue } from './keys';
+import { readPrefix } from './pages';
 import { joinOrSeed, SEED_WAIT_MS, type SeedOutcome } from './seed';
 
 /**
@@ -21,6 +22,9 @@ import { joinOrSeed, SEED_WAIT_MS, type SeedOutcome } from './seed';
 const OPERATION_DEADLINE_MS = 2500;
 /** Reading the whole fleet (start, resync) may take longer on a large one. */
 const LOAD_DEADLINE_MS = 30_000;
+/** Rows per read while loading: machine rows are ~150 bytes, VMs ~600 (a page stays near 1 MB). */
+const MACHINES_PAGE = 5000;
+const VMS_PAGE = 1500;
 
 /** What a failed etcd call becomes: the diagnosis, with the code the gate answers 503 for. */
 export class EtcdUnavailableError extends Error {
@@ -70,12 +74,8 @@ export class EtcdBackend implements StoreBackend {
         () => joinOrSeed(backend.client, backend.keys, csv, hostLabel),
         SEED_WAIT_MS + 5000,
       );
-      backend.capacities = new Map(
-        seed.data.machines.map((m) => [
-          m.id,
-          { cores_total: m.cores, memory_total_gb: m.memory_gb, bootstrap_status: m.status },
-        ]),
-      );
+      // The specs themselves (the Fleet keeps them): no second object per machine of a big fleet.
+      backend.capacities = new Map(seed.data.machines.map((m) => [m.id, m]));
       return { backend, seed };
     } catch (err) {
       await backend.close();
@@ -87,28 +87,42 @@ export class EtcdBackend implements StoreBackend {
     return this.guard(
       'read the fleet from etcd',
       async () => {
-        // Two ranges at one revision: a consistent snapshot, and where the watch picks up.
-        const machines = await this.client.getAll().prefix(this.keys.machines).exec();
-        const rev = machines.header.revision;
-        const vms = await this.client.getAll().prefix(this.keys.vms).revision(rev).exec();
-        const regions = await this.client.getAll().prefix(this.keys.regions).revision(rev).strings();
+        // Three prefixes at one revision, in pages: a consistent snapshot of any size, and
+        // the revision the watch picks up after.
         const out: BackendSnapshot = { machines: new Map(), vms: [], regions: new Map() };
-        for (const [key, value] of Object.entries(regions)) {
-          const status = parseValue<{ status?: unknown }>(value)?.status;
-          if (typeof status === 'string') out.regions?.set(key.slice(this.keys.regions.length), status);
-        }
         this.allocations.forget();
-        for (const kv of machines.kvs) {
-          const id = kv.key.toString().slice(this.keys.machines.length);
-          const state = parseValue<MachineState>(kv.value);
-          if (state) out.machines.set(id, state);
-          this.allocations.observeMachine(id, state, kv.mod_revision, rev);
-        }
-        for (const kv of vms.kvs) {
-          const vm = parseValue<StoredVm>(kv.value);
-          if (vm) out.vms.push(vm);
-          this.allocations.observeVm(kv.key.toString().slice(this.keys.vms.length), vm, kv.mod_revision, rev);
-        }
+        const kv = this.client.kv;
+        const rev = await readPrefix(
+          kv,
+          this.keys.machines,
+          (row, at) => {
+            const id = row.key.toString().slice(this.keys.machines.length);
+            const state = parseValue<MachineState>(row.value);
+            if (state) out.machines.set(id, state);
+            this.allocations.observeMachine(id, state, row.mod_revision, at);
+          },
+          { limit: MACHINES_PAGE },
+        );
+        await readPrefix(
+          kv,
+          this.keys.vms,
+          (row) => {
+            const vm = parseValue<StoredVm>(row.value);
+            if (vm) out.vms.push(vm);
+            this.allocations.observeVm(row.key.toString().slice(this.keys.vms.length), vm, row.mod_revision, rev);
+          },
+          { limit: VMS_PAGE, revision: rev },
+        );
+        await readPrefix(
+          kv,
+          this.keys.regions,
+          (row) => {
+            const status = parseValue<{ status?: unknown }>(row.value)?.status;
+            if (typeof status === 'string')
+              out.regions?.set(row.key.toString().slice(this.keys.regions.length), status);
+          },
+          { limit: VMS_PAGE, revision: rev },
+        );
         this.revision = rev;
         return out;
       },

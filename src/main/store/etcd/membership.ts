@@ -7,9 +7,9 @@
 // A host claims a machine only if no live host holds it (a transaction on the key's absence),
 // so two hosts never hold one machine, and it releases what it should no longer own.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Etcd3, Lease } from 'etcd3';
+import type { Etcd3, IKeyValue, Lease } from 'etcd3';
 import type { ActorCounts, ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 import type { Vm } from '../../../shared/types';
@@ -17,11 +17,16 @@ import { diagnose, probe } from './connect';
 import { HOST_LEASE_TTL_S, HostLease } from './host-lease';
 import { type EtcdKeys, parseValue } from './keys';
 import { findOrphans } from './orphans';
+import { readPrefix } from './pages';
+import { ownerOf, Share } from './rendezvous';
 
 export { HOST_LEASE_TTL_S } from './host-lease';
+export { ownerOf } from './rendezvous';
 
 /** Claims and releases per transaction: a join or a death moves machines in steps, not a storm. */
 const BATCH = 64;
+/** Owner keys per read (~60 bytes each). */
+const OWNERS_PAGE = 20_000;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
 const SETTLE_MS = 100;
 /**
@@ -51,20 +56,6 @@ export interface MembershipEvents {
   lease?(refusal: string | null): void;
 }
 
-/** The host rendezvous hashing gives `machine` among `hosts` (sorted ids). */
-export function ownerOf(machine: string, hosts: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestScore = '';
-  for (const h of hosts) {
-    const score = createHash('sha1').update(`${machine}\n${h}`).digest('hex');
-    if (best === null || score > bestScore) {
-      best = h;
-      bestScore = score;
-    }
-  }
-  return best;
-}
-
 /** A new host's id in the fleet (its registration, its owner keys, its VMs' `driver`). */
 export function newHostId(): string {
   return randomUUID().slice(0, 8);
@@ -80,6 +71,8 @@ export class Membership {
   private stopped = false;
   /** The live hosts at the last rebalance; null before the first. */
   private live: Set<string> | null = null;
+  /** This host's share of the machines, for the last host list (./rendezvous). */
+  private readonly share: Share;
   private record: HostRecord | null = null;
   /** The orchestrator's last report, and whether it is written yet. */
   private actors: ActorCounts | null = null;
@@ -97,6 +90,7 @@ export class Membership {
     private readonly log: Log,
     private readonly events: MembershipEvents = {},
   ) {
+    this.share = new Share(id, machines);
     this.hostLease = new HostLease(
       client,
       {
@@ -260,10 +254,12 @@ export class Membership {
       .filter((h): h is HostRecord => h !== null && typeof h.id === 'string');
   }
 
+  /** Every owner key, in pages (300k of them are over gRPC's 4 MB message limit in one read). */
   private async owners(): Promise<Map<string, string>> {
-    const got = await this.client.getAll().prefix(this.keys.owners).strings();
     const out = new Map<string, string>();
-    for (const [k, v] of Object.entries(got)) out.set(k.slice(this.keys.owners.length), v);
+    const at = this.keys.owners.length;
+    const add = (kv: IKeyValue) => out.set(kv.key.toString().slice(at), kv.value.toString());
+    await readPrefix(this.client.kv, this.keys.owners, add, { limit: OWNERS_PAGE });
     return out;
   }
 
@@ -277,8 +273,9 @@ export class Membership {
     this.holders = owners;
     const claim: string[] = [];
     const release: string[] = [];
+    const mine = await this.share.of(ids);
     for (const m of this.machines) {
-      const want = ownerOf(m, ids) === this.id;
+      const want = mine.has(m);
       const holder = owners.get(m);
       if (holder === this.id) this.owned.add(m);
       else this.owned.delete(m);

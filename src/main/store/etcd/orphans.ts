@@ -9,6 +9,7 @@ import { isTransient } from '../../../shared/lifecycle';
 import type { Vm } from '../../../shared/types';
 import type { StoredVm } from '../backend';
 import { type EtcdKeys, parseValue } from './keys';
+import { readPrefix } from './pages';
 
 /**
  * The transient VMs on `owned` machines whose driver is not among `live` hosts (or unnamed:
@@ -21,14 +22,19 @@ export async function findOrphans(
   owned: ReadonlySet<string>,
 ): Promise<Vm[]> {
   if (owned.size === 0) return [];
-  const got = await client.getAll().prefix(keys.vms).strings();
   const out: Vm[] = [];
-  for (const value of Object.values(got)) {
-    const vm = parseValue<StoredVm>(value);
-    if (!vm || typeof vm.state !== 'string' || !isTransient(vm.state)) continue;
-    if (!owned.has(vm.machine_id) || (vm.driver !== undefined && live.has(vm.driver))) continue;
-    const { driver: _d, idempotency_key: _k, ...record } = vm;
-    out.push(record);
-  }
+  // In pages: a big fleet's VMs are over gRPC's 4 MB message limit in one read.
+  await readPrefix(
+    client.kv,
+    keys.vms,
+    (kv) => {
+      const vm = parseValue<StoredVm>(kv.value);
+      if (!vm || typeof vm.state !== 'string' || !isTransient(vm.state)) return;
+      if (!owned.has(vm.machine_id) || (vm.driver !== undefined && live.has(vm.driver))) return;
+      const { driver: _d, idempotency_key: _k, ...record } = vm;
+      out.push(record);
+    },
+    { limit: 1500 },
+  );
   return out;
 }

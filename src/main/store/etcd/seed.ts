@@ -9,10 +9,13 @@ import { randomUUID } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import type { FleetData, MachineSpec, RegionSpec } from '../fleet-data';
 import { type EtcdKeys, parseValue } from './keys';
+import { readPrefix } from './pages';
 
 export const SEED_CLAIM_TTL_S = 10;
 /** Bytes of JSON per chunk: well under etcd's default --max-request-bytes (1.5 MiB). */
 const CHUNK_BYTES = 512 * 1024;
+/** Chunks per read when joining: 4 × 512 KB stays under gRPC's 4 MB message limit. */
+const CHUNKS_PER_READ = 4;
 /** How long a joining host waits for another host's seed to finish. */
 export const SEED_WAIT_MS = 60_000;
 
@@ -133,10 +136,11 @@ async function writeSeed(client: Etcd3, keys: EtcdKeys, csv: FleetData, hostLabe
 }
 
 async function readSeed(client: Etcd3, keys: EtcdKeys, ready: Ready): Promise<FleetData> {
-  const got = await client.getAll().prefix(keys.chunks(ready.seed_id)).sort('Key', 'Ascend').strings();
-  const chunks = Object.keys(got)
-    .sort()
-    .map((k) => parseValue<Chunk>(got[k]));
+  // A few chunks per read: all of a 300k-machine fleet's at once is over gRPC's 4 MB message limit.
+  const chunks: (Chunk | null)[] = [];
+  await readPrefix(client.kv, keys.chunks(ready.seed_id), (kv) => chunks.push(parseValue<Chunk>(kv.value)), {
+    limit: CHUNKS_PER_READ,
+  });
   if (chunks.length !== ready.chunks || chunks.some((c) => c === null)) {
     throw new Error(
       `the fleet in etcd is damaged: seed ${ready.seed_id} has ${chunks.length} of ${ready.chunks} chunks readable`,
