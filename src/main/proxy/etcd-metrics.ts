@@ -15,7 +15,7 @@ export class EtcdMetrics {
   });
   private readonly txns = new Counter({
     name: 'flylight_etcd_txns_total',
-    help: "Allocation transactions sent to etcd (a VM with its machine's row, conditional on both).",
+    help: "Allocation transactions (a VM with its machine's row, conditional on both); those of one turn share one etcd call, counted in flylight_etcd_round_trips_total.",
     registers: [],
   });
   private readonly conflicts = new Counter({
