@@ -3,7 +3,7 @@
 // first machine card on screen; frame times while launches stream into that region; the JS
 // heap before and after the stream.
 
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { RemoteLoad } from './lib/load-remote.js';
@@ -44,10 +44,80 @@ export async function openDashboard(serve, region) {
 }
 
 /**
+ * Starts a trace of the page's main thread; stop() gives every top-level task's CPU time (ms).
+ * @param {import('@playwright/test').CDPSession} cdp
+ */
+async function traceTasks(cdp) {
+  /** @type {any[]} */
+  const events = [];
+  const onData = (/** @type {{value: any[]}} */ d) => {
+    for (const e of d.value) if (e.name === 'RunTask' || e.name === 'thread_name') events.push(e);
+  };
+  cdp.on('Tracing.dataCollected', onData);
+  await cdp.send('Tracing.start', {
+    categories: 'disabled-by-default-devtools.timeline',
+    transferMode: 'ReportEvents',
+  });
+  return {
+    async stop() {
+      const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+      await cdp.send('Tracing.end');
+      await done;
+      cdp.off('Tracing.dataCollected', onData);
+      const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+      const mine = events
+        .filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.name === 'RunTask' && e.tdur !== undefined)
+        .sort((a, b) => a.ts - b.ts);
+      // Top level only: a nested RunTask is inside its parent's time.
+      /** @type {number[]} */
+      const out = [];
+      let end = -1;
+      for (const e of mine) {
+        if (e.ts < end) continue;
+        out.push(e.tdur / 1000);
+        end = e.ts + e.dur;
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Writes the page's heap snapshot to `file`.
+ * @param {import('@playwright/test').CDPSession} cdp @param {string} file
+ */
+async function heapSnapshot(cdp, file) {
+  /** @type {string[]} */
+  const chunks = [];
+  const onChunk = (/** @type {{chunk: string}} */ c) => chunks.push(c.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  writeFileSync(file, chunks.join(''));
+}
+
+/**
+ * Least-squares slope of the heap samples, in MB per minute.
+ * @param {{s: number, mb: number}[]} xs
+ */
+function slopePerMinute(xs) {
+  if (xs.length < 2) return 0;
+  const mx = xs.reduce((a, x) => a + x.s, 0) / xs.length;
+  const my = xs.reduce((a, x) => a + x.mb, 0) / xs.length;
+  const num = xs.reduce((a, x) => a + (x.s - mx) * (x.mb - my), 0);
+  const den = xs.reduce((a, x) => a + (x.s - mx) ** 2, 0);
+  return den === 0 ? 0 : (60 * num) / den;
+}
+
+/**
  * @param {import('./lib/report.js').Report} report
  * @param {{machines: number, rate: number, seconds: number, renders: number}} o
  */
 export async function run(report, o) {
+  // A loaded host answers fewer than 500/s, and the open loop then queues launches far past the
+  // stream's end: BENCH_DASHBOARD_RATE sets a rate the host keeps up with (the 10-minute heap run).
+  const rate = Number(process.env.BENCH_DASHBOARD_RATE);
+  if (rate > 0) o = { ...o, rate };
   heading(
     `Dashboard in Chromium: a ${fmt(o.machines / 10)}-machine region, then ${fmt(o.rate)} launches/s into it for ${o.seconds} s`,
   );
@@ -80,6 +150,8 @@ export async function run(report, o) {
     const renders = [];
     /** @type {number[]} */
     const cards = [];
+    /** @type {number[]} */
+    const waits = [];
     for (let i = 0; i < o.renders; i++) {
       await page.evaluate(() => {
         /** @type {any} */ (globalThis).location.hash = '';
@@ -94,25 +166,54 @@ export async function run(report, o) {
             w.location.hash = `#/${code}`;
             const poll = () => {
               const n = w.document.querySelectorAll('[data-testid="machine-card"]').length;
-              if (n > 0) resolve({ ms: performance.now() - t0, cards: n });
-              else w.requestAnimationFrame(poll);
+              if (n === 0) {
+                w.requestAnimationFrame(poll);
+                return;
+              }
+              // The host's part: the machines request from its start to its last byte.
+              const res = /** @type {any} */ (performance)
+                .getEntriesByType('resource')
+                .filter((/** @type {any} */ e) => e.name.includes(`/v1/regions/${code}/machines`) && e.startTime >= t0)
+                .pop();
+              resolve({
+                ms: performance.now() - t0,
+                cards: n,
+                hostMs: res ? res.responseEnd - res.startTime : Number.NaN,
+              });
             };
             w.requestAnimationFrame(poll);
           }),
         REGION,
       );
-      const { ms, cards: n } = /** @type {{ms: number, cards: number}} */ (r);
+      const { ms, cards: n, hostMs } = /** @type {{ms: number, cards: number, hostMs: number}} */ (r);
       renders.push(ms);
       cards.push(n);
+      waits.push(hostMs);
     }
 
     // Frame times while launches stream into the selected region (whose cards are on screen).
     const cdp = await page.context().newCDPSession(page);
-    await cdp.send('HeapProfiler.collectGarbage');
-    const heapBefore = (await page.evaluate(() => /** @type {any} */ (performance).memory.usedJSHeapSize)) / 2 ** 20;
+    await cdp.send('Performance.enable');
+    // The JS heap after a forced GC (CDP's figure is exact; performance.memory is rounded).
+    const heapMb = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return (await cdp.send('Runtime.getHeapUsage')).usedSize / 2 ** 20;
+    };
+    const metrics = async () =>
+      Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+    const heapBefore = await heapMb();
+    // BENCH_HEAP_SNAPSHOTS=dir: a heap snapshot before and after the stream, to diff what grew
+    // (DevTools' Memory panel loads them; bench/heap-diff.js prints the difference by type).
+    const snapshotDir = process.env.BENCH_HEAP_SNAPSHOTS;
+    if (snapshotDir) await heapSnapshot(cdp, join(snapshotDir, 'dashboard-before.heapsnapshot'));
     await page.evaluate(() => {
       const w = /** @type {any} */ (globalThis);
       w.__frames = [];
+      w.__longTasks = [];
+      w.__observer = new w.PerformanceObserver((/** @type {any} */ list) => {
+        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+      });
+      w.__observer.observe({ entryTypes: ['longtask'] });
       let last = performance.now();
       const tick = (/** @type {number} */ t) => {
         w.__frames.push(t - last);
@@ -121,28 +222,63 @@ export async function run(report, o) {
       };
       w.requestAnimationFrame(tick);
     });
+    const m0 = await metrics();
+    // Each task's CPU time on the page's main thread (a trace's thread times): what the frames
+    // would take on an idle machine, where the frame times also count the turns lost to others.
+    const tasks = await traceTasks(cdp);
+    // The heap through the stream: a sample (after a GC) every heapEveryS seconds. Each forced
+    // GC stalls a frame or two, a handful in the thousands of frames the percentiles count.
+    const heapEveryS = Math.max(30, o.seconds / 20);
+    /** @type {{s: number, mb: number}[]} */
+    const heap = [{ s: 0, mb: heapBefore }];
+    const streamStart = Date.now();
+    let sampling = Promise.resolve();
+    const heapTimer = setInterval(() => {
+      sampling = sampling.then(async () => {
+        const h = { s: (Date.now() - streamStart) / 1000, mb: await heapMb() };
+        heap.push(h);
+        // As it goes: a long run that is cut short still shows its trend.
+        process.stdout.write(`    heap after GC at ${fmt(h.s)} s: ${fmt(h.mb)} MB\n`);
+      });
+    }, heapEveryS * 1000);
     const bodies = Array.from({ length: 64 }, (_, i) =>
       JSON.stringify({ region: REGION, memory_gb: 1 + (i % 2), cores: 1 }),
     );
-    const streamed = await load.paced({
-      port: serve.port,
-      headers: serve.headers,
-      rate: o.rate,
-      seconds: o.seconds,
-      bodies,
-      subscribers: 0,
-      settleMs: 0,
-    });
-    // One more FlyD interval, so the last changes reach the page while frames are recorded.
-    await new Promise((r) => setTimeout(r, 1200));
-    /** @type {number[]} */
-    const frames = await page.evaluate(() => {
-      const w = /** @type {any} */ (globalThis);
-      w.__stopFrames = true;
-      return w.__frames.slice(1);
-    });
-    await cdp.send('HeapProfiler.collectGarbage');
-    const heapAfter = (await page.evaluate(() => /** @type {any} */ (performance).memory.usedJSHeapSize)) / 2 ** 20;
+    let streamed;
+    try {
+      streamed = await load.paced({
+        port: serve.port,
+        headers: serve.headers,
+        rate: o.rate,
+        seconds: o.seconds,
+        bodies,
+        subscribers: 0,
+        settleMs: 0,
+      });
+      // One more FlyD interval, so the last changes reach the page while frames are recorded.
+      await new Promise((r) => setTimeout(r, 1200));
+    } finally {
+      clearInterval(heapTimer);
+      await sampling;
+    }
+    const m1 = await metrics();
+    const taskCpu = (await tasks.stop()).sort((a, b) => a - b);
+    const page1 = /** @type {{frames: number[], longTasks: number[]}} */ (
+      await page.evaluate(() => {
+        const w = /** @type {any} */ (globalThis);
+        w.__stopFrames = true;
+        w.__observer.disconnect();
+        return { frames: w.__frames.slice(1), longTasks: w.__longTasks };
+      })
+    );
+    const { frames, longTasks } = page1;
+    const heapAfter = await heapMb();
+    if (snapshotDir) await heapSnapshot(cdp, join(snapshotDir, 'dashboard-after.heapsnapshot'));
+    heap.push({ s: (Date.now() - streamStart) / 1000, mb: heapAfter });
+    const cpu = (/** @type {string} */ k) => 1000 * (m1[k] - m0[k]);
+    const taskQ = (/** @type {number} */ p) =>
+      taskCpu[Math.min(taskCpu.length - 1, Math.ceil(p * taskCpu.length) - 1)] ?? 0;
+    const streamedS = m1.Timestamp - m0.Timestamp;
     const sorted = [...frames].sort((a, b) => a - b);
     const q = (/** @type {number} */ p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
     const failed = Object.values(streamed.unexpected).reduce((a, b) => a + b, 0);
@@ -155,7 +291,7 @@ export async function run(report, o) {
       better: 'lower',
       subject: { label: 'hash change → first card', runs: renders },
       target: { on: 'subject', op: '<=', value: 200 },
-      note: `${cards[0]} cards in the DOM at first render (the grid is windowed: about a screenful of the region)${startFailures.length > 0 ? `; the host failed to start ${startFailures.length}× first` : ''}`,
+      note: `${cards[0]} cards in the DOM at first render (the grid is windowed: about a screenful of the region); of it, the machines request (${fmt(o.machines / 10)} machines, sent at the hash change, to its last byte): ${waits.map((x) => fmt(x)).join(', ')} ms${startFailures.length > 0 ? `; the host failed to start ${startFailures.length}× first` : ''}`,
       command,
     });
     report.add({
@@ -176,7 +312,7 @@ export async function run(report, o) {
       better: 'lower',
       subject: { label: 'requestAnimationFrame interval', runs: [q(0.99)] },
       target: { on: 'subject', op: '<=', value: 50 },
-      note: `worst frame ${fmt(sorted[sorted.length - 1])} ms`,
+      note: `worst frame ${fmt(sorted[sorted.length - 1])} ms; ${longTasks.length} long tasks (> 50 ms wall, ${fmt(longTasks.reduce((a, b) => a + b, 0))} ms in all); the main thread's tasks in CPU time: p99 ${fmt(taskQ(0.99))} ms, longest ${fmt(taskCpu[taskCpu.length - 1] ?? 0)} ms, ${taskCpu.filter((t) => t > 50).length} over 50 ms, ${taskCpu.filter((t) => t > 16.7).length} over 16.7 ms; main-thread CPU ${fmt(cpu('ThreadTime') / streamedS)} ms per second over ${fmt(streamedS)} s (${fmt(cpu('ThreadTime'))} ms; wall: script ${fmt(cpu('ScriptDuration'))} ms, style ${fmt(cpu('RecalcStyleDuration'))} ms, layout ${fmt(cpu('LayoutDuration'))} ms)`,
       command,
     });
     report.add({
@@ -186,7 +322,7 @@ export async function run(report, o) {
       better: 'lower',
       subject: { label: 'after the stream', runs: [heapAfter] },
       baseline: { label: 'before the stream', runs: [heapBefore] },
-      note: 'ratio ≈ 1 is a flat heap over this (short) run',
+      note: `sampled after a forced GC every ${fmt(heapEveryS)} s: ${heap.map((h) => `${fmt(h.s)} s ${fmt(h.mb)}`).join(', ')} MB; slope ${fmt(slopePerMinute(heap))} MB/min (least squares); ratio ≈ 1 is a flat heap`,
       command,
     });
   } finally {

@@ -43,6 +43,8 @@ export interface Runtime {
 
 const STATUS_EVERY_MS = 2000;
 const SAMPLE_EVERY_MS = 1000;
+/** Live changes reach the page's stores at most this often (state/batcher.ts: frameSchedule). */
+const TICK_MIN_GAP_MS = 100;
 
 /** `signInProblem`: why the `?token=` link did not sign this page in (state/auth.ts); the page then asks for the key. */
 export function startRuntime(signInProblem: string | null = null): Runtime {
@@ -53,6 +55,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     (cb) => requestAnimationFrame(cb),
     (id) => cancelAnimationFrame(id),
     () => document.hidden,
+    { minGapMs: TICK_MIN_GAP_MS },
   );
   const vms = createVmIndex({ api: client.api, schedule });
   const ops = createOpsFlow();

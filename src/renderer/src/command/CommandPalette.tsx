@@ -8,6 +8,7 @@ import { Command } from 'cmdk';
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { regionSeverity } from '../../../shared/region-status';
+import type { Region } from '../../../shared/types';
 import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime, useUi } from '../hooks';
 import { type PaletteCommand, paletteCommands } from './commands';
@@ -32,12 +33,16 @@ function Keys({ keys }: { keys: string[] }) {
   );
 }
 
+const NO_REGIONS: Record<string, Region> = {};
+const NO_CODES: string[] = [];
+
 export function CommandPalette() {
   const rt = useRuntime();
   const open = useStore(overlayStore, (s) => s.open === 'palette');
   const [search, setSearch] = useState('');
-  const regions = useDash((s) => s.regions);
-  const codes = useDash((s) => s.regionCodes);
+  // Closed, it follows nothing: the regions change with every tick of a launch stream.
+  const regions = useDash((s) => (open ? s.regions : NO_REGIONS));
+  const codes = useDash((s) => (open ? s.regionCodes : NO_CODES));
   const consoleOpen = useUi((s) => s.consoleOpen);
   const index = useEntityIndex(rt, open, search);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the console's label follows its state

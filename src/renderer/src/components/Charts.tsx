@@ -1,10 +1,11 @@
-import { memo, useMemo } from 'react';
+import { memo, useDeferredValue, useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatPercent } from '../../../shared/percent';
+import { CHART_AXIS_TICK, CHART_FILL, CHART_TOOLTIP } from '../chart-style';
 import { formatClock } from '../format';
 import { useDash, useSamples } from '../hooks';
 import { PALETTE } from '../palette';
-import { type ChartRow, chartRows, HISTORY_WINDOW_MS } from '../state/history';
+import { type ChartRow, chartRows, HISTORY_WINDOW_MS, type Sample } from '../state/history';
 
 interface Series {
   key: keyof ChartRow;
@@ -50,6 +51,58 @@ function ago(ms: number): string {
   return s % 60 === 0 ? `−${s / 60}m` : `−${Math.floor(s / 60)}m${s % 60}s`;
 }
 
+const MARGIN = { top: 4, right: 6, bottom: 0, left: 0 };
+const CURSOR = { stroke: PALETTE.muted };
+const ACTIVE_DOT = { r: 3 };
+const GRID = <CartesianGrid stroke={PALETTE.grid} vertical={false} />;
+const yTickFormat = { '%': (v: number) => `${v}%`, '/s': (v: number) => String(Number(v.toFixed(1))) };
+
+/**
+ * A chart's parts that do not move with each sample, made once: recharts takes every axis,
+ * area and tooltip it is given into its own store and recomputes the chart from there, so a
+ * part handed over again unchanged (the same element) costs nothing on the next sample.
+ */
+function useStaticParts(id: string, series: Series[], unit: '%' | '/s') {
+  return useMemo(
+    () => ({
+      defs: (
+        <defs>
+          {series.map((s) => (
+            <linearGradient key={s.key} id={`g-${id}-${s.key}`} x1="0" y1="0" x2="0" y2="1">
+              <stop offset="0%" stopColor={s.color} stopOpacity={0.35} />
+              <stop offset="100%" stopColor={s.color} stopOpacity={0.02} />
+            </linearGradient>
+          ))}
+        </defs>
+      ),
+      tooltip: (
+        <Tooltip
+          {...CHART_TOOLTIP}
+          cursor={CURSOR}
+          labelFormatter={(t) => formatClock(Number(t))}
+          formatter={(v, name) => [fmtValue(unit, typeof v === 'number' ? v : null), name]}
+        />
+      ),
+      areas: series.map((s) => (
+        <Area
+          key={s.key}
+          type="monotone"
+          dataKey={s.key}
+          name={s.name}
+          stroke={s.color}
+          strokeWidth={1.5}
+          fill={`url(#g-${id}-${s.key})`}
+          isAnimationActive={false}
+          dot={false}
+          activeDot={ACTIVE_DOT}
+          connectNulls={false}
+        />
+      )),
+    }),
+    [id, series, unit],
+  );
+}
+
 const Chart = memo(function Chart({
   id,
   title,
@@ -71,16 +124,44 @@ const Chart = memo(function Chart({
   // The axis grows with the data until it spans the whole window, then slides.
   const first = rows.length ? rows[0].t : end;
   const start = Math.max(end - HISTORY_WINDOW_MS, Math.min(first, end - 60_000));
-  const ticks = useMemo(() => {
+  const xAxis = useMemo(() => {
     const step = tickStep(end - start);
-    const t: number[] = [];
-    for (let x = end; x >= start; x -= step) t.unshift(x);
-    return t;
+    const ticks: number[] = [];
+    for (let x = end; x >= start; x -= step) ticks.unshift(x);
+    return (
+      <XAxis
+        dataKey="t"
+        type="number"
+        domain={[start, end]}
+        ticks={ticks}
+        allowDataOverflow
+        tickFormatter={(t: number) => ago(end - t)}
+        tick={CHART_AXIS_TICK}
+        tickLine={false}
+        axisLine={false}
+        height={16}
+      />
+    );
   }, [start, end]);
   // The y-axis zooms to the data (a fleet at 2% is a flat line on 0–100%), never past 100%.
-  const peak = Math.max(0, ...rows.flatMap((r) => series.map((x) => (r[x.key] as number | null) ?? 0)));
+  let peak = 0;
+  for (const r of rows) for (const x of series) peak = Math.max(peak, (r[x.key] as number | null) ?? 0);
   const top = unit === '%' ? Math.min(100, Math.max(5, niceCeil(peak * 1.25))) : niceCeil(peak * 1.15);
-  const yTicks = [0, top / 2, top];
+  const yAxis = useMemo(
+    () => (
+      <YAxis
+        domain={[0, top]}
+        ticks={[0, top / 2, top]}
+        tick={CHART_AXIS_TICK}
+        tickFormatter={yTickFormat[unit]}
+        tickLine={false}
+        axisLine={false}
+        width={34}
+      />
+    ),
+    [top, unit],
+  );
+  const parts = useStaticParts(id, series, unit);
   return (
     <figure className="chart" data-testid={`chart-${id}`} data-points={rows.length}>
       <figcaption className="chart-head">
@@ -102,73 +183,13 @@ const Chart = memo(function Chart({
         {rows.length < 2 ? (
           <div className="chart-empty">Collecting samples…</div>
         ) : (
-          <AreaChart
-            data={rows}
-            responsive
-            style={{ width: '100%', height: '100%' }}
-            margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
-          >
-            <defs>
-              {series.map((s) => (
-                <linearGradient key={s.key} id={`g-${id}-${s.key}`} x1="0" y1="0" x2="0" y2="1">
-                  <stop offset="0%" stopColor={s.color} stopOpacity={0.35} />
-                  <stop offset="100%" stopColor={s.color} stopOpacity={0.02} />
-                </linearGradient>
-              ))}
-            </defs>
-            <CartesianGrid stroke={PALETTE.grid} vertical={false} />
-            <XAxis
-              dataKey="t"
-              type="number"
-              domain={[start, end]}
-              ticks={ticks}
-              allowDataOverflow
-              tickFormatter={(t: number) => ago(end - t)}
-              tick={{ fill: PALETTE.faint, fontSize: 10 }}
-              tickLine={false}
-              axisLine={false}
-              height={16}
-            />
-            <YAxis
-              domain={[0, top]}
-              ticks={yTicks}
-              tick={{ fill: PALETTE.faint, fontSize: 10 }}
-              tickFormatter={(v: number) => (unit === '%' ? `${v}%` : String(Number(v.toFixed(1))))}
-              tickLine={false}
-              axisLine={false}
-              width={34}
-            />
-            <Tooltip
-              isAnimationActive={false}
-              cursor={{ stroke: PALETTE.muted }}
-              // Inline styles can read the theme's variables (SVG attributes cannot).
-              contentStyle={{
-                background: 'var(--panel-2)',
-                border: '1px solid var(--border-strong)',
-                borderRadius: 6,
-                fontSize: 12,
-                color: 'var(--text)',
-              }}
-              labelStyle={{ color: 'var(--muted)' }}
-              separator=": "
-              labelFormatter={(t) => formatClock(Number(t))}
-              formatter={(v, name) => [fmtValue(unit, typeof v === 'number' ? v : null), name]}
-            />
-            {series.map((s) => (
-              <Area
-                key={s.key}
-                type="monotone"
-                dataKey={s.key}
-                name={s.name}
-                stroke={s.color}
-                strokeWidth={1.5}
-                fill={`url(#g-${id}-${s.key})`}
-                isAnimationActive={false}
-                dot={false}
-                activeDot={{ r: 3 }}
-                connectNulls={false}
-              />
-            ))}
+          <AreaChart data={rows} responsive style={CHART_FILL} margin={MARGIN}>
+            {parts.defs}
+            {GRID}
+            {xAxis}
+            {yAxis}
+            {parts.tooltip}
+            {parts.areas}
           </AreaChart>
         )}
       </div>
@@ -176,25 +197,66 @@ const Chart = memo(function Chart({
   );
 });
 
+function FleetChart() {
+  const samples = useSamples(0);
+  const rows = useMemo(() => chartRows(samples, null), [samples]);
+  return (
+    <Chart
+      id="fleet"
+      title="Fleet"
+      subtitle="utilisation"
+      rows={rows}
+      series={UTIL_SERIES}
+      unit="%"
+      end={endOf(samples)}
+    />
+  );
+}
+
+function RegionChart({ code }: { code: string }) {
+  const samples = useSamples(1);
+  const rows = useMemo(() => chartRows(samples, code), [samples, code]);
+  return (
+    <Chart
+      id="region"
+      title={code}
+      subtitle="utilisation"
+      rows={rows}
+      series={UTIL_SERIES}
+      unit="%"
+      end={endOf(samples)}
+    />
+  );
+}
+
+function LaunchesChart() {
+  const samples = useSamples(2);
+  const rows = useMemo(() => chartRows(samples, null), [samples]);
+  return (
+    <Chart
+      id="launches"
+      title="Launches"
+      subtitle="/ s"
+      rows={rows}
+      series={LAUNCH_SERIES}
+      unit="/s"
+      end={endOf(samples)}
+    />
+  );
+}
+
+const endOf = (samples: Sample[]): number => (samples.length ? samples[samples.length - 1].t : 0);
+
 export function Charts() {
-  const samples = useSamples();
-  const selected = useDash((s) => s.selected);
-  const end = samples.length ? samples[samples.length - 1].t : 0;
-  const fleet = useMemo(() => chartRows(samples, null), [samples]);
-  const region = useMemo(() => (selected ? chartRows(samples, selected) : []), [samples, selected]);
+  // The region's chart follows a selection once the page has shown the region (a deferred
+  // value): mounting a chart costs a forced layout and recharts' first rounds, which would
+  // otherwise sit between the click and the region's machines.
+  const selected = useDeferredValue(useDash((s) => s.selected));
   return (
     <section className="charts" aria-label="Last 10 minutes">
-      <Chart id="fleet" title="Fleet" subtitle="utilisation" rows={fleet} series={UTIL_SERIES} unit="%" end={end} />
+      <FleetChart />
       {selected ? (
-        <Chart
-          id="region"
-          title={selected}
-          subtitle="utilisation"
-          rows={region}
-          series={UTIL_SERIES}
-          unit="%"
-          end={end}
-        />
+        <RegionChart code={selected} />
       ) : (
         <figure className="chart chart-placeholder" data-testid="chart-region">
           <figcaption className="chart-head">
@@ -207,7 +269,7 @@ export function Charts() {
           </div>
         </figure>
       )}
-      <Chart id="launches" title="Launches" subtitle="/ s" rows={fleet} series={LAUNCH_SERIES} unit="/s" end={end} />
+      <LaunchesChart />
     </section>
   );
 }

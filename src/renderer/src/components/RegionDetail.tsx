@@ -113,7 +113,8 @@ function Machines({ code }: { code: string }) {
   const view = useDash((s) => s.machines);
   const sort = useUi((s) => s.machineSort);
   const show = useUi((s) => s.machineShow);
-  const list = useMemo(() => view.ids.map((id) => view.byId[id]).filter(Boolean), [view.ids, view.byId]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: byId changes in place; version says when
+  const list = useMemo(() => view.ids.map((id) => view.byId[id]).filter(Boolean), [view.ids, view.byId, view.version]);
   const ordered = useMemo(() => orderMachines(list, sort, show), [list, sort, show]);
   const focus = useStore(overlayStore, (s) => s.focus);
   const ready = view.region === code && view.state === 'ready';

@@ -7,6 +7,7 @@ import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts'
 import { machineCondition } from '../../../shared/machine-status';
 import { HISTORY_WINDOW_MS } from '../../../shared/samples';
 import type { Machine } from '../../../shared/types';
+import { CHART_AXIS_TICK, CHART_FILL, CHART_TOOLTIP } from '../chart-style';
 import { formatAgo, formatClock } from '../format';
 import { useNow } from '../hooks';
 import { PALETTE } from '../palette';
@@ -25,19 +26,14 @@ export function AllocationChart({ series, m }: { series: MachineSeries; m: Machi
         data-points={series.points.length}
         data-from={rows[0].t}
       >
-        <AreaChart
-          data={rows}
-          responsive
-          style={{ width: '100%', height: '100%' }}
-          margin={{ top: 6, right: 8, bottom: 0, left: 0 }}
-        >
+        <AreaChart data={rows} responsive style={CHART_FILL} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke={PALETTE.grid} vertical={false} />
           <XAxis
             dataKey="t"
             type="number"
             domain={['dataMin', 'dataMax']}
             tickFormatter={(t: number) => formatClock(t)}
-            tick={{ fill: PALETTE.faint, fontSize: 10 }}
+            tick={CHART_AXIS_TICK}
             tickLine={false}
             axisLine={false}
             height={16}
@@ -47,22 +43,13 @@ export function AllocationChart({ series, m }: { series: MachineSeries; m: Machi
             domain={[0, 100]}
             ticks={[0, 50, 100]}
             tickFormatter={(v: number) => `${v}%`}
-            tick={{ fill: PALETTE.faint, fontSize: 10 }}
+            tick={CHART_AXIS_TICK}
             tickLine={false}
             axisLine={false}
             width={34}
           />
           <Tooltip
-            isAnimationActive={false}
-            contentStyle={{
-              background: 'var(--panel-2)',
-              border: '1px solid var(--border-strong)',
-              borderRadius: 6,
-              fontSize: 12,
-              color: 'var(--text)',
-            }}
-            labelStyle={{ color: 'var(--muted)' }}
-            separator=": "
+            {...CHART_TOOLTIP}
             labelFormatter={(t) => formatClock(Number(t))}
             formatter={(v, name) => [`${typeof v === 'number' ? Math.round(v) : v}%`, name]}
           />

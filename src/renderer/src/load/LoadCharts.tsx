@@ -4,22 +4,10 @@
 import { memo } from 'react';
 import { Area, AreaChart, CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { LoadSecond } from '../../../shared/load/stats';
+import { CHART_AXIS_TICK, CHART_FILL, CHART_TOOLTIP } from '../chart-style';
 import { PALETTE } from '../palette';
 
-const AXIS = { fill: PALETTE.faint, fontSize: 10 };
-const TOOLTIP = {
-  isAnimationActive: false,
-  contentStyle: {
-    background: 'var(--panel-2)',
-    border: '1px solid var(--border-strong)',
-    borderRadius: 6,
-    fontSize: 12,
-    color: 'var(--text)',
-  },
-  labelStyle: { color: 'var(--muted)' },
-  separator: ': ',
-  labelFormatter: (t: unknown) => `second ${Number(t) + 1}`,
-} as const;
+const TOOLTIP = { ...CHART_TOOLTIP, labelFormatter: (t: unknown) => `second ${Number(t) + 1}` } as const;
 
 const OUTCOMES = [
   { key: 'ok', name: 'OK', color: PALETTE.ok },
@@ -44,7 +32,7 @@ export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: 
       type="number"
       domain={domain}
       tickFormatter={(t: number) => `${t}s`}
-      tick={AXIS}
+      tick={CHART_AXIS_TICK}
       tickLine={false}
       axisLine={false}
       height={16}
@@ -53,15 +41,10 @@ export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: 
   return (
     <div className="load-charts">
       <LoadFigure id="rate" title="Launches" unit="/ s" legend={OUTCOMES} points={rows.length}>
-        <AreaChart
-          data={rows}
-          responsive
-          style={{ width: '100%', height: '100%' }}
-          margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
-        >
+        <AreaChart data={rows} responsive style={CHART_FILL} margin={{ top: 4, right: 6, bottom: 0, left: 0 }}>
           <CartesianGrid stroke={PALETTE.grid} vertical={false} />
           {xAxis}
-          <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} allowDecimals={false} />
+          <YAxis tick={CHART_AXIS_TICK} tickLine={false} axisLine={false} width={34} allowDecimals={false} />
           <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v}/s`, name]} />
           {OUTCOMES.map((s) => (
             <Area
@@ -81,15 +64,10 @@ export const LoadCharts = memo(function LoadCharts({ rows, durationS }: { rows: 
         </AreaChart>
       </LoadFigure>
       <LoadFigure id="latency" title="Latency" unit="ms" legend={LATENCY} points={rows.length}>
-        <LineChart
-          data={rows}
-          responsive
-          style={{ width: '100%', height: '100%' }}
-          margin={{ top: 4, right: 6, bottom: 0, left: 0 }}
-        >
+        <LineChart data={rows} responsive style={CHART_FILL} margin={{ top: 4, right: 6, bottom: 0, left: 0 }}>
           <CartesianGrid stroke={PALETTE.grid} vertical={false} />
           {xAxis}
-          <YAxis tick={AXIS} tickLine={false} axisLine={false} width={34} />
+          <YAxis tick={CHART_AXIS_TICK} tickLine={false} axisLine={false} width={34} />
           <Tooltip {...TOOLTIP} formatter={(v, name) => [`${v} ms`, name]} />
           {LATENCY.map((s) => (
             <Line

@@ -1,6 +1,6 @@
-// Buffers store events and hands them over at most once per frame. A burst of thousands of
-// launches becomes one state update per animation frame, and events for the same machine are
-// conflated (each event carries the machine's absolute state, so only the newest matters) —
+// Buffers store events and hands them over at most once per tick (an animation frame, at most
+// ten a second under a stream: see frameSchedule). A burst of thousands of launches becomes one
+// state update per tick, and events for the same machine are conflated (each event carries the machine's absolute state, so only the newest matters) —
 // the buffer is bounded by the fleet size even when frames stop (a hidden window).
 
 import type { StoreEvent } from '../../../shared/types';
@@ -59,21 +59,79 @@ export function createEventBatcher(apply: (batch: StoreEvent[]) => void, schedul
   };
 }
 
+export interface FrameScheduleOptions {
+  /**
+   * The shortest time between two ticks (ms). Under a stream every tick re-renders the cards,
+   * the totals and the sidebar and lays the page out again; ten a second is as fast as anyone
+   * reads a figure, and leaves the frames between them free. Default 0: every frame.
+   */
+  minGapMs?: number;
+  now?: () => number;
+  setTimer?: (cb: () => void, ms: number) => () => void;
+}
+
 /**
- * The app's scheduler: the next animation frame, or a short timer when the page is hidden
- * (browsers stop animation frames there, and we still want the state current on return).
+ * The app's scheduler: one shared tick on an animation frame, at most every `minGapMs`, or a
+ * short timer when the page is hidden (browsers stop animation frames there, and we still want
+ * the state current on return). Every callback waiting when the tick comes runs in it, so the
+ * dashboard's and the VM index's batches land in the same task and React renders them once.
  */
 export function frameSchedule(
   raf: (cb: () => void) => number,
   caf: (id: number) => void,
   isHidden: () => boolean,
+  options: FrameScheduleOptions = {},
 ): Schedule {
-  return (cb) => {
-    if (isHidden()) {
-      const t = setTimeout(cb, 250);
+  const gap = options.minGapMs ?? 0;
+  const now = options.now ?? (() => performance.now());
+  const setTimer =
+    options.setTimer ??
+    ((cb, ms) => {
+      const t = setTimeout(cb, ms);
       return () => clearTimeout(t);
+    });
+  const waiting = new Set<() => void>();
+  let cancelTick: (() => void) | null = null;
+  let lastTick = Number.NEGATIVE_INFINITY;
+
+  const tick = (): void => {
+    cancelTick = null;
+    lastTick = now();
+    const due = [...waiting];
+    waiting.clear();
+    for (const cb of due) cb();
+  };
+  const arm = (): void => {
+    if (cancelTick) return;
+    if (isHidden()) {
+      cancelTick = setTimer(tick, 250);
+      return;
     }
-    const id = raf(cb);
-    return () => caf(id);
+    const wait = lastTick + gap - now();
+    if (wait <= 0) {
+      const id = raf(tick);
+      cancelTick = () => caf(id);
+      return;
+    }
+    let id: number | null = null;
+    const cancelTimer = setTimer(() => {
+      id = raf(tick);
+    }, wait);
+    cancelTick = () => {
+      cancelTimer();
+      if (id !== null) caf(id);
+    };
+  };
+
+  return (cb) => {
+    waiting.add(cb);
+    arm();
+    return () => {
+      waiting.delete(cb);
+      if (waiting.size === 0 && cancelTick) {
+        cancelTick();
+        cancelTick = null;
+      }
+    };
   };
 }

@@ -1,6 +1,6 @@
 // The dashboard's state: regions with totals, the selected region's machines, the connection
 // and the host's status. Change events patch it in place (no refetch per event), a burst is
-// applied once per frame (see batcher.ts), and after a drop the page resynchronises from a
+// applied once per tick (see batcher.ts), and after a drop the page resynchronises from a
 // snapshot without losing events that arrive while the snapshot is in flight.
 //
 // No DOM here: the API, the frame scheduler and the clock are injected, so the logic runs in
@@ -40,11 +40,17 @@ export interface MachinesView {
   region: string | null;
   state: LoadState;
   error?: UiError;
-  /** Ordered by id, as the API returns them. */
+  /** Ordered by id. */
   ids: string[];
+  /**
+   * Updated in place by each batch (copying 10,000 entries per tick cost more than the rest of
+   * it): records are replaced, never changed; what reads many machines keys on `version`.
+   */
   byId: Record<string, Machine>;
-  /** Bumped each time an event changes the machine: the card flashes when it moves. */
+  /** Events that moved each machine (its card flashes when it moves); in place too. */
   changes: Record<string, number>;
+  /** Bumped by every batch that changed a machine of this view. */
+  version: number;
 }
 
 export interface DashboardState {
@@ -100,13 +106,9 @@ export interface Dashboard {
   actions: DashboardActions;
 }
 
-const emptyMachines = (region: string | null, state: LoadState): MachinesView => ({
-  region,
-  state,
-  ids: [],
-  byId: {},
-  changes: {},
-});
+const emptyMachines = (region: string | null, state: LoadState): MachinesView => {
+  return { region, state, ids: [], byId: {}, changes: {}, version: 0 };
+};
 
 export function toUiError(err: unknown): UiError {
   if (err instanceof ApiError) return { code: err.code, message: err.message };
@@ -152,10 +154,10 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
 
   const applyBatch = (batch: StoreEvent[]): void => {
     const s = store.getState();
+    const view = s.machines;
     let regions: Record<string, Region> | null = null;
-    let byId: Record<string, Machine> | null = null;
-    let changes: Record<string, number> | null = null;
     let ids: string[] | null = null;
+    let changed = false;
     for (const e of batch) {
       if (e.type !== 'machine' && e.type !== 'region') continue; // reset: a resync is on its way
       const code = e.region.code;
@@ -163,15 +165,14 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         regions ??= { ...s.regions };
         regions[code] = e.region;
       }
-      if (e.type === 'machine' && s.machines.region === code && s.machines.state === 'ready') {
-        byId ??= { ...s.machines.byId };
-        changes ??= { ...s.machines.changes };
-        if (!byId[e.machine.id]) {
-          ids ??= [...s.machines.ids];
+      if (e.type === 'machine' && view.region === code && view.state === 'ready') {
+        if (!view.byId[e.machine.id]) {
+          ids ??= [...view.ids];
           ids.push(e.machine.id);
         }
-        byId[e.machine.id] = e.machine;
-        changes[e.machine.id] = (changes[e.machine.id] ?? 0) + 1;
+        view.byId[e.machine.id] = e.machine;
+        view.changes[e.machine.id] = (view.changes[e.machine.id] ?? 0) + 1;
+        changed = true;
       }
     }
     const patch: Partial<DashboardState> = {
@@ -179,9 +180,9 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       lastEventAt: now(),
     };
     if (regions) patch.regions = regions;
-    if (byId && changes) {
+    if (changed) {
       if (ids) ids.sort();
-      patch.machines = { ...s.machines, byId, changes, ids: ids ?? s.machines.ids };
+      patch.machines = { ...view, ids: ids ?? view.ids, version: view.version + 1 };
     }
     store.setState(patch);
   };
@@ -205,7 +206,14 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       // Keep change counters across a resync of the same region so cards do not all flash.
       const changes = prev.region === code ? prev.changes : {};
       store.setState({
-        machines: { region: code, state: 'ready', ids: list.map((m) => m.id).sort(), byId, changes },
+        machines: {
+          region: code,
+          state: 'ready',
+          ids: list.map((m) => m.id).sort(),
+          byId,
+          changes,
+          version: prev.version + 1,
+        },
       });
     } catch (err) {
       if (disposed || store.getState().selected !== code) return;

@@ -1,7 +1,7 @@
 // The event batcher: store events coalesced per animation frame before the dashboard sees them.
 
 import { describe, expect, it } from 'vitest';
-import { createEventBatcher } from '../../../../src/renderer/src/state/batcher';
+import { createEventBatcher, frameSchedule } from '../../../../src/renderer/src/state/batcher';
 import type { StoreEvent } from '../../../../src/shared/types';
 import { machine, region } from '../../../helpers/fixtures';
 import { manualFrames } from '../../../helpers/manual-frames';
@@ -40,5 +40,87 @@ describe('event batcher', () => {
     b.dispose();
     frames.frame();
     expect(batches).toHaveLength(0);
+  });
+});
+
+describe('frame schedule', () => {
+  /** Animation frames and timers by hand, on a clock the test moves. */
+  function world(hidden = false) {
+    let t = 0;
+    let frames: (() => void)[] = [];
+    let timers: { at: number; cb: () => void }[] = [];
+    const schedule = frameSchedule(
+      (cb) => frames.push(cb),
+      () => {
+        frames = [];
+      },
+      () => hidden,
+      {
+        minGapMs: 100,
+        now: () => t,
+        setTimer(cb, ms) {
+          const timer = { at: t + ms, cb };
+          timers.push(timer);
+          return () => {
+            timers = timers.filter((x) => x !== timer);
+          };
+        },
+      },
+    );
+    return {
+      schedule,
+      /** Moves the clock, firing the timers that come due, then runs one animation frame. */
+      frame(ms = 16) {
+        t += ms;
+        const due = timers.filter((x) => x.at <= t);
+        timers = timers.filter((x) => x.at > t);
+        for (const x of due) x.cb();
+        const run = frames;
+        frames = [];
+        for (const f of run) f();
+      },
+      pending: () => frames.length + timers.length,
+    };
+  }
+
+  it('runs everything waiting in one tick, then at most one tick per minGapMs', () => {
+    const w = world();
+    const ran: string[] = [];
+    w.schedule(() => ran.push('dashboard'));
+    w.schedule(() => ran.push('vms'));
+    w.frame();
+    expect(ran).toEqual(['dashboard', 'vms']);
+
+    // 16 ms later: too soon, it waits for the gap, then the next frame.
+    w.schedule(() => ran.push('second'));
+    w.frame(16);
+    w.frame(16);
+    expect(ran).toHaveLength(2);
+    for (let i = 0; i < 6; i++) w.frame(16);
+    expect(ran).toEqual(['dashboard', 'vms', 'second']);
+
+    // A quiet page answers the next change at the next frame.
+    w.frame(500);
+    w.schedule(() => ran.push('third'));
+    w.frame();
+    expect(ran.at(-1)).toBe('third');
+  });
+
+  it('cancels a tick nobody waits for, and uses a timer while the page is hidden', () => {
+    const w = world();
+    const cancel = w.schedule(() => {
+      throw new Error('cancelled');
+    });
+    cancel();
+    expect(w.pending()).toBe(0);
+    w.frame();
+
+    const hidden = world(true);
+    const ran: number[] = [];
+    hidden.schedule(() => ran.push(1));
+    hidden.frame(100);
+    expect(ran).toEqual([]);
+    hidden.frame(200);
+    expect(ran).toEqual([1]);
   });
 });

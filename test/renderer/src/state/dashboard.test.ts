@@ -220,10 +220,18 @@ describe('dashboard store: live events', () => {
   it('keeps unchanged machine objects identical, so their cards do not re-render', async () => {
     const t = setup();
     await t.actions.start('SIN');
-    const sin2 = t.store.getState().machines.byId['sin-2'];
+    const before = t.store.getState().machines;
+    const sin1 = before.byId['sin-1'];
+    const sin2 = before.byId['sin-2'];
     t.actions.receive(ev(machine('sin-1', 'SIN', { cores_allocated: 1 }), region('SIN')));
     t.frames.frame();
-    expect(t.store.getState().machines.byId['sin-2']).toBe(sin2);
+    const after = t.store.getState().machines;
+    expect(after.byId['sin-2']).toBe(sin2);
+    // The changed one is a new record, and the view says it moved (what lists the machines
+    // keys on the version: the records are updated in place, not copied per batch).
+    expect(after.byId['sin-1']).not.toBe(sin1);
+    expect(after).not.toBe(before);
+    expect(after.version).toBe(before.version + 1);
   });
 
   it('adds a machine it has not seen to the selected region, in id order', async () => {

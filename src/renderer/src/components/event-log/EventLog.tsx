@@ -154,6 +154,12 @@ function Filters({ counts }: { counts: Record<ActivityKind, number> }) {
 
 export function EventLogPanel() {
   const open = useStore(eventLogStore, (s) => s.open);
+  // Closed, it takes in nothing: counting and filtering thousands of events each second is
+  // work for a panel someone is reading.
+  return open ? <OpenEventLog /> : null;
+}
+
+function OpenEventLog() {
   const filter = useStore(eventLogStore, (s) => s.filter);
   const { events, loaded, failing, bounds } = useActivity();
   const panel = useRef<HTMLElement>(null);
@@ -171,16 +177,14 @@ export function EventLogPanel() {
   }, [events, filter]);
 
   useEffect(() => {
-    if (!open) return;
     panel.current?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape' && !e.defaultPrevented) toggleEventLog(false);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [open]);
+  }, []);
 
-  if (!open) return null;
   const exportShown = (format: ExportFormat) => download([...shown].reverse(), format);
   const minutes = Math.round(bounds.max_age_s / 60);
   return (

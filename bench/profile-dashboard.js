@@ -1,0 +1,187 @@
+// Where the dashboard's time goes, for whoever optimises it (not part of `npm run bench`):
+// the same host, fleet and page as bench/dashboard.js, with a Chromium trace and a CPU profile
+// around (1) selecting a 10,000-machine region and (2) a few seconds of 500 launches/s. Prints
+// the main thread's time by trace event (script, style, layout, paint, parse), the network
+// requests, the long tasks and the functions that took the most CPU (self time). Build with
+// minify off in electron.vite.config.ts to read the app's and React's function names.
+//
+//   node bench/profile-dashboard.js [seconds=5] [rate=500]
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from '@playwright/test';
+import { chromiumPath } from './dashboard.js';
+import { RemoteLoad } from './lib/load-remote.js';
+import { CLI, startServe, wall } from './lib/serve-proc.js';
+import { CACHE } from './lib/store-bundle.js';
+
+const MACHINES = 100_000;
+const REGION = 'AMS';
+const seconds = Number(process.argv[2] ?? 5);
+const rate = Number(process.argv[3] ?? 500);
+const CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+  'v8.execute',
+  'blink.user_timing',
+  'loading',
+  'netlog',
+].join(',');
+
+/** @param {import('@playwright/test').CDPSession} cdp */
+async function traced(cdp, /** @type {() => Promise<void>} */ body) {
+  /** @type {any[]} */
+  const events = [];
+  const onData = (/** @type {any} */ d) => events.push(...d.value);
+  cdp.on('Tracing.dataCollected', onData);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+  await cdp.send('Tracing.start', { categories: CATEGORIES, transferMode: 'ReportEvents' });
+  await cdp.send('Profiler.start');
+  await body();
+  const { profile } = await cdp.send('Profiler.stop');
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.end');
+  await done;
+  cdp.off('Tracing.dataCollected', onData);
+  return { events, profile };
+}
+
+/** Top-level main-thread events (children not double-counted), by name. */
+function mainThread(/** @type {any[]} */ events) {
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const mine = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur);
+  mine.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  /** @type {Map<string, number>} */
+  const byName = new Map();
+  /** @type {{ts: number, dur: number, inside: Map<string, number>}[]} */
+  const long = [];
+  // Depth-1 children of each RunTask, summed by name.
+  /** @type {{end: number}[]} */
+  let stack = [];
+  let task = null;
+  for (const e of mine) {
+    stack = stack.filter((s) => s.end > e.ts);
+    if (stack.length === 1 && task) {
+      const key = e.name === 'FunctionCall' ? `FunctionCall ${e.args?.data?.functionName || ''}` : e.name;
+      byName.set(key, (byName.get(key) ?? 0) + e.dur);
+      task.inside.set(key, (task.inside.get(key) ?? 0) + e.dur);
+    }
+    if (stack.length === 0) {
+      task = { ts: e.ts, dur: e.dur, inside: new Map() };
+      if (e.dur > 50_000) long.push(task);
+    }
+    stack.push({ end: e.ts + e.dur });
+  }
+  return { byName, long, total: mine.filter((e) => e.name === 'RunTask').reduce((a, e) => a + e.dur, 0) };
+}
+
+function top(/** @type {Map<string, number>} */ m, n = 15) {
+  return [...m.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `    ${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`)
+    .join('\n');
+}
+
+/** Self time per function from a CPU profile. */
+function selfTime(/** @type {any} */ profile) {
+  /** @type {Map<number, any>} */
+  const nodes = new Map(profile.nodes.map((/** @type {any} */ n) => [n.id, n]));
+  /** @type {Map<string, number>} */
+  const by = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = nodes.get(profile.samples[i]);
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    by.set(key, (by.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  return by;
+}
+
+function report(/** @type {string} */ what, /** @type {{events: any[], profile: any}} */ r) {
+  const m = mainThread(r.events);
+  const count = (/** @type {string} */ n) => r.events.filter((e) => e.name === n && e.ph === 'X').length;
+  console.log(
+    `\n${what}: ${count('Paint')} Paint, ${count('Layout')} Layout, ${count('UpdateLayoutTree')} style recalcs, ${count('FireAnimationFrame')} rAF callbacks`,
+  );
+  console.log(`\n== ${what}: main thread busy ${(m.total / 1000).toFixed(0)} ms`);
+  console.log(top(m.byName, 20));
+  console.log(`  long tasks (> 50 ms): ${m.long.length}`);
+  for (const t of m.long.slice(0, 8)) {
+    console.log(`   task ${(t.dur / 1000).toFixed(1)} ms:`);
+    console.log(top(t.inside, 6).replace(/^/gm, '  '));
+  }
+  const net = r.events.filter((e) => e.name === 'ResourceSendRequest');
+  for (const s of net) {
+    const id = s.args.data.requestId;
+    const fin = r.events.find((e) => e.name === 'ResourceFinish' && e.args?.data?.requestId === id);
+    const url = s.args.data.url.replace(/^https?:\/\/[^/]+/, '');
+    if (fin)
+      console.log(
+        `  net ${((fin.ts - s.ts) / 1000).toFixed(1)} ms ${url.slice(0, 60)} ${(fin.args.data.encodedDataLength / 1024).toFixed(0)} kB`,
+      );
+  }
+  console.log('  CPU profile, self time:');
+  console.log(top(selfTime(r.profile), 25));
+}
+
+const file = join(CACHE, `gen-fleet-${MACHINES}-10.csv`);
+await wall([CLI, 'gen-fleet', '--regions', '10', '--machines', String(MACHINES), '--seed', '1', '--out', file]);
+const serve = await startServe({ label: 'profile host', args: ['--regions', file] });
+const browser = await chromium.launch({
+  executablePath: chromiumPath(),
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+});
+const load = new RemoteLoad();
+try {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.goto(`http://127.0.0.1:${serve.port}/?token=${serve.token}`);
+  if (process.env.REDUCED_MOTION) await page.emulateMedia({ reducedMotion: 'reduce' });
+  await page.locator('[data-testid="region-row"]').first().waitFor();
+  await page.waitForTimeout(1500);
+  const cdp = await page.context().newCDPSession(page);
+  let ms = 0;
+  const sel = await traced(cdp, async () => {
+    ms = await page.evaluate(
+      (code) =>
+        new Promise((resolve) => {
+          const w = /** @type {any} */ (globalThis);
+          const t0 = performance.now();
+          w.location.hash = `#/${code}`;
+          const poll = () => {
+            if (w.document.querySelector('[data-testid="machine-card"]')) resolve(performance.now() - t0);
+            else w.requestAnimationFrame(poll);
+          };
+          w.requestAnimationFrame(poll);
+        }),
+      REGION,
+    );
+    await page.waitForTimeout(300);
+  });
+  console.log(`region selected → first card: ${ms.toFixed(0)} ms`);
+  report('select', sel);
+  writeFileSync(join(CACHE, 'select-trace.json'), JSON.stringify({ traceEvents: sel.events }));
+  writeFileSync(join(CACHE, 'select.cpuprofile'), JSON.stringify(sel.profile));
+
+  await page.waitForTimeout(1000);
+  const idle = await traced(cdp, () => page.waitForTimeout(2000));
+  report('idle 2 s', idle);
+  writeFileSync(join(CACHE, 'idle-trace.json'), JSON.stringify({ traceEvents: idle.events }));
+  writeFileSync(join(CACHE, 'idle.cpuprofile'), JSON.stringify(idle.profile));
+  const bodies = Array.from({ length: 64 }, (_, i) =>
+    JSON.stringify({ region: REGION, memory_gb: 1 + (i % 2), cores: 1 }),
+  );
+  const str = await traced(cdp, async () => {
+    await load.paced({ port: serve.port, headers: serve.headers, rate, seconds, bodies, subscribers: 0, settleMs: 0 });
+    await page.waitForTimeout(1200);
+  });
+  report(`stream ${rate}/s for ${seconds} s`, str);
+  writeFileSync(join(CACHE, 'stream-trace.json'), JSON.stringify({ traceEvents: str.events }));
+  writeFileSync(join(CACHE, 'stream.cpuprofile'), JSON.stringify(str.profile));
+} finally {
+  load.close();
+  await browser.close();
+  await serve.stop();
+}
