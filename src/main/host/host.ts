@@ -184,7 +184,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     else send(slots.get(client) as Slot, { t: 'peer', peer: server, port: port1 }, [port1]);
   };
 
-  const spawn = (slot: Slot): Promise<Record<string, unknown>> => {
+  const spawn = (slot: Slot, held = false): Promise<Record<string, unknown>> => {
     const control = new MessageChannel();
     const peers: Partial<Record<PeerName, MessagePort>> = {};
     slot.control = control.port1;
@@ -205,7 +205,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       }
       transfer.push(peers[peer] as MessagePort);
     }
-    const data: WorkerData = { name: slot.name, config, control: control.port2, peers };
+    const data: WorkerData = { name: slot.name, config, control: control.port2, peers, held };
     const worker = new Worker(outsideAsar(WORKER_PATHS[slot.name]), {
       workerData: data,
       transferList: transfer as never[],
@@ -339,8 +339,11 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   // Start in order; any failure stops what started and rejects with the worker's reason.
   let proxyInfo: Record<string, unknown> = {};
   try {
-    for (const name of START_ORDER) {
-      const info = await spawn(slots.get(name) as Slot);
+    // Every thread loads its code now (while the store reads its fleet); each starts once its peers are ready.
+    const starting = START_ORDER.map((name, i) => spawn(slots.get(name) as Slot, i > 0));
+    for (const [i, name] of START_ORDER.entries()) {
+      if (i > 0) send(slots.get(name) as Slot, { t: 'go' });
+      const info = await starting[i];
       // `serve --scenario`: its VMs and statuses replace whatever the data directory held, once,
       // before the orchestrator builds its actors from the store (a store restart keeps them).
       if (name === 'store' && config.scenario) await clients.store.api.importScenario(config.scenario.files);
