@@ -20,7 +20,7 @@ import { InOrder } from './in-order';
 import { Launcher } from './launch';
 import { type MachineActionOptions, machineAction } from './machine-faults';
 import { type Allocation, allocate, type MachineSnapshot, observe, release, setSchedulable } from './machined';
-import { placeAtRandom } from './placer';
+import { placeFromIndex } from './placer';
 import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
@@ -319,15 +319,21 @@ export class Infrastructure {
   // ---- placement alone (the placement benchmark; not part of OrchestratorService) -----------
 
   /**
-   * The placement step of a launch of one VM at random, alone: decided from the region's
-   * free-capacity index and reserved by the machine's MachineD, recording nothing (a launch asks
-   * the store's candidates first and records the VM after). The machine that now holds the room,
-   * or the region's largest free slots when nothing fits; `unplace` gives the room back.
+   * The placement step of a launch of one VM, alone: decided from the region's free-capacity
+   * index by the strategy (random by default) and reserved by the machine's MachineD, recording
+   * nothing (a launch asks the store's candidates first and records the VM after). The machine
+   * that now holds the room, or the region's largest free slots when nothing fits; `unplace`
+   * gives the room back.
    */
-  placeOne(region: string, memory_gb: number, cores: number): Placement | Promise<Placement> {
+  placeOne(
+    region: string,
+    memory_gb: number,
+    cores: number,
+    strategy: Strategy = 'random',
+  ): Placement | Promise<Placement> {
     const reserve = (e: MachineEntry) => allocate(e.machined, memory_gb, cores).catch(() => false);
-    const got = placeAtRandom(this.registry, region, memory_gb, cores, this.random, reserve);
-    // Answered in this turn when the chosen MachineD took it at once (see placeAtRandom).
+    const got = placeFromIndex(this.registry, region, memory_gb, cores, strategy, this.random, reserve);
+    // Answered in this turn when the chosen MachineD took it at once (see placeFromIndex).
     if (!(got instanceof Promise)) return 'entry' in got ? { machine_id: got.entry.record.id } : got;
     return got.then((g) => ('entry' in g ? { machine_id: g.entry.record.id } : g));
   }
