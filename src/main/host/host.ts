@@ -36,6 +36,7 @@ import { createHostRecords, pushToProxies } from './host-records';
 import { hostLoad } from './load-host';
 import { LogRing } from './log-ring';
 import { LogSink } from './log-sink';
+import { WORKER_LIMITS } from './worker-limits';
 
 const WORKER_PATHS: Record<WorkerName, string> = {
   store: storeWorkerPath,
@@ -211,6 +212,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       transferList: transfer as never[],
       name: `flylight-${slot.name}`,
       stdout: true,
+      resourceLimits: WORKER_LIMITS,
     });
     slot.worker = worker;
     // Log lines come on the control port ('log'); this is anything else a worker prints.
