@@ -206,9 +206,8 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       }
       transfer.push(peers[peer] as MessagePort);
     }
-    const data: WorkerData = { name: slot.name, config, control: control.port2, peers, held };
     const worker = new Worker(outsideAsar(WORKER_PATHS[slot.name]), {
-      workerData: data,
+      workerData: { name: slot.name, config, control: control.port2, peers, held } satisfies WorkerData,
       transferList: transfer as never[],
       name: `flylight-${slot.name}`,
       stdout: true,
@@ -338,17 +337,18 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   };
 
   let withdrawEndpoint: (() => void) | null = null;
-  // Start in order; any failure stops what started and rejects with the worker's reason.
+  // All threads load while the store reads; each starts on 'go' in order. A failure stops all.
   let proxyInfo: Record<string, unknown> = {};
   try {
-    // Every thread loads its code now (while the store reads its fleet); each starts once its peers are ready.
     const starting = START_ORDER.map((name, i) => spawn(slots.get(name) as Slot, i > 0));
     for (const [i, name] of START_ORDER.entries()) {
       if (i > 0) send(slots.get(name) as Slot, { t: 'go' });
       const info = await starting[i];
       // `serve --scenario`: its VMs and statuses replace whatever the data directory held, once,
       // before the orchestrator builds its actors from the store (a store restart keeps them).
-      if (name === 'store' && config.scenario) await clients.store.api.importScenario(config.scenario.files);
+      // A shared fleet takes only its regions and machines, as the seed of an empty etcd.
+      if (name === 'store' && config.scenario && !config.store)
+        await clients.store.api.importScenario(config.scenario.files);
       if (name === 'proxy') {
         proxyInfo = info;
         if (typeof info.port === 'number') config.port = info.port;
