@@ -21,6 +21,8 @@ import { loadOrchestrator } from './lib/store-bundle.js';
 const CORES = [16, 32, 48];
 const GB_PER_CORE = 4;
 const NOWHERE = { memory_gb: 128, cores: 32 };
+/** @type {('random' | 'binpack' | 'spread')[]} */
+const STRATEGIES = ['random', 'binpack', 'spread'];
 /** The host's default FlyD interval. */
 const FLYD_INTERVAL_MS = 1000;
 
@@ -63,11 +65,13 @@ async function setUp(mod, count, fill) {
 }
 
 /**
- * Places (decide + reserve) for `ms`, timing only the placeOne calls; returns placements per
- * second and the time per placement of each kind. Reservations are given back untimed.
+ * Places (decide + reserve) for `ms` under a strategy, timing only the placeOne calls; returns
+ * placements per second and the time per placement of each kind. Reservations are given back
+ * untimed.
  * @param {any} infra @param {{region: string, memory_gb: number, cores: number}[]} asks @param {number} ms
+ * @param {'random' | 'binpack' | 'spread'} strategy
  */
-async function measurePlacement(infra, asks, ms) {
+async function measurePlacement(infra, asks, ms, strategy = 'random') {
   const fit = asks.filter((a) => a.cores !== NOWHERE.cores);
   const nowhere = asks.filter((a) => a.cores === NOWHERE.cores);
   const spent = { fit: 0, nowhere: 0 };
@@ -98,7 +102,7 @@ async function measurePlacement(infra, asks, ms) {
       for (let k = 0; k < n; k++) {
         const a = list[(from + k) % list.length];
         // Answered in the same turn when the MachineD was idle; a promise otherwise.
-        const g = infra.placeOne(a.region, a.memory_gb, a.cores);
+        const g = infra.placeOne(a.region, a.memory_gb, a.cores, strategy);
         got[k] = g instanceof Promise ? await g : g;
       }
       spent[kind] += performance.now() - t;
@@ -184,35 +188,43 @@ async function measureAll(report, o) {
       process.stdout.write(
         `  ${fmt(size)} machines, ${fill * 100} % full: set up in ${fmt(performance.now() - t0)} ms\n`,
       );
-      await measurePlacement(infra, asks, o.sampleMs / 2);
-      const runs = [];
-      const perCpu = [];
-      const fitUs = [];
-      const nowhereUs = [];
-      for (let r = 0; r < o.reps; r++) {
-        const m = await measurePlacement(infra, asks, o.sampleMs);
-        runs.push(m.perSecond);
-        perCpu.push(m.perCpuSecond);
-        fitUs.push(m.fitUs);
-        nowhereUs.push(m.nowhereUs);
-      }
       const big = size >= 100_000 && fill === 0.9;
+      // binpack and spread beside random where the target is (and in the smoke run's one size).
+      const strategies = size === Math.max(...o.sizes) && fill === 0.9 ? STRATEGIES : STRATEGIES.slice(0, 1);
+      for (const strategy of strategies) {
+        await measurePlacement(infra, asks, o.sampleMs / 2, strategy);
+        const runs = [];
+        const perCpu = [];
+        const fitUs = [];
+        const nowhereUs = [];
+        for (let r = 0; r < o.reps; r++) {
+          const m = await measurePlacement(infra, asks, o.sampleMs, strategy);
+          runs.push(m.perSecond);
+          perCpu.push(m.perCpuSecond);
+          fitUs.push(m.fitUs);
+          nowhereUs.push(m.nowhereUs);
+        }
+        const how =
+          strategy === 'random'
+            ? 'index draw'
+            : `the index's ${strategy === 'binpack' ? 'least' : 'most'} free room that fits`;
+        report.add({
+          bench: 'placement',
+          name: `placement (decide + reserve${strategy === 'random' ? '' : `, ${strategy}`}) at ${fmt(size)} machines, ${fill * 100} % full, 1 in 4 fits nowhere`,
+          unit: 'placements/s',
+          better: 'higher',
+          subject: { label: `Infrastructure.placeOne (${strategy})`, runs },
+          note: `one that fits (${how} + MachineD reservation): ${fmt(Math.min(...fitUs))}–${fmt(Math.max(...fitUs))} µs; one that fits nowhere (the region's largest free slots, no scan): ${fmt(Math.min(...nowhereUs))}–${fmt(Math.max(...nowhereUs))} µs; per CPU-second of this process (what a loaded machine's wall clock hides): ${fmt(Math.min(...perCpu))}–${fmt(Math.max(...perCpu))}/s; ${fmt(size / regions.length)} machines per region; a machine's actors wake on its first placement, inside the timing`,
+          ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '>=', value: 200_000 }) } : {}),
+          command: 'npm run bench -- placement',
+        });
+      }
       // The whole launch in one thread, beside placement, where the target is.
       const launches = [];
       if (size === Math.max(...o.sizes) && fill === 0.9) {
         for (let r = 0; r < o.reps; r++) launches.push(await measureLaunch(infra, asks, o.sampleMs));
       }
       infra.stop?.();
-      report.add({
-        bench: 'placement',
-        name: `placement (decide + reserve) at ${fmt(size)} machines, ${fill * 100} % full, 1 in 4 fits nowhere`,
-        unit: 'placements/s',
-        better: 'higher',
-        subject: { label: 'Infrastructure.placeOne', runs },
-        note: `one that fits (index draw + MachineD reservation): ${fmt(Math.min(...fitUs))}–${fmt(Math.max(...fitUs))} µs; one that fits nowhere (the region's largest free slots, no scan): ${fmt(Math.min(...nowhereUs))}–${fmt(Math.max(...nowhereUs))} µs; per CPU-second of this process (what a loaded machine's wall clock hides): ${fmt(Math.min(...perCpu))}–${fmt(Math.max(...perCpu))}/s; ${fmt(size / regions.length)} machines per region; a machine's actors wake on its first placement, inside the timing`,
-        ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '>=', value: 200_000 }) } : {}),
-        command: 'npm run bench -- placement',
-      });
       if (launches.length > 0)
         report.add({
           bench: 'placement',

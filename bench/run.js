@@ -51,7 +51,13 @@ const BENCHES = {
       cliRuns: o.smoke ? 2 : 10,
       startups: Math.min(o.reps, 3),
     }),
-  startup: (report, o) => runStartup(report, { machines: o.machines, reps: Math.min(o.reps, 3) }),
+  startup: (report, o) =>
+    runStartup(report, {
+      machines: o.machines,
+      reps: Math.min(o.reps, 3),
+      launches: o.smoke ? 200 : Number(process.env.BENCH_LAUNCHES ?? 20_000),
+      concurrency: o.concurrency,
+    }),
   fanout: (report, o) =>
     runFanout(report, {
       fanRate: o.smoke ? 200 : 1000,

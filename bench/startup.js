@@ -4,13 +4,18 @@
 // the first answered GET /v1/regions; the whole process's peak RSS then; and the CPU time all
 // its threads spent until then, which a machine others are using cannot inflate the way it
 // inflates the wall clock. The bare node:http process's start is the baseline, alternated.
+// Then, on the first of those processes, `launches` launches through HTTP (16 keep-alive
+// clients in another process, 1 core and 1–2 GB into regions weighted by their cores, as the
+// serve suite sends them): the whole process's RSS and peak RSS after them, and their rate.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
 import { CLI, get, startBareProcess, startServe, wall } from './lib/serve-proc.js';
 import { fmt, sleep } from './lib/stats.js';
 import { CACHE, ROOT } from './lib/store-bundle.js';
+import { launchBodies } from './serve.js';
 
 /** CPU time (user + system) of every thread of a process so far, in ms. @param {number} pid */
 function cpuMs(pid) {
@@ -29,7 +34,7 @@ function cpuMs(pid) {
 
 /**
  * @param {import('./lib/report.js').Report} report
- * @param {{machines: number, reps: number}} o
+ * @param {{machines: number, reps: number, launches: number, concurrency: number}} o
  */
 export async function run(report, o) {
   heading(`${fmt(o.machines)}-machine fleet: start-up of flylight serve (durable default), alone`);
@@ -42,6 +47,8 @@ export async function run(report, o) {
   const ready = { fly: /** @type {number[]} */ ([]), bare: /** @type {number[]} */ ([]) };
   const rss = [];
   const cpu = [];
+  /** @type {{rss: number, peak: number, perSecond: number, failed: number} | null} */
+  let after = null;
   for (let r = 0; r < o.reps; r++) {
     const b = await startBareProcess();
     while ((await get(b.port, '/', {})).status === 0) await sleep(2);
@@ -51,6 +58,7 @@ export async function run(report, o) {
     rss.push(s.peakRssMb());
     ready.fly.push(s.readyMs);
     ready.bare.push(b.readyMs);
+    if (r === 0 && o.launches > 0) after = await launchesOn(s, o);
     await s.stop();
   }
   const command = 'npm run bench -- startup';
@@ -77,4 +85,49 @@ export async function run(report, o) {
     note: 'the serve suite measures the peak again after its launches',
     command,
   });
+  if (!after) return;
+  const name = `${fmt(o.machines)}-machine fleet: whole-process RSS after ${fmt(o.launches)} launches through HTTP`;
+  report.add({
+    bench: 'startup',
+    name,
+    unit: 'MB',
+    better: 'lower',
+    subject: { label: 'flylight serve, VmRSS', runs: [after.rss] },
+    baseline: { label: 'VmHWM (peak)', runs: [after.peak] },
+    ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '<=', value: 400 }) } : {}),
+    note: `${o.concurrency} keep-alive clients in another process, every answer 201 (${after.failed} not); the first start's process`,
+    command,
+  });
+  report.add({
+    bench: 'startup',
+    name: `${fmt(o.machines)}-machine fleet: launches/s during those ${fmt(o.launches)} launches`,
+    unit: 'launches/s',
+    better: 'higher',
+    subject: { label: 'flylight serve', runs: [after.perSecond] },
+    note: 'the same run as the RSS row: what any cap on memory costs in speed shows here',
+    command,
+  });
+}
+
+/**
+ * `o.launches` launches into a running serve, then its RSS now and at its peak (MB).
+ * @param {import('./lib/serve-proc.js').Served} s @param {{launches: number, concurrency: number}} o
+ */
+async function launchesOn(s, o) {
+  const load = new RemoteLoad();
+  try {
+    const bodies = await launchBodies(s, 4096);
+    const got = await load.closed({
+      port: s.port,
+      headers: s.headers,
+      concurrency: o.concurrency,
+      n: o.launches,
+      bodies,
+    });
+    // A moment for what the launches left in flight (FlyD rounds, log writes) to land.
+    await sleep(1500);
+    return { rss: s.rssMb(), peak: s.peakRssMb(), perSecond: got.perSecond, failed: got.failed };
+  } finally {
+    load.close();
+  }
 }

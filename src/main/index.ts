@@ -37,8 +37,10 @@ protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 let host: RunningHost | null = null;
 let starting: Promise<unknown> | null = null;
 let win: BrowserWindow | null = null;
-/** A second instance arrived before the window existed: focus it once it shows. */
+/** A second instance arrived before the window was shown: focus it once it shows. */
 let focusWhenShown = false;
+/** The window once it has been shown (focusing one still hidden would come before its show). */
+let shownWin: BrowserWindow | null = null;
 
 const FORBIDDEN = { status: 403, body: { error: { code: 'forbidden', message: 'IPC from an unknown frame' } } };
 
@@ -67,6 +69,7 @@ function createWindow(): BrowserWindow {
   lockDown(w.webContents);
   w.once('ready-to-show', () => {
     w.show();
+    shownWin = w;
     if (focusWhenShown) w.focus();
     focusWhenShown = false;
   });
@@ -139,7 +142,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {
-    if (!win) {
+    if (!win || win !== shownWin) {
       focusWhenShown = true;
       return;
     }

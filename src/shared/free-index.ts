@@ -115,7 +115,28 @@ export class FreeIndex<E> {
     return undefined;
   }
 
-  /** Every machine with room for memory and cores, cell by cell (binpack and spread rank these). */
+  /**
+   * binpack's and spread's machine, without a scan: of the machines with room for memory and
+   * cores, one with the least free room (`least`) or the most — fewest (most) free cores, then
+   * least (most) free memory — drawn uniformly among those tied on both. Costs a look per
+   * free-core count and, in the one bucket, per distinct free-memory value.
+   */
+  ranked(memory: number, cores: number, least: boolean, rng: Rng): E | undefined {
+    const from = Math.max(0, cores);
+    const n = this.buckets.length;
+    for (let i = 0; i < n - from; i++) {
+      const c = least ? from + i : n - 1 - i;
+      const b = this.buckets[c];
+      if (!b || b.max < memory) continue;
+      let at = b.max;
+      if (least) for (const m of b.byMemory.keys()) if (m >= memory && m < at) at = m;
+      const list = b.byMemory.get(at) as E[];
+      return list.length === 1 ? list[0] : list[Math.floor(rng() * list.length)];
+    }
+    return undefined;
+  }
+
+  /** Every machine with room for memory and cores, cell by cell. */
   fitting(memory: number, cores: number): E[] {
     const out: E[] = [];
     for (const list of this.cells(memory, cores)) for (const e of list) out.push(e);

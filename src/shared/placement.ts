@@ -68,8 +68,6 @@ export interface Verdict {
   memory_free_gb: number;
   /** Why the machine cannot take the first VM of the request; empty when it can. */
   reasons: RefusalReason[];
-  /** The strategy's score (higher is tried first); null for refused machines and for `random`. */
-  score: number | null;
   /** Position in the order the machines are tried (1 = first); null when refused. */
   rank: number | null;
   /** How many VMs of the batch this machine would take. */
@@ -110,62 +108,21 @@ export function fits(m: PlacementMachine, memory_gb: number, cores: number): boo
 }
 
 /**
- * How full the machine would be with the VM on it, from 0 to 1 (the mean of its core and memory
- * shares). binpack prefers the highest, spread the lowest.
- */
-export function fullnessAfter(m: PlacementMachine, memory_gb: number, cores: number): number {
-  const cores_used = m.cores_total - m.cores_free + cores;
-  const memory_used = m.memory_total_gb - m.memory_free_gb + memory_gb;
-  return (cores_used / m.cores_total + memory_used / m.memory_total_gb) / 2;
-}
-
-function score(strategy: Strategy, m: PlacementMachine, memory_gb: number, cores: number): number | null {
-  if (strategy === 'random') return null;
-  const full = fullnessAfter(m, memory_gb, cores);
-  return round4(strategy === 'binpack' ? full : 1 - full);
-}
-
-/**
  * The machines that fit one VM, in the order to try them. random: a Fisher–Yates shuffle (the
- * seed's spread-at-random); binpack: fullest first; spread: emptiest first. Ties go by id, so a
- * fixed seed gives a fixed order.
+ * seed's spread-at-random); binpack: least free room first (fewest free cores, then least free
+ * memory); spread: most free room first. Machines tied on both are in the rng's order, as the
+ * orchestrator's free-capacity index draws among them, so a fixed seed gives a fixed order.
  */
 export function order(machines: readonly PlacementMachine[], req: PlacementRequest, strategy: Strategy, rng: Rng) {
   const fitting = machines.filter((m) => fits(m, req.memory_gb, req.cores));
-  if (strategy === 'random') {
-    for (let i = fitting.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [fitting[i], fitting[j]] = [fitting[j], fitting[i]];
-    }
-    return fitting;
+  for (let i = fitting.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [fitting[i], fitting[j]] = [fitting[j], fitting[i]];
   }
-  const scored = fitting.map((m) => ({ m, s: score(strategy, m, req.memory_gb, req.cores) ?? 0 }));
-  scored.sort((a, b) => b.s - a.s || (a.m.id < b.m.id ? -1 : a.m.id > b.m.id ? 1 : 0));
-  return scored.map((x) => x.m);
-}
-
-/**
- * The machine order() would try first, in one pass and without sorting or copying: what a
- * launch that asks for no explanation needs, in a region of thousands of machines.
- */
-export function first(
-  machines: readonly PlacementMachine[],
-  req: PlacementRequest,
-  strategy: Strategy,
-  rng: Rng,
-): PlacementMachine | undefined {
-  if (strategy === 'random') return order(machines, req, strategy, rng)[0];
-  let top: PlacementMachine | undefined;
-  let topScore = 0;
-  for (const m of machines) {
-    if (!fits(m, req.memory_gb, req.cores)) continue;
-    const s = score(strategy, m, req.memory_gb, req.cores) ?? 0;
-    if (top === undefined || s > topScore || (s === topScore && m.id < top.id)) {
-      top = m;
-      topScore = s;
-    }
-  }
-  return top;
+  if (strategy === 'random') return fitting;
+  const sign = strategy === 'binpack' ? 1 : -1;
+  // A stable sort: ties keep the shuffled order.
+  return fitting.sort((a, b) => sign * (a.cores_free - b.cores_free || a.memory_free_gb - b.memory_free_gb));
 }
 
 /**
@@ -209,7 +166,6 @@ export function explain(
       cores_free: m.cores_free,
       memory_free_gb: m.memory_free_gb,
       reasons,
-      score: reasons.length ? null : score(strategy, m, req.memory_gb, req.cores),
       rank: rankOf.get(m.id) ?? null,
       chosen: chosen.get(m.id) ?? 0,
     };
@@ -362,8 +318,4 @@ function copyOf(m: PlacementMachine): PlacementMachine {
     cores_free: m.cores_free,
     memory_free_gb: m.memory_free_gb,
   };
-}
-
-function round4(n: number): number {
-  return Math.round(n * 10_000) / 10_000;
 }

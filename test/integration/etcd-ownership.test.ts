@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownerOf } from '../../src/main/store/etcd/membership';
 import type { ClusterView } from '../../src/shared/cluster';
 import type { Vm } from '../../src/shared/types';
 import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
@@ -29,6 +30,8 @@ const START_MS = 6000;
  */
 const CREATE_MS = 300;
 let etcd: EtcdCluster;
+/** The test's own look at etcd's keys. */
+let reader: Etcd3;
 let hosts: ServeProcess[] = [];
 let args: string[] = [];
 
@@ -37,8 +40,24 @@ const api = async <T>(h: ServeProcess, path: string, init: RequestInit = {}) => 
   return { status: res.status, body: (await res.json()) as T };
 };
 const view = async (h: ServeProcess) => (await api<ClusterView>(h, '/v1/cluster')).body;
-const settled = (v: ClusterView, n: number) =>
-  v.hosts.length === n && v.unowned === 0 && v.hosts.reduce((s, h) => s + h.machines_owned, 0) === v.machines;
+/** Every machine's owner key, as etcd holds it. */
+const ownerKeys = async (client: Etcd3) => {
+  const got = await client.getAll().prefix('/flylight/owners/').strings();
+  return new Map(Object.entries(got).map(([k, v]) => [k.slice('/flylight/owners/'.length), v]));
+};
+/**
+ * n live hosts and every machine held by the host rendezvous hashing gives it among them. "All
+ * owned" alone is also true for a moment after a host joins, before the others release its
+ * share (each rebalances SETTLE_MS after the watch tells it): a host that answers soon after it
+ * registers was seen in that moment with none.
+ */
+const settled = async (h: ServeProcess, n: number) => {
+  const v = await view(h);
+  if (v.hosts.length !== n || v.unowned !== 0) return false;
+  const ids = v.hosts.map((x) => x.id).sort();
+  const owners = await ownerKeys(reader);
+  return owners.size === v.machines && [...owners].every(([m, holder]) => ownerOf(m, ids) === holder);
+};
 const selfId = async (h: ServeProcess) => (await view(h)).hosts.find((x) => x.self)?.id as string;
 const launch = async (h: ServeProcess) => {
   const r = await api<Vm>(h, '/v1/vms', {
@@ -66,6 +85,7 @@ async function inEtcd() {
 describe.skipIf(!etcdAvailable())('machine ownership through etcd leases', () => {
   beforeAll(async () => {
     etcd = await startEtcd(1);
+    reader = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });
     const timing = join(mkdtempSync(join(tmpdir(), 'flylight-timing-')), 'slow-start.json');
     const zero = { delay_ms: 0, jitter_ms: 0, failure: 0 };
     const stages = {
@@ -81,11 +101,12 @@ describe.skipIf(!etcdAvailable())('machine ownership through etcd leases', () =>
   }, 60_000);
   afterAll(async () => {
     await Promise.all(hosts.map((h) => h.stop()));
+    reader?.close();
     await etcd?.stop();
   });
 
   it('splits the machines between the hosts and shows it with `flylight cluster`', async () => {
-    await until(async () => settled(await view(hosts[0]), 3), 10_000, 'three hosts to own every machine', 100);
+    await until(() => settled(hosts[0], 3), 10_000, 'three hosts to own every machine', 100);
     const v = await view(hosts[1]);
     expect(v.machines).toBe(215);
     // A fair share each: rendezvous hashing gives every host about a third.
@@ -215,7 +236,7 @@ describe.skipIf(!etcdAvailable())('machine ownership through etcd leases', () =>
     }
     const killed = Date.now();
     c.proc.kill('SIGKILL');
-    await until(async () => settled(await view(a), 2), (TTL_S + 5) * 1000, 'the survivors to own every machine', 100);
+    await until(() => settled(a, 2), (TTL_S + 5) * 1000, 'the survivors to own every machine', 100);
     const took = Date.now() - killed;
     console.log(`a killed host's machines were taken over after ${took} ms (TTL ${TTL_S} s)`);
     expect(took).toBeLessThan(TTL_S * 1000 + FLYD_MS + 1000);
@@ -262,27 +283,18 @@ describe.skipIf(!etcdAvailable())('machine ownership through etcd leases', () =>
 
   it('gives a returning host its fair share, moving machines only to it (no storm between the others)', async () => {
     const [a] = hosts;
-    const client = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });
-    const owners = async () => {
-      const got = await client.getAll().prefix('/flylight/owners/').strings();
-      return new Map(Object.entries(got).map(([k, v]) => [k.slice('/flylight/owners/'.length), v]));
-    };
-    try {
-      const before = await owners();
-      const back = await startServe(args);
-      hosts.push(back);
-      // Not a promise under test (the kill test times the takeover): room for a loaded machine.
-      await until(async () => settled(await view(a), 3), 20_000, 'three hosts to own every machine again', 100);
-      const after = await owners();
-      const newcomer = (await view(back)).hosts.find((h) => h.self)?.id;
-      const moved = [...after].filter(([m, h]) => before.get(m) !== h);
-      // Every machine that changed hands went to the newcomer, and it got about a third.
-      expect(moved.every(([, h]) => h === newcomer)).toBe(true);
-      expect(moved.length).toBeGreaterThan(40);
-      expect(moved.length).toBeLessThan(110);
-      console.log(`a returning host took ${moved.length} of ${after.size} machines, all from the others' shares`);
-    } finally {
-      client.close();
-    }
+    const before = await ownerKeys(reader);
+    const back = await startServe(args);
+    hosts.push(back);
+    // Not a promise under test (the kill test times the takeover): room for a loaded machine.
+    await until(() => settled(a, 3), 20_000, 'three hosts to own every machine again', 100);
+    const after = await ownerKeys(reader);
+    const newcomer = (await view(back)).hosts.find((h) => h.self)?.id;
+    const moved = [...after].filter(([m, h]) => before.get(m) !== h);
+    // Every machine that changed hands went to the newcomer, and it got about a third.
+    expect(moved.every(([, h]) => h === newcomer)).toBe(true);
+    expect(moved.length).toBeGreaterThan(40);
+    expect(moved.length).toBeLessThan(110);
+    console.log(`a returning host took ${moved.length} of ${after.size} machines, all from the others' shares`);
   }, 45_000);
 });

@@ -65,7 +65,7 @@ afterAll(async () => {
 });
 
 describe('the dry run explains every machine of the region', () => {
-  it('over HTTP: kept or refused for each reason, with score, rank and the choice; nothing reserved', async () => {
+  it('over HTTP: kept or refused for each reason, with rank and the choice; nothing reserved', async () => {
     const r = await api<PlacementReport>('/v1/place', { region: 'sin', memory_gb: 8, cores: 4, strategy: 'binpack' });
     expect(r.status).toBe(200);
     expect(r.body.region).toBe('SIN');
@@ -74,7 +74,6 @@ describe('the dry run explains every machine of the region', () => {
     const by = Object.fromEntries(plan.verdicts.map((v) => [v.machine_id, v]));
     expect(by['sin-fit-a']).toMatchObject({ reasons: [], rank: 1, chosen: 1, cores_free: 16, memory_free_gb: 64 });
     expect(by['sin-fit-b']).toMatchObject({ reasons: [], rank: 2, chosen: 0 });
-    expect(by['sin-fit-a'].score).toBeGreaterThan(by['sin-fit-b'].score as number);
     expect(by['sin-maint']).toMatchObject({
       status: 'maintenance',
       reasons: [{ code: 'not_schedulable', status: 'maintenance' }],
@@ -100,13 +99,13 @@ describe('the dry run explains every machine of the region', () => {
     expect(out.code, out.stderr).toBe(0);
     const lines = out.stdout.split('\n');
     expect(lines[0]).toMatch(/^SIN\s+spread\s+8 GB, 4 cores\s+→ sin-fit-b$/);
-    expect(lines[1]).toMatch(/^MACHINE\s+STATUS\s+FREE CORES\s+FREE GB\s+VERDICT\s+SCORE\s+RANK\s+CHOSEN$/);
+    expect(lines[1]).toMatch(/^MACHINE\s+STATUS\s+FREE CORES\s+FREE GB\s+VERDICT\s+RANK\s+CHOSEN$/);
     const row = (id: string) => lines.find((l) => l.startsWith(`${id} `)) ?? '';
-    expect(row('sin-fit-b')).toMatch(/sin-fit-b\s+available\s+32\s+128\s+chosen\s+0\.906\s+1\s+✓$/);
-    expect(row('sin-fit-a')).toMatch(/sin-fit-a\s+available\s+16\s+64\s+fits\s+0\.813\s+2$/);
-    expect(row('sin-maint')).toMatch(/maintenance\s+64\s+256\s+not schedulable \(maintenance\)\s+-\s+-$/);
-    expect(row('sin-few-cores')).toMatch(/available\s+2\s+64\s+cores short by 2\s+-\s+-$/);
-    expect(row('sin-low-mem')).toMatch(/available\s+16\s+4\s+memory short by 4 GB\s+-\s+-$/);
+    expect(row('sin-fit-b')).toMatch(/sin-fit-b\s+available\s+32\s+128\s+chosen\s+1\s+✓$/);
+    expect(row('sin-fit-a')).toMatch(/sin-fit-a\s+available\s+16\s+64\s+fits\s+2$/);
+    expect(row('sin-maint')).toMatch(/maintenance\s+64\s+256\s+not schedulable \(maintenance\)\s+-$/);
+    expect(row('sin-few-cores')).toMatch(/available\s+2\s+64\s+cores short by 2\s+-$/);
+    expect(row('sin-low-mem')).toMatch(/available\s+16\s+4\s+memory short by 4 GB\s+-$/);
     expect(out.stdout).toContain('Would place in SIN; nothing was reserved.');
 
     const json = await serve.cli(['place', '--vm-region', 'SIN', '--vm-memory', '8', '--vm-cores', '4', '--json']);
@@ -168,7 +167,9 @@ describe('strategies on a fixed seed, through the real host', () => {
       expect(r.status).toBe(201);
       placed.push(r.body.machine_id);
     }
-    expect(placed).toEqual(['par-1', 'par-1', 'par-1', 'par-1', 'par-1', 'par-1', 'par-1', 'par-1', 'par-2']);
+    // Three equal machines: the seeded draw picks one, and binpack fills it before the next.
+    expect(placed.slice(0, 8)).toEqual(Array(8).fill(placed[0]));
+    expect(placed[8]).not.toBe(placed[0]);
     for (const v of await vms('PAR'))
       await fetch(`${serve.url}/v1/vms/${v.id}?force=true`, { method: 'DELETE', headers: serve.auth() });
 
@@ -282,7 +283,7 @@ describe('capacity errors say the truth', () => {
 describe('fragmentation', () => {
   it('per region and fleet in GET /v1/regions, the CLI and /metrics', async () => {
     // FRA: fra-1 (16 cores, 64 GB), fra-2 (3 cores, 40 GB), fra-off offline (counts nothing).
-    // binpack puts 8 GB / 2 cores on fra-2 (fuller after), leaving it 1 core and 32 GB: no
+    // binpack puts 8 GB / 2 cores on fra-2 (least free room), leaving it 1 core and 32 GB: no
     // reference VM (2 cores, 4 GB) fits there, all of it is stranded. fra-1 takes exactly 8
     // reference VMs by cores and strands 32 GB.
     const vm = await api<Vm>('/v1/vms', { region: 'FRA', memory_gb: 8, cores: 2, strategy: 'binpack' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FreeIndex } from '../../src/shared/free-index';
-import { largestSlots, type PlacementMachine } from '../../src/shared/placement';
+import { largestSlots, order, type PlacementMachine } from '../../src/shared/placement';
 import { mulberry32 } from '../../src/shared/random';
 
 interface M {
@@ -69,6 +69,19 @@ describe('the free-capacity index', () => {
       const picked = index.pick(memory, cores, rng);
       if (expected.length === 0) expect(picked).toBeUndefined();
       else expect(expected).toContain(picked);
+      // binpack's and spread's choice: one of the machines placement's order() puts first.
+      for (const strategy of ['binpack', 'spread'] as const) {
+        const chosen = index.ranked(memory, cores, strategy === 'binpack', rng);
+        const ranked = order(machines.map(view), { memory_gb: memory, cores }, strategy, rng);
+        if (ranked.length === 0) {
+          expect(chosen).toBeUndefined();
+          continue;
+        }
+        const best = ranked.filter(
+          (v) => v.cores_free === ranked[0].cores_free && v.memory_free_gb === ranked[0].memory_free_gb,
+        );
+        expect(best.map((v) => v.id)).toContain(chosen?.record.id);
+      }
       // The same frontier of free slots; which machine names a slot may differ among equals.
       const slots = index.slots();
       const reference = largestSlots(machines.map(view));
@@ -96,6 +109,24 @@ describe('the free-capacity index', () => {
     const expected = draws / fitting.length;
     expect(counts.size).toBe(fitting.length);
     for (const c of counts.values()) expect(Math.abs(c - expected) / expected).toBeLessThan(0.2);
+  });
+
+  it('binpack and spread draw uniformly among the machines tied for the least (most) free room', () => {
+    const { machines, index, move, rng } = region(30, 5);
+    for (const [i, m] of machines.entries()) move(m, i < 6 ? 2 : i < 12 ? 7 : 4, i < 6 ? 9 : i < 12 ? 30 : 16, true);
+    for (const [least, tied] of [
+      [true, machines.slice(0, 6)],
+      [false, machines.slice(6, 12)],
+    ] as const) {
+      const counts = new Map<M, number>();
+      for (let i = 0; i < 6000; i++) {
+        const m = index.ranked(8, 2, least, rng) as M;
+        counts.set(m, (counts.get(m) ?? 0) + 1);
+      }
+      expect(new Set(counts.keys())).toEqual(new Set(tied));
+      for (const c of counts.values()) expect(Math.abs(c - 1000) / 1000).toBeLessThan(0.2);
+    }
+    expect(index.ranked(31, 1, true, rng)).toBeUndefined();
   });
 
   it('answers a request that fits nowhere from the buckets, whatever the region size', () => {

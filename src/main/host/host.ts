@@ -36,6 +36,7 @@ import { createHostRecords, pushToProxies } from './host-records';
 import { hostLoad } from './load-host';
 import { LogRing } from './log-ring';
 import { LogSink } from './log-sink';
+import { WORKER_LIMITS } from './worker-limits';
 
 const WORKER_PATHS: Record<WorkerName, string> = {
   store: storeWorkerPath,
@@ -184,7 +185,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     else send(slots.get(client) as Slot, { t: 'peer', peer: server, port: port1 }, [port1]);
   };
 
-  const spawn = (slot: Slot): Promise<Record<string, unknown>> => {
+  const spawn = (slot: Slot, held = false): Promise<Record<string, unknown>> => {
     const control = new MessageChannel();
     const peers: Partial<Record<PeerName, MessagePort>> = {};
     slot.control = control.port1;
@@ -205,12 +206,12 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       }
       transfer.push(peers[peer] as MessagePort);
     }
-    const data: WorkerData = { name: slot.name, config, control: control.port2, peers };
     const worker = new Worker(outsideAsar(WORKER_PATHS[slot.name]), {
-      workerData: data,
+      workerData: { name: slot.name, config, control: control.port2, peers, held } satisfies WorkerData,
       transferList: transfer as never[],
       name: `flylight-${slot.name}`,
       stdout: true,
+      resourceLimits: WORKER_LIMITS,
     });
     slot.worker = worker;
     // Log lines come on the control port ('log'); this is anything else a worker prints.
@@ -336,11 +337,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   };
 
   let withdrawEndpoint: (() => void) | null = null;
-  // Start in order; any failure stops what started and rejects with the worker's reason.
+  // All threads load while the store reads; each starts on 'go' in order. A failure stops all.
   let proxyInfo: Record<string, unknown> = {};
   try {
-    for (const name of START_ORDER) {
-      const info = await spawn(slots.get(name) as Slot);
+    const starting = START_ORDER.map((name, i) => spawn(slots.get(name) as Slot, i > 0));
+    for (const [i, name] of START_ORDER.entries()) {
+      if (i > 0) send(slots.get(name) as Slot, { t: 'go' });
+      const info = await starting[i];
       // `serve --scenario`: its VMs and statuses replace whatever the data directory held, once,
       // before the orchestrator builds its actors from the store (a store restart keeps them).
       // A shared fleet takes only its regions and machines, as the seed of an empty etcd.

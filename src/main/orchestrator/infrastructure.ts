@@ -21,7 +21,7 @@ import { Launcher } from './launch';
 import { LeaseGate } from './lease-gate';
 import { type MachineActionOptions, machineAction } from './machine-faults';
 import { type Allocation, type MachineSnapshot, release } from './machined';
-import { placeAtRandom } from './placer';
+import { placeFromIndex } from './placer';
 import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
@@ -355,15 +355,13 @@ export class Infrastructure {
   // ---- placement alone (the placement benchmark; not part of OrchestratorService) -----------
 
   /**
-   * The placement step of a launch of one VM at random, alone: decided from the region's
-   * free-capacity index and reserved by the machine's MachineD, recording nothing (a launch asks
-   * the store's candidates first and records the VM after). The machine that now holds the room,
-   * or the region's largest free slots when nothing fits; `unplace` gives the room back.
+   * A launch's placement step alone, recording nothing: the strategy's machine from the region's
+   * free index (random by default) reserved by its MachineD, or the region's largest free slots.
    */
-  placeOne(region: string, memory_gb: number, cores: number): Placement | Promise<Placement> {
+  placeOne(region: string, memory_gb: number, cores: number, strategy?: Strategy): Placement | Promise<Placement> {
     const reserve = (e: MachineEntry) => e.reserve(memory_gb, cores).catch(() => false);
-    const got = placeAtRandom(this.registry, region, memory_gb, cores, this.random, reserve);
-    // Answered in this turn when the chosen MachineD took it at once (see placeAtRandom).
+    const got = placeFromIndex(this.registry, region, memory_gb, cores, strategy ?? 'random', this.random, reserve);
+    // Answered in this turn when the chosen MachineD took it at once (see placeFromIndex).
     if (!(got instanceof Promise)) return 'entry' in got ? { machine_id: got.entry.record.id } : got;
     return got.then((g) => ('entry' in g ? { machine_id: g.entry.record.id } : g));
   }

@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorBody } from '../../shared/errors';
-import { cores, first, type PlacementPlan, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
+import { cores, type PlacementPlan, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
 import { type PlacementNote, type PlacementPath, placementNote } from '../../shared/placement-note';
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
@@ -14,7 +14,7 @@ import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shar
 import { lostRoom, placeUntilRecorded } from './lost-race';
 import type { Allocation } from './machined';
 import { noCapacity, type RegionRefusal } from './no-capacity';
-import { placeAtRandom, placementView, planRegion, reserveAll } from './placer';
+import { type Placed, placeFromIndex, placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
 import { checkKey, checkLaunch, type Placement } from './request';
 import type { VmDeps } from './vm-deps';
@@ -206,28 +206,19 @@ export class Launcher {
       tried.add(c.id);
       if (await this.reserve(entry, p)) return { entry };
     }
-    return placeAtRandom(registry, region, p.memory_gb, p.cores, this.deps.random, (e) => this.reserve(e, p));
+    return placeFromIndex(registry, region, p.memory_gb, p.cores, 'random', this.deps.random, (e) =>
+      this.reserve(e, p),
+    );
   }
 
   /**
-   * One VM, binpack or spread, no explanation asked: the strategy's first machine among those
-   * the free index says fit (no sort, no verdicts, no machine that cannot take it). Lost to a
-   * concurrent launch, the next.
+   * One VM, binpack or spread, no explanation asked: the strategy's machine straight from the
+   * region's free-capacity index (least or most free room), no machine read or scored. Lost to
+   * a concurrent launch, the next.
    */
-  private async placeOneRanked(
-    region: string,
-    p: Placement,
-    strategy: Strategy,
-  ): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
-    const free = this.deps.registry.freeIn(region);
-    for (let attempt = 1; attempt <= PLAN_ATTEMPTS; attempt++) {
-      const views = free.fitting(p.memory_gb, p.cores).map(placementView);
-      const pick = first(views, p, strategy, this.deps.random);
-      const entry = pick && this.deps.registry.get(pick.id);
-      if (!entry) return { slots: free.slots() };
-      if (await this.reserve(entry, p)) return { entry };
-    }
-    throw lostRoom(region, PLAN_ATTEMPTS);
+  private async placeOneRanked(region: string, p: Placement, strategy: Strategy): Promise<Placed> {
+    const { registry, random } = this.deps;
+    return placeFromIndex(registry, region, p.memory_gb, p.cores, strategy, random, (e) => this.reserve(e, p));
   }
 
   /** Throws unknown_region for a region the store does not know (the registry only knows its own). */

@@ -3,6 +3,7 @@
 // out, all of a batch or none. Only the asked region is read: the registry indexes machines by
 // region, so a 100k-machine fleet costs the size of one region, not of the fleet.
 
+import type { FreeIndex } from '../../shared/free-index';
 import { explain, type PlacementMachine, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
 import type { Rng } from '../../shared/random';
 import { NOT_NOW } from './actor';
@@ -10,7 +11,7 @@ import { lostRoom } from './lost-race';
 import type { Allocation, Capacity } from './machined';
 import type { MachineEntry, Registry } from './registry';
 
-/** Random draws for one VM, each refused only because a concurrent launch took that room first. */
+/** Choices for one VM, each refused only because a concurrent launch took that room first. */
 const PICK_ATTEMPTS = 16;
 
 /** Free memory below this counts as full, as the store words it (VMs are whole GB). */
@@ -121,23 +122,27 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
 }
 
 /**
- * Placement of one VM at random, decided and reserved: a machine drawn uniformly from those the
- * region's free-capacity index says fit (the index follows MachineDs exactly), then reserved by
- * its MachineD, which alone decides. Neither step scans the region: a draw costs a few looks,
- * and a request that fits nowhere is answered from the index with the largest free slots.
+ * Placement of one VM, decided and reserved: a machine from the region's free-capacity index
+ * (which follows MachineDs exactly) — for `random` drawn uniformly among those that fit, for
+ * `binpack` the one with the least free room, for `spread` the most (ties drawn uniformly) —
+ * then reserved by its MachineD, which alone decides. Neither step scans the region: a choice
+ * costs a few looks, and a request that fits nowhere is answered from the index with the
+ * largest free slots.
  */
-export function placeAtRandom(
+export function placeFromIndex(
   registry: Registry,
   region: string,
   memory_gb: number,
   cores: number,
+  strategy: Strategy,
   rng: Rng,
   reserve: (entry: MachineEntry) => Promise<boolean>,
 ): Placed | Promise<Placed> {
   // Decided and reserved in this turn when the chosen MachineD is idle (nearly always): a
   // placement then costs a draw and a reservation, no promise.
-  const entry = registry.freeIn(region).pick(memory_gb, cores, rng);
-  if (!entry) return { slots: registry.freeIn(region).slots() };
+  const free = registry.freeIn(region);
+  const entry = choose(free, memory_gb, cores, strategy, rng);
+  if (!entry) return { slots: free.slots() };
   let now: boolean | typeof NOT_NOW = NOT_NOW;
   try {
     now = entry.reserveNow(memory_gb, cores);
@@ -145,22 +150,34 @@ export function placeAtRandom(
     now = false; // a MachineD that crashed on it refused; the supervisor restarts it
   }
   if (now === true) return { entry };
-  return placeAtRandomLater(registry, region, memory_gb, cores, rng, reserve);
+  return placeLater(free, region, memory_gb, cores, strategy, rng, reserve);
 }
 
-type Placed = { entry: MachineEntry } | { slots: Slot[] };
+export type Placed = { entry: MachineEntry } | { slots: Slot[] };
 
-async function placeAtRandomLater(
-  registry: Registry,
+/** The strategy's machine among those the index says fit, or undefined when none does. */
+function choose(
+  free: FreeIndex<MachineEntry>,
+  memory_gb: number,
+  cores: number,
+  strategy: Strategy,
+  rng: Rng,
+): MachineEntry | undefined {
+  if (strategy === 'random') return free.pick(memory_gb, cores, rng);
+  return free.ranked(memory_gb, cores, strategy === 'binpack', rng);
+}
+
+async function placeLater(
+  free: FreeIndex<MachineEntry>,
   region: string,
   memory_gb: number,
   cores: number,
+  strategy: Strategy,
   rng: Rng,
   reserve: (entry: MachineEntry) => Promise<boolean>,
 ): Promise<Placed> {
-  const free = registry.freeIn(region);
   for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
-    const entry = free.pick(memory_gb, cores, rng);
+    const entry = choose(free, memory_gb, cores, strategy, rng);
     if (!entry) return { slots: free.slots() };
     if (await reserve(entry)) return { entry };
   }

@@ -189,10 +189,11 @@ export class Registry {
   add(entry: MachineEntry): void {
     if (this.byId.has(entry.record.id)) throw new Error(`machine ${entry.record.id} is registered twice`);
     this.byId.set(entry.record.id, entry);
-    const key = regionKey(entry.record.region);
-    let list = this.byRegion.get(key);
+    // Records carry the store's (upper-case) codes: the key is made only for a new one.
+    let list = this.byRegion.get(entry.record.region);
     if (!list) {
-      list = [];
+      const key = regionKey(entry.record.region);
+      list = this.byRegion.get(key) ?? [];
       this.byRegion.set(key, list);
     }
     entry.slot = list.length;

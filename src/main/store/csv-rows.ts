@@ -2,8 +2,20 @@
 // by the bootstrap regions file (csv.ts) and scenario imports (scenario-parse.ts), so both report
 // `FILE:LINE: what is wrong (what is allowed)` the same way.
 
-import Papa from 'papaparse';
+import { createRequire } from 'node:module';
+import type Papa from 'papaparse';
 import { clip } from '../../shared/quote';
+
+/**
+ * papaparse, loaded the first time a line holds a quote: a generated fleet has none, and
+ * importing it (an ESM import of CommonJS, lexed for its exports) cost the store's start-up
+ * tens of ms for nothing.
+ */
+let papa: typeof Papa | null = null;
+const loadPapa = (): typeof Papa => {
+  papa ??= createRequire(import.meta.url)('papaparse') as typeof Papa;
+  return papa;
+};
 
 export interface Problem {
   line: number;
@@ -84,7 +96,7 @@ function parseQuoted(chunk: string, first: number, take: (row: CsvRow) => void):
   const lines = new LineIndex(chunk);
   const offset = first - 1;
   let problem: Problem | null = null;
-  Papa.parse<string[]>(chunk, {
+  loadPapa().parse<string[]>(chunk, {
     delimiter: ',',
     newline: '\n',
     quoteChar: '"',

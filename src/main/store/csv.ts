@@ -4,7 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { type CsvRow, clipLine, eachCsvRow, formatProblems, type Problem, readWhole } from './csv-rows';
-import { type FleetData, isOperatorStatus, type MachineSpec, type OperatorStatus, type RegionSpec } from './fleet-data';
+import { type FleetData, MACHINE_STATUSES, type MachineSpec, type OperatorStatus, type RegionSpec } from './fleet-data';
 
 export const CSV_COLUMNS = [
   'kind',
@@ -67,6 +67,15 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
   let row: CsvRow = { line: 0, fields: [] };
   const get = (c: Column) => row.fields[(at as Record<Column, number>)[c]].trim();
   const say = (text: string) => problems.push({ line: row.line, text });
+  // Region codes and datacenters repeat on every machine row: one string each, not 100k copies
+  // (and a region's Map lookups then find its hash already computed).
+  const strings = new Map<string, string>();
+  const intern = (s: string) => {
+    const known = strings.get(s);
+    if (known !== undefined) return known;
+    strings.set(s, s);
+    return s;
+  };
   const problem = eachCsvRow(text, (next) => {
     row = next;
     if (!header) {
@@ -94,7 +103,7 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
       if (first) say(`duplicate region ${spec.code} (first defined on line ${first.line}; each region once)`);
       else regions.set(spec.code, { ...spec, line: row.line });
     } else if (kind === 'machine') {
-      const spec = readMachine(get, say);
+      const spec = readMachine(get, say, intern);
       if (!spec) return;
       machines.push(spec);
       machineLines.push(row.line); // duplicates are found once sorted (see below)
@@ -198,7 +207,7 @@ function readRegion(get: Get, say: Say): RegionSpec | null {
   return ok ? { code: code.toUpperCase(), location, status } : null;
 }
 
-function readMachine(get: Get, say: Say): MachineSpec | null {
+function readMachine(get: Get, say: Say, intern: (s: string) => string): MachineSpec | null {
   const id = get('machine');
   const code = get('region');
   const datacenter = get('datacenter');
@@ -213,8 +222,9 @@ function readMachine(get: Get, say: Say): MachineSpec | null {
   if (datacenter.length > CSV_LIMITS.datacenterChars)
     bad(`datacenter is too long (at most ${CSV_LIMITS.datacenterChars} characters)`);
   if (get('location') !== '') bad('location is set on a machine row (it belongs on the kind=region row)');
+  // The constant itself, not the row's copy of it.
   const status: OperatorStatus | null =
-    statusText === '' ? 'available' : isOperatorStatus(statusText) ? statusText : null;
+    statusText === '' ? 'available' : (MACHINE_STATUSES.find((known) => known === statusText) ?? null);
   if (!status)
     bad(
       `machine status "${clipLine(get('status'))}" is not valid (available, maintenance, draining or offline; empty means available)`,
@@ -222,5 +232,5 @@ function readMachine(get: Get, say: Say): MachineSpec | null {
   const cores = readWhole(get('cores'), 'cores', CSV_LIMITS.cores, bad);
   const memory = readWhole(get('memory_gb'), 'memory_gb', CSV_LIMITS.memoryGb, bad);
   if (!ok || cores === null || memory === null || !status) return null;
-  return { id, region: code.toUpperCase(), datacenter, cores, memory_gb: memory, status };
+  return { id, region: intern(code.toUpperCase()), datacenter: intern(datacenter), cores, memory_gb: memory, status };
 }

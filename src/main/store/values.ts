@@ -2,6 +2,8 @@
 // listings follow.
 
 import { ApiError } from '../../shared/errors';
+import { LIFECYCLE_STATES, OPERATIONS } from '../../shared/lifecycle';
+import { STRATEGIES } from '../../shared/placement';
 import { shown } from '../../shared/quote';
 
 /** A caller's value for an error message (shared/quote's `shown`, long enough for ids). */
@@ -18,4 +20,34 @@ export function requireWhole(what: string, v: unknown): void {
 /** Code-unit order (not locale order): the same on every machine. */
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Every name a VM record or its history repeats: one string each, not a copy per VM. */
+const NAMES = new Map<string, string>(
+  [...LIFECYCLE_STATES, ...OPERATIONS, 'create', 'recover', 'fault', ...STRATEGIES, 'candidates', 'ranked', 'plan'].map(
+    (s) => [s, s],
+  ),
+);
+
+/** The shared copy of a known name (a state, an operation, a strategy); any other value as given. */
+export function known<T>(s: T): T {
+  return typeof s === 'string' ? ((NAMES.get(s) as T | undefined) ?? s) : s;
+}
+
+/** A time as the store keeps it in memory: epoch ms when that gives its text back exactly. */
+export type Time = number | string;
+
+/**
+ * An RFC 3339 time in 8 bytes instead of a 24-character string, when it is what toISOString
+ * writes (every time Flylight makes is): timeText() gives back the same text. Anything else is
+ * kept as it came, so an answer never shows a time in another form than it was given.
+ */
+export function compactTime(at: string): Time {
+  if (typeof at !== 'string' || at.length !== 24 || at.charCodeAt(23) !== 90) return at;
+  const ms = Date.parse(at);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === at ? ms : at;
+}
+
+export function timeText(t: Time): string {
+  return typeof t === 'number' ? new Date(t).toISOString() : t;
 }

@@ -25,7 +25,8 @@ const NO_VMS: Readonly<VmSum> = Object.freeze({ cores: 0, memory_gb: 0, count: 0
 
 export class VmLedger {
   private readonly byId = new Map<string, Vm>();
-  private readonly byMachine = new Map<string, Set<string>>();
+  /** A machine's VM ids: the id itself while it has one (most do), a Set from the second. */
+  private readonly byMachine = new Map<string, string | Set<string>>();
   private readonly sums = new Map<string, VmSum>();
   /**
    * VM writes in flight by id. A second put of the id is refused; a delete waits for the put,
@@ -66,7 +67,11 @@ export class VmLedger {
   /** The VMs of these machines, machine by machine. */
   onMachines(machines: readonly { id: string }[]): Vm[] {
     const list: Vm[] = [];
-    for (const m of machines) for (const id of this.byMachine.get(m.id) ?? []) list.push(this.byId.get(id) as Vm);
+    for (const m of machines) {
+      const ids = this.byMachine.get(m.id);
+      if (typeof ids === 'string') list.push(this.byId.get(ids) as Vm);
+      else if (ids) for (const id of ids) list.push(this.byId.get(id) as Vm);
+    }
     return list;
   }
 
@@ -80,9 +85,10 @@ export class VmLedger {
     return this.byKey.has(key);
   }
 
-  /** What the machine's recorded VMs add up to (writes in flight not counted). */
   /** What the machine's VMs that hold resources add up to (read-only; zero when it has none). */
   sum(machineId: string): Readonly<VmSum> {
+    // No VM anywhere (a fresh start walks every machine through here): no lookup per machine.
+    if (this.sums.size === 0) return NO_VMS;
     return this.sums.get(machineId) ?? NO_VMS;
   }
 
@@ -162,6 +168,12 @@ export class VmLedger {
       throw new ApiError('bad_request', `VM ${rec.id} cannot change its machine or size in an update`);
     }
     if (resourceDelta(before.state, rec.state) > 0) this.checkFits(rec, machine);
+    // The new record keeps the old one's strings (the update's are a copy from another thread).
+    rec.id = before.id;
+    if (rec.created_at === before.created_at) {
+      if (rec.updated_at === rec.created_at) rec.updated_at = before.created_at;
+      rec.created_at = before.created_at;
+    }
     const key = this.keyOf.get(rec.id);
     const stored: StoredVm = key === undefined ? rec : { ...rec, idempotency_key: key };
     const epoch = this.epoch;
@@ -241,13 +253,12 @@ export class VmLedger {
       this.byKey.set(key, vm.id);
       this.keyOf.set(vm.id, key);
     }
-    // Made on a machine's first VM: an empty Set per machine was a third of a 100k fleet's heap.
-    let ids = this.byMachine.get(vm.machine_id);
-    if (!ids) {
-      ids = new Set();
-      this.byMachine.set(vm.machine_id, ids);
-    }
-    ids.add(vm.id);
+    // A machine's first VM is its id alone; a Set is made for a second (an empty Set per machine
+    // was a third of a 100k fleet's heap, and one per machine with a VM most of a VM's cost).
+    const ids = this.byMachine.get(vm.machine_id);
+    if (ids === undefined) this.byMachine.set(vm.machine_id, vm.id);
+    else if (typeof ids === 'string') this.byMachine.set(vm.machine_id, new Set([ids, vm.id]));
+    else ids.add(vm.id);
     this.states.set(vm.state, (this.states.get(vm.state) ?? 0) + 1);
     if (!holdsResources(vm.state)) return;
     let sum = this.sums.get(vm.machine_id);
@@ -267,7 +278,9 @@ export class VmLedger {
       this.keyOf.delete(vm.id);
       this.byKey.delete(key);
     }
-    this.byMachine.get(vm.machine_id)?.delete(vm.id);
+    const ids = this.byMachine.get(vm.machine_id);
+    if (ids === vm.id) this.byMachine.delete(vm.machine_id);
+    else if (typeof ids === 'object') ids.delete(vm.id);
     this.states.set(vm.state, (this.states.get(vm.state) ?? 1) - 1);
     const sum = this.sums.get(vm.machine_id);
     if (sum && holdsResources(vm.state)) {

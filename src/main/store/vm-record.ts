@@ -5,7 +5,7 @@ import { ApiError } from '../../shared/errors';
 import { isLifecycleState, LIFECYCLE_STATES, TERMINAL_STATE } from '../../shared/lifecycle';
 import type { Vm } from '../../shared/types';
 import type { MachineRecord } from './machine-record';
-import { cmp, show } from './values';
+import { cmp, known, show } from './values';
 
 const VM_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -45,15 +45,17 @@ export function checkVm(vm: Vm, machineOf: (id: string) => MachineRecord | undef
   if (vm.updated_at !== undefined && (typeof vm.updated_at !== 'string' || Number.isNaN(Date.parse(vm.updated_at)))) {
     throw new ApiError('bad_request', `VM updated_at ${show(vm.updated_at)} is not an RFC 3339 time`);
   }
+  // Shared strings where the record allows (the machine's, the state's constant, one time
+  // for both stamps while they are equal): 100k VMs otherwise hold 100k copies of each.
   const out: Vm = {
     id: vm.id,
     region: m.region,
     machine_id: m.id,
     memory_gb: vm.memory_gb,
     cores: vm.cores,
-    state,
+    state: known(state),
     created_at: vm.created_at,
-    updated_at: vm.updated_at ?? vm.created_at,
+    updated_at: vm.updated_at === undefined || vm.updated_at === vm.created_at ? vm.created_at : vm.updated_at,
   };
   if (vm.reason !== undefined) out.reason = vm.reason;
   return out;

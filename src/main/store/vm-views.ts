@@ -14,15 +14,32 @@ import type { PlacementNote } from '../../shared/placement-note';
 import type { Vm } from '../../shared/types';
 import type { HistoryEntry, VmHistory } from '../../shared/vm-history';
 import { pageOf, selectionKey, selectVms, type VmPage, type VmQuery } from '../../shared/vm-query';
+import { compactTime, known, type Time, timeText } from './values';
 
 export const HISTORY_PER_VM = 40;
 export const HISTORY_TOTAL = 400_000;
 
+/**
+ * One transition as kept: its names are the shared constants and its time a number where
+ * that loses nothing (values.ts), so a VM's four launch transitions cost a few small objects
+ * instead of a dozen strings. Shown as a HistoryEntry again by of().
+ */
+interface KeptEntry {
+  from: HistoryEntry['from'];
+  to: HistoryEntry['to'];
+  at: Time;
+  operation: HistoryEntry['operation'];
+  reason?: string;
+}
+
 interface Kept {
-  transitions: HistoryEntry[];
+  transitions: KeptEntry[];
   dropped: number;
   placement: PlacementNote | null;
 }
+
+/** The empty list most notes carry (no region refused), shared. */
+const NO_REFUSALS: PlacementNote['refused_regions'] = Object.freeze([]) as never;
 
 export class VmViews {
   private cache: { key: string; version: number; list: Vm[] } | null = null;
@@ -52,13 +69,21 @@ export class VmViews {
   record(t: Transition): void {
     if (typeof t?.vm_id !== 'string') return;
     this.version++;
-    let kept = this.history.get(t.vm_id);
-    if (kept) this.history.delete(t.vm_id);
+    // The record's own strings where they are the same (the transition is a copy from another thread).
+    const vm = this.get(t.vm_id);
+    const id = vm?.id ?? t.vm_id;
+    let kept = this.history.get(id);
+    if (kept) this.history.delete(id);
     else kept = { transitions: [], dropped: 0, placement: null };
-    this.history.set(t.vm_id, kept);
-    const entry: HistoryEntry = { from: t.from ?? null, to: t.to, at: t.at, operation: t.operation };
-    if (t.reason) entry.reason = t.reason;
-    if (t.placement) kept.placement = t.placement;
+    this.history.set(id, kept);
+    const entry: KeptEntry = {
+      from: known(t.from ?? null),
+      to: known(t.to),
+      at: compactTime(t.at),
+      operation: known(t.operation),
+    };
+    if (t.reason) entry.reason = known(t.reason);
+    if (t.placement) kept.placement = compactNote(t.placement, vm);
     kept.transitions.push(entry);
     this.total++;
     if (kept.transitions.length > HISTORY_PER_VM) {
@@ -83,7 +108,7 @@ export class VmViews {
     return {
       vm_id: id,
       vm: vm ? { ...vm } : null,
-      transitions: kept ? kept.transitions.map((e) => ({ ...e })) : [],
+      transitions: kept ? kept.transitions.map(entryView) : [],
       dropped: kept?.dropped ?? 0,
       placement: kept?.placement ?? null,
     };
@@ -94,4 +119,23 @@ export class VmViews {
     this.total = 0;
     this.version++;
   }
+}
+
+function entryView(e: KeptEntry): HistoryEntry {
+  const out: HistoryEntry = { from: e.from, to: e.to, at: timeText(e.at), operation: e.operation };
+  if (e.reason !== undefined) out.reason = e.reason;
+  return out;
+}
+
+/** The note with shared strings (its names, its VM's machine id) and no empty list of its own. */
+function compactNote(note: PlacementNote, vm: Vm | undefined): PlacementNote {
+  if (typeof note !== 'object' || note === null) return note;
+  const refused = Array.isArray(note.refused_regions) && note.refused_regions.length === 0;
+  return {
+    ...note,
+    strategy: known(note.strategy),
+    path: known(note.path),
+    machine_id: vm && note.machine_id === vm.machine_id ? vm.machine_id : note.machine_id,
+    refused_regions: refused ? NO_REFUSALS : note.refused_regions,
+  };
 }

@@ -12,6 +12,8 @@ export interface WorkerData {
   control: MessagePort;
   /** Ports to peers known at spawn time, so setup() can call them at once. */
   peers: Partial<Record<PeerName, MessagePort>>;
+  /** Load now, start (setup) on the host's 'go': its peers are not ready yet. */
+  held?: boolean;
 }
 
 export type HostToWorker =
@@ -21,6 +23,8 @@ export type HostToWorker =
   | { t: 'peer'; peer: PeerName; port: MessagePort }
   /** Peer `peer` died: fail calls to it fast until a new port arrives. */
   | { t: 'peer-down'; peer: PeerName }
+  /** A held worker may start now. */
+  | { t: 'go' }
   | { t: 'shutdown' };
 
 export type WorkerToHost =

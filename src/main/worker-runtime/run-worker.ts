@@ -69,8 +69,13 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     },
   };
 
+  let go: () => void = () => {};
+  const released = data.held ? new Promise<void>((r) => (go = r)) : Promise.resolve();
   const handle = async (msg: HostToWorker) => {
     switch (msg.t) {
+      case 'go':
+        go();
+        break;
       case 'peer':
         ctx.peer(msg.peer).attach(msg.port);
         break;
@@ -109,12 +114,14 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     handle(msg).catch((err) => send({ t: 'fatal', error: toErrorBody(err) }));
   });
 
-  setup(ctx).then(
-    (m) => {
-      mod = m;
-      for (const msg of early.splice(0)) void handle(msg);
-      send({ t: 'ready', info: m.info ?? {} });
-    },
-    (err) => send({ t: 'fatal', error: toErrorBody(err) }),
-  );
+  released
+    .then(() => setup(ctx))
+    .then(
+      (m) => {
+        mod = m;
+        for (const msg of early.splice(0)) void handle(msg);
+        send({ t: 'ready', info: m.info ?? {} });
+      },
+      (err) => send({ t: 'fatal', error: toErrorBody(err) }),
+    );
 }

@@ -116,7 +116,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: [
       'Every machine of the region as its MachineD sees it now: status, free cores and memory, the',
       'verdict (fits, chosen, or why not: not schedulable, cores short by N, memory short by N GB),',
-      "the strategy's score (higher is tried first; none under random) and its rank. ✓ marks the choice.",
+      'and its rank: binpack tries the least free room first, spread the most. ✓ marks the choice.',
     ],
     examples: [
       'place --vm-region SIN --vm-memory 8 --vm-cores 4',

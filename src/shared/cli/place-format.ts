@@ -1,5 +1,5 @@
 // How a placement plan reads in a terminal: a heading per region tried, then every machine with
-// its status, free room, verdict, score, rank and a ✓ on the chosen ones. The same words as the
+// its status, free room, verdict, rank and a ✓ on the chosen ones. The same words as the
 // dashboard's "why here?" (placement.ts's verdictText).
 
 import { cores, type PlacementPlan, type Verdict, verdictText } from '../placement';
@@ -32,7 +32,6 @@ export function planTable(plan: PlacementPlan, opts: { color: boolean; width?: n
         style: (v) => (v.reasons.length > 0 ? 'red' : v.chosen > 0 ? 'green' : null),
         shrink: true,
       },
-      { header: 'SCORE', align: 'right', value: (v) => (v.score === null ? '-' : v.score.toFixed(3)) },
       { header: 'RANK', align: 'right', value: (v) => (v.rank === null ? '-' : String(v.rank)) },
       {
         header: 'CHOSEN',

@@ -226,7 +226,7 @@ describe('explanation', () => {
     const [plan] = report.plans;
     expect(plan).toMatchObject({ region: 'SIN', strategy: 'binpack', placements: ['ok-1'] });
     const by = Object.fromEntries(plan.verdicts.map((v) => [v.machine_id, v]));
-    expect(by['ok-1']).toMatchObject({ reasons: [], rank: 1, chosen: 1, score: 0.5625 });
+    expect(by['ok-1']).toMatchObject({ reasons: [], rank: 1, chosen: 1 });
     expect(by['ok-2']).toMatchObject({ reasons: [], rank: 2, chosen: 0 });
     expect(by.maint).toMatchObject({
       status: 'maintenance',
@@ -312,10 +312,10 @@ describe('a 100k-machine fleet', () => {
     console.log(`100k fleet: binpack launch ${launchMs.toFixed(2)} ms each, dry run ${placeMs.toFixed(2)} ms`);
     expect(launchMs).toBeLessThan(250);
     expect(placeMs).toBeLessThan(1500);
-    // binpack put all 20 on one machine (the lowest id of equals, then the fullest).
+    // binpack put all 20 on one machine (one of the equals, drawn; then the one with least room).
     const used = inRegion('R3')
       .map(placementView)
       .filter((v) => v.status !== 'available');
-    expect(used).toMatchObject([{ id: 'm10013', status: 'allocated', cores_free: 12 }]);
+    expect(used).toMatchObject([{ status: 'allocated', cores_free: 12 }]);
   }, 120_000);
 });

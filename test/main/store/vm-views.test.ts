@@ -106,4 +106,50 @@ describe('VmViews history', () => {
     w.views.clear();
     expect(() => w.views.of('vm-aaaaaa')).toThrow(/no VM/);
   });
+
+  it('keeps times compactly but answers them exactly as given, whatever their form', () => {
+    const w = world();
+    w.live.set('vm-timesa', vm('vm-timesa'));
+    const times = [
+      '2026-01-01T00:00:01.123Z', // toISOString's own form: kept as a number
+      '2026-01-01T00:00:02Z', // RFC 3339 without milliseconds
+      '2026-01-01T02:00:03.000+02:00', // with an offset
+      '2026-01-01T00:00:04.5000Z', // 25 characters
+    ];
+    for (const [i, at] of times.entries())
+      w.views.record(t('vm-timesa', i === 0 ? null : 'started', 'started', { at, operation: 'restart' }));
+    const h = w.views.of('vm-timesa');
+    expect(h.transitions.map((e) => e.at)).toEqual(times);
+    expect(h.transitions[0]).toEqual({ from: null, to: 'started', at: times[0], operation: 'restart' });
+  });
+
+  it('reads back a launch transition and its note, sent as another thread sends them (every string a copy)', () => {
+    const w = world();
+    w.live.set('vm-shared', vm('vm-shared'));
+    // As a transition arrives from another thread: every string its own copy.
+    const copy = (s: string) => s.split('').join('');
+    const note = {
+      strategy: copy('random'),
+      path: copy('candidates'),
+      memory_gb: 1,
+      cores: 1,
+      count: 1,
+      machine_id: copy('sin-m01'),
+      machine_before: null,
+      refused_regions: [],
+    } as never;
+    w.views.record({
+      vm_id: copy('vm-shared'),
+      from: null,
+      to: copy('creating') as never,
+      at: '2026-01-01T00:00:00.000Z',
+      operation: copy('create') as never,
+      placement: note,
+    });
+    const h = w.views.of('vm-shared');
+    expect(h.placement).toMatchObject({ strategy: 'random', path: 'candidates', machine_id: 'sin-m01' });
+    expect(h.transitions).toEqual([
+      { from: null, to: 'creating', at: '2026-01-01T00:00:00.000Z', operation: 'create' },
+    ]);
+  });
 });

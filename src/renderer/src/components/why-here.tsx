@@ -59,7 +59,6 @@ export function WhyHere({ note, vm }: { note: PlacementNote | null; vm: Vm | nul
               <th>#</th>
               <th>Machine</th>
               <th className="is-num">Free</th>
-              <th className="is-num">Score</th>
               <th>Verdict</th>
             </tr>
           </thead>
@@ -79,7 +78,6 @@ export function WhyHere({ note, vm }: { note: PlacementNote | null; vm: Vm | nul
                 <td className="is-num mono">
                   {v.cores_free}c · {v.memory_free_gb} GB
                 </td>
-                <td className="is-num mono">{v.score === null ? '–' : v.score.toFixed(2)}</td>
                 <td className={v.reasons.length ? 'tone-bad' : v.chosen ? 'tone-ok' : ''}>{verdictText(v)}</td>
               </tr>
             ))}

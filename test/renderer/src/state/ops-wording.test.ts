@@ -178,7 +178,6 @@ describe('a dry run in one line', () => {
     cores_free,
     memory_free_gb,
     reasons: short ? [{ code: 'cores_short' as const, short_by: 1 }] : [],
-    score: null,
     rank: short ? null : 1,
     chosen: 0,
   });
