@@ -134,10 +134,12 @@ export class Launcher {
     const plans: PlacementPlan[] = [];
     for (const region of p.regions) {
       if (strategy === 'random' && p.count === 1 && !p.explain) {
-        // The seed's path: a handful of store candidates, so a roomy region costs a few steps.
+        // A machine drawn from the free-capacity index; the seed's store candidates first only
+        // when the request names num_candidates (two thread crossings more per launch).
+        const path = p.ask_store ? 'candidates' : 'index';
         const got = await placeUntilRecorded(
-          () => this.placeOneAtRandom(region, p),
-          (e) => this.record(e, p, key, this.note(p, 'candidates', refused)),
+          () => (p.ask_store ? this.placeOneAtRandom(region, p) : this.placeFromIndex(region, p)),
+          (e) => this.record(e, p, key, this.note(p, path, refused)),
           this.adopt,
         );
         if ('vm' in got) return { vms: [got.vm] };
@@ -191,7 +193,7 @@ export class Launcher {
   }
 
   /**
-   * One VM, `random`: the store's candidates first (a hint that lags a FlyD interval), then a
+   * One VM, `random`, num_candidates named: the store's candidates first (a hint that lags a FlyD interval), then a
    * machine drawn at random from the region's free-capacity index, which follows MachineDs
    * exactly. Neither scans the region: a `no_capacity` is known from the index, with its slots.
    */
@@ -206,6 +208,18 @@ export class Launcher {
       if (await this.reserve(entry, p)) return { entry };
     }
     return placeAtRandom(registry, region, p.memory_gb, p.cores, this.deps.random, (e) => this.reserve(e, p));
+  }
+
+  /**
+   * One VM, `random`, as a launch makes it unless it names num_candidates: a machine drawn
+   * uniformly from those the region's free-capacity index says fit, reserved by its MachineD
+   * (in this turn when it is idle). No store call: the index is exact where the store's view
+   * lags a FlyD interval.
+   */
+  private async placeFromIndex(region: string, p: Placement): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
+    await this.requireRegion(region);
+    const { registry, random } = this.deps;
+    return placeAtRandom(registry, region, p.memory_gb, p.cores, random, (e) => this.reserve(e, p));
   }
 
   /**
