@@ -81,6 +81,11 @@ const RETRY_MS = 1000;
 export class VmTransitions<V extends LifecycleVm> {
   private readonly inOrder = new InOrder();
   private readonly timers = new Map<string, () => void>();
+  /**
+   * VMs whose stage timer is set and has not fired: their state is the one scheduled (every
+   * change to them waits for that timer), so a wait need not read it back from the store.
+   */
+  private readonly staged = new Map<string, LifecycleState>();
   private readonly waiters: VmWaiters<V>;
   private readonly counts = new Map<string, number>();
   /** Per VM: an operation whose first write has an unknown outcome, and how to settle it. */
@@ -96,18 +101,20 @@ export class VmTransitions<V extends LifecycleVm> {
    * records it durably, then calls launched().
    */
   firstState(vm: V, autostart: boolean): { vm: V; transitions: Transition[]; pending: Pending | null } {
-    const transitions: Transition[] = [this.transition(vm.id, null, CREATE_STEP.via, 'create')];
+    // The zero-time stages all happen now: one timestamp for every step of the first record.
+    const at = this.now();
+    const transitions: Transition[] = [this.transition(vm.id, null, CREATE_STEP.via, 'create', undefined, at)];
     let state: LifecycleState = CREATE_STEP.via;
     let pending: Pending | null = this.drawStage(vm, 'creating', 'create');
     let reason: string | undefined;
     while (pending && pending.ms === 0) {
       const to = pending.fails ? failureOutcome(pending.via) : targetOf(pending.via);
       reason = pending.fails ? `${stageOf(pending.via)}_failed` : undefined;
-      transitions.push(this.transition(vm.id, state, to, pending.operation, reason));
+      transitions.push(this.transition(vm.id, state, to, pending.operation, reason, at));
       state = to;
       pending = null;
       if (state === 'created' && autostart) {
-        transitions.push(this.transition(vm.id, state, 'starting', 'start'));
+        transitions.push(this.transition(vm.id, state, 'starting', 'start', undefined, at));
         state = 'starting';
         pending = this.drawStage(vm, 'starting', 'start');
       }
@@ -228,6 +235,11 @@ export class VmTransitions<V extends LifecycleVm> {
     what = 'settled',
     deadEnds = false,
   ): Promise<V> {
+    // A launch's answer waits for `created` while its create timer runs: nothing else can move
+    // the VM meanwhile, so the waiter needs no store read (two thread crossings per launch).
+    const staged = this.staged.get(id);
+    if (staged !== undefined && !reached(staged) && !deadEnds)
+      return this.waiters.add(id, { reached, what, deadEnds }, timeoutMs);
     const vm = await this.deps.read(id);
     if (reached(vm.state)) return vm;
     const dead = deadEnds ? deadEnd(vm, what) : null;
@@ -257,6 +269,7 @@ export class VmTransitions<V extends LifecycleVm> {
       await this.deps.persist(next, [this.transition(id, vm.state, 'failed', 'fault', reason)]);
       this.timers.get(id)?.();
       this.timers.delete(id);
+      this.staged.delete(id);
       this.deps.release(vm);
       this.count('failed');
       this.notify(next);
@@ -273,6 +286,7 @@ export class VmTransitions<V extends LifecycleVm> {
   clear(reason: string): void {
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
+    this.staged.clear();
     this.waiters.clear(reason);
   }
 
@@ -290,9 +304,11 @@ export class VmTransitions<V extends LifecycleVm> {
   private schedule(vm: V, pending: Pending, autostart: boolean): void {
     const cancel = this.deps.clock.after(pending.ms, () => {
       this.timers.delete(vm.id);
+      this.staged.delete(vm.id);
       void this.complete(vm, pending, autostart);
     });
     this.timers.set(vm.id, cancel);
+    this.staged.set(vm.id, vm.state);
   }
 
   private complete(known: V, pending: Pending, autostart: boolean, retried = false): Promise<void> {
@@ -363,10 +379,15 @@ export class VmTransitions<V extends LifecycleVm> {
     to: LifecycleState,
     operation: Transition['operation'],
     reason?: string,
+    at = this.now(),
   ): Transition {
-    const t: Transition = { vm_id, from, to, at: new Date(this.deps.clock.now()).toISOString(), operation };
+    const t: Transition = { vm_id, from, to, at, operation };
     if (reason) t.reason = reason;
     return t;
+  }
+
+  private now(): string {
+    return new Date(this.deps.clock.now()).toISOString();
   }
 
   private count(state: LifecycleState): void {
