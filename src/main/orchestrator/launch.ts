@@ -324,9 +324,12 @@ export class Launcher {
     };
     // Zero-time stages run now, so the instant profile records a started VM in one write.
     const first = this.deps.lifecycle.firstState(fresh, true);
-    const vm: Vm = { ...first.vm, updated_at: first.transitions[first.transitions.length - 1].at };
-    if (note) first.transitions[0] = { ...first.transitions[0], placement: note(entry) };
-    if (vm.reason === undefined) delete vm.reason;
+    // Built whole, in the answer's field order, with no `reason` unless there is one: a `delete`
+    // would turn the object into a slow dictionary for everything that reads or clones it.
+    const { state, reason } = first.vm;
+    const vm: Vm = { ...fresh, state, updated_at: first.transitions[first.transitions.length - 1].at };
+    if (reason !== undefined) vm.reason = reason;
+    if (note) first.transitions[0].placement = note(entry);
     try {
       // Durable before acknowledged: a launch the caller hears about is never lost.
       await store.putVm(vm, key, first.transitions);

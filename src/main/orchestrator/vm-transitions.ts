@@ -119,7 +119,9 @@ export class VmTransitions<V extends LifecycleVm> {
         pending = this.drawStage(vm, 'starting', 'start');
       }
     }
-    return { vm: { ...vm, state, reason }, transitions, pending };
+    const first = { ...vm, state } as V;
+    if (reason !== undefined) first.reason = reason;
+    return { vm: first, transitions, pending };
   }
 
   /**
