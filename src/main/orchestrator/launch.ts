@@ -193,9 +193,9 @@ export class Launcher {
   }
 
   /**
-   * One VM, `random`, num_candidates named: the store's candidates first (a hint that lags a FlyD interval), then a
-   * machine drawn at random from the region's free-capacity index, which follows MachineDs
-   * exactly. Neither scans the region: a `no_capacity` is known from the index, with its slots.
+   * One VM, `random`, num_candidates named: the store's candidates first (a hint that lags a
+   * FlyD interval), then a machine drawn at random from the region's free-capacity index, which
+   * follows MachineDs exactly. Neither scans the region: a `no_capacity` is known from the index, with its slots.
    */
   private async placeOneAtRandom(region: string, p: Placement): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
     const { store, registry } = this.deps;

@@ -113,8 +113,8 @@ function send(
   if (res.headersSent || res.destroyed) return;
   res.statusCode = r.status;
   for (const k in r.headers) res.setHeader(k, r.headers[k]);
-  // Text goes out as text: node writes the head and a string body in one write (a Buffer body
-  // costs a copy and a writev), and every API answer is JSON text.
+  // Text goes out as text: node joins the head and a string body into one chunk of one write
+  // (a Buffer body is a copy and a second chunk), and every API answer is JSON text.
   res.setHeader('content-length', typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.length);
   // After a refused body the rest of it may still be on the wire: end the connection.
   if (close) res.setHeader('connection', 'close');
