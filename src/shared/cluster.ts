@@ -10,6 +10,8 @@ export interface ClusterHost {
   /** Seconds left on that lease when asked (-1: gone; it is being renewed every TTL/3). */
   lease_ttl_s: number;
   machines_owned: number;
+  /** Its orchestrator's actors, as it last wrote them (under a second old); null before its first report. */
+  actors: ActorCounts | null;
   /** True for the host that answered. */
   self: boolean;
 }
@@ -46,4 +48,25 @@ export interface EtcdStats {
   lease_renewals: number;
   /** Keep-alives that failed (the lease is lost once they fail for the whole TTL). */
   lease_renewal_failures: number;
+  /** Machines this host owns now (their actors run here). */
+  machines_owned?: number;
+  /** True while the host has not renewed its lease for a whole TTL (it refuses launches). */
+  lease_lapsed?: boolean;
+}
+
+/**
+ * A host's MachineD/FlyD pairs. They wake when first asked for and sleep once idle (a big fleet
+ * starts without them); on a shared fleet only a machine's owner wakes them.
+ */
+export interface ActorCounts {
+  /** Machines this host owns (all of them without a shared fleet). */
+  owned: number;
+  /** Machines whose actors are awake now. */
+  awake: number;
+  /** Awake machines it no longer owns (put to sleep at its next FlyD round): 0 when settled. */
+  awake_not_owned: number;
+  /** Times a machine's actors were woken here since start. */
+  woken: number;
+  /** Of those, for a machine this host did not own: 0, unless something breaks the rule. */
+  woken_not_owned: number;
 }

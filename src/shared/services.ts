@@ -38,6 +38,25 @@ export const LONG_CALLS_MS: Readonly<Record<string, number>> = {
 export const STORE_EVENTS = 'store.event';
 /** A shared fleet: VMs left mid-stage by a host that is gone, for this host's orchestrator (Vm[]). */
 export const ORPHANED_VMS = 'store.orphans';
+/** A shared fleet: the machines this host owns now (string[]), after every change. */
+export const OWNED_MACHINES = 'store.owned';
+/** A shared fleet: why this host may not launch (its etcd lease; string), or null once it may. */
+export const LEASE_HEALTH = 'store.lease';
+/**
+ * A shared fleet: VMs changed in etcd, by any host ({vm, drive}[]): `drive` when the record
+ * names this host as driver of its transient state (the stage runs here).
+ */
+export const REMOTE_VMS = 'store.remote-vms';
+/** A shared fleet: an operator's action on a machine this host owns, asked through another host. */
+export const OWNER_REQUESTS = 'store.owner-request';
+
+/** An operator's action asked of a machine's owner (see OWNER_REQUESTS). */
+export interface OwnerRequest {
+  id: string;
+  machine_id: string;
+  action: string;
+  evacuate?: boolean;
+}
 
 /** The store worker: regions, machines (indexed per region), VMs; placement candidates; change events. */
 export interface StoreService {
@@ -105,6 +124,21 @@ export interface StoreService {
   orphans(): Vm[];
   /** A shared fleet's traffic with etcd (round trips, transactions, lease renewals); null without one. */
   etcdStats(): import('./cluster').EtcdStats | null;
+  /** A shared fleet: the orchestrator's actor counts, shown per host by `flylight cluster`. */
+  reportActors(counts: NonNullable<OrchestratorStats['actors']>): void;
+  /**
+   * A shared fleet: runs an operator's action on the host that owns the machine (through etcd)
+   * and answers with its report or its error. not_found without a shared fleet.
+   */
+  onOwner(machineId: string, action: string, options: { evacuate?: boolean }): MachineActionReport;
+  /**
+   * A shared fleet: the machines this host owns and why it may not launch (its lease), for an
+   * orchestrator that starts (after that, OWNED_MACHINES and LEASE_HEALTH tell changes);
+   * `owned` null without a shared fleet (the host owns every machine).
+   */
+  ownership(): { owned: string[] | null; lease_refusal: string | null };
+  /** The owner's answer to an OwnerRequest: its report, or the error it threw. */
+  answerOwner(id: string, outcome: { report?: MachineActionReport; error?: import('./errors').ErrorBody }): void;
   /** An operator's machine status (available, draining, offline): durable, published. */
   setMachineStatus(id: string, status: string): Machine;
   /** A region's status (any case: operational, degraded, down): durable, a `region` event. */
@@ -137,6 +171,12 @@ export interface OrchestratorStats {
   vm_transitions?: Record<string, number>;
   /** Lifecycle stages under way (timers running). */
   vm_stages_in_flight?: number;
+  /**
+   * Machines this host owns (all, without a shared fleet), how many of those have their
+   * MachineD and FlyD awake now, and how many awake machines it no longer owns (put to sleep
+   * at the next FlyD round; 0 otherwise).
+   */
+  actors?: import('./cluster').ActorCounts;
 }
 
 /** Facts about the request behind a call, carried across the worker hop for log lines. */

@@ -260,6 +260,18 @@ export class FakeStore implements Remote<StoreService> {
     return [];
   }
 
+  async reportActors(): Promise<void> {}
+
+  async ownership(): Promise<{ owned: null; lease_refusal: null }> {
+    return { owned: null, lease_refusal: null };
+  }
+
+  async onOwner(): Promise<never> {
+    throw new ApiError('not_found', "this host's fleet is not shared");
+  }
+
+  async answerOwner(): Promise<void> {}
+
   async cluster(): Promise<never> {
     throw new ApiError('not_found', "this host's fleet is not shared");
   }

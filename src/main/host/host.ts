@@ -343,7 +343,9 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       const info = await spawn(slots.get(name) as Slot);
       // `serve --scenario`: its VMs and statuses replace whatever the data directory held, once,
       // before the orchestrator builds its actors from the store (a store restart keeps them).
-      if (name === 'store' && config.scenario) await clients.store.api.importScenario(config.scenario.files);
+      // A shared fleet takes only its regions and machines, as the seed of an empty etcd.
+      if (name === 'store' && config.scenario && !config.store)
+        await clients.store.api.importScenario(config.scenario.files);
       if (name === 'proxy') {
         proxyInfo = info;
         if (typeof info.port === 'number') config.port = info.port;

@@ -39,8 +39,24 @@ export function machineEntry(waker: Waker, record: Machine): MachineEntry {
 }
 
 /** Builds and starts machines' MachineD and FlyD as they are first asked for. */
-export function actorWaker(deps: SpawnDeps, awake: Set<MachineEntry>): Waker {
-  return { wake: (entry) => spawnCells(deps, entry, awake) };
+export function actorWaker(
+  deps: SpawnDeps,
+  awake: Set<MachineEntry>,
+  wakes: { woken: number; woken_not_owned: number },
+): Waker {
+  return {
+    wake: (entry) => {
+      wakes.woken++;
+      if (!entry.owned) {
+        // Nothing should ask a machine another host owns for its actors (placement, stages and
+        // operator actions use the view or go to the owner): counted and said, so it shows.
+        wakes.woken_not_owned++;
+        deps.log.warn('woke the actors of a machine another host owns', { machine: entry.record.id });
+      }
+      return spawnCells(deps, entry, awake);
+    },
+    allocated: (entry, a) => deps.allocated(entry, a),
+  };
 }
 
 function spawnCells(deps: SpawnDeps, entry: MachineEntry, awake: Set<MachineEntry>): Cells {

@@ -62,7 +62,8 @@ export class Chaos {
     }
     const seed = this.seedOf(req.seed);
     const rng = mulberry32(seed);
-    const pool = this.machines(req.region);
+    // A shared fleet: only the machines this host owns run their actors here.
+    const pool = this.machines(req.region).filter((e) => e.owned);
     // One actor per machine: MachineD and FlyD of one machine dying together cannot be rebuilt
     // in place (unflushed changes would be lost), which escalates to a worker restart instead.
     const victims = pickDistinct(pool, count, rng);

@@ -1,6 +1,6 @@
-// Infrastructure: the orchestrator's composition root. It builds one MachineD and one FlyD per
-// machine this host owns, registers them, drives the FlyD ticker, and hands launches and
-// destroys to their own modules.
+// Infrastructure: the orchestrator's composition root. It registers every machine (its MachineD
+// and FlyD wake when first asked for, on a shared fleet only on the machine's owner), drives the
+// FlyD ticker, and hands launches and destroys to their own modules.
 
 import { DEFAULT_FLYD_INTERVAL_MS, DEFAULT_NUM_CANDIDATES } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
@@ -18,8 +18,9 @@ import { type Clock, wallClock } from './clock';
 import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
+import { LeaseGate } from './lease-gate';
 import { type MachineActionOptions, machineAction } from './machine-faults';
-import { type Allocation, allocate, type MachineSnapshot, observe, release, setSchedulable } from './machined';
+import { type Allocation, type MachineSnapshot, release } from './machined';
 import { placeAtRandom } from './placer';
 import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
@@ -62,6 +63,11 @@ export interface InfrastructureOptions {
   seed?: number;
   /** Timing of lifecycle stages, clock and rng; the instant profile on the wall clock by default. */
   lifecycle?: Partial<LifecycleSettings>;
+  /**
+   * A shared fleet: runs an operator's action on a machine another host owns on that host
+   * (through the store), answering with its report.
+   */
+  onOwner?: (id: string, action: string, options: MachineActionOptions) => Promise<MachineActionReport>;
 }
 
 /** What placeOne did: the machine that now holds the room, or the region's largest free slots. */
@@ -84,6 +90,9 @@ export class Infrastructure {
   readonly regions: RegionStatuses;
   readonly chaos: Chaos;
   private readonly random: () => number;
+  /** A shared fleet: launches wait on this host's etcd lease. */
+  readonly lease: LeaseGate;
+  private readonly onOwner: InfrastructureOptions['onOwner'];
 
   /** Reads the fleet and the applied FlyD versions from the store and registers every machine. */
   static async start(options: InfrastructureOptions): Promise<Infrastructure> {
@@ -101,7 +110,9 @@ export class Infrastructure {
 
   constructor(options: InfrastructureOptions, machines: Machine[], versions: Record<string, number>) {
     const store = options.store;
+    this.onOwner = options.onOwner;
     this.log = options.log ?? createLogger('silent');
+    this.lease = new LeaseGate(this.log);
     const now = options.now ?? Date.now;
     this.unsettled = new Unsettled(this.log);
     this.supervisor = new Supervisor({
@@ -132,6 +143,7 @@ export class Infrastructure {
       rng: random,
       // Degraded Performance regions run every stage slower (the profile's degraded_factor).
       degraded: (region) => this.regions.degraded(region),
+      shared: options.shared,
       ...options.lifecycle,
     });
     this.launcher = new Launcher({
@@ -161,7 +173,7 @@ export class Infrastructure {
       log: this.log,
     });
     const owns = options.owns ?? ownAll;
-    const waker = actorWaker(spawnDeps, this.registry.awake);
+    const waker = actorWaker(spawnDeps, this.registry.awake, this.registry.wakes);
     for (const m of machines) if (owns(m)) this.registry.add(machineEntry(waker, m));
     this.log.info('infrastructure started', { machines: this.registry.size });
     if (options.autoTick ?? true) {
@@ -178,6 +190,7 @@ export class Infrastructure {
    * gate waits for created() or wait() as its route promises, each call under the RPC deadline.
    */
   async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
+    this.lease.check();
     this.refuseIfDown(req);
     return this.launcher.launch(req, idempotencyKey);
   }
@@ -192,12 +205,14 @@ export class Infrastructure {
    * parameters match, else a new launch recorded under the key.
    */
   async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+    this.lease.check();
     this.refuseIfDown(req);
     return this.launcher.launchIdempotent(req, key);
   }
 
   /** The batch form of a launch (count, explain); under a key, safe to retry. */
   async launchBatch(req: LaunchRequest, key?: string): Promise<LaunchBatch & { replayed: boolean }> {
+    this.lease.check();
     if (key !== undefined) return this.launcher.launchBatchIdempotent(req, key);
     return { ...(await this.launcher.launchBatch(req)), replayed: false };
   }
@@ -219,7 +234,16 @@ export class Infrastructure {
   // ---- faults -------------------------------------------------------------------------------
 
   /** drain | offline [evacuate] | online one machine (machine-faults.ts). */
-  machineAction(id: string, action: string, options: MachineActionOptions = {}): Promise<MachineActionReport> {
+  machineAction(
+    id: string,
+    action: string,
+    options: MachineActionOptions = {},
+    /** Run here whoever owns it (asked of this host as the owner). */
+    here = false,
+  ): Promise<MachineActionReport> {
+    // A machine another host owns: its actors and its VMs' stages are there, so the action is too.
+    const entry = typeof id === 'string' ? this.registry.get(id) : undefined;
+    if (entry && !entry.owned && this.onOwner && !here) return this.onOwner(id, action, options);
     return machineAction(
       {
         ...this.vmDeps,
@@ -245,6 +269,21 @@ export class Infrastructure {
   private async failHolding(machineId: string, reason: string): Promise<Vm[]> {
     const entry = this.registry.get(machineId);
     return entry ? this.lifecycle.failHolding(machineId, entry.record.region, reason) : [];
+  }
+
+  /**
+   * A shared fleet: the machines this host owns (their actors run here; the others' are only
+   * placement views here). Those it lost sleep; the stages the store names this host the driver
+   * of arrive through remoteVms(). How many changed hands.
+   */
+  setOwned(owned: ReadonlySet<string> | null): { gained: number; lost: number } {
+    const { gained, lost } = this.registry.setOwned(owned);
+    return { gained: gained.length, lost };
+  }
+
+  /** A shared fleet: VMs changed by any host; `drive`: their stage runs here (see VmLifecycle.remote). */
+  remoteVms(changed: readonly { vm: Vm; drive: boolean }[]): number {
+    return this.lifecycle.remote(changed);
   }
 
   private refuseIfDown(req: LaunchRequest): void {
@@ -292,6 +331,7 @@ export class Infrastructure {
       unsettled_writes: this.unsettled.size,
       vm_transitions: this.lifecycle.engine.completed(),
       vm_stages_in_flight: this.lifecycle.engine.inFlight,
+      actors: this.registry.actorCounts(),
     };
   }
 
@@ -303,12 +343,8 @@ export class Infrastructure {
     if (event.type === 'region') this.regions.set(event.region.code, event.region.status);
     const entry = event.type === 'machine' ? this.registry.get(event.machine.id) : undefined;
     if (!entry || event.type !== 'machine') return;
-    const m = event.machine;
-    observe(entry.machined, m);
-    const schedulable = takesNewVms(m.status);
-    if (entry.machined.current && entry.machined.current.capacity.schedulable !== schedulable) {
-      void setSchedulable(entry.machined, schedulable).catch(() => {});
-    }
+    // A sleeping machine (another host's, above all) has its record updated, never woken.
+    entry.observe(event.machine, takesNewVms(event.machine.status));
   }
 
   stop(): void {
@@ -325,7 +361,7 @@ export class Infrastructure {
    * or the region's largest free slots when nothing fits; `unplace` gives the room back.
    */
   placeOne(region: string, memory_gb: number, cores: number): Placement | Promise<Placement> {
-    const reserve = (e: MachineEntry) => allocate(e.machined, memory_gb, cores).catch(() => false);
+    const reserve = (e: MachineEntry) => e.reserve(memory_gb, cores).catch(() => false);
     const got = placeAtRandom(this.registry, region, memory_gb, cores, this.random, reserve);
     // Answered in this turn when the chosen MachineD took it at once (see placeAtRandom).
     if (!(got instanceof Promise)) return 'entry' in got ? { machine_id: got.entry.record.id } : got;
@@ -336,6 +372,7 @@ export class Infrastructure {
   unplace(machineId: string, memory_gb: number, cores: number): Promise<void> {
     const e = this.registry.get(machineId);
     if (!e) throw new ApiError('not_found', `no machine ${machineId} on this host`);
+    if (!e.owned) return Promise.resolve(e.release(memory_gb, cores));
     return release(e.machined, memory_gb, cores);
   }
 

@@ -6,13 +6,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorBody } from '../../shared/errors';
-import { cores, first, type PlacementPlan, type Slot, type Strategy } from '../../shared/placement';
+import { cores, first, type PlacementPlan, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
 import { type PlacementNote, type PlacementPath, placementNote } from '../../shared/placement-note';
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { lostRoom, placeUntilRecorded } from './lost-race';
-import { type Allocation, allocate, observe, releaseNoWait } from './machined';
+import type { Allocation } from './machined';
 import { noCapacity, type RegionRefusal } from './no-capacity';
 import { placeAtRandom, placementView, planRegion, reserveAll } from './placer';
 import type { MachineEntry } from './registry';
@@ -125,7 +125,8 @@ export class Launcher {
    * the refusal by (or, without one, the store's record) before placing again.
    */
   private readonly adopt = async (e: MachineEntry, judged: Allocation | undefined): Promise<void> => {
-    observe(e.machined, judged ?? (await this.deps.store.machine(e.record.id)));
+    const m = judged ? undefined : await this.deps.store.machine(e.record.id);
+    e.observe(judged ?? (m as Allocation), m ? takesNewVms(m.status) : e.capacity.schedulable);
   };
 
   private async place(p: Placement, key?: string): Promise<LaunchBatch> {
@@ -265,7 +266,7 @@ export class Launcher {
       } catch (err) {
         // record() took back its own VM and room; take back the rest of the batch too.
         for (const j of order.slice(0, n)) this.takeBack(vms[j], held[j], p);
-        for (const j of order.slice(n + 1)) releaseNoWait(held[j].machined, p.memory_gb, p.cores);
+        for (const j of order.slice(n + 1)) held[j].release(p.memory_gb, p.cores);
         throw err;
       }
     }
@@ -278,7 +279,7 @@ export class Launcher {
       await this.deps.store.deleteVm(vm.id).catch((e) => {
         if (toErrorBody(e).code !== 'not_found') throw e;
       });
-      releaseNoWait(entry.machined, p.memory_gb, p.cores);
+      entry.release(p.memory_gb, p.cores);
     };
     undo().catch(() => this.deps.unsettled.add(`launch:${vm.id}`, undo));
   }
@@ -290,7 +291,7 @@ export class Launcher {
 
   /** Asks the machine's MachineD to reserve the placement; a crash there counts as a refusal. */
   private reserve(entry: MachineEntry, p: Placement): Promise<boolean> {
-    return allocate(entry.machined, p.memory_gb, p.cores).catch((err) => {
+    return entry.reserve(p.memory_gb, p.cores).catch((err) => {
       this.crashed(entry.record.id, err);
       return false;
     });
@@ -345,7 +346,7 @@ export class Launcher {
             if (toErrorBody(e).code !== 'not_found') throw e;
           });
         }
-        releaseNoWait(entry.machined, p.memory_gb, p.cores);
+        entry.release(p.memory_gb, p.cores);
       };
       const undone = undo().catch(() => unsettled.add(key === undefined ? `launch:${vm.id}` : `key:${key}`, undo));
       // Under a key the undo must finish first, or a retry could be handed the record it is

@@ -125,6 +125,21 @@ export interface MachineDeps {
   log: Logger;
 }
 
+/** Whether a VM of memory_gb and cores fits on a machine of `c` holding `a` (MachineD's own check). */
+export function fitsOn(c: Readonly<Capacity>, a: Readonly<Allocation>, memory_gb: number, cores: number): boolean {
+  if (!c.schedulable || !isWhole(memory_gb) || !isWhole(cores)) return false;
+  return hasRoomFor(
+    {
+      cores_total: c.cores_total,
+      memory_total_gb: c.memory_total_gb,
+      cores_allocated: a.cores_allocated,
+      memory_allocated_gb: a.memory_allocated_gb,
+    },
+    memory_gb,
+    cores,
+  );
+}
+
 export const EMPTY: Allocation = { cores_allocated: 0, memory_allocated_gb: 0, vm_count: 0 };
 
 export class MachineD implements Behaviour<MachineMsg> {
@@ -170,18 +185,7 @@ export class MachineD implements Behaviour<MachineMsg> {
   }
 
   fits(memory_gb: number, cores: number): boolean {
-    const c = this.deps.capacity;
-    if (!c.schedulable) return false;
-    return hasRoomFor(
-      {
-        cores_total: c.cores_total,
-        memory_total_gb: c.memory_total_gb,
-        cores_allocated: this.alloc.cores_allocated,
-        memory_allocated_gb: this.alloc.memory_allocated_gb,
-      },
-      memory_gb,
-      cores,
-    );
+    return fitsOn(this.deps.capacity, this.alloc, memory_gb, cores);
   }
 
   handle(msg: MachineMsg): void {

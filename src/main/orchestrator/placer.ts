@@ -7,7 +7,7 @@ import { explain, type PlacementMachine, type PlacementPlan, type Slot, type Str
 import type { Rng } from '../../shared/random';
 import { NOT_NOW } from './actor';
 import { lostRoom } from './lost-race';
-import { type Allocation, allocate, allocateNow, type Capacity, releaseNoWait } from './machined';
+import type { Allocation, Capacity } from './machined';
 import type { MachineEntry, Registry } from './registry';
 
 /** Random draws for one VM, each refused only because a concurrent launch took that room first. */
@@ -98,12 +98,12 @@ export async function reserveAll(
     const entry = registry.get(id);
     const ok =
       entry !== undefined &&
-      (await allocate(entry.machined, memory_gb, cores).catch((err) => {
+      (await entry.reserve(memory_gb, cores).catch((err) => {
         onCrash(id, err);
         return false;
       }));
     if (!ok || !entry) {
-      for (const e of held) releaseNoWait(e.machined, memory_gb, cores);
+      for (const e of held) e.release(memory_gb, cores);
       return null;
     }
     held.push(entry);
@@ -140,7 +140,7 @@ export function placeAtRandom(
   if (!entry) return { slots: registry.freeIn(region).slots() };
   let now: boolean | typeof NOT_NOW = NOT_NOW;
   try {
-    now = allocateNow(entry.machined, memory_gb, cores);
+    now = entry.reserveNow(memory_gb, cores);
   } catch {
     now = false; // a MachineD that crashed on it refused; the supervisor restarts it
   }

@@ -3,15 +3,27 @@
 // index so placement never scans other regions, and per region the free-capacity index that
 // lets placement find room (or learn there is none) without scanning its own region either.
 
+import type { ActorCounts } from '../../shared/cluster';
 import { FreeIndex } from '../../shared/free-index';
 import type { Machine } from '../../shared/types';
+import type { NOT_NOW } from './actor';
 import type { FlydCell } from './flyd';
-import type { Allocation, Capacity, MachineCell } from './machined';
+import {
+  type Allocation,
+  allocate,
+  allocateNow,
+  type Capacity,
+  fitsOn,
+  type MachineCell,
+  observe,
+  releaseNoWait,
+  setSchedulable,
+} from './machined';
 
 /**
- * Which machines this host runs. Today one host runs the whole fleet; with a shared fleet
- * (several hosts on one distributed store) each host owns some machines and runs
- * their MachineDs and FlyDs, and this filter is where that decision plugs in.
+ * Which machines this host registers at all (every one, in practice). A shared fleet registers
+ * every machine too, as the placement view, and marks the ones whose actors run here
+ * (MachineEntry.owned, Registry.setOwned): which those are moves while the host runs.
  */
 export type MachineFilter = (machine: Machine) => boolean;
 
@@ -26,6 +38,8 @@ export interface Cells {
 /** Builds (and starts) a machine's actors; one for every machine of the Infrastructure. */
 export interface Waker {
   wake(entry: MachineEntry): Cells;
+  /** The entry's allocation changed without its MachineD (a machine another host owns). */
+  allocated?(entry: MachineEntry, a: Allocation): void;
 }
 
 /**
@@ -39,6 +53,13 @@ export interface Waker {
 export class MachineEntry {
   /** Its position in its region's list: the free-capacity index's slot. */
   slot = -1;
+  /**
+   * Whether this host owns the machine, and so may run its actors. A shared fleet's other
+   * hosts own the rest: for those this entry is only the placement view (the record, kept
+   * current from the store's events), reserved and released in place, never woken here; the
+   * store's transaction, not this view, decides whether a VM lands (see store/etcd/allocations).
+   */
+  owned = true;
   private cells: Cells | null = null;
 
   constructor(
@@ -61,6 +82,72 @@ export class MachineEntry {
 
   get flyd(): FlydCell {
     return (this.cells ?? this.wake()).flyd;
+  }
+
+  /**
+   * Reserves room for one VM: through its MachineD on a machine this host owns, else on the
+   * placement view. True when reserved.
+   */
+  reserve(memory_gb: number, cores: number): Promise<boolean> {
+    if (!this.owned) return Promise.resolve(this.reserveHere(memory_gb, cores));
+    return allocate(this.machined, memory_gb, cores);
+  }
+
+  /** reserve() answered in this turn when it can be (an idle MachineD, or the view); else NOT_NOW. */
+  reserveNow(memory_gb: number, cores: number): boolean | typeof NOT_NOW {
+    if (!this.owned) return this.reserveHere(memory_gb, cores);
+    return allocateNow(this.machined, memory_gb, cores);
+  }
+
+  /** Gives back what one VM held, without waiting. */
+  release(memory_gb: number, cores: number): void {
+    if (this.owned) {
+      releaseNoWait(this.machined, memory_gb, cores);
+      return;
+    }
+    const a = this.allocation;
+    this.setAllocation({
+      cores_allocated: Math.max(0, a.cores_allocated - cores),
+      memory_allocated_gb: Math.max(0, a.memory_allocated_gb - memory_gb),
+      vm_count: Math.max(0, a.vm_count - 1),
+    });
+  }
+
+  /**
+   * The store's committed state of the machine (a shared fleet's event): an awake MachineD
+   * adopts it; a sleeping one (or another host's machine) has its record updated, not woken.
+   */
+  observe(a: Allocation, schedulable: boolean): void {
+    const c = this.cells;
+    if (c) {
+      observe(c.machined, a);
+      if (c.machined.current && c.machined.current.capacity.schedulable !== schedulable) {
+        void setSchedulable(c.machined, schedulable).catch(() => {});
+      }
+      return;
+    }
+    this.capacity.schedulable = schedulable;
+    this.setAllocation({
+      cores_allocated: a.cores_allocated,
+      memory_allocated_gb: a.memory_allocated_gb,
+      vm_count: a.vm_count,
+    });
+  }
+
+  private reserveHere(memory_gb: number, cores: number): boolean {
+    if (!fitsOn(this.capacity, this.allocation, memory_gb, cores)) return false;
+    const a = this.allocation;
+    this.setAllocation({
+      cores_allocated: a.cores_allocated + cores,
+      memory_allocated_gb: a.memory_allocated_gb + memory_gb,
+      vm_count: a.vm_count + 1,
+    });
+    return true;
+  }
+
+  private setAllocation(a: Allocation): void {
+    this.allocation = a;
+    this.waker.allocated?.(this, a);
   }
 
   /**
@@ -95,6 +182,8 @@ export class Registry {
 
   /** Machines whose actors are awake: the only ones with anything to flush or count. */
   readonly awake = new Set<MachineEntry>();
+  /** Actors woken since start, and of those on machines this host did not own (see actors.ts). */
+  readonly wakes = { woken: 0, woken_not_owned: 0 };
 
   /** Registers a machine and indexes its free capacity. */
   add(entry: MachineEntry): void {
@@ -124,6 +213,36 @@ export class Registry {
       }
     }
     return n;
+  }
+
+  /**
+   * Which machines this host owns (a shared fleet; null: all of them). Those it lost have their
+   * actors put to sleep now when idle, else at the next FlyD round; those it gained wake when
+   * first asked for. Returns how many changed hands.
+   */
+  setOwned(owned: ReadonlySet<string> | null): { gained: MachineEntry[]; lost: number } {
+    const gained: MachineEntry[] = [];
+    let lost = 0;
+    for (const e of this.byId.values()) {
+      const mine = owned === null || owned.has(e.record.id);
+      if (mine === e.owned) continue;
+      e.owned = mine;
+      if (mine) gained.push(e);
+      else {
+        lost++;
+        if (e.sleep()) this.awake.delete(e);
+      }
+    }
+    return { gained, lost };
+  }
+
+  /** Machines owned, actors awake (and awake on machines not owned), wakes since start. */
+  actorCounts(): ActorCounts {
+    let owned = 0;
+    for (const e of this.byId.values()) if (e.owned) owned++;
+    let foreign = 0;
+    for (const e of this.awake) if (!e.owned) foreign++;
+    return { owned, awake: this.awake.size - foreign, awake_not_owned: foreign, ...this.wakes };
   }
 
   /** MachineD's allocation changed (or it started): the free-capacity index follows at once. */

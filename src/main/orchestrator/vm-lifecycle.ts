@@ -19,7 +19,6 @@ import type { Rng } from '../../shared/random';
 import type { TimingProfile } from '../../shared/timing';
 import type { Vm } from '../../shared/types';
 import type { Clock } from './clock';
-import { allocate, releaseNoWait } from './machined';
 import { checkVmId } from './request';
 import type { VmDeps } from './vm-deps';
 import { VmTransitions } from './vm-transitions';
@@ -32,6 +31,8 @@ export interface LifecycleSettings {
   rng: Rng;
   /** Regions whose status is Degraded Performance (the faults' hook); none by default. */
   degraded?: (region: string) => boolean;
+  /** A shared fleet: stages run where the store says (drive()), not where they began. */
+  shared?: boolean;
 }
 
 /** fly.io's /wait takes at most 60 seconds. */
@@ -53,6 +54,7 @@ export class VmLifecycle {
       rng: settings.rng,
       timing: () => ({ profile: settings.profile, speed: settings.speed }),
       degraded: (region) => settings.degraded?.(region) ?? false,
+      drivesOwnStages: !settings.shared,
       read: (id) => store.vm(id),
       persist: async (vm, transitions) => {
         const at = transitions[transitions.length - 1]?.at ?? new Date(settings.clock.now()).toISOString();
@@ -66,11 +68,11 @@ export class VmLifecycle {
       reserve: async (vm) => {
         const entry = registry.get(vm.machine_id);
         if (!entry) return false;
-        return allocate(entry.machined, vm.memory_gb, vm.cores).catch(() => false);
+        return entry.reserve(vm.memory_gb, vm.cores).catch(() => false);
       },
       release: (vm) => {
         const entry = registry.get(vm.machine_id);
-        if (entry) releaseNoWait(entry.machined, vm.memory_gb, vm.cores);
+        if (entry) entry.release(vm.memory_gb, vm.cores);
         else log.warn('released a VM on a machine this host does not run', { vm: vm.id, machine: vm.machine_id });
       },
       unknown: (key, attempt) =>
@@ -194,6 +196,21 @@ export class VmLifecycle {
     const n = this.engine.recover(vms.filter((v) => v && isLifecycleState(v.state)));
     if (n > 0) this.deps.log.info('finishing the stages of VMs a host that is gone left mid-transition', { vms: n });
     return n;
+  }
+
+  /**
+   * A shared fleet: the store's word on VMs whose record names this host as driver (their
+   * stages run here) and on every VM another host changed (whoever waits here hears of it).
+   */
+  remote(changed: readonly { vm: Vm; drive: boolean }[]): number {
+    const driven: Vm[] = [];
+    for (const { vm, drive } of changed) {
+      if (!vm || typeof vm.id !== 'string' || !isLifecycleState(vm.state)) continue;
+      if (vm.state === TERMINAL_STATE) this.remember(vm);
+      this.engine.observed(vm);
+      if (drive) driven.push(vm);
+    }
+    return driven.length > 0 ? this.engine.drive(driven) : 0;
   }
 
   private remember(vm: Vm): void {

@@ -64,6 +64,12 @@ export interface TransitionDeps<V extends LifecycleVm> {
    * retried in the background, and the next operation on the VM settles it first.
    */
   unknown?(key: string, attempt: () => Promise<boolean>): void;
+  /**
+   * False on a shared fleet: a stage runs on the host its VM record names as driver (the
+   * machine's owner), which the store tells through drive(), whoever wrote the record. True
+   * (default): the stages this engine begins run here.
+   */
+  drivesOwnStages?: boolean;
   log: Logger;
 }
 
@@ -132,7 +138,32 @@ export class VmTransitions<V extends LifecycleVm> {
     if (resourceDelta(CREATE_STEP.via, vm.state) < 0) this.deps.release(vm);
     this.count(vm.state);
     this.notify(vm);
-    if (pending) this.schedule(vm, pending, autostart);
+    if (pending && this.local) this.schedule(vm, pending, autostart);
+  }
+
+  private get local(): boolean {
+    return this.deps.drivesOwnStages ?? true;
+  }
+
+  /**
+   * Shared fleet: VMs in a transient state whose record names this host as driver run their
+   * stage here, from its start (a stage already timed here is not run twice). Returns how many.
+   */
+  drive(vms: Iterable<V>, operation?: Transition['operation']): number {
+    let n = 0;
+    for (const vm of vms) {
+      if (!isTransient(vm.state) || this.timers.has(vm.id)) continue;
+      const stage = stageOf(vm.state);
+      const op = operation ?? (stage === 'create' ? 'create' : stage === 'resume' ? 'start' : stage);
+      this.schedule(vm, this.drawStage(vm, vm.state, op), true);
+      n++;
+    }
+    return n;
+  }
+
+  /** A VM changed through another host (shared fleet): whoever waits for it here hears of it. */
+  observed(vm: V): void {
+    this.notify(vm);
   }
 
   /** start, stop, suspend, restart or destroy: answers once the VM is in its transient state. */
@@ -174,7 +205,7 @@ export class VmTransitions<V extends LifecycleVm> {
         if (delta < 0) this.deps.release(vm);
         this.count(next.state);
         this.notify(next);
-        this.schedule(next, pending, true);
+        if (this.local) this.schedule(next, pending, true);
       };
       try {
         await this.deps.persist(next, [this.transition(id, vm.state, step.via, op)]);
@@ -251,15 +282,9 @@ export class VmTransitions<V extends LifecycleVm> {
 
   /** After a restart: every VM caught in a transient state runs its stage again, from the start. */
   recover(vms: Iterable<V>): number {
-    let n = 0;
-    for (const vm of vms) {
-      // A stage this engine already runs is not run twice (a shared fleet's orphans may be
-      // reported again while they are being finished).
-      if (!isTransient(vm.state) || this.timers.has(vm.id)) continue;
-      this.schedule(vm, this.drawStage(vm, vm.state, 'recover'), true);
-      n++;
-    }
-    return n;
+    // A stage this engine already runs is not run twice (a shared fleet's orphans may be
+    // reported again while they are being finished).
+    return this.drive(vms, 'recover');
   }
 
   /** A fault (machine offline): a VM that holds resources ends `failed` with `reason`, its stage dropped. */
@@ -357,7 +382,7 @@ export class VmTransitions<V extends LifecycleVm> {
         }
         this.count('starting');
         this.notify(starting);
-        this.schedule(starting, this.drawStage(starting, 'starting', 'start'), true);
+        if (this.local) this.schedule(starting, this.drawStage(starting, 'starting', 'start'), true);
       }
     });
   }

@@ -11,6 +11,7 @@ import type { Region, StoreEvent, Vm } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
+import { followOwnership } from './ownership';
 import { type InfrastructureHolder, orchestratorService } from './service';
 
 /** Mixed into `--seed` so placement does not draw the same numbers as the store's shuffle. */
@@ -60,6 +61,7 @@ runWorker(async (ctx) => {
       shared: !!ctx.config.store,
       seed,
       lifecycle: { profile: timingOf(settings.timing), speed: ctx.config.speed ?? 1, rng },
+      onOwner: (id, action, options) => store.api.onOwner(id, action, options),
     });
   };
   // Machines this host took over from a host that is gone: their unfinished stages run here.
@@ -73,12 +75,17 @@ runWorker(async (ctx) => {
       else early.push(vms as Vm[]);
     });
   }
+  // A shared fleet: which machines are this host's, its lease, other hosts' VM changes, and
+  // actions asked of this host as a machine's owner (./ownership.ts).
+  const owner = ctx.config.store ? followOwnership(store, log) : null;
+  const first = await build();
   const holder: InfrastructureHolder = {
-    current: await build(),
+    current: owner ? await owner.ready(first) : first,
     // After a store reset: drop every actor and its queue, and rebuild from the store.
     async rebuild() {
       holder.current.stop();
-      holder.current = await build();
+      const next = await build();
+      holder.current = owner ? await owner.ready(next) : next;
       log.info('infrastructure rebuilt from the store', { machines: holder.current.registry.size });
       return holder.current;
     },
@@ -99,6 +106,7 @@ runWorker(async (ctx) => {
     service: orchestratorService(holder, log),
     info: { machines: holder.current.registry.size },
     shutdown: async () => {
+      owner?.stop();
       holder.current.stop();
       await holder.current.flushAll();
     },

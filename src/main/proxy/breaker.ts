@@ -26,11 +26,12 @@ export interface BreakerOptions {
  * Errors that say the peer is not answering; anything else is an answer (no_capacity, not_found…),
  * and so is a launch that lost its room to concurrent launches (`lost_race`): the orchestrator
  * answered "try again", and under contention counting those would open the breaker on a peer
- * that is answering every call.
+ * that is answering every call. Likewise a refusal the orchestrator decided itself (`answered`:
+ * a shared host whose etcd lease lapsed refuses launches at once, and says why).
  */
 function isOutage(err: unknown): boolean {
   const { code, details } = toErrorBody(err);
-  return (code === 'unavailable' || code === 'timeout') && details?.lost_race !== true;
+  return (code === 'unavailable' || code === 'timeout') && details?.lost_race !== true && details?.answered !== true;
 }
 
 export class CircuitBreaker {

@@ -1,8 +1,9 @@
 // A shared fleet's traffic with etcd on /metrics: round trips, allocation transactions and the
-// conflicts among them, lease renewals. Counted in the store worker, set here at scrape time;
+// conflicts among them, lease renewals; and the machines this host owns, and whether its lease
+// has lapsed (it then refuses launches). Counted in the store worker, set here at scrape time;
 // registered on the first scrape that has them, so a host with its own store shows none.
 
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EtcdStats } from '../../shared/cluster';
 
 export class EtcdMetrics {
@@ -29,13 +30,25 @@ export class EtcdMetrics {
     registers: [],
   });
 
+  private readonly owned = new Gauge({
+    name: 'flylight_etcd_machines_owned',
+    help: 'Machines this host owns (held under its lease): their MachineD and FlyD run here.',
+    registers: [],
+  });
+  private readonly lapsed = new Gauge({
+    name: 'flylight_etcd_lease_lapsed',
+    help: 'Whether this host has gone a whole TTL without renewing its lease (1: it refuses launches).',
+    registers: [],
+  });
+
   constructor(private readonly registry: Registry) {}
 
   /** The store's figures (null: not a shared fleet, nothing to show). */
   set(stats: EtcdStats | null): void {
     if (!stats) return;
     if (!this.registered) {
-      for (const c of [this.roundTrips, this.txns, this.conflicts, this.renewals]) this.registry.registerMetric(c);
+      for (const c of [this.roundTrips, this.txns, this.conflicts, this.renewals, this.owned, this.lapsed])
+        this.registry.registerMetric(c);
       this.registered = true;
     }
     setTo(this.roundTrips, stats.round_trips);
@@ -44,6 +57,8 @@ export class EtcdMetrics {
     this.renewals.reset();
     this.renewals.inc({ result: 'ok' }, Math.max(0, stats.lease_renewals));
     this.renewals.inc({ result: 'failed' }, Math.max(0, stats.lease_renewal_failures));
+    this.owned.set(Math.max(0, stats.machines_owned ?? 0));
+    this.lapsed.set(stats.lease_lapsed ? 1 : 0);
   }
 }
 

@@ -22,7 +22,7 @@ import { allocateFromVms, type LoadReport, overlaySnapshot, type Warn, warnOverC
 import { exportScenario } from './scenario-export';
 import { effectiveSettings, prepareImport } from './scenario-import';
 import { parseScenario } from './scenario-parse';
-import type { StoreServiceImpl } from './service';
+import type { SharedOnly, StoreServiceImpl } from './service';
 import { actorEvent, machineEvent, transitionEvents, unavailableUnless } from './store-events';
 import { show } from './values';
 import { VmLedger } from './vm-ledger';
@@ -44,7 +44,7 @@ export interface FleetOptions {
 
 const DEFAULT_SETTINGS: ScenarioSettings = { strategy: 'random', timing: 'realistic', seed: null };
 
-export class Fleet extends FleetReads implements Omit<StoreServiceImpl, 'cluster' | 'orphans' | 'etcdStats'> {
+export class Fleet extends FleetReads implements Omit<StoreServiceImpl, keyof SharedOnly> {
   private readonly backend: StoreBackend;
   private readonly publishFn: (event: StoreEvent) => void;
   private readonly now: () => Date;

@@ -14,18 +14,50 @@ export type Served<T> = {
 };
 export type StoreServiceImpl = Served<StoreService>;
 
+/** What a shared fleet (etcd) adds to the store's service. */
+export interface SharedServices {
+  cluster: () => Promise<ClusterView>;
+  orphans: () => Promise<Vm[]>;
+  etcdStats: () => EtcdStats;
+  reportActors: StoreServiceImpl['reportActors'];
+  onOwner: StoreServiceImpl['onOwner'];
+  answerOwner: StoreServiceImpl['answerOwner'];
+  leaseRefusal: () => string | null;
+  owned: () => string[];
+}
+
+/** The service's calls only a shared fleet answers (the Fleet itself has none of them). */
+export type SharedOnly = Pick<
+  StoreServiceImpl,
+  'cluster' | 'orphans' | 'etcdStats' | 'reportActors' | 'onOwner' | 'answerOwner' | 'ownership'
+>;
+
+/**
+ * Why a shared fleet refuses an import: it replaces the machines themselves, which every host
+ * (its model, placement views, owners, stages in flight) would have to swap at once.
+ */
+const SHARED_IMPORT =
+  "scenario import is not supported on a fleet shared through etcd: it replaces the machines themselves, which every host sharing the fleet would have to swap at once. To share a scenario's fleet, start the first host on an empty etcd with `flylight serve --store etcd://… --scenario NAME|DIR` (it seeds etcd with the scenario's regions and machines); to load its VMs too, import it into a host without --store";
+
+const NOT_SHARED = "this host's fleet is not shared: start it with --store etcd://…";
+
 /** `cluster` answers for a shared fleet (etcd); a host with its own store has none. */
-export function storeService(
-  fleet: Fleet,
-  shared?: { cluster: () => Promise<ClusterView>; orphans: () => Promise<Vm[]>; etcdStats: () => EtcdStats },
-): StoreServiceImpl {
+export function storeService(fleet: Fleet, shared?: SharedServices): StoreServiceImpl {
   return {
     cluster: () => {
-      if (!shared) throw new ApiError('not_found', "this host's fleet is not shared: start it with --store etcd://…");
+      if (!shared) throw new ApiError('not_found', NOT_SHARED);
       return shared.cluster();
     },
     orphans: () => shared?.orphans() ?? [],
     etcdStats: () => shared?.etcdStats() ?? null,
+    reportActors: (counts) => shared?.reportActors(counts),
+    onOwner: (machine, action, options) => {
+      if (!shared) throw new ApiError('not_found', NOT_SHARED);
+      return shared.onOwner(machine, action, options ?? {});
+    },
+    answerOwner: (id, outcome) => shared?.answerOwner(id, outcome),
+    ownership: () =>
+      shared ? { owned: shared.owned(), lease_refusal: shared.leaseRefusal() } : { owned: null, lease_refusal: null },
     regions: () => fleet.regions(),
     region: (code) => fleet.region(code),
     machines: (region) => fleet.machines(region),
@@ -51,7 +83,10 @@ export function storeService(
     setRegionStatus: (code, status) => fleet.setRegionStatus(code, status),
     announce: (restart) => fleet.announce(restart),
     exportScenario: () => fleet.exportScenario(),
-    importScenario: (files) => fleet.importScenario(files),
+    importScenario: (files) => {
+      if (shared) throw new ApiError('bad_request', SHARED_IMPORT);
+      return fleet.importScenario(files);
+    },
     settings: () => fleet.settings(),
   };
 }

@@ -5,7 +5,14 @@
 // etcd's watch.
 
 import { hostSettings } from '../../shared/scenario';
-import { ORPHANED_VMS, STORE_EVENTS } from '../../shared/services';
+import {
+  LEASE_HEALTH,
+  ORPHANED_VMS,
+  OWNED_MACHINES,
+  OWNER_REQUESTS,
+  REMOTE_VMS,
+  STORE_EVENTS,
+} from '../../shared/services';
 import { packEvents } from '../../shared/store-event-wire';
 import type { StoreEvent } from '../../shared/types';
 import { createLogger } from '../common/log';
@@ -39,8 +46,13 @@ runWorker(async (ctx) => {
       seed: ctx.config.seed,
       // Without them a shared host ran the default strategy and realistic timing whatever its flags.
       settings: hostSettings(ctx.config),
+      scenario: scenario?.name,
       publish,
       orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms),
+      owned: (machines) => ctx.broadcast(OWNED_MACHINES, machines),
+      lease: (refusal) => ctx.broadcast(LEASE_HEALTH, refusal),
+      remoteVms: (changed) => ctx.broadcast(REMOTE_VMS, changed),
+      ownerRequest: (req) => ctx.broadcast(OWNER_REQUESTS, req),
       log,
     });
     const totals = shared.fleet.totals();
@@ -50,6 +62,11 @@ runWorker(async (ctx) => {
         cluster: () => shared.membership.view(),
         orphans: () => shared.membership.orphans(),
         etcdStats: () => shared.stats(),
+        reportActors: (counts) => shared.membership.reportActors(counts),
+        onOwner: (machine, action, options) => shared.requests.ask(machine, action, options),
+        answerOwner: (id, outcome) => shared.requests.answer(id, outcome),
+        leaseRefusal: () => shared.membership.leaseRefusal,
+        owned: () => shared.membership.ownedMachines(),
       }),
       info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: 'etcd' },
       shutdown: () => shared.close(),

@@ -68,6 +68,16 @@ describe('CircuitBreaker', () => {
     expect(b.status().failures).toBe(1);
   });
 
+  it("a refusal the orchestrator decided itself (answered: a shared host's lapsed lease) is an answer", async () => {
+    const { b } = breaker();
+    const refused = () =>
+      Promise.reject(
+        new ApiError('unavailable', 'this host has not renewed its etcd lease', { lease: 'expired', answered: true }),
+      );
+    for (let i = 0; i < 10; i++) await expect(b.call(refused)).rejects.toThrow('etcd lease');
+    expect(b.status()).toMatchObject({ state: 'closed', failures: 0, opened: 0 });
+  });
+
   it('ends the cool-down early when the host reports every worker ready', async () => {
     const { b, changes } = breaker();
     b.recovered(); // nothing to do while closed

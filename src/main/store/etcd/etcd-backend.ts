@@ -40,6 +40,8 @@ export class EtcdBackend implements StoreBackend {
   readonly probes = new Map<string, Etcd3>();
   private capacities = new Map<string, Capacity>();
   private closed = false;
+  /** The host a VM on this machine names as driver: its owner (membership sets this). */
+  driverOf: (machineId: string) => string = () => this.hostId;
 
   private constructor(
     readonly client: Etcd3,
@@ -120,7 +122,7 @@ export class EtcdBackend implements StoreBackend {
     await this.guard('write to etcd', async () => {
       await Promise.all(machines.map((op) => this.allocations.putMachineMeta(op.id, op.state)));
       for (const op of rest) {
-        if (op.t === 'vm') await this.allocations.putVm({ ...op.vm, driver: this.hostId });
+        if (op.t === 'vm') await this.allocations.putVm({ ...op.vm, driver: this.driverOf(op.vm.machine_id) });
         else if (op.t === 'vm-delete') await this.allocations.deleteVm(op.id);
         else if (op.t === 'region') await this.client.put(this.keys.region(op.code)).value(JSON.stringify(op));
       }

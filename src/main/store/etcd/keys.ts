@@ -5,11 +5,16 @@
 //   fleet/reset           the last reset {at, by}: every host rebuilds when it changes
 //   machines/ID           a machine's state: allocation (= the sum of its VMs, kept so by every
 //                         VM transaction), operator status, FlyD version
-//   vms/ID                a VM record, with the Idempotency-Key that launched it
+//   vms/ID                a VM record, with the Idempotency-Key that launched it and its driver
+//                         (the machine's owner when written: the host that runs its stages)
 //   keys/KEY              the live VM an Idempotency-Key launched (unique across hosts)
 //   regions/CODE          a region status an operator set (`flylight region status`)
-//   hosts/ID              a live host (held by its lease): url, pid, hostname, started_at
+//   hosts/ID              a live host (held by its lease): pid, hostname, started_at
 //   owners/ID             the host that runs machine ID's MachineD and FlyD (held by its lease)
+//   actors/ID             host ID's actor counts for `flylight cluster` (held by its lease; the
+//                         fleet's watch ignores it)
+//   requests/ID           an operator action on a machine, asked of its owner, then its outcome
+//                         (./owner-requests; not followed by the fleet's watch)
 
 export class EtcdKeys {
   constructor(readonly root: string) {}

@@ -10,19 +10,26 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Etcd3, Lease } from 'etcd3';
-import type { ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
+import type { ActorCounts, ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 import type { Vm } from '../../../shared/types';
-import { probe } from './connect';
+import { diagnose, probe } from './connect';
+import { HOST_LEASE_TTL_S, HostLease } from './host-lease';
 import { type EtcdKeys, parseValue } from './keys';
 import { findOrphans } from './orphans';
 
-/** A dead host's machines move to the survivors within this (plus one watch round trip). */
-export const HOST_LEASE_TTL_S = 5;
+export { HOST_LEASE_TTL_S } from './host-lease';
+
 /** Claims and releases per transaction: a join or a death moves machines in steps, not a storm. */
 const BATCH = 64;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
 const SETTLE_MS = 100;
+/**
+ * A host's actor counts are written at most this often (only when they change), under their
+ * own key (`actors/ID`, on its lease): the fleet's watch ignores it, so a count that changes
+ * never makes every host read the owners again, as a change under hosts/ would.
+ */
+const ACTORS_EVERY_MS = 500;
 
 interface HostRecord {
   id: string;
@@ -33,6 +40,16 @@ interface HostRecord {
 }
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+
+/** What membership tells the rest of the host. */
+export interface MembershipEvents {
+  /** Told the VMs left mid-stage by hosts that are gone, on machines this host now owns. */
+  orphaned?(vms: Vm[]): void;
+  /** The machines this host owns now (after every change). */
+  owned?(machines: string[]): void;
+  /** The lease turned unhealthy (why: launches are refused) or healthy again (null). */
+  lease?(refusal: string | null): void;
+}
 
 /** The host rendezvous hashing gives `machine` among `hosts` (sorted ids). */
 export function ownerOf(machine: string, hosts: readonly string[]): string | null {
@@ -54,18 +71,21 @@ export function newHostId(): string {
 }
 
 export class Membership {
-  private lease: Lease | null = null;
-  /** The lease's id: decimal for etcd, hex for people (as etcdctl shows it). */
-  private leaseDec = '0';
-  private leaseId = '';
+  private readonly hostLease: HostLease;
   private readonly owned = new Set<string>();
+  /** Every machine's holder as last read from etcd (the driver named in VM writes). */
+  private holders = new Map<string, string>();
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  /** Keep-alives of this host's lease, answered and failed (for /metrics). */
-  readonly renewals = { ok: 0, failed: 0 };
   /** The live hosts at the last rebalance; null before the first. */
   private live: Set<string> | null = null;
+  private record: HostRecord | null = null;
+  /** The orchestrator's last report, and whether it is written yet. */
+  private actors: ActorCounts | null = null;
+  /** The owned set last told to `events.owned`, as a sorted key (to tell only changes). */
+  private told = '';
+  private actorsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly id: string,
@@ -75,41 +95,128 @@ export class Membership {
     private readonly probes: Map<string, Etcd3>,
     private readonly machines: readonly string[],
     private readonly log: Log,
-    /** Told the VMs left mid-stage by hosts that are gone, on machines this host now owns. */
-    private readonly orphaned: (vms: Vm[]) => void = () => {},
-  ) {}
+    private readonly events: MembershipEvents = {},
+  ) {
+    this.hostLease = new HostLease(
+      client,
+      {
+        granted: (lease, id) => this.register(lease, id.hex),
+        health: (refusal) => {
+          // Not renewed for a whole TTL: etcd may have given our machines to others already.
+          if (refusal !== null) this.dropAll();
+          else this.changed();
+          this.events.lease?.(refusal);
+        },
+        diagnose: (lastError) => diagnose(client, probes, store, new Error(lastError)),
+      },
+      log,
+    );
+  }
 
-  /** The VMs left mid-stage by hosts that are gone, on machines this host owns now. */
+  /** Keep-alives of this host's lease, answered and failed (for /metrics). */
+  get renewals(): { ok: number; failed: number } {
+    return this.hostLease.renewals;
+  }
+
+  /** Why this host may not launch now (its lease), or null. */
+  get leaseRefusal(): string | null {
+    return this.hostLease.unhealthy;
+  }
+
+  /**
+   * The host whose stages a VM on `machine` runs on: its owner as last read from etcd, or,
+   * while it has none (ownership moving), the one rendezvous hashing gives it.
+   */
+  driverOf(machine: string): string {
+    if (this.owned.has(machine)) return this.id;
+    const held = this.holders.get(machine);
+    if (held !== undefined) return held;
+    return (this.live && ownerOf(machine, [...this.live].sort())) ?? this.id;
+  }
+
+  /** The host that holds `machine` now (as last read from etcd), or null while it moves. */
+  holderOf(machine: string): string | null {
+    return this.owned.has(machine) ? this.id : (this.holders.get(machine) ?? null);
+  }
+
+  /**
+   * The VMs mid-stage on machines this host owns that no live host drives: left by hosts that
+   * are gone, or by this host's own orchestrator before it was rebuilt (its timers went with it).
+   */
   async orphans(): Promise<Vm[]> {
-    const live = this.live ?? new Set((await this.hosts()).map((h) => h.id));
+    const live = new Set(this.live ?? (await this.hosts()).map((h) => h.id));
+    live.delete(this.id);
     return findOrphans(this.client, this.keys, live, this.owned);
+  }
+
+  /** The machines this host owns now. */
+  ownedMachines(): string[] {
+    return [...this.owned].sort();
   }
 
   /** Registers this host under a fresh lease and takes its share of the machines. */
   async start(): Promise<void> {
-    const lease = this.client.lease(HOST_LEASE_TTL_S);
-    this.lease = lease;
-    this.leaseDec = await lease.grant();
-    this.leaseId = BigInt(this.leaseDec).toString(16);
-    lease.on('keepaliveSucceeded', () => this.renewals.ok++);
-    lease.on('keepaliveFailed', () => this.renewals.failed++);
-    lease.on('lost', (err) => {
-      if (this.stopped) return;
-      // Cut off from etcd longer than the TTL: our machines went to others. Start over.
-      this.log('warn', 'etcd lease lost; registering again', { host: this.id, error: err.message });
-      this.owned.clear();
-      void this.start().catch((e) => this.log('warn', 'registering again failed', { error: String(e) }));
-    });
+    await this.hostLease.start();
+  }
+
+  /** The orchestrator's actor counts, written for `flylight cluster` (at most twice a second). */
+  reportActors(counts: ActorCounts): void {
+    if (this.stopped) return;
+    const fields = ['owned', 'awake', 'awake_not_owned', 'woken', 'woken_not_owned'] as const;
+    const a = this.actors;
+    if (a && fields.every((f) => a[f] === counts?.[f])) return;
+    const next = {} as ActorCounts;
+    for (const f of fields) next[f] = Number.isSafeInteger(counts?.[f]) ? counts[f] : 0;
+    this.actors = next;
+    this.writeActors();
+  }
+
+  private writeActors(): void {
+    if (this.actorsTimer) return;
+    this.actorsTimer = setTimeout(() => {
+      this.actorsTimer = null;
+      const lease = this.hostLease.current;
+      if (!lease || this.stopped || !this.actors) return;
+      lease
+        .put(this.actorsKey(this.id))
+        .value(JSON.stringify(this.actors))
+        .catch((err) => this.log('warn', 'could not write the actor counts', { error: (err as Error).message }));
+    }, ACTORS_EVERY_MS);
+    this.actorsTimer.unref?.();
+  }
+
+  private actorsKey(host: string): string {
+    return `${this.keys.root}actors/${host}`;
+  }
+
+  private async register(lease: Lease, hex: string): Promise<void> {
     const record: HostRecord = {
       id: this.id,
       hostname: hostname(),
       pid: process.pid,
-      started_at: new Date().toISOString(),
-      lease: this.leaseId,
+      started_at: this.record?.started_at ?? new Date().toISOString(),
+      lease: hex,
     };
     await lease.put(this.keys.host(this.id)).value(JSON.stringify(record));
-    this.log('info', 'joined the shared fleet', { host: this.id, lease: this.leaseId, ttl_s: HOST_LEASE_TTL_S });
+    this.record = record;
+    this.writeActors(); // under the new lease too
+    this.log('info', 'joined the shared fleet', { host: this.id, lease: hex, ttl_s: HOST_LEASE_TTL_S });
     this.changed();
+  }
+
+  /** This host's machines are no longer known to be its own: their actors stop here. */
+  private dropAll(): void {
+    for (const m of this.owned) this.holders.delete(m);
+    this.owned.clear();
+    this.tell();
+  }
+
+  private tell(): void {
+    const list = [...this.owned].sort();
+    const key = `${list.length}:${list.join(',')}`;
+    if (key === this.told) return;
+    this.told = key;
+    this.events.owned?.(list);
   }
 
   /**
@@ -141,8 +248,9 @@ export class Membership {
   /** Leaves: revoking the lease frees its machines at once (no TTL to wait out). */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.actorsTimer) clearTimeout(this.actorsTimer);
     await this.running;
-    await this.lease?.revoke().catch(() => {});
+    await this.hostLease.stop();
   }
 
   private async hosts(): Promise<HostRecord[]> {
@@ -160,10 +268,13 @@ export class Membership {
   }
 
   private async rebalance(): Promise<void> {
-    if (!this.lease || this.stopped) return;
+    const lease = this.hostLease.current;
+    if (!lease || this.stopped || this.hostLease.unhealthy) return;
+    const leaseDec = this.hostLease.id.dec;
     const ids = (await this.hosts()).map((h) => h.id).sort();
     if (!ids.includes(this.id)) return; // not registered (yet, or again)
     const owners = await this.owners();
+    this.holders = owners;
     const claim: string[] = [];
     const release: string[] = [];
     for (const m of this.machines) {
@@ -180,21 +291,30 @@ export class Membership {
       let txn = this.client.if(this.keys.owner(batch[0]), 'Value', '==', this.id);
       for (const m of batch.slice(1)) txn = txn.and(this.keys.owner(m), 'Value', '==', this.id);
       await txn.then(...batch.map((m) => this.client.delete().key(this.keys.owner(m)))).commit();
-      for (const m of batch) this.owned.delete(m);
+      for (const m of batch) {
+        this.owned.delete(m);
+        this.holders.delete(m); // its next owner (rendezvous) drives what is written meanwhile
+      }
     }
     for (let i = 0; i < claim.length; i += BATCH) {
       const batch = claim.slice(i, i + BATCH);
-      const put = (m: string) => this.client.put(this.keys.owner(m)).value(this.id).lease(this.leaseDec);
+      const put = (m: string) => this.client.put(this.keys.owner(m)).value(this.id).lease(leaseDec);
       let txn = this.client.if(this.keys.owner(batch[0]), 'Create', '==', 0);
       for (const m of batch.slice(1)) txn = txn.and(this.keys.owner(m), 'Create', '==', 0);
       if ((await txn.then(...batch.map(put)).commit()).succeeded) {
-        for (const m of batch) this.owned.add(m);
+        for (const m of batch) {
+          this.owned.add(m);
+          this.holders.set(m, this.id);
+        }
         continue;
       }
       // Someone holds one of them: claim the batch one by one.
       for (const m of batch) {
         const one = await this.client.if(this.keys.owner(m), 'Create', '==', 0).then(put(m)).commit();
-        if (one.succeeded) this.owned.add(m);
+        if (one.succeeded) {
+          this.owned.add(m);
+          this.holders.set(m, this.id);
+        }
       }
     }
     // A host gone (or this host's first look): its unfinished stages on our machines are ours.
@@ -204,9 +324,10 @@ export class Membership {
       const vms = await findOrphans(this.client, this.keys, this.live, this.owned);
       if (vms.length > 0) {
         this.log('info', 'taking over VMs left mid-stage by a host that is gone', { host: this.id, vms: vms.length });
-        this.orphaned(vms);
+        this.events.orphaned?.(vms);
       }
     }
+    this.tell();
     if (claim.length + release.length > 0) {
       this.log('info', 'machine ownership moved', {
         host: this.id,
@@ -220,9 +341,10 @@ export class Membership {
 
   /** Hosts, their leases and machines, and etcd's members and leader (`flylight cluster`). */
   async view(): Promise<ClusterView> {
-    const [hosts, owners, list, ready] = await Promise.all([
+    const [hosts, owners, actors, list, ready] = await Promise.all([
       this.hosts(),
       this.owners(),
+      this.client.getAll().prefix(this.actorsKey('')).strings(),
       this.client.cluster.memberList({}),
       this.client.get(this.keys.ready).exec(), // for the KV revision (the member list's header has none)
     ]);
@@ -236,7 +358,13 @@ export class Membership {
             .leaseTimeToLive({ ID: BigInt(`0x${h.lease}`).toString() })
             .then((r) => Number(r.TTL))
             .catch(() => -1);
-          return { ...h, lease_ttl_s: ttl, machines_owned: counts.get(h.id) ?? 0, self: h.id === this.id };
+          return {
+            ...h,
+            lease_ttl_s: ttl,
+            machines_owned: counts.get(h.id) ?? 0,
+            actors: parseValue<ActorCounts>(actors[this.actorsKey(h.id)]),
+            self: h.id === this.id,
+          };
         }),
     );
     const members: ClusterMember[] = await Promise.all(

@@ -3,23 +3,34 @@
 
 import { hostname } from 'node:os';
 import type { EtcdStats } from '../../../shared/cluster';
+import { isTransient, TERMINAL_STATE } from '../../../shared/lifecycle';
 import type { ScenarioSettings } from '../../../shared/scenario';
+import type { OwnerRequest } from '../../../shared/services';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import { describeStore } from '../../../shared/store-spec';
 import type { StoreEvent, Vm } from '../../../shared/types';
 import type { Logger } from '../../common/log';
+import type { StoredVm } from '../backend';
 import { Fleet } from '../fleet';
 import type { FleetData } from '../fleet-data';
-import { applyRemoteChanges, resyncFrom } from '../remote';
+import { applyRemoteChanges, type RemoteChange, type RemoteTarget, resyncFrom } from '../remote';
 import { EtcdBackend } from './etcd-backend';
 import { type Following, follow } from './follow';
 import { Membership, newHostId } from './membership';
+import { OwnerRequests } from './owner-requests';
+
+/** A VM change as the orchestrator hears it: the record, and whether its stage runs here. */
+export interface RemoteVm {
+  vm: Vm;
+  drive: boolean;
+}
 
 export interface SharedFleet {
   fleet: Fleet;
   backend: EtcdBackend;
   following: Following;
   membership: Membership;
+  requests: OwnerRequests;
   report: Record<string, unknown>;
   /** Traffic with etcd since start, for /metrics. */
   stats(): EtcdStats;
@@ -33,9 +44,19 @@ export async function openSharedFleet(
     seed?: number;
     /** The host's flags (--strategy, --timing, --seed): the orchestrator reads them back from here. */
     settings?: ScenarioSettings;
+    /** `serve --scenario NAME`: the bootstrap fleet is that scenario's regions and machines. */
+    scenario?: string;
     publish: (e: StoreEvent) => void;
     /** VMs left mid-stage by a host that is gone, for this host's orchestrator to finish. */
     orphaned: (vms: Vm[]) => void;
+    /** The machines this host owns now (their actors run here). */
+    owned: (machines: string[]) => void;
+    /** Why this host may not launch (its lease), or null once it may again. */
+    lease: (refusal: string | null) => void;
+    /** VM changes in etcd (any host's), and which of them this host drives. */
+    remoteVms: (changed: RemoteVm[]) => void;
+    /** An operator's action on a machine this host owns, asked through another host. */
+    ownerRequest: (req: OwnerRequest) => void;
     log: Logger;
   },
 ): Promise<SharedFleet> {
@@ -44,12 +65,18 @@ export async function openSharedFleet(
   const hostId = newHostId();
   const { backend, seed } = await EtcdBackend.open(store, csv, label, hostId);
   try {
-    log.info(seed.seeded ? 'seeded the fleet in etcd from the regions file' : 'joined the fleet in etcd', {
+    const source = options.scenario ? `scenario ${options.scenario}` : 'the regions file';
+    log.info(seed.seeded ? `seeded the fleet in etcd from ${source}` : 'joined the fleet in etcd', {
       store: describeStore(store),
       regions: seed.data.regions.length,
       machines: seed.data.machines.length,
       seeded_by: seed.by,
     });
+    if (options.scenario) {
+      // Its VMs would need every host to adopt them at once (see the store's importScenario).
+      if (seed.seeded) log.info("a shared fleet takes a scenario's regions and machines, not its VMs");
+      else log.warn(`--scenario ${options.scenario} not applied: etcd already holds a fleet, which this host joined`);
+    }
     const { fleet, report } = await Fleet.open(seed.data, {
       backend,
       seed: options.seed,
@@ -66,10 +93,25 @@ export async function openSharedFleet(
       backend.probes,
       seed.data.machines.map((m) => m.id),
       (level, msg, fields) => log[level](msg, fields),
-      options.orphaned,
+      { orphaned: options.orphaned, owned: options.owned, lease: options.lease },
     );
+    // Every VM this host writes names the machine's owner as its driver: the stage runs there.
+    backend.driverOf = (machine) => membership.driverOf(machine);
+    const requests = new OwnerRequests(
+      backend.client,
+      `${backend.keys.root}requests/`,
+      hostId,
+      (machine) => membership.holderOf(machine),
+      options.ownerRequest,
+      (level, msg, fields) => log[level](msg, fields),
+    );
+    await requests.start();
     const following = await follow(backend, {
-      changes: (changes) => applyRemoteChanges(remote, changes),
+      changes: async (changes) => {
+        const told = vmNews(remote, changes, hostId);
+        await applyRemoteChanges(remote, changes);
+        if (told.length > 0) options.remoteVms(told);
+      },
       reset: () => {
         log.info('another host reset the fleet; back to the bootstrap state');
         remote.reset();
@@ -77,6 +119,9 @@ export async function openSharedFleet(
       resync: async (snapshot, reason) => {
         const changed = await resyncFrom(remote, snapshot.machines, snapshot.vms);
         log.warn('resynced the fleet from an etcd snapshot', { reason, ...changed });
+        // Stages named to this host that the lost stretch of the watch would have told.
+        const mine = snapshot.vms.filter((v) => v.driver === hostId && isTransient(v.state));
+        if (mine.length > 0) options.remoteVms(mine.map((v) => ({ vm: plain(v), drive: true })));
       },
       membership: () => membership.changed(),
       log: (level, msg, fields) => log[level](msg, fields),
@@ -88,14 +133,18 @@ export async function openSharedFleet(
       following,
       report: { ...report, store: describeStore(store), seeded: seed.seeded, revision: backend.revision },
       membership,
+      requests,
       stats: () => ({
         round_trips: backend.calls.round_trips,
         txns: backend.allocations.counters.txns,
         txn_conflicts: backend.allocations.counters.conflicts,
         lease_renewals: membership.renewals.ok,
         lease_renewal_failures: membership.renewals.failed,
+        machines_owned: membership.ownedCount,
+        lease_lapsed: membership.leaseRefusal !== null,
       }),
       close: async () => {
+        await requests.stop();
         await membership.stop();
         await following.stop();
         await backend.close();
@@ -105,4 +154,28 @@ export async function openSharedFleet(
     await backend.close();
     throw err;
   }
+}
+
+/**
+ * What the orchestrator hears of one watch response's VM changes (read before they are applied,
+ * so a deleted VM is still known): each record, `drive` when it names this host as driver of a
+ * stage under way; a deleted VM as `destroyed`.
+ */
+function vmNews(target: RemoteTarget, changes: readonly RemoteChange[], hostId: string): RemoteVm[] {
+  const out: RemoteVm[] = [];
+  for (const c of changes) {
+    if (c.t === 'vm' && c.vm && typeof c.vm.state === 'string') {
+      out.push({ vm: plain(c.vm), drive: c.vm.driver === hostId && isTransient(c.vm.state) });
+    } else if (c.t === 'vm-delete') {
+      const gone = target.ledger.get(c.id);
+      if (gone) out.push({ vm: { ...gone, state: TERMINAL_STATE }, drive: false });
+    }
+  }
+  return out;
+}
+
+/** A stored VM without the store's own fields. */
+function plain(v: StoredVm): Vm {
+  const { driver: _d, idempotency_key: _k, ...vm } = v;
+  return vm;
 }

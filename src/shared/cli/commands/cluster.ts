@@ -12,6 +12,13 @@ export const cluster: CommandRunner = async (ctx) => {
   return print(ctx.io, clusterLines(view, { color: ctx.color, width: ctx.io.columns }));
 };
 
+/** Machines whose actors run on the host now (and, if any, awake ones it no longer owns). */
+function awake(h: ClusterHost): string {
+  if (!h.actors) return '-';
+  const foreign = h.actors.awake_not_owned;
+  return foreign > 0 ? `${h.actors.awake} (+${foreign} leaving)` : String(h.actors.awake);
+}
+
 export function clusterLines(v: ClusterView, opts: { color: boolean; width?: number }): string[] {
   const hosts = table<ClusterHost>(
     [
@@ -19,6 +26,7 @@ export function clusterLines(v: ClusterView, opts: { color: boolean; width?: num
       { header: 'NAME', value: (h) => h.hostname, shrink: true },
       { header: 'PID', align: 'right', value: (h) => String(h.pid) },
       { header: 'MACHINES', align: 'right', value: (h) => String(h.machines_owned) },
+      { header: 'AWAKE', align: 'right', value: (h) => awake(h) },
       { header: 'LEASE', value: (h) => h.lease },
       { header: 'TTL', align: 'right', value: (h) => (h.lease_ttl_s >= 0 ? `${h.lease_ttl_s} s` : '-') },
       { header: 'HEALTH', value: (h) => (h.lease_ttl_s >= 0 ? 'live' : 'lease gone') },
@@ -42,6 +50,7 @@ export function clusterLines(v: ClusterView, opts: { color: boolean; width?: num
   return [
     `Fleet in ${v.store}: ${n} ${n === 1 ? 'host' : 'hosts'}, ${v.machines} machines${unowned}; leases of ${v.lease_ttl_s} s (* answered)`,
     ...hosts,
+    "A machine's MachineD and FlyD run only on the host that owns it (MACHINES); AWAKE: how many are awake there now.",
     '',
     `etcd: ${v.etcd.members.length} members, leader ${v.etcd.leader ?? 'none (no quorum)'}, revision ${v.etcd.revision}`,
     ...members,
