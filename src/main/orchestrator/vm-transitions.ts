@@ -86,12 +86,7 @@ const RETRY_MS = 1000;
 
 export class VmTransitions<V extends LifecycleVm> {
   private readonly inOrder = new InOrder();
-  private readonly timers = new Map<string, () => void>();
-  /**
-   * VMs whose stage timer is set and has not fired: their state is the one scheduled (every
-   * change to them waits for that timer), so a wait need not read it back from the store.
-   */
-  private readonly staged = new Map<string, LifecycleState>();
+  private readonly timers = new Map<string, { cancel: () => void; staged: LifecycleState | null }>();
   private readonly waiters: VmWaiters<V>;
   private readonly counts = new Map<string, number>();
   /** Per VM: an operation whose first write has an unknown outcome, and how to settle it. */
@@ -107,27 +102,23 @@ export class VmTransitions<V extends LifecycleVm> {
    * records it durably, then calls launched().
    */
   firstState(vm: V, autostart: boolean): { vm: V; transitions: Transition[]; pending: Pending | null } {
-    // The zero-time stages all happen now: one timestamp for every step of the first record.
-    const at = this.now();
-    const transitions: Transition[] = [this.transition(vm.id, null, CREATE_STEP.via, 'create', undefined, at)];
+    const transitions: Transition[] = [this.transition(vm.id, null, CREATE_STEP.via, 'create')];
     let state: LifecycleState = CREATE_STEP.via;
     let pending: Pending | null = this.drawStage(vm, 'creating', 'create');
     let reason: string | undefined;
     while (pending && pending.ms === 0) {
       const to = pending.fails ? failureOutcome(pending.via) : targetOf(pending.via);
       reason = pending.fails ? `${stageOf(pending.via)}_failed` : undefined;
-      transitions.push(this.transition(vm.id, state, to, pending.operation, reason, at));
+      transitions.push(this.transition(vm.id, state, to, pending.operation, reason));
       state = to;
       pending = null;
       if (state === 'created' && autostart) {
-        transitions.push(this.transition(vm.id, state, 'starting', 'start', undefined, at));
+        transitions.push(this.transition(vm.id, state, 'starting', 'start'));
         state = 'starting';
         pending = this.drawStage(vm, 'starting', 'start');
       }
     }
-    const first = { ...vm, state } as V;
-    if (reason !== undefined) first.reason = reason;
-    return { vm: first, transitions, pending };
+    return { vm: { ...vm, state, reason }, transitions, pending };
   }
 
   /**
@@ -174,9 +165,7 @@ export class VmTransitions<V extends LifecycleVm> {
         throw new ApiError(
           'unavailable',
           `the last change to ${id} is not confirmed yet (the store is not answering); retry shortly`,
-          {
-            vm_id: id,
-          },
+          { vm_id: id },
         );
       }
       const vm = await this.deps.read(id);
@@ -268,11 +257,8 @@ export class VmTransitions<V extends LifecycleVm> {
     what = 'settled',
     deadEnds = false,
   ): Promise<V> {
-    // A launch's answer waits for `created` while its create timer runs: nothing else can move
-    // the VM meanwhile, so the waiter needs no store read (two thread crossings per launch).
-    const staged = this.staged.get(id);
-    if (staged !== undefined && !reached(staged) && !deadEnds)
-      return this.waiters.add(id, { reached, what, deadEnds }, timeoutMs);
+    const staged = this.timers.get(id)?.staged;
+    if (staged && !reached(staged) && !deadEnds) return this.waiters.add(id, { reached, what, deadEnds }, timeoutMs);
     const vm = await this.deps.read(id);
     if (reached(vm.state)) return vm;
     const dead = deadEnds ? deadEnd(vm, what) : null;
@@ -294,9 +280,8 @@ export class VmTransitions<V extends LifecycleVm> {
       if (!holdsResources(vm.state)) return null;
       const next = { ...vm, state: 'failed', reason } as V;
       await this.deps.persist(next, [this.transition(id, vm.state, 'failed', 'fault', reason)]);
-      this.timers.get(id)?.();
+      this.timers.get(id)?.cancel();
       this.timers.delete(id);
-      this.staged.delete(id);
       this.deps.release(vm);
       this.count('failed');
       this.notify(next);
@@ -311,9 +296,8 @@ export class VmTransitions<V extends LifecycleVm> {
 
   /** Forgets every timer and waiter (a fleet reset). */
   clear(reason: string): void {
-    for (const cancel of this.timers.values()) cancel();
+    for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
-    this.staged.clear();
     this.waiters.clear(reason);
   }
 
@@ -331,11 +315,9 @@ export class VmTransitions<V extends LifecycleVm> {
   private schedule(vm: V, pending: Pending, autostart: boolean): void {
     const cancel = this.deps.clock.after(pending.ms, () => {
       this.timers.delete(vm.id);
-      this.staged.delete(vm.id);
       void this.complete(vm, pending, autostart);
     });
-    this.timers.set(vm.id, cancel);
-    this.staged.set(vm.id, vm.state);
+    this.timers.set(vm.id, { cancel, staged: vm.state });
   }
 
   private complete(known: V, pending: Pending, autostart: boolean, retried = false): Promise<void> {
@@ -393,7 +375,7 @@ export class VmTransitions<V extends LifecycleVm> {
       this.timers.delete(vm.id);
       void this.complete(vm, pending, autostart, true);
     });
-    this.timers.set(vm.id, cancel);
+    this.timers.set(vm.id, { cancel, staged: null });
   }
 
   private notify(vm: V): void {
@@ -406,15 +388,10 @@ export class VmTransitions<V extends LifecycleVm> {
     to: LifecycleState,
     operation: Transition['operation'],
     reason?: string,
-    at = this.now(),
   ): Transition {
-    const t: Transition = { vm_id, from, to, at, operation };
+    const t: Transition = { vm_id, from, to, at: new Date(this.deps.clock.now()).toISOString(), operation };
     if (reason) t.reason = reason;
     return t;
-  }
-
-  private now(): string {
-    return new Date(this.deps.clock.now()).toISOString();
   }
 
   private count(state: LifecycleState): void {
