@@ -7,8 +7,11 @@
 // told apart by start order) and the rest (V8's GC and compiler helpers, libuv's pool).
 //
 // `npm run bench -- launch` (BENCH_REPS, BENCH_REQUESTS, BENCH_CONCURRENCY as everywhere).
+// BENCH_COMPARE=/path/to/another/checkout (built) runs that build's serve too, alternated with
+// this one rep by rep: a before/after pair measured in the same minutes on a shared machine.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
 import { get, startBareProcess, startServe } from './lib/serve-proc.js';
@@ -79,6 +82,10 @@ export async function run(report, o) {
   );
   const load = new RemoteLoad();
   const def = await startServe({ label: 'default fleet' });
+  const compareRoot = process.env.BENCH_COMPARE;
+  const other = compareRoot
+    ? await startServe({ label: `default fleet, ${compareRoot}`, cli: join(compareRoot, 'bin', 'flylight.js') })
+    : null;
   const bare = await startBareProcess();
   /** @type {string[]} */
   const problems = [];
@@ -92,12 +99,12 @@ export async function run(report, o) {
   };
   try {
     const bodies = await launchBodies(def, 4096);
-    const reset = async () => {
-      const r = await get(def.port, '/v1/reset', def.headers, 'POST', '{}');
+    const reset = async (/** @type {import('./lib/serve-proc.js').Served} */ s = def) => {
+      const r = await get(s.port, '/v1/reset', s.headers, 'POST', '{}');
       if (r.status !== 200) throw new Error(`POST /v1/reset answered ${r.status}`);
     };
-    const flyRun = (/** @type {number} */ count, /** @type {number} */ offset) =>
-      load.closed({ port: def.port, headers: def.headers, concurrency: c, n: count, bodies, offset });
+    const flyRun = (/** @type {number} */ count, /** @type {number} */ offset, s = def) =>
+      load.closed({ port: s.port, headers: s.headers, concurrency: c, n: count, bodies, offset });
     const bareRun = (/** @type {number} */ count) => load.closed({ port: bare.port, concurrency: c, n: count, bodies });
 
     // Warm-up (JIT, pools, LMDB pages): 1,000 launches left V8's compiler busy through the first
@@ -107,6 +114,14 @@ export async function run(report, o) {
     const w0 = threadCpu(def.pid);
     check('warm-up', await flyRun(Math.min(3000, 3 * n), 0));
     const names = nameThreads(def.pid, w0, threadCpu(def.pid));
+    let otherNames = new Map();
+    if (other) {
+      const o0 = threadCpu(other.pid);
+      check('warm-up, compared build', await flyRun(Math.min(3000, 3 * n), 0, other));
+      otherNames = nameThreads(other.pid, o0, threadCpu(other.pid));
+    }
+    /** @type {{rate: number[], cpu: number[], p99: number[]}} */
+    const cmp = { rate: [], cpu: [], p99: [] };
 
     /** @type {Record<string, number[]>} */
     const runs = { bare: [], fly: [], ratio: [], bareP99: [], flyP50: [], flyP99: [], pacedFly: [], pacedBare: [] };
@@ -127,6 +142,23 @@ export async function run(report, o) {
       runs.bareP99.push(b.p99);
       runs.flyP50.push(f.p50);
       runs.flyP99.push(f.p99);
+      if (other) {
+        // The other build right after, on the same bodies: the pair shares these minutes.
+        await reset(other);
+        const c0 = threadCpu(other.pid);
+        const g = check('serve, compared build', await flyRun(n, r * n, other));
+        const oper = perRequest(otherNames, c0, threadCpu(other.pid), n);
+        cmp.rate.push(g.perSecond);
+        cmp.cpu.push(oper.total);
+        cmp.p99.push(g.p99);
+        process.stdout.write(
+          `  rep ${r + 1}, compared build: ${fmt(g.perSecond)}/s (${fmt(g.perSecond / b.perSecond)}×), p99 ${fmt(g.p99)} ms; CPU µs/launch ${Object.entries(
+            oper,
+          )
+            .map(([k, v]) => `${k} ${fmt(v)}`)
+            .join(', ')}\n`,
+        );
+      }
       // Open loop at half the bare server's rate of this repetition, both sides.
       await reset();
       const paced = {
@@ -173,6 +205,17 @@ export async function run(report, o) {
       target: { on: 'subject', op: '<=', value: 5 },
       command: cmd,
     });
+    if (other)
+      report.add({
+        bench: 'launch',
+        name: `launches through \`flylight serve\`: this build against ${compareRoot} (BENCH_COMPARE), alternated`,
+        unit: 'launches/s',
+        better: 'higher',
+        subject: { label: 'this build', runs: runs.fly },
+        baseline: { label: 'compared build', runs: cmp.rate },
+        note: `CPU per launch ${fmt(median(cpu.total))} µs against ${fmt(median(cmp.cpu))} µs; closed-loop p99 ${fmt(median(runs.flyP99))} against ${fmt(median(cmp.p99))} ms`,
+        command: `BENCH_COMPARE=${compareRoot} ${cmd}`,
+      });
     for (const k of ['total', 'host', 'proxy', 'orchestrator', 'store', 'other']) {
       report.add({
         bench: 'launch',
@@ -188,6 +231,7 @@ export async function run(report, o) {
     load.close();
     await bare.stop();
     await def.stop();
+    await other?.stop();
   }
   if (problems.length > 0) throw new Error(`unexpected answers:\n  ${problems.slice(0, 10).join('\n  ')}`);
 }

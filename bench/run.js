@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- [--smoke] serve|startup|placement|store|memory|http|cli|etcd ...]`: Flylight's speed and
+// `npm run bench [-- [--smoke] serve|startup|placement|store|memory|http|cli|etcd|realistic ...]`: Flylight's speed and
 // memory as ratios against baselines measured in the same run on the same machine. Prints each
 // figure as it comes, then a JSON summary on stdout, and writes the full results to
 // bench/results.json (bench/results-smoke.json for --smoke).
@@ -30,6 +30,7 @@ import { round } from './lib/stats.js';
 import { ROOT } from './lib/store-bundle.js';
 import { run as runMemory } from './memory.js';
 import { run as runPlacement } from './placement.js';
+import { run as runRealistic } from './realistic.js';
 import { run as runServe } from './serve.js';
 import { run as runStartup } from './startup.js';
 import { run as runVmList } from './vm-list.js';
@@ -72,6 +73,13 @@ const BENCHES = {
       pacedSeconds: o.smoke ? 0.2 : 1,
     }),
   cli: (report, o) => runCli(report, { runs: o.smoke ? 2 : Math.max(10, o.reps * 3) }),
+  realistic: (report, o) =>
+    runRealistic(report, {
+      machines: o.machines,
+      segments: o.smoke ? 2 : 6,
+      perSegment: o.smoke ? 50 : 1000,
+      concurrency: o.smoke ? 16 : 64,
+    }),
   placement: (report, o) =>
     runPlacement(report, {
       sizes: o.smoke ? [1000, 5000] : [1000, 10_000, 100_000],

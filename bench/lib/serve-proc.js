@@ -72,10 +72,13 @@ function procStatusMb(pid, field) {
 /**
  * Starts `flylight serve` and resolves once `GET /v1/regions` answers 200 — the time from the
  * spawn to that answer is `readyMs`, what a user waits before the first command works.
- * @param {{label: string, args?: string[], env?: Record<string, string>, limitMs?: number}} opts
+ * `cli` runs another build (a checkout's bin/flylight.js) for a before/after pair; `nodeArgs`
+ * go to node itself (say `--cpu-prof`, which NODE_OPTIONS refuses); past `limitMs` the child is
+ * killed and the start fails.
+ * @param {{label: string, args?: string[], env?: Record<string, string>, limitMs?: number, cli?: string, nodeArgs?: string[]}} opts
  * @returns {Promise<Served>}
  */
-export async function startServe({ label, args = [], env = {}, limitMs = 120_000 }) {
+export async function startServe({ label, args = [], env = {}, limitMs = 120_000, cli = CLI, nodeArgs = [] }) {
   const home = mkdtempSync(join(tmpdir(), 'flylight-bench-'));
   const config = join(home, 'config');
   mkdirSync(join(config, 'flylight'), { recursive: true, mode: 0o700 });
@@ -93,10 +96,14 @@ export async function startServe({ label, args = [], env = {}, limitMs = 120_000
     ...env,
   };
   const began = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--rate-limit', '1000000', ...args], {
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, cli, 'serve', '--port', String(port), '--rate-limit', '1000000', ...args],
+    {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   // Drain both pipes as a terminal would; keep the tail for error messages.
   const keep = (/** @type {Buffer} */ c) => {

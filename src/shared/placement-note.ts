@@ -6,8 +6,12 @@
 
 import type { PlacementMachine, PlacementPlan, Slot, Strategy, Verdict } from './placement';
 
-/** How the machine was found: the store's shuffled candidates (the seed's random path), the strategy's first machine in one pass, or a full plan (a batch or `--explain`). */
-export type PlacementPath = 'candidates' | 'ranked' | 'plan';
+/**
+ * How the machine was found: a random draw from the orchestrator's free-capacity index (random,
+ * by default), the store's shuffled candidates (random when the launch names num_candidates, as
+ * the seed's did), the strategy's first machine in one pass, or a full plan (a batch or `--explain`).
+ */
+export type PlacementPath = 'index' | 'candidates' | 'ranked' | 'plan';
 
 export interface PlacementNote {
   strategy: Strategy;

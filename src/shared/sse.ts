@@ -184,6 +184,8 @@ export function connectSse(url: string, handlers: SseHandlers, opts: SseOptions 
     state('open');
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
+    // Why the server ended this stream, when it said (`event: error`, e.g. slow_consumer).
+    let why: string | null = null;
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -192,6 +194,10 @@ export function connectSse(url: string, handlers: SseHandlers, opts: SseOptions 
         failures = 0;
         for (const m of parser.push(decoder.decode(value, { stream: true }))) {
           if (closed) return;
+          if (m.event === 'error') {
+            why = serverReason(m.data);
+            continue;
+          }
           try {
             handlers.onMessage(m);
           } catch {
@@ -199,7 +205,7 @@ export function connectSse(url: string, handlers: SseHandlers, opts: SseOptions 
           }
         }
       }
-      if (!closed) retryLater('the server closed the stream');
+      if (!closed) retryLater(why ?? 'the server closed the stream');
     } catch (err) {
       if (!closed) retryLater(`the connection dropped (${errorText(err)})`);
     }
@@ -227,6 +233,18 @@ async function errorOf(res: Response): Promise<{ code: string | null; message: s
     };
   } catch {
     return { code: null, message: null };
+  }
+}
+
+/** The reason in a server's `event: error` frame (`{code, message}`), as one phrase. */
+export function serverReason(data: string): string {
+  try {
+    const e = JSON.parse(data) as { code?: unknown; message?: unknown };
+    const code = typeof e?.code === 'string' ? ` (${e.code})` : '';
+    const message = typeof e?.message === 'string' ? `: ${e.message}` : '';
+    return `the server ended the stream${code}${message}`;
+  } catch {
+    return 'the server ended the stream with an error';
   }
 }
 

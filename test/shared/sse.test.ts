@@ -93,6 +93,21 @@ describe('connectSse', () => {
     expect(c.states[2][1]).toBe('the server closed the stream; retrying in 5 ms');
   });
 
+  it("says why when the server ended the stream with an `event: error` frame (a slow consumer's cut-off)", async () => {
+    const cut = JSON.stringify({ code: 'slow_consumer', message: 'more than 1 MB of it was waiting unread' });
+    const f = scriptedFetch([() => stream(`id: 1\ndata: a\n\nevent: error\ndata: ${cut}\n\n`), () => openStream('')]);
+    const c = collect();
+    const conn = connectSse('http://x/v1/events', c.handlers, { fetch: f.fn, retryMs: 5 });
+    await until(() => f.requests.length === 2);
+    conn.close();
+    expect(c.messages.map((m) => m.data)).toEqual(['a']);
+    expect(c.states[2]).toEqual([
+      'connecting',
+      'the server ended the stream (slow_consumer): more than 1 MB of it was waiting unread; retrying in 5 ms',
+    ]);
+    expect(f.requests[1]['last-event-id']).toBe('1');
+  });
+
   it('backs off exponentially while the server cannot be reached', async () => {
     const refused = () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }));
     const f = scriptedFetch([refused, refused, refused, () => openStream('data: up\n\n')]);

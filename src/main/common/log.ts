@@ -17,6 +17,8 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  /** Whether a line at `level` would be written (so a hot path builds no fields for nothing). */
+  enabled?(level: LogLevel): boolean;
 }
 
 export type LogFormat = 'pretty' | 'json' | 'silent';
@@ -72,6 +74,7 @@ export function createLogger(
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
     child: (f) => createLogger(format, { ...base, ...f }, write, minLevel),
+    enabled: (level) => format !== 'silent' && ORDER[level] >= ORDER[minLevel],
   };
 }
 
@@ -107,6 +110,9 @@ export class LazyChild implements Logger {
   }
   child(fields: LogFields): Logger {
     return new LazyChild(this.parent, { ...this.fields, ...fields });
+  }
+  enabled(level: LogLevel): boolean {
+    return this.parent.enabled?.(level) ?? true;
   }
 }
 

@@ -135,10 +135,12 @@ export class Launcher {
     const plans: PlacementPlan[] = [];
     for (const region of p.regions) {
       if (strategy === 'random' && p.count === 1 && !p.explain) {
-        // The seed's path: a handful of store candidates, so a roomy region costs a few steps.
+        // A machine drawn from the free-capacity index; the seed's store candidates first only
+        // when the request names num_candidates (two thread crossings more per launch).
+        const path = p.ask_store ? 'candidates' : 'index';
         const got = await placeUntilRecorded(
-          () => this.placeOneAtRandom(region, p),
-          (e) => this.record(e, p, key, this.note(p, 'candidates', refused)),
+          () => (p.ask_store ? this.placeOneAtRandom(region, p) : this.placeIndexed(region, p, 'random')),
+          (e) => this.record(e, p, key, this.note(p, path, refused)),
           this.adopt,
         );
         if ('vm' in got) return { vms: [got.vm] };
@@ -148,7 +150,7 @@ export class Launcher {
       await this.requireRegion(region);
       if (p.count === 1 && !p.explain) {
         const got = await placeUntilRecorded(
-          () => this.placeOneRanked(region, p, strategy),
+          () => this.placeIndexed(region, p, strategy),
           (e) => this.record(e, p, key, this.note(p, 'ranked', refused)),
           this.adopt,
         );
@@ -192,9 +194,9 @@ export class Launcher {
   }
 
   /**
-   * One VM, `random`: the store's candidates first (a hint that lags a FlyD interval), then a
-   * machine drawn at random from the region's free-capacity index, which follows MachineDs
-   * exactly. Neither scans the region: a `no_capacity` is known from the index, with its slots.
+   * One VM, `random`, num_candidates named: the store's candidates first (a hint that lags a
+   * FlyD interval), then a machine drawn at random from the region's free-capacity index, which
+   * follows MachineDs exactly. Neither scans the region: a `no_capacity` is known from the index, with its slots.
    */
   private async placeOneAtRandom(region: string, p: Placement): Promise<{ entry: MachineEntry } | { slots: Slot[] }> {
     const { store, registry } = this.deps;
@@ -212,11 +214,14 @@ export class Launcher {
   }
 
   /**
-   * One VM, binpack or spread, no explanation asked: the strategy's machine straight from the
-   * region's free-capacity index (least or most free room), no machine read or scored. Lost to
-   * a concurrent launch, the next.
+   * One VM, no explanation asked, as a launch makes it unless it names num_candidates: the
+   * strategy's machine straight from the region's free-capacity index (a uniform draw for
+   * random, the least or most free room for binpack and spread), reserved by its MachineD (in
+   * this turn when it is idle); no machine read or scored, no store call (the index is exact
+   * where the store's view lags a FlyD interval). Lost to a concurrent launch, the next.
    */
-  private async placeOneRanked(region: string, p: Placement, strategy: Strategy): Promise<Placed> {
+  private async placeIndexed(region: string, p: Placement, strategy: Strategy): Promise<Placed> {
+    await this.requireRegion(region);
     const { registry, random } = this.deps;
     return placeFromIndex(registry, region, p.memory_gb, p.cores, strategy, random, (e) => this.reserve(e, p));
   }
@@ -302,9 +307,12 @@ export class Launcher {
     };
     // Zero-time stages run now, so the instant profile records a started VM in one write.
     const first = this.deps.lifecycle.firstState(fresh, true);
-    const vm: Vm = { ...first.vm, updated_at: first.transitions[first.transitions.length - 1].at };
-    if (note) first.transitions[0] = { ...first.transitions[0], placement: note(entry) };
-    if (vm.reason === undefined) delete vm.reason;
+    // Built whole, in the answer's field order, with no `reason` unless there is one: a `delete`
+    // would turn the object into a slow dictionary for everything that reads or clones it.
+    const { state, reason } = first.vm;
+    const vm: Vm = { ...fresh, state, updated_at: first.transitions[first.transitions.length - 1].at };
+    if (reason !== undefined) vm.reason = reason;
+    if (note) first.transitions[0].placement = note(entry);
     try {
       // Durable before acknowledged: a launch the caller hears about is never lost.
       await store.putVm(vm, key, first.transitions);

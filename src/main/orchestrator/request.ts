@@ -17,6 +17,12 @@ export interface Placement {
   memory_gb: number;
   cores: number;
   num_candidates: number;
+  /**
+   * The request named num_candidates (the seed's parameter): ask the store for that many
+   * candidates first. Otherwise `random` draws from the orchestrator's own free-capacity index,
+   * which follows MachineDs exactly, without a round trip to the store.
+   */
+  ask_store: boolean;
   /** Undefined: the host's default. */
   strategy?: Strategy;
   count: number;
@@ -50,6 +56,7 @@ export function checkLaunch(req: unknown, defaultCandidates: number): Placement 
       r.num_candidates === undefined
         ? defaultCandidates
         : whole('num_candidates', r.num_candidates, LIMITS.numCandidates),
+    ask_store: r.num_candidates !== undefined,
   };
 }
 

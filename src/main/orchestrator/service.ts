@@ -15,45 +15,55 @@ export interface InfrastructureHolder {
 }
 
 export function orchestratorService(holder: InfrastructureHolder, log: Logger): Remote<OrchestratorService> {
-  // Every line about a request carries its X-Request-Id across the worker hop.
-  const traced = async <T>(
-    what: string,
-    meta: CallMeta | undefined,
-    fields: Record<string, unknown>,
-    run: () => Promise<T>,
-  ) => {
+  // Every line about a request carries its X-Request-Id across the worker hop. The fields are
+  // built only for a line that is written: a success is a debug line, off by default, and a
+  // launch is the hot path.
+  const debug = log.enabled?.('debug') ?? true;
+  type Fields = Record<string, unknown> | (() => Record<string, unknown>);
+  const fieldsOf = (f: Fields) => (typeof f === 'function' ? f() : f);
+  const traced = async <T>(what: string, meta: CallMeta | undefined, fields: Fields, run: () => Promise<T>) => {
     try {
       const result = await run();
-      log.debug(what, {
-        ...fields,
-        ...vmFields(result),
-        request_id: meta?.request_id,
-      });
+      if (debug) log.debug(what, { ...fieldsOf(fields), ...vmFields(result), request_id: meta?.request_id });
       return result;
     } catch (err) {
       const code = err instanceof ApiError ? err.code : 'internal';
       const level = code === 'no_capacity' || code === 'not_found' ? 'info' : 'warn';
-      log[level](`${what} failed`, { ...fields, code, reason: (err as Error).message, request_id: meta?.request_id });
+      log[level](`${what} failed`, {
+        ...fieldsOf(fields),
+        code,
+        reason: (err as Error).message,
+        request_id: meta?.request_id,
+      });
       throw err;
     }
   };
   return {
     launch: (req, meta) =>
-      traced('launch', meta, { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores }, () =>
-        holder.current.launch(req),
+      traced(
+        'launch',
+        meta,
+        () => ({ region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores }),
+        () => holder.current.launch(req),
       ),
     launchIdempotent: (req, key, meta) =>
       traced(
         'launch',
         meta,
-        { region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key },
+        () => ({ region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key }),
         () => holder.current.launchIdempotent(req, key),
       ),
     launchBatch: (req, key, meta) =>
       traced(
         'launch',
         meta,
-        { region: req.region, memory_gb: req.memory_gb, cores: req.cores, count: req.count, idempotency_key: key },
+        () => ({
+          region: req?.region,
+          memory_gb: req?.memory_gb,
+          cores: req?.cores,
+          count: req?.count,
+          idempotency_key: key,
+        }),
         () => holder.current.launchBatch(req, key),
       ),
     place: (req, meta) =>
@@ -66,9 +76,19 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
         holder.current.operate(id, op, force === true),
       ),
     created: (id, timeoutMs, meta) =>
-      traced('created', meta, { vm_id: id }, () => holder.current.created(id, timeoutMs)),
+      traced(
+        'created',
+        meta,
+        () => ({ vm_id: id }),
+        () => holder.current.created(id, timeoutMs),
+      ),
     wait: (id, state, timeoutMs, meta) =>
-      traced('wait', meta, { vm_id: id, state }, () => holder.current.wait(id, state, timeoutMs)),
+      traced(
+        'wait',
+        meta,
+        () => ({ vm_id: id, state }),
+        () => holder.current.wait(id, state, timeoutMs),
+      ),
     flush: async () => ({ flushed: await holder.current.flushAll() }),
     stats: async () => holder.current.stats(),
     resync: async () => ({ machines: (await holder.rebuild()).registry.size }),

@@ -58,8 +58,10 @@ export class VmLifecycle {
       read: (id) => store.vm(id),
       persist: async (vm, transitions) => {
         const at = transitions[transitions.length - 1]?.at ?? new Date(settings.clock.now()).toISOString();
-        const rec: Vm = { ...vm, updated_at: at };
-        if (rec.reason === undefined) delete rec.reason;
+        // No `reason: undefined` and no delete (which leaves a slow dictionary object).
+        const { reason, ...rest } = vm;
+        const rec: Vm = { ...rest, updated_at: at };
+        if (reason !== undefined) rec.reason = reason;
         await store.updateVm(rec, transitions);
         if (rec.state === TERMINAL_STATE) this.remember(rec);
       },

@@ -86,7 +86,7 @@ const RETRY_MS = 1000;
 
 export class VmTransitions<V extends LifecycleVm> {
   private readonly inOrder = new InOrder();
-  private readonly timers = new Map<string, () => void>();
+  private readonly timers = new Map<string, { cancel: () => void; staged: LifecycleState | null }>();
   private readonly waiters: VmWaiters<V>;
   private readonly counts = new Map<string, number>();
   /** Per VM: an operation whose first write has an unknown outcome, and how to settle it. */
@@ -165,9 +165,7 @@ export class VmTransitions<V extends LifecycleVm> {
         throw new ApiError(
           'unavailable',
           `the last change to ${id} is not confirmed yet (the store is not answering); retry shortly`,
-          {
-            vm_id: id,
-          },
+          { vm_id: id },
         );
       }
       const vm = await this.deps.read(id);
@@ -259,6 +257,8 @@ export class VmTransitions<V extends LifecycleVm> {
     what = 'settled',
     deadEnds = false,
   ): Promise<V> {
+    const staged = this.timers.get(id)?.staged;
+    if (staged && !reached(staged) && !deadEnds) return this.waiters.add(id, { reached, what, deadEnds }, timeoutMs);
     const vm = await this.deps.read(id);
     if (reached(vm.state)) return vm;
     const dead = deadEnds ? deadEnd(vm, what) : null;
@@ -280,7 +280,7 @@ export class VmTransitions<V extends LifecycleVm> {
       if (!holdsResources(vm.state)) return null;
       const next = { ...vm, state: 'failed', reason } as V;
       await this.deps.persist(next, [this.transition(id, vm.state, 'failed', 'fault', reason)]);
-      this.timers.get(id)?.();
+      this.timers.get(id)?.cancel();
       this.timers.delete(id);
       this.deps.release(vm);
       this.count('failed');
@@ -296,7 +296,7 @@ export class VmTransitions<V extends LifecycleVm> {
 
   /** Forgets every timer and waiter (a fleet reset). */
   clear(reason: string): void {
-    for (const cancel of this.timers.values()) cancel();
+    for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     this.waiters.clear(reason);
   }
@@ -317,7 +317,7 @@ export class VmTransitions<V extends LifecycleVm> {
       this.timers.delete(vm.id);
       void this.complete(vm, pending, autostart);
     });
-    this.timers.set(vm.id, cancel);
+    this.timers.set(vm.id, { cancel, staged: vm.state });
   }
 
   private complete(known: V, pending: Pending, autostart: boolean, retried = false): Promise<void> {
@@ -375,7 +375,7 @@ export class VmTransitions<V extends LifecycleVm> {
       this.timers.delete(vm.id);
       void this.complete(vm, pending, autostart, true);
     });
-    this.timers.set(vm.id, cancel);
+    this.timers.set(vm.id, { cancel, staged: null });
   }
 
   private notify(vm: V): void {

@@ -21,7 +21,7 @@ import {
 } from './auth';
 import { isHolderHello } from './hello';
 import { type Clock, RateLimiter, StrikeCounter } from './limits';
-import { accessOf, isIndex, type RouteMatch } from './routes';
+import { type Access, accessOf, isIndex, type RouteMatch } from './routes';
 
 export interface AdmissionConfig {
   /** The API token; null or undefined turns authentication off (tests of code below the gate). */
@@ -103,6 +103,24 @@ function rateLimited(message: string, retryAfterS: number): Refusal {
 }
 
 const BEARER_CHALLENGE = 'Bearer realm="flylight"';
+/** Read only: the query of a target without one. */
+const NO_QUERY = new URLSearchParams();
+
+/**
+ * accessOf tries every route on the decoded path; the same few paths come again and again
+ * (POST /v1/vms above all), so their answers are kept, a bounded number of them.
+ */
+const ACCESS_CACHE_SIZE = 1024;
+const accessCache = new Map<string, Access>();
+function cachedAccessOf(pathname: string): Access {
+  let a = accessCache.get(pathname);
+  if (a === undefined) {
+    if (accessCache.size >= ACCESS_CACHE_SIZE) accessCache.clear();
+    a = accessOf(pathname);
+    accessCache.set(pathname, a);
+  }
+  return a;
+}
 
 export class Admission {
   readonly auth: TokenAuth | null;
@@ -140,7 +158,7 @@ export class Admission {
     const { headers } = req;
     const q = req.url.indexOf('?');
     const pathname = q === -1 ? req.url : req.url.slice(0, q);
-    const query = new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
+    const query = q === -1 ? NO_QUERY : new URLSearchParams(req.url.slice(q + 1));
     const isFile = match?.route === 'static';
     // `/?token=`: the page itself trades the token for a session (POST /v1/session).
     const login = match !== null && isIndex(match) && TOKEN_PARAMS.some((p) => query.has(p));
@@ -174,7 +192,7 @@ export class Admission {
       );
     }
 
-    const access = accessOf(pathname);
+    const access = cachedAccessOf(pathname);
     const needsToken =
       this.auth !== null && (access === 'token' || access === 'key' || (access === 'compat' && !this.cfg.compatOpen));
     if (needsToken && holder === null) this.refuseCredential(req);

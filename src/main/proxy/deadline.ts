@@ -2,17 +2,28 @@
 // each worker's answer. The work itself is not cancelled (a worker call cannot be taken back);
 // only the caller stops waiting, and the timer never outlives the race.
 
-/** Settles as `work` does, or as `late()` does (its value, or what it throws) after `ms`. */
+/**
+ * Settles as `work` does, or as `late()` does (its value, or what it throws) after `ms`. One
+ * promise and one timer per call (every request runs through here): no race of two promises.
+ */
 export function withDeadline<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expiry = new Promise<T>((resolve, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       try {
         resolve(late());
       } catch (err) {
         reject(err);
       }
     }, ms);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  return Promise.race([work, expiry]).finally(() => clearTimeout(timer));
 }

@@ -2,7 +2,7 @@
 // event is serialised once, however many clients listen, and not at all while none does (a
 // launch makes four events: kept for a reconnect's replay, framed only if one asks); a client
 // that cannot keep up is cut off (it reconnects and resynchronises) rather than growing the
-// worker's memory.
+// worker's memory, and told why in a last frame (cutOff).
 
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
 
@@ -12,7 +12,12 @@ export interface SseSink {
   end(): void;
   destroy(): void;
   readonly writableLength: number;
+  /** Ended by us (a cut-off): nothing more may be written (node would emit an error). */
+  readonly writableEnded?: boolean;
 }
+
+/** Why a stream was ended by the proxy rather than by its client. */
+export type DropReason = 'slow_consumer';
 
 export interface EventHubOptions {
   heartbeatMs?: number;
@@ -21,6 +26,46 @@ export interface EventHubOptions {
   /** Recent events kept to answer a reconnect's Last-Event-ID. */
   replay?: number;
   maxClients?: number;
+  /** Told of each stream the hub cuts off (for /metrics). */
+  onDrop?: (reason: DropReason) => void;
+}
+
+/**
+ * How long a client cut off for being slow has to read what is queued and then the reason;
+ * one that reads nothing by then loses the connection.
+ */
+export const CUT_OFF_GRACE_MS = 30_000;
+
+/** The last frame of a stream cut off for being slow: `event: error` with the reason as JSON. */
+export function slowConsumerFrame(maxBufferedBytes: number): string {
+  const size =
+    maxBufferedBytes >= 1 << 20
+      ? `${Math.round((maxBufferedBytes / (1 << 20)) * 10) / 10} MB`
+      : `${maxBufferedBytes} bytes`;
+  const message = `this stream was closed because more than ${size} of it was waiting unread (the client reads more slowly than events arrive); reconnect to resume (Last-Event-ID replays what the host still keeps)`;
+  return `event: error\ndata: ${JSON.stringify({ code: 'slow_consumer', message })}\n\n`;
+}
+
+/**
+ * Ends a stream whose client has fallen more than `maxBufferedBytes` behind: the reason goes
+ * after what it has not read yet, then the stream ends; a client that reads none of it within
+ * CUT_OFF_GRACE_MS loses the connection. Nothing more is written to it.
+ */
+export function cutOff(sink: SseSink, maxBufferedBytes: number): void {
+  try {
+    sink.write(slowConsumerFrame(maxBufferedBytes));
+    sink.end();
+  } catch {
+    sink.destroy();
+    return;
+  }
+  const timer = setTimeout(() => sink.destroy(), CUT_OFF_GRACE_MS);
+  timer.unref?.();
+}
+
+/** Whether a sink still takes frames (not ended by a cut-off, not closed). */
+export function writable(sink: SseSink): boolean {
+  return sink.writableEnded !== true;
 }
 
 export const SSE_HEADERS = {
@@ -52,7 +97,14 @@ export class EventHub {
   private readonly opts: Required<EventHubOptions>;
 
   constructor(opts: EventHubOptions = {}) {
-    this.opts = { heartbeatMs: 15_000, maxBufferedBytes: 1 << 20, replay: 1000, maxClients: 256, ...opts };
+    this.opts = {
+      heartbeatMs: 15_000,
+      maxBufferedBytes: 1 << 20,
+      replay: 1000,
+      maxClients: 256,
+      onDrop: () => {},
+      ...opts,
+    };
   }
 
   get size(): number {
@@ -134,9 +186,14 @@ export class EventHub {
 
   private send(sink: SseSink, chunk: string): void {
     try {
+      if (!writable(sink)) {
+        this.detach(sink);
+        return;
+      }
       if (sink.writableLength > this.opts.maxBufferedBytes) {
         this.detach(sink);
-        sink.destroy();
+        cutOff(sink, this.opts.maxBufferedBytes);
+        this.opts.onDrop('slow_consumer');
         return;
       }
       sink.write(chunk);

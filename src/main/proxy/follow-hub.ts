@@ -4,13 +4,15 @@
 // be arriving, so a stream queues live entries until its backlog is written and drops those
 // the backlog already held: nothing is missed, nothing shown twice.
 
-import type { SseSink } from './events';
+import { cutOff, type DropReason, type SseSink, writable } from './events';
 
 export interface FollowHubOptions {
   /** Comment lines that keep an idle stream open; 0 for none (a stream that has its own). */
   heartbeatMs?: number;
   /** Bytes a slow client may have queued before it is dropped. */
   maxBufferedBytes?: number;
+  /** Told of each stream the hub cuts off (for /metrics). */
+  onDrop?: (reason: DropReason) => void;
 }
 
 interface Follower<E> {
@@ -24,6 +26,7 @@ export class FollowHub<E extends { seq: number }> {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private readonly heartbeatMs: number;
   private readonly maxBufferedBytes: number;
+  private readonly onDrop: (reason: DropReason) => void;
   /** Called with the number of followers whenever it changes. */
   onCount: (n: number) => void = () => {};
 
@@ -33,6 +36,7 @@ export class FollowHub<E extends { seq: number }> {
   ) {
     this.heartbeatMs = opts.heartbeatMs ?? 15_000;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 1 << 20;
+    this.onDrop = opts.onDrop ?? (() => {});
   }
 
   get size(): number {
@@ -103,9 +107,14 @@ export class FollowHub<E extends { seq: number }> {
 
   private send(sink: SseSink, chunk: string): void {
     try {
+      if (!writable(sink)) {
+        this.detach(sink);
+        return;
+      }
       if (sink.writableLength > this.maxBufferedBytes) {
         this.detach(sink);
-        sink.destroy();
+        cutOff(sink, this.maxBufferedBytes);
+        this.onDrop('slow_consumer');
         return;
       }
       sink.write(chunk);

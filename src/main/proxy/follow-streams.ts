@@ -8,7 +8,7 @@ import { atLeast, LOG_RING, type LogEntry, type LogQuery } from '../../shared/ho
 import type { Remote } from '../../shared/rpc';
 import type { HostService } from '../../shared/services';
 import { checkQuery } from '../../shared/validation';
-import type { EventHub, SseSink } from './events';
+import type { DropReason, EventHub, SseSink } from './events';
 import { FollowHub } from './follow-hub';
 import { logQuery, queryBool, queryInt } from './history-routes';
 import type { RouteMatch } from './routes';
@@ -18,12 +18,18 @@ export interface FollowStreams {
   logs: FollowHub<LogEntry>;
 }
 
-export function createFollowStreams(host: Remote<HostService>): FollowStreams {
+export function createFollowStreams(
+  host: Remote<HostService>,
+  dropped: (stream: 'activity' | 'logs') => (reason: DropReason) => void = () => () => {},
+): FollowStreams {
   // The store's hub already sends heartbeats on an event stream.
   const activity = new FollowHub<ActivityEvent>((e) => `event: activity\ndata: ${JSON.stringify(e)}\n\n`, {
     heartbeatMs: 0,
+    onDrop: dropped('activity'),
   });
-  const logs = new FollowHub<LogEntry>((e) => `id: ${e.seq}\nevent: log\ndata: ${JSON.stringify(e.rec)}\n\n`);
+  const logs = new FollowHub<LogEntry>((e) => `id: ${e.seq}\nevent: log\ndata: ${JSON.stringify(e.rec)}\n\n`, {
+    onDrop: dropped('logs'),
+  });
   // The host pushes log records and event-log entries only while someone follows them (every
   // request logs a line; every launch makes four entries).
   logs.onCount = (n) => void host.followLogs(n).catch(() => {});

@@ -111,13 +111,14 @@ function send(
   close = false,
 ) {
   if (res.headersSent || res.destroyed) return;
-  const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
   res.statusCode = r.status;
-  for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
-  res.setHeader('content-length', body.length);
+  for (const k in r.headers) res.setHeader(k, r.headers[k]);
+  // Text goes out as text: node joins the head and a string body into one chunk of one write
+  // (a Buffer body is a copy and a second chunk), and every API answer is JSON text.
+  res.setHeader('content-length', typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.length);
   // After a refused body the rest of it may still be on the wire: end the connection.
   if (close) res.setHeader('connection', 'close');
-  res.end(body); // node drops the body itself for HEAD
+  res.end(r.body); // node drops the body itself for HEAD
 }
 
 export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
@@ -171,7 +172,10 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     const started = performance.now();
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const headers = flatHeaders(req);
+    // Node already joins repeated headers into one string, all but Set-Cookie (an array), which
+    // no client of ours sends: then its own object serves, without a copy per request.
+    const headers =
+      req.headers['set-cookie'] === undefined ? (req.headers as Record<string, string>) : flatHeaders(req);
     // Every response carries the id, refusals included; the gate reuses it from the header.
     const requestId = requestIdOf(headers[REQUEST_ID_HEADER]);
     headers[REQUEST_ID_HEADER] = requestId;

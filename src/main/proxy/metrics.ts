@@ -58,6 +58,7 @@ export class ProxyMetrics {
   private readonly latency: Histogram<'route' | 'method'>;
   private readonly inFlightGauge: Gauge;
   private readonly sseGauge: Gauge;
+  private readonly sseDrops: Counter<'stream' | 'reason'>;
   private readonly authFailures: Counter;
   private readonly launches: Counter<'region' | 'result' | 'reason'>;
   private readonly region: Record<
@@ -109,6 +110,12 @@ export class ProxyMetrics {
       registers,
     });
     this.sseGauge = new Gauge({ name: 'flylight_sse_clients', help: 'Open /v1/events streams.', registers });
+    this.sseDrops = new Counter({
+      name: 'flylight_sse_dropped_total',
+      help: 'Event and log streams the proxy cut off (told why in a last `event: error` frame), by stream and reason (slow_consumer: more than 1 MB unread).',
+      labelNames: ['stream', 'reason'],
+      registers,
+    });
     this.authFailures = new Counter({
       name: 'flylight_auth_failures_total',
       help: 'Requests refused for a wrong API token.',
@@ -261,6 +268,11 @@ export class ProxyMetrics {
     if (reason === null) this.launchesOk++;
     else this.launchesFailed++;
     this.launches.inc({ region, result: reason === null ? 'ok' : 'failed', reason: reason ?? 'none' });
+  }
+
+  /** A stream cut off by the proxy: `stream` is events, activity (events?since) or logs. */
+  sseDropped(stream: 'events' | 'activity' | 'logs', reason: string): void {
+    this.sseDrops.inc({ stream, reason });
   }
 
   authFailure(): void {

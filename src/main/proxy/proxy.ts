@@ -8,7 +8,7 @@ import type { StoreEvent } from '../../shared/types';
 import type { Logger } from '../common/log';
 import { Admission } from './admission';
 import { createCredentials, currentCredentials } from './credentials';
-import { EventHub } from './events';
+import { type DropReason, EventHub } from './events';
 import { createFollowStreams, type FollowStreams } from './follow-streams';
 import { Gate } from './gate';
 import { type Address, createProxyServer } from './http-server';
@@ -52,7 +52,10 @@ export function createProxy(deps: ProxyDeps): ProxyInstance {
     },
     () => address.port,
   );
-  const hub = new EventHub();
+  // A stream cut off for being slow is counted (flylight_sse_dropped_total) as well as told why.
+  const dropped = (stream: 'events' | 'activity' | 'logs') => (reason: DropReason) =>
+    gate.metrics.sseDropped(stream, reason);
+  const hub = new EventHub({ onDrop: dropped('events') });
   const credentials = admission.auth
     ? createCredentials({ auth: admission.auth, tokenDir: config.tokenDir, endStreams: () => hub.closeAll(), log })
     : undefined;
@@ -67,7 +70,7 @@ export function createProxy(deps: ProxyDeps): ProxyInstance {
     credentials,
   });
   admission.onAuthFailure = () => gate.metrics.authFailure();
-  const follow = createFollowStreams(deps.host);
+  const follow = createFollowStreams(deps.host, dropped);
   const server = createProxyServer({
     gate,
     hub,

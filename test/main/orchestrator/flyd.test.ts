@@ -10,7 +10,8 @@ afterEach(() => {
 });
 
 async function launchMany(i: Infrastructure, n: number, memory_gb = 1, cores = 1) {
-  for (let k = 0; k < n; k++) await i.launch({ region: 'SIN', memory_gb, cores });
+  // num_candidates: the store's candidate order (store.order) steers these tests.
+  for (let k = 0; k < n; k++) await i.launch({ region: 'SIN', memory_gb, cores, num_candidates: 5 });
   await settle();
 }
 

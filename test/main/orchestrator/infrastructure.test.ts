@@ -45,14 +45,15 @@ describe('launch', () => {
     ]);
     store.order = (ms) => ['m3', 'm1', 'm2'].map((id) => ms.find((m) => m.id === id)).filter((m) => m !== undefined);
     infra = await startInfra(store);
-    expect((await infra.launch({ region: 'SIN', memory_gb: 32, cores: 8 })).machine_id).toBe('m3');
+    // A launch that names num_candidates asks the store (the seed's path).
+    expect((await infra.launch({ region: 'SIN', memory_gb: 32, cores: 8, num_candidates: 5 })).machine_id).toBe('m3');
     // The store still thinks m3 is empty (no flush yet) and offers it first; m3 refuses, m1 takes it.
-    expect((await infra.launch({ region: 'SIN', memory_gb: 4, cores: 1 })).machine_id).toBe('m1');
+    expect((await infra.launch({ region: 'SIN', memory_gb: 4, cores: 1, num_candidates: 5 })).machine_id).toBe('m1');
     expect(infra.machine('m3')).toMatchObject({ free_cores: 0, free_memory_gb: 0 });
     expect(infra.machine('m2')).toMatchObject({ vm_count: 0 });
   });
 
-  it('passes num_candidates (or the configured default) to the store', async () => {
+  it('asks the store for candidates only when the launch names num_candidates; otherwise the free index decides alone', async () => {
     const store = new FakeStore([
       machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
       machine('m2', 'SIN', { cores_total: 8, memory_total_gb: 32 }),
@@ -63,10 +64,21 @@ describe('launch', () => {
       asked.push(n);
       return candidates(r, m, c, n);
     };
+    const paths: (string | undefined)[] = [];
+    const putVm = store.putVm.bind(store);
+    // The fake's putVm drops the transitions; the placement note travels on the first.
+    Object.assign(store, {
+      putVm: (vm: Vm, key?: string, transitions?: { placement?: { path: string } }[]) => {
+        paths.push(transitions?.[0]?.placement?.path);
+        return putVm(vm, key);
+      },
+    });
     infra = await startInfra(store, { numCandidates: 3 });
-    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1 });
+    const plain = await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1 });
     await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, num_candidates: 1 });
-    expect(asked).toEqual([3, 1]);
+    expect(asked).toEqual([1]);
+    expect(['m1', 'm2']).toContain(plain.machine_id);
+    expect(paths).toEqual(['index', 'candidates']);
   });
 
   it("falls back to the region's MachineDs when the store's view is stale", async () => {

@@ -60,9 +60,9 @@ describe('supervision of MachineD and FlyD', () => {
     store.order = (ms) => [...ms].sort((a, b) => a.id.localeCompare(b.id));
     const escalate = vi.fn();
     infra = await startInfra(store, { log, escalate });
-    await infra.launch({ region: 'SIN', memory_gb: 40, cores: 10 }); // m1
-    await infra.launch({ region: 'SIN', memory_gb: 40, cores: 10 }); // m1 refuses, m2
-    await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2 }); // m1
+    await infra.launch({ region: 'SIN', memory_gb: 40, cores: 10, num_candidates: 5 }); // m1
+    await infra.launch({ region: 'SIN', memory_gb: 40, cores: 10, num_candidates: 5 }); // m1 refuses, m2
+    await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2, num_candidates: 5 }); // m1
     await settle();
     const m1Before = infra.machine('m1');
     const m2Actor = infra.registry.get('m2')?.machined.current;
@@ -72,7 +72,7 @@ describe('supervision of MachineD and FlyD', () => {
 
     poison(infra, 'm1', 'machined', 'injected fault');
     // A launch queued behind the crash is served by the restarted MachineD.
-    const next = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 1 });
+    const next = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 1, num_candidates: 5 });
     expect(next.machine_id).toBe('m1');
     expect(infra.machine('m1')).toMatchObject({ cores_allocated: 13, memory_allocated_gb: 52, vm_count: 3 });
     expect(infra.registry.get('m2')?.machined.current).toBe(m2Actor);
@@ -90,7 +90,7 @@ describe('supervision of MachineD and FlyD', () => {
   it('a MachineD with nothing unflushed rebuilds from the store’s record', async () => {
     const store = new FakeStore([machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 })]);
     infra = await startInfra(store);
-    await infra.launch({ region: 'SIN', memory_gb: 10, cores: 3 });
+    await infra.launch({ region: 'SIN', memory_gb: 10, cores: 3, num_candidates: 5 });
     await settle();
     await infra.tick();
     const reads: string[] = [];
@@ -113,8 +113,8 @@ describe('supervision of MachineD and FlyD', () => {
     ]);
     store.order = (ms) => [...ms].sort((a, b) => a.id.localeCompare(b.id));
     infra = await startInfra(store, { log });
-    await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2 });
-    await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2 });
+    await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2, num_candidates: 5 });
+    await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2, num_candidates: 5 });
     await settle();
     const m2Flyd = infra.registry.get('m2')?.flyd.current;
     poison(infra, 'm1', 'flyd');
@@ -140,7 +140,7 @@ describe('supervision of MachineD and FlyD', () => {
     store.order = (ms) => [...ms].sort((a, b) => a.id.localeCompare(b.id));
     const escalate = vi.fn();
     infra = await startInfra(store, { log, escalate });
-    await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2 });
+    await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2, num_candidates: 5 });
     await settle();
     // FlyD's queue held that launch; the store's record does not have it yet.
     expect(store.machinesById.get('m1')?.vm_count).toBe(0);
@@ -152,21 +152,21 @@ describe('supervision of MachineD and FlyD', () => {
     expect(lines.some((l) => l.level === 'error' && l.msg === 'escalating to a worker restart')).toBe(true);
     // Nothing is placed on m1 from the lagging record; m1 answers fast until the worker is replaced.
     expect(infra.machine('m1')).toBeNull();
-    const next = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2 });
+    const next = await infra.launch({ region: 'SIN', memory_gb: 8, cores: 2, num_candidates: 5 });
     expect(next.machine_id).toBe('m2');
   });
 
   it('a restarted FlyD never reuses a version its predecessor sent', async () => {
     const store = new FakeStore([machine('m1', 'SIN', { cores_total: 16, memory_total_gb: 64 })], { m1: 10 });
     infra = await startInfra(store);
-    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1 });
+    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, num_candidates: 5 });
     await settle();
     store.hold();
     void infra.tick(); // version 11 in flight
     await settle();
     poison(infra, 'm1', 'flyd');
     await settle();
-    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1 });
+    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, num_candidates: 5 });
     await settle();
     store.release();
     await settle();
@@ -198,7 +198,7 @@ describe('supervision of MachineD and FlyD', () => {
     expect(lines.some((l) => l.level === 'error' && String(l.msg).includes('escalating'))).toBe(true);
     expect(infra.registry.get('m1')?.machined.state).toBe('dead');
     // m1 is dead: the launch skips it (its allocate fails fast) and lands on m2 by fallback.
-    expect((await infra.launch({ region: 'SIN', memory_gb: 4, cores: 1 })).machine_id).toBe('m2');
+    expect((await infra.launch({ region: 'SIN', memory_gb: 4, cores: 1, num_candidates: 5 })).machine_id).toBe('m2');
     poison(infra, 'm2', 'flyd');
     await settle();
     expect(escalate).toHaveBeenCalledTimes(1);
@@ -235,7 +235,7 @@ describe('actors that sleep until asked for', () => {
     // Placement reads every machine of the region (dry run, binpack) without waking one.
     await infra.place({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'binpack' });
     expect(infra.registry.awake.size).toBe(0);
-    const vm = await infra.launch({ region: 'SIN', memory_gb: 2, cores: 1 });
+    const vm = await infra.launch({ region: 'SIN', memory_gb: 2, cores: 1, num_candidates: 5 });
     expect([...infra.registry.awake].map((e) => e.record.id)).toEqual([vm.machine_id]);
     expect(infra.machine(vm.machine_id)).toMatchObject({ vm_count: 1, free_cores: 7 });
   });
@@ -243,7 +243,7 @@ describe('actors that sleep until asked for', () => {
   it('once the store has all they hold, actors sleep again, and wake where they stood', async () => {
     const store = fleet();
     infra = await startInfra(store);
-    const vm = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 3 });
+    const vm = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 3, num_candidates: 5 });
     const entry = infra.registry.get(vm.machine_id);
     expect(entry?.awake).toBe(true);
     // Not before its change is written: a tick flushes it, and only then may it sleep.

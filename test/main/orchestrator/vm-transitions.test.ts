@@ -22,12 +22,14 @@ function world(profile: TimingProfile = SURE, opts: { cores?: number; memory?: n
   const log: Transition[] = [];
   const machine = { cores: opts.cores ?? 8, memory: opts.memory ?? 32, used_cores: 0, used_memory: 0 };
   let failWrites = 0;
+  let reads = 0;
   const engine = new VmTransitions<LifecycleVm>({
     clock,
     rng: mulberry32(1),
     timing: () => ({ profile, speed: 1 }),
     degraded: () => opts.degraded ?? false,
     async read(id) {
+      reads++;
       const vm = table.get(id);
       if (!vm) throw new ApiError('not_found', `no VM ${id}`);
       return vm;
@@ -85,6 +87,8 @@ function world(profile: TimingProfile = SURE, opts: { cores?: number; memory?: n
     engine,
     launch,
     balanced,
+    /** Reads of the durable record so far. */
+    reads: () => reads,
     failNextWrites: (n: number) => {
       failWrites = n;
     },
@@ -133,6 +137,18 @@ describe('VM transitions on the simulated clock', () => {
     expect(w.table.get('vm-a')?.state).toBe('started');
     expect(w.log.map((t) => t.to)).toEqual(['creating', 'created', 'starting', 'started']);
     expectBalanced(w);
+  });
+
+  it("a launch's wait for created reads nothing while its create timer runs, and is answered when it ends", async () => {
+    const w = world();
+    await w.launch('vm-a');
+    const created = w.engine.waitUntil('vm-a', (s) => s !== 'creating', 60_000, 'created');
+    expect(w.reads()).toBe(0);
+    await w.clock.advance(REALISTIC.stages.create.delay_ms + REALISTIC.stages.create.jitter_ms);
+    expect((await created).state).toBe('created');
+    // Once the timer has fired, a wait reads the store again (the stage may be settling).
+    await w.engine.waitUntil('vm-a', (s) => s === 'starting', 1000, 'starting');
+    expect(w.reads()).toBeGreaterThan(1);
   });
 
   it('without autostart a VM rests in created', async () => {

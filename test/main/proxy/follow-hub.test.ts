@@ -75,5 +75,10 @@ describe('a stream that starts with a backlog and then follows', () => {
     hub.publish({ seq: 1 });
     expect(slow.ended).toBe(true);
     expect(hub.size).toBe(0);
+    // Told why, after what it has not read yet; nothing of seq 1 is written after that.
+    expect(slow.chunks.at(-1)).toMatch(
+      /^event: error\ndata: \{"code":"slow_consumer","message":"this stream was closed/,
+    );
+    expect(slow.chunks.join('')).not.toContain('1\n');
   });
 });

@@ -9,6 +9,9 @@ import { useRuntime } from '../hooks';
 
 function how(n: PlacementNote): string {
   const size = `${n.cores} ${n.cores === 1 ? 'core' : 'cores'} and ${n.memory_gb} GB`;
+  if (n.path === 'index') {
+    return `The random strategy took ${n.machine_id}: a random pick among the machines of its region with room for ${size} (drawn from the orchestrator's free-capacity index, confirmed by the machine's MachineD).`;
+  }
   if (n.path === 'candidates') {
     return `The random strategy took ${n.machine_id}: a random pick among the machines of its region with room for ${size} (the store's shuffled candidates, confirmed by the machine's MachineD).`;
   }
