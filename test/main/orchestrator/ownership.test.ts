@@ -83,7 +83,7 @@ describe('machines another host owns', () => {
     expect(m1?.awake).toBe(false);
     expect(m1?.allocation).toEqual({ cores_allocated: 1, memory_allocated_gb: 0, vm_count: 1 });
     // A launch onto it wakes its actors here, starting from that record.
-    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1 });
+    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'binpack' }); // m1: the least free room
     expect(m1?.awake).toBe(true);
     expect(infra.machine('m1')).toMatchObject({ cores_allocated: 2, vm_count: 2 });
   });
@@ -103,7 +103,7 @@ describe('machines another host owns', () => {
 
   it('puts the actors of a machine it no longer owns to sleep, and chaos kills only its own', async () => {
     const { infra } = await sharedInfra();
-    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1 }); // wakes m1
+    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'binpack' }); // m1 (least free room): wakes it
     expect(infra.registry.get('m1')?.awake).toBe(true);
     // Lost while its FlyD still has the launch to write: asleep once that is written.
     infra.setOwned(new Set(['m2']));
