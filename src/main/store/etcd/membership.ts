@@ -13,6 +13,7 @@ import type { Etcd3, IKeyValue, Lease } from 'etcd3';
 import type { ActorCounts, ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 import type { Vm } from '../../../shared/types';
+import { claimOwners, releaseOwners } from './claims';
 import { diagnose, probe } from './connect';
 import { HOST_LEASE_TTL_S, HostLease } from './host-lease';
 import { type EtcdKeys, parseValue } from './keys';
@@ -23,8 +24,6 @@ import { ownerOf, Share } from './rendezvous';
 export { HOST_LEASE_TTL_S } from './host-lease';
 export { ownerOf } from './rendezvous';
 
-/** Claims and releases per transaction: a join or a death moves machines in steps, not a storm. */
-const BATCH = 64;
 /** Owner keys per read (~60 bytes each). */
 const OWNERS_PAGE = 20_000;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
@@ -282,38 +281,16 @@ export class Membership {
       if (want && holder === undefined) claim.push(m);
       if (!want && holder === this.id) release.push(m);
     }
-    for (let i = 0; i < release.length; i += BATCH) {
-      // Only keys still ours: one compare per key, so a batch never deletes another host's.
-      const batch = release.slice(i, i + BATCH);
-      let txn = this.client.if(this.keys.owner(batch[0]), 'Value', '==', this.id);
-      for (const m of batch.slice(1)) txn = txn.and(this.keys.owner(m), 'Value', '==', this.id);
-      await txn.then(...batch.map((m) => this.client.delete().key(this.keys.owner(m)))).commit();
+    await releaseOwners(this.client, this.keys, this.id, release, (batch) => {
       for (const m of batch) {
         this.owned.delete(m);
         this.holders.delete(m); // its next owner (rendezvous) drives what is written meanwhile
       }
-    }
-    for (let i = 0; i < claim.length; i += BATCH) {
-      const batch = claim.slice(i, i + BATCH);
-      const put = (m: string) => this.client.put(this.keys.owner(m)).value(this.id).lease(leaseDec);
-      let txn = this.client.if(this.keys.owner(batch[0]), 'Create', '==', 0);
-      for (const m of batch.slice(1)) txn = txn.and(this.keys.owner(m), 'Create', '==', 0);
-      if ((await txn.then(...batch.map(put)).commit()).succeeded) {
-        for (const m of batch) {
-          this.owned.add(m);
-          this.holders.set(m, this.id);
-        }
-        continue;
-      }
-      // Someone holds one of them: claim the batch one by one.
-      for (const m of batch) {
-        const one = await this.client.if(this.keys.owner(m), 'Create', '==', 0).then(put(m)).commit();
-        if (one.succeeded) {
-          this.owned.add(m);
-          this.holders.set(m, this.id);
-        }
-      }
-    }
+    });
+    await claimOwners(this.client, this.keys, this.id, leaseDec, claim, (m) => {
+      this.owned.add(m);
+      this.holders.set(m, this.id);
+    });
     // A host gone (or this host's first look): its unfinished stages on our machines are ours.
     const before = this.live;
     this.live = new Set(ids);
