@@ -35,11 +35,14 @@ export function ActionMenu({
   const [pos, setPos] = useState<{ top: number; right: number } | null>(null);
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
+  /** Where the button was when the list was placed under it. */
+  const placedAt = useRef<{ top: number; left: number } | null>(null);
   const id = useId();
 
   useLayoutEffect(() => {
     if (!open || !button.current) return;
     const r = button.current.getBoundingClientRect();
+    placedAt.current = { top: r.top, left: r.left };
     setPos({ top: r.bottom + 6, right: Math.max(8, window.innerWidth - r.right) });
   }, [open]);
 
@@ -52,17 +55,24 @@ export function ActionMenu({
       const t = e.target as Node;
       if (!menu.current?.contains(t) && !button.current?.contains(t)) setOpen(false);
     };
-    // The list sits where the button was: if the page moves under it, it closes.
+    // The list sits where the button was: if the page moves under it, it closes. A scroll event
+    // can arrive after the list opened for a scroll made before it (focusing the button scrolls
+    // it into view; the event follows a frame later): the button has not moved, so it stays.
     const onScroll = (e: Event) => {
-      if (!menu.current?.contains(e.target as Node)) setOpen(false);
+      if (menu.current?.contains(e.target as Node)) return;
+      const r = button.current?.getBoundingClientRect();
+      const at = placedAt.current;
+      if (r && at && Math.abs(r.top - at.top) < 1 && Math.abs(r.left - at.left) < 1) return;
+      setOpen(false);
     };
+    const onResize = () => setOpen(false);
     document.addEventListener('pointerdown', onDown);
     window.addEventListener('scroll', onScroll, true);
-    window.addEventListener('resize', onScroll);
+    window.addEventListener('resize', onResize);
     return () => {
       document.removeEventListener('pointerdown', onDown);
       window.removeEventListener('scroll', onScroll, true);
-      window.removeEventListener('resize', onScroll);
+      window.removeEventListener('resize', onResize);
     };
   }, [shown]);
 
