@@ -134,12 +134,14 @@ export class Launcher {
     const refused: RegionRefusal[] = [];
     const plans: PlacementPlan[] = [];
     for (const region of p.regions) {
-      if (strategy === 'random' && p.count === 1 && !p.explain) {
-        // A machine drawn from the free-capacity index; the seed's store candidates first only
-        // when the request names num_candidates (two thread crossings more per launch).
-        const path = p.ask_store ? 'candidates' : 'index';
+      if (p.count === 1 && !p.explain) {
+        // The strategy's machine from the free-capacity index; the seed's store candidates first
+        // only when a random launch names num_candidates (two thread crossings more per launch).
+        const ask = strategy === 'random' && p.ask_store;
+        if (!ask) await this.requireRegion(region);
+        const path = ask ? 'candidates' : strategy === 'random' ? 'index' : 'ranked';
         const got = await placeUntilRecorded(
-          () => (p.ask_store ? this.placeOneAtRandom(region, p) : this.placeIndexed(region, p, 'random')),
+          () => (ask ? this.placeOneAtRandom(region, p) : this.placeIndexed(region, p, strategy)),
           (e) => this.record(e, p, key, this.note(p, path, refused)),
           this.adopt,
         );
@@ -148,16 +150,6 @@ export class Launcher {
         continue;
       }
       await this.requireRegion(region);
-      if (p.count === 1 && !p.explain) {
-        const got = await placeUntilRecorded(
-          () => this.placeIndexed(region, p, strategy),
-          (e) => this.record(e, p, key, this.note(p, 'ranked', refused)),
-          this.adopt,
-        );
-        if ('vm' in got) return { vms: [got.vm] };
-        refused.push({ region, slots: got.slots });
-        continue;
-      }
       const got = await this.planAndReserve(region, p, strategy);
       if (p.explain) plans.push(got.plan);
       if (!got.held) {
@@ -221,7 +213,6 @@ export class Launcher {
    * where the store's view lags a FlyD interval). Lost to a concurrent launch, the next.
    */
   private async placeIndexed(region: string, p: Placement, strategy: Strategy): Promise<Placed> {
-    await this.requireRegion(region);
     const { registry, random } = this.deps;
     return placeFromIndex(registry, region, p.memory_gb, p.cores, strategy, random, (e) => this.reserve(e, p));
   }
