@@ -172,11 +172,15 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
   private schedule(): void {
     if (this.scheduled || this.status !== 'running' || this.head >= this.queue.length) return;
     this.scheduled = true;
+    this.drainNow ??= () => this.drain();
     queueMicrotask(this.drainNow);
   }
 
-  /** Bound once: a closure per scheduled drain was garbage on every message. */
-  private readonly drainNow = () => this.drain();
+  /**
+   * Bound once, on the first drain: a closure per scheduled drain was garbage on every message,
+   * and a MachineD answered through askNow is never drained at all.
+   */
+  private drainNow: (() => void) | null = null;
 
   /** One message, handled as drain() handles each (a crash fails its reply and restarts). */
   private handleNow(msg: M): void {

@@ -63,8 +63,9 @@ function spawnCells(deps: SpawnDeps, entry: MachineEntry, awake: Set<MachineEntr
   const { record, capacity } = entry;
   const log = new LazyChild(deps.log, { machine: record.id });
   const cells = {} as Cells;
-  // The first MachineD starts where the machine stands; nothing but a MachineD changes that.
-  const initial = { ...entry.allocation };
+  // The first MachineD starts where the machine stands; nothing but a MachineD changes that
+  // (and an Allocation is never changed in place, so it is shared, not copied).
+  const initial = entry.allocation;
   cells.machined = machineCell(
     `machined ${record.id}`,
     (incarnation) =>
