@@ -7,12 +7,12 @@ import type Papa from 'papaparse';
 import { clip } from '../../shared/quote';
 
 /**
- * papaparse, loaded the first time a line holds a quote: a generated fleet has none, and
- * importing it (an ESM import of CommonJS, lexed for its exports) cost the store's start-up
- * tens of ms for nothing.
+ * papaparse, loaded the first time a line holds a quote or a scenario is exported: a generated
+ * fleet has none, and importing it (an ESM import of CommonJS, lexed for its exports) cost the
+ * store's start-up tens of ms for nothing.
  */
 let papa: typeof Papa | null = null;
-const loadPapa = (): typeof Papa => {
+export const loadPapa = (): typeof Papa => {
   papa ??= createRequire(import.meta.url)('papaparse') as typeof Papa;
   return papa;
 };
