@@ -76,9 +76,10 @@ export class Gate {
         log.call(deps.log, `circuit breaker ${state.replace('_', '-')}`, { peer: 'orchestrator', reason });
       },
     });
-    const { store, orchestrator, host, config, address, log, credentials } = deps;
+    const { store, orchestrator, host, config, address, log, credentials, expectVm } = deps;
     this.services = {
       store,
+      expectVm,
       orchestrator,
       host,
       config,
