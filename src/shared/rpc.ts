@@ -22,32 +22,7 @@ export interface PortLike {
 type RpcRequest = { t: 'req'; id: number; m: string; a: unknown[] };
 type RpcResult = { t: 'res'; id: number; ok: true; v: unknown } | { t: 'res'; id: number; ok: false; e: ErrorBody };
 type RpcEvent = { t: 'evt'; topic: string; data: unknown };
-/** A value sent to a client that did not ask this port for it (RpcClient.expect): `n` names the client. */
-type RpcDirect = { t: 'dir'; n: number; id: number; v: unknown };
-export type RpcMessage = RpcRequest | RpcResult | RpcEvent | RpcDirect;
-
-/**
- * Where a value is awaited that a thread other than the one called will send: a client's
- * random `n` (a restarted client never takes an answer meant for its predecessor) and the
- * id of the wait. It travels in a call to one worker, which hands it to another.
- */
-export interface ReplyTo {
-  n: number;
-  id: number;
-}
-
-export function isReplyTo(v: unknown): v is ReplyTo {
-  return typeof (v as ReplyTo)?.n === 'number' && typeof (v as ReplyTo)?.id === 'number';
-}
-
-/** A value awaited on this port, sent by its server on another thread's behalf. */
-export interface Expected {
-  to: ReplyTo;
-  /** The value, or `timeout` / `unavailable` (never an unhandled rejection). */
-  answer: Promise<unknown>;
-  /** Stops waiting (the value, if it comes, is dropped). */
-  cancel(): void;
-}
+export type RpcMessage = RpcRequest | RpcResult | RpcEvent;
 
 /** A service as seen from the other side of a port: every method returns a promise. */
 export type Remote<T> = {
@@ -83,11 +58,6 @@ export class RpcClient<T> {
   private outbox: Outbox | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** Values awaited from this port's server on another thread's behalf (expect()). */
-  private readonly expected = new Map<number, Pending>();
-  private nextExpected = 1;
-  /** Names this client in a ReplyTo: random, so no other client (a restarted proxy) matches it. */
-  private readonly nonce = Math.floor(Math.random() * 0x7fffffff);
   private readonly listeners = new Map<string, Set<(data: unknown) => void>>();
   private readonly onMessage = (msg: unknown) => unpack(msg, (m) => this.receive(m as RpcMessage));
 
@@ -119,40 +89,11 @@ export class RpcClient<T> {
     }
     this.outbox?.close();
     this.outbox = null;
-    for (const waits of [this.pending, this.expected]) {
-      for (const [id, p] of waits) {
-        clearTimeout(p.timer);
-        waits.delete(id);
-        p.reject(new ApiError('unavailable', reason));
-      }
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(new ApiError('unavailable', reason));
     }
-  }
-
-  /**
-   * Waits for a value this port's server will send on another thread's behalf: the caller
-   * passes `to` along (say, to the orchestrator, which hands it to the store), and the server
-   * answers here directly, a crossing sooner than the answer would come back the way it went.
-   * Null when no port is attached.
-   */
-  expect(timeoutMs = this.options.timeoutMs): Expected | null {
-    if (!this.outbox) return null;
-    const id = this.nextExpected++;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const answer = new Promise<unknown>((resolve, reject) => {
-      timer = setTimeout(() => {
-        this.expected.delete(id);
-        reject(new ApiError('timeout', `${this.peer} did not send the answer expected within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.expected.set(id, { resolve, reject, timer });
-    });
-    answer.catch(() => {}); // a wait given up on is no unhandled rejection
-    return {
-      to: { n: this.nonce, id },
-      answer,
-      cancel: () => {
-        if (this.expected.delete(id)) clearTimeout(timer);
-      },
-    };
   }
 
   /** Calls `method` with `args`; `timeoutMs` overrides the default deadline for this call. */
@@ -202,13 +143,6 @@ export class RpcClient<T> {
       clearTimeout(p.timer);
       if (msg.ok) p.resolve(msg.v);
       else p.reject(ApiError.from(msg.e));
-    } else if (msg.t === 'dir') {
-      if (msg.n !== this.nonce) return; // meant for another client of this server
-      const p = this.expected.get(msg.id);
-      if (!p) return; // given up on: dropped
-      this.expected.delete(msg.id);
-      clearTimeout(p.timer);
-      p.resolve(msg.v);
     } else if (msg.t === 'evt') {
       const set = this.listeners.get(msg.topic);
       if (!set || set.size === 0) return;
@@ -225,8 +159,6 @@ export class RpcClient<T> {
 export interface RpcServer {
   /** Sends an event to the client at the other end of this port (within LINGER_MS; in order with answers). */
   emit(topic: string, data: unknown): void;
-  /** Sends the value a client awaits with RpcClient.expect (in order with answers and events). */
-  answer(to: ReplyTo, value: unknown): void;
   close(): void;
 }
 
@@ -273,8 +205,6 @@ export function serveRpc<T extends object>(port: PortLike, impl: T): RpcServer {
     // An event that cannot be cloned is dropped: events are plain data built by the store.
     // Nobody waits on an event: it lingers for company (rpc-outbox.ts).
     emit: (topic, data) => outbox.send({ t: 'evt', topic, data } satisfies RpcEvent, () => {}, true),
-    // Somebody waits on it: it crosses at the end of this turn, like an answer.
-    answer: (to, v) => outbox.send({ t: 'dir', n: to.n, id: to.id, v } satisfies RpcDirect, () => {}),
     close: () => {
       outbox.flush();
       outbox.close();

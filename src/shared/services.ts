@@ -6,7 +6,6 @@ import type { ChaosRun, KillReport, MachineActionReport } from './faults';
 import type { LogEntries, LogQuery } from './host-log';
 import type { Operation, Transition } from './lifecycle';
 import type { MachineColumns } from './machine-columns';
-import type { ReplyTo } from './rpc';
 import type { SamplePage } from './samples';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from './scenario';
 import type {
@@ -83,10 +82,9 @@ export interface StoreService {
   /**
    * Records a VM durably before the launch is acknowledged, with the Idempotency-Key that
    * launched it (refused if the key already names another live VM), then publishes a `vm`
-   * event per transition that led to its first state. With `replyTo` (a launch the proxy
-   * asked for) the VM also goes straight to the proxy once durable: true when it went.
+   * event per transition that led to its first state.
    */
-  putVm(vm: Vm, idempotencyKey?: string, transitions?: Transition[], replyTo?: ReplyTo): boolean | void;
+  putVm(vm: Vm, idempotencyKey?: string, transitions?: Transition[]): void;
   /**
    * Records a VM's new state durably (`destroyed` removes the record), then publishes a `vm`
    * event per transition. Throws `not_found`, or `bad_request` when a state that holds
@@ -185,21 +183,6 @@ export interface OrchestratorStats {
 export interface CallMeta {
   /** The X-Request-Id of the HTTP (or IPC) request that caused the call. */
   request_id?: string;
-  /**
-   * A single launch: where the proxy awaits its VM. The store sends it there once the record
-   * is durable, and the orchestrator then answers only AnsweredDirectly: the 201 goes out one
-   * thread crossing sooner (proxy → orchestrator → store → proxy).
-   */
-  reply?: ReplyTo;
-}
-
-/** The orchestrator's answer to a launch whose VM the store has sent to the caller (CallMeta.reply). */
-export interface AnsweredDirectly {
-  answered: string;
-}
-
-export function isAnsweredDirectly(v: unknown): v is AnsweredDirectly {
-  return typeof (v as AnsweredDirectly)?.answered === 'string';
 }
 
 /** A launch under an Idempotency-Key: `replayed` when the key's earlier VM is returned. */
@@ -214,7 +197,7 @@ export interface OrchestratorService {
    * Throws `no_capacity` with details {largest_slots, regions: [{region, largest_slots}]}: the
    * largest free slots that exist on one machine, per region tried.
    */
-  launch(req: LaunchRequest, meta?: CallMeta): Vm | AnsweredDirectly;
+  launch(req: LaunchRequest, meta?: CallMeta): Vm;
   /**
    * The batch form: `count` VMs all or none, with the plans when `explain` is set. Under a key,
    * a replay answers with the batch's VMs still alive (`replayed`).
@@ -226,7 +209,7 @@ export interface OrchestratorService {
    * The same, safe to retry: a key that already launched a live VM returns it (`replayed`);
    * the same key with other parameters throws `idempotency_key_reused`.
    */
-  launchIdempotent(req: LaunchRequest, key: string, meta?: CallMeta): Launched | AnsweredDirectly;
+  launchIdempotent(req: LaunchRequest, key: string, meta?: CallMeta): Launched;
   /** The seed's destroy, whatever the VM's state (it forces). Throws `not_found`. */
   destroy(id: string, meta?: CallMeta): Vm;
   /**

@@ -7,7 +7,7 @@ import { ApiError } from '../../shared/errors';
 import { type MachineActionReport, parseRegionStatus } from '../../shared/faults';
 import { fromColumns } from '../../shared/machine-columns';
 import { DEFAULT_STRATEGY, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
-import type { Remote, ReplyTo } from '../../shared/rpc';
+import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
 import { INSTANT } from '../../shared/timing';
 import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, StoreEvent, Vm } from '../../shared/types';
@@ -189,14 +189,11 @@ export class Infrastructure {
    * Answers once the VM is placed and recorded (`creating` under a timing that takes time): the
    * gate waits for created() or wait() as its route promises, each call under the RPC deadline.
    */
-  async launch(req: LaunchRequest, idempotencyKey?: string, replyTo?: ReplyTo): Promise<Vm> {
+  async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
     this.lease.check();
     this.refuseIfDown(req);
-    return this.launcher.launch(req, idempotencyKey, replyTo);
+    return this.launcher.launch(req, idempotencyKey);
   }
-
-  /** Whether the store sent this launched VM to the caller itself (launch's `replyTo`). */
-  readonly answeredDirectly = (vm: Vm): boolean => this.launcher.answeredDirectly(vm);
 
   /** The VM once its create stage is over (created, past it, or failed). */
   created(id: string, timeoutMs: number): Promise<Vm> {
@@ -207,10 +204,10 @@ export class Infrastructure {
    * A launch that is safe to retry: the live VM this key launched, if there is one and the
    * parameters match, else a new launch recorded under the key.
    */
-  async launchIdempotent(req: LaunchRequest, key: string, replyTo?: ReplyTo): Promise<Launched> {
+  async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
     this.lease.check();
     this.refuseIfDown(req);
-    return this.launcher.launchIdempotent(req, key, replyTo);
+    return this.launcher.launchIdempotent(req, key);
   }
 
   /** The batch form of a launch (count, explain); under a key, safe to retry. */

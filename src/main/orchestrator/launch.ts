@@ -9,7 +9,6 @@ import { ApiError, toErrorBody } from '../../shared/errors';
 import { cores, type PlacementPlan, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
 import { type PlacementNote, type PlacementPath, placementNote } from '../../shared/placement-note';
 import type { Rng } from '../../shared/random';
-import type { ReplyTo } from '../../shared/rpc';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
 import { lostRoom, placeUntilRecorded } from './lost-race';
@@ -47,25 +46,16 @@ export class Launcher {
 
   constructor(private readonly deps: LaunchDeps) {}
 
-  /** VMs the store sent to the caller itself (a single launch with a ReplyTo), until asked. */
-  private readonly answered = new WeakSet<Vm>();
-
-  /** `replyTo`: where the proxy awaits the VM; the store sends it there once it is durable. */
-  async launch(req: LaunchRequest, idempotencyKey?: string, replyTo?: ReplyTo): Promise<Vm> {
-    return (await this.launchBatch(req, idempotencyKey, replyTo)).vms[0];
-  }
-
-  /** Whether the store already sent this launched VM to the caller (asked once per VM). */
-  answeredDirectly(vm: Vm): boolean {
-    return this.answered.delete(vm);
+  async launch(req: LaunchRequest, idempotencyKey?: string): Promise<Vm> {
+    return (await this.launchBatch(req, idempotencyKey)).vms[0];
   }
 
   /** A launch of `count` VMs (all or none), with the plans when `explain` asks for them. */
-  async launchBatch(req: LaunchRequest, idempotencyKey?: string, replyTo?: ReplyTo): Promise<LaunchBatch> {
+  async launchBatch(req: LaunchRequest, idempotencyKey?: string): Promise<LaunchBatch> {
     try {
       const p = checkLaunch(req, this.deps.numCandidates);
       if (idempotencyKey !== undefined && p.count > 1) batchKey(idempotencyKey, p.count);
-      const out = await this.place(p, idempotencyKey, replyTo);
+      const out = await this.place(p, idempotencyKey);
       this.counts.ok++;
       return out;
     } catch (err) {
@@ -78,8 +68,8 @@ export class Launcher {
    * A launch that is safe to retry: the live VM this key launched, if there is one and the
    * parameters match, else a new launch recorded under the key.
    */
-  async launchIdempotent(req: LaunchRequest, key: string, replyTo?: ReplyTo): Promise<Launched> {
-    const { vms, replayed } = await this.launchBatchIdempotent(req, key, replyTo);
+  async launchIdempotent(req: LaunchRequest, key: string): Promise<Launched> {
+    const { vms, replayed } = await this.launchBatchIdempotent(req, key);
     return { vm: vms[0], replayed };
   }
 
@@ -88,11 +78,7 @@ export class Launcher {
    * itself, last, so a VM under the key means the whole batch was recorded; the others are
    * under `key:2`, `key:3`, … A replay answers with those still alive.
    */
-  async launchBatchIdempotent(
-    req: LaunchRequest,
-    key: string,
-    replyTo?: ReplyTo,
-  ): Promise<LaunchBatch & { replayed: boolean }> {
+  async launchBatchIdempotent(req: LaunchRequest, key: string): Promise<LaunchBatch & { replayed: boolean }> {
     const k = checkKey(key);
     return this.deps.inOrder.run(`key:${k}`, async () => {
       const p = checkLaunch(req, this.deps.numCandidates);
@@ -103,7 +89,7 @@ export class Launcher {
         );
       }
       const prior = await this.deps.store.vmByIdempotencyKey(k);
-      if (!prior) return { ...(await this.launchBatch(req, k, replyTo)), replayed: false };
+      if (!prior) return { ...(await this.launchBatch(req, k)), replayed: false };
       if (!p.regions.includes(prior.region) || prior.memory_gb !== p.memory_gb || prior.cores !== p.cores) {
         throw new ApiError(
           'idempotency_key_reused',
@@ -143,7 +129,7 @@ export class Launcher {
     e.observe(judged ?? (m as Allocation), m ? takesNewVms(m.status) : e.capacity.schedulable);
   };
 
-  private async place(p: Placement, key?: string, replyTo?: ReplyTo): Promise<LaunchBatch> {
+  private async place(p: Placement, key?: string): Promise<LaunchBatch> {
     const strategy = p.strategy ?? this.deps.strategy;
     const refused: RegionRefusal[] = [];
     const plans: PlacementPlan[] = [];
@@ -156,7 +142,7 @@ export class Launcher {
         const path = ask ? 'candidates' : strategy === 'random' ? 'index' : 'ranked';
         const got = await placeUntilRecorded(
           () => (ask ? this.placeOneAtRandom(region, p) : this.placeIndexed(region, p, strategy)),
-          (e) => this.record(e, p, key, this.note(p, path, refused), replyTo),
+          (e) => this.record(e, p, key, this.note(p, path, refused)),
           this.adopt,
         );
         if ('vm' in got) return { vms: [got.vm] };
@@ -297,7 +283,7 @@ export class Launcher {
   }
 
   /** Records the VM MachineD reserved room for; on failure takes it back and frees the room. */
-  private async record(entry: MachineEntry, p: Placement, key?: string, note?: Note, replyTo?: ReplyTo): Promise<Vm> {
+  private async record(entry: MachineEntry, p: Placement, key?: string, note?: Note): Promise<Vm> {
     const { store, unsettled, log } = this.deps;
     const created_at = new Date(this.deps.now()).toISOString();
     const fresh: Vm = {
@@ -320,7 +306,7 @@ export class Launcher {
     if (note) first.transitions[0].placement = note(entry);
     try {
       // Durable before acknowledged: a launch the caller hears about is never lost.
-      if (await store.putVm(vm, key, first.transitions, replyTo)) this.answered.add(vm);
+      await store.putVm(vm, key, first.transitions);
     } catch (err) {
       const body = toErrorBody(err);
       // The record may have landed before the store died or timed out. Take it back before

@@ -4,8 +4,7 @@
 
 import { ApiError } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
-import type { AnsweredDirectly, CallMeta, Launched, OrchestratorService } from '../../shared/services';
-import type { Vm } from '../../shared/types';
+import type { CallMeta, OrchestratorService } from '../../shared/services';
 import type { Logger } from '../common/log';
 import type { Infrastructure } from './infrastructure';
 
@@ -39,24 +38,20 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
       throw err;
     }
   };
-  // A VM the store already sent to the proxy (meta.reply) is not sent a second time.
-  const answer = (vm: Vm): Vm | AnsweredDirectly => (holder.current.answeredDirectly(vm) ? { answered: vm.id } : vm);
-  const answerKeyed = (r: Launched): Launched | AnsweredDirectly =>
-    !r.replayed && holder.current.answeredDirectly(r.vm) ? { answered: r.vm.id } : r;
   return {
     launch: (req, meta) =>
       traced(
         'launch',
         meta,
         () => ({ region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores }),
-        async () => answer(await holder.current.launch(req, undefined, meta?.reply)),
+        () => holder.current.launch(req),
       ),
     launchIdempotent: (req, key, meta) =>
       traced(
         'launch',
         meta,
         () => ({ region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key }),
-        async () => answerKeyed(await holder.current.launchIdempotent(req, key, meta?.reply)),
+        () => holder.current.launchIdempotent(req, key),
       ),
     launchBatch: (req, key, meta) =>
       traced(
@@ -117,9 +112,8 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
 
 /** The VM id (and whether it was a replay) for a result's log line. */
 function vmFields(result: unknown): Record<string, unknown> {
-  const r = result as { id?: unknown; vm?: { id?: unknown }; replayed?: unknown; answered?: unknown };
+  const r = result as { id?: unknown; vm?: { id?: unknown }; replayed?: unknown };
   if (typeof r?.id === 'string') return { vm_id: r.id };
-  if (typeof r?.answered === 'string') return { vm_id: r.answered };
   if (typeof r?.vm?.id === 'string') return { vm_id: r.vm.id, replayed: r.replayed };
   const vms = (result as { vms?: { id?: unknown }[] })?.vms;
   if (Array.isArray(vms)) return { vm_ids: vms.map((v) => v.id), replayed: r.replayed };

@@ -76,10 +76,9 @@ export class Gate {
         log.call(deps.log, `circuit breaker ${state.replace('_', '-')}`, { peer: 'orchestrator', reason });
       },
     });
-    const { store, orchestrator, host, config, address, log, credentials, expectVm } = deps;
+    const { store, orchestrator, host, config, address, log, credentials } = deps;
     this.services = {
       store,
-      expectVm,
       orchestrator,
       host,
       config,

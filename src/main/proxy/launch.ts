@@ -3,8 +3,6 @@
 // already counted), answered in the style of the route that asked.
 
 import { toErrorBody } from '../../shared/errors';
-import type { Expected } from '../../shared/rpc';
-import { type AnsweredDirectly, isAnsweredDirectly, type Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, Machine, Vm } from '../../shared/types';
 import { wantsBatchForm } from '../../shared/validation';
 import { jsonResponse } from './responses';
@@ -33,19 +31,8 @@ export async function launch(
       const body: LaunchBatch = batch.plans ? { vms: batch.vms, plans: batch.plans } : { vms: batch.vms };
       return { response: jsonResponse(201, body, headers), vmId: batch.vms[0]?.id };
     }
-    // The store sends the VM here once it is durable (one crossing fewer than back through the
-    // orchestrator); refusals, replays and anything the store did not send come from the orchestrator.
-    const direct = services.expectVm?.() ?? undefined;
-    const asked = direct ? { ...meta, reply: direct.to } : meta;
-    const got = await breaker.call(() =>
-      firstAnswer<Vm | Launched>(
-        direct,
-        key === undefined ? orchestrator.launch(req, asked) : orchestrator.launchIdempotent(req, key, asked),
-      ),
-    );
-    if ('direct' in got) vm = got.direct;
-    else if (key === undefined) vm = got as Vm;
-    else ({ vm, replayed } = got as Launched);
+    if (key === undefined) vm = await breaker.call(() => orchestrator.launch(req, meta));
+    else ({ vm, replayed } = await breaker.call(() => orchestrator.launchIdempotent(req, key, meta)));
   } catch (err) {
     const body = toErrorBody(err);
     const reason = body.details?.breaker ? 'breaker_open' : body.code;
@@ -74,38 +61,6 @@ export async function launch(
     });
   }
   return { response: jsonResponse(200, { data: { machine, vm } }), vmId: vm.id };
-}
-
-/**
- * The launched VM from whichever answers first with it: the store directly, or the orchestrator
- * (a replay, or a launch the store could not answer). The orchestrator's error is the launch's
- * error; its AnsweredDirectly means the store's answer is the one to wait for.
- */
-function firstAnswer<T extends object>(
-  direct: Expected | undefined,
-  call: Promise<T | AnsweredDirectly>,
-): Promise<T | { direct: Vm }> {
-  if (!direct) return call as Promise<T>;
-  return new Promise((resolve, reject) => {
-    // Only a VM ever comes this way, and only once it is durable.
-    direct.answer.then(
-      (v) => resolve({ direct: v as Vm }),
-      () => {},
-    );
-    call.then(
-      (r) => {
-        if (isAnsweredDirectly(r)) direct.answer.then((v) => resolve({ direct: v as Vm }), reject);
-        else {
-          direct.cancel();
-          resolve(r);
-        }
-      },
-      (err) => {
-        direct.cancel();
-        reject(err);
-      },
-    );
-  });
 }
 
 /** A refused launch goes into the host's event log with its reason (fire and forget). */

@@ -2,7 +2,7 @@
 // the very same server in-process against fake peers.
 
 import { GATE_DEFAULTS, type HostConfig } from '../../shared/config';
-import type { Expected, Remote } from '../../shared/rpc';
+import type { Remote } from '../../shared/rpc';
 import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
 import type { StoreEvent } from '../../shared/types';
 import type { Logger } from '../common/log';
@@ -18,8 +18,6 @@ export interface ProxyDeps {
   store: Remote<StoreService>;
   orchestrator: Remote<OrchestratorService>;
   host: Remote<HostService>;
-  /** See GatePeers.expectVm. */
-  expectVm?: () => Expected | null;
   config: Pick<HostConfig, 'host' | 'port' | 'staticDir' | 'flydIntervalMs'> &
     Partial<Pick<HostConfig, 'token' | 'compatOpen' | 'limits' | 'sessionKey' | 'tokenDir'>>;
   log: Logger;
@@ -65,7 +63,6 @@ export function createProxy(deps: ProxyDeps): ProxyInstance {
     store: deps.store,
     orchestrator: deps.orchestrator,
     host: deps.host,
-    expectVm: deps.expectVm,
     config,
     address: () => address,
     log,

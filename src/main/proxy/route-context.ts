@@ -3,7 +3,7 @@
 
 import { type HostConfig, LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
-import type { Expected, Remote } from '../../shared/rpc';
+import type { Remote } from '../../shared/rpc';
 import type { GateRequest, GateResponse, HostService, OrchestratorService, StoreService } from '../../shared/services';
 import type { LaunchRequest } from '../../shared/types';
 import { checkJsonContentType, checkRegionList, parseJsonBody } from '../../shared/validation';
@@ -26,11 +26,6 @@ export interface GatePeers {
   log: Logger;
   /** Dashboard sign-in and token rotation (credentials.ts); absent, those routes answer 404. */
   credentials?: CredentialService;
-  /**
-   * A wait for a launched VM that the store sends straight here (CallMeta.reply); absent (tests
-   * with fake peers), or null while the store is away, the orchestrator answers as before.
-   */
-  expectVm?: () => Expected | null;
 }
 
 /** The workers and the gate's own parts that handlers call on. */

@@ -17,8 +17,6 @@ runWorker(async (ctx) => {
     store: store.api,
     orchestrator: ctx.peer<OrchestratorService>('orchestrator').api,
     host: ctx.peer<HostService>('host').api,
-    // A launch's VM comes from the store once durable, a crossing before the orchestrator's answer.
-    expectVm: () => store.expect(),
     config: ctx.config,
     log,
   });

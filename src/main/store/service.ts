@@ -4,7 +4,6 @@
 
 import type { ClusterView, EtcdStats } from '../../shared/cluster';
 import { ApiError } from '../../shared/errors';
-import { isReplyTo, type ReplyTo } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
 import type { Vm } from '../../shared/types';
 import type { Fleet } from './fleet';
@@ -42,11 +41,8 @@ const SHARED_IMPORT =
 
 const NOT_SHARED = "this host's fleet is not shared: start it with --store etcd://…";
 
-/** Sends a launched VM to the proxy that awaits it (CallMeta.reply); false when it cannot. */
-export type AnswerProxy = (to: ReplyTo, vm: Vm) => boolean;
-
 /** `cluster` answers for a shared fleet (etcd); a host with its own store has none. */
-export function storeService(fleet: Fleet, shared?: SharedServices, answerProxy?: AnswerProxy): StoreServiceImpl {
+export function storeService(fleet: Fleet, shared?: SharedServices): StoreServiceImpl {
   return {
     cluster: () => {
       if (!shared) throw new ApiError('not_found', NOT_SHARED);
@@ -71,11 +67,7 @@ export function storeService(fleet: Fleet, shared?: SharedServices, answerProxy?
     candidates: (region, memory_gb, cores, n) => fleet.candidates(region, memory_gb, cores, n),
     apply: (update) => fleet.apply(update),
     versions: () => fleet.versions(),
-    // Durable first: the proxy hears of the VM only once its record would survive a kill -9.
-    putVm: async (vm, key, transitions, replyTo) => {
-      await fleet.putVm(vm, key, transitions);
-      return isReplyTo(replyTo) && answerProxy !== undefined && answerProxy(replyTo, vm);
-    },
+    putVm: (vm, key, transitions) => fleet.putVm(vm, key, transitions),
     updateVm: (vm, transitions) => fleet.updateVm(vm, transitions),
     deleteVm: (id) => fleet.deleteVm(id),
     vms: (region) => fleet.vms(region),

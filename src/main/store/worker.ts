@@ -4,7 +4,6 @@
 // shared: the one in etcd (seeded from the bootstrap fleet if etcd has none), followed through
 // etcd's watch.
 
-import type { ReplyTo } from '../../shared/rpc';
 import { hostSettings } from '../../shared/scenario';
 import {
   LEASE_HEALTH,
@@ -15,7 +14,7 @@ import {
   STORE_EVENTS,
 } from '../../shared/services';
 import { packEvents } from '../../shared/store-event-wire';
-import type { StoreEvent, Vm } from '../../shared/types';
+import type { StoreEvent } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { openBackend } from './backend';
@@ -40,8 +39,6 @@ runWorker(async (ctx) => {
       ctx.broadcast(STORE_EVENTS, packEvents(events));
     });
   };
-  // A launch's VM goes from here to the proxy that awaits it, not back through the orchestrator.
-  const answerProxy = (to: ReplyTo, vm: Vm) => ctx.answer('proxy', to, vm);
   if (ctx.config.store) {
     // Loaded on demand: hosts with the embedded store never load the etcd client.
     const { openSharedFleet } = await import('./etcd/shared-fleet');
@@ -61,20 +58,16 @@ runWorker(async (ctx) => {
     const totals = shared.fleet.totals();
     log.info('store ready', { regions: totals.regions, machines: totals.machines, ...shared.report });
     return {
-      service: storeService(
-        shared.fleet,
-        {
-          cluster: () => shared.membership.view(),
-          orphans: () => shared.membership.orphans(),
-          etcdStats: () => shared.stats(),
-          reportActors: (counts) => shared.membership.reportActors(counts),
-          onOwner: (machine, action, options) => shared.requests.ask(machine, action, options),
-          answerOwner: (id, outcome) => shared.requests.answer(id, outcome),
-          leaseRefusal: () => shared.membership.leaseRefusal,
-          owned: () => shared.membership.ownedMachines(),
-        },
-        answerProxy,
-      ),
+      service: storeService(shared.fleet, {
+        cluster: () => shared.membership.view(),
+        orphans: () => shared.membership.orphans(),
+        etcdStats: () => shared.stats(),
+        reportActors: (counts) => shared.membership.reportActors(counts),
+        onOwner: (machine, action, options) => shared.requests.ask(machine, action, options),
+        answerOwner: (id, outcome) => shared.requests.answer(id, outcome),
+        leaseRefusal: () => shared.membership.leaseRefusal,
+        owned: () => shared.membership.ownedMachines(),
+      }),
       info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: 'etcd' },
       shutdown: () => shared.close(),
     };
@@ -91,7 +84,7 @@ runWorker(async (ctx) => {
     const totals = fleet.totals();
     log.info('store ready', { regions: totals.regions, machines: totals.machines, ...report });
     return {
-      service: storeService(fleet, undefined, answerProxy),
+      service: storeService(fleet),
       info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: backend.kind },
       shutdown: () => backend.close(),
     };

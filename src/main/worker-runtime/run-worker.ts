@@ -5,7 +5,7 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { HostConfig } from '../../shared/config';
 import { toErrorBody } from '../../shared/errors';
-import { type ReplyTo, RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
+import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import { LONG_CALLS_MS, type PeerName, type WorkerName } from '../../shared/services';
 import { EVENT_DECODERS } from '../../shared/store-event-wire';
 import { flushLogs, setLogOutput } from '../common/log';
@@ -18,11 +18,6 @@ export interface WorkerContext {
   peer<T>(name: PeerName): RpcClient<T>;
   /** Emits to every client port that was served with `events: true`. */
   broadcast(topic: string, data: unknown): void;
-  /**
-   * Sends `value` to what `client` awaits under `to` (RpcClient.expect), on the port this
-   * worker serves it on; false when there is none (the client is restarting).
-   */
-  answer(client: string, to: ReplyTo, value: unknown): boolean;
   /** Asks the host to restart this worker (supervision escalation). */
   escalate(reason: string): void;
 }
@@ -47,7 +42,7 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
   // Log lines go to the host on the control port, ahead of any message sent after them.
   setLogOutput((text) => control.postMessage({ t: 'log', text } satisfies WorkerToHost));
   const peers = new Map<PeerName, RpcClient<unknown>>();
-  const served: { server: RpcServer; events: boolean; port: MessagePort; client: string }[] = [];
+  const served: { server: RpcServer; events: boolean; port: MessagePort }[] = [];
   let mod: WorkerModule | null = null;
   const early: HostToWorker[] = [];
 
@@ -68,15 +63,6 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     },
     broadcast(topic, payload) {
       for (const s of served) if (s.events) s.server.emit(topic, payload);
-    },
-    answer(client, to, value) {
-      // The newest port: a restarted client is served on a new one (its ReplyTo names it).
-      for (let i = served.length - 1; i >= 0; i--) {
-        if (served[i].client !== client) continue;
-        served[i].server.answer(to, value);
-        return true;
-      }
-      return false;
     },
     escalate(reason) {
       send({ t: 'escalate', reason });
@@ -101,12 +87,7 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
           early.push(msg);
           return;
         }
-        served.push({
-          server: serveRpc(msg.port, mod.service),
-          events: msg.events,
-          port: msg.port,
-          client: msg.client,
-        });
+        served.push({ server: serveRpc(msg.port, mod.service), events: msg.events, port: msg.port });
         break;
       case 'shutdown':
         try {

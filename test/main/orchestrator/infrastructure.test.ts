@@ -477,7 +477,7 @@ describe('service object', () => {
         'wait',
       ].sort(),
     );
-    const vm = (await service.launch({ region: 'SIN', memory_gb: 2, cores: 1 })) as Vm;
+    const vm = await service.launch({ region: 'SIN', memory_gb: 2, cores: 1 });
     await settle();
     expect(await service.flush()).toEqual({ flushed: 1 });
     expect((await service.stats()).flyd_flushes).toBe(1);
