@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownerOf } from '../../src/main/store/etcd/membership';
 import type { ClusterView } from '../../src/shared/cluster';
 import type { Vm } from '../../src/shared/types';
-import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
+import { type EtcdCluster, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
 import { until } from '../helpers/until';
 
@@ -82,7 +82,7 @@ async function inEtcd() {
   }
 }
 
-describe.skipIf(!etcdAvailable())('machine ownership through etcd leases', () => {
+describe('machine ownership through etcd leases', () => {
   beforeAll(async () => {
     etcd = await startEtcd(1);
     reader = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });

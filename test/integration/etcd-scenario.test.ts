@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine, Region } from '../../src/shared/types';
-import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
+import { type EtcdCluster, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
 
 let etcd: EtcdCluster;
@@ -16,7 +16,7 @@ const api = async <T>(h: ServeProcess, path: string, init: RequestInit = {}) => 
   return { status: res.status, body: (await res.json()) as T & { error?: { code: string; message: string } } };
 };
 
-describe.skipIf(!etcdAvailable())('scenarios on a shared fleet', () => {
+describe('scenarios on a shared fleet', () => {
   beforeAll(async () => {
     etcd = await startEtcd(1);
     const common = ['--store', etcd.storeUrl, '--timing', 'instant'];
