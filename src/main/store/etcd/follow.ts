@@ -10,6 +10,7 @@ import type { MachineState, StoredVm } from '../backend';
 import type { RemoteChange } from '../remote';
 import type { EtcdBackend } from './etcd-backend';
 import { parseValue } from './keys';
+import type { Ready } from './seed';
 
 export interface FollowSink {
   /** Changes of one watch response, in commit order. */
@@ -18,6 +19,11 @@ export interface FollowSink {
   reset(): void;
   /** The watch lost its place: the whole fleet as of a new snapshot. */
   resync(snapshot: Awaited<ReturnType<EtcdBackend['load']>>, reason: string): Promise<void>;
+  /**
+   * Another host switched the fleet to another generation (an import, or a reset after one):
+   * `ready` at mod revision `mod`; its rows are read at `at` (the current revision when absent).
+   */
+  generation(ready: Ready, mod: string, at?: string): Promise<void>;
   /** Hosts and owners keys changed (membership follows them). */
   membership?(): void;
   log(level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void;
@@ -43,6 +49,8 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
   const apply = async (res: IWatchResponse) => {
     const changes: RemoteChange[] = [];
     let membership = false;
+    /** The revision of a switch seen in this response: the rest of its transaction is the old generation's sweep. */
+    let switchedAt: string | null = null;
     const flush = async () => {
       if (changes.length > 0) await sink.changes(changes.splice(0));
     };
@@ -52,7 +60,17 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
       if (!what) continue;
       const put = ev.type === 'Put';
       const rev = ev.kv.mod_revision;
-      if (what.kind === 'machine') {
+      if (rev === switchedAt && what.kind !== 'host' && what.kind !== 'owner') continue;
+      if (what.kind === 'ready') {
+        const ready = put ? parseValue<Ready>(ev.kv.value) : null;
+        if (!ready) continue;
+        // A switch this host is making itself is its own to finish.
+        if (backend.switching?.data === (ready.data ?? '')) await backend.switching.done;
+        if (backend.isCurrent(ready)) continue;
+        await flush();
+        await sink.generation(ready, rev, rev);
+        switchedAt = rev;
+      } else if (what.kind === 'machine') {
         const state = put ? parseValue<MachineState>(ev.kv.value) : null;
         backend.allocations.observeMachine(what.id, state, rev, rev);
         changes.push({ t: 'machine', id: what.id, state });
@@ -107,6 +125,14 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
   const resync = async (reason: string) => {
     for (let delay = 100; !stopped; delay = Math.min(delay * 2, 2000)) {
       try {
+        // The fleet may have switched generation while this host was cut off: switch with it.
+        const got = (await backend.client.get(backend.keys.ready).exec()).kvs[0];
+        const ready = parseValue<Ready>(got?.value);
+        if (got && ready && !backend.isCurrent(ready)) {
+          await sink.generation(ready, got.mod_revision);
+          await start(String(BigInt(backend.revision) + 1n));
+          return;
+        }
         const snapshot = await backend.load();
         await sink.resync(snapshot, reason);
         resyncs++;

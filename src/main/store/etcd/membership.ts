@@ -10,11 +10,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Etcd3, IKeyValue, Lease } from 'etcd3';
-import type { ActorCounts, ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
-import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
+import type { ActorCounts, ClusterView } from '../../../shared/cluster';
+import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import type { Vm } from '../../../shared/types';
 import { claimOwners, releaseOwners } from './claims';
-import { diagnose, probe } from './connect';
+import { clusterView, type HostRecord } from './cluster-view';
+import { diagnose } from './connect';
 import { HOST_LEASE_TTL_S, HostLease } from './host-lease';
 import { type EtcdKeys, parseValue } from './keys';
 import { findOrphans } from './orphans';
@@ -26,6 +27,8 @@ export { ownerOf } from './rendezvous';
 
 /** Owner keys per read (~60 bytes each). */
 const OWNERS_PAGE = 20_000;
+/** How long orphans() waits for the first rebalance after the fleet switched generation. */
+const SWITCH_SETTLE_MS = 10_000;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
 const SETTLE_MS = 100;
 /**
@@ -34,14 +37,6 @@ const SETTLE_MS = 100;
  * never makes every host read the owners again, as a change under hosts/ would.
  */
 const ACTORS_EVERY_MS = 500;
-
-interface HostRecord {
-  id: string;
-  hostname: string;
-  pid: number;
-  started_at: string;
-  lease: string;
-}
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -71,7 +66,16 @@ export class Membership {
   /** The live hosts at the last rebalance; null before the first. */
   private live: Set<string> | null = null;
   /** This host's share of the machines, for the last host list (./rendezvous). */
-  private readonly share: Share;
+  private share: Share;
+  /** The fleet's machines (they change when an import switches the fleet's generation). */
+  private machines: readonly string[];
+  private machineSet: ReadonlySet<string>;
+  /** The hosts as last read (for `flylight cluster`, which must answer while claims are in flight). */
+  private hostRecords: HostRecord[] = [];
+  /** Set after a switch of generation until the next rebalance has claimed this host's share. */
+  private switchSettled: { done: Promise<void>; resolve: () => void } | null = null;
+  /** The next rebalance looks for VMs mid-stage that no live host drives (after a switch). */
+  private lookForOrphans = false;
   private record: HostRecord | null = null;
   /** The orchestrator's last report, and whether it is written yet. */
   private actors: ActorCounts | null = null;
@@ -85,10 +89,14 @@ export class Membership {
     private readonly keys: EtcdKeys,
     private readonly store: EtcdStoreConfig,
     private readonly probes: Map<string, Etcd3>,
-    private readonly machines: readonly string[],
+    machines: readonly string[],
     private readonly log: Log,
     private readonly events: MembershipEvents = {},
+    /** The last revision of the fleet this host has applied (what `flylight cluster` shows). */
+    private readonly revision: () => string = () => '0',
   ) {
+    this.machines = machines;
+    this.machineSet = new Set(machines);
     this.share = new Share(id, machines);
     this.hostLease = new HostLease(
       client,
@@ -137,6 +145,10 @@ export class Membership {
    * are gone, or by this host's own orchestrator before it was rebuilt (its timers went with it).
    */
   async orphans(): Promise<Vm[]> {
+    // After a switch, the orchestrator rebuilt on the new fleet asks at once: answer once this
+    // host holds its share of the new machines, or the imported VMs left mid-stage are missed.
+    const settling = this.switchSettled?.done;
+    if (settling) await Promise.race([settling, new Promise((r) => setTimeout(r, SWITCH_SETTLE_MS).unref?.())]);
     const live = new Set(this.live ?? (await this.hosts()).map((h) => h.id));
     live.delete(this.id);
     return findOrphans(this.client, this.keys, live, this.owned);
@@ -145,6 +157,26 @@ export class Membership {
   /** The machines this host owns now. */
   ownedMachines(): string[] {
     return [...this.owned].sort();
+  }
+
+  /**
+   * The fleet switched generation (an import, or a reset after one): its machines are these now.
+   * Machines in both keep their owner keys (the same hosts hash them the same way); this host
+   * releases those of machines that are gone and claims its share of the new ones.
+   */
+  switchFleet(machines: readonly string[]): void {
+    this.machines = machines;
+    this.machineSet = new Set(machines);
+    this.share = new Share(this.id, machines);
+    for (const m of [...this.owned]) if (!this.machineSet.has(m)) this.owned.delete(m);
+    if (!this.switchSettled) {
+      let resolve = () => {};
+      const done = new Promise<void>((r) => (resolve = r));
+      this.switchSettled = { done, resolve };
+    }
+    this.lookForOrphans = true;
+    this.tell();
+    this.changed();
   }
 
   /** Registers this host under a fresh lease and takes its share of the machines. */
@@ -266,13 +298,20 @@ export class Membership {
     const lease = this.hostLease.current;
     if (!lease || this.stopped || this.hostLease.unhealthy) return;
     const leaseDec = this.hostLease.id.dec;
-    const ids = (await this.hosts()).map((h) => h.id).sort();
+    const hosts = await this.hosts();
+    this.hostRecords = hosts;
+    const ids = hosts.map((h) => h.id).sort();
     if (!ids.includes(this.id)) return; // not registered (yet, or again)
+    const settled = this.switchSettled;
+    const orphansToo = this.lookForOrphans;
+    this.lookForOrphans = false;
     const owners = await this.owners();
     this.holders = owners;
     const claim: string[] = [];
     const release: string[] = [];
-    const mine = await this.share.of(ids);
+    const share = this.share;
+    const mine = await share.of(ids);
+    if (share !== this.share) return this.changed(); // the fleet switched meanwhile: again, on the new one
     for (const m of this.machines) {
       const want = mine.has(m);
       const holder = owners.get(m);
@@ -281,6 +320,8 @@ export class Membership {
       if (want && holder === undefined) claim.push(m);
       if (!want && holder === this.id) release.push(m);
     }
+    // Machines an import took out of the fleet: their owner keys go.
+    for (const [m, holder] of owners) if (holder === this.id && !this.machineSet.has(m)) release.push(m);
     await releaseOwners(this.client, this.keys, this.id, release, (batch) => {
       for (const m of batch) {
         this.owned.delete(m);
@@ -294,7 +335,7 @@ export class Membership {
     // A host gone (or this host's first look): its unfinished stages on our machines are ours.
     const before = this.live;
     this.live = new Set(ids);
-    if (before === null || [...before].some((h) => !this.live?.has(h))) {
+    if (orphansToo || before === null || [...before].some((h) => !this.live?.has(h))) {
       const vms = await findOrphans(this.client, this.keys, this.live, this.owned);
       if (vms.length > 0) {
         this.log('info', 'taking over VMs left mid-stage by a host that is gone', { host: this.id, vms: vms.length });
@@ -302,6 +343,10 @@ export class Membership {
       }
     }
     this.tell();
+    if (settled && settled === this.switchSettled) {
+      this.switchSettled = null;
+      settled.resolve();
+    }
     if (claim.length + release.length > 0) {
       this.log('info', 'machine ownership moved', {
         host: this.id,
@@ -313,62 +358,20 @@ export class Membership {
     }
   }
 
-  /** Hosts, their leases and machines, and etcd's members and leader (`flylight cluster`). */
-  async view(): Promise<ClusterView> {
-    const [hosts, owners, actors, list, ready] = await Promise.all([
-      this.hosts(),
-      this.owners(),
-      this.client.getAll().prefix(this.actorsKey('')).strings(),
-      this.client.cluster.memberList({}),
-      this.client.get(this.keys.ready).exec(), // for the KV revision (the member list's header has none)
-    ]);
-    const counts = new Map<string, number>();
-    for (const h of owners.values()) counts.set(h, (counts.get(h) ?? 0) + 1);
-    const out: ClusterHost[] = await Promise.all(
-      hosts
-        .sort((a, b) => a.started_at.localeCompare(b.started_at))
-        .map(async (h) => {
-          const ttl = await this.client.leaseClient
-            .leaseTimeToLive({ ID: BigInt(`0x${h.lease}`).toString() })
-            .then((r) => Number(r.TTL))
-            .catch(() => -1);
-          return {
-            ...h,
-            lease_ttl_s: ttl,
-            machines_owned: counts.get(h.id) ?? 0,
-            actors: parseValue<ActorCounts>(actors[this.actorsKey(h.id)]),
-            self: h.id === this.id,
-          };
-        }),
-    );
-    const members: ClusterMember[] = await Promise.all(
-      list.members.map(async (m) => {
-        const url = m.clientURLs[0]?.replace(/^https?:\/\//, '');
-        const status = url
-          ? await probe(this.probes, this.store, url)
-              .maintenance.status({ deadline: Date.now() + 800 })
-              .catch(() => null)
-          : null;
-        return {
-          name: m.name,
-          id: m.ID,
-          client_urls: m.clientURLs,
-          healthy: status !== null,
-          leader: status !== null && status.leader === m.ID,
-        };
-      }),
-    );
-    return {
-      store: describeStore(this.store),
-      lease_ttl_s: HOST_LEASE_TTL_S,
-      hosts: out,
-      machines: this.machines.length,
-      unowned: this.machines.filter((m) => !owners.has(m)).length,
-      etcd: {
-        members,
-        leader: members.find((m) => m.leader)?.name ?? null,
-        revision: ready.header.revision,
-      },
-    };
+  /** Hosts, their leases and machines, and etcd's members and leader (`flylight cluster`): ./cluster-view. */
+  view(): Promise<ClusterView> {
+    const hosts = this.hostRecords.length > 0 ? this.hostRecords : this.record ? [this.record] : [];
+    return clusterView({
+      client: this.client,
+      probes: this.probes,
+      store: this.store,
+      self: this.id,
+      hosts,
+      holders: this.holders,
+      machines: this.machines,
+      machineSet: this.machineSet,
+      actorsPrefix: this.actorsKey(''),
+      revision: this.revision(),
+    });
   }
 }
