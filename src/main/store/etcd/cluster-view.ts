@@ -40,6 +40,15 @@ export interface ViewInput {
 
 export async function clusterView(v: ViewInput): Promise<ClusterView> {
   const within = () => ({ deadline: Date.now() + VIEW_CALL_MS });
+  // Every call at once: the answer waits for the slowest, never for their sum.
+  const ttls = Promise.all(
+    v.hosts.map((h) =>
+      v.client.leaseClient
+        .leaseTimeToLive({ ID: BigInt(`0x${h.lease}`).toString() }, within())
+        .then((r) => Number(r.TTL))
+        .catch(() => -1),
+    ),
+  );
   const [actors, list] = await Promise.all([
     v.client
       .getAll()
@@ -49,6 +58,16 @@ export async function clusterView(v: ViewInput): Promise<ClusterView> {
       .catch(() => ({}) as Record<string, string>),
     v.client.cluster.memberList({}, within()).catch(() => null),
   ]);
+  const probes = (list?.members ?? []).map((m) => {
+    const url = m.clientURLs[0]?.replace(/^https?:\/\//, '');
+    return url
+      ? probe(v.probes, v.store, url)
+          .maintenance.status({ deadline: Date.now() + 800 })
+          .catch(() => null)
+      : Promise.resolve(null);
+  });
+  const lease = new Map(v.hosts.map((h, i) => [h.id, i]));
+  const ttlOf = await ttls;
   const counts = new Map<string, number>();
   let owned = 0;
   for (const [m, h] of v.holders) {
@@ -56,40 +75,26 @@ export async function clusterView(v: ViewInput): Promise<ClusterView> {
     owned++;
     counts.set(h, (counts.get(h) ?? 0) + 1);
   }
-  const hosts: ClusterHost[] = await Promise.all(
-    [...v.hosts]
-      .sort((a, b) => a.started_at.localeCompare(b.started_at))
-      .map(async (h) => {
-        const ttl = await v.client.leaseClient
-          .leaseTimeToLive({ ID: BigInt(`0x${h.lease}`).toString() }, within())
-          .then((r) => Number(r.TTL))
-          .catch(() => -1);
-        return {
-          ...h,
-          lease_ttl_s: ttl,
-          machines_owned: counts.get(h.id) ?? 0,
-          actors: parseValue<ActorCounts>(actors[`${v.actorsPrefix}${h.id}`]),
-          self: h.id === v.self,
-        };
-      }),
-  );
-  const members: ClusterMember[] = await Promise.all(
-    (list?.members ?? []).map(async (m) => {
-      const url = m.clientURLs[0]?.replace(/^https?:\/\//, '');
-      const status = url
-        ? await probe(v.probes, v.store, url)
-            .maintenance.status({ deadline: Date.now() + 800 })
-            .catch(() => null)
-        : null;
-      return {
-        name: m.name,
-        id: m.ID,
-        client_urls: m.clientURLs,
-        healthy: status !== null,
-        leader: status !== null && status.leader === m.ID,
-      };
-    }),
-  );
+  const hosts: ClusterHost[] = [...v.hosts]
+    .sort((a, b) => a.started_at.localeCompare(b.started_at))
+    .map((h) => ({
+      ...h,
+      lease_ttl_s: ttlOf[lease.get(h.id) ?? -1] ?? -1,
+      machines_owned: counts.get(h.id) ?? 0,
+      actors: parseValue<ActorCounts>(actors[`${v.actorsPrefix}${h.id}`]),
+      self: h.id === v.self,
+    }));
+  const statuses = await Promise.all(probes);
+  const members: ClusterMember[] = (list?.members ?? []).map((m, i) => {
+    const status = statuses[i] ?? null;
+    return {
+      name: m.name,
+      id: m.ID,
+      client_urls: m.clientURLs,
+      healthy: status !== null,
+      leader: status !== null && status.leader === m.ID,
+    };
+  });
   return {
     store: describeStore(v.store),
     lease_ttl_s: HOST_LEASE_TTL_S,

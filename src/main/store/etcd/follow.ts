@@ -24,8 +24,10 @@ export interface FollowSink {
    * `ready` at mod revision `mod`; its rows are read at `at` (the current revision when absent).
    */
   generation(ready: Ready, mod: string, at?: string): Promise<void>;
-  /** Hosts and owners keys changed (membership follows them). */
-  membership?(): void;
+  /** An owner key changed (holder null: deleted), at revision `rev`. */
+  owner?(machine: string, holder: string | null, rev: string): void;
+  /** The end of a watch response that changed owner keys or (`hosts`) the hosts. */
+  membership?(hosts: boolean): void;
   log(level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -49,6 +51,7 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
   const apply = async (res: IWatchResponse) => {
     const changes: RemoteChange[] = [];
     let membership = false;
+    let hosts = false;
     /** The revision of a switch seen in this response: the rest of its transaction is the old generation's sweep. */
     let switchedAt: string | null = null;
     const flush = async () => {
@@ -89,12 +92,16 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
           backend.allocations.forget();
           sink.reset();
         }
-      } else if (what.kind === 'host' || what.kind === 'owner') {
+      } else if (what.kind === 'owner') {
         membership = true;
+        sink.owner?.(what.id, put ? ev.kv.value.toString() : null, rev);
+      } else if (what.kind === 'host') {
+        membership = true;
+        hosts = true;
       }
     }
     await flush();
-    if (membership) sink.membership?.();
+    if (membership) sink.membership?.(hosts);
     revision = res.header.revision;
   };
 

@@ -9,34 +9,29 @@
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Etcd3, IKeyValue, Lease } from 'etcd3';
+import type { Etcd3, Lease } from 'etcd3';
 import type { ActorCounts, ClusterView } from '../../../shared/cluster';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import type { Vm } from '../../../shared/types';
+import { ActorReport } from './actor-report';
 import { claimOwners, releaseOwners } from './claims';
 import { clusterView, type HostRecord } from './cluster-view';
 import { diagnose } from './connect';
 import { HOST_LEASE_TTL_S, HostLease } from './host-lease';
 import { type EtcdKeys, parseValue } from './keys';
 import { findOrphans } from './orphans';
-import { readPrefix } from './pages';
+import { OwnerBook } from './owner-book';
 import { ownerOf, Share } from './rendezvous';
 
 export { HOST_LEASE_TTL_S } from './host-lease';
 export { ownerOf } from './rendezvous';
 
-/** Owner keys per read (~60 bytes each). */
-const OWNERS_PAGE = 20_000;
 /** How long orphans() waits for the first rebalance after the fleet switched generation. */
 const SWITCH_SETTLE_MS = 10_000;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
 const SETTLE_MS = 100;
-/**
- * A host's actor counts are written at most this often (only when they change), under their
- * own key (`actors/ID`, on its lease): the fleet's watch ignores it, so a count that changes
- * never makes every host read the owners again, as a change under hosts/ would.
- */
-const ACTORS_EVERY_MS = 500;
+/** How often owned machines that moved in the watch are told to the orchestrator. */
+const TELL_EVERY_MS = 200;
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -58,8 +53,14 @@ export function newHostId(): string {
 export class Membership {
   private readonly hostLease: HostLease;
   private readonly owned = new Set<string>();
-  /** Every machine's holder as last read from etcd (the driver named in VM writes). */
-  private holders = new Map<string, string>();
+  /** Every machine's holder (the driver named in VM writes), kept from the watch (./owner-book). */
+  private readonly book: OwnerBook;
+  /** The machines this host should own, for the last host list (what a released key may be for). */
+  private mine: ReadonlySet<string> = new Set();
+  /** A rebalance is due after this watch response (a machine of this host's share came free). */
+  private due = false;
+  private ownedMoved = false;
+  private tellTimer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -77,11 +78,10 @@ export class Membership {
   /** The next rebalance looks for VMs mid-stage that no live host drives (after a switch). */
   private lookForOrphans = false;
   private record: HostRecord | null = null;
-  /** The orchestrator's last report, and whether it is written yet. */
-  private actors: ActorCounts | null = null;
+  /** The orchestrator's actor counts, written for `flylight cluster` (./actor-report). */
+  private readonly actors: ActorReport;
   /** The owned set last told to `events.owned`, as a sorted key (to tell only changes). */
   private told = '';
-  private actorsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly id: string,
@@ -98,6 +98,12 @@ export class Membership {
     this.machines = machines;
     this.machineSet = new Set(machines);
     this.share = new Share(id, machines);
+    this.book = new OwnerBook(client, keys);
+    this.actors = new ActorReport(
+      this.actorsKey(id),
+      () => this.hostLease?.current ?? null,
+      (msg, fields) => log('warn', msg, fields),
+    );
     this.hostLease = new HostLease(
       client,
       {
@@ -186,28 +192,7 @@ export class Membership {
 
   /** The orchestrator's actor counts, written for `flylight cluster` (at most twice a second). */
   reportActors(counts: ActorCounts): void {
-    if (this.stopped) return;
-    const fields = ['owned', 'awake', 'awake_not_owned', 'woken', 'woken_not_owned'] as const;
-    const a = this.actors;
-    if (a && fields.every((f) => a[f] === counts?.[f])) return;
-    const next = {} as ActorCounts;
-    for (const f of fields) next[f] = Number.isSafeInteger(counts?.[f]) ? counts[f] : 0;
-    this.actors = next;
-    this.writeActors();
-  }
-
-  private writeActors(): void {
-    if (this.actorsTimer) return;
-    this.actorsTimer = setTimeout(() => {
-      this.actorsTimer = null;
-      const lease = this.hostLease.current;
-      if (!lease || this.stopped || !this.actors) return;
-      lease
-        .put(this.actorsKey(this.id))
-        .value(JSON.stringify(this.actors))
-        .catch((err) => this.log('warn', 'could not write the actor counts', { error: (err as Error).message }));
-    }, ACTORS_EVERY_MS);
-    this.actorsTimer.unref?.();
+    this.actors.report(counts);
   }
 
   private actorsKey(host: string): string {
@@ -224,16 +209,59 @@ export class Membership {
     };
     await lease.put(this.keys.host(this.id)).value(JSON.stringify(record));
     this.record = record;
-    this.writeActors(); // under the new lease too
+    this.actors.write(); // under the new lease too
     this.log('info', 'joined the shared fleet', { host: this.id, lease: hex, ttl_s: HOST_LEASE_TTL_S });
     this.changed();
+  }
+
+  private get holders(): Map<string, string> {
+    return this.book.holders;
   }
 
   /** This host's machines are no longer known to be its own: their actors stop here. */
   private dropAll(): void {
     for (const m of this.owned) this.holders.delete(m);
     this.owned.clear();
+    this.book.forget(); // read them whole when the lease is healthy again
     this.tell();
+  }
+
+  /** The watch lost its place: the owner keys are read whole again at the next rebalance. */
+  forgetOwners(): void {
+    this.book.forget();
+    this.changed();
+  }
+
+  /**
+   * An owner key changed (`holder` null: deleted), as the watch tells it at revision `rev`. Kept in
+   * the holders map; a machine of this host's share that came free makes a rebalance due.
+   */
+  ownerEvent(machine: string, holder: string | null, rev: string): void {
+    if (!this.book.event(machine, holder, rev)) return;
+    const mineNow = holder === this.id && this.machineSet.has(machine);
+    if (mineNow !== this.owned.has(machine)) {
+      if (mineNow) this.owned.add(machine);
+      else this.owned.delete(machine);
+      this.ownedMoved = true;
+    }
+    if (holder === null && this.mine.has(machine)) this.due = true;
+  }
+
+  /** The end of a watch response: rebalance if hosts changed or a machine is due; else tell what moved. */
+  followed(hostsChanged: boolean): void {
+    if (hostsChanged || this.due || !this.book.current) {
+      this.due = false;
+      this.changed();
+    }
+    // Told at most every TELL_EVERY_MS: a joining host's claims come 64 keys a response.
+    if (this.ownedMoved && !this.tellTimer) {
+      this.tellTimer = setTimeout(() => {
+        this.tellTimer = null;
+        this.ownedMoved = false;
+        this.tell();
+      }, TELL_EVERY_MS);
+      this.tellTimer.unref?.();
+    }
   }
 
   private tell(): void {
@@ -273,7 +301,8 @@ export class Membership {
   /** Leaves: revoking the lease frees its machines at once (no TTL to wait out). */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.actorsTimer) clearTimeout(this.actorsTimer);
+    this.actors.stop();
+    if (this.tellTimer) clearTimeout(this.tellTimer);
     await this.running;
     await this.hostLease.stop();
   }
@@ -283,15 +312,6 @@ export class Membership {
     return Object.values(got)
       .map((v) => parseValue<HostRecord>(v))
       .filter((h): h is HostRecord => h !== null && typeof h.id === 'string');
-  }
-
-  /** Every owner key, in pages (300k of them are over gRPC's 4 MB message limit in one read). */
-  private async owners(): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const at = this.keys.owners.length;
-    const add = (kv: IKeyValue) => out.set(kv.key.toString().slice(at), kv.value.toString());
-    await readPrefix(this.client.kv, this.keys.owners, add, { limit: OWNERS_PAGE });
-    return out;
   }
 
   private async rebalance(): Promise<void> {
@@ -305,13 +325,13 @@ export class Membership {
     const settled = this.switchSettled;
     const orphansToo = this.lookForOrphans;
     this.lookForOrphans = false;
-    const owners = await this.owners();
-    this.holders = owners;
+    const owners = await this.book.all((m, holder, rev) => this.ownerEvent(m, holder, rev));
     const claim: string[] = [];
     const release: string[] = [];
     const share = this.share;
     const mine = await share.of(ids);
     if (share !== this.share) return this.changed(); // the fleet switched meanwhile: again, on the new one
+    this.mine = mine;
     for (const m of this.machines) {
       const want = mine.has(m);
       const holder = owners.get(m);

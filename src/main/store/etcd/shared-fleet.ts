@@ -120,6 +120,7 @@ export async function openSharedFleet(
       },
       resync: async (snapshot, reason) => {
         const changed = await resyncFrom(remote, snapshot.machines, snapshot.vms);
+        membership.forgetOwners(); // the owner events of the lost stretch too
         log.warn('resynced the fleet from an etcd snapshot', { reason, ...changed });
         // Stages named to this host that the lost stretch of the watch would have told.
         const mine = snapshot.vms.filter((v) => v.driver === hostId && isTransient(v.state));
@@ -150,7 +151,8 @@ export async function openSharedFleet(
         const mine = snapshot.vms.filter((v) => v.driver === hostId && isTransient(v.state));
         if (mine.length > 0) options.remoteVms(mine.map(news));
       },
-      membership: () => membership.changed(),
+      owner: (machine, holder, rev) => membership.ownerEvent(machine, holder, rev),
+      membership: (hosts) => membership.followed(hosts),
       log: (level, msg, fields) => log[level](msg, fields),
     });
     following = watch;
