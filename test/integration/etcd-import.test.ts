@@ -330,6 +330,19 @@ describe('scenario import on a fleet shared by three hosts', () => {
     );
     const placed = await launch(hosts[2], 'OLD');
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    // A region status set through one host after the switches is written in the generation in force.
+    const down = await api<Region>(hosts[2], '/v1/regions/KEEP/status', {
+      method: 'POST',
+      body: JSON.stringify({ status: 'degraded' }),
+    });
+    expect(down.status, JSON.stringify(down.body)).toBe(200);
+    await until(
+      async () =>
+        (await api<{ regions: Region[] }>(hosts[0], '/v1/regions')).body.regions.find((r) => r.code === 'KEEP')
+          ?.status === 'Degraded Performance',
+      FLYD_MS + 1000,
+      'A to see KEEP degraded',
+    );
     await expectBalanced(old, (id) => (id === 'keep-m1' ? { cores: 64, memory_gb: 256 } : { cores: 8, memory_gb: 16 }));
   }, 60_000);
 });

@@ -71,7 +71,16 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
         if (backend.switching?.data === (ready.data ?? '')) await backend.switching.done;
         if (backend.isCurrent(ready)) continue;
         await flush();
-        await sink.generation(ready, rev, rev);
+        try {
+          await sink.generation(ready, rev, rev);
+        } catch (err) {
+          // Reading the new generation failed: start over from a fresh look at fleet/ready.
+          const w = watcher;
+          watcher = null;
+          await w?.cancel().catch(() => {});
+          await resync(`could not switch to generation ${ready.generation}: ${(err as Error).message}`);
+          return;
+        }
         switchedAt = rev;
       } else if (what.kind === 'machine') {
         const state = put ? parseValue<MachineState>(ev.kv.value) : null;
@@ -113,6 +122,7 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
     }
     watcher = w;
     w.on('data', (res) => {
+      if (watcher !== w) return; // cancelled: a resync took over
       queue = queue
         .then(() => apply(res))
         .catch((err) => sink.log('warn', 'applying a watch event failed', { error: (err as Error).message }));
