@@ -16,7 +16,6 @@ import {
   type RemoteVm,
   type StoreService,
 } from '../../shared/services';
-import type { Vm } from '../../shared/types';
 import type { Logger } from '../common/log';
 import type { Infrastructure } from './infrastructure';
 

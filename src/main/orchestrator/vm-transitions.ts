@@ -144,8 +144,7 @@ export class VmTransitions<V extends LifecycleVm> {
     let n = 0;
     for (const vm of vms) {
       if (!isTransient(vm.state) || this.timers.has(vm.id)) continue;
-      // The record's word on which stage is under way (a `starting` VM may be resuming).
-      const stage = stages?.get(vm.id) ?? stageOf(vm.state);
+      const stage = stages?.get(vm.id) ?? stageOf(vm.state); // a `starting` VM may be resuming
       const op = operation ?? (stage === 'create' ? 'create' : stage === 'resume' ? 'start' : stage);
       this.schedule(vm, this.drawStage(vm, vm.state, op, stage), true);
       n++;
