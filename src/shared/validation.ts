@@ -33,7 +33,13 @@ export const LAUNCH_FIELDS = [
 /** The dry run's body (`POST /v1/place`): a launch's, less what only a launch means. */
 export const PLACE_FIELDS = ['region', 'memory_gb', 'cores', 'strategy', 'count'] as const;
 export const LAUNCH_PARAMS = ['vm_region', 'vm_memory', 'vm_cores', 'num_candidates'] as const;
-export const VM_ID_PATTERN = /^vm-[a-z0-9]{6,40}$/;
+/**
+ * A VM's id, the one rule for every id a VM can have: what the host generates (vm- and hex
+ * digits) and what a scenario's vms.csv names (e.g. vm-eu-0001). Never '.' first, so no id is a
+ * URL's dot segment ('.', '..'), and nothing that needs escaping in a path.
+ */
+export const VM_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+export const VM_ID_RULE = "1 to 128 letters, digits, '.', '_' or '-', not starting with '.'";
 export const LAUNCH_EXAMPLE = '{"region":"SIN","memory_gb":8,"cores":4}';
 
 // Region codes are short letters; anything longer or stranger is not worth a store lookup.
@@ -241,7 +247,7 @@ export function checkQuery(query: URLSearchParams, allowed: readonly string[]): 
 /** A VM id; anything else cannot name a VM, so it is not found without asking anyone. */
 export function checkVmId(id: unknown): string {
   if (typeof id !== 'string' || !VM_ID_PATTERN.test(id)) {
-    throw new ApiError('not_found', `no VM with id ${shown(id)} (VM ids look like vm-1a2b3c)`);
+    throw new ApiError('not_found', `no VM with id ${shown(id)} (a VM id is ${VM_ID_RULE}, e.g. vm-1a2b3c)`);
   }
   return id;
 }

@@ -229,10 +229,10 @@ const CASES: Case[] = [
   },
   {
     name: 'not a VM id',
-    req: { method: 'DELETE', path: '/v1/vms/not-a-vm' },
+    req: { method: 'DELETE', path: '/v1/vms/.env' },
     status: 404,
     code: 'not_found',
-    says: 'VM ids look like vm-',
+    says: "a VM id is 1 to 128 letters, digits, '.', '_' or '-', not starting with '.'",
   },
   { name: 'no such VM', req: { path: '/v1/vms/vm-zzzzzz' }, status: 404, code: 'not_found' },
   { name: 'unknown path', req: { path: '/v2/vms' }, status: 404, code: 'not_found' },

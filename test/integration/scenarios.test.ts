@@ -251,6 +251,14 @@ describe('flylight serve --scenario', () => {
     const failed = (await api<{ vms: Vm[] }>('/v1/vms?region=LHR')).body.vms.filter((v) => v.state === 'failed');
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((v) => v.reason === 'host_offline')).toBe(true);
+    // Its VMs keep the ids its vms.csv gives them (vm-eu-0001, not the host's vm-<hex>), and the
+    // API and the CLI reach them by those ids.
+    const one = await api<Vm>('/v1/vms/vm-eu-0001');
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ id: 'vm-eu-0001', region: 'AMS', state: 'started' });
+    const stopped = await serve.cli(['vm', 'stop', 'vm-eu-0001']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect((await api<Vm>('/v1/vms/vm-eu-0001')).body.state).toBe('stopped');
   }, 60_000);
 
   it('an unknown name lists the shipped scenarios', async () => {

@@ -283,10 +283,18 @@ describe('building blocks the CLI shares', () => {
   it.each([
     ['vm-1a2b3c', true],
     ['vm-abcdef0123456789', true],
-    ['vm-ABCDEF', false],
-    ['vm-12345', false],
-    [`vm-${'a'.repeat(41)}`, false],
+    // A scenario's own ids (vms.csv) are VM ids too: the API must reach them.
+    ['vm-eu-0001', true],
+    ['web_1.blue', true],
+    ['x', true],
+    ['x'.repeat(128), true],
+    ['x'.repeat(129), false],
+    ['', false],
+    ['.', false],
+    ['..', false],
+    ['.hidden', false],
     ['../etc/passwd', false],
+    ['vm 1', false],
     ['vm-1a2b3c\u0000', false],
   ])('checkVmId(%j) valid=%s', (id, valid) => {
     if (valid) expect(checkVmId(id)).toBe(id);
@@ -294,7 +302,9 @@ describe('building blocks the CLI shares', () => {
   });
 
   it('checkVmId names the id safely', () => {
-    expect(thrown(() => checkVmId('bad\nid')).message).toBe('no VM with id "bad\\nid" (VM ids look like vm-1a2b3c)');
+    expect(thrown(() => checkVmId('bad\nid')).message).toBe(
+      `no VM with id "bad\\nid" (a VM id is 1 to 128 letters, digits, '.', '_' or '-', not starting with '.', e.g. vm-1a2b3c)`,
+    );
   });
 
   it.each<[string, string]>([

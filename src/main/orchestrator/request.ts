@@ -6,7 +6,7 @@ import { LIMITS } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import { isStrategy, MAX_BATCH, parseRegionList, STRATEGIES, type Strategy } from '../../shared/placement';
 import type { LaunchRequest } from '../../shared/types';
-import { checkIdempotencyKey } from '../../shared/validation';
+import { checkIdempotencyKey, VM_ID_PATTERN, VM_ID_RULE } from '../../shared/validation';
 import { regionKey } from './registry';
 
 export interface Placement {
@@ -61,8 +61,8 @@ export function checkLaunch(req: unknown, defaultCandidates: number): Placement 
 }
 
 export function checkVmId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 64) {
-    throw new ApiError('bad_request', 'a VM id is a string such as vm-3f9c2a1b7d4e');
+  if (typeof id !== 'string' || !VM_ID_PATTERN.test(id)) {
+    throw new ApiError('bad_request', `a VM id is ${VM_ID_RULE}, e.g. vm-3f9c2a1b7d4e`);
   }
   return id;
 }

@@ -21,6 +21,7 @@ import {
   type ScenarioSettings,
 } from '../../shared/scenario';
 import type { Vm } from '../../shared/types';
+import { VM_ID_PATTERN, VM_ID_RULE } from '../../shared/validation';
 import { CSV_LIMITS } from './csv';
 import { type CsvRow, clipLine, formatProblems, type Problem, readCsvRows, readWhole } from './csv-rows';
 import { type FleetData, isOperatorStatus, type MachineSpec, type OperatorStatus, type RegionSpec } from './fleet-data';
@@ -36,7 +37,6 @@ export interface ScenarioData {
 
 const REGION_CODE = /^[A-Za-z0-9]{2,8}$/;
 const MACHINE_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const VM_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const REASON = /^[a-z0-9_]{1,64}$/;
 /** Statuses a machines.csv may say: the operator's, and the fill words an export writes. */
 const MACHINE_STATUS_WORDS = ['available', 'allocated', 'full', 'maintenance', 'draining', 'offline'];
@@ -248,7 +248,7 @@ function readVms(rows: Row[], machines: Map<string, MachineRow> | null, now: str
     const before = problems.length;
     const say = (text: string) => problems.push({ line: row.line, text });
     const id = row.get('vm');
-    if (!VM_ID.test(id)) say(`VM id "${clipLine(id)}" is not valid (1 to 128 letters, digits, '.', '_' or '-')`);
+    if (!VM_ID_PATTERN.test(id)) say(`VM id "${clipLine(id)}" is not valid (${VM_ID_RULE})`);
     const firstLine = seen.get(id);
     if (firstLine !== undefined) say(`duplicate VM id ${id} (first on line ${firstLine}; VM ids are unique)`);
     else seen.set(id, row.line);

@@ -4,16 +4,15 @@
 import { ApiError } from '../../shared/errors';
 import { isLifecycleState, LIFECYCLE_STATES, TERMINAL_STATE } from '../../shared/lifecycle';
 import type { Vm } from '../../shared/types';
+import { VM_ID_PATTERN, VM_ID_RULE } from '../../shared/validation';
 import type { MachineRecord } from './machine-record';
 import { cmp, known, show } from './values';
-
-const VM_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** The VM as it will be stored; throws bad_request or not_found on the first field that is wrong. */
 export function checkVm(vm: Vm, machineOf: (id: string) => MachineRecord | undefined): Vm {
   if (typeof vm !== 'object' || vm === null) throw new ApiError('bad_request', 'a VM must be an object');
-  if (typeof vm.id !== 'string' || !VM_ID.test(vm.id)) {
-    throw new ApiError('bad_request', `VM id ${show(vm.id)} is not valid (1 to 128 letters, digits, '.', '_' or '-')`);
+  if (typeof vm.id !== 'string' || !VM_ID_PATTERN.test(vm.id)) {
+    throw new ApiError('bad_request', `VM id ${show(vm.id)} is not valid (${VM_ID_RULE})`);
   }
   const m = machineOf(vm.machine_id);
   if (!m) throw new ApiError('not_found', `VM ${vm.id} names machine ${show(vm.machine_id)}, which does not exist`);
