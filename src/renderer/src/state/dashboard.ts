@@ -165,7 +165,13 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         regions ??= { ...s.regions };
         regions[code] = e.region;
       }
-      if (e.type === 'machine' && view.region === code && view.state === 'ready') {
+      if (e.type !== 'machine' || view.region !== code) continue;
+      if (view.state === 'loading') {
+        // The snapshot on its way shows this change (loadMachines patches it in from
+        // seenMachine) but cannot say that it was one: count it here, or the card comes up
+        // already changed and never flashes.
+        view.changes[e.machine.id] = (view.changes[e.machine.id] ?? 0) + 1;
+      } else if (view.state === 'ready') {
         if (!view.byId[e.machine.id]) {
           ids ??= [...view.ids];
           ids.push(e.machine.id);
