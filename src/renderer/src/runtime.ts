@@ -60,14 +60,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   const vms = createVmIndex({ api: client.api, schedule });
   const ops = createOpsFlow();
   const dashboard = createDashboard({
-    // The VM index takes its snapshot of a region whenever the dashboard takes its machines'.
-    api: {
-      ...client.api,
-      machines: (code) => {
-        void vms.load(code);
-        return client.api.machines(code);
-      },
-    },
+    api: client.api,
     schedule,
     now: () => Date.now(),
   });
@@ -106,7 +99,10 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
         feed.receive(e);
       },
       (state, detail) => {
-        if (current) actions.setConnection(state, detail);
+        if (!current) return;
+        // A stream that (re)opens may have missed events: the cards on screen ask for their VMs again.
+        if (state === 'open' && store.getState().connection.state !== 'open') vms.refresh();
+        actions.setConnection(state, detail);
       },
     );
     stream = {

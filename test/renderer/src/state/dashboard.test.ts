@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDashboard, type DashboardDeps, fleetTotals } from '../../../../src/renderer/src/state/dashboard';
+import { createDashboard, type DashboardDeps } from '../../../../src/renderer/src/state/dashboard';
+import { fleetTotals } from '../../../../src/renderer/src/state/fleet-totals';
 import { ApiError } from '../../../../src/shared/errors';
 import type { Machine, Region, StatusReport, StoreEvent } from '../../../../src/shared/types';
 import { machine, region } from '../../../helpers/fixtures';
