@@ -11,6 +11,7 @@ import type { LogPage, LogQuery } from './host-log';
 import { checkLoadStatus, type LoadStatusView } from './load/keeper';
 import { type LoadSpec, loadBody } from './load/spec';
 import type { MachineHistory } from './machine-history';
+import { decodeMachineColumns, type MachineForm } from './machine-wire';
 import type { SamplePage } from './samples';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport } from './scenario';
 import type { FailRequest, KillRequest } from './services';
@@ -72,7 +73,11 @@ export type SubscribeEvents = (
 export interface FlylightApi {
   health(): Promise<Health>;
   regions(): Promise<Region[]>;
-  machines(region: string): Promise<Machine[]>;
+  /**
+   * A region's machines. `form: 'columns'` asks for the compact form (shared/machine-wire.ts),
+   * decoded here: the same machines for a fraction of the bytes (the dashboard's, for 10k regions).
+   */
+  machines(region: string, options?: { form?: MachineForm }): Promise<Machine[]>;
   /**
    * With an idempotency key, a repeat of the same launch returns the VM the key first launched.
    * `wait: 'started'` answers once the VM has started or failed, instead of once it is created.
@@ -158,7 +163,10 @@ export function createApiClient(transport: Transport): FlylightApi {
   return {
     health: () => call({ method: 'GET', path: '/healthz' }, shapes.health),
     regions: () => call({ method: 'GET', path: '/v1/regions' }, shapes.regions),
-    machines: (region) => call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines` }, shapes.machines),
+    machines: (region, options) =>
+      options?.form === 'columns'
+        ? call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines?form=columns` }, decodeMachineColumns)
+        : call({ method: 'GET', path: `/v1/regions/${enc(region)}/machines` }, shapes.machines),
     launch: (req, options) =>
       call(
         {

@@ -4,6 +4,7 @@
 
 import { ApiError } from '../../shared/errors';
 import { type MachineColumns, toColumns } from '../../shared/machine-columns';
+import { encodeMachineColumns } from '../../shared/machine-wire';
 import type { Rng } from '../../shared/random';
 import type { FleetTotals, Machine, Region, Vm } from '../../shared/types';
 import type { VmHistory } from '../../shared/vm-history';
@@ -33,6 +34,10 @@ export abstract class FleetReads {
 
   machines(region: string): Machine[] {
     return this.table.indexOrThrow(region).machines.map(machineView);
+  }
+
+  machineColumnsJson(region: string): string {
+    return encodeMachineColumns(this.table.indexOrThrow(region).machines);
   }
 
   allMachines(): Machine[] {
