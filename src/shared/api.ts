@@ -108,7 +108,8 @@ export interface FlylightApi {
   /** Back to the bootstrap fleet: every VM gone, nothing allocated. */
   reset(): Promise<ResetReport>;
   /** The host's event log after `since` (its seq). */
-  activity(since?: number): Promise<ActivityPage>;
+  /** `limit` (1–5000, default 5000) caps the events; `last_seq`, `oldest_seq` come whatever it is. */
+  activity(since?: number, limit?: number): Promise<ActivityPage>;
   /** The charts' samples the host took after `since` (ms since the epoch). */
   samples(since?: number): Promise<SamplePage>;
   /** The newest records of the host's log. */
@@ -200,7 +201,11 @@ export function createApiClient(transport: Transport): FlylightApi {
     status: () => call({ method: 'GET', path: '/v1/status' }, shapes.status),
     cluster: () => call({ method: 'GET', path: '/v1/cluster' }, shapes.cluster) as Promise<ClusterView>,
     reset: () => call({ method: 'POST', path: '/v1/reset', body: {} }, shapes.reset),
-    activity: (since = 0) => call({ method: 'GET', path: `/v1/activity?since=${since}` }, shapes.activity),
+    activity: (since = 0, limit) =>
+      call(
+        { method: 'GET', path: `/v1/activity?since=${since}${limit === undefined ? '' : `&limit=${limit}`}` },
+        shapes.activity,
+      ),
     samples: (since = 0) => call({ method: 'GET', path: `/v1/samples?since=${since}` }, shapes.samples),
     logs: (q = {}) => {
       const query = new URLSearchParams();

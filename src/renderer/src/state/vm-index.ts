@@ -184,11 +184,18 @@ export function createVmIndex(deps: VmIndexDeps): VmIndex {
     for (const m of settled) settle(m);
     if (touched.size === 0) return;
     const byMachine = { ...s.byMachine };
+    // A card that came into view with no VMs changes nothing: no update for its answer.
+    let changed = false;
     for (const [machine, vms] of touched) {
-      if (Object.keys(vms).length === 0 || !held.has(machine)) delete byMachine[machine];
-      else byMachine[machine] = vms;
+      if (Object.keys(vms).length > 0 && held.has(machine)) {
+        byMachine[machine] = vms;
+        changed = true;
+      } else if (machine in byMachine) {
+        delete byMachine[machine];
+        changed = true;
+      }
     }
-    store.setState({ byMachine, size: where.size });
+    if (changed) store.setState({ byMachine, size: where.size });
   };
 
   const arm = (): void => {
