@@ -86,7 +86,7 @@ test('dashboard: a change that lands while the region’s machines are loading s
     release = r;
   });
   let held = 0;
-  await page.route('**/v1/regions/SIN/machines', async (route) => {
+  await page.route('**/v1/regions/SIN/machines*', async (route) => {
     if (held++ === 0) await released;
     await route.continue();
   });
