@@ -106,6 +106,10 @@ export async function run(report, o) {
     const flyRun = (/** @type {number} */ count, /** @type {number} */ offset, s = def) =>
       load.closed({ port: s.port, headers: s.headers, concurrency: c, n: count, bodies, offset });
     const bareRun = (/** @type {number} */ count) => load.closed({ port: bare.port, concurrency: c, n: count, bodies });
+    // The floor every request pays, launch or not: GET /healthz through serve's HTTP stack, gate,
+    // request log line and metrics (nothing behind the proxy) against the bare server's.
+    const healthRun = (/** @type {number} */ port, /** @type {Record<string, string>} */ headers) =>
+      load.closed({ port, headers, concurrency: c, n, method: 'GET', path: '/healthz', want: 200 });
 
     // Warm-up (JIT, pools, LMDB pages): 1,000 launches left V8's compiler busy through the first
     // measured run on a loaded machine (~400 µs a launch on its threads), so three times that.
@@ -127,6 +131,8 @@ export async function run(report, o) {
     const runs = { bare: [], fly: [], ratio: [], bareP99: [], flyP50: [], flyP99: [], pacedFly: [], pacedBare: [] };
     /** @type {Record<string, number[]>} */
     const cpu = { host: [], store: [], orchestrator: [], proxy: [], other: [], total: [], bare: [] };
+    /** @type {Record<string, number[]>} */
+    const health = { total: [], proxy: [], host: [], bare: [] };
     for (let r = 0; r < o.reps; r++) {
       await reset();
       const b0 = threadCpu(bare.pid);
@@ -159,6 +165,17 @@ export async function run(report, o) {
             .join(', ')}\n`,
         );
       }
+      // GET /healthz on both, CPU per request: what a request costs before it is a launch.
+      const hb0 = threadCpu(bare.pid);
+      check('bare /healthz', await healthRun(bare.port, {}));
+      const healthBare = perRequest(new Map(), hb0, threadCpu(bare.pid), n).total;
+      const h0 = threadCpu(def.pid);
+      check('serve /healthz', await healthRun(def.port, def.headers));
+      const hper = perRequest(names, h0, threadCpu(def.pid), n);
+      health.total.push(hper.total);
+      health.proxy.push(hper.proxy);
+      health.host.push(hper.host);
+      health.bare.push(healthBare);
       // Open loop at half the bare server's rate of this repetition, both sides.
       await reset();
       const paced = {
@@ -179,7 +196,9 @@ export async function run(report, o) {
           per,
         )
           .map(([k, v]) => `${k} ${fmt(v)}`)
-          .join(', ')}; bare ${fmt(bareCpu)}\n`,
+          .join(
+            ', ',
+          )}; bare ${fmt(bareCpu)}; GET /healthz CPU µs ${fmt(hper.total)} (proxy ${fmt(hper.proxy)}, host ${fmt(hper.host)}), bare ${fmt(healthBare)}\n`,
       );
       await sleep(50);
     }
@@ -216,6 +235,16 @@ export async function run(report, o) {
         note: `CPU per launch ${fmt(median(cpu.total))} µs against ${fmt(median(cmp.cpu))} µs; closed-loop p99 ${fmt(median(runs.flyP99))} against ${fmt(median(cmp.p99))} ms`,
         command: `BENCH_COMPARE=${compareRoot} ${cmd}`,
       });
+    report.add({
+      bench: 'launch',
+      name: 'CPU per request, GET /healthz (HTTP, gate, log line, metrics; nothing behind the proxy): whole serve process',
+      unit: 'µs',
+      better: 'lower',
+      subject: { label: 'serve /healthz', runs: health.total },
+      baseline: { label: 'bare server /healthz', runs: health.bare },
+      note: `proxy thread ${fmt(median(health.proxy))} µs, host ${fmt(median(health.host))} µs: the floor a launch starts from`,
+      command: cmd,
+    });
     for (const k of ['total', 'host', 'proxy', 'orchestrator', 'store', 'other']) {
       report.add({
         bench: 'launch',

@@ -12,7 +12,7 @@
 // region's largest free slots (what a no_capacity reports), found without scanning the region.
 // Every reservation that does land is given back, untimed, so the fill stays where it was set.
 
-import { performance } from 'node:perf_hooks';
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
 import { bootstrapRegions } from './lib/fleet-data.js';
 import { heading } from './lib/report.js';
 import { fmt, rng } from './lib/stats.js';
@@ -65,6 +65,30 @@ async function setUp(mod, count, fill) {
 }
 
 /**
+ * Counts the garbage collections from now until `stop()`: young-generation ones (scavenges) and
+ * the rest. Unlike time, their number per placement does not change with the machine's load, so
+ * it compares two builds where the clock cannot.
+ */
+function countGcs() {
+  const n = { minor: 0, major: 0 };
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (/** @type {any} */ (e).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) n.minor++;
+      else n.major++;
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    /** The counts so far; the observer's entries are delivered late, so this waits for them. */
+    async stop() {
+      await new Promise((r) => setTimeout(r, 20));
+      obs.disconnect();
+      return n;
+    },
+  };
+}
+
+/**
  * Places (decide + reserve) for `ms` under a strategy, timing only the placeOne calls; returns
  * placements per second and the time per placement of each kind. Reservations are given back
  * untimed.
@@ -81,6 +105,7 @@ async function measurePlacement(infra, asks, ms, strategy = 'random') {
   let cpuUs = 0;
   /** @type {any[]} */
   const got = new Array(192);
+  const gcs = countGcs();
   const began = performance.now();
   let ticked = began;
   // Rounds of 192 that fit and 64 that fit nowhere (1 in 4), each timed as a batch: a clock
@@ -119,7 +144,10 @@ async function measurePlacement(infra, asks, ms, strategy = 'random') {
   }
   if (count.unexpected > 0)
     throw new Error(`${count.unexpected} placements landed where they should not, or the reverse`);
+  const gc = await gcs.stop();
+  const placed = count.fit + count.nowhere;
   return {
+    gc: { ...gc, placed },
     perSecond: ((count.fit + count.nowhere) / (spent.fit + spent.nowhere)) * 1000,
     perCpuSecond: ((count.fit + count.nowhere) / cpuUs) * 1e6,
     fitUs: (spent.fit / count.fit) * 1000,
@@ -197,12 +225,16 @@ async function measureAll(report, o) {
         const perCpu = [];
         const fitUs = [];
         const nowhereUs = [];
+        const gc = { minor: 0, major: 0, placed: 0 };
         for (let r = 0; r < o.reps; r++) {
           const m = await measurePlacement(infra, asks, o.sampleMs, strategy);
           runs.push(m.perSecond);
           perCpu.push(m.perCpuSecond);
           fitUs.push(m.fitUs);
           nowhereUs.push(m.nowhereUs);
+          gc.minor += m.gc.minor;
+          gc.major += m.gc.major;
+          gc.placed += m.gc.placed;
         }
         const how =
           strategy === 'random'
@@ -214,7 +246,7 @@ async function measureAll(report, o) {
           unit: 'placements/s',
           better: 'higher',
           subject: { label: `Infrastructure.placeOne (${strategy})`, runs },
-          note: `one that fits (${how} + MachineD reservation): ${fmt(Math.min(...fitUs))}–${fmt(Math.max(...fitUs))} µs; one that fits nowhere (the region's largest free slots, no scan): ${fmt(Math.min(...nowhereUs))}–${fmt(Math.max(...nowhereUs))} µs; per CPU-second of this process (what a loaded machine's wall clock hides): ${fmt(Math.min(...perCpu))}–${fmt(Math.max(...perCpu))}/s; ${fmt(size / regions.length)} machines per region; a machine's actors wake on its first placement, inside the timing`,
+          note: `one that fits (${how} + MachineD reservation): ${fmt(Math.min(...fitUs))}–${fmt(Math.max(...fitUs))} µs; one that fits nowhere (the region's largest free slots, no scan): ${fmt(Math.min(...nowhereUs))}–${fmt(Math.max(...nowhereUs))} µs; per CPU-second of this process (what a loaded machine's wall clock hides): ${fmt(Math.min(...perCpu))}–${fmt(Math.max(...perCpu))}/s; garbage collections per 10,000 placements, all runs together (FlyD rounds and give-backs included; the load does not change these): young ${fmt((gc.minor / gc.placed) * 10_000)}, other ${fmt((gc.major / gc.placed) * 10_000)}; ${fmt(size / regions.length)} machines per region; a machine's actors wake on its first placement, inside the timing`,
           ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '>=', value: 200_000 }) } : {}),
           command: 'npm run bench -- placement',
         });

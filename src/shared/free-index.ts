@@ -8,28 +8,39 @@
 import type { Slot } from './placement';
 import type { Rng } from './random';
 
-/** Machines with the same free cores, by free memory; `max` is the largest free memory held. */
-interface Bucket<E> {
-  byMemory: Map<number, E[]>;
+/** Machines (by slot) with the same free cores, by free memory; `max` is the largest free memory held. */
+interface Bucket {
+  byMemory: Map<number, number[]>;
   max: number;
 }
 
 /** Draws of the whole region before counting the cells that fit (see pick). */
 const SAMPLES = 8;
 
+/** Per slot in `rec`: free cores (-1: not in the index), free memory, place in its cell, place in `all`. */
+const STRIDE = 4;
+const CORES = 0;
+const MEMORY = 1;
+const IN_CELL = 2;
+const IN_ALL = 3;
+
 /**
- * Where each machine sits, by its slot (a small whole number the owner gives each machine):
- * plain arrays of small integers, so a move allocates nothing and the garbage collector has
- * no per-machine objects to trace. -1 free cores: not in the index.
+ * Where each machine sits, by its slot (a small whole number the owner gives each machine). The
+ * index holds slots, not machines: a slot's four numbers sit side by side in one typed array and
+ * the cells and the list of all machines are lists of slots, so a draw reads two small arrays and
+ * no machine object, and a move swaps numbers without following a pointer to another machine
+ * (at 100k machines those pointer chases were cache misses, most of a placement's cost). A move
+ * allocates nothing; the garbage collector has nothing per machine to trace.
  */
 export class FreeIndex<E> {
   /** By free cores; holes are free-core counts no machine has. */
-  private readonly buckets: (Bucket<E> | undefined)[] = [];
-  private readonly all: E[] = [];
-  private readonly cores: number[] = [];
-  private readonly memory: number[] = [];
-  private readonly inCell: number[] = [];
-  private readonly inAll: number[] = [];
+  private readonly buckets: (Bucket | undefined)[] = [];
+  /** The machine of each slot while it is in the index. */
+  private readonly entries: (E | undefined)[] = [];
+  private rec = new Int32Array(0);
+  /** Slots of the machines in the index, in no order; the first `count` are live. */
+  private all = new Int32Array(16);
+  private count = 0;
   private readonly slotOf: (entry: E) => number;
 
   /**
@@ -57,7 +68,7 @@ export class FreeIndex<E> {
   }
 
   get size(): number {
-    return this.all.length;
+    return this.count;
   }
 
   /** Moves a machine to its new free cores and memory; `null` takes it out (it takes nothing new). */
@@ -66,23 +77,29 @@ export class FreeIndex<E> {
     else this.move(entry, -1, 0);
   }
 
-  /** set() without an object: cores < 0 takes the machine out (callers clamp what they keep in). */
+  /**
+   * set() without an object: cores < 0 takes the machine out (callers clamp what they keep in).
+   * Free room is counted in whole units (a fraction left over takes no whole VM).
+   */
   move(entry: E, cores: number, memory: number): void {
     const slot = this.slotOf(entry);
-    const was = slot < this.cores.length ? this.cores[slot] : -1;
-    const c = cores < 0 ? -1 : cores;
-    const m = c < 0 ? 0 : Math.max(0, memory);
-    if (was === c && (c < 0 || this.memory[slot] === m)) return;
-    if (slot >= this.cores.length) this.grow(slot);
-    if (was >= 0) this.remove(entry, slot);
+    if ((slot + 1) * STRIDE > this.rec.length) this.grow(slot);
+    const at = slot * STRIDE;
+    const rec = this.rec;
+    const was = rec[at + CORES];
+    const c = cores < 0 ? -1 : Math.floor(cores);
+    const m = c < 0 ? 0 : Math.max(0, Math.floor(memory));
+    if (was === c && (c < 0 || rec[at + MEMORY] === m)) return;
+    if (was >= 0) this.remove(slot);
     if (c >= 0) this.add(entry, slot, c, m);
   }
 
   /** Whether any machine has `cores` and `memory` free at once: one look per free-core count. */
   fits(memory: number, cores: number): boolean {
-    for (let c = cores; c < this.buckets.length; c++) {
-      const b = this.buckets[c];
-      if (b && b.max >= memory) return true;
+    const buckets = this.buckets;
+    for (let c = Math.max(0, cores); c < buckets.length; c++) {
+      const b = buckets[c];
+      if (b !== undefined && b.max >= memory) return true;
     }
     return false;
   }
@@ -94,12 +111,14 @@ export class FreeIndex<E> {
    * Both are uniform, so their mixture is too. Costs the number of cells, never the machines.
    */
   pick(memory: number, cores: number, rng: Rng): E | undefined {
-    const n = this.all.length;
+    const n = this.count;
     if (n === 0) return undefined;
+    const rec = this.rec;
+    const all = this.all;
     for (let i = 0; i < SAMPLES; i++) {
-      const e = this.all[Math.floor(rng() * n)];
-      const slot = this.slotOf(e);
-      if (this.cores[slot] >= cores && this.memory[slot] >= memory) return e;
+      const slot = all[Math.floor(rng() * n)];
+      const at = slot * STRIDE;
+      if (rec[at + CORES] >= cores && rec[at + MEMORY] >= memory) return this.entries[slot];
       // A miss on the first draw: a request nothing fits is answered now, without more draws.
       if (i === 0 && !this.fits(memory, cores)) return undefined;
     }
@@ -109,7 +128,7 @@ export class FreeIndex<E> {
     if (total === 0) return undefined;
     let k = Math.floor(rng() * total);
     for (const list of cells) {
-      if (k < list.length) return list[k];
+      if (k < list.length) return this.entries[list[k]];
       k -= list.length;
     }
     return undefined;
@@ -127,11 +146,11 @@ export class FreeIndex<E> {
     for (let i = 0; i < n - from; i++) {
       const c = least ? from + i : n - 1 - i;
       const b = this.buckets[c];
-      if (!b || b.max < memory) continue;
+      if (b === undefined || b.max < memory) continue;
       let at = b.max;
       if (least) for (const m of b.byMemory.keys()) if (m >= memory && m < at) at = m;
-      const list = b.byMemory.get(at) as E[];
-      return list.length === 1 ? list[0] : list[Math.floor(rng() * list.length)];
+      const list = b.byMemory.get(at) as number[];
+      return this.entries[list.length === 1 ? list[0] : list[Math.floor(rng() * list.length)]];
     }
     return undefined;
   }
@@ -139,7 +158,7 @@ export class FreeIndex<E> {
   /** Every machine with room for memory and cores, cell by cell. */
   fitting(memory: number, cores: number): E[] {
     const out: E[] = [];
-    for (const list of this.cells(memory, cores)) for (const e of list) out.push(e);
+    for (const list of this.cells(memory, cores)) for (const slot of list) out.push(this.entries[slot] as E);
     return out;
   }
 
@@ -153,75 +172,95 @@ export class FreeIndex<E> {
     let best = -1;
     for (let c = this.buckets.length - 1; c >= 0 && out.length < max; c--) {
       const b = this.buckets[c];
-      if (!b || b.max < 0 || b.max <= best || (c === 0 && b.max === 0)) continue;
-      const list = b.byMemory.get(b.max) as E[];
-      out.push({ machine_id: this.idOf(list[0]), cores: c, memory_gb: b.max });
+      if (b === undefined || b.max < 0 || b.max <= best || (c === 0 && b.max === 0)) continue;
+      const list = b.byMemory.get(b.max) as number[];
+      out.push({ machine_id: this.idOf(this.entries[list[0]] as E), cores: c, memory_gb: b.max });
       best = b.max;
     }
     return out;
   }
 
-  private cells(memory: number, cores: number): E[][] {
-    const out: E[][] = [];
+  private cells(memory: number, cores: number): number[][] {
+    const out: number[][] = [];
     for (let c = Math.max(0, cores); c < this.buckets.length; c++) {
       const b = this.buckets[c];
-      if (!b || b.max < memory) continue;
+      if (b === undefined || b.max < memory) continue;
       for (const [m, list] of b.byMemory) if (m >= memory) out.push(list);
     }
     return out;
   }
 
+  /** Room for `slot` at least, doubling (a fleet is registered machine by machine). */
   private grow(slot: number): void {
-    for (let i = this.cores.length; i <= slot; i++) {
-      this.cores.push(-1);
-      this.memory.push(0);
-      this.inCell.push(0);
-      this.inAll.push(0);
-    }
+    const old = this.rec;
+    const slots = Math.max(slot + 1, (old.length / STRIDE) * 2, 16);
+    const rec = new Int32Array(slots * STRIDE);
+    rec.set(old);
+    for (let at = old.length; at < rec.length; at += STRIDE) rec[at + CORES] = -1;
+    this.rec = rec;
+    for (let s = this.entries.length; s < slots; s++) this.entries.push(undefined);
   }
 
   private add(entry: E, slot: number, cores: number, memory: number): void {
     let b = this.buckets[cores];
-    if (!b) {
+    if (b === undefined) {
       for (let c = this.buckets.length; c < cores; c++) this.buckets.push(undefined);
       b = { byMemory: new Map(), max: -1 };
       this.buckets[cores] = b;
     }
     let list = b.byMemory.get(memory);
-    if (!list) {
+    if (list === undefined) {
       list = [];
       b.byMemory.set(memory, list);
     }
     if (memory > b.max) b.max = memory;
-    this.cores[slot] = cores;
-    this.memory[slot] = memory;
-    this.inCell[slot] = list.length;
-    this.inAll[slot] = this.all.length;
-    list.push(entry);
-    this.all.push(entry);
+    if (this.count === this.all.length) {
+      const all = new Int32Array(this.count * 2);
+      all.set(this.all);
+      this.all = all;
+    }
+    const at = slot * STRIDE;
+    const rec = this.rec;
+    rec[at + CORES] = cores;
+    rec[at + MEMORY] = memory;
+    rec[at + IN_CELL] = list.length;
+    rec[at + IN_ALL] = this.count;
+    list.push(slot);
+    this.all[this.count++] = slot;
+    this.entries[slot] = entry;
   }
 
-  private remove(entry: E, slot: number): void {
-    const cores = this.cores[slot];
-    const memory = this.memory[slot];
-    const b = this.buckets[cores] as Bucket<E>;
-    const list = b.byMemory.get(memory) as E[];
-    const lastInCell = list.pop() as E;
-    if (lastInCell !== entry) {
-      list[this.inCell[slot]] = lastInCell;
-      this.inCell[this.slotOf(lastInCell)] = this.inCell[slot];
+  /** Takes a slot out, filling its place in its cell and in `all` with the last one of each. */
+  private remove(slot: number): void {
+    const rec = this.rec;
+    const at = slot * STRIDE;
+    const cores = rec[at + CORES];
+    const memory = rec[at + MEMORY];
+    const b = this.buckets[cores] as Bucket;
+    const list = b.byMemory.get(memory) as number[];
+    const lastInCell = list.pop() as number;
+    if (lastInCell !== slot) {
+      const place = rec[at + IN_CELL];
+      list[place] = lastInCell;
+      rec[lastInCell * STRIDE + IN_CELL] = place;
     }
     if (list.length === 0) {
       b.byMemory.delete(memory);
       // Only a bucket's own keys are looked at: distinct free-memory values, not machines.
-      if (memory === b.max) b.max = b.byMemory.size === 0 ? -1 : Math.max(...b.byMemory.keys());
+      if (memory === b.max) {
+        let max = -1;
+        for (const m of b.byMemory.keys()) if (m > max) max = m;
+        b.max = max;
+      }
     }
-    const lastInAll = this.all.pop() as E;
-    if (lastInAll !== entry) {
-      this.all[this.inAll[slot]] = lastInAll;
-      this.inAll[this.slotOf(lastInAll)] = this.inAll[slot];
+    const lastInAll = this.all[--this.count];
+    if (lastInAll !== slot) {
+      const place = rec[at + IN_ALL];
+      this.all[place] = lastInAll;
+      rec[lastInAll * STRIDE + IN_ALL] = place;
     }
-    this.cores[slot] = -1;
-    this.memory[slot] = 0;
+    rec[at + CORES] = -1;
+    rec[at + MEMORY] = 0;
+    this.entries[slot] = undefined;
   }
 }

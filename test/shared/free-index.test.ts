@@ -135,4 +135,53 @@ describe('the free-capacity index', () => {
     expect(index.pick(33, 1, Math.random)).toBeUndefined();
     expect(index.fitting(10, 9)).toEqual([]);
   });
+
+  it('keeps sparse, large slots and large free values apart, and forgets a machine taken out', () => {
+    // Slots far apart (the index grows to the largest), free room up to the CSV's limits.
+    const machines = Array.from({ length: 300 }, (_, i) => ({
+      record: { id: `m${i}` },
+      slot: i * 97 + (i % 7),
+      cores: 0,
+      memory: 0,
+      schedulable: true,
+    }));
+    const index = new FreeIndex<M>(
+      (m) => m.record.id,
+      (m) => m.slot,
+    );
+    const rng = mulberry32(21);
+    for (let step = 0; step < 4000; step++) {
+      const m = machines[Math.floor(rng() * machines.length)];
+      const out = rng() < 0.15;
+      m.cores = Math.floor(rng() * 65_537);
+      m.memory = Math.floor(rng() * 1_048_577);
+      m.schedulable = !out;
+      index.set(m, out ? null : { cores: m.cores, memory: m.memory });
+      if (step % 100 !== 0) continue;
+      const cores = Math.floor(rng() * 65_537);
+      const memory = Math.floor(rng() * 1_048_577);
+      const expected = machines.filter((x) => fitsNow(x, memory, cores));
+      expect(new Set(index.fitting(memory, cores))).toEqual(new Set(expected));
+      const picked = index.pick(memory, cores, rng);
+      if (expected.length === 0) expect(picked).toBeUndefined();
+      else expect(expected).toContain(picked);
+    }
+    expect(index.size).toBe(machines.filter((m) => m.schedulable).length);
+    for (const m of machines) index.set(m, null);
+    expect(index.size).toBe(0);
+    expect(index.pick(0, 0, rng)).toBeUndefined();
+    expect(index.fitting(0, 0)).toEqual([]);
+    expect(index.slots()).toEqual([]);
+  });
+
+  it('counts free room in whole units: a fraction left over takes no whole VM', () => {
+    const { machines, index, move } = region(3, 1);
+    move(machines[0], 2.5, 3.9, true);
+    move(machines[1], 0, 0, false);
+    move(machines[2], 0, 0, false);
+    expect(index.fits(3, 2)).toBe(true);
+    expect(index.fits(4, 2)).toBe(false);
+    expect(index.fits(3, 3)).toBe(false);
+    expect(index.slots()).toEqual([{ machine_id: machines[0].record.id, cores: 2, memory_gb: 3 }]);
+  });
 });

@@ -40,8 +40,15 @@ type AnyMessage = { t: string; reply?: Reply<never> };
 /** askNow's answer when the actor cannot take the message at once. */
 export const NOT_NOW: unique symbol = Symbol('not now');
 
+/**
+ * An empty mailbox, shared until a message arrives (never pushed to: tell() gives the cell its
+ * own array first). A MachineD answered through askNow never gets one, and a woken machine's
+ * cells live until it sleeps again, so an array each was garbage the collector had to promote.
+ */
+const EMPTY_QUEUE: never[] = [];
+
 export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behaviour<M>> {
-  private queue: (M | undefined)[] = [];
+  private queue: (M | undefined)[] = EMPTY_QUEUE;
   private head = 0;
   private behaviour: B | null = null;
   private status: ActorStatus = 'starting';
@@ -84,6 +91,7 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
       failReply(msg, new ApiError('unavailable', `${this.name} is stopped (the orchestrator is restarting)`));
       return;
     }
+    if (this.queue === EMPTY_QUEUE) this.queue = [];
     this.queue.push(msg);
     this.schedule();
   }
@@ -138,7 +146,7 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
       this.queue[this.head++] = undefined;
       if (msg) failReply(msg, error);
     }
-    this.queue = [];
+    this.queue = EMPTY_QUEUE;
     this.head = 0;
   }
 
@@ -172,11 +180,15 @@ export class ActorCell<M extends { t: string }, B extends Behaviour<M> = Behavio
   private schedule(): void {
     if (this.scheduled || this.status !== 'running' || this.head >= this.queue.length) return;
     this.scheduled = true;
+    this.drainNow ??= () => this.drain();
     queueMicrotask(this.drainNow);
   }
 
-  /** Bound once: a closure per scheduled drain was garbage on every message. */
-  private readonly drainNow = () => this.drain();
+  /**
+   * Bound once, on the first drain: a closure per scheduled drain was garbage on every message,
+   * and a MachineD answered through askNow is never drained at all.
+   */
+  private drainNow: (() => void) | null = null;
 
   /** One message, handled as drain() handles each (a crash fails its reply and restarts). */
   private handleNow(msg: M): void {

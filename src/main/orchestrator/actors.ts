@@ -7,8 +7,17 @@ import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
 import type { Machine } from '../../shared/types';
 import { LazyChild, type Logger } from '../common/log';
-import { change, FlyD, type FlydCounters, flydCell, held } from './flyd';
-import { type Allocation, type Capacity, MachineD, machineCell, resync } from './machined';
+import { change, FlyD, type FlydCell, type FlydCounters, type FlydDeps, flydCell, held } from './flyd';
+import {
+  type Allocation,
+  type Capacity,
+  type MachineCell,
+  type MachineChange,
+  MachineD,
+  type MachineDeps,
+  machineCell,
+  resync,
+} from './machined';
 import { type Cells, MachineEntry, type Waker } from './registry';
 import type { Supervisor } from './supervisor';
 import type { VersionBook } from './version-book';
@@ -60,48 +69,73 @@ export function actorWaker(
 }
 
 function spawnCells(deps: SpawnDeps, entry: MachineEntry, awake: Set<MachineEntry>): Cells {
-  const { record, capacity } = entry;
-  const log = new LazyChild(deps.log, { machine: record.id });
-  const cells = {} as Cells;
-  // The first MachineD starts where the machine stands; nothing but a MachineD changes that.
-  const initial = { ...entry.allocation };
-  cells.machined = machineCell(
-    `machined ${record.id}`,
-    (incarnation) =>
-      new MachineD(
-        {
-          capacity,
-          notify: (c) => change(cells.flyd, c),
-          recover: () => recover(deps, entry),
-          allocated: (a) => deps.allocated(entry, a),
-          log,
-        },
-        incarnation === 0 ? initial : undefined,
-      ),
-    deps.supervisor,
-  );
-  cells.flyd = flydCell(
-    `flyd ${record.id}`,
-    (incarnation) =>
-      new FlyD(
-        {
-          machineId: record.id,
-          store: deps.store,
-          versions: deps.versions,
-          counters: deps.counters,
-          self: (msg) => cells.flyd.tell(msg),
-          markDirty: () => deps.markDirty(entry),
-          resync: () => resync(cells.machined),
-          log,
-        },
-        incarnation > 0,
-      ),
-    deps.supervisor,
-  );
+  const actors = new MachineActors(deps, entry);
   awake.add(entry);
-  cells.flyd.start();
-  cells.machined.start();
-  return cells;
+  actors.flyd.start();
+  actors.machined.start();
+  return actors;
+}
+
+/**
+ * One woken machine: its two mailboxes, and the one object both its MachineD and its FlyD are
+ * given as their deps (methods, not a closure each). A placement at 100k machines mostly wakes
+ * a sleeping machine, and what a wake allocates lives until the machine sleeps again, a FlyD
+ * round or two later: the garbage collector copies and promotes every such object, so a wake
+ * makes as few as it can.
+ */
+class MachineActors implements Cells, MachineDeps, FlydDeps {
+  readonly machined: MachineCell;
+  readonly flyd: FlydCell;
+  readonly capacity: Capacity;
+  readonly machineId: string;
+  readonly store: SpawnDeps['store'];
+  readonly versions: VersionBook;
+  readonly counters: FlydCounters;
+  readonly log: Logger;
+
+  constructor(
+    private readonly deps: SpawnDeps,
+    private readonly entry: MachineEntry,
+  ) {
+    const { record, capacity } = entry;
+    this.capacity = capacity;
+    this.machineId = record.id;
+    this.store = deps.store;
+    this.versions = deps.versions;
+    this.counters = deps.counters;
+    this.log = new LazyChild(deps.log, { machine: record.id });
+    // The first MachineD starts where the machine stands; nothing but a MachineD changes that
+    // (and an Allocation is never changed in place, so it is shared, not copied).
+    const initial = entry.allocation;
+    this.machined = machineCell(
+      `machined ${record.id}`,
+      (incarnation) => new MachineD(this, incarnation === 0 ? initial : undefined),
+      deps.supervisor,
+    );
+    this.flyd = flydCell(`flyd ${record.id}`, (incarnation) => new FlyD(this, incarnation > 0), deps.supervisor);
+  }
+
+  // MachineD's deps
+  notify(c: MachineChange): void {
+    change(this.flyd, c);
+  }
+  recover(): Promise<Allocation> {
+    return recover(this.deps, this.entry);
+  }
+  allocated(a: Readonly<Allocation>): void {
+    this.deps.allocated(this.entry, a);
+  }
+
+  // FlyD's deps
+  self(msg: Parameters<FlydDeps['self']>[0]): void {
+    this.flyd.tell(msg);
+  }
+  markDirty(): void {
+    this.deps.markDirty(this.entry);
+  }
+  resync(): void {
+    resync(this.machined);
+  }
 }
 
 /** A restarted MachineD's state: FlyD's unflushed state if it has one, else the store's record. */

@@ -101,6 +101,9 @@ export interface FlydDeps {
   log: Logger;
 }
 
+/** Never pushed to (see FlyD.waiting): a FlyD is made on every wake and most never wait. */
+const NO_WAITERS: never[] = [];
+
 export class FlyD implements Behaviour<FlydMsg> {
   private latest: Allocation | null = null;
   /** Changes not yet acknowledged by the store: the queue depth. */
@@ -108,7 +111,8 @@ export class FlyD implements Behaviour<FlydMsg> {
   private seq = 0;
   private flushedSeq = 0;
   private flight: Flight | null = null;
-  private waiting: Reply<FlushOutcome>[] = [];
+  /** Shutdown flushes behind the one in flight; the shared empty list until one comes. */
+  private waiting: Reply<FlushOutcome>[] = NO_WAITERS;
   /** A restarted FlyD until its MachineD reports (see Held.lost). */
   private lost: boolean;
 
@@ -171,13 +175,15 @@ export class FlyD implements Behaviour<FlydMsg> {
     const error = new ApiError('unavailable', reason);
     for (const w of this.flight?.waiters ?? []) w.fail(error);
     for (const w of this.waiting) w.fail(error);
-    this.waiting = [];
+    this.waiting = NO_WAITERS;
   }
 
   private flush(wait: boolean, reply: Reply<FlushOutcome>): void {
     if (this.flight) {
-      if (wait) this.waiting.push(reply);
-      else reply.answer('busy'); // one update in flight at a time; the next tick retries
+      if (wait) {
+        if (this.waiting === NO_WAITERS) this.waiting = [];
+        this.waiting.push(reply);
+      } else reply.answer('busy'); // one update in flight at a time; the next tick retries
       return;
     }
     if (!this.dirty || !this.latest) {
@@ -249,7 +255,8 @@ export class FlyD implements Behaviour<FlydMsg> {
       outcome = 'failed';
     }
     for (const w of flight.waiters) w.answer(outcome);
-    const waiting = this.waiting.splice(0);
+    const waiting = this.waiting;
+    this.waiting = NO_WAITERS;
     if (waiting.length > 0) {
       // Shutdown flushes queued behind that flight: write what arrived since, but never spin
       // on a store that just refused.

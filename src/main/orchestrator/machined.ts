@@ -1,7 +1,6 @@
 // MachineD: the authoritative free resources of one machine. The store's copy lags by up to one
 // FlyD interval; this one never does, so placement asks here and only here decides.
 
-import { hasRoomFor } from '../../shared/placement';
 import type { Logger } from '../common/log';
 import { ActorCell, type Behaviour, type CrashHandler, type NOT_NOW, type Reply } from './actor';
 
@@ -128,29 +127,25 @@ export interface MachineDeps {
 /** Whether a VM of memory_gb and cores fits on a machine of `c` holding `a` (MachineD's own check). */
 export function fitsOn(c: Readonly<Capacity>, a: Readonly<Allocation>, memory_gb: number, cores: number): boolean {
   if (!c.schedulable || !isWhole(memory_gb) || !isWhole(cores)) return false;
-  return hasRoomFor(
-    {
-      cores_total: c.cores_total,
-      memory_total_gb: c.memory_total_gb,
-      cores_allocated: a.cores_allocated,
-      memory_allocated_gb: a.memory_allocated_gb,
-    },
-    memory_gb,
-    cores,
-  );
+  // hasRoomFor's arithmetic, without building its argument: this runs on every reservation.
+  return c.memory_total_gb - a.memory_allocated_gb >= memory_gb && c.cores_total - a.cores_allocated >= cores;
 }
 
-export const EMPTY: Allocation = { cores_allocated: 0, memory_allocated_gb: 0, vm_count: 0 };
+export const EMPTY: Readonly<Allocation> = Object.freeze({ cores_allocated: 0, memory_allocated_gb: 0, vm_count: 0 });
 
+/**
+ * An Allocation is never changed in place: every change is a new object (MachineD's, the
+ * registry entry's, FlyD's latest), so one object can be shared between them without a copy.
+ */
 export class MachineD implements Behaviour<MachineMsg> {
-  private alloc: Allocation = { ...EMPTY };
+  private alloc: Allocation;
 
   /** `initial` is the state at first start; without it (a restart) init() recovers it. */
   constructor(
     private readonly deps: MachineDeps,
     private readonly initial?: Allocation,
   ) {
-    if (initial) this.alloc = sanitize(initial, deps.capacity, deps.log);
+    this.alloc = initial ? sanitize(initial, deps.capacity, deps.log) : EMPTY;
     deps.allocated?.(this.alloc);
   }
 
@@ -198,7 +193,7 @@ export class MachineD implements Behaviour<MachineMsg> {
         msg.reply?.answer();
         return;
       case 'resync':
-        this.deps.notify({ state: { ...this.alloc }, changes: 0 });
+        this.deps.notify({ state: this.alloc, changes: 0 });
         return;
       case 'observe':
         this.alloc = sanitize(msg.state, this.deps.capacity, this.deps.log);
@@ -233,7 +228,7 @@ export class MachineD implements Behaviour<MachineMsg> {
       vm_count: this.alloc.vm_count + 1,
     };
     this.deps.allocated?.(this.alloc);
-    this.deps.notify({ state: { ...this.alloc }, changes: 1 });
+    this.deps.notify({ state: this.alloc, changes: 1 });
     msg.reply.answer(true);
   }
 
@@ -262,7 +257,7 @@ export class MachineD implements Behaviour<MachineMsg> {
       vm_count: Math.max(0, a.vm_count - 1),
     };
     this.deps.allocated?.(this.alloc);
-    this.deps.notify({ state: { ...this.alloc }, changes: 1 });
+    this.deps.notify({ state: this.alloc, changes: 1 });
   }
 }
 
@@ -270,21 +265,16 @@ function isWhole(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
 }
 
-/** Keeps a recovered state inside [0, capacity] whatever the store held. */
+const clamp = (v: unknown, max: number) =>
+  typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(0, Math.round(v))) : 0;
+
+/** Keeps a recovered state inside [0, capacity] whatever the store held (`a` itself when it is). */
 function sanitize(a: Allocation, c: Capacity, log: Logger): Allocation {
-  const clamp = (v: unknown, max: number) =>
-    typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(0, Math.round(v))) : 0;
-  const out: Allocation = {
-    cores_allocated: clamp(a.cores_allocated, c.cores_total),
-    memory_allocated_gb: clamp(a.memory_allocated_gb, c.memory_total_gb),
-    vm_count: clamp(a.vm_count, Number.MAX_SAFE_INTEGER),
-  };
-  if (
-    out.cores_allocated !== a.cores_allocated ||
-    out.memory_allocated_gb !== a.memory_allocated_gb ||
-    out.vm_count !== a.vm_count
-  ) {
-    log.warn('machine state outside its capacity; clamped', { machine: c.id, given: a, used: out });
-  }
+  const cores = clamp(a.cores_allocated, c.cores_total);
+  const memory = clamp(a.memory_allocated_gb, c.memory_total_gb);
+  const vms = clamp(a.vm_count, Number.MAX_SAFE_INTEGER);
+  if (cores === a.cores_allocated && memory === a.memory_allocated_gb && vms === a.vm_count) return a;
+  const out: Allocation = { cores_allocated: cores, memory_allocated_gb: memory, vm_count: vms };
+  log.warn('machine state outside its capacity; clamped', { machine: c.id, given: a, used: out });
   return out;
 }

@@ -7,15 +7,39 @@ import type Papa from 'papaparse';
 import { clip } from '../../shared/quote';
 
 /**
- * papaparse, loaded the first time a line holds a quote: a generated fleet has none, and
- * importing it (an ESM import of CommonJS, lexed for its exports) cost the store's start-up
- * tens of ms for nothing.
+ * papaparse, loaded the first time a line holds a quote or a scenario is exported: a generated
+ * fleet has none, and importing it (an ESM import of CommonJS, lexed for its exports) cost the
+ * store's start-up tens of ms for nothing.
  */
 let papa: typeof Papa | null = null;
-const loadPapa = (): typeof Papa => {
+export const loadPapa = (): typeof Papa => {
   papa ??= createRequire(import.meta.url)('papaparse') as typeof Papa;
   return papa;
 };
+
+/** The bootstrap regions file's columns (csv.ts), in their usual order. */
+export const CSV_COLUMNS = [
+  'kind',
+  'region',
+  'location',
+  'status',
+  'machine',
+  'datacenter',
+  'cores',
+  'memory_gb',
+] as const;
+
+/**
+ * Bounds of the bootstrap file and scenario imports: they keep sums far inside safe integers
+ * even for 100,000 machines.
+ */
+export const CSV_LIMITS = {
+  cores: { min: 1, max: 65_536 },
+  memoryGb: { min: 1, max: 1_048_576 },
+  locationChars: 128,
+  statusChars: 64,
+  datacenterChars: 64,
+} as const;
 
 export interface Problem {
   line: number;
@@ -48,8 +72,14 @@ export function readCsvRows(text: string): { rows: CsvRow[]; problem: Problem | 
  * readCsvRows as a stream: each row is handed to `take` as it is read, so a caller that keeps
  * only what it needs lets the rest die young (a 100k-machine file's rows all kept alive at
  * once cost the garbage collector more than reading them). Returns the first quoting problem.
+ * `plain`, when given, sees each line without a quote first (its text is body[from, to)) and
+ * returns true for one it has read itself; `take` gets the others.
  */
-export function eachCsvRow(text: string, take: (row: CsvRow) => void): Problem | null {
+export function eachCsvRow(
+  text: string,
+  take: (row: CsvRow) => void,
+  plain?: (body: string, from: number, to: number, line: number) => boolean,
+): Problem | null {
   // Line numbers are counted on the normalised text: CRLF and lone CR end a line as LF does.
   const body = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   let problem: Problem | null = null;
@@ -72,6 +102,10 @@ export function eachCsvRow(text: string, take: (row: CsvRow) => void): Problem |
       nextQuote = body.indexOf('"', nextQuote + 1);
     }
     if (quoted === -1 && quotes === 0) {
+      if (plain?.(body, at, end, line)) {
+        at = end + 1;
+        continue;
+      }
       const fields = body.slice(at, end).split(',');
       if (!blank(fields)) take({ line, fields });
     } else {

@@ -3,29 +3,22 @@
 // starts with the whole fleet or refuses with `FILE:LINE: what is wrong (what is allowed)`.
 
 import { readFile } from 'node:fs/promises';
-import { type CsvRow, clipLine, eachCsvRow, formatProblems, type Problem, readWhole } from './csv-rows';
+import { PlainMachineRows } from './csv-fast';
+import {
+  CSV_COLUMNS,
+  CSV_LIMITS,
+  type CsvRow,
+  clipLine,
+  eachCsvRow,
+  formatProblems,
+  type Problem,
+  readWhole,
+} from './csv-rows';
 import { type FleetData, MACHINE_STATUSES, type MachineSpec, type OperatorStatus, type RegionSpec } from './fleet-data';
 
-export const CSV_COLUMNS = [
-  'kind',
-  'region',
-  'location',
-  'status',
-  'machine',
-  'datacenter',
-  'cores',
-  'memory_gb',
-] as const;
-type Column = (typeof CSV_COLUMNS)[number];
+export { CSV_COLUMNS, CSV_LIMITS };
 
-// Bounds keep sums far inside safe integers even for 100,000 machines.
-export const CSV_LIMITS = {
-  cores: { min: 1, max: 65_536 },
-  memoryGb: { min: 1, max: 1_048_576 },
-  locationChars: 128,
-  statusChars: 64,
-  datacenterChars: 64,
-} as const;
+type Column = (typeof CSV_COLUMNS)[number];
 
 const REGION_CODE = /^[A-Za-z0-9]{2,8}$/;
 const MACHINE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -76,41 +69,56 @@ export function parseRegionsCsv(text: string, file: string): FleetData {
     strings.set(s, s);
     return s;
   };
-  const problem = eachCsvRow(text, (next) => {
-    row = next;
-    if (!header) {
-      header = row;
-      const columns = readHeader(header, problems);
-      if (columns)
-        at = Object.fromEntries(CSV_COLUMNS.map((c) => [c, columns.get(c) as number])) as Record<Column, number>;
-      return;
-    }
-    if (!at) return; // the header is wrong: its problems are the answer
-    const width = header.fields.length;
-    if (row.fields.length !== width) {
-      say(`${row.fields.length} fields, expected ${width} (one per header column; quote values that contain commas)`);
-      return;
-    }
-    if (row.quoted && row.fields.some((f) => f.includes('"'))) {
-      say('stray quote inside a field (quote a whole field as "..." and write a quote inside it as "")');
-      return;
-    }
-    const kind = get('kind').toLowerCase();
-    if (kind === 'region') {
-      const spec = readRegion(get, say);
-      if (!spec) return;
-      const first = regions.get(spec.code);
-      if (first) say(`duplicate region ${spec.code} (first defined on line ${first.line}; each region once)`);
-      else regions.set(spec.code, { ...spec, line: row.line });
-    } else if (kind === 'machine') {
-      const spec = readMachine(get, say, intern);
-      if (!spec) return;
-      machines.push(spec);
-      machineLines.push(row.line); // duplicates are found once sorted (see below)
-    } else {
-      say(`unknown kind "${clipLine(get('kind'))}" (allowed: region, machine)`);
-    }
-  });
+  // Plain machine rows under a header in the usual order are read from the text directly.
+  let plain: PlainMachineRows | null = null;
+  const readPlain = (body: string, from: number, to: number, line: number): boolean => {
+    const spec = plain?.read(body, from, to);
+    if (!spec) return false;
+    machines.push(spec);
+    machineLines.push(line);
+    return true;
+  };
+  const problem = eachCsvRow(
+    text,
+    (next) => {
+      row = next;
+      if (!header) {
+        header = row;
+        const columns = readHeader(header, problems);
+        if (columns) {
+          at = Object.fromEntries(CSV_COLUMNS.map((c) => [c, columns.get(c) as number])) as Record<Column, number>;
+          if (PlainMachineRows.fits(header.fields)) plain = new PlainMachineRows(intern);
+        }
+        return;
+      }
+      if (!at) return; // the header is wrong: its problems are the answer
+      const width = header.fields.length;
+      if (row.fields.length !== width) {
+        say(`${row.fields.length} fields, expected ${width} (one per header column; quote values that contain commas)`);
+        return;
+      }
+      if (row.quoted && row.fields.some((f) => f.includes('"'))) {
+        say('stray quote inside a field (quote a whole field as "..." and write a quote inside it as "")');
+        return;
+      }
+      const kind = get('kind').toLowerCase();
+      if (kind === 'region') {
+        const spec = readRegion(get, say);
+        if (!spec) return;
+        const first = regions.get(spec.code);
+        if (first) say(`duplicate region ${spec.code} (first defined on line ${first.line}; each region once)`);
+        else regions.set(spec.code, { ...spec, line: row.line });
+      } else if (kind === 'machine') {
+        const spec = readMachine(get, say, intern);
+        if (!spec) return;
+        machines.push(spec);
+        machineLines.push(row.line); // duplicates are found once sorted (see below)
+      } else {
+        say(`unknown kind "${clipLine(get('kind'))}" (allowed: region, machine)`);
+      }
+    },
+    readPlain,
+  );
   // A broken quote swallows the rest of the file: it alone is the answer.
   if (problem) {
     problems.length = 0;

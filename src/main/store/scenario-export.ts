@@ -2,7 +2,6 @@
 // export DIR` writes. Written with papaparse (quoting what needs it), read back by
 // scenario-parse.ts into the same fleet.
 
-import Papa from 'papaparse';
 import {
   SCENARIO_COLUMNS,
   SCENARIO_FORMAT,
@@ -11,6 +10,7 @@ import {
   type ScenarioManifest,
   type ScenarioSettings,
 } from '../../shared/scenario';
+import { loadPapa } from './csv-rows';
 import { deriveStatus } from './machine-record';
 import type { MachineTable } from './machine-table';
 import type { VmLedger } from './vm-ledger';
@@ -80,5 +80,5 @@ export function exportScenario(
 }
 
 function csv(columns: readonly string[], rows: (string | number)[][]): string {
-  return `${Papa.unparse({ fields: [...columns], data: rows }, { newline: '\n' })}\n`;
+  return `${loadPapa().unparse({ fields: [...columns], data: rows }, { newline: '\n' })}\n`;
 }
