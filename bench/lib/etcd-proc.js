@@ -12,7 +12,9 @@ export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 /** @returns {Promise<{endpoint: string, clientUrl: string, stop: () => Promise<void>}>} */
 export async function startEtcdMember() {
   if (!existsSync(ETCD_BIN))
-    throw new Error(`${ETCD_BIN} is missing: install etcd-server (apt-get install etcd-server)`);
+    throw new Error(
+      `${ETCD_BIN} is missing: install it with \`sudo apt-get install -y etcd-server\`, or set ETCD_BIN to an etcd binary`,
+    );
   const dir = mkdtempSync(join(tmpdir(), 'flylight-bench-etcd-'));
   const client = await freePort();
   const peer = await freePort();

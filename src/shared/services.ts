@@ -4,7 +4,7 @@
 import type { ActivityInput, ActivityPage } from './activity';
 import type { ChaosRun, KillReport, MachineActionReport } from './faults';
 import type { LogEntries, LogQuery } from './host-log';
-import type { Operation, Transition } from './lifecycle';
+import type { Operation, Stage, Transition } from './lifecycle';
 import type { MachineColumns } from './machine-columns';
 import type { SamplePage } from './samples';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from './scenario';
@@ -47,6 +47,13 @@ export const LEASE_HEALTH = 'store.lease';
  * names this host as driver of its transient state (the stage runs here).
  */
 export const REMOTE_VMS = 'store.remote-vms';
+
+/** One VM change told on REMOTE_VMS. `stage`: the stage under way when its state does not say (a `starting` VM resuming). */
+export interface RemoteVm {
+  vm: Vm;
+  drive: boolean;
+  stage?: Stage;
+}
 /** A shared fleet: an operator's action on a machine this host owns, asked through another host. */
 export const OWNER_REQUESTS = 'store.owner-request';
 

@@ -1,19 +1,17 @@
-// Real etcd for tests: the distribution's /usr/bin/etcd (3.4), one member or a three-member
-// cluster, each on free loopback ports in its own temporary data directory. Members can be
-// killed (SIGKILL, as a crash) and restarted on the same ports and data, to inject faults.
-// Elections are tuned short (heartbeat 50 ms, election 500 ms) so a lost leader is replaced fast.
+// Real etcd for tests: the distribution's /usr/bin/etcd (3.4; see ./etcd-finder), one member or
+// a three-member cluster, each on free loopback ports in its own temporary data directory.
+// Members can be killed (SIGKILL, as a crash) and restarted on the same ports and data, to
+// inject faults. Elections are tuned short (heartbeat 50 ms, election 500 ms) so a lost leader
+// is replaced fast. Without etcd, startEtcd rejects (the tests fail, saying how to install it).
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
-
-export function etcdAvailable(): boolean {
-  return existsSync(ETCD_BIN);
-}
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll } from 'vitest';
+import { etcdBinary } from './etcd-finder';
 
 /** A port the OS says is free now (bound and released; etcd binds it a moment later). */
 export function freePort(): Promise<number> {
@@ -68,14 +66,17 @@ export async function waitHealthy(clientUrl: string, timeoutMs = 15_000): Promis
   throw new Error(`etcd at ${clientUrl} not healthy within ${timeoutMs} ms (${last})`);
 }
 
-/** Starts `size` members (1 or 3) as one cluster; resolves when every member is healthy. */
-export async function startEtcd(size = 1): Promise<EtcdCluster> {
-  if (!etcdAvailable()) throw new Error(`${ETCD_BIN} is missing: install etcd-server (apt-get install etcd-server)`);
+/**
+ * Starts `size` members (1 or 3) as one cluster; resolves when every member is healthy. Rejects
+ * at once, naming the command that installs etcd, when there is none (`env`: ETCD_BIN, PATH).
+ */
+export async function startEtcd(size = 1, env: NodeJS.ProcessEnv = process.env): Promise<EtcdCluster> {
+  const bin = etcdBinary(env);
   const root = mkdtempSync(join(tmpdir(), 'flylight-etcd-'));
   const specs: { name: string; client: number; peer: number }[] = [];
   for (let i = 0; i < size; i++) specs.push({ name: `m${i}`, client: await freePort(), peer: await freePort() });
   const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
-  const members = specs.map((s) => member(s, join(root, s.name), initialCluster));
+  const members = specs.map((s) => member(bin, s, join(root, s.name), initialCluster));
   await Promise.all(members.map((m) => m.restart()));
   const endpoints = members.map((m) => m.clientUrl.replace('http://', '')).join(',');
   return {
@@ -89,7 +90,12 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
   };
 }
 
-function member(spec: { name: string; client: number; peer: number }, dataDir: string, initialCluster: string) {
+function member(
+  bin: string,
+  spec: { name: string; client: number; peer: number },
+  dataDir: string,
+  initialCluster: string,
+) {
   const clientUrl = `http://127.0.0.1:${spec.client}`;
   const peerUrl = `http://127.0.0.1:${spec.peer}`;
   let proc: ChildProcess | null = null;
@@ -126,7 +132,7 @@ function member(spec: { name: string; client: number; peer: number }, dataDir: s
     async restart() {
       if (proc) return;
       log = '';
-      const p = spawn(ETCD_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       proc = p;
       p.stderr?.on('data', (d: Buffer) => {
         log = (log + d.toString()).slice(-4000);
@@ -146,4 +152,39 @@ function member(spec: { name: string; client: number; peer: number }, dataDir: s
     },
   };
   return m;
+}
+
+export interface EtcdWithClient {
+  readonly etcd: EtcdCluster;
+  /** An etcd3 client on every member. */
+  readonly client: Etcd3;
+}
+
+/**
+ * For a describe block: one etcd member and an etcd3 client on it, started before its tests and
+ * stopped after them. Read `.client` / `.etcd` inside the tests (they exist once beforeAll ran).
+ */
+export function withEtcdClient(size = 1): EtcdWithClient {
+  let etcd: EtcdCluster | undefined;
+  let client: Etcd3 | undefined;
+  beforeAll(async () => {
+    etcd = await startEtcd(size);
+    client = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });
+  }, 30_000);
+  afterAll(async () => {
+    client?.close();
+    await etcd?.stop();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('etcd is not started: use withEtcdClient() inside a describe block');
+    return v;
+  };
+  return {
+    get etcd() {
+      return started(etcd);
+    },
+    get client() {
+      return started(client);
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine, Vm } from '../../src/shared/types';
-import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
+import { type EtcdCluster, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
 import { until } from '../helpers/until';
 
@@ -57,7 +57,7 @@ const bigCores = async (h: ServeProcess) =>
     0,
   );
 
-describe.skipIf(!etcdAvailable())('a shared fleet through etcd faults', () => {
+describe('a shared fleet through etcd faults', () => {
   const acked: string[] = [];
   beforeAll(async () => {
     etcd = await startEtcd(3);

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownerOf } from '../../src/main/store/etcd/membership';
 import type { ClusterView } from '../../src/shared/cluster';
 import type { Vm } from '../../src/shared/types';
-import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
+import { type EtcdCluster, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
 import { until } from '../helpers/until';
 
@@ -29,6 +29,8 @@ const START_MS = 6000;
  * not own the machine it hears from the owner that drives the stage, through etcd's watch.
  */
 const CREATE_MS = 300;
+/** Resuming a suspended VM takes this long: far less than a start, as on fly.io. */
+const RESUME_MS = 200;
 let etcd: EtcdCluster;
 /** The test's own look at etcd's keys. */
 let reader: Etcd3;
@@ -82,7 +84,7 @@ async function inEtcd() {
   }
 }
 
-describe.skipIf(!etcdAvailable())('machine ownership through etcd leases', () => {
+describe('machine ownership through etcd leases', () => {
   beforeAll(async () => {
     etcd = await startEtcd(1);
     reader = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });
@@ -93,6 +95,8 @@ describe.skipIf(!etcdAvailable())('machine ownership through etcd leases', () =>
       start: { ...zero, delay_ms: START_MS },
       destroy: zero,
       stop: zero,
+      suspend: zero,
+      resume: { ...zero, delay_ms: RESUME_MS },
     };
     writeFileSync(timing, JSON.stringify({ name: 'slow-start', stages }));
     args = ['--store', etcd.storeUrl, '--flyd-interval', String(FLYD_MS), '--timing', timing];
@@ -202,6 +206,35 @@ describe.skipIf(!etcdAvailable())('machine ownership through etcd leases', () =>
       expect(h.actors?.owned, h.id).toBe(h.machines_owned);
     }
     await Promise.all(launched.map((vm) => api(a, `/v1/vms/${vm.id}?force=true`, { method: 'DELETE' })));
+  }, 60_000);
+
+  it('times a start of a suspended VM asked through a non-owner as a resume, run on the owner', async () => {
+    const [a, b] = hosts;
+    const idB = await selfId(b);
+    let vm: Vm | null = null;
+    for (let i = 0; i < 30 && !vm; i++) {
+      const v = await launch(b);
+      if ((await inEtcd()).owner.get(v.machine_id) === idB) vm = v;
+    }
+    if (!vm) throw new Error('no launch through B landed on a machine B owns in 30 tries');
+    const wait = (h: ServeProcess, state: string) =>
+      api<Vm>(h, `/v1/vms/${vm?.id}/wait?state=${state}&timeout=15`).then((r) => r.body.state);
+    expect(await wait(b, 'started')).toBe('started');
+    expect((await api(b, `/v1/vms/${vm.id}/suspend`, { method: 'POST', body: '{}' })).status).toBe(200);
+    expect(await wait(a, 'suspended')).toBe('suspended');
+    // Asked through A, which does not own the machine: B drives the stage, timed as a resume.
+    const asked = Date.now();
+    const res = await api<Vm>(a, `/v1/vms/${vm.id}/start`, { method: 'POST', body: '{}' });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await wait(a, 'started')).toBe('started');
+    const took = Date.now() - asked;
+    console.log(
+      `start of a suspended VM through a non-owner: started after ${took} ms (resume ${RESUME_MS} ms, start ${START_MS} ms)`,
+    );
+    expect(took).toBeGreaterThanOrEqual(RESUME_MS - 50);
+    expect(took).toBeLessThan(START_MS / 2);
+    expect((await inEtcd()).vm.get(vm.id)?.driver).toBe(idB);
+    expect((await api(a, `/v1/vms/${vm.id}?force=true`, { method: 'DELETE' })).status).toBe(200);
   }, 60_000);
 
   it("gives a killed host's machines to the survivors within the TTL + one FlyD interval, losing no VM and finishing its stages", async () => {

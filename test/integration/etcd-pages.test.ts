@@ -2,10 +2,9 @@
 // revision of the first page (a write between pages is not seen), and a prefix bigger than one
 // gRPC answer may be (4 MB) is read whole.
 
-import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { prefixEnd, readPrefix } from '../../src/main/store/etcd/pages';
-import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
+import { withEtcdClient } from '../helpers/etcd';
 
 describe('prefixEnd', () => {
   it('is the key just past every key with the prefix', () => {
@@ -15,21 +14,11 @@ describe('prefixEnd', () => {
   });
 });
 
-let etcd: EtcdCluster;
-let client: Etcd3;
-
-describe.skipIf(!etcdAvailable())('readPrefix (real etcd)', () => {
-  beforeAll(async () => {
-    etcd = await startEtcd(1);
-    client = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });
-  }, 30_000);
-
-  afterAll(async () => {
-    client?.close();
-    await etcd?.stop();
-  });
+describe('readPrefix (real etcd)', () => {
+  const etcd = withEtcdClient();
 
   it('reads every key once, in order, at the first page’s revision', async () => {
+    const { client } = etcd;
     const n = 2500;
     const keys = Array.from({ length: n }, (_, i) => `/pages/k${String(i).padStart(5, '0')}`);
     for (let i = 0; i < n; i += 100) {
@@ -59,6 +48,7 @@ describe.skipIf(!etcdAvailable())('readPrefix (real etcd)', () => {
   });
 
   it('reads a prefix larger than one gRPC answer may be', async () => {
+    const { client } = etcd;
     const value = 'x'.repeat(512 * 1024);
     for (let i = 0; i < 12; i++) await client.put(`/big/${i}`).value(value); // 6 MB in all
     let bytes = 0;

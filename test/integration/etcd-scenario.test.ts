@@ -1,12 +1,13 @@
 // Scenarios on a fleet shared through etcd: the first host, started on an empty etcd with
 // `--scenario`, seeds etcd with the scenario's regions and machines (not its VMs), and a host that joins
-// later (with no scenario of its own) runs that same fleet; `scenario import` through any host
-// of a shared fleet is refused with 400, saying why and what to do instead, and changes nothing.
+// later (with no scenario of its own) runs that same fleet; `scenario import` through one host of
+// a shared fleet is run by every host (etcd-import.test.ts tests it at length).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Machine, Region } from '../../src/shared/types';
-import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
+import type { Machine, Vm } from '../../src/shared/types';
+import { type EtcdCluster, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
+import { until } from '../helpers/until';
 
 let etcd: EtcdCluster;
 let hosts: ServeProcess[] = [];
@@ -16,7 +17,7 @@ const api = async <T>(h: ServeProcess, path: string, init: RequestInit = {}) => 
   return { status: res.status, body: (await res.json()) as T & { error?: { code: string; message: string } } };
 };
 
-describe.skipIf(!etcdAvailable())('scenarios on a shared fleet', () => {
+describe('scenarios on a shared fleet', () => {
   beforeAll(async () => {
     etcd = await startEtcd(1);
     const common = ['--store', etcd.storeUrl, '--timing', 'instant'];
@@ -40,19 +41,28 @@ describe.skipIf(!etcdAvailable())('scenarios on a shared fleet', () => {
     }
   });
 
-  it('refuses scenario import through any host with 400, saying why and what to do, and changes nothing', async () => {
-    const exported = await api<Record<string, string>>(hosts[1], '/v1/scenario');
+  it('round-trips export and import through different hosts: every host runs the import (see etcd-import.test.ts)', async () => {
+    const launched = await api<Vm>(hosts[1], '/v1/vms', {
+      method: 'POST',
+      body: JSON.stringify({ region: 'AMS', memory_gb: 1, cores: 1 }),
+    });
+    expect(launched.status, JSON.stringify(launched.body)).toBe(201);
+    const exported = await api<{ files: Record<string, string> }>(hosts[1], '/v1/scenario');
     expect(exported.status).toBe(200);
-    const before = (await api<{ regions: Region[] }>(hosts[0], '/v1/regions')).body.regions.length;
+    expect((await api(hosts[0], '/v1/reset', { method: 'POST', body: '{}' })).status).toBe(200);
     for (const h of hosts) {
-      const res = await api(h, '/v1/scenario', { method: 'POST', body: JSON.stringify(exported.body) });
-      expect(res.status, JSON.stringify(res.body)).toBe(400);
-      expect(res.body.error?.code).toBe('bad_request');
-      expect(res.body.error?.message).toMatch(/not supported on a fleet shared through etcd/);
-      expect(res.body.error?.message).toMatch(/--scenario/);
+      await until(async () => (await api<{ vms: Vm[] }>(h, '/v1/vms')).body.vms.length === 0, 5000, `${h.url} reset`);
     }
-    expect((await api<{ regions: Region[] }>(hosts[0], '/v1/regions')).body.regions.length).toBe(before);
-    const ams = await api<{ machines: Machine[] }>(hosts[0], '/v1/regions/AMS/machines');
-    expect(ams.body.machines.map((m) => m.id)).toContain('ams-m01');
+    const res = await api(hosts[0], '/v1/scenario', { method: 'POST', body: JSON.stringify(exported.body) });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    for (const h of hosts) {
+      await until(
+        async () => (await api<{ vms: Vm[] }>(h, '/v1/vms')).body.vms.map((v) => v.id).join() === launched.body.id,
+        5000,
+        `${h.url} to run the imported scenario`,
+      );
+      const ams = await api<{ machines: Machine[] }>(h, '/v1/regions/AMS/machines');
+      expect(ams.body.machines.find((m) => m.id === launched.body.machine_id)?.vm_count).toBe(1);
+    }
   });
 });

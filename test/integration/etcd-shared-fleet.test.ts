@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine, Vm } from '../../src/shared/types';
-import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
+import { type EtcdCluster, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
@@ -71,7 +71,7 @@ async function etcdFigures(h: ServeProcess) {
   };
 }
 
-describe.skipIf(!etcdAvailable())('a fleet shared through etcd by three hosts', () => {
+describe('a fleet shared through etcd by three hosts', () => {
   beforeAll(async () => {
     etcd = await startEtcd(1);
     csvFile = join(mkdtempSync(join(tmpdir(), 'flylight-etcd-csv-')), 'fleet.csv');

@@ -4,16 +4,14 @@
 // within etcd's --max-txn-ops. Through Allocations: a stale row in a group costs only its own VM
 // a retry, and every machine's row ends equal to the sum of its VMs.
 
-import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { MachineState, StoredVm } from '../../src/main/store/backend';
 import { Allocations } from '../../src/main/store/etcd/allocations';
 import { EtcdKeys } from '../../src/main/store/etcd/keys';
 import { MAX_TXN_OPS, TxnBatcher, type TxnPart } from '../../src/main/store/etcd/txn-batch';
-import { type EtcdCluster, etcdAvailable, startEtcd } from '../helpers/etcd';
+import { withEtcdClient } from '../helpers/etcd';
 
-let etcd: EtcdCluster;
-let client: Etcd3;
+const etcd = withEtcdClient();
 const keys = new EtcdKeys('/batch-test/');
 
 const putPart = (key: string, value: string, mod = '0'): TxnPart => ({
@@ -38,26 +36,17 @@ const vm = (id: string, machine: string, key?: string): StoredVm =>
   }) as StoredVm;
 
 const row = async (key: string) => {
-  const v = await client.get(key).string();
+  const v = await etcd.client.get(key).string();
   return v === null ? null : JSON.parse(v);
 };
 
-describe.skipIf(!etcdAvailable())('allocation transactions grouped per turn (real etcd)', () => {
-  beforeAll(async () => {
-    etcd = await startEtcd(1);
-    client = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });
-  }, 30_000);
-
-  afterAll(async () => {
-    client?.close();
-    await etcd?.stop();
-  });
-
+describe('allocation transactions grouped per turn (real etcd)', () => {
   beforeEach(async () => {
-    await client.delete().prefix('/batch-test/');
+    await etcd.client.delete().prefix('/batch-test/');
   });
 
   it('sends the parts of one turn as one transaction, each answered once it is committed', async () => {
+    const { client } = etcd;
     const batcher = new TxnBatcher(client.kv);
     const results = await Promise.all([1, 2, 3].map((i) => batcher.run(putPart(`/batch-test/a${i}`, `v${i}`))));
     expect(batcher.sent).toEqual({ txns: 1, parts: 3 });
@@ -67,6 +56,7 @@ describe.skipIf(!etcdAvailable())('allocation transactions grouped per turn (rea
   });
 
   it('writes nothing of a group whose compare fails, and gives each part its own reads', async () => {
+    const { client } = etcd;
     await client.put('/batch-test/b2').value('there');
     const batcher = new TxnBatcher(client.kv);
     // b2 exists, so its "absent" compare fails: the group fails as a whole.
@@ -81,6 +71,7 @@ describe.skipIf(!etcdAvailable())('allocation transactions grouped per turn (rea
   });
 
   it('never puts two writes of one key in a group, and keeps a group within --max-txn-ops', async () => {
+    const { client } = etcd;
     const batcher = new TxnBatcher(client.kv);
     const same = await Promise.all([
       batcher.run(putPart('/batch-test/c', 'x')),
@@ -99,6 +90,7 @@ describe.skipIf(!etcdAvailable())('allocation transactions grouped per turn (rea
   });
 
   it('retries only the VM whose machine row moved, and keeps every row equal to its VMs', async () => {
+    const { client } = etcd;
     const capacity = () => ({ cores: 16, memory_gb: 64, status: 'available' as const });
     const alloc = new Allocations(client, keys, capacity);
     // Both machines known to this host, then m2's row moved behind its back (another host).

@@ -30,7 +30,9 @@ describe('Outbox', () => {
   });
 
   it('sends what nobody waits on at once when idle, and at most once per linger time when busy', async () => {
-    const { posts, outbox, flat } = recorded(40);
+    // A linger long enough that two turns of a loaded machine (CI's, or a 2-core box under
+    // load 18, where 40 ms was once too short) fit inside it.
+    const { posts, outbox, flat } = recorded(1000);
     outbox.send({ e: 1 }, () => {}, true);
     await turn();
     expect(posts).toHaveLength(1);
@@ -39,7 +41,7 @@ describe('Outbox', () => {
     outbox.send({ e: 3 }, () => {}, true);
     await turn();
     expect(posts).toHaveLength(1);
-    await sleep(80);
+    await sleep(1100);
     expect(posts).toHaveLength(2);
     expect(flat()).toEqual([{ e: 1 }, { e: 2 }, { e: 3 }]);
   });

@@ -140,11 +140,15 @@ describe('electron-builder.config.js', () => {
     expect(unpacked(rel(resolve(OUT_MAIN, preload as string))), 'the preload stays in app.asar').toBe(false);
   });
 
+  // Static imports, dynamic imports and the lazy loads a bundle does with createRequire (papaparse
+  // is loaded on first use, so it shows up only as a require call).
+  const IMPORTS = /(?:from|import\(|createRequire\(import\.meta\.url\)\()\s*["']([^."'][^"']*)["']/g;
+
   it("ships lmdb's native binary for this platform, unpacked, and every package the bundles import", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     const imported = new Set<string>();
     for (const f of readdirSync(OUT_MAIN, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'))) {
-      for (const m of readFileSync(join(OUT_MAIN, f), 'utf8').matchAll(/(?:from|import\()\s*["']([^."'][^"']*)["']/g)) {
+      for (const m of readFileSync(join(OUT_MAIN, f), 'utf8').matchAll(IMPORTS)) {
         const name = m[1].startsWith('@') ? m[1].split('/').slice(0, 2).join('/') : m[1].split('/')[0];
         if (!isBuiltin(name) && name !== 'electron') imported.add(name);
       }

@@ -8,7 +8,7 @@ import { type MachineActionReport, parseRegionStatus } from '../../shared/faults
 import { fromColumns } from '../../shared/machine-columns';
 import { DEFAULT_STRATEGY, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
-import type { Launched, OrchestratorStats, StoreService } from '../../shared/services';
+import type { Launched, OrchestratorStats, RemoteVm, StoreService } from '../../shared/services';
 import { INSTANT } from '../../shared/timing';
 import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, StoreEvent, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
@@ -282,7 +282,7 @@ export class Infrastructure {
   }
 
   /** A shared fleet: VMs changed by any host; `drive`: their stage runs here (see VmLifecycle.remote). */
-  remoteVms(changed: readonly { vm: Vm; drive: boolean }[]): number {
+  remoteVms(changed: readonly RemoteVm[]): number {
     return this.lifecycle.remote(changed);
   }
 

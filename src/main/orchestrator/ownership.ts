@@ -13,16 +13,16 @@ import {
   OWNER_REQUESTS,
   type OwnerRequest,
   REMOTE_VMS,
+  type RemoteVm,
   type StoreService,
 } from '../../shared/services';
-import type { Vm } from '../../shared/types';
 import type { Logger } from '../common/log';
 import type { Infrastructure } from './infrastructure';
 
 /** How often the actor counts are sent to the store (which writes them to etcd when they change). */
 const REPORT_MS = 250;
 
-type RemoteVms = { vm: Vm; drive: boolean }[];
+type RemoteVms = RemoteVm[];
 
 export interface OwnershipFollower {
   /** Makes `infra` the one that follows (at start and after a rebuild), told where things stand now. */

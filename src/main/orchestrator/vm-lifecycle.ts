@@ -16,6 +16,7 @@ import {
   targetOf,
 } from '../../shared/lifecycle';
 import type { Rng } from '../../shared/random';
+import type { RemoteVm } from '../../shared/services';
 import type { TimingProfile } from '../../shared/timing';
 import type { Vm } from '../../shared/types';
 import type { Clock } from './clock';
@@ -202,15 +203,17 @@ export class VmLifecycle {
    * A shared fleet: the store's word on VMs whose record names this host as driver (their
    * stages run here) and on every VM another host changed (whoever waits here hears of it).
    */
-  remote(changed: readonly { vm: Vm; drive: boolean }[]): number {
+  remote(changed: readonly RemoteVm[]): number {
     const driven: Vm[] = [];
-    for (const { vm, drive } of changed) {
+    const stages = new Map<string, Stage>();
+    for (const { vm, drive, stage } of changed) {
       if (!vm || typeof vm.id !== 'string' || !isLifecycleState(vm.state)) continue;
       if (vm.state === TERMINAL_STATE) this.remember(vm);
       this.engine.observed(vm);
       if (drive) driven.push(vm);
+      if (drive && stage === 'resume') stages.set(vm.id, stage);
     }
-    return driven.length > 0 ? this.engine.drive(driven) : 0;
+    return driven.length > 0 ? this.engine.drive(driven, undefined, stages) : 0;
   }
 
   private remember(vm: Vm): void {

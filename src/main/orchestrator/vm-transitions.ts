@@ -140,13 +140,13 @@ export class VmTransitions<V extends LifecycleVm> {
    * Shared fleet: VMs in a transient state whose record names this host as driver run their
    * stage here, from its start (a stage already timed here is not run twice). Returns how many.
    */
-  drive(vms: Iterable<V>, operation?: Transition['operation']): number {
+  drive(vms: Iterable<V>, operation?: Transition['operation'], stages?: ReadonlyMap<string, Stage>): number {
     let n = 0;
     for (const vm of vms) {
       if (!isTransient(vm.state) || this.timers.has(vm.id)) continue;
-      const stage = stageOf(vm.state);
+      const stage = stages?.get(vm.id) ?? stageOf(vm.state); // a `starting` VM may be resuming
       const op = operation ?? (stage === 'create' ? 'create' : stage === 'resume' ? 'start' : stage);
-      this.schedule(vm, this.drawStage(vm, vm.state, op), true);
+      this.schedule(vm, this.drawStage(vm, vm.state, op, stage), true);
       n++;
     }
     return n;

@@ -79,15 +79,22 @@ runWorker(async (ctx) => {
   // actions asked of this host as a machine's owner (./ownership.ts).
   const owner = ctx.config.store ? followOwnership(store, log) : null;
   const first = await build();
+  // Rebuilds run one after another: a shared host's reset (or import) asks twice, through its
+  // route and its store's `reset` event, and two at once left one Infrastructure running unstopped.
+  let rebuilt: Promise<unknown> = Promise.resolve();
   const holder: InfrastructureHolder = {
     current: owner ? await owner.ready(first) : first,
     // After a store reset: drop every actor and its queue, and rebuild from the store.
-    async rebuild() {
-      holder.current.stop();
-      const next = await build();
-      holder.current = owner ? await owner.ready(next) : next;
-      log.info('infrastructure rebuilt from the store', { machines: holder.current.registry.size });
-      return holder.current;
+    rebuild() {
+      const run = rebuilt.then(async () => {
+        holder.current.stop();
+        const next = await build();
+        holder.current = owner ? await owner.ready(next) : next;
+        log.info('infrastructure rebuilt from the store', { machines: holder.current.registry.size });
+        return holder.current;
+      });
+      rebuilt = run.catch(() => {});
+      return run;
     },
   };
   if (ctx.config.store) {

@@ -11,7 +11,7 @@ import { mulberry32, type Rng } from '../../shared/random';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from '../../shared/scenario';
 import type { ActorRestart, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
-import type { BackendOp, StoreBackend, StoredFleet } from './backend';
+import type { BackendOp, BackendSnapshot, StoreBackend, StoredFleet } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
 import { FleetReads } from './fleet-reads';
 import { checkUpdateFits, type MachineRecord, machineView, storedState } from './machine-record';
@@ -232,6 +232,23 @@ export class Fleet extends FleetReads implements Omit<StoreServiceImpl, keyof Sh
     const changed = (m: MachineRecord) => this.emit(machineEvent(m, this.table.regionOf(m)));
     const regionChanged = (r: RegionIndex) => this.emit({ type: 'region', seq: 0, at: this.stamp(), region: r.view() });
     return { table: () => this.table, ledger: this.ledger, changed, regionChanged, warn: this.warn, reset };
+  }
+
+  /**
+   * A shared fleet switched to another generation through another host (an import, or a reset
+   * after one): the model rebuilt on `imported` (null: the bootstrap fleet) with the new
+   * generation's rows laid over it, then `reset` published, as after an import here.
+   */
+  switchShared(imported: StoredFleet | null, snapshot: BackendSnapshot): void {
+    const versions = new Map(this.table.machines.map((m) => [m.id, m.version]));
+    this.imported = imported;
+    this.table = this.build();
+    for (const m of this.table.machines) m.version = Math.max(m.version, versions.get(m.id) ?? 0);
+    this.views.clear();
+    overlaySnapshot(snapshot, this.table, this.ledger, this.warn);
+    const { seed } = this.settings();
+    if (seed !== null) this.rng = mulberry32(seed);
+    this.emit({ type: 'reset', seq: 0, at: this.stamp() });
   }
 
   /**

@@ -32,13 +32,6 @@ export type SharedOnly = Pick<
   'cluster' | 'orphans' | 'etcdStats' | 'reportActors' | 'onOwner' | 'answerOwner' | 'ownership'
 >;
 
-/**
- * Why a shared fleet refuses an import: it replaces the machines themselves, which every host
- * (its model, placement views, owners, stages in flight) would have to swap at once.
- */
-const SHARED_IMPORT =
-  "scenario import is not supported on a fleet shared through etcd: it replaces the machines themselves, which every host sharing the fleet would have to swap at once. To share a scenario's fleet, start the first host on an empty etcd with `flylight serve --store etcd://… --scenario NAME|DIR` (it seeds etcd with the scenario's regions and machines); to load its VMs too, import it into a host without --store";
-
 const NOT_SHARED = "this host's fleet is not shared: start it with --store etcd://…";
 
 /** `cluster` answers for a shared fleet (etcd); a host with its own store has none. */
@@ -84,10 +77,7 @@ export function storeService(fleet: Fleet, shared?: SharedServices): StoreServic
     setRegionStatus: (code, status) => fleet.setRegionStatus(code, status),
     announce: (restart) => fleet.announce(restart),
     exportScenario: () => fleet.exportScenario(),
-    importScenario: (files) => {
-      if (shared) throw new ApiError('bad_request', SHARED_IMPORT);
-      return fleet.importScenario(files);
-    },
+    importScenario: (files) => fleet.importScenario(files),
     settings: () => fleet.settings(),
   };
 }

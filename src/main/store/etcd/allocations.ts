@@ -15,7 +15,7 @@ import type { MachineState, StoredVm } from '../backend';
 import type { MachineSpec } from '../fleet-data';
 import type { EtcdKeys } from './keys';
 import { parseValue } from './keys';
-import { TxnBatcher, type TxnPart } from './txn-batch';
+import { type Guard, TxnBatcher, type TxnPart } from './txn-batch';
 
 /** A machine's size and the CSV's status (which the row's operator_status overrides): its spec. */
 export type Capacity = Pick<MachineSpec, 'cores' | 'memory_gb' | 'status'>;
@@ -59,6 +59,22 @@ export class InFlightError extends Error {}
 
 /** Gives up after this many lost races in a row (only under pathological contention). */
 const MAX_ATTEMPTS = 64;
+
+/**
+ * A VM record as etcd keeps it: `stage` says a `starting` VM is resuming from `suspended` (not
+ * booting), so the host that drives it — its machine's owner, maybe not the host that was asked
+ * — times the resume stage, not the start stage.
+ */
+export type EtcdVm = StoredVm & { stage?: 'resume' };
+
+/** The record to write: `starting` from `suspended` (or a resume written again) marked as a resume. */
+export function withStage(vm: StoredVm, old: StoredVm | null): EtcdVm {
+  const { stage: _s, ...plain } = vm as EtcdVm;
+  const resuming =
+    plain.state === 'starting' &&
+    (old?.state === 'suspended' || (old?.state === 'starting' && (old as EtcdVm).stage === 'resume'));
+  return resuming ? { ...plain, stage: 'resume' } : plain;
+}
 
 /** What one VM holds on its machine (nothing in a state that holds no resources). */
 export function held(vm: StoredVm | null): { cores: number; memory_gb: number; count: number } {
@@ -108,16 +124,20 @@ export class Allocations {
     this.vmRows.clear();
   }
 
-  /** Puts a VM (new, or a new version of one) with its machine's allocation changed to match. */
-  putVm(vm: StoredVm): Promise<void> {
+  /**
+   * Puts a VM (new, or a new version of one) with its machine's allocation changed to match.
+   * `guard`: the fleet generation the write is meant for (./txn-batch), on every method here.
+   */
+  putVm(vm: StoredVm, guard?: Guard): Promise<void> {
     const put = this.lane(vm.machine_id, () =>
-      this.transact(vm.machine_id, vm.id, (machine, old) => {
+      this.transact(vm.machine_id, vm.id, guard, (machine, old) => {
         const was = held(old);
         const now = held(vm);
+        const rec = withStage(vm, old);
         // A change of state that moves no resources (started → stopping, …) leaves the row alone,
         // so the lifecycle's many writes never race launches for it.
         if (old && was.cores === now.cores && was.memory_gb === now.memory_gb && was.count === now.count) {
-          return { machine: null, vm: { put: vm } };
+          return { machine: null, vm: { put: rec } };
         }
         const next: MachineState = {
           ...machine,
@@ -138,7 +158,7 @@ export class Allocations {
             allocationOf(machine),
           );
         }
-        return { machine: next, vm: { put: vm } };
+        return { machine: next, vm: { put: rec } };
       }),
     );
     this.puts.set(vm.id, put);
@@ -150,7 +170,7 @@ export class Allocations {
   }
 
   /** Deletes a VM and takes what it held off its machine; nothing to do if it is gone. */
-  async deleteVm(id: string): Promise<void> {
+  async deleteVm(id: string, guard?: Guard): Promise<void> {
     // A put its caller stopped waiting for may still commit: delete after it, never before.
     // Refused at once rather than waited for: the caller settles it later (unknown outcome).
     if (this.puts.has(id)) throw new InFlightError(`the write of VM ${id} is still running in etcd; retry`);
@@ -165,7 +185,7 @@ export class Allocations {
     const machineId = row.value?.machine_id;
     if (!machineId) return;
     await this.lane(machineId, () =>
-      this.transact(machineId, id, (machine, old) => {
+      this.transact(machineId, id, guard, (machine, old) => {
         if (!old) return { machine, vm: null };
         const was = held(old);
         return {
@@ -183,9 +203,9 @@ export class Allocations {
   }
 
   /** Writes a machine's operator status, FlyD version and time; its allocation stays etcd's. */
-  putMachineMeta(id: string, state: MachineState): Promise<void> {
+  putMachineMeta(id: string, state: MachineState, guard?: Guard): Promise<void> {
     return this.lane(id, () =>
-      this.transact(id, null, (machine) => ({
+      this.transact(id, null, guard, (machine) => ({
         machine: {
           ...machine,
           version: Math.max(machine.version, state.version),
@@ -216,6 +236,7 @@ export class Allocations {
   private async transact(
     machineId: string,
     vmId: string | null,
+    guard: Guard | undefined,
     compute: (machine: MachineState, vm: StoredVm | null) => Outcome,
   ): Promise<void> {
     const mKey = this.keys.machine(machineId);
@@ -225,7 +246,7 @@ export class Allocations {
       const mRow = this.machineRows.get(machineId) ?? ABSENT;
       const vRow = vmId === null ? null : (this.vmRows.get(vmId) ?? ABSENT);
       const out = compute(mRow.value ?? emptyState(new Date().toISOString()), vRow?.value ?? null);
-      const part: TxnPart = { compare: [], success: [], failure: [], writes: [] };
+      const part: TxnPart = { compare: [], success: [], failure: [], writes: [], ...(guard ? { guard } : {}) };
       // Compare the rows that are written; a VM-only write (a state change) compares its VM alone.
       if (out.machine || !vKey || !vRow) part.compare.push(modIs(mKey, mRow.mod));
       if (vKey && vRow) part.compare.push(modIs(vKey, vRow.mod));

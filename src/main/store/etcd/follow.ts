@@ -10,6 +10,7 @@ import type { MachineState, StoredVm } from '../backend';
 import type { RemoteChange } from '../remote';
 import type { EtcdBackend } from './etcd-backend';
 import { parseValue } from './keys';
+import type { Ready } from './seed';
 
 export interface FollowSink {
   /** Changes of one watch response, in commit order. */
@@ -18,8 +19,15 @@ export interface FollowSink {
   reset(): void;
   /** The watch lost its place: the whole fleet as of a new snapshot. */
   resync(snapshot: Awaited<ReturnType<EtcdBackend['load']>>, reason: string): Promise<void>;
-  /** Hosts and owners keys changed (membership follows them). */
-  membership?(): void;
+  /**
+   * Another host switched the fleet to another generation (an import, or a reset after one):
+   * `ready` at mod revision `mod`; its rows are read at `at` (the current revision when absent).
+   */
+  generation(ready: Ready, mod: string, at?: string): Promise<void>;
+  /** An owner key changed (holder null: deleted), at revision `rev`. */
+  owner?(machine: string, holder: string | null, rev: string): void;
+  /** The end of a watch response that changed owner keys or (`hosts`) the hosts. */
+  membership?(hosts: boolean): void;
   log(level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -43,6 +51,9 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
   const apply = async (res: IWatchResponse) => {
     const changes: RemoteChange[] = [];
     let membership = false;
+    let hosts = false;
+    /** The revision of a switch seen in this response: the rest of its transaction is the old generation's sweep. */
+    let switchedAt: string | null = null;
     const flush = async () => {
       if (changes.length > 0) await sink.changes(changes.splice(0));
     };
@@ -52,7 +63,26 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
       if (!what) continue;
       const put = ev.type === 'Put';
       const rev = ev.kv.mod_revision;
-      if (what.kind === 'machine') {
+      if (rev === switchedAt && what.kind !== 'host' && what.kind !== 'owner') continue;
+      if (what.kind === 'ready') {
+        const ready = put ? parseValue<Ready>(ev.kv.value) : null;
+        if (!ready) continue;
+        // A switch this host is making itself is its own to finish.
+        if (backend.switching?.data === (ready.data ?? '')) await backend.switching.done;
+        if (backend.isCurrent(ready)) continue;
+        await flush();
+        try {
+          await sink.generation(ready, rev, rev);
+        } catch (err) {
+          // Reading the new generation failed: start over from a fresh look at fleet/ready.
+          const w = watcher;
+          watcher = null;
+          await w?.cancel().catch(() => {});
+          await resync(`could not switch to generation ${ready.generation}: ${(err as Error).message}`);
+          return;
+        }
+        switchedAt = rev;
+      } else if (what.kind === 'machine') {
         const state = put ? parseValue<MachineState>(ev.kv.value) : null;
         backend.allocations.observeMachine(what.id, state, rev, rev);
         changes.push({ t: 'machine', id: what.id, state });
@@ -71,12 +101,16 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
           backend.allocations.forget();
           sink.reset();
         }
-      } else if (what.kind === 'host' || what.kind === 'owner') {
+      } else if (what.kind === 'owner') {
         membership = true;
+        sink.owner?.(what.id, put ? ev.kv.value.toString() : null, rev);
+      } else if (what.kind === 'host') {
+        membership = true;
+        hosts = true;
       }
     }
     await flush();
-    if (membership) sink.membership?.();
+    if (membership) sink.membership?.(hosts);
     revision = res.header.revision;
   };
 
@@ -88,6 +122,7 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
     }
     watcher = w;
     w.on('data', (res) => {
+      if (watcher !== w) return; // cancelled: a resync took over
       queue = queue
         .then(() => apply(res))
         .catch((err) => sink.log('warn', 'applying a watch event failed', { error: (err as Error).message }));
@@ -107,6 +142,14 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
   const resync = async (reason: string) => {
     for (let delay = 100; !stopped; delay = Math.min(delay * 2, 2000)) {
       try {
+        // The fleet may have switched generation while this host was cut off: switch with it.
+        const got = (await backend.client.get(backend.keys.ready).exec()).kvs[0];
+        const ready = parseValue<Ready>(got?.value);
+        if (got && ready && !backend.isCurrent(ready)) {
+          await sink.generation(ready, got.mod_revision);
+          await start(String(BigInt(backend.revision) + 1n));
+          return;
+        }
         const snapshot = await backend.load();
         await sink.resync(snapshot, reason);
         resyncs++;

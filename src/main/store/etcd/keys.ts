@@ -1,8 +1,13 @@
 // Where the shared fleet lives in etcd, under one prefix (default /flylight/):
-//   fleet/ready           the seed is complete: {seed_id, chunks, regions, machines, by, at}
+//   fleet/ready           the fleet in force: its seed {seed_id, chunks, …}, its generation and
+//                         where that generation's rows live (./generation); every host follows it
 //   fleet/claim           the host seeding right now (held by its lease, so a seeder that dies frees it)
-//   fleet/chunks/ID/N     the bootstrap fleet (regions and machines), in chunks under 1 MB
+//   fleet/chunks/ID/N     a fleet's regions and machines (the bootstrap's, an import's), in chunks under 1 MB
 //   fleet/reset           the last reset {at, by}: every host rebuilds when it changes
+// The rows of the generation in force, under its data prefix: the root itself for the first
+// generation (as before generations existed), `gen/N-TOKEN/` for a fleet an import (or a reset
+// after one) put in place, so a new generation is written beside the old one and swapped in by
+// one transaction on fleet/ready:
 //   machines/ID           a machine's state: allocation (= the sum of its VMs, kept so by every
 //                         VM transaction), operator status, FlyD version
 //   vms/ID                a VM record, with the Idempotency-Key that launched it and its driver
@@ -17,7 +22,38 @@
 //                         (./owner-requests; not followed by the fleet's watch)
 
 export class EtcdKeys {
+  /** The data prefix of the generation in force, relative to the root ('' for the first). */
+  private data = '';
+
   constructor(readonly root: string) {}
+
+  /** Follows another generation's rows from now on (`data`: relative to the root). */
+  followData(data: string): void {
+    this.data = data;
+  }
+
+  /** The generation's data prefix, relative to the root. */
+  get dataPrefix(): string {
+    return this.data;
+  }
+
+  /** The same root, reading the rows of the generation under `data`. */
+  withData(data: string): EtcdKeys {
+    const k = new EtcdKeys(this.root);
+    k.followData(data);
+    return k;
+  }
+
+  /** Where every generation but the first keeps its rows. */
+  get generations(): string {
+    return `${this.root}gen/`;
+  }
+
+  /** The prefixes holding this generation's rows (what a switch to another one deletes). */
+  dataPrefixes(): string[] {
+    if (this.data !== '') return [`${this.root}${this.data}`];
+    return [this.machines, this.vms, this.regions, this.idempotency('')];
+  }
 
   get ready(): string {
     return `${this.root}fleet/ready`;
@@ -32,22 +68,22 @@ export class EtcdKeys {
     return `${this.root}fleet/reset`;
   }
   get machines(): string {
-    return `${this.root}machines/`;
+    return `${this.root}${this.data}machines/`;
   }
   machine(id: string): string {
     return `${this.machines}${id}`;
   }
   get vms(): string {
-    return `${this.root}vms/`;
+    return `${this.root}${this.data}vms/`;
   }
   vm(id: string): string {
     return `${this.vms}${id}`;
   }
   idempotency(key: string): string {
-    return `${this.root}keys/${key}`;
+    return `${this.root}${this.data}keys/${key}`;
   }
   get regions(): string {
-    return `${this.root}regions/`;
+    return `${this.root}${this.data}regions/`;
   }
   region(code: string): string {
     return `${this.regions}${code}`;
@@ -66,8 +102,11 @@ export class EtcdKeys {
   }
 
   /** What a watched key is, and the id in it; null for keys the store does not follow. */
-  classify(key: string): { kind: 'machine' | 'vm' | 'region' | 'reset' | 'host' | 'owner'; id: string } | null {
+  classify(
+    key: string,
+  ): { kind: 'machine' | 'vm' | 'region' | 'reset' | 'ready' | 'host' | 'owner'; id: string } | null {
     if (key === this.reset) return { kind: 'reset', id: '' };
+    if (key === this.ready) return { kind: 'ready', id: '' };
     for (const [kind, prefix] of [
       ['machine', this.machines],
       ['vm', this.vms],

@@ -9,39 +9,29 @@
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Etcd3, IKeyValue, Lease } from 'etcd3';
-import type { ActorCounts, ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
-import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
+import type { Etcd3, Lease } from 'etcd3';
+import type { ActorCounts, ClusterView } from '../../../shared/cluster';
+import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import type { Vm } from '../../../shared/types';
+import { ActorReport } from './actor-report';
 import { claimOwners, releaseOwners } from './claims';
-import { diagnose, probe } from './connect';
+import { clusterView, type HostRecord } from './cluster-view';
+import { diagnose } from './connect';
 import { HOST_LEASE_TTL_S, HostLease } from './host-lease';
 import { type EtcdKeys, parseValue } from './keys';
 import { findOrphans } from './orphans';
-import { readPrefix } from './pages';
+import { OwnerBook } from './owner-book';
 import { ownerOf, Share } from './rendezvous';
 
 export { HOST_LEASE_TTL_S } from './host-lease';
 export { ownerOf } from './rendezvous';
 
-/** Owner keys per read (~60 bytes each). */
-const OWNERS_PAGE = 20_000;
+/** How long orphans() waits for the first rebalance after the fleet switched generation. */
+const SWITCH_SETTLE_MS = 10_000;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
 const SETTLE_MS = 100;
-/**
- * A host's actor counts are written at most this often (only when they change), under their
- * own key (`actors/ID`, on its lease): the fleet's watch ignores it, so a count that changes
- * never makes every host read the owners again, as a change under hosts/ would.
- */
-const ACTORS_EVERY_MS = 500;
-
-interface HostRecord {
-  id: string;
-  hostname: string;
-  pid: number;
-  started_at: string;
-  lease: string;
-}
+/** How often owned machines that moved in the watch are told to the orchestrator. */
+const TELL_EVERY_MS = 200;
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -63,21 +53,35 @@ export function newHostId(): string {
 export class Membership {
   private readonly hostLease: HostLease;
   private readonly owned = new Set<string>();
-  /** Every machine's holder as last read from etcd (the driver named in VM writes). */
-  private holders = new Map<string, string>();
+  /** Every machine's holder (the driver named in VM writes), kept from the watch (./owner-book). */
+  private readonly book: OwnerBook;
+  /** The machines this host should own, for the last host list (what a released key may be for). */
+  private mine: ReadonlySet<string> = new Set();
+  /** A rebalance is due after this watch response (a machine of this host's share came free). */
+  private due = false;
+  private ownedMoved = false;
+  private tellTimer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
   /** The live hosts at the last rebalance; null before the first. */
   private live: Set<string> | null = null;
   /** This host's share of the machines, for the last host list (./rendezvous). */
-  private readonly share: Share;
+  private share: Share;
+  /** The fleet's machines (they change when an import switches the fleet's generation). */
+  private machines: readonly string[];
+  private machineSet: ReadonlySet<string>;
+  /** The hosts as last read (for `flylight cluster`, which must answer while claims are in flight). */
+  private hostRecords: HostRecord[] = [];
+  /** Set after a switch of generation until the next rebalance has claimed this host's share. */
+  private switchSettled: { done: Promise<void>; resolve: () => void } | null = null;
+  /** The next rebalance looks for VMs mid-stage that no live host drives (after a switch). */
+  private lookForOrphans = false;
   private record: HostRecord | null = null;
-  /** The orchestrator's last report, and whether it is written yet. */
-  private actors: ActorCounts | null = null;
+  /** The orchestrator's actor counts, written for `flylight cluster` (./actor-report). */
+  private readonly actors: ActorReport;
   /** The owned set last told to `events.owned`, as a sorted key (to tell only changes). */
   private told = '';
-  private actorsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly id: string,
@@ -85,11 +89,21 @@ export class Membership {
     private readonly keys: EtcdKeys,
     private readonly store: EtcdStoreConfig,
     private readonly probes: Map<string, Etcd3>,
-    private readonly machines: readonly string[],
+    machines: readonly string[],
     private readonly log: Log,
     private readonly events: MembershipEvents = {},
+    /** The last revision of the fleet this host has applied (what `flylight cluster` shows). */
+    private readonly revision: () => string = () => '0',
   ) {
+    this.machines = machines;
+    this.machineSet = new Set(machines);
     this.share = new Share(id, machines);
+    this.book = new OwnerBook(client, keys);
+    this.actors = new ActorReport(
+      this.actorsKey(id),
+      () => this.hostLease?.current ?? null,
+      (msg, fields) => log('warn', msg, fields),
+    );
     this.hostLease = new HostLease(
       client,
       {
@@ -137,6 +151,10 @@ export class Membership {
    * are gone, or by this host's own orchestrator before it was rebuilt (its timers went with it).
    */
   async orphans(): Promise<Vm[]> {
+    // After a switch, the orchestrator rebuilt on the new fleet asks at once: answer once this
+    // host holds its share of the new machines, or the imported VMs left mid-stage are missed.
+    const settling = this.switchSettled?.done;
+    if (settling) await Promise.race([settling, new Promise((r) => setTimeout(r, SWITCH_SETTLE_MS).unref?.())]);
     const live = new Set(this.live ?? (await this.hosts()).map((h) => h.id));
     live.delete(this.id);
     return findOrphans(this.client, this.keys, live, this.owned);
@@ -147,6 +165,26 @@ export class Membership {
     return [...this.owned].sort();
   }
 
+  /**
+   * The fleet switched generation (an import, or a reset after one): its machines are these now.
+   * Machines in both keep their owner keys (the same hosts hash them the same way); this host
+   * releases those of machines that are gone and claims its share of the new ones.
+   */
+  switchFleet(machines: readonly string[]): void {
+    this.machines = machines;
+    this.machineSet = new Set(machines);
+    this.share = new Share(this.id, machines);
+    for (const m of [...this.owned]) if (!this.machineSet.has(m)) this.owned.delete(m);
+    if (!this.switchSettled) {
+      let resolve = () => {};
+      const done = new Promise<void>((r) => (resolve = r));
+      this.switchSettled = { done, resolve };
+    }
+    this.lookForOrphans = true;
+    this.tell();
+    this.changed();
+  }
+
   /** Registers this host under a fresh lease and takes its share of the machines. */
   async start(): Promise<void> {
     await this.hostLease.start();
@@ -154,28 +192,7 @@ export class Membership {
 
   /** The orchestrator's actor counts, written for `flylight cluster` (at most twice a second). */
   reportActors(counts: ActorCounts): void {
-    if (this.stopped) return;
-    const fields = ['owned', 'awake', 'awake_not_owned', 'woken', 'woken_not_owned'] as const;
-    const a = this.actors;
-    if (a && fields.every((f) => a[f] === counts?.[f])) return;
-    const next = {} as ActorCounts;
-    for (const f of fields) next[f] = Number.isSafeInteger(counts?.[f]) ? counts[f] : 0;
-    this.actors = next;
-    this.writeActors();
-  }
-
-  private writeActors(): void {
-    if (this.actorsTimer) return;
-    this.actorsTimer = setTimeout(() => {
-      this.actorsTimer = null;
-      const lease = this.hostLease.current;
-      if (!lease || this.stopped || !this.actors) return;
-      lease
-        .put(this.actorsKey(this.id))
-        .value(JSON.stringify(this.actors))
-        .catch((err) => this.log('warn', 'could not write the actor counts', { error: (err as Error).message }));
-    }, ACTORS_EVERY_MS);
-    this.actorsTimer.unref?.();
+    this.actors.report(counts);
   }
 
   private actorsKey(host: string): string {
@@ -192,16 +209,59 @@ export class Membership {
     };
     await lease.put(this.keys.host(this.id)).value(JSON.stringify(record));
     this.record = record;
-    this.writeActors(); // under the new lease too
+    this.actors.write(); // under the new lease too
     this.log('info', 'joined the shared fleet', { host: this.id, lease: hex, ttl_s: HOST_LEASE_TTL_S });
     this.changed();
+  }
+
+  private get holders(): Map<string, string> {
+    return this.book.holders;
   }
 
   /** This host's machines are no longer known to be its own: their actors stop here. */
   private dropAll(): void {
     for (const m of this.owned) this.holders.delete(m);
     this.owned.clear();
+    this.book.forget(); // read them whole when the lease is healthy again
     this.tell();
+  }
+
+  /** The watch lost its place: the owner keys are read whole again at the next rebalance. */
+  forgetOwners(): void {
+    this.book.forget();
+    this.changed();
+  }
+
+  /**
+   * An owner key changed (`holder` null: deleted), as the watch tells it at revision `rev`. Kept in
+   * the holders map; a machine of this host's share that came free makes a rebalance due.
+   */
+  ownerEvent(machine: string, holder: string | null, rev: string): void {
+    if (!this.book.event(machine, holder, rev)) return;
+    const mineNow = holder === this.id && this.machineSet.has(machine);
+    if (mineNow !== this.owned.has(machine)) {
+      if (mineNow) this.owned.add(machine);
+      else this.owned.delete(machine);
+      this.ownedMoved = true;
+    }
+    if (holder === null && this.mine.has(machine)) this.due = true;
+  }
+
+  /** The end of a watch response: rebalance if hosts changed or a machine is due; else tell what moved. */
+  followed(hostsChanged: boolean): void {
+    if (hostsChanged || this.due || !this.book.current) {
+      this.due = false;
+      this.changed();
+    }
+    // Told at most every TELL_EVERY_MS: a joining host's claims come 64 keys a response.
+    if (this.ownedMoved && !this.tellTimer) {
+      this.tellTimer = setTimeout(() => {
+        this.tellTimer = null;
+        this.ownedMoved = false;
+        this.tell();
+      }, TELL_EVERY_MS);
+      this.tellTimer.unref?.();
+    }
   }
 
   private tell(): void {
@@ -241,7 +301,8 @@ export class Membership {
   /** Leaves: revoking the lease frees its machines at once (no TTL to wait out). */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.actorsTimer) clearTimeout(this.actorsTimer);
+    this.actors.stop();
+    if (this.tellTimer) clearTimeout(this.tellTimer);
     await this.running;
     await this.hostLease.stop();
   }
@@ -253,26 +314,24 @@ export class Membership {
       .filter((h): h is HostRecord => h !== null && typeof h.id === 'string');
   }
 
-  /** Every owner key, in pages (300k of them are over gRPC's 4 MB message limit in one read). */
-  private async owners(): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const at = this.keys.owners.length;
-    const add = (kv: IKeyValue) => out.set(kv.key.toString().slice(at), kv.value.toString());
-    await readPrefix(this.client.kv, this.keys.owners, add, { limit: OWNERS_PAGE });
-    return out;
-  }
-
   private async rebalance(): Promise<void> {
     const lease = this.hostLease.current;
     if (!lease || this.stopped || this.hostLease.unhealthy) return;
     const leaseDec = this.hostLease.id.dec;
-    const ids = (await this.hosts()).map((h) => h.id).sort();
+    const hosts = await this.hosts();
+    this.hostRecords = hosts;
+    const ids = hosts.map((h) => h.id).sort();
     if (!ids.includes(this.id)) return; // not registered (yet, or again)
-    const owners = await this.owners();
-    this.holders = owners;
+    const settled = this.switchSettled;
+    const orphansToo = this.lookForOrphans;
+    this.lookForOrphans = false;
+    const owners = await this.book.all((m, holder, rev) => this.ownerEvent(m, holder, rev));
     const claim: string[] = [];
     const release: string[] = [];
-    const mine = await this.share.of(ids);
+    const share = this.share;
+    const mine = await share.of(ids);
+    if (share !== this.share) return this.changed(); // the fleet switched meanwhile: again, on the new one
+    this.mine = mine;
     for (const m of this.machines) {
       const want = mine.has(m);
       const holder = owners.get(m);
@@ -281,6 +340,8 @@ export class Membership {
       if (want && holder === undefined) claim.push(m);
       if (!want && holder === this.id) release.push(m);
     }
+    // Machines an import took out of the fleet: their owner keys go.
+    for (const [m, holder] of owners) if (holder === this.id && !this.machineSet.has(m)) release.push(m);
     await releaseOwners(this.client, this.keys, this.id, release, (batch) => {
       for (const m of batch) {
         this.owned.delete(m);
@@ -294,7 +355,7 @@ export class Membership {
     // A host gone (or this host's first look): its unfinished stages on our machines are ours.
     const before = this.live;
     this.live = new Set(ids);
-    if (before === null || [...before].some((h) => !this.live?.has(h))) {
+    if (orphansToo || before === null || [...before].some((h) => !this.live?.has(h))) {
       const vms = await findOrphans(this.client, this.keys, this.live, this.owned);
       if (vms.length > 0) {
         this.log('info', 'taking over VMs left mid-stage by a host that is gone', { host: this.id, vms: vms.length });
@@ -302,6 +363,10 @@ export class Membership {
       }
     }
     this.tell();
+    if (settled && settled === this.switchSettled) {
+      this.switchSettled = null;
+      settled.resolve();
+    }
     if (claim.length + release.length > 0) {
       this.log('info', 'machine ownership moved', {
         host: this.id,
@@ -313,62 +378,20 @@ export class Membership {
     }
   }
 
-  /** Hosts, their leases and machines, and etcd's members and leader (`flylight cluster`). */
-  async view(): Promise<ClusterView> {
-    const [hosts, owners, actors, list, ready] = await Promise.all([
-      this.hosts(),
-      this.owners(),
-      this.client.getAll().prefix(this.actorsKey('')).strings(),
-      this.client.cluster.memberList({}),
-      this.client.get(this.keys.ready).exec(), // for the KV revision (the member list's header has none)
-    ]);
-    const counts = new Map<string, number>();
-    for (const h of owners.values()) counts.set(h, (counts.get(h) ?? 0) + 1);
-    const out: ClusterHost[] = await Promise.all(
-      hosts
-        .sort((a, b) => a.started_at.localeCompare(b.started_at))
-        .map(async (h) => {
-          const ttl = await this.client.leaseClient
-            .leaseTimeToLive({ ID: BigInt(`0x${h.lease}`).toString() })
-            .then((r) => Number(r.TTL))
-            .catch(() => -1);
-          return {
-            ...h,
-            lease_ttl_s: ttl,
-            machines_owned: counts.get(h.id) ?? 0,
-            actors: parseValue<ActorCounts>(actors[this.actorsKey(h.id)]),
-            self: h.id === this.id,
-          };
-        }),
-    );
-    const members: ClusterMember[] = await Promise.all(
-      list.members.map(async (m) => {
-        const url = m.clientURLs[0]?.replace(/^https?:\/\//, '');
-        const status = url
-          ? await probe(this.probes, this.store, url)
-              .maintenance.status({ deadline: Date.now() + 800 })
-              .catch(() => null)
-          : null;
-        return {
-          name: m.name,
-          id: m.ID,
-          client_urls: m.clientURLs,
-          healthy: status !== null,
-          leader: status !== null && status.leader === m.ID,
-        };
-      }),
-    );
-    return {
-      store: describeStore(this.store),
-      lease_ttl_s: HOST_LEASE_TTL_S,
-      hosts: out,
-      machines: this.machines.length,
-      unowned: this.machines.filter((m) => !owners.has(m)).length,
-      etcd: {
-        members,
-        leader: members.find((m) => m.leader)?.name ?? null,
-        revision: ready.header.revision,
-      },
-    };
+  /** Hosts, their leases and machines, and etcd's members and leader (`flylight cluster`): ./cluster-view. */
+  view(): Promise<ClusterView> {
+    const hosts = this.hostRecords.length > 0 ? this.hostRecords : this.record ? [this.record] : [];
+    return clusterView({
+      client: this.client,
+      probes: this.probes,
+      store: this.store,
+      self: this.id,
+      hosts,
+      holders: this.holders,
+      machines: this.machines,
+      machineSet: this.machineSet,
+      actorsPrefix: this.actorsKey(''),
+      revision: this.revision(),
+    });
   }
 }

@@ -7,6 +7,8 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
+import type { ScenarioSettings } from '../../../shared/scenario';
+import type { StoredFleet } from '../backend';
 import type { FleetData, MachineSpec, RegionSpec } from '../fleet-data';
 import { type EtcdKeys, parseValue } from './keys';
 import { readPrefix } from './pages';
@@ -19,13 +21,28 @@ const CHUNKS_PER_READ = 4;
 /** How long a joining host waits for another host's seed to finish. */
 export const SEED_WAIT_MS = 60_000;
 
-interface Ready {
+/** A fleet's regions and machines in etcd: fleet/chunks/SEED_ID/, in `chunks` chunks. */
+export interface SeedRef {
   seed_id: string;
   chunks: number;
+}
+
+/** fleet/ready: the fleet in force. Fields after `at` are absent in the first generation. */
+export interface Ready extends SeedRef {
   regions: number;
   machines: number;
   by: string;
   at: string;
+  /** 0 (absent) for the seed; each import, and each reset after one, adds one. */
+  generation?: number;
+  /** Where this generation's rows live, relative to the root ('' or absent: the root itself). */
+  data?: string;
+  /** The bootstrap fleet (what a reset returns to), when it is not this seed. */
+  bootstrap?: SeedRef;
+  /** An imported scenario's settings and description (every host applies them until a reset). */
+  settings?: Partial<ScenarioSettings>;
+  description?: string;
+  reason?: 'import' | 'reset';
 }
 
 interface Chunk {
@@ -34,7 +51,13 @@ interface Chunk {
 }
 
 export interface SeedOutcome {
+  /** The bootstrap fleet (what a reset returns to). */
   data: FleetData;
+  /** The fleet in force when it is not the bootstrap (a scenario imported through some host). */
+  imported: StoredFleet | null;
+  /** fleet/ready as read, and its mod revision (every write this host makes is conditional on it). */
+  ready: Ready;
+  readyMod: string;
   /** True when this host wrote the fleet; false when it joined one already there. */
   seeded: boolean;
   by: string;
@@ -84,8 +107,13 @@ export async function joinOrSeed(
 ): Promise<SeedOutcome> {
   const deadline = Date.now() + SEED_WAIT_MS;
   for (;;) {
-    const ready = parseValue<Ready>(await client.get(keys.ready).buffer());
-    if (ready) return { data: await readSeed(client, keys, ready), seeded: false, by: ready.by };
+    const got = (await client.get(keys.ready).exec()).kvs[0];
+    const ready = parseValue<Ready>(got?.value);
+    if (got && ready) {
+      const data = await readSeed(client, keys, ready.bootstrap ?? ready);
+      const imported = await importedFleet(client, keys, ready);
+      return { data, imported, ready, readyMod: got.mod_revision, seeded: false, by: ready.by };
+    }
     const lease = client.lease(SEED_CLAIM_TTL_S, { autoKeepAlive: true });
     try {
       const leaseId = await lease.grant();
@@ -100,8 +128,8 @@ export async function joinOrSeed(
         )
         .commit();
       if (claimed.succeeded) {
-        await writeSeed(client, keys, csv, hostLabel);
-        return { data: csv, seeded: true, by: hostLabel };
+        const { ready, mod } = await writeSeed(client, keys, csv, hostLabel);
+        return { data: csv, imported: null, ready, readyMod: mod, seeded: true, by: hostLabel };
       }
     } finally {
       // Revoking drops the claim with it (the seed, if written, is not under the lease).
@@ -114,32 +142,57 @@ export async function joinOrSeed(
   }
 }
 
-async function writeSeed(client: Etcd3, keys: EtcdKeys, csv: FleetData, hostLabel: string): Promise<void> {
+/** Writes a fleet's chunks under a new seed id (nobody reads them until fleet/ready names it). */
+export async function writeChunks(client: Etcd3, keys: EtcdKeys, data: FleetData): Promise<SeedRef> {
   const seedId = randomUUID();
-  const chunks = toChunks(csv);
+  const chunks = toChunks(data);
   // One chunk per request: each is far below the request limit, together they may not be.
   for (let i = 0; i < chunks.length; i++) {
     await client.put(`${keys.chunks(seedId)}${String(i).padStart(6, '0')}`).value(JSON.stringify(chunks[i]));
   }
+  return { seed_id: seedId, chunks: chunks.length };
+}
+
+async function writeSeed(
+  client: Etcd3,
+  keys: EtcdKeys,
+  csv: FleetData,
+  hostLabel: string,
+): Promise<{ ready: Ready; mod: string }> {
   const ready: Ready = {
-    seed_id: seedId,
-    chunks: chunks.length,
+    ...(await writeChunks(client, keys, csv)),
     regions: csv.regions.length,
     machines: csv.machines.length,
     by: hostLabel,
     at: new Date().toISOString(),
   };
-  await client
+  const res = await client
     .if(keys.ready, 'Create', '==', 0)
     .then(client.put(keys.ready).value(JSON.stringify(ready)))
     .commit();
+  return { ready, mod: res.header.revision };
 }
 
-async function readSeed(client: Etcd3, keys: EtcdKeys, ready: Ready): Promise<FleetData> {
+/** The fleet `ready` names when it is not the bootstrap one (an import's), with its settings. */
+export async function importedFleet(
+  client: Etcd3,
+  keys: EtcdKeys,
+  ready: Ready,
+  revision?: string,
+): Promise<StoredFleet | null> {
+  if (!ready.bootstrap || ready.bootstrap.seed_id === ready.seed_id) return null;
+  const fleet: StoredFleet = { data: await readSeed(client, keys, ready, revision), settings: ready.settings ?? {} };
+  if (ready.description !== undefined) fleet.description = ready.description;
+  return fleet;
+}
+
+/** A fleet's chunks, read at `revision` when given (the chunks of a fleet replaced since are still there). */
+export async function readSeed(client: Etcd3, keys: EtcdKeys, ready: SeedRef, revision?: string): Promise<FleetData> {
   // A few chunks per read: all of a 300k-machine fleet's at once is over gRPC's 4 MB message limit.
   const chunks: (Chunk | null)[] = [];
   await readPrefix(client.kv, keys.chunks(ready.seed_id), (kv) => chunks.push(parseValue<Chunk>(kv.value)), {
     limit: CHUNKS_PER_READ,
+    ...(revision === undefined ? {} : { revision }),
   });
   if (chunks.length !== ready.chunks || chunks.some((c) => c === null)) {
     throw new Error(

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { EtcdStats } from '../../../shared/cluster';
 import { isTransient, TERMINAL_STATE } from '../../../shared/lifecycle';
 import type { ScenarioSettings } from '../../../shared/scenario';
-import type { OwnerRequest } from '../../../shared/services';
+import type { OwnerRequest, RemoteVm } from '../../../shared/services';
 import type { EtcdStoreConfig } from '../../../shared/store-spec';
 import { describeStore } from '../../../shared/store-spec';
 import type { StoreEvent, Vm } from '../../../shared/types';
@@ -14,16 +14,12 @@ import type { StoredVm } from '../backend';
 import { Fleet } from '../fleet';
 import type { FleetData } from '../fleet-data';
 import { applyRemoteChanges, type RemoteChange, type RemoteTarget, resyncFrom } from '../remote';
+import type { EtcdVm } from './allocations';
 import { EtcdBackend } from './etcd-backend';
 import { type Following, follow } from './follow';
 import { Membership, newHostId } from './membership';
 import { OwnerRequests } from './owner-requests';
-
-/** A VM change as the orchestrator hears it: the record, and whether its stage runs here. */
-export interface RemoteVm {
-  vm: Vm;
-  drive: boolean;
-}
+import { importedFleet } from './seed';
 
 export interface SharedFleet {
   fleet: Fleet;
@@ -66,11 +62,13 @@ export async function openSharedFleet(
   const { backend, seed } = await EtcdBackend.open(store, csv, label, hostId);
   try {
     const source = options.scenario ? `scenario ${options.scenario}` : 'the regions file';
+    const current = seed.imported?.data ?? seed.data;
     log.info(seed.seeded ? `seeded the fleet in etcd from ${source}` : 'joined the fleet in etcd', {
       store: describeStore(store),
-      regions: seed.data.regions.length,
-      machines: seed.data.machines.length,
+      regions: current.regions.length,
+      machines: current.machines.length,
       seeded_by: seed.by,
+      ...(seed.imported ? { imported_by: seed.ready.by, generation: seed.ready.generation } : {}),
     });
     if (options.scenario) {
       // Its VMs would need every host to adopt them at once (see the store's importScenario).
@@ -85,18 +83,22 @@ export async function openSharedFleet(
       warn: (msg, fields) => log.warn(msg, fields),
     });
     const remote = fleet.remote();
+    let following: Following | null = null;
     const membership = new Membership(
       hostId,
       backend.client,
       backend.keys,
       store,
       backend.probes,
-      seed.data.machines.map((m) => m.id),
+      current.machines.map((m) => m.id),
       (level, msg, fields) => log[level](msg, fields),
       { orphaned: options.orphaned, owned: options.owned, lease: options.lease },
+      () => following?.revision ?? backend.revision,
     );
     // Every VM this host writes names the machine's owner as its driver: the stage runs there.
     backend.driverOf = (machine) => membership.driverOf(machine);
+    // An import or reset through this host switched the fleet: its owners move with it.
+    backend.switched = (machines) => membership.switchFleet(machines);
     const requests = new OwnerRequests(
       backend.client,
       `${backend.keys.root}requests/`,
@@ -106,7 +108,7 @@ export async function openSharedFleet(
       (level, msg, fields) => log[level](msg, fields),
     );
     await requests.start();
-    const following = await follow(backend, {
+    const watch = await follow(backend, {
       changes: async (changes) => {
         const told = vmNews(remote, changes, hostId);
         await applyRemoteChanges(remote, changes);
@@ -118,19 +120,47 @@ export async function openSharedFleet(
       },
       resync: async (snapshot, reason) => {
         const changed = await resyncFrom(remote, snapshot.machines, snapshot.vms);
+        membership.forgetOwners(); // the owner events of the lost stretch too
         log.warn('resynced the fleet from an etcd snapshot', { reason, ...changed });
         // Stages named to this host that the lost stretch of the watch would have told.
         const mine = snapshot.vms.filter((v) => v.driver === hostId && isTransient(v.state));
-        if (mine.length > 0) options.remoteVms(mine.map((v) => ({ vm: plain(v), drive: true })));
+        if (mine.length > 0) options.remoteVms(mine.map(news));
       },
-      membership: () => membership.changed(),
+      generation: async (ready, mod, at) => {
+        const imported = await importedFleet(backend.client, backend.keys, ready, at);
+        const snapshot = await backend.load({ at, keys: backend.keys.withData(ready.data ?? '') });
+        await remote.ledger.settled();
+        // From here to the reset event, nothing yields: no write is made on a half-switched host.
+        backend.adopt(ready, mod, imported);
+        fleet.switchShared(imported, snapshot);
+        const machines = (imported?.data ?? backend.bootstrap).machines;
+        membership.switchFleet(machines.map((m) => m.id));
+        log.info(
+          ready.reason === 'reset'
+            ? 'another host reset the fleet to its bootstrap machines; switched to them'
+            : 'another host imported a scenario into the fleet; switched to it',
+          {
+            by: ready.by,
+            generation: ready.generation,
+            regions: ready.regions,
+            machines: ready.machines,
+            vms: snapshot.vms.length,
+          },
+        );
+        // Stages this host drives in the new generation (an import's, recorded with their driver).
+        const mine = snapshot.vms.filter((v) => v.driver === hostId && isTransient(v.state));
+        if (mine.length > 0) options.remoteVms(mine.map(news));
+      },
+      owner: (machine, holder, rev) => membership.ownerEvent(machine, holder, rev),
+      membership: (hosts) => membership.followed(hosts),
       log: (level, msg, fields) => log[level](msg, fields),
     });
+    following = watch;
     await membership.start();
     return {
       fleet,
       backend,
-      following,
+      following: watch,
       report: { ...report, store: describeStore(store), seeded: seed.seeded, revision: backend.revision },
       membership,
       requests,
@@ -146,7 +176,7 @@ export async function openSharedFleet(
       close: async () => {
         await requests.stop();
         await membership.stop();
-        await following.stop();
+        await watch.stop();
         await backend.close();
       },
     };
@@ -165,7 +195,10 @@ function vmNews(target: RemoteTarget, changes: readonly RemoteChange[], hostId: 
   const out: RemoteVm[] = [];
   for (const c of changes) {
     if (c.t === 'vm' && c.vm && typeof c.vm.state === 'string') {
-      out.push({ vm: plain(c.vm), drive: c.vm.driver === hostId && isTransient(c.vm.state) });
+      const drive = c.vm.driver === hostId && isTransient(c.vm.state);
+      // A `starting` VM resuming from `suspended` (./allocations): its owner times a resume.
+      const resume = drive && (c.vm as EtcdVm).stage === 'resume';
+      out.push({ vm: plain(c.vm), drive, ...(resume ? { stage: 'resume' as const } : {}) });
     } else if (c.t === 'vm-delete') {
       const gone = target.ledger.get(c.id);
       if (gone) out.push({ vm: { ...gone, state: TERMINAL_STATE }, drive: false });
@@ -176,6 +209,13 @@ function vmNews(target: RemoteTarget, changes: readonly RemoteChange[], hostId: 
 
 /** A stored VM without the store's own fields. */
 function plain(v: StoredVm): Vm {
-  const { driver: _d, idempotency_key: _k, ...vm } = v;
+  const { driver: _d, idempotency_key: _k, stage: _s, ...vm } = v as EtcdVm;
   return vm;
+}
+
+/** A VM this host drives, with the stage its record names (a resume) when there is one. */
+function news(v: StoredVm): RemoteVm {
+  return (v as EtcdVm).stage === 'resume'
+    ? { vm: plain(v), drive: true, stage: 'resume' }
+    : { vm: plain(v), drive: true };
 }

@@ -11,8 +11,15 @@
 // read; the allocator computes it again from them and sends it ALONE (a conflict under contention
 // must not keep failing a group). Parts that write the same key never share a group (etcd refuses
 // a transaction that writes a key twice), and a group stays within etcd's --max-txn-ops (128).
+//
+// A part may carry a guard (the shared fleet's fleet/ready, at the revision of the generation the
+// write was meant for): the transaction then compares that key's revision too, once per group
+// (parts with different guards never share one). A write meant for a generation of the fleet
+// that an import or reset has replaced is refused (FleetReplacedError), never written where
+// nobody looks any more (./generation).
 
 import type { ICompare, IRequestOp, IResponseOp, ITxnResponse, KVClient } from 'etcd3';
+import { FleetReplacedError } from './generation';
 
 /** One allocation's transaction. */
 export interface TxnPart {
@@ -23,6 +30,13 @@ export interface TxnPart {
   failure: IRequestOp[];
   /** The keys `success` writes (a group never writes one twice). */
   writes: string[];
+  /** A key that must still be at mod revision `mod` (fleet/ready: the generation meant). */
+  guard?: Guard;
+}
+
+export interface Guard {
+  key: string;
+  mod: string;
 }
 
 export interface PartResult {
@@ -72,12 +86,15 @@ export class TxnBatcher {
       const group: Waiting[] = [];
       const later: Waiting[] = [];
       const keys = new Set<string>();
-      let compares = 0;
+      const guard = rest[0]?.part.guard;
+      // The guard's compare and its read in the else branch.
+      let compares = guard ? 1 : 0;
       let writes = 0;
-      let reads = 0;
+      let reads = compares;
       for (const w of rest) {
         const p = w.part;
         const fits =
+          sameGuard(p.guard, guard) &&
           compares + p.compare.length <= MAX_TXN_OPS &&
           writes + p.success.length <= MAX_TXN_OPS &&
           reads + p.failure.length <= MAX_TXN_OPS &&
@@ -107,12 +124,25 @@ export class TxnBatcher {
   private async send(parts: TxnPart[]): Promise<PartResult[]> {
     this.sent.txns++;
     this.sent.parts += parts.length;
+    const guard = parts[0]?.guard;
+    const guardKey = guard && Buffer.from(guard.key);
     const res: ITxnResponse = await this.kv.txn({
-      compare: parts.flatMap((p) => p.compare),
+      compare: [
+        ...(guard && guardKey
+          ? [{ key: guardKey, result: 'Equal', target: 'Mod', mod_revision: guard.mod } as const]
+          : []),
+        ...parts.flatMap((p) => p.compare),
+      ],
       success: parts.flatMap((p) => p.success),
-      failure: parts.flatMap((p) => p.failure),
+      failure: [...parts.flatMap((p) => p.failure), ...(guardKey ? [{ request_range: { key: guardKey } }] : [])],
     });
     const revision = res.header.revision;
+    if (!res.succeeded && guard) {
+      const now = res.responses[res.responses.length - 1]?.response_range?.kvs[0]?.mod_revision ?? '0';
+      if (now !== guard.mod) {
+        throw new FleetReplacedError();
+      }
+    }
     if (res.succeeded) return parts.map(() => ({ succeeded: true, revision, reads: [], group: parts.length }));
     let at = 0;
     return parts.map((p) => {
@@ -121,4 +151,8 @@ export class TxnBatcher {
       return { succeeded: false, revision, reads, group: parts.length };
     });
   }
+}
+
+function sameGuard(a: Guard | undefined, b: Guard | undefined): boolean {
+  return a?.key === b?.key && a?.mod === b?.mod;
 }
