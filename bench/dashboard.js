@@ -233,10 +233,17 @@ export async function run(report, o) {
     const heap = [{ s: 0, mb: heapBefore }];
     const streamStart = Date.now();
     let sampling = Promise.resolve();
+    let warm = false;
     const heapTimer = setInterval(() => {
       sampling = sampling.then(async () => {
         const h = { s: (Date.now() - streamStart) / 1000, mb: await heapMb() };
         heap.push(h);
+        // And one at the first sample: the page's bounded buffers (event log, samples) fill in
+        // the first seconds, so warm → after shows what keeps growing.
+        if (snapshotDir && !warm) {
+          warm = true;
+          await heapSnapshot(cdp, join(snapshotDir, 'dashboard-warm.heapsnapshot'));
+        }
         // As it goes: a long run that is cut short still shows its trend.
         process.stdout.write(`    heap after GC at ${fmt(h.s)} s: ${fmt(h.mb)} MB\n`);
       });

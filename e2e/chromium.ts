@@ -4,10 +4,11 @@
 // never a silent skip.
 
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { findOnPath } from '../test/helpers/executable';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -36,20 +37,8 @@ export interface LocateOptions {
 
 export type Located = { path: string; installed?: true } | { error: string };
 
-function executable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 function onPath(env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    for (const name of SYSTEM_NAMES) if (executable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
+  return findOnPath(SYSTEM_NAMES, env);
 }
 
 /** The reason in a failed `playwright install`'s output, e.g. "getaddrinfo ENOTFOUND cdn.playwright.dev". */

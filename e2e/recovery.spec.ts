@@ -1,6 +1,8 @@
 // A worker thread killed under the dashboard: the page says "Recovering…", then shows the right
 // numbers again. The host runs in this process (the built bundle, real worker threads, a real
-// port) because killing a worker is a test-only hook no client can reach.
+// port) because killing a worker is a test-only hook no client can reach. Also here: a change
+// that reaches the page while it is still loading the region's machines (the first seconds
+// after a start, or a resync) flashes its card like any other.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,4 +73,38 @@ test('dashboard: a store worker killed mid-session shows recovering, then the ri
     body: JSON.stringify({ region: 'SIN', memory_gb: 4, cores: 2 }),
   });
   expect(after.status).toBe(201);
+});
+
+test('dashboard: a change that lands while the region’s machines are loading still flashes its card', async ({
+  page,
+}) => {
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  // Hold the page's first machines request until the launch's events have reached the page,
+  // as a slow first answer does (a cold host, a loaded machine).
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  let held = 0;
+  await page.route('**/v1/regions/SIN/machines*', async (route) => {
+    if (held++ === 0) await released;
+    await route.continue();
+  });
+  await page.goto(`${host.url}/?token=${TOKEN}#/SIN`);
+  await waitLive(page);
+  const row = page.locator('[data-testid="region-row"][data-region="SIN"]');
+  const before = Number(await row.getAttribute('data-cores-allocated'));
+  const res = await fetch(`${host.url}/v1/vms`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ region: 'SIN', memory_gb: 8, cores: 4 }),
+  });
+  expect(res.status).toBe(201);
+  const vm = (await res.json()) as { machine_id: string };
+  // The region's totals come with the machine's event: the page has it, its cards are not shown yet.
+  await expect.poll(async () => Number(await row.getAttribute('data-cores-allocated'))).toBeGreaterThan(before);
+  await expect(page.locator('[data-testid="machine-card"]')).toHaveCount(0);
+  expect(held).toBe(1);
+  release();
+  await expectAllocated(page, vm.machine_id, 4, 5000);
 });

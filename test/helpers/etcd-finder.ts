@@ -3,31 +3,23 @@
 // naming the command that installs it — never a silent skip, as the browser tests do for
 // Chromium (e2e/chromium.ts).
 
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter } from 'node:path';
+import { findOnPath, isExecutableFile, pathDirs } from './executable';
 
 export const ETCD_INSTALL_HINT =
   'install it with `sudo apt-get install -y etcd-server` (Debian/Ubuntu; any etcd 3.4+ works), or set ETCD_BIN to an etcd binary';
 
 export type LocatedEtcd = { path: string } | { error: string };
 
-function executable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 export function locateEtcd(env: NodeJS.ProcessEnv = process.env): LocatedEtcd {
   if (env.ETCD_BIN) {
-    return executable(env.ETCD_BIN)
+    return isExecutableFile(env.ETCD_BIN)
       ? { path: env.ETCD_BIN }
       : { error: `ETCD_BIN is ${env.ETCD_BIN}, which is not an executable file; ${ETCD_INSTALL_HINT}` };
   }
-  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
-  for (const dir of dirs) if (executable(join(dir, 'etcd'))) return { path: join(dir, 'etcd') };
+  const found = findOnPath(['etcd'], env);
+  if (found) return { path: found };
+  const dirs = pathDirs(env);
   return {
     error: `No etcd for the shared-fleet tests (none on PATH: ${dirs.join(delimiter) || '(empty)'}); ${ETCD_INSTALL_HINT}`,
   };

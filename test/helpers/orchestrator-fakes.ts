@@ -10,6 +10,7 @@ import { MachineD } from '../../src/main/orchestrator/machined';
 import { ApiError } from '../../src/shared/errors';
 import { holdsResources } from '../../src/shared/lifecycle';
 import { type MachineColumns, toColumns } from '../../src/shared/machine-columns';
+import { encodeMachineColumns } from '../../src/shared/machine-wire';
 import type { Remote } from '../../src/shared/rpc';
 import type { ScenarioExport, ScenarioImportReport, ScenarioSettings } from '../../src/shared/scenario';
 import type { StoreService } from '../../src/shared/services';
@@ -119,6 +120,9 @@ export class FakeStore implements Remote<StoreService> {
     return this.op('machines', () =>
       [...this.machinesById.values()].filter((m) => m.region === region).map((m) => ({ ...m })),
     );
+  }
+  async machineColumnsJson(region: string): Promise<string> {
+    return encodeMachineColumns(await this.machines(region));
   }
   allMachines(): Promise<Machine[]> {
     return this.op('allMachines', () => [...this.machinesById.values()].map((m) => ({ ...m })));

@@ -14,6 +14,11 @@ export function jsonResponse(status: number, value: unknown, headers: Record<str
   return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(value) };
 }
 
+/** A body already serialised as JSON (by the thread that had the data). */
+export function rawJsonResponse(status: number, json: string): GateResponse {
+  return { status, headers: { ...JSON_HEADERS }, body: json };
+}
+
 /**
  * The `{"error": {...}}` response for anything thrown: 405s carry their Allow header, refusals
  * that say when to come back a Retry-After, and admission's refusals their own headers.

@@ -4,6 +4,7 @@
 
 import type { ResetReport } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
+import { checkMachineForm } from '../../shared/machine-wire';
 import { addFragmentation, NO_FRAGMENTATION } from '../../shared/placement';
 import type { Vm } from '../../shared/types';
 import {
@@ -18,7 +19,7 @@ import { VERSION } from '../../shared/version';
 import { chaosRun, failMachines, killActors, machineAction, regionStatus } from './fault-routes';
 import { activity, logs, samples } from './history-routes';
 import { load } from './load-route';
-import { jsonResponse } from './responses';
+import { jsonResponse, rawJsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
 import { scenario } from './scenario-routes';
 import { seedLaunch, seedRegions } from './seed-routes';
@@ -51,8 +52,11 @@ const place: RouteHandler = async ({ match, req, requestId, services }) => {
 };
 
 const regionMachines: RouteHandler = async ({ match, services }) => {
-  checkQuery(match.target.query, []);
+  checkQuery(match.target.query, ['form']);
+  const form = checkMachineForm(match.target.query.get('form'));
   const code = checkRegion(match.params.code, await services.regions.codes());
+  // `form=columns` (the dashboard's): serialised by the store, sent as it comes.
+  if (form === 'columns') return { response: rawJsonResponse(200, await services.store.machineColumnsJson(code)) };
   return { response: jsonResponse(200, { machines: await services.store.machines(code) }) };
 };
 

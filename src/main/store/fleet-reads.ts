@@ -4,10 +4,11 @@
 
 import { ApiError } from '../../shared/errors';
 import { type MachineColumns, toColumns } from '../../shared/machine-columns';
+import { encodeMachineColumns } from '../../shared/machine-wire';
 import type { Rng } from '../../shared/random';
 import type { FleetTotals, Machine, Region, Vm } from '../../shared/types';
 import type { VmHistory } from '../../shared/vm-history';
-import type { VmPage, VmQuery } from '../../shared/vm-query';
+import { pageOf, selectVms, type VmPage, type VmQuery } from '../../shared/vm-query';
 import { machineView } from './machine-record';
 import type { MachineTable } from './machine-table';
 import type { RegionIndex } from './region-index';
@@ -33,6 +34,10 @@ export abstract class FleetReads {
 
   machines(region: string): Machine[] {
     return this.table.indexOrThrow(region).machines.map(machineView);
+  }
+
+  machineColumnsJson(region: string): string {
+    return encodeMachineColumns(this.table.indexOrThrow(region).machines);
   }
 
   allMachines(): Machine[] {
@@ -73,6 +78,9 @@ export abstract class FleetReads {
   /** One page of the VMs that match the query, sorted (GET /v1/vms?limit=…). */
   vmPage(q: VmQuery): VmPage {
     if (q.region !== undefined) this.table.indexOrThrow(q.region);
+    // One machine's VMs (a dashboard card's chips, a machine drawer): from the ledger's index by
+    // machine, without a scan of every VM or evicting the VM list's cached selection.
+    if (q.machine !== undefined) return pageOf(selectVms(this.ledger.onMachines([{ id: q.machine }]), q), q);
     return this.views.page(q);
   }
 

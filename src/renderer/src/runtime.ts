@@ -7,6 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EventSubscription } from '../../shared/api';
 import { mergeSamples, unpackSamples } from '../../shared/samples';
 import { type AppClient, browserClient, electronClient } from './api/client';
+import { eventLogStore } from './components/event-log/event-log-state';
 import { createNavigation, type Navigation } from './nav/navigation';
 import { type ActivityFeed, createActivityFeed } from './state/activity';
 import { browserSessionStore } from './state/auth';
@@ -60,14 +61,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   const vms = createVmIndex({ api: client.api, schedule });
   const ops = createOpsFlow();
   const dashboard = createDashboard({
-    // The VM index takes its snapshot of a region whenever the dashboard takes its machines'.
-    api: {
-      ...client.api,
-      machines: (code) => {
-        void vms.load(code);
-        return client.api.machines(code);
-      },
-    },
+    api: client.api,
     schedule,
     now: () => Date.now(),
   });
@@ -106,7 +100,10 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
         feed.receive(e);
       },
       (state, detail) => {
-        if (current) actions.setConnection(state, detail);
+        if (!current) return;
+        // A stream that (re)opens may have missed events: the cards on screen ask for their VMs again.
+        if (state === 'open' && store.getState().connection.state !== 'open') vms.refresh();
+        actions.setConnection(state, detail);
       },
     );
     stream = {
@@ -145,7 +142,9 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     } finally {
       sampling = false;
     }
-    if (!document.hidden) await activity.poll();
+    if (document.hidden) return;
+    if (eventLogStore.getState().open) await activity.poll();
+    else await activity.peek();
   };
 
   // A region picked anywhere (list, tile, palette) is a step in the history, on the same tab.
@@ -198,6 +197,10 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   void pollStatus();
   timers.push(setInterval(() => void pollStatus(), STATUS_EVERY_MS));
   void sample();
+  // Opening the log fetches the host's history at once, not at the next second.
+  eventLogStore.subscribe((s, prev) => {
+    if (s.open && !prev.open && !locked) void activity.poll();
+  });
   timers.push(setInterval(() => void sample(), SAMPLE_EVERY_MS));
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void pollStatus();

@@ -457,6 +457,7 @@ describe('reconcile and reset', () => {
         'importScenario',
         'machine',
         'machineColumns',
+        'machineColumnsJson',
         'machines',
         'onOwner',
         'orphans',

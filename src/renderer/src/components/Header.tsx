@@ -3,7 +3,7 @@ import { formatPercent, percent } from '../../../shared/percent';
 import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime } from '../hooks';
 import { LoadButton } from '../load/LoadButton';
-import { fleetTotals } from '../state/dashboard';
+import { fleetTotals } from '../state/fleet-totals';
 import { EventLogButton } from './event-log/EventLog';
 import { HeaderMenu } from './HeaderMenu';
 import { PaletteButton, ThemeSwitch } from './HeaderTools';

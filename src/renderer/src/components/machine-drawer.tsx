@@ -34,6 +34,8 @@ function useMachine(id: string): { loaded: Loaded; series: MachineSeries } {
   const [live, setLive] = useState<MachinePoint[]>([]);
   useEffect(() => {
     let active = true;
+    // The page keeps a machine's live points only while its drawer is open.
+    const release = feed.watch(id);
     setLoaded({ kind: 'loading' });
     setHost(null);
     setLive(feed.series(id));
@@ -65,6 +67,7 @@ function useMachine(id: string): { loaded: Loaded; series: MachineSeries } {
     return () => {
       active = false;
       off();
+      release();
     };
   }, [id, client, feed]);
   const series = useMemo(() => mergeMachinePoints(host, live), [host, live]);

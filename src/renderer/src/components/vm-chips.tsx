@@ -3,7 +3,7 @@
 // as its VM changes state, and the change itself plays once (keyed by the state), so a
 // transition is seen; prefers-reduced-motion stops all of it (base.css).
 
-import { memo, useMemo } from 'react';
+import { memo, useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
 import { isTransient } from '../../../shared/lifecycle';
 import type { Vm } from '../../../shared/types';
@@ -30,6 +30,8 @@ const Chip = memo(function Chip({ vm }: { vm: Vm }) {
 
 export const VmChips = memo(function VmChips({ machineId }: { machineId: string }) {
   const { vms } = useRuntime();
+  // The index holds the VMs of the machines on screen: this card's, while it is shown.
+  useEffect(() => vms.watch(machineId), [vms, machineId]);
   const mine = useStore(vms.store, (s) => s.byMachine[machineId]);
   const list = useMemo(() => (mine ? chipOrder(Object.values(mine)) : []), [mine]);
   // Failed VMs get their own line with the reasons, so they are not counted twice.

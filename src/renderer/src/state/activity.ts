@@ -1,7 +1,10 @@
 // The event log as the page holds it: the host's history loaded at start, then whatever is new,
 // asked for once a second (GET /v1/activity?since=…). Asking rather than streaming works the
 // same over HTTP and the desktop window's IPC, and a second of delay is what a log can afford;
-// a burst arrives as one update, so thousands of events cost one render a second.
+// a burst arrives as one update, so thousands of events cost one render a second. Only while
+// the log is open: closed, the page asks for the count alone (`limit=1`) and holds no event, so
+// a stream of launches (thousands of events a second) costs it neither the transfer and parse
+// nor the heap; opening the log fetches the host's history as a reload does.
 //
 // No DOM here: the API and the clock are injected, so it runs in unit tests as in the page.
 
@@ -18,13 +21,19 @@ export interface ActivityState {
   /** The last poll failed (the log is as of the last one that worked). */
   failing: boolean;
   bounds: { max_events: number; max_age_s: number };
+  /** How many events the host holds (the header's badge), from the last answer. */
+  held: number;
 }
 
 export interface ActivityFeed {
   store: StoreApi<ActivityState>;
   /** Fetches what is new; never rejects. */
   poll(): Promise<void>;
+  /** The log is closed: only how many events the host holds; the page lets go of its copy. */
+  peek(): Promise<void>;
 }
+
+const heldBy = (page: ActivityPage): number => (page.oldest_seq === null ? 0 : page.last_seq - page.oldest_seq + 1);
 
 export function createActivityFeed(deps: { api: Pick<FlylightApi, 'activity'>; now: () => number }): ActivityFeed {
   const store = createStore<ActivityState>(() => ({
@@ -33,13 +42,15 @@ export function createActivityFeed(deps: { api: Pick<FlylightApi, 'activity'>; n
     loaded: false,
     failing: false,
     bounds: { max_events: ACTIVITY_BOUNDS.maxEvents, max_age_s: ACTIVITY_BOUNDS.maxAgeMs / 1000 },
+    held: 0,
   }));
   let inFlight = false;
 
   const apply = (page: ActivityPage): void => {
     const s = store.getState();
     const fresh = page.events.filter((e) => e.seq > s.lastSeq);
-    if (fresh.length === 0 && s.loaded && !s.failing) return;
+    const held = heldBy(page);
+    if (fresh.length === 0 && s.loaded && !s.failing && held === s.held) return;
     const cutoff = deps.now() - page.bounds.max_age_s * 1000;
     let events = fresh.length ? s.events.concat(fresh) : s.events;
     let from = Math.max(0, events.length - page.bounds.max_events);
@@ -51,6 +62,7 @@ export function createActivityFeed(deps: { api: Pick<FlylightApi, 'activity'>; n
       loaded: true,
       failing: false,
       bounds: page.bounds,
+      held,
     });
   };
 
@@ -80,5 +92,23 @@ export function createActivityFeed(deps: { api: Pick<FlylightApi, 'activity'>; n
     }
   };
 
-  return { store, poll };
+  const peek = async (): Promise<void> => {
+    if (inFlight) return;
+    inFlight = true;
+    try {
+      const s = store.getState();
+      const page = await deps.api.activity(Number.MAX_SAFE_INTEGER, 1);
+      const held = heldBy(page);
+      // Nothing kept: the next poll (the log opened) starts from the host's history.
+      if (s.events.length > 0 || s.lastSeq > 0 || s.loaded || s.held !== held || s.failing) {
+        store.setState({ events: [], lastSeq: 0, loaded: false, failing: false, held, bounds: page.bounds });
+      }
+    } catch {
+      if (!store.getState().failing) store.setState({ failing: true });
+    } finally {
+      inFlight = false;
+    }
+  };
+
+  return { store, poll, peek };
 }

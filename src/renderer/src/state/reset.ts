@@ -4,7 +4,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ResetReport } from '../../../shared/api';
-import { toUiError, type UiError } from './dashboard';
+import { toUiError, type UiError } from './ui-error';
 
 export type ResetPhase = 'closed' | 'confirming' | 'running';
 

@@ -1,13 +1,13 @@
 // What the VM list and the drawers need of the live event stream that the region view does
 // not keep: every VM transition (a drawer's state and timeline move with it; the list refreshes
-// its rows), and each machine's changes over time (a machine drawer's allocation chart and
-// status history). Bounded: MACHINE_POINTS points for each of the last MACHINES_KEPT machines
-// that changed. No DOM: the clock is injected and the unit tests feed it events.
+// its rows), and the changes of the machines whose drawer is open (its allocation chart and
+// status history, after the host's record of the last ten minutes). Only those: a page left
+// open under a stream keeps no machine's points unless a drawer shows it, and at most
+// MACHINE_POINTS of those. No DOM: the clock is injected and the unit tests feed it events.
 
 import type { Machine, StoreEvent, Vm } from '../../../shared/types';
 
 export const MACHINE_POINTS = 600;
-export const MACHINES_KEPT = 2000;
 
 export interface MachinePoint {
   t: number;
@@ -25,7 +25,9 @@ export interface VmFeed {
   onVm(cb: (c: VmChange) => void): () => void;
   /** Calls `cb` for every change of any machine, and once for a reset. */
   onMachine(cb: (m: Machine | null) => void): () => void;
-  /** The machine's points since this page saw it change (oldest first). */
+  /** Keeps the machine's changes from now on (a drawer opened), until the returned release. */
+  watch(id: string): () => void;
+  /** The watched machine's points since it was watched (oldest first). */
   series(id: string): MachinePoint[];
   /** Records the machine as it is now (a drawer opening), so its chart starts with a point. */
   observe(m: Machine): void;
@@ -35,12 +37,11 @@ export function createVmFeed(now: () => number): VmFeed {
   const vmSubs = new Set<(c: VmChange) => void>();
   const machineSubs = new Set<(m: Machine | null) => void>();
   const points = new Map<string, MachinePoint[]>();
+  const watchers = new Map<string, number>();
 
   const add = (m: Machine, t: number) => {
-    let list = points.get(m.id);
-    if (list) points.delete(m.id);
-    else list = [];
-    points.set(m.id, list); // most recently changed last: the first is forgotten first
+    const list = points.get(m.id);
+    if (!list) return;
     const p: MachinePoint = {
       t,
       cores_allocated: m.cores_allocated,
@@ -52,7 +53,6 @@ export function createVmFeed(now: () => number): VmFeed {
     if (last && last.t === t) list[list.length - 1] = p;
     else list.push(p);
     if (list.length > MACHINE_POINTS) list.splice(0, list.length - MACHINE_POINTS);
-    if (points.size > MACHINES_KEPT) points.delete(points.keys().next().value as string);
   };
 
   return {
@@ -66,7 +66,7 @@ export function createVmFeed(now: () => number): VmFeed {
         add(e.machine, Number.isFinite(t) ? t : now());
         for (const cb of machineSubs) cb(e.machine);
       } else if (e.type === 'reset') {
-        points.clear();
+        for (const list of points.values()) list.length = 0;
         for (const cb of machineSubs) cb(null);
       }
     },
@@ -77,6 +77,21 @@ export function createVmFeed(now: () => number): VmFeed {
     onMachine(cb) {
       machineSubs.add(cb);
       return () => machineSubs.delete(cb);
+    },
+    watch(id) {
+      watchers.set(id, (watchers.get(id) ?? 0) + 1);
+      if (!points.has(id)) points.set(id, []);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        const left = (watchers.get(id) ?? 1) - 1;
+        if (left > 0) watchers.set(id, left);
+        else {
+          watchers.delete(id);
+          points.delete(id);
+        }
+      };
     },
     series: (id) => [...(points.get(id) ?? [])],
     observe(m) {

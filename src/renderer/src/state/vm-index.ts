@@ -1,60 +1,140 @@
-// The VMs the dashboard knows of, indexed by machine, kept current by the `vm` events of the
-// stream. A region can hold thousands of VMs: a batch of events replaces the records of the
-// machines it touched and nothing else, so a card (which selects its own machine's record)
-// re-renders only when one of its own VMs changed.
+// The VMs of the machines whose cards are on screen, indexed by machine and kept current by the
+// `vm` events of the stream. It holds only what the page shows: a card asks for its machine
+// (watch) and lets go when it leaves the screen; a machine let go is kept a little while
+// (KEEP_RELEASED, so scrolling back does not ask again) and then forgotten. Events for VMs on
+// machines it does not hold are dropped, and no VM id is remembered beyond that (apart from the
+// last RECENT_IDS live ones, for the console's completion): a page left open under a stream of
+// launches keeps a flat heap.
 //
-// A snapshot (GET /v1/vms?region=R) is taken whenever the dashboard takes its machines'; events
-// that arrive while it is in flight are newer than it and win, as in dashboard.ts.
+// A held machine's VMs come from one request (GET /v1/vms?machine=…, at most MAX_LOADS at a
+// time); events that arrive while it is in flight are newer than its answer and win, as in
+// dashboard.ts. A batch of events replaces the records of the machines it touched and nothing
+// else, so a card (which selects its own machine's record) re-renders only when one of its own
+// VMs changed.
 //
-// No DOM here: the API and the frame scheduler are injected, so it runs in unit tests as it
-// runs in the page.
+// No DOM here: the API, the frame scheduler and the timer are injected, so it runs in unit
+// tests as it runs in the page.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { FlylightApi } from '../../../shared/api';
 import type { StoreEvent, Vm } from '../../../shared/types';
-import { createEventBatcher, type Schedule } from './batcher';
+import { VM_PAGE_MAX } from '../../../shared/vm-query';
+import type { Schedule } from './batcher';
 
 /** One machine's VMs, by id. Replaced (never mutated) when one of them changes. */
 export type MachineVms = Readonly<Record<string, Vm>>;
 
 export interface VmIndexState {
   byMachine: Readonly<Record<string, MachineVms>>;
-  /** How many VMs the index holds (every region seen, not only the selected one). */
+  /** How many VMs the index holds (those of the machines it holds). */
   size: number;
 }
 
 export interface VmIndex {
   store: StoreApi<VmIndexState>;
-  /** One event from the stream (buffered; applied on the next frame with the others). */
+  /** One event from the stream (buffered; applied on the next tick with the others). */
   receive(e: StoreEvent): void;
-  /** Takes a snapshot of a region's VMs; failures keep what is there (the stream still patches it). */
-  load(region: string): Promise<void>;
-  /** Applies buffered events now. */
+  /** A card shows this machine: hold its VMs (asked for when not held) until the returned release. */
+  watch(machine: string): () => void;
+  /** Events may have been missed (the stream reopened): ask again for the machines on screen. */
+  refresh(): void;
+  /** Applies buffered events and answers now. */
   flush(): void;
-  /** Every VM id known, for completion. */
+  /** VM ids for completion: those held and the last live ones seen. */
   ids(): string[];
   vm(id: string): Vm | undefined;
+  /** Machines held (with their VMs or none), for tests and the heap's bound. */
+  heldCount(): number;
   dispose(): void;
 }
 
 export interface VmIndexDeps {
-  api: Pick<FlylightApi, 'vms'>;
+  api: Pick<FlylightApi, 'vmPage'>;
   schedule: Schedule;
+  /** Retry timer for a failed or gap-triggered request; defaults to setTimeout. */
+  setTimer?: (cb: () => void, ms: number) => () => void;
 }
+
+/** Machines let go of but kept, newest last: a windowed grid unmounts cards as it scrolls. */
+export const KEEP_RELEASED = 120;
+/** Live VM ids remembered for completion beyond those held. */
+export const RECENT_IDS = 500;
+/** Requests for machines' VMs in flight at once. */
+export const MAX_LOADS = 4;
+const RETRY_MS = 2000;
 
 const EMPTY: MachineVms = Object.freeze({});
 
+interface Pending {
+  n: number;
+  vm: Vm | null;
+}
+
 export function createVmIndex(deps: VmIndexDeps): VmIndex {
+  const setTimer =
+    deps.setTimer ??
+    ((cb, ms) => {
+      const t = setTimeout(cb, ms);
+      return () => clearTimeout(t);
+    });
   const store = createStore<VmIndexState>(() => ({ byMachine: {}, size: 0 }));
-  // vm id → its machine, so a VM is found without scanning every machine.
+  // vm id → its machine, for the VMs held, so a VM is found without scanning every machine.
   const where = new Map<string, string>();
-  // vm id → arrival number of its newest event: a snapshot asked for before it loses to it.
-  const seen = new Map<string, number>();
+  // machine → how many cards watch it.
+  const watchers = new Map<string, number>();
+  // machine → the arrival number its answer was asked at: events older than that lose to it.
+  const held = new Map<string, number>();
+  // Held, no longer watched, oldest first.
+  const released = new Map<string, true>();
+  // machine → arrival number at the request, for requests in flight.
+  const loading = new Map<string, number>();
+  const queue = new Set<string>();
+  // Asked again while in flight (a refresh): ask once more when it lands.
+  const again = new Set<string>();
+  // Newest VM record per id that arrived while a request was in flight (null: destroyed).
+  const newer = new Map<string, Pending>();
+  // Events and answers waiting for the tick.
+  let events = new Map<string, Pending>();
+  let answers: { machine: string; from: number; vms: Vm[] }[] = [];
+  let evict: string[] = [];
+  const recent = new Map<string, true>();
   let arrivals = 0;
+  let generation = 0;
+  let lastSeq: number | null = null;
+  let cancelTick: (() => void) | null = null;
+  let cancelRetry: (() => void) | null = null;
+  let cancelGap: (() => void) | null = null;
   let disposed = false;
 
-  /** Applies VM records (or removals: `null`) to copies of the machines they touch. */
-  const patch = (changes: Iterable<[string, Vm | null]>): void => {
+  /** A VM record (or its removal: `null`) applied to copies of the machines it touches. */
+  const patch = (id: string, vm: Vm | null, copyOf: (m: string) => Record<string, Vm>): void => {
+    const was = where.get(id);
+    if (was !== undefined && (vm === null || vm.machine_id !== was)) {
+      delete copyOf(was)[id];
+      where.delete(id);
+    }
+    if (vm && held.has(vm.machine_id)) {
+      copyOf(vm.machine_id)[id] = vm;
+      where.set(id, vm.machine_id);
+    }
+  };
+
+  /** A held machine no card watches is kept among the released, and the oldest of those forgotten. */
+  const settle = (machine: string): void => {
+    if (watchers.has(machine) || !held.has(machine)) return;
+    released.delete(machine);
+    released.set(machine, true);
+    if (released.size > KEEP_RELEASED) {
+      const oldest = released.keys().next().value as string;
+      released.delete(oldest);
+      evict.push(oldest);
+      arm();
+    }
+  };
+
+  const tick = (): void => {
+    cancelTick = null;
+    if (disposed) return;
     const s = store.getState();
     const touched = new Map<string, Record<string, Vm>>();
     const copyOf = (machine: string): Record<string, Vm> => {
@@ -65,90 +145,214 @@ export function createVmIndex(deps: VmIndexDeps): VmIndex {
       }
       return m;
     };
-    for (const [id, vm] of changes) {
-      const was = where.get(id);
-      if (was !== undefined && (vm === null || vm.machine_id !== was)) {
-        delete copyOf(was)[id];
+    for (const machine of evict) {
+      if (watchers.has(machine) || !held.has(machine) || released.has(machine)) continue;
+      held.delete(machine);
+      for (const id of Object.keys(s.byMachine[machine] ?? EMPTY)) where.delete(id);
+      touched.set(machine, {});
+    }
+    evict = [];
+    for (const a of answers) {
+      held.set(a.machine, a.from);
+      const vms = copyOf(a.machine);
+      for (const id of Object.keys(vms)) {
+        delete vms[id];
         where.delete(id);
       }
-      if (vm) {
-        copyOf(vm.machine_id)[id] = vm;
-        where.set(id, vm.machine_id);
+      for (const vm of a.vms) {
+        const late = newer.get(vm.id);
+        if (late && late.n > a.from) continue; // a newer record (below) or its removal
+        const was = where.get(vm.id);
+        if (was !== undefined && was !== a.machine) delete copyOf(was)[vm.id];
+        vms[vm.id] = vm;
+        where.set(vm.id, a.machine);
+      }
+      for (const [id, late] of newer) {
+        if (late.n > a.from && late.vm?.machine_id === a.machine) patch(id, late.vm, copyOf);
       }
     }
+    const settled = answers.map((a) => a.machine);
+    answers = [];
+    if (settled.length > 0) prune();
+    for (const [id, p] of events) {
+      const target = p.vm?.machine_id;
+      // An event older than its machine's answer is already in it.
+      if (target !== undefined && p.n <= (held.get(target) ?? Number.NEGATIVE_INFINITY)) continue;
+      patch(id, p.vm, copyOf);
+    }
+    events = new Map();
+    for (const m of settled) settle(m);
     if (touched.size === 0) return;
     const byMachine = { ...s.byMachine };
+    // A card that came into view with no VMs changes nothing: no update for its answer.
+    let changed = false;
     for (const [machine, vms] of touched) {
-      if (Object.keys(vms).length === 0) delete byMachine[machine];
-      else byMachine[machine] = vms;
-    }
-    store.setState({ byMachine, size: where.size });
-  };
-
-  const applyBatch = (batch: StoreEvent[]): void => {
-    if (disposed) return;
-    const changes: [string, Vm | null][] = [];
-    for (const e of batch) {
-      if (e.type === 'reset') {
-        // Every VM is gone; the changes before it in this batch described the old fleet.
-        where.clear();
-        changes.length = 0;
-        store.setState({ byMachine: {}, size: 0 });
-        continue;
+      if (Object.keys(vms).length > 0 && held.has(machine)) {
+        byMachine[machine] = vms;
+        changed = true;
+      } else if (machine in byMachine) {
+        delete byMachine[machine];
+        changed = true;
       }
-      if (e.type !== 'vm') continue;
-      changes.push([e.vm.id, e.to === 'destroyed' ? null : { ...e.vm, state: e.to, reason: e.reason ?? e.vm.reason }]);
     }
-    patch(changes);
+    if (changed) store.setState({ byMachine, size: where.size });
   };
 
-  const batcher = createEventBatcher(applyBatch, deps.schedule);
+  const arm = (): void => {
+    if (!cancelTick && !disposed) cancelTick = deps.schedule(tick);
+  };
+
+  /** Records that arrived while a request was in flight are kept until no answer needs them. */
+  const prune = (): void => {
+    if (loading.size === 0 && answers.length === 0) {
+      newer.clear();
+      return;
+    }
+    const oldest = Math.min(...loading.values(), ...answers.map((a) => a.from));
+    for (const [id, p] of newer) if (p.n <= oldest) newer.delete(id);
+  };
+
+  const pump = (): void => {
+    for (const machine of queue) {
+      if (loading.size >= MAX_LOADS) return;
+      queue.delete(machine);
+      // A card that scrolled past before its turn came does not need its VMs.
+      if (!watchers.has(machine)) continue;
+      void load(machine);
+    }
+  };
+
+  const load = async (machine: string): Promise<void> => {
+    const from = arrivals;
+    const gen = generation;
+    loading.set(machine, from);
+    let vms: Vm[] | null = null;
+    try {
+      const page = await deps.api.vmPage({ machine, limit: VM_PAGE_MAX, sort: 'created_at', order: 'asc' });
+      vms = page.vms;
+    } catch {
+      // Not held: the card shows no chips until a retry (or the next refresh) answers.
+      if (!disposed && gen === generation) {
+        cancelRetry ??= setTimer(() => {
+          cancelRetry = null;
+          for (const m of watchers.keys()) if (!held.has(m) && !loading.has(m)) queue.add(m);
+          pump();
+        }, RETRY_MS);
+      }
+    }
+    if (disposed) return;
+    if (gen === generation) {
+      loading.delete(machine);
+      if (vms) {
+        answers.push({ machine, from, vms });
+        arm();
+      }
+      if (again.delete(machine)) queue.add(machine);
+    }
+    prune();
+    pump();
+  };
+
+  const reset = (): void => {
+    // Every VM is gone: the machines held hold none, the answers in flight describe the old fleet.
+    generation++;
+    events = new Map();
+    answers = [];
+    newer.clear();
+    again.clear();
+    recent.clear();
+    where.clear();
+    for (const m of loading.keys()) held.set(m, arrivals);
+    loading.clear();
+    for (const m of held.keys()) held.set(m, arrivals);
+    for (const m of [...held.keys()]) settle(m);
+    store.setState({ byMachine: {}, size: 0 });
+    pump();
+  };
+
+  const refresh = (): void => {
+    if (disposed) return;
+    for (const m of released.keys()) evict.push(m);
+    released.clear();
+    for (const m of watchers.keys()) {
+      if (loading.has(m)) again.add(m);
+      else queue.add(m);
+    }
+    arm();
+    pump();
+  };
 
   return {
     store,
     receive(e) {
       if (disposed) return;
       arrivals++;
-      if (e.type === 'vm') seen.set(e.vm.id, arrivals);
-      if (e.type === 'reset') seen.clear();
-      if (e.type === 'vm' || e.type === 'reset') batcher.push(e);
-    },
-    async load(region) {
-      // Buffered events are older than the snapshot about to be taken: apply them first.
-      batcher.flushNow();
-      const from = arrivals;
-      let list: Vm[];
-      try {
-        list = await deps.api.vms(region);
-      } catch {
+      const gap = lastSeq !== null && e.seq !== lastSeq + 1;
+      lastSeq = e.seq;
+      if (e.type === 'reset') {
+        reset();
         return;
       }
-      if (disposed) return;
-      batcher.flushNow();
-      const newer = (id: string) => (seen.get(id) ?? 0) > from;
-      const changes: [string, Vm | null][] = [];
-      const inSnapshot = new Set<string>();
-      for (const vm of list) {
-        inSnapshot.add(vm.id);
-        if (!newer(vm.id)) changes.push([vm.id, vm]);
+      // Events were missed: ask again for what is on screen, at most every RETRY_MS.
+      if (gap && !cancelGap) {
+        cancelGap = setTimer(() => {
+          cancelGap = null;
+          refresh();
+        }, RETRY_MS);
       }
-      // VMs of this region the snapshot no longer has were destroyed while we were not looking.
-      const s = store.getState();
-      for (const [id, machine] of where) {
-        const vm = s.byMachine[machine]?.[id];
-        if (vm && vm.region === region && !inSnapshot.has(id) && !newer(id)) changes.push([id, null]);
+      if (e.type !== 'vm') return;
+      const vm = e.to === 'destroyed' ? null : { ...e.vm, state: e.to, reason: e.reason ?? e.vm.reason };
+      const p: Pending = { n: arrivals, vm };
+      if (loading.size > 0 || answers.length > 0) newer.set(e.vm.id, p);
+      events.delete(e.vm.id);
+      events.set(e.vm.id, p);
+      recent.delete(e.vm.id);
+      if (vm) {
+        recent.set(e.vm.id, true);
+        if (recent.size > RECENT_IDS) recent.delete(recent.keys().next().value as string);
       }
-      patch(changes);
+      arm();
     },
-    flush: () => batcher.flushNow(),
-    ids: () => [...where.keys()],
+    watch(machine) {
+      watchers.set(machine, (watchers.get(machine) ?? 0) + 1);
+      released.delete(machine);
+      if (!held.has(machine) && !loading.has(machine)) {
+        queue.add(machine);
+        pump();
+      }
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        const left = (watchers.get(machine) ?? 1) - 1;
+        if (left > 0) {
+          watchers.set(machine, left);
+          return;
+        }
+        watchers.delete(machine);
+        queue.delete(machine);
+        settle(machine);
+      };
+    },
+    refresh() {
+      lastSeq = null;
+      refresh();
+    },
+    flush() {
+      cancelTick?.();
+      tick();
+    },
+    ids: () => [...new Set([...where.keys(), ...recent.keys()])],
     vm(id) {
       const machine = where.get(id);
       return machine === undefined ? undefined : store.getState().byMachine[machine]?.[id];
     },
+    heldCount: () => held.size,
     dispose() {
       disposed = true;
-      batcher.dispose();
+      cancelTick?.();
+      cancelRetry?.();
+      cancelGap?.();
     },
   };
 }

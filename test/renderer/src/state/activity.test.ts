@@ -20,12 +20,12 @@ function host(events: ActivityEvent[], max = 5000) {
       fail = v;
     },
     api: {
-      activity: async (since = 0): Promise<ActivityPage> => {
+      activity: async (since = 0, limit = 2): Promise<ActivityPage> => {
         asked.push(since);
         if (fail) throw new Error('unreachable');
         const after = events.filter((e) => e.seq > since);
         return {
-          events: after.slice(0, 2),
+          events: after.slice(0, Math.min(2, limit)),
           last_seq: events.at(-1)?.seq ?? 0,
           oldest_seq: events[0]?.seq ?? null,
           bounds: { max_events: max, max_age_s: 600 },
@@ -72,5 +72,22 @@ describe("the page's event log", () => {
     h.failing = false;
     await feed.poll();
     expect(feed.store.getState().failing).toBe(false);
+  });
+
+  it('while the log is closed it asks only how many the host holds, and lets go of its copy', async () => {
+    const h = host([ev(1), ev(2), ev(3)]);
+    const feed = createActivityFeed({ api: h.api, now: () => NOW });
+    await feed.poll();
+    expect(feed.store.getState().held).toBe(3);
+    h.events.push(ev(4), ev(5));
+    await feed.peek();
+    const s = feed.store.getState();
+    expect(s.events).toEqual([]);
+    expect(s.loaded).toBe(false);
+    expect(s.held).toBe(5);
+    // Opened again: the host's history, from the start, as a reload shows it.
+    await feed.poll();
+    expect(h.asked.at(-3)).toBe(0);
+    expect(feed.store.getState().events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 });

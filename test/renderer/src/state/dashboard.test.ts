@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDashboard, type DashboardDeps, fleetTotals } from '../../../../src/renderer/src/state/dashboard';
+import { createDashboard, type DashboardDeps } from '../../../../src/renderer/src/state/dashboard';
+import { fleetTotals } from '../../../../src/renderer/src/state/fleet-totals';
 import { ApiError } from '../../../../src/shared/errors';
 import type { Machine, Region, StatusReport, StoreEvent } from '../../../../src/shared/types';
 import { machine, region } from '../../../helpers/fixtures';
@@ -292,6 +293,28 @@ describe('dashboard store: selection', () => {
     await t.actions.select('AMS');
     t.frames.frame();
     expect(t.store.getState().machines.byId['ams-1'].cores_allocated).toBe(6);
+  });
+
+  it('counts a change that lands while the machines load, so its card flashes when shown', async () => {
+    const t = setup();
+    await t.actions.start(null);
+    const slow = deferred<Machine[]>();
+    t.state.hold = slow;
+    const p = t.actions.select('SIN');
+    const moved = machine('sin-1', 'SIN', { cores_allocated: 4, vm_count: 1 });
+    t.actions.receive(ev(moved, region('SIN', { cores_allocated: 4 })));
+    t.frames.frame(); // applied while the view is still loading
+    expect(t.store.getState().machines.state).toBe('loading');
+    slow.resolve([machine('sin-1', 'SIN'), machine('sin-2', 'SIN')]); // taken before the change
+    await p;
+    const view = t.store.getState().machines;
+    expect(view.byId['sin-1']).toEqual(moved);
+    expect(view.changes['sin-1']).toBe(1);
+    expect(view.changes['sin-2']).toBeUndefined();
+    // A change for another region while loading counts nowhere.
+    t.actions.receive(ev(machine('ams-1', 'AMS', { cores_allocated: 2 }), region('AMS', { cores_allocated: 2 })));
+    t.frames.frame();
+    expect(t.store.getState().machines.changes['ams-1']).toBeUndefined();
   });
 
   it('shows loading, then the machines; an unknown region is not selected', async () => {

@@ -277,7 +277,7 @@ function OpenEventLog() {
 /** The header's button that opens the log, with how many events it holds. */
 export function EventLogButton() {
   const open = useStore(eventLogStore, (s) => s.open);
-  const count = useStore(useRuntime().activity.store, (s) => s.events.length);
+  const count = useStore(useRuntime().activity.store, (s) => (s.loaded ? s.events.length : s.held));
   return (
     <button
       type="button"
