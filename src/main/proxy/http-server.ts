@@ -59,9 +59,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
@@ -108,16 +106,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 function send(
   res: ServerResponse,
   r: { status: number; headers: Record<string, string>; body: string | Buffer },
+  requestId: string,
   close = false,
 ) {
   if (res.headersSent || res.destroyed) return;
-  res.statusCode = r.status;
-  for (const k in r.headers) res.setHeader(k, r.headers[k]);
+  // The whole head in one writeHead, a flat list, with the request's id (the gate's answers carry
+  // it already): no setHeader per header, each lower-cased into a dictionary object and enumerated.
+  const head: (string | number)[] = [];
+  for (const k in r.headers) head.push(k, r.headers[k]);
+  if (r.headers[REQUEST_ID_HEADER] === undefined) head.push(REQUEST_ID_HEADER, requestId);
   // Text goes out as text: node joins the head and a string body into one chunk of one write
   // (a Buffer body is a copy and a second chunk), and every API answer is JSON text.
-  res.setHeader('content-length', typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.length);
+  head.push('content-length', typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.length);
   // After a refused body the rest of it may still be on the wire: end the connection.
-  if (close) res.setHeader('connection', 'close');
+  if (close) head.push('connection', 'close');
+  res.writeHead(r.status, head);
   res.end(r.body); // node drops the body itself for HEAD
 }
 
@@ -142,7 +145,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       onRequest(req, res).catch((err) => {
         // Last line of defence: onRequest handles its own errors, so this is a bug, not input.
         log.error('unexpected error in the HTTP server', { error: err instanceof Error ? err.stack : String(err) });
-        send(res, errorResponse(new ApiError('internal', 'internal error in the proxy')));
+        const id = requestIdOf(req.headers[REQUEST_ID_HEADER] as string | undefined);
+        send(res, errorResponse(new ApiError('internal', 'internal error in the proxy')), id);
       });
     },
   );
@@ -179,7 +183,6 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     // Every response carries the id, refusals included; the gate reuses it from the header.
     const requestId = requestIdOf(headers[REQUEST_ID_HEADER]);
     headers[REQUEST_ID_HEADER] = requestId;
-    res.setHeader(REQUEST_ID_HEADER, requestId);
     const meta: LogMeta = {
       method: clip(method, 16),
       path: clip(url.split('?')[0], 200),
@@ -193,7 +196,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
 
     const refuse = (err: unknown, close = false) => {
       const r = errorResponse(err);
-      send(res, r, close);
+      send(res, r, requestId, close);
       // A flood is counted (metrics, one aggregate log line a second), never logged per request.
       if (err instanceof Refusal && err.quiet) return floods.add(err.code);
       gate.record({ ...meta, status: r.status, code: (err as ApiError).code, route: route?.route ?? 'invalid' });
@@ -224,7 +227,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     if (route?.route === 'scenario') req.socket.setTimeout(2 * LONG_CALLS_MS.importScenario);
     if (route?.route === 'hello') {
       const r = answerHello(admission, route.target.query, req.socket.localPort ?? 0);
-      send(res, r, hasBody);
+      send(res, r, requestId, hasBody);
       return gate.record({ ...meta, status: r.status, route: 'hello' });
     }
     if (route?.route === 'static') return serveFile(res, route, headers, meta);
@@ -242,7 +245,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     else if (method === 'POST') gr.body = '';
     const r: GateResponse = await gate.handle(gr, route ?? undefined);
     // An unread body (say, on a 404) would be parsed as the next request: close instead.
-    send(res, r, hasBody && body === undefined);
+    send(res, r, requestId, hasBody && body === undefined);
   };
 
   /** The store's events (with the event log after `since` when asked), or the host's log followed. */
@@ -253,17 +256,17 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
       attach = streamAttacher(route, res, hub, follow, req.headers['last-event-id'] as string | undefined);
     } catch (err) {
       const r = errorResponse(err);
-      send(res, r);
+      send(res, r, meta.requestId);
       gate.record({ ...meta, status: r.status, route: route.route, code: (err as ApiError).code });
       return;
     }
     if (hub.full || (route.route === 'logs' && (follow?.logs.size ?? 0) >= MAX_LOG_FOLLOWERS)) {
       const r = errorResponse(new ApiError('unavailable', 'too many event streams are open; try again later'));
-      send(res, r);
+      send(res, r, meta.requestId);
       gate.record({ ...meta, status: r.status, route: route.route, code: 'unavailable' });
       return;
     }
-    res.writeHead(200, SSE_HEADERS);
+    res.writeHead(200, { ...SSE_HEADERS, [REQUEST_ID_HEADER]: meta.requestId });
     if (req.method === 'HEAD') {
       res.end();
       gate.record({ ...meta, status: 200, route: route.route });
@@ -295,11 +298,8 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     if (index && TOKEN_PARAMS.some((p) => route.target.query.has(p))) privacy['cache-control'] = 'no-store';
     if (!files.built && index) {
       status = 200;
-      send(res, {
-        status,
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', ...privacy },
-        body: NOT_BUILT_TEXT,
-      });
+      const plain = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', ...privacy };
+      send(res, { status, headers: plain, body: NOT_BUILT_TEXT }, meta.requestId);
     } else {
       try {
         const r = await files.serve(route.params.file, {
@@ -307,11 +307,11 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
           ifNoneMatch: headers['if-none-match'],
         });
         status = r.status;
-        send(res, { ...r, headers: { ...r.headers, ...privacy } });
+        send(res, { ...r, headers: { ...r.headers, ...privacy } }, meta.requestId);
       } catch (err) {
         const r = errorResponse(err);
         status = r.status;
-        send(res, r);
+        send(res, r, meta.requestId);
       }
     }
     gate.record({ ...meta, status, route: 'static' });

@@ -1,0 +1,98 @@
+// The proxy's per-request floor, this build against another, without the start-order bias:
+// CPU per `GET /healthz` through `flylight serve` (HTTP, admission, gate, log line, metrics;
+// nothing behind the proxy). Two serve processes of each build are started in the order A B B A
+// and measured in rotating order, because in an A/A run (one build against itself, plain pairs)
+// the first-started process read ~20 % more CPU per request than the second, every pair, at
+// load 14–19 (2026-11-30): a single before/after pair of processes cannot tell 10 % apart.
+//
+//   npm run build && node bench/floor-ab.js /path/to/other/checkout   (built; bin/, out/, resources/)
+//
+// BENCH_REQUESTS (4000) requests per run, BENCH_REPS (4) rounds of four runs; A_LOG_LEVEL sets
+// FLYLIGHT_LOG_LEVEL for this build's processes only (the log line's share: warn against info).
+
+import { join, resolve } from 'node:path';
+import { threadCpu } from './launch.js';
+import { RemoteLoad } from './lib/load-remote.js';
+import { CLI, startServe } from './lib/serve-proc.js';
+import { fmt, median } from './lib/stats.js';
+
+const otherRoot = process.argv[2];
+if (!otherRoot) {
+  process.stderr.write('usage: node bench/floor-ab.js <another built checkout>\n');
+  process.exit(2);
+}
+const n = Number(process.env.BENCH_REQUESTS ?? 4000);
+const rounds = Number(process.env.BENCH_REPS ?? 4);
+const builds = { A: CLI, B: join(resolve(otherRoot), 'bin', 'flylight.js') };
+const load = new RemoteLoad();
+/** @type {{k: 'A' | 'B', s: import('./lib/serve-proc.js').Served, tid: number}[]} */
+const procs = [];
+
+/** @param {import('./lib/serve-proc.js').Served} s @param {number} count */
+async function healthz(s, count) {
+  const opts = {
+    port: s.port,
+    headers: s.headers,
+    concurrency: 16,
+    n: count,
+    method: 'GET',
+    path: '/healthz',
+    want: 200,
+  };
+  // A keep-alive connection the server closed while idle can fail one run's first request.
+  for (let k = 0; ; k++) {
+    try {
+      return await load.closed(opts);
+    } catch (err) {
+      if (k >= 2) throw err;
+    }
+  }
+}
+
+/** µs of CPU per request: the whole process and the proxy thread. @param {(typeof procs)[number]} p */
+async function measure(p) {
+  const t0 = threadCpu(p.s.pid);
+  await healthz(p.s, n);
+  const t1 = threadCpu(p.s.pid);
+  let total = 0;
+  for (const [tid, ns] of t1) total += ns - (t0.get(tid) ?? 0);
+  return { total: total / 1000 / n, proxy: ((t1.get(p.tid) ?? 0) - (t0.get(p.tid) ?? 0)) / 1000 / n };
+}
+
+try {
+  for (const k of /** @type {const} */ (['A', 'B', 'B', 'A'])) {
+    /** @type {Record<string, string>} */
+    const env = {};
+    if (k === 'A' && process.env.A_LOG_LEVEL) env.FLYLIGHT_LOG_LEVEL = process.env.A_LOG_LEVEL;
+    const s = await startServe({ label: k, cli: builds[k], env });
+    // Warm-up (JIT); the busiest thread but the host's under /healthz is the proxy's.
+    const t0 = threadCpu(s.pid);
+    await healthz(s, 12_000);
+    let tid = 0;
+    let most = 0;
+    for (const [t, ns] of threadCpu(s.pid)) {
+      const d = ns - (t0.get(t) ?? 0);
+      if (t !== s.pid && d > most) [tid, most] = [t, d];
+    }
+    procs.push({ k, s, tid });
+  }
+  /** @type {Record<'A' | 'B', {total: number, proxy: number}[]>} */
+  const res = { A: [], B: [] };
+  for (let r = 0; r < rounds; r++) {
+    const line = [];
+    for (let j = 0; j < 4; j++) {
+      const p = procs[(r + j) % 4];
+      const m = await measure(p);
+      res[p.k].push(m);
+      line.push(`${p.k} ${fmt(m.total)}/${fmt(m.proxy)}`);
+    }
+    process.stdout.write(`round ${r + 1} (µs per request, process/proxy): ${line.join('  ')}\n`);
+  }
+  const med = (/** @type {'A' | 'B'} */ k, /** @type {'total' | 'proxy'} */ f) => fmt(median(res[k].map((m) => m[f])));
+  process.stdout.write(
+    `median: A (this build${process.env.A_LOG_LEVEL ? `, log level ${process.env.A_LOG_LEVEL}` : ''}) ${med('A', 'total')} µs, proxy ${med('A', 'proxy')}; B (${otherRoot}) ${med('B', 'total')} µs, proxy ${med('B', 'proxy')}\n`,
+  );
+} finally {
+  load.close();
+  for (const p of procs) await p.s.stop();
+}
