@@ -259,8 +259,8 @@ export class VmTransitions<V extends LifecycleVm> {
   ): Promise<V> {
     const staged = this.timers.get(id)?.staged;
     if (staged && !reached(staged) && !deadEnds) return this.waiters.add(id, { reached, what, deadEnds }, timeoutMs);
-    const vm = await this.deps.read(id);
-    if (reached(vm.state)) return vm;
+    const { vm, heard } = await this.waiters.look(id, () => this.deps.read(id));
+    for (const v of [vm, ...heard]) if (reached(v.state)) return v;
     const dead = deadEnds ? deadEnd(vm, what) : null;
     if (dead) throw dead;
     return this.waiters.add(id, { reached, what, deadEnds }, timeoutMs);

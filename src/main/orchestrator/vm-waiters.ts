@@ -24,6 +24,8 @@ interface Waiter<V> extends WaitFor {
 
 export class VmWaiters<V extends LifecycleVm> {
   private readonly byVm = new Map<string, Set<Waiter<V>>>();
+  /** Per VM being looked at (a wait's first read), the changes heard while each read is out. */
+  private readonly looking = new Map<string, Set<V[]>>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -45,8 +47,27 @@ export class VmWaiters<V extends LifecycleVm> {
     });
   }
 
+  /**
+   * A wait's first look: `read` asks the store, while changes made through another host keep
+   * arriving on another path (the watch). One heard before the waiter exists would be lost, and
+   * the wait would hang to its timeout (seen: a destroy through a non-owner, answered 504 under
+   * load): what is heard while the read is out comes back with it.
+   */
+  async look(id: string, read: () => Promise<V>): Promise<{ vm: V; heard: V[] }> {
+    const heard: V[] = [];
+    const lists = this.looking.get(id) ?? new Set<V[]>();
+    this.looking.set(id, lists.add(heard));
+    try {
+      return { vm: await read(), heard };
+    } finally {
+      lists.delete(heard);
+      if (lists.size === 0) this.looking.delete(id);
+    }
+  }
+
   /** The VM changed: settles every waiter it satisfies or leaves at a dead end. */
   notify(vm: V): void {
+    for (const heard of this.looking.get(vm.id) ?? []) heard.push(vm);
     const set = this.byVm.get(vm.id);
     if (!set) return;
     for (const w of [...set]) {

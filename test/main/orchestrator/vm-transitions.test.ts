@@ -296,3 +296,37 @@ describe('VM transitions on the simulated clock', () => {
     expectBalanced(w);
   });
 });
+
+describe('a wait on a VM another host drives (shared fleet)', () => {
+  it('hears a change that lands while its first read of the VM is still out', async () => {
+    let answer: (vm: LifecycleVm) => void = () => {};
+    const engine = new VmTransitions<LifecycleVm>({
+      clock: new ManualClock(Date.parse('2026-01-01T00:00:00Z')),
+      rng: mulberry32(1),
+      timing: () => ({ profile: INSTANT, speed: 1 }),
+      degraded: () => false,
+      read: () =>
+        new Promise((resolve) => {
+          answer = resolve;
+        }),
+      persist: async () => {},
+      reserve: async () => true,
+      release: () => {},
+      log: createLogger('silent'),
+    });
+    const vm: LifecycleVm = {
+      id: 'vm-remote1',
+      region: 'SIN',
+      machine_id: 'm1',
+      memory_gb: 8,
+      cores: 2,
+      state: 'destroying',
+    };
+    const waited = engine.wait(vm.id, 'destroyed', 10_000);
+    // The owner ran the stage; its write reaches this host through the watch before the store's
+    // answer to the wait's read, which was taken earlier. Nothing will change the VM again.
+    engine.observed({ ...vm, state: 'destroyed' });
+    answer(vm);
+    await expect(waited).resolves.toMatchObject({ id: vm.id, state: 'destroyed' });
+  });
+});
