@@ -90,6 +90,10 @@ test('operations: VM states on cards, drain and evacuate from the menu, Down reg
   await expect(card.locator('[data-testid="vm-count"][data-state="stopped"]')).toHaveAttribute('data-count', '1');
   await typeInConsole(page, `vm start ${b.vm}`);
   await expect(chip(page, b.vm)).toHaveAttribute('data-state', 'started');
+  // The chip follows the VM's event at once; the machine's own figures (what the offline dialog
+  // counts) follow when its FlyD writes them, within one FlyD interval. A person sees the card
+  // say 2 VMs again before acting on it.
+  await expect(card).toHaveAttribute('data-vms', '2');
 
   // Drain from the card's menu, by keyboard: no question (nothing is lost), the status shows.
   await openMachineMenu(page, a.machine);
