@@ -40,13 +40,18 @@ const launch = (h: ServeProcess, key = randomUUID()) =>
     body: JSON.stringify({ region: 'BIG', memory_gb: 1, cores: 1 }),
     headers: { ...h.auth(), 'content-type': 'application/json', 'idempotency-key': key },
   });
-/** As `flylight launch` does: a 503 (a leader election, a member restarting) is retried under the same key. */
-async function launchRetrying(h: ServeProcess, ms = 8000) {
+/**
+ * A careful client: a 503 (a leader election, a member restarting) or a 504 is retried under the
+ * same Idempotency-Key, which returns the one VM however often it is asked. A 504 comes when the
+ * machine's owner is the host just cut off: the launch is committed and waits for its create
+ * stage until the survivors take the machine over (lease TTL 5 s, then the stage).
+ */
+async function launchRetrying(h: ServeProcess, ms = 20_000) {
   const key = randomUUID();
   const deadline = Date.now() + ms;
   for (;;) {
     const r = await launch(h, key);
-    if (r.status !== 503 || Date.now() > deadline) return r;
+    if ((r.status !== 503 && r.status !== 504) || Date.now() > deadline) return r;
     await new Promise((res) => setTimeout(res, 200));
   }
 }
