@@ -128,7 +128,18 @@ export async function run(report, o) {
     const cmp = { rate: [], cpu: [], p99: [] };
 
     /** @type {Record<string, number[]>} */
-    const runs = { bare: [], fly: [], ratio: [], bareP99: [], flyP50: [], flyP99: [], pacedFly: [], pacedBare: [] };
+    const runs = {
+      bare: [],
+      fly: [],
+      ratio: [],
+      bareP99: [],
+      flyP50: [],
+      flyP99: [],
+      pacedFly: [],
+      pacedBare: [],
+      ownHalf: [],
+      ownHalfRate: [],
+    };
     /** @type {Record<string, number[]>} */
     const cpu = { host: [], store: [], orchestrator: [], proxy: [], other: [], total: [], bare: [] };
     /** @type {Record<string, number[]>} */
@@ -190,9 +201,15 @@ export async function run(report, o) {
       const pf = await load.paced({ ...paced, port: def.port, headers: def.headers });
       runs.pacedBare.push(pb.p99);
       runs.pacedFly.push(pf.p99);
+      // Half the bare rate is more than serve sustains, so that row measures a queue. Half of
+      // serve's own closed-loop rate says what a launch costs a user who is not saturating it.
+      await reset();
+      const own = await load.paced({ ...paced, rate: f.perSecond / 2, port: def.port, headers: def.headers });
+      runs.ownHalf.push(own.p99);
+      runs.ownHalfRate.push(f.perSecond / 2);
       const failed = Object.values(pf.unexpected).reduce((a, x) => a + x, 0);
       process.stdout.write(
-        `  rep ${r + 1}: bare ${fmt(b.perSecond)}/s, serve ${fmt(f.perSecond)}/s (${fmt(f.perSecond / b.perSecond)}×), p50 ${fmt(f.p50)} p99 ${fmt(f.p99)} ms; at ${fmt(b.perSecond / 2)}/s p99 ${fmt(pf.p99)} ms (bare ${fmt(pb.p99)})${failed ? `, ${failed} not 201` : ''}; CPU µs/launch ${Object.entries(
+        `  rep ${r + 1}: bare ${fmt(b.perSecond)}/s, serve ${fmt(f.perSecond)}/s (${fmt(f.perSecond / b.perSecond)}×), p50 ${fmt(f.p50)} p99 ${fmt(f.p99)} ms; at ${fmt(b.perSecond / 2)}/s p99 ${fmt(pf.p99)} ms (bare ${fmt(pb.p99)}), at its own half ${fmt(f.perSecond / 2)}/s p99 ${fmt(own.p99)} ms${failed ? `, ${failed} not 201` : ''}; CPU µs/launch ${Object.entries(
           per,
         )
           .map(([k, v]) => `${k} ${fmt(v)}`)
@@ -222,6 +239,15 @@ export async function run(report, o) {
       subject: { label: 'flylight serve p99', runs: runs.pacedFly },
       baseline: { label: 'bare p99 at the same rate', runs: runs.pacedBare },
       target: { on: 'subject', op: '<=', value: 5 },
+      command: cmd,
+    });
+    report.add({
+      bench: 'launch',
+      name: "launch latency p99 at half of serve's own closed-loop rate (open loop), launch bench",
+      unit: 'ms',
+      better: 'lower',
+      subject: { label: 'flylight serve p99', runs: runs.ownHalf },
+      note: `at ${fmt(median(runs.ownHalfRate))} launches/s: what a launch costs when the host is not saturated (explains the row above; no target of its own)`,
       command: cmd,
     });
     if (other)
