@@ -64,6 +64,8 @@ export interface DashboardDeps {
   now: () => number;
   /** Regions with more machines than this show a first page while the rest loads. Default FIRST_PAGE. */
   firstPage?: number;
+  /** Resolves once what is in the store has been painted (the page: a frame, then a task). Default: at once. */
+  afterPaint?: () => Promise<void>;
   /** A gap in event numbers triggers a resync, but not more often than this. Default 2000. */
   resyncMinIntervalMs?: number;
   /** Timer for the delayed resync; defaults to setTimeout. */

@@ -54,6 +54,7 @@ const emptyMachines = (region: string | null, state: LoadState): MachinesView =>
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const { api, now } = deps;
   const firstPage = deps.firstPage ?? FIRST_PAGE;
+  const afterPaint = deps.afterPaint ?? (() => Promise.resolve());
   const minGap = deps.resyncMinIntervalMs ?? 2000;
   const setTimer =
     deps.setTimer ??
@@ -177,15 +178,16 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     const from = arrivals;
     asking();
     const s0 = store.getState();
-    // A big region, newly selected: its first page first, and the rest once that is shown. Asked
-    // together, the whole region's answer (parsed and decoded on this thread) landed with the
-    // first page's and held its first paint back.
+    // A big region, newly selected: its first page first, and the rest once that is on screen.
+    // Asked together, or before the first page was painted, the whole region's answer (parsed
+    // and decoded on this thread) landed in between and held the first cards back.
     if (
       s0.machines.region === code &&
       s0.machines.state === 'loading' &&
       (s0.regions[code]?.machine_count ?? 0) > firstPage
     ) {
       await loadPreview(code, from);
+      await afterPaint();
       if (disposed || store.getState().selected !== code) {
         answered();
         return;
