@@ -62,8 +62,10 @@ export interface DashboardDeps {
   api: Pick<FlylightApi, 'regions' | 'machines' | 'status'>;
   schedule: Schedule;
   now: () => number;
-  /** Regions with more machines than this show a first page while the rest loads. Default FIRST_PAGE. */
+  /** How many machines a first page holds. Default FIRST_PAGE. */
   firstPage?: number;
+  /** Regions of at least this many machines show a first page while the rest loads. Default FIRST_PAGE_FROM. */
+  firstPageFrom?: number;
   /** Resolves once what is in the store has been painted (the page: a frame, then a task). Default: at once. */
   afterPaint?: () => Promise<void>;
   /** A gap in event numbers triggers a resync, but not more often than this. Default 2000. */

@@ -34,6 +34,8 @@ export type {
  * screenful plus a few rows), small enough that the store encodes it in well under a millisecond.
  */
 export const FIRST_PAGE = 120;
+/** Smaller regions come whole in one quick answer: a first page would only add a request. */
+export const FIRST_PAGE_FROM = 1000;
 
 /** A mark on the page's performance timeline (the benchmark reads them); nothing without one. */
 const mark = (name: string): void => {
@@ -54,6 +56,7 @@ const emptyMachines = (region: string | null, state: LoadState): MachinesView =>
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const { api, now } = deps;
   const firstPage = deps.firstPage ?? FIRST_PAGE;
+  const firstPageFrom = deps.firstPageFrom ?? FIRST_PAGE_FROM;
   const afterPaint = deps.afterPaint ?? (() => Promise.resolve());
   const minGap = deps.resyncMinIntervalMs ?? 2000;
   const setTimer =
@@ -184,7 +187,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     if (
       s0.machines.region === code &&
       s0.machines.state === 'loading' &&
-      (s0.regions[code]?.machine_count ?? 0) > firstPage
+      (s0.regions[code]?.machine_count ?? 0) >= firstPageFrom
     ) {
       await loadPreview(code, from);
       await afterPaint();

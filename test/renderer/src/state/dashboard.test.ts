@@ -336,6 +336,7 @@ describe('dashboard store: selection', () => {
       schedule: frames.schedule,
       now: () => 0,
       firstPage: 2,
+      firstPageFrom: 3,
     });
     await d.actions.start(null);
     const p = d.actions.select('SIN');
