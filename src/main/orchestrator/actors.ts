@@ -21,6 +21,7 @@ import {
 import {
   type Allocation,
   type Capacity,
+  EMPTY,
   type MachineCell,
   type MachineChange,
   MachineD,
@@ -226,6 +227,11 @@ async function recover(deps: SpawnDeps, entry: MachineEntry): Promise<Allocation
   }
 }
 
+/**
+ * A record's allocation; the one shared EMPTY for a machine that holds nothing (most of a new
+ * fleet: 100k objects fewer at start, and an Allocation is never changed in place).
+ */
 function pickAllocation(m: Machine): Allocation {
+  if (m.cores_allocated === 0 && m.memory_allocated_gb === 0 && m.vm_count === 0) return EMPTY;
   return { cores_allocated: m.cores_allocated, memory_allocated_gb: m.memory_allocated_gb, vm_count: m.vm_count };
 }
