@@ -41,17 +41,17 @@ const launch = (h: ServeProcess, key = randomUUID()) =>
     headers: { ...h.auth(), 'content-type': 'application/json', 'idempotency-key': key },
   });
 /**
- * A careful client: a 503 (a leader election, a member restarting) or a 504 is retried under the
- * same Idempotency-Key, which returns the one VM however often it is asked. A 504 comes when the
- * machine's owner is the host just cut off: the launch is committed and waits for its create
- * stage until the survivors take the machine over (lease TTL 5 s, then the stage).
+ * A careful client: a 503 (a leader election, a member restarting, the last try under the key not
+ * settled yet) is retried under the same Idempotency-Key, which returns the one VM however often
+ * it is asked. A 504 is never an answer to retry here: a launch whose write or undo is slow
+ * answers 503 within the call, and one whose create stage is held up answers 202.
  */
 async function launchRetrying(h: ServeProcess, ms = 20_000) {
   const key = randomUUID();
   const deadline = Date.now() + ms;
   for (;;) {
     const r = await launch(h, key);
-    if ((r.status !== 503 && r.status !== 504) || Date.now() > deadline) return r;
+    if (r.status !== 503 || Date.now() > deadline) return r;
     await new Promise((res) => setTimeout(res, 200));
   }
 }
