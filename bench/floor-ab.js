@@ -11,10 +11,10 @@
 // FLYLIGHT_LOG_LEVEL for this build's processes only (the log line's share: warn against info).
 
 import { join, resolve } from 'node:path';
-import { threadCpu } from './launch.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { CLI, startServe } from './lib/serve-proc.js';
 import { fmt, median } from './lib/stats.js';
+import { threadCpu } from './lib/thread-cpu.js';
 
 const otherRoot = process.argv[2];
 if (!otherRoot) {

@@ -10,27 +10,14 @@
 // BENCH_COMPARE=/path/to/another/checkout (built) runs that build's serve too, alternated with
 // this one rep by rep: a before/after pair measured in the same minutes on a shared machine.
 
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
 import { get, startBareProcess, startServe } from './lib/serve-proc.js';
 import { fmt, median, sleep } from './lib/stats.js';
+import { threadCpu } from './lib/thread-cpu.js';
+import { warmUntilSteady } from './lib/warm-up.js';
 import { launchBodies } from './serve.js';
-
-/** CPU time (ns) of each thread of a process, by thread id. @param {number} pid */
-export function threadCpu(pid) {
-  /** @type {Map<number, number>} */
-  const out = new Map();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      out.set(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out;
-}
 
 /**
  * Names the threads of a `flylight serve`: the process's own id is the host thread; the worker
@@ -111,24 +98,45 @@ export async function run(report, o) {
     const healthRun = (/** @type {number} */ port, /** @type {Record<string, string>} */ headers) =>
       load.closed({ port, headers, concurrency: c, n, method: 'GET', path: '/healthz', want: 200 });
 
-    // Warm-up (JIT, pools, LMDB pages): 1,000 launches left V8's compiler busy through the first
-    // measured run on a loaded machine (~400 µs a launch on its threads), so three times that.
-    // Its CPU names the worker threads.
-    await bareRun(3 * Math.min(3000, 3 * n));
-    const w0 = threadCpu(def.pid);
-    check('warm-up', await flyRun(Math.min(3000, 3 * n), 0));
-    const names = nameThreads(def.pid, w0, threadCpu(def.pid));
+    // Warm-up (JIT, pools, LMDB pages) until a launch's CPU stops falling (lib/warm-up.js): the
+    // headline is a warm server's cost. Its CPU names the worker threads.
+    const chunk = Math.min(3000, 3 * n);
+    await bareRun(3 * chunk);
+    const warmUp = async (/** @type {import('./lib/serve-proc.js').Served} */ s, /** @type {string} */ what) => {
+      const t0 = threadCpu(s.pid);
+      const perLaunch = await warmUntilSteady(
+        s.pid,
+        async (count, i) => check(what, await flyRun(count, i * count, s)),
+        {
+          chunk,
+          prepare: () => reset(s),
+        },
+      );
+      return { names: nameThreads(s.pid, t0, threadCpu(s.pid)), perLaunch };
+    };
+    const warm = await warmUp(def, 'warm-up');
+    const names = warm.names;
+    process.stdout.write(
+      `  warm-up: ${warm.perLaunch.length} × ${fmt(chunk)} launches, CPU µs/launch ${warm.perLaunch.map(fmt).join(' → ')}\n`,
+    );
     let otherNames = new Map();
-    if (other) {
-      const o0 = threadCpu(other.pid);
-      check('warm-up, compared build', await flyRun(Math.min(3000, 3 * n), 0, other));
-      otherNames = nameThreads(other.pid, o0, threadCpu(other.pid));
-    }
+    if (other) otherNames = (await warmUp(other, 'warm-up, compared build')).names;
     /** @type {{rate: number[], cpu: number[], p99: number[]}} */
     const cmp = { rate: [], cpu: [], p99: [] };
 
     /** @type {Record<string, number[]>} */
-    const runs = { bare: [], fly: [], ratio: [], bareP99: [], flyP50: [], flyP99: [], pacedFly: [], pacedBare: [] };
+    const runs = {
+      bare: [],
+      fly: [],
+      ratio: [],
+      bareP99: [],
+      flyP50: [],
+      flyP99: [],
+      pacedFly: [],
+      pacedBare: [],
+      ownHalf: [],
+      ownHalfRate: [],
+    };
     /** @type {Record<string, number[]>} */
     const cpu = { host: [], store: [], orchestrator: [], proxy: [], other: [], total: [], bare: [] };
     /** @type {Record<string, number[]>} */
@@ -190,9 +198,15 @@ export async function run(report, o) {
       const pf = await load.paced({ ...paced, port: def.port, headers: def.headers });
       runs.pacedBare.push(pb.p99);
       runs.pacedFly.push(pf.p99);
+      // Half the bare rate is more than serve sustains, so that row measures a queue. Half of
+      // serve's own closed-loop rate says what a launch costs a user who is not saturating it.
+      await reset();
+      const own = await load.paced({ ...paced, rate: f.perSecond / 2, port: def.port, headers: def.headers });
+      runs.ownHalf.push(own.p99);
+      runs.ownHalfRate.push(f.perSecond / 2);
       const failed = Object.values(pf.unexpected).reduce((a, x) => a + x, 0);
       process.stdout.write(
-        `  rep ${r + 1}: bare ${fmt(b.perSecond)}/s, serve ${fmt(f.perSecond)}/s (${fmt(f.perSecond / b.perSecond)}×), p50 ${fmt(f.p50)} p99 ${fmt(f.p99)} ms; at ${fmt(b.perSecond / 2)}/s p99 ${fmt(pf.p99)} ms (bare ${fmt(pb.p99)})${failed ? `, ${failed} not 201` : ''}; CPU µs/launch ${Object.entries(
+        `  rep ${r + 1}: bare ${fmt(b.perSecond)}/s, serve ${fmt(f.perSecond)}/s (${fmt(f.perSecond / b.perSecond)}×), p50 ${fmt(f.p50)} p99 ${fmt(f.p99)} ms; at ${fmt(b.perSecond / 2)}/s p99 ${fmt(pf.p99)} ms (bare ${fmt(pb.p99)}), at its own half ${fmt(f.perSecond / 2)}/s p99 ${fmt(own.p99)} ms${failed ? `, ${failed} not 201` : ''}; CPU µs/launch ${Object.entries(
           per,
         )
           .map(([k, v]) => `${k} ${fmt(v)}`)
@@ -211,7 +225,7 @@ export async function run(report, o) {
       subject: { label: 'flylight serve', runs: runs.fly },
       baseline: { label: 'bare node:http (own process)', runs: runs.bare },
       target: { on: 'ratio', op: '>=', value: 0.5 },
-      note: `closed loop p50 ${fmt(median(runs.flyP50))} ms, p99 ${fmt(median(runs.flyP99))} ms (bare p99 ${fmt(median(runs.bareP99))} ms)`,
+      note: `closed loop p50 ${fmt(median(runs.flyP50))} ms, p99 ${fmt(median(runs.flyP99))} ms (bare p99 ${fmt(median(runs.bareP99))} ms); after a warm-up of ${fmt(warm.perLaunch.length * chunk)} launches (CPU µs/launch ${warm.perLaunch.map(fmt).join(' → ')})`,
       command: cmd,
     });
     report.add({
@@ -222,6 +236,15 @@ export async function run(report, o) {
       subject: { label: 'flylight serve p99', runs: runs.pacedFly },
       baseline: { label: 'bare p99 at the same rate', runs: runs.pacedBare },
       target: { on: 'subject', op: '<=', value: 5 },
+      command: cmd,
+    });
+    report.add({
+      bench: 'launch',
+      name: "launch latency p99 at half of serve's own closed-loop rate (open loop), launch bench",
+      unit: 'ms',
+      better: 'lower',
+      subject: { label: 'flylight serve p99', runs: runs.ownHalf },
+      note: `at ${fmt(median(runs.ownHalfRate))} launches/s: what a launch costs when the host is not saturated (explains the row above; no target of its own)`,
       command: cmd,
     });
     if (other)

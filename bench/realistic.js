@@ -11,12 +11,12 @@
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { threadCpu } from './launch.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
 import { CLI, startServe, wall } from './lib/serve-proc.js';
 import { fmt } from './lib/stats.js';
 import { CACHE } from './lib/store-bundle.js';
+import { threadCpu } from './lib/thread-cpu.js';
 import { launchBodies } from './serve.js';
 
 /**
