@@ -41,11 +41,11 @@ type Note = (entry: MachineEntry) => PlacementNote;
 const PLAN_ATTEMPTS = 3;
 /**
  * How long a launch under a key waits for the undo of a record the store did not confirm before
- * answering 503. The rest of the undo runs on, with the key unsettled meanwhile. Waiting it out
- * could outlast the call: on etcd the write and its undo each have up to 2.5 s, and a member's
- * loss spent both, so the launch answered 504 at the 5 s call deadline, not 503.
+ * answering 503. The rest of the undo runs on, with the key unsettled meanwhile (a retry hears
+ * 503 at once). Waiting it out could outlast the call: on etcd the write and its undo each take
+ * up to 2.5 s plus ~1.6 s of diagnosis when a member is lost, against the 5 s call deadline.
  */
-const UNDO_WAIT_MS = 1000;
+const UNDO_WAIT_MS = 250;
 
 export class Launcher {
   /** Launches that answered with a VM, and those that failed, since start. */
