@@ -29,14 +29,22 @@ describe('claimOwners / releaseOwners (real etcd)', () => {
     const told = { a: new Set<string>(), b: new Set<string>() };
     const txns = vi.spyOn(client, 'if');
     await Promise.all([
-      claimOwners(client, keys, 'a', leaseDec, machines, { done: (batch) => batch.forEach((m) => told.a.add(m)) }),
+      claimOwners(client, keys, 'a', leaseDec, machines, {
+        done: (batch) => {
+          for (const m of batch) told.a.add(m);
+        },
+      }),
       claimOwners(
         client,
         keys,
         'b',
         leaseDec,
         machines.filter((_, i) => i % 2 === 0),
-        { done: (batch) => batch.forEach((m) => told.b.add(m)) },
+        {
+          done: (batch) => {
+            for (const m of batch) told.b.add(m);
+          },
+        },
       ),
     ]);
     const calls = txns.mock.calls.length;
