@@ -1,6 +1,7 @@
 // Placement inside the orchestrator, as issue 12 names it: for one VM, decide (a machine drawn
 // from the region's free-capacity index, which follows the MachineDs exactly) and reserve (the
-// machine's MachineD checks and takes the room through its mailbox) — Infrastructure.placeOne,
+// machine's MachineD checks and takes the room through its mailbox; a sleeping machine's entry
+// makes the same check in place, and the FlyD round writes it) — Infrastructure.placeOne,
 // the step a launch runs between the store's candidate hint and the VM record. No VM is
 // recorded and no store is asked: the row is placement, not a launch. A second row at 100k
 // machines, 90 % full, times the whole launch in one thread (Infrastructure.launch: store
@@ -246,7 +247,7 @@ async function measureAll(report, o) {
           unit: 'placements/s',
           better: 'higher',
           subject: { label: `Infrastructure.placeOne (${strategy})`, runs },
-          note: `one that fits (${how} + MachineD reservation): ${fmt(Math.min(...fitUs))}–${fmt(Math.max(...fitUs))} µs; one that fits nowhere (the region's largest free slots, no scan): ${fmt(Math.min(...nowhereUs))}–${fmt(Math.max(...nowhereUs))} µs; per CPU-second of this process (what a loaded machine's wall clock hides): ${fmt(Math.min(...perCpu))}–${fmt(Math.max(...perCpu))}/s; garbage collections per 10,000 placements, all runs together (FlyD rounds and give-backs included; the load does not change these): young ${fmt((gc.minor / gc.placed) * 10_000)}, other ${fmt((gc.major / gc.placed) * 10_000)}; ${fmt(size / regions.length)} machines per region; a machine's actors wake on its first placement, inside the timing`,
+          note: `one that fits (${how} + reservation, in place on a sleeping machine): ${fmt(Math.min(...fitUs))}–${fmt(Math.max(...fitUs))} µs; one that fits nowhere (the region's largest free slots, no scan): ${fmt(Math.min(...nowhereUs))}–${fmt(Math.max(...nowhereUs))} µs; per CPU-second of this process (what a loaded machine's wall clock hides): ${fmt(Math.min(...perCpu))}–${fmt(Math.max(...perCpu))}/s; garbage collections per 10,000 placements, all runs together (FlyD rounds and give-backs included; the load does not change these): young ${fmt((gc.minor / gc.placed) * 10_000)}, other ${fmt((gc.major / gc.placed) * 10_000)}; ${fmt(size / regions.length)} machines per region; a sleeping machine is reserved in place (no actors built), and the FlyD rounds that write it run untimed`,
           ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '>=', value: 200_000 }) } : {}),
           command: 'npm run bench -- placement',
         });

@@ -41,10 +41,12 @@ const launch = (h: ServeProcess, key = randomUUID()) =>
     headers: { ...h.auth(), 'content-type': 'application/json', 'idempotency-key': key },
   });
 /**
- * A careful client: a 503 (a leader election, a member restarting) or a 504 is retried under the
- * same Idempotency-Key, which returns the one VM however often it is asked. A 504 comes when the
- * machine's owner is the host just cut off: the launch is committed and waits for its create
- * stage until the survivors take the machine over (lease TTL 5 s, then the stage).
+ * A careful client: a 503 (a leader election, a member restarting, the last try under the key not
+ * settled yet) or a 504 is retried under the same Idempotency-Key, which returns the one VM
+ * however often it is asked. A 504 still comes when the member a host was talking to dies: its
+ * store write waits out its 2.5 s in etcd, then ~1.6 s of diagnosis, then the start of its undo,
+ * past the 5 s call deadline (seen here: 'orchestrator did not answer launchIdempotent within
+ * 5000 ms'). It is not the cut-off owner's machines: see etcd-cutoff.
  */
 async function launchRetrying(h: ServeProcess, ms = 20_000) {
   const key = randomUUID();

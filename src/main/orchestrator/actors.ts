@@ -5,12 +5,23 @@ import { toErrorBody } from '../../shared/errors';
 import { takesNewVms } from '../../shared/placement';
 import type { Remote } from '../../shared/rpc';
 import type { StoreService } from '../../shared/services';
-import type { Machine } from '../../shared/types';
+import type { Machine, MachineUpdate } from '../../shared/types';
 import { LazyChild, type Logger } from '../common/log';
-import { change, FlyD, type FlydCell, type FlydCounters, type FlydDeps, flydCell, held } from './flyd';
+import {
+  change,
+  type FlushOutcome,
+  FlyD,
+  type FlydCell,
+  type FlydCounters,
+  type FlydDeps,
+  flydCell,
+  held,
+  sameState,
+} from './flyd';
 import {
   type Allocation,
   type Capacity,
+  EMPTY,
   type MachineCell,
   type MachineChange,
   MachineD,
@@ -65,6 +76,8 @@ export function actorWaker(
       return spawnCells(deps, entry, awake);
     },
     allocated: (entry, a) => deps.allocated(entry, a),
+    unwritten: (entry) => deps.markDirty(entry),
+    log: deps.log,
   };
 }
 
@@ -73,7 +86,60 @@ function spawnCells(deps: SpawnDeps, entry: MachineEntry, awake: Set<MachineEntr
   awake.add(entry);
   actors.flyd.start();
   actors.machined.start();
+  // What was changed while asleep and is not acknowledged yet is now the new FlyD's to write.
+  const unwritten = entry.takeUnwritten();
+  if (unwritten > 0) change(actors.flyd, { state: entry.allocation, changes: unwritten });
   return actors;
+}
+
+/**
+ * The ticker's write for a machine that changed while asleep (see MachineEntry.unwritten): the
+ * same absolute update with a fresh version that its FlyD would send, without building the
+ * FlyD. One write at a time per machine; a refused one stays unwritten for the next round. A
+ * wake meanwhile hands the changes to the FlyD, and this write's answer is then ignored (the
+ * FlyD's newer version supersedes it).
+ */
+export async function writeAsleep(deps: SpawnDeps, entry: MachineEntry): Promise<FlushOutcome> {
+  if (entry.writing) return 'busy';
+  const n = entry.unwritten;
+  if (n === 0) return 'clean';
+  const a = entry.allocation;
+  const id = entry.record.id;
+  const token = {};
+  entry.writing = token;
+  const update: MachineUpdate = {
+    machine_id: id,
+    version: deps.versions.next(id),
+    cores_allocated: a.cores_allocated,
+    memory_allocated_gb: a.memory_allocated_gb,
+    vm_count: a.vm_count,
+    changes: n,
+  };
+  let error: string | undefined;
+  try {
+    const result = await deps.store.apply(update);
+    if (!result.applied && !sameState(result.machine, update)) {
+      // The store holds a newer version than ours: learn it, and send again next round.
+      error = `store ignored version ${update.version} of ${id} as stale`;
+      deps.store.versions().then(
+        (v) => deps.versions.raise(id, v[id] ?? 0),
+        () => {},
+      );
+    }
+  } catch (err) {
+    error = toErrorBody(err).message;
+  }
+  if (entry.writing !== token) return error ? 'failed' : 'applied'; // woken: its FlyD has them
+  entry.writing = null;
+  if (error === undefined) {
+    entry.unwritten -= n;
+    deps.counters.flushes++;
+  } else {
+    deps.counters.failed++;
+    deps.log.warn('flyd update not applied; kept for the next tick', { machine: id, version: update.version, error });
+  }
+  if (entry.unwritten > 0) deps.markDirty(entry);
+  return error === undefined ? 'applied' : 'failed';
 }
 
 /**
@@ -161,6 +227,11 @@ async function recover(deps: SpawnDeps, entry: MachineEntry): Promise<Allocation
   }
 }
 
+/**
+ * A record's allocation; the one shared EMPTY for a machine that holds nothing (most of a new
+ * fleet: 100k objects fewer at start, and an Allocation is never changed in place).
+ */
 function pickAllocation(m: Machine): Allocation {
+  if (m.cores_allocated === 0 && m.memory_allocated_gb === 0 && m.vm_count === 0) return EMPTY;
   return { cores_allocated: m.cores_allocated, memory_allocated_gb: m.memory_allocated_gb, vm_count: m.vm_count };
 }

@@ -267,7 +267,8 @@ export class FlyD implements Behaviour<FlydMsg> {
   }
 }
 
-function sameState(m: Machine, u: MachineUpdate): boolean {
+/** Whether the store's record already holds the update's state. */
+export function sameState(m: Machine, u: MachineUpdate): boolean {
   return (
     m.cores_allocated === u.cores_allocated &&
     m.memory_allocated_gb === u.memory_allocated_gb &&

@@ -12,16 +12,17 @@ import type { Launched, OrchestratorStats, RemoteVm, StoreService } from '../../
 import { INSTANT } from '../../shared/timing';
 import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, StoreEvent, Vm } from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
-import { actorWaker, machineEntry } from './actors';
+import { actorWaker, machineEntry, type SpawnDeps } from './actors';
 import { Chaos } from './chaos';
 import { type Clock, wallClock } from './clock';
-import { type FlushOutcome, type FlydCounters, flush, type Held, held } from './flyd';
+import { type FlydCounters, type Held, held } from './flyd';
+import { FlydRound } from './flyd-round';
 import { InOrder } from './in-order';
 import { Launcher } from './launch';
 import { LeaseGate } from './lease-gate';
 import { type MachineActionOptions, machineAction } from './machine-faults';
 import { type Allocation, type MachineSnapshot, release } from './machined';
-import { placeFromIndex } from './placer';
+import { placeFromIndex, type Reserve } from './placer';
 import { RegionStatuses } from './regions';
 import { type MachineEntry, type MachineFilter, ownAll, Registry } from './registry';
 import { Supervisor } from './supervisor';
@@ -78,8 +79,8 @@ export class Infrastructure {
   readonly supervisor: Supervisor;
   private readonly log: Logger;
   private readonly flydCounters: FlydCounters = { flushes: 0, failed: 0 };
-  /** FlyDs with something to write; the ticker visits only these. */
-  private readonly dirty = new Set<MachineEntry>();
+  /** Machines with something to write; the ticker visits only these. */
+  private readonly round: FlydRound;
   /** Launches and destroys the store left unknown, finished on later ticks. */
   private readonly unsettled: Unsettled;
   private readonly vmDeps: VmDeps;
@@ -93,6 +94,8 @@ export class Infrastructure {
   /** A shared fleet: launches wait on this host's etcd lease. */
   readonly lease: LeaseGate;
   private readonly onOwner: InfrastructureOptions['onOwner'];
+  /** What actors are built with, and what writes a sleeping machine's changes. */
+  private readonly spawnDeps: SpawnDeps;
 
   /** Reads the fleet and the applied FlyD versions from the store and registers every machine. */
   static async start(options: InfrastructureOptions): Promise<Infrastructure> {
@@ -115,6 +118,7 @@ export class Infrastructure {
     this.lease = new LeaseGate(this.log);
     const now = options.now ?? Date.now;
     this.unsettled = new Unsettled(this.log);
+    this.round = new FlydRound(this.registry, this.unsettled);
     this.supervisor = new Supervisor({
       maxRestarts: options.maxRestarts ?? 5,
       windowMs: options.restartWindowMs ?? 5000,
@@ -155,15 +159,16 @@ export class Infrastructure {
       shared: options.shared,
       lifecycle: this.lifecycle.engine,
     });
-    const spawnDeps = {
+    const spawnDeps: SpawnDeps = {
       store,
       supervisor: this.supervisor,
       versions: new VersionBook(versions),
       counters: this.flydCounters,
-      markDirty: (entry: MachineEntry) => this.dirty.add(entry),
+      markDirty: (entry: MachineEntry) => this.round.mark(entry),
       allocated: (entry: MachineEntry, a: Allocation) => this.registry.allocated(entry, a),
       log: this.log,
     };
+    this.spawnDeps = spawnDeps;
     this.chaos = new Chaos({
       registry: this.registry,
       supervisor: this.supervisor,
@@ -297,29 +302,20 @@ export class Infrastructure {
   }
 
   /** One FlyD round now; resolves, with how many updates were written, once the store answered. */
-  async tick(): Promise<number> {
-    // Settle unknown writes first: what they release is then in this round's updates.
-    if (this.unsettled.size > 0) await this.unsettled.retry();
-    const due = [...this.dirty];
-    this.dirty.clear();
-    const outcomes = await Promise.all(due.map((e) => flushOf(e, false)));
-    // What the store now has in full needs no actors until the next ask wakes them.
-    this.registry.sleepIdle(this.dirty);
-    return outcomes.filter((o) => o === 'applied').length;
+  tick(): Promise<number> {
+    return this.round.run(this.spawnDeps);
   }
 
   /** Writes every FlyD queue now, waiting for updates already in flight (clean shutdown). */
-  async flushAll(): Promise<number> {
+  flushAll(): Promise<number> {
     // Settled now, the next start has nothing unacknowledged to inherit (it would not know it).
-    if (this.unsettled.size > 0) await this.unsettled.retry();
-    // A machine whose actors never woke holds nothing the store has not got.
-    const outcomes = await Promise.all([...this.registry.awake].map((e) => flushOf(e, true)));
-    return outcomes.filter((o) => o === 'applied').length;
+    return this.round.all();
   }
 
   stats(): OrchestratorStats {
     let depth = 0;
     for (const e of this.registry.awake) depth += e.flyd.current?.depth ?? 0;
+    depth += this.round.unwrittenAsleep();
     return {
       machines: this.registry.size,
       actor_restarts: this.supervisor.restarts,
@@ -359,8 +355,7 @@ export class Infrastructure {
    * free index (random by default) reserved by its MachineD, or the region's largest free slots.
    */
   placeOne(region: string, memory_gb: number, cores: number, strategy?: Strategy): Placement | Promise<Placement> {
-    const reserve = (e: MachineEntry) => e.reserve(memory_gb, cores).catch(() => false);
-    const got = placeFromIndex(this.registry, region, memory_gb, cores, strategy ?? 'random', this.random, reserve);
+    const got = placeFromIndex(this.registry, region, memory_gb, cores, strategy ?? 'random', this.random, reserveOne);
     // Answered in this turn when the chosen MachineD took it at once (see placeFromIndex).
     if (!(got instanceof Promise)) return 'entry' in got ? { machine_id: got.entry.record.id } : got;
     return got.then((g) => ('entry' in g ? { machine_id: g.entry.record.id } : g));
@@ -370,7 +365,8 @@ export class Infrastructure {
   unplace(machineId: string, memory_gb: number, cores: number): Promise<void> {
     const e = this.registry.get(machineId);
     if (!e) throw new ApiError('not_found', `no machine ${machineId} on this host`);
-    if (!e.owned) return Promise.resolve(e.release(memory_gb, cores));
+    // A sleeping machine gives it back in place, as it reserved it (MachineEntry.release).
+    if (!e.owned || !e.awake) return Promise.resolve(e.release(memory_gb, cores));
     return release(e.machined, memory_gb, cores);
   }
 
@@ -390,7 +386,5 @@ export class Infrastructure {
   }
 }
 
-/** A FlyD's flush; a FlyD that crashed or stopped on it counts as failed. */
-function flushOf(entry: MachineEntry, wait: boolean): Promise<FlushOutcome> {
-  return flush(entry.flyd, wait).catch(() => 'failed' as const);
-}
+/** placeOne's reservation when the MachineD is busy; one function, not a closure per call. */
+const reserveOne: Reserve = (e, memory_gb, cores) => e.reserve(memory_gb, cores).catch(() => false);

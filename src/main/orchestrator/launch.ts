@@ -39,6 +39,13 @@ type Note = (entry: MachineEntry) => PlacementNote;
 
 /** Plans made for a placement that lost its room to a concurrent launch before reserving it. */
 const PLAN_ATTEMPTS = 3;
+/**
+ * How long a launch under a key waits for the undo of a record the store did not confirm before
+ * answering 503. The rest of the undo runs on, with the key unsettled meanwhile (a retry hears
+ * 503 at once). Waiting it out could outlast the call: on etcd the write and its undo each take
+ * up to 2.5 s plus ~1.6 s of diagnosis when a member is lost, against the 5 s call deadline.
+ */
+const UNDO_WAIT_MS = 250;
 
 export class Launcher {
   /** Launches that answered with a VM, and those that failed, since start. */
@@ -321,10 +328,21 @@ export class Launcher {
         }
         entry.release(p.memory_gb, p.cores);
       };
-      const undone = undo().catch(() => unsettled.add(key === undefined ? `launch:${vm.id}` : `key:${key}`, undo));
-      // Under a key the undo must finish first, or a retry could be handed the record it is
-      // about to take back; without one the caller hears "try again" at once.
-      if (key !== undefined) await undone;
+      let undone: boolean | null = null; // null: still running
+      const undoing = undo().then(
+        () => (undone = true),
+        () => (undone = false),
+      );
+      if (key === undefined) void undoing.then((done) => done || unsettled.add(`launch:${vm.id}`, undo));
+      else if (!(await settledWithin(undoing, UNDO_WAIT_MS))) {
+        // A retry under the key must not be handed the record about to be taken back: until the
+        // undo is known done, the key is unsettled and a retry hears "not settled yet" (503) at
+        // once, not after the undo.
+        unsettled.add(`key:${key}`, async () => {
+          if (undone === null) throw new Error('the undo is still running');
+          if (!undone) await undo();
+        });
+      }
       log.warn('launch undone: the store did not record the VM', {
         vm: vm.id,
         machine: vm.machine_id,
@@ -356,4 +374,17 @@ export function batchKey(key: string, i: number): string {
 /** `vm-` and 12 random lowercase hex digits (the first 12 of a v4 UUID are all random). */
 export function newVmId(): string {
   return `vm-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+}
+
+/** Whether `work` resolved true within `ms`. */
+async function settledWithin(work: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((r) => {
+    timer = setTimeout(() => r(false), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -233,32 +233,34 @@ export class MachineD implements Behaviour<MachineMsg> {
   }
 
   private release(memory_gb: number, cores: number): void {
-    const a = this.alloc;
-    if (
-      !isWhole(memory_gb) ||
-      !isWhole(cores) ||
-      a.vm_count === 0 ||
-      memory_gb > a.memory_allocated_gb ||
-      cores > a.cores_allocated
-    ) {
-      // An accounting bug elsewhere; going negative would hide it and corrupt every later check.
-      this.deps.log.warn('release larger than the allocation; clamped at zero', {
-        machine: this.deps.capacity.id,
-        memory_gb,
-        cores,
-        ...a,
-      });
-    }
-    const m = isWhole(memory_gb) ? memory_gb : 0;
-    const c = isWhole(cores) ? cores : 0;
-    this.alloc = {
-      cores_allocated: Math.max(0, a.cores_allocated - c),
-      memory_allocated_gb: Math.max(0, a.memory_allocated_gb - m),
-      vm_count: Math.max(0, a.vm_count - 1),
-    };
+    this.alloc = released(this.alloc, memory_gb, cores, this.deps.capacity.id, this.deps.log);
     this.deps.allocated?.(this.alloc);
     this.deps.notify({ state: this.alloc, changes: 1 });
   }
+}
+
+/**
+ * What giving back one VM's room leaves, clamped at zero (MachineD's release; a sleeping
+ * machine's entry makes the same one in place).
+ */
+export function released(a: Allocation, memory_gb: number, cores: number, machine: string, log: Logger): Allocation {
+  if (
+    !isWhole(memory_gb) ||
+    !isWhole(cores) ||
+    a.vm_count === 0 ||
+    memory_gb > a.memory_allocated_gb ||
+    cores > a.cores_allocated
+  ) {
+    // An accounting bug elsewhere; going negative would hide it and corrupt every later check.
+    log.warn('release larger than the allocation; clamped at zero', { machine, memory_gb, cores, ...a });
+  }
+  const m = isWhole(memory_gb) ? memory_gb : 0;
+  const c = isWhole(cores) ? cores : 0;
+  return {
+    cores_allocated: Math.max(0, a.cores_allocated - c),
+    memory_allocated_gb: Math.max(0, a.memory_allocated_gb - m),
+    vm_count: Math.max(0, a.vm_count - 1),
+  };
 }
 
 function isWhole(n: unknown): n is number {

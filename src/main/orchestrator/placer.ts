@@ -136,7 +136,7 @@ export function placeFromIndex(
   cores: number,
   strategy: Strategy,
   rng: Rng,
-  reserve: (entry: MachineEntry) => Promise<boolean>,
+  reserve: Reserve,
 ): Placed | Promise<Placed> {
   // Decided and reserved in this turn when the chosen MachineD is idle (nearly always): a
   // placement then costs a draw and a reservation, no promise.
@@ -154,6 +154,9 @@ export function placeFromIndex(
 }
 
 export type Placed = { entry: MachineEntry } | { slots: Slot[] };
+
+/** How placement reserves when a MachineD cannot answer at once (its mailbox is busy). */
+export type Reserve = (entry: MachineEntry, memory_gb: number, cores: number) => Promise<boolean>;
 
 /** The strategy's machine among those the index says fit, or undefined when none does. */
 function choose(
@@ -174,12 +177,12 @@ async function placeLater(
   cores: number,
   strategy: Strategy,
   rng: Rng,
-  reserve: (entry: MachineEntry) => Promise<boolean>,
+  reserve: Reserve,
 ): Promise<Placed> {
   for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
     const entry = choose(free, memory_gb, cores, strategy, rng);
     if (!entry) return { slots: free.slots() };
-    if (await reserve(entry)) return { entry };
+    if (await reserve(entry, memory_gb, cores)) return { entry };
   }
   throw lostRoom(region, PICK_ATTEMPTS);
 }

@@ -6,6 +6,7 @@
 import type { ActorCounts } from '../../shared/cluster';
 import { FreeIndex } from '../../shared/free-index';
 import type { Machine } from '../../shared/types';
+import { createLogger, type Logger } from '../common/log';
 import type { NOT_NOW } from './actor';
 import type { FlydCell } from './flyd';
 import {
@@ -16,6 +17,7 @@ import {
   fitsOn,
   type MachineCell,
   observe,
+  released,
   releaseNoWait,
   setSchedulable,
 } from './machined';
@@ -38,8 +40,12 @@ export interface Cells {
 /** Builds (and starts) a machine's actors; one for every machine of the Infrastructure. */
 export interface Waker {
   wake(entry: MachineEntry): Cells;
-  /** The entry's allocation changed without its MachineD (a machine another host owns). */
+  /** The entry's allocation changed without its MachineD (asleep, or a machine another host owns). */
   allocated?(entry: MachineEntry, a: Allocation): void;
+  /** A machine this host owns changed while asleep: its change waits in `unwritten` for the ticker. */
+  unwritten?(entry: MachineEntry): void;
+  /** Where a sleeping machine's release warns, as its MachineD would (silent when absent). */
+  log?: Logger;
 }
 
 /**
@@ -60,6 +66,18 @@ export class MachineEntry {
    * store's transaction, not this view, decides whether a VM lands (see store/etcd/allocations).
    */
   owned = true;
+  /**
+   * Changes made to a sleeping machine this host owns (reservations and releases, in place, as
+   * its MachineD would make them) that the store has not acknowledged: the ticker writes them
+   * without waking the actors (actors.ts, writeAsleep), and a wake hands them to the new FlyD.
+   * A placement at 100k machines mostly lands on a sleeping machine; building its two actors
+   * (and collecting them a round later) was most of placement's cost.
+   */
+  unwritten = 0;
+  /** The ticker's write of `unwritten` in flight, if any (a wake takes the changes over). */
+  writing: object | null = null;
+  /** In the FlyD round's list of machines to write (flyd-round.ts). */
+  queued = false;
   private cells: Cells | null = null;
 
   constructor(
@@ -89,20 +107,28 @@ export class MachineEntry {
    * placement view. True when reserved.
    */
   reserve(memory_gb: number, cores: number): Promise<boolean> {
-    if (!this.owned) return Promise.resolve(this.reserveHere(memory_gb, cores));
-    return allocate(this.machined, memory_gb, cores);
+    if (!this.owned || this.cells === null) return Promise.resolve(this.reserveHere(memory_gb, cores));
+    return allocate(this.cells.machined, memory_gb, cores);
   }
 
-  /** reserve() answered in this turn when it can be (an idle MachineD, or the view); else NOT_NOW. */
+  /**
+   * reserve() answered in this turn when it can be (an idle MachineD, a sleeping machine, or
+   * the view); else NOT_NOW.
+   */
   reserveNow(memory_gb: number, cores: number): boolean | typeof NOT_NOW {
-    if (!this.owned) return this.reserveHere(memory_gb, cores);
-    return allocateNow(this.machined, memory_gb, cores);
+    if (!this.owned || this.cells === null) return this.reserveHere(memory_gb, cores);
+    return allocateNow(this.cells.machined, memory_gb, cores);
   }
 
   /** Gives back what one VM held, without waiting. */
   release(memory_gb: number, cores: number): void {
+    if (this.owned && this.cells !== null) {
+      releaseNoWait(this.cells.machined, memory_gb, cores);
+      return;
+    }
     if (this.owned) {
-      releaseNoWait(this.machined, memory_gb, cores);
+      // Asleep: MachineD's own release (and its warning for more than it holds), made here.
+      this.changed(released(this.allocation, memory_gb, cores, this.capacity.id, this.waker.log ?? SILENT));
       return;
     }
     const a = this.allocation;
@@ -134,15 +160,28 @@ export class MachineEntry {
     });
   }
 
+  /**
+   * MachineD's check-and-reserve on the entry (a sleeping machine's state, or another host's
+   * view): nothing runs between the check and the change, as in MachineD.
+   */
   private reserveHere(memory_gb: number, cores: number): boolean {
     if (!fitsOn(this.capacity, this.allocation, memory_gb, cores)) return false;
     const a = this.allocation;
-    this.setAllocation({
+    const next = {
       cores_allocated: a.cores_allocated + cores,
       memory_allocated_gb: a.memory_allocated_gb + memory_gb,
       vm_count: a.vm_count + 1,
-    });
+    };
+    if (this.owned) this.changed(next);
+    else this.setAllocation(next);
     return true;
+  }
+
+  /** A sleeping machine this host owns changed: the index follows, the ticker will write it. */
+  private changed(a: Allocation): void {
+    this.setAllocation(a);
+    this.unwritten++;
+    this.waker.unwritten?.(this);
   }
 
   private setAllocation(a: Allocation): void {
@@ -168,6 +207,18 @@ export class MachineEntry {
   private wake(): Cells {
     this.cells = this.waker.wake(this);
     return this.cells;
+  }
+
+  /**
+   * What the store has not acknowledged of the changes made while asleep, taken over by the
+   * woken FlyD (which writes the whole state again with a newer version, superseding any write
+   * of them still in flight).
+   */
+  takeUnwritten(): number {
+    const n = this.unwritten;
+    this.unwritten = 0;
+    this.writing = null;
+    return n;
   }
 }
 
@@ -220,7 +271,7 @@ export class Registry {
    * Sleeps every awake machine that is idle, but those in `busy` (about to be flushed): the
    * actors of a machine nothing happened to since its last flush cost memory and no more.
    */
-  sleepIdle(busy: ReadonlySet<MachineEntry>): number {
+  sleepIdle(busy: { has(entry: MachineEntry): boolean }): number {
     let n = 0;
     for (const e of this.awake) {
       if (!busy.has(e) && e.sleep()) {
@@ -322,4 +373,5 @@ export class Registry {
 
 const entryId = (e: MachineEntry) => e.record.id;
 const entrySlot = (e: MachineEntry) => e.slot;
+const SILENT = createLogger('silent');
 const EMPTY_INDEX = new FreeIndex<MachineEntry>(entryId);

@@ -17,6 +17,7 @@ export async function launch(
   waitStarted = false,
 ): Promise<Outcome> {
   const { orchestrator, breaker, metrics } = services;
+  const began = Date.now();
   const meta = { request_id: requestId };
   // A region list is counted under the first region asked (labels stay the known codes).
   const asked = req.region.split(',')[0];
@@ -42,13 +43,19 @@ export async function launch(
   }
   if (!replayed) metrics.launch(vm.region, null);
   // fly's POST answers once the Machine exists; the seed's GET /launch answered at once, and still does.
-  if (waitStarted) vm = await until(services, vm, meta, 'started');
-  else if (style === 'v1' && vm.state === 'creating') vm = await until(services, vm, meta, 'created');
+  let status = 201;
+  if (waitStarted) vm = (await until(services, vm, meta, 'started', LAUNCH_WAIT_MS)) ?? vm;
+  else if (style === 'v1' && vm.state === 'creating') {
+    // Past CREATED_WAIT_MS the VM is answered as it is, 202: recorded, its create stage under way.
+    const created = await until(services, vm, meta, 'created', CREATED_WAIT_MS - (Date.now() - began));
+    if (created) vm = created;
+    else status = 202; // answered as launched (`creating`): a read now could itself miss the deadline
+  }
   if (style === 'v1') {
     // As the first answer was, so a retrying client cannot tell a replay from the original.
     const headers: Record<string, string> = { location: `/v1/vms/${vm.id}` };
     if (replayed) headers['idempotent-replayed'] = 'true';
-    return { response: jsonResponse(201, vm, headers), vmId: vm.id };
+    return { response: jsonResponse(status, vm, headers), vmId: vm.id };
   }
   // The VM exists whatever happens next: a store hiccup must not turn it into an error.
   let machine: Machine | null = null;
@@ -88,21 +95,32 @@ function reportRefusal(
 /** One orchestrator call waits at most this long (under the RPC deadline); longer waits loop. */
 const WAIT_CHUNK_MS = 4000;
 const LAUNCH_WAIT_MS = 60_000;
+/**
+ * How long a plain POST /v1/vms waits for its VM to be created, from the launch's start: just
+ * under the gate's 10 s deadline (a degraded create of 9 s still answers 201). A create stage can be held up past it: on a shared fleet a VM placed
+ * on a machine whose owning host was just cut off is created once the survivors take the
+ * machine over (lease TTL 5 s, then the stage). The launch is recorded and acknowledged either
+ * way; it answered 504 ("outcome unknown"), and now answers 202 with the VM as it is.
+ */
+const CREATED_WAIT_MS = 9500;
 
 /**
  * The VM once it is `created` (or past it) or, for `wait=started`, started; as it ended when it
  * failed (the answer says so in its state and reason, not as an error: the launch itself
- * happened). Waits in chunks, each under the RPC deadline, so a slow (degraded) stage is no 504.
+ * happened). Waits in chunks, each under the RPC deadline, so a slow (degraded) stage is no 504;
+ * null when `ms` pass first while waiting for `created`.
  */
 async function until(
   services: GateServices,
   vm: Vm,
   meta: { request_id: string },
   target: 'created' | 'started',
-): Promise<Vm> {
-  const end = Date.now() + LAUNCH_WAIT_MS;
+  ms: number,
+): Promise<Vm | null> {
+  const end = Date.now() + ms;
   for (;;) {
     const left = Math.max(0, end - Date.now());
+    if (target === 'created' && left === 0) return null;
     const chunk = Math.min(left, WAIT_CHUNK_MS);
     try {
       return target === 'created'
@@ -111,7 +129,11 @@ async function until(
     } catch (err) {
       const code = toErrorBody(err).code;
       if (code === 'invalid_state') return services.store.vm(vm.id).catch(() => vm);
-      if (code !== 'timeout' || left <= WAIT_CHUNK_MS) throw err;
+      if (code !== 'timeout') throw err;
+      if (left <= WAIT_CHUNK_MS) {
+        if (target === 'created') return null;
+        throw err;
+      }
     }
   }
 }

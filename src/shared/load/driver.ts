@@ -19,7 +19,8 @@ export function transportDriver(transport: Transport): LoadDriver {
     async launch(ask): Promise<LaunchAnswer> {
       try {
         const res = await transport({ method: 'POST', path: '/v1/vms', body: ask });
-        if (res.status === 201) {
+        // 202: launched, its create stage still under way (a shared fleet's owner cut off): a VM all the same.
+        if (res.status === 201 || res.status === 202) {
           const id = (res.body as { id?: unknown } | null)?.id;
           return typeof id === 'string' ? { result: 'ok', vmId: id } : { result: 'error', code: 'bad_answer' };
         }

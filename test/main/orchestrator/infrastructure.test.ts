@@ -387,6 +387,33 @@ describe('launch under an Idempotency-Key', () => {
     expect(infra.stats().unsettled_writes).toBe(0);
   });
 
+  it('answers 503 within a second while the undo of an unconfirmed record hangs; retries hear "not settled yet" at once, then launch one VM', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
+    infra = await startInfra(store);
+    store.fail('putVm', 'died-after'); // recorded, answer lost
+    let open = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const del = store.deleteVm.bind(store);
+    store.deleteVm = async (id) => {
+      await gate; // the store answers the undo only later (etcd: up to its 2.5 s deadline)
+      return del(id);
+    };
+    let t = Date.now();
+    expect((await rejection(infra.launchIdempotent(req, 'k'))).code).toBe('unavailable');
+    expect(Date.now() - t).toBeLessThan(2000);
+    t = Date.now();
+    const early = await rejection(infra.launchIdempotent(req, 'k'));
+    expect(early.message).toContain('not settled yet');
+    expect(Date.now() - t).toBeLessThan(500);
+    open();
+    await until(async () => store.vmsById.size === 0, 2000, 'the undo to land');
+    const retry = await infra.launchIdempotent(req, 'k');
+    expect(retry.replayed).toBe(false);
+    expect([...store.vmsById.keys()]).toEqual([retry.vm.id]);
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 1, cores_allocated: 2 });
+    expect(infra.stats().unsettled_writes).toBe(0);
+  });
+
   it('once its VM is destroyed the key launches anew', async () => {
     const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);

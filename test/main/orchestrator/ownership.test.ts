@@ -82,10 +82,12 @@ describe('machines another host owns', () => {
     );
     expect(m1?.awake).toBe(false);
     expect(m1?.allocation).toEqual({ cores_allocated: 1, memory_allocated_gb: 0, vm_count: 1 });
-    // A launch onto it wakes its actors here, starting from that record.
+    // A launch onto it reserves from that record, still asleep; a peek wakes it there.
     await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'binpack' }); // m1: the least free room
-    expect(m1?.awake).toBe(true);
+    expect(m1?.awake).toBe(false);
+    expect(m1?.unwritten).toBe(1);
     expect(infra.machine('m1')).toMatchObject({ cores_allocated: 2, vm_count: 2 });
+    expect(m1?.awake).toBe(true);
   });
 
   it("sends an operator's action on another host's machine to its owner, and runs its own here", async () => {
@@ -103,7 +105,8 @@ describe('machines another host owns', () => {
 
   it('puts the actors of a machine it no longer owns to sleep, and chaos kills only its own', async () => {
     const { infra } = await sharedInfra();
-    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'binpack' }); // m1 (least free room): wakes it
+    await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'binpack' }); // m1 (least free room)
+    await infra.held('m1'); // wakes it, its FlyD holding the launch
     expect(infra.registry.get('m1')?.awake).toBe(true);
     // Lost while its FlyD still has the launch to write: asleep once that is written.
     infra.setOwned(new Set(['m2']));

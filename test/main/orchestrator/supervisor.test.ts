@@ -229,15 +229,31 @@ describe('actors that sleep until asked for', () => {
       ),
     );
 
-  it('a fleet starts with no actors; a launch wakes only the machine it lands on', async () => {
-    infra = await startInfra(fleet());
+  it('a fleet starts with no actors, and a launch wakes none: its machine holds the room until a round writes it', async () => {
+    const store = fleet();
+    infra = await startInfra(store);
     expect(infra.registry.awake.size).toBe(0);
     // Placement reads every machine of the region (dry run, binpack) without waking one.
     await infra.place({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'binpack' });
     expect(infra.registry.awake.size).toBe(0);
     const vm = await infra.launch({ region: 'SIN', memory_gb: 2, cores: 1, num_candidates: 5 });
-    expect([...infra.registry.awake].map((e) => e.record.id)).toEqual([vm.machine_id]);
+    const entry = infra.registry.get(vm.machine_id);
+    // Reserved on the sleeping machine, as its MachineD would: the index and the entry hold it.
+    expect(infra.registry.awake.size).toBe(0);
+    expect(entry?.allocation).toEqual({ cores_allocated: 1, memory_allocated_gb: 2, vm_count: 1 });
+    expect(entry?.unwritten).toBe(1);
+    expect(infra.stats().flyd_queue_depth).toBe(1);
+    // The round writes it with a fresh version, still without building an actor.
+    const before = (await store.versions())[vm.machine_id] ?? 0;
+    expect(await infra.tick()).toBe(1);
+    expect(infra.registry.awake.size).toBe(0);
+    expect(entry?.unwritten).toBe(0);
+    expect(store.machinesById.get(vm.machine_id)).toMatchObject({ cores_allocated: 1, vm_count: 1 });
+    expect((await store.versions())[vm.machine_id]).toBe(before + 1);
+    expect(infra.stats()).toMatchObject({ flyd_queue_depth: 0, flyd_flushes: 1 });
+    // A peek wakes it where it stands.
     expect(infra.machine(vm.machine_id)).toMatchObject({ vm_count: 1, free_cores: 7 });
+    expect([...infra.registry.awake].map((e) => e.record.id)).toEqual([vm.machine_id]);
   });
 
   it('once the store has all they hold, actors sleep again, and wake where they stood', async () => {
@@ -245,7 +261,14 @@ describe('actors that sleep until asked for', () => {
     infra = await startInfra(store);
     const vm = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 3, num_candidates: 5 });
     const entry = infra.registry.get(vm.machine_id);
+    // Woken before the round: its new FlyD takes over the change the sleeping machine held.
+    expect(await infra.held(vm.machine_id)).toEqual({
+      state: { cores_allocated: 3, memory_allocated_gb: 4, vm_count: 1 },
+      unflushed: true,
+      lost: false,
+    });
     expect(entry?.awake).toBe(true);
+    expect(entry?.unwritten).toBe(0);
     // Not before its change is written: a tick flushes it, and only then may it sleep.
     expect(await infra.tick()).toBe(1);
     await infra.tick();

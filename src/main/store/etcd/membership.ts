@@ -20,6 +20,7 @@ import { diagnose } from './connect';
 import { HOST_LEASE_TTL_S, HostLease } from './host-lease';
 import { type EtcdKeys, parseValue } from './keys';
 import { findOrphans } from './orphans';
+import { OwnedSet } from './owned-set';
 import { OwnerBook } from './owner-book';
 import { ownerOf, Share } from './rendezvous';
 
@@ -30,8 +31,6 @@ export { ownerOf } from './rendezvous';
 const SWITCH_SETTLE_MS = 10_000;
 /** Quiet time before a rebalance, so a burst of owner key changes is read once. */
 const SETTLE_MS = 100;
-/** How often owned machines that moved in the watch are told to the orchestrator. */
-const TELL_EVERY_MS = 200;
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -52,15 +51,16 @@ export function newHostId(): string {
 
 export class Membership {
   private readonly hostLease: HostLease;
-  private readonly owned = new Set<string>();
+  /** The machines this host owns, told to the orchestrator as they change (./owned-set). */
+  private readonly owned: OwnedSet;
   /** Every machine's holder (the driver named in VM writes), kept from the watch (./owner-book). */
   private readonly book: OwnerBook;
   /** The machines this host should own, for the last host list (what a released key may be for). */
   private mine: ReadonlySet<string> = new Set();
   /** A rebalance is due after this watch response (a machine of this host's share came free). */
   private due = false;
-  private ownedMoved = false;
-  private tellTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The hosts changed since the running rebalance read them: its claims and releases stop. */
+  private hostsMoved = false;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -80,8 +80,6 @@ export class Membership {
   private record: HostRecord | null = null;
   /** The orchestrator's actor counts, written for `flylight cluster` (./actor-report). */
   private readonly actors: ActorReport;
-  /** The owned set last told to `events.owned`, as a sorted key (to tell only changes). */
-  private told = '';
 
   constructor(
     readonly id: string,
@@ -99,6 +97,7 @@ export class Membership {
     this.machineSet = new Set(machines);
     this.share = new Share(id, machines);
     this.book = new OwnerBook(client, keys);
+    this.owned = new OwnedSet((list) => this.events.owned?.(list));
     this.actors = new ActorReport(
       this.actorsKey(id),
       () => this.hostLease?.current ?? null,
@@ -162,7 +161,7 @@ export class Membership {
 
   /** The machines this host owns now. */
   ownedMachines(): string[] {
-    return [...this.owned].sort();
+    return this.owned.sorted();
   }
 
   /**
@@ -174,14 +173,14 @@ export class Membership {
     this.machines = machines;
     this.machineSet = new Set(machines);
     this.share = new Share(this.id, machines);
-    for (const m of [...this.owned]) if (!this.machineSet.has(m)) this.owned.delete(m);
+    for (const m of [...this.owned]) if (!this.machineSet.has(m)) this.owned.mark(m, false);
     if (!this.switchSettled) {
       let resolve = () => {};
       const done = new Promise<void>((r) => (resolve = r));
       this.switchSettled = { done, resolve };
     }
     this.lookForOrphans = true;
-    this.tell();
+    this.owned.tell();
     this.changed();
   }
 
@@ -223,7 +222,7 @@ export class Membership {
     for (const m of this.owned) this.holders.delete(m);
     this.owned.clear();
     this.book.forget(); // read them whole when the lease is healthy again
-    this.tell();
+    this.owned.tell();
   }
 
   /** The watch lost its place: the owner keys are read whole again at the next rebalance. */
@@ -239,37 +238,18 @@ export class Membership {
   ownerEvent(machine: string, holder: string | null, rev: string): void {
     if (!this.book.event(machine, holder, rev)) return;
     const mineNow = holder === this.id && this.machineSet.has(machine);
-    if (mineNow !== this.owned.has(machine)) {
-      if (mineNow) this.owned.add(machine);
-      else this.owned.delete(machine);
-      this.ownedMoved = true;
-    }
+    this.owned.mark(machine, mineNow);
     if (holder === null && this.mine.has(machine)) this.due = true;
   }
 
   /** The end of a watch response: rebalance if hosts changed or a machine is due; else tell what moved. */
   followed(hostsChanged: boolean): void {
+    if (hostsChanged) this.hostsMoved = true;
     if (hostsChanged || this.due || !this.book.current) {
       this.due = false;
       this.changed();
     }
-    // Told at most every TELL_EVERY_MS: a joining host's claims come 64 keys a response.
-    if (this.ownedMoved && !this.tellTimer) {
-      this.tellTimer = setTimeout(() => {
-        this.tellTimer = null;
-        this.ownedMoved = false;
-        this.tell();
-      }, TELL_EVERY_MS);
-      this.tellTimer.unref?.();
-    }
-  }
-
-  private tell(): void {
-    const list = [...this.owned].sort();
-    const key = `${list.length}:${list.join(',')}`;
-    if (key === this.told) return;
-    this.told = key;
-    this.events.owned?.(list);
+    this.owned.tellSoon();
   }
 
   /**
@@ -302,7 +282,7 @@ export class Membership {
   async stop(): Promise<void> {
     this.stopped = true;
     this.actors.stop();
-    if (this.tellTimer) clearTimeout(this.tellTimer);
+    this.owned.stop();
     await this.running;
     await this.hostLease.stop();
   }
@@ -318,6 +298,7 @@ export class Membership {
     const lease = this.hostLease.current;
     if (!lease || this.stopped || this.hostLease.unhealthy) return;
     const leaseDec = this.hostLease.id.dec;
+    this.hostsMoved = false;
     const hosts = await this.hosts();
     this.hostRecords = hosts;
     const ids = hosts.map((h) => h.id).sort();
@@ -335,22 +316,38 @@ export class Membership {
     for (const m of this.machines) {
       const want = mine.has(m);
       const holder = owners.get(m);
-      if (holder === this.id) this.owned.add(m);
-      else this.owned.delete(m);
+      this.owned.mark(m, holder === this.id);
       if (want && holder === undefined) claim.push(m);
       if (!want && holder === this.id) release.push(m);
     }
     // Machines an import took out of the fleet: their owner keys go.
     for (const [m, holder] of owners) if (holder === this.id && !this.machineSet.has(m)) release.push(m);
-    await releaseOwners(this.client, this.keys, this.id, release, (batch) => {
-      for (const m of batch) {
-        this.owned.delete(m);
-        this.holders.delete(m); // its next owner (rendezvous) drives what is written meanwhile
-      }
+    // Either stops when the hosts change meanwhile (the next run works from the new list: a host
+    // that registered first and saw itself alone would otherwise go on claiming the whole fleet
+    // against the others), or the lease is in doubt; a claim also skips keys the watch has since
+    // shown held.
+    const going = () => !this.hostsMoved && !this.stopped && !this.hostLease.unhealthy;
+    let released = 0;
+    let claimed = 0;
+    await releaseOwners(this.client, this.keys, this.id, release, {
+      still: going,
+      done: (batch) => {
+        released += batch.length;
+        for (const m of batch) {
+          this.owned.mark(m, false);
+          this.holders.delete(m); // its next owner (rendezvous) drives what is written meanwhile
+        }
+      },
     });
-    await claimOwners(this.client, this.keys, this.id, leaseDec, claim, (m) => {
-      this.owned.add(m);
-      this.holders.set(m, this.id);
+    await claimOwners(this.client, this.keys, this.id, leaseDec, claim, {
+      still: (m) => going() && !this.holders.has(m),
+      done: (batch) => {
+        claimed += batch.length;
+        for (const m of batch) {
+          this.owned.mark(m, true);
+          this.holders.set(m, this.id);
+        }
+      },
     });
     // A host gone (or this host's first look): its unfinished stages on our machines are ours.
     const before = this.live;
@@ -362,8 +359,9 @@ export class Membership {
         this.events.orphaned?.(vms);
       }
     }
-    this.tell();
-    if (settled && settled === this.switchSettled) {
+    this.owned.tell();
+    const cut = !going(); // a next run follows (hosts moved) or the lease is in doubt
+    if (settled && settled === this.switchSettled && !cut) {
       this.switchSettled = null;
       settled.resolve();
     }
@@ -371,9 +369,10 @@ export class Membership {
       this.log('info', 'machine ownership moved', {
         host: this.id,
         hosts: ids.length,
-        claimed: claim.length,
-        released: release.length,
+        claimed,
+        released,
         owned: this.owned.size,
+        ...(cut ? { cut_short: 'the hosts changed meanwhile; the next rebalance goes on' } : {}),
       });
     }
   }

@@ -19,7 +19,7 @@ export async function findOrphans(
   client: Etcd3,
   keys: EtcdKeys,
   live: ReadonlySet<string>,
-  owned: ReadonlySet<string>,
+  owned: Pick<ReadonlySet<string>, 'has' | 'size'>,
 ): Promise<Vm[]> {
   if (owned.size === 0) return [];
   const out: Vm[] = [];
