@@ -176,3 +176,21 @@ test('the charts start with the hostâ€™s last minutes after a reload, not with â
   await expect(page.getByTestId('chart-region-cores')).toHaveText('80%');
   await screenshot(page, 'charts-after-reload');
 });
+
+test('a chart under the pointer shows the time and both values of the sample there', async ({ page }) => {
+  await page.goto(openAt(host as Serve, '#/MAD'));
+  await waitLive(page);
+  const canvas = page.getByTestId('chart-region-canvas');
+  await expect.poll(async () => Number(await canvas.getAttribute('data-drawn'))).toBeGreaterThanOrEqual(2);
+  const box = await canvas.boundingBox();
+  if (!box) throw new Error('the region chart has no box');
+  await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
+  const tip = page.getByTestId('chart-region-tip');
+  await expect(tip).toBeVisible();
+  await expect(tip).toContainText(/\d{1,2}:\d{2}:\d{2}/);
+  await expect(tip).toContainText('Cores: 80%');
+  await expect(tip).toContainText('Memory:');
+  await screenshot(page, 'chart-hover');
+  await page.mouse.move(box.x + box.width / 2, box.y - 60);
+  await expect(tip).toHaveCount(0);
+});

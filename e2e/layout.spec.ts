@@ -5,7 +5,7 @@
 // screenshots/layout-*.png to be looked at.
 
 import { type Browser, expect, type Page, test } from '@playwright/test';
-import { screenshot, waitLive } from './dashboard-scenario';
+import { pixelsOf, screenshot, waitLive } from './dashboard-scenario';
 import { openAt, type Serve, serve, stop } from './serve';
 
 const SIZES = [
@@ -205,12 +205,11 @@ test('layout: the theme follows the system until switched; the switch is remembe
   await waitLive(page);
   await expect(html).toHaveAttribute('data-theme', 'light');
   await expect(sw).toHaveAttribute('data-theme-pref', 'light');
-  // The charts' grid lines follow (the SVG attribute is the dark grey; the stylesheet's --grid wins
-  // over it), and a primary button keeps its violet under the pointer instead of the plain grey.
-  await expect(page.locator('[data-testid="chart-fleet"] .recharts-cartesian-grid line').first()).toHaveCSS(
-    'stroke',
-    'rgb(233, 237, 243)',
-  );
+  // The charts' grid lines follow (the canvas reads --grid when it draws): light grid lines, none
+  // of the dark theme's; and a primary button keeps its violet under the pointer, not plain grey.
+  const fleetCanvas = page.locator('[data-testid="chart-fleet"] canvas');
+  await expect.poll(() => pixelsOf(fleetCanvas, [233, 237, 243])).toBeGreaterThan(100);
+  expect(await pixelsOf(fleetCanvas, [28, 36, 51])).toBe(0);
   await page.locator('[data-testid="region-menu"]').click();
   await page.locator('[data-testid="menu-region-launch"]').click();
   const submit = page.locator('[data-testid="launch-submit"]');

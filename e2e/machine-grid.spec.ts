@@ -75,3 +75,46 @@ test('a 1,500-machine region: only visible rows are rendered, the whole region s
   await expect(far).toHaveAttribute('data-focused', 'true');
   await expect(far).toBeInViewport();
 });
+
+test('a big region shows its first page while the rest loads, laid out for the whole region; the rest fills in', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  // Hold the whole region's answer (not the first page's) until the test lets it go.
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  const asked: string[] = [];
+  await page.route(/\/v1\/regions\/ARN\/machines/, async (route) => {
+    const url = route.request().url();
+    asked.push(new URL(url).search);
+    if (!url.includes('limit=')) await held;
+    await route.continue();
+  });
+  await page.goto(openAt(host as Serve));
+  await waitLive(page);
+  await page.locator('[data-testid="region-row"][data-region="ARN"]').click();
+  // The first page only, as real cards, while the whole region is held.
+  await expect(cards(page).first()).toBeVisible();
+  expect(asked[0]).toMatch(/form=columns&limit=\d+/);
+  await expect(page.locator('.toolbar .count').first()).toContainText('1,500');
+  const grid = page.locator('[data-testid="machine-grid"]');
+  await expect(grid).toHaveAttribute('data-windowed', 'true');
+  // Already the whole region's height: nothing jumps when the rest arrives.
+  const before = await grid.evaluate((el) => el.getBoundingClientRect().height);
+  expect(before).toBeGreaterThan((1500 / 6) * 150);
+  await expect(machineCard(page, 'arn-g000001')).toBeVisible();
+  await screenshot(page, 'machine-grid-first-page');
+
+  release();
+  await expect.poll(() => asked.length).toBe(2);
+  expect(asked[1]).toBe('?form=columns');
+  await expect(machineCard(page, 'arn-g000001')).toBeVisible();
+  expect(await grid.evaluate((el) => el.getBoundingClientRect().height)).toBeCloseTo(before, -1);
+  // The rest is there: scrolled to the bottom, the region's last machine shows.
+  await page.locator('.detail').evaluate((pane) => {
+    pane.scrollTop = pane.scrollHeight;
+  });
+  await expect(machineCard(page, 'arn-g002999')).toBeVisible();
+});

@@ -42,7 +42,7 @@ const goHash = (page: Page, hash: string) =>
   page.evaluate((h) => {
     (globalThis as unknown as { location: { hash: string } }).location.hash = h;
   }, hash);
-const count = (page: Page) => page.locator('[data-testid="vm-count"]');
+const count = (page: Page) => page.locator('[data-testid="vm-list-count"]');
 
 test('VM list: filter by state, region and machine, sort by a column, stop and destroy with a confirmation', async ({
   page,

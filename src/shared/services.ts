@@ -72,8 +72,8 @@ export interface StoreService {
   region(code: string): Region;
   /** Machines of one region, ordered by id. Throws `unknown_region`. */
   machines(region: string): Machine[];
-  /** The same as the JSON text of `{"columns": …}` (shared/machine-wire.ts): one string to send as it is. */
-  machineColumnsJson(region: string): string;
+  /** The same as the JSON text of `{"columns": …}` (shared/machine-wire.ts): one string to send as it is; `limit`: the first machines only. */
+  machineColumnsJson(region: string, limit?: number): string;
   /** Every machine, for Infrastructure at start (the seam for "which machines are mine"). */
   allMachines(): Machine[];
   /** Every machine and its FlyD version as columns (flat copies, not 100k objects): Infrastructure's start-up read. */

@@ -121,8 +121,8 @@ export class FakeStore implements Remote<StoreService> {
       [...this.machinesById.values()].filter((m) => m.region === region).map((m) => ({ ...m })),
     );
   }
-  async machineColumnsJson(region: string): Promise<string> {
-    return encodeMachineColumns(await this.machines(region));
+  async machineColumnsJson(region: string, limit?: number): Promise<string> {
+    return encodeMachineColumns((await this.machines(region)).slice(0, limit));
   }
   allMachines(): Promise<Machine[]> {
     return this.op('allMachines', () => [...this.machinesById.values()].map((m) => ({ ...m })));

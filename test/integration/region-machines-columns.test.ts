@@ -64,6 +64,25 @@ it('a form it does not know, or given twice, is refused saying what is allowed',
   expect(unknown.body).toMatchObject({ error: { code: 'unknown_region' } });
 });
 
+it('`limit` answers the first machines by id, in either form, and refuses what is not a count', async () => {
+  const all = (await get('/v1/regions/SIN/machines')).body.machines as Machine[];
+  expect(all.length).toBeGreaterThan(3);
+  const first = decodeMachineColumns('GET', (await get('/v1/regions/SIN/machines?form=columns&limit=3')).body);
+  expect(first).toEqual(all.slice(0, 3));
+  expect((await get('/v1/regions/SIN/machines?limit=2')).body.machines).toEqual(all.slice(0, 2));
+  // More than the region has is the whole region.
+  expect(decodeMachineColumns('GET', (await get('/v1/regions/SIN/machines?form=columns&limit=100000')).body)).toEqual(
+    all,
+  );
+  for (const bad of ['0', '-1', '2.5', 'ten']) {
+    const res = await get(`/v1/regions/SIN/machines?form=columns&limit=${bad}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      error: { code: 'bad_request', message: expect.stringContaining('limit must be a whole number from 1') },
+    });
+  }
+});
+
 it('one machine’s VMs, as a card asks for them', async () => {
   const a = await launch(1);
   const b = await launch(1);

@@ -17,7 +17,7 @@ import {
 } from '../../shared/validation';
 import { VERSION } from '../../shared/version';
 import { chaosRun, failMachines, killActors, machineAction, regionStatus } from './fault-routes';
-import { activity, logs, samples } from './history-routes';
+import { activity, logs, queryInt, samples } from './history-routes';
 import { load } from './load-route';
 import { jsonResponse, rawJsonResponse } from './responses';
 import { jsonBody, type RouteContext, type RouteHandler, type RouteTable, withKnownRegion } from './route-context';
@@ -52,12 +52,17 @@ const place: RouteHandler = async ({ match, req, requestId, services }) => {
 };
 
 const regionMachines: RouteHandler = async ({ match, services }) => {
-  checkQuery(match.target.query, ['form']);
-  const form = checkMachineForm(match.target.query.get('form'));
+  const { query } = match.target;
+  checkQuery(query, ['form', 'limit']);
+  const form = checkMachineForm(query.get('form'));
+  // `limit`: the first machines by id only (the dashboard's first screenful of a 10k region).
+  const limit = query.has('limit') ? queryInt(query, 'limit', 0, 1, Number.MAX_SAFE_INTEGER) : undefined;
   const code = checkRegion(match.params.code, await services.regions.codes());
   // `form=columns` (the dashboard's): serialised by the store, sent as it comes.
-  if (form === 'columns') return { response: rawJsonResponse(200, await services.store.machineColumnsJson(code)) };
-  return { response: jsonResponse(200, { machines: await services.store.machines(code) }) };
+  if (form === 'columns')
+    return { response: rawJsonResponse(200, await services.store.machineColumnsJson(code, limit)) };
+  const machines = await services.store.machines(code);
+  return { response: jsonResponse(200, { machines: limit === undefined ? machines : machines.slice(0, limit) }) };
 };
 
 const vms: RouteHandler = async (ctx) => {

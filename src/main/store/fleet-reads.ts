@@ -36,8 +36,10 @@ export abstract class FleetReads {
     return this.table.indexOrThrow(region).machines.map(machineView);
   }
 
-  machineColumnsJson(region: string): string {
-    return encodeMachineColumns(this.table.indexOrThrow(region).machines);
+  /** With `limit`, the first `limit` machines only (they are in id order). */
+  machineColumnsJson(region: string, limit?: number): string {
+    const all = this.table.indexOrThrow(region).machines;
+    return encodeMachineColumns(limit === undefined ? all : all.slice(0, limit));
   }
 
   allMachines(): Machine[] {

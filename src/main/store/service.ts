@@ -54,7 +54,7 @@ export function storeService(fleet: Fleet, shared?: SharedServices): StoreServic
     regions: () => fleet.regions(),
     region: (code) => fleet.region(code),
     machines: (region) => fleet.machines(region),
-    machineColumnsJson: (region) => fleet.machineColumnsJson(region),
+    machineColumnsJson: (region, limit) => fleet.machineColumnsJson(region, limit),
     allMachines: () => fleet.allMachines(),
     machineColumns: () => fleet.machineColumns(),
     machine: (id) => fleet.machine(id),

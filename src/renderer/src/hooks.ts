@@ -20,35 +20,25 @@ export function useDash<T>(select: (s: DashboardState) => T): T {
   return useStore(useRuntime().dashboard.store, select);
 }
 
-/**
- * The charts' samples, `turn` animation frames after they change. recharts recomputes a whole
- * chart for each new sample (its store goes round several times), so charts that take turns
- * (0, 1, 2) each fill a frame of their own instead of all three filling one.
- */
-export function useSamples(turn = 0): Sample[] {
+/** The charts' samples (the host's, once a second): on the next animation frame after they change. */
+export function useSamples(): Sample[] {
   const { history } = useRuntime();
   const [samples, setSamples] = useState(() => history.getState().samples);
   useEffect(() => {
     let frame = 0;
-    const show = () => {
-      frame = 0;
-      setSamples(history.getState().samples);
-    };
     const off = history.subscribe(() => {
-      if (frame) return;
-      let left = turn;
-      const wait = () => {
-        if (left-- > 0) frame = requestAnimationFrame(wait);
-        else show();
-      };
-      frame = requestAnimationFrame(wait);
+      if (!frame)
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          setSamples(history.getState().samples);
+        });
     });
-    show();
+    setSamples(history.getState().samples);
     return () => {
       off();
       cancelAnimationFrame(frame);
     };
-  }, [history, turn]);
+  }, [history]);
   return samples;
 }
 

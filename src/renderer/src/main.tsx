@@ -1,6 +1,7 @@
 import '@xterm/xterm/css/xterm.css';
 import './styles/base.css';
 import './styles/layout.css';
+import './styles/detail.css';
 import './styles/regions.css';
 import './styles/machines.css';
 import './styles/charts.css';
@@ -9,7 +10,9 @@ import './styles/dialogs.css';
 import './styles/command.css';
 import './styles/load.css';
 import './styles/ops.css';
+import './styles/launch-dialog.css';
 import './styles/vm-list.css';
+import './styles/vm-table.css';
 import './styles/vm-states.css';
 import './styles/drawers.css';
 import './styles/theme.css';

@@ -64,6 +64,8 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     api: client.api,
     schedule,
     now: () => Date.now(),
+    // A frame (React has committed and the browser paints after it), then a task after the paint.
+    afterPaint: () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))),
   });
   const { actions, store } = dashboard;
   const samples = createStore<{ samples: Sample[] }>(() => ({ samples: [] }));

@@ -5,12 +5,12 @@
 
 import { useEffect, useRef, useState } from 'react';
 import type { Machine, Vm } from '../../../shared/types';
+import { VM_ID_PATTERN } from '../../../shared/validation';
 import type { Runtime } from '../runtime';
 
 /** Above this many machines (or VMs) the palette does not load them all. */
 export const FULL_INDEX_LIMIT = 20_000;
 const PARALLEL = 4;
-const VM_ID = /^vm-[0-9a-f]{12}$/;
 
 export interface MachineRef {
   id: string;
@@ -75,6 +75,8 @@ export function useEntityIndex(rt: Runtime, open: boolean, search: string): Enti
   const [vms, setVms] = useState<Map<string, VmRef>>(new Map());
   const [loading, setLoading] = useState(false);
   const askedRegions = useRef(new Set<string>());
+  /** The VM list was loaded whole when the palette opened (a fleet of ordinary size). */
+  const vmsComplete = useRef(false);
   const openRef = useRef(open);
   openRef.current = open;
 
@@ -99,7 +101,8 @@ export function useEntityIndex(rt: Runtime, open: boolean, search: string): Enti
         ),
       );
     }
-    if (vmTotal <= FULL_INDEX_LIMIT) {
+    vmsComplete.current = vmTotal <= FULL_INDEX_LIMIT;
+    if (vmsComplete.current) {
       jobs.push(
         rt.client.api
           .vms()
@@ -127,8 +130,10 @@ export function useEntityIndex(rt: Runtime, open: boolean, search: string): Enti
         .then((list) => openRef.current && setMachines(merge(list.map(machineRef))))
         .catch(() => undefined);
     }
-    const id = search.trim().toLowerCase();
-    if (VM_ID.test(id)) {
+    // Any id a VM can have (the host's vm-3f2a… and a scenario's vm-eu-0001 alike), as typed:
+    // ids are case-sensitive. Only where the whole list was not loaded, and not for a word or two.
+    const id = search.trim();
+    if (!vmsComplete.current && id.length >= 4 && VM_ID_PATTERN.test(id)) {
       rt.client.api
         .vm(id)
         .then((v) => openRef.current && setVms(merge([vmRef(v)])))

@@ -16,30 +16,35 @@ const GUESS_ROW = 156;
  */
 export function MachineGrid({
   machines,
+  count = machines.length,
   card,
   focusId,
 }: {
   machines: Machine[];
+  /** How many cards the grid is laid out for: more than `machines` while a region's first page is shown. */
+  count?: number;
   card: (m: Machine) => ReactNode;
   /** A machine to bring into view (the palette or a deep link went there). */
   focusId?: string;
 }) {
-  if (machines.length < WINDOW_FROM) {
+  if (count < WINDOW_FROM) {
     return (
       <div className="machine-grid" data-testid="machine-grid">
         {machines.map(card)}
       </div>
     );
   }
-  return <WindowedGrid machines={machines} card={card} focusId={focusId} />;
+  return <WindowedGrid machines={machines} count={count} card={card} focusId={focusId} />;
 }
 
 function WindowedGrid({
   machines,
+  count,
   card,
   focusId,
 }: {
   machines: Machine[];
+  count: number;
   card: (m: Machine) => ReactNode;
   focusId?: string;
 }) {
@@ -96,7 +101,7 @@ function WindowedGrid({
   }, []);
 
   const win = gridWindow({
-    count: machines.length,
+    count,
     width: box.width,
     minCard: MIN_CARD,
     gap: GAP,

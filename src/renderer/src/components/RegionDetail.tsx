@@ -130,6 +130,21 @@ function Machines({ code }: { code: string }) {
     card?.scrollIntoView({ block: 'center', behavior: 'instant' });
   }, [focus, ready, ordered, view.byId]);
 
+  const total = useDash((s) => s.regions[code]?.machine_count ?? 0);
+  if (view.region === code && view.state === 'loading' && view.preview && sort === 'id' && show === 'all') {
+    // The first page while the rest is on its way: the grid is laid out for the whole region, so
+    // nothing moves when the rest arrives.
+    return (
+      <>
+        <MachinesToolbar total={total} shown={total} />
+        <MachineGrid
+          machines={view.preview}
+          count={total}
+          card={(m) => <MachineCard key={m.id} machine={m} change={view.changes[m.id] ?? 0} />}
+        />
+      </>
+    );
+  }
   if (view.region !== code || view.state === 'loading' || view.state === 'idle') {
     return (
       <>

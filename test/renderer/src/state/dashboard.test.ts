@@ -317,6 +317,62 @@ describe('dashboard store: selection', () => {
     expect(t.store.getState().machines.changes['ams-1']).toBeUndefined();
   });
 
+  it('shows a big region’s first page while the rest loads, patched by events, then the whole region', async () => {
+    const { api } = fakeApi();
+    const whole = deferred<Machine[]>();
+    const asked: (number | undefined)[] = [];
+    const frames = manualFrames();
+    const regions = [region('SIN', { machine_count: 3 })];
+    const d = createDashboard({
+      api: {
+        ...api,
+        regions: async () => regions,
+        machines: async (_code, options) => {
+          asked.push(options?.limit);
+          const all = [machine('sin-1', 'SIN'), machine('sin-2', 'SIN'), machine('sin-3', 'SIN')];
+          return options?.limit ? all.slice(0, options.limit) : whole.promise;
+        },
+      },
+      schedule: frames.schedule,
+      now: () => 0,
+      firstPage: 2,
+      firstPageFrom: 3,
+    });
+    await d.actions.start(null);
+    const p = d.actions.select('SIN');
+    // The first page alone first; the whole region once the first page is in the store.
+    expect(asked).toEqual([2]);
+    await flushPromises();
+    expect(asked).toEqual([2, undefined]);
+    let view = d.store.getState().machines;
+    expect(view.state).toBe('loading');
+    expect(view.preview?.map((m) => m.id)).toEqual(['sin-1', 'sin-2']);
+    const moved = machine('sin-2', 'SIN', { cores_allocated: 8, vm_count: 1 });
+    d.actions.receive(ev(moved, region('SIN', { machine_count: 3, cores_allocated: 8 })));
+    frames.frame();
+    view = d.store.getState().machines;
+    expect(view.preview?.[1]).toEqual(moved);
+    expect(view.changes['sin-2']).toBe(1);
+    // The whole region was read before the change: the change wins, and is counted once.
+    whole.resolve([machine('sin-1', 'SIN'), machine('sin-2', 'SIN'), machine('sin-3', 'SIN')]);
+    await p;
+    view = d.store.getState().machines;
+    expect(view.state).toBe('ready');
+    expect(view.ids).toEqual(['sin-1', 'sin-2', 'sin-3']);
+    expect(view.byId['sin-2']).toEqual(moved);
+    expect(view.changes['sin-2']).toBe(1);
+    // A resync of the shown region asks for the whole region only.
+    await d.actions.resync();
+    expect(asked).toEqual([2, undefined, undefined]);
+  });
+
+  it('sorts the ids only when the host did not send them in order', async () => {
+    const t = setup();
+    t.state.machines.SIN = [machine('sin-2', 'SIN'), machine('sin-1', 'SIN'), machine('sin-10', 'SIN')];
+    await t.actions.start('SIN');
+    expect(t.store.getState().machines.ids).toEqual(['sin-1', 'sin-10', 'sin-2']);
+  });
+
   it('shows loading, then the machines; an unknown region is not selected', async () => {
     const t = setup();
     await t.actions.start(null);

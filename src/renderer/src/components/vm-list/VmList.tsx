@@ -102,7 +102,7 @@ export function VmList({ region }: { region: string | null }) {
       <div className="toolbar vm-toolbar">
         <h2>
           VMs{' '}
-          <span className="count" data-testid="vm-count">
+          <span className="count" data-testid="vm-list-count">
             {total === null ? '…' : formatCount(total)}
           </span>
           <span className="vm-scope muted">
