@@ -21,9 +21,9 @@ const SPACE = 32;
 
 /**
  * Incremental parser of the text/event-stream format (WHATWG HTML §9.2.6). It finds line ends
- * with indexOf and reads fields by offset in the chunk, so a dashboard taking hundreds of
- * events a second does not walk every character in JavaScript (a profile under 500 launches/s
- * found the per-character loop this replaced to be the page's largest cost).
+ * with indexOf and reads fields by offset in the chunk, so a dashboard taking ~1,500 events a
+ * second does not walk every character in JavaScript (bench/sse-parse.js: the per-character
+ * loop this replaced cost 3-5 µs an event, more than the JSON.parse that follows; this 0.3-0.6).
  */
 export class SseParser {
   lastEventId = '';
