@@ -15,65 +15,113 @@ export interface SseMessage {
   id: string;
 }
 
-/** Incremental parser of the text/event-stream format (WHATWG HTML §9.2.6). */
+const LF = 10;
+const COLON = 58;
+const SPACE = 32;
+
+/**
+ * Incremental parser of the text/event-stream format (WHATWG HTML §9.2.6). It finds line ends
+ * with indexOf and reads fields by offset in the chunk, so a dashboard taking ~1,500 events a
+ * second does not walk every character in JavaScript (bench/sse-parse.js: the per-character
+ * loop this replaced cost 3-5 µs an event, more than the JSON.parse that follows; this 0.3-0.6).
+ */
 export class SseParser {
   lastEventId = '';
   /** Reconnection delay the server asked for with `retry:`, if any. */
   retryMs: number | null = null;
-  private buffer = '';
+  /** The start of a line whose end has not arrived yet. */
+  private partial = '';
   private started = false;
+  /** The last chunk ended with CR: an LF opening the next one is the rest of a CRLF. */
+  private afterCr = false;
   private data = '';
+  /** A `data` field was seen (even an empty one: `data` alone dispatches ''). */
+  private hasData = false;
   private event = '';
 
   /** Feeds decoded text; returns the messages completed by it. */
   push(chunk: string): SseMessage[] {
-    if (!this.started && chunk.length) {
-      this.started = true;
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
-    }
-    this.buffer += chunk;
     const out: SseMessage[] = [];
-    let start = 0;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const c = this.buffer[i];
-      if (c !== '\n' && c !== '\r') continue;
-      // A CR at the very end may be the first half of CRLF: wait for the next chunk.
-      if (c === '\r' && i === this.buffer.length - 1) break;
-      this.line(this.buffer.slice(start, i), out);
-      if (c === '\r' && this.buffer[i + 1] === '\n') i++;
-      start = i + 1;
+    if (chunk.length === 0) return out;
+    let pos = 0;
+    if (!this.started) {
+      this.started = true;
+      if (chunk.charCodeAt(0) === 0xfeff) pos = 1;
     }
-    this.buffer = this.buffer.slice(start);
+    if (this.afterCr) {
+      this.afterCr = false;
+      if (chunk.charCodeAt(0) === LF) pos = 1;
+    }
+    // The next LF and CR at or after pos; each is searched again only once passed, so a chunk
+    // is scanned at most once for each (a stream with no CR costs one failed search a chunk).
+    let lf = chunk.indexOf('\n', pos);
+    let cr = chunk.indexOf('\r', pos);
+    while (lf >= 0 || cr >= 0) {
+      let end: number;
+      let next: number;
+      if (cr < 0 || (lf >= 0 && lf < cr)) {
+        end = lf;
+        next = lf + 1;
+      } else {
+        end = cr;
+        next = chunk.charCodeAt(cr + 1) === LF ? cr + 2 : cr + 1;
+        // A CR closing the chunk ends its line now; an LF starting the next chunk is skipped.
+        if (cr === chunk.length - 1) this.afterCr = true;
+      }
+      if (this.partial === '') this.line(chunk, pos, end, out);
+      else {
+        const line = this.partial + chunk.slice(pos, end);
+        this.partial = '';
+        this.line(line, 0, line.length, out);
+      }
+      pos = next;
+      if (lf >= 0 && lf < pos) lf = chunk.indexOf('\n', pos);
+      if (cr >= 0 && cr < pos) cr = chunk.indexOf('\r', pos);
+    }
+    if (pos < chunk.length) this.partial += chunk.slice(pos);
     return out;
   }
 
   /** Forgets a half-received event (the connection dropped mid-event). */
   reset(): void {
-    this.buffer = '';
+    this.partial = '';
+    this.afterCr = false;
     this.data = '';
+    this.hasData = false;
     this.event = '';
     this.started = false;
   }
 
-  private line(line: string, out: SseMessage[]): void {
-    if (line === '') {
-      if (this.data !== '') {
-        out.push({ event: this.event || 'message', data: this.data.slice(0, -1), id: this.lastEventId });
-      }
+  /** The line text[start, end) (its line ending excluded). */
+  private line(text: string, start: number, end: number, out: SseMessage[]): void {
+    if (start === end) {
+      if (this.hasData) out.push({ event: this.event || 'message', data: this.data, id: this.lastEventId });
       this.data = '';
+      this.hasData = false;
       this.event = '';
       return;
     }
-    if (line.startsWith(':')) return;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.data += `${value}\n`;
-    else if (field === 'event') this.event = value;
-    else if (field === 'id') {
+    if (text.charCodeAt(start) === COLON) return; // a comment
+    const colon = text.indexOf(':', start);
+    const named = colon >= 0 && colon < end;
+    const nameLength = (named ? colon : end) - start;
+    let from = named ? colon + 1 : end;
+    if (from < end && text.charCodeAt(from) === SPACE) from++;
+    if (nameLength === 4 && text.startsWith('data', start)) {
+      const value = text.slice(from, end);
+      if (this.hasData) this.data += `\n${value}`;
+      else {
+        this.data = value;
+        this.hasData = true;
+      }
+    } else if (nameLength === 5 && text.startsWith('event', start)) this.event = text.slice(from, end);
+    else if (nameLength === 2 && text.startsWith('id', start)) {
+      const value = text.slice(from, end);
       if (!value.includes('\0')) this.lastEventId = value;
-    } else if (field === 'retry' && /^\d+$/.test(value)) this.retryMs = Number(value);
+    } else if (nameLength === 5 && text.startsWith('retry', start)) {
+      const value = text.slice(from, end);
+      if (/^\d+$/.test(value)) this.retryMs = Number(value);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectionState } from '../../src/shared/api';
 import { connectSse, type SseMessage, SseParser, sseSubscriber } from '../../src/shared/sse';
@@ -38,7 +39,106 @@ describe('SseParser', () => {
     expect(p.push('event: ping\n\nretry: soon\nfoo: bar\ndata\n\n')).toEqual([{ event: 'message', data: '', id: '' }]);
     expect(p.retryMs).toBeNull();
   });
+
+  it('reads a CRLF split between chunks as one line ending, not a line end and an empty line', () => {
+    const p = new SseParser();
+    expect(p.push('data: a\r')).toEqual([]);
+    // Were the LF a line of its own, this would dispatch 'a' with 'b' still to come.
+    expect(p.push('\ndata: b\r')).toEqual([]);
+    expect(p.push('\n\r')).toEqual([{ event: 'message', data: 'a\nb', id: '' }]);
+    expect(p.push('\n')).toEqual([]);
+    expect(p.push('data: c\r\n\r\n')).toEqual([{ event: 'message', data: 'c', id: '' }]);
+  });
+
+  it('joins a field name split between chunks', () => {
+    const p = new SseParser();
+    expect(p.push('i')).toEqual([]);
+    expect(p.push('d: 9\nev')).toEqual([]);
+    expect(p.push('e')).toEqual([]);
+    expect(p.push('nt: vm\nda')).toEqual([]);
+    expect(p.push('ta: {}\nre')).toEqual([]);
+    expect(p.push('try: 70\n\n')).toEqual([{ event: 'vm', data: '{}', id: '9' }]);
+    expect(p.retryMs).toBe(70);
+    expect(p.lastEventId).toBe('9');
+  });
+
+  it('ends a line at a lone CR closing a chunk without waiting for the next one', () => {
+    const p = new SseParser();
+    expect(p.push('data: a\r')).toEqual([]);
+    expect(p.push('data: b\r')).toEqual([]); // not an LF: the CR was a line end of its own
+    // The blank line's CR closes the chunk: the event is whole now, not when more arrives.
+    expect(p.push('\r')).toEqual([{ event: 'message', data: 'a\nb', id: '' }]);
+    expect(p.push('\r')).toEqual([]); // an empty line after a CR, not the rest of a CRLF
+    expect(p.push('\rdata: c\n\n')).toEqual([{ event: 'message', data: 'c', id: '' }]);
+  });
+
+  it('skips a BOM only at the very start of a stream, even alone in its chunk', () => {
+    const p = new SseParser();
+    expect(p.push('\ufeff')).toEqual([]);
+    expect(p.push('data: a\n\n\ufeffdata: b\n\n')).toEqual([{ event: 'message', data: 'a', id: '' }]);
+    p.reset();
+    expect(p.push('\ufeffdata: c\n\n')).toEqual([{ event: 'message', data: 'c', id: '' }]);
+  });
+
+  it('gives what a line-by-line reading of the whole text gives, however it is cut into chunks', () => {
+    const line = fc.oneof(
+      fc.constantFrom('', ':', ': keepalive', 'data', 'data:', 'data: ', 'event', 'id', 'retry: x', 'bogus: 1'),
+      fc.string({ unit: fc.constantFrom('a', ' ', ':', '\0', '{', 'é', '1') }).map((v) => `data:${v}`),
+      fc
+        .constantFrom('event: ', 'event:', 'id: ', 'id:', 'retry: ', 'retry:')
+        .chain((f) => fc.string({ unit: fc.constantFrom('a', '1', ' ', '\0'), maxLength: 4 }).map((v) => f + v)),
+    );
+    const stream = fc
+      .array(fc.tuple(line, fc.constantFrom('\n', '\r', '\r\n')), { maxLength: 30 })
+      .map((ls) => ls.map(([l, e]) => l + e).join(''));
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (text, cuts, bom) => {
+        const whole = (bom ? '\ufeff' : '') + text;
+        const at = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
+        const p = new SseParser();
+        const got: SseMessage[] = [];
+        let from = 0;
+        for (const to of [...at, whole.length]) {
+          got.push(...p.push(whole.slice(from, to)));
+          from = to;
+        }
+        const want = referenceParse(text);
+        expect(got).toEqual(want.messages);
+        expect(p.lastEventId).toBe(want.lastEventId);
+        expect(p.retryMs).toBe(want.retryMs);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
+
+/** The spec's algorithm over a whole, fully received text, line by line: the oracle above. */
+function referenceParse(text: string) {
+  const messages: SseMessage[] = [];
+  let lastEventId = '';
+  let retryMs: number | null = null;
+  let data: string[] = [];
+  let event = '';
+  const lines = text.split(/\r\n|\r|\n/);
+  lines.pop(); // what follows the last line ending is not a line yet
+  for (const l of lines) {
+    if (l === '') {
+      if (data.length > 0) messages.push({ event: event || 'message', data: data.join('\n'), id: lastEventId });
+      data = [];
+      event = '';
+      continue;
+    }
+    if (l.startsWith(':')) continue;
+    const colon = l.indexOf(':');
+    const field = colon < 0 ? l : l.slice(0, colon);
+    const value = colon < 0 ? '' : l.slice(colon + 1).replace(/^ /, '');
+    if (field === 'data') data.push(value);
+    else if (field === 'event') event = value;
+    else if (field === 'id' && !value.includes('\0')) lastEventId = value;
+    else if (field === 'retry' && /^[0-9]+$/.test(value)) retryMs = Number(value);
+  }
+  return { messages, lastEventId, retryMs };
+}
 
 /** A fake fetch: each call takes the next scripted answer; records the request headers. */
 function scriptedFetch(answers: (() => Response | Promise<Response>)[]) {
