@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { summarize } from './lib/stats.js';
+import { rng, summarize } from './lib/stats.js';
 import { CACHE, ROOT } from './lib/store-bundle.js';
 
 const REPS = Number(process.env.SSE_BENCH_REPS ?? 9);
@@ -43,18 +43,6 @@ async function loadParser(name, contents) {
     logLevel: 'error',
   });
   return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
-}
-
-/** A deterministic generator (mulberry32), so every run cuts the same stream the same way. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The frames of `launches` launches, as the proxy writes them. */
