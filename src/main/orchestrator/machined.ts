@@ -222,11 +222,7 @@ export class MachineD implements Behaviour<MachineMsg> {
       msg.reply.answer(false);
       return;
     }
-    this.alloc = {
-      cores_allocated: this.alloc.cores_allocated + msg.cores,
-      memory_allocated_gb: this.alloc.memory_allocated_gb + msg.memory_gb,
-      vm_count: this.alloc.vm_count + 1,
-    };
+    this.alloc = reserved(this.alloc, msg.memory_gb, msg.cores);
     this.deps.allocated?.(this.alloc);
     this.deps.notify({ state: this.alloc, changes: 1 });
     msg.reply.answer(true);
@@ -237,6 +233,15 @@ export class MachineD implements Behaviour<MachineMsg> {
     this.deps.allocated?.(this.alloc);
     this.deps.notify({ state: this.alloc, changes: 1 });
   }
+}
+
+/** What taking one VM's room adds (checked to fit first; MachineD's and a sleeping entry's). */
+export function reserved(a: Allocation, memory_gb: number, cores: number): Allocation {
+  return {
+    cores_allocated: a.cores_allocated + cores,
+    memory_allocated_gb: a.memory_allocated_gb + memory_gb,
+    vm_count: a.vm_count + 1,
+  };
 }
 
 /**

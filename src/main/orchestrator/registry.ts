@@ -19,6 +19,7 @@ import {
   observe,
   released,
   releaseNoWait,
+  reserved,
   setSchedulable,
 } from './machined';
 
@@ -131,12 +132,8 @@ export class MachineEntry {
       this.changed(released(this.allocation, memory_gb, cores, this.capacity.id, this.waker.log ?? SILENT));
       return;
     }
-    const a = this.allocation;
-    this.setAllocation({
-      cores_allocated: Math.max(0, a.cores_allocated - cores),
-      memory_allocated_gb: Math.max(0, a.memory_allocated_gb - memory_gb),
-      vm_count: Math.max(0, a.vm_count - 1),
-    });
+    // Another host's machine: this view follows its store record; the owner warns, not us.
+    this.setAllocation(released(this.allocation, memory_gb, cores, this.capacity.id, SILENT));
   }
 
   /**
@@ -166,12 +163,7 @@ export class MachineEntry {
    */
   private reserveHere(memory_gb: number, cores: number): boolean {
     if (!fitsOn(this.capacity, this.allocation, memory_gb, cores)) return false;
-    const a = this.allocation;
-    const next = {
-      cores_allocated: a.cores_allocated + cores,
-      memory_allocated_gb: a.memory_allocated_gb + memory_gb,
-      vm_count: a.vm_count + 1,
-    };
+    const next = reserved(this.allocation, memory_gb, cores);
     if (this.owned) this.changed(next);
     else this.setAllocation(next);
     return true;

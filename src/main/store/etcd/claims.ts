@@ -18,6 +18,9 @@ const BATCH = 64;
 /** Transactions in flight per host. */
 const IN_FLIGHT = 8;
 
+/** One key's compare, as `Etcd3.if` and `ComparatorBuilder.and` take it. */
+type Compare = Parameters<Etcd3['if']>;
+
 /** What a claim or release is told, and may ask, as it goes. */
 export interface BatchHooks {
   /** These keys were claimed (or released) by this host. */
@@ -47,7 +50,7 @@ async function conditionalBatch(
   keys: EtcdKeys,
   first: string[],
   hooks: BatchHooks,
-  compare: (txn: ComparatorBuilder | null, key: string) => ComparatorBuilder,
+  compare: (key: string) => Compare,
   op: (machine: string) => Parameters<ComparatorBuilder['then']>[0],
   qualifies: (kv: IKeyValue | undefined) => boolean,
 ): Promise<void> {
@@ -56,7 +59,10 @@ async function conditionalBatch(
     if (hooks.still) batch = batch.filter(hooks.still);
     if (batch.length === 0) return;
     let txn: ComparatorBuilder | null = null;
-    for (const m of batch) txn = compare(txn, keys.owner(m));
+    for (const m of batch) {
+      const c = compare(keys.owner(m));
+      txn = txn ? txn.and(...c) : client.if(...c);
+    }
     const res = await (txn as ComparatorBuilder)
       .then(...batch.map(op))
       .else(...batch.map((m) => client.get(keys.owner(m))))
@@ -87,7 +93,7 @@ export function releaseOwners(
       keys,
       batch,
       hooks,
-      (txn, key) => (txn ? txn.and(key, 'Value', '==', id) : client.if(key, 'Value', '==', id)),
+      (key) => [key, 'Value', '==', id],
       (m) => client.delete().key(keys.owner(m)),
       (kv) => kv !== undefined && kv.value.toString() === id,
     ),
@@ -112,7 +118,7 @@ export function claimOwners(
       keys,
       batch,
       hooks,
-      (txn, key) => (txn ? txn.and(key, 'Create', '==', 0) : client.if(key, 'Create', '==', 0)),
+      (key) => [key, 'Create', '==', 0],
       (m) => client.put(keys.owner(m)).value(id).lease(leaseDec),
       (kv) => kv === undefined,
     ),
