@@ -137,7 +137,8 @@ test('the rows have one fixed height, and a card that outgrows it (a VM launched
   await page.locator('[data-testid="region-row"][data-region="AMS"]').click();
   await expect(cards(page).first()).toBeVisible();
   const rows = page.locator('[data-testid="machine-grid"] > .machine-grid');
-  const rowHeight = () => rows.evaluate((el) => Number.parseFloat(getComputedStyle(el).gridAutoRows));
+  // The row height the grid sets (its inline style; the computed value is checked below).
+  const rowHeight = () => rows.evaluate((el) => Number.parseFloat(el.style.gridAutoRows));
   // Fixed, not sized by the cards' content: a change inside one card lays out that card only.
   await expect(rows).toHaveCSS('grid-auto-rows', /^\d+(\.\d+)?px$/);
   const before = await rowHeight();
