@@ -103,8 +103,12 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
       },
       (state, detail) => {
         if (!current) return;
-        // A stream that (re)opens may have missed events: the cards on screen ask for their VMs again.
-        if (state === 'open' && store.getState().connection.state !== 'open') vms.refresh();
+        // A stream that (re)opens may have missed events: the cards on screen ask for their VMs
+        // again; a host that had no shared fleet may be a new one that has.
+        if (state === 'open' && store.getState().connection.state !== 'open') {
+          vms.refresh();
+          actions.recheckCluster();
+        }
         actions.setConnection(state, detail);
       },
     );
@@ -116,9 +120,10 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     };
   };
 
+  // The shared fleet's view is asked for beside the status, not after it: it may take a second.
   const pollStatus = async (): Promise<void> => {
     if (document.hidden || locked) return;
-    await actions.refreshStatus();
+    await Promise.all([actions.refreshStatus(), actions.refreshCluster()]);
   };
 
   // The charts' samples are the host's (it samples whether or not a page is open), so a reload
@@ -188,6 +193,8 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     feed,
   };
   client.onUnauthorized(refuse);
+  // Every read says whether it may be stale, the status poll's every 2 s among them.
+  client.onStale(actions.setStale);
   if (signInProblem) {
     refuse(signInProblem);
     return runtime;
