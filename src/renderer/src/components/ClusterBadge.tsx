@@ -5,8 +5,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
 import { formatCount } from '../format';
-import { useDash, useNow } from '../hooks';
-import { type ClusterHealth, clusterHealth, clusterLabel, leaseLapsing } from '../state/cluster';
+import { useDash, useNow, useRuntime } from '../hooks';
+import { type ClusterHealth, clusterHealth, clusterLabel, leaseLapsing, membersWord } from '../state/cluster';
 
 const PANEL_ID = 'cluster-panel';
 
@@ -61,10 +61,13 @@ export function ClusterBadge() {
           ·
         </span>
         {health.hosts} {health.hosts === 1 ? 'host' : 'hosts'}
-        <span className="cluster-chip-sep" aria-hidden="true">
-          ·
+        {/* A narrow window drops this part: the tone and the title still say how etcd is. */}
+        <span className="cluster-chip-members">
+          <span className="cluster-chip-sep" aria-hidden="true">
+            ·
+          </span>
+          {membersWord(health)}
         </span>
-        {health.healthy}/{health.members} members
       </button>
       {open && <ClusterPanel view={view} health={health} at={cluster.at} error={cluster.error} />}
     </div>
@@ -74,6 +77,9 @@ export function ClusterBadge() {
 function ClusterPanel(props: { view: ClusterView; health: ClusterHealth; at: number | null; error: string | null }) {
   const { view, health, at, error } = props;
   const now = useNow();
+  // The header drops the proxy's address beside this chip when the window is narrow: it is here.
+  const { client } = useRuntime();
+  const api = useDash((s) => s.status?.api) ?? client.apiUrl;
   const ago = at === null ? null : Math.max(0, Math.round((now - at) / 1000));
   return (
     <div id={PANEL_ID} className="cluster-panel" role="dialog" aria-label="Shared fleet" data-testid="cluster-panel">
@@ -146,7 +152,10 @@ function ClusterPanel(props: { view: ClusterView; health: ClusterHealth; at: num
             Could not refresh: {error}.{ago !== null && ` Showing what was read ${ago} s ago.`}
           </span>
         ) : (
-          `Read ${ago === null || ago < 2 ? 'just now' : `${ago} s ago`}; asked every 2 s. The CLI: flylight cluster`
+          <>
+            Read {ago === null || ago < 2 ? 'just now' : `${ago} s ago`}; asked every 2 s. This host's proxy:{' '}
+            <span className="mono">{api.replace(/^https?:\/\//, '')}</span>. The CLI: flylight cluster
+          </>
         )}
       </div>
     </div>

@@ -63,8 +63,12 @@ export interface ClusterHealth {
   problems: string[];
 }
 
-/** A lease with less than this share of its TTL left has missed a renewal (renewed every third). */
-const LAPSING_SHARE = 0.5;
+/**
+ * A lease renewed every third of its TTL reads no less than this share of it while renewals
+ * land; below it, one was missed and the next is failing or late. (One missed renewal alone
+ * is no news: the next one usually lands.)
+ */
+const LAPSING_SHARE = 1 / 3;
 
 export function leaseLapsing(leftS: number, ttlS: number): boolean {
   return leftS < 0 || leftS < ttlS * LAPSING_SHARE;
@@ -96,7 +100,12 @@ export function clusterHealth(v: ClusterView): ClusterHealth {
   return { tone, hosts: v.hosts.length, members, healthy, problems: [...bad, ...warn] };
 }
 
-/** The chip's words: "etcd · 3 hosts · 3/3 members". */
+/** The chip's words: "etcd · 3 hosts · 3/3 members" (members that answer, of all). */
 export function clusterLabel(h: ClusterHealth): string {
-  return `etcd · ${plural(h.hosts, 'host')} · ${h.healthy}/${h.members} members`;
+  return `etcd · ${plural(h.hosts, 'host')} · ${membersWord(h)}`;
+}
+
+/** "3/3 members"; "no answer" when etcd did not even list them. */
+export function membersWord(h: ClusterHealth): string {
+  return h.members === 0 ? 'no answer' : `${h.healthy}/${h.members} members`;
 }
