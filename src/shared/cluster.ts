@@ -11,6 +11,11 @@ export interface ClusterHost {
   lease_ttl_s: number;
   /** The TTL the lease was granted with (`serve --lease-ttl`; -1: gone). */
   lease_granted_ttl_s: number;
+  /**
+   * Under half its TTL left: the host missed a renewal (dead, partitioned or stalled). Launches
+   * go to other hosts' machines while any fits, until it renews or its machines move.
+   */
+  lapsing: boolean;
   machines_owned: number;
   /** Its orchestrator's actors, as it last wrote them (under a second old); null before its first report. */
   actors: ActorCounts | null;

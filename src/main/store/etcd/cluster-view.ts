@@ -9,6 +9,7 @@ import type { ActorCounts, ClusterHost, ClusterMember, ClusterView } from '../..
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 import { probe } from './connect';
 import { parseValue } from './keys';
+import { isLapsing } from './lapsing';
 
 /** How long the answer waits for each etcd call it still makes. */
 const VIEW_CALL_MS = 1000;
@@ -83,6 +84,7 @@ export async function clusterView(v: ViewInput): Promise<ClusterView> {
       ...h,
       lease_ttl_s: ttlOf[lease.get(h.id) ?? -1]?.left ?? -1,
       lease_granted_ttl_s: ttlOf[lease.get(h.id) ?? -1]?.granted ?? -1,
+      lapsing: isLapsingHost(ttlOf[lease.get(h.id) ?? -1]),
       machines_owned: counts.get(h.id) ?? 0,
       actors: parseValue<ActorCounts>(actors[`${v.actorsPrefix}${h.id}`]),
       self: h.id === v.self,
@@ -106,4 +108,9 @@ export async function clusterView(v: ViewInput): Promise<ClusterView> {
     unowned: v.machines.length - owned,
     etcd: { members, leader: members.find((m) => m.leader)?.name ?? null, revision: v.revision },
   };
+}
+
+/** A lease still there with under half its TTL left (a gone one shows as such, not as lapsing). */
+function isLapsingHost(t: { left: number; granted: number } | undefined): boolean {
+  return t !== undefined && t.left >= 0 && isLapsing(t.left, t.granted);
 }

@@ -214,9 +214,13 @@ export class Membership {
     this.changed();
   }
 
-  private get holders(): Map<string, string> {
+  /** Every machine's holder as this host knows it (change it only through the book). */
+  get holders(): Map<string, string> {
     return this.book.holders;
   }
+
+  /** The other hosts, as the last rebalance read them. */
+  readonly others = (): HostRecord[] => this.hostRecords.filter((h) => h.id !== this.id);
 
   /** This host's machines are no longer known to be its own: their actors stop here. */
   private dropAll(): void {

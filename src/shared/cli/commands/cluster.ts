@@ -30,7 +30,7 @@ export function clusterLines(v: ClusterView, opts: { color: boolean; width?: num
       { header: 'LEASE', value: (h) => h.lease },
       { header: 'TTL LEFT', align: 'right', value: (h) => (h.lease_ttl_s >= 0 ? `${h.lease_ttl_s} s` : '-') },
       { header: 'OF', align: 'right', value: (h) => (h.lease_granted_ttl_s > 0 ? `${h.lease_granted_ttl_s} s` : '-') },
-      { header: 'HEALTH', value: (h) => (h.lease_ttl_s >= 0 ? 'live' : 'lease gone') },
+      { header: 'HEALTH', value: (h) => (h.lease_ttl_s < 0 ? 'lease gone' : h.lapsing ? 'lapsing' : 'live') },
     ],
     v.hosts,
     opts,

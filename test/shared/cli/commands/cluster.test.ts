@@ -47,18 +47,23 @@ describe('cluster', () => {
     expect(lines[3]).toMatch(/^b2\s+laptop\s+4242\s+215\s+12 \(\+2 leaving\)\s+/);
   });
 
-  it('names every TTL the hosts were granted when they differ (serve --lease-ttl)', async () => {
+  it('names every TTL the hosts were granted when they differ (serve --lease-ttl), and a lapsing lease', async () => {
     const { clusterLines } = await import('../../../../src/shared/cli/commands/cluster');
     const host = CLUSTER.hosts[0];
     const lines = clusterLines(
       {
         ...CLUSTER,
-        hosts: [host, { ...host, id: 'b2', self: false, lease_ttl_s: 27, lease_granted_ttl_s: 30 }],
+        hosts: [
+          host,
+          { ...host, id: 'b2', self: false, lease_ttl_s: 27, lease_granted_ttl_s: 30 },
+          { ...host, id: 'c3', self: false, lease_ttl_s: 2, lease_granted_ttl_s: 30, lapsing: true },
+        ],
       },
       { color: false },
     );
-    expect(lines[0]).toBe('Fleet in etcd://127.0.0.1:2379: 2 hosts, 215 machines; leases of 5 s, 30 s (* answered)');
+    expect(lines[0]).toBe('Fleet in etcd://127.0.0.1:2379: 3 hosts, 215 machines; leases of 5 s, 30 s (* answered)');
     expect(lines[3]).toMatch(/^b2\s+laptop\s+4242\s+215\s+12\s+694d7a1b2c3d4e5f\s+27 s\s+30 s\s+live$/);
+    expect(lines[4]).toMatch(/^c3\s+laptop\s+4242\s+215\s+12\s+694d7a1b2c3d4e5f\s+2 s\s+30 s\s+lapsing$/);
   });
 
   it('prints the view as JSON with --json', async () => {
