@@ -89,6 +89,12 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
         }
         served.push({ server: serveRpc(msg.port, mod.service), events: msg.events, port: msg.port });
         break;
+      case 'crash':
+        // Outside this handler's promise, so nothing catches it: the thread dies uncaught.
+        setImmediate(() => {
+          throw new Error(`${data.name} worker crashed on the host's request (test hook)`);
+        });
+        break;
       case 'shutdown':
         try {
           await mod?.shutdown?.();
