@@ -11,7 +11,9 @@
 // plain put or a transaction conditional on the revisions it read, which, if the first attempt
 // did commit, fails its compare and reads back what it wrote (./allocations settles that).
 // Bulk calls (a page of the fleet, a seed chunk, an import's sweep) keep a long attempt: they
-// are slow for their size, not for a dead member. A member gone silent without closing its
+// are slow for their size, not for a dead member. So does every call of a client with one
+// endpoint: there is no other member to ask, and cutting a slow call short on a busy etcd
+// would only send it again to the same one. A member gone silent without closing its
 // connection (a cut cable, a paused VM) is noticed by gRPC keepalive pings.
 
 import { readFileSync } from 'node:fs';
@@ -42,10 +44,12 @@ const KEEPALIVE_TIMEOUT_MS = 5000;
 
 /**
  * The deadline of one attempt: long for bulk calls (a range over a prefix, a big value, a
- * transaction that deletes ranges), short for every other unary call, none for streams.
+ * transaction that deletes ranges) and on a client of one member, short for every other unary
+ * call, none for streams.
  */
-export function attemptDeadline(ctx: CallContext): number | undefined {
+export function attemptDeadline(ctx: CallContext, members = 3): number | undefined {
   if (ctx.isStream) return undefined;
+  if (members < 2) return CALL_DEADLINE_MS;
   let bulk = false;
   if (ctx.service === 'KV') {
     if (ctx.method === 'range' || ctx.method === 'deleteRange') bulk = isRange(ctx.params.range_end);
@@ -70,8 +74,9 @@ function size(v: unknown): number {
 /** A client of every endpoint (or, for probes and the member table, of one). */
 export function connectEtcd(store: EtcdStoreConfig, only?: string, calls?: { round_trips: number }): Etcd3 {
   const scheme = store.tls ? 'https' : 'http';
+  const hosts = (only === undefined ? store.endpoints : [only]).map((e) => `${scheme}://${e}`);
   const options: IOptions = {
-    hosts: (only === undefined ? store.endpoints : [only]).map((e) => `${scheme}://${e}`),
+    hosts,
     dialTimeout: CALL_DEADLINE_MS,
     grpcOptions: {
       'grpc.keepalive_time_ms': KEEPALIVE_MS,
@@ -80,7 +85,7 @@ export function connectEtcd(store: EtcdStoreConfig, only?: string, calls?: { rou
     // Streams (watch, lease keepalive) live as long as the host; unary calls get a deadline per
     // attempt (the factory runs again for each one).
     defaultCallOptions: (ctx) => {
-      const ms = attemptDeadline(ctx);
+      const ms = attemptDeadline(ctx, hosts.length);
       return ms === undefined ? {} : { deadline: Date.now() + ms };
     },
     faultHandling: {

@@ -31,6 +31,11 @@ describe('attemptDeadline', () => {
     );
   });
 
+  it('gives every call of a one-member client the long attempt: there is no other member to ask', () => {
+    expect(attemptDeadline(ctx({ service: 'KV', method: 'range', params: { key } }), 1)).toBe(CALL_DEADLINE_MS);
+    expect(attemptDeadline(ctx({ service: 'KV', method: 'range', params: { key } }), 2)).toBe(ATTEMPT_DEADLINE_MS);
+  });
+
   it('gives bulk calls the long attempt: prefix reads, big values, range deletes in a transaction', () => {
     const end = Buffer.from('/flylight/fleet/machines0');
     expect(attemptDeadline(ctx({ service: 'KV', method: 'range', params: { key, range_end: end, limit: 5000 } }))).toBe(
