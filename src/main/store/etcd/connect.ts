@@ -17,8 +17,16 @@
 // connection (a cut cable, a paused VM) is noticed by gRPC keepalive pings.
 
 import { readFileSync } from 'node:fs';
-import { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
-import { type CallContext, Etcd3, type IOptions, isRecoverableError } from 'etcd3';
+import {
+  ConsecutiveBreaker,
+  circuitBreaker,
+  DelegateBackoff,
+  handleWhen,
+  type IRetryBackoffContext,
+  noop,
+  retry,
+} from 'cockatiel';
+import { type CallContext, Etcd3, GRPCDeadlineExceededError, type IOptions, isRecoverableError } from 'etcd3';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 
 /** One attempt of a bulk call (see attemptDeadline); also the dial timeout. */
@@ -28,8 +36,22 @@ export const CALL_DEADLINE_MS = 5000;
  * operation may take in all (etcd-backend's guard), so a second attempt on another member fits.
  */
 export const ATTEMPT_DEADLINE_MS = 1000;
-/** Attempts after the first, on other members, with a short backoff (an election settles meanwhile). */
-const RETRIES = 4;
+/**
+ * Attempts after the first, each on the next member (etcd3's own count). More would be worse, not
+ * better: a call whose caller's own deadline passed fails every retry at once, and five failures
+ * in a row set a member aside (the circuit breaker below).
+ */
+const RETRIES = 3;
+/**
+ * The wait before the next attempt on a cluster of several members: none after an attempt cut
+ * off by its deadline (that time has passed already), a short, growing one after a quick refusal
+ * (no leader: an election settles meanwhile).
+ */
+const failoverBackoff = new DelegateBackoff<IRetryBackoffContext<unknown>>((ctx) =>
+  'error' in ctx.result && ctx.result.error instanceof GRPCDeadlineExceededError
+    ? 0
+    : Math.min(400, 50 * 2 ** (ctx.attempt - 1)),
+);
 /** How long the diagnosis waits for each member's status. */
 const PROBE_DEADLINE_MS = 500;
 /** A bigger value than this is a bulk write (a seed chunk is up to ~1 MB). */
@@ -89,14 +111,14 @@ export function connectEtcd(store: EtcdStoreConfig, only?: string, calls?: { rou
       return ms === undefined ? {} : { deadline: Date.now() + ms };
     },
     faultHandling: {
-      // A one-member client (probes, the member table) asks that member only, once.
+      // A probe asks its member once; a client of one endpoint retries at once, as etcd3 does.
       global:
-        only === undefined
-          ? retry(handleWhen(isRecoverableError), {
+        only !== undefined
+          ? noop
+          : retry(handleWhen(isRecoverableError), {
               maxAttempts: RETRIES,
-              backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 400 }),
-            })
-          : noop,
+              ...(hosts.length > 1 ? { backoff: failoverBackoff } : {}),
+            }),
       // etcd3 sets a member aside for 5 s after 3 failures in a row, which on a busy single
       // member stops the whole host; a second aside after 5 keeps a dead member out and lets
       // a restarted one back quickly.
