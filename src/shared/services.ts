@@ -43,6 +43,11 @@ export const OWNED_MACHINES = 'store.owned';
 /** A shared fleet: why this host may not launch (its etcd lease; string), or null once it may. */
 export const LEASE_HEALTH = 'store.lease';
 /**
+ * A shared fleet: the machines held by other hosts whose etcd lease is lapsing (string[]; empty
+ * once none is). Placement puts a launch on them only when no other machine fits.
+ */
+export const LAPSING_MACHINES = 'store.lapsing';
+/**
  * A shared fleet: VMs changed in etcd, by any host ({vm, drive}[]): `drive` when the record
  * names this host as driver of its transient state (the stage runs here).
  */

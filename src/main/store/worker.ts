@@ -6,6 +6,7 @@
 
 import { hostSettings } from '../../shared/scenario';
 import {
+  LAPSING_MACHINES,
   LEASE_HEALTH,
   ORPHANED_VMS,
   OWNED_MACHINES,
@@ -51,6 +52,7 @@ runWorker(async (ctx) => {
       orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms),
       owned: (machines) => ctx.broadcast(OWNED_MACHINES, machines),
       lease: (refusal) => ctx.broadcast(LEASE_HEALTH, refusal),
+      lapsing: (machines) => ctx.broadcast(LAPSING_MACHINES, machines),
       remoteVms: (changed) => ctx.broadcast(REMOTE_VMS, changed),
       ownerRequest: (req) => ctx.broadcast(OWNER_REQUESTS, req),
       log,
