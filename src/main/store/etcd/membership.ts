@@ -1,11 +1,9 @@
 // Who is in the shared fleet, and which host owns which machine. Each host registers under an
-// etcd lease (TTL `--lease-ttl`, default 5 s; renewed every third of it by the client): if the host dies,
-// even by kill -9, etcd deletes its registration and every `owners/MACHINE` key it held when
-// the lease runs out. Owners are assigned by rendezvous hashing over the live hosts: every host
-// computes the same answer from the same host list, a host that joins takes only its share
-// (about 1/N of the machines move, not all of them), and when one dies only its machines move.
-// A host claims a machine only if no live host holds it (a transaction on the key's absence),
-// so two hosts never hold one machine, and it releases what it should no longer own.
+// etcd lease (`--lease-ttl`, default 5 s, renewed every third of it): if the host dies, even by
+// kill -9, etcd deletes its registration and its `owners/MACHINE` keys when the lease runs out.
+// Owners come from rendezvous hashing over the live hosts (same list, same answer everywhere; a
+// joining host takes only its ~1/N share, a dead one's machines alone move). A host claims a
+// machine only if no live host holds it (a transaction on the key's absence), and releases the rest.
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
