@@ -10,6 +10,7 @@ import {
   ORPHANED_VMS,
   OWNED_MACHINES,
   OWNER_REQUESTS,
+  type PeerName,
   REMOTE_VMS,
   STORE_EVENTS,
 } from '../../shared/services';
@@ -22,6 +23,17 @@ import { loadRegionsFile } from './csv';
 import { Fleet } from './fleet';
 import { parseScenario } from './scenario-parse';
 import { storeService } from './service';
+
+/**
+ * Who reads what the store tells. The proxy and the host show every event (server-sent events,
+ * dashboards, the activity log). The orchestrator, served events only with a shared fleet,
+ * follows machines, regions and resets (its MachineDs and placement views), never a VM event,
+ * and alone reads the shared fleet's topics (owners, lease, VM changes to drive, orphans, owner
+ * requests). Each crossing is a structured clone on both threads, for every change any host
+ * makes, so a topic goes only where it is read.
+ */
+const VIEWERS: PeerName[] = ['proxy', 'host'];
+const ORCHESTRATOR: PeerName[] = ['orchestrator'];
 
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'store' });
@@ -36,7 +48,10 @@ runWorker(async (ctx) => {
     queueMicrotask(() => {
       const events = made;
       made = [];
-      ctx.broadcast(STORE_EVENTS, packEvents(events));
+      ctx.broadcast(STORE_EVENTS, packEvents(events), VIEWERS);
+      if (!ctx.config.store) return;
+      const followed = events.filter((e) => e.type !== 'vm');
+      if (followed.length > 0) ctx.broadcast(STORE_EVENTS, packEvents(followed), ORCHESTRATOR);
     });
   };
   if (ctx.config.store) {
@@ -48,11 +63,11 @@ runWorker(async (ctx) => {
       settings: hostSettings(ctx.config),
       scenario: scenario?.name,
       publish,
-      orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms),
-      owned: (machines) => ctx.broadcast(OWNED_MACHINES, machines),
-      lease: (refusal) => ctx.broadcast(LEASE_HEALTH, refusal),
-      remoteVms: (changed) => ctx.broadcast(REMOTE_VMS, changed),
-      ownerRequest: (req) => ctx.broadcast(OWNER_REQUESTS, req),
+      orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms, ORCHESTRATOR),
+      owned: (machines) => ctx.broadcast(OWNED_MACHINES, machines, ORCHESTRATOR),
+      lease: (refusal) => ctx.broadcast(LEASE_HEALTH, refusal, ORCHESTRATOR),
+      remoteVms: (changed) => ctx.broadcast(REMOTE_VMS, changed, ORCHESTRATOR),
+      ownerRequest: (req) => ctx.broadcast(OWNER_REQUESTS, req, ORCHESTRATOR),
       log,
     });
     const totals = shared.fleet.totals();
