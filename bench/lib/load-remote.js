@@ -75,6 +75,11 @@ export class RemoteLoad {
     return /** @type {Promise<PacedResult>} */ (this.call({ op: 'paced', ...o }));
   }
 
+  /** The load client's process id (for its CPU time). */
+  get pid() {
+    return this.child.pid ?? 0;
+  }
+
   close() {
     this.child.disconnect();
   }
