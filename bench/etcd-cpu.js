@@ -102,6 +102,7 @@ try {
     if (r.status !== 200) throw new Error(`POST /v1/reset answered ${r.status}: ${r.text.slice(0, 200)}`);
     await sleep(300);
   };
+  let round = 0;
   const through = (/** @type {import('./lib/serve-proc.js').Served[]} */ hs, /** @type {number} */ c) =>
     Promise.all(
       hs.map((h, i) =>
@@ -112,6 +113,7 @@ try {
           n: Math.floor(N / hs.length),
           bodies,
           offset: i * Math.floor(N / hs.length),
+          keyPrefix: `r${++round}-`,
         }),
       ),
     );

@@ -2,7 +2,8 @@
 // One fleet, many hosts: launches per second through 1, 2 and 3 `flylight serve` processes
 // sharing one etcd member, against the etcd3 client doing the same transactions directly on
 // the same member (the physical limit of this design: every launch is one compare-and-swap of a
-// machine's row, its VM and its Idempotency-Key, and etcd serialises them).
+// machine's row, its VM and its Idempotency-Key, and etcd serialises them). Every launch sends
+// an Idempotency-Key of its own, so the hosts write the key the baseline writes.
 //
 // Each host is started as a user starts one (`flylight serve --store etcd://…`, the default
 // fleet, instant timing so the figure is the platform's cost, not simulated stage times). Hosts
@@ -188,6 +189,7 @@ export async function run(report, o) {
       const these = hosts.slice(0, k);
       const per = Math.floor(o.requests / k);
       let unexpected = 0;
+      let round = 0;
       const reset = async () => {
         const r = await get(hosts[0].port, '/v1/reset', hosts[0].headers, 'POST', '{}');
         if (r.status !== 200) throw new Error(`POST /v1/reset answered ${r.status}: ${r.text.slice(0, 200)}`);
@@ -203,6 +205,8 @@ export async function run(report, o) {
               n: per,
               bodies,
               offset: i * per,
+              // The baseline's transaction claims an Idempotency-Key with each VM: so do these launches.
+              keyPrefix: `r${++round}-`,
             }),
           ),
         );

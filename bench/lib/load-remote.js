@@ -47,7 +47,8 @@ export class RemoteLoad {
   /**
    * Closed loop: `n` requests, `concurrency` keep-alive connections each with one in flight.
    * @param {{port: number, headers?: Record<string, string>, concurrency: number, n: number,
-   *   method?: string, path?: string, bodies?: string[] | null, offset?: number, want?: number}} o
+   *   method?: string, path?: string, bodies?: string[] | null, offset?: number, want?: number,
+   *   keyPrefix?: string}} o  keyPrefix: request i carries Idempotency-Key keyPrefix + (offset + i)
    * @returns {Promise<ClosedResult>}
    */
   closed(o) {
