@@ -4,7 +4,7 @@
 // One keep-alive agent per process, so the identity check and the call share a connection.
 
 import { Agent, request as httpOnlyRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { type ApiRequest, type ApiResponse, fetchFailure, type Transport } from '../shared/api';
+import { type ApiRequest, type ApiResponse, fetchFailure, STALE_HEADER, type Transport } from '../shared/api';
 import { ApiError } from '../shared/errors';
 import { IDEMPOTENCY_HEADER } from '../shared/validation';
 
@@ -84,6 +84,8 @@ export function httpTransport(baseUrl: string, headers: Record<string, string> =
     }
     const answer: ApiResponse = { status: res.status, body: parsed };
     if (res.headers['idempotent-replayed'] === 'true') answer.replayed = true;
+    const stale = res.headers[STALE_HEADER];
+    if (typeof stale === 'string' && stale) answer.stale = stale;
     return answer;
   };
 }

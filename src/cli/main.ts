@@ -6,6 +6,7 @@ import { readToken, TOKEN_PATTERN, tokenPath } from '../main/common/token';
 import { endpointPath, liveEndpoint } from '../main/host/endpoint';
 import { type ConnectionState, createApiClient, type EventSubscription } from '../shared/api';
 import type { CliAuth, CommandIO } from '../shared/cli/env';
+import { asksForJson } from '../shared/cli/failure-report';
 import { parseArgs } from '../shared/cli/parse-args';
 import { runCommand } from '../shared/cli/run';
 import { DEFAULT_API } from '../shared/config';
@@ -190,10 +191,18 @@ export async function main(argv: string[]): Promise<number> {
       onInterrupt: onSignal,
     });
   }
+  // A shared fleet's host cut off from etcd's quorum still answers reads from its own copy: say so, once.
+  let warnedStale = false;
+  const onStale = (reason: string) => {
+    if (warnedStale) return;
+    warnedStale = true;
+    const line = `warning: this host's copy of the fleet may be stale: ${reason}`;
+    io.err(asksForJson(argv) ? JSON.stringify({ note: line }) : line);
+  };
   return runCommand(
     argv,
     {
-      api: createApiClient(provenTransport(httpTransport(apiUrl, headers), prove)),
+      api: createApiClient(provenTransport(httpTransport(apiUrl, headers), prove), onStale),
       subscribe: provenSubscriber(sseSubscriber(apiUrl, { headers }), prove),
       followLogs: (q, onRecord, onState) =>
         provenSubscriber(

@@ -46,7 +46,15 @@ export interface ApiResponse {
   body: unknown;
   /** The answer is a launch an earlier request made under the same Idempotency-Key. */
   replayed?: boolean;
+  /** A read from a host that cannot confirm its copy of a shared fleet is current: why (STALE_HEADER). */
+  stale?: string;
 }
+
+/**
+ * On a read answered from a shared fleet's host that cannot renew its etcd lease (no quorum, or
+ * cut off): why what it answers may be stale. Reads still answer, from the host's own copy.
+ */
+export const STALE_HEADER = 'flylight-stale';
 
 /** Answers (launch, launchBatch) that an Idempotency-Key replayed rather than launched now. */
 const replayedAnswers = new WeakSet<object>();
@@ -140,12 +148,14 @@ export interface ResetReport {
   machines: number;
 }
 
-export function createApiClient(transport: Transport): FlylightApi {
+/** `onStale`: told each answer's STALE_HEADER reason, for a caller that warns whoever reads the output. */
+export function createApiClient(transport: Transport, onStale?: (reason: string) => void): FlylightApi {
   const call = async <T>(
     req: ApiRequest,
     pick: (where: string, body: Record<string, unknown>) => unknown,
   ): Promise<T> => {
     const res = await transport(req);
+    if (res.stale) onStale?.(res.stale);
     const where = `${req.method} ${req.path.split('?')[0]}`;
     if (res.status >= 400) {
       const err = (res.body as { error?: unknown } | null)?.error;
@@ -265,9 +275,11 @@ export function fetchTransport(baseUrl: string, headers: Record<string, string> 
         throw new ApiError('internal', `${where} answered ${res.status} with a body that is not JSON`);
       }
     }
-    return res.headers.get('idempotent-replayed') === 'true'
-      ? { status: res.status, body, replayed: true }
-      : { status: res.status, body };
+    const answer: ApiResponse = { status: res.status, body };
+    if (res.headers.get('idempotent-replayed') === 'true') answer.replayed = true;
+    const stale = res.headers.get(STALE_HEADER);
+    if (stale) answer.stale = stale;
+    return answer;
   };
 }
 

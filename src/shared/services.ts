@@ -146,6 +146,8 @@ export interface StoreService {
    * `owned` null without a shared fleet (the host owns every machine).
    */
   ownership(): { owned: string[] | null; lease_refusal: string | null };
+  /** A shared fleet: why this host's copy of the fleet may be stale (its lease lapsed); null when it is current or not shared. */
+  leaseRefusal(): string | null;
   /** The owner's answer to an OwnerRequest: its report, or the error it threw. */
   answerOwner(id: string, outcome: { report?: MachineActionReport; error?: import('./errors').ErrorBody }): void;
   /** An operator's machine status (available, draining, offline): durable, published. */

@@ -270,6 +270,10 @@ export class FakeStore implements Remote<StoreService> {
     return { owned: null, lease_refusal: null };
   }
 
+  async leaseRefusal(): Promise<null> {
+    return null;
+  }
+
   async onOwner(): Promise<never> {
     throw new ApiError('not_found', "this host's fleet is not shared");
   }

@@ -167,13 +167,15 @@ describe('history that survives a reload', () => {
       'two samples taken with no page open',
     );
     await fillMadAndRefuse(0);
+    // A sample taken while the launches were landing shows MAD part full: wait for one begun after.
+    const filledAt = Date.now();
     const samples = await eventually(
       async () => {
         const s = unpackSamples((await get<SamplePage>('/v1/samples')).body);
-        return (s.at(-1)?.regions.MAD?.[0] ?? 0) > 0 ? s : null;
+        return (s.at(-1)?.t ?? 0) > filledAt ? s : null;
       },
       5000,
-      "MAD's utilisation in a sample",
+      'a sample taken after MAD was filled',
     );
     expect(samples.at(-1)?.regions.MAD?.[0]).toBe(80); // 64 of MAD's 80 cores
     expect(samples.at(-1)?.launches).not.toBeNull();

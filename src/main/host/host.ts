@@ -36,6 +36,7 @@ import { createHostRecords, pushToProxies } from './host-records';
 import { hostLoad } from './load-host';
 import { LogRing } from './log-ring';
 import { LogSink } from './log-sink';
+import { endThread } from './thread-end';
 import { WORKER_LIMITS } from './worker-limits';
 
 const WORKER_PATHS: Record<WorkerName, string> = {
@@ -70,7 +71,7 @@ export interface RunningHost {
   /** Worker state changes (restarts), for the desktop window's "recovering" state. */
   onWorkers(cb: (workers: WorkerStatus[]) => void): () => void;
   workers(): WorkerStatus[];
-  /** Test hook: terminates a worker thread as a crash would. Not reachable from any client. */
+  /** Test hook: makes a worker thread crash (an uncaught throw inside it). Not reachable from any client. */
   crashWorker(name: WorkerName): Promise<void>;
   /** Flushes FlyD queues, stops workers, closes the port. Idempotent. */
   stop(): Promise<void>;
@@ -313,19 +314,17 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       const slot = slots.get(name) as Slot;
       const worker = slot.worker;
       if (!worker) continue;
-      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
-      send(slot, { t: 'shutdown' });
       const left = Math.max(100, deadline - Date.now() - 50 * START_ORDER.indexOf(name));
-      const timer = setTimeout(() => {
-        log.warn(`${name} worker did not stop in time; terminating it`);
-        void worker.terminate();
-      }, left);
-      // The runtime posts 'stopped' after its shutdown hook; then the thread is ours to end.
+      // The runtime posts 'stopped' after its shutdown hook (the proxy's port closed); then the thread is ours to end.
       slot.control?.on('message', (m: WorkerToHost) => {
         if (m.t === 'stopped') void worker.terminate();
       });
-      await exited;
-      clearTimeout(timer);
+      await endThread(
+        worker,
+        () => send(slot, { t: 'shutdown' }),
+        left,
+        () => log.warn(`${name} worker did not stop in time; terminating it`),
+      );
     }
     bus.removeAllListeners();
     records.stop();
@@ -387,7 +386,8 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
     },
     workers: workerStatuses,
     crashWorker: async (name) => {
-      await (slots.get(name) as Slot).worker?.terminate();
+      const slot = slots.get(name) as Slot;
+      if (slot.worker) await endThread(slot.worker, () => send(slot, { t: 'crash' }), 5000);
     },
     stop: () => stop(),
   };

@@ -7,6 +7,7 @@
 // This file is the request's lifecycle only; what each route answers is route-handlers.ts.
 
 import { performance } from 'node:perf_hooks';
+import { STALE_HEADER } from '../../shared/api';
 import { GATE_DEFAULTS, type GateLimits } from '../../shared/config';
 import { ApiError, toErrorBody } from '../../shared/errors';
 import { clip } from '../../shared/quote';
@@ -60,6 +61,8 @@ export class Gate {
   private readonly regions: RegionCache;
   private readonly services: GateServices;
   private inFlight = 0;
+  /** Why this host's copy of a shared fleet may be stale (its etcd lease lapsed); null: current. */
+  private stale: string | null = null;
 
   constructor(private readonly deps: GateDeps) {
     this.metrics = deps.metrics ?? new ProxyMetrics();
@@ -127,6 +130,9 @@ export class Gate {
     }
     const res = outcome.response;
     res.headers[REQUEST_ID_HEADER] = requestId;
+    if (this.stale !== null && (method === 'GET' || method === 'HEAD') && res.status < 400) {
+      res.headers[STALE_HEADER] = this.stale;
+    }
     this.record({
       method,
       path,
@@ -226,6 +232,12 @@ export class Gate {
     } catch {
       // A log line must never be the reason a request fails.
     }
+  }
+
+  /** The store's word on its lease (LEASE_HEALTH): reads answered meanwhile say why they may be stale. */
+  leaseHealth(refusal: unknown): void {
+    // A header value is one line of visible ASCII: the reason is the store's prose, clipped.
+    this.stale = typeof refusal === 'string' && refusal ? clip(refusal.replace(/[^\x20-\x7e]/g, '?'), 300) : null;
   }
 
   /** Store events that change what the gate caches. */

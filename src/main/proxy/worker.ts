@@ -4,7 +4,7 @@
 import type { ActivityEvent } from '../../shared/activity';
 import type { LogEntry } from '../../shared/host-log';
 import type { HostService, OrchestratorService, StoreService } from '../../shared/services';
-import { HOST_ACTIVITY, HOST_LOGS, HOST_WORKERS, STORE_EVENTS } from '../../shared/services';
+import { HOST_ACTIVITY, HOST_LOGS, HOST_WORKERS, LEASE_HEALTH, STORE_EVENTS } from '../../shared/services';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
@@ -21,6 +21,9 @@ runWorker(async (ctx) => {
     log,
   });
   store.on(STORE_EVENTS, (e) => proxy.publish(e as StoreEvent));
+  // Told on change; asked once for a proxy that starts (or restarts) while the lease is lapsed.
+  store.on(LEASE_HEALTH, (refusal) => proxy.gate.leaseHealth(refusal));
+  proxy.gate.leaseHealth(await store.api.leaseRefusal().catch(() => null));
   ctx.peer<HostService>('host').on(HOST_WORKERS, (data) => {
     const workers = data as WorkerStatus[];
     proxy.hub.publishWorkers(workers);

@@ -29,7 +29,7 @@ export interface SharedServices {
 /** The service's calls only a shared fleet answers (the Fleet itself has none of them). */
 export type SharedOnly = Pick<
   StoreServiceImpl,
-  'cluster' | 'orphans' | 'etcdStats' | 'reportActors' | 'onOwner' | 'answerOwner' | 'ownership'
+  'cluster' | 'orphans' | 'etcdStats' | 'reportActors' | 'onOwner' | 'answerOwner' | 'ownership' | 'leaseRefusal'
 >;
 
 const NOT_SHARED = "this host's fleet is not shared: start it with --store etcd://…";
@@ -51,6 +51,7 @@ export function storeService(fleet: Fleet, shared?: SharedServices): StoreServic
     answerOwner: (id, outcome) => shared?.answerOwner(id, outcome),
     ownership: () =>
       shared ? { owned: shared.owned(), lease_refusal: shared.leaseRefusal() } : { owned: null, lease_refusal: null },
+    leaseRefusal: () => shared?.leaseRefusal() ?? null,
     regions: () => fleet.regions(),
     region: (code) => fleet.region(code),
     machines: (region) => fleet.machines(region),

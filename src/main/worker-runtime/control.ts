@@ -25,6 +25,12 @@ export type HostToWorker =
   | { t: 'peer-down'; peer: PeerName }
   /** A held worker may start now. */
   | { t: 'go' }
+  /**
+   * Test hook: throw from a turn of this thread's own loop, as a real crash would. Never
+   * `worker.terminate()` under traffic: Node 20 can abort the whole process when a thread is
+   * ended while llhttp is inside a JS callback (nodejs/node#38418).
+   */
+  | { t: 'crash' }
   | { t: 'shutdown' };
 
 export type WorkerToHost =

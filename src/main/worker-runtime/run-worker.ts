@@ -99,6 +99,12 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
           client: msg.client,
         });
         break;
+      case 'crash':
+        // Outside this handler's promise, so nothing catches it: the thread dies uncaught.
+        setImmediate(() => {
+          throw new Error(`${data.name} worker crashed on the host's request (test hook)`);
+        });
+        break;
       case 'shutdown':
         try {
           await mod?.shutdown?.();

@@ -5,6 +5,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/main/common/log';
 import { Gate } from '../../../src/main/proxy/gate';
+import { STALE_HEADER } from '../../../src/shared/api';
 import { ApiError } from '../../../src/shared/errors';
 import { RpcClient, serveRpc } from '../../../src/shared/rpc';
 import type {
@@ -346,6 +347,29 @@ describe('routes', () => {
     gate.onStoreEvent({ type: 'reset', seq: 1, at: T });
     await call(req('GET', '/v1/regions/SIN/machines'));
     expect(fleet.calls.filter((c) => c === 'regions')).toHaveLength(2);
+  });
+});
+
+describe("a shared fleet's host whose etcd lease lapsed", () => {
+  it('marks its reads as possibly stale, saying why, until the lease is renewed', async () => {
+    gate.leaseHealth('this host has not renewed its etcd lease for 5.3 s (the TTL is 5 s): etcd has lost quorum …\n');
+    try {
+      const read = await call(req('GET', '/v1/regions'));
+      expect(read.status).toBe(200);
+      // One line of visible ASCII, as a header must be: the ellipsis and the newline are replaced.
+      expect(read.headers[STALE_HEADER]).toBe(
+        'this host has not renewed its etcd lease for 5.3 s (the TTL is 5 s): etcd has lost quorum ??',
+      );
+      expect((await call(req('HEAD', '/v1/regions'))).headers[STALE_HEADER]).toMatch(/^this host has not renewed/);
+      // Writes and refusals are not reads from the host's copy.
+      expect(
+        (await call(req('POST', '/v1/vms', { region: 'SIN', memory_gb: 1, cores: 1 }))).headers,
+      ).not.toHaveProperty(STALE_HEADER);
+      expect((await call(req('GET', '/v1/regions/XYZ/machines'))).headers).not.toHaveProperty(STALE_HEADER);
+    } finally {
+      gate.leaseHealth(null);
+    }
+    expect((await call(req('GET', '/v1/regions'))).headers).not.toHaveProperty(STALE_HEADER);
   });
 });
 

@@ -75,6 +75,14 @@ export async function diagnose(
   if (/permission denied|authentication failed|invalid auth token|user name not found/i.test(reason)) {
     return `etcd refused ${store.user ? `user '${store.user}'` : 'this host'}: ${reason}`;
   }
+  // Answered, not unreachable: these name what the user must give, not a network fault.
+  if (/user name is empty/i.test(reason)) {
+    return `etcd at ${describeStore(store)} has auth enabled and this host gave no user: give --etcd-user (or etcd://USER@…) and FLYLIGHT_ETCD_PASSWORD (${reason})`;
+  }
+  if (store.tls && /alert (bad|unknown|unsupported) certificate|certificate required|handshake failure/i.test(reason)) {
+    const given = store.tls.certFile ? `the client certificate ${store.tls.certFile}` : 'no client certificate';
+    return `etcd at ${describeStore(store)} refused this host's TLS connection (${given}): give --etcd-cert and --etcd-key signed by a CA the cluster trusts (${reason})`;
+  }
   let members: number;
   try {
     const list = await client.cluster.memberList({}, { deadline: Date.now() + PROBE_DEADLINE_MS });
