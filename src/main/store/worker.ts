@@ -13,6 +13,7 @@ import {
   type PeerName,
   REMOTE_VMS,
   STORE_EVENTS,
+  STORE_TOPIC_READERS,
 } from '../../shared/services';
 import { packEvents } from '../../shared/store-event-wire';
 import type { StoreEvent } from '../../shared/types';
@@ -24,15 +25,8 @@ import { Fleet } from './fleet';
 import { parseScenario } from './scenario-parse';
 import { storeService } from './service';
 
-/**
- * Who reads what the store tells. The proxy and the host show every event (server-sent events,
- * dashboards, the activity log). The orchestrator, served events only with a shared fleet,
- * follows machines, regions and resets (its MachineDs and placement views), never a VM event,
- * and alone reads the shared fleet's topics (owners, lease, VM changes to drive, orphans, owner
- * requests). Each crossing is a structured clone on both threads, for every change any host
- * makes, so a topic goes only where it is read.
- */
-const VIEWERS: PeerName[] = ['proxy', 'host'];
+/** Where each topic goes (services.ts): the orchestrator's share of the events is sent apart. */
+const READERS = STORE_TOPIC_READERS;
 const ORCHESTRATOR: PeerName[] = ['orchestrator'];
 
 runWorker(async (ctx) => {
@@ -48,7 +42,7 @@ runWorker(async (ctx) => {
     queueMicrotask(() => {
       const events = made;
       made = [];
-      ctx.broadcast(STORE_EVENTS, packEvents(events), VIEWERS);
+      ctx.broadcast(STORE_EVENTS, packEvents(events), READERS[STORE_EVENTS]);
       if (!ctx.config.store) return;
       const followed = events.filter((e) => e.type !== 'vm');
       if (followed.length > 0) ctx.broadcast(STORE_EVENTS, packEvents(followed), ORCHESTRATOR);
@@ -63,11 +57,11 @@ runWorker(async (ctx) => {
       settings: hostSettings(ctx.config),
       scenario: scenario?.name,
       publish,
-      orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms, ORCHESTRATOR),
-      owned: (machines) => ctx.broadcast(OWNED_MACHINES, machines, ORCHESTRATOR),
-      lease: (refusal) => ctx.broadcast(LEASE_HEALTH, refusal, ORCHESTRATOR),
-      remoteVms: (changed) => ctx.broadcast(REMOTE_VMS, changed, ORCHESTRATOR),
-      ownerRequest: (req) => ctx.broadcast(OWNER_REQUESTS, req, ORCHESTRATOR),
+      orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms, READERS[ORPHANED_VMS]),
+      owned: (machines) => ctx.broadcast(OWNED_MACHINES, machines, READERS[OWNED_MACHINES]),
+      lease: (refusal) => ctx.broadcast(LEASE_HEALTH, refusal, READERS[LEASE_HEALTH]),
+      remoteVms: (changed) => ctx.broadcast(REMOTE_VMS, changed, READERS[REMOTE_VMS]),
+      ownerRequest: (req) => ctx.broadcast(OWNER_REQUESTS, req, READERS[OWNER_REQUESTS]),
       log,
     });
     const totals = shared.fleet.totals();
