@@ -118,3 +118,49 @@ test('a big region shows its first page while the rest loads, laid out for the w
   });
   await expect(machineCard(page, 'arn-g002999')).toBeVisible();
 });
+
+test('the rows have one fixed height, and a card that outgrows it (a VM launched onto it) makes every row that tall', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const s = host as Serve;
+  const res = await fetch(`${s.url}/v1/vms`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ region: 'AMS', memory_gb: 1, cores: 1 }),
+  });
+  expect(res.status).toBe(201);
+  const { machine_id: machine } = (await res.json()) as { machine_id: string };
+
+  await page.goto(openAt(s));
+  await waitLive(page);
+  await page.locator('[data-testid="region-row"][data-region="AMS"]').click();
+  await expect(cards(page).first()).toBeVisible();
+  const rows = page.locator('[data-testid="machine-grid"] > .machine-grid');
+  // The row height the grid sets (its inline style; the computed value is checked below).
+  const rowHeight = () => rows.evaluate((el) => Number.parseFloat(el.style.gridAutoRows));
+  // Fixed, not sized by the cards' content: a change inside one card lays out that card only.
+  await expect(rows).toHaveCSS('grid-auto-rows', /^\d+(\.\d+)?px$/);
+  const before = await rowHeight();
+
+  // The palette brings the VM's machine into view; its card shows the VM's chip, which makes it
+  // taller than a card without VMs.
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type(machine);
+  await expect(page.locator('[data-testid="palette"] [cmdk-item][data-selected="true"]')).toContainText(machine);
+  await page.keyboard.press('Enter');
+  const card = machineCard(page, machine);
+  await expect(card).toBeInViewport();
+  await expect(card.locator('[data-testid="vm-chip"]')).toHaveCount(1);
+  await expect.poll(rowHeight).toBeGreaterThan(before);
+  // Every row took that height: the card fits its row, and no card overlaps the one below it.
+  await expect.poll(() => card.evaluate((el) => el.scrollHeight - el.clientHeight)).toBeLessThanOrEqual(0);
+  const overlaps = await cards(page).evaluateAll((els) => {
+    const boxes = els.map((e) => e.getBoundingClientRect());
+    return boxes.filter((a) =>
+      boxes.some((b) => b !== a && Math.abs(b.left - a.left) < 1 && b.top > a.top && b.top < a.bottom),
+    ).length;
+  });
+  expect(overlaps).toBe(0);
+  expect(await card.evaluate((el) => el.getBoundingClientRect().height)).toBeCloseTo(await rowHeight(), 0);
+});

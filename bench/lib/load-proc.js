@@ -127,8 +127,12 @@ function subscribe(port, headers) {
 }
 
 /**
+ * `maxInFlight` (default: no bound) caps the launches awaiting an answer: one due while that many
+ * are out is sent when one comes back (late, and its latency still counts from when it was due).
+ * Unbounded, a host that falls behind gets ever more connections at once and sheds them (503 past
+ * the proxy's cap); bounded, the client holds the queue and the host sees a steady stream.
  * @param {{port: number, headers: Record<string, string>, rate: number, seconds: number,
- *   bodies: string[], subscribers: number, settleMs: number}} o
+ *   bodies: string[], subscribers: number, settleMs: number, maxInFlight?: number}} o
  */
 async function paced(o) {
   /** @type {Awaited<ReturnType<typeof subscribe>>[]} */
@@ -139,6 +143,14 @@ async function paced(o) {
   const latencies = new Float64Array(total);
   /** @type {Map<string, number>} */
   const unexpected = new Map();
+  /** @type {Map<string, number>} every answer's status ('error' for none), 201 included */
+  const statuses = new Map();
+  const count = (/** @type {string} */ k) => statuses.set(k, (statuses.get(k) ?? 0) + 1);
+  const maxInFlight = o.maxInFlight ?? Number.POSITIVE_INFINITY;
+  let inFlight = 0;
+  /** Launches sent more than 50 ms after they were due (the bound held them, or a late tick). */
+  let late = 0;
+  let ok = 0;
   let done = 0;
   let sent = 0;
   let finish = () => {};
@@ -147,6 +159,8 @@ async function paced(o) {
   const fire = (/** @type {number} */ i) => {
     const due = start + (i * 1000) / o.rate;
     const sentAt = performance.now();
+    if (sentAt - due > 50) late++;
+    inFlight++;
     const body = o.bodies[i % o.bodies.length];
     const req = request(
       {
@@ -168,7 +182,10 @@ async function paced(o) {
         res.on('end', () => {
           const now = performance.now();
           latencies[i] = now - due;
+          inFlight--;
+          count(String(res.statusCode));
           if (res.statusCode === 201) {
+            ok++;
             const { machine_id: machine, id: vmId } = JSON.parse(text);
             for (const s of subs) {
               // FlyD may flush (and the event arrive) before this answer is read: that is a lag of 0.
@@ -187,6 +204,8 @@ async function paced(o) {
       },
     );
     req.on('error', (err) => {
+      inFlight--;
+      count('error');
       unexpected.set(`error ${err.message}`, (unexpected.get(`error ${err.message}`) ?? 0) + 1);
       latencies[i] = performance.now() - due;
       if (++done === total) finish();
@@ -197,7 +216,7 @@ async function paced(o) {
   await new Promise((resolve) => {
     const tick = () => {
       const due = Math.min(total, Math.floor(((performance.now() - start) * o.rate) / 1000) + 1);
-      while (sent < due) fire(sent++);
+      while (sent < due && inFlight < maxInFlight) fire(sent++);
       if (sent < total) setTimeout(tick, 1);
       else resolve(undefined);
     };
@@ -217,6 +236,10 @@ async function paced(o) {
   return {
     sent: total,
     achievedPerSecond: total / ((lastAnswer - start) / 1000),
+    /** 201s per second, from the first launch to the last answer. */
+    okPerSecond: ok / ((lastAnswer - start) / 1000),
+    statuses: Object.fromEntries(statuses),
+    late,
     p50: quantile(Array.from(latencies), 0.5),
     p99: quantile(Array.from(latencies), 0.99),
     eventsPerSecond: subs.reduce((a, s) => a + s.events, 0) / elapsed,

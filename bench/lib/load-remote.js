@@ -11,7 +11,8 @@ import { ROOT } from './store-bundle.js';
  *   eventsPerSecond: number, eventsPerSubscriber: number[], lagP50: number, lagMax: number,
  *   neverSeen: number, byType: Record<string, number>, vmLagP50: number, vmLagP99: number,
  *   vmLagMax: number, vmNeverSeen: number, cutAfterS: (number | null)[],
- *   unexpected: Record<string, number>}} PacedResult
+ *   unexpected: Record<string, number>, okPerSecond: number, statuses: Record<string, number>,
+ *   late: number}} PacedResult
  */
 
 export class RemoteLoad {
@@ -67,9 +68,10 @@ export class RemoteLoad {
   }
 
   /**
-   * Open loop: launches at `rate` per second for `seconds`, with `subscribers` SSE clients.
+   * Open loop: launches at `rate` per second for `seconds`, with `subscribers` SSE clients;
+   * at most `maxInFlight` awaiting an answer, if given (see load-proc.js).
    * @param {{port: number, headers: Record<string, string>, rate: number, seconds: number,
-   *   bodies: string[], subscribers: number, settleMs: number}} o
+   *   bodies: string[], subscribers: number, settleMs: number, maxInFlight?: number}} o
    * @returns {Promise<PacedResult>}
    */
   paced(o) {

@@ -2,7 +2,7 @@
 // console pane and the dashboard in the desktop window pass the same validation, metrics and
 // log line as HTTP clients. Plain Node: tested without Electron.
 
-import type { ApiRequest, ApiResponse } from '../../shared/api';
+import { type ApiRequest, type ApiResponse, STALE_HEADER } from '../../shared/api';
 import { ApiError, toErrorBody } from '../../shared/errors';
 import type { GateRequest, GateResponse } from '../../shared/services';
 import { IDEMPOTENCY_HEADER } from '../../shared/validation';
@@ -45,9 +45,10 @@ export function fromGateResponse(res: GateResponse): ApiResponse {
     }
   }
   // The console's `launch` says when an Idempotency-Key replayed an earlier launch.
-  return res.headers['idempotent-replayed'] === 'true'
-    ? { status: res.status, body, replayed: true }
-    : { status: res.status, body };
+  const answer: ApiResponse = { status: res.status, body };
+  if (res.headers['idempotent-replayed'] === 'true') answer.replayed = true;
+  if (res.headers[STALE_HEADER]) answer.stale = res.headers[STALE_HEADER];
+  return answer;
 }
 
 /** Never rejects: every failure becomes the same `{error}` response an HTTP client would get. */

@@ -9,7 +9,7 @@ import { parseRegionStatus } from '../../shared/faults';
 import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
 import { mulberry32, type Rng } from '../../shared/random';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from '../../shared/scenario';
-import type { ActorRestart, Machine, MachineUpdate, Region, StoreEvent, Vm } from '../../shared/types';
+import type { ActorRestart, Machine, MachineUpdate, Region, StoreEvent, Vm, VmState } from '../../shared/types';
 import { checkIdempotencyKey } from '../../shared/validation';
 import type { BackendOp, BackendSnapshot, StoreBackend, StoredFleet } from './backend';
 import { type FleetData, isOperatorStatus, type OperatorStatus } from './fleet-data';
@@ -231,7 +231,13 @@ export class Fleet extends FleetReads implements Omit<StoreServiceImpl, keyof Sh
     };
     const changed = (m: MachineRecord) => this.emit(machineEvent(m, this.table.regionOf(m)));
     const regionChanged = (r: RegionIndex) => this.emit({ type: 'region', seq: 0, at: this.stamp(), region: r.view() });
-    return { table: () => this.table, ledger: this.ledger, changed, regionChanged, warn: this.warn, reset };
+    const vmChanged = (vm: Vm, from: VmState | null) => {
+      const at = vm.state === TERMINAL_STATE ? this.stamp() : (vm.updated_at ?? this.stamp());
+      const event: StoreEvent = { type: 'vm', seq: 0, at, vm, from, to: vm.state };
+      if (vm.reason) event.reason = vm.reason;
+      this.emit(event);
+    };
+    return { table: () => this.table, ledger: this.ledger, changed, regionChanged, vmChanged, warn: this.warn, reset };
   }
 
   /**

@@ -3,6 +3,8 @@
 // one twice changes nothing, because this host's own writes come back too: a VM already in the
 // ledger is not added again, a machine row replaces the allocation rather than adding to it.
 
+import { TERMINAL_STATE } from '../../shared/lifecycle';
+import type { Vm, VmState } from '../../shared/types';
 import type { MachineState, StoredVm } from './backend';
 import { isValidState, type MachineRecord } from './machine-record';
 import type { MachineTable } from './machine-table';
@@ -25,6 +27,8 @@ export interface RemoteTarget {
   changed(m: MachineRecord): void;
   /** Publishes the region's change event. */
   regionChanged(index: RegionIndex): void;
+  /** Publishes a VM's change of state made through another host (`destroyed`: it is gone). */
+  vmChanged(vm: Vm, from: VmState | null): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   /** Back to the bootstrap state here (another host reset the fleet); publishes `reset`. */
   reset(): void;
@@ -98,10 +102,15 @@ export function applyRemote(target: RemoteTarget, change: RemoteChange): boolean
     if (cur && sameVm(cur, vm)) return true;
     if (cur) ledger.drop(cur.id);
     ledger.add(vm, key !== undefined && !ledger.hasKey(key) ? key : undefined);
+    // This host's own writes are in the ledger before the watch brings them back (same record):
+    // what is told here is another host's change, so every event stream shows every host's.
+    if (cur?.state !== vm.state) target.vmChanged(vm, cur?.state ?? null);
     return true;
   }
-  if (!ledger.get(change.id)) return false;
+  const gone = ledger.get(change.id);
+  if (!gone) return false;
   ledger.drop(change.id);
+  target.vmChanged({ ...gone, state: TERMINAL_STATE }, gone.state);
   return true;
 }
 
@@ -116,10 +125,7 @@ export async function resyncFrom(
   let changedVms = 0;
   const keep = new Set(vms.map((v) => v.id));
   for (const vm of target.ledger.all()) {
-    if (!keep.has(vm.id)) {
-      target.ledger.drop(vm.id);
-      changedVms++;
-    }
+    if (!keep.has(vm.id) && applyRemote(target, { t: 'vm-delete', id: vm.id })) changedVms++;
   }
   for (const vm of vms) {
     const cur = target.ledger.get(vm.id);

@@ -54,4 +54,21 @@ describe('IPC into the gate', () => {
       body: { echo: '/v1/regions', via: 'ipc' },
     });
   });
+
+  it('passes on a replayed launch and a stale read, as the HTTP client reads them from the headers', async () => {
+    const gate = async () => ({
+      status: 200,
+      headers: {
+        'idempotent-replayed': 'true',
+        'flylight-stale': 'this host has not renewed its etcd lease for 5.2 s',
+      },
+      body: '{}',
+    });
+    expect(await handleIpcRequest({ method: 'GET', path: '/v1/regions' }, gate)).toEqual({
+      status: 200,
+      body: {},
+      replayed: true,
+      stale: 'this host has not renewed its etcd lease for 5.2 s',
+    });
+  });
 });

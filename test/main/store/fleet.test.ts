@@ -455,6 +455,7 @@ describe('reconcile and reset', () => {
         'etcdStats',
         'exportScenario',
         'importScenario',
+        'leaseRefusal',
         'machine',
         'machineColumns',
         'machineColumnsJson',

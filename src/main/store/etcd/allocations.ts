@@ -93,6 +93,8 @@ export class Allocations {
   private readonly machineRows = new Map<string, Row<MachineState>>();
   private readonly vmRows = new Map<string, Row<StoredVm>>();
   private readonly lanes = new Map<string, Promise<unknown>>();
+  /** This host's last committed write of each VM, by revision, until the watch reaches it. */
+  private readonly ownVmWrites = new Map<string, bigint>();
   /** Puts still running in etcd, by VM id, even after their caller gave up waiting. */
   private readonly puts = new Map<string, Promise<unknown>>();
   readonly counters: TxnCounters = { txns: 0, conflicts: 0 };
@@ -118,10 +120,25 @@ export class Allocations {
     observe(this.vmRows, id, { value, mod: value ? mod : '0', seen: BigInt(seen) });
   }
 
+  /**
+   * A watch event of VM `id` at revision `rev` that a later write of this host's own has
+   * superseded: the host's model already holds the newer record (and told its own transitions),
+   * so the older one must be neither laid over it nor told again. Forgets the write once the
+   * watch reaches it.
+   */
+  supersededByOwnWrite(id: string, rev: string): boolean {
+    const own = this.ownVmWrites.get(id);
+    if (own === undefined) return false;
+    if (BigInt(rev) < own) return true;
+    this.ownVmWrites.delete(id);
+    return false;
+  }
+
   /** Forgets every row (after a reset or a resync; the next write reads them again). */
   forget(): void {
     this.machineRows.clear();
     this.vmRows.clear();
+    this.ownVmWrites.clear();
   }
 
   /**
@@ -274,6 +291,7 @@ export class Allocations {
         if (vmId !== null && out.vm) {
           const value = 'put' in out.vm ? out.vm.put : null;
           observe(this.vmRows, vmId, { value, mod: value ? rev : '0', seen: BigInt(rev) });
+          this.ownVmWrites.set(vmId, BigInt(rev));
         }
         return;
       }

@@ -87,6 +87,7 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
         backend.allocations.observeMachine(what.id, state, rev, rev);
         changes.push({ t: 'machine', id: what.id, state });
       } else if (what.kind === 'vm') {
+        if (backend.allocations.supersededByOwnWrite(what.id, rev)) continue;
         const vm = put ? parseValue<StoredVm>(ev.kv.value) : null;
         backend.allocations.observeVm(what.id, vm, rev, rev);
         changes.push(vm ? { t: 'vm', vm } : { t: 'vm-delete', id: what.id });

@@ -59,9 +59,26 @@ function WindowedGrid({
     if (!el) return;
     const pane = (el.closest('.detail') as HTMLElement | null) ?? document.documentElement;
     let frame = 0;
+    // Every rendered card is watched: one that outgrows its row (a VM's chips, vm-chips.tsx)
+    // makes every row that tall. A card is at least its row's height (machines.css), so its
+    // size changes only when its content outgrows the row, or the grid's width changes.
+    const watched = new Set<Element>();
+    const watchCards = () => {
+      const now = new Set(el.querySelectorAll('[data-testid="machine-card"]'));
+      for (const c of watched) {
+        if (now.has(c)) continue;
+        ro.unobserve(c);
+        watched.delete(c);
+      }
+      for (const c of now) {
+        if (watched.has(c)) continue;
+        ro.observe(c);
+        watched.add(c);
+      }
+    };
     const measure = () => {
       frame = 0;
-      // The tallest card sets the row height: a card grows with its VMs' chips (vm-chips.tsx).
+      // The tallest card sets the row height.
       let tallest = 0;
       for (const c of el.querySelectorAll<HTMLElement>('[data-testid="machine-card"]')) {
         tallest = Math.max(tallest, c.offsetHeight);
@@ -86,15 +103,18 @@ function WindowedGrid({
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(measure);
     };
-    measure();
     const ro = new ResizeObserver(schedule);
+    measure();
     ro.observe(el);
     ro.observe(pane);
-    // The rendered rows grow when a card does: measured again, every row takes that height.
-    if (el.firstElementChild) ro.observe(el.firstElementChild);
+    watchCards();
+    // Cards come and go as the window moves or the region changes.
+    const mo = new MutationObserver(watchCards);
+    if (el.firstElementChild) mo.observe(el.firstElementChild, { childList: true });
     pane.addEventListener('scroll', schedule, { passive: true });
     return () => {
       ro.disconnect();
+      mo.disconnect();
       pane.removeEventListener('scroll', schedule);
       if (frame) cancelAnimationFrame(frame);
     };
@@ -134,8 +154,11 @@ function WindowedGrid({
         className="machine-grid"
         style={{
           gridTemplateColumns: `repeat(${win.columns}, minmax(0, 1fr))`,
-          // Uniform rows, as gridWindow() counts them; a taller card stretches its row until measured.
-          gridAutoRows: `minmax(${box.rowHeight}px, auto)`,
+          // Uniform rows of a fixed height, as gridWindow() counts them. Rows sized by their
+          // content (minmax(h, auto)) made every change in any card lay out every card again,
+          // two or three times (the grid's intrinsic sizing): 4-5x the layout time of a tick
+          // while launches streamed in. A card that outgrows the row overflows it until measured.
+          gridAutoRows: `${box.rowHeight}px`,
           transform: `translateY(${win.offset}px)`,
         }}
       >
