@@ -62,6 +62,24 @@ export interface RemoteVm {
 /** A shared fleet: an operator's action on a machine this host owns, asked through another host. */
 export const OWNER_REQUESTS = 'store.owner-request';
 
+/**
+ * The threads that read each store topic: the store sends a topic only to them, because every
+ * crossing is a structured clone on both threads, for every change any host makes. A thread that
+ * starts listening to a topic must be added here, or it hears nothing (test/main/store/
+ * topic-readers.test.ts checks the listeners in src against this table). STORE_EVENTS: the proxy
+ * and the host read every event; the orchestrator (served events only with a shared fleet) reads
+ * only machines, regions and resets, which the store sends it apart, without the VM events.
+ */
+export const STORE_TOPIC_READERS = {
+  [STORE_EVENTS]: ['proxy', 'host'],
+  [ORPHANED_VMS]: ['orchestrator'],
+  [OWNED_MACHINES]: ['orchestrator'],
+  [LEASE_HEALTH]: ['orchestrator', 'proxy'],
+  [LAPSING_MACHINES]: ['orchestrator'],
+  [REMOTE_VMS]: ['orchestrator'],
+  [OWNER_REQUESTS]: ['orchestrator'],
+} as const satisfies Record<string, readonly PeerName[]>;
+
 /** An operator's action asked of a machine's owner (see OWNER_REQUESTS). */
 export interface OwnerRequest {
   id: string;
