@@ -2,23 +2,33 @@
 // One fleet, many hosts: launches per second through 1, 2 and 3 `flylight serve` processes
 // sharing one etcd member, against the etcd3 client doing the same transactions directly on
 // the same member (the physical limit of this design: every launch is one compare-and-swap of a
-// machine's row, its VM and its Idempotency-Key, and etcd serialises them).
+// machine's row, its VM and its Idempotency-Key, and etcd serialises them). Every launch sends
+// an Idempotency-Key of its own, so the hosts write the key the baseline writes.
 //
 // Each host is started as a user starts one (`flylight serve --store etcd://…`, the default
 // fleet, instant timing so the figure is the platform's cost, not simulated stage times). Hosts
 // join one at a time; with k hosts the load is split evenly over them, C/k keep-alive clients
-// each. Before every run the fleet is reset (untimed) so it never fills. The baseline runs in
-// the same repetition, interleaved, on its own key prefix with C workers.
+// each. Before every run the fleet is reset (untimed, and waited for on every host, so no host
+// is still applying the reset's deletes when the clock starts) so it never fills. The baseline
+// runs in the same repetition on its own key prefix with C workers; which side goes first
+// alternates from one repetition to the next, and the ratio is the median of the repetitions'
+// own ratios (lib/report.js). Before the first timed repetition of each host count, the hosts
+// are warmed until a launch's CPU stops falling (a host that just joined is cold: V8 still
+// compiling its hot path) and the baseline's client once, untimed.
 //
 // `node bench/etcd.js` (or `npm run bench -- etcd`); needs /usr/bin/etcd (etcd-server).
+// BENCH_BUILD=/path/to/another/checkout (built) runs that build's hosts instead, with this bench:
+// a before/after pair is this command run alternately with and without it.
 
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Etcd3 } from 'etcd3';
 import { startEtcdMember } from './lib/etcd-proc.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading, Report } from './lib/report.js';
 import { get, startServe } from './lib/serve-proc.js';
-import { fmt, rng, sleep } from './lib/stats.js';
+import { fmt, median, rng, sleep } from './lib/stats.js';
+import { processCpu } from './lib/thread-cpu.js';
 import { launchBodies } from './serve.js';
 
 /** The default fleet's size, for the baseline's machines (mostly 16 cores, 32 GB). */
@@ -120,6 +130,24 @@ async function direct(clients, prefix, n, concurrency) {
   return { perSecond, conflicts, events };
 }
 
+/**
+ * Waits until every host has applied the reset (its fleet holds no VM): a reset deletes every
+ * VM in one transaction, and each host applies the deletes from its watch.
+ * @param {import('./lib/serve-proc.js').Served[]} hosts
+ */
+async function settled(hosts) {
+  const deadline = performance.now() + 30_000;
+  for (const h of hosts) {
+    for (;;) {
+      const r = await get(h.port, '/v1/status', h.headers);
+      if (r.status === 200 && JSON.parse(r.text).fleet?.vms === 0) break;
+      if (performance.now() > deadline)
+        throw new Error(`${h.label} still had VMs 30 s after a reset: ${r.text.slice(0, 200)}`);
+      await sleep(50);
+    }
+  }
+}
+
 /** Launches per host in one run. @param {{requests: number}} o @param {number} k */
 const launchesPerRun = (o, k) => Math.floor(o.requests / k) * k;
 
@@ -132,7 +160,7 @@ async function roundTrips(h) {
 
 /**
  * @param {import('./lib/report.js').Report} report
- * @param {{reps: number, requests: number, concurrency: number, hosts?: number[]}} o
+ * @param {{reps: number, requests: number, concurrency: number, hosts?: number[], warmChunks?: number}} o
  */
 export async function run(report, o) {
   const counts = o.hosts ?? [1, 2, 3];
@@ -149,31 +177,27 @@ export async function run(report, o) {
     for (const k of counts) {
       while (hosts.length < k) {
         hosts.push(
-          await startServe({ label: `host ${hosts.length + 1}`, args: ['--store', `etcd://${etcd.endpoint}`] }),
+          await startServe({
+            label: `host ${hosts.length + 1}`,
+            args: ['--store', `etcd://${etcd.endpoint}`],
+            ...(process.env.BENCH_BUILD ? { cli: join(process.env.BENCH_BUILD, 'bin', 'flylight.js') } : {}),
+          }),
         );
       }
       await sleep(500); // ownership settles after a join
       const bodies = await launchBodies(hosts[0], o.requests, () => 1);
-      /** @type {number[]} */
-      const subject = [];
-      /** @type {number[]} */
-      const baseline = [];
+      const these = hosts.slice(0, k);
+      const per = Math.floor(o.requests / k);
       let unexpected = 0;
-      let conflicts = 0;
-      let calls = 0;
-      for (let rep = 0; rep < o.reps; rep++) {
-        const base = await direct(clients.slice(0, k), '/bench-direct/', o.requests, o.concurrency);
-        baseline.push(base.perSecond);
-        conflicts += base.conflicts;
-        const reset = await get(hosts[0].port, '/v1/reset', hosts[0].headers, 'POST', '{}');
-        if (reset.status !== 200)
-          throw new Error(`POST /v1/reset answered ${reset.status}: ${reset.text.slice(0, 200)}`);
-        await sleep(300); // every host rebuilds from the reset
-        const per = Math.floor(o.requests / k);
-        const before = await Promise.all(hosts.slice(0, k).map(roundTrips));
-        const t0 = performance.now();
+      let round = 0;
+      const reset = async () => {
+        const r = await get(hosts[0].port, '/v1/reset', hosts[0].headers, 'POST', '{}');
+        if (r.status !== 200) throw new Error(`POST /v1/reset answered ${r.status}: ${r.text.slice(0, 200)}`);
+        await settled(these);
+      };
+      const launches = async () => {
         const runs = await Promise.all(
-          hosts.slice(0, k).map((h, i) =>
+          these.map((h, i) =>
             load.closed({
               port: h.port,
               headers: h.headers,
@@ -181,13 +205,75 @@ export async function run(report, o) {
               n: per,
               bodies,
               offset: i * per,
+              // The baseline's transaction claims an Idempotency-Key with each VM: so do these launches.
+              keyPrefix: `r${++round}-`,
             }),
           ),
         );
-        subject.push((per * k) / ((performance.now() - t0) / 1000));
-        const after = await Promise.all(hosts.slice(0, k).map(roundTrips));
-        calls += after.reduce((sum, a, i) => sum + a - (before[i] ?? 0), 0);
         for (const r of runs) unexpected += Object.values(r.unexpected).reduce((a, b) => a + b, 0);
+      };
+      // Warm-up, untimed: the baseline's client once, then the hosts until the CPU of a launch
+      // (all k hosts together) is no longer clearly below the chunk's before (lib/warm-up.js's rule).
+      if (k === counts[0]) await direct(clients.slice(0, k), '/bench-direct/', o.requests, o.concurrency);
+      /** @type {number[]} */
+      const warm = [];
+      for (let i = 0; i < (o.warmChunks ?? 6); i++) {
+        await reset();
+        const c0 = these.reduce((a, h) => a + processCpu(h.pid), 0);
+        await launches();
+        warm.push((these.reduce((a, h) => a + processCpu(h.pid), 0) - c0) / 1e3 / (per * k));
+        if (i >= 1 && (warm[i] ?? 0) > (warm[i - 1] ?? 0) * 0.93) break;
+      }
+      unexpected = 0;
+      /** @type {number[]} */
+      const subject = [];
+      /** @type {number[]} */
+      const baseline = [];
+      let conflicts = 0;
+      let calls = 0;
+      /** CPU µs per launch of each side's processes (what the rates are made of on 2 cores). */
+      const cpu = {
+        hosts: /** @type {number[]} */ ([]),
+        client: /** @type {number[]} */ ([]),
+        etcd: /** @type {number[]} */ ([]),
+        direct: /** @type {number[]} */ ([]),
+        directEtcd: /** @type {number[]} */ ([]),
+      };
+      const baselineRun = async () => {
+        const c0 = process.cpuUsage();
+        const e0 = processCpu(etcd.pid);
+        const base = await direct(clients.slice(0, k), '/bench-direct/', o.requests, o.concurrency);
+        const used = process.cpuUsage(c0);
+        cpu.direct.push((used.user + used.system) / o.requests);
+        cpu.directEtcd.push((processCpu(etcd.pid) - e0) / 1e3 / o.requests);
+        baseline.push(base.perSecond);
+        conflicts += base.conflicts;
+      };
+      const subjectRun = async () => {
+        await reset();
+        const before = await Promise.all(these.map(roundTrips));
+        const h0 = these.reduce((a, h) => a + processCpu(h.pid), 0);
+        const e0 = processCpu(etcd.pid);
+        const l0 = processCpu(load.pid);
+        const t0 = performance.now();
+        await launches();
+        subject.push((per * k) / ((performance.now() - t0) / 1000));
+        const n = per * k;
+        cpu.hosts.push((these.reduce((a, h) => a + processCpu(h.pid), 0) - h0) / 1e3 / n);
+        cpu.etcd.push((processCpu(etcd.pid) - e0) / 1e3 / n);
+        cpu.client.push((processCpu(load.pid) - l0) / 1e3 / n);
+        const after = await Promise.all(these.map(roundTrips));
+        calls += after.reduce((sum, a, i) => sum + a - (before[i] ?? 0), 0);
+      };
+      for (let rep = 0; rep < o.reps; rep++) {
+        // Which side goes first alternates: neither always runs in the other's aftermath.
+        if (rep % 2 === 0) {
+          await baselineRun();
+          await subjectRun();
+        } else {
+          await subjectRun();
+          await baselineRun();
+        }
       }
       report.add({
         bench: 'etcd',
@@ -197,7 +283,7 @@ export async function run(report, o) {
         subject: { label: `${k} × flylight serve --store etcd`, runs: subject },
         baseline: { label: 'etcd3 client, same transactions', runs: baseline },
         target: { on: 'ratio', op: '>=', value: 0.5 },
-        note: `${unexpected} answers other than 201; the hosts made ${fmt(calls / (launchesPerRun(o, k) * o.reps))} etcd calls per launch (transactions of one turn go as one, lease renewals counted too); the baseline sends each launch's transaction alone, with ${k} watcher${k === 1 ? '' : 's'}, and lost ${conflicts} compare-and-swaps and retried them`,
+        note: `${unexpected} answers other than 201; the hosts made ${fmt(calls / (launchesPerRun(o, k) * o.reps))} etcd calls per launch (transactions of one turn go as one, lease renewals counted too); the baseline sends each launch's transaction alone, with ${k} watcher${k === 1 ? '' : 's'}, and lost ${conflicts} compare-and-swaps and retried them; warm-up ${warm.length} × ${fmt(per * k)} launches, CPU µs a launch (all hosts) ${warm.map(fmt).join(' → ')}; CPU µs a launch, medians: hosts ${fmt(median(cpu.hosts))} + etcd ${fmt(median(cpu.etcd))} + HTTP client ${fmt(median(cpu.client))}, against the baseline's client ${fmt(median(cpu.direct))} + etcd ${fmt(median(cpu.directEtcd))}`,
       });
       if (unexpected > o.requests * o.reps * 0.01) {
         throw new Error(`${unexpected} launches through ${k} hosts were not answered 201`);
@@ -213,7 +299,7 @@ export async function run(report, o) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await run(new Report(), {
-    reps: Number(process.env.BENCH_REPS) || 3,
+    reps: Number(process.env.BENCH_REPS) || 5,
     requests: Number(process.env.BENCH_REQUESTS) || 2000,
     concurrency: Number(process.env.BENCH_CONCURRENCY) || 16,
   });

@@ -9,7 +9,7 @@ import { freePort } from './serve-proc.js';
 
 export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 
-/** @returns {Promise<{endpoint: string, clientUrl: string, stop: () => Promise<void>}>} */
+/** @returns {Promise<{endpoint: string, clientUrl: string, pid: number, stop: () => Promise<void>}>} */
 export async function startEtcdMember() {
   if (!existsSync(ETCD_BIN))
     throw new Error(
@@ -50,6 +50,7 @@ export async function startEtcdMember() {
   return {
     endpoint: `127.0.0.1:${client}`,
     clientUrl,
+    pid: child.pid ?? 0,
     async stop() {
       child.kill('SIGKILL');
       await exit;

@@ -20,11 +20,12 @@ export class LoadClient {
   /**
    * One request; resolves with the status and the body text.
    * @param {string} method @param {string} path @param {string | undefined} body
+   * @param {Record<string, string>} [extra] headers of this request alone
    * @returns {Promise<{status: number, text: string}>}
    */
-  send(method, path, body) {
+  send(method, path, body, extra = undefined) {
     return new Promise((resolve, reject) => {
-      const headers = { ...this.headers };
+      const headers = extra ? { ...this.headers, ...extra } : { ...this.headers };
       if (body !== undefined) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = String(Buffer.byteLength(body));
@@ -54,8 +55,9 @@ export class LoadClient {
    * The same closed loop for any method (a GET passes `bodyOf` returning undefined).
    * @param {string} method @param {string} path @param {number} n
    * @param {(i: number) => string | undefined} bodyOf @param {number} want
+   * @param {(i: number) => Record<string, string> | undefined} [headersOf] headers of request i alone
    */
-  async closedLoop(method, path, n, bodyOf, want) {
+  async closedLoop(method, path, n, bodyOf, want, headersOf = undefined) {
     const latencies = new Float64Array(n);
     const unexpected = new Map();
     let next = 0;
@@ -64,7 +66,7 @@ export class LoadClient {
       for (let i = next++; i < n; i = next++) {
         const body = bodyOf(i);
         const t = performance.now();
-        const res = await this.send(method, path, body);
+        const res = await this.send(method, path, body, headersOf?.(i));
         const done = performance.now();
         latencies[i] = done - t;
         if (res.status === want) lastOk = done;

@@ -265,7 +265,12 @@ process.on('message', async (/** @type {any} */ m) => {
       const c = clientFor(m.port, m.headers, m.concurrency);
       const bodies = /** @type {string[] | null} */ (m.bodies);
       const bodyOf = (/** @type {number} */ i) => (bodies ? bodies[(m.offset + i) % bodies.length] : undefined);
-      result = await c.closedLoop(m.method, m.path, m.n, bodyOf, m.want);
+      // keyPrefix: every request carries its own Idempotency-Key (as a client that retries safely sends).
+      const headersOf =
+        typeof m.keyPrefix === 'string'
+          ? (/** @type {number} */ i) => ({ 'idempotency-key': `${m.keyPrefix}${m.offset + i}` })
+          : undefined;
+      result = await c.closedLoop(m.method, m.path, m.n, bodyOf, m.want, headersOf);
     } else if (m.op === 'paced') {
       result = await paced(m);
     } else throw new Error(`unknown op ${m.op}`);

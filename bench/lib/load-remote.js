@@ -48,7 +48,8 @@ export class RemoteLoad {
   /**
    * Closed loop: `n` requests, `concurrency` keep-alive connections each with one in flight.
    * @param {{port: number, headers?: Record<string, string>, concurrency: number, n: number,
-   *   method?: string, path?: string, bodies?: string[] | null, offset?: number, want?: number}} o
+   *   method?: string, path?: string, bodies?: string[] | null, offset?: number, want?: number,
+   *   keyPrefix?: string}} o  keyPrefix: request i carries Idempotency-Key keyPrefix + (offset + i)
    * @returns {Promise<ClosedResult>}
    */
   closed(o) {
@@ -75,6 +76,11 @@ export class RemoteLoad {
    */
   paced(o) {
     return /** @type {Promise<PacedResult>} */ (this.call({ op: 'paced', ...o }));
+  }
+
+  /** The load client's process id (for its CPU time). */
+  get pid() {
+    return this.child.pid ?? 0;
   }
 
   close() {

@@ -18,7 +18,7 @@ import {
   SPEED_LIMITS,
 } from '../shared/config';
 import { hostSettings, type ScenarioFiles, type ScenarioSettings, timingOf } from '../shared/scenario';
-import { type EtcdStoreConfig, parseStoreSpec, StoreSpecError } from '../shared/store-spec';
+import { type EtcdStoreConfig, LEASE_TTL, parseStoreSpec, StoreSpecError } from '../shared/store-spec';
 import { DEFAULT_PROFILE, PROFILES, parseTimingProfile, type TimingProfile } from '../shared/timing';
 import { loadServeScenario } from './scenario-files';
 
@@ -87,6 +87,12 @@ export function buildServeConfig(flags: ServeFlags, env: Env = process.env, opts
     throw new UsageError('--ephemeral keeps nothing on disk, so it cannot be combined with --data-dir', 'serve');
   }
   const store = storeConfig(flags, env, cwd);
+  const leaseTtlS = flags.leaseTtlS ?? envInt(env, 'FLYLIGHT_LEASE_TTL', LEASE_TTL.min, LEASE_TTL.max);
+  if (leaseTtlS !== undefined) {
+    const from = flags.leaseTtlS !== undefined ? '--lease-ttl' : 'FLYLIGHT_LEASE_TTL';
+    if (!store) throw new UsageError(`${from} is the TTL of a host's etcd lease: it needs --store etcd://…`, 'serve');
+    store.leaseTtlS = leaseTtlS;
+  }
   if (store && flags.ephemeral) {
     throw new UsageError(
       '--ephemeral keeps the fleet in memory and --store etcd://… keeps it in etcd: give one',

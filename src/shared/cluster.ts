@@ -9,6 +9,13 @@ export interface ClusterHost {
   lease: string;
   /** Seconds left on that lease when asked (-1: gone; it is being renewed every TTL/3). */
   lease_ttl_s: number;
+  /** The TTL the lease was granted with (`serve --lease-ttl`; -1: gone). */
+  lease_granted_ttl_s: number;
+  /**
+   * Under half its TTL left: the host missed a renewal (dead, partitioned or stalled). Launches
+   * go to other hosts' machines while any fits, until it renews or its machines move.
+   */
+  lapsing: boolean;
   machines_owned: number;
   /** Its orchestrator's actors, as it last wrote them (under a second old); null before its first report. */
   actors: ActorCounts | null;
@@ -27,7 +34,7 @@ export interface ClusterMember {
 
 export interface ClusterView {
   store: string;
-  /** The lease TTL every host uses: a dead host's machines move within it. */
+  /** The TTL of the answering host's lease (`serve --lease-ttl`): a dead host's machines move within its TTL. */
   lease_ttl_s: number;
   hosts: ClusterHost[];
   machines: number;

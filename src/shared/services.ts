@@ -43,6 +43,11 @@ export const OWNED_MACHINES = 'store.owned';
 /** A shared fleet: why this host may not launch (its etcd lease; string), or null once it may. */
 export const LEASE_HEALTH = 'store.lease';
 /**
+ * A shared fleet: the machines held by other hosts whose etcd lease is lapsing (string[]; empty
+ * once none is). Placement puts a launch on them only when no other machine fits.
+ */
+export const LAPSING_MACHINES = 'store.lapsing';
+/**
  * A shared fleet: VMs changed in etcd, by any host ({vm, drive}[]): `drive` when the record
  * names this host as driver of its transient state (the stage runs here).
  */
@@ -56,6 +61,24 @@ export interface RemoteVm {
 }
 /** A shared fleet: an operator's action on a machine this host owns, asked through another host. */
 export const OWNER_REQUESTS = 'store.owner-request';
+
+/**
+ * The threads that read each store topic: the store sends a topic only to them, because every
+ * crossing is a structured clone on both threads, for every change any host makes. A thread that
+ * starts listening to a topic must be added here, or it hears nothing (test/main/store/
+ * topic-readers.test.ts checks the listeners in src against this table). STORE_EVENTS: the proxy
+ * and the host read every event; the orchestrator (served events only with a shared fleet) reads
+ * only machines, regions and resets, which the store sends it apart, without the VM events.
+ */
+export const STORE_TOPIC_READERS = {
+  [STORE_EVENTS]: ['proxy', 'host'],
+  [ORPHANED_VMS]: ['orchestrator'],
+  [OWNED_MACHINES]: ['orchestrator'],
+  [LEASE_HEALTH]: ['orchestrator', 'proxy'],
+  [LAPSING_MACHINES]: ['orchestrator'],
+  [REMOTE_VMS]: ['orchestrator'],
+  [OWNER_REQUESTS]: ['orchestrator'],
+} as const satisfies Record<string, readonly PeerName[]>;
 
 /** An operator's action asked of a machine's owner (see OWNER_REQUESTS). */
 export interface OwnerRequest {

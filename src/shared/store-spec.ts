@@ -23,7 +23,22 @@ export interface EtcdStoreConfig {
   password?: string;
   /** Key prefix, so several fleets can share one etcd (default `/flylight/`). */
   prefix: string;
+  /**
+   * TTL of this host's etcd lease, in seconds (`--lease-ttl`; default LEASE_TTL.default): a dead
+   * host's machines move within it, and a host that has not renewed it for that long stops
+   * launching. A big fleet on a busy computer may need more than the default to renew in time.
+   */
+  leaseTtlS?: number;
 }
+
+/** `--lease-ttl`: the default and the range allowed, in seconds. */
+export const LEASE_TTL = {
+  default: 5,
+  // Under 2 s the renewals (every third of it) come faster than an etcd election settles.
+  min: 2,
+  // Past 5 minutes a dead host's machines would sit without an owner for too long.
+  max: 300,
+} as const;
 
 export const ETCD_DEFAULT_PREFIX = '/flylight/';
 /** What `--store` accepts, for error messages. */

@@ -109,6 +109,15 @@ describe('buildServeConfig', () => {
     expect(tls.dataDir).toBe(join(dir, 'logs'));
   });
 
+  it('sets the TTL of the etcd lease with --lease-ttl or FLYLIGHT_LEASE_TTL (the flag wins), default none', () => {
+    const store = 'etcd://127.0.0.1:2379';
+    expect(buildServeConfig({ store }, {}, { cwd: dir, defaults }).store?.leaseTtlS).toBeUndefined();
+    expect(buildServeConfig({ store, leaseTtlS: 30 }, {}, { cwd: dir, defaults }).store?.leaseTtlS).toBe(30);
+    const env = { FLYLIGHT_LEASE_TTL: '12' };
+    expect(buildServeConfig({ store }, env, { cwd: dir, defaults }).store?.leaseTtlS).toBe(12);
+    expect(buildServeConfig({ store, leaseTtlS: 3 }, env, { cwd: dir, defaults }).store?.leaseTtlS).toBe(3);
+  });
+
   it.each([
     [{}, { FLYLIGHT_PORT: 'abc' }, "FLYLIGHT_PORT must be a whole number from 0 to 65535; got 'abc'"],
     [{}, { FLYLIGHT_FLYD_INTERVAL: '0' }, 'FLYLIGHT_FLYD_INTERVAL must be a whole number from 1 to 3600000'],
@@ -122,6 +131,18 @@ describe('buildServeConfig', () => {
     [{}, { FLYLIGHT_STORE: 'redis://h:1' }, "--store: unknown scheme 'redis://'"],
     [{ store: 'etcd://h:2379', ephemeral: true }, {}, '--ephemeral keeps the fleet in memory and --store etcd://'],
     [{ store: 'etcd+https://h:2379', etcdCacert: 'missing.pem' }, {}, '--etcd-cacert: no such file'],
+    [{ leaseTtlS: 10 }, {}, "--lease-ttl is the TTL of a host's etcd lease: it needs --store etcd://"],
+    [{}, { FLYLIGHT_LEASE_TTL: '10' }, "FLYLIGHT_LEASE_TTL is the TTL of a host's etcd lease: it needs --store"],
+    [
+      { store: 'etcd://h:2379' },
+      { FLYLIGHT_LEASE_TTL: '1' },
+      'FLYLIGHT_LEASE_TTL must be a whole number from 2 to 300',
+    ],
+    [
+      { store: 'etcd://h:2379' },
+      { FLYLIGHT_LEASE_TTL: '5s' },
+      "FLYLIGHT_LEASE_TTL must be a whole number from 2 to 300; got '5s'",
+    ],
   ])('refuses %j with env %j', (flags, env, message) => {
     expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(UsageError);
     expect(() => buildServeConfig(flags, env, { cwd: dir, defaults })).toThrow(message);

@@ -100,6 +100,8 @@ export const CLUSTER: ClusterView = {
       started_at: '2026-01-01T00:00:00.000Z',
       lease: '694d7a1b2c3d4e5f',
       lease_ttl_s: 4,
+      lease_granted_ttl_s: 5,
+      lapsing: false,
       machines_owned: 215,
       actors: { owned: 215, awake: 12, awake_not_owned: 0, woken: 40, woken_not_owned: 0 },
       self: true,

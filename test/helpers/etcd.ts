@@ -46,6 +46,10 @@ export interface EtcdCluster {
   storeUrl: string;
   /** Kills every member and removes their data. */
   stop(): Promise<void>;
+  /** The index in `members` of the member that leads now, as the running members say. */
+  leader(): Promise<number>;
+  /** Hands leadership to `members[to]` (etcd's move-leader), resolving once it leads. */
+  makeLeader(to: number): Promise<void>;
 }
 
 /** Waits until etcd's /health says true (a quorum and a leader) at `clientUrl`. */
@@ -79,6 +83,33 @@ export async function startEtcd(size = 1, env: NodeJS.ProcessEnv = process.env):
   const members = specs.map((s) => member(bin, s, join(root, s.name), initialCluster));
   await Promise.all(members.map((m) => m.restart()));
   const endpoints = members.map((m) => m.clientUrl.replace('http://', '')).join(',');
+  /** Each running member's id and the leader it names ('0': none), asked of that member alone. */
+  const statuses = async () =>
+    Promise.all(
+      members.map(async (m, i) => {
+        if (!m.running) return null;
+        const c = new Etcd3({ hosts: m.clientUrl });
+        try {
+          const s = await c.maintenance.status({ deadline: Date.now() + 2000 });
+          return { i, id: s.header.member_id, leader: s.leader };
+        } catch {
+          return null;
+        } finally {
+          c.close();
+        }
+      }),
+    );
+  const leader = async () => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const all = await statuses();
+      const named = all.find((s) => s && s.leader !== '0')?.leader;
+      const i = all.find((s) => s?.id === named)?.i;
+      if (i !== undefined) return i;
+      if (Date.now() > deadline) throw new Error('no etcd member leads after 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   return {
     members,
     endpoints,
@@ -86,6 +117,25 @@ export async function startEtcd(size = 1, env: NodeJS.ProcessEnv = process.env):
     stop: async () => {
       await Promise.all(members.map((m) => m.kill()));
       rmSync(root, { recursive: true, force: true });
+    },
+    leader,
+    makeLeader: async (to) => {
+      const from = await leader();
+      if (from === to) return;
+      const target = (await statuses())[to];
+      if (!target) throw new Error(`etcd member ${to} is not running`);
+      // Move-leader is only accepted by the leader itself.
+      const c = new Etcd3({ hosts: (members[from] as EtcdMember).clientUrl });
+      try {
+        await c.maintenance.moveLeader({ targetID: target.id });
+      } finally {
+        c.close();
+      }
+      const deadline = Date.now() + 10_000;
+      while ((await leader()) !== to) {
+        if (Date.now() > deadline) throw new Error(`etcd member ${to} did not take the lead within 10 s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
   };
 }

@@ -21,7 +21,8 @@ import { type ServeProcess, startServe } from '../helpers/host';
 import { until } from '../helpers/until';
 
 const FLYD_MS = 200;
-const TTL_S = 5;
+/** Not the default (5 s): every host is started with --lease-ttl, and its lease and the takeover follow it. */
+const TTL_S = 7;
 /** Starting a VM takes this long (no jitter, no failures): long enough to kill a host mid-stage. */
 const START_MS = 6000;
 /**
@@ -99,7 +100,16 @@ describe('machine ownership through etcd leases', () => {
       resume: { ...zero, delay_ms: RESUME_MS },
     };
     writeFileSync(timing, JSON.stringify({ name: 'slow-start', stages }));
-    args = ['--store', etcd.storeUrl, '--flyd-interval', String(FLYD_MS), '--timing', timing];
+    args = [
+      '--store',
+      etcd.storeUrl,
+      '--flyd-interval',
+      String(FLYD_MS),
+      '--timing',
+      timing,
+      '--lease-ttl',
+      String(TTL_S),
+    ];
     // One after another, as people start them: each joiner takes its share from the others.
     for (let i = 0; i < 3; i++) hosts.push(await startServe(args));
   }, 60_000);
@@ -117,6 +127,9 @@ describe('machine ownership through etcd leases', () => {
     for (const h of v.hosts) expect(h.machines_owned).toBeGreaterThan(40);
     expect(v.hosts.filter((h) => h.self)).toHaveLength(1);
     expect(v.lease_ttl_s).toBe(TTL_S);
+    // etcd granted each host's lease with that TTL, and each host says so when it joins.
+    for (const h of v.hosts) expect(h.lease_granted_ttl_s).toBe(TTL_S);
+    for (const h of hosts) expect(h.output()).toMatch(new RegExp(`joined the shared fleet.*ttl_s=${TTL_S}`));
     expect(v.etcd.leader).toBe('m0');
     expect(Number(v.etcd.revision)).toBeGreaterThan(0);
     // Each host reports the actors awake on it; none is awake on a machine it does not own.
@@ -129,7 +142,9 @@ describe('machine ownership through etcd leases', () => {
     const out = await hosts[0].cli(['cluster']);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/HOST +NAME +PID +MACHINES +AWAKE +LEASE/);
-    expect(out.stdout).toMatch(/Fleet in etcd:\/\/127\.0\.0\.1:\d+: 3 hosts, 215 machines; leases of 5 s/);
+    expect(out.stdout).toMatch(
+      new RegExp(`Fleet in etcd://127\\.0\\.0\\.1:\\d+: 3 hosts, 215 machines; leases of ${TTL_S} s`),
+    );
     expect(out.stdout).toMatch(/etcd: 1 members, leader m0/);
     expect(out.stdout.split('\n').filter((l) => / live$/.test(l))).toHaveLength(3);
   }, 30_000);
@@ -273,6 +288,8 @@ describe('machine ownership through etcd leases', () => {
     const took = Date.now() - killed;
     console.log(`a killed host's machines were taken over after ${took} ms (TTL ${TTL_S} s)`);
     expect(took).toBeLessThan(TTL_S * 1000 + FLYD_MS + 1000);
+    // Renewed every third of its TTL, the lease outlives the kill by at least two thirds of it.
+    expect(took).toBeGreaterThan((TTL_S * 2000) / 3 - 250);
     // The survivors' orchestrators run those machines' actors now (reported within half a second or so).
     await until(
       async () => {

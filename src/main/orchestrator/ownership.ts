@@ -8,6 +8,7 @@
 import { toErrorBody } from '../../shared/errors';
 import type { RpcClient } from '../../shared/rpc';
 import {
+  LAPSING_MACHINES,
   LEASE_HEALTH,
   OWNED_MACHINES,
   OWNER_REQUESTS,
@@ -43,6 +44,10 @@ export function followOwnership(store: RpcClient<StoreService>, log: Logger): Ow
       }
     }),
     store.on(LEASE_HEALTH, (refusal) => infra?.lease.set(typeof refusal === 'string' ? refusal : null)),
+    store.on(LAPSING_MACHINES, (list) => {
+      if (!Array.isArray(list) || !infra) return;
+      infra.registry.setLapsing(new Set(list.filter((m) => typeof m === 'string')));
+    }),
     store.on(REMOTE_VMS, (changed) => {
       if (!Array.isArray(changed)) return;
       if (infra) infra.remoteVms(changed as RemoteVms);

@@ -127,7 +127,9 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
  * `binpack` the one with the least free room, for `spread` the most (ties drawn uniformly) —
  * then reserved by its MachineD, which alone decides. Neither step scans the region: a choice
  * costs a few looks, and a request that fits nowhere is answered from the index with the
- * largest free slots.
+ * largest free slots. Machines whose owner's etcd lease is lapsing (a shared fleet) are held
+ * back in an index of their own, drawn from only when no other machine fits: a VM placed there
+ * would wait for the survivors to take the machine over before its create stage runs.
  */
 export function placeFromIndex(
   registry: Registry,
@@ -140,9 +142,9 @@ export function placeFromIndex(
 ): Placed | Promise<Placed> {
   // Decided and reserved in this turn when the chosen MachineD is idle (nearly always): a
   // placement then costs a draw and a reservation, no promise.
-  const free = registry.freeIn(region);
+  const free = indexWithRoom(registry, region, memory_gb, cores);
   const entry = choose(free, memory_gb, cores, strategy, rng);
-  if (!entry) return { slots: free.slots() };
+  if (!entry) return { slots: slotsIn(registry, region) };
   let now: boolean | typeof NOT_NOW = NOT_NOW;
   try {
     now = entry.reserveNow(memory_gb, cores);
@@ -150,7 +152,26 @@ export function placeFromIndex(
     now = false; // a MachineD that crashed on it refused; the supervisor restarts it
   }
   if (now === true) return { entry };
-  return placeLater(free, region, memory_gb, cores, strategy, rng, reserve);
+  return placeLater(registry, region, memory_gb, cores, strategy, rng, reserve);
+}
+
+/** The region's main index, or the held-back one when only that has room for this VM. */
+function indexWithRoom(registry: Registry, region: string, memory_gb: number, cores: number): FreeIndex<MachineEntry> {
+  const free = registry.freeIn(region);
+  const held = registry.heldBackIn(region);
+  if (held.size === 0 || free.fits(memory_gb, cores)) return free;
+  return held.fits(memory_gb, cores) ? held : free;
+}
+
+/** The region's largest free slots (FreeIndex.slots), held-back machines' included. */
+function slotsIn(registry: Registry, region: string): Slot[] {
+  const main = registry.freeIn(region).slots();
+  const held = registry.heldBackIn(region);
+  if (held.size === 0) return main;
+  const all = [...main, ...held.slots()].sort((a, b) => b.cores - a.cores || b.memory_gb - a.memory_gb);
+  const out: Slot[] = [];
+  for (const s of all) if (out.length < 5 && s.memory_gb > (out[out.length - 1]?.memory_gb ?? -1)) out.push(s);
+  return out;
 }
 
 export type Placed = { entry: MachineEntry } | { slots: Slot[] };
@@ -171,7 +192,7 @@ function choose(
 }
 
 async function placeLater(
-  free: FreeIndex<MachineEntry>,
+  registry: Registry,
   region: string,
   memory_gb: number,
   cores: number,
@@ -180,8 +201,9 @@ async function placeLater(
   reserve: Reserve,
 ): Promise<Placed> {
   for (let attempt = 1; attempt <= PICK_ATTEMPTS; attempt++) {
+    const free = indexWithRoom(registry, region, memory_gb, cores);
     const entry = choose(free, memory_gb, cores, strategy, rng);
-    if (!entry) return { slots: free.slots() };
+    if (!entry) return { slots: slotsIn(registry, region) };
     if (await reserve(entry, memory_gb, cores)) return { entry };
   }
   throw lostRoom(region, PICK_ATTEMPTS);

@@ -46,7 +46,9 @@ export class RegionStatuses {
     const withRoom = this.codes().filter(
       (c) =>
         // The free index follows every MachineD: no scan, and no sleeping actor woken.
-        c !== code && !this.isDown(c) && registry.freeIn(c).fits(memory_gb, cores),
+        c !== code &&
+        !this.isDown(c) &&
+        (registry.freeIn(c).fits(memory_gb, cores) || registry.heldBackIn(c).fits(memory_gb, cores)),
     );
     throw regionDownError(code, memory_gb, cores, nearestRegions(code, withRoom, 3));
   }

@@ -67,6 +67,8 @@ export class MachineEntry {
    * store's transaction, not this view, decides whether a VM lands (see store/etcd/allocations).
    */
   owned = true;
+  /** Its owner's etcd lease is lapsing: placed on only when no other machine fits (Registry.setLapsing). */
+  lapsing = false;
   /**
    * Changes made to a sleeping machine this host owns (reservations and releases, in place, as
    * its MachineD would make them) that the store has not acknowledged: the ticker writes them
@@ -230,6 +232,8 @@ export class Registry {
   private lastId = '';
   private readonly byRegion = new Map<string, MachineEntry[]>();
   private readonly free = new Map<string, FreeIndex<MachineEntry>>();
+  /** Per region, the free-capacity index of the machines whose owner's lease is lapsing. */
+  private readonly heldBack = new Map<string, FreeIndex<MachineEntry>>();
 
   /** Machines whose actors are awake: the only ones with anything to flush or count. */
   readonly awake = new Set<MachineEntry>();
@@ -295,6 +299,20 @@ export class Registry {
     return { gained, lost };
   }
 
+  /** Machines whose owner's lease lapses (store/etcd/lapsing) move to the held-back index; how many changed. */
+  setLapsing(machines: ReadonlySet<string>): number {
+    let changed = 0;
+    for (const e of this.list) {
+      const lapsing = machines.has(e.record.id);
+      if (lapsing === e.lapsing || e.slot < 0) continue;
+      this.indexOf(e).move(e, -1, 0);
+      e.lapsing = lapsing;
+      this.reindex(e);
+      changed++;
+    }
+    return changed;
+  }
+
   /** Machines owned, actors awake (and awake on machines not owned), wakes since start. */
   actorCounts(): ActorCounts {
     let owned = 0;
@@ -314,22 +332,34 @@ export class Registry {
   reindex(entry: MachineEntry): void {
     if (entry.slot < 0) return; // not registered yet: add() indexes it
     const a = entry.allocation;
-    // Records carry the store's (upper-case) codes, so the first look nearly always finds it.
-    let index = this.free.get(entry.record.region);
-    if (!index) {
-      const key = regionKey(entry.record.region);
-      index = this.free.get(key) ?? new FreeIndex<MachineEntry>(entryId, entrySlot);
-      this.free.set(key, index);
-    }
+    const index = this.indexOf(entry);
     const c = entry.capacity;
     if (c.schedulable)
       index.move(entry, Math.max(0, c.cores_total - a.cores_allocated), c.memory_total_gb - a.memory_allocated_gb);
     else index.move(entry, -1, 0);
   }
 
+  /** The index `entry` belongs in now: its region's main one, or the held-back one. */
+  private indexOf(entry: MachineEntry): FreeIndex<MachineEntry> {
+    const map = entry.lapsing ? this.heldBack : this.free;
+    // Records carry the store's (upper-case) codes, so the first look nearly always finds it.
+    let index = map.get(entry.record.region);
+    if (!index) {
+      const key = regionKey(entry.record.region);
+      index = map.get(key) ?? new FreeIndex<MachineEntry>(entryId, entrySlot);
+      map.set(key, index);
+    }
+    return index;
+  }
+
   /** The free-capacity index of one region (any case); empty for a region with no machines here. */
   freeIn(code: string): FreeIndex<MachineEntry> {
     return this.free.get(code) ?? this.free.get(regionKey(code)) ?? EMPTY_INDEX;
+  }
+
+  /** The region's machines whose owner's lease is lapsing (see setLapsing); usually empty. */
+  heldBackIn(code: string): FreeIndex<MachineEntry> {
+    return this.heldBack.get(code) ?? this.heldBack.get(regionKey(code)) ?? EMPTY_INDEX;
   }
 
   get(id: string): MachineEntry | undefined {

@@ -6,12 +6,15 @@
 
 import { hostSettings } from '../../shared/scenario';
 import {
+  LAPSING_MACHINES,
   LEASE_HEALTH,
   ORPHANED_VMS,
   OWNED_MACHINES,
   OWNER_REQUESTS,
+  type PeerName,
   REMOTE_VMS,
   STORE_EVENTS,
+  STORE_TOPIC_READERS,
 } from '../../shared/services';
 import { packEvents } from '../../shared/store-event-wire';
 import type { StoreEvent } from '../../shared/types';
@@ -22,6 +25,10 @@ import { loadRegionsFile } from './csv';
 import { Fleet } from './fleet';
 import { parseScenario } from './scenario-parse';
 import { storeService } from './service';
+
+/** Where each topic goes (services.ts): the orchestrator's share of the events is sent apart. */
+const READERS = STORE_TOPIC_READERS;
+const ORCHESTRATOR: PeerName[] = ['orchestrator'];
 
 runWorker(async (ctx) => {
   const log = createLogger(ctx.config.logFormat, { worker: 'store' });
@@ -36,7 +43,10 @@ runWorker(async (ctx) => {
     queueMicrotask(() => {
       const events = made;
       made = [];
-      ctx.broadcast(STORE_EVENTS, packEvents(events));
+      ctx.broadcast(STORE_EVENTS, packEvents(events), READERS[STORE_EVENTS]);
+      if (!ctx.config.store) return;
+      const followed = events.filter((e) => e.type !== 'vm');
+      if (followed.length > 0) ctx.broadcast(STORE_EVENTS, packEvents(followed), ORCHESTRATOR);
     });
   };
   if (ctx.config.store) {
@@ -48,11 +58,12 @@ runWorker(async (ctx) => {
       settings: hostSettings(ctx.config),
       scenario: scenario?.name,
       publish,
-      orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms),
-      owned: (machines) => ctx.broadcast(OWNED_MACHINES, machines),
-      lease: (refusal) => ctx.broadcast(LEASE_HEALTH, refusal),
-      remoteVms: (changed) => ctx.broadcast(REMOTE_VMS, changed),
-      ownerRequest: (req) => ctx.broadcast(OWNER_REQUESTS, req),
+      orphaned: (vms) => ctx.broadcast(ORPHANED_VMS, vms, READERS[ORPHANED_VMS]),
+      owned: (machines) => ctx.broadcast(OWNED_MACHINES, machines, READERS[OWNED_MACHINES]),
+      lease: (refusal) => ctx.broadcast(LEASE_HEALTH, refusal, READERS[LEASE_HEALTH]),
+      lapsing: (machines) => ctx.broadcast(LAPSING_MACHINES, machines, READERS[LAPSING_MACHINES]),
+      remoteVms: (changed) => ctx.broadcast(REMOTE_VMS, changed, READERS[REMOTE_VMS]),
+      ownerRequest: (req) => ctx.broadcast(OWNER_REQUESTS, req, READERS[OWNER_REQUESTS]),
       log,
     });
     const totals = shared.fleet.totals();

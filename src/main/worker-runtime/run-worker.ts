@@ -16,8 +16,11 @@ export interface WorkerContext {
   config: HostConfig;
   /** A client of a peer worker; calls fail with `unavailable` until the host connects it. */
   peer<T>(name: PeerName): RpcClient<T>;
-  /** Emits to every client port that was served with `events: true`. */
-  broadcast(topic: string, data: unknown): void;
+  /**
+   * Emits to every client port that was served with `events: true`, or only to those of the
+   * clients in `to`: each crossing is a structured clone, paid by both threads.
+   */
+  broadcast(topic: string, data: unknown, to?: readonly PeerName[]): void;
   /** Asks the host to restart this worker (supervision escalation). */
   escalate(reason: string): void;
 }
@@ -42,7 +45,7 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
   // Log lines go to the host on the control port, ahead of any message sent after them.
   setLogOutput((text) => control.postMessage({ t: 'log', text } satisfies WorkerToHost));
   const peers = new Map<PeerName, RpcClient<unknown>>();
-  const served: { server: RpcServer; events: boolean; port: MessagePort }[] = [];
+  const served: { server: RpcServer; events: boolean; port: MessagePort; client: string }[] = [];
   let mod: WorkerModule | null = null;
   const early: HostToWorker[] = [];
 
@@ -61,8 +64,10 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
       }
       return c as RpcClient<T>;
     },
-    broadcast(topic, payload) {
-      for (const s of served) if (s.events) s.server.emit(topic, payload);
+    broadcast(topic, payload, to) {
+      for (const s of served) {
+        if (s.events && (to === undefined || to.includes(s.client as PeerName))) s.server.emit(topic, payload);
+      }
     },
     escalate(reason) {
       send({ t: 'escalate', reason });
@@ -87,7 +92,12 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
           early.push(msg);
           return;
         }
-        served.push({ server: serveRpc(msg.port, mod.service), events: msg.events, port: msg.port });
+        served.push({
+          server: serveRpc(msg.port, mod.service),
+          events: msg.events,
+          port: msg.port,
+          client: msg.client,
+        });
         break;
       case 'crash':
         // Outside this handler's promise, so nothing catches it: the thread dies uncaught.

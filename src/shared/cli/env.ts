@@ -50,6 +50,8 @@ export interface ServeFlags {
   etcdCert?: string;
   etcdKey?: string;
   etcdUser?: string;
+  /** `--lease-ttl`: seconds (the parser checked the range). */
+  leaseTtlS?: number;
   /** `--timing`: instant, realistic or a JSON file's path (read by the Node side). */
   timing?: string;
   /** `--speed`, as typed (checked where the config is built). */

@@ -5,6 +5,7 @@
 
 import { LOG_LEVELS, LOG_RING } from '../host-log';
 import { STRATEGIES } from '../placement';
+import { LEASE_TTL } from '../store-spec';
 import { VM_FLAGS } from './vm-grammar';
 
 export type FlagKind = 'bool' | 'text' | 'int';
@@ -127,6 +128,14 @@ export const FLAGS: readonly FlagSpec[] = [
     kind: 'text',
     value: 'USER',
     help: 'etcd user when etcd has auth enabled; the password comes from FLYLIGHT_ETCD_PASSWORD',
+  },
+  {
+    name: 'lease-ttl',
+    kind: 'int',
+    value: 'SECONDS',
+    min: LEASE_TTL.min,
+    max: LEASE_TTL.max,
+    help: `TTL of this host's etcd lease (${LEASE_TTL.min}-${LEASE_TTL.max}, default ${LEASE_TTL.default}): a dead host's machines move within it`,
   },
   {
     name: 'rate-limit',

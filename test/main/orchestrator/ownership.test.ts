@@ -138,6 +138,29 @@ describe('the lease', () => {
   });
 });
 
+describe("another host's lapsing lease", () => {
+  it('holds its machines back: launches go elsewhere while anything else fits, there only when nothing does', async () => {
+    const { infra } = await sharedInfra();
+    // m2's owner missed its renewals: only m1 (2 cores, this host's) takes launches while it has room.
+    expect(infra.registry.setLapsing(new Set(['m2']))).toBe(1);
+    for (const strategy of ['random', 'binpack', 'spread'] as const) {
+      const vm = await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, strategy });
+      if (strategy !== 'spread') expect(vm.machine_id).toBe('m1');
+      else expect(vm.machine_id).toBe('m2'); // m1 is full after two: m2 is all that fits
+    }
+    // Nothing else fits a 4-core VM: it goes to m2 rather than being refused.
+    expect((await infra.launch({ region: 'SIN', memory_gb: 4, cores: 4 })).machine_id).toBe('m2');
+    // A refusal names the held-back machine's slot too.
+    const err = await infra.launch({ region: 'SIN', memory_gb: 4, cores: 16 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'no_capacity' });
+    expect(JSON.stringify((err as ApiError).details)).toContain('"machine_id":"m2","cores":11');
+    // Renewed (or taken over): m2 is an ordinary candidate again.
+    expect(infra.registry.setLapsing(new Set())).toBe(1);
+    expect(infra.registry.get('m2')?.lapsing).toBe(false);
+    expect((await infra.launch({ region: 'SIN', memory_gb: 1, cores: 1, strategy: 'spread' })).machine_id).toBe('m2');
+  });
+});
+
 describe('stages on a shared fleet', () => {
   const slowStart: TimingProfile = {
     ...INSTANT,

@@ -8,8 +8,8 @@ import type { Etcd3 } from 'etcd3';
 import type { ActorCounts, ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 import { probe } from './connect';
-import { HOST_LEASE_TTL_S } from './host-lease';
 import { parseValue } from './keys';
+import { isLapsing } from './lapsing';
 
 /** How long the answer waits for each etcd call it still makes. */
 const VIEW_CALL_MS = 1000;
@@ -36,17 +36,20 @@ export interface ViewInput {
   /** Where hosts write their actor counts (`actors/`). */
   actorsPrefix: string;
   revision: string;
+  /** The TTL of the answering host's lease. */
+  leaseTtlS: number;
 }
 
 export async function clusterView(v: ViewInput): Promise<ClusterView> {
   const within = () => ({ deadline: Date.now() + VIEW_CALL_MS });
   // Every call at once: the answer waits for the slowest, never for their sum.
+  // Each lease's time left and the TTL it was granted with (hosts may run with different ones).
   const ttls = Promise.all(
     v.hosts.map((h) =>
       v.client.leaseClient
         .leaseTimeToLive({ ID: BigInt(`0x${h.lease}`).toString() }, within())
-        .then((r) => Number(r.TTL))
-        .catch(() => -1),
+        .then((r) => ({ left: Number(r.TTL), granted: Number(r.grantedTTL) }))
+        .catch(() => ({ left: -1, granted: -1 })),
     ),
   );
   const [actors, list] = await Promise.all([
@@ -79,7 +82,9 @@ export async function clusterView(v: ViewInput): Promise<ClusterView> {
     .sort((a, b) => a.started_at.localeCompare(b.started_at))
     .map((h) => ({
       ...h,
-      lease_ttl_s: ttlOf[lease.get(h.id) ?? -1] ?? -1,
+      lease_ttl_s: ttlOf[lease.get(h.id) ?? -1]?.left ?? -1,
+      lease_granted_ttl_s: ttlOf[lease.get(h.id) ?? -1]?.granted ?? -1,
+      lapsing: isLapsingHost(ttlOf[lease.get(h.id) ?? -1]),
       machines_owned: counts.get(h.id) ?? 0,
       actors: parseValue<ActorCounts>(actors[`${v.actorsPrefix}${h.id}`]),
       self: h.id === v.self,
@@ -97,10 +102,15 @@ export async function clusterView(v: ViewInput): Promise<ClusterView> {
   });
   return {
     store: describeStore(v.store),
-    lease_ttl_s: HOST_LEASE_TTL_S,
+    lease_ttl_s: v.leaseTtlS,
     hosts,
     machines: v.machines.length,
     unowned: v.machines.length - owned,
     etcd: { members, leader: members.find((m) => m.leader)?.name ?? null, revision: v.revision },
   };
+}
+
+/** A lease still there with under half its TTL left (a gone one shows as such, not as lapsing). */
+function isLapsingHost(t: { left: number; granted: number } | undefined): boolean {
+  return t !== undefined && t.left >= 0 && isLapsing(t.left, t.granted);
 }

@@ -6,9 +6,13 @@
 // did expire is replaced by a new one, tried again until etcd answers.
 
 import type { Etcd3, Lease } from 'etcd3';
+import { LEASE_TTL } from '../../../shared/store-spec';
 
-/** A dead host's machines move to the survivors within this (plus one watch round trip). */
-export const HOST_LEASE_TTL_S = 5;
+/**
+ * The default TTL (`serve --lease-ttl` sets another): a dead host's machines move to the
+ * survivors within it (plus one watch round trip).
+ */
+export const HOST_LEASE_TTL_S = LEASE_TTL.default;
 /** How often the lease's health is looked at (a refusal starts at most this late). */
 const CHECK_MS = 250;
 /** Between attempts to grant a new lease while etcd does not answer. */
@@ -42,6 +46,8 @@ export class HostLease {
     private readonly client: Etcd3,
     private readonly events: LeaseEvents,
     private readonly log: Log,
+    /** The lease's TTL in seconds: etcd expires it when not renewed for that long. */
+    readonly ttlS: number = HOST_LEASE_TTL_S,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -72,7 +78,7 @@ export class HostLease {
   }
 
   private async grant(): Promise<void> {
-    const lease = this.client.lease(HOST_LEASE_TTL_S, { autoKeepAlive: true });
+    const lease = this.client.lease(this.ttlS, { autoKeepAlive: true });
     this.dec = await lease.grant();
     this.hex = BigInt(this.dec).toString(16);
     this.lease = lease;
@@ -120,8 +126,8 @@ export class HostLease {
     let refusal: string | null = null;
     if (this.lease === null) {
       refusal = "this host's etcd lease expired and a new one is not granted yet";
-    } else if (since >= HOST_LEASE_TTL_S * 1000) {
-      refusal = `this host has not renewed its etcd lease for ${(since / 1000).toFixed(1)} s (the TTL is ${HOST_LEASE_TTL_S} s), so it may no longer own its machines`;
+    } else if (since >= this.ttlS * 1000) {
+      refusal = `this host has not renewed its etcd lease for ${(since / 1000).toFixed(1)} s (the TTL is ${this.ttlS} s), so it may no longer own its machines`;
     }
     // Only a change is news (the seconds in the message grow every check).
     if ((refusal === null) === (this.refusal === null)) {

@@ -1,11 +1,9 @@
 // Who is in the shared fleet, and which host owns which machine. Each host registers under an
-// etcd lease of HOST_LEASE_TTL_S (renewed every third of it by the client): if the host dies,
-// even by kill -9, etcd deletes its registration and every `owners/MACHINE` key it held when
-// the lease runs out. Owners are assigned by rendezvous hashing over the live hosts: every host
-// computes the same answer from the same host list, a host that joins takes only its share
-// (about 1/N of the machines move, not all of them), and when one dies only its machines move.
-// A host claims a machine only if no live host holds it (a transaction on the key's absence),
-// so two hosts never hold one machine, and it releases what it should no longer own.
+// etcd lease (`--lease-ttl`, default 5 s, renewed every third of it): if the host dies, even by
+// kill -9, etcd deletes its registration and its `owners/MACHINE` keys when the lease runs out.
+// Owners come from rendezvous hashing over the live hosts (same list, same answer everywhere; a
+// joining host takes only its ~1/N share, a dead one's machines alone move). A host claims a
+// machine only if no live host holds it (a transaction on the key's absence), and releases the rest.
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -116,6 +114,7 @@ export class Membership {
         diagnose: (lastError) => diagnose(client, probes, store, new Error(lastError)),
       },
       log,
+      store.leaseTtlS ?? HOST_LEASE_TTL_S,
     );
   }
 
@@ -209,13 +208,17 @@ export class Membership {
     await lease.put(this.keys.host(this.id)).value(JSON.stringify(record));
     this.record = record;
     this.actors.write(); // under the new lease too
-    this.log('info', 'joined the shared fleet', { host: this.id, lease: hex, ttl_s: HOST_LEASE_TTL_S });
+    this.log('info', 'joined the shared fleet', { host: this.id, lease: hex, ttl_s: this.hostLease.ttlS });
     this.changed();
   }
 
-  private get holders(): Map<string, string> {
+  /** Every machine's holder as this host knows it (change it only through the book). */
+  get holders(): Map<string, string> {
     return this.book.holders;
   }
+
+  /** The other hosts, as the last rebalance read them. */
+  readonly others = (): HostRecord[] => this.hostRecords.filter((h) => h.id !== this.id);
 
   /** This host's machines are no longer known to be its own: their actors stop here. */
   private dropAll(): void {
@@ -391,6 +394,7 @@ export class Membership {
       machineSet: this.machineSet,
       actorsPrefix: this.actorsKey(''),
       revision: this.revision(),
+      leaseTtlS: this.hostLease.ttlS,
     });
   }
 }

@@ -17,6 +17,8 @@ import { applyRemoteChanges, type RemoteChange, type RemoteTarget, resyncFrom } 
 import type { EtcdVm } from './allocations';
 import { EtcdBackend } from './etcd-backend';
 import { type Following, follow } from './follow';
+import { HOST_LEASE_TTL_S } from './host-lease';
+import { LapsingOwners } from './lapsing';
 import { Membership, newHostId } from './membership';
 import { OwnerRequests } from './owner-requests';
 import { importedFleet } from './seed';
@@ -49,6 +51,8 @@ export async function openSharedFleet(
     owned: (machines: string[]) => void;
     /** Why this host may not launch (its lease), or null once it may again. */
     lease: (refusal: string | null) => void;
+    /** The machines held by other hosts whose lease is lapsing (./lapsing), when they change. */
+    lapsing?: (machines: string[]) => void;
     /** VM changes in etcd (any host's), and which of them this host drives. */
     remoteVms: (changed: RemoteVm[]) => void;
     /** An operator's action on a machine this host owns, asked through another host. */
@@ -157,6 +161,15 @@ export async function openSharedFleet(
     });
     following = watch;
     await membership.start();
+    const lapsing = new LapsingOwners(
+      backend.client,
+      membership.others,
+      () => membership.holders,
+      (machines) => options.lapsing?.(machines),
+      (level, msg, fields) => log[level](msg, fields),
+      store.leaseTtlS ?? HOST_LEASE_TTL_S,
+    );
+    lapsing.start();
     return {
       fleet,
       backend,
@@ -174,6 +187,7 @@ export async function openSharedFleet(
         lease_lapsed: membership.leaseRefusal !== null,
       }),
       close: async () => {
+        lapsing.stop();
         await requests.stop();
         await membership.stop();
         await watch.stop();

@@ -28,8 +28,9 @@ export function clusterLines(v: ClusterView, opts: { color: boolean; width?: num
       { header: 'MACHINES', align: 'right', value: (h) => String(h.machines_owned) },
       { header: 'AWAKE', align: 'right', value: (h) => awake(h) },
       { header: 'LEASE', value: (h) => h.lease },
-      { header: 'TTL', align: 'right', value: (h) => (h.lease_ttl_s >= 0 ? `${h.lease_ttl_s} s` : '-') },
-      { header: 'HEALTH', value: (h) => (h.lease_ttl_s >= 0 ? 'live' : 'lease gone') },
+      { header: 'TTL LEFT', align: 'right', value: (h) => (h.lease_ttl_s >= 0 ? `${h.lease_ttl_s} s` : '-') },
+      { header: 'OF', align: 'right', value: (h) => (h.lease_granted_ttl_s > 0 ? `${h.lease_granted_ttl_s} s` : '-') },
+      { header: 'HEALTH', value: (h) => (h.lease_ttl_s < 0 ? 'lease gone' : h.lapsing ? 'lapsing' : 'live') },
     ],
     v.hosts,
     opts,
@@ -47,8 +48,10 @@ export function clusterLines(v: ClusterView, opts: { color: boolean; width?: num
   );
   const unowned = v.unowned > 0 ? `, ${v.unowned} without an owner right now` : '';
   const n = v.hosts.length;
+  const granted = [...new Set(v.hosts.map((h) => h.lease_granted_ttl_s).filter((t) => t > 0))].sort((a, b) => a - b);
+  const ttls = (granted.length > 0 ? granted : [v.lease_ttl_s]).map((t) => `${t} s`).join(', ');
   return [
-    `Fleet in ${v.store}: ${n} ${n === 1 ? 'host' : 'hosts'}, ${v.machines} machines${unowned}; leases of ${v.lease_ttl_s} s (* answered)`,
+    `Fleet in ${v.store}: ${n} ${n === 1 ? 'host' : 'hosts'}, ${v.machines} machines${unowned}; leases of ${ttls} (* answered)`,
     ...hosts,
     "A machine's MachineD and FlyD run only on the host that owns it (MACHINES); AWAKE: how many are awake there now.",
     '',

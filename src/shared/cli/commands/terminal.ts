@@ -68,6 +68,7 @@ export const serve: CommandRunner = ({ env, io, flags }) => {
       etcdCert: textFlag(flags, 'etcd-cert'),
       etcdKey: textFlag(flags, 'etcd-key'),
       etcdUser: textFlag(flags, 'etcd-user'),
+      leaseTtlS: numberFlag(flags, 'lease-ttl'),
       timing: textFlag(flags, 'timing'),
       speed: textFlag(flags, 'speed'),
       scenario: textFlag(flags, 'scenario'),

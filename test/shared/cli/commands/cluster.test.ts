@@ -18,8 +18,8 @@ describe('cluster', () => {
     const r = await run(['cluster']);
     expect(r.code).toBe(EXIT.ok);
     expect(r.out[0]).toBe('Fleet in etcd://127.0.0.1:2379: 1 host, 215 machines; leases of 5 s (* answered)');
-    expect(r.out[1]).toMatch(/^HOST\s+NAME\s+PID\s+MACHINES\s+AWAKE\s+LEASE\s+TTL\s+HEALTH$/);
-    expect(r.out[2]).toMatch(/^a1b2c3d4 \*\s+laptop\s+4242\s+215\s+12\s+694d7a1b2c3d4e5f\s+4 s\s+live$/);
+    expect(r.out[1]).toMatch(/^HOST\s+NAME\s+PID\s+MACHINES\s+AWAKE\s+LEASE\s+TTL LEFT\s+OF\s+HEALTH$/);
+    expect(r.out[2]).toMatch(/^a1b2c3d4 \*\s+laptop\s+4242\s+215\s+12\s+694d7a1b2c3d4e5f\s+4 s\s+5 s\s+live$/);
     expect(r.out[3]).toMatch(/run only on the host that owns it \(MACHINES\); AWAKE: how many are awake there now/);
     expect(r.out).toContain('etcd: 1 members, leader m1, revision 42');
     expect(r.out.at(-1)).toMatch(/^m1\s+1\s+http:\/\/127\.0\.0\.1:2379\s+answers\s+leader$/);
@@ -45,6 +45,25 @@ describe('cluster', () => {
     );
     expect(lines[2]).toMatch(/^a1b2c3d4 \*\s+laptop\s+4242\s+215\s+-\s+/);
     expect(lines[3]).toMatch(/^b2\s+laptop\s+4242\s+215\s+12 \(\+2 leaving\)\s+/);
+  });
+
+  it('names every TTL the hosts were granted when they differ (serve --lease-ttl), and a lapsing lease', async () => {
+    const { clusterLines } = await import('../../../../src/shared/cli/commands/cluster');
+    const host = CLUSTER.hosts[0];
+    const lines = clusterLines(
+      {
+        ...CLUSTER,
+        hosts: [
+          host,
+          { ...host, id: 'b2', self: false, lease_ttl_s: 27, lease_granted_ttl_s: 30 },
+          { ...host, id: 'c3', self: false, lease_ttl_s: 2, lease_granted_ttl_s: 30, lapsing: true },
+        ],
+      },
+      { color: false },
+    );
+    expect(lines[0]).toBe('Fleet in etcd://127.0.0.1:2379: 3 hosts, 215 machines; leases of 5 s, 30 s (* answered)');
+    expect(lines[3]).toMatch(/^b2\s+laptop\s+4242\s+215\s+12\s+694d7a1b2c3d4e5f\s+27 s\s+30 s\s+live$/);
+    expect(lines[4]).toMatch(/^c3\s+laptop\s+4242\s+215\s+12\s+694d7a1b2c3d4e5f\s+2 s\s+30 s\s+lapsing$/);
   });
 
   it('prints the view as JSON with --json', async () => {
