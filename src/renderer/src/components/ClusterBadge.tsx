@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ClusterHost, ClusterMember, ClusterView } from '../../../shared/cluster';
 import { formatCount } from '../format';
 import { useDash, useNow, useRuntime } from '../hooks';
-import { type ClusterHealth, clusterHealth, clusterLabel, leaseLapsing, membersWord } from '../state/cluster';
+import { type ClusterHealth, clusterHealth, clusterLabel, grantedTtl, membersWord } from '../state/cluster';
 
 const PANEL_ID = 'cluster-panel';
 
@@ -116,7 +116,7 @@ function ClusterPanel(props: { view: ClusterView; health: ClusterHealth; at: num
         </thead>
         <tbody>
           {view.hosts.map((h) => (
-            <HostRow key={h.id} host={h} ttl={view.lease_ttl_s} />
+            <HostRow key={h.id} host={h} ttl={grantedTtl(h, view)} />
           ))}
         </tbody>
       </table>
@@ -163,7 +163,7 @@ function ClusterPanel(props: { view: ClusterView; health: ClusterHealth; at: num
 }
 
 function HostRow({ host: h, ttl }: { host: ClusterHost; ttl: number }) {
-  const lapsing = leaseLapsing(h.lease_ttl_s, ttl);
+  const lapsing = h.lapsing || h.lease_ttl_s < 0;
   const left = Math.max(0, Math.min(1, h.lease_ttl_s / ttl));
   const foreign = h.actors?.awake_not_owned ?? 0;
   return (

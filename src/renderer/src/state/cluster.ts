@@ -5,7 +5,7 @@
 
 import type { StoreApi } from 'zustand/vanilla';
 import type { FlylightApi } from '../../../shared/api';
-import type { ClusterView } from '../../../shared/cluster';
+import type { ClusterHost, ClusterView } from '../../../shared/cluster';
 import { ApiError } from '../../../shared/errors';
 import type { ClusterInfo, DashboardActions, DashboardState } from './dashboard-types';
 
@@ -63,15 +63,9 @@ export interface ClusterHealth {
   problems: string[];
 }
 
-/**
- * A lease renewed every third of its TTL reads no less than this share of it while renewals
- * land; below it, one was missed and the next is failing or late. (One missed renewal alone
- * is no news: the next one usually lands.)
- */
-const LAPSING_SHARE = 1 / 3;
-
-export function leaseLapsing(leftS: number, ttlS: number): boolean {
-  return leftS < 0 || leftS < ttlS * LAPSING_SHARE;
+/** The TTL a host's lease was granted with (hosts may differ: `serve --lease-ttl`). */
+export function grantedTtl(h: ClusterHost, v: ClusterView): number {
+  return h.lease_granted_ttl_s > 0 ? h.lease_granted_ttl_s : v.lease_ttl_s;
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -90,10 +84,11 @@ export function clusterHealth(v: ClusterView): ClusterHealth {
   else if (healthy <= members / 2) bad.push(`no quorum: ${healthy} of ${plural(members, 'member')} answer`);
   else if (v.etcd.leader === null) bad.push('etcd has no leader (an election is under way)');
   for (const m of v.etcd.members) if (!m.healthy && members > 0) warn.push(`member ${m.name} does not answer`);
+  // `lapsing` is the host's own word (the rule placement uses to hold its machines back).
   for (const h of v.hosts) {
     if (h.lease_ttl_s < 0) warn.push(`${h.hostname}:${h.pid}'s lease is gone`);
-    else if (leaseLapsing(h.lease_ttl_s, v.lease_ttl_s))
-      warn.push(`${h.hostname}:${h.pid}'s lease has ${h.lease_ttl_s} s of ${v.lease_ttl_s} s left`);
+    else if (h.lapsing)
+      warn.push(`${h.hostname}:${h.pid}'s lease is lapsing: ${h.lease_ttl_s} s of ${grantedTtl(h, v)} s left`);
   }
   if (v.unowned > 0) warn.push(`${plural(v.unowned, 'machine')} without an owner (ownership is moving)`);
   const tone: ClusterTone = bad.length > 0 ? 'bad' : warn.length > 0 ? 'warn' : 'ok';

@@ -16,6 +16,8 @@ const host = (id: string, over: Partial<ClusterHost> = {}): ClusterHost => ({
   started_at: '2026-11-30T18:00:00.000Z',
   lease: '694d9a1b2c3d4e5f',
   lease_ttl_s: 5,
+  lease_granted_ttl_s: 5,
+  lapsing: false,
   machines_owned: 12,
   actors: { owned: 12, awake: 3, awake_not_owned: 0, woken: 3, woken_not_owned: 0 },
   self: false,
@@ -204,11 +206,12 @@ describe('clusterHealth: the chip', () => {
   });
 
   it("warn: a host's lease lapsing (a missed renewal) or gone", () => {
-    // Renewed every third of its TTL, a lease reads 3 s or more (whole seconds); 2 s: a renewal
-    // missed (the next usually lands); 1 s: the next failing too.
-    const lapsing = clusterHealth(view({ hosts: [host('h1', { lease_ttl_s: 1 }), host('h2', { lease_ttl_s: 2 })] }));
+    // The host's word (the rule placement follows), with the TTL that host was granted.
+    const lapsing = clusterHealth(
+      view({ hosts: [host('h1', { lease_ttl_s: 4, lease_granted_ttl_s: 10, lapsing: true }), host('h2')] }),
+    );
     expect(lapsing.tone).toBe('warn');
-    expect(lapsing.problems).toEqual(["box-h1:100's lease has 1 s of 5 s left"]);
+    expect(lapsing.problems).toEqual(["box-h1:100's lease is lapsing: 4 s of 10 s left"]);
     const gone = clusterHealth(view({ hosts: [host('h1', { lease_ttl_s: -1 })] }));
     expect(gone.problems).toEqual(["box-h1:100's lease is gone"]);
   });
