@@ -120,10 +120,12 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     };
   };
 
-  // The shared fleet's view is asked for beside the status, not after it: it may take a second.
+  // The shared fleet's view is asked for beside the status and not waited for: it may take a
+  // second or two (etcd calls with deadlines), and a reset's notice waits for the status only.
   const pollStatus = async (): Promise<void> => {
     if (document.hidden || locked) return;
-    await Promise.all([actions.refreshStatus(), actions.refreshCluster()]);
+    void actions.refreshCluster();
+    await actions.refreshStatus();
   };
 
   // The charts' samples are the host's (it samples whether or not a page is open), so a reload
