@@ -43,7 +43,7 @@ const PLAN_ATTEMPTS = 3;
  * How long a launch under a key waits for the undo of a record the store did not confirm before
  * answering 503. The rest of the undo runs on, with the key unsettled meanwhile (a retry hears
  * 503 at once). Waiting it out could outlast the call: on etcd the write and its undo each take
- * up to 2.5 s plus ~1.6 s of diagnosis when a member is lost, against the 5 s call deadline.
+ * up to 2.5 s plus ~0.5 s of diagnosis when etcd cannot commit, against the 5 s call deadline.
  */
 const UNDO_WAIT_MS = 250;
 
