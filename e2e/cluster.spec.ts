@@ -137,7 +137,10 @@ test('the header shows the shared fleet: its hosts, what each owns, and the etcd
   await shoot(browser, 'dark', 1024);
 });
 
-test('a host cut off from etcd says its reads may be stale, and stops saying so once it is back', async ({ page }) => {
+test('a host cut off from etcd says its reads may be stale, and stops saying so once it is back', async ({
+  page,
+  context,
+}) => {
   test.setTimeout(90_000);
   await page.goto(dashboard(p));
   await waitLive(page);
@@ -155,6 +158,17 @@ test('a host cut off from etcd says its reads may be stale, and stops saying so 
   await expect(page.locator('[data-testid="cluster-chip"]')).toHaveAttribute('data-tone', 'bad');
   // The fleet's last known state is still on screen.
   await expect(page.locator('[data-testid="region-row"]').first()).toBeVisible();
+  // The host that keeps the quorum says a member is down (and the cut-off host's lease lapsing):
+  // amber, not red, and its reads are current.
+  const other = await context.newPage();
+  await other.goto(dashboard(a));
+  await waitLive(other);
+  const otherChip = other.locator('[data-testid="cluster-chip"]');
+  await expect(otherChip).toHaveAttribute('data-tone', 'warn');
+  await expect(otherChip).toContainText('2/3 members');
+  await expect(otherChip).toHaveAttribute('title', /member m0 does not answer/);
+  await expect(other.locator('[data-testid="stale-banner"]')).toHaveCount(0);
+  await other.close();
   await page.screenshot({
     path: join(SCREENSHOTS, 'cluster-stale-banner.png'),
     clip: { x: 0, y: 0, width: 1440, height: 200 },
