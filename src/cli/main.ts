@@ -193,8 +193,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   // A shared fleet's host cut off from etcd's quorum still answers reads from its own copy: say so, once.
   let warnedStale = false;
-  const onStale = (reason: string) => {
-    if (warnedStale) return;
+  const onStale = (reason: string | null) => {
+    if (reason === null || warnedStale) return;
     warnedStale = true;
     const line = `warning: this host's copy of the fleet may be stale: ${reason}`;
     io.err(asksForJson(argv) ? JSON.stringify({ note: line }) : line);

@@ -148,14 +148,18 @@ export interface ResetReport {
   machines: number;
 }
 
-/** `onStale`: told each answer's STALE_HEADER reason, for a caller that warns whoever reads the output. */
-export function createApiClient(transport: Transport, onStale?: (reason: string) => void): FlylightApi {
+/**
+ * `onStale`: told, for every read answered (a GET below 400, the answers the gate marks), its
+ * STALE_HEADER reason, or null when it came from a host whose copy is current: the CLI warns
+ * once, the dashboard shows a banner until reads are current again.
+ */
+export function createApiClient(transport: Transport, onStale?: (reason: string | null) => void): FlylightApi {
   const call = async <T>(
     req: ApiRequest,
     pick: (where: string, body: Record<string, unknown>) => unknown,
   ): Promise<T> => {
     const res = await transport(req);
-    if (res.stale) onStale?.(res.stale);
+    if (req.method === 'GET' && res.status < 400) onStale?.(res.stale ?? null);
     const where = `${req.method} ${req.path.split('?')[0]}`;
     if (res.status >= 400) {
       const err = (res.body as { error?: unknown } | null)?.error;

@@ -12,6 +12,7 @@ import { RegionList } from './components/RegionList';
 import { ResetDialog, ResetNotice } from './components/ResetDialog';
 import { ScenarioDialog } from './components/ScenarioDialog';
 import { SidebarResize } from './components/SidebarResize';
+import { StaleBanner } from './components/StaleBanner';
 import { FatalState, StartingState } from './components/States';
 import { ConsolePane } from './console/ConsolePane';
 import { useDash, useUi } from './hooks';
@@ -53,6 +54,7 @@ export function App() {
     <div className="app" style={layout}>
       <Header />
       <ConnectionBanner />
+      <StaleBanner />
       <main className="app-body">
         {body}
         {/* Inside the body, so it sits above the console and never covers its bar. */}

@@ -15,6 +15,7 @@ import './styles/vm-list.css';
 import './styles/vm-table.css';
 import './styles/vm-states.css';
 import './styles/drawers.css';
+import './styles/cluster.css';
 import './styles/theme.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

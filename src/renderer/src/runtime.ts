@@ -103,8 +103,12 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
       },
       (state, detail) => {
         if (!current) return;
-        // A stream that (re)opens may have missed events: the cards on screen ask for their VMs again.
-        if (state === 'open' && store.getState().connection.state !== 'open') vms.refresh();
+        // A stream that (re)opens may have missed events: the cards on screen ask for their VMs
+        // again; a host that had no shared fleet may be a new one that has.
+        if (state === 'open' && store.getState().connection.state !== 'open') {
+          vms.refresh();
+          actions.recheckCluster();
+        }
         actions.setConnection(state, detail);
       },
     );
@@ -116,8 +120,11 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     };
   };
 
+  // The shared fleet's view is asked for beside the status and not waited for: it may take a
+  // second or two (etcd calls with deadlines), and a reset's notice waits for the status only.
   const pollStatus = async (): Promise<void> => {
     if (document.hidden || locked) return;
+    void actions.refreshCluster();
     await actions.refreshStatus();
   };
 
@@ -188,6 +195,8 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     feed,
   };
   client.onUnauthorized(refuse);
+  // Every read says whether it may be stale, the status poll's every 2 s among them.
+  client.onStale(actions.setStale);
   if (signInProblem) {
     refuse(signInProblem);
     return runtime;

@@ -19,6 +19,11 @@ export interface AppClient {
    * (Only the browser can meet it: the Electron window talks over IPC and needs no key.)
    */
   onUnauthorized(cb: (message: string) => void): () => void;
+  /**
+   * Calls `cb` for every read answered: why the host's copy of a shared fleet may be stale
+   * (it cannot renew its etcd lease), or null once its answers are current.
+   */
+  onStale(cb: (reason: string | null) => void): () => void;
 }
 
 function listeners<T>() {
@@ -36,13 +41,15 @@ function listeners<T>() {
 
 export function electronClient(bridge: FlylightBridge): AppClient {
   const refused = listeners<string>();
+  const stale = listeners<string | null>();
   return {
     kind: 'electron',
     api: guardAuth(
-      createApiClient((req) => bridge.request(req)),
+      createApiClient((req) => bridge.request(req), stale.emit),
       (m) => refused.emit(m),
     ),
     onUnauthorized: refused.add,
+    onStale: stale.add,
     subscribe(onEvent, onState) {
       const offEvent = bridge.onEvent(onEvent);
       const offConn = bridge.onConnection?.((s, detail) => onState?.(s, detail));
@@ -69,6 +76,7 @@ const MAX_RETRY_MS = 5000;
  */
 export function browserClient(origin: string, sessions: SessionStore): AppClient {
   const refused = listeners<string>();
+  const stale = listeners<string | null>();
   const headers = sessionHeaders(sessions.get());
   const refuse = (message: string) => {
     sessions.clear();
@@ -76,7 +84,7 @@ export function browserClient(origin: string, sessions: SessionStore): AppClient
   };
   return {
     kind: 'browser',
-    api: guardAuth(createApiClient(fetchTransport(origin, headers)), refuse),
+    api: guardAuth(createApiClient(fetchTransport(origin, headers), stale.emit), refuse),
     // A fetch-based reader (not EventSource), so the stream carries the session header too.
     subscribe: sseSubscriber(origin, {
       headers,
@@ -88,5 +96,6 @@ export function browserClient(origin: string, sessions: SessionStore): AppClient
     }),
     apiUrl: origin,
     onUnauthorized: refused.add,
+    onStale: stale.add,
   };
 }

@@ -4,6 +4,7 @@ import { formatCount, formatGb } from '../format';
 import { useDash, useRuntime } from '../hooks';
 import { LoadButton } from '../load/LoadButton';
 import { fleetTotals } from '../state/fleet-totals';
+import { ClusterBadge } from './ClusterBadge';
 import { EventLogButton } from './event-log/EventLog';
 import { HeaderMenu } from './HeaderMenu';
 import { PaletteButton, ThemeSwitch } from './HeaderTools';
@@ -144,6 +145,7 @@ export function Header() {
         <span className="brand-name">Flylight</span>
       </div>
       <ConnectionBadge />
+      <ClusterBadge />
       <ProxyAddress />
       <div className="header-spacer" />
       {loaded && <Totals />}

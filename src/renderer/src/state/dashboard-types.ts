@@ -2,6 +2,7 @@
 
 import type { StoreApi } from 'zustand/vanilla';
 import type { ConnectionState, FlylightApi } from '../../../shared/api';
+import type { ClusterView } from '../../../shared/cluster';
 import type { Machine, Region, StatusReport, StoreEvent } from '../../../shared/types';
 import type { Schedule } from './batcher';
 import type { UiError } from './ui-error';
@@ -56,10 +57,27 @@ export interface DashboardState {
   lastEventAt: number | null;
   /** Set when the API refused this page's key (401): why, as the server said it. */
   authRefused: string | null;
+  /** The shared fleet this host is part of (state/cluster.ts polls it). */
+  cluster: ClusterInfo;
+  /** Why the host's answers may be stale (it cannot renew its etcd lease), or null while they are current. */
+  stale: string | null;
+}
+
+/**
+ * `GET /v1/cluster` as the page last read it. 'unknown' until the host answers; 'none' when it
+ * runs no shared fleet (404): not asked again until the live feed reopens (a restarted host may).
+ */
+export interface ClusterInfo {
+  state: 'unknown' | 'shared' | 'none';
+  view: ClusterView | null;
+  /** When `view` was read (ms, injected clock). */
+  at: number | null;
+  /** Why the last poll failed (what is shown is `at` old), or null. */
+  error: string | null;
 }
 
 export interface DashboardDeps {
-  api: Pick<FlylightApi, 'regions' | 'machines' | 'status'>;
+  api: Pick<FlylightApi, 'regions' | 'machines' | 'status' | 'cluster'>;
   schedule: Schedule;
   now: () => number;
   /** How many machines a first page holds. Default FIRST_PAGE. */
@@ -84,6 +102,12 @@ export interface DashboardActions {
   receive(e: StoreEvent): void;
   setConnection(state: ConnectionState, detail?: string): void;
   refreshStatus(): Promise<StatusReport | null>;
+  /** Reads the shared fleet's hosts and etcd members, unless the host said it has none; one read at a time. */
+  refreshCluster(): Promise<void>;
+  /** The live feed reopened: a host that said it has no shared fleet is asked again (it may be a new one). */
+  recheckCluster(): void;
+  /** What the latest read said of its freshness (AppClient.onStale). */
+  setStale(reason: string | null): void;
   /** Applies buffered events now. */
   flush(): void;
   /**

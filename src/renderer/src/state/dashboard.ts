@@ -9,6 +9,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { Machine, Region, StoreEvent } from '../../../shared/types';
 import { createEventBatcher } from './batcher';
+import { clusterActions, NO_CLUSTER } from './cluster';
 import type {
   Dashboard,
   DashboardActions,
@@ -19,15 +20,7 @@ import type {
 } from './dashboard-types';
 import { toUiError } from './ui-error';
 
-export type {
-  ConnectionInfo,
-  Dashboard,
-  DashboardActions,
-  DashboardDeps,
-  DashboardState,
-  LoadState,
-  MachinesView,
-} from './dashboard-types';
+export type * from './dashboard-types';
 
 /**
  * The first page of a big region: enough cards for a large screen (the grid renders about a
@@ -78,6 +71,8 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     eventsApplied: 0,
     lastEventAt: null,
     authRefused: null,
+    cluster: NO_CLUSTER,
+    stale: null,
   }));
 
   // Newest event seen per machine and per region, numbered by arrival, while a snapshot is in
@@ -377,6 +372,8 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         return null;
       }
     },
+
+    ...clusterActions({ api, store, now, live: () => !disposed && !locked }),
 
     flush: () => batcher.flushNow(),
 

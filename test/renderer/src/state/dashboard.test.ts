@@ -64,6 +64,10 @@ function fakeApi() {
       state.calls.status++;
       return { fleet: { vms: 3 } } as StatusReport;
     },
+    // A host with its own store (test/renderer/src/state/cluster.test.ts covers a shared one).
+    async cluster() {
+      throw new ApiError('not_found', "this host's fleet is not shared");
+    },
   };
   return { state, api };
 }
