@@ -65,8 +65,8 @@ export const OWNER_REQUESTS = 'store.owner-request';
 /**
  * The threads that read each store topic: the store sends a topic only to them, because every
  * crossing is a structured clone on both threads, for every change any host makes. A thread that
- * starts listening to a topic must be added here, or it hears nothing (test/main/store/
- * topic-readers.test.ts checks the listeners in src against this table). STORE_EVENTS: the proxy
+ * starts listening to a topic must be added here, or it hears nothing (test/shared/services.test.ts
+ * checks the listeners in src against this table). STORE_EVENTS: the proxy
  * and the host read every event; the orchestrator (served events only with a shared fleet) reads
  * only machines, regions and resets, which the store sends it apart, without the VM events.
  */
