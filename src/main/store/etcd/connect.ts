@@ -28,6 +28,7 @@ import {
 } from 'cockatiel';
 import { type CallContext, Etcd3, GRPCDeadlineExceededError, type IOptions, isRecoverableError } from 'etcd3';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
+import { quietIpServername } from './ip-servername';
 
 /** One attempt of a bulk call (see attemptDeadline); also the dial timeout. */
 export const CALL_DEADLINE_MS = 5000;
@@ -95,6 +96,7 @@ function size(v: unknown): number {
 
 /** A client of every endpoint (or, for probes and the member table, of one). */
 export function connectEtcd(store: EtcdStoreConfig, only?: string, calls?: { round_trips: number }): Etcd3 {
+  if (store.tls) quietIpServername();
   const scheme = store.tls ? 'https' : 'http';
   const hosts = (only === undefined ? store.endpoints : [only]).map((e) => `${scheme}://${e}`);
   const options: IOptions = {
