@@ -4,22 +4,13 @@
 // A host cut off from etcd (its only member killed) says its reads may be stale, and stops
 // saying so once it renews its lease again. A host with its own store (LMDB) shows no chip.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import type { ClusterView } from '../src/shared/cluster';
-import { type EtcdCluster, startEtcd } from '../test/helpers/etcd';
+import { bigRegionFile, type EtcdCluster, startEtcd } from '../test/helpers/etcd';
 import { type ServeProcess, startServe } from '../test/helpers/host';
 import { until } from '../test/helpers/until';
 import { SCREENSHOTS, waitLive } from './dashboard-scenario';
-
-const CSV = [
-  'kind,region,location,status,machine,datacenter,cores,memory_gb',
-  'region,BIG,Big City,Operational,,,,',
-  // Rendezvous hashing splits machines by chance: 24 leave neither host without any.
-  ...Array.from({ length: 24 }, (_, i) => `machine,BIG,,,big-m${i + 1},dc-1,64,512`),
-].join('\n');
 
 let etcd: EtcdCluster;
 /** a: every member; p: only m0, so killing m0 cuts p off while a keeps the quorum. */
@@ -35,9 +26,7 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => {
   test.setTimeout(90_000);
   etcd = await startEtcd(3);
-  const csv = join(mkdtempSync(join(tmpdir(), 'flylight-e2e-cluster-')), 'fleet.csv');
-  writeFileSync(csv, CSV);
-  const common = ['--regions', csv, '--flyd-interval', '300'];
+  const common = ['--regions', bigRegionFile(24), '--flyd-interval', '300'];
   a = await startServe(['--store', etcd.storeUrl, ...common]);
   p = await startServe(['--store', `etcd://${etcd.members[0].clientUrl.replace('http://', '')}`, ...common]);
   await until(

@@ -5,7 +5,7 @@
 // is replaced fast. Without etcd, startEtcd rejects (the tests fail, saying how to install it).
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -237,4 +237,21 @@ export function withEtcdClient(size = 1): EtcdWithClient {
       return started(client);
     },
   };
+}
+
+/**
+ * A regions file in a temporary directory: one region, BIG, of `machines` machines of 64 cores
+ * and 512 GB, named by `name` (1-based). The shared-fleet tests start their hosts on it. Rendezvous
+ * hashing splits machines between hosts by chance, so give each host enough to hold some: with 6
+ * machines one host of two got none in 1 run of 32; 24 leave none empty-handed in practice.
+ */
+export function bigRegionFile(machines: number, name = (i: number) => `big-m${i}`): string {
+  const csv = [
+    'kind,region,location,status,machine,datacenter,cores,memory_gb',
+    'region,BIG,Big City,Operational,,,,',
+    ...Array.from({ length: machines }, (_, i) => `machine,BIG,,,${name(i + 1)},dc-1,64,512`),
+  ].join('\n');
+  const file = join(mkdtempSync(join(tmpdir(), 'flylight-etcd-csv-')), 'fleet.csv');
+  writeFileSync(file, csv);
+  return file;
 }

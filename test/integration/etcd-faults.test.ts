@@ -5,22 +5,14 @@
 // and says so; a host whose watch was merely cut resumes from its last revision.
 
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine, Vm } from '../../src/shared/types';
-import { type EtcdCluster, startEtcd } from '../helpers/etcd';
+import { bigRegionFile, type EtcdCluster, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
 import { until } from '../helpers/until';
 
 const FLYD_MS = 200;
-const CSV = [
-  'kind,region,location,status,machine,datacenter,cores,memory_gb',
-  'region,BIG,Big City,Operational,,,,',
-  ...[1, 2, 3].map((i) => `machine,BIG,,,big-m${i},dc-1,64,512`),
-].join('\n');
 
 let etcd: EtcdCluster;
 /** a: every member; b: only m0, so its watch breaks when m0 dies. */
@@ -66,9 +58,7 @@ describe('a shared fleet through etcd faults', () => {
   const acked: string[] = [];
   beforeAll(async () => {
     etcd = await startEtcd(3);
-    const csv = join(mkdtempSync(join(tmpdir(), 'flylight-etcd-csv-')), 'fleet.csv');
-    writeFileSync(csv, CSV);
-    const common = ['--regions', csv, '--flyd-interval', String(FLYD_MS), '--rate-limit', '100000'];
+    const common = ['--regions', bigRegionFile(3), '--flyd-interval', String(FLYD_MS), '--rate-limit', '100000'];
     a = await startServe(['--store', etcd.storeUrl, ...common]);
     b = await startServe(['--store', `etcd://${etcd.members[0].clientUrl.replace('http://', '')}`, ...common]);
   }, 60_000);

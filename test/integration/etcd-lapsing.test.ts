@@ -6,14 +6,11 @@
 // its machines would wait for the survivors to take them over before its create stage ran.
 // When it is gone (its lease expired, its machines taken over), nothing is held back.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../src/shared/cluster';
 import type { Vm } from '../../src/shared/types';
-import { type EtcdCluster, startEtcd } from '../helpers/etcd';
+import { bigRegionFile, type EtcdCluster, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
 import { until } from '../helpers/until';
 
@@ -24,11 +21,6 @@ const TTL_S = 10;
 // Rendezvous hashing splits by chance: with 12, one host of three owned none (or one, which 30
 // random launches then missed) in a few runs of a hundred.
 const MACHINES = 24;
-const CSV = [
-  'kind,region,location,status,machine,datacenter,cores,memory_gb',
-  'region,BIG,Big City,Operational,,,,',
-  ...Array.from({ length: MACHINES }, (_, i) => `machine,BIG,,,big-${String(i + 1).padStart(2, '0')},dc-1,64,512`),
-].join('\n');
 
 let etcd: EtcdCluster;
 let reader: Etcd3;
@@ -62,8 +54,7 @@ describe('placement around a host whose etcd lease is lapsing', () => {
   beforeAll(async () => {
     etcd = await startEtcd(1);
     reader = new Etcd3({ hosts: etcd.members.map((m) => m.clientUrl) });
-    const csv = join(mkdtempSync(join(tmpdir(), 'flylight-etcd-csv-')), 'fleet.csv');
-    writeFileSync(csv, CSV);
+    const csv = bigRegionFile(MACHINES, (i) => `big-${String(i).padStart(2, '0')}`);
     const args = ['--store', etcd.storeUrl, '--regions', csv, '--flyd-interval', String(FLYD_MS)];
     const common = [...args, '--timing', 'instant', '--rate-limit', '100000', '--lease-ttl', String(TTL_S)];
     for (let i = 0; i < 3; i++) hosts.push(await startServe(common));

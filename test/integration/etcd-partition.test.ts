@@ -6,26 +6,17 @@
 // registers again, takes its share back and launches again by itself.
 
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STALE_HEADER } from '../../src/shared/api';
 import type { ClusterView } from '../../src/shared/cluster';
 import type { Vm } from '../../src/shared/types';
-import { type EtcdCluster, startEtcd } from '../helpers/etcd';
+import { bigRegionFile, type EtcdCluster, startEtcd } from '../helpers/etcd';
 import { type ServeProcess, startServe } from '../helpers/host';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
 
 const FLYD_MS = 200;
 const TTL_S = 5;
-const CSV = [
-  'kind,region,location,status,machine,datacenter,cores,memory_gb',
-  'region,BIG,Big City,Operational,,,,',
-  // Rendezvous hashing splits machines by chance: with 6, one host of two got none in 1 run of 32.
-  ...Array.from({ length: 24 }, (_, i) => `machine,BIG,,,big-m${i + 1},dc-1,64,512`),
-].join('\n');
 
 let etcd: EtcdCluster;
 /** a: every member; p: only m0, so killing m0 cuts it off while a keeps the quorum. */
@@ -55,9 +46,7 @@ async function leaseGauges(h: ServeProcess) {
 describe('a host cut off from etcd', () => {
   beforeAll(async () => {
     etcd = await startEtcd(3);
-    const csv = join(mkdtempSync(join(tmpdir(), 'flylight-etcd-csv-')), 'fleet.csv');
-    writeFileSync(csv, CSV);
-    const common = ['--regions', csv, '--flyd-interval', String(FLYD_MS), '--timing', 'instant'];
+    const common = ['--regions', bigRegionFile(24), '--flyd-interval', String(FLYD_MS), '--timing', 'instant'];
     a = await startServe(['--store', etcd.storeUrl, ...common]);
     p = await startServe(['--store', `etcd://${etcd.members[0].clientUrl.replace('http://', '')}`, ...common]);
     await until(
