@@ -23,6 +23,14 @@ function messageOf(err: unknown): string {
   return `${lines[0]} (and ${lines.length - 1} more ${lines.length === 2 ? 'problem' : 'problems'})`;
 }
 
+/** The heap limits of heap-tuning.ts, with a warning for each knob set to something unusable. */
+async function tuneServeHeap(env: Env, io: CommandIO): Promise<void> {
+  const { readHeapKnobs } = await import('../main/host/worker-limits');
+  const { knobs, problems } = readHeapKnobs(env);
+  for (const p of problems) io.err(`warning: ${p}`);
+  (await import('../main/host/heap-tuning')).tuneHeap(knobs);
+}
+
 /** Generous: the host itself promises 2 s; past this something is stuck and we say so. */
 const STOP_DEADLINE_MS = 10_000;
 
@@ -59,6 +67,7 @@ export async function runServe(flags: ServeFlags, io: CommandIO, deps: ServeDeps
   try {
     // Loaded only here: the other commands start faster without the host and its workers.
     const start = deps.start ?? (await import('../main/host/host')).startHost;
+    if (!deps.start) await tuneServeHeap(env, io); // the real host's process only, before its workers
     host = await start(config);
   } catch (err) {
     throw new CommandFailure('start_failed', messageOf(err));
