@@ -53,6 +53,7 @@ async function one(label, cli, file, env, extraNodeArgs = []) {
   const load = new RemoteLoad();
   try {
     const atReady = readMemory(s.pid, s.home);
+    const startCpuMs = processCpu(s.pid) / 1e6;
     const bodies = await launchBodies(s, 4096);
     const cpu0 = processCpu(s.pid);
     const got = await load.closed({ port: s.port, headers: s.headers, concurrency: 16, n: LAUNCHES, bodies });
@@ -69,7 +70,10 @@ async function one(label, cli, file, env, extraNodeArgs = []) {
       `\n${label}: ${fmt(LAUNCHES)} launches at ${fmt(got.perSecond)}/s (${got.failed} not 201), ` +
         `CPU ${fmt(cpuUs)} µs a launch, load ${load1}`,
     );
-    console.log(`  at ready: RSS ${fmt(atReady.rss)} MB (anon ${fmt(atReady.anon)}, file ${fmt(atReady.file)})`);
+    console.log(
+      `  at ready: ${fmt(s.readyMs)} ms from the spawn, CPU of all threads ${fmt(startCpuMs)} ms; ` +
+        `RSS ${fmt(atReady.rss)} MB (anon ${fmt(atReady.anon)}, file ${fmt(atReady.file)})`,
+    );
     console.log(
       `  after:    RSS ${fmt(mem.rss)} MB, peak ${fmt(mem.peak)} — anon ${fmt(mem.anon)}, file ${fmt(mem.file)} ` +
         `(LMDB map ${fmt(mem.lmdb)}, code ${fmt(mem.file - mem.lmdb)}), shmem ${fmt(mem.shmem)}`,
@@ -107,7 +111,16 @@ async function one(label, cli, file, env, extraNodeArgs = []) {
       rmSync(`${trigger}.out`, { force: true });
       console.log(`  after the GCs: RSS ${fmt(readMemory(s.pid, s.home).rss)} MB`);
     }
-    return { idle: idle.rss, rss: mem.rss, anon: mem.anon, file: mem.file, perSecond: got.perSecond, cpuUs, committed };
+    return {
+      startCpuMs,
+      idle: idle.rss,
+      rss: mem.rss,
+      anon: mem.anon,
+      file: mem.file,
+      perSecond: got.perSecond,
+      cpuUs,
+      committed,
+    };
   } finally {
     load.close();
     await s.stop();
@@ -122,11 +135,20 @@ async function one(label, cli, file, env, extraNodeArgs = []) {
  */
 async function threadHeaps(pid, dir) {
   process.kill(pid, 'SIGUSR2');
-  for (let i = 0; i < 200 && readdirSync(dir).length === 0; i++) await sleep(50);
-  await sleep(300); // the file is written in one go, but give it a moment to be complete
-  const file = readdirSync(dir)[0];
-  if (!file) return [];
-  const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  /** @type {any} */
+  let report = null;
+  // The report appears before it is complete (worker threads add their parts): read until it parses.
+  for (let i = 0; i < 200 && !report; i++) {
+    await sleep(100);
+    const file = readdirSync(dir)[0];
+    if (!file) continue;
+    try {
+      report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    } catch {
+      // not complete yet
+    }
+  }
+  if (!report) return [];
   const heap = (/** @type {any} */ r, /** @type {string} */ name) => {
     const spaces = r.javascriptHeap.heapSpaces;
     return {
@@ -206,9 +228,11 @@ const otherEnv = process.env.BENCH_COMPARE_ENV ? JSON.parse(process.env.BENCH_CO
 // BENCH_NODE_ARGS / BENCH_COMPARE_NODE_ARGS (space-separated): flags to node itself, each side.
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const OTHER_ARGS = (process.env.BENCH_COMPARE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// BENCH_CLI=DIR: another built checkout as the subject (a before/after pair run one by one).
+const SUBJECT = process.env.BENCH_CLI ? join(process.env.BENCH_CLI, 'bin', 'flylight.js') : CLI;
 const otherCli = COMPARE ? join(COMPARE, 'bin', 'flylight.js') : CLI;
 for (let r = 0; r < REPS; r++) {
-  const pair = [() => one('this build', CLI, file, env, NODE_ARGS)];
+  const pair = [() => one(SUBJECT === CLI ? 'this build' : SUBJECT, SUBJECT, file, env, NODE_ARGS)];
   if (COMPARE || OTHER_ARGS.length || process.env.BENCH_COMPARE_ENV) {
     pair.push(() => one(`${COMPARE ?? 'this build'} ${OTHER_ARGS.join(' ')}`, otherCli, file, otherEnv, OTHER_ARGS));
   }

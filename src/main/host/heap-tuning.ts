@@ -19,18 +19,29 @@ export interface HeapTuningDeps {
 
 const hostNewSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 
+export interface HeapTuning {
+  /** The host is up: bound old-generation growth from now on. */
+  started(): void;
+  stop(): void;
+}
+
 /**
  * Applies the knobs to this process; call before the workers start (they read some of these
- * flags once, when their heap is made). Returns a stop for the host's young-generation hold.
+ * flags once, when their heap is made), and `started()` once the host answers.
  */
-export function tuneHeap(knobs: HeapKnobs, deps: HeapTuningDeps = {}): { stop(): void } {
+export function tuneHeap(knobs: HeapKnobs, deps: HeapTuningDeps = {}): HeapTuning {
   const setFlags = deps.setFlags ?? ((f: string) => v8.setFlagsFromString(f));
   const newSpace = deps.newSpaceBytes ?? hostNewSpace;
   // Read at every full GC of every thread: each old generation's next limit is its live set plus
   // this share, whatever the allocation rate. More full GCs at high rates, each marking only
-  // what lives (the store's ~70 MB on a 100k fleet), concurrently on V8's helper threads.
-  if (knobs.growthPercent > 0) setFlags(`--heap-growing-percent=${knobs.growthPercent}`);
-  if (knobs.hostYoungMb <= 0) return { stop() {} };
+  // what lives (the store's ~70 MB on a 100k fleet), concurrently on V8's helper threads. Not
+  // during the start: the store builds its fleet from nothing then, and with growth bounded it
+  // would mark its young heap again at every 50 % (the 100k start's 1.5 s is tight), for memory
+  // the start never reaches the limit with anyway.
+  const started = () => {
+    if (knobs.growthPercent > 0) setFlags(`--heap-growing-percent=${knobs.growthPercent}`);
+  };
+  if (knobs.hostYoungMb <= 0) return { started, stop() {} };
 
   // The main thread's young-generation limit is fixed when its heap is made, before any of our
   // code runs; what V8 still reads later is the factor by which a new space grows when it has
@@ -46,6 +57,7 @@ export function tuneHeap(knobs: HeapKnobs, deps: HeapTuningDeps = {}): { stop():
   const timer = setInterval(hold, HOLD_EVERY_MS);
   timer.unref();
   return {
+    started,
     stop() {
       clearInterval(timer);
       setFlags('--semi-space-growth-factor=2');
