@@ -15,7 +15,7 @@ test.afterAll(async () => {
   await stop(host);
 });
 
-const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+const focusedText = (page: Page) => page.locator('*:focus').textContent();
 
 test('menus: arrow keys, Home and End move focus; Escape and a press outside close them', async ({ page }) => {
   await page.goto(openAt(host as Serve, '#/SIN'));
