@@ -10,8 +10,8 @@ import { hash } from 'node:crypto';
  * How far over an even split one host's share may go. Rendezvous hashing alone splits a big
  * fleet evenly (1,000 machines over 3 hosts: 333 ± 15), so there the bound never binds and
  * changes nothing; a small one it split unevenly (6 machines over 2 hosts: 6/0 one time in 32,
- * a laptop's demo fleet with one host idle). Bounded, 6 over 2 is at worst 4/2, 24 over 3 at
- * worst 10/7/7.
+ * a laptop's demo fleet with one host idle). Bounded, 6 over 2 is at worst 4/2, and of 24 over
+ * 3 no host owns more than 10.
  */
 export const SHARE_SLACK = 0.25;
 
@@ -60,9 +60,8 @@ export function boundedOwners(machines: readonly string[], hosts: readonly strin
   const scoreAt = (m: number, h: number) => score(machines[m] as string, hosts[h] as string);
   for (;;) {
     const held: number[][] = hosts.map(() => []);
-    owner.forEach((h, m) => held[h]?.push(m));
-    const over = held.findIndex((ms) => ms.length > cap);
-    if (over === -1) return owner;
+    for (let m = 0; m < owner.length; m++) held[owner[m] as number]?.push(m);
+    if (held.every((ms) => ms.length <= cap)) return owner;
     for (let h = 0; h < held.length; h++) {
       const ms = held[h] as number[];
       if (ms.length <= cap) continue;
