@@ -46,6 +46,11 @@ export function useNow(): number {
   return useStore(useRuntime().clock, (s) => s.now);
 }
 
+/** The live indicators' pulse count (runtime.ts: at most one every three seconds while changes arrive). */
+export function useBeat(): number {
+  return useStore(useRuntime().beat, (s) => s.beat);
+}
+
 export function useUi<T>(select: (s: UiState) => T): T {
   return useStore(uiStore, select);
 }

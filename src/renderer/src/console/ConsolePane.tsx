@@ -11,7 +11,7 @@ import { runCommand } from '../../../shared/cli/run';
 import { splitArgs } from '../../../shared/cli/shell-words';
 import { registerConsole } from '../console-bridge';
 import { formatCount } from '../format';
-import { useDash, useRuntime, useUi } from '../hooks';
+import { useBeat, useDash, useRuntime, useUi } from '../hooks';
 import type { Runtime } from '../runtime';
 import { type Theme, useTheme } from '../theme';
 import { CONSOLE_MIN_HEIGHT, consoleHeightFor, uiStore } from '../ui-prefs';
@@ -252,10 +252,12 @@ function ResizeHandle() {
 
 function EventMeter() {
   const applied = useDash((s) => s.eventsApplied);
+  // Pulses with the header's live dot (one beat at most every 3 s), not on every tick of changes.
+  const beat = useBeat();
   const connected = useDash((s) => s.connection.state === 'open');
   return (
     <span className="console-meter" data-testid="console-meter" title="Store change events applied to this page">
-      <span className={`pulse${connected ? ' is-live' : ''}`} key={applied} aria-hidden="true" />
+      <span className={`pulse${connected ? ' is-live' : ''}`} key={beat} aria-hidden="true" />
       {formatCount(applied)} {applied === 1 ? 'event' : 'events'}
     </span>
   );
