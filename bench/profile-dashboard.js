@@ -37,6 +37,8 @@ const CATEGORIES = [
   'blink.user_timing',
   'loading',
   'netlog',
+  // PROFILE_CATEGORIES=viz,cc: more of Chromium's categories (say the compositors' own events).
+  ...(process.env.PROFILE_CATEGORIES ? process.env.PROFILE_CATEGORIES.split(',') : []),
 ].join(',');
 
 const CPU_ONLY = process.env.PROFILE_CPU_ONLY === '1';
