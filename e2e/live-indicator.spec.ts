@@ -1,7 +1,8 @@
 // The header's "Live" dot against the real `flylight serve` in real Chromium: at rest while
 // nothing arrives (no endless animation anywhere on an idle page: each running animation makes
 // the compositor draw 60 frames a second, in software here), one pulse when changes arrive, and
-// under a stream of launches a pulse every few seconds, not one per tick.
+// under a stream of launches a pulse every few seconds, not one per tick; the console's event
+// meter keeps counting (once a second).
 
 import { expect, type Page, test } from '@playwright/test';
 import { waitLive } from './dashboard-scenario';
@@ -25,6 +26,9 @@ const launch = (region: string) => {
 };
 
 const dot = (page: Page) => page.locator('[data-testid="connection-dot"]');
+/** The console's event meter's count ("1,234 events"). */
+const metered = async (page: Page) =>
+  Number(((await page.locator('[data-testid="console-meter"]').textContent()) ?? '').replace(/[^0-9]/g, ''));
 const beat = async (page: Page) => Number(await dot(page).getAttribute('data-beat'));
 
 /** What the page's side below uses of the DOM (this file is type-checked without the DOM's types). */
@@ -86,6 +90,7 @@ test('live dot: at rest while idle, one pulse when changes arrive, a few under a
 
   // A stream: 8 s of launches, a few a second (the page applies changes up to ten times a second).
   const before = await beat(page);
+  const counted = await metered(page);
   const until = Date.now() + 8000;
   while (Date.now() < until) {
     expect((await launch('SIN')).status).toBe(201);
@@ -96,6 +101,8 @@ test('live dot: at rest while idle, one pulse when changes arrive, a few under a
   // At most one every 3 s (and the last changes' one): 2–5 pulses, not dozens.
   expect(pulses).toBeGreaterThanOrEqual(2);
   expect(pulses).toBeLessThanOrEqual(5);
+  // The console's meter counts them too (once a second, with the clock).
+  await expect.poll(() => metered(page), { timeout: 3000 }).toBeGreaterThan(counted);
 
   // And once the stream has stopped, the page is at rest again.
   await page.waitForTimeout(3500);
