@@ -34,10 +34,9 @@ export function tuneHeap(knobs: HeapKnobs, deps: HeapTuningDeps = {}): HeapTunin
   const newSpace = deps.newSpaceBytes ?? hostNewSpace;
   // Read at every full GC of every thread: each old generation's next limit is its live set plus
   // this share, whatever the allocation rate. More full GCs at high rates, each marking only
-  // what lives (the store's ~70 MB on a 100k fleet), concurrently on V8's helper threads. Not
-  // during the start: the store builds its fleet from nothing then, and with growth bounded it
-  // would mark its young heap again at every 50 % (the 100k start's 1.5 s is tight), for memory
-  // the start never reaches the limit with anyway.
+  // what lives (the store's ~70 MB on a 100k fleet), concurrently on V8's helper threads. Set
+  // once the host answers: before, it would cost each worker Node's code cache (below), and the
+  // store, building its fleet from nothing, a full GC at every 50 % of growth.
   const started = () => {
     if (knobs.growthPercent > 0) setFlags(`--heap-growing-percent=${knobs.growthPercent}`);
   };
@@ -49,7 +48,9 @@ export function tuneHeap(knobs: HeapKnobs, deps: HeapTuningDeps = {}): HeapTunin
   // grow until it reaches the size, then held there with a factor of 1, re-set on every look.
   // The workers' own caps are what resourceLimits give them; so that a factor of 1 can never
   // hold a worker below its cap, each starts at it: V8 clamps this minimum to each heap's maximum
-  // semi-space (4 MB for an 8 MB young generation; 16 MB uncapped).
+  // semi-space (4 MB for an 8 MB young generation; 16 MB uncapped). Cost: a flag changed before
+  // the workers start makes each reject Node's built-in code cache (V8's flag hash differs), about
+  // 30-40 ms of CPU per worker at the start (BENCHMARKS.md, rss-slack).
   setFlags(`--min-semi-space-size=${knobs.workerYoungMb || 16}`);
   const limit = knobs.hostYoungMb * 1024 * 1024;
   const hold = () => setFlags(`--semi-space-growth-factor=${newSpace() >= limit ? 1 : 2}`);
