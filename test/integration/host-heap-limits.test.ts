@@ -68,7 +68,7 @@ async function youngAfterLaunches(
 }
 
 describe("serve's young generations under launches", () => {
-  it('stay at 8 MB in every thread, the host included; a bad knob is named and its default used', {
+  it('stay at or under 8 MB in every thread, the host included; a bad knob is named and its default used', {
     timeout: 240_000,
   }, async () => {
     const { sizes, output } = await youngAfterLaunches({ FLYLIGHT_HOST_YOUNG_MB: 'lots' });
@@ -76,8 +76,9 @@ describe("serve's young generations under launches", () => {
       "warning: FLYLIGHT_HOST_YOUNG_MB must be a whole number from 0 to 1024 (0: V8's own); got 'lots': using 8",
     );
     expect(Object.keys(sizes).sort()).toEqual(['host', 'orchestrator', 'proxy', 'store']);
-    // Workers start at their cap (so a held growth factor never holds one below it) and stay there.
-    for (const w of ['store', 'orchestrator', 'proxy']) expect(sizes[w], w).toBe(8 * MB);
+    // Held at their caps, never over (a worker below its cap when the host's filled would stay
+    // below it: smaller, which the cap allows).
+    for (const w of ['store', 'orchestrator', 'proxy']) expect(sizes[w], w).toBeLessThanOrEqual(8 * MB);
     expect(sizes.host, JSON.stringify(sizes)).toBeLessThanOrEqual(8 * MB);
   });
 
@@ -86,6 +87,6 @@ describe("serve's young generations under launches", () => {
   }, async () => {
     const { sizes } = await youngAfterLaunches({ FLYLIGHT_HOST_YOUNG_MB: '0' });
     expect(sizes.host, JSON.stringify(sizes)).toBeGreaterThan(8 * MB);
-    for (const w of ['store', 'orchestrator', 'proxy']) expect(sizes[w], w).toBe(8 * MB);
+    for (const w of ['store', 'orchestrator', 'proxy']) expect(sizes[w], w).toBeLessThanOrEqual(8 * MB);
   });
 });

@@ -36,7 +36,8 @@ export function tuneHeap(knobs: HeapKnobs, deps: HeapTuningDeps = {}): HeapTunin
   // this share, whatever the allocation rate. More full GCs at high rates, each marking only
   // what lives (the store's ~70 MB on a 100k fleet), concurrently on V8's helper threads. Set
   // once the host answers: before, it would cost each worker Node's code cache (below), and the
-  // store, building its fleet from nothing, a full GC at every 50 % of growth.
+  // store, building its fleet from nothing, a full GC at every 50 % of growth. (A worker
+  // restarted later pays the code cache once; restarts are rare.)
   const started = () => {
     if (knobs.growthPercent > 0) setFlags(`--heap-growing-percent=${knobs.growthPercent}`);
   };
@@ -46,12 +47,13 @@ export function tuneHeap(knobs: HeapKnobs, deps: HeapTuningDeps = {}): HeapTunin
   // code runs; what V8 still reads later is the factor by which a new space grows when it has
   // filled (at least 2, and reset to 2 whenever a worker's heap is made). So the host's is let
   // grow until it reaches the size, then held there with a factor of 1, re-set on every look.
-  // The workers' own caps are what resourceLimits give them; so that a factor of 1 can never
-  // hold a worker below its cap, each starts at it: V8 clamps this minimum to each heap's maximum
-  // semi-space (4 MB for an 8 MB young generation; 16 MB uncapped). Cost: a flag changed before
-  // the workers start makes each reject Node's built-in code cache (V8's flag hash differs), about
-  // 30-40 ms of CPU per worker at the start (BENCHMARKS.md, rss-slack).
-  setFlags(`--min-semi-space-size=${knobs.workerYoungMb || 16}`);
+  // The factor is every thread's: a worker still below its cap when the host's reaches the size
+  // stays there (a smaller young generation, not a larger one). Under launches the workers reach
+  // theirs first (the store and orchestrator keep most of what they allocate). Starting them at
+  // their cap (--min-semi-space-size) would rule that out, but no flag may differ from V8's
+  // default before the workers start: V8's flag hash then changes, each worker rejects Node's
+  // built-in code cache, and the 100k start cost ~300 ms more CPU (BENCHMARKS.md, rss-slack).
+  // A factor of 2 is the default, so until the host's young generation fills nothing changes.
   const limit = knobs.hostYoungMb * 1024 * 1024;
   const hold = () => setFlags(`--semi-space-growth-factor=${newSpace() >= limit ? 1 : 2}`);
   hold();
