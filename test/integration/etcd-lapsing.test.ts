@@ -18,8 +18,8 @@ const FLYD_MS = 200;
 // Lapsing is seen with under half the TTL left: 10 s leaves ~5 s for the launches and the CLI
 // before the lease expires, under CI's load too.
 const TTL_S = 10;
-// Rendezvous hashing splits by chance: with 12, one host of three owned none (or one, which 30
-// random launches then missed) in a few runs of a hundred.
+// Each host owns 6–10 of them (bounded rendezvous hashing): enough that 30 random launches land
+// on the frozen host's machines.
 const MACHINES = 24;
 
 let etcd: EtcdCluster;

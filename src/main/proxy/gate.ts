@@ -16,6 +16,7 @@ import type { StoreEvent } from '../../shared/types';
 import { CircuitBreaker } from './breaker';
 import { withDeadline } from './deadline';
 import { ProxyMetrics } from './metrics';
+import { RecentAnswer } from './recent-answer';
 import { RegionCache } from './region-cache';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { errorResponse, headerOf } from './responses';
@@ -24,10 +25,19 @@ import { ROUTE_HANDLERS } from './route-handlers';
 import { matchRoute, parseTarget, type RouteMatch, type RouteName } from './routes';
 import { longPollMs } from './vm-routes';
 
+/**
+ * Each cluster view costs a shared fleet's etcd a lease lookup per host, the member list and a
+ * status call per member; every open dashboard asks every 2 s. Answering everyone asking within
+ * a second from one view keeps that to one a second per host, however many watch.
+ */
+export const CLUSTER_VIEW_TTL_MS = 1000;
+
 export interface GateDeps extends GatePeers {
   metrics?: ProxyMetrics;
   /** How long the store's region codes are trusted before they are asked for again. */
   regionTtlMs?: number;
+  /** How long one shared fleet's cluster view answers every asker (CLUSTER_VIEW_TTL_MS). */
+  clusterTtlMs?: number;
   /** Concurrency cap, request deadline and breaker settings; GATE_DEFAULTS fill the rest. */
   limits?: Partial<GateLimits>;
 }
@@ -91,6 +101,7 @@ export class Gate {
       metrics: this.metrics,
       breaker: this.breaker,
       regions: this.regions,
+      cluster: new RecentAnswer(() => store.cluster(), deps.clusterTtlMs ?? CLUSTER_VIEW_TTL_MS),
     };
   }
 
@@ -242,6 +253,8 @@ export class Gate {
 
   /** Store events that change what the gate caches. */
   onStoreEvent(e: StoreEvent): void {
-    if (e?.type === 'reset') this.regions.forget();
+    if (e?.type !== 'reset') return;
+    this.regions.forget();
+    this.services.cluster.forget(); // a new fleet: other machines, other owners
   }
 }

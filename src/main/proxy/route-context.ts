@@ -11,6 +11,7 @@ import type { Logger } from '../common/log';
 import type { CircuitBreaker } from './breaker';
 import type { CredentialService } from './credentials';
 import type { ProxyMetrics } from './metrics';
+import type { RecentAnswer } from './recent-answer';
 import type { RegionCache } from './region-cache';
 import { headerOf } from './responses';
 import type { RouteMatch, RouteName } from './routes';
@@ -33,6 +34,8 @@ export interface GateServices extends GatePeers {
   metrics: ProxyMetrics;
   breaker: CircuitBreaker;
   regions: RegionCache;
+  /** `GET /v1/cluster`, shared by every dashboard and CLI asking within CLUSTER_VIEW_TTL_MS. */
+  cluster: RecentAnswer<import('../../shared/cluster').ClusterView>;
 }
 
 export interface RouteContext {

@@ -83,10 +83,10 @@ const status: RouteHandler = async ({ match, services }) => {
   return { response: jsonResponse(200, await statusReport(services)) };
 };
 
-/** A shared fleet's hosts, leases and etcd members (the store asks etcd). */
+/** A shared fleet's hosts, leases and etcd members (the store asks etcd, at most once a TTL). */
 const cluster: RouteHandler = async ({ match, services }) => {
   checkQuery(match.target.query, []);
-  return { response: jsonResponse(200, await services.store.cluster()) };
+  return { response: jsonResponse(200, await services.cluster.get()) };
 };
 
 /**

@@ -16,9 +16,15 @@ const MIN_POLL_MS = 250;
 
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 
-/** A lease with `left` of `granted` seconds to live is lapsing (left < 0: etcd has expired it). */
+/**
+ * A lease with `left` of `granted` seconds to live is lapsing (left < 0: etcd has expired it).
+ * etcd reports the time left in whole seconds, cut down (3.9 s reads 3), so a lease renewed on
+ * time could read below half its TTL: with a 5 s TTL, renewed every 1.7 s, it reads 3 s just
+ * before each renewal, and 2 s if a renewal is a few hundred ms late under load. Lapsing is
+ * called only once the time left is surely under half, whatever the cut: left + 1 <= TTL / 2.
+ */
 export function isLapsing(left: number, granted: number): boolean {
-  return left < 0 || (granted > 0 && left < granted / 2);
+  return left < 0 || (granted > 0 && left + 1 <= granted / 2);
 }
 
 export class LapsingOwners {

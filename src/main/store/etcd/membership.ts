@@ -20,10 +20,9 @@ import { type EtcdKeys, parseValue } from './keys';
 import { findOrphans } from './orphans';
 import { OwnedSet } from './owned-set';
 import { OwnerBook } from './owner-book';
-import { ownerOf, Share } from './rendezvous';
+import { Share } from './rendezvous';
 
 export { HOST_LEASE_TTL_S } from './host-lease';
-export { ownerOf } from './rendezvous';
 
 /** How long orphans() waits for the first rebalance after the fleet switched generation. */
 const SWITCH_SETTLE_MS = 10_000;
@@ -130,13 +129,13 @@ export class Membership {
 
   /**
    * The host whose stages a VM on `machine` runs on: its owner as last read from etcd, or,
-   * while it has none (ownership moving), the one rendezvous hashing gives it.
+   * while it has none (ownership moving), the one the bounded rendezvous hashing gives it.
    */
   driverOf(machine: string): string {
     if (this.owned.has(machine)) return this.id;
     const held = this.holders.get(machine);
     if (held !== undefined) return held;
-    return (this.live && ownerOf(machine, [...this.live].sort())) ?? this.id;
+    return (this.live && this.share.ownerAmong(machine, [...this.live].sort())) ?? this.id;
   }
 
   /** The host that holds `machine` now (as last read from etcd), or null while it moves. */

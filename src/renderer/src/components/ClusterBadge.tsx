@@ -7,6 +7,7 @@ import type { ClusterHost, ClusterMember, ClusterView } from '../../../shared/cl
 import { formatCount } from '../format';
 import { useDash, useNow, useRuntime } from '../hooks';
 import { type ClusterHealth, clusterHealth, clusterLabel, grantedTtl, membersWord } from '../state/cluster';
+import { useOutsidePress } from './menu-dismiss';
 
 const PANEL_ID = 'cluster-panel';
 
@@ -16,23 +17,17 @@ export function ClusterBadge() {
   const wrap = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
 
+  useOutsidePress(open, [wrap], () => setOpen(false));
   useEffect(() => {
     if (!open) return;
-    const onDown = (e: PointerEvent) => {
-      if (!wrap.current?.contains(e.target as Node)) setOpen(false);
-    };
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape') return;
       e.stopPropagation();
       setOpen(false);
       button.current?.focus();
     };
-    document.addEventListener('pointerdown', onDown);
     document.addEventListener('keydown', onKey, true);
-    return () => {
-      document.removeEventListener('pointerdown', onDown);
-      document.removeEventListener('keydown', onKey, true);
-    };
+    return () => document.removeEventListener('keydown', onKey, true);
   }, [open]);
 
   const view = cluster.view;

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useRuntime, useUi } from '../hooks';
 import { openScenarioDialog } from '../state/scenario';
 import { uiStore } from '../ui-prefs';
+import { moveMenuFocus, useOutsidePress } from './menu-dismiss';
 
 export const MENU_BUTTON_ID = 'fleet-menu-button';
 
@@ -17,15 +18,9 @@ export function HeaderMenu() {
   const menu = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    if (!open) return;
-    menu.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-    const onDown = (e: PointerEvent) => {
-      const t = e.target as Node;
-      if (!menu.current?.contains(t) && !button.current?.contains(t)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', onDown);
-    return () => document.removeEventListener('pointerdown', onDown);
+    if (open) menu.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
   }, [open]);
+  useOutsidePress(open, [menu, button], () => setOpen(false));
 
   const close = (refocus: boolean) => {
     setOpen(false);
@@ -34,19 +29,11 @@ export function HeaderMenu() {
 
   const onMenuKey = (e: React.KeyboardEvent) => {
     const items = [...(menu.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? [])];
-    const at = items.indexOf(document.activeElement as HTMLElement);
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
       close(true);
-    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      e.preventDefault();
-      const step = e.key === 'ArrowDown' ? 1 : -1;
-      items[(at + step + items.length) % items.length]?.focus();
-    } else if (e.key === 'Home' || e.key === 'End') {
-      e.preventDefault();
-      items[e.key === 'Home' ? 0 : items.length - 1]?.focus();
-    } else if (e.key === 'Tab') {
+    } else if (!moveMenuFocus(e, items) && e.key === 'Tab') {
       close(false);
     }
   };

@@ -4,6 +4,7 @@
 
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
+import { moveMenuFocus, useOutsidePress } from './menu-dismiss';
 
 export interface MenuItem {
   id: string;
@@ -51,10 +52,6 @@ export function ActionMenu({
     if (!shown) return;
     const items = menu.current?.querySelectorAll<HTMLElement>('[role^="menuitem"]:not([aria-disabled="true"])');
     items?.[0]?.focus();
-    const onDown = (e: PointerEvent) => {
-      const t = e.target as Node;
-      if (!menu.current?.contains(t) && !button.current?.contains(t)) setOpen(false);
-    };
     // The list sits where the button was: if the page moves under it, it closes. A scroll event
     // can arrive after the list opened for a scroll made before it (focusing the button scrolls
     // it into view; the event follows a frame later): the button has not moved, so it stays.
@@ -66,15 +63,14 @@ export function ActionMenu({
       setOpen(false);
     };
     const onResize = () => setOpen(false);
-    document.addEventListener('pointerdown', onDown);
     window.addEventListener('scroll', onScroll, true);
     window.addEventListener('resize', onResize);
     return () => {
-      document.removeEventListener('pointerdown', onDown);
       window.removeEventListener('scroll', onScroll, true);
       window.removeEventListener('resize', onResize);
     };
   }, [shown]);
+  useOutsidePress(shown, [menu, button], () => setOpen(false));
 
   const close = (refocus: boolean) => {
     setOpen(false);
@@ -87,18 +83,10 @@ export function ActionMenu({
     const list = [
       ...(menu.current?.querySelectorAll<HTMLElement>('[role^="menuitem"]:not([aria-disabled="true"])') ?? []),
     ];
-    const at = list.indexOf(document.activeElement as HTMLElement);
     if (e.key === 'Escape') {
       e.preventDefault();
       close(true);
-    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      e.preventDefault();
-      const step = e.key === 'ArrowDown' ? 1 : -1;
-      list[(at + step + list.length) % list.length]?.focus();
-    } else if (e.key === 'Home' || e.key === 'End') {
-      e.preventDefault();
-      list[e.key === 'Home' ? 0 : list.length - 1]?.focus();
-    } else if (e.key === 'Tab') {
+    } else if (!moveMenuFocus(e, list) && e.key === 'Tab') {
       close(false);
     }
   };
