@@ -1,11 +1,17 @@
 // The dashboard in Chromium (/usr/bin/chromium or CHROMIUM_PATH) against `flylight serve` with
 // regions of 10,000 machines (gen-fleet, 10 regions): time from selecting such a region to its
 // first machine card on screen; frame times while launches stream into that region; the JS
-// heap before and after the stream.
+// heap before and after the stream; the CPU each of Chromium's threads (renderer main,
+// compositor, display compositor, …) spends a second of the stream, read from /proc.
+//
+// BENCH_BUILD=/path/to/another/checkout (built) runs that build's host and page instead, with
+// this bench: a before/after pair is this command run alternately with and without it.
 
 import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
+import { chromiumCpu, cpuPerSecond } from './lib/chromium-cpu.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
 import { CLI, startServe, wall } from './lib/serve-proc.js';
@@ -136,7 +142,11 @@ export async function run(report, o) {
   let serve = null;
   while (!serve) {
     try {
-      serve = await startServe({ label: 'dashboard host', args: ['--regions', file] });
+      serve = await startServe({
+        label: 'dashboard host',
+        args: ['--regions', file],
+        ...(process.env.BENCH_BUILD ? { cli: join(process.env.BENCH_BUILD, 'bin', 'flylight.js') } : {}),
+      });
     } catch (err) {
       startFailures.push((err instanceof Error ? err.message : String(err)).split('\n').pop() ?? '');
       process.stdout.write(`  the dashboard's host did not start: ${startFailures[startFailures.length - 1]}\n`);
@@ -265,6 +275,7 @@ export async function run(report, o) {
       w.requestAnimationFrame(tick);
     });
     const m0 = await metrics();
+    const cpu0 = chromiumCpu();
     // Each task's CPU time on the page's main thread (a trace's thread times): what the frames
     // would take on an idle machine, where the frame times also count the turns lost to others.
     const tasks = await traceTasks(cdp);
@@ -312,6 +323,7 @@ export async function run(report, o) {
       await sampling;
     }
     const m1 = await metrics();
+    const cpu1 = chromiumCpu();
     const taskCpu = (await tasks.stop()).sort((a, b) => a - b);
     const page1 = /** @type {{frames: number[], longTasks: number[]}} */ (
       await page.evaluate(() => {
@@ -329,6 +341,11 @@ export async function run(report, o) {
     const taskQ = (/** @type {number} */ p) =>
       taskCpu[Math.min(taskCpu.length - 1, Math.ceil(p * taskCpu.length) - 1)] ?? 0;
     const streamedS = m1.Timestamp - m0.Timestamp;
+    const threads = cpuPerSecond(cpu0, cpu1, streamedS);
+    const busiest = threads.rows
+      .filter(([, v]) => v >= 1)
+      .map(([role, v]) => `${role} ${fmt(v)}`)
+      .join(', ');
     const sorted = [...frames].sort((a, b) => a - b);
     const q = (/** @type {number} */ p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
     // What the launches got, and whether the page saw the stream asked for.
@@ -371,7 +388,10 @@ export async function run(report, o) {
       better: 'lower',
       subject: { label: 'requestAnimationFrame interval', runs: [q(0.99)] },
       target: { on: 'subject', op: '<=', value: 50 },
-      note: `worst frame ${fmt(sorted[sorted.length - 1])} ms; ${longTasks.length} long tasks (> 50 ms wall, ${fmt(longTasks.reduce((a, b) => a + b, 0))} ms in all); the main thread's tasks in CPU time: p99 ${fmt(taskQ(0.99))} ms, longest ${fmt(taskCpu[taskCpu.length - 1] ?? 0)} ms, ${taskCpu.filter((t) => t > 50).length} over 50 ms, ${taskCpu.filter((t) => t > 16.7).length} over 16.7 ms; main-thread CPU ${fmt(cpu('ThreadTime') / streamedS)} ms per second over ${fmt(streamedS)} s (${fmt(cpu('ThreadTime'))} ms; wall: script ${fmt(cpu('ScriptDuration'))} ms, style ${fmt(cpu('RecalcStyleDuration'))} ms, layout ${fmt(cpu('LayoutDuration'))} ms)`,
+      note: `worst frame ${fmt(sorted[sorted.length - 1])} ms; ${longTasks.length} long tasks (> 50 ms wall, ${fmt(longTasks.reduce((a, b) => a + b, 0))} ms in all); the main thread's tasks in CPU time: p99 ${fmt(taskQ(0.99))} ms, longest ${fmt(taskCpu[taskCpu.length - 1] ?? 0)} ms, ${taskCpu.filter((t) => t > 50).length} over 50 ms, ${taskCpu.filter((t) => t > 16.7).length} over 16.7 ms; main-thread CPU ${fmt(cpu('ThreadTime') / streamedS)} ms per second over ${fmt(streamedS)} s (${fmt(cpu('ThreadTime'))} ms; wall: script ${fmt(cpu('ScriptDuration'))} ms, style ${fmt(cpu('RecalcStyleDuration'))} ms, layout ${fmt(cpu('LayoutDuration'))} ms); Chromium's threads (/proc) ${fmt(threads.total)} ms of CPU a second: ${busiest}; load ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
       command,
     });
     report.add({

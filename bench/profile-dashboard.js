@@ -6,11 +6,21 @@
 // minify off in electron.vite.config.ts to read the app's and React's function names.
 //
 //   node bench/profile-dashboard.js [seconds=5] [rate=500]
+//
+// BENCH_BUILD=/path/to/another/checkout (built) profiles that build's host and page instead; the
+// CPU of Chromium's threads by role (renderer main, compositor, raster, display compositor) is
+// printed for the idle and the stream windows, read from /proc (lib/chromium-cpu.js), with the
+// page's requestAnimationFrame intervals. PROFILE_CPU_ONLY=1 leaves the trace and the CPU profile
+// out (they cost the page's threads CPU of their own): the CPU by role and the frames alone.
+// PROFILE_CSS adds a style sheet to the page (an animation turned off: what it costs); REDUCED_MOTION=1
+// emulates prefers-reduced-motion.
 
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumPath } from './dashboard.js';
+import { chromiumCpu, cpuPerSecond } from './lib/chromium-cpu.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { CLI, startServe, wall } from './lib/serve-proc.js';
 import { CACHE } from './lib/store-bundle.js';
@@ -27,10 +37,43 @@ const CATEGORIES = [
   'blink.user_timing',
   'loading',
   'netlog',
+  // PROFILE_CATEGORIES=viz,cc: more of Chromium's categories (say the compositors' own events).
+  ...(process.env.PROFILE_CATEGORIES ? process.env.PROFILE_CATEGORIES.split(',') : []),
 ].join(',');
 
-/** @param {import('@playwright/test').CDPSession} cdp */
-async function traced(cdp, /** @type {() => Promise<void>} */ body) {
+const CPU_ONLY = process.env.PROFILE_CPU_ONLY === '1';
+
+/**
+ * `body` run with the page's frame intervals recorded and, unless CPU_ONLY, a trace and a CPU
+ * profile around it.
+ * @param {import('@playwright/test').Page} page @param {import('@playwright/test').CDPSession} cdp
+ */
+async function traced(page, cdp, /** @type {() => Promise<void>} */ body) {
+  await page.evaluate(() => {
+    const w = /** @type {any} */ (globalThis);
+    w.__frames = [];
+    w.__stopFrames = false;
+    let last = performance.now();
+    const tick = (/** @type {number} */ t) => {
+      w.__frames.push(t - last);
+      last = t;
+      if (!w.__stopFrames) w.requestAnimationFrame(tick);
+    };
+    w.requestAnimationFrame(tick);
+  });
+  const cpu0 = chromiumCpu();
+  const t0 = performance.now();
+  const stopFrames = () =>
+    page.evaluate(() => {
+      const w = /** @type {any} */ (globalThis);
+      w.__stopFrames = true;
+      return /** @type {number[]} */ (w.__frames.slice(1));
+    });
+  if (CPU_ONLY) {
+    await body();
+    const cpu = cpuPerSecond(cpu0, chromiumCpu(), (performance.now() - t0) / 1000);
+    return { events: [], profile: null, cpu, frames: await stopFrames() };
+  }
   /** @type {any[]} */
   const events = [];
   const onData = (/** @type {any} */ d) => events.push(...d.value);
@@ -45,7 +88,9 @@ async function traced(cdp, /** @type {() => Promise<void>} */ body) {
   await cdp.send('Tracing.end');
   await done;
   cdp.off('Tracing.dataCollected', onData);
-  return { events, profile };
+  // Tracing itself costs CPU: the figures are for comparing two builds traced alike.
+  const cpu = cpuPerSecond(cpu0, chromiumCpu(), (performance.now() - t0) / 1000);
+  return { events, profile, cpu, frames: await stopFrames() };
 }
 
 /** Top-level main-thread events (children not double-counted), by name. */
@@ -100,7 +145,18 @@ function selfTime(/** @type {any} */ profile) {
   return by;
 }
 
-function report(/** @type {string} */ what, /** @type {{events: any[], profile: any}} */ r) {
+/**
+ * @param {string} what
+ * @param {{events: any[], profile: any, cpu: {total: number, text: string}, frames: number[]}} r
+ */
+function report(what, r) {
+  const f = [...r.frames].sort((a, b) => a - b);
+  const q = (/** @type {number} */ p) => (f[Math.min(f.length - 1, Math.ceil(p * f.length) - 1)] ?? 0).toFixed(1);
+  console.log(
+    `\n${what}: Chromium CPU ${r.cpu.total.toFixed(0)} ms/s (${os.loadavg()[0].toFixed(1)} load): ${r.cpu.text}`,
+  );
+  console.log(`${what}: ${f.length} frames, median ${q(0.5)} ms, p99 ${q(0.99)} ms, worst ${q(1)} ms`);
+  if (CPU_ONLY) return;
   const m = mainThread(r.events);
   const count = (/** @type {string} */ n) => r.events.filter((e) => e.name === n && e.ph === 'X').length;
   console.log(
@@ -127,9 +183,20 @@ function report(/** @type {string} */ what, /** @type {{events: any[], profile: 
   console.log(top(selfTime(r.profile), 25));
 }
 
+/** The trace and the profile where DevTools' Performance panel opens them. */
+function save(/** @type {string} */ name, /** @type {{events: any[], profile: any}} */ r) {
+  if (CPU_ONLY) return;
+  writeFileSync(join(CACHE, `${name}-trace.json`), JSON.stringify({ traceEvents: r.events }));
+  writeFileSync(join(CACHE, `${name}.cpuprofile`), JSON.stringify(r.profile));
+}
+
 const file = join(CACHE, `gen-fleet-${MACHINES}-10.csv`);
 await wall([CLI, 'gen-fleet', '--regions', '10', '--machines', String(MACHINES), '--seed', '1', '--out', file]);
-const serve = await startServe({ label: 'profile host', args: ['--regions', file] });
+const serve = await startServe({
+  label: 'profile host',
+  args: ['--regions', file],
+  ...(process.env.BENCH_BUILD ? { cli: join(process.env.BENCH_BUILD, 'bin', 'flylight.js') } : {}),
+});
 const browser = await chromium.launch({
   executablePath: chromiumPath(),
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
@@ -139,11 +206,13 @@ try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(`http://127.0.0.1:${serve.port}/?token=${serve.token}`);
   if (process.env.REDUCED_MOTION) await page.emulateMedia({ reducedMotion: 'reduce' });
+  // PROFILE_CSS='…': a style sheet added to the page, to see what one rule costs (say an animation off).
+  if (process.env.PROFILE_CSS) await page.addStyleTag({ content: process.env.PROFILE_CSS });
   await page.locator('[data-testid="region-row"]').first().waitFor();
   await page.waitForTimeout(1500);
   const cdp = await page.context().newCDPSession(page);
   let ms = 0;
-  const sel = await traced(cdp, async () => {
+  const sel = await traced(page, cdp, async () => {
     ms = await page.evaluate(
       (code) =>
         new Promise((resolve) => {
@@ -162,24 +231,31 @@ try {
   });
   console.log(`region selected → first card: ${ms.toFixed(0)} ms`);
   report('select', sel);
-  writeFileSync(join(CACHE, 'select-trace.json'), JSON.stringify({ traceEvents: sel.events }));
-  writeFileSync(join(CACHE, 'select.cpuprofile'), JSON.stringify(sel.profile));
+  save('select', sel);
 
   await page.waitForTimeout(1000);
-  const idle = await traced(cdp, () => page.waitForTimeout(2000));
-  report('idle 2 s', idle);
-  writeFileSync(join(CACHE, 'idle-trace.json'), JSON.stringify({ traceEvents: idle.events }));
-  writeFileSync(join(CACHE, 'idle.cpuprofile'), JSON.stringify(idle.profile));
+  const idle = await traced(page, cdp, () => page.waitForTimeout(3000));
+  report('idle 3 s', idle);
+  save('idle', idle);
   const bodies = Array.from({ length: 64 }, (_, i) =>
     JSON.stringify({ region: REGION, memory_gb: 1 + (i % 2), cores: 1 }),
   );
-  const str = await traced(cdp, async () => {
-    await load.paced({ port: serve.port, headers: serve.headers, rate, seconds, bodies, subscribers: 0, settleMs: 0 });
+  const str = await traced(page, cdp, async () => {
+    const r = await load.paced({
+      port: serve.port,
+      headers: serve.headers,
+      rate,
+      seconds,
+      bodies,
+      subscribers: 0,
+      settleMs: 0,
+      maxInFlight: 64,
+    });
+    console.log(`\nlaunches created (201) a second: ${r.okPerSecond.toFixed(0)} of ${rate} asked`);
     await page.waitForTimeout(1200);
   });
   report(`stream ${rate}/s for ${seconds} s`, str);
-  writeFileSync(join(CACHE, 'stream-trace.json'), JSON.stringify({ traceEvents: str.events }));
-  writeFileSync(join(CACHE, 'stream.cpuprofile'), JSON.stringify(str.profile));
+  save('stream', str);
 } finally {
   load.close();
   await browser.close();

@@ -42,8 +42,28 @@ export function useSamples(): Sample[] {
   return samples;
 }
 
+/**
+ * `select` of the dashboard's state, read again when the clock ticks (once a second) rather than
+ * on every change: for a figure far from the others on screen, whose every change would widen
+ * the frame's damage to the whole window. `select` must be stable (defined outside the component).
+ */
+export function useDashEverySecond<T>(select: (s: DashboardState) => T): T {
+  const { dashboard, clock } = useRuntime();
+  const [value, setValue] = useState(() => select(dashboard.store.getState()));
+  useEffect(() => {
+    setValue(select(dashboard.store.getState()));
+    return clock.subscribe(() => setValue(select(dashboard.store.getState())));
+  }, [clock, dashboard, select]);
+  return value;
+}
+
 export function useNow(): number {
   return useStore(useRuntime().clock, (s) => s.now);
+}
+
+/** The live indicators' pulse count (runtime.ts: at most one every three seconds while changes arrive). */
+export function useBeat(): number {
+  return useStore(useRuntime().beat, (s) => s.beat);
 }
 
 export function useUi<T>(select: (s: UiState) => T): T {

@@ -12,6 +12,7 @@ import { createNavigation, type Navigation } from './nav/navigation';
 import { type ActivityFeed, createActivityFeed } from './state/activity';
 import { browserSessionStore } from './state/auth';
 import { frameSchedule } from './state/batcher';
+import { type Beat, createBeat } from './state/beat';
 import { createDashboard, type Dashboard } from './state/dashboard';
 import { appendSample, type Sample } from './state/history';
 import { createOpsFlow, type OpsFlow } from './state/ops-flow';
@@ -27,6 +28,8 @@ export interface Runtime {
   activity: ActivityFeed;
   /** Wall clock for "12 s ago" labels, ticking once a second. */
   clock: StoreApi<{ now: number }>;
+  /** The live indicators' pulse: moves when changes arrive, at most every BEAT_GAP_MS (state/beat.ts). */
+  beat: Beat['store'];
   /** "Reset fleet" behind its confirm dialog. */
   resetFlow: ResetFlow;
   /** Closes and reopens the event stream now (the user's "Reconnect"). */
@@ -46,6 +49,8 @@ const STATUS_EVERY_MS = 2000;
 const SAMPLE_EVERY_MS = 1000;
 /** Live changes reach the page's stores at most this often (state/batcher.ts: frameSchedule). */
 const TICK_MIN_GAP_MS = 100;
+/** The live dot pulses at most this often while changes stream in (and not at all without them). */
+const BEAT_GAP_MS = 3000;
 
 /** `signInProblem`: why the `?token=` link did not sign this page in (state/auth.ts); the page then asks for the key. */
 export function startRuntime(signInProblem: string | null = null): Runtime {
@@ -68,6 +73,10 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     afterPaint: () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))),
   });
   const { actions, store } = dashboard;
+  const beat = createBeat({ gapMs: BEAT_GAP_MS });
+  store.subscribe((s, prev) => {
+    if (s.eventsApplied !== prev.eventsApplied) beat.poke();
+  });
   const samples = createStore<{ samples: Sample[] }>(() => ({ samples: [] }));
   const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
   const activity = createActivityFeed({ api: client.api, now: () => Date.now() });
@@ -186,6 +195,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     history: samples,
     activity,
     clock,
+    beat: beat.store,
     resetFlow,
     reconnect: connect,
     select,

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { formatPercent, percent } from '../../../shared/percent';
 import { formatCount, formatGb } from '../format';
-import { useDash, useRuntime } from '../hooks';
+import { useBeat, useDash, useRuntime } from '../hooks';
 import { LoadButton } from '../load/LoadButton';
 import { fleetTotals } from '../state/fleet-totals';
 import { ClusterBadge } from './ClusterBadge';
@@ -13,6 +13,7 @@ import { MiniBar } from './UsageBar';
 
 export function ConnectionBadge() {
   const conn = useDash((s) => s.connection);
+  const beat = useBeat();
   const load = useDash((s) => s.load.state);
   const workers = useDash((s) => s.status?.workers);
   const loaded = load === 'ready';
@@ -55,7 +56,10 @@ export function ConnectionBadge() {
       role="status"
       aria-live="polite"
     >
-      <span className="conn-dot" aria-hidden="true" />
+      <span className="conn-dot" aria-hidden="true" data-testid="connection-dot" data-beat={beat}>
+        {/* One ring per beat (keyed by it): a pulse when changes have arrived, at rest when none do. */}
+        {tone === 'ok' && beat > 0 && <span key={beat} className="conn-beat" />}
+      </span>
       {label}
     </span>
   );

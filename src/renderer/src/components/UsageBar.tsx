@@ -1,5 +1,6 @@
 import { type Allocation, formatPercent, percent } from '../../../shared/percent';
 import { formatCount, formatGb } from '../format';
+import { barScale } from './bar-scale';
 
 export interface UsageBarProps {
   kind: 'cores' | 'memory';
@@ -38,7 +39,7 @@ export function UsageBar({ kind, used, total, format, label, testId, size = 'md'
         aria-valuenow={used}
         aria-valuetext={`${format(used)} of ${format(total)}`}
       >
-        <div className="usage-fill" style={{ transform: `scaleX(${p / 100})` }} />
+        <div className="usage-fill" style={{ transform: `scaleX(${barScale(p)})` }} />
       </div>
     </div>
   );
@@ -91,7 +92,7 @@ export function MiniBar({ value, tone, label }: { value: number; tone?: 'cores' 
       aria-valuenow={Math.round(value)}
       title={label}
     >
-      <div className="minibar-fill" style={{ transform: `scaleX(${Math.min(100, Math.max(0, value)) / 100})` }} />
+      <div className="minibar-fill" style={{ transform: `scaleX(${barScale(value)})` }} />
     </div>
   );
 }
