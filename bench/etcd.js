@@ -213,16 +213,24 @@ export async function run(report, o) {
         for (const r of runs) unexpected += Object.values(r.unexpected).reduce((a, b) => a + b, 0);
       };
       // Warm-up, untimed: the baseline's client once, then the hosts until the CPU of a launch
-      // (all k hosts together) is no longer clearly below the chunk's before (lib/warm-up.js's rule).
+      // (all k hosts together) stops falling: two chunks in a row not 7 % below the lowest
+      // before them. One chunk was not enough on a busy machine: a single noisy chunk ended the
+      // warm-up while V8 was still compiling a joining host's hot path (3 hosts: 4,998 → 4,202 →
+      // 4,449 µs, stopped; a host's launches kept getting cheaper for ~12,000 launches).
       if (k === counts[0]) await direct(clients.slice(0, k), '/bench-direct/', o.requests, o.concurrency);
       /** @type {number[]} */
       const warm = [];
-      for (let i = 0; i < (o.warmChunks ?? 6); i++) {
+      let lowest = Number.POSITIVE_INFINITY;
+      let flat = 0;
+      for (let i = 0; i < (o.warmChunks ?? 10); i++) {
         await reset();
         const c0 = these.reduce((a, h) => a + processCpu(h.pid), 0);
         await launches();
-        warm.push((these.reduce((a, h) => a + processCpu(h.pid), 0) - c0) / 1e3 / (per * k));
-        if (i >= 1 && (warm[i] ?? 0) > (warm[i - 1] ?? 0) * 0.93) break;
+        const cpu = (these.reduce((a, h) => a + processCpu(h.pid), 0) - c0) / 1e3 / (per * k);
+        warm.push(cpu);
+        flat = cpu < lowest * 0.93 ? 0 : flat + 1;
+        lowest = Math.min(lowest, cpu);
+        if (flat >= 2) break;
       }
       unexpected = 0;
       /** @type {number[]} */

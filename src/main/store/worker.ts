@@ -23,6 +23,7 @@ import { runWorker } from '../worker-runtime/run-worker';
 import { openBackend } from './backend';
 import { loadRegionsFile } from './csv';
 import { Fleet } from './fleet';
+import { orchestratorEvents } from './orchestrator-events';
 import { parseScenario } from './scenario-parse';
 import { storeService } from './service';
 
@@ -45,8 +46,8 @@ runWorker(async (ctx) => {
       made = [];
       ctx.broadcast(STORE_EVENTS, packEvents(events), READERS[STORE_EVENTS]);
       if (!ctx.config.store) return;
-      const followed = events.filter((e) => e.type !== 'vm');
-      if (followed.length > 0) ctx.broadcast(STORE_EVENTS, packEvents(followed), ORCHESTRATOR);
+      const followed = orchestratorEvents(events);
+      if (followed.length > 0) ctx.broadcast(STORE_EVENTS, followed, ORCHESTRATOR);
     });
   };
   if (ctx.config.store) {

@@ -121,6 +121,20 @@ export class Allocations {
   }
 
   /**
+   * The machine row at mod revision `mod` when this host holds exactly that one (its own write
+   * coming back through the watch): a key's value at a mod revision is unique, so the watch's copy
+   * need not be parsed again. Undefined when this host holds another revision.
+   */
+  machineAt(id: string, mod: string): MachineState | undefined {
+    return valueAt(this.machineRows, id, mod);
+  }
+
+  /** The VM record at mod revision `mod` when this host holds exactly that one (see machineAt). */
+  vmAt(id: string, mod: string): StoredVm | undefined {
+    return valueAt(this.vmRows, id, mod);
+  }
+
+  /**
    * A watch event of VM `id` at revision `rev` that a later write of this host's own has
    * superseded: the host's model already holds the newer record (and told its own transitions),
    * so the older one must be neither laid over it nor told again. Forgets the write once the
@@ -354,4 +368,9 @@ function observe<T>(rows: Map<string, Row<T>>, id: string, row: Row<T>): void {
   const cur = rows.get(id);
   if (cur && cur.seen > row.seen) return;
   rows.set(id, row);
+}
+
+function valueAt<T>(rows: Map<string, Row<T>>, id: string, mod: string): T | undefined {
+  const row = rows.get(id);
+  return row && row.mod === mod && row.value !== null ? row.value : undefined;
 }

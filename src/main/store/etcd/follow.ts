@@ -48,7 +48,7 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
   /** Responses are applied one after another, whatever the stream's pace. */
   let queue: Promise<void> = Promise.resolve();
 
-  const apply = async (res: IWatchResponse) => {
+  const apply = async (responses: IWatchResponse[]) => {
     const changes: RemoteChange[] = [];
     let membership = false;
     let hosts = false;
@@ -57,7 +57,7 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
     const flush = async () => {
       if (changes.length > 0) await sink.changes(changes.splice(0));
     };
-    for (const ev of res.events) {
+    for (const ev of responses.flatMap((res) => res.events)) {
       const key = ev.kv.key.toString();
       const what = backend.keys.classify(key);
       if (!what) continue;
@@ -83,12 +83,15 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
         }
         switchedAt = rev;
       } else if (what.kind === 'machine') {
-        const state = put ? parseValue<MachineState>(ev.kv.value) : null;
+        // This host's own write comes back: the row it holds at that revision is the value.
+        const state = put
+          ? (backend.allocations.machineAt(what.id, rev) ?? parseValue<MachineState>(ev.kv.value))
+          : null;
         backend.allocations.observeMachine(what.id, state, rev, rev);
         changes.push({ t: 'machine', id: what.id, state });
       } else if (what.kind === 'vm') {
         if (backend.allocations.supersededByOwnWrite(what.id, rev)) continue;
-        const vm = put ? parseValue<StoredVm>(ev.kv.value) : null;
+        const vm = put ? (backend.allocations.vmAt(what.id, rev) ?? parseValue<StoredVm>(ev.kv.value)) : null;
         backend.allocations.observeVm(what.id, vm, rev, rev);
         changes.push(vm ? { t: 'vm', vm } : { t: 'vm-delete', id: what.id });
       } else if (what.kind === 'region') {
@@ -112,7 +115,8 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
     }
     await flush();
     if (membership) sink.membership?.(hosts);
-    revision = res.header.revision;
+    const last = responses[responses.length - 1];
+    if (last) revision = last.header.revision;
   };
 
   const start = async (from: string) => {
@@ -122,10 +126,23 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
       return;
     }
     watcher = w;
+    /**
+     * Responses that arrived while earlier ones were being applied (several in one socket read
+     * under load) are applied together in one pass: one call of the sink, one turn of events. A
+     * host receives a response for every transaction any host commits, most carrying one or two
+     * launches. A watcher that was replaced (resync) or stopped drops what it had not applied:
+     * the snapshot that replaced it holds that.
+     */
+    let pending: IWatchResponse[] = [];
     w.on('data', (res) => {
       if (watcher !== w) return; // cancelled: a resync took over
+      if (pending.push(res) > 1) return; // a pass is already queued: it takes this one too
       queue = queue
-        .then(() => apply(res))
+        .then(() => {
+          const responses = pending;
+          pending = [];
+          return watcher === w ? apply(responses) : undefined;
+        })
         .catch((err) => sink.log('warn', 'applying a watch event failed', { error: (err as Error).message }));
     });
     w.on('disconnected', () =>
