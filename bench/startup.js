@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemoteLoad } from './lib/load-remote.js';
+import { readMemory } from './lib/proc-memory.js';
 import { heading } from './lib/report.js';
 import { CLI, get, startBareProcess, startServe, wall } from './lib/serve-proc.js';
 import { fmt, sleep } from './lib/stats.js';
@@ -47,7 +48,7 @@ export async function run(report, o) {
   const ready = { fly: /** @type {number[]} */ ([]), bare: /** @type {number[]} */ ([]) };
   const rss = [];
   const cpu = [];
-  /** @type {{rss: number, peak: number, perSecond: number, failed: number} | null} */
+  /** @type {{rss: number, peak: number, perSecond: number, failed: number, split: string} | null} */
   let after = null;
   for (let r = 0; r < o.reps; r++) {
     const b = await startBareProcess();
@@ -95,7 +96,7 @@ export async function run(report, o) {
     subject: { label: 'flylight serve, VmRSS', runs: [after.rss] },
     baseline: { label: 'VmHWM (peak)', runs: [after.peak] },
     ...(big ? { target: /** @type {const} */ ({ on: 'subject', op: '<=', value: 400 }) } : {}),
-    note: `${o.concurrency} keep-alive clients in another process, every answer 201 (${after.failed} not); the first start's process`,
+    note: `${o.concurrency} keep-alive clients in another process, every answer 201 (${after.failed} not); the first start's process; ${after.split} (\`node bench/rss-breakdown.js\` splits it by thread)`,
     command,
   });
   report.add({
@@ -126,7 +127,9 @@ async function launchesOn(s, o) {
     });
     // A moment for what the launches left in flight (FlyD rounds, log writes) to land.
     await sleep(1500);
-    return { rss: s.rssMb(), peak: s.peakRssMb(), perSecond: got.perSecond, failed: got.failed };
+    const m = readMemory(s.pid, s.home);
+    const split = `anonymous ${fmt(m.anon)} MB (V8 heaps, malloc, buffers), file-backed ${fmt(m.file)} MB (LMDB map ${fmt(m.lmdb)}, code ${fmt(m.file - m.lmdb)})`;
+    return { rss: m.rss, peak: m.peak, perSecond: got.perSecond, failed: got.failed, split };
   } finally {
     load.close();
   }

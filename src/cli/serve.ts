@@ -3,6 +3,7 @@
 // and the non-loopback warning.
 
 import { defaultConfigDir } from '../main/common/paths';
+import type { HeapTuning } from '../main/host/heap-tuning';
 import type { RunningHost } from '../main/host/host';
 import type { CommandIO, ServeFlags } from '../shared/cli/env';
 import { CommandFailure } from '../shared/cli/usage-error';
@@ -21,6 +22,14 @@ function messageOf(err: unknown): string {
     .filter(Boolean);
   if (lines.length <= 1) return lines[0] ?? 'unknown error';
   return `${lines[0]} (and ${lines.length - 1} more ${lines.length === 2 ? 'problem' : 'problems'})`;
+}
+
+/** The heap limits of heap-tuning.ts, with a warning for each knob set to something unusable. */
+async function tuneServeHeap(env: Env, io: CommandIO): Promise<HeapTuning> {
+  const { readHeapKnobs } = await import('../main/host/worker-limits');
+  const { knobs, problems } = readHeapKnobs(env);
+  for (const p of problems) io.err(`warning: ${p}`);
+  return (await import('../main/host/heap-tuning')).tuneHeap(knobs);
 }
 
 /** Generous: the host itself promises 2 s; past this something is stuck and we say so. */
@@ -59,7 +68,10 @@ export async function runServe(flags: ServeFlags, io: CommandIO, deps: ServeDeps
   try {
     // Loaded only here: the other commands start faster without the host and its workers.
     const start = deps.start ?? (await import('../main/host/host')).startHost;
+    // The real host's process only (not a test's stand-in), before its workers exist.
+    const tuning = deps.start ? null : await tuneServeHeap(env, io);
     host = await start(config);
+    tuning?.started();
   } catch (err) {
     throw new CommandFailure('start_failed', messageOf(err));
   }
