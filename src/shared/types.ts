@@ -125,6 +125,14 @@ export type StoreEvent =
   /** Supervision at work: an actor crashed and was restarted (chaos kill-actors, or a real bug). */
   | ({ type: 'actor'; seq: number; at: string } & ActorRestart);
 
+/**
+ * A shared fleet's store events as the orchestrator gets them: no VM events (it hears those on
+ * REMOTE_VMS), and machine events without their region's figures, which it never reads.
+ */
+export type OrchestratorStoreEvent =
+  | Exclude<StoreEvent, { type: 'vm' | 'machine' }>
+  | Omit<Extract<StoreEvent, { type: 'machine' }>, 'region'>;
+
 /** One actor restart, as the orchestrator reports it to the store's event stream. */
 export interface ActorRestart {
   /** The actor's name, e.g. `machined sin-1` or `flyd sin-1`. */

@@ -10,7 +10,15 @@ import { DEFAULT_STRATEGY, type Slot, type Strategy, takesNewVms } from '../../s
 import type { Remote } from '../../shared/rpc';
 import type { Launched, OrchestratorStats, RemoteVm, StoreService } from '../../shared/services';
 import { INSTANT } from '../../shared/timing';
-import type { LaunchBatch, LaunchRequest, Machine, PlacementReport, Region, StoreEvent, Vm } from '../../shared/types';
+import type {
+  LaunchBatch,
+  LaunchRequest,
+  Machine,
+  OrchestratorStoreEvent,
+  PlacementReport,
+  Region,
+  Vm,
+} from '../../shared/types';
 import { createLogger, type Logger } from '../common/log';
 import { actorWaker, machineEntry, type SpawnDeps } from './actors';
 import { Chaos } from './chaos';
@@ -335,7 +343,7 @@ export class Infrastructure {
    * A shared fleet's change event: MachineD adopts the allocation and schedulability the store
    * committed (which include other hosts' doings); a region status set through another host applies here.
    */
-  observe(event: StoreEvent): void {
+  observe(event: OrchestratorStoreEvent): void {
     if (event.type === 'region') this.regions.set(event.region.code, event.region.status);
     const entry = event.type === 'machine' ? this.registry.get(event.machine.id) : undefined;
     if (!entry || event.type !== 'machine') return;

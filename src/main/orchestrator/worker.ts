@@ -7,7 +7,7 @@ import type { MachineColumns } from '../../shared/machine-columns';
 import { mulberry32 } from '../../shared/random';
 import { timingOf } from '../../shared/scenario';
 import { ORPHANED_VMS, STORE_EVENTS, type StoreService } from '../../shared/services';
-import type { Region, StoreEvent, Vm } from '../../shared/types';
+import type { OrchestratorStoreEvent, Region, Vm } from '../../shared/types';
 import { createLogger } from '../common/log';
 import { runWorker } from '../worker-runtime/run-worker';
 import { Infrastructure } from './infrastructure';
@@ -101,7 +101,7 @@ runWorker(async (ctx) => {
     // A shared fleet: other hosts allocate on these machines too. MachineDs follow what the
     // store committed; another host's reset rebuilds every actor.
     store.on(STORE_EVENTS, (e) => {
-      const event = e as StoreEvent;
+      const event = e as OrchestratorStoreEvent; // store/orchestrator-events.ts
       if (event.type === 'reset')
         void holder.rebuild().catch((err) => log.warn('rebuild failed', { error: String(err) }));
       else holder.current.observe(event);

@@ -4,18 +4,11 @@
 // figures, which the orchestrator never reads: they were half of what each machine event cloned
 // across, for every change any host makes.
 
-import type { StoreEvent } from '../../shared/types';
-
-type MachineEvent = Extract<StoreEvent, { type: 'machine' }>;
-
-/** A machine event as the orchestrator gets it. */
-export type MachineNews = Omit<MachineEvent, 'region'>;
+import type { OrchestratorStoreEvent, StoreEvent } from '../../shared/types';
 
 /** The orchestrator's share of one turn's events, in order. */
-export function orchestratorEvents(
-  events: readonly StoreEvent[],
-): (Exclude<StoreEvent, { type: 'vm' | 'machine' }> | MachineNews)[] {
-  const out: (Exclude<StoreEvent, { type: 'vm' | 'machine' }> | MachineNews)[] = [];
+export function orchestratorEvents(events: readonly StoreEvent[]): OrchestratorStoreEvent[] {
+  const out: OrchestratorStoreEvent[] = [];
   for (const e of events) {
     if (e.type === 'vm') continue;
     if (e.type === 'machine') out.push({ type: 'machine', seq: e.seq, at: e.at, machine: e.machine });

@@ -10,7 +10,7 @@ import type { Infrastructure } from '../../../src/main/orchestrator/infrastructu
 import { ApiError } from '../../../src/shared/errors';
 import type { MachineActionReport } from '../../../src/shared/faults';
 import { INSTANT, type TimingProfile } from '../../../src/shared/timing';
-import type { StoreEvent, Vm } from '../../../src/shared/types';
+import type { OrchestratorStoreEvent, Vm } from '../../../src/shared/types';
 import { machine } from '../../helpers/fixtures';
 import { FakeStore, settle, startInfra } from '../../helpers/orchestrator-fakes';
 
@@ -45,8 +45,13 @@ async function sharedInfra(options: Parameters<typeof startInfra>[1] = {}) {
   return { infra: i, store, asked };
 }
 
-const machineEvent = (m: ReturnType<typeof machine>): StoreEvent =>
-  ({ type: 'machine', seq: 1, at: m.updated_at, machine: m }) as StoreEvent;
+/** As the store sends it to the orchestrator: without the region's figures. */
+const machineEvent = (m: ReturnType<typeof machine>): OrchestratorStoreEvent => ({
+  type: 'machine',
+  seq: 1,
+  at: m.updated_at,
+  machine: m,
+});
 
 describe('machines another host owns', () => {
   it('are placed on through the view, never woken, and follow the store without waking', async () => {
