@@ -6,10 +6,9 @@
 
 import { join } from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
-import type { ClusterView } from '../src/shared/cluster';
 import { bigRegionFile, type EtcdCluster, startEtcd } from '../test/helpers/etcd';
+import { clusterOf, startPinnedPair } from '../test/helpers/etcd-pair';
 import { type ServeProcess, startServe } from '../test/helpers/host';
-import { until } from '../test/helpers/until';
 import { SCREENSHOTS, waitLive } from './dashboard-scenario';
 
 let etcd: EtcdCluster;
@@ -17,8 +16,7 @@ let etcd: EtcdCluster;
 let a: ServeProcess;
 let p: ServeProcess;
 
-const view = async (h: ServeProcess): Promise<ClusterView> =>
-  (await (await fetch(`${h.url}/v1/cluster`, { headers: h.auth() })).json()) as ClusterView;
+const view = clusterOf;
 const dashboard = (h: ServeProcess): string => `${h.url}/?token=${h.token}`;
 
 test.describe.configure({ mode: 'serial' });
@@ -27,17 +25,7 @@ test.beforeAll(async () => {
   test.setTimeout(90_000);
   etcd = await startEtcd(3);
   const common = ['--regions', bigRegionFile(24), '--flyd-interval', '300'];
-  a = await startServe(['--store', etcd.storeUrl, ...common]);
-  p = await startServe(['--store', `etcd://${etcd.members[0].clientUrl.replace('http://', '')}`, ...common]);
-  await until(
-    async () => {
-      const v = await view(a);
-      return v.hosts.length === 2 && v.unowned === 0 && v.hosts.every((h) => h.machines_owned > 0);
-    },
-    30_000,
-    'both hosts to own machines',
-    100,
-  );
+  ({ a, p } = await startPinnedPair(etcd, common, 30_000));
 });
 
 test.afterAll(async () => {

@@ -11,7 +11,8 @@ import { STALE_HEADER } from '../../src/shared/api';
 import type { ClusterView } from '../../src/shared/cluster';
 import type { Vm } from '../../src/shared/types';
 import { bigRegionFile, type EtcdCluster, startEtcd } from '../helpers/etcd';
-import { type ServeProcess, startServe } from '../helpers/host';
+import { startPinnedPair } from '../helpers/etcd-pair';
+import type { ServeProcess } from '../helpers/host';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
 
@@ -47,17 +48,7 @@ describe('a host cut off from etcd', () => {
   beforeAll(async () => {
     etcd = await startEtcd(3);
     const common = ['--regions', bigRegionFile(24), '--flyd-interval', String(FLYD_MS), '--timing', 'instant'];
-    a = await startServe(['--store', etcd.storeUrl, ...common]);
-    p = await startServe(['--store', `etcd://${etcd.members[0].clientUrl.replace('http://', '')}`, ...common]);
-    await until(
-      async () => {
-        const v = await view(a);
-        return v.hosts.length === 2 && v.unowned === 0 && v.hosts.every((h) => h.machines_owned > 0);
-      },
-      20_000,
-      'both hosts to own machines',
-      100,
-    );
+    ({ a, p } = await startPinnedPair(etcd, common, 20_000));
   }, 60_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), p?.stop()]);

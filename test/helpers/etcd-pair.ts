@@ -1,0 +1,33 @@
+// Two `flylight serve` hosts on a three-member etcd, as the partition tests want them: `a` talks
+// to every member, `p` only to member 0, so killing member 0 cuts `p` off while `a` keeps the
+// quorum. Ready once both own machines.
+
+import type { ClusterView } from '../../src/shared/cluster';
+import type { EtcdCluster } from './etcd';
+import { type ServeProcess, startServe } from './host';
+import { until } from './until';
+
+/** GET /v1/cluster of a host. */
+export const clusterOf = async (h: ServeProcess): Promise<ClusterView> =>
+  (await (await fetch(`${h.url}/v1/cluster`, { headers: h.auth() })).json()) as ClusterView;
+
+export async function startPinnedPair(
+  etcd: EtcdCluster,
+  common: string[],
+  timeoutMs: number,
+): Promise<{ a: ServeProcess; p: ServeProcess }> {
+  const member0 = etcd.members[0];
+  if (!member0) throw new Error('startPinnedPair needs an etcd cluster with members');
+  const a = await startServe(['--store', etcd.storeUrl, ...common]);
+  const p = await startServe(['--store', `etcd://${member0.clientUrl.replace('http://', '')}`, ...common]);
+  await until(
+    async () => {
+      const v = await clusterOf(a);
+      return v.hosts.length === 2 && v.unowned === 0 && v.hosts.every((h) => h.machines_owned > 0);
+    },
+    timeoutMs,
+    'both hosts to own machines',
+    100,
+  );
+  return { a, p };
+}
