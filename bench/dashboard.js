@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumCpu, cpuPerSecond } from './lib/chromium-cpu.js';
 import { RemoteLoad } from './lib/load-remote.js';
+import { startFrames, stopFrames } from './lib/page-frames.js';
 import { heading } from './lib/report.js';
 import { CLI, startServe, wall } from './lib/serve-proc.js';
 import { fmt } from './lib/stats.js';
@@ -260,20 +261,13 @@ export async function run(report, o) {
     if (snapshotDir) await heapSnapshot(cdp, join(snapshotDir, 'dashboard-before.heapsnapshot'));
     await page.evaluate(() => {
       const w = /** @type {any} */ (globalThis);
-      w.__frames = [];
       w.__longTasks = [];
       w.__observer = new w.PerformanceObserver((/** @type {any} */ list) => {
         for (const e of list.getEntries()) w.__longTasks.push(e.duration);
       });
       w.__observer.observe({ entryTypes: ['longtask'] });
-      let last = performance.now();
-      const tick = (/** @type {number} */ t) => {
-        w.__frames.push(t - last);
-        last = t;
-        if (!w.__stopFrames) w.requestAnimationFrame(tick);
-      };
-      w.requestAnimationFrame(tick);
     });
+    await startFrames(page);
     const m0 = await metrics();
     const cpu0 = chromiumCpu();
     // Each task's CPU time on the page's main thread (a trace's thread times): what the frames
@@ -325,15 +319,14 @@ export async function run(report, o) {
     const m1 = await metrics();
     const cpu1 = chromiumCpu();
     const taskCpu = (await tasks.stop()).sort((a, b) => a - b);
-    const page1 = /** @type {{frames: number[], longTasks: number[]}} */ (
+    const frames = await stopFrames(page);
+    const longTasks = /** @type {number[]} */ (
       await page.evaluate(() => {
         const w = /** @type {any} */ (globalThis);
-        w.__stopFrames = true;
         w.__observer.disconnect();
-        return { frames: w.__frames.slice(1), longTasks: w.__longTasks };
+        return w.__longTasks;
       })
     );
-    const { frames, longTasks } = page1;
     const heapAfter = await heapMb();
     if (snapshotDir) await heapSnapshot(cdp, join(snapshotDir, 'dashboard-after.heapsnapshot'));
     heap.push({ s: (Date.now() - streamStart) / 1000, mb: heapAfter });

@@ -22,6 +22,7 @@ import { chromium } from '@playwright/test';
 import { chromiumPath } from './dashboard.js';
 import { chromiumCpu, cpuPerSecond } from './lib/chromium-cpu.js';
 import { RemoteLoad } from './lib/load-remote.js';
+import { startFrames, stopFrames } from './lib/page-frames.js';
 import { CLI, startServe, wall } from './lib/serve-proc.js';
 import { CACHE } from './lib/store-bundle.js';
 
@@ -49,30 +50,13 @@ const CPU_ONLY = process.env.PROFILE_CPU_ONLY === '1';
  * @param {import('@playwright/test').Page} page @param {import('@playwright/test').CDPSession} cdp
  */
 async function traced(page, cdp, /** @type {() => Promise<void>} */ body) {
-  await page.evaluate(() => {
-    const w = /** @type {any} */ (globalThis);
-    w.__frames = [];
-    w.__stopFrames = false;
-    let last = performance.now();
-    const tick = (/** @type {number} */ t) => {
-      w.__frames.push(t - last);
-      last = t;
-      if (!w.__stopFrames) w.requestAnimationFrame(tick);
-    };
-    w.requestAnimationFrame(tick);
-  });
+  await startFrames(page);
   const cpu0 = chromiumCpu();
   const t0 = performance.now();
-  const stopFrames = () =>
-    page.evaluate(() => {
-      const w = /** @type {any} */ (globalThis);
-      w.__stopFrames = true;
-      return /** @type {number[]} */ (w.__frames.slice(1));
-    });
   if (CPU_ONLY) {
     await body();
     const cpu = cpuPerSecond(cpu0, chromiumCpu(), (performance.now() - t0) / 1000);
-    return { events: [], profile: null, cpu, frames: await stopFrames() };
+    return { events: [], profile: null, cpu, frames: await stopFrames(page) };
   }
   /** @type {any[]} */
   const events = [];
@@ -90,7 +74,7 @@ async function traced(page, cdp, /** @type {() => Promise<void>} */ body) {
   cdp.off('Tracing.dataCollected', onData);
   // Tracing itself costs CPU: the figures are for comparing two builds traced alike.
   const cpu = cpuPerSecond(cpu0, chromiumCpu(), (performance.now() - t0) / 1000);
-  return { events, profile, cpu, frames: await stopFrames() };
+  return { events, profile, cpu, frames: await stopFrames(page) };
 }
 
 /** Top-level main-thread events (children not double-counted), by name. */
