@@ -82,9 +82,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   // record of every machine that ever changed.
   let arrivals = 0;
   let inFlight = 0;
-  const asking = (): void => {
-    inFlight++;
-  };
+  const asking = (): void => void inFlight++;
   const answered = (): void => {
     if (--inFlight > 0) return;
     seenMachine.clear();
@@ -92,6 +90,10 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   };
   const seenMachine = new Map<string, { n: number; machine: Machine }>();
   const seenRegion = new Map<string, { n: number; region: Region }>();
+  // Counts the region snapshots asked for: a resync skips the selected region's when one was
+  // asked after the resync began (a click while it ran), since that one is newer already.
+  let machineAsks = 0;
+  let lastAsk = { code: '', n: 0 };
   let lastSeq: number | null = null;
   let lastResyncAt = Number.NEGATIVE_INFINITY;
   let cancelDelayedResync: (() => void) | null = null;
@@ -174,6 +176,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     // cannot land on top of it afterwards.
     batcher.flushNow();
     const from = arrivals;
+    lastAsk = { code, n: ++machineAsks };
     asking();
     const s0 = store.getState();
     // A big region, newly selected: its first page first, and the rest once that is on screen.
@@ -253,6 +256,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
 
   const doResync = async (): Promise<void> => {
     lastResyncAt = now();
+    const since = machineAsks;
     batcher.flushNow();
     try {
       await loadRegions();
@@ -265,7 +269,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       return;
     }
     const sel = store.getState().selected;
-    if (sel) await loadMachines(sel);
+    if (sel && !(lastAsk.code === sel && lastAsk.n > since)) await loadMachines(sel);
   };
 
   // One resync at a time. A request made while one runs gets exactly one more run after

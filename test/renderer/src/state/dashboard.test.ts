@@ -506,6 +506,20 @@ describe('dashboard store: drops and resync', () => {
     expect(t.state.calls.regions).toBe(before + 2);
   });
 
+  it('does not ask again for a region picked while the resync ran: that answer is newer', async () => {
+    const t = setup();
+    await t.actions.start();
+    // The stream opens (a resync starts) and the region is picked before its regions answer.
+    const resync = t.actions.resync();
+    const select = t.actions.select('AMS');
+    await Promise.all([resync, select]);
+    expect(t.state.calls.machines).toEqual(['AMS']);
+    expect(t.store.getState().machines.ids).toEqual(['ams-1', 'ams-2']);
+    // Picked before the resync began, it is asked again: events may be missing from it.
+    await t.actions.resync();
+    expect(t.state.calls.machines).toEqual(['AMS', 'AMS']);
+  });
+
   it('keeps the host status and notes when it cannot be read', async () => {
     const t = setup();
     const st = await t.actions.refreshStatus();
