@@ -77,14 +77,18 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   });
   const { actions, store } = dashboard;
   const beat = createBeat({ gapMs: BEAT_GAP_MS });
-  store.subscribe((s, prev) => {
-    if (s.eventsApplied !== prev.eventsApplied) beat.poke();
-  });
+
   const samples = createStore<{ samples: Sample[] }>(() => ({ samples: [] }));
   const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
-  // The rate of changes, once a second, decides whether the page animates them. The style
-  // sheets read it from the root (bars, cards, chips: `:root[data-motion='calm']`).
+  // The rate of changes decides whether the page animates them: taken as each batch lands (a
+  // stream is calm from its first batch) and at each tick of the clock (quiet is seen too). The
+  // style sheets read it from the root (bars, cards, chips: `:root[data-motion='calm']`).
   const motion = createMotion();
+  store.subscribe((s, prev) => {
+    if (s.eventsApplied === prev.eventsApplied) return;
+    motion.sample(s.eventsApplied, Date.now());
+    beat.poke();
+  });
   clock.subscribe((c) => motion.sample(store.getState().eventsApplied, c.now));
   motion.store.subscribe((m) => {
     if (m.calm) document.documentElement.dataset.motion = 'calm';

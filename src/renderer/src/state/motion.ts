@@ -7,14 +7,18 @@
 // the window when a card's animation met the header's tick, were most of Chromium's CPU and made
 // the long frames. At that rate the motion told a person nothing a static mark does not.
 //
-// No DOM here: the runtime feeds it the count of changes applied, once a second.
+// No DOM here: the runtime feeds it the count of changes applied, as batches land and once a
+// second.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
 export interface Motion {
   /** `calm`: changes show without animation. */
   store: StoreApi<{ calm: boolean }>;
-  /** `applied`: changes applied since start (cumulative); `at`: now, in ms. */
+  /**
+   * `applied`: changes applied since start (cumulative); `at`: now, in ms. The runtime calls it
+   * when a batch has been applied and at each tick of the clock (so quiet is seen too).
+   */
   sample(applied: number, at: number): void;
 }
 
@@ -35,38 +39,34 @@ export interface MotionOptions {
  */
 export const MOTION_DEFAULTS = { enterPerSecond: 20, leavePerSecond: 10, leaveAfterMs: 3000 };
 
+/** The rate is taken over the last second of samples. */
+const WINDOW_MS = 1000;
+/** A shorter span says too little (a single batch right after another). */
+const SHORTEST_MS = 250;
+
 export function createMotion(opts: MotionOptions = {}): Motion {
   const { enterPerSecond, leavePerSecond, leaveAfterMs } = { ...MOTION_DEFAULTS, ...opts };
   const store = createStore<{ calm: boolean }>(() => ({ calm: false }));
-  let last: { applied: number; at: number } | null = null;
-  let quietSince: number | null = null;
+  // Oldest first; the first one is the newest at least WINDOW_MS old, once there is one.
+  let samples: { applied: number; at: number }[] = [];
+  let busyAt = Number.NEGATIVE_INFINITY;
 
   return {
     store,
     sample(applied, at) {
-      const prev = last;
-      last = { applied, at };
-      if (!prev || at <= prev.at) return;
-      // A resync or a new page of the host may number from 0 again: no rate from that pair.
-      if (applied < prev.applied) return;
-      const rate = ((applied - prev.applied) * 1000) / (at - prev.at);
+      const last = samples[samples.length - 1];
+      if (last && at < last.at) return;
+      // A resync or a host that restarted may count from 0 again: no rate across that.
+      if (last && applied < last.applied) samples = [];
+      samples.push({ applied, at });
+      while (samples.length > 1 && samples[1].at <= at - WINDOW_MS) samples.shift();
+      const base = samples[0];
+      if (at - base.at < SHORTEST_MS) return;
+      const rate = ((applied - base.applied) * 1000) / (at - base.at);
+      if (rate >= leavePerSecond) busyAt = at;
       const { calm } = store.getState();
-      if (!calm) {
-        if (rate >= enterPerSecond) {
-          quietSince = null;
-          store.setState({ calm: true });
-        }
-        return;
-      }
-      if (rate >= leavePerSecond) {
-        quietSince = null;
-        return;
-      }
-      quietSince ??= prev.at;
-      if (at - quietSince >= leaveAfterMs) {
-        quietSince = null;
-        store.setState({ calm: false });
-      }
+      if (!calm && rate >= enterPerSecond) store.setState({ calm: true });
+      else if (calm && at - busyAt >= leaveAfterMs) store.setState({ calm: false });
     },
   };
 }

@@ -50,12 +50,29 @@ describe('motion', () => {
     expect(feed(2)).toBe(false);
   });
 
-  it('takes no rate from a count that went back or a clock that stood still', () => {
+  it('is calm at the first batch of a stream, between ticks of the clock', () => {
+    const m = createMotion();
+    // Idle: the clock's samples, a second apart.
+    for (let t = 0; t <= 5000; t += 1000) m.sample(40, t);
+    expect(m.store.getState().calm).toBe(false);
+    // A batch lands 300 ms after a tick: 500 changes (one FlyD round) over the last 1.3 s.
+    m.sample(540, 5300);
+    expect(m.store.getState().calm).toBe(true);
+  });
+
+  it('takes no rate from a span too short to say anything', () => {
+    const m = createMotion();
+    m.sample(0, 1000);
+    m.sample(100, 1100);
+    expect(m.store.getState().calm).toBe(false);
+  });
+
+  it('takes no rate from a count that went back or a clock that went back', () => {
     const m = createMotion();
     m.sample(10_000, 1000);
     m.sample(0, 2000);
     expect(m.store.getState().calm).toBe(false);
-    m.sample(10, 2000);
+    m.sample(5000, 1500);
     expect(m.store.getState().calm).toBe(false);
     m.sample(600, 3000);
     expect(m.store.getState().calm).toBe(true);
