@@ -5,6 +5,7 @@
 //   node bench/rss-peak.js                                   # this build, once
 //   BENCH_COMPARE=/tmp/before BENCH_REPS=2 node bench/rss-peak.js   # and another build, alternated
 //   BENCH_DASHBOARD=0 node bench/rss-peak.js                 # the fan-out without Chromium
+//   BENCH_HEAPS=1 node bench/rss-peak.js    # each thread's V8 heap before, during and after the fan-out
 //
 // The phases, as the suite runs them on its 100k host: warm-up (3,000 launches a chunk until a
 // launch's CPU stops falling), five closed-loop runs of BENCH_REQUESTS launches (16 keep-alive
@@ -12,10 +13,11 @@
 // launches/s for 10 s with three /v1/events subscribers and the dashboard watching (a host that
 // falls behind gets ever more connections and answers 503 past the gate's cap).
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDashboard } from './dashboard.js';
 import { RemoteLoad } from './lib/load-remote.js';
+import { threadHeaps } from './lib/proc-memory.js';
 import { phaseLines, rssPhases } from './lib/rss-phases.js';
 import { CLI, startServe, wall } from './lib/serve-proc.js';
 import { fmt } from './lib/stats.js';
@@ -31,11 +33,30 @@ const FAN_RATE = Number(process.env.BENCH_FAN_RATE ?? 1000);
 const FAN_SECONDS = Number(process.env.BENCH_FAN_SECONDS ?? 10);
 const DASHBOARD = process.env.BENCH_DASHBOARD !== '0';
 const COMPARE = process.env.BENCH_COMPARE;
+const HEAPS = !!process.env.BENCH_HEAPS;
+const MB = 1024 * 1024;
 
 /** @param {string} label @param {string} cli @param {string} file */
 async function one(label, cli, file) {
-  const s = await startServe({ label, cli, args: ['--regions', file] });
+  const reports = join(CACHE, `reports-peak-${process.pid}`);
+  mkdirSync(reports, { recursive: true });
+  const s = await startServe({
+    label,
+    cli,
+    args: ['--regions', file],
+    nodeArgs: HEAPS ? ['--report-on-signal', `--report-directory=${reports}`] : [],
+  });
   const rec = rssPhases(s.pid, 100);
+  /** @type {string[]} */
+  const heapLines = [];
+  const heaps = async (/** @type {string} */ when) => {
+    if (!HEAPS) return;
+    const rss = rec.trace[rec.trace.length - 1]?.[1] ?? Number.NaN;
+    const hs = await threadHeaps(s.pid, reports);
+    heapLines.push(
+      `${when} (RSS ${fmt(rss)}): ${hs.map((h) => `${h.name} ${fmt(h.committed / MB)}/${fmt(h.used / MB)} ext ${fmt(h.external / MB)}`).join(', ')} (V8 committed/used MB)`,
+    );
+  };
   const load = new RemoteLoad();
   /** @type {string[]} */
   const notes = [];
@@ -58,6 +79,14 @@ async function one(label, cli, file) {
     );
     const region = JSON.parse(bodies[0]).region;
     const dash = DASHBOARD ? await rec.phase('dashboard opens', () => openDashboard(s, region)) : null;
+    await heaps('before the fan-out');
+    let fanning = true;
+    const during = (async () => {
+      for (let i = 1; fanning; i++) {
+        await new Promise((r) => setTimeout(r, 4000));
+        if (fanning) await heaps(`fan-out +${i * 4} s`);
+      }
+    })();
     const fan = await rec
       .phase(`fan-out ${FAN_RATE}/s × ${FAN_SECONDS} s`, () =>
         load.paced({
@@ -70,20 +99,26 @@ async function one(label, cli, file) {
           settleMs: 3000,
         }),
       )
-      .finally(() => dash?.close());
+      .finally(() => {
+        fanning = false;
+        return dash?.close();
+      });
+    await during;
     notes.push(
       `fan-out answered ${fmt(fan.achievedPerSecond)}/s, statuses ${JSON.stringify(fan.statuses)}, p99 ${fmt(fan.p99)} ms`,
     );
     await rec.phase('idle 3 s', () => new Promise((r) => setTimeout(r, 3000)));
+    await heaps('after 3 s idle');
   } finally {
+    rmSync(reports, { recursive: true, force: true });
     rec.stop();
     load.close();
     await s.stop();
   }
-  const load1 = (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   const peak = rec.peakPhase();
   console.log(`\n${label} (load ${load1}): peak ${fmt(peak?.endHwm ?? Number.NaN)} MB, set in: ${peak?.name}`);
-  for (const line of [...phaseLines(rec.phases), ...notes]) console.log(`  ${line}`);
+  for (const line of [...phaseLines(rec.phases), ...notes, ...heapLines]) console.log(`  ${line}`);
   return rec;
 }
 
