@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDashboard } from './dashboard.js';
 import { RemoteLoad } from './lib/load-remote.js';
-import { threadHeaps } from './lib/proc-memory.js';
+import { readMemory, threadHeaps } from './lib/proc-memory.js';
 import { phaseLines, rssPhases } from './lib/rss-phases.js';
 import { CLI, startServe, wall } from './lib/serve-proc.js';
 import { fmt } from './lib/stats.js';
@@ -52,9 +52,10 @@ async function one(label, cli, file) {
   const heaps = async (/** @type {string} */ when) => {
     if (!HEAPS) return;
     const rss = rec.trace[rec.trace.length - 1]?.[1] ?? Number.NaN;
+    const m = readMemory(s.pid, s.home);
     const hs = await threadHeaps(s.pid, reports);
     heapLines.push(
-      `${when} (RSS ${fmt(rss)}): ${hs.map((h) => `${h.name} ${fmt(h.committed / MB)}/${fmt(h.used / MB)} ext ${fmt(h.external / MB)}`).join(', ')} (V8 committed/used MB)`,
+      `${when} (RSS ${fmt(rss)}: anon ${fmt(m.anon)}, file ${fmt(m.file)} of which LMDB ${fmt(m.lmdb)}): ${hs.map((h) => `${h.name} ${fmt(h.committed / MB)}/${fmt(h.used / MB)} ext ${fmt(h.external / MB)}`).join(', ')} (V8 committed/used MB)`,
     );
   };
   const load = new RemoteLoad();
