@@ -118,7 +118,9 @@ async function one(label, cli, file) {
   }
   const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   const peak = rec.peakPhase();
-  console.log(`\n${label} (load ${load1}): peak ${fmt(peak?.endHwm ?? Number.NaN)} MB, set in: ${peak?.name}`);
+  console.log(
+    `\n${label} (load ${load1}): peak ${fmt(peak?.endHwm ?? Number.NaN)} MB, set in: ${peak?.name ?? 'none of the phases (between them)'}`,
+  );
   for (const line of [...phaseLines(rec.phases), ...notes, ...heapLines]) console.log(`  ${line}`);
   return rec;
 }

@@ -348,7 +348,7 @@ export async function run(report, o) {
         better: 'lower',
         subject: { label: 'flylight serve', runs: [big.peakRssMb()] },
         target: { on: 'subject', op: '<=', value: 400 },
-        note: `peak at ready: ${ready.rss.map((x) => fmt(x)).join(', ')} MB; the peak was set in: ${peak ? phaseLines([peak])[0] : 'none of the phases sampled'}`,
+        note: `peak at ready: ${ready.rss.map((x) => fmt(x)).join(', ')} MB; the peak was set in: ${peak ? phaseLines([peak])[0] : 'none of the phases sampled (between them)'}`,
         command: 'npm run bench -- serve',
       });
     }

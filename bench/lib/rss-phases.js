@@ -16,8 +16,8 @@ export function rssNow(pid) {
 }
 
 /**
- * @typedef {{name: string, startRss: number, maxRss: number, endRss: number, endHwm: number,
- *   ms: number, samples: number}} Phase
+ * @typedef {{name: string, startRss: number, startHwm: number, maxRss: number, endRss: number,
+ *   endHwm: number, ms: number, samples: number}} Phase
  */
 
 /**
@@ -51,7 +51,16 @@ export function rssPhases(pid, everyMs = 100) {
       const start = rssNow(pid);
       const t = Date.now();
       /** @type {Phase} */
-      const p = { name, startRss: start.rss, maxRss: start.rss, endRss: 0, endHwm: 0, ms: 0, samples: 0 };
+      const p = {
+        name,
+        startRss: start.rss,
+        startHwm: start.hwm,
+        maxRss: start.rss,
+        endRss: 0,
+        endHwm: 0,
+        ms: 0,
+        samples: 0,
+      };
       const outer = current;
       current = p;
       const n0 = trace.length;
@@ -69,16 +78,13 @@ export function rssPhases(pid, everyMs = 100) {
         if (outer && p.maxRss > outer.maxRss) outer.maxRss = p.maxRss;
       }
     },
-    /** The phase during which VmHWM last rose (the one that set the peak), or null. */
+    /**
+     * The phase during which VmHWM rose to its final value, or null when it got there between
+     * the phases sampled (the host doing something else meanwhile).
+     */
     peakPhase() {
-      let prev = 0;
-      /** @type {Phase | null} */
-      let peak = null;
-      for (const p of phases) {
-        if (p.endHwm > prev + 0.5) peak = p;
-        prev = Math.max(prev, p.endHwm);
-      }
-      return peak;
+      const final = Math.max(...phases.map((p) => p.endHwm));
+      return phases.find((p) => p.startHwm < final - 0.5 && p.endHwm >= final - 0.5) ?? null;
     },
     stop() {
       clearInterval(timer);
