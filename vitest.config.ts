@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests start real hosts with real worker threads; two cores, so keep it calm.
     maxWorkers: 2,
+    // A fork that dies is reported without its file; this names it (test/helpers).
+    reporters: ['default', './test/helpers/unfinished-reporter.ts'],
   },
 });

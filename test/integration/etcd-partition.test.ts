@@ -76,7 +76,9 @@ describe('a host cut off from etcd', () => {
     );
     const after = Date.now() - cut;
     console.log(`cut off: launches refused for the lease ${after} ms after the cut: ${refusal}`);
-    expect(after).toBeGreaterThanOrEqual(TTL_S * 1000 - 500);
+    // A whole TTL after its last renewal, which came at most a third of a TTL before the cut
+    // (the client renews every third; 4,044 ms was seen at load 18, usually 5.1-5.4 s).
+    expect(after).toBeGreaterThanOrEqual((TTL_S * 1000 * 2) / 3 - 250);
     expect(after).toBeLessThan(TTL_S * 1000 + 4000);
     // Refused before placing: at once, not after a commit's deadline, and with the cause.
     const t0 = Date.now();

@@ -128,7 +128,8 @@ describe('flylight completion bash', () => {
     expect(r.status).toBe(0);
   });
 
-  it("offers, for every line, exactly what the console's Tab completion offers", () => {
+  // Runs bash over every line of the grammar twice: ~5 s on a quiet machine, over 30 at load 18.
+  it("offers, for every line, exactly what the console's Tab completion offers", { timeout: 120_000 }, () => {
     const lines = grammarLines();
     for (const splitEquals of [true, false]) {
       const got = bashComplete(lines.map((l) => compWords(l, splitEquals)));
