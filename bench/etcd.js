@@ -18,7 +18,8 @@
 //
 // `node bench/etcd.js` (or `npm run bench -- etcd`); needs /usr/bin/etcd (etcd-server).
 // BENCH_BUILD=/path/to/another/checkout (built) runs that build's hosts instead, with this bench:
-// a before/after pair is this command run alternately with and without it.
+// a before/after pair is this command run alternately with and without it. BENCH_HOSTS=3 (or
+// 1,3, …) runs only those host counts.
 
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -310,5 +311,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     reps: Number(process.env.BENCH_REPS) || 5,
     requests: Number(process.env.BENCH_REQUESTS) || 2000,
     concurrency: Number(process.env.BENCH_CONCURRENCY) || 16,
+    ...(process.env.BENCH_HOSTS ? { hosts: hostCounts(process.env.BENCH_HOSTS) } : {}),
   });
+}
+
+/** BENCH_HOSTS: the host counts to run, say `3` or `1,3` (each 1–3). @param {string} text */
+function hostCounts(text) {
+  const counts = text.split(',').map((s) => Number(s.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1 || n > 3)) {
+    throw new Error(`BENCH_HOSTS=${text}: give host counts from 1 to 3, comma-separated (say 3, or 1,2,3)`);
+  }
+  return counts;
 }

@@ -15,10 +15,10 @@
 // process for a moment, so only after the figures above).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemoteLoad } from './lib/load-remote.js';
-import { readMemory } from './lib/proc-memory.js';
+import { readMemory, threadHeaps } from './lib/proc-memory.js';
 import { CLI, startServe, wall } from './lib/serve-proc.js';
 import { fmt, sleep } from './lib/stats.js';
 import { CACHE, ROOT } from './lib/store-bundle.js';
@@ -126,50 +126,6 @@ async function one(label, cli, file, env, extraNodeArgs = []) {
     await s.stop();
     rmSync(reports, { recursive: true, force: true });
   }
-}
-
-/**
- * Each thread's V8 heap from a diagnostic report (SIGUSR2 with --report-on-signal): the host's,
- * and every worker's under `workers`, named by the report's thread name when it has one.
- * @param {number} pid @param {string} dir
- */
-async function threadHeaps(pid, dir) {
-  process.kill(pid, 'SIGUSR2');
-  /** @type {any} */
-  let report = null;
-  // The report appears before it is complete (worker threads add their parts): read until it parses.
-  for (let i = 0; i < 200 && !report; i++) {
-    await sleep(100);
-    const file = readdirSync(dir)[0];
-    if (!file) continue;
-    try {
-      report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    } catch {
-      // not complete yet
-    }
-  }
-  if (!report) return [];
-  const heap = (/** @type {any} */ r, /** @type {string} */ name) => {
-    const spaces = r.javascriptHeap.heapSpaces;
-    return {
-      name,
-      committed: r.javascriptHeap.totalMemory,
-      used: r.javascriptHeap.usedMemory,
-      young: (spaces.new_space?.memorySize ?? 0) + (spaces.new_large_object_space?.memorySize ?? 0),
-      external: r.javascriptHeap.externalMemory ?? 0,
-      malloced: r.javascriptHeap.mallocedMemory ?? 0,
-    };
-  };
-  // Workers are spawned in the host's START_ORDER, so on a start without restarts their thread
-  // ids 1, 2, 3 are the store, the orchestrator and the proxy.
-  const names = ['host', 'store', 'orchestrator', 'proxy'];
-  const workers = (report.workers ?? []).map((/** @type {any} */ w) =>
-    heap(w, names[w.header.threadId] ?? `thread ${w.header.threadId}`),
-  );
-  return [
-    heap(report, 'host'),
-    ...workers.sort((/** @type {any} */ a, /** @type {any} */ b) => names.indexOf(a.name) - names.indexOf(b.name)),
-  ];
 }
 
 /** glibc's arenas, summed from malloc_info's XML (gdb attached for a moment). @param {number} pid */

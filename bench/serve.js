@@ -13,6 +13,7 @@ import { measureCli } from './cli.js';
 import { fanOut } from './fanout.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
+import { phaseLines, rssPhases } from './lib/rss-phases.js';
 import { CLI, get, startBareProcess, startServe, wall } from './lib/serve-proc.js';
 import { fmt, median, rng, sleep } from './lib/stats.js';
 import { CACHE, ROOT } from './lib/store-bundle.js';
@@ -138,6 +139,11 @@ export async function run(report, o) {
       else big = s;
     }
     if (big) served.push(big);
+    // The big host's RSS every 100 ms through each phase it takes part in, so that the peak row
+    // says which phase made the peak (bench/rss-peak.js runs the same phases alone).
+    const bigRss = big ? rssPhases(big.pid) : null;
+    const onBig = (/** @type {string} */ name, /** @type {() => Promise<any>} */ fn) =>
+      bigRss ? bigRss.phase(name, fn) : fn();
     // Started together (their start-up is not measured): a third of the wait.
     const [def, eph, warn] = await Promise.all([
       startServe({ label: 'default fleet' }),
@@ -185,11 +191,14 @@ export async function run(report, o) {
     /** @type {string[]} */
     const warmNotes = [];
     for (const s of served) {
-      const perLaunch = await warmUntilSteady(
-        s.pid,
-        async (count, i) => check(`warm-up ${s.label}`, await target(s, count, i * count)),
-        // The 100k fleet does not fill in a warm-up; the others are reset before each chunk.
-        { chunk, prepare: () => (s === big ? Promise.resolve() : reset(s)) },
+      const warm = (/** @type {() => Promise<number[]>} */ fn) => (s === big ? onBig('warm-up', fn) : fn());
+      const perLaunch = await warm(() =>
+        warmUntilSteady(
+          s.pid,
+          async (count, i) => check(`warm-up ${s.label}`, await target(s, count, i * count)),
+          // The 100k fleet does not fill in a warm-up; the others are reset before each chunk.
+          { chunk, prepare: () => (s === big ? Promise.resolve() : reset(s)) },
+        ),
       );
       warmNotes.push(`${s.label} ${perLaunch.map(fmt).join(' → ')}`);
     }
@@ -212,7 +221,7 @@ export async function run(report, o) {
       for (const s of [def, eph, warn]) await reset(s);
       const b = check('bare', await bareRun(3 * n));
       const d = check(def.label, await target(def, n, r * n));
-      const g = big ? check(big.label, await target(big, n, r * n)) : null;
+      const g = big ? check(big.label, await onBig(`closed loop ${r + 1}`, () => target(big, n, r * n))) : null;
       const e = check(eph.label, await target(eph, n, r * n));
       const w = check(warn.label, await target(warn, n, r * n));
       const h = check('GET /healthz', await healthz(3 * n));
@@ -306,7 +315,11 @@ export async function run(report, o) {
     hopRows(report, rate, cmd);
 
     // A dashboard watches too (issue 12), with the first region selected (fanout.js).
-    if (big) await fanOut(report, load, big, bigBodies, o, 'npm run bench -- serve');
+    if (big)
+      await onBig('fan-out (dashboard, 3 subscribers, open loop)', () =>
+        fanOut(report, load, big, bigBodies, o, 'npm run bench -- serve'),
+      );
+    bigRss?.stop();
 
     // ---- `flylight regions` against the running host --------------------------------------
     await measureCli(report, def.env, def.port, o.cliRuns, 'npm run bench -- serve');
@@ -324,7 +337,10 @@ export async function run(report, o) {
         note: `each run a fresh process and an empty data directory${startFailures.length > 0 ? `; ${startFailures.length} more starts failed: ${[...new Set(startFailures)].join('; ')}` : ''}`,
         command: 'npm run bench -- serve',
       });
-    if (big)
+    if (big) {
+      const peak = bigRss?.peakPhase();
+      const phases = phaseLines(bigRss?.phases ?? []);
+      process.stdout.write(`  ${big.label}, RSS by phase:\n    ${phases.join('\n    ')}\n`);
       report.add({
         bench: 'fleet',
         name: `${fmt(o.bigMachines)}-machine fleet: whole-process peak RSS (VmHWM) after all the load above`,
@@ -332,9 +348,10 @@ export async function run(report, o) {
         better: 'lower',
         subject: { label: 'flylight serve', runs: [big.peakRssMb()] },
         target: { on: 'subject', op: '<=', value: 400 },
-        note: `peak at ready: ${ready.rss.map((x) => fmt(x)).join(', ')} MB`,
+        note: `peak at ready: ${ready.rss.map((x) => fmt(x)).join(', ')} MB; the peak was set in: ${peak ? phaseLines([peak])[0] : 'none of the phases sampled (between them)'}`,
         command: 'npm run bench -- serve',
       });
+    }
   } finally {
     load.close();
     await bare?.stop();

@@ -118,6 +118,12 @@ export interface StoreService {
    */
   putVm(vm: Vm, idempotencyKey?: string, transitions?: Transition[]): void;
   /**
+   * One launch under an Idempotency-Key in one call (the orchestrator does not look the key up
+   * first): the live VM the key already names, with nothing recorded (a replay), else null once
+   * `vm` is recorded under the key exactly as putVm records it.
+   */
+  putVmUnderKey(vm: Vm, idempotencyKey: string, transitions?: Transition[]): Vm | null;
+  /**
    * Records a VM's new state durably (`destroyed` removes the record), then publishes a `vm`
    * event per transition. Throws `not_found`, or `bad_request` when a state that holds
    * resources no longer fits on its machine.

@@ -183,6 +183,20 @@ export class FakeStore implements Remote<StoreService> {
       if (key !== undefined) this.keys.set(key, vm.id);
     });
   }
+  /** The store's one call for a launch under a key (Fleet.putVmUnderKey): the key's VM, or null once recorded. */
+  readonly putVmUnderKeyCalls: Vm[] = [];
+  putVmUnderKey(vm: Vm, key: string): Promise<Vm | null> {
+    this.putVmUnderKeyCalls.push({ ...vm });
+    this.putVmCalls.push({ ...vm });
+    return this.op('putVm', () => {
+      const id = this.keys.get(key);
+      const prior = id === undefined ? undefined : this.vmsById.get(id);
+      if (prior) return { ...prior };
+      this.vmsById.set(vm.id, { ...vm });
+      this.keys.set(key, vm.id);
+      return null;
+    });
+  }
   vmByIdempotencyKey(key: string): Promise<Vm | null> {
     return this.op('vmByIdempotencyKey', () => {
       const id = this.keys.get(key);

@@ -6,11 +6,12 @@
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorBody } from '../../shared/errors';
-import { cores, type PlacementPlan, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
+import { type PlacementPlan, type Slot, type Strategy, takesNewVms } from '../../shared/placement';
 import { type PlacementNote, type PlacementPath, placementNote } from '../../shared/placement-note';
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
+import { batchKey, KeyTaken, replay } from './idempotency';
 import { lostRoom, placeUntilRecorded } from './lost-race';
 import type { Allocation } from './machined';
 import { noCapacity, type RegionRefusal } from './no-capacity';
@@ -50,6 +51,8 @@ const UNDO_WAIT_MS = 250;
 export class Launcher {
   /** Launches that answered with a VM, and those that failed, since start. */
   readonly counts = { ok: 0, failed: 0 };
+  /** Errors of records the store did not confirm: the key may name the VM being taken back. */
+  private readonly recordFailures = new WeakSet<object>();
 
   constructor(private readonly deps: LaunchDeps) {}
 
@@ -95,22 +98,36 @@ export class Launcher {
           `the last try under Idempotency-Key ${k} is not settled yet (the store is not answering); retry shortly`,
         );
       }
+      if (p.count === 1) {
+        const got = await this.launchUnlessKeyed(p, k);
+        return 'prior' in got ? replay(p, k, got.prior, this.deps.store) : { ...got, replayed: false };
+      }
       const prior = await this.deps.store.vmByIdempotencyKey(k);
       if (!prior) return { ...(await this.launchBatch(req, k)), replayed: false };
-      if (!p.regions.includes(prior.region) || prior.memory_gb !== p.memory_gb || prior.cores !== p.cores) {
-        throw new ApiError(
-          'idempotency_key_reused',
-          `Idempotency-Key ${k} already launched ${prior.id} (${prior.region}, ${prior.memory_gb} GB, ${cores(prior.cores)}); a different launch needs a new key`,
-          { vm_id: prior.id },
-        );
-      }
-      const vms = [prior];
-      for (let i = 2; i <= p.count; i++) {
-        const other = await this.deps.store.vmByIdempotencyKey(batchKey(k, i));
-        if (other) vms.push(other);
-      }
-      return { vms, replayed: true };
+      return replay(p, k, prior, this.deps.store);
     });
+  }
+
+  /**
+   * One VM under a key, without asking the store about the key first: the record itself answers
+   * with the key's VM when there is one (the room reserved for it is released), so a new launch
+   * crosses to the store once. A launch that fails before its record (no room, say) may still be
+   * a replay: only then is the key looked up.
+   */
+  private async launchUnlessKeyed(p: Placement, k: string): Promise<LaunchBatch | { prior: Vm }> {
+    let out: LaunchBatch;
+    try {
+      out = await this.place(p, k);
+    } catch (err) {
+      if (err instanceof KeyTaken) return { prior: err.vm };
+      const recorded = this.recordFailures.has(err as object);
+      const prior = recorded ? null : await this.deps.store.vmByIdempotencyKey(k).catch(() => null);
+      if (prior) return { prior };
+      this.counts.failed++;
+      throw err;
+    }
+    this.counts.ok++;
+    return out;
   }
 
   /** A dry run: the plans a launch of this request would follow, reserving nothing. */
@@ -311,9 +328,12 @@ export class Launcher {
     const vm: Vm = { ...fresh, state, updated_at: first.transitions[first.transitions.length - 1].at };
     if (reason !== undefined) vm.reason = reason;
     if (note) first.transitions[0].placement = note(entry);
+    let prior: Vm | null = null;
     try {
-      // Durable before acknowledged: a launch the caller hears about is never lost.
-      await store.putVm(vm, key, first.transitions);
+      // Durable before acknowledged: a launch the caller hears about is never lost. One VM under
+      // a key: the store answers with the key's VM instead when it has one (nothing recorded).
+      if (key !== undefined && p.count === 1) prior = await store.putVmUnderKey(vm, key, first.transitions);
+      else await store.putVm(vm, key, first.transitions);
     } catch (err) {
       const body = toErrorBody(err);
       // The record may have landed before the store died or timed out. Take it back before
@@ -348,27 +368,21 @@ export class Launcher {
         machine: vm.machine_id,
         error: body.message,
       });
-      throw new ApiError(
+      const failure = new ApiError(
         'unavailable',
         `the store did not record the VM (${body.message}); nothing was launched, try again`,
         body.details?.lost_race ? { ...body.details, region: p.region } : { region: p.region },
       );
+      this.recordFailures.add(failure);
+      throw failure;
+    }
+    if (prior) {
+      entry.release(p.memory_gb, p.cores);
+      throw new KeyTaken(prior);
     }
     this.deps.lifecycle.launched(vm, first.pending, true);
     return vm;
   }
-}
-
-/** The key a batch's i-th VM (2, 3, …) is recorded under; the first has the key itself. */
-export function batchKey(key: string, i: number): string {
-  const k = `${key}:${i}`;
-  if (k.length > 128) {
-    throw new ApiError(
-      'bad_request',
-      'an Idempotency-Key for a batch must leave room for its suffix (at most 124 characters)',
-    );
-  }
-  return k;
 }
 
 /** `vm-` and 12 random lowercase hex digits (the first 12 of a v4 UUID are all random). */

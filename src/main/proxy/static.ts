@@ -1,6 +1,7 @@
 // The built dashboard, served by the proxy for browser mode. Files are read and compressed
-// once (gzip and brotli, off the event loop) and kept while their size and mtime stay the
-// same, so a rebuild is picked up without a restart. Hashed assets are cached for good.
+// once (gzip and brotli, off the event loop, one file at a time) and kept while their size and
+// mtime stay the same, so a rebuild is picked up without a restart. Hashed assets are cached for
+// good.
 // Every page carries its security policy as HTTP headers (a <meta> CSP cannot forbid framing).
 
 import { createHash } from 'node:crypto';
@@ -37,6 +38,14 @@ const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '
 /** Vite's content-hashed names, e.g. index-BkD3xYz1.js: their bytes never change. */
 const HASHED = /-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
 const MAX_CACHED_FILE = 16 * 1024 * 1024;
+/**
+ * Brotli's quality sizes the tables each compression allocates: at 9 a 32 MB hash (36 MB of RSS a
+ * stream), at 6 about 8 MB. A dashboard's first load asks for its five assets at once, and at 9
+ * they were compressed side by side on libuv's threads: the 100k host's RSS rose by 130 MB for a
+ * few seconds, the serve suite's peak (BENCHMARKS.md, `peak-rss`). On the built assets 6 gives
+ * 1.4 % more bytes than 9 (365 against 360 KB) for a tenth of the CPU.
+ */
+const BROTLI_QUALITY = 6;
 
 /**
  * The page's Content-Security-Policy: what the <meta> tag in src/renderer/index.html allows, plus
@@ -114,6 +123,11 @@ function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
 export class StaticFiles {
   private readonly root: string | null;
   private readonly cache = new Map<string, Entry>();
+  /**
+   * The compression running now: the next waits for it, so however many files a page asks for at
+   * once, one compression's memory is held at a time.
+   */
+  private compressing: Promise<unknown> = Promise.resolve();
 
   constructor(root: string | null) {
     let real: string | null = null;
@@ -186,21 +200,24 @@ export class StaticFiles {
     return entry;
   }
 
-  /** Compressed once per file and encoding; a failure falls back to identity. */
+  /** Compressed once per file and encoding, one at a time; a failure falls back to identity. */
   private encoded(entry: Entry, encoding: 'br' | 'gzip'): Promise<Buffer | null> {
     let p = entry.encoded.get(encoding);
     if (!p) {
-      p = (
+      const compress = () =>
         encoding === 'br'
           ? brotli(entry.raw, {
-              // Quality 9 is most of 11's gain for a fraction of the CPU (two shared cores).
-              params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: entry.raw.length },
+              params: {
+                [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+                [constants.BROTLI_PARAM_SIZE_HINT]: entry.raw.length,
+              },
             })
-          : gz(entry.raw, { level: 9 })
-      ).then(
+          : gz(entry.raw, { level: 9 });
+      p = this.compressing.then(compress).then(
         (b) => (b.length < entry.raw.length ? b : null),
         () => null,
       );
+      this.compressing = p;
       entry.encoded.set(encoding, p);
     }
     return p;

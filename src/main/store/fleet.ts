@@ -137,6 +137,17 @@ export class Fleet extends FleetReads implements Omit<StoreServiceImpl, keyof Sh
       );
   }
 
+  /**
+   * A launch's one call under its Idempotency-Key: the live VM the key already names (nothing
+   * recorded: a replay), else null once `vm` is recorded under the key, as putVm records it.
+   */
+  async putVmUnderKey(vm: Vm, key: string, transitions?: Transition[]): Promise<Vm | null> {
+    const prior = this.vmByIdempotencyKey(key);
+    if (prior) return prior;
+    await this.putVm(vm, key, transitions);
+    return null;
+  }
+
   async updateVm(vm: Vm, transitions: Transition[]): Promise<Vm> {
     if (vm?.state === TERMINAL_STATE) {
       const gone = await this.ledger.delete(vm?.id);

@@ -63,6 +63,7 @@ export function storeService(fleet: Fleet, shared?: SharedServices): StoreServic
     apply: (update) => fleet.apply(update),
     versions: () => fleet.versions(),
     putVm: (vm, key, transitions) => fleet.putVm(vm, key, transitions),
+    putVmUnderKey: (vm, key, transitions) => fleet.putVmUnderKey(vm, key, transitions),
     updateVm: (vm, transitions) => fleet.updateVm(vm, transitions),
     deleteVm: (id) => fleet.deleteVm(id),
     vms: (region) => fleet.vms(region),

@@ -346,6 +346,40 @@ describe('launch under an Idempotency-Key', () => {
     expect(infra.stats()).toMatchObject({ launches_ok: 1 });
   });
 
+  it('a new launch under a key crosses to the store once; a replay releases the room it reserved', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
+    infra = await startInfra(store);
+    let lookups = 0;
+    const lookup = store.vmByIdempotencyKey.bind(store);
+    store.vmByIdempotencyKey = (key) => {
+      lookups++;
+      return lookup(key);
+    };
+    const first = await infra.launchIdempotent(req, 'deploy-1');
+    expect(lookups).toBe(0);
+    expect(store.putVmUnderKeyCalls).toHaveLength(1);
+    // The replay is found by the record itself: the VM it would have recorded is not, and the
+    // room MachineD reserved for it is free again.
+    const again = await infra.launchIdempotent(req, 'deploy-1');
+    expect(again).toEqual({ vm: first.vm, replayed: true });
+    expect(lookups).toBe(0);
+    expect(store.vmsById.size).toBe(1);
+    expect(infra.machine('m1')).toMatchObject({ vm_count: 1, cores_allocated: 2 });
+    expect(infra.stats()).toMatchObject({ launches_ok: 1, launches_failed: 0 });
+  });
+
+  it('a replay into a region with no room left answers the VM, not no_capacity', async () => {
+    const store = new FakeStore([machine('m1', 'SIN', { cores_total: 2, memory_total_gb: 4 })]);
+    infra = await startInfra(store);
+    const first = await infra.launchIdempotent(req, 'deploy-1'); // fills m1
+    const again = await infra.launchIdempotent(req, 'deploy-1');
+    expect(again).toEqual({ vm: first.vm, replayed: true });
+    expect((await rejection(infra.launchIdempotent(req, 'deploy-2'))).code).toBe('no_capacity');
+    const reused = await rejection(infra.launchIdempotent({ ...req, cores: 1 }, 'deploy-1'));
+    expect(reused.code).toBe('idempotency_key_reused');
+    expect(infra.stats()).toMatchObject({ launches_ok: 1, launches_failed: 1 });
+  });
+
   it('the same key with other parameters is idempotency_key_reused, naming the VM', async () => {
     const store = new FakeStore([machine('m1', 'SIN', { cores_total: 8, memory_total_gb: 32 })]);
     infra = await startInfra(store);

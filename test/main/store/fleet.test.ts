@@ -299,6 +299,28 @@ describe('VMs', () => {
     expect(fleet.vmByIdempotencyKey('deploy-42')?.id).toBe('vm-2');
   });
 
+  it('records a launch under a free key in one call, and answers a taken key with its VM, recording nothing', async () => {
+    const { fleet, events } = await openFleet();
+    const first = vmOn('vm-1', 'sin-a', 'SIN', 8, 2);
+    expect(await fleet.putVmUnderKey(first, 'deploy-7')).toBeNull();
+    expect(fleet.vmByIdempotencyKey('deploy-7')).toEqual(first);
+    const told = events.length;
+    expect(told).toBeGreaterThan(0); // the launch was published, as putVm publishes it
+    // A replay: another VM under the same key gets the first, and nothing is written or told.
+    expect(await fleet.putVmUnderKey(vmOn('vm-2', 'sin-b', 'SIN', 8, 2), 'deploy-7')).toEqual(first);
+    expect(fleet.vms().map((v) => v.id)).toEqual(['vm-1']);
+    expect(fleet.machine('sin-b')).toMatchObject({ vm_count: 0, cores_allocated: 0 });
+    expect(events).toHaveLength(told);
+    // Bad input is refused as putVm refuses it.
+    expect(await codeOf(() => fleet.putVmUnderKey(vmOn('vm-3', 'sin-a', 'SIN', 8, 2), 'has spaces'))).toBe(
+      'bad_request',
+    );
+    // Once the key's VM is gone the key launches anew.
+    await fleet.deleteVm('vm-1');
+    expect(await fleet.putVmUnderKey(vmOn('vm-4', 'sin-a', 'SIN', 8, 2), 'deploy-7')).toBeNull();
+    expect(fleet.vmByIdempotencyKey('deploy-7')?.id).toBe('vm-4');
+  });
+
   it('lets a delete take back a put that is still committing', async () => {
     let open: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -464,6 +486,7 @@ describe('reconcile and reset', () => {
         'orphans',
         'ownership',
         'putVm',
+        'putVmUnderKey',
         'reconcile',
         'region',
         'regions',

@@ -29,6 +29,7 @@ import {
 import { type CallContext, Etcd3, GRPCDeadlineExceededError, type IOptions, isRecoverableError } from 'etcd3';
 import { describeStore, type EtcdStoreConfig } from '../../../shared/store-spec';
 import { quietIpServername } from './ip-servername';
+import { decodeWatchesDirectly } from './watch-decode';
 
 /** One attempt of a bulk call (see attemptDeadline); also the dial timeout. */
 export const CALL_DEADLINE_MS = 5000;
@@ -156,6 +157,7 @@ export function connectEtcd(store: EtcdStoreConfig, only?: string, calls?: { rou
     };
   }
   if (store.user !== undefined) options.auth = { username: store.user, password: store.password ?? '' };
+  decodeWatchesDirectly(); // the watch's responses without etcd3's second pass (./watch-decode)
   return new Etcd3(options);
 }
 
