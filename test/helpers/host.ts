@@ -11,7 +11,7 @@ import { INSTANT } from '../../src/shared/timing';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'bin', 'flylight.js');
-const HOST_BUNDLE = join(ROOT, 'out', 'main', 'host.js');
+export const HOST_BUNDLE = join(ROOT, 'out', 'main', 'host.js');
 
 type HostModule = typeof import('../../src/main/host/index');
 

@@ -391,14 +391,10 @@ export function newVmId(): string {
 }
 
 /** Whether `work` resolved true within `ms`. */
-async function settledWithin(work: Promise<boolean>, ms: number): Promise<boolean> {
+function settledWithin(work: Promise<boolean>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<false>((r) => {
     timer = setTimeout(() => r(false), ms);
   });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -99,6 +99,8 @@ runWorker(async (ctx) => {
       service: storeService(fleet),
       info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: backend.kind },
       shutdown: () => backend.close(),
+      // Commits still running on libuv's pool finish before the thread's LMDB is torn down.
+      release: () => backend.close(),
     };
   } catch (err) {
     await backend.close();

@@ -31,7 +31,15 @@ export interface WorkerModule {
   info?: Record<string, unknown>;
   /** Called once on a clean shutdown, before the thread exits. */
   shutdown?(): Promise<void> | void;
+  /**
+   * Called when the thread is about to die of an uncaught error: finish what a native library is
+   * doing for it on libuv's shared pool (the store's LMDB commits), nothing more. See runWorker.
+   */
+  release?(): Promise<void>;
 }
+
+/** How long a dying thread may take to release its native work before it dies anyway. */
+const RELEASE_MS = 2000;
 
 export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>): void {
   const data = workerData as WorkerData;
@@ -100,7 +108,7 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
         });
         break;
       case 'crash':
-        // Outside this handler's promise, so nothing catches it: the thread dies uncaught.
+        // Outside this handler's promise: an uncaught error, as a real crash is.
         setImmediate(() => {
           throw new Error(`${data.name} worker crashed on the host's request (test hook)`);
         });
@@ -125,6 +133,28 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
   for (const [name, port] of Object.entries(data.peers ?? {})) {
     if (port) ctx.peer(name as PeerName).attach(port);
   }
+
+  // libuv's pool is the process's, not the thread's: a thread torn down while a native library
+  // works for it there can take the whole process down. LMDB commits on that pool, and a store
+  // thread that died mid-commit left the commit writing into its freed environment: a segfault
+  // of the host instead of a restart (one store crash in a few under load). So an uncaught error
+  // first stops this thread taking requests and lets the module release such work (at most
+  // RELEASE_MS); then it is thrown again, the thread dies of it as before, the host restarts it.
+  let dying = false;
+  process.on('uncaughtException', (err) => {
+    if (dying) return; // a second error while releasing: the first one ends the thread
+    dying = true;
+    for (const s of served) s.port.close();
+    const released = Promise.resolve()
+      .then(() => mod?.release?.())
+      .catch(() => {});
+    void Promise.race([released, new Promise((r) => setTimeout(r, RELEASE_MS))]).then(() => {
+      process.removeAllListeners('uncaughtException');
+      setImmediate(() => {
+        throw err;
+      });
+    });
+  });
 
   control.on('message', (msg: HostToWorker) => {
     handle(msg).catch((err) => send({ t: 'fatal', error: toErrorBody(err) }));

@@ -1,0 +1,59 @@
+// A process that starts the built host on a durable data directory, crashes its store worker
+// under launches, waits for the restart and stops, `argv[3]` times over: see
+// test/integration/crash-recovery.test.ts. Prints one line per round; exits 0 when all survive.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [hostBundle, regionsFile, roundsArg] = process.argv.slice(2);
+const { startHost } = await import(pathToFileURL(hostBundle).href);
+const TOKEN = 'T'.repeat(43);
+const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+const nothing = { delay_ms: 0, jitter_ms: 0, failure: 0 };
+const stages = ['create', 'start', 'resume', 'stop', 'suspend', 'restart', 'destroy'];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+for (let round = 1; round <= Number(roundsArg); round++) {
+  const host = await startHost({
+    host: '127.0.0.1',
+    port: 0,
+    regionsFile,
+    flydIntervalMs: 50,
+    numCandidates: 5,
+    dataDir: mkdtempSync(join(tmpdir(), 'flylight-crash-loop-')),
+    staticDir: null,
+    rpcTimeoutMs: 5000,
+    logFormat: 'silent',
+    token: TOKEN,
+    timing: { name: 'instant', stages: Object.fromEntries(stages.map((s) => [s, nothing])), degraded_factor: 1 },
+  });
+  let stop = false;
+  const client = async () => {
+    while (!stop) {
+      try {
+        const res = await fetch(`${host.url}/v1/vms`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ region: 'SIN', memory_gb: 1, cores: 1 }),
+        });
+        await res.arrayBuffer();
+      } catch {
+        await sleep(20);
+      }
+    }
+  };
+  const clients = [client(), client(), client(), client()];
+  await sleep(150); // commits in flight when the store dies
+  await host.crashWorker('store');
+  const began = Date.now();
+  while (!host.workers().every((w) => w.state === 'ready')) {
+    if (Date.now() - began > 10_000) throw new Error(`round ${round}: the store did not come back within 10 s`);
+    await sleep(20);
+  }
+  stop = true;
+  await Promise.all(clients);
+  await host.stop();
+  console.log(`round ${round}: the store crashed and came back`);
+}
