@@ -266,6 +266,13 @@ export async function run(report, o) {
         for (const e of list.getEntries()) w.__longTasks.push(e.duration);
       });
       w.__observer.observe({ entryTypes: ['longtask'] });
+      // Whether the page was calm (src/renderer/src/state/motion.ts: no animation while changes
+      // stream in), twice a second: a build without it reads as animated throughout.
+      w.__motion = { calm: 0, all: 0 };
+      w.__motionTimer = setInterval(() => {
+        w.__motion.all++;
+        if (w.document.documentElement.dataset.motion === 'calm') w.__motion.calm++;
+      }, 500);
     });
     await startFrames(page);
     const m0 = await metrics();
@@ -320,11 +327,12 @@ export async function run(report, o) {
     const cpu1 = chromiumCpu();
     const taskCpu = (await tasks.stop()).sort((a, b) => a - b);
     const frames = await stopFrames(page);
-    const longTasks = /** @type {number[]} */ (
+    const { longTasks, motion } = /** @type {{longTasks: number[], motion: {calm: number, all: number}}} */ (
       await page.evaluate(() => {
         const w = /** @type {any} */ (globalThis);
         w.__observer.disconnect();
-        return w.__longTasks;
+        clearInterval(w.__motionTimer);
+        return { longTasks: w.__longTasks, motion: w.__motion };
       })
     );
     const heapAfter = await heapMb();
@@ -371,7 +379,7 @@ export async function run(report, o) {
       subject: { label: 'requestAnimationFrame interval', runs: [q(0.5)] },
       // A 60 Hz frame is 16.7 ms and requestAnimationFrame never fires faster: "≤ 16 ms" is read as one frame.
       target: { on: 'subject', op: '<=', value: 16.7 },
-      note: `${frames.length} frames; ${stream}`,
+      note: `${frames.length} frames; the page calm (no animation) in ${motion.calm} of ${motion.all} half-second samples; ${stream}`,
       command,
     });
     report.add({

@@ -66,6 +66,11 @@ export function useBeat(): number {
   return useStore(useRuntime().beat, (s) => s.beat);
 }
 
+/** Whether changes stream in too fast to animate each (state/motion.ts). */
+export function useCalm(): boolean {
+  return useStore(useRuntime().motion, (s) => s.calm);
+}
+
 export function useUi<T>(select: (s: UiState) => T): T {
   return useStore(uiStore, select);
 }

@@ -15,6 +15,7 @@ import { frameSchedule } from './state/batcher';
 import { type Beat, createBeat } from './state/beat';
 import { createDashboard, type Dashboard } from './state/dashboard';
 import { appendSample, type Sample } from './state/history';
+import { createMotion, type Motion } from './state/motion';
 import { createOpsFlow, type OpsFlow } from './state/ops-flow';
 import { createResetFlow, type ResetFlow } from './state/reset';
 import { createVmFeed, type VmFeed } from './state/vm-feed';
@@ -30,6 +31,8 @@ export interface Runtime {
   clock: StoreApi<{ now: number }>;
   /** The live indicators' pulse: moves when changes arrive, at most every BEAT_GAP_MS (state/beat.ts). */
   beat: Beat['store'];
+  /** Calm while changes stream in: they show without animating (state/motion.ts). */
+  motion: Motion['store'];
   /** "Reset fleet" behind its confirm dialog. */
   resetFlow: ResetFlow;
   /** Closes and reopens the event stream now (the user's "Reconnect"). */
@@ -74,11 +77,23 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
   });
   const { actions, store } = dashboard;
   const beat = createBeat({ gapMs: BEAT_GAP_MS });
-  store.subscribe((s, prev) => {
-    if (s.eventsApplied !== prev.eventsApplied) beat.poke();
-  });
+
   const samples = createStore<{ samples: Sample[] }>(() => ({ samples: [] }));
   const clock = createStore<{ now: number }>(() => ({ now: Date.now() }));
+  // The rate of changes decides whether the page animates them: taken as each batch lands (a
+  // stream is calm from its first batch) and at each tick of the clock (quiet is seen too). The
+  // style sheets read it from the root (bars, cards, chips: `:root[data-motion='calm']`).
+  const motion = createMotion();
+  store.subscribe((s, prev) => {
+    if (s.eventsApplied === prev.eventsApplied) return;
+    motion.sample(s.eventsApplied, Date.now());
+    beat.poke();
+  });
+  clock.subscribe((c) => motion.sample(store.getState().eventsApplied, c.now));
+  motion.store.subscribe((m) => {
+    if (m.calm) document.documentElement.dataset.motion = 'calm';
+    else delete document.documentElement.dataset.motion;
+  });
   const activity = createActivityFeed({ api: client.api, now: () => Date.now() });
   const feed = createVmFeed(() => Date.now());
   const nav = createNavigation({
@@ -196,6 +211,7 @@ export function startRuntime(signInProblem: string | null = null): Runtime {
     activity,
     clock,
     beat: beat.store,
+    motion: motion.store,
     resetFlow,
     reconnect: connect,
     select,

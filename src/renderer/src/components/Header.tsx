@@ -1,7 +1,7 @@
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import { formatPercent, percent } from '../../../shared/percent';
 import { formatCount, formatGb } from '../format';
-import { useBeat, useDash, useRuntime } from '../hooks';
+import { useBeat, useCalm, useDash, useRuntime } from '../hooks';
 import { LoadButton } from '../load/LoadButton';
 import { fleetTotals } from '../state/fleet-totals';
 import { ClusterBadge } from './ClusterBadge';
@@ -14,6 +14,11 @@ import { MiniBar } from './UsageBar';
 export function ConnectionBadge() {
   const conn = useDash((s) => s.connection);
   const beat = useBeat();
+  const calm = useCalm();
+  // Under a stream the dot glows instead of ringing (state/motion.ts); the beats it skipped then
+  // do not ring once the stream stops.
+  const calmBeat = useRef(0);
+  if (calm) calmBeat.current = beat;
   const load = useDash((s) => s.load.state);
   const workers = useDash((s) => s.status?.workers);
   const loaded = load === 'ready';
@@ -56,9 +61,14 @@ export function ConnectionBadge() {
       role="status"
       aria-live="polite"
     >
-      <span className="conn-dot" aria-hidden="true" data-testid="connection-dot" data-beat={beat}>
+      <span
+        className={calm && tone === 'ok' ? 'conn-dot is-streaming' : 'conn-dot'}
+        aria-hidden="true"
+        data-testid="connection-dot"
+        data-beat={beat}
+      >
         {/* One ring per beat (keyed by it): a pulse when changes have arrived, at rest when none do. */}
-        {tone === 'ok' && beat > 0 && <span key={beat} className="conn-beat" />}
+        {tone === 'ok' && !calm && beat > calmBeat.current && <span key={beat} className="conn-beat" />}
       </span>
       {label}
     </span>

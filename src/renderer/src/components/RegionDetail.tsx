@@ -140,7 +140,9 @@ function Machines({ code }: { code: string }) {
         <MachineGrid
           machines={view.preview}
           count={total}
-          card={(m) => <MachineCard key={m.id} machine={m} change={view.changes[m.id] ?? 0} />}
+          card={(m) => (
+            <MachineCard key={m.id} machine={m} change={view.changes[m.id] ?? 0} changedAt={view.changedAt[m.id]} />
+          )}
         />
       </>
     );
@@ -190,6 +192,7 @@ function Machines({ code }: { code: string }) {
               key={m.id}
               machine={m}
               change={view.changes[m.id] ?? 0}
+              changedAt={view.changedAt[m.id]}
               focused={focus?.machine === m.id ? (focus.vm ?? true) : false}
             />
           )}

@@ -1,29 +1,39 @@
 // A machine's VMs on its card: one chip per VM in its state's colour (transient states pulse,
 // failed stands out, its reason in the tooltip) and the count per state. A chip keeps its place
 // as its VM changes state, and the change itself plays once (keyed by the state), so a
-// transition is seen; prefers-reduced-motion stops all of it (base.css).
+// transition is seen; under a stream the chips keep still (state/motion.ts), and
+// prefers-reduced-motion stops all of it (base.css).
 
-import { memo, useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { isTransient } from '../../../shared/lifecycle';
 import type { Vm } from '../../../shared/types';
-import { useRuntime } from '../hooks';
+import { useCalm, useRuntime } from '../hooks';
 import { chipOrder, chipTitle, countByState } from '../state/ops-wording';
 
 /** Chips drawn per card; more are counted as "+N". */
 const MAX_CHIPS = 40;
 
-const Chip = memo(function Chip({ vm }: { vm: Vm }) {
+/**
+ * `calm`: changes stream in (state/motion.ts), and the chip takes its state without popping in
+ * or pinging. What the chip saw while calm it does not play later either: once the stream
+ * stops, every chip on screen would otherwise pop and ping at once for changes long past.
+ */
+const Chip = memo(function Chip({ vm, calm }: { vm: Vm; calm: boolean }) {
+  const [popsIn] = useState(!calm);
+  const quietState = useRef<string | null>(calm ? vm.state : null);
+  if (calm) quietState.current = vm.state;
+  const ping = !calm && vm.state !== quietState.current;
   return (
     <li
-      className={`vm-chip s-${vm.state}${isTransient(vm.state) ? ' is-transient' : ''}`}
+      className={`vm-chip s-${vm.state}${popsIn ? ' is-new' : ''}${isTransient(vm.state) ? ' is-transient' : ''}`}
       title={chipTitle(vm)}
       aria-label={chipTitle(vm)}
       data-testid="vm-chip"
       data-vm-id={vm.id}
       data-state={vm.state}
     >
-      <span key={vm.state} className="vm-chip-pulse" aria-hidden="true" />
+      {ping && <span key={vm.state} className="vm-chip-pulse" aria-hidden="true" />}
     </li>
   );
 });
@@ -33,6 +43,7 @@ export const VmChips = memo(function VmChips({ machineId }: { machineId: string 
   // The index holds the VMs of the machines on screen: this card's, while it is shown.
   useEffect(() => vms.watch(machineId), [vms, machineId]);
   const mine = useStore(vms.store, (s) => s.byMachine[machineId]);
+  const calm = useCalm();
   const list = useMemo(() => (mine ? chipOrder(Object.values(mine)) : []), [mine]);
   // Failed VMs get their own line with the reasons, so they are not counted twice.
   const counts = useMemo(() => countByState(list).filter((c) => c.state !== 'failed'), [list]);
@@ -43,7 +54,7 @@ export const VmChips = memo(function VmChips({ machineId }: { machineId: string 
     <div className="vm-states" data-testid="vm-states">
       <ul className="vm-chips" aria-label={`VMs on ${machineId}`}>
         {list.slice(0, MAX_CHIPS).map((vm) => (
-          <Chip key={vm.id} vm={vm} />
+          <Chip key={vm.id} vm={vm} calm={calm} />
         ))}
         {list.length > MAX_CHIPS && <li className="vm-chip-more">+{list.length - MAX_CHIPS}</li>}
       </ul>

@@ -32,6 +32,8 @@ export interface MachinesView {
   byId: Record<string, Machine>;
   /** Events that moved each machine (its card flashes when it moves); in place too. */
   changes: Record<string, number>;
+  /** When each machine last moved (ms, injected clock): a card shows a change while it is recent. */
+  changedAt: Record<string, number>;
   /** Bumped by every batch that changed a machine of this view. */
   version: number;
   /**

@@ -43,7 +43,7 @@ function sortedIds(list: readonly Machine[]): string[] {
 }
 
 const emptyMachines = (region: string | null, state: LoadState): MachinesView => {
-  return { region, state, ids: [], byId: {}, changes: {}, version: 0 };
+  return { region, state, ids: [], byId: {}, changes: {}, changedAt: {}, version: 0 };
 };
 
 export function createDashboard(deps: DashboardDeps): Dashboard {
@@ -107,6 +107,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     let ids: string[] | null = null;
     let preview: Machine[] | null = null;
     let changed = false;
+    const at = now();
     for (const e of batch) {
       if (e.type !== 'machine' && e.type !== 'region') continue; // reset: a resync is on its way
       const code = e.region.code;
@@ -120,6 +121,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         // seenMachine) but cannot say that it was one: count it here, or the card comes up
         // already changed and never flashes.
         view.changes[e.machine.id] = (view.changes[e.machine.id] ?? 0) + 1;
+        view.changedAt[e.machine.id] = at;
         const i = view.preview ? view.preview.findIndex((m) => m.id === e.machine.id) : -1;
         if (i >= 0) {
           preview ??= [...(view.preview as Machine[])];
@@ -132,12 +134,13 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         }
         view.byId[e.machine.id] = e.machine;
         view.changes[e.machine.id] = (view.changes[e.machine.id] ?? 0) + 1;
+        view.changedAt[e.machine.id] = at;
         changed = true;
       }
     }
     const patch: Partial<DashboardState> = {
       eventsApplied: s.eventsApplied + batch.length,
-      lastEventAt: now(),
+      lastEventAt: at,
     };
     if (regions) patch.regions = regions;
     if (changed) {
@@ -207,7 +210,9 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       }
       const prev = store.getState().machines;
       // Keep change counters across a resync of the same region so cards do not all flash.
-      const changes = prev.region === code ? prev.changes : {};
+      const same = prev.region === code;
+      const changes = same ? prev.changes : {};
+      const changedAt = same ? prev.changedAt : {};
       store.setState({
         machines: {
           region: code,
@@ -215,6 +220,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
           ids: sortedIds(list),
           byId,
           changes,
+          changedAt,
           version: prev.version + 1,
         },
       });

@@ -186,6 +186,7 @@ describe('dashboard store: live events', () => {
     expect(s.regions.SIN.cores_allocated).toBe(4);
     expect(s.machines.changes['sin-1']).toBe(1);
     expect(s.machines.changes['sin-2']).toBeUndefined();
+    expect(s.machines.changedAt['sin-1']).toBe(1_000_000);
     expect(t.state.calls.regions).toBe(calls.regions);
     expect(t.state.calls.machines.length).toBe(calls.machines);
   });
@@ -315,6 +316,9 @@ describe('dashboard store: selection', () => {
     expect(view.byId['sin-1']).toEqual(moved);
     expect(view.changes['sin-1']).toBe(1);
     expect(view.changes['sin-2']).toBeUndefined();
+    // When it came, so the card shown now knows the change is recent (MachineCard's mark).
+    expect(view.changedAt['sin-1']).toBe(1_000_000);
+    expect(view.changedAt['sin-2']).toBeUndefined();
     // A change for another region while loading counts nowhere.
     t.actions.receive(ev(machine('ams-1', 'AMS', { cores_allocated: 2 }), region('AMS', { cores_allocated: 2 })));
     t.frames.frame();
