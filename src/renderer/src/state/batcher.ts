@@ -4,6 +4,7 @@
 // the buffer is bounded by the fleet size even when frames stop (a hidden window).
 
 import type { StoreEvent } from '../../../shared/types';
+import { setTimer as realTimer, type SetTimer } from './timer';
 
 /** Runs cb later (next animation frame in the app, by hand in tests); returns a cancel. */
 export type Schedule = (cb: () => void) => () => void;
@@ -67,7 +68,7 @@ export interface FrameScheduleOptions {
    */
   minGapMs?: number;
   now?: () => number;
-  setTimer?: (cb: () => void, ms: number) => () => void;
+  setTimer?: SetTimer;
 }
 
 /**
@@ -84,12 +85,7 @@ export function frameSchedule(
 ): Schedule {
   const gap = options.minGapMs ?? 0;
   const now = options.now ?? (() => performance.now());
-  const setTimer =
-    options.setTimer ??
-    ((cb, ms) => {
-      const t = setTimeout(cb, ms);
-      return () => clearTimeout(t);
-    });
+  const setTimer = options.setTimer ?? realTimer;
   const waiting = new Set<() => void>();
   let cancelTick: (() => void) | null = null;
   let lastTick = Number.NEGATIVE_INFINITY;

@@ -5,6 +5,7 @@
 // cost about as much CPU as the rest of the page under a stream of 500 launches a second.
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { setTimer as realTimer, type SetTimer } from './timer';
 
 export interface Beat {
   /** `beat` counts the pulses so far (0: nothing has arrived yet). */
@@ -14,18 +15,9 @@ export interface Beat {
   dispose(): void;
 }
 
-export function createBeat(opts: {
-  gapMs: number;
-  now?: () => number;
-  setTimer?: (cb: () => void, ms: number) => () => void;
-}): Beat {
+export function createBeat(opts: { gapMs: number; now?: () => number; setTimer?: SetTimer }): Beat {
   const now = opts.now ?? (() => performance.now());
-  const setTimer =
-    opts.setTimer ??
-    ((cb, ms) => {
-      const t = setTimeout(cb, ms);
-      return () => clearTimeout(t);
-    });
+  const setTimer = opts.setTimer ?? realTimer;
   const store = createStore<{ beat: number }>(() => ({ beat: 0 }));
   let last = Number.NEGATIVE_INFINITY;
   let cancel: (() => void) | null = null;

@@ -5,6 +5,7 @@ import type { ConnectionState, FlylightApi } from '../../../shared/api';
 import type { ClusterView } from '../../../shared/cluster';
 import type { Machine, Region, StatusReport, StoreEvent } from '../../../shared/types';
 import type { Schedule } from './batcher';
+import type { SetTimer } from './timer';
 import type { UiError } from './ui-error';
 
 export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
@@ -91,7 +92,7 @@ export interface DashboardDeps {
   /** A gap in event numbers triggers a resync, but not more often than this. Default 2000. */
   resyncMinIntervalMs?: number;
   /** Timer for the delayed resync; defaults to setTimeout. */
-  setTimer?: (cb: () => void, ms: number) => () => void;
+  setTimer?: SetTimer;
 }
 
 export interface DashboardActions {

@@ -18,6 +18,7 @@ import type {
   LoadState,
   MachinesView,
 } from './dashboard-types';
+import { createResyncQueue } from './resync-queue';
 import { toUiError } from './ui-error';
 
 export type * from './dashboard-types';
@@ -51,13 +52,6 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   const firstPage = deps.firstPage ?? FIRST_PAGE;
   const firstPageFrom = deps.firstPageFrom ?? FIRST_PAGE_FROM;
   const afterPaint = deps.afterPaint ?? (() => Promise.resolve());
-  const minGap = deps.resyncMinIntervalMs ?? 2000;
-  const setTimer =
-    deps.setTimer ??
-    ((cb, ms) => {
-      const t = setTimeout(cb, ms);
-      return () => clearTimeout(t);
-    });
 
   const store = createStore<DashboardState>(() => ({
     connection: { state: 'connecting', since: now(), drops: 0 },
@@ -95,8 +89,6 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   let machineAsks = 0;
   let lastAsk = { code: '', n: 0 };
   let lastSeq: number | null = null;
-  let lastResyncAt = Number.NEGATIVE_INFINITY;
-  let cancelDelayedResync: (() => void) | null = null;
   let disposed = false;
   let locked = false;
 
@@ -261,7 +253,6 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   };
 
   const doResync = async (): Promise<void> => {
-    lastResyncAt = now();
     const since = machineAsks;
     batcher.flushNow();
     try {
@@ -278,39 +269,14 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     if (sel && !(lastAsk.code === sel && lastAsk.n > since)) await loadMachines(sel);
   };
 
-  // One resync at a time. A request made while one runs gets exactly one more run after
-  // it, because events may have been missed after the running one took its snapshot.
-  let running: Promise<void> | null = null;
-  let queued: Promise<void> | null = null;
-  const resync = (): Promise<void> => {
-    if (disposed || locked) return Promise.resolve();
-    cancelDelayedResync?.();
-    cancelDelayedResync = null;
-    if (!running) {
-      running = doResync().finally(() => {
-        running = null;
-      });
-      return running;
-    }
-    queued ??= running.then(() => {
-      queued = null;
-      return resync();
-    });
-    return queued;
-  };
-
-  const scheduleResync = (): void => {
-    if (cancelDelayedResync || queued) return;
-    const wait = Math.max(0, lastResyncAt + minGap - now());
-    if (wait === 0) {
-      void resync();
-      return;
-    }
-    cancelDelayedResync = setTimer(() => {
-      cancelDelayedResync = null;
-      void resync();
-    }, wait);
-  };
+  const resyncs = createResyncQueue({
+    resync: doResync,
+    allowed: () => !disposed && !locked,
+    now,
+    minGapMs: deps.resyncMinIntervalMs ?? 2000,
+    setTimer: deps.setTimer,
+  });
+  const resync = resyncs.run;
 
   const actions: DashboardActions = {
     async start(initialRegion) {
@@ -341,7 +307,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     receive(e) {
       if (disposed) return;
       arrivals++;
-      if (lastSeq !== null && e.seq !== lastSeq + 1) scheduleResync();
+      if (lastSeq !== null && e.seq !== lastSeq + 1) resyncs.soon();
       lastSeq = e.seq;
       if (e.type === 'reset') {
         batcher.push(e);
@@ -390,14 +356,13 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     refuseAuth(message) {
       if (locked || disposed) return;
       locked = true;
-      cancelDelayedResync?.();
-      cancelDelayedResync = null;
+      resyncs.cancel();
       store.setState({ authRefused: message });
     },
 
     dispose() {
       disposed = true;
-      cancelDelayedResync?.();
+      resyncs.cancel();
       batcher.dispose();
     },
   };

@@ -20,6 +20,7 @@ import type { FlylightApi } from '../../../shared/api';
 import type { StoreEvent, Vm } from '../../../shared/types';
 import { VM_PAGE_MAX } from '../../../shared/vm-query';
 import type { Schedule } from './batcher';
+import { setTimer as realTimer, type SetTimer } from './timer';
 
 /** One machine's VMs, by id. Replaced (never mutated) when one of them changes. */
 export type MachineVms = Readonly<Record<string, Vm>>;
@@ -52,7 +53,7 @@ export interface VmIndexDeps {
   api: Pick<FlylightApi, 'vmPage'>;
   schedule: Schedule;
   /** Retry timer for a failed or gap-triggered request; defaults to setTimeout. */
-  setTimer?: (cb: () => void, ms: number) => () => void;
+  setTimer?: SetTimer;
 }
 
 /** Machines let go of but kept, newest last: a windowed grid unmounts cards as it scrolls. */
@@ -71,12 +72,7 @@ interface Pending {
 }
 
 export function createVmIndex(deps: VmIndexDeps): VmIndex {
-  const setTimer =
-    deps.setTimer ??
-    ((cb, ms) => {
-      const t = setTimeout(cb, ms);
-      return () => clearTimeout(t);
-    });
+  const setTimer = deps.setTimer ?? realTimer;
   const store = createStore<VmIndexState>(() => ({ byMachine: {}, size: 0 }));
   // vm id → its machine, for the VMs held, so a VM is found without scanning every machine.
   const where = new Map<string, string>();
