@@ -6,7 +6,7 @@
 
 import { expect, type Page, test } from '@playwright/test';
 import { screenshot, waitLive } from './dashboard-scenario';
-import { openAt, type Serve, serve, stop } from './serve';
+import { launchVm, openAt, type Serve, serve, stop } from './serve';
 
 let host: Serve | null = null;
 test.beforeAll(async () => {
@@ -16,14 +16,7 @@ test.afterAll(async () => {
   await stop(host);
 });
 
-const launch = (region: string) => {
-  const s = host as Serve;
-  return fetch(`${s.url}/v1/vms`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ region, memory_gb: 1, cores: 1 }),
-  });
-};
+const launch = (region: string) => launchVm(host as Serve, region);
 
 /**
  * Launches from `clients` loops, one request in flight each and a pause between (at most 50 a

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { CLI } from '../test/helpers/host';
 import { machineCard, screenshot, waitLive } from './dashboard-scenario';
-import { openAt, type Serve, serve, stop } from './serve';
+import { launchVm, openAt, type Serve, serve, stop } from './serve';
 
 let host: Serve | null = null;
 test.beforeAll(async () => {
@@ -124,11 +124,7 @@ test('the rows have one fixed height, and a card that outgrows it (a VM launched
 }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
   const s = host as Serve;
-  const res = await fetch(`${s.url}/v1/vms`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ region: 'AMS', memory_gb: 1, cores: 1 }),
-  });
+  const res = await launchVm(s, 'AMS');
   expect(res.status).toBe(201);
   const { machine_id: machine } = (await res.json()) as { machine_id: string };
 

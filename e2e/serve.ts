@@ -32,6 +32,15 @@ export const cliEnv = (api: string) => ({ FLYLIGHT_API: api, XDG_CONFIG_HOME: CO
 /** The dashboard link with a fragment (the browser keeps it across the sign-in redirect). */
 export const openAt = (s: Serve, hash = ''): string => `${s.open}${hash}`;
 
+/** One launch of a 1 GB, 1-core VM into `region`, as the API's user makes it. */
+export function launchVm(s: Serve, region: string): Promise<Response> {
+  return fetch(`${s.url}/v1/vms`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ region, memory_gb: 1, cores: 1 }),
+  });
+}
+
 /**
  * `flylight serve` on `port` (0: any), with `extra` flags after the defaults; resolves once it
  * listens and has printed its dashboard link.
