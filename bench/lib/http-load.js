@@ -23,7 +23,7 @@ export class LoadClient {
    * @param {Record<string, string>} [extra] headers of this request alone
    * @returns {Promise<{status: number, text: string}>}
    */
-  send(method, path, body, extra = undefined) {
+  send(method, path, body, extra = undefined, retried = false) {
     return new Promise((resolve, reject) => {
       const headers = extra ? { ...this.headers, ...extra } : { ...this.headers };
       if (body !== undefined) {
@@ -37,7 +37,15 @@ export class LoadClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (err) => {
+        // A kept-alive socket the server closed for idleness (its keepAliveTimeout, 5 s, passes
+        // between a bench's runs) just as it was reused: the request never reached the server.
+        // Sent again once on a new connection, as Node's docs advise (http.ClientRequest.reusedSocket).
+        const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+        if (req.reusedSocket && !retried && (code === 'ECONNRESET' || err.message === 'socket hang up'))
+          this.send(method, path, body, extra, true).then(resolve, reject);
+        else reject(err);
+      });
       req.end(body);
     });
   }
