@@ -1,34 +1,21 @@
 // A process that starts the built host on a durable data directory, crashes its store worker
-// under launches, waits for the restart and stops, `argv[3]` times over: see
-// test/integration/crash-recovery.test.ts. Prints one line per round; exits 0 when all survive.
+// under launches, waits for the restart and stops, `argv[4]` times over: see
+// test/integration/crash-recovery.test.ts, which passes the bundle and the host's config (its
+// testConfig, as JSON; each round gets a data directory of its own).
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [hostBundle, regionsFile, roundsArg] = process.argv.slice(2);
+const [hostBundle, configJson, roundsArg] = process.argv.slice(2);
 const { startHost } = await import(pathToFileURL(hostBundle).href);
-const TOKEN = 'T'.repeat(43);
-const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-const nothing = { delay_ms: 0, jitter_ms: 0, failure: 0 };
-const stages = ['create', 'start', 'resume', 'stop', 'suspend', 'restart', 'destroy'];
+const config = JSON.parse(configJson);
+const headers = { authorization: `Bearer ${config.token}`, 'content-type': 'application/json' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 for (let round = 1; round <= Number(roundsArg); round++) {
-  const host = await startHost({
-    host: '127.0.0.1',
-    port: 0,
-    regionsFile,
-    flydIntervalMs: 50,
-    numCandidates: 5,
-    dataDir: mkdtempSync(join(tmpdir(), 'flylight-crash-loop-')),
-    staticDir: null,
-    rpcTimeoutMs: 5000,
-    logFormat: 'silent',
-    token: TOKEN,
-    timing: { name: 'instant', stages: Object.fromEntries(stages.map((s) => [s, nothing])), degraded_factor: 1 },
-  });
+  const host = await startHost({ ...config, dataDir: mkdtempSync(join(tmpdir(), 'flylight-crash-loop-')) });
   let stop = false;
   const client = async () => {
     while (!stop) {

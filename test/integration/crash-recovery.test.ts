@@ -194,7 +194,12 @@ describe('a store worker that dies mid-commit', () => {
     const rounds = 12;
     const child = spawn(
       process.execPath,
-      [join(ROOT, 'test', 'helpers', 'store-crash-loop.mjs'), HOST_BUNDLE, testConfig().regionsFile, String(rounds)],
+      [
+        join(ROOT, 'test', 'helpers', 'store-crash-loop.mjs'),
+        HOST_BUNDLE,
+        JSON.stringify(testConfig({ token: TOKEN, flydIntervalMs: 50 })),
+        String(rounds),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

@@ -34,7 +34,7 @@ function ChangeMark({ change, at }: { change: number; at: number | undefined }) 
   const calm = useCalm();
   // Re-checked once a second, so a mark goes when it is no longer recent.
   useNow();
-  if (change === 0 || at === undefined) return null;
+  if (at === undefined) return null;
   const age = Date.now() - at;
   if (calm) return age < CALM_MARK_MS ? <span className="flash is-static" aria-hidden="true" /> : null;
   return age < RECENT_MS ? <span key={change} className="flash" aria-hidden="true" /> : null;
@@ -71,7 +71,8 @@ export const MachineCard = memo(function MachineCard({
       data-changes={change}
       aria-label={`Machine ${m.id}`}
     >
-      <ChangeMark change={change} at={changedAt} />
+      {/* Only a card that has changed watches the clock for its mark. */}
+      {change > 0 && <ChangeMark change={change} at={changedAt} />}
       <header className="machine-head">
         <span className="machine-id mono" title={m.id}>
           {m.id}
