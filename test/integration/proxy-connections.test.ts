@@ -164,12 +164,13 @@ describe('the connection cap', () => {
 
     // Nothing stays held: stalled replies and half requests are closed by the timeouts (the
     // server's count first: resuming a stalled reader would let its replies finish).
-    expect(await connectionsDropTo(1, TIMEOUT_MS + 3000)).toBeLessThanOrEqual(1);
+    // (At load 16-20 one was still open TIMEOUT_MS + 3 s on: its timer fires on a starved loop.)
+    expect(await connectionsDropTo(1, TIMEOUT_MS + 8000)).toBeLessThanOrEqual(1);
     const rest = [...stalled, ...silent, ...fillers];
     expect(await Promise.all(rest.map((s) => closedWithin(s, 5000)))).toEqual(rest.map(() => true));
     expect(await metric('flylight_http_connections_refused_total')).toBeGreaterThanOrEqual(1);
     expect(await metric('flylight_http_connections_closed_total', { reason: 'idle' })).toBeGreaterThanOrEqual(CAP / 3);
-  }, 30_000);
+  }, 45_000);
 
   it('after the flood, requests flow normally', async () => {
     const results = await Promise.all(
