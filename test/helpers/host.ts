@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HostConfig } from '../../src/shared/config';
 import { INSTANT } from '../../src/shared/timing';
+import { until } from './until';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'bin', 'flylight.js');
@@ -64,6 +65,11 @@ export interface ServeProcess {
   cli(args: string[]): Promise<CliResult>;
   proc: ChildProcess;
   output(): string;
+  /**
+   * Resolves once the output has a line matching `line`. The host writes its log in batches from
+   * several threads, so a line can arrive after an answer the same event produced.
+   */
+  logged(line: RegExp, ms?: number): Promise<void>;
   /** SIGTERM, then the exit code (rejects if it takes longer than `ms`). */
   stop(ms?: number): Promise<number | null>;
 }
@@ -102,6 +108,10 @@ export function startServe(args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}
           cli: (cliArgs) => runCli([...cliArgs, '--api', url], env),
           proc,
           output: () => out,
+          logged: (line, ms = 5000) =>
+            until(() => line.test(out), ms, `the log line ${line}`, 25).catch((err: Error) => {
+              throw new Error(`${err.message}; its last output:\n${out.slice(-2000)}`);
+            }),
           stop: async (ms = 5000) => {
             if (proc.exitCode !== null) return proc.exitCode;
             proc.kill('SIGTERM');

@@ -31,9 +31,9 @@ describe('scenarios on a shared fleet', () => {
   });
 
   it("seeds an empty etcd from the first host's --scenario; a host joining later runs that fleet", async () => {
-    expect(hosts[0].output()).toMatch(/seeded the fleet in etcd from scenario fragmented-region/);
-    expect(hosts[0].output()).toMatch(/takes a scenario's regions and machines, not its VMs/);
-    expect(hosts[1].output()).toMatch(/joined the fleet in etcd/);
+    await hosts[0].logged(/seeded the fleet in etcd from scenario fragmented-region/);
+    await hosts[0].logged(/takes a scenario's regions and machines, not its VMs/);
+    await hosts[1].logged(/joined the fleet in etcd/);
     for (const h of hosts) {
       const ams = await api<{ machines: Machine[] }>(h, '/v1/regions/AMS/machines');
       expect(ams.status).toBe(200);

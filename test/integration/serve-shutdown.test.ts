@@ -33,7 +33,7 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('serve on %s', (signal) => {
     const again = await startServe(args, env);
     try {
       // The store's start line: one VM, and no machine whose allocation needed correcting.
-      expect(again.output()).toMatch(/store ready .*vms=1 .*reconciled=0/);
+      await again.logged(/store ready .*vms=1 .*reconciled=0/);
     } finally {
       await again.stop();
     }
