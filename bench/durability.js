@@ -4,8 +4,11 @@
 //
 //   ack-on-commit    overlappingSync (lmdb-js default on Linux), ack when the commit is visible:
 //                    survives kill -9, not power loss (the flush happens after the ack)
-//   ack-on-flush     overlappingSync, ack after `flushed` (what Flylight does): every launch in a
+//   ack-on-flush     overlappingSync, ack after `flushed` (what Flylight did): every launch in a
 //                    batch waits for that batch's one fsync, so it survives power loss too
+//   sync-in-thread   what Flylight does: the launches asked for in one turn are committed in one
+//                    synchronous transaction on the calling thread (LMDB fsyncs it before it
+//                    returns), no write thread; the thread waits for the disk meanwhile
 //   sync-commit      overlappingSync off: the fsync happens inside the commit, under the lock
 //   no-sync          never fsync: the OS writes when it likes (not safe even for kill -9
 //                    with respect to power loss, and not what a store should do)
@@ -23,33 +26,52 @@ import { heading, Report } from './lib/report.js';
 const CASES = {
   'ack-on-commit': { options: {}, awaitFlush: false },
   'ack-on-flush': { options: {}, awaitFlush: true },
+  'sync-in-thread': { options: {}, awaitFlush: false, inThread: true },
   'sync-commit': { options: { overlappingSync: false }, awaitFlush: false },
   'no-sync': { options: { noSync: true, overlappingSync: false }, awaitFlush: false },
 };
 
 const CASE_NOTES = {
-  'ack-on-flush': 'what Flylight does: the 201 after the batch is on disk',
+  'ack-on-flush': 'what Flylight did: the 201 after the batch is on disk, lmdb-js write thread',
+  'sync-in-thread': 'what Flylight does: one synchronous transaction a turn, on disk when it returns',
   'sync-commit': 'fsync inside the commit, under the write lock',
   'no-sync': 'no fsync at all: for comparison only',
 };
 
 async function measure(name, concurrency, durationMs) {
-  const { options, awaitFlush } = CASES[name];
+  const { options, awaitFlush, inThread } = CASES[name];
   const dir = mkdtempSync(join(tmpdir(), 'flylight-durability-'));
   const root = open({ path: join(dir, 'store.lmdb'), maxDbs: 8, ...options });
   const vms = root.openDB({ name: 'vms' });
   const machines = root.openDB({ name: 'machines' });
   let n = 0;
   const latencies = [];
+  // sync-in-thread: a turn's writes gathered, then one transactionSync (store/group-commit.ts).
+  /** @type {{put: () => void, done: (v?: unknown) => void}[]} */
+  let queued = [];
+  const inTurn = (/** @type {() => void} */ put) =>
+    new Promise((done) => {
+      if (queued.push({ put, done }) > 1) return;
+      setImmediate(() => {
+        const batch = queued;
+        queued = [];
+        root.transactionSync(() => {
+          for (const q of batch) q.put();
+        });
+        for (const q of batch) q.done();
+      });
+    });
   const end = performance.now() + durationMs;
   const worker = async (w) => {
     while (performance.now() < end) {
       const id = `vm-${w}-${n++}`;
       const t0 = performance.now();
-      await root.transaction(() => {
+      const put = () => {
         void vms.put(id, { id, region: 'SIN', machine_id: `m-${w}`, memory_gb: 1, cores: 1 });
         void machines.put(`m-${w}`, { cores_allocated: n % 32, memory_allocated_gb: n % 256 });
-      });
+      };
+      if (inThread) await inTurn(put);
+      else await root.transaction(put);
       if (awaitFlush) await root.flushed;
       latencies.push(performance.now() - t0);
     }

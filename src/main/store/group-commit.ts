@@ -21,9 +21,9 @@ export class GroupCommit implements StoreBackend {
   private waiters: Waiter[] = [];
   private scheduled = false;
   /**
-   * Batches handed to the backend and not yet durable. They are not chained: the backend
-   * applies commits in the order it is given them (LMDB's write queue; memory at once), and
-   * overlapping them keeps one batch's fsync from holding up the next batch's writes.
+   * Batches handed to the backend and not yet answered. They are not chained: the backend
+   * applies commits in the order it is given them (LMDB in place, after any clear or import
+   * under way; memory at once).
    */
   private readonly inFlight = new Set<Promise<void>>();
   /** Batches committed and ops written, for tests and status. */
