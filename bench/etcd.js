@@ -214,16 +214,18 @@ export async function run(report, o) {
         for (const r of runs) unexpected += Object.values(r.unexpected).reduce((a, b) => a + b, 0);
       };
       // Warm-up, untimed: the baseline's client once, then the hosts until the CPU of a launch
-      // (all k hosts together) stops falling: two chunks in a row not 7 % below the lowest
+      // (all k hosts together) stops falling: three chunks in a row not 7 % below the lowest
       // before them. One chunk was not enough on a busy machine: a single noisy chunk ended the
       // warm-up while V8 was still compiling a joining host's hot path (3 hosts: 4,998 → 4,202 →
-      // 4,449 µs, stopped; a host's launches kept getting cheaper for ~12,000 launches).
+      // 4,449 µs, stopped; a host's launches kept getting cheaper for ~12,000 launches). Two were
+      // not either: over 11 runs at 3 hosts, those that stopped after 6–7 chunks measured the
+      // hosts at 1,765–2,069 µs a launch, those that warmed 9–10 at 1,450–1,600 (etcd-three).
       if (k === counts[0]) await direct(clients.slice(0, k), '/bench-direct/', o.requests, o.concurrency);
       /** @type {number[]} */
       const warm = [];
       let lowest = Number.POSITIVE_INFINITY;
       let flat = 0;
-      for (let i = 0; i < (o.warmChunks ?? 10); i++) {
+      for (let i = 0; i < (o.warmChunks ?? 14); i++) {
         await reset();
         const c0 = these.reduce((a, h) => a + processCpu(h.pid), 0);
         await launches();
@@ -231,7 +233,7 @@ export async function run(report, o) {
         warm.push(cpu);
         flat = cpu < lowest * 0.93 ? 0 : flat + 1;
         lowest = Math.min(lowest, cpu);
-        if (flat >= 2) break;
+        if (flat >= 3) break;
       }
       unexpected = 0;
       /** @type {number[]} */

@@ -102,7 +102,7 @@ const BENCHES = {
       reps: Math.min(o.reps, 5),
       requests: o.requests,
       concurrency: o.concurrency,
-      warmChunks: o.smoke ? 2 : 10,
+      warmChunks: o.smoke ? 2 : 14,
     });
     // Issue 13's big shared fleet: 300k machines (BENCH_ETCD_MACHINES), at most 2 repetitions of ~3 min.
     const machines = o.smoke ? o.machines : intEnv('BENCH_ETCD_MACHINES', 300_000, 1000);
