@@ -15,17 +15,25 @@ import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
 import { get, startBareProcess, startServe } from './lib/serve-proc.js';
 import { fmt, median, sleep } from './lib/stats.js';
-import { threadCpu } from './lib/thread-cpu.js';
+import { threadCpu, threadNames } from './lib/thread-cpu.js';
 import { warmUntilSteady } from './lib/warm-up.js';
 import { launchBodies } from './serve.js';
 
 /**
  * Names the threads of a `flylight serve`: the process's own id is the host thread; the worker
- * threads are the ones that were busiest while the host started them, in start order (store,
- * orchestrator, proxy). Found once, from a warm-up's CPU: the three busiest non-main threads.
+ * threads by the OS names the host gives them (`fl-store`, …). A build from before those names
+ * (BENCH_COMPARE, BENCH_BUILD) gets the old guess: the three busiest non-main threads of a
+ * warm-up, in start order (store, orchestrator, proxy), which a V8 compiler thread can take.
  * @param {number} pid @param {Map<number, number>} before @param {Map<number, number>} after
  */
 export function nameThreads(pid, before, after) {
+  /** @type {Map<number, string>} */
+  const named = new Map([[pid, 'host']]);
+  for (const [tid, comm] of threadNames(pid)) {
+    const worker = /^fl-(store|orchestrator|proxy)$/.exec(comm)?.[1];
+    if (worker) named.set(tid, worker);
+  }
+  if (named.size === 4) return named;
   const used = [...after].filter(([tid]) => tid !== pid).map(([tid, ns]) => [tid, ns - (before.get(tid) ?? 0)]);
   const workers = used
     .sort((a, b) => b[1] - a[1])

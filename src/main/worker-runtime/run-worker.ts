@@ -10,6 +10,7 @@ import { LONG_CALLS_MS, type PeerName, type WorkerName } from '../../shared/serv
 import { EVENT_DECODERS } from '../../shared/store-event-wire';
 import { flushLogs, setLogOutput } from '../common/log';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
+import { nameThisThread } from './thread-name';
 
 export interface WorkerContext {
   name: WorkerName;
@@ -44,6 +45,7 @@ const RELEASE_MS = 2000;
 export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>): void {
   const data = workerData as WorkerData;
   const control = data.control;
+  nameThisThread(data.name);
   // Log lines wait for the end of the turn; the host may end this thread on any of these
   // messages, so what was logged before them is written first.
   const send = (m: WorkerToHost) => {
