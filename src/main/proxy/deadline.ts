@@ -1,12 +1,14 @@
 // The one timeout race in the proxy: a request against its deadline, a /metrics scrape against
 // each worker's answer. The work itself is not cancelled (a worker call cannot be taken back);
-// only the caller stops waiting, and no timer outlives the races it serves.
+// only the caller stops waiting, and no timer outlives its races by more than their length.
 //
 // Every request runs through here, and a node timer per request (a Timeout object, its insert
 // into the list, its removal) was ~3 % of the proxy thread under GET /healthz. Races of one
 // length end in the order they began, so they wait in one queue per length behind one timer,
 // armed for the oldest; a race that settles first is only marked, and dropped when it reaches
-// the head or when nothing in the queue is still waiting (then the timer is cleared too).
+// the head. The timer stays armed when nothing waits (under load one request after another
+// would otherwise arm and clear it each time): it then fires once, finds nothing and is not
+// armed again; it is unref'd, so it never holds a process open by itself.
 
 interface Race {
   due: number;
@@ -34,18 +36,12 @@ class Lane {
   settled(race: Race): void {
     if (race.late === null) return;
     race.late = null;
-    if (--this.waiting === 0) this.clear();
+    this.waiting--;
   }
 
   private arm(ms: number): void {
     this.timer = setTimeout(() => this.expire(), ms);
-  }
-
-  private clear(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.races = [];
-    this.head = 0;
+    this.timer.unref?.();
   }
 
   private dropSettled(): void {
@@ -71,8 +67,10 @@ class Lane {
       this.waiting--;
       late();
     }
-    if (this.waiting === 0) this.clear();
-    else this.arm(Math.max(1, this.races[this.head].due - now));
+    if (this.waiting === 0) {
+      this.races = [];
+      this.head = 0;
+    } else this.arm(Math.max(1, this.races[this.head].due - now));
   }
 }
 
