@@ -11,6 +11,7 @@
 // armed again; it is unref'd, so it never holds a process open by itself.
 
 interface Race {
+  /** On the monotonic clock: a wall clock stepped forward would answer every waiting race at once. */
   due: number;
   /** Null once the work has settled: the deadline no longer matters. */
   late: (() => void) | null;
@@ -25,7 +26,7 @@ class Lane {
   constructor(private readonly ms: number) {}
 
   add(late: () => void): Race {
-    const race: Race = { due: Date.now() + this.ms, late };
+    const race: Race = { due: performance.now() + this.ms, late };
     this.dropSettled();
     this.races.push(race);
     this.waiting++;
@@ -56,7 +57,7 @@ class Lane {
 
   private expire(): void {
     this.timer = null;
-    const now = Date.now();
+    const now = performance.now();
     while (this.head < this.races.length) {
       const race = this.races[this.head];
       const late = race.late;
