@@ -9,36 +9,47 @@
 //
 // BENCH_REQUESTS (4000) requests per run, BENCH_REPS (4) rounds of four runs; A_LOG_LEVEL sets
 // FLYLIGHT_LOG_LEVEL for this build's processes only (the log line's share: warn against info).
+// BENCH_FLOOR=launch measures launches instead (POST /v1/vms as the launch bench sends them, the
+// default fleet reset before each run, untimed; BENCH_REQUESTS 2000 then): the same A B B A.
 
 import { join, resolve } from 'node:path';
 import { RemoteLoad } from './lib/load-remote.js';
-import { CLI, startServe } from './lib/serve-proc.js';
+import { CLI, get, startServe } from './lib/serve-proc.js';
 import { fmt, median } from './lib/stats.js';
 import { threadCpu } from './lib/thread-cpu.js';
+import { launchBodies } from './serve.js';
 
 const otherRoot = process.argv[2];
 if (!otherRoot) {
   process.stderr.write('usage: node bench/floor-ab.js <another built checkout>\n');
   process.exit(2);
 }
-const n = Number(process.env.BENCH_REQUESTS ?? 4000);
+const launches = process.env.BENCH_FLOOR === 'launch';
+const n = Number(process.env.BENCH_REQUESTS ?? (launches ? 2000 : 4000));
 const rounds = Number(process.env.BENCH_REPS ?? 4);
 const builds = { A: CLI, B: join(resolve(otherRoot), 'bin', 'flylight.js') };
 const load = new RemoteLoad();
 /** @type {{k: 'A' | 'B', s: import('./lib/serve-proc.js').Served, tid: number}[]} */
 const procs = [];
 
-/** @param {import('./lib/serve-proc.js').Served} s @param {number} count */
-async function healthz(s, count) {
-  const opts = {
-    port: s.port,
-    headers: s.headers,
-    concurrency: 16,
-    n: count,
-    method: 'GET',
-    path: '/healthz',
-    want: 200,
-  };
+/** @type {unknown[] | null} */
+let bodies = null;
+
+/**
+ * What one run sends: `count` GET /healthz, or `count` launches into the default fleet, reset
+ * here (before the run's clock starts). @param {import('./lib/serve-proc.js').Served} s @param {number} count
+ */
+async function prepare(s, count) {
+  if (!launches)
+    return { port: s.port, headers: s.headers, concurrency: 16, n: count, method: 'GET', path: '/healthz', want: 200 };
+  bodies ??= await launchBodies(s, 4096);
+  const r = await get(s.port, '/v1/reset', s.headers, 'POST', '{}');
+  if (r.status !== 200) throw new Error(`POST /v1/reset answered ${r.status}`);
+  return { port: s.port, headers: s.headers, concurrency: 16, n: count, bodies };
+}
+
+/** @param {object} opts */
+async function run(opts) {
   // A keep-alive connection the server closed while idle can fail one run's first request.
   for (let k = 0; ; k++) {
     try {
@@ -51,8 +62,9 @@ async function healthz(s, count) {
 
 /** µs of CPU per request: the whole process and the proxy thread. @param {(typeof procs)[number]} p */
 async function measure(p) {
+  const opts = await prepare(p.s, n);
   const t0 = threadCpu(p.s.pid);
-  await healthz(p.s, n);
+  await run(opts);
   const t1 = threadCpu(p.s.pid);
   let total = 0;
   for (const [tid, ns] of t1) total += ns - (t0.get(tid) ?? 0);
@@ -67,7 +79,7 @@ try {
     const s = await startServe({ label: k, cli: builds[k], env });
     // Warm-up (JIT); the busiest thread but the host's under /healthz is the proxy's.
     const t0 = threadCpu(s.pid);
-    await healthz(s, 12_000);
+    for (let w = 0; w < 12_000; w += n) await run(await prepare(s, n));
     let tid = 0;
     let most = 0;
     for (const [t, ns] of threadCpu(s.pid)) {

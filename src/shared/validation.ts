@@ -235,6 +235,7 @@ export function validateLaunchQuery(query: URLSearchParams, known?: readonly str
 
 /** Unknown or repeated query parameters are refused: a typo must not be silently ignored. */
 export function checkQuery(query: URLSearchParams, allowed: readonly string[]): void {
+  if (query.size === 0) return; // most requests: no iterator, no array, no set
   const keys = [...query.keys()];
   checkKnownKeys(keys, allowed, 'query parameter');
   const seen = new Set<string>();

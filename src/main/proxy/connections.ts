@@ -75,7 +75,8 @@ export class ConnectionGuard {
     c.busy++;
     c.written = req.socket.bytesWritten;
     c.stalledSince = null;
-    res.once('close', () => {
+    // 'close' comes once per response: no once() wrapper per request.
+    res.on('close', () => {
       c.busy--;
       c.served++;
       c.idleSince = this.now();

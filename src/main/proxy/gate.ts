@@ -58,7 +58,7 @@ export interface RequestLog {
 const METHOD = /^[A-Z]{1,16}$/;
 
 /** The path part of a target, safe for a log line whatever the client sent. */
-function logPath(url: unknown): string {
+export function logPath(url: unknown): string {
   if (typeof url !== 'string') return '?';
   const q = url.indexOf('?');
   return clip(q === -1 ? url : url.slice(0, q), 200);
@@ -140,7 +140,7 @@ export class Gate {
       }
     }
     const res = outcome.response;
-    res.headers[REQUEST_ID_HEADER] = requestId;
+    res.headers['x-request-id'] = requestId; // REQUEST_ID_HEADER, as a literal: a named store
     if (this.stale !== null && (method === 'GET' || method === 'HEAD') && res.status < 400) {
       res.headers[STALE_HEADER] = this.stale;
     }

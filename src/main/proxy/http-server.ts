@@ -17,7 +17,7 @@ import { TOKEN_PARAMS } from './auth';
 import { ConnectionGuard } from './connections';
 import { type EventHub, SSE_HEADERS } from './events';
 import { type FollowStreams, streamAttacher, wantsFollow } from './follow-streams';
-import type { Gate } from './gate';
+import { type Gate, logPath } from './gate';
 import { registerGuardMetrics } from './guard-metrics';
 import { answerHello } from './hello';
 import { newRequestId, REQUEST_ID_HEADER, requestIdOf } from './request-id';
@@ -113,8 +113,8 @@ function send(
   // The whole head in one writeHead, a flat list, with the request's id (the gate's answers carry
   // it already): no setHeader per header, each lower-cased into a dictionary object and enumerated.
   const head: (string | number)[] = [];
-  for (const k in r.headers) head.push(k, r.headers[k]);
-  if (r.headers[REQUEST_ID_HEADER] === undefined) head.push(REQUEST_ID_HEADER, requestId);
+  for (const k in r.headers) if (k !== REQUEST_ID_HEADER) head.push(k, r.headers[k]);
+  head.push(REQUEST_ID_HEADER, r.headers[REQUEST_ID_HEADER] || requestId);
   // Text goes out as text: node joins the head and a string body into one chunk of one write
   // (a Buffer body is a copy and a second chunk), and every API answer is JSON text.
   head.push('content-length', typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.length);
@@ -185,7 +185,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
     headers[REQUEST_ID_HEADER] = requestId;
     const meta: LogMeta = {
       method: clip(method, 16),
-      path: clip(url.split('?')[0], 200),
+      path: logPath(url),
       via: 'http',
       started,
       requestId,

@@ -3,11 +3,16 @@
 
 import { ApiError, httpStatusOf, toErrorBody } from '../../shared/errors';
 import type { GateResponse } from '../../shared/services';
+import { REQUEST_ID_HEADER } from './request-id';
 
 const JSON_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
+  // A slot for the request's id, filled by the gate (empty: the HTTP server fills it when it
+  // writes the head). A slot in the shape makes filling it a plain store; adding the property
+  // afterwards took V8's slow path, ~3 % of the proxy thread under GET /healthz.
+  [REQUEST_ID_HEADER]: '',
 } as const;
 
 export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): GateResponse {

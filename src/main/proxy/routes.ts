@@ -282,18 +282,22 @@ function bad(message: string): ApiError {
  * or a control character (null bytes included) into a segment. Empty segments are kept, so
  * `//v1/vms` simply matches nothing (404).
  */
+/** The query of every target without one: shared, so read only (nothing below the gate writes a target's query). */
+const NO_QUERY = new URLSearchParams();
+
 export function parseTarget(url: string): Target {
   if (typeof url !== 'string' || !url.startsWith('/')) throw bad('the request target must be a path starting with /');
   if (url.length > MAX_TARGET_LENGTH)
     throw bad(`the request target is too long (at most ${MAX_TARGET_LENGTH} characters)`);
   const q = url.indexOf('?');
   const pathname = q === -1 ? url : url.slice(0, q);
-  const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+  const query = q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1));
   const raw = pathname === '/' ? [] : pathname.slice(1).split('/');
   const segments = raw.map((seg) => {
     let s: string;
     try {
-      s = decodeURIComponent(seg);
+      // Without a '%' there is nothing to decode (and nothing malformed): most segments.
+      s = seg.includes('%') ? decodeURIComponent(seg) : seg;
     } catch {
       throw bad(`malformed percent-encoding in the path: '${clip(seg, 40)}'`);
     }
