@@ -275,7 +275,15 @@ describe('scenario import on a fleet shared by three hosts', () => {
     console.log(
       `launches racing the import: ${outcomes.length - refused.length} answered 201, refused: ${JSON.stringify(refused.map((o) => o.body.error?.message))}`,
     );
+    // Refused because the import replaced the fleet under the write, or because keep-m1 (64 cores)
+    // filled before the switch swept its VMs: four lanes of 1-core launches fill it in well
+    // under the race's 800 ms on a fast machine. Nothing else.
     for (const o of refused) {
+      if (o.status === 409) {
+        expect(o.body.error?.code, JSON.stringify(o.body)).toBe('no_capacity');
+        expect(o.body.error?.message).toMatch(/^no machine in KEEP has 2 GB and 1 core free/);
+        continue;
+      }
       expect(o.status, JSON.stringify(o.body)).toBe(503);
       expect(o.body.error?.message).toMatch(
         /the shared fleet was replaced \(a scenario import .*\) while this write was on its way; nothing was written/,
