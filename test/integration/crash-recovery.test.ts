@@ -188,8 +188,9 @@ describe('the event stream during a restart', () => {
 });
 
 describe('a store worker that dies mid-commit', () => {
-  // LMDB commits on libuv's pool, which outlives the thread: before run-worker released it, a
-  // store dying with a commit in flight segfaulted the whole host within a few rounds.
+  // LMDB committed on libuv's pool, which outlives the thread: before run-worker released it, a
+  // store dying with a commit in flight segfaulted the whole host within a few rounds. Commits
+  // now run on the store thread (a clear or an import still uses the pool); this keeps both honest.
   it('is restarted, round after round, and never takes the process down', { timeout: 120_000 }, async () => {
     const rounds = 12;
     const child = spawn(

@@ -99,7 +99,8 @@ runWorker(async (ctx) => {
       service: storeService(fleet),
       info: { regions: totals.regions, machines: totals.machines, vms: totals.vms, backend: backend.kind },
       shutdown: () => backend.close(),
-      // Commits still running on libuv's pool finish before the thread's LMDB is torn down.
+      // A clear or an import still running on libuv's pool finishes before the thread's LMDB is
+      // torn down (commits are synchronous, on this thread: ./lmdb-backend).
       release: () => backend.close(),
     };
   } catch (err) {

@@ -34,7 +34,8 @@ export interface WorkerModule {
   shutdown?(): Promise<void> | void;
   /**
    * Called when the thread is about to die of an uncaught error: finish what a native library is
-   * doing for it on libuv's shared pool (the store's LMDB commits), nothing more. See runWorker.
+   * doing for it on libuv's shared pool (the store's asynchronous LMDB clear or import), nothing
+   * more. See runWorker.
    */
   release?(): Promise<void>;
 }
@@ -137,9 +138,10 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
   }
 
   // libuv's pool is the process's, not the thread's: a thread torn down while a native library
-  // works for it there can take the whole process down. LMDB commits on that pool, and a store
-  // thread that died mid-commit left the commit writing into its freed environment: a segfault
-  // of the host instead of a restart (one store crash in a few under load). So an uncaught error
+  // works for it there can take the whole process down. LMDB committed on that pool once, and a
+  // store thread that died mid-commit left the commit writing into its freed environment: a
+  // segfault of the host instead of a restart (one store crash in a few under load). Commits now
+  // run on the store thread itself; a clear or an import still runs on the pool. So an uncaught error
   // first stops this thread taking requests and lets the module release such work (at most
   // RELEASE_MS); then it is thrown again, the thread dies of it as before, the host restarts it.
   let dying = false;
