@@ -5,7 +5,7 @@
 // is replaced fast. Without etcd, startEtcd rejects (the tests fail, saying how to install it).
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +13,43 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll } from 'vitest';
 import { etcdBinary } from './etcd-finder';
 
-/** A port the OS says is free now (bound and released; etcd binds it a moment later). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Binds `port` on loopback (0: any) and releases it; resolves the port, or null if taken. */
+function bindAndRelease(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.once('error', () => resolve(null));
+    s.listen(port, '127.0.0.1', () => {
       const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : null));
     });
   });
+}
+
+/** The lowest port of the kernel's ephemeral range: what bind(0) and outgoing connections draw from. */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * A port free now, for etcd, which must be told its ports before it binds them (its members name
+ * each other's). Drawn below the ephemeral range: a port the OS had just handed out and taken
+ * back was soon another test's server or a client's outgoing connection, and etcd, binding it a
+ * moment later, died with "address already in use" (a CI run at load 10). Falls back to one the
+ * OS picks when that range is too small to draw from.
+ */
+export async function freePort(): Promise<number> {
+  const low = Math.min(ephemeralLow(), 32768);
+  for (let i = 0; low > 12_000 && i < 50; i++) {
+    const port = await bindAndRelease(10_000 + Math.floor(Math.random() * (low - 10_000)));
+    if (port !== null) return port;
+  }
+  const any = await bindAndRelease(0);
+  if (any === null) throw new Error('no free loopback port');
+  return any;
 }
 
 export interface EtcdMember {
@@ -77,11 +104,27 @@ export async function waitHealthy(clientUrl: string, timeoutMs = 15_000): Promis
 export async function startEtcd(size = 1, env: NodeJS.ProcessEnv = process.env): Promise<EtcdCluster> {
   const bin = etcdBinary(env);
   const root = mkdtempSync(join(tmpdir(), 'flylight-etcd-'));
-  const specs: { name: string; client: number; peer: number }[] = [];
-  for (let i = 0; i < size; i++) specs.push({ name: `m${i}`, client: await freePort(), peer: await freePort() });
-  const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
-  const members = specs.map((s) => member(bin, s, join(root, s.name), initialCluster));
-  await Promise.all(members.map((m) => m.restart()));
+  let members: EtcdMember[] = [];
+  // Another process may still take a port between freePort() and etcd's bind: start afresh on
+  // other ports then (a new cluster: its members' ports are part of its identity).
+  for (let attempt = 1; ; attempt++) {
+    const specs: { name: string; client: number; peer: number }[] = [];
+    for (let i = 0; i < size; i++) specs.push({ name: `m${i}`, client: await freePort(), peer: await freePort() });
+    const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
+    const dir = join(root, `try${attempt}`);
+    members = specs.map((s) => member(bin, s, join(dir, s.name), initialCluster));
+    try {
+      await Promise.all(members.map((m) => m.restart()));
+      break;
+    } catch (err) {
+      await Promise.all(members.map((m) => m.kill()));
+      rmSync(dir, { recursive: true, force: true });
+      if (attempt >= 3 || !/address already in use/.test((err as Error).message)) {
+        rmSync(root, { recursive: true, force: true });
+        throw err;
+      }
+    }
+  }
   const endpoints = members.map((m) => m.clientUrl.replace('http://', '')).join(',');
   /** Each running member's id and the leader it names ('0': none), asked of that member alone. */
   const statuses = async () =>
