@@ -2,18 +2,26 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU time (ns) of each thread of a process, by thread id. @param {number} pid */
-export function threadCpu(pid) {
-  /** @type {Map<number, number>} */
+/**
+ * One file of each thread of a process (`/proc/PID/task/TID/<file>`), parsed, by thread id.
+ * @template T @param {number} pid @param {string} file @param {(text: string) => T} parse
+ */
+function perThread(pid, file, parse) {
+  /** @type {Map<number, T>} */
   const out = new Map();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      out.set(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+      out.set(Number(tid), parse(readFileSync(`/proc/${pid}/task/${tid}/${file}`, 'utf8')));
     } catch {
       // the thread ended between the listing and the read
     }
   }
   return out;
+}
+
+/** CPU time (ns) of each thread of a process, by thread id. @param {number} pid */
+export function threadCpu(pid) {
+  return perThread(pid, 'schedstat', (text) => Number(text.split(' ')[0]));
 }
 
 /**
@@ -22,16 +30,7 @@ export function threadCpu(pid) {
  * @param {number} pid
  */
 export function threadNames(pid) {
-  /** @type {Map<number, string>} */
-  const out = new Map();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      out.set(Number(tid), readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out;
+  return perThread(pid, 'comm', (text) => text.trim());
 }
 
 /** CPU time (ns) of all of a process's threads now. @param {number} pid */

@@ -55,20 +55,6 @@ const ownerKeys = async (client: Etcd3) => {
   return new Map(Object.entries(got).map(([k, v]) => [k.slice('/flylight/owners/'.length), v]));
 };
 /**
- * n live hosts and every machine held by the host bounded rendezvous hashing gives it among them. "All
- * owned" alone is also true for a moment after a host joins, before the others release its
- * share (each rebalances SETTLE_MS after the watch tells it): a host that answers soon after it
- * registers was seen in that moment with none.
- */
-const settled = async (h: ServeProcess, n: number) => {
-  const v = await view(h);
-  if (v.hosts.length !== n || v.unowned !== 0) return false;
-  const ids = v.hosts.map((x) => x.id).sort();
-  const owners = await ownerKeys(reader);
-  const want = assignOwners([...owners.keys()], ids);
-  return owners.size === v.machines && [...owners].every(([m, holder]) => want.get(m) === holder);
-};
-/**
  * Every machine held, in etcd, by the host bounded rendezvous hashing gives it among `ids`: what
  * "the survivors own the machines" means, read from etcd itself. (A host's /v1/cluster view is
  * shared by every asker for CLUSTER_VIEW_TTL_MS, so timing a takeover through it would add up
@@ -78,6 +64,18 @@ const ownedAmong = async (ids: string[], machines: number) => {
   const owners = await ownerKeys(reader);
   const want = assignOwners([...owners.keys()], [...ids].sort());
   return owners.size === machines && [...owners].every(([m, holder]) => want.get(m) === holder);
+};
+/**
+ * n live hosts and every machine held by the host bounded rendezvous hashing gives it among them. "All
+ * owned" alone is also true for a moment after a host joins, before the others release its
+ * share (each rebalances SETTLE_MS after the watch tells it): a host that answers soon after it
+ * registers was seen in that moment with none.
+ */
+const settled = async (h: ServeProcess, n: number) => {
+  const v = await view(h);
+  if (v.hosts.length !== n || v.unowned !== 0) return false;
+  const ids = v.hosts.map((x) => x.id);
+  return ownedAmong(ids, v.machines);
 };
 /**
  * The largest Operational region in which each host owns at least two machines (a degraded
