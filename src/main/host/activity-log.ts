@@ -9,6 +9,7 @@ import {
   type ActivityPage,
   isActivityKind,
 } from '../../shared/activity';
+import { timeMs } from '../../shared/iso-time';
 
 export interface ActivityLogOptions {
   maxEvents?: number;
@@ -75,7 +76,7 @@ export class ActivityLog {
   private trim(): void {
     const cutoff = this.now() - this.maxAgeMs;
     while (this.events.length - this.head > this.maxEvents) this.head++;
-    while (this.head < this.events.length && Date.parse(this.events[this.head].at) < cutoff) this.head++;
+    while (this.head < this.events.length && timeMs(this.events[this.head].at) < cutoff) this.head++;
     // Compact now and then, so the array does not grow forever behind the head.
     if (this.head > 1024 && this.head * 2 > this.events.length) {
       this.events.splice(0, this.head);

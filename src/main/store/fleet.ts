@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { ApiError } from '../../shared/errors';
 import { parseRegionStatus } from '../../shared/faults';
+import { IsoClock } from '../../shared/iso-time';
 import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
 import { mulberry32, type Rng } from '../../shared/random';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from '../../shared/scenario';
@@ -327,7 +328,8 @@ export class Fleet extends FleetReads implements Omit<StoreServiceImpl, keyof Sh
     return table;
   }
 
-  private readonly stamp = (): string => this.now().toISOString();
+  private readonly clock = new IsoClock();
+  private readonly stamp = (): string => this.clock.text(this.now().getTime());
 
   /**
    * Machine state is advisory on disk (a start reconciles it from the VMs), so a failed write
