@@ -351,7 +351,7 @@ export class Fleet extends FleetReads implements Omit<StoreServiceImpl, keyof Sh
   private emitTransitions(vm: Vm, transitions: readonly Transition[] | undefined): void {
     if (!Array.isArray(transitions)) return;
     this.views.changed();
-    for (const t of transitions) if (t && typeof t === 'object') this.views.record(t);
+    this.views.recordAll(transitions);
     for (const event of transitionEvents(vm, transitions, this.stamp())) this.emit(event);
   }
 
