@@ -1,11 +1,21 @@
 // StoreEvents as they cross from the store to its subscribers (the proxy, the host). A launch
 // under the instant profile makes four `vm` events for one VM that differ only in their state
-// and steps; sent as they are, each carries its own copy of the VM, cloned for every subscriber
-// (structured cloning is most of what a crossing costs after the wake-up). So the events of one
-// turn cross as one list, and consecutive `vm` events of one VM as one group carrying the VM
-// once. Subscribers get exactly the events the store made, in order.
+// and steps, and FlyD's update a `machine` event with its region's figures. Structured cloning
+// them was most of what a crossing cost: every object and every array (V8 collects an array's
+// keys before cloning it) walked once per subscriber, and rebuilt once per subscriber.
+//
+// So a turn's events cross as ONE string, made once whoever reads them: a JSON array of plain
+// values (./store-event-flat), the VM of a launch's steps once, no key names. A string is
+// copied to each port as bytes, and JSON.parse of a flat array is the fastest way V8 has to
+// rebuild values. Subscribers get exactly the events the store made, in order, objects with the
+// same keys in the same order (SSE frames are byte for byte the same).
+//
+// Only events whose objects are in the shapes the store builds are written flat; a turn with
+// anything else (a VM with a field the flat form does not know, a value JSON would not give
+// back) crosses as it used to: a list of events, a launch's steps grouped (WireItem[]).
 
 import { STORE_EVENTS } from './services';
+import { decodeFlat, encodeFlat } from './store-event-flat';
 import type { StoreEvent, Vm, VmState } from './types';
 
 type VmEvent = Extract<StoreEvent, { type: 'vm' }>;
@@ -38,8 +48,8 @@ function step(e: VmEvent): VmStep {
   return [e.seq, e.at, e.from, e.to, e.reason ?? null];
 }
 
-/** A turn's events as they cross. */
-export function packEvents(events: readonly StoreEvent[]): WireItem[] {
+/** A turn's events as structured clones carry them (the fallback, and a shared fleet's share). */
+export function groupEvents(events: readonly StoreEvent[]): WireItem[] {
   const out: WireItem[] = [];
   let group: VmGroup | null = null;
   for (const e of events) {
@@ -59,8 +69,17 @@ export function packEvents(events: readonly StoreEvent[]): WireItem[] {
   return out;
 }
 
-/** Each event of what crossed (a list from packEvents, or a single event), in order. */
+/** A turn's events as they cross: the flat string, or the grouped list when one does not fit it. */
+export function packEvents(events: readonly StoreEvent[]): string | WireItem[] {
+  return encodeFlat(events) ?? groupEvents(events);
+}
+
+/** Each event of what crossed (a string or list from packEvents, or a single event), in order. */
 export function unpackEvents(data: unknown, each: (e: StoreEvent) => void): void {
+  if (typeof data === 'string') {
+    decodeFlat(data, each);
+    return;
+  }
   if (!Array.isArray(data)) {
     each(data as StoreEvent);
     return;

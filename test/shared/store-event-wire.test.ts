@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { transitionEvents } from '../../src/main/store/store-events';
 import { RpcClient, serveRpc } from '../../src/shared/rpc';
 import { STORE_EVENTS } from '../../src/shared/services';
-import { EVENT_DECODERS, packEvents, unpackEvents } from '../../src/shared/store-event-wire';
+import { EVENT_DECODERS, groupEvents, packEvents, unpackEvents } from '../../src/shared/store-event-wire';
 import type { StoreEvent, Vm } from '../../src/shared/types';
+import { openFleet, update, vmOn } from '../helpers/fleet-fixtures';
 
 const vm: Vm = {
   id: 'vm-0123456789ab',
@@ -29,9 +30,9 @@ const launch = (v: Vm, firstSeq: number): StoreEvent[] =>
     at,
   ).map((e, i) => ({ ...e, seq: firstSeq + i }));
 
-const roundTrip = (events: StoreEvent[]) => {
+const roundTrip = (events: StoreEvent[], pack: (e: StoreEvent[]) => unknown = groupEvents) => {
   // Through a real structured clone, as between threads.
-  const wire = structuredClone(packEvents(events));
+  const wire = structuredClone(pack(events));
   const out: StoreEvent[] = [];
   unpackEvents(wire, (e) => out.push(e));
   return { wire, out };
@@ -58,6 +59,82 @@ describe('store events on the wire', () => {
     expect(JSON.stringify(out)).toBe(JSON.stringify(events));
   });
 
+  it('a turn in the shapes the store builds crosses as one flat string, and comes out byte for byte the same', () => {
+    const region = {
+      code: 'ORD',
+      location: 'Chicago',
+      status: 'Operational',
+      machine_count: 10,
+      cores_total: 320,
+      cores_allocated: 4,
+      memory_total_gb: 1280,
+      memory_allocated_gb: 4,
+      vm_count: 4,
+      capacity: {
+        reference_vms_free: 316,
+        free_cores: 316,
+        free_memory_gb: 1276,
+        stranded_cores: 0,
+        stranded_memory_gb: 0,
+      },
+    };
+    const machine = {
+      id: 'ord-m06',
+      region: 'ORD',
+      datacenter: 'ord1',
+      status: 'allocated',
+      cores_total: 32,
+      cores_allocated: 1,
+      memory_total_gb: 128,
+      memory_allocated_gb: 1,
+      vm_count: 1,
+      updated_at: at,
+    };
+    const failed: Vm = { ...vm, id: 'vm-ba9876543210', state: 'failed', reason: 'start_failed' };
+    const events: StoreEvent[] = [
+      ...launch(vm, 1),
+      { type: 'machine', seq: 5, at, machine, region },
+      { type: 'vm', seq: 6, at, vm: failed, from: 'starting', to: 'failed', reason: 'start_failed' },
+      { type: 'reset', seq: 7, at },
+      { type: 'region', seq: 8, at, region: { ...region, status: 'Down' } },
+      { type: 'actor', seq: 9, at, actor: 'flyd ord-m06', machine_id: 'ord-m06', cause: 'chaos', restarts: 1 },
+    ];
+    const { wire, out } = roundTrip(events, packEvents);
+    expect(typeof wire).toBe('string');
+    expect(JSON.stringify(out)).toBe(JSON.stringify(events));
+    expect(out).toStrictEqual(events);
+    expect('reason' in (out[0] as { vm: Vm }).vm).toBe(false);
+  });
+
+  it('the events a Fleet publishes (launch, FlyD update, stop, destroy, region, reset) are all written flat', async () => {
+    const { fleet, events } = await openFleet();
+    const vm1 = vmOn('vm-0123456789ab', 'sin-a', 'SIN', 8, 2);
+    await fleet.putVm(vm1, 'key-1', [
+      { vm_id: vm1.id, from: null, to: 'creating', at, operation: 'create' },
+      { vm_id: vm1.id, from: 'creating', to: 'started', at, operation: 'start' },
+    ]);
+    await fleet.apply(update('sin-a', 1, 2, 8));
+    const stopped = { ...vm1, state: 'stopped' as const, updated_at: at };
+    await fleet.updateVm(stopped, [{ vm_id: vm1.id, from: 'started', to: 'stopped', at, operation: 'stop' }]);
+    await fleet.deleteVm(vm1.id);
+    await fleet.setRegionStatus('SIN', 'Down');
+    await fleet.reset();
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['vm', 'machine', 'region', 'reset']));
+    const { wire, out } = roundTrip(events, packEvents);
+    expect(typeof wire).toBe('string');
+    expect(out).toStrictEqual(events);
+  });
+
+  it('a turn with an event the flat form does not know crosses as a list, unchanged', () => {
+    const odd = { type: 'vm', seq: 1, at, vm: { ...vm, extra: 1 }, from: null, to: 'started' } as unknown as StoreEvent;
+    const undef = { type: 'vm', seq: 2, at, vm: { ...vm, updated_at: undefined }, from: null, to: 'started' };
+    for (const e of [odd, undef as unknown as StoreEvent]) {
+      const { wire, out } = roundTrip([e], packEvents);
+      expect(Array.isArray(wire)).toBe(true);
+      expect(out).toStrictEqual([e]);
+    }
+  });
+
   it('still takes a single event as it used to cross', () => {
     const out: StoreEvent[] = [];
     unpackEvents({ type: 'reset', seq: 1, at }, (e) => out.push(e));
@@ -73,13 +150,14 @@ describe('store events on the wire', () => {
     const all = new Promise<void>((resolve) =>
       client.on(STORE_EVENTS, (e) => {
         got.push(e as StoreEvent);
-        if (got.length === 5) resolve();
+        if (got.length === 10) resolve();
       }),
     );
     const events = [...launch(vm, 1), { type: 'reset', seq: 5, at } as StoreEvent];
     server.emit(STORE_EVENTS, packEvents(events));
+    server.emit(STORE_EVENTS, groupEvents(events));
     await all;
-    expect(JSON.stringify(got)).toBe(JSON.stringify(events));
+    expect(JSON.stringify(got)).toBe(JSON.stringify([...events, ...events]));
     ch.port1.close();
     ch.port2.close();
   });

@@ -9,6 +9,7 @@ import {
   type ActivityPage,
   isActivityKind,
 } from '../../shared/activity';
+import { timeMs } from '../../shared/iso-time';
 
 export interface ActivityLogOptions {
   maxEvents?: number;
@@ -24,6 +25,11 @@ export class ActivityLog {
   /** Index of the oldest kept event in `events` (dropping from the front is a counter, not a copy). */
   private head = 0;
   private seq = 0;
+  /**
+   * The time of an event at or before the head, last read: events come in time order, so while
+   * the cutoff is before it nothing is old enough to drop, and the head's time need not be read.
+   */
+  private headMs = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<(e: ActivityEvent) => void>();
   readonly maxEvents: number;
   readonly maxAgeMs: number;
@@ -75,7 +81,15 @@ export class ActivityLog {
   private trim(): void {
     const cutoff = this.now() - this.maxAgeMs;
     while (this.events.length - this.head > this.maxEvents) this.head++;
-    while (this.head < this.events.length && Date.parse(this.events[this.head].at) < cutoff) this.head++;
+    while (this.head < this.events.length && cutoff > this.headMs) {
+      const t = timeMs(this.events[this.head].at);
+      if (t < cutoff) this.head++;
+      else {
+        // A time that is no time (NaN) stops the trim, as it always did, and is read again next time.
+        if (!Number.isNaN(t)) this.headMs = t;
+        break;
+      }
+    }
     // Compact now and then, so the array does not grow forever behind the head.
     if (this.head > 1024 && this.head * 2 > this.events.length) {
       this.events.splice(0, this.head);

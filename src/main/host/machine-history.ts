@@ -7,6 +7,7 @@
 // Each answer says `since`: from then on every change of that machine is among its points. A
 // machine with no point has not changed since then (it sits at its current figures).
 
+import { timeMs } from '../../shared/iso-time';
 import type { MachineHistory, MachineHistoryPoint } from '../../shared/machine-history';
 import { HISTORY_WINDOW_MS } from '../../shared/samples';
 import type { StoreEvent } from '../../shared/types';
@@ -113,7 +114,7 @@ export class MachineHistoryLog {
   }
 
   private time(at: string): number {
-    const t = Date.parse(at);
+    const t = timeMs(at);
     return Number.isFinite(t) ? t : this.now();
   }
 

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { ApiError } from '../../shared/errors';
 import { parseRegionStatus } from '../../shared/faults';
+import { IsoClock } from '../../shared/iso-time';
 import { TERMINAL_STATE, type Transition } from '../../shared/lifecycle';
 import { mulberry32, type Rng } from '../../shared/random';
 import type { ScenarioExport, ScenarioFiles, ScenarioImportReport, ScenarioSettings } from '../../shared/scenario';
@@ -327,7 +328,8 @@ export class Fleet extends FleetReads implements Omit<StoreServiceImpl, keyof Sh
     return table;
   }
 
-  private readonly stamp = (): string => this.now().toISOString();
+  private readonly clock = new IsoClock();
+  private readonly stamp = (): string => this.clock.text(this.now().getTime());
 
   /**
    * Machine state is advisory on disk (a start reconciles it from the VMs), so a failed write
@@ -349,7 +351,7 @@ export class Fleet extends FleetReads implements Omit<StoreServiceImpl, keyof Sh
   private emitTransitions(vm: Vm, transitions: readonly Transition[] | undefined): void {
     if (!Array.isArray(transitions)) return;
     this.views.changed();
-    for (const t of transitions) if (t && typeof t === 'object') this.views.record(t);
+    this.views.recordAll(transitions);
     for (const event of transitionEvents(vm, transitions, this.stamp())) this.emit(event);
   }
 

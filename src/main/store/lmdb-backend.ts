@@ -1,23 +1,30 @@
 // The durable backend: one LMDB environment with a database per record kind. Each commit is a
-// synchronous LMDB transaction on the store thread: written and fsynced (data, then the meta
-// page) before `commit` returns, so a launch is acknowledged only once it is on disk. Every
-// launch committed in one batch (group-commit.ts gathers a turn's writes) shares that batch's one
-// fsync (a group commit), so the cost is latency, not one fsync per launch: see bench/durability.js.
+// synchronous LMDB transaction on the store thread, and a launch is acknowledged only once it is
+// on disk. Every launch committed in one batch (group-commit.ts gathers a turn's writes) shares
+// that batch's syncs (a group commit), so the cost is latency, not syncs per launch: see
+// bench/durability.js.
 //   kill -9 / crash of the process: everything acknowledged survives (it was on disk).
 //   power loss / kernel crash: everything acknowledged survives too; a write not yet
 //   acknowledged may be lost, never half-applied (LMDB's meta pages switch atomically).
 //
-// Why synchronous: lmdb-js's asynchronous transactions hand each commit to a write thread on
-// libuv's pool and resolve it back through an event-turn machinery; measured on two cores that
+// Two syncs make a commit durable: LMDB's of the data pages, inside the transaction, before it
+// writes the meta page that points at them (what keeps a power loss from half-applying it), and
+// one of the meta page. LMDB would do the second inside the transaction too (an O_DSYNC write),
+// blocking the store thread for both: measured, a commit held it ~2 ms, and every request that
+// arrived meanwhile waited. With noMetaSync the transaction returns once the data is synced and
+// the meta page written; the meta page's sync is an fdatasync on libuv's pool (./file-sync),
+// shared by the batches committed while one runs, and a batch is answered only after it. The
+// store thread handles the next requests meanwhile, and the next batch's data sync overlaps it.
+//
+// Why synchronous transactions: lmdb-js's asynchronous ones hand each commit to a write thread
+// on libuv's pool and resolve it back through an event-turn machinery; measured on two cores that
 // cost ~430–600 µs of the process's CPU per commit against ~190–300 µs for the same commit done
-// in place (fsync included), and the hop added latency to every launch. The store thread waits
-// for the disk meanwhile (a fraction of a millisecond on a quiet disk), and the requests that
-// arrive during that wait form the next batch. The whole-database operations (clear, replace)
-// stay asynchronous; a commit waits for them first, so a synchronous transaction never nests in
-// an asynchronous one (it would then be committed, and fsynced, only with it).
+// in place (fsync included), and the hop added latency to every launch. The whole-database
+// operations (clear, replace) stay asynchronous; a commit waits for them first, so a synchronous
+// transaction never nests in an asynchronous one (it would then be committed only with it).
 
-import { chmodSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type Database, open, type RootDatabase, type RootDatabaseOptionsWithPath } from 'lmdb';
 import { ensurePrivateDir } from '../common/paths';
 import type {
@@ -29,6 +36,7 @@ import type {
   StoredFleet,
   StoredVm,
 } from './backend';
+import { FileSync } from './file-sync';
 
 const FLEET_KEY = 'current';
 
@@ -37,11 +45,11 @@ const SCHEMA = 1;
 
 /**
  * How the environment is opened. Spelled out rather than left to lmdb-js's platform defaults:
- * no noSync/noMetaSync, so a synchronous commit returns once it is on disk and `flushed` means
- * "on disk"; overlappingSync keeps the fsync of the asynchronous operations (clear, replace) out
- * of the write lock.
+ * no noSync, so LMDB syncs a transaction's data before writing the meta page that points at it;
+ * noMetaSync, so the meta page's sync is ours, off the store thread (see above); overlappingSync
+ * keeps the fsync of the asynchronous operations (clear, replace) out of the write lock.
  */
-export const LMDB_OPTIONS = { maxDbs: 8, overlappingSync: true, noSync: false, noMetaSync: false } as const;
+export const LMDB_OPTIONS = { maxDbs: 8, overlappingSync: true, noSync: false, noMetaSync: true } as const;
 
 /** The data files: the environment and its lock file, private to the user. */
 function tighten(path: string): void {
@@ -60,6 +68,8 @@ export class LmdbBackend implements StoreBackend {
     private readonly regions: Database<string, string>,
     /** The imported fleet under FLEET_KEY, when there is one. */
     private readonly fleet: Database<StoredFleet, string>,
+    /** The data file's syncs that make a commit's meta page durable. */
+    readonly file: FileSync,
   ) {}
 
   static async open(path: string): Promise<LmdbBackend> {
@@ -84,6 +94,8 @@ export class LmdbBackend implements StoreBackend {
       root.openDB({ name: 'vms' }),
       root.openDB({ name: 'regions' }),
       root.openDB({ name: 'fleet' }),
+      // The data file: `path` itself, or data.mdb in it when lmdb-js made a directory (no extension).
+      new FileSync(statSync(path).isDirectory() ? join(path, 'data.mdb') : path),
     );
   }
 
@@ -101,7 +113,7 @@ export class LmdbBackend implements StoreBackend {
     if (ops.length === 0) return;
     // After a clear or an import asked for earlier, in order, and never inside it (see above).
     if (this.whole) await this.whole;
-    // Written and fsynced when transactionSync returns (no noSync: LMDB syncs on commit).
+    // The data synced and the meta page written when transactionSync returns (noMetaSync).
     this.root.transactionSync(() => {
       for (const op of ops) {
         if (op.t === 'machine') void this.machines.put(op.id, op.state);
@@ -110,6 +122,8 @@ export class LmdbBackend implements StoreBackend {
         else void this.vms.remove(op.id);
       }
     });
+    // On disk, meta page and all, before the caller hears it is.
+    await this.file.sync();
   }
 
   clear(): Promise<void> {
@@ -123,6 +137,7 @@ export class LmdbBackend implements StoreBackend {
         this.fleet.clearAsync(),
       ]);
       await this.root.flushed;
+      await this.file.sync();
     });
   }
 
@@ -138,6 +153,7 @@ export class LmdbBackend implements StoreBackend {
         for (const [code, status] of contents.regions) void this.regions.put(code, status);
       });
       await this.root.flushed;
+      await this.file.sync();
     });
   }
 
@@ -159,6 +175,7 @@ export class LmdbBackend implements StoreBackend {
   async close(): Promise<void> {
     if (this.whole) await this.whole;
     await this.root.flushed;
+    await this.file.close();
     await this.root.close();
   }
 }

@@ -2,6 +2,7 @@
 // listings follow.
 
 import { ApiError } from '../../shared/errors';
+import { isoMs } from '../../shared/iso-time';
 import { LIFECYCLE_STATES, OPERATIONS } from '../../shared/lifecycle';
 import { STRATEGIES } from '../../shared/placement';
 import { shown } from '../../shared/quote';
@@ -43,9 +44,9 @@ export type Time = number | string;
  * kept as it came, so an answer never shows a time in another form than it was given.
  */
 export function compactTime(at: string): Time {
-  if (typeof at !== 'string' || at.length !== 24 || at.charCodeAt(23) !== 90) return at;
-  const ms = Date.parse(at);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === at ? ms : at;
+  // isoMs reads only the text toISOString writes back exactly (no Date.parse and round trip here).
+  const ms = isoMs(at);
+  return Number.isNaN(ms) ? at : ms;
 }
 
 export function timeText(t: Time): string {

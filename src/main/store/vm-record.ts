@@ -2,6 +2,7 @@
 // rebuilt from known fields only, so nothing a caller adds is ever stored.
 
 import { ApiError } from '../../shared/errors';
+import { timeMs } from '../../shared/iso-time';
 import { isLifecycleState, LIFECYCLE_STATES, TERMINAL_STATE } from '../../shared/lifecycle';
 import type { Vm } from '../../shared/types';
 import { VM_ID_PATTERN, VM_ID_RULE } from '../../shared/validation';
@@ -38,10 +39,10 @@ export function checkVm(vm: Vm, machineOf: (id: string) => MachineRecord | undef
   if (vm.reason !== undefined && (typeof vm.reason !== 'string' || !REASON.test(vm.reason))) {
     throw new ApiError('bad_request', `VM reason ${show(vm.reason)} is not valid (1 to 64 of a-z, 0-9, '_')`);
   }
-  if (typeof vm.created_at !== 'string' || Number.isNaN(Date.parse(vm.created_at))) {
+  if (typeof vm.created_at !== 'string' || Number.isNaN(timeMs(vm.created_at))) {
     throw new ApiError('bad_request', `VM created_at ${show(vm.created_at)} is not an RFC 3339 time`);
   }
-  if (vm.updated_at !== undefined && (typeof vm.updated_at !== 'string' || Number.isNaN(Date.parse(vm.updated_at)))) {
+  if (vm.updated_at !== undefined && (typeof vm.updated_at !== 'string' || Number.isNaN(timeMs(vm.updated_at)))) {
     throw new ApiError('bad_request', `VM updated_at ${show(vm.updated_at)} is not an RFC 3339 time`);
   }
   // Shared strings where the record allows (the machine's, the state's constant, one time

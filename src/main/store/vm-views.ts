@@ -67,32 +67,56 @@ export class VmViews {
   }
 
   record(t: Transition): void {
-    if (typeof t?.vm_id !== 'string') return;
-    this.version++;
-    // The record's own strings where they are the same (the transition is a copy from another thread).
-    const vm = this.get(t.vm_id);
-    const id = vm?.id ?? t.vm_id;
+    this.recordAll([t]);
+  }
+
+  /** Transitions in order; a VM's consecutive ones (a launch's four) share one lookup of its history. */
+  recordAll(transitions: readonly Transition[]): void {
+    let kept: Kept | undefined;
+    let keptId: string | undefined;
+    let vm: Vm | undefined;
+    for (const t of transitions) {
+      if (typeof t !== 'object' || t === null || typeof t.vm_id !== 'string') continue;
+      this.version++;
+      if (kept === undefined || t.vm_id !== keptId) {
+        // The record's own strings where they are the same (the transition is a copy from another thread).
+        vm = this.get(t.vm_id);
+        keptId = t.vm_id;
+        kept = this.touch(vm?.id ?? t.vm_id);
+      }
+      const entry: KeptEntry = {
+        from: known(t.from ?? null),
+        to: known(t.to),
+        at: compactTime(t.at),
+        operation: known(t.operation),
+      };
+      if (t.reason) entry.reason = known(t.reason);
+      if (t.placement) kept.placement = compactNote(t.placement, vm);
+      kept.transitions.push(entry);
+      this.total++;
+      if (kept.transitions.length > HISTORY_PER_VM) {
+        kept.transitions.shift();
+        kept.dropped++;
+        this.total--;
+      }
+      this.forgetOldest(kept);
+    }
+  }
+
+  /** The VM's history moved to the end (the most recently changed), made when it has none. */
+  private touch(id: string): Kept {
     let kept = this.history.get(id);
     if (kept) this.history.delete(id);
     else kept = { transitions: [], dropped: 0, placement: null };
     this.history.set(id, kept);
-    const entry: KeptEntry = {
-      from: known(t.from ?? null),
-      to: known(t.to),
-      at: compactTime(t.at),
-      operation: known(t.operation),
-    };
-    if (t.reason) entry.reason = known(t.reason);
-    if (t.placement) kept.placement = compactNote(t.placement, vm);
-    kept.transitions.push(entry);
-    this.total++;
-    if (kept.transitions.length > HISTORY_PER_VM) {
-      kept.transitions.shift();
-      kept.dropped++;
-      this.total--;
-    }
+    return kept;
+  }
+
+  /** Forgets the VMs whose last transition is oldest while there are too many; never `current`. */
+  private forgetOldest(current: Kept): void {
     while (this.total > HISTORY_TOTAL) {
       const [oldest, old] = this.history.entries().next().value as [string, Kept];
+      if (old === current) return;
       this.history.delete(oldest);
       this.total -= old.transitions.length;
     }

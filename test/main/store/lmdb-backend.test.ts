@@ -1,7 +1,8 @@
 // Issue 8 item 7: the store acknowledges a write only once it is on disk. Opens the backend
 // exactly as the store worker does and checks the environment's flags, that a commit is a
-// synchronous LMDB transaction that syncs (LMDB fsyncs it before transactionSync returns), and
-// that it never runs inside a clear still under way (it would be synced only with that).
+// synchronous LMDB transaction (LMDB syncs its data before transactionSync returns) followed by an
+// fdatasync of the file (the meta page: noMetaSync) before the commit resolves, and that it never
+// runs inside a clear still under way (it would be synced only with that).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,8 +36,8 @@ const vm = (id: string) =>
   }) as unknown as StoredVm;
 
 describe('LMDB durability', () => {
-  it('opens with overlappingSync and without noSync/noMetaSync', async () => {
-    expect(LMDB_OPTIONS).toMatchObject({ overlappingSync: true, noSync: false, noMetaSync: false });
+  it('opens with overlappingSync and noMetaSync, without noSync', async () => {
+    expect(LMDB_OPTIONS).toMatchObject({ overlappingSync: true, noSync: false, noMetaSync: true });
     const group = await openBackend(tempDir());
     // Writes are group-committed per turn (group-commit.ts) into LMDB.
     expect(group).toBeInstanceOf(GroupCommit);
@@ -50,7 +51,7 @@ describe('LMDB durability', () => {
     await backend.close();
   });
 
-  it('a commit is a synchronous transaction that syncs, done before the commit resolves (through the group commit too)', async () => {
+  it('a commit is a synchronous transaction, then a sync of the file, both done before the commit resolves (through the group commit too)', async () => {
     const group = (await openBackend(tempDir())) as GroupCommit;
     const backend = group.inner as LmdbBackend;
     const holder = backend as unknown as { root: object };
@@ -70,13 +71,16 @@ describe('LMDB durability', () => {
         };
       },
     });
+    const syncs = backend.file.count;
     let acked = false;
     const commit = group.commit([{ t: 'vm', vm: vm('vm-1') }]).then(() => (acked = true));
     expect(acked).toBe(false); // gathered for the end of the turn first
     await commit;
-    // Flags left to lmdb-js's default: no MDB_NOSYNC, so LMDB syncs the data and the meta page
-    // before the call returns; lmdb-js's asynchronous path (a write thread) is not used.
+    // Flags left to lmdb-js's default: no MDB_NOSYNC, so LMDB syncs the data before the call
+    // returns; lmdb-js's asynchronous path (a write thread) is not used.
     expect(calls).toEqual([{ method: 'transactionSync', flags: undefined, returned: true }]);
+    // And the file (the meta page) was synced once more before the commit resolved.
+    expect(backend.file.count).toBe(syncs + 1);
     holder.root = real;
     expect((await backend.load()).vms.map((v) => v.id)).toEqual(['vm-1']);
     await group.close();
@@ -97,5 +101,19 @@ describe('LMDB durability', () => {
     const reopened = (await openBackend(dirs[dirs.length - 1])) as GroupCommit;
     expect((await reopened.load()).vms.map((v) => v.id).sort()).toEqual(['vm-2', 'vm-3']);
     await reopened.close();
+  });
+
+  it('batches committed while a sync of the file runs share the next one, each answered after a sync it did not precede', async () => {
+    const backend = ((await openBackend(tempDir())) as GroupCommit).inner as LmdbBackend;
+    const start = backend.file.count;
+    const order: string[] = [];
+    const commits = ['vm-1', 'vm-2', 'vm-3', 'vm-4'].map((id) =>
+      backend.commit([{ t: 'vm', vm: vm(id) }]).then(() => order.push(`${id}@${backend.file.count - start}`)),
+    );
+    await Promise.all(commits);
+    // The first ran alone; the three committed while it ran waited for the second.
+    expect(order).toEqual(['vm-1@1', 'vm-2@2', 'vm-3@2', 'vm-4@2']);
+    expect((await backend.load()).vms.map((v) => v.id).sort()).toEqual(['vm-1', 'vm-2', 'vm-3', 'vm-4']);
+    await backend.close();
   });
 });
