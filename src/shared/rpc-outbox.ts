@@ -89,8 +89,12 @@ export class Outbox {
       this.postOne(q[0]);
       return;
     }
+    // Built by push, not map: an optimised map makes a holey array, which V8 clones as a sparse
+    // one (every element read back as a keyed property on the receiving thread).
+    const m: unknown[] = [];
+    for (const x of q) m.push(x.msg);
     try {
-      this.post({ t: 'batch', m: q.map((x) => x.msg) } satisfies RpcBatch);
+      this.post({ t: 'batch', m } satisfies RpcBatch);
     } catch {
       for (const x of q) this.postOne(x);
     }

@@ -4,6 +4,7 @@
 // port are gathered per event-loop turn and cross as one (rpc-outbox.ts).
 
 import { ApiError, type ErrorBody, toErrorBody } from './errors';
+import { Deadlines } from './rpc-deadlines';
 import { Outbox, unpack } from './rpc-outbox';
 
 /**
@@ -44,7 +45,7 @@ export interface RpcClientOptions {
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: ApiError) => void;
-  timer: ReturnType<typeof setTimeout>;
+  method: string;
 }
 
 /**
@@ -60,6 +61,15 @@ export class RpcClient<T> {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<string, Set<(data: unknown) => void>>();
   private readonly onMessage = (msg: unknown) => unpack(msg, (m) => this.receive(m as RpcMessage));
+  private readonly deadlines = new Deadlines(
+    (id) => this.pending.has(id),
+    (id, ms) => {
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      p.reject(new ApiError('timeout', `${this.peer} did not answer ${p.method} within ${ms} ms`));
+    },
+  );
 
   constructor(
     readonly peer: string,
@@ -90,10 +100,10 @@ export class RpcClient<T> {
     this.outbox?.close();
     this.outbox = null;
     for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
       this.pending.delete(id);
       p.reject(new ApiError('unavailable', reason));
     }
+    this.deadlines.clear();
   }
 
   /** Calls `method` with `args`; `timeoutMs` overrides the default deadline for this call. */
@@ -107,14 +117,10 @@ export class RpcClient<T> {
       return Promise.reject(new ApiError('unavailable', `${this.peer} is unavailable (restarting or stopped)`));
     const id = this.nextId++;
     return new Promise<never>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new ApiError('timeout', `${this.peer} did not answer ${method} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
+      this.deadlines.add(id, timeoutMs);
       outbox.send({ t: 'req', id, m: method, a: args } satisfies RpcRequest, (err) => {
         if (!this.pending.delete(id)) return; // already failed by detach or its deadline
-        clearTimeout(timer);
         reject(new ApiError('internal', `could not send ${method} to ${this.peer}: ${(err as Error).message}`));
       });
     });
@@ -140,7 +146,6 @@ export class RpcClient<T> {
       const p = this.pending.get(msg.id);
       if (!p) return; // answered after its timeout: dropped on purpose
       this.pending.delete(msg.id);
-      clearTimeout(p.timer);
       if (msg.ok) p.resolve(msg.v);
       else p.reject(ApiError.from(msg.e));
     } else if (msg.t === 'evt') {

@@ -18,6 +18,7 @@ import type {
   PlacementReport,
   Region,
   Vm,
+  VmState,
 } from './types';
 import type { VmHistory } from './vm-history';
 import type { VmPage, VmQuery } from './vm-query';
@@ -231,6 +232,21 @@ export interface Launched {
   replayed: boolean;
 }
 
+/**
+ * A launch as `POST /v1/vms` answers it: the VM's JSON, made on the thread that has the VM (a
+ * string crosses a port as one copy, where a VM is cloned field by field and then stringified
+ * again by the proxy, its busiest thread), with the fields the gate reads.
+ */
+export interface LaunchAnswer {
+  id: string;
+  region: string;
+  state: VmState;
+  /** JSON.stringify of the VM: exactly the body the route answers with. */
+  json: string;
+  /** Under a key: the key's earlier VM, not a new launch. */
+  replayed: boolean;
+}
+
 /** fly_global: Infrastructure, one MachineD + one FlyD per machine, supervised. */
 export interface OrchestratorService {
   /**
@@ -250,6 +266,8 @@ export interface OrchestratorService {
    * the same key with other parameters throws `idempotency_key_reused`.
    */
   launchIdempotent(req: LaunchRequest, key: string, meta?: CallMeta): Launched;
+  /** launch, or launchIdempotent under a key, answered with the VM's JSON ready to send. */
+  launchAnswer(req: LaunchRequest, key: string | undefined, meta?: CallMeta): LaunchAnswer;
   /** The seed's destroy, whatever the VM's state (it forces). Throws `not_found`. */
   destroy(id: string, meta?: CallMeta): Vm;
   /**

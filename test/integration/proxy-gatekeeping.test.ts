@@ -40,20 +40,26 @@ class FakeOrchestrator {
   private next = 1;
 
   impl(): Partial<Remote<OrchestratorService>> {
+    const launch = async (req: LaunchRequest, meta?: CallMeta) => {
+      this.metas.push(meta);
+      if (this.mode === 'hang') await new Promise<void>((r) => this.waiting.push(r));
+      const vm: Vm = {
+        id: `vm-${String(this.next++).padStart(6, '0')}`,
+        region: req.region,
+        machine_id: `${req.region.toLowerCase()}-1`,
+        memory_gb: req.memory_gb,
+        cores: req.cores,
+        state: 'started',
+        created_at: '2025-01-01T00:00:00.000Z',
+      };
+      return vm;
+    };
     return {
-      launch: async (req: LaunchRequest, meta?: CallMeta) => {
-        this.metas.push(meta);
-        if (this.mode === 'hang') await new Promise<void>((r) => this.waiting.push(r));
-        const vm: Vm = {
-          id: `vm-${String(this.next++).padStart(6, '0')}`,
-          region: req.region,
-          machine_id: `${req.region.toLowerCase()}-1`,
-          memory_gb: req.memory_gb,
-          cores: req.cores,
-          state: 'started',
-          created_at: '2025-01-01T00:00:00.000Z',
-        };
-        return vm;
+      launch,
+      // As the orchestrator's service answers POST /v1/vms: the VM's JSON made on its side.
+      launchAnswer: async (req: LaunchRequest, _key: string | undefined, meta?: CallMeta) => {
+        const vm = await launch(req, meta);
+        return { id: vm.id, region: vm.region, state: vm.state, json: JSON.stringify(vm), replayed: false };
       },
       destroy: async (id: string, meta?: CallMeta) => {
         this.metas.push(meta);

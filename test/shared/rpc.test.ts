@@ -73,6 +73,20 @@ describe('worker RPC', () => {
     expect(client.inFlight).toBe(0);
   });
 
+  it('times each call out on its own deadline, answered calls ahead of it or not, a longer one on its own', async () => {
+    const { client } = pair(80);
+    const quick = client.api.slow(10);
+    const late = client.api.slow(500).catch((e) => e);
+    const longer = client.call('slow', [150], 300) as Promise<string>;
+    await new Promise((r) => setTimeout(r, 40));
+    const later = client.api.slow(500).catch((e) => e);
+    expect(await quick).toBe('done');
+    expect(await late).toMatchObject({ code: 'timeout', message: 'calc did not answer slow within 80 ms' });
+    expect(await later).toMatchObject({ code: 'timeout' });
+    expect(await longer).toBe('done');
+    expect(client.inFlight).toBe(0);
+  });
+
   it('fails calls in flight with unavailable when the port is detached, and new calls at once', async () => {
     const { client } = pair(5000);
     const inFlight = client.api.slow(200);

@@ -17,6 +17,22 @@ export const wallClock: Clock = {
   },
 };
 
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/**
+ * `new Date(ms).toISOString()`, remembered for the last millisecond asked: a launch stamps its
+ * VM and each of its first transitions, mostly within one millisecond, and each stamp was a Date
+ * and a formatting of it. Throws as toISOString does for a time that is no date.
+ */
+export function isoAt(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
 interface Due {
   at: number;
   seq: number;

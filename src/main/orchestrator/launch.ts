@@ -1,8 +1,7 @@
 // Launching VMs: order the region's machines by the strategy (or, for one VM at random, ask the
 // store for candidates), let MachineDs decide (they are authoritative), and record the VMs in
 // the store before anyone hears of them. Regions are tried in the order given; a batch is
-// placed and recorded whole or not at all. A launch under an Idempotency-Key
-// is safe to retry: it answers with the VM the key already launched.
+// placed and recorded whole or not at all. A launch under an Idempotency-Key is safe to retry.
 
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorBody } from '../../shared/errors';
@@ -11,6 +10,7 @@ import { type PlacementNote, type PlacementPath, placementNote } from '../../sha
 import type { Rng } from '../../shared/random';
 import type { Launched } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, PlacementReport, Vm } from '../../shared/types';
+import { isoAt } from './clock';
 import { batchKey, KeyTaken, replay } from './idempotency';
 import { lostRoom, placeUntilRecorded } from './lost-race';
 import type { Allocation } from './machined';
@@ -309,7 +309,7 @@ export class Launcher {
   /** Records the VM MachineD reserved room for; on failure takes it back and frees the room. */
   private async record(entry: MachineEntry, p: Placement, key?: string, note?: Note): Promise<Vm> {
     const { store, unsettled, log } = this.deps;
-    const created_at = new Date(this.deps.now()).toISOString();
+    const created_at = isoAt(this.deps.now());
     const fresh: Vm = {
       id: newVmId(),
       region: entry.record.region,
@@ -336,9 +336,8 @@ export class Launcher {
       else await store.putVm(vm, key, first.transitions);
     } catch (err) {
       const body = toErrorBody(err);
-      // The record may have landed before the store died or timed out. Take it back before
-      // freeing the machine, so no VM exists that nobody acknowledged and MachineD never frees
-      // what a recorded VM holds.
+      // The record may have landed before the store died or timed out. Take it back before freeing
+      // the machine: no VM exists that nobody acknowledged, MachineD never frees what one holds.
       const undo = async () => {
         // lost_race: refused outright, nothing was written.
         if (!body.details?.lost_race) {
@@ -385,9 +384,10 @@ export class Launcher {
   }
 }
 
-/** `vm-` and 12 random lowercase hex digits (the first 12 of a v4 UUID are all random). */
+/** `vm-` and 12 random lowercase hex digits: a v4 UUID's first 12 (all random), its '-' skipped. */
 export function newVmId(): string {
-  return `vm-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const u = randomUUID();
+  return `vm-${u.slice(0, 8)}${u.slice(9, 13)}`;
 }
 
 /** Whether `work` resolved true within `ms`. */

@@ -4,7 +4,8 @@
 
 import { ApiError } from '../../shared/errors';
 import type { Remote } from '../../shared/rpc';
-import type { CallMeta, OrchestratorService } from '../../shared/services';
+import type { CallMeta, LaunchAnswer, OrchestratorService } from '../../shared/services';
+import type { Vm } from '../../shared/types';
 import type { Logger } from '../common/log';
 import type { Infrastructure } from './infrastructure';
 
@@ -52,6 +53,16 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
         meta,
         () => ({ region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key }),
         () => holder.current.launchIdempotent(req, key),
+      ),
+    launchAnswer: (req, key, meta) =>
+      traced(
+        'launch',
+        meta,
+        () => ({ region: req?.region, memory_gb: req?.memory_gb, cores: req?.cores, idempotency_key: key }),
+        () =>
+          key === undefined
+            ? holder.current.launch(req).then((vm) => answerOf(vm, false))
+            : holder.current.launchIdempotent(req, key).then((l) => answerOf(l.vm, l.replayed)),
       ),
     launchBatch: (req, key, meta) =>
       traced(
@@ -110,10 +121,15 @@ export function orchestratorService(holder: InfrastructureHolder, log: Logger): 
   };
 }
 
+function answerOf(vm: Vm, replayed: boolean): LaunchAnswer {
+  return { id: vm.id, region: vm.region, state: vm.state, json: JSON.stringify(vm), replayed };
+}
+
 /** The VM id (and whether it was a replay) for a result's log line. */
 function vmFields(result: unknown): Record<string, unknown> {
-  const r = result as { id?: unknown; vm?: { id?: unknown }; replayed?: unknown };
-  if (typeof r?.id === 'string') return { vm_id: r.id };
+  const r = result as { id?: unknown; vm?: { id?: unknown }; replayed?: unknown; json?: unknown };
+  if (typeof r?.id === 'string')
+    return typeof r.json === 'string' ? { vm_id: r.id, replayed: r.replayed } : { vm_id: r.id };
   if (typeof r?.vm?.id === 'string') return { vm_id: r.vm.id, replayed: r.replayed };
   const vms = (result as { vms?: { id?: unknown }[] })?.vms;
   if (Array.isArray(vms)) return { vm_ids: vms.map((v) => v.id), replayed: r.replayed };

@@ -19,7 +19,7 @@ import type { Rng } from '../../shared/random';
 import type { RemoteVm } from '../../shared/services';
 import type { TimingProfile } from '../../shared/timing';
 import type { Vm } from '../../shared/types';
-import type { Clock } from './clock';
+import { type Clock, isoAt } from './clock';
 import { checkVmId } from './request';
 import type { VmDeps } from './vm-deps';
 import { VmTransitions } from './vm-transitions';
@@ -58,7 +58,7 @@ export class VmLifecycle {
       drivesOwnStages: !settings.shared,
       read: (id) => store.vm(id),
       persist: async (vm, transitions) => {
-        const at = transitions[transitions.length - 1]?.at ?? new Date(settings.clock.now()).toISOString();
+        const at = transitions[transitions.length - 1]?.at ?? isoAt(settings.clock.now());
         // No `reason: undefined` and no delete (which leaves a slow dictionary object).
         const { reason, ...rest } = vm;
         const rec: Vm = { ...rest, updated_at: at };

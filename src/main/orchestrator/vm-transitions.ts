@@ -25,7 +25,7 @@ import {
 import type { Rng } from '../../shared/random';
 import { draw, type TimingProfile } from '../../shared/timing';
 import type { Logger } from '../common/log';
-import type { Clock } from './clock';
+import { type Clock, isoAt } from './clock';
 import { InOrder } from './in-order';
 import { deadEnd, isUnknownOutcome } from './vm-outcomes';
 import { VmWaiters } from './vm-waiters';
@@ -389,7 +389,7 @@ export class VmTransitions<V extends LifecycleVm> {
     operation: Transition['operation'],
     reason?: string,
   ): Transition {
-    const t: Transition = { vm_id, from, to, at: new Date(this.deps.clock.now()).toISOString(), operation };
+    const t: Transition = { vm_id, from, to, at: isoAt(this.deps.clock.now()), operation };
     if (reason) t.reason = reason;
     return t;
   }

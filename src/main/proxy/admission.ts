@@ -39,6 +39,8 @@ export interface HttpFacts {
   url: string;
   headers: Record<string, string>;
   remote: string;
+  /** The connection it came on (the socket), so a token once proved on it is not hashed again. */
+  conn?: object;
 }
 
 export type Admitted =
@@ -250,8 +252,14 @@ export class Admission {
   private holder(req: HttpFacts): 'token' | 'session' | null {
     const auth = this.auth;
     if (!auth) return null;
+    const raw = req.headers.authorization;
+    if (req.conn !== undefined && raw !== undefined && auth.provenOn(req.conn, raw)) return 'token';
     const cred = credentialOf(req.headers);
-    if (cred.kind === 'bearer') return auth.matches(cred.value) ? 'token' : null;
+    if (cred.kind === 'bearer') {
+      if (!auth.matches(cred.value)) return null;
+      if (req.conn !== undefined) auth.prove(req.conn, raw as string);
+      return 'token';
+    }
     if (cred.kind === 'session') return auth.sessionProblem(cred.value) === null ? 'session' : null;
     return null;
   }

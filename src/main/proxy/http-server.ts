@@ -210,7 +210,7 @@ export function createProxyServer(deps: ProxyServerDeps): ProxyServer {
 
     // Who is asking comes first: a stranger learns nothing, not even the body limit.
     try {
-      admission.admit({ method, url, headers, remote: req.socket.remoteAddress ?? '?' }, route);
+      admission.admit({ method, url, headers, remote: req.socket.remoteAddress ?? '?', conn: req.socket }, route);
     } catch (err) {
       return refuse(err, hasBody);
     }

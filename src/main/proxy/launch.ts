@@ -3,9 +3,10 @@
 // already counted), answered in the style of the route that asked.
 
 import { toErrorBody } from '../../shared/errors';
+import type { LaunchAnswer } from '../../shared/services';
 import type { LaunchBatch, LaunchRequest, Machine, Vm } from '../../shared/types';
 import { wantsBatchForm } from '../../shared/validation';
-import { jsonResponse } from './responses';
+import { jsonResponse, rawJsonResponse } from './responses';
 import type { GateServices, Outcome } from './route-context';
 
 export async function launch(
@@ -21,8 +22,9 @@ export async function launch(
   const meta = { request_id: requestId };
   // A region list is counted under the first region asked (labels stay the known codes).
   const asked = req.region.split(',')[0];
-  let vm: Vm;
+  let vm: Vm | undefined;
   let replayed = false;
+  let answer: LaunchAnswer | undefined;
   try {
     if (style === 'v1' && wantsBatchForm(req)) {
       const batch = await breaker.call(() => orchestrator.launchBatch(req, key, meta));
@@ -32,7 +34,8 @@ export async function launch(
       const body: LaunchBatch = batch.plans ? { vms: batch.vms, plans: batch.plans } : { vms: batch.vms };
       return { response: jsonResponse(201, body, headers), vmId: batch.vms[0]?.id };
     }
-    if (key === undefined) vm = await breaker.call(() => orchestrator.launch(req, meta));
+    if (style === 'v1') answer = await breaker.call(() => orchestrator.launchAnswer(req, key, meta));
+    else if (key === undefined) vm = await breaker.call(() => orchestrator.launch(req, meta));
     else ({ vm, replayed } = await breaker.call(() => orchestrator.launchIdempotent(req, key, meta)));
   } catch (err) {
     const body = toErrorBody(err);
@@ -41,22 +44,23 @@ export async function launch(
     reportRefusal(services, req, reason, body.message, requestId);
     throw err;
   }
-  if (!replayed) metrics.launch(vm.region, null);
-  // fly's POST answers once the Machine exists; the seed's GET /launch answered at once, and still does.
-  let status = 201;
-  if (waitStarted) vm = (await until(services, vm, meta, 'started', LAUNCH_WAIT_MS)) ?? vm;
-  else if (style === 'v1' && vm.state === 'creating') {
-    // Past CREATED_WAIT_MS the VM is answered as it is, 202: recorded, its create stage under way.
-    const created = await until(services, vm, meta, 'created', CREATED_WAIT_MS - (Date.now() - began));
-    if (created) vm = created;
-    else status = 202; // answered as launched (`creating`): a read now could itself miss the deadline
-  }
-  if (style === 'v1') {
+  if (answer !== undefined) {
+    if (!answer.replayed) metrics.launch(answer.region, null);
     // As the first answer was, so a retrying client cannot tell a replay from the original.
-    const headers: Record<string, string> = { location: `/v1/vms/${vm.id}` };
-    if (replayed) headers['idempotent-replayed'] = 'true';
-    return { response: jsonResponse(status, vm, headers), vmId: vm.id };
+    const headers: Record<string, string> = { location: `/v1/vms/${answer.id}` };
+    if (answer.replayed) headers['idempotent-replayed'] = 'true';
+    // The common answer: the VM is created already, and its JSON crossed ready to send.
+    if (!waitStarted && answer.state !== 'creating')
+      return { response: rawJsonResponse(201, answer.json, headers), vmId: answer.id };
+    const settled = await settle(services, JSON.parse(answer.json) as Vm, meta, waitStarted, began);
+    return { response: jsonResponse(settled.status, settled.vm, headers), vmId: answer.id };
   }
+  return seedAnswer(services, vm as Vm, replayed);
+}
+
+/** The seed's GET /launch: answered at once, with the VM's machine (fly's POST waits: settle). */
+async function seedAnswer(services: GateServices, vm: Vm, replayed: boolean): Promise<Outcome> {
+  if (!replayed) services.metrics.launch(vm.region, null);
   // The VM exists whatever happens next: a store hiccup must not turn it into an error.
   let machine: Machine | null = null;
   try {
@@ -68,6 +72,25 @@ export async function launch(
     });
   }
   return { response: jsonResponse(200, { data: { machine, vm } }), vmId: vm.id };
+}
+
+/**
+ * fly's POST answers once the Machine exists: the VM once created (201), or as it is (202) when
+ * its create stage is held up past CREATED_WAIT_MS; with `wait=started`, once started or failed.
+ */
+async function settle(
+  services: GateServices,
+  vm: Vm,
+  meta: { request_id: string },
+  waitStarted: boolean,
+  began: number,
+): Promise<{ status: number; vm: Vm }> {
+  if (waitStarted) return { status: 201, vm: (await until(services, vm, meta, 'started', LAUNCH_WAIT_MS)) ?? vm };
+  if (vm.state !== 'creating') return { status: 201, vm };
+  // Past CREATED_WAIT_MS the VM is answered as it is, 202: recorded, its create stage under way.
+  const created = await until(services, vm, meta, 'created', CREATED_WAIT_MS - (Date.now() - began));
+  // answered as launched (`creating`): a read now could itself miss the deadline
+  return created ? { status: 201, vm: created } : { status: 202, vm };
 }
 
 /** A refused launch goes into the host's event log with its reason (fire and forget). */

@@ -24,6 +24,12 @@ export class RecentAnswer<T> {
     this.cached = null;
   }
 
+  /** The kept answer while it is fresh (no call, no promise), else undefined. */
+  fresh(): T | undefined {
+    const cached = this.cached;
+    return cached && performance.now() - cached.at < this.ttlMs ? cached.value : undefined;
+  }
+
   async get(): Promise<T> {
     const cached = this.cached;
     if (cached && performance.now() - cached.at < this.ttlMs) return cached.value;

@@ -20,8 +20,8 @@ export function jsonResponse(status: number, value: unknown, headers: Record<str
 }
 
 /** A body already serialised as JSON (by the thread that had the data). */
-export function rawJsonResponse(status: number, json: string): GateResponse {
-  return { status, headers: { ...JSON_HEADERS }, body: json };
+export function rawJsonResponse(status: number, json: string, headers: Record<string, string> = {}): GateResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: json };
 }
 
 /**

@@ -71,11 +71,16 @@ export function jsonBody(req: GateRequest, limit: number = LIMITS.bodyBytes): un
   return parseJsonBody(body);
 }
 
-/** Shape first (no store call for nonsense), then the region against the store's list. */
-export async function withKnownRegion(
+/**
+ * Shape first (no store call for nonsense), then the region against the store's list: at once
+ * while the cached list is fresh (a launch then awaits nothing before its orchestrator call).
+ */
+export function withKnownRegion(
   services: GateServices,
   req: LaunchRequest,
   name = 'region',
-): Promise<LaunchRequest> {
-  return { ...req, region: checkRegionList(req.region, await services.regions.codes(), name) };
+): LaunchRequest | Promise<LaunchRequest> {
+  const known = services.regions.codesNow();
+  if (known !== undefined) return { ...req, region: checkRegionList(req.region, known, name) };
+  return services.regions.codes().then((codes) => ({ ...req, region: checkRegionList(req.region, codes, name) }));
 }

@@ -116,8 +116,9 @@ export const vmLaunch: RouteHandler = async ({ match, req, requestId, services }
       },
     );
   }
-  const launchReq = await withKnownRegion(services, validateLaunchBody(fields));
-  return launch(services, launchReq, 'v1', requestId, key, wait === 'started');
+  const checked = withKnownRegion(services, validateLaunchBody(fields));
+  const launchReq = checked instanceof Promise ? await checked : checked;
+  return await launch(services, launchReq, 'v1', requestId, key, wait === 'started');
 };
 
 /** Beyond the gate's deadline, for a plain launch's own answer (see longPollMs). */

@@ -527,6 +527,7 @@ describe('service object', () => {
         'flush',
         'killActors',
         'launch',
+        'launchAnswer',
         'launchBatch',
         'launchIdempotent',
         'machineAction',
@@ -539,6 +540,14 @@ describe('service object', () => {
       ].sort(),
     );
     const vm = await service.launch({ region: 'SIN', memory_gb: 2, cores: 1 });
+    // POST /v1/vms's answer: the VM's own JSON, made on this side.
+    const answer = await service.launchAnswer({ region: 'SIN', memory_gb: 2, cores: 1 }, undefined);
+    expect(answer).toMatchObject({ region: 'SIN', replayed: false });
+    expect(JSON.parse(answer.json)).toMatchObject({ id: answer.id, state: answer.state, memory_gb: 2 });
+    const keyed = await service.launchAnswer({ region: 'SIN', memory_gb: 2, cores: 1 }, 'k-1');
+    const again = await service.launchAnswer({ region: 'SIN', memory_gb: 2, cores: 1 }, 'k-1');
+    expect(again).toEqual({ ...keyed, replayed: true });
+    for (const id of [answer.id, keyed.id]) await service.operate(id, 'destroy', true);
     await settle();
     expect(await service.flush()).toEqual({ flushed: 1 });
     expect((await service.stats()).flyd_flushes).toBe(1);

@@ -23,6 +23,24 @@ describe('admission', () => {
   const route = (url: string) => matchRoute('GET', parseTarget(url));
   const bearer = { authorization: `Bearer ${TOKEN}` };
 
+  it('a token proved on a connection is not hashed again there, and stops working there once rotated', () => {
+    const a = admission();
+    const conn = {};
+    const on = (headers: Record<string, string>, c: object = conn) => ({ ...req('/v1/vms', headers), conn: c });
+    const auth = a.auth as TokenAuth;
+    expect(auth.provenOn(conn, bearer.authorization)).toBe(false);
+    expect(a.admit(on(bearer), route('/v1/vms'))).toEqual({ kind: 'pass', principal: 'token' });
+    expect(auth.provenOn(conn, bearer.authorization)).toBe(true);
+    // Another header on the same connection is checked in full, and a wrong one refused.
+    expect(thrown(() => a.admit(on({ authorization: `Bearer ${'x'.repeat(43)}` }), route('/v1/vms'))).code).toBe(
+      'unauthorized',
+    );
+    expect(auth.provenOn({}, bearer.authorization)).toBe(false);
+    auth.replace('N'.repeat(43), 'k'.repeat(43));
+    expect(thrown(() => a.admit(on(bearer), route('/v1/vms'))).code).toBe('unauthorized');
+    expect(a.admit(on({ authorization: `Bearer ${'N'.repeat(43)}` }), route('/v1/vms')).kind).toBe('pass');
+  });
+
   it('accepts the loopback names with the right port, and only them', () => {
     const a = admission();
     for (const host of [`127.0.0.1:${PORT}`, `localhost:${PORT}`, `LOCALHOST:${PORT}`, `[::1]:${PORT}`]) {

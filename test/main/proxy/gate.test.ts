@@ -85,26 +85,32 @@ class FakeFleet {
   }
 
   orchestrator(): Partial<OrchestratorService> {
+    const launch = (req: LaunchRequest): Vm => {
+      this.calls.push('launch');
+      if (req.memory_gb > 64) {
+        throw new ApiError('no_capacity', `no machine in ${req.region} has ${req.memory_gb} GB free`, {
+          largest_free_memory_gb: 64,
+          largest_free_cores: 32,
+        });
+      }
+      const vm: Vm = {
+        id: `vm-${String(this.next++).padStart(6, '0')}`,
+        region: req.region,
+        machine_id: this.machineList.find((m) => m.region === req.region)?.id ?? '?',
+        memory_gb: req.memory_gb,
+        cores: req.cores,
+        state: 'started',
+        created_at: T,
+      };
+      this.vmMap.set(vm.id, vm);
+      return vm;
+    };
     return {
-      launch: (req: LaunchRequest) => {
-        this.calls.push('launch');
-        if (req.memory_gb > 64) {
-          throw new ApiError('no_capacity', `no machine in ${req.region} has ${req.memory_gb} GB free`, {
-            largest_free_memory_gb: 64,
-            largest_free_cores: 32,
-          });
-        }
-        const vm: Vm = {
-          id: `vm-${String(this.next++).padStart(6, '0')}`,
-          region: req.region,
-          machine_id: this.machineList.find((m) => m.region === req.region)?.id ?? '?',
-          memory_gb: req.memory_gb,
-          cores: req.cores,
-          state: 'started',
-          created_at: T,
-        };
-        this.vmMap.set(vm.id, vm);
-        return vm;
+      launch,
+      // As the orchestrator's service answers POST /v1/vms: the VM's JSON made on its side.
+      launchAnswer: (req: LaunchRequest) => {
+        const vm = launch(req);
+        return { id: vm.id, region: vm.region, state: vm.state, json: JSON.stringify(vm), replayed: false };
       },
       destroy: (id: string) => {
         this.calls.push('destroy');
@@ -476,7 +482,7 @@ describe('worker failures', () => {
   it('an orchestrator that does not answer in time is 504 timeout', async () => {
     const slow = connect<OrchestratorService>(
       'orchestrator',
-      { ...fleet.orchestrator(), launch: () => new Promise<never>(() => {}) },
+      { ...fleet.orchestrator(), launchAnswer: () => new Promise<never>(() => {}) },
       100,
     );
     const g = new Gate({
