@@ -3,8 +3,8 @@
 // an ErrorBody, and fails with `timeout` or `unavailable` rather than hanging. Messages to one
 // port are gathered per event-loop turn and cross as one (rpc-outbox.ts).
 
+import { type Deadline, DeadlineLanes } from './deadline-lanes';
 import { ApiError, type ErrorBody, toErrorBody } from './errors';
-import { Deadlines } from './rpc-deadlines';
 import { Outbox, unpack } from './rpc-outbox';
 
 /**
@@ -46,6 +46,7 @@ interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: ApiError) => void;
   method: string;
+  deadline: Deadline | null;
 }
 
 /**
@@ -61,15 +62,8 @@ export class RpcClient<T> {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<string, Set<(data: unknown) => void>>();
   private readonly onMessage = (msg: unknown) => unpack(msg, (m) => this.receive(m as RpcMessage));
-  private readonly deadlines = new Deadlines(
-    (id) => this.pending.has(id),
-    (id, ms) => {
-      const p = this.pending.get(id);
-      if (!p) return;
-      this.pending.delete(id);
-      p.reject(new ApiError('timeout', `${this.peer} did not answer ${p.method} within ${ms} ms`));
-    },
-  );
+  /** One timer per deadline length, not one per call (a launch makes two calls). */
+  private readonly deadlines = new DeadlineLanes();
 
   constructor(
     readonly peer: string,
@@ -117,10 +111,15 @@ export class RpcClient<T> {
       return Promise.reject(new ApiError('unavailable', `${this.peer} is unavailable (restarting or stopped)`));
     const id = this.nextId++;
     return new Promise<never>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
-      this.deadlines.add(id, timeoutMs);
+      const p: Pending = { resolve: resolve as (v: unknown) => void, reject, method, deadline: null };
+      this.pending.set(id, p);
+      p.deadline = this.deadlines.add(timeoutMs, () => {
+        if (!this.pending.delete(id)) return;
+        reject(new ApiError('timeout', `${this.peer} did not answer ${method} within ${timeoutMs} ms`));
+      });
       outbox.send({ t: 'req', id, m: method, a: args } satisfies RpcRequest, (err) => {
         if (!this.pending.delete(id)) return; // already failed by detach or its deadline
+        if (p.deadline) this.deadlines.settled(p.deadline);
         reject(new ApiError('internal', `could not send ${method} to ${this.peer}: ${(err as Error).message}`));
       });
     });
@@ -146,6 +145,7 @@ export class RpcClient<T> {
       const p = this.pending.get(msg.id);
       if (!p) return; // answered after its timeout: dropped on purpose
       this.pending.delete(msg.id);
+      if (p.deadline) this.deadlines.settled(p.deadline);
       if (msg.ok) p.resolve(msg.v);
       else p.reject(ApiError.from(msg.e));
     } else if (msg.t === 'evt') {

@@ -1,6 +1,8 @@
 // The simulated platform's clock. Lifecycle stages run on it, so tests drive time by hand
 // (ManualClock) instead of sleeping, and the host runs on the wall clock.
 
+import { IsoClock } from '../../shared/iso-time';
+
 export interface Clock {
   now(): number;
   /** Runs `fn` after `ms` milliseconds; the returned function cancels it. */
@@ -17,21 +19,14 @@ export const wallClock: Clock = {
   },
 };
 
-let lastMs = Number.NaN;
-let lastIso = '';
+const stamps = new IsoClock();
 
 /**
  * `new Date(ms).toISOString()`, remembered for the last millisecond asked: a launch stamps its
  * VM and each of its first transitions, mostly within one millisecond, and each stamp was a Date
  * and a formatting of it. Throws as toISOString does for a time that is no date.
  */
-export function isoAt(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
-  }
-  return lastIso;
-}
+export const isoAt = (ms: number): string => stamps.text(ms);
 
 interface Due {
   at: number;
