@@ -6,9 +6,12 @@
 //                    survives kill -9, not power loss (the flush happens after the ack)
 //   ack-on-flush     overlappingSync, ack after `flushed` (what Flylight did): every launch in a
 //                    batch waits for that batch's one fsync, so it survives power loss too
-//   sync-in-thread   what Flylight does: the launches asked for in one turn are committed in one
-//                    synchronous transaction on the calling thread (LMDB fsyncs it before it
-//                    returns), no write thread; the thread waits for the disk meanwhile
+//   sync-in-thread   what Flylight did: the launches asked for in one turn are committed in one
+//                    synchronous transaction on the calling thread (LMDB syncs the data, then
+//                    the meta page, before it returns); the thread waits for both syncs
+//   meta-on-pool     what Flylight does: the same transaction with noMetaSync (LMDB still syncs
+//                    the data before it writes the meta page), then the meta page's fdatasync on
+//                    libuv's pool, shared by the turns committed meanwhile; acknowledged after it
 //   sync-commit      overlappingSync off: the fsync happens inside the commit, under the lock
 //   no-sync          never fsync: the OS writes when it likes (not safe even for kill -9
 //                    with respect to power loss, and not what a store should do)
@@ -22,26 +25,31 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { open } from 'lmdb';
 import { heading, Report } from './lib/report.js';
+import { loadFileSync } from './lib/store-bundle.js';
 
 const CASES = {
   'ack-on-commit': { options: {}, awaitFlush: false },
   'ack-on-flush': { options: {}, awaitFlush: true },
   'sync-in-thread': { options: {}, awaitFlush: false, inThread: true },
+  'meta-on-pool': { options: { noMetaSync: true }, awaitFlush: false, inThread: true, metaOnPool: true },
   'sync-commit': { options: { overlappingSync: false }, awaitFlush: false },
   'no-sync': { options: { noSync: true, overlappingSync: false }, awaitFlush: false },
 };
 
 const CASE_NOTES = {
   'ack-on-flush': 'what Flylight did: the 201 after the batch is on disk, lmdb-js write thread',
-  'sync-in-thread': 'what Flylight does: one synchronous transaction a turn, on disk when it returns',
+  'sync-in-thread': 'what Flylight did: one synchronous transaction a turn, both syncs on the store thread',
+  'meta-on-pool': "what Flylight does: the data synced in the transaction, the meta page on libuv's pool",
   'sync-commit': 'fsync inside the commit, under the write lock',
   'no-sync': 'no fsync at all: for comparison only',
 };
 
 async function measure(name, concurrency, durationMs) {
-  const { options, awaitFlush, inThread } = CASES[name];
+  const { options, awaitFlush, inThread, metaOnPool } = CASES[name];
   const dir = mkdtempSync(join(tmpdir(), 'flylight-durability-'));
-  const root = open({ path: join(dir, 'store.lmdb'), maxDbs: 8, ...options });
+  const path = join(dir, 'store.lmdb');
+  const root = open({ path, maxDbs: 8, ...options });
+  const fileSync = metaOnPool ? new (await loadFileSync()).FileSync(path) : null;
   const vms = root.openDB({ name: 'vms' });
   const machines = root.openDB({ name: 'machines' });
   let n = 0;
@@ -58,7 +66,11 @@ async function measure(name, concurrency, durationMs) {
         root.transactionSync(() => {
           for (const q of batch) q.put();
         });
-        for (const q of batch) q.done();
+        if (!fileSync) for (const q of batch) q.done();
+        else
+          void fileSync.sync().then(() => {
+            for (const q of batch) q.done();
+          });
       });
     });
   const end = performance.now() + durationMs;
@@ -79,6 +91,7 @@ async function measure(name, concurrency, durationMs) {
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const seconds = (performance.now() - t0) / 1000;
+  await fileSync?.close();
   await root.close();
   rmSync(dir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);

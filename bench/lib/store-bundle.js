@@ -33,6 +33,11 @@ export function loadOrchestrator() {
   return loadBundle('orchestrator', ORCHESTRATOR_ENTRY);
 }
 
+/** The store's shared fdatasync on libuv's pool (what makes a commit's meta page durable). */
+export function loadFileSync() {
+  return loadBundle('file-sync', "export { FileSync } from './src/main/store/file-sync';");
+}
+
 /** @param {string} name @param {string} contents */
 async function loadBundle(name, contents) {
   mkdirSync(CACHE, { recursive: true });
