@@ -141,8 +141,9 @@ describe('electron-builder.config.js', () => {
   });
 
   // Static imports, dynamic imports and the lazy loads a bundle does with createRequire (papaparse
-  // is loaded on first use, so it shows up only as a require call).
-  const IMPORTS = /(?:from|import\(|createRequire\(import\.meta\.url\)\()\s*["']([^."'][^"']*)["']/g;
+  // is loaded on first use, so it shows up only as a require call). A specifier has no space or
+  // comma: a string array holding "from" (["from", "to"]) is not an import.
+  const IMPORTS = /(?:\bfrom|\bimport\(|createRequire\(import\.meta\.url\)\()\s*["']([^."'\s,][^"'\s,]*)["']/g;
 
   it("ships lmdb's native binary for this platform, unpacked, and every package the bundles import", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
