@@ -3,7 +3,7 @@
 // synchronous LMDB transaction that syncs (LMDB fsyncs it before transactionSync returns), and
 // that it never runs inside a clear still under way (it would be synced only with that).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -97,5 +97,23 @@ describe('LMDB durability', () => {
     const reopened = (await openBackend(dirs[dirs.length - 1])) as GroupCommit;
     expect((await reopened.load()).vms.map((v) => v.id).sort()).toEqual(['vm-2', 'vm-3']);
     await reopened.close();
+  });
+
+  it('maps the file once however much is written (lmdb-js leaves each outgrown map in place)', async () => {
+    const dir = tempDir();
+    const backend = await LmdbBackend.open(join(dir, 'store.lmdb'));
+    // ~5 MB of VMs: past lmdb-js's own first map (128 KB) many times over.
+    for (let b = 0; b < 30; b++) {
+      await backend.commit(
+        Array.from({ length: 1000 }, (_, i) => ({ t: 'vm', vm: vm(`vm-${b}-${i}-${'x'.repeat(100)}`) })),
+      );
+    }
+    const file = join(dir, 'store.lmdb');
+    const maps = readFileSync('/proc/self/maps', 'utf8')
+      .split('\n')
+      .filter((l) => l.endsWith(` ${file}`));
+    expect(maps).toHaveLength(1);
+    expect((await backend.load()).vms).toHaveLength(30_000);
+    await backend.close();
   });
 });
