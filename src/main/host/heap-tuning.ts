@@ -11,6 +11,8 @@ import type { HeapKnobs } from './worker-limits';
 
 /** How often the host's young generation is looked at (a look costs a few µs). */
 const HOLD_EVERY_MS = 250;
+/** How long after the host answers every thread runs its one full GC. */
+const COLLECT_AFTER_MS = 1000;
 
 export interface HeapTuningDeps {
   setFlags?: (flags: string) => void;
@@ -45,16 +47,24 @@ export function tuneHeap(knobs: HeapKnobs, deps: HeapTuningDeps = {}): HeapTunin
   // The bound applies from each thread's next full GC, and until then the limit is the one V8
   // set at its last, while starting: up to 4x what lived then. The orchestrator (its 100k actors
   // built, ~42 MB live) was let grow to ~110 MB before its first full GC under launches, and kept
-  // those pages committed after it (98 MB for 40 live). So every thread collects once, now,
-  // through a gc exposed for it (common/full-gc.ts): ~15 ms each, once.
+  // those pages committed after it (98 MB for 40 live). So every thread collects once, through
+  // a gc exposed for it (common/full-gc.ts): ~100-150 ms of CPU in all, once. A second after the
+  // start, not at it: the first requests are answered without those pauses.
+  let collecting: ReturnType<typeof setTimeout> | null = null;
   const started = (collectWorkers: () => void = () => {}) => {
     if (knobs.growthPercent <= 0) return;
     setFlags(`--heap-growing-percent=${knobs.growthPercent}`);
     setFlags('--expose-gc');
-    collect();
-    collectWorkers();
+    collecting = setTimeout(() => {
+      collect();
+      collectWorkers();
+    }, COLLECT_AFTER_MS);
+    collecting.unref?.();
   };
-  if (knobs.hostYoungMb <= 0) return { started, stop() {} };
+  const stopCollecting = () => {
+    if (collecting) clearTimeout(collecting);
+  };
+  if (knobs.hostYoungMb <= 0) return { started, stop: stopCollecting };
 
   // The main thread's young-generation limit is fixed when its heap is made, before any of our
   // code runs; what V8 still reads later is the factor by which a new space grows when it has
@@ -75,6 +85,7 @@ export function tuneHeap(knobs: HeapKnobs, deps: HeapTuningDeps = {}): HeapTunin
   return {
     started,
     stop() {
+      stopCollecting();
       clearInterval(timer);
       setFlags('--semi-space-growth-factor=2');
     },

@@ -26,7 +26,9 @@ describe('tuning the heap before the workers start', () => {
     expect(collected).toEqual([]);
     tuning.started(() => collected.push('workers'));
     expect(flags.slice(-2)).toEqual(['--heap-growing-percent=50', '--expose-gc']);
-    // Each thread collects once, after the bound is set: its next limit is its live set's.
+    // Each thread collects once, a second after the bound is set: its next limit is its live set's.
+    expect(collected).toEqual([]);
+    vi.advanceTimersByTime(1000);
     expect(collected).toEqual(['host', 'workers']);
     flags.length = 0;
     newSpace = 8 * MB;
@@ -59,5 +61,19 @@ describe('tuning the heap before the workers start', () => {
     expect(flags).toEqual([]);
     expect(collected).toEqual([]);
     tuning.stop();
+  });
+
+  it('does not collect once stopped before the second is up', () => {
+    vi.useFakeTimers();
+    const collected: string[] = [];
+    const tuning = tuneHeap(HEAP_DEFAULTS, {
+      setFlags: () => {},
+      newSpaceBytes: () => 0,
+      collect: () => collected.push('host'),
+    });
+    tuning.started(() => collected.push('workers'));
+    tuning.stop();
+    vi.advanceTimersByTime(10_000);
+    expect(collected).toEqual([]);
   });
 });
