@@ -6,6 +6,7 @@
 //   BENCH_COMPARE=/tmp/before BENCH_REPS=2 node bench/rss-peak.js   # and another build, alternated
 //   BENCH_DASHBOARD=0 node bench/rss-peak.js                 # the fan-out without Chromium
 //   BENCH_HEAPS=1 node bench/rss-peak.js    # each thread's V8 heap before, during and after the fan-out
+//   BENCH_NODE_ARGS='--require ./probe.cjs' BENCH_SERVE_ENV='{"X":"1"}' node bench/rss-peak.js  # this build's node flags, env
 //
 // The phases, as the suite runs them on its 100k host: warm-up (3,000 launches a chunk until a
 // launch's CPU stops falling), five closed-loop runs of BENCH_REQUESTS launches (16 keep-alive
@@ -35,6 +36,8 @@ const DASHBOARD = process.env.BENCH_DASHBOARD !== '0';
 const COMPARE = process.env.BENCH_COMPARE;
 const HEAPS = !!process.env.BENCH_HEAPS;
 const MB = 1024 * 1024;
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const SERVE_ENV = process.env.BENCH_SERVE_ENV ? JSON.parse(process.env.BENCH_SERVE_ENV) : {};
 
 /** @param {string} label @param {string} cli @param {string} file */
 async function one(label, cli, file) {
@@ -44,7 +47,11 @@ async function one(label, cli, file) {
     label,
     cli,
     args: ['--regions', file],
-    nodeArgs: HEAPS ? ['--report-on-signal', `--report-directory=${reports}`] : [],
+    env: cli === CLI ? SERVE_ENV : {},
+    nodeArgs: [
+      ...(HEAPS ? ['--report-on-signal', `--report-directory=${reports}`] : []),
+      ...(cli === CLI ? NODE_ARGS : []),
+    ],
   });
   const rec = rssPhases(s.pid, 100);
   /** @type {string[]} */

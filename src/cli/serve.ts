@@ -71,7 +71,7 @@ export async function runServe(flags: ServeFlags, io: CommandIO, deps: ServeDeps
     // The real host's process only (not a test's stand-in), before its workers exist.
     const tuning = deps.start ? null : await tuneServeHeap(env, io);
     host = await start(config);
-    tuning?.started();
+    tuning?.started(() => host.collectGarbage());
   } catch (err) {
     throw new CommandFailure('start_failed', messageOf(err));
   }

@@ -18,8 +18,9 @@ import { IPC } from '../shared/ipc';
 import { rendererDirFrom, rendererResponse } from './app-protocol';
 import { desktopHostConfig, desktopStartMessage, startDesktopHost } from './desktop-host';
 import type { RunningHost } from './host/host';
-import { startErrorMessage, startHost } from './host/host';
+import { startHost } from './host/host';
 import { handleIpcRequest } from './host/ipc-gate';
+import { startErrorMessage } from './host/start-error';
 import {
   APP_SCHEME,
   APP_SCHEME_PRIVILEGES,

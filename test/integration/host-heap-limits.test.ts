@@ -2,7 +2,8 @@
 // workers' through resourceLimits, the host thread's through heap-tuning.ts (which V8 gives no
 // limit for once the process has started). The control run turns the host's hold off and sees
 // V8 grow it past the cap with the same launches, so the hold is what keeps it there. An
-// unusable knob is named in a warning and its default used.
+// unusable knob is named in a warning and its default used. Once up, every thread runs one full
+// GC, so that each old generation's limit comes from its live set (heap-tuning.ts).
 
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,19 +54,57 @@ async function youngAfterLaunches(
     };
     await Promise.all(Array.from({ length: CLIENTS }, client));
     expect(statuses.get(201) ?? 0, JSON.stringify([...statuses])).toBeGreaterThan(LAUNCHES / 2);
-    writeFileSync(trigger, '');
-    const lines = () => (existsSync(`${trigger}.out`) ? readFileSync(`${trigger}.out`, 'utf8').trim().split('\n') : []);
-    await until(() => lines().length === 4, 10_000, 'every thread answered the probe');
-    const sizes: Record<string, number> = {};
-    for (const line of lines()) {
-      const { name, newSpace } = JSON.parse(line) as { name: string; newSpace: number };
-      sizes[name] = newSpace;
-    }
+    const threads = await probe(trigger, 'after');
+    const sizes = Object.fromEntries(Object.entries(threads).map(([name, t]) => [name, t.newSpace]));
     return { sizes, output: serve.output() };
   } finally {
     await serve.stop();
   }
 }
+
+/** What each thread's probe says once asked (`asked` changes the trigger, so it can be asked again). */
+async function probe(trigger: string, asked: string): Promise<Record<string, { newSpace: number; forcedGcs: number }>> {
+  writeFileSync(trigger, asked);
+  const answers = () =>
+    (existsSync(`${trigger}.out`) ? readFileSync(`${trigger}.out`, 'utf8').trim().split('\n') : [])
+      .map((l) => JSON.parse(l) as { name: string; newSpace: number; forcedGcs: number; asked: string })
+      .filter((a) => a.asked === asked);
+  await until(() => answers().length === 4, 10_000, `every thread answered probe ${asked}`);
+  return Object.fromEntries(answers().map((a) => [a.name, a]));
+}
+
+describe('serve once it is up', () => {
+  it('has every thread collect once (a forced full GC), and none when old-generation growth is left to V8', {
+    timeout: 60_000,
+  }, async () => {
+    for (const [growth, forced] of [
+      ['50', true],
+      ['0', false],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'flylight-heap-'));
+      const trigger = join(dir, 'probe');
+      const serve = await startServe(['--ephemeral'], {
+        NODE_OPTIONS: `--require ${join(ROOT, 'test', 'helpers', 'heap-probe.cjs')}`,
+        FLYLIGHT_HEAP_PROBE: trigger,
+        FLYLIGHT_HEAP_GROWTH_PERCENT: growth,
+      });
+      try {
+        let threads: Record<string, { forcedGcs: number }> = {};
+        let n = 0;
+        const allCollected = async () => {
+          threads = await probe(trigger, String(++n));
+          return Object.values(threads).every((t) => t.forcedGcs >= 1);
+        };
+        if (forced) await until(allCollected, 10_000, 'every thread collected', 200);
+        else await allCollected();
+        expect(Object.keys(threads).sort()).toEqual(['host', 'orchestrator', 'proxy', 'store']);
+        for (const [name, t] of Object.entries(threads)) expect(t.forcedGcs, name).toBe(forced ? 1 : 0);
+      } finally {
+        await serve.stop();
+      }
+    }
+  });
+});
 
 describe("serve's young generations under launches", () => {
   it('stay at or under 8 MB in every thread, the host included; a bad knob is named and its default used', {

@@ -7,6 +7,8 @@ import type { ActivityInput } from '../../shared/activity';
 import type { StoreEvent } from '../../shared/types';
 
 const FAULT_STATUSES = new Set(['maintenance', 'draining', 'offline']);
+/** One string per status a machine can have: each event's is a copy, and 100k machines are kept. */
+const STATUS_NAMES = new Map(['available', 'allocated', 'full', ...FAULT_STATUSES].map((s) => [s, s]));
 
 export class ActivityRecorder {
   /** Each machine's last status seen, to tell a fault from an allocation change. */
@@ -27,7 +29,7 @@ export class ActivityRecorder {
       case 'machine': {
         const { id, status, region } = e.machine;
         const before = this.machineStatus.get(id);
-        this.machineStatus.set(id, status);
+        this.machineStatus.set(id, STATUS_NAMES.get(status) ?? status);
         const wasFault = before !== undefined && FAULT_STATUSES.has(before);
         const isFault = FAULT_STATUSES.has(status);
         // An unseen machine already in a fault status is news once: the host may have missed the change.

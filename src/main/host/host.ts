@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { HostConfig } from '../../shared/config';
-import { ApiError, type ErrorBody } from '../../shared/errors';
+import { ApiError } from '../../shared/errors';
 import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import {
   type GateRequest,
@@ -71,6 +71,8 @@ export interface RunningHost {
   /** Worker state changes (restarts), for the desktop window's "recovering" state. */
   onWorkers(cb: (workers: WorkerStatus[]) => void): () => void;
   workers(): WorkerStatus[];
+  /** Has each worker run one full GC now (a no-op unless gc is exposed: heap-tuning.ts). */
+  collectGarbage(): void;
   /** Test hook: makes a worker thread crash (an uncaught throw inside it). Not reachable from any client. */
   crashWorker(name: WorkerName): Promise<void>;
   /** Flushes FlyD queues, stops workers, closes the port. Idempotent. */
@@ -385,16 +387,13 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
       return () => bus.off('workers', cb);
     },
     workers: workerStatuses,
+    collectGarbage: () => {
+      for (const slot of slots.values()) send(slot, { t: 'collect' });
+    },
     crashWorker: async (name) => {
       const slot = slots.get(name) as Slot;
       if (slot.worker) await endThread(slot.worker, () => send(slot, { t: 'crash' }), 5000);
     },
     stop: () => stop(),
   };
-}
-
-/** The ErrorBody of a failed start, for the one-line message the CLI prints. */
-export function startErrorMessage(err: unknown): string {
-  const body = err as Partial<ErrorBody>;
-  return typeof body?.message === 'string' ? body.message : String(err);
 }

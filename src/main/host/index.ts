@@ -3,4 +3,5 @@
 
 export { createLogger, type Logger } from '../common/log';
 export { builtDashboardDir, defaultConfigDir, defaultDataDir, defaultRegionsFile, packageRoot } from '../common/paths';
-export { type RunningHost, startErrorMessage, startHost } from './host';
+export { type RunningHost, startHost } from './host';
+export { startErrorMessage } from './start-error';

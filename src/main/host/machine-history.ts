@@ -2,7 +2,8 @@
 // events, so a machine drawer opened now (or after a reload) draws the past instead of only what
 // the page saw since it opened. Bounded in memory: the charts' ten minutes (plus the point before them:
 // the figure when the window opens), at most POINTS_PER_MACHINE points per machine, and TOTAL_POINTS in all (past it, the machines changed least recently are forgotten).
-// Points are packed five numbers at a time, so 100,000 points are about 4 MB.
+// Points are packed five numbers at a time: 100,000 points of as many machines are ~15 MB with
+// their tracks, far fewer machines' ~4 MB.
 //
 // Each answer says `since`: from then on every change of that machine is among its points. A
 // machine with no point has not changed since then (it sits at its current figures).
@@ -17,6 +18,12 @@ export const TOTAL_POINTS = 100_000;
 
 /** A number per field; status as an index into `statuses`. */
 const FIELDS = 5;
+/**
+ * A track of fewer numbers than this grows by a copy of its size, not a push: most machines have
+ * a point or a few, and a push leaves room for 16 more numbers (a machine's one point in 200
+ * bytes of array, not 56; 100k such machines 14 MB more).
+ */
+const COPY_BELOW = 8 * FIELDS;
 
 interface Track {
   /** t, cores_allocated, memory_allocated_gb, vm_count, status index — oldest first. */
@@ -67,19 +74,25 @@ export class MachineHistoryLog {
   }
 
   add(id: string, t: number, cores: number, memory: number, vms: number, status: string): void {
-    let track = this.tracks.get(id);
-    if (track) this.tracks.delete(id);
-    else track = { data: [], dropped: 0 };
-    this.tracks.set(id, track);
     let s = this.statuses.indexOf(status);
     if (s < 0) s = this.statuses.push(status) - 1;
-    const d = track.data;
-    const n = d.length;
-    // FlyD conflates a burst into one update; several in the same millisecond are one point.
-    if (n > 0 && d[n - FIELDS] === t) {
-      d.splice(n - FIELDS, FIELDS, t, cores, memory, vms, s);
+    let track = this.tracks.get(id);
+    if (track) {
+      this.tracks.delete(id);
+      this.tracks.set(id, track);
+      const d = track.data;
+      const n = d.length;
+      // FlyD conflates a burst into one update; several in the same millisecond are one point.
+      if (n > 0 && d[n - FIELDS] === t) {
+        d.splice(n - FIELDS, FIELDS, t, cores, memory, vms, s);
+      } else {
+        if (n < COPY_BELOW) track.data = d.concat(t, cores, memory, vms, s);
+        else d.push(t, cores, memory, vms, s);
+        this.points++;
+      }
     } else {
-      d.push(t, cores, memory, vms, s);
+      track = { data: [t, cores, memory, vms, s], dropped: 0 };
+      this.tracks.set(id, track);
       this.points++;
     }
     this.trim(track, t);

@@ -25,9 +25,18 @@ export function cmp(a: string, b: string): number {
 
 /** Every name a VM record or its history repeats: one string each, not a copy per VM. */
 const NAMES = new Map<string, string>(
-  [...LIFECYCLE_STATES, ...OPERATIONS, 'create', 'recover', 'fault', ...STRATEGIES, 'candidates', 'ranked', 'plan'].map(
-    (s) => [s, s],
-  ),
+  [
+    ...LIFECYCLE_STATES,
+    ...OPERATIONS,
+    'create',
+    'recover',
+    'fault',
+    ...STRATEGIES,
+    'index',
+    'candidates',
+    'ranked',
+    'plan',
+  ].map((s) => [s, s]),
 );
 
 /** The shared copy of a known name (a state, an operation, a strategy); any other value as given. */

@@ -25,6 +25,8 @@ export type HostToWorker =
   | { t: 'peer-down'; peer: PeerName }
   /** A held worker may start now. */
   | { t: 'go' }
+  /** Run one full GC (common/full-gc.ts): `serve` asks once its host is up. */
+  | { t: 'collect' }
   /**
    * Test hook: throw from a turn of this thread's own loop, as a real crash would. Never
    * `worker.terminate()` under traffic: Node 20 can abort the whole process when a thread is

@@ -8,6 +8,7 @@ import { toErrorBody } from '../../shared/errors';
 import { RpcClient, type RpcServer, serveRpc } from '../../shared/rpc';
 import { LONG_CALLS_MS, type PeerName, type WorkerName } from '../../shared/services';
 import { EVENT_DECODERS } from '../../shared/store-event-wire';
+import { fullGc } from '../common/full-gc';
 import { flushLogs, setLogOutput } from '../common/log';
 import type { HostToWorker, WorkerData, WorkerToHost } from './control';
 import { nameThisThread } from './thread-name';
@@ -91,6 +92,9 @@ export function runWorker(setup: (ctx: WorkerContext) => Promise<WorkerModule>):
     switch (msg.t) {
       case 'go':
         go();
+        break;
+      case 'collect':
+        fullGc();
         break;
       case 'peer':
         ctx.peer(msg.peer).attach(msg.port);

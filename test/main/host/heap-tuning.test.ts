@@ -13,13 +13,23 @@ describe('tuning the heap before the workers start', () => {
     vi.useFakeTimers();
     const flags: string[] = [];
     let newSpace = 2 * MB;
-    const tuning = tuneHeap(HEAP_DEFAULTS, { setFlags: (f) => flags.push(f), newSpaceBytes: () => newSpace });
+    const collected: string[] = [];
+    const tuning = tuneHeap(HEAP_DEFAULTS, {
+      setFlags: (f) => flags.push(f),
+      newSpaceBytes: () => newSpace,
+      collect: () => collected.push('host'),
+    });
     // Below 8 MB the host's young generation grows as V8 would grow it: the default factor, so
     // V8's flag hash (and the workers' code cache) is what it would be without tuning.
     expect(flags).toEqual(['--semi-space-growth-factor=2']);
     // Old generations grow as V8 likes while the store builds its fleet; bounded once up.
-    tuning.started();
-    expect(flags.at(-1)).toBe('--heap-growing-percent=50');
+    expect(collected).toEqual([]);
+    tuning.started(() => collected.push('workers'));
+    expect(flags.slice(-2)).toEqual(['--heap-growing-percent=50', '--expose-gc']);
+    // Each thread collects once, a second after the bound is set: its next limit is its live set's.
+    expect(collected).toEqual([]);
+    vi.advanceTimersByTime(1000);
+    expect(collected).toEqual(['host', 'workers']);
     flags.length = 0;
     newSpace = 8 * MB;
     vi.advanceTimersByTime(250);
@@ -41,13 +51,29 @@ describe('tuning the heap before the workers start', () => {
   it('leaves to V8 what a knob set to 0 turns off', () => {
     vi.useFakeTimers();
     const flags: string[] = [];
+    const collected: string[] = [];
     const tuning = tuneHeap(
       { workerYoungMb: 8, hostYoungMb: 0, growthPercent: 0 },
-      { setFlags: (f) => flags.push(f), newSpaceBytes: () => 32 * MB },
+      { setFlags: (f) => flags.push(f), newSpaceBytes: () => 32 * MB, collect: () => collected.push('host') },
     );
-    tuning.started();
+    tuning.started(() => collected.push('workers'));
     vi.advanceTimersByTime(10_000);
     expect(flags).toEqual([]);
+    expect(collected).toEqual([]);
     tuning.stop();
+  });
+
+  it('does not collect once stopped before the second is up', () => {
+    vi.useFakeTimers();
+    const collected: string[] = [];
+    const tuning = tuneHeap(HEAP_DEFAULTS, {
+      setFlags: () => {},
+      newSpaceBytes: () => 0,
+      collect: () => collected.push('host'),
+    });
+    tuning.started(() => collected.push('workers'));
+    tuning.stop();
+    vi.advanceTimersByTime(10_000);
+    expect(collected).toEqual([]);
   });
 });

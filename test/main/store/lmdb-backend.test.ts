@@ -4,7 +4,7 @@
 // fdatasync of the file (the meta page: noMetaSync) before the commit resolves, and that it never
 // runs inside a clear still under way (it would be synced only with that).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -114,6 +114,24 @@ describe('LMDB durability', () => {
     // The first ran alone; the three committed while it ran waited for the second.
     expect(order).toEqual(['vm-1@1', 'vm-2@2', 'vm-3@2', 'vm-4@2']);
     expect((await backend.load()).vms.map((v) => v.id).sort()).toEqual(['vm-1', 'vm-2', 'vm-3', 'vm-4']);
+    await backend.close();
+  });
+
+  it('maps the file once however much is written (lmdb-js leaves each outgrown map in place)', async () => {
+    const dir = tempDir();
+    const backend = await LmdbBackend.open(join(dir, 'store.lmdb'));
+    // ~5 MB of VMs: past lmdb-js's own first map (128 KB) many times over.
+    for (let b = 0; b < 30; b++) {
+      await backend.commit(
+        Array.from({ length: 1000 }, (_, i) => ({ t: 'vm', vm: vm(`vm-${b}-${i}-${'x'.repeat(100)}`) })),
+      );
+    }
+    const file = join(dir, 'store.lmdb');
+    const maps = readFileSync('/proc/self/maps', 'utf8')
+      .split('\n')
+      .filter((l) => l.endsWith(` ${file}`));
+    expect(maps).toHaveLength(1);
+    expect((await backend.load()).vms).toHaveLength(30_000);
     await backend.close();
   });
 });
