@@ -115,7 +115,9 @@ describe('a host cut off from etcd', () => {
     expect(regions.stderr).toMatch(/^warning: this host's copy of the fleet may be stale: .*etcd lease/m);
 
     await etcd.members[0].restart();
+    const back = Date.now();
     await until(async () => (await launch(p)).status === 201, 30_000, 'the cut-off host to launch again', 250);
+    const launching = Date.now() - back;
     await until(
       async () => {
         const v = await view(a);
@@ -125,6 +127,7 @@ describe('a host cut off from etcd', () => {
       'the returning host to take its share back',
       100,
     );
+    console.log(`back: launching ${launching} ms after etcd returned, its share back ${Date.now() - back} ms after`);
     await until(async () => (await leaseGauges(p)).lapsed === 0, 5000, "P's lease gauge to clear", 100);
     expect((await fetch(`${p.url}/v1/regions`, { headers: p.auth() })).headers.get(STALE_HEADER)).toBeNull();
     expect((await p.cli(['regions'])).stderr).not.toMatch(/stale/);

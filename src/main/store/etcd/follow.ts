@@ -1,9 +1,9 @@
 // Following the shared fleet: one etcd watch over the fleet's keys, from the revision after
 // this host's snapshot, so no change between the snapshot and the watch is missed or seen
-// twice. The client library re-establishes a broken watch stream from the last revision it
-// delivered (an etcd member restart, a network blip). What it cannot do is resume past a
-// compaction: etcd then cancels the watch; the host reads a fresh snapshot, lays it over its
-// model (resync), logs that it did, and watches again from that snapshot's revision.
+// twice. A broken watch stream (an etcd member restart, a network blip) is opened again from
+// the revision after the last one applied, by this module rather than by etcd3 (see resume).
+// No watch resumes past a compaction: etcd then cancels it; the host reads a fresh snapshot,
+// lays it over its model (resync), logs that it did, and watches again from its revision.
 
 import type { IWatchResponse, Watcher } from 'etcd3';
 import type { MachineState, StoredVm } from '../backend';
@@ -38,6 +38,9 @@ export interface Following {
   readonly resyncs: number;
   stop(): Promise<void>;
 }
+
+/** The longest wait between attempts to watch again after the stream broke (an attempt is cheap). */
+export const RESUME_MAX_MS = 1000;
 
 /** Starts following from backend.revision + 1 (load() must have run). */
 export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Following> {
@@ -119,19 +122,24 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
     if (last) revision = last.header.revision;
   };
 
-  const start = async (from: string) => {
-    const w = await backend.client.watch().prefix(backend.keys.root).startRevision(from).create();
-    if (stopped) {
-      await w.cancel();
-      return;
-    }
+  /** A resume() is retrying: a watcher it opened that breaks again is its to replace. */
+  let resuming = false;
+
+  /** Watches from revision `from`; `settled` tells how its opening ended. */
+  const open = (from: string) => {
+    const w = backend.client.watch().prefix(backend.keys.root).startRevision(from).watcher();
     watcher = w;
+    const settled = new Promise<'connected' | 'lost' | 'error'>((r) => {
+      w.once('connected', () => r('connected'));
+      w.once('disconnected', () => r('lost'));
+      w.once('error', () => r('error'));
+    });
     /**
      * Responses that arrived while earlier ones were being applied (several in one socket read
      * under load) are applied together in one pass: one call of the sink, one turn of events. A
      * host receives a response for every transaction any host commits, most carrying one or two
-     * launches. A watcher that was replaced (resync) or stopped drops what it had not applied:
-     * the snapshot that replaced it holds that.
+     * launches. A watcher that was replaced (resync, resume) or stopped drops what it had not
+     * applied: its replacement starts after the last revision applied.
      */
     let pending: IWatchResponse[] = [];
     w.on('data', (res) => {
@@ -145,16 +153,49 @@ export async function follow(backend: EtcdBackend, sink: FollowSink): Promise<Fo
         })
         .catch((err) => sink.log('warn', 'applying a watch event failed', { error: (err as Error).message }));
     });
-    w.on('disconnected', () =>
-      sink.log('warn', 'etcd watch disconnected; it resumes from the last revision', { revision }),
-    );
-    w.on('connected', () => sink.log('info', 'etcd watch connected', { revision }));
+    w.on('disconnected', () => {
+      if (stopped || watcher !== w) return;
+      // Taken out of etcd3's hands: its reconnect waits grow to 30 s and reset only once a watch
+      // is created again, and every failed stream calls its retry twice (error, then end), so its
+      // retries multiply once the waits are short. A host back from an outage then heard of the
+      // machines released to it (it claims them from its watch) only 10-20 s after etcd was back.
+      watcher = null;
+      void w.cancel().catch(() => {});
+      if (resuming) return;
+      resuming = true;
+      sink.log('warn', 'etcd watch disconnected; it resumes from the last revision', { revision });
+      queue = queue.then(resume);
+    });
     w.on('error', (err) => {
       // Cancelled by etcd (above all: the revision we need was compacted away).
       if (stopped || watcher !== w) return;
       watcher = null;
       queue = queue.then(() => resync(err.message));
     });
+    return settled;
+  };
+
+  /** Opens the watch from `from` (a watch that cannot be created resyncs; one that breaks resumes). */
+  const start = async (from: string) => {
+    if (stopped) return;
+    await open(from);
+  };
+
+  /** Watches again after the last revision applied, at least every RESUME_MAX_MS, until etcd answers. */
+  const resume = async () => {
+    let attempts = 0;
+    try {
+      for (let delay = 100; !stopped && watcher === null; delay = Math.min(delay * 2, RESUME_MAX_MS)) {
+        await new Promise((r) => setTimeout(r, delay));
+        if (stopped || watcher !== null) return;
+        attempts++;
+        const outcome = await open(String(BigInt(revision) + 1n));
+        if (outcome === 'connected') sink.log('info', 'etcd watch resumed', { revision, attempts });
+        if (outcome !== 'lost') return;
+      }
+    } finally {
+      resuming = false;
+    }
   };
 
   const resync = async (reason: string) => {

@@ -2,7 +2,8 @@
 // themselves — every change seen once, in order, across restarts and compactions — are held on a
 // real etcd by test/integration/etcd-*.test.ts). Here: responses that arrive while earlier ones
 // are being applied are applied together, in order, in one pass; the revision followed is the
-// last one applied; a row this host already holds at the event's revision is not parsed again.
+// last one applied; a row this host already holds at the event's revision is not parsed again;
+// a broken stream is watched again from there, by follow itself, at least every second.
 
 import { EventEmitter } from 'node:events';
 import type { Etcd3, IWatchResponse } from 'etcd3';
@@ -10,9 +11,10 @@ import { describe, expect, it } from 'vitest';
 import type { MachineState, StoredVm } from '../../../../src/main/store/backend';
 import { Allocations } from '../../../../src/main/store/etcd/allocations';
 import type { EtcdBackend } from '../../../../src/main/store/etcd/etcd-backend';
-import { type FollowSink, follow } from '../../../../src/main/store/etcd/follow';
+import { type FollowSink, follow, RESUME_MAX_MS } from '../../../../src/main/store/etcd/follow';
 import { EtcdKeys } from '../../../../src/main/store/etcd/keys';
 import type { RemoteChange } from '../../../../src/main/store/remote';
+import { until } from '../../../helpers/until';
 
 const keys = new EtcdKeys('/t/');
 
@@ -23,16 +25,22 @@ class FakeWatcher extends EventEmitter {
   }
 }
 
-function stand() {
+/** `connects`: whether the next watcher connects (else its stream breaks at once); all do when empty. */
+function stand(connects: boolean[] = []) {
   const watchers: FakeWatcher[] = [];
+  /** The revision each watcher started from, and when it was opened. */
+  const opened: { from: string; at: number }[] = [];
   const client = {
     kv: {},
     watch: () => ({
       prefix: () => ({
-        startRevision: () => ({
-          create: async () => {
+        startRevision: (from: string) => ({
+          watcher: () => {
             const w = new FakeWatcher();
             watchers.push(w);
+            opened.push({ from, at: Date.now() });
+            const ok = connects.shift() ?? true;
+            queueMicrotask(() => w.emit(ok ? 'connected' : 'disconnected', new Error('unavailable')));
             return w;
           },
         }),
@@ -49,7 +57,7 @@ function stand() {
     ownResets: new Set<string>(),
     isCurrent: () => true,
   } as unknown as EtcdBackend;
-  return { backend, allocations, watchers };
+  return { backend, allocations, watchers, opened };
 }
 
 const machineRow = (cores: number): MachineState => ({
@@ -166,5 +174,37 @@ describe('follow', () => {
     await tick();
     expect(seen).toEqual([]);
     expect(watchers[0]?.cancelled).toBe(true);
+  });
+
+  it('watches again after a broken stream from the revision after the last applied, trying at least every RESUME_MAX_MS', async () => {
+    // The first watcher connects, breaks later; the next three attempts break at once, the fifth holds.
+    const { backend, watchers, opened } = stand([true, false, false, false, true]);
+    const seen: RemoteChange[] = [];
+    const following = await follow(
+      backend,
+      sink(async (changes) => {
+        seen.push(...changes);
+      }),
+    );
+    watchers[0]?.emit('data', response(11, [[keys.machine('m1'), machineRow(1)]]));
+    await tick();
+    await tick();
+    const broke = Date.now();
+    watchers[0]?.emit('disconnected', new Error('unavailable'));
+    watchers[0]?.emit('disconnected', new Error('stream ended')); // etcd3 tells a broken stream twice
+    await until(async () => opened.length === 5, 5000, 'the watch to be opened again', 10);
+    await tick();
+    expect(watchers.slice(0, 4).every((w) => w.cancelled)).toBe(true);
+    expect(watchers[4]?.cancelled).toBe(false);
+    // Every attempt starts after what was applied (12), none past it; the waits grow, bounded.
+    expect(opened.map((o) => o.from)).toEqual(['11', '12', '12', '12', '12']);
+    const waits = opened.slice(1).map((o, i) => o.at - (i === 0 ? broke : (opened[i]?.at ?? 0)));
+    expect(waits.every((ms) => ms >= 90 && ms <= RESUME_MAX_MS + 500)).toBe(true);
+    watchers[4]?.emit('data', response(12, [[keys.machine('m1'), machineRow(2)]]));
+    await tick();
+    await tick();
+    expect(seen.map((c) => c.t === 'machine' && c.state?.cores_allocated)).toEqual([1, 2]);
+    expect(following.revision).toBe('12');
+    await following.stop();
   });
 });
