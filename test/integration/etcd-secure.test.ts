@@ -9,6 +9,7 @@ import type { ClusterView } from '../../src/shared/cluster';
 import type { Vm } from '../../src/shared/types';
 import { type Certs, makeCerts, type SecureEtcd, startSecureEtcd } from '../helpers/etcd-secure';
 import { type ServeProcess, startServe } from '../helpers/host';
+import { until } from '../helpers/until';
 
 async function launch(h: ServeProcess): Promise<{ status: number; body: Vm }> {
   const res = await fetch(`${h.url}/v1/vms`, {
@@ -54,9 +55,19 @@ describe('etcd over TLS with client certificates', () => {
       const r = await launch(h);
       expect(r.status).toBe(201);
       expect(await inEtcd(etcd, r.body.id)).toBe(true);
-      const cluster = (await (await fetch(`${h.url}/v1/cluster`, { headers: h.auth() })).json()) as ClusterView;
-      expect(cluster.hosts).toHaveLength(1);
-      expect(cluster.unowned).toBe(0);
+      // A host answers before its first rebalance has claimed its machines (~0.1 s after it
+      // registers): wait for that, then check the view.
+      let cluster: ClusterView | null = null;
+      await until(
+        async () => {
+          cluster = (await (await fetch(`${h.url}/v1/cluster`, { headers: h.auth() })).json()) as ClusterView;
+          return cluster.unowned === 0;
+        },
+        10_000,
+        'the host to own every machine',
+        100,
+      );
+      expect((cluster as ClusterView | null)?.hosts).toHaveLength(1);
       const cli = await h.cli(['cluster']);
       expect(cli.code).toBe(0);
       expect(cli.stdout).toContain(etcd.endpoint);

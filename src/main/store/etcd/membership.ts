@@ -241,7 +241,8 @@ export class Membership {
     if (!this.book.event(machine, holder, rev)) return;
     const mineNow = holder === this.id && this.machineSet.has(machine);
     this.owned.mark(machine, mineNow);
-    if (holder === null && this.mine.has(machine)) this.due = true;
+    // While a rebalance runs, its share and owner reads may predate this release: look again after it.
+    if (holder === null && (this.mine.has(machine) || this.running !== null)) this.due = true;
   }
 
   /** The end of a watch response: rebalance if hosts changed or a machine is due; else tell what moved. */
