@@ -18,6 +18,21 @@ function snapshot(dir: string): string[] {
     });
 }
 
+/**
+ * The directory once the owner has stopped writing to it: its last start-up log lines reach the
+ * log file a moment after it answers (they cross from the workers in batches), later under load.
+ */
+async function settledSnapshot(dir: string): Promise<string[]> {
+  let last = snapshot(dir);
+  for (let i = 0; i < 40; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = snapshot(dir);
+    if (now.join('\n') === last.join('\n')) return now;
+    last = now;
+  }
+  throw new Error(`the owner kept writing to ${dir} for 10 s: ${last.join(', ')}`);
+}
+
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
 describe('one host per fleet', () => {
@@ -26,7 +41,7 @@ describe('one host per fleet', () => {
     const env = { XDG_CONFIG_HOME: tmp('flylight-config-') };
     const owner = await startServe(['--data-dir', dataDir, '--flyd-interval', '600000'], env);
     try {
-      const before = snapshot(dataDir);
+      const before = await settledSnapshot(dataDir);
       expect(before.some((l) => l.startsWith('store.lmdb'))).toBe(true);
 
       const second = await runCli(['serve', '--data-dir', dataDir, '--port', '0'], env);
