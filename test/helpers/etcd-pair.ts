@@ -11,6 +11,14 @@ import { until } from './until';
 export const clusterOf = async (h: ServeProcess): Promise<ClusterView> =>
   (await (await fetch(`${h.url}/v1/cluster`, { headers: h.auth() })).json()) as ClusterView;
 
+/** Two hosts, no machine unowned, each owning some. */
+export const bothOwn = (v: ClusterView): boolean =>
+  v.hosts.length === 2 && v.unowned === 0 && v.hosts.every((h) => h.machines_owned > 0);
+
+/** One host left, owning every machine. */
+export const aloneOwnsAll = (v: ClusterView): boolean =>
+  v.hosts.length === 1 && v.unowned === 0 && v.hosts[0].machines_owned === v.machines;
+
 export async function startPinnedPair(
   etcd: EtcdCluster,
   common: string[],
@@ -20,14 +28,6 @@ export async function startPinnedPair(
   if (!member0) throw new Error('startPinnedPair needs an etcd cluster with members');
   const a = await startServe(['--store', etcd.storeUrl, ...common]);
   const p = await startServe(['--store', `etcd://${member0.clientUrl.replace('http://', '')}`, ...common]);
-  await until(
-    async () => {
-      const v = await clusterOf(a);
-      return v.hosts.length === 2 && v.unowned === 0 && v.hosts.every((h) => h.machines_owned > 0);
-    },
-    timeoutMs,
-    'both hosts to own machines',
-    100,
-  );
+  await until(async () => bothOwn(await clusterOf(a)), timeoutMs, 'both hosts to own machines', 100);
   return { a, p };
 }

@@ -11,7 +11,7 @@ import { STALE_HEADER } from '../../src/shared/api';
 import type { ClusterView } from '../../src/shared/cluster';
 import type { Vm } from '../../src/shared/types';
 import { bigRegionFile, type EtcdCluster, startEtcd } from '../helpers/etcd';
-import { startPinnedPair } from '../helpers/etcd-pair';
+import { aloneOwnsAll, bothOwn, startPinnedPair } from '../helpers/etcd-pair';
 import type { ServeProcess } from '../helpers/host';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
@@ -94,15 +94,7 @@ describe('a host cut off from etcd', () => {
     // /metrics says so too: the lease lapsed, and the host no longer counts any machine its own.
     expect(await leaseGauges(p)).toEqual({ lapsed: 1, owned: 0 });
     // The host that still reaches etcd takes every machine and keeps launching.
-    await until(
-      async () => {
-        const v = await view(a);
-        return v.hosts.length === 1 && v.unowned === 0 && v.hosts[0].machines_owned === v.machines;
-      },
-      (TTL_S + 3) * 1000,
-      'A to own every machine',
-      100,
-    );
+    await until(async () => aloneOwnsAll(await view(a)), (TTL_S + 3) * 1000, 'A to own every machine', 100);
     expect((await launch(a)).status).toBe(201);
     // Reads through the cut-off host still answer (from its copy), saying they may be stale and why.
     const read = await fetch(`${p.url}/v1/regions`, { headers: p.auth() });
@@ -118,15 +110,7 @@ describe('a host cut off from etcd', () => {
     const back = Date.now();
     await until(async () => (await launch(p)).status === 201, 30_000, 'the cut-off host to launch again', 250);
     const launching = Date.now() - back;
-    await until(
-      async () => {
-        const v = await view(a);
-        return v.hosts.length === 2 && v.unowned === 0 && v.hosts.every((h) => h.machines_owned > 0);
-      },
-      15_000,
-      'the returning host to take its share back',
-      100,
-    );
+    await until(async () => bothOwn(await view(a)), 15_000, 'the returning host to take its share back', 100);
     console.log(`back: launching ${launching} ms after etcd returned, its share back ${Date.now() - back} ms after`);
     await until(async () => (await leaseGauges(p)).lapsed === 0, 5000, "P's lease gauge to clear", 100);
     expect((await fetch(`${p.url}/v1/regions`, { headers: p.auth() })).headers.get(STALE_HEADER)).toBeNull();

@@ -7,9 +7,8 @@
 // frozen (SIGSTOP) while the cut-off one re-registers and finds every machine held.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterView } from '../../src/shared/cluster';
 import { bigRegionFile, type EtcdCluster, startEtcd } from '../helpers/etcd';
-import { clusterOf, startPinnedPair } from '../helpers/etcd-pair';
+import { aloneOwnsAll, bothOwn, clusterOf, startPinnedPair } from '../helpers/etcd-pair';
 import type { ServeProcess } from '../helpers/host';
 import { parseExposition, sampleValue } from '../helpers/prom-text';
 import { until } from '../helpers/until';
@@ -29,9 +28,6 @@ async function owned(h: ServeProcess): Promise<number> {
   return sampleValue(families, 'flylight_etcd_machines_owned', {}) ?? -1;
 }
 const joins = (h: ServeProcess) => h.output().match(/joined the shared fleet/g)?.length ?? 0;
-const shared = (v: ClusterView) =>
-  v.hosts.length === 2 && v.unowned === 0 && v.hosts.every((h) => h.machines_owned > 0);
-
 describe('a host back from an etcd outage', () => {
   beforeAll(async () => {
     etcd = await startEtcd(3);
@@ -47,15 +43,7 @@ describe('a host back from an etcd outage', () => {
   it('takes its share back from its watch when the other host releases it late', async () => {
     await etcd.members[0].kill();
     const cut = Date.now();
-    await until(
-      async () => {
-        const v = await clusterOf(a);
-        return v.hosts.length === 1 && v.unowned === 0 && v.hosts[0].machines_owned === v.machines;
-      },
-      (TTL_S + 5) * 1000,
-      'A to own every machine',
-      100,
-    );
+    await until(async () => aloneOwnsAll(await clusterOf(a)), (TTL_S + 5) * 1000, 'A to own every machine', 100);
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - cut))));
 
     const joined = joins(p);
@@ -73,7 +61,7 @@ describe('a host back from an etcd outage', () => {
     }
     const resumed = Date.now();
     // A hears P's registration and releases its share; P hears the releases on its watch and claims.
-    await until(async () => shared(await clusterOf(a)) && (await owned(p)) > 0, 15_000, "P's share to come back", 100);
+    await until(async () => bothOwn(await clusterOf(a)) && (await owned(p)) > 0, 15_000, "P's share to come back", 100);
     const took = Date.now() - resumed;
     console.log(
       `P's share back ${took} ms after A resumed; ${p

@@ -103,6 +103,18 @@ function sink(onChanges: (c: RemoteChange[]) => Promise<void>): FollowSink {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** Follows `backend` into a list of every change applied. */
+async function collecting(backend: Parameters<typeof follow>[0]) {
+  const seen: RemoteChange[] = [];
+  const following = await follow(
+    backend,
+    sink(async (changes) => {
+      seen.push(...changes);
+    }),
+  );
+  return { following, seen };
+}
+
 describe('follow', () => {
   it('applies the responses that arrived during a pass together, in order, and follows the last revision', async () => {
     const { backend, watchers } = stand();
@@ -137,13 +149,7 @@ describe('follow', () => {
     const { backend, allocations, watchers } = stand();
     const held = vmRecord('vm-000001');
     allocations.observeVm('vm-000001', held, '21', '21');
-    const seen: RemoteChange[] = [];
-    const following = await follow(
-      backend,
-      sink(async (changes) => {
-        seen.push(...changes);
-      }),
-    );
+    const { following, seen } = await collecting(backend);
     watchers[0]?.emit(
       'data',
       response(21, [
@@ -162,13 +168,7 @@ describe('follow', () => {
 
   it('drops what a stopped watcher had not applied', async () => {
     const { backend, watchers } = stand();
-    const seen: RemoteChange[] = [];
-    const following = await follow(
-      backend,
-      sink(async (changes) => {
-        seen.push(...changes);
-      }),
-    );
+    const { following, seen } = await collecting(backend);
     watchers[0]?.emit('data', response(11, [[keys.machine('m1'), machineRow(1)]]));
     await following.stop();
     await tick();
@@ -179,13 +179,7 @@ describe('follow', () => {
   it('watches again after a broken stream from the revision after the last applied, trying at least every RESUME_MAX_MS', async () => {
     // The first watcher connects, breaks later; the next three attempts break at once, the fifth holds.
     const { backend, watchers, opened } = stand([true, false, false, false, true]);
-    const seen: RemoteChange[] = [];
-    const following = await follow(
-      backend,
-      sink(async (changes) => {
-        seen.push(...changes);
-      }),
-    );
+    const { following, seen } = await collecting(backend);
     watchers[0]?.emit('data', response(11, [[keys.machine('m1'), machineRow(1)]]));
     await tick();
     await tick();
