@@ -282,6 +282,8 @@ export function parseJsonBody(text: string): unknown {
 
 /** Bodies must say they are JSON (also what keeps browser form posts out). */
 export function checkJsonContentType(contentType: string | undefined): void {
+  // What nearly every client sends, accepted without splitting it apart on each request.
+  if (contentType === 'application/json' || contentType === 'application/json; charset=utf-8') return;
   const [type = '', ...params] = (contentType ?? '').split(';').map((s) => s.trim().toLowerCase());
   const charset = params
     .find((p) => p.startsWith('charset='))

@@ -46,6 +46,12 @@ export function headerOf(headers: Record<string, string>, name: string): string 
   if (typeof headers !== 'object' || headers === null) return undefined;
   const v = headers[name];
   if (typeof v === 'string') return v;
-  for (const [k, val] of Object.entries(headers)) if (k.toLowerCase() === name && typeof val === 'string') return val;
+  // Absent is the common case (an optional header): scan without an entries array per call,
+  // lower-casing only names of the right length (node already lower-cases HTTP's).
+  for (const k in headers) {
+    if (k.length !== name.length || !Object.hasOwn(headers, k) || k.toLowerCase() !== name) continue;
+    const val = headers[k];
+    if (typeof val === 'string') return val;
+  }
   return undefined;
 }
