@@ -4,13 +4,16 @@
 // naming the owner (`requests/ID`); the owner, which watches the prefix, runs the action and
 // writes its outcome into the same key; the asking host, watching too, answers with it and
 // deletes the key. A request nobody answers in time is withdrawn (deleted) and refused.
+// The watch resumes after the last revision it applied (./resumed-watch), so a request put while
+// it was broken arrives once it is back, within the asker's wait when etcd returns in time.
 
 import { randomUUID } from 'node:crypto';
-import type { Etcd3, Watcher } from 'etcd3';
+import type { Etcd3, IKeyValue, IWatchResponse } from 'etcd3';
 import { ApiError, type ErrorBody } from '../../../shared/errors';
 import type { MachineActionReport } from '../../../shared/faults';
 import type { OwnerRequest } from '../../../shared/services';
 import { parseValue } from './keys';
+import { type ResumedWatch, resumedWatch } from './resumed-watch';
 
 /** The owner's answer must come within this, under the 5 s of the call that waits for it. */
 export const OWNER_ANSWER_MS = 4000;
@@ -26,10 +29,13 @@ interface RequestValue extends OwnerRequest {
 type Log = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 
 export class OwnerRequests {
-  private watcher: Watcher | null = null;
+  private watch: ResumedWatch | null = null;
   private readonly waiting = new Map<string, { resolve(v: RequestValue): void }>();
-  /** Requests this host runs, so a value seen twice (its own answer) is not run again. */
-  private readonly running = new Set<string>();
+  /**
+   * Requests this host took, until their key is deleted: one seen again (a fresh read after a
+   * compaction, its own answer, an answer that could not be written) is not run again.
+   */
+  private readonly taken = new Set<string>();
 
   constructor(
     private readonly client: Etcd3,
@@ -42,16 +48,23 @@ export class OwnerRequests {
     private readonly log: Log,
   ) {}
 
+  /** Watches for requests made from now on (one already waiting is its asker's to retry). */
   async start(): Promise<void> {
-    const w = await this.client.watch().prefix(this.prefix).create();
-    this.watcher = w;
-    w.on('put', (kv) => this.seen(kv.key.toString().slice(this.prefix.length), parseValue<RequestValue>(kv.value)));
-    w.on('error', (err) => this.log('warn', 'the owner-request watch failed', { error: err.message }));
+    const now = (await this.client.get(this.prefix).exec()).header.revision;
+    this.watch = await resumedWatch({
+      client: this.client,
+      prefix: this.prefix,
+      name: 'owner-request watch',
+      after: now,
+      apply: async (responses) => this.apply(responses),
+      lost: (reason) => this.reread(reason),
+      log: this.log,
+    });
   }
 
   async stop(): Promise<void> {
-    await this.watcher?.cancel().catch(() => {});
-    this.watcher = null;
+    await this.watch?.stop();
+    this.watch = null;
   }
 
   /** Asks the machine's owner to run `action`; its report, or its error rethrown here. */
@@ -100,16 +113,40 @@ export class OwnerRequests {
   /** This host's orchestrator ran a request: its outcome goes back to the asker (if it still waits). */
   async answer(id: string, outcome: { report?: MachineActionReport; error?: ErrorBody }): Promise<void> {
     const key = `${this.prefix}${id}`;
-    try {
-      const cur = parseValue<RequestValue>(await this.client.get(key).string());
-      if (!cur) return; // withdrawn: the asker gave up
-      await this.client
-        .if(key, 'Create', '>', 0)
-        .then(this.client.put(key).value(JSON.stringify({ ...cur, ...outcome })))
-        .commit();
-    } finally {
-      this.running.delete(id);
+    const cur = parseValue<RequestValue>(await this.client.get(key).string());
+    if (!cur) return; // withdrawn: the asker gave up
+    await this.client
+      .if(key, 'Create', '>', 0)
+      .then(this.client.put(key).value(JSON.stringify({ ...cur, ...outcome })))
+      .commit();
+  }
+
+  private apply(responses: IWatchResponse[]): void {
+    for (const ev of responses.flatMap((res) => res.events)) {
+      const id = this.idOf(ev.kv);
+      if (ev.type === 'Put') this.seen(id, parseValue<RequestValue>(ev.kv.value));
+      else this.taken.delete(id);
     }
+  }
+
+  /**
+   * The watch lost its place (a compaction): every request pending now, as if just put. Requests
+   * put meanwhile are still awaited by their askers; ones answered meanwhile are answers.
+   */
+  private async reread(reason: string): Promise<string> {
+    const got = await this.client.getAll().prefix(this.prefix).exec();
+    this.log('warn', 'the owner-request watch could not resume; read the pending requests again', {
+      reason,
+      pending: got.kvs.length,
+    });
+    const ids = new Set(got.kvs.map((kv) => this.idOf(kv)));
+    for (const id of this.taken) if (!ids.has(id)) this.taken.delete(id);
+    for (const kv of got.kvs) this.seen(this.idOf(kv), parseValue<RequestValue>(kv.value));
+    return got.header.revision;
+  }
+
+  private idOf(kv: IKeyValue): string {
+    return kv.key.toString().slice(this.prefix.length);
   }
 
   private seen(id: string, v: RequestValue | null): void {
@@ -118,8 +155,8 @@ export class OwnerRequests {
       this.waiting.get(id)?.resolve(v);
       return;
     }
-    if (v.to !== this.hostId || this.running.has(id)) return;
-    this.running.add(id);
+    if (v.to !== this.hostId || this.taken.has(id)) return;
+    this.taken.add(id);
     this.log('info', 'running an operator action asked through another host', {
       machine: v.machine_id,
       action: v.action,

@@ -3,50 +3,25 @@
 // real etcd by test/integration/etcd-*.test.ts). Here: responses that arrive while earlier ones
 // are being applied are applied together, in order, in one pass; the revision followed is the
 // last one applied; a row this host already holds at the event's revision is not parsed again;
-// a broken stream is watched again from there, by follow itself, at least every second.
+// a broken stream is watched again from there (through resumed-watch), at least every second.
 
-import { EventEmitter } from 'node:events';
-import type { Etcd3, IWatchResponse } from 'etcd3';
+import type { IWatchResponse } from 'etcd3';
 import { describe, expect, it } from 'vitest';
 import type { MachineState, StoredVm } from '../../../../src/main/store/backend';
 import { Allocations } from '../../../../src/main/store/etcd/allocations';
 import type { EtcdBackend } from '../../../../src/main/store/etcd/etcd-backend';
-import { type FollowSink, follow, RESUME_MAX_MS } from '../../../../src/main/store/etcd/follow';
+import { type FollowSink, follow } from '../../../../src/main/store/etcd/follow';
 import { EtcdKeys } from '../../../../src/main/store/etcd/keys';
+import { RESUME_MAX_MS } from '../../../../src/main/store/etcd/resumed-watch';
 import type { RemoteChange } from '../../../../src/main/store/remote';
+import { fakeWatchClient } from '../../../helpers/fake-watch';
 import { until } from '../../../helpers/until';
 
 const keys = new EtcdKeys('/t/');
 
-class FakeWatcher extends EventEmitter {
-  cancelled = false;
-  async cancel() {
-    this.cancelled = true;
-  }
-}
-
 /** `connects`: whether the next watcher connects (else its stream breaks at once); all do when empty. */
 function stand(connects: boolean[] = []) {
-  const watchers: FakeWatcher[] = [];
-  /** The revision each watcher started from, and when it was opened. */
-  const opened: { from: string; at: number }[] = [];
-  const client = {
-    kv: {},
-    watch: () => ({
-      prefix: () => ({
-        startRevision: (from: string) => ({
-          watcher: () => {
-            const w = new FakeWatcher();
-            watchers.push(w);
-            opened.push({ from, at: Date.now() });
-            const ok = connects.shift() ?? true;
-            queueMicrotask(() => w.emit(ok ? 'connected' : 'disconnected', new Error('unavailable')));
-            return w;
-          },
-        }),
-      }),
-    }),
-  } as unknown as Etcd3;
+  const { client, watchers, opened } = fakeWatchClient(connects);
   const allocations = new Allocations(client, keys, () => ({ cores: 16, memory_gb: 32, status: 'available' }));
   const backend = {
     revision: '10',
