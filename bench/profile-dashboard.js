@@ -25,6 +25,7 @@ import { RemoteLoad } from './lib/load-remote.js';
 import { startFrames, stopFrames } from './lib/page-frames.js';
 import { CLI, startServe, wall } from './lib/serve-proc.js';
 import { CACHE } from './lib/store-bundle.js';
+import { mainThread, selfTime, top } from './lib/trace-summary.js';
 
 const MACHINES = 100_000;
 const REGION = 'AMS';
@@ -75,58 +76,6 @@ async function traced(page, cdp, /** @type {() => Promise<void>} */ body) {
   // Tracing itself costs CPU: the figures are for comparing two builds traced alike.
   const cpu = cpuPerSecond(cpu0, chromiumCpu(), (performance.now() - t0) / 1000);
   return { events, profile, cpu, frames: await stopFrames(page) };
-}
-
-/** Top-level main-thread events (children not double-counted), by name. */
-function mainThread(/** @type {any[]} */ events) {
-  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  const mine = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur);
-  mine.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
-  /** @type {Map<string, number>} */
-  const byName = new Map();
-  /** @type {{ts: number, dur: number, inside: Map<string, number>}[]} */
-  const long = [];
-  // Depth-1 children of each RunTask, summed by name.
-  /** @type {{end: number}[]} */
-  let stack = [];
-  let task = null;
-  for (const e of mine) {
-    stack = stack.filter((s) => s.end > e.ts);
-    if (stack.length === 1 && task) {
-      const key = e.name === 'FunctionCall' ? `FunctionCall ${e.args?.data?.functionName || ''}` : e.name;
-      byName.set(key, (byName.get(key) ?? 0) + e.dur);
-      task.inside.set(key, (task.inside.get(key) ?? 0) + e.dur);
-    }
-    if (stack.length === 0) {
-      task = { ts: e.ts, dur: e.dur, inside: new Map() };
-      if (e.dur > 50_000) long.push(task);
-    }
-    stack.push({ end: e.ts + e.dur });
-  }
-  return { byName, long, total: mine.filter((e) => e.name === 'RunTask').reduce((a, e) => a + e.dur, 0) };
-}
-
-function top(/** @type {Map<string, number>} */ m, n = 15) {
-  return [...m.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([k, v]) => `    ${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`)
-    .join('\n');
-}
-
-/** Self time per function from a CPU profile. */
-function selfTime(/** @type {any} */ profile) {
-  /** @type {Map<number, any>} */
-  const nodes = new Map(profile.nodes.map((/** @type {any} */ n) => [n.id, n]));
-  /** @type {Map<string, number>} */
-  const by = new Map();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const n = nodes.get(profile.samples[i]);
-    const f = n.callFrame;
-    const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
-    by.set(key, (by.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  }
-  return by;
 }
 
 /**

@@ -20,7 +20,7 @@ const SCROLL_PX_PER_S = 3000;
  * A scenario of `vms` started 1-core, 1 GB VMs on 1,000 machines in the host's first 10 regions.
  * @param {{code: string, location: string}[]} regions @param {number} vms
  */
-function scenarioFiles(regions, vms) {
+export function scenarioFiles(regions, vms) {
   const picked = regions.slice(0, REGIONS);
   const q = (/** @type {string} */ s) => `"${s.replace(/"/g, '""')}"`;
   const machines = picked.flatMap((r) =>
@@ -48,7 +48,7 @@ function scenarioFiles(regions, vms) {
  * times to spread positions, and returns each frame's interval and what the DOM held.
  * @param {{seconds: number, pxPerS: number, jumps: number}} o
  */
-function scrollInPage(o) {
+export function scrollInPage(o) {
   const w = /** @type {any} */ (globalThis);
   const el = w.document.querySelector('[data-testid="vm-viewport"]');
   /** @type {number[]} */
