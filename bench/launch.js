@@ -131,6 +131,14 @@ export async function run(report, o) {
     if (other) otherNames = (await warmUp(other, 'warm-up, compared build')).names;
     /** @type {{rate: number[], cpu: number[], p99: number[]}} */
     const cmp = { rate: [], cpu: [], p99: [] };
+    /** The compared build's run of repetition `r`: its rate and CPU per launch by thread. */
+    const comparedRun = async (/** @type {number} */ r) => {
+      if (!other) throw new Error('no compared build');
+      await reset(other);
+      const c0 = threadCpu(other.pid);
+      const g = check('serve, compared build', await flyRun(n, r * n, other));
+      return { g, oper: perRequest(otherNames, c0, threadCpu(other.pid), n) };
+    };
 
     /** @type {Record<string, number[]>} */
     const runs = {
@@ -154,6 +162,10 @@ export async function run(report, o) {
       const b0 = threadCpu(bare.pid);
       const b = check('bare', await bareRun(3 * n));
       const bareCpu = perRequest(new Map(), b0, threadCpu(bare.pid), 3 * n).total;
+      // The compared build goes first in every other repetition: the one that runs first in a
+      // pair was seen to do better (helpers' A/B runs), so a fixed order would bias the ratio.
+      const otherFirst = other !== null && r % 2 === 1;
+      const compared = otherFirst ? await comparedRun(r) : null;
       const t0 = threadCpu(def.pid);
       const f = check('serve', await flyRun(n, r * n));
       const per = perRequest(names, t0, threadCpu(def.pid), n);
@@ -165,11 +177,8 @@ export async function run(report, o) {
       runs.flyP50.push(f.p50);
       runs.flyP99.push(f.p99);
       if (other) {
-        // The other build right after, on the same bodies: the pair shares these minutes.
-        await reset(other);
-        const c0 = threadCpu(other.pid);
-        const g = check('serve, compared build', await flyRun(n, r * n, other));
-        const oper = perRequest(otherNames, c0, threadCpu(other.pid), n);
+        // The other build beside it, on the same bodies: the pair shares these minutes.
+        const { g, oper } = compared ?? (await comparedRun(r));
         cmp.rate.push(g.perSecond);
         cmp.cpu.push(oper.total);
         cmp.p99.push(g.p99);
