@@ -15,9 +15,8 @@ import { chromiumCpu, cpuPerSecond } from './lib/chromium-cpu.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { startFrames, stopFrames } from './lib/page-frames.js';
 import { heading } from './lib/report.js';
-import { CLI, startServe, wall } from './lib/serve-proc.js';
+import { startServe, writeFleet } from './lib/serve-proc.js';
 import { fmt } from './lib/stats.js';
-import { CACHE } from './lib/store-bundle.js';
 
 const REGION = 'AMS';
 /**
@@ -135,8 +134,7 @@ export async function run(report, o) {
   heading(
     `Dashboard in Chromium: a ${fmt(o.machines / 10)}-machine region, then ${fmt(o.rate)} launches/s into it for ${o.seconds} s`,
   );
-  const file = join(CACHE, `gen-fleet-${o.machines}-10.csv`);
-  await wall([CLI, 'gen-fleet', '--regions', '10', '--machines', String(o.machines), '--seed', '1', '--out', file]);
+  const { file } = await writeFleet(o.machines, 10);
   // A 100k fleet may fail to start on a loaded machine (see the fleet rows); try a few times.
   /** @type {string[]} */
   const startFailures = [];

@@ -13,15 +13,12 @@
 //
 // `node bench/etcd-fleet.js` (or `npm run bench -- etcd`); needs /usr/bin/etcd (etcd-server).
 
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Etcd3 } from 'etcd3';
 import { startEtcdMember } from './lib/etcd-proc.js';
 import { heading, Report } from './lib/report.js';
-import { CLI, get, startServe, wall } from './lib/serve-proc.js';
+import { get, startServe, writeFleet } from './lib/serve-proc.js';
 import { fmt, sleep } from './lib/stats.js';
-import { CACHE } from './lib/store-bundle.js';
 
 const HOSTS = 3;
 /** How long a host may take to its first answered launch before the run counts as failed. */
@@ -94,9 +91,7 @@ export async function run(report, o) {
   heading(
     `${HOSTS} hosts sharing a ${fmt(o.machines)}-machine fleet through one etcd (started together) vs one host owning it alone (LMDB)`,
   );
-  mkdirSync(CACHE, { recursive: true });
-  const file = join(CACHE, `gen-fleet-${o.machines}.csv`);
-  await wall([CLI, 'gen-fleet', '--regions', '35', '--machines', String(o.machines), '--seed', '1', '--out', file]);
+  const { file } = await writeFleet(o.machines);
   const region = 'AMS';
   /** @type {{ready: number[], alone: number[], rss: number[], aloneRss: number[], notes: string[]}} */
   const runs = { ready: [], alone: [], rss: [], aloneRss: [], notes: [] };

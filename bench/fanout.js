@@ -8,14 +8,11 @@
 //
 // Part of `npm run bench -- serve`; alone: `npm run bench -- fanout` (its own 100k serve).
 
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { openDashboard } from './dashboard.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
-import { CLI, startServe, wall } from './lib/serve-proc.js';
+import { startServe, writeFleet } from './lib/serve-proc.js';
 import { fmt } from './lib/stats.js';
-import { CACHE } from './lib/store-bundle.js';
 import { launchBodies } from './serve.js';
 
 const FLYD_INTERVAL_MS = 1000;
@@ -85,9 +82,7 @@ export async function run(report, o) {
   heading(
     `event fan-out: ${fmt(o.fanRate)} launches/s for ${o.fanSeconds} s into flylight serve (${fmt(o.bigMachines)} machines), 3 subscribers and a dashboard`,
   );
-  mkdirSync(CACHE, { recursive: true });
-  const file = join(CACHE, `gen-fleet-${o.bigMachines}.csv`);
-  await wall([CLI, 'gen-fleet', '--regions', '35', '--machines', String(o.bigMachines), '--seed', '1', '--out', file]);
+  const { file } = await writeFleet(o.bigMachines);
   const big = await startServe({ label: `${fmt(o.bigMachines)} machines`, args: ['--regions', file] });
   const load = new RemoteLoad();
   try {

@@ -23,7 +23,7 @@ import { chromiumPath } from './dashboard.js';
 import { chromiumCpu, cpuPerSecond } from './lib/chromium-cpu.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { startFrames, stopFrames } from './lib/page-frames.js';
-import { CLI, startServe, wall } from './lib/serve-proc.js';
+import { startServe, writeFleet } from './lib/serve-proc.js';
 import { CACHE } from './lib/store-bundle.js';
 import { mainThread, selfTime, top } from './lib/trace-summary.js';
 
@@ -123,8 +123,7 @@ function save(/** @type {string} */ name, /** @type {{events: any[], profile: an
   writeFileSync(join(CACHE, `${name}.cpuprofile`), JSON.stringify(r.profile));
 }
 
-const file = join(CACHE, `gen-fleet-${MACHINES}-10.csv`);
-await wall([CLI, 'gen-fleet', '--regions', '10', '--machines', String(MACHINES), '--seed', '1', '--out', file]);
+const { file } = await writeFleet(MACHINES, 10);
 const serve = await startServe({
   label: 'profile host',
   args: ['--regions', file],

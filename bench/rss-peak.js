@@ -14,13 +14,13 @@
 // launches/s for 10 s with three /v1/events subscribers and the dashboard watching (a host that
 // falls behind gets ever more connections and answers 503 past the gate's cap).
 
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDashboard } from './dashboard.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { readMemory, threadHeaps } from './lib/proc-memory.js';
 import { phaseLines, rssPhases } from './lib/rss-phases.js';
-import { CLI, startServe, wall } from './lib/serve-proc.js';
+import { CLI, startServe, writeFleet } from './lib/serve-proc.js';
 import { fmt } from './lib/stats.js';
 import { CACHE } from './lib/store-bundle.js';
 import { processCpu } from './lib/thread-cpu.js';
@@ -132,11 +132,7 @@ async function one(label, cli, file) {
   return rec;
 }
 
-const file = join(CACHE, `gen-fleet-${MACHINES}.csv`);
-if (!existsSync(file)) {
-  mkdirSync(CACHE, { recursive: true });
-  await wall([CLI, 'gen-fleet', '--regions', '35', '--machines', String(MACHINES), '--seed', '1', '--out', file]);
-}
+const { file } = await writeFleet(MACHINES);
 const other = COMPARE ? join(COMPARE, 'bin', 'flylight.js') : null;
 for (let r = 0; r < REPS; r++) {
   const pair = [() => one('this build', CLI, file)];

@@ -7,16 +7,16 @@
 // Where the time goes is estimated by subtraction between configurations that differ in one
 // thing (see hopRows): machine time per request at saturation, in µs.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureCli } from './cli.js';
 import { fanOut } from './fanout.js';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
 import { phaseLines, rssPhases } from './lib/rss-phases.js';
-import { CLI, get, startBareProcess, startServe, wall } from './lib/serve-proc.js';
+import { get, startBareProcess, startServe, writeFleet } from './lib/serve-proc.js';
 import { fmt, median, rng, sleep } from './lib/stats.js';
-import { CACHE, ROOT } from './lib/store-bundle.js';
+import { ROOT } from './lib/store-bundle.js';
 import { warmUntilSteady } from './lib/warm-up.js';
 
 /**
@@ -81,21 +81,7 @@ export async function run(report, o) {
   if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) {
     throw new Error('out/main/cli.js is missing: run `npm run build` first (the bench drives the built CLI)');
   }
-  // A fresh clone has no cache folder yet; gen-fleet writes into it, it does not make it.
-  mkdirSync(CACHE, { recursive: true });
-  const bigFile = join(CACHE, `gen-fleet-${o.bigMachines}.csv`);
-  const genMs = await wall([
-    CLI,
-    'gen-fleet',
-    '--regions',
-    '35',
-    '--machines',
-    String(o.bigMachines),
-    '--seed',
-    '1',
-    '--out',
-    bigFile,
-  ]);
+  const { file: bigFile, ms: genMs } = await writeFleet(o.bigMachines);
   process.stdout.write(`  flylight gen-fleet --machines ${o.bigMachines} wrote ${bigFile} in ${fmt(genMs)} ms\n`);
 
   /** @type {import('./lib/serve-proc.js').Served[]} */

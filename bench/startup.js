@@ -8,14 +8,14 @@
 // clients in another process, 1 core and 1–2 GB into regions weighted by their cores, as the
 // serve suite sends them): the whole process's RSS and peak RSS after them, and their rate.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemoteLoad } from './lib/load-remote.js';
 import { readMemory } from './lib/proc-memory.js';
 import { heading } from './lib/report.js';
-import { CLI, get, startBareProcess, startServe, wall } from './lib/serve-proc.js';
+import { get, startBareProcess, startServe, writeFleet } from './lib/serve-proc.js';
 import { fmt, sleep } from './lib/stats.js';
-import { CACHE, ROOT } from './lib/store-bundle.js';
+import { ROOT } from './lib/store-bundle.js';
 import { launchBodies } from './serve.js';
 
 /** CPU time (user + system) of every thread of a process so far, in ms. @param {number} pid */
@@ -42,9 +42,7 @@ export async function run(report, o) {
   if (!existsSync(join(ROOT, 'out', 'main', 'cli.js'))) {
     throw new Error('out/main/cli.js is missing: run `npm run build` first (the bench drives the built CLI)');
   }
-  mkdirSync(CACHE, { recursive: true });
-  const file = join(CACHE, `gen-fleet-${o.machines}.csv`);
-  await wall([CLI, 'gen-fleet', '--regions', '35', '--machines', String(o.machines), '--seed', '1', '--out', file]);
+  const { file } = await writeFleet(o.machines);
   const ready = { fly: /** @type {number[]} */ ([]), bare: /** @type {number[]} */ ([]) };
   const rss = [];
   const cpu = [];

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT } from './store-bundle.js';
+import { CACHE, ROOT } from './store-bundle.js';
 
 export const CLI = join(ROOT, 'bin', 'flylight.js');
 const TOKEN = 'S'.repeat(43);
@@ -194,4 +194,18 @@ export function wall(args, env) {
       else reject(new Error(`node ${args.join(' ')} exited ${code}: ${err.trim().slice(0, 300)}`));
     });
   });
+}
+
+/**
+ * Writes `flylight gen-fleet --regions R --machines N --seed 1` into the bench cache (made here:
+ * a fresh clone has none, and gen-fleet writes into a folder, it does not make it).
+ * @param {number} machines @param {number} [regions]
+ * @returns {Promise<{file: string, ms: number}>} the file and gen-fleet's wall time
+ */
+export async function writeFleet(machines, regions = 35) {
+  mkdirSync(CACHE, { recursive: true });
+  const file = join(CACHE, `gen-fleet-${machines}${regions === 35 ? '' : `-${regions}`}.csv`);
+  const args = ['gen-fleet', '--regions', String(regions), '--machines', String(machines), '--seed', '1'];
+  const ms = await wall([CLI, ...args, '--out', file]);
+  return { file, ms };
 }
