@@ -12,6 +12,7 @@ import './styles/load.css';
 import './styles/ops.css';
 import './styles/launch-dialog.css';
 import './styles/vm-list.css';
+import './styles/op-icons.css';
 import './styles/vm-table.css';
 import './styles/vm-states.css';
 import './styles/drawers.css';

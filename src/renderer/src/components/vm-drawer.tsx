@@ -10,9 +10,8 @@ import type { HistoryEntry, VmHistory } from '../../../shared/vm-history';
 import { formatAgo } from '../format';
 import { useNow, useRuntime } from '../hooks';
 import { DrawerFrame, Section } from './drawer-frame';
-import { OpIcon } from './vm-list/icons';
 import { StateBadge, stateTone } from './vm-list/state-badge';
-import { allowed, OP_LABEL, operate } from './vm-list/vm-actions';
+import { allowed, OP_LABEL, operate, opIconClass } from './vm-list/vm-actions';
 import { WhyHere } from './why-here';
 
 type Loaded =
@@ -207,13 +206,12 @@ export function VmDrawer({ id }: { id: string }) {
         <button
           key={op}
           type="button"
-          className={`btn btn-sm${op === 'destroy' ? ' btn-danger-ghost' : ''}`}
+          className={`btn btn-sm ${opIconClass(op)}${op === 'destroy' ? ' btn-danger-ghost' : ''}`}
           disabled={!ok.has(op)}
           data-testid={`drawer-op-${op}`}
           title={ok.has(op) ? undefined : `Not from ${vm.state}`}
           onClick={() => operate(client.api, vm, op)}
         >
-          <OpIcon op={op} />
           {OP_LABEL[op]}
         </button>
       ))

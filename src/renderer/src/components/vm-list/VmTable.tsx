@@ -12,10 +12,9 @@ import type { Vm } from '../../../../shared/types';
 import type { VmSortKey } from '../../../../shared/vm-query';
 import { formatAgo } from '../../format';
 import { useNow, useRuntime } from '../../hooks';
-import { OpIcon } from './icons';
 import type { RowSource } from './row-source';
 import { StateBadge } from './state-badge';
-import { allowed, OP_LABEL, operate } from './vm-actions';
+import { allowed, OP_LABEL, operate, opIconClass } from './vm-actions';
 
 export const ROW_HEIGHT = 36;
 const OVERSCAN = 8;
@@ -110,7 +109,7 @@ const Row = memo(function Row({ vm, index, now }: { vm: Vm | undefined; index: n
           <button
             key={op}
             type="button"
-            className={`vm-op${op === 'destroy' ? ' is-danger' : ''}`}
+            className={`vm-op ${opIconClass(op)}${op === 'destroy' ? ' is-danger' : ''}`}
             disabled={!ok.has(op)}
             title={ok.has(op) ? `${OP_LABEL[op]} ${vm.id}` : `${OP_LABEL[op]}: not from ${vm.state}`}
             aria-label={`${OP_LABEL[op]} ${vm.id}`}
@@ -119,9 +118,7 @@ const Row = memo(function Row({ vm, index, now }: { vm: Vm | undefined; index: n
               e.stopPropagation();
               operate(client.api, vm, op);
             }}
-          >
-            <OpIcon op={op} />
-          </button>
+          />
         ))}
       </td>
     </tr>

@@ -20,7 +20,6 @@ export function StateBadge({ state, reason }: { state: string; reason?: string }
       data-state={state}
       title={reason ? `${state}: ${reason}` : state}
     >
-      <span className="vm-state-dot" aria-hidden="true" />
       {state}
       {reason && state === 'failed' && <span className="vm-state-reason">{reason}</span>}
     </span>

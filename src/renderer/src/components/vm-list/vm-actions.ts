@@ -16,6 +16,9 @@ export const OP_LABEL: Record<Operation, string> = {
   destroy: 'Destroy',
 };
 
+/** The classes that draw an operation's icon on its button (styles/op-icons.css). */
+export const opIconClass = (op: Operation): string => `op-icon op-icon-${op}`;
+
 export interface ActionNote {
   vm: string;
   text: string;
