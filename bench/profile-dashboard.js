@@ -25,19 +25,14 @@ import { RemoteLoad } from './lib/load-remote.js';
 import { startFrames, stopFrames } from './lib/page-frames.js';
 import { startServe, writeFleet } from './lib/serve-proc.js';
 import { CACHE } from './lib/store-bundle.js';
-import { mainThread, selfTime, top } from './lib/trace-summary.js';
+import { mainThread, selfTime, TRACE_CATEGORIES, top } from './lib/trace-summary.js';
 
 const MACHINES = 100_000;
 const REGION = 'AMS';
 const seconds = Number(process.argv[2] ?? 5);
 const rate = Number(process.argv[3] ?? 500);
 const CATEGORIES = [
-  'devtools.timeline',
-  'disabled-by-default-devtools.timeline',
-  'disabled-by-default-devtools.timeline.frame',
-  'v8.execute',
-  'blink.user_timing',
-  'loading',
+  ...TRACE_CATEGORIES,
   'netlog',
   // PROFILE_CATEGORIES=viz,cc: more of Chromium's categories (say the compositors' own events).
   ...(process.env.PROFILE_CATEGORIES ? process.env.PROFILE_CATEGORIES.split(',') : []),

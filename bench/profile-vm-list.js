@@ -16,18 +16,11 @@ import { chromium } from '@playwright/test';
 import { chromiumPath } from './dashboard.js';
 import { get, startServe } from './lib/serve-proc.js';
 import { CACHE } from './lib/store-bundle.js';
-import { mainThread, selfTime, top } from './lib/trace-summary.js';
+import { mainThread, selfTime, TRACE_CATEGORIES, top } from './lib/trace-summary.js';
 import { scenarioFiles, scrollInPage } from './vm-list.js';
 
 const vms = Number(process.argv[2] ?? 100_000);
-const CATEGORIES = [
-  'devtools.timeline',
-  'disabled-by-default-devtools.timeline',
-  'disabled-by-default-devtools.timeline.frame',
-  'v8.execute',
-  'blink.user_timing',
-  'loading',
-].join(',');
+const CATEGORIES = TRACE_CATEGORIES.join(',');
 
 const serve = await startServe({
   label: 'profile host',

@@ -1,6 +1,16 @@
 // Summaries of a Chromium trace and a CDP CPU profile, for the profiling scripts
 // (profile-dashboard.js, profile-vm-list.js).
 
+/** The trace categories both scripts record: the main thread's tasks, frames, script, loading. */
+export const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+  'v8.execute',
+  'blink.user_timing',
+  'loading',
+];
+
 /** Top-level main-thread events (children not double-counted), by name. */
 export function mainThread(/** @type {any[]} */ events) {
   const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
