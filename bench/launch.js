@@ -71,7 +71,10 @@ function perRequest(
  * @param {{unexpected: Record<string, number>}} run
  */
 function notCreated(run) {
-  const list = Object.entries(run.unexpected).map(([k, v]) => `${fmt(v)}× ${k}`);
+  // A key is the status and the start of the body: the status and the error's code say enough.
+  const short = (/** @type {string} */ k) =>
+    [k.split(' ')[0], /"code":"([a-z_]+)"/.exec(k)?.[1]].filter(Boolean).join(' ');
+  const list = Object.entries(run.unexpected).map(([k, v]) => `${fmt(v)}× ${short(k)}`);
   return list.length ? `, not 201: ${list.join(', ')}` : '';
 }
 
@@ -167,13 +170,16 @@ export async function run(report, o) {
     const cpu = { host: [], store: [], orchestrator: [], proxy: [], other: [], total: [], bare: [] };
     /** @type {Record<string, number[]>} */
     const health = { total: [], proxy: [], host: [], bare: [] };
-    for (let r = 0; r < o.reps; r++) {
+    // Compared, each build goes first equally often: an even number of repetitions.
+    const reps = other ? o.reps + (o.reps % 2) : o.reps;
+    for (let r = 0; r < reps; r++) {
       await reset();
       const b0 = threadCpu(bare.pid);
       const b = check('bare', await bareRun(3 * n));
       const bareCpu = perRequest(new Map(), b0, threadCpu(bare.pid), 3 * n).total;
-      // The compared build goes first in every other repetition: the one that runs first in a
-      // pair was seen to do better (helpers' A/B runs), so a fixed order would bias the ratio.
+      // The compared build goes first in every other repetition: in two A/A runs (an identical
+      // build compared, 11:23-11:26, load 2.4-2.9), the one that ran first, right after the bare
+      // server's loop, read 0.87x of the other on average and 1.03x when second.
       const otherFirst = other !== null && r % 2 === 1;
       const compared = otherFirst ? await comparedRun(r) : null;
       const t0 = threadCpu(def.pid);
@@ -186,9 +192,12 @@ export async function run(report, o) {
       runs.bareP99.push(b.p99);
       runs.flyP50.push(f.p50);
       runs.flyP99.push(f.p99);
+      /** The compared build's launches/s in this repetition (0: none compared). */
+      let comparedRate = 0;
       if (other) {
         // The other build beside it, on the same bodies: the pair shares these minutes.
         const { g, oper } = compared ?? (await comparedRun(r));
+        comparedRate = g.perSecond;
         cmp.rate.push(g.perSecond);
         cmp.cpu.push(oper.total);
         cmp.p99.push(g.p99);
@@ -231,6 +240,15 @@ export async function run(report, o) {
       const own = await load.paced({ ...paced, rate: f.perSecond / 2, port: def.port, headers: def.headers });
       runs.ownHalf.push(own.p99);
       runs.ownHalfRate.push(f.perSecond / 2);
+      if (other) {
+        // The compared build goes through the same overload and /healthz runs (not recorded), so
+        // both start each repetition from the same history.
+        check('serve /healthz, compared build', await healthRun(other.port, other.headers));
+        await reset(other);
+        await load.paced({ ...paced, port: other.port, headers: other.headers });
+        await reset(other);
+        await load.paced({ ...paced, rate: comparedRate / 2, port: other.port, headers: other.headers });
+      }
       process.stdout.write(
         `  rep ${r + 1}: bare ${fmt(b.perSecond)}/s, serve ${fmt(f.perSecond)}/s (${fmt(f.perSecond / b.perSecond)}×), p50 ${fmt(f.p50)} p99 ${fmt(f.p99)} ms; at ${fmt(b.perSecond / 2)}/s p99 ${fmt(pf.p99)} ms (bare ${fmt(pb.p99)})${notCreated(pf)}, at its own half ${fmt(f.perSecond / 2)}/s p99 ${fmt(own.p99)} ms${notCreated(own)}; CPU µs/launch ${Object.entries(
           per,
