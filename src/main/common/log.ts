@@ -4,7 +4,8 @@
 // and at thousands of requests a second one per line was a fifth of the proxy's time (see
 // BENCHMARKS.md). A worker hands its turn's lines to the host as one message on its control
 // port (setLogOutput; Node's worker stdout would cost a stream on each side as well), so
-// lines never interleave mid-line. Nothing is dropped or sampled: every line is written.
+// lines never interleave mid-line. Nothing is dropped or sampled: every line reaches the log
+// file (a terminal that stops reading is shown what fits: host/terminal-output.ts).
 
 import { Coalescer } from '../../shared/coalesce';
 import { IsoClock } from '../../shared/iso-time';

@@ -24,7 +24,7 @@ import {
 } from '../../shared/services';
 import { EVENT_DECODERS } from '../../shared/store-event-wire';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
-import { createLogger, type Logger } from '../common/log';
+import { createLogger, type Logger, pretty, setLogOutput } from '../common/log';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
@@ -36,6 +36,7 @@ import { createHostRecords, pushToProxies } from './host-records';
 import { hostLoad } from './load-host';
 import { LogRing } from './log-ring';
 import { LogSink } from './log-sink';
+import { nonBlocking, TerminalOutput } from './terminal-output';
 import { endThread } from './thread-end';
 import { WORKER_LIMITS } from './worker-limits';
 
@@ -98,6 +99,20 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   // The newest records, for GET /v1/logs: the file's last lines, then every line from now on.
   const logRing = new LogRing();
   if (logFile) logRing.prime(logFile);
+  // The terminal may stop reading; the host must not stop with it (./terminal-output).
+  const terminal = new TerminalOutput(process.stdout, (skipped) => {
+    const rec = {
+      time: new Date().toISOString(),
+      level: 'warn',
+      worker: 'host',
+      msg: 'log lines not shown here: the terminal was not reading',
+      skipped,
+      ...(logFile ? { file: logFile } : {}),
+    };
+    return `${initialConfig.logFormat === 'json' ? JSON.stringify(rec) : pretty(rec)}\n`;
+  });
+  if (initialConfig.logFormat !== 'silent') nonBlocking(process.stdout);
+  setLogOutput(terminal.write);
   const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile, onLine: (l, r) => logRing.push(l, r) });
   const log = hostLog ?? createLogger('json', { worker: 'host' }, (l) => sink.line(l));
   // Copied so a restarted proxy can rebind the port the OS picked for `--port 0`.
@@ -364,7 +379,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   const url = String(proxyInfo.url ?? `http://${config.host}:${config.port}`);
   fleetLock?.announce(url);
   if (initialConfig.logFormat !== 'silent' && initialConfig.banner !== false) {
-    process.stdout.write(`Flylight proxy listening on ${url}\n`);
+    terminal.write(`Flylight proxy listening on ${url}\n`);
   }
   if (config.endpointFile) {
     try {
