@@ -167,9 +167,13 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // `flylight regions | head -1`: the reader left; that is not an error.
+  // `flylight regions | head -1`: the reader left; that is not an error. `serve` then stops as
+  // on Ctrl+C (FlyD's queues flushed, the store closed) instead of dropping everything at once.
+  let serving = false;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code !== 'EPIPE') return;
+    if (serving) controller.abort();
+    else process.exit(0);
   });
 
   // On a terminal a status line (load's live figures) is redrawn in place.
@@ -213,7 +217,10 @@ export async function main(argv: string[]): Promise<number> {
       apiUrl,
       where: 'cli',
       // The host's code loads only for `serve`: every other command stays a small client.
-      serve: async (flags, cmdIo) => (await import('./serve')).runServe(flags, cmdIo),
+      serve: async (flags, cmdIo) => {
+        serving = true;
+        return (await import('./serve')).runServe(flags, cmdIo);
+      },
       scenarioFiles: scenarioFilesIO(),
       auth,
       load: cliLoadRunner(apiUrl, headers, prove),

@@ -39,3 +39,32 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('serve on %s', (signal) => {
     }
   });
 });
+
+describe('serve whose reader leaves (`flylight serve | head`)', () => {
+  it('stops as on Ctrl+C: exit 0 and FlyD flushed into the store', { timeout: 60_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'flylight-stop-'));
+    const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'flylight-config-')) };
+    const args = ['--data-dir', dataDir, '--flyd-interval', '600000'];
+    const serve = await startServe(args, env);
+    const res = await fetch(`${serve.url}/v1/vms`, {
+      method: 'POST',
+      headers: { ...serve.auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ region: 'SIN', memory_gb: 8, cores: 4 }),
+    });
+    expect(res.status).toBe(201);
+
+    const exited = new Promise<number | null>((r) => serve.proc.once('exit', (code) => r(code)));
+    // The reader goes; the next line serve writes (this request's) meets a closed pipe.
+    serve.proc.stdout?.destroy();
+    await fetch(`${serve.url}/healthz`).catch(() => {});
+    expect(await exited).toBe(0);
+
+    const again = await startServe(args, env);
+    try {
+      // Stopped, not dropped: nothing for the next start to correct.
+      await again.logged(/store ready .*vms=1 .*reconciled=0/);
+    } finally {
+      await again.stop();
+    }
+  });
+});
