@@ -1,7 +1,7 @@
 // The proxy's per-request floor, this build against another, without the start-order bias:
 // CPU per `GET /healthz` through `flylight serve` (HTTP, admission, gate, log line, metrics;
 // nothing behind the proxy). Two serve processes of each build are started in the order A B B A
-// and measured in rotating order, because in an A/A run (one build against itself, plain pairs)
+// and measured A B B A / B A A B with the processes rotated (lib/serve-proc.js), because in an A/A run (one build against itself, plain pairs)
 // the first-started process read ~20 % more CPU per request than the second, every pair, at
 // load 14–19 (2026-11-30): a single before/after pair of processes cannot tell 10 % apart.
 //
@@ -14,7 +14,7 @@
 
 import { join, resolve } from 'node:path';
 import { RemoteLoad } from './lib/load-remote.js';
-import { CLI, get, startServe } from './lib/serve-proc.js';
+import { ABBA, abbaRound, CLI, get, startServe } from './lib/serve-proc.js';
 import { fmt, median } from './lib/stats.js';
 import { threadCpu } from './lib/thread-cpu.js';
 import { launchBodies } from './serve.js';
@@ -72,7 +72,7 @@ async function measure(p) {
 }
 
 try {
-  for (const k of /** @type {const} */ (['A', 'B', 'B', 'A'])) {
+  for (const k of ABBA) {
     /** @type {Record<string, string>} */
     const env = {};
     if (k === 'A' && process.env.A_LOG_LEVEL) env.FLYLIGHT_LOG_LEVEL = process.env.A_LOG_LEVEL;
@@ -90,15 +90,19 @@ try {
   }
   /** @type {Record<'A' | 'B', {total: number, proxy: number}[]>} */
   const res = { A: [], B: [] };
-  for (let r = 0; r < rounds; r++) {
+  // Round 0 is a rehearsal, not counted: a process left idle reads worse in its next run, and the
+  // first-warmed has idled longest when the rounds begin (bench/launch.js).
+  for (let r = -1; r < rounds; r++) {
     const line = [];
-    for (let j = 0; j < 4; j++) {
-      const p = procs[(r + j) % 4];
+    for (const i of abbaRound(r + 4)) {
+      const p = procs[i];
       const m = await measure(p);
-      res[p.k].push(m);
+      if (r >= 0) res[p.k].push(m);
       line.push(`${p.k} ${fmt(m.total)}/${fmt(m.proxy)}`);
     }
-    process.stdout.write(`round ${r + 1} (µs per request, process/proxy): ${line.join('  ')}\n`);
+    process.stdout.write(
+      `${r < 0 ? 'rehearsal (not counted)' : `round ${r + 1}`} (µs per request, process/proxy): ${line.join('  ')}\n`,
+    );
   }
   const med = (/** @type {'A' | 'B'} */ k, /** @type {'total' | 'proxy'} */ f) => fmt(median(res[k].map((m) => m[f])));
   process.stdout.write(

@@ -7,15 +7,17 @@
 // told apart by start order) and the rest (V8's GC and compiler helpers, libuv's pool).
 //
 // `npm run bench -- launch` (BENCH_REPS, BENCH_REQUESTS, BENCH_CONCURRENCY as everywhere).
-// BENCH_COMPARE=/path/to/another/checkout (built) runs that build's serve too, alternated with
-// this one rep by rep: a before/after pair measured in the same minutes on a shared machine.
+// BENCH_COMPARE=/path/to/another/checkout (built) runs that build's serve too: two processes of
+// each build, started A B B A and measured A B B A / B A A B rep by rep, each build's figure the
+// mean of its two; a before/after pair measured in the same minutes on a shared machine.
 
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { RemoteLoad } from './lib/load-remote.js';
 import { heading } from './lib/report.js';
-import { get, startBareProcess, startServe } from './lib/serve-proc.js';
-import { fmt, median, sleep } from './lib/stats.js';
-import { threadCpu, threadNames } from './lib/thread-cpu.js';
+import { ABBA, abbaRound, get, startBareProcess, startServe } from './lib/serve-proc.js';
+import { fmt, geomean, median, sleep } from './lib/stats.js';
+import { threadCpu, threadNames, waitIdle } from './lib/thread-cpu.js';
 import { warmUntilSteady } from './lib/warm-up.js';
 import { launchBodies } from './serve.js';
 
@@ -78,6 +80,17 @@ function notCreated(run) {
   return list.length ? `, not 201: ${list.join(', ')}` : '';
 }
 
+/** The mean of a few numbers (a build's two processes in one repetition). @param {number[]} xs */
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * @typedef {{
+ *   build: 'A' | 'B', label: string, s: import('./lib/serve-proc.js').Served,
+ *   names: Map<number, string>, perLaunch: number[],
+ *   rates: number[], totals: number[],
+ * }} Proc
+ */
+
 /**
  * @param {import('./lib/report.js').Report} report
  * @param {{reps: number, requests: number, concurrency: number, pacedSeconds: number}} o
@@ -89,12 +102,15 @@ export async function run(report, o) {
     `launches through flylight serve (durable, logs and metrics on) vs bare node:http, each in its own process; ${c} keep-alive clients in a third; ${fmt(n)} launches per run; CPU per thread`,
   );
   const load = new RemoteLoad();
-  const def = await startServe({ label: 'default fleet' });
   const compareRoot = process.env.BENCH_COMPARE;
-  const other = compareRoot
-    ? await startServe({ label: `default fleet, ${compareRoot}`, cli: join(compareRoot, 'bin', 'flylight.js') })
-    : null;
-  const bare = await startBareProcess();
+  // Compared, two serve processes of each build, started A B B A (lib/serve-proc.js's ABBA: the
+  // first-started process reads worse, so neither build may own that start), each build's figure
+  // of a repetition the mean of its two processes'.
+  const starts = compareRoot ? ABBA : /** @type {const} */ (['A']);
+  /** @type {Proc[]} */
+  const procs = [];
+  /** @type {{port: number, pid: number, stop: () => Promise<void>} | null} */
+  let bare = null;
   /** @type {string[]} */
   const problems = [];
   /**
@@ -106,14 +122,32 @@ export async function run(report, o) {
     return r;
   };
   try {
+    for (const [i, build] of starts.entries()) {
+      const label = compareRoot
+        ? `${build === 'A' ? 'this build' : 'compared build'}, started ${['1st', '2nd', '3rd', '4th'][i]}`
+        : 'default fleet';
+      const cli = build === 'B' && compareRoot ? join(compareRoot, 'bin', 'flylight.js') : undefined;
+      const s = await startServe({ label, ...(cli ? { cli } : {}) });
+      procs.push({ build, label, s, names: new Map(), perLaunch: [], rates: [], totals: [] });
+    }
+    bare = await startBareProcess();
+    const bareProc = bare;
+    const def = procs[0].s;
     const bodies = await launchBodies(def, 4096);
-    const reset = async (/** @type {import('./lib/serve-proc.js').Served} */ s = def) => {
+    const reset = async (/** @type {import('./lib/serve-proc.js').Served} */ s) => {
       const r = await get(s.port, '/v1/reset', s.headers, 'POST', '{}');
       if (r.status !== 200) throw new Error(`POST /v1/reset answered ${r.status}`);
     };
-    const flyRun = (/** @type {number} */ count, /** @type {number} */ offset, s = def) =>
-      load.closed({ port: s.port, headers: s.headers, concurrency: c, n: count, bodies, offset });
-    const bareRun = (/** @type {number} */ count) => load.closed({ port: bare.port, concurrency: c, n: count, bodies });
+    const resetAll = async () => {
+      for (const p of procs) await reset(p.s);
+    };
+    const flyRun = (
+      /** @type {number} */ count,
+      /** @type {number} */ offset,
+      /** @type {import('./lib/serve-proc.js').Served} */ s,
+    ) => load.closed({ port: s.port, headers: s.headers, concurrency: c, n: count, bodies, offset });
+    const bareRun = (/** @type {number} */ count) =>
+      load.closed({ port: bareProc.port, concurrency: c, n: count, bodies });
     // The floor every request pays, launch or not: GET /healthz through serve's HTTP stack, gate,
     // request log line and metrics (nothing behind the proxy) against the bare server's.
     const healthRun = (/** @type {number} */ port, /** @type {Record<string, string>} */ headers) =>
@@ -123,35 +157,22 @@ export async function run(report, o) {
     // headline is a warm server's cost. Its CPU names the worker threads.
     const chunk = Math.min(3000, 3 * n);
     await bareRun(3 * chunk);
-    const warmUp = async (/** @type {import('./lib/serve-proc.js').Served} */ s, /** @type {string} */ what) => {
-      const t0 = threadCpu(s.pid);
-      const perLaunch = await warmUntilSteady(
-        s.pid,
-        async (count, i) => check(what, await flyRun(count, i * count, s)),
-        {
-          chunk,
-          prepare: () => reset(s),
-        },
+    for (const p of procs) {
+      const t0 = threadCpu(p.s.pid);
+      p.perLaunch = await warmUntilSteady(
+        p.s.pid,
+        async (count, i) => check(`warm-up, ${p.label}`, await flyRun(count, i * count, p.s)),
+        { chunk, prepare: () => reset(p.s) },
       );
-      return { names: nameThreads(s.pid, t0, threadCpu(s.pid)), perLaunch };
-    };
-    const warm = await warmUp(def, 'warm-up');
-    const names = warm.names;
-    process.stdout.write(
-      `  warm-up: ${warm.perLaunch.length} × ${fmt(chunk)} launches, CPU µs/launch ${warm.perLaunch.map(fmt).join(' → ')}\n`,
-    );
-    let otherNames = new Map();
-    if (other) otherNames = (await warmUp(other, 'warm-up, compared build')).names;
+      p.names = nameThreads(p.s.pid, t0, threadCpu(p.s.pid));
+      process.stdout.write(
+        `  warm-up${compareRoot ? ` (${p.label})` : ''}: ${p.perLaunch.length} × ${fmt(chunk)} launches, CPU µs/launch ${p.perLaunch.map(fmt).join(' → ')}\n`,
+      );
+    }
+    const mine = procs.filter((p) => p.build === 'A');
+    const theirs = procs.filter((p) => p.build === 'B');
     /** @type {{rate: number[], cpu: number[], p99: number[]}} */
     const cmp = { rate: [], cpu: [], p99: [] };
-    /** The compared build's run of repetition `r`: its rate and CPU per launch by thread. */
-    const comparedRun = async (/** @type {number} */ r) => {
-      if (!other) throw new Error('no compared build');
-      await reset(other);
-      const c0 = threadCpu(other.pid);
-      const g = check('serve, compared build', await flyRun(n, r * n, other));
-      return { g, oper: perRequest(otherNames, c0, threadCpu(other.pid), n) };
-    };
 
     /** @type {Record<string, number[]>} */
     const runs = {
@@ -170,21 +191,65 @@ export async function run(report, o) {
     const cpu = { host: [], store: [], orchestrator: [], proxy: [], other: [], total: [], bare: [] };
     /** @type {Record<string, number[]>} */
     const health = { total: [], proxy: [], host: [], bare: [] };
-    // Compared, each build goes first equally often: an even number of repetitions.
-    const reps = other ? o.reps + (o.reps % 2) : o.reps;
-    for (let r = 0; r < reps; r++) {
-      await reset();
-      const b0 = threadCpu(bare.pid);
+    // Compared, each repetition measures the builds A B B A or B A A B (lib/serve-proc.js's
+    // abbaRound); an even number of repetitions puts every process early once and late once.
+    const reps = compareRoot ? o.reps + (o.reps % 2) : o.reps;
+    // Compared, a rehearsal first: one repetition run like the others and not counted. A process
+    // left idle for a while reads worse in its next run (V8's memory reducer shrinks an idle
+    // heap), and until the first repetition the processes warmed first had idled longest: in
+    // A/A runs the first-started process read 0.44-0.49x of the last-started in repetition 1.
+    const first = compareRoot ? -1 : 0;
+    const slices = compareRoot ? 4 : 1;
+    /** A build's figures in one repetition: the mean of its processes'. @param {Proc[]} ps @param {(p: Proc) => number} f */
+    const of = (ps, f) => mean(ps.map(f));
+    for (let r = first; r < reps; r++) {
+      const order = compareRoot ? abbaRound(r + 4).map((i) => procs[i]) : procs;
+      const tag = r < 0 ? 'rehearsal (not counted)' : `rep ${r + 1}`;
+      await resetAll();
+      const b0 = threadCpu(bareProc.pid);
       const b = check('bare', await bareRun(3 * n));
-      const bareCpu = perRequest(new Map(), b0, threadCpu(bare.pid), 3 * n).total;
-      // The compared build goes first in every other repetition: in two A/A runs (an identical
-      // build compared, 11:23-11:26, load 2.4-2.9), the one that ran first, right after the bare
-      // server's loop, read 0.87x of the other on average and 1.03x when second.
-      const otherFirst = other !== null && r % 2 === 1;
-      const compared = otherFirst ? await comparedRun(r) : null;
-      const t0 = threadCpu(def.pid);
-      const f = check('serve', await flyRun(n, r * n));
-      const per = perRequest(names, t0, threadCpu(def.pid), n);
+      const bareCpu = perRequest(new Map(), b0, threadCpu(bareProc.pid), 3 * n).total;
+      // Compared, each process's closed loop is cut into `slices` runs of n / slices, and the slices
+      // of the four interleaved, each round of them in its own order (abbaRound): a burst of other
+      // work on the machine then falls on both builds alike. Plain, one run of n.
+      const part = Math.round(n / slices);
+      /** @type {Map<Proc, {ms: number, p50: number[], p99: number[], cpu: Map<number, number>, waited: number}>} */
+      const acc = new Map(procs.map((p) => [p, { ms: 0, p50: [], p99: [], cpu: new Map(), waited: 0 }]));
+      for (let sl = 0; sl < slices; sl++) {
+        for (const p of compareRoot ? abbaRound(r + 4 + sl).map((i) => procs[i]) : procs) {
+          const a = /** @type {NonNullable<ReturnType<typeof acc.get>>} */ (acc.get(p));
+          // The run before (the bare server's, or another serve's) leaves work behind: none of
+          // it may fall into this run.
+          a.waited += await waitIdle([...procs.map((q) => q.s.pid), bareProc.pid, load.child.pid ?? 0]);
+          const t0 = threadCpu(p.s.pid);
+          const f = check(`serve, ${p.label}`, await flyRun(part, (r - first) * n + sl * part, p.s));
+          for (const [tid, ns] of threadCpu(p.s.pid)) a.cpu.set(tid, (a.cpu.get(tid) ?? 0) + ns - (t0.get(tid) ?? 0));
+          a.ms += (part / f.perSecond) * 1000;
+          a.p50.push(f.p50);
+          a.p99.push(f.p99);
+        }
+      }
+      /** @type {Map<Proc, {f: {perSecond: number, p50: number, p99: number}, per: Record<string, number>}>} */
+      const closed = new Map();
+      /** @type {Map<Proc, number>} */
+      const waited = new Map();
+      for (const [p, a] of acc) {
+        const f = { perSecond: (part * slices) / (a.ms / 1000), p50: mean(a.p50), p99: mean(a.p99) };
+        closed.set(p, { f, per: perRequest(p.names, new Map(), a.cpu, part * slices) });
+        waited.set(p, a.waited);
+        p.rates.push(f.perSecond);
+      }
+      const fOf = (/** @type {Proc} */ p) =>
+        /** @type {{f: {perSecond: number, p50: number, p99: number}, per: Record<string, number>}} */ (closed.get(p));
+      /** @type {Record<string, number>} */
+      const per = {};
+      for (const k of Object.keys(fOf(mine[0]).per)) per[k] = of(mine, (p) => fOf(p).per[k]);
+      for (const p of procs) p.totals.push(fOf(p).per.total);
+      const f = {
+        perSecond: of(mine, (p) => fOf(p).f.perSecond),
+        p50: of(mine, (p) => fOf(p).f.p50),
+        p99: of(mine, (p) => fOf(p).f.p99),
+      };
       for (const k of Object.keys(per)) cpu[k].push(per[k]);
       cpu.bare.push(bareCpu);
       runs.bare.push(b.perSecond);
@@ -192,36 +257,46 @@ export async function run(report, o) {
       runs.bareP99.push(b.p99);
       runs.flyP50.push(f.p50);
       runs.flyP99.push(f.p99);
-      /** The compared build's launches/s in this repetition (0: none compared). */
-      let comparedRate = 0;
-      if (other) {
-        // The other build beside it, on the same bodies: the pair shares these minutes.
-        const { g, oper } = compared ?? (await comparedRun(r));
-        comparedRate = g.perSecond;
-        cmp.rate.push(g.perSecond);
-        cmp.cpu.push(oper.total);
-        cmp.p99.push(g.p99);
-        process.stdout.write(
-          `  rep ${r + 1}, compared build: ${fmt(g.perSecond)}/s (${fmt(g.perSecond / b.perSecond)}×), p99 ${fmt(g.p99)} ms; CPU µs/launch ${Object.entries(
-            oper,
-          )
-            .map(([k, v]) => `${k} ${fmt(v)}`)
-            .join(', ')}\n`,
-        );
+      if (compareRoot) {
+        cmp.rate.push(of(theirs, (p) => fOf(p).f.perSecond));
+        cmp.cpu.push(of(theirs, (p) => fOf(p).per.total));
+        cmp.p99.push(of(theirs, (p) => fOf(p).f.p99));
+        for (const p of order) {
+          const { f: g, per: oper } = fOf(p);
+          process.stdout.write(
+            `  ${tag}, ${p.label} (${slices} slices, after ${fmt(/** @type {number} */ (waited.get(p)))} ms idle in all): ${fmt(g.perSecond)}/s (${fmt(g.perSecond / b.perSecond)}×), p99 ${fmt(g.p99)} ms; CPU µs/launch ${Object.entries(
+              oper,
+            )
+              .map(([k, v]) => `${k} ${fmt(v)}`)
+              .join(', ')}\n`,
+          );
+        }
       }
-      // GET /healthz on both, CPU per request: what a request costs before it is a launch.
-      const hb0 = threadCpu(bare.pid);
-      check('bare /healthz', await healthRun(bare.port, {}));
-      const healthBare = perRequest(new Map(), hb0, threadCpu(bare.pid), n).total;
-      const h0 = threadCpu(def.pid);
-      check('serve /healthz', await healthRun(def.port, def.headers));
-      const hper = perRequest(names, h0, threadCpu(def.pid), n);
+      // GET /healthz on every serve, CPU per request: what a request costs before it is a launch.
+      const hb0 = threadCpu(bareProc.pid);
+      check('bare /healthz', await healthRun(bareProc.port, {}));
+      const healthBare = perRequest(new Map(), hb0, threadCpu(bareProc.pid), n).total;
+      /** @type {Map<Proc, Record<string, number>>} */
+      const healthOf = new Map();
+      for (const p of order) {
+        const h0 = threadCpu(p.s.pid);
+        check(`serve /healthz, ${p.label}`, await healthRun(p.s.port, p.s.headers));
+        healthOf.set(p, perRequest(p.names, h0, threadCpu(p.s.pid), n));
+      }
+      const hOf = (/** @type {Proc} */ p) => /** @type {Record<string, number>} */ (healthOf.get(p));
+      const hper = {
+        total: of(mine, (p) => hOf(p).total),
+        proxy: of(mine, (p) => hOf(p).proxy),
+        host: of(mine, (p) => hOf(p).host),
+      };
       health.total.push(hper.total);
       health.proxy.push(hper.proxy);
       health.host.push(hper.host);
       health.bare.push(healthBare);
-      // Open loop at half the bare server's rate of this repetition, both sides.
-      await reset();
+      // Open loop at half the bare server's rate of this repetition, both sides; compared, every
+      // serve goes through it (this build's recorded), so all start each repetition from the
+      // same history: its queue leaves a server worse off for its next closed loop.
+      await resetAll();
       const paced = {
         headers: {},
         rate: b.perSecond / 2,
@@ -230,27 +305,32 @@ export async function run(report, o) {
         subscribers: 0,
         settleMs: 0,
       };
-      const pb = check('bare paced', await load.paced({ ...paced, port: bare.port }));
-      const pf = await load.paced({ ...paced, port: def.port, headers: def.headers });
+      const pb = check('bare paced', await load.paced({ ...paced, port: bareProc.port }));
+      /** @type {Map<Proc, import('./lib/load-remote.js').PacedResult>} */
+      const pacedOf = new Map();
+      for (const p of order) pacedOf.set(p, await load.paced({ ...paced, port: p.s.port, headers: p.s.headers }));
       runs.pacedBare.push(pb.p99);
-      runs.pacedFly.push(pf.p99);
+      runs.pacedFly.push(
+        of(mine, (p) => /** @type {import('./lib/load-remote.js').PacedResult} */ (pacedOf.get(p)).p99),
+      );
       // Half the bare rate is more than serve sustains, so that row measures a queue. Half of
       // serve's own closed-loop rate says what a launch costs a user who is not saturating it.
-      await reset();
-      const own = await load.paced({ ...paced, rate: f.perSecond / 2, port: def.port, headers: def.headers });
-      runs.ownHalf.push(own.p99);
+      await resetAll();
+      /** @type {Map<Proc, import('./lib/load-remote.js').PacedResult>} */
+      const ownOf = new Map();
+      for (const p of order)
+        ownOf.set(
+          p,
+          await load.paced({ ...paced, rate: fOf(p).f.perSecond / 2, port: p.s.port, headers: p.s.headers }),
+        );
+      runs.ownHalf.push(of(mine, (p) => /** @type {import('./lib/load-remote.js').PacedResult} */ (ownOf.get(p)).p99));
       runs.ownHalfRate.push(f.perSecond / 2);
-      if (other) {
-        // The compared build goes through the same overload and /healthz runs (not recorded), so
-        // both start each repetition from the same history.
-        check('serve /healthz, compared build', await healthRun(other.port, other.headers));
-        await reset(other);
-        await load.paced({ ...paced, port: other.port, headers: other.headers });
-        await reset(other);
-        await load.paced({ ...paced, rate: comparedRate / 2, port: other.port, headers: other.headers });
-      }
+      // Plain, the one serve's lines; compared, this build's processes' means (the answers the
+      // first of them did not give 201).
+      const pf = /** @type {import('./lib/load-remote.js').PacedResult} */ (pacedOf.get(mine[0]));
+      const own = /** @type {import('./lib/load-remote.js').PacedResult} */ (ownOf.get(mine[0]));
       process.stdout.write(
-        `  rep ${r + 1}: bare ${fmt(b.perSecond)}/s, serve ${fmt(f.perSecond)}/s (${fmt(f.perSecond / b.perSecond)}×), p50 ${fmt(f.p50)} p99 ${fmt(f.p99)} ms; at ${fmt(b.perSecond / 2)}/s p99 ${fmt(pf.p99)} ms (bare ${fmt(pb.p99)})${notCreated(pf)}, at its own half ${fmt(f.perSecond / 2)}/s p99 ${fmt(own.p99)} ms${notCreated(own)}; CPU µs/launch ${Object.entries(
+        `  ${tag}: bare ${fmt(b.perSecond)}/s, ${compareRoot ? 'this build (mean of 2)' : 'serve'} ${fmt(f.perSecond)}/s (${fmt(f.perSecond / b.perSecond)}×), p50 ${fmt(f.p50)} p99 ${fmt(f.p99)} ms; at ${fmt(b.perSecond / 2)}/s p99 ${fmt(/** @type {number} */ (runs.pacedFly.at(-1)))} ms (bare ${fmt(pb.p99)})${notCreated(pf)}, at its own half ${fmt(f.perSecond / 2)}/s p99 ${fmt(/** @type {number} */ (runs.ownHalf.at(-1)))} ms${notCreated(own)}; CPU µs/launch ${Object.entries(
           per,
         )
           .map(([k, v]) => `${k} ${fmt(v)}`)
@@ -258,9 +338,23 @@ export async function run(report, o) {
             ', ',
           )}; bare ${fmt(bareCpu)}; GET /healthz CPU µs ${fmt(hper.total)} (proxy ${fmt(hper.proxy)}, host ${fmt(hper.host)}), bare ${fmt(healthBare)}\n`,
       );
+      if (compareRoot)
+        process.stdout.write(
+          `  ${tag}: this build / compared ${fmt(f.perSecond / /** @type {number} */ (cmp.rate.at(-1)))}×, CPU µs/launch ${fmt(per.total)} vs ${fmt(/** @type {number} */ (cmp.cpu.at(-1)))}; load ${loadavg()[0].toFixed(2)}\n`,
+        );
       await sleep(50);
     }
+    if (first < 0)
+      for (const xs of [
+        ...Object.values(runs),
+        ...Object.values(cpu),
+        ...Object.values(health),
+        ...Object.values(cmp),
+        ...procs.flatMap((p) => [p.rates, p.totals]),
+      ])
+        xs.shift();
     const cmd = 'npm run bench -- launch';
+    const warm = procs[0];
     report.add({
       bench: 'launch',
       name: 'launches through `flylight serve` (durable default, logs on, default fleet), launch bench',
@@ -291,17 +385,19 @@ export async function run(report, o) {
       note: `at ${fmt(median(runs.ownHalfRate))} launches/s: what a launch costs when the host is not saturated (explains the row above; no target of its own)`,
       command: cmd,
     });
-    if (other)
+    if (compareRoot) {
+      const byProc = procs.map((p) => `${p.build} ${fmt(median(p.rates))}/s ${fmt(median(p.totals))} µs`).join(', ');
       report.add({
         bench: 'launch',
-        name: `launches through \`flylight serve\`: this build against ${compareRoot} (BENCH_COMPARE), alternated`,
+        name: `launches through \`flylight serve\`: this build against ${compareRoot} (BENCH_COMPARE), two processes each, A B B A`,
         unit: 'launches/s',
         better: 'higher',
         subject: { label: 'this build', runs: runs.fly },
         baseline: { label: 'compared build', runs: cmp.rate },
-        note: `CPU per launch ${fmt(median(cpu.total))} µs against ${fmt(median(cmp.cpu))} µs; closed-loop p99 ${fmt(median(runs.flyP99))} against ${fmt(median(cmp.p99))} ms`,
+        note: `geometric mean of the repetitions' ratios ${fmt(geomean(runs.fly.map((x, i) => x / cmp.rate[i])))}×; CPU per launch ${fmt(median(cpu.total))} µs against ${fmt(median(cmp.cpu))} µs; closed-loop p99 ${fmt(median(runs.flyP99))} against ${fmt(median(cmp.p99))} ms; each process in start order (medians): ${byProc}`,
         command: `BENCH_COMPARE=${compareRoot} ${cmd}`,
       });
+    }
     report.add({
       bench: 'launch',
       name: 'CPU per request, GET /healthz (HTTP, gate, log line, metrics; nothing behind the proxy): whole serve process',
@@ -325,9 +421,8 @@ export async function run(report, o) {
     }
   } finally {
     load.close();
-    await bare.stop();
-    await def.stop();
-    await other?.stop();
+    await bare?.stop();
+    for (const p of procs) await p.s.stop();
   }
   if (problems.length > 0) throw new Error(`unexpected answers:\n  ${problems.slice(0, 10).join('\n  ')}`);
 }

@@ -151,6 +151,30 @@ export async function startServe({ label, args = [], env = {}, limitMs = 120_000
 }
 
 /**
+ * A before/after pair without the start-order bias: in A/A runs (one build against itself) the
+ * first-started of two `serve` processes read ~10–20 % worse than the second (bench/floor-ab.js,
+ * bench/launch.js under BENCH_COMPARE; BENCHMARKS.md). So a comparison starts two processes of
+ * each build, in this order (A: this build, B: the compared one): each build gets one early and
+ * one late start.
+ */
+export const ABBA = /** @type {const} */ (['A', 'B', 'B', 'A']);
+
+/**
+ * The order in which round `r` measures the four processes, as indices into ABBA's start order:
+ * A B B A, B A A B, A B B A, B A A B with the processes rotated, so each build holds mirrored
+ * positions in every round and each process takes every position once in four rounds.
+ * @param {number} r
+ */
+export function abbaRound(r) {
+  return [
+    [0, 1, 2, 3],
+    [2, 3, 0, 1],
+    [3, 2, 1, 0],
+    [1, 0, 3, 2],
+  ][r % 4];
+}
+
+/**
  * The bare baseline server (bench/lib/bare-server.js) in its own process.
  * @returns {Promise<{port: number, pid: number, readyMs: number, stop: () => Promise<void>}>}
  */

@@ -1,6 +1,7 @@
 // CPU time read from /proc: the figure that least depends on who else uses the machine.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 /**
  * One file of each thread of a process (`/proc/PID/task/TID/<file>`), parsed, by thread id.
@@ -38,4 +39,21 @@ export function processCpu(pid) {
   let sum = 0;
   for (const ns of threadCpu(pid).values()) sum += ns;
   return sum;
+}
+
+/**
+ * Waits until none of the processes uses more than `share` of a core over `windowMs`, at most
+ * `maxMs`, and resolves with the ms waited: a `serve` keeps working for a moment after its
+ * run's last answer (GC, log lines, LMDB), CPU the next run on the machine would otherwise share.
+ * @param {number[]} pids @param {{windowMs?: number, share?: number, maxMs?: number}} [o]
+ */
+export async function waitIdle(pids, { windowMs = 100, share = 0.05, maxMs = 3000 } = {}) {
+  const began = performance.now();
+  for (;;) {
+    const before = pids.map(processCpu);
+    await new Promise((r) => setTimeout(r, windowMs));
+    const busy = pids.some((pid, i) => (processCpu(pid) - before[i]) / 1e6 > share * windowMs);
+    const waited = performance.now() - began;
+    if (!busy || waited >= maxMs) return waited;
+  }
 }
