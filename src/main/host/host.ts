@@ -3,7 +3,6 @@
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { HostConfig } from '../../shared/config';
@@ -24,7 +23,7 @@ import {
 } from '../../shared/services';
 import { EVENT_DECODERS } from '../../shared/store-event-wire';
 import type { StoreEvent, WorkerStatus } from '../../shared/types';
-import { createLogger, type Logger, pretty, setLogOutput } from '../common/log';
+import type { Logger } from '../common/log';
 import orchestratorWorkerPath from '../orchestrator/worker?modulePath';
 import proxyWorkerPath from '../proxy/worker?modulePath';
 import storeWorkerPath from '../store/worker?modulePath';
@@ -32,11 +31,9 @@ import type { HostToWorker, WorkerData, WorkerToHost } from '../worker-runtime/c
 import { outsideAsar } from './asar';
 import { dialable, publishEndpoint } from './endpoint';
 import { lockFleet } from './fleet-lock';
+import { openHostLog } from './host-log';
 import { createHostRecords, pushToProxies } from './host-records';
 import { hostLoad } from './load-host';
-import { LogRing } from './log-ring';
-import { LogSink } from './log-sink';
-import { nonBlocking, TerminalOutput } from './terminal-output';
 import { endThread } from './thread-end';
 import { WORKER_LIMITS } from './worker-limits';
 
@@ -95,26 +92,7 @@ export async function startHost(initialConfig: HostConfig, hostLog?: Logger): Pr
   // Before anything touches the data directory (the log file, the store): one host per fleet.
   const fleetLock = initialConfig.dataDir ? await lockFleet(initialConfig.dataDir) : null;
   // Every thread logs JSON lines; the sink files them and shows them as the user asked.
-  const logFile = initialConfig.dataDir ? join(initialConfig.dataDir, 'logs', 'flylight.log') : null;
-  // The newest records, for GET /v1/logs: the file's last lines, then every line from now on.
-  const logRing = new LogRing();
-  if (logFile) logRing.prime(logFile);
-  // The terminal may stop reading; the host must not stop with it (./terminal-output).
-  const terminal = new TerminalOutput(process.stdout, (skipped) => {
-    const rec = {
-      time: new Date().toISOString(),
-      level: 'warn',
-      worker: 'host',
-      msg: 'log lines not shown here: the terminal was not reading',
-      skipped,
-      ...(logFile ? { file: logFile } : {}),
-    };
-    return `${initialConfig.logFormat === 'json' ? JSON.stringify(rec) : pretty(rec)}\n`;
-  });
-  if (initialConfig.logFormat !== 'silent') nonBlocking(process.stdout);
-  setLogOutput(terminal.write);
-  const sink = new LogSink({ terminal: initialConfig.logFormat, file: logFile, onLine: (l, r) => logRing.push(l, r) });
-  const log = hostLog ?? createLogger('json', { worker: 'host' }, (l) => sink.line(l));
+  const { file: logFile, ring: logRing, sink, terminal, log } = openHostLog(initialConfig, hostLog);
   // Copied so a restarted proxy can rebind the port the OS picked for `--port 0`.
   const config: HostConfig = {
     ...initialConfig,

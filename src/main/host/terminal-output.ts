@@ -10,6 +10,8 @@
 // how many it missed and where they are. The log file is written apart from this and gets every
 // line either way.
 
+import { type LogFormat, pretty, setLogOutput } from '../common/log';
+
 /** What is queued for the terminal before lines are skipped: ~4,000 request lines. */
 export const TERMINAL_QUEUE_BYTES = 1024 * 1024;
 
@@ -72,4 +74,25 @@ export function nonBlocking(stream: NodeJS.WriteStream): void {
   if (!stream.isTTY) return;
   const handle = (stream as unknown as { _handle?: { setBlocking?: (blocking: boolean) => unknown } })._handle;
   handle?.setBlocking?.(false);
+}
+
+/**
+ * The host thread's log output from now on: process.stdout, asynchronous when it is a terminal
+ * and shown at all, bounded as above; the notice in the format of the rest, naming the log file.
+ */
+export function showLogOnTerminal(format: LogFormat, logFile: string | null): TerminalOutput {
+  const terminal = new TerminalOutput(process.stdout, (skipped) => {
+    const rec = {
+      time: new Date().toISOString(),
+      level: 'warn',
+      worker: 'host',
+      msg: 'log lines not shown here: the terminal was not reading',
+      skipped,
+      ...(logFile ? { file: logFile } : {}),
+    };
+    return `${format === 'json' ? JSON.stringify(rec) : pretty(rec)}\n`;
+  });
+  if (format !== 'silent') nonBlocking(process.stdout);
+  setLogOutput(terminal.write);
+  return terminal;
 }
